@@ -1,0 +1,95 @@
+# zaiko — build, run, test. `make help` lists the targets.
+# Sources are found by directory, so a new .c file needs no Makefile edit.
+
+BUILD   ?= build
+CC      ?= cc
+V       ?= 0
+Q        = $(if $(filter 1,$(V)),,@)
+
+PKGS     = libmariadb libcurl libcjson
+WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Werror
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -Icgi-bin \
+           -I/usr/include/ClearSilver $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += -lneo_cgi -lneo_cs -lneo_utl -lz -lfcgi -lexpat -lcrypto -lcrypt \
+           $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+# Layers shared by both programs; the web front and the batch each add their own.
+COMMON_SRC = $(wildcard cgi-bin/core/*.c cgi-bin/db/*.c cgi-bin/stock/*.c cgi-bin/csv/*.c)
+WEB_SRC    = $(wildcard cgi-bin/web/*.c cgi-bin/screens/*.c)
+BATCH_SRC  = $(wildcard cgi-bin/batch/*.c cgi-bin/mall/*.c)
+MAIN_OBJS  = $(BUILD)/obj/cgi-bin/web/main.o $(BUILD)/obj/cgi-bin/batch/main.o
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+COMMON_OBJ = $(call obj,$(COMMON_SRC))
+WEB_OBJ    = $(call obj,$(WEB_SRC))
+BATCH_OBJ  = $(call obj,$(BATCH_SRC))
+# Everything but the two main()s, for unit tests and fuzz targets.
+LIB_OBJ    = $(filter-out $(MAIN_OBJS),$(COMMON_OBJ) $(WEB_OBJ) $(BATCH_OBJ))
+
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+UNIT_BIN   = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# C tests that need the private stack's database (run by tests/run.sh with ZAIKO_CONF set).
+DBTEST_SRC = $(wildcard tests/db/test_*.c)
+DBTEST_BIN = $(patsubst tests/db/%.c,$(BUILD)/tests/db/%,$(DBTEST_SRC))
+
+all: $(BUILD)/zaiko.fcgi $(BUILD)/zaiko-batch
+
+$(BUILD)/zaiko.fcgi: $(COMMON_OBJ) $(WEB_OBJ) $(filter-out $(MAIN_OBJS),$(BATCH_OBJ))
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/zaiko-batch: $(COMMON_OBJ) $(BATCH_OBJ) $(filter-out $(MAIN_OBJS),$(WEB_OBJ))
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/db/%: tests/db/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+
+unit-bin: $(UNIT_BIN) $(DBTEST_BIN)
+
+deps:
+	@tests/stack/deps.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit-bin
+	@tests/run.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	@tests/stack/run.sh
+
+stop:
+	@tests/stack/stack.sh stop var/run
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	@tests/bench/run.sh
+
+fuzz:
+	@tests/fuzz/run.sh $(or $(SECONDS_PER_TARGET),60)
+
+clean:
+	rm -rf $(BUILD) build-*
+
+help:
+	@echo "make run    start zaiko with demo shops (Ctrl-C or make stop ends it)"
+	@echo "make test   install what is missing, build, run every test layer"
+	@echo "make bench  benchmarks; make fuzz  fuzz targets; make install PREFIX=… DESTDIR=…"
+
+.PHONY: all deps test run stop bench fuzz clean help unit-bin
+.DELETE_ON_ERROR:
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

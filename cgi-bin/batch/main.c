@@ -1,0 +1,57 @@
+/* zaiko-batch: the cron-invoked program; the only one that talks to malls. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "batch/batch.h"
+#include "core/log.h"
+
+static const batch_command commands[] = {
+	{"migrate", "", "apply the sql/NNN_*.sql migrations not yet applied", true, batch_migrate},
+	{"useradd", "LOGIN [--role admin|staff] [--password-stdin]",
+	 "create a user; the password is read from standard input or generated and printed once",
+	 true, batch_useradd},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: zaiko-batch COMMAND [ARGS]   (configuration: $ZAIKO_CONF or %s)\n\n",
+	        conf_default_path());
+	for (size_t i = 0; i < Z_ARRAY_LEN(commands); i++)
+		fprintf(out, "  %-14s %s\n  %-14s   %s\n", commands[i].name, commands[i].usage, "",
+		        commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	log_set_context("batch");
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? BATCH_EXIT_USAGE : BATCH_EXIT_OK;
+	}
+	const batch_command *cmd = NULL;
+	for (size_t i = 0; i < Z_ARRAY_LEN(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd) {
+		fprintf(stderr, "zaiko-batch: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return BATCH_EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--help")) {
+			printf("usage: zaiko-batch %s %s\n%s\n", cmd->name, cmd->usage, cmd->help);
+			return BATCH_EXIT_OK;
+		}
+	conf *cfg = conf_load(NULL);
+	if (!cfg)
+		return BATCH_EXIT_FAILED;
+	db *d = NULL;
+	if (cmd->needs_db && !(d = db_open(cfg))) {
+		conf_free(cfg);
+		return BATCH_EXIT_FAILED;
+	}
+	int rc = cmd->run(cfg, d, argc - 1, argv + 1);
+	db_close(d);
+	conf_free(cfg);
+	return rc;
+}

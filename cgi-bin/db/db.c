@@ -1,0 +1,525 @@
+/* db: Connector/C behind a small API: cached prepared statements, whole results as strings,
+ * reconnect and re-prepare on a lost connection (never MYSQL_OPT_RECONNECT). */
+#include <dirent.h>
+#include <errno.h>
+#include <mysql.h>
+#include <errmsg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/buf.h"
+#include "core/log.h"
+#include "db/db.h"
+
+#define DB_STMT_CACHE 256
+#define DB_MAX_PARAMS 64
+
+struct cached_stmt {
+	const char *sql_ptr;  /* the caller's pointer, for the fast path */
+	char *sql;            /* our copy, to compare when the pointer differs */
+	MYSQL_STMT *stmt;
+};
+
+struct db {
+	MYSQL *conn;
+	const conf *cfg;
+	struct cached_stmt cache[DB_STMT_CACHE];
+	int ncache;
+	bool in_tx;
+	unsigned int last_errno;
+	char last_error[512];
+};
+
+static void remember_error(db *d, unsigned int no, const char *msg)
+{
+	d->last_errno = no;
+	snprintf(d->last_error, sizeof(d->last_error), "%s", msg ? msg : "");
+}
+
+static void clear_cache(db *d)
+{
+	for (int i = 0; i < d->ncache; i++) {
+		if (d->cache[i].stmt)
+			mysql_stmt_close(d->cache[i].stmt);
+		free(d->cache[i].sql);
+	}
+	d->ncache = 0;
+}
+
+static int connect_server(db *d)
+{
+	const conf *c = d->cfg;
+	const char *sock = conf_get(c, "database", "socket", NULL);
+	const char *host = conf_get(c, "database", "host", sock ? NULL : "127.0.0.1");
+	unsigned port = (unsigned)conf_int(c, "database", "port", 3306, 1, 65535);
+	unsigned timeout = (unsigned)conf_int(c, "database", "connect_timeout", 5, 1, 600);
+	unsigned rw_timeout = (unsigned)conf_int(c, "database", "rw_timeout", 60, 1, 3600);
+
+	d->conn = mysql_init(NULL);
+	if (!d->conn)
+		return Z_NOMEM;
+	mysql_options(d->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(d->conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_options(d->conn, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
+	mysql_options(d->conn, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
+	mysql_options(d->conn, MYSQL_INIT_COMMAND,
+	              "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+	mysql_options(d->conn, MYSQL_INIT_COMMAND,
+	              "SET time_zone = '+00:00', "
+	              "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'");
+	if (!mysql_real_connect(d->conn, host, conf_get(c, "database", "user", "zaiko"),
+	                        conf_get(c, "database", "password", NULL),
+	                        conf_get(c, "database", "name", "zaiko"), port, sock, 0)) {
+		remember_error(d, mysql_errno(d->conn), mysql_error(d->conn));
+		log_error("db: connect failed: %u %s", d->last_errno, d->last_error);
+		mysql_close(d->conn);
+		d->conn = NULL;
+		return Z_ERR;
+	}
+	return Z_OK;
+}
+
+db *db_open(const conf *cfg)
+{
+	db *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->cfg = cfg;
+	if (connect_server(d) != Z_OK) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void db_close(db *d)
+{
+	if (!d)
+		return;
+	clear_cache(d);
+	if (d->conn)
+		mysql_close(d->conn);
+	free(d);
+}
+
+static bool lost_connection(unsigned int no)
+{
+	return no == CR_SERVER_GONE_ERROR || no == CR_SERVER_LOST || no == CR_CONN_HOST_ERROR ||
+	       no == CR_CONNECTION_ERROR || no == 1243 /* unknown statement handler */ ||
+	       no == 1927 /* connection killed */ || no == 4031 /* idle timeout */;
+}
+
+static int reconnect(db *d)
+{
+	clear_cache(d);
+	if (d->conn)
+		mysql_close(d->conn);
+	d->conn = NULL;
+	log_warn("db: reconnecting after error %u", d->last_errno);
+	return connect_server(d);
+}
+
+static MYSQL_STMT *prepare(db *d, const char *sql)
+{
+	for (int i = 0; i < d->ncache; i++)
+		if (d->cache[i].sql_ptr == sql || !strcmp(d->cache[i].sql, sql))
+			return d->cache[i].stmt;
+	if (!d->conn && connect_server(d) != Z_OK)
+		return NULL;
+	MYSQL_STMT *st = mysql_stmt_init(d->conn);
+	if (!st)
+		return NULL;
+	if (mysql_stmt_prepare(st, sql, strlen(sql))) {
+		remember_error(d, mysql_stmt_errno(st), mysql_stmt_error(st));
+		if (!lost_connection(d->last_errno))
+			log_error("db: prepare failed: %u %s: %.200s", d->last_errno, d->last_error, sql);
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	my_bool update_max = 1;
+	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
+	if (d->ncache == DB_STMT_CACHE) {
+		/* Dynamic SQL filled the cache: start over rather than grow without bound. */
+		clear_cache(d);
+	}
+	struct cached_stmt *c = &d->cache[d->ncache];
+	c->sql = strdup(sql);
+	if (!c->sql) {
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	c->sql_ptr = sql;
+	c->stmt = st;
+	d->ncache++;
+	return st;
+}
+
+static int bind_params(db *d, MYSQL_STMT *st, const db_val *params, int n, MYSQL_BIND *binds)
+{
+	if ((unsigned long)n != mysql_stmt_param_count(st) || n > DB_MAX_PARAMS) {
+		remember_error(d, 0, "parameter count mismatch");
+		log_error("db: statement wants %lu parameters, got %d",
+		          mysql_stmt_param_count(st), n);
+		return Z_ERR;
+	}
+	memset(binds, 0, sizeof(MYSQL_BIND) * (size_t)(n ? n : 1));
+	for (int i = 0; i < n; i++) {
+		switch (params[i].type) {
+		case DB_NULL:
+			binds[i].buffer_type = MYSQL_TYPE_NULL;
+			break;
+		case DB_INT:
+			binds[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			binds[i].buffer = (void *)&params[i].i;
+			break;
+		case DB_TEXT:
+			binds[i].buffer_type = MYSQL_TYPE_STRING;
+			binds[i].buffer = (void *)(params[i].s ? params[i].s : "");
+			binds[i].buffer_length = params[i].len;
+			binds[i].length = (unsigned long *)&params[i].len;
+			break;
+		}
+	}
+	if (n && mysql_stmt_bind_param(st, binds)) {
+		remember_error(d, mysql_stmt_errno(st), mysql_stmt_error(st));
+		return Z_ERR;
+	}
+	return Z_OK;
+}
+
+/* Prepares (from the cache), binds and executes; retries once on a lost connection. */
+static MYSQL_STMT *run(db *d, const char *sql, const db_val *params, int n)
+{
+	MYSQL_BIND binds[DB_MAX_PARAMS];
+	for (int attempt = 0; attempt < 2; attempt++) {
+		d->last_errno = 0;
+		MYSQL_STMT *st = prepare(d, sql);
+		if (st && bind_params(d, st, params, n, binds) == Z_OK) {
+			if (!mysql_stmt_execute(st))
+				return st;
+			remember_error(d, mysql_stmt_errno(st), mysql_stmt_error(st));
+		} else if (st) {
+			return NULL;
+		}
+		if (!lost_connection(d->last_errno) || d->in_tx || attempt == 1)
+			break;
+		if (reconnect(d) != Z_OK)
+			break;
+	}
+	if (d->in_tx && lost_connection(d->last_errno))
+		d->in_tx = false; /* the server rolled it back; the caller must retry */
+	if (d->last_errno && !db_retryable(d) && d->last_errno != 1062)
+		log_error("db: %u %s: %.200s", d->last_errno, d->last_error, sql);
+	return NULL;
+}
+
+int db_exec(db *d, const char *sql, const db_val *params, int nparams,
+            long long *affected, long long *insert_id)
+{
+	MYSQL_STMT *st = run(d, sql, params, nparams);
+	if (!st)
+		return d->last_errno == 1062 ? Z_CONFLICT : Z_ERR;
+	if (mysql_stmt_field_count(st))
+		mysql_stmt_free_result(st);
+	if (affected)
+		*affected = (long long)mysql_stmt_affected_rows(st);
+	if (insert_id)
+		*insert_id = (long long)mysql_stmt_insert_id(st);
+	return Z_OK;
+}
+
+void db_res_free(db_res *r)
+{
+	if (!r)
+		return;
+	if (r->cells)
+		for (long i = 0; i < (long)r->nrows * r->ncols; i++)
+			free(r->cells[i]);
+	if (r->names)
+		for (int i = 0; i < r->ncols; i++)
+			free(r->names[i]);
+	free(r->cells);
+	free(r->lens);
+	free(r->names);
+	free(r);
+}
+
+int db_query(db *d, const char *sql, const db_val *params, int nparams, db_res **out)
+{
+	*out = NULL;
+	MYSQL_STMT *st = run(d, sql, params, nparams);
+	if (!st)
+		return Z_ERR;
+	int rc = Z_ERR;
+	MYSQL_RES *meta = NULL;
+	MYSQL_BIND *binds = NULL;
+	unsigned long *lengths = NULL;
+	my_bool *nulls = NULL;
+	char **bufs = NULL;
+	db_res *r = calloc(1, sizeof(*r));
+	if (!r)
+		goto out;
+	if (mysql_stmt_store_result(st)) {
+		remember_error(d, mysql_stmt_errno(st), mysql_stmt_error(st));
+		goto out;
+	}
+	meta = mysql_stmt_result_metadata(st);
+	if (!meta) {
+		remember_error(d, 0, "statement returns no rows");
+		goto out;
+	}
+	r->ncols = (int)mysql_num_fields(meta);
+	r->nrows = (int)mysql_stmt_num_rows(st);
+	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+	binds = calloc((size_t)r->ncols, sizeof(*binds));
+	lengths = calloc((size_t)r->ncols, sizeof(*lengths));
+	nulls = calloc((size_t)r->ncols, sizeof(*nulls));
+	bufs = calloc((size_t)r->ncols, sizeof(*bufs));
+	r->names = calloc((size_t)r->ncols, sizeof(*r->names));
+	r->cells = calloc((size_t)r->nrows * (size_t)r->ncols + 1, sizeof(*r->cells));
+	r->lens = calloc((size_t)r->nrows * (size_t)r->ncols + 1, sizeof(*r->lens));
+	if (!binds || !lengths || !nulls || !bufs || !r->names || !r->cells || !r->lens)
+		goto out;
+	for (int c = 0; c < r->ncols; c++) {
+		unsigned long size = fields[c].max_length;
+		if (size < 64)
+			size = 64; /* numbers and dates converted to text */
+		bufs[c] = malloc(size + 1);
+		r->names[c] = strdup(fields[c].name);
+		if (!bufs[c] || !r->names[c])
+			goto out;
+		binds[c].buffer_type = MYSQL_TYPE_STRING;
+		binds[c].buffer = bufs[c];
+		binds[c].buffer_length = size + 1;
+		binds[c].length = &lengths[c];
+		binds[c].is_null = &nulls[c];
+	}
+	if (r->ncols && mysql_stmt_bind_result(st, binds)) {
+		remember_error(d, mysql_stmt_errno(st), mysql_stmt_error(st));
+		goto out;
+	}
+	for (int row = 0; row < r->nrows; row++) {
+		int f = mysql_stmt_fetch(st);
+		if (f == MYSQL_DATA_TRUNCATED || f != 0) {
+			remember_error(d, 0, f == MYSQL_DATA_TRUNCATED ? "data truncated" : "fetch failed");
+			log_error("db: fetch: %s: %.200s", d->last_error, sql);
+			goto out;
+		}
+		for (int c = 0; c < r->ncols; c++) {
+			size_t i = (size_t)row * (size_t)r->ncols + (size_t)c;
+			if (nulls[c])
+				continue;
+			r->cells[i] = malloc(lengths[c] + 1);
+			if (!r->cells[i])
+				goto out;
+			memcpy(r->cells[i], bufs[c], lengths[c]);
+			r->cells[i][lengths[c]] = '\0';
+			r->lens[i] = lengths[c];
+		}
+	}
+	rc = Z_OK;
+out:
+	mysql_stmt_free_result(st);
+	if (meta)
+		mysql_free_result(meta);
+	if (bufs)
+		for (int c = 0; c < r->ncols; c++)
+			free(bufs[c]);
+	free(bufs);
+	free(binds);
+	free(lengths);
+	free(nulls);
+	if (rc == Z_OK)
+		*out = r;
+	else
+		db_res_free(r);
+	return rc;
+}
+
+int db_query_ll(db *d, const char *sql, const db_val *params, int nparams, long long def,
+                long long *out)
+{
+	db_res *r;
+	if (db_query(d, sql, params, nparams, &r) != Z_OK)
+		return Z_ERR;
+	*out = db_get_ll(r, 0, 0, def);
+	db_res_free(r);
+	return Z_OK;
+}
+
+const char *db_get(const db_res *r, int row, int col)
+{
+	if (!r || row < 0 || col < 0 || row >= r->nrows || col >= r->ncols)
+		return NULL;
+	return r->cells[(size_t)row * (size_t)r->ncols + (size_t)col];
+}
+
+unsigned long db_len(const db_res *r, int row, int col)
+{
+	if (!db_get(r, row, col))
+		return 0;
+	return r->lens[(size_t)row * (size_t)r->ncols + (size_t)col];
+}
+
+long long db_get_ll(const db_res *r, int row, int col, long long def)
+{
+	const char *s = db_get(r, row, col);
+	if (!s)
+		return def;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	return (errno || end == s) ? def : v;
+}
+
+static int simple(db *d, const char *sql)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (!d->conn && connect_server(d) != Z_OK)
+			return Z_ERR;
+		if (!mysql_query(d->conn, sql))
+			return Z_OK;
+		remember_error(d, mysql_errno(d->conn), mysql_error(d->conn));
+		if (!lost_connection(d->last_errno) || d->in_tx || attempt == 1 || reconnect(d) != Z_OK)
+			break;
+	}
+	log_error("db: %s: %u %s", sql, d->last_errno, d->last_error);
+	return Z_ERR;
+}
+
+int db_begin(db *d)
+{
+	if (d->in_tx) {
+		log_error("db: nested transaction");
+		return Z_ERR;
+	}
+	if (simple(d, "START TRANSACTION") != Z_OK)
+		return Z_ERR;
+	d->in_tx = true;
+	return Z_OK;
+}
+
+int db_commit(db *d)
+{
+	d->in_tx = false;
+	return simple(d, "COMMIT");
+}
+
+int db_rollback(db *d)
+{
+	d->in_tx = false;
+	if (!d->conn)
+		return Z_OK;
+	return simple(d, "ROLLBACK");
+}
+
+bool db_in_transaction(const db *d)
+{
+	return d->in_tx;
+}
+
+unsigned int db_errno(const db *d)
+{
+	return d->last_errno;
+}
+
+const char *db_error(const db *d)
+{
+	return d->last_error;
+}
+
+bool db_retryable(const db *d)
+{
+	return d->last_errno == 1213 || d->last_errno == 1205;
+}
+
+bool db_unavailable(const db *d)
+{
+	return !d->conn || lost_connection(d->last_errno) || d->last_errno == 2002 ||
+	       d->last_errno == 2003;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int filter_sql(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+	return n > 8 && e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
+	       !strcmp(e->d_name + n - 4, ".sql");
+}
+
+/* Splits a migration on lines that end with ';' (our files keep one statement per ';'). */
+static int apply_file(db *d, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		log_error("migrate: cannot open %s", path);
+		return Z_ERR;
+	}
+	buf stmt = BUF_INIT;
+	char line[8192];
+	int rc = Z_OK;
+	while (rc == Z_OK && fgets(line, sizeof(line), f)) {
+		char *s = line;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (s[0] == '-' && s[1] == '-')
+			continue;
+		buf_puts(&stmt, line);
+		while (stmt.len && strchr(" \t\r\n", stmt.data[stmt.len - 1]))
+			stmt.data[--stmt.len] = '\0';
+		if (stmt.len && stmt.data[stmt.len - 1] == ';') {
+			stmt.data[--stmt.len] = '\0';
+			if (mysql_query(d->conn, stmt.data)) {
+				log_error("migrate: %s: %s", path, mysql_error(d->conn));
+				rc = Z_ERR;
+			}
+			buf_reset(&stmt);
+		} else if (stmt.len) {
+			buf_putc(&stmt, '\n');
+		}
+	}
+	fclose(f);
+	buf_free(&stmt);
+	return rc;
+}
+
+int db_migrate(db *d, const char *dir)
+{
+	struct dirent **list = NULL;
+	int rc = Z_OK;
+	if (simple(d, "CREATE TABLE IF NOT EXISTS schema_version (version INT PRIMARY KEY, "
+	              "name VARCHAR(200) NOT NULL, applied_at DATETIME NOT NULL)") != Z_OK)
+		return Z_ERR;
+	/* One migrator at a time, whatever host runs it. */
+	long long got = 0;
+	if (db_query_ll(d, "SELECT GET_LOCK('zaiko.migrate', 60)", NULL, 0, 0, &got) != Z_OK || !got)
+		return Z_ERR;
+	int n = scandir(dir, &list, filter_sql, by_name);
+	if (n < 0) {
+		log_error("migrate: cannot read %s", dir);
+		rc = Z_ERR;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+		long long version = strtoll(name, NULL, 10), done = 0;
+		if (rc == Z_OK &&
+		    db_query_ll(d, "SELECT COUNT(*) FROM schema_version WHERE version = ?",
+		                DB_ARGS(DB_I(version)), 0, &done) == Z_OK && !done) {
+			char path[4096];
+			snprintf(path, sizeof(path), "%s/%s", dir, name);
+			log_info("migrate: applying %s", name);
+			if (apply_file(d, path) != Z_OK ||
+			    db_execv(d, "INSERT INTO schema_version VALUES (?, ?, UTC_TIMESTAMP())",
+			             DB_I(version), DB_S(name)) != Z_OK)
+				rc = Z_ERR;
+		}
+		free(list[i]);
+	}
+	free(list);
+	db_query_ll(d, "SELECT RELEASE_LOCK('zaiko.migrate')", NULL, 0, 0, &got);
+	return rc;
+}

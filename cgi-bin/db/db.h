@@ -1,0 +1,81 @@
+/* db: the one way to the database: prepared statements only, results as strings. */
+#ifndef ZAIKO_DB_H
+#define ZAIKO_DB_H
+
+#include <string.h>
+#include "core/conf.h"
+#include "core/zaiko.h"
+
+typedef struct db db;
+
+typedef enum { DB_NULL, DB_INT, DB_TEXT } db_type;
+
+/* One parameter of a statement; the text is borrowed for the call only. */
+typedef struct {
+	db_type type;
+	long long i;
+	const char *s;
+	size_t len;
+} db_val;
+
+#define DB_I(x) ((db_val){DB_INT, (long long)(x), NULL, 0})
+#define DB_S(x) ((db_val){DB_TEXT, 0, (x), strlen(x)})
+#define DB_SN(x, n) ((db_val){DB_TEXT, 0, (x), (n)})
+#define DB_NUL ((db_val){DB_NULL, 0, NULL, 0})
+/* A text that may be NULL: SQL NULL then. */
+#define DB_SOPT(x) ((x) ? DB_S(x) : DB_NUL)
+
+/* A whole result, copied out of the server's buffers. */
+typedef struct {
+	int nrows, ncols;
+	char **cells;          /* nrows * ncols; NULL for SQL NULL */
+	unsigned long *lens;   /* byte length of each cell */
+	char **names;          /* column names */
+} db_res;
+
+/* Opens a connection from the [database] section of the configuration: socket or host/port,
+ * user, password, name. utf8mb4, READ COMMITTED. Returns NULL (logged) on failure. */
+db *db_open(const conf *cfg);
+void db_close(db *d);
+
+/* Runs a statement that returns no rows. affected and insert_id may be NULL.
+ * Reconnects and re-prepares once on a lost connection outside a transaction. */
+int db_exec(db *d, const char *sql, const db_val *params, int nparams,
+            long long *affected, long long *insert_id);
+/* Runs a query; *out is set (free with db_res_free) on Z_OK. */
+int db_query(db *d, const char *sql, const db_val *params, int nparams, db_res **out);
+void db_res_free(db_res *r);
+
+/* Convenience: the first column of the first row as an integer (def if no row or NULL). */
+int db_query_ll(db *d, const char *sql, const db_val *params, int nparams, long long def,
+                long long *out);
+
+/* Cell access; out-of-range reads give NULL / def. */
+const char *db_get(const db_res *r, int row, int col);
+long long db_get_ll(const db_res *r, int row, int col, long long def);
+unsigned long db_len(const db_res *r, int row, int col);
+
+/* Variadic forms: db_execv(d, sql, DB_I(1), DB_S("x")) */
+#define DB_ARGS(...) ((const db_val[]){__VA_ARGS__}), \
+	((int)(sizeof((db_val[]){__VA_ARGS__}) / sizeof(db_val)))
+#define db_execv(d, sql, ...) db_exec((d), (sql), DB_ARGS(__VA_ARGS__), NULL, NULL)
+#define db_queryv(d, out, sql, ...) db_query((d), (sql), DB_ARGS(__VA_ARGS__), (out))
+
+/* Transactions. db_begin fails if one is already open. */
+int db_begin(db *d);
+int db_commit(db *d);
+int db_rollback(db *d);
+bool db_in_transaction(const db *d);
+
+/* The server's error of the last failed call (0 if none), and its text. */
+unsigned int db_errno(const db *d);
+const char *db_error(const db *d);
+/* True for deadlock (1213) and lock wait timeout (1205): retry the whole transaction. */
+bool db_retryable(const db *d);
+/* True when the server could not be reached (the web answers 503). */
+bool db_unavailable(const db *d);
+
+/* Runs every sql/NNN_*.sql in dir not yet recorded in schema_version, in order. */
+int db_migrate(db *d, const char *dir);
+
+#endif

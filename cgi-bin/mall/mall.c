@@ -1,0 +1,71 @@
+/* mall: adapter lookup and helpers shared by every adapter. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mall/mall.h"
+
+extern const mall_adapter mall_yahoo, mall_rakuten, mall_amazon, mall_shopify;
+
+const mall_adapter *mall_adapter_for(const char *mall)
+{
+	static const mall_adapter *const all[] = {&mall_yahoo, &mall_rakuten, &mall_amazon,
+	                                          &mall_shopify};
+	for (size_t i = 0; mall && i < Z_ARRAY_LEN(all); i++)
+		if (!strcmp(all[i]->mall, mall))
+			return all[i];
+	return NULL;
+}
+
+void mall_status_set(mall_status *st, mall_outcome outcome, int http_status, const char *fmt, ...)
+{
+	st->outcome = outcome;
+	st->http_status = http_status;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->message, sizeof(st->message), fmt, ap);
+	va_end(ap);
+}
+
+mall_outcome mall_classify_http(int http_status)
+{
+	if (http_status >= 200 && http_status < 300)
+		return MALL_OK;
+	if (http_status == 401 || http_status == 403)
+		return MALL_AUTH;
+	if (http_status == 429)
+		return MALL_RATE_LIMITED;
+	if (http_status == 0 || http_status >= 500 || http_status == 408)
+		return MALL_TEMPORARY;
+	return MALL_ITEM;
+}
+
+static const char *json_str(const cJSON *obj, const char *key, const char *def)
+{
+	const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+	return cJSON_IsString(v) && v->valuestring ? v->valuestring : def;
+}
+
+const char *mall_cred(const mall_shop *shop, const char *key, const char *def)
+{
+	return json_str(shop->credentials, key, def);
+}
+
+const char *mall_opt(const mall_shop *shop, const char *key, const char *def)
+{
+	return json_str(shop->options, key, def);
+}
+
+long long mall_opt_int(const mall_shop *shop, const char *key, long long def)
+{
+	const cJSON *v = shop->options ? cJSON_GetObjectItemCaseSensitive(shop->options, key) : NULL;
+	if (cJSON_IsNumber(v))
+		return (long long)v->valuedouble;
+	if (cJSON_IsString(v) && v->valuestring) {
+		char *end;
+		long long x = strtoll(v->valuestring, &end, 10);
+		if (end != v->valuestring && !*end)
+			return x;
+	}
+	return def;
+}

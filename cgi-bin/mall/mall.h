@@ -1,0 +1,118 @@
+/* mall: the one interface every mall adapter implements; the batch is its only caller. */
+#ifndef ZAIKO_MALL_H
+#define ZAIKO_MALL_H
+
+#include <time.h>
+#include <cJSON.h>
+#include "core/zaiko.h"
+#include "mall/http.h"
+
+/* How a call (or one item of it) ended. The batch decides what to do from this alone. */
+typedef enum {
+	MALL_OK = 0,
+	MALL_TEMPORARY,    /* network, 5xx, malformed reply: retry later with back-off */
+	MALL_RATE_LIMITED, /* 429 / quota: retry after retry_after_ms */
+	MALL_AUTH,         /* credentials refused or expired beyond refresh: the shop stops */
+	MALL_ITEM,         /* this listing only (unknown code, invalid value) */
+} mall_outcome;
+
+typedef struct {
+	mall_outcome outcome;
+	int http_status;       /* 0 when no HTTP answer came */
+	long retry_after_ms;   /* for MALL_RATE_LIMITED; 0 = unknown */
+	char message[300];     /* Japanese where shown to the merchant; never a secret */
+} mall_status;
+
+/* A shop as an adapter sees it. The batch fills it from the shop row; the adapter may
+ * change credentials (a refreshed token) and sets credentials_changed so the batch saves them. */
+typedef struct mall_shop {
+	long long id;
+	const char *name;
+	const char *mall;       /* "yahoo", "rakuten", "amazon", "shopify" */
+	const char *api_base;   /* e.g. https://circus.shopping.yahooapis.jp or a loopback simulator */
+	cJSON *credentials;     /* decrypted JSON object; owned by the batch */
+	cJSON *options;         /* JSON object of per-shop knobs (limits, seller id, …); may be NULL */
+	bool credentials_changed;
+	time_t token_expires_at; /* set by refresh when known; 0 = unknown */
+	http_client *http;      /* one per shop, connection reused across calls */
+	void *adapter_state;    /* the adapter's own (token buckets, caches); freed by its release */
+} mall_shop;
+
+/* One listing to push: absolute wanted stock. The adapter fills status (and mall_ref when it
+ * learned the mall's own id, e.g. Shopify's inventory item, so the batch stores it). */
+typedef struct {
+	long long listing_id;
+	const char *item_code;
+	const char *sub_code;
+	const char *sku_code;
+	const char *mall_ref;   /* may be NULL */
+	int wanted;
+	mall_status status;
+	char mall_ref_out[128];
+} mall_push_item;
+
+typedef struct {
+	char line_key[128];     /* stable per line within the order (line id or index) */
+	char item_code[128];
+	char sub_code[128];
+	char sku_code[128];     /* the code zaiko links by */
+	int quantity;
+	bool cancelled;         /* this line (or the whole order) is cancelled */
+} mall_order_line;
+
+typedef struct {
+	char order_no[64];
+	char status[32];
+	bool cancelled;
+	time_t ordered_at;
+	time_t updated_at;      /* the mall's last change, UTC */
+	int nlines;
+	mall_order_line *lines; /* owned by the adapter for the duration of the callback */
+} mall_order;
+
+/* Called once per order found; returning non-zero stops the fetch (the error is the caller's). */
+typedef int (*mall_order_cb)(const mall_order *order, void *ctx);
+
+/* One listing whose stock is read back. */
+typedef struct {
+	long long listing_id;
+	const char *item_code;
+	const char *sub_code;
+	const char *sku_code;
+	const char *mall_ref;
+	int stock;              /* filled when found */
+	bool found;
+} mall_stock_item;
+
+typedef struct {
+	const char *mall;
+	int max_push_batch;     /* items per push call */
+	int max_read_batch;
+	/* Pushes n items (n <= max_push_batch). Returns the call's outcome; each item's status
+	 * is filled too (all the same as the call's when the call as a whole failed). */
+	mall_outcome (*push)(mall_shop *shop, mall_push_item *items, int n, mall_status *st);
+	/* Every order created or changed in [since, until), oldest first, paging to the end. */
+	mall_outcome (*fetch_orders)(mall_shop *shop, time_t since, time_t until, mall_order_cb cb,
+	                             void *ctx, mall_status *st);
+	mall_outcome (*read_stock)(mall_shop *shop, mall_stock_item *items, int n, mall_status *st);
+	/* Gets a fresh access token when it is missing or near expiry (force: always). */
+	mall_outcome (*refresh)(mall_shop *shop, bool force, mall_status *st);
+	/* Frees adapter_state. */
+	void (*release)(mall_shop *shop);
+} mall_adapter;
+
+/* The adapter for a mall name, or NULL. */
+const mall_adapter *mall_adapter_for(const char *mall);
+
+/* Helpers shared by adapters. */
+void mall_status_set(mall_status *st, mall_outcome outcome, int http_status, const char *fmt, ...)
+	Z_PRINTF(4, 5);
+/* Classifies an HTTP status alone: 2xx ok, 401/403 auth, 429 rate limited, 5xx/0 temporary,
+ * other 4xx item. Adapters refine this with the mall's error body. */
+mall_outcome mall_classify_http(int http_status);
+/* A string field of shop->credentials or shop->options, or def. */
+const char *mall_cred(const mall_shop *shop, const char *key, const char *def);
+const char *mall_opt(const mall_shop *shop, const char *key, const char *def);
+long long mall_opt_int(const mall_shop *shop, const char *key, long long def);
+
+#endif

@@ -1,0 +1,16 @@
+/* users: accounts with roles admin and staff. */
+#ifndef ZAIKO_USERS_H
+#define ZAIKO_USERS_H
+
+#include "db/db.h"
+
+#define USERS_MIN_PASSWORD 10
+
+/* Creates a user. Returns Z_OK, Z_CONFLICT when the login exists, Z_INVALID with *why
+ * (Japanese, static) for a bad login, role or password. */
+int users_create(db *d, const char *login, const char *password, const char *role,
+                 const char **why);
+/* Replaces a user's password (same rules). */
+int users_set_password(db *d, long long user_id, const char *password, const char **why);
+
+#endif

@@ -1,0 +1,182 @@
+"""zt: the small harness of zaiko's integration tests.
+
+A test file defines functions named test_*; run() calls each in file order, prints
+"PASS name" or "FAIL name: why", and ends with "N passed, N failed". Everything talks to
+the real stack started by tests/run.sh (ZAIKO_URL, ZAIKO_CONF, ZAIKO_STACK_DIR)."""
+import http.client
+import inspect
+import json
+import os
+import re
+import subprocess
+import sys
+import traceback
+import urllib.parse
+
+URL = os.environ.get("ZAIKO_URL", "http://127.0.0.1:8080")
+ROOT = os.environ.get("ZAIKO_ROOT", os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+STACK = os.environ.get("ZAIKO_STACK_DIR", os.path.join(ROOT, "var", "test-stack"))
+BUILD = os.environ.get("ZAIKO_BUILD", os.path.join(ROOT, "build"))
+BATCH = os.path.join(BUILD, "zaiko-batch")
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers          # list of (name, value)
+        self.body = body                # bytes
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def headers_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class Client:
+    """One browser: a cookie jar and the last CSRF token seen in a page."""
+
+    def __init__(self, base=URL, address=None):
+        u = urllib.parse.urlsplit(base)
+        self.host, self.port = u.hostname, u.port or 80
+        self.cookies = {}
+        self.csrf = None
+        self.address = address   # sent as X-Forwarded-For only where the stack trusts it
+
+    def request(self, method, path, body=None, headers=None, raw_body=None):
+        h = {"Host": "%s:%d" % (self.host, self.port)}
+        if self.cookies:
+            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
+        if body is not None and raw_body is None:
+            raw_body = urllib.parse.urlencode(body).encode()
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        h.update(headers or {})
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        conn.request(method, path, body=raw_body, headers=h)
+        r = conn.getresponse()
+        resp = Response(r.status, r.getheaders(), r.read())
+        conn.close()
+        for v in resp.headers_all("Set-Cookie"):
+            name, _, rest = v.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in v or "expires=Thu, 01 Jan 1970" in v:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        m = re.search(rb'name="csrf" value="([0-9a-f]+)"', resp.body)
+        if m:
+            self.csrf = m.group(1).decode()
+        return resp
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, fields=None, csrf=True, **kw):
+        fields = dict(fields or {})
+        if csrf and self.csrf and "csrf" not in fields:
+            fields["csrf"] = self.csrf
+        return self.request("POST", path, body=fields, **kw)
+
+    def login(self, user="admin", password=None):
+        password = password or admin_password()
+        self.get("/login")
+        r = self.post("/login", {"login": user, "password": password})
+        if r.status != 303:
+            raise AssertionError("login as %s failed: %d %s" % (user, r.status, r.text[:300]))
+        self.get("/")
+        return r
+
+
+def sql(query, *params):
+    """Runs SQL on the stack's database as root; returns rows as lists of strings.
+    Parameters are quoted here for test convenience only (tests own their inputs)."""
+    def q(v):
+        if v is None:
+            return "NULL"
+        if isinstance(v, int):
+            return str(v)
+        return "'" + str(v).replace("\\", "\\\\").replace("'", "''") + "'"
+    if params:
+        query = query.replace("?", "%s") % tuple(q(p) for p in params)
+    out = subprocess.run([os.path.join(ROOT, "tests/stack/stack.sh"), "sql", STACK,
+                          "-N", "-B", "-e", query], capture_output=True, check=True)
+    lines = out.stdout.decode("utf-8").splitlines()
+    return [l.split("\t") for l in lines]
+
+
+def sql1(query, *params):
+    rows = sql(query, *params)
+    return rows[0][0] if rows and rows[0] else None
+
+
+def batch(*args, env=None, check=True, timeout=300):
+    e = dict(os.environ)
+    e.update(env or {})
+    r = subprocess.run([BATCH] + list(args), capture_output=True, env=e, timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError("zaiko-batch %s exited %d: %s" % (
+            " ".join(args), r.returncode, r.stderr.decode("utf-8", "replace")[-2000:]))
+    return r
+
+
+_admin_pw = None
+
+
+def admin_password():
+    """The test admin's password, created once per stack."""
+    global _admin_pw
+    if _admin_pw:
+        return _admin_pw
+    path = os.path.join(STACK, "test-admin-password")
+    if not os.path.exists(path):
+        pw = "Test-" + os.urandom(9).hex()
+        r = subprocess.run([BATCH, "useradd", "admin", "--role", "admin", "--password-stdin"],
+                           input=(pw + "\n").encode(), capture_output=True)
+        if r.returncode != 0 and b"exists" not in r.stderr:
+            raise AssertionError("useradd failed: %s" % r.stderr.decode())
+        with open(path, "w") as f:
+            f.write(pw)
+    with open(path) as f:
+        _admin_pw = f.read().strip()
+    return _admin_pw
+
+
+def eq(a, b, what=""):
+    if a != b:
+        raise AssertionError("%s: expected %r, got %r" % (what or "value", b, a))
+
+
+def ok(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def run():
+    caller = inspect.stack()[1].frame.f_globals
+    tests = [(n, f) for n, f in caller.items() if n.startswith("test_") and callable(f)]
+    only = os.environ.get("ZT_ONLY")
+    passed = failed = 0
+    for name, fn in tests:
+        if only and only not in name:
+            continue
+        try:
+            fn()
+            print("PASS %s" % name, flush=True)
+            passed += 1
+        except Exception as e:  # noqa: BLE001 - a failing test is any exception
+            print("FAIL %s: %s" % (name, e), flush=True)
+            traceback.print_exc(limit=4, file=sys.stdout)
+            failed += 1
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,137 @@
+#!/bin/bash
+# The private stack: MariaDB, the FastCGI workers and nginx, all under one directory.
+#   stack.sh start DIR PORT   creates (first time) and starts everything; idempotent
+#   stack.sh stop DIR         stops every process it started, by pid
+#   stack.sh sql DIR [ARGS]   a mariadb client on the stack's database
+# Environment: WORKERS (default 4), BUILD (default build), ZAIKO_KEEP_LOGS.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+cmd=${1:?usage: stack.sh start|stop|sql DIR [PORT]}
+DIR=${2:?usage: stack.sh start|stop|sql DIR [PORT]}
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+SOCK=$DIR/mysql.sock
+
+as_root_user() { [ "$(id -u)" = 0 ] && echo "--user=root" || true; }
+
+stop_pidfile() {
+	local f=$1 sig=${2:-TERM}
+	[ -f "$f" ] || return 0
+	local pid; pid=$(cat "$f" 2>/dev/null || true)
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -"$sig" "$pid" 2>/dev/null || true
+		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$f"
+}
+
+start_mariadb() {
+	if [ ! -d "$DIR/mysql/mysql" ]; then
+		mkdir -p "$DIR/mysql"
+		mariadb-install-db --no-defaults --datadir="$DIR/mysql" \
+			--auth-root-authentication-method=normal --skip-test-db \
+			--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+			--innodb-log-file-size=16M $(as_root_user) >"$DIR/mysql-install.log" 2>&1
+	fi
+	if [ -f "$DIR/mysql.pid" ] && kill -0 "$(cat "$DIR/mysql.pid")" 2>/dev/null; then return 0; fi
+	mariadbd --no-defaults --datadir="$DIR/mysql" --socket="$SOCK" --pid-file="$DIR/mysql.pid" \
+		--log-error="$DIR/mysql.log" --skip-networking --character-set-server=utf8mb4 \
+		--collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=${BUFFER_POOL:-256M} \
+		--innodb-flush-log-at-trx-commit=${FLUSH_AT_COMMIT:-1} --max-connections=200 \
+		$(as_root_user) >/dev/null 2>&1 &
+	for _ in $(seq 1 200); do
+		mariadb-admin --no-defaults --socket="$SOCK" -uroot ping >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	echo "stack: MariaDB did not start; see $DIR/mysql.log" >&2
+	exit 1
+}
+
+write_conf() {
+	[ -f "$DIR/zaiko.conf" ] && return 0
+	local pw; pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+	mariadb --no-defaults --socket="$SOCK" -uroot <<SQL
+CREATE DATABASE IF NOT EXISTS zaiko CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'zaiko'@'localhost' IDENTIFIED BY '$pw';
+GRANT ALL ON zaiko.* TO 'zaiko'@'localhost';
+SQL
+	umask 077
+	cat >"$DIR/zaiko.conf" <<CONF
+# Written by tests/stack/stack.sh for the private stack in this directory.
+[database]
+socket = $SOCK
+user = zaiko
+password = $pw
+name = zaiko
+
+[web]
+templates = $ROOT/templates
+session_idle_hours = 8
+max_body_bytes = 33554432
+
+[batch]
+key_file = $DIR/secret.key
+sql_dir = $ROOT/sql
+CONF
+	umask 022
+}
+
+start_fcgi() {
+	stop_pidfile "$DIR/fcgi.pid"
+	rm -f "$DIR/fcgi.sock"
+	local n=${WORKERS:-4} owner=""
+	# As root, nginx's workers run as nobody: give them the socket, and nothing else.
+	[ "$(id -u)" = 0 ] && owner="-U nobody -G nogroup"
+	# spawn-fcgi -F N writes one pid per line; we keep them all.
+	ZAIKO_CONF="$DIR/zaiko.conf" spawn-fcgi -s "$DIR/fcgi.sock" -M 0660 $owner -F "$n" \
+		-P "$DIR/fcgi.pids" -- "$ROOT/$BUILD/zaiko.fcgi" >/dev/null 2>>"$DIR/fcgi.log"
+}
+
+start_nginx() {
+	local port=$1
+	mkdir -p "$DIR/nginx/logs" "$DIR/nginx/tmp"
+	sed -e "s|@DIR@|$DIR|g" -e "s|@PORT@|$port|g" -e "s|@ROOT@|$ROOT|g" \
+		"$ROOT/conf/nginx-stack.conf.in" >"$DIR/nginx/nginx.conf"
+	if [ -f "$DIR/nginx/nginx.pid" ] && kill -0 "$(cat "$DIR/nginx/nginx.pid")" 2>/dev/null; then
+		nginx -p "$DIR/nginx/" -c "$DIR/nginx/nginx.conf" -e "$DIR/nginx/logs/error.log" -s reload
+	else
+		nginx -p "$DIR/nginx/" -c "$DIR/nginx/nginx.conf" -e "$DIR/nginx/logs/error.log"
+	fi
+	echo "$port" >"$DIR/port"
+}
+
+case $cmd in
+start)
+	PORT=${3:?usage: stack.sh start DIR PORT}
+	start_mariadb
+	write_conf
+	ZAIKO_CONF="$DIR/zaiko.conf" "$ROOT/$BUILD/zaiko-batch" migrate >>"$DIR/batch.log" 2>&1 || {
+		echo "stack: migrate failed; see $DIR/batch.log" >&2; tail -5 "$DIR/batch.log" >&2; exit 1; }
+	start_fcgi
+	start_nginx "$PORT"
+	;;
+restart-fcgi)
+	if [ -f "$DIR/fcgi.pids" ]; then for p in $(cat "$DIR/fcgi.pids"); do kill "$p" 2>/dev/null || true; done; fi
+	sleep 0.2
+	start_fcgi
+	;;
+stop)
+	[ -f "$DIR/nginx/nginx.pid" ] && nginx -p "$DIR/nginx/" -c "$DIR/nginx/nginx.conf" \
+		-e "$DIR/nginx/logs/error.log" -s quit 2>/dev/null || true
+	stop_pidfile "$DIR/nginx/nginx.pid"
+	if [ -f "$DIR/fcgi.pids" ]; then
+		for p in $(cat "$DIR/fcgi.pids"); do kill "$p" 2>/dev/null || true; done
+		rm -f "$DIR/fcgi.pids"
+	fi
+	for f in "$DIR"/*.pid; do [ -e "$f" ] && [ "$(basename "$f")" != mysql.pid ] && stop_pidfile "$f"; done
+	stop_pidfile "$DIR/mysql.pid"
+	;;
+sql)
+	shift 2
+	exec mariadb --no-defaults --socket="$SOCK" -uroot --default-character-set=utf8mb4 zaiko "$@"
+	;;
+*)
+	echo "usage: stack.sh start|stop|sql DIR [PORT]" >&2; exit 2;;
+esac
