@@ -1,0 +1,86 @@
+/* csv/mallcsv: recognise a mall's product/stock file from its header and map rows to listings. */
+#ifndef ZAIKO_CSV_MALLCSV_H
+#define ZAIKO_CSV_MALLCSV_H
+
+#include "csv/csv.h"
+
+/* The files a merchant may upload unchanged (see shared malls/CSV-FORMATS.md).
+ *
+ * zaiko's own listing file (MALLCSV_ZAIKO), for shops without a mall file of their own:
+ *   SKUコード,商品コード,子番号,商品名,選択肢,画像URL,JANコード,価格,在庫数
+ * Only SKUコード is required; the others may be left out and come in any order. English
+ * names are accepted too: sku_code,item_code,sub_code,name,options,image_url,jan,price,stock.
+ * 商品コード defaults to SKUコード. Blank 価格/在庫数 means "not given". Other columns go to
+ * extra. It is written in CP932 or UTF-8 (BOM optional), comma or TAB separated. */
+typedef enum {
+	MALLCSV_UNKNOWN = 0,
+	MALLCSV_YAHOO_DATA,        /* data.csv: code, sub-code (packed SKUs), name, price, jan */
+	MALLCSV_YAHOO_QUANTITY,    /* quantity.csv: code, sub-code, quantity */
+	MALLCSV_RAKUTEN_ITEM,      /* item.csv (before the SKU project): one row per item */
+	MALLCSV_RAKUTEN_SELECT,    /* select.csv: 選択肢タイプ i rows are the SKUs */
+	MALLCSV_RAKUTEN_NORMAL,    /* normal-item.csv (SKU project): product/option/SKU rows */
+	MALLCSV_AMAZON_LISTINGS,   /* All Listings Report (TSV, English or Japanese header) */
+	MALLCSV_SHOPIFY_PRODUCTS,  /* products_export.csv (legacy or current header) */
+	MALLCSV_SHOPIFY_INVENTORY, /* inventory export (row per location, or column per location) */
+	MALLCSV_ZAIKO,             /* zaiko's own listing file, above */
+	MALLCSV__MAX
+} mallcsv_kind;
+
+/* One SKU-level listing as read from a file. Strings are UTF-8, never NULL ("" when the file
+ * has none), owned by the result. */
+typedef struct {
+	char *item_code;  /* the mall's product code (Yahoo code, 商品管理番号, Handle, seller-sku) */
+	char *sub_code;   /* the variation code within the item ("" for single items) */
+	char *sku_code;   /* the merchant's SKU code that links listings of different shops */
+	char *name;
+	char *options;    /* "カラー:白 / サイズ:S" */
+	char *image_url;
+	char *jan;
+	bool has_price;
+	long long price;  /* yen */
+	bool has_stock;
+	long long stock;  /* may be negative (Yahoo overdraft) */
+	char *extra;      /* the other columns as a JSON object string {"column":"value",...} */
+	size_t line;      /* physical line of the row this listing came from */
+} mallcsv_listing;
+
+typedef struct {
+	mallcsv_kind kind;
+	csv_encoding encoding;
+	mallcsv_listing *v;
+	size_t n, cap;
+	size_t skipped;     /* rows that are not SKUs (Yahoo parent rows, Rakuten option rows,
+			     * Shopify image rows, Rakuten 在庫タイプ 2 item rows) */
+	csv_errors errors;  /* row errors; rows with errors give no listing */
+} mallcsv_result;
+
+/* Detects the kind from a loaded header (CSV-FORMATS §7 keys); MALLCSV_UNKNOWN if none fits. */
+mallcsv_kind mallcsv_detect(const csv_header *h);
+/* Short ASCII name ("yahoo-data", "rakuten-normal-item", …) and Japanese label; static. */
+const char *mallcsv_kind_name(mallcsv_kind k);
+const char *mallcsv_kind_label(mallcsv_kind k);
+/* The mall of the kind: "yahoo", "rakuten", "amazon", "shopify", or NULL for MALLCSV_ZAIKO. */
+const char *mallcsv_kind_mall(mallcsv_kind k);
+
+/* Decodes (CSV_ENC__MAX = detect), reads and maps a whole uploaded file into res (zeroed by
+ * this function first). expect = MALLCSV_UNKNOWN detects the kind; anything else requires
+ * that kind. Returns Z_OK when the file was read to its end — row errors may still be in
+ * res->errors, and the caller decides whether one error refuses the file — or Z_INVALID
+ * when it could not be read at all (encoding, unknown header, unterminated quote, a bound):
+ * the reason is in res->errors. Z_NOMEM on no memory. Free with mallcsv_result_free. */
+int mallcsv_parse(const char *data, size_t len, csv_encoding enc, mallcsv_kind expect,
+		const csv_limits *lim, mallcsv_result *res);
+/* The same over input already in UTF-8 (no BOM needed). */
+int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
+		const csv_limits *lim, mallcsv_result *res);
+/* Frees every listing and error. */
+void mallcsv_result_free(mallcsv_result *res);
+
+/* Splits a Yahoo sub-code cell ("カラー:白#サイズ:S=tee-s&カラー:黒#サイズ:S=tee-bk-s") into
+ * entries; calls fn(code, options, ctx) for each, code and options NUL-terminated UTF-8
+ * ("カラー:白 / サイズ:S"), valid during the call. A non-zero return from fn stops and is
+ * returned. Z_INVALID when an entry has no '=' or an empty code. */
+int mallcsv_yahoo_subcodes(const char *cell,
+		int (*fn)(const char *code, const char *options, void *ctx), void *ctx);
+
+#endif
