@@ -36,11 +36,11 @@ DBTEST_BIN = $(patsubst tests/db/%.c,$(BUILD)/tests/db/%,$(DBTEST_SRC))
 
 all: $(BUILD)/zaiko.fcgi $(BUILD)/zaiko-batch
 
-$(BUILD)/zaiko.fcgi: $(COMMON_OBJ) $(WEB_OBJ) $(filter-out $(MAIN_OBJS),$(BATCH_OBJ))
+$(BUILD)/zaiko.fcgi: $(COMMON_OBJ) $(WEB_OBJ)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/zaiko-batch: $(COMMON_OBJ) $(BATCH_OBJ) $(filter-out $(MAIN_OBJS),$(WEB_OBJ))
+$(BUILD)/zaiko-batch: $(COMMON_OBJ) $(BATCH_OBJ)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

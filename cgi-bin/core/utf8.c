@@ -1,0 +1,63 @@
+/* utf8: a strict decoder used to validate input and to cut text on character boundaries. */
+#include "core/utf8.h"
+
+/* Length of the character at s (1..4), or 0 when it is malformed. */
+static size_t char_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	if (c < 0x80)
+		return 1;
+	if (c < 0xC2 || c > 0xF4)
+		return 0;
+	size_t len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	if (c == 0xE0 && s[1] < 0xA0)
+		return 0; /* overlong */
+	if (c == 0xED && s[1] >= 0xA0)
+		return 0; /* surrogate */
+	if (c == 0xF0 && s[1] < 0x90)
+		return 0; /* overlong */
+	if (c == 0xF4 && s[1] >= 0x90)
+		return 0; /* beyond U+10FFFF */
+	return len;
+}
+
+bool utf8_valid_text(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+			return false;
+		if (p[i] == 0x7F)
+			return false;
+		size_t len = char_len(p + i, n - i);
+		if (!len)
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+size_t utf8_prefix(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	size_t i = max;
+	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+		i--;
+	return i;
+}
+
+size_t utf8_count(const char *s, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			count++;
+	return count;
+}

@@ -1,0 +1,15 @@
+/* utf8: validity checks and safe truncation of UTF-8 text. */
+#ifndef ZAIKO_UTF8_H
+#define ZAIKO_UTF8_H
+
+#include "core/zaiko.h"
+
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF)
+ * and holds no NUL and no C0 control other than TAB, LF and CR. */
+bool utf8_valid_text(const char *s, size_t n);
+/* The longest prefix of s (at most max bytes) that ends on a character boundary. */
+size_t utf8_prefix(const char *s, size_t n, size_t max);
+/* Number of characters (code points) in well-formed s[0..n). */
+size_t utf8_count(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,86 @@
+/* login: the login page, login with throttling, logout. */
+#include <string.h>
+#include "core/log.h"
+#include "core/secret.h"
+#include "screens/screens.h"
+
+const web_field login_fields[] = {
+	{.name = "login", .type = WF_TEXT, .max = 64, .label = "ログインID"},
+	{.name = "password", .type = WF_TEXT, .max = 200, .label = "パスワード"},
+	{.name = "next", .type = WF_TEXT, .max = 500, .label = "移動先"},
+	{0},
+};
+
+/* Only a local path may follow a login (no open redirect). */
+static const char *safe_next(const char *next)
+{
+	if (next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
+		return "/";
+	return next;
+}
+
+/* Shows the form with a fresh pre-login token (the form's CSRF proof). */
+static int show_form(web_request *r, int status, const char *message)
+{
+	unsigned char raw[32];
+	char token[65];
+	if (secret_random(raw, sizeof(raw)) != Z_OK)
+		return Z_ERR;
+	secret_hex(raw, sizeof(raw), token);
+	web_cookie(r, PRELOGIN_COOKIE, token, 3600);
+	web_set(r, "Page.title", "ログイン");
+	web_set(r, "Page.prelogin", token);
+	web_set(r, "Page.login", web_text(r, "login"));
+	web_set(r, "Page.next", safe_next(web_text(r, "next")));
+	if (message)
+		web_set(r, "Page.error", message);
+	r->status = status;
+	return web_render(r, "login.cs");
+}
+
+int login_page(web_request *r)
+{
+	if (r->user.id)
+		return web_redirect(r, "/");
+	return show_form(r, 200, NULL);
+}
+
+int login_submit(web_request *r)
+{
+	const char *login = web_text(r, "login"), *password = web_text(r, "password");
+	const char *why = NULL;
+	db_res *res = NULL;
+	if (!session_csrf_ok(r))
+		return show_form(r, 403, "画面の有効期限が切れました。もう一度ログインしてください。");
+	if (!*login || !*password)
+		return show_form(r, 400, "ログインIDとパスワードを入力してください。");
+	int rc = session_throttled(r, login, &why);
+	if (rc == Z_CONFLICT)
+		return show_form(r, 429, why);
+	if (rc != Z_OK)
+		return Z_ERR;
+	if (db_queryv(r->db, &res,
+	              "SELECT id, password_hash FROM app_user WHERE login = ? AND disabled = 0",
+	              DB_S(login)) != Z_OK)
+		return Z_ERR;
+	bool ok = secret_check_password(password, res->nrows ? db_get(res, 0, 1) : NULL);
+	long long user_id = ok ? db_get_ll(res, 0, 0, 0) : 0;
+	db_res_free(res);
+	if (!ok) {
+		session_record_failure(r, login);
+		log_info("login: failed for an account");
+		return show_form(r, 401, "ログインIDまたはパスワードが違います。");
+	}
+	if (session_start(r, user_id) != Z_OK)
+		return Z_ERR;
+	web_cookie(r, PRELOGIN_COOKIE, "", -1);
+	log_info("login: user %lld", user_id);
+	return web_redirect(r, safe_next(web_text(r, "next")));
+}
+
+int logout_submit(web_request *r)
+{
+	if (session_end(r) != Z_OK)
+		return Z_ERR;
+	return web_redirect(r, "/login");
+}

@@ -1,0 +1,146 @@
+/* fields: validation of declared fields into typed values, before any handler runs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/strnum.h"
+#include "core/utf8.h"
+#include "web/web.h"
+
+/* Writes the Japanese message for the user and yields Z_INVALID. */
+#define FAIL(...) (snprintf(msg, msglen, __VA_ARGS__), Z_INVALID)
+
+int web_validate(const web_field *fields, const web_params *params, web_value *values,
+                 char *msg, size_t msglen)
+{
+	memset(values, 0, sizeof(web_value) * WEB_MAX_FIELDS);
+	for (int i = 0; fields && fields[i].name; i++) {
+		const web_field *f = &fields[i];
+		const char *label = f->label ? f->label : f->name;
+		web_value *v = &values[i];
+		int count = web_params_count(params, f->name);
+		const web_param *p = web_params_get(params, f->name);
+		if (i >= WEB_MAX_FIELDS) {
+			snprintf(msg, msglen, "内部エラー: 項目の定義が多すぎます。");
+			return Z_ERR;
+		}
+		if (f->type == WF_INT_LIST) {
+			if (count > f->max_count)
+				return FAIL("「%s」は%lld件まで選択できます。", label, (long long)f->max_count);
+			v->list = calloc((size_t)(count ? count : 1), sizeof(long long));
+			if (!v->list)
+				return Z_NOMEM;
+			for (int k = 0; k < params->n; k++) {
+				const web_param *q = &params->items[k];
+				long long x;
+				if (strcmp(q->name, f->name))
+					continue;
+				if (strnum_ll(q->value, f->min, f->max, &x) != Z_OK)
+					return FAIL("「%s」の値が正しくありません。", label);
+				v->list[v->count++] = x;
+			}
+			v->present = v->count > 0;
+			if (f->required && !v->present)
+				return FAIL("「%s」を選択してください。", label);
+			continue;
+		}
+		if (count > 1)
+			return FAIL("「%s」が重複しています。", label);
+		v->present = p && (p->len > 0 || p->filename);
+		if (!v->present) {
+			if (f->required)
+				return f->type == WF_FILE ? FAIL("「%s」のファイルを選択してください。", label)
+				                          : FAIL("「%s」を入力してください。", label);
+			continue;
+		}
+		v->text = p->value;
+		v->len = p->len;
+		switch (f->type) {
+		case WF_TEXT: {
+			if (p->filename)
+				return FAIL("「%s」の値が正しくありません。", label);
+			long long chars = (long long)utf8_count(p->value, p->len);
+			long long max = f->max ? f->max : 1000;
+			if (chars < f->min || chars > max)
+				return FAIL("「%s」は%lld〜%lld文字で入力してください。", label,
+				            f->min, max);
+			break;
+		}
+		case WF_INT:
+			if (strnum_ll(p->value, f->min, f->max, &v->num) != Z_OK)
+				return FAIL("「%s」は%lld〜%lldの整数で入力してください。", label,
+				            f->min, f->max);
+			break;
+		case WF_BOOL:
+			if (!strcmp(p->value, "1") || !strcmp(p->value, "on"))
+				v->num = 1;
+			else if (!strcmp(p->value, "0"))
+				v->num = 0;
+			else
+				return FAIL("「%s」の値が正しくありません。", label);
+			break;
+		case WF_ENUM: {
+			bool found = false;
+			for (int k = 0; f->choices && f->choices[k]; k++)
+				if (!strcmp(f->choices[k], p->value)) {
+					v->num = k;
+					found = true;
+				}
+			if (!found)
+				return FAIL("「%s」の値が正しくありません。", label);
+			break;
+		}
+		case WF_FILE:
+			if (!p->filename)
+				return FAIL("「%s」のファイルを選択してください。", label);
+			if (f->max && (long long)p->len > f->max)
+				return FAIL("「%s」のファイルが大きすぎます（%lld MB まで）。", label,
+				            f->max >> 20);
+			v->filename = p->filename;
+			break;
+		case WF_INT_LIST:
+			break;
+		}
+	}
+	return Z_OK;
+}
+
+void web_values_free(const web_field *fields, web_value *values)
+{
+	for (int i = 0; fields && fields[i].name && i < WEB_MAX_FIELDS; i++) {
+		free(values[i].list);
+		values[i].list = NULL;
+	}
+}
+
+const web_value *web_field_value(const web_request *r, const char *name)
+{
+	const web_field *f = r->route ? r->route->fields : NULL;
+	for (int i = 0; f && f[i].name && i < WEB_MAX_FIELDS; i++)
+		if (!strcmp(f[i].name, name))
+			return &r->values[i];
+	return NULL;
+}
+
+long long web_int(const web_request *r, const char *name, long long def)
+{
+	const web_value *v = web_field_value(r, name);
+	return v && v->present ? v->num : def;
+}
+
+const char *web_text(const web_request *r, const char *name)
+{
+	const web_value *v = web_field_value(r, name);
+	return v && v->present && v->text ? v->text : "";
+}
+
+bool web_has(const web_request *r, const char *name)
+{
+	const web_value *v = web_field_value(r, name);
+	return v && v->present;
+}
+
+const char *web_query_raw(const web_request *r, const char *name)
+{
+	const web_param *p = web_params_get(&r->query_params, name);
+	return p ? p->value : NULL;
+}

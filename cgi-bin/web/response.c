@@ -1,0 +1,225 @@
+/* response: rendering through ClearSilver (escaped by default), redirects, errors, JSON,
+ * downloads, headers and cookies. Nothing reaches the client but through these. */
+#include <cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/log.h"
+#include "web/web.h"
+
+/* The language file, read once per process and copied into each request's HDF. */
+static HDF *lang;
+
+static const char *templates_dir(const web_request *r)
+{
+	return conf_get(r->cfg, "web", "templates", "/usr/local/share/zaiko/templates");
+}
+
+static int load_lang(const web_request *r)
+{
+	if (lang)
+		return Z_OK;
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/lang/ja.hdf", templates_dir(r));
+	NEOERR *err = hdf_init(&lang);
+	if (err == STATUS_OK)
+		err = hdf_read_file(lang, path);
+	if (err != STATUS_OK) {
+		STRING s;
+		string_init(&s);
+		nerr_error_string(err, &s);
+		log_error("render: cannot read %s: %s", path, s.buf ? s.buf : "");
+		string_clear(&s);
+		nerr_ignore(&err);
+		hdf_destroy(&lang);
+		lang = NULL;
+		return Z_ERR;
+	}
+	return Z_OK;
+}
+
+static NEOERR *collect(void *ctx, char *s)
+{
+	buf *b = ctx;
+	if (buf_puts(b, s) != Z_OK)
+		return nerr_raise(NERR_NOMEM, "render: out of memory");
+	return STATUS_OK;
+}
+
+int web_set(web_request *r, const char *key, const char *value)
+{
+	NEOERR *err = hdf_set_value(r->hdf, key, value ? value : "");
+	if (err != STATUS_OK) {
+		nerr_ignore(&err);
+		return Z_NOMEM;
+	}
+	return Z_OK;
+}
+
+int web_setf(web_request *r, const char *key, const char *fmt, ...)
+{
+	buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (rc == Z_OK)
+		rc = web_set(r, key, buf_str(&b));
+	buf_free(&b);
+	return rc;
+}
+
+int web_set_int(web_request *r, const char *key, long long v)
+{
+	return web_setf(r, key, "%lld", v);
+}
+
+int web_render(web_request *r, const char *name)
+{
+	CSPARSE *cs = NULL;
+	NEOERR *err = STATUS_OK;
+	char path[1024];
+	if (strstr(name, "..") || strchr(name, '/'))
+		return Z_ERR;
+	if (load_lang(r) != Z_OK)
+		return Z_ERR;
+	/* The escape mode is set when the HDF is created (before cs_init), see router.c. */
+	err = hdf_copy(r->hdf, "Lang", lang);
+	if (err == STATUS_OK && r->user.id) {
+		web_set(r, "User.login", r->user.login);
+		web_set(r, "User.admin", r->user.admin ? "1" : "0");
+		web_set(r, "Csrf", r->user.csrf);
+	}
+	if (err == STATUS_OK)
+		err = hdf_set_value(r->hdf, "hdf.loadpaths.0", templates_dir(r));
+	if (err == STATUS_OK)
+		err = cs_init(&cs, r->hdf);
+	if (err == STATUS_OK)
+		err = cgi_register_strfuncs(cs);
+	snprintf(path, sizeof(path), "%s", name);
+	if (err == STATUS_OK)
+		err = cs_parse_file(cs, path);
+	buf_reset(&r->body);
+	if (err == STATUS_OK)
+		err = cs_render(cs, &r->body, collect);
+	cs_destroy(&cs);
+	if (err != STATUS_OK) {
+		STRING s;
+		string_init(&s);
+		nerr_error_string(err, &s);
+		log_error("render: %s: %s", name, s.buf ? s.buf : "");
+		string_clear(&s);
+		nerr_ignore(&err);
+		return Z_ERR;
+	}
+	if (!r->status)
+		r->status = 200;
+	r->content_type_out = "text/html; charset=utf-8";
+	return Z_OK;
+}
+
+static bool header_safe(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '\r' || *s == '\n' || (unsigned char)*s < 0x20)
+			return false;
+	return true;
+}
+
+int web_header(web_request *r, const char *name, const char *value)
+{
+	if (!header_safe(name) || !header_safe(value)) {
+		log_warn("response: header %s refused: control characters", name);
+		return Z_INVALID;
+	}
+	return buf_printf(&r->headers, "%s: %s\r\n", name, value);
+}
+
+int web_redirect(web_request *r, const char *path)
+{
+	/* Only local paths: "//host" and "/\host" would leave the site. */
+	if (path[0] != '/' || path[1] == '/' || path[1] == '\\' || !header_safe(path))
+		path = "/";
+	r->status = 303;
+	buf_reset(&r->body);
+	return web_header(r, "Location", path);
+}
+
+int web_error(web_request *r, int status, const char *message)
+{
+	r->status = status;
+	buf_reset(&r->body);
+	if (r->route && (r->route->needs & ROUTE_JSON)) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "error", message);
+		return web_json(r, status, o);
+	}
+	web_set(r, "Page.title", status >= 500 ? "エラー" : "入力エラー");
+	web_set(r, "Page.error", message);
+	web_set_int(r, "Page.status", status);
+	if (web_render(r, "error.cs") != Z_OK) {
+		buf_reset(&r->body);
+		buf_puts(&r->body, "<!doctype html><meta charset=utf-8><title>エラー</title><p>エラーが発生しました。</p>");
+		r->content_type_out = "text/html; charset=utf-8";
+	}
+	r->status = status;
+	return Z_OK;
+}
+
+int web_json(web_request *r, int status, cJSON *root)
+{
+	char *s = root ? cJSON_PrintUnformatted(root) : NULL;
+	cJSON_Delete(root);
+	if (!s)
+		return Z_NOMEM;
+	buf_reset(&r->body);
+	int rc = buf_puts(&r->body, s);
+	free(s);
+	r->status = status;
+	r->content_type_out = "application/json; charset=utf-8";
+	return rc;
+}
+
+int web_download(web_request *r, const char *content_type, const char *filename, buf *b)
+{
+	buf cd = BUF_INIT;
+	buf_puts(&cd, "attachment; filename=\"");
+	/* An ASCII fallback for old clients, then the real name percent-encoded (RFC 5987). */
+	for (const char *p = filename; *p; p++)
+		buf_putc(&cd, ((unsigned char)*p < 0x80 && *p != '"' && *p != '\\' && *p >= 0x20)
+		                  ? *p : '_');
+	buf_puts(&cd, "\"; filename*=UTF-8''");
+	for (const unsigned char *p = (const unsigned char *)filename; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~", *p))
+			buf_putc(&cd, (char)*p);
+		else
+			buf_printf(&cd, "%%%02X", *p);
+	}
+	int rc = web_header(r, "Content-Disposition", buf_str(&cd));
+	buf_free(&cd);
+	buf_free(&r->body);
+	r->body = *b;
+	*b = (buf)BUF_INIT;
+	r->status = 200;
+	r->content_type_out = content_type;
+	return rc;
+}
+
+int web_cookie(web_request *r, const char *name, const char *value, long max_age)
+{
+	buf c = BUF_INIT;
+	if (max_age < 0)
+		buf_printf(&c, "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s", name,
+		           r->https ? "; Secure" : "");
+	else if (max_age == 0)
+		buf_printf(&c, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", name, value,
+		           r->https ? "; Secure" : "");
+	else
+		buf_printf(&c, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Strict%s", name, value,
+		           max_age, r->https ? "; Secure" : "");
+	int rc = web_header(r, "Set-Cookie", buf_str(&c));
+	buf_free(&c);
+	return rc;
+}

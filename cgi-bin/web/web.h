@@ -1,0 +1,161 @@
+/* web: the request every handler receives, the fields it declares, and how it answers. */
+#ifndef ZAIKO_WEB_H
+#define ZAIKO_WEB_H
+
+#include <ClearSilver.h>
+#include "core/buf.h"
+#include "core/conf.h"
+#include "db/db.h"
+#include "web/params.h"
+
+/* ---- Declared fields: a handler lists what it accepts; the router validates them. ---- */
+
+typedef enum {
+	WF_TEXT,     /* UTF-8 text; min/max are lengths in characters */
+	WF_INT,      /* a decimal integer within [min, max] */
+	WF_BOOL,     /* "1"/"on" true, "0"/"" false */
+	WF_ENUM,     /* one of choices; the index lands in num */
+	WF_INT_LIST, /* the same name repeated (checked rows): up to max_count integers in [min, max] */
+	WF_FILE,     /* a multipart file part of at most max bytes */
+} web_field_type;
+
+typedef struct {
+	const char *name;
+	web_field_type type;
+	bool required;
+	long long min, max;
+	const char *label;               /* Japanese, for messages: 「総在庫数」 */
+	const char *const *choices;      /* WF_ENUM: NULL-terminated */
+	int max_count;                   /* WF_INT_LIST */
+} web_field;
+
+typedef struct {
+	bool present;                    /* sent and not empty */
+	const char *text;                /* WF_TEXT, WF_ENUM, WF_FILE (the bytes) */
+	size_t len;
+	long long num;                   /* WF_INT, WF_BOOL, WF_ENUM index */
+	const char *filename;            /* WF_FILE */
+	long long *list;                 /* WF_INT_LIST */
+	int count;
+} web_value;
+
+#define WEB_MAX_FIELDS 32
+
+/* ---- Routes ---- */
+
+typedef struct web_request web_request;
+typedef int (*web_handler)(web_request *r);
+
+enum {
+	ROUTE_PUBLIC = 1 << 0, /* no login needed */
+	ROUTE_ADMIN = 1 << 1,  /* admin role only */
+	ROUTE_JSON = 1 << 2,   /* errors answered as JSON for scripts */
+	ROUTE_NO_CSRF = 1 << 3, /* a POST that carries its own proof (login) */
+};
+
+typedef struct {
+	const char *method;
+	const char *path;
+	web_handler handler;
+	unsigned needs;
+	const web_field *fields;         /* NULL-name terminated; may be NULL */
+	size_t max_body;                 /* 0: the default */
+} web_route;
+
+/* The route table (web/routes.c). */
+extern const web_route web_routes[];
+
+/* ---- The request ---- */
+
+typedef struct {
+	long long id;
+	char login[65];
+	bool admin;
+	char csrf[65];
+} web_user;
+
+struct web_request {
+	/* From the server */
+	const char *method, *path, *query, *remote_addr, *content_type, *cookie_header;
+	bool https;
+	char request_id[17];
+	/* Parsed input */
+	web_params query_params, body_params, cookies;
+	const web_route *route;
+	web_value values[WEB_MAX_FIELDS];
+	/* Who */
+	web_user user;                   /* id 0 when not logged in */
+	/* Services */
+	db *db;
+	const conf *cfg;
+	HDF *hdf;                        /* Page data for the template */
+	/* The answer */
+	int status;
+	buf headers;                     /* extra header lines, CRLF-terminated */
+	buf body;
+	const char *content_type_out;
+	bool sent;
+};
+
+/* Typed access to a declared field by name (the router validated it already). */
+const web_value *web_field_value(const web_request *r, const char *name);
+long long web_int(const web_request *r, const char *name, long long def);
+const char *web_text(const web_request *r, const char *name); /* "" when absent */
+bool web_has(const web_request *r, const char *name);
+/* Raw query parameter (for pager links etc.), or NULL. */
+const char *web_query_raw(const web_request *r, const char *name);
+
+/* Validates raw params against fields into values; Z_INVALID with a Japanese message in msg. */
+int web_validate(const web_field *fields, const web_params *params, web_value *values,
+                 char *msg, size_t msglen);
+void web_values_free(const web_field *fields, web_value *values);
+
+/* ---- Answers (web/response.c). Each sets r->status and the body; the loop sends it. ---- */
+
+/* Renders templates/<name> with r->hdf (plus Lang.*, User.*, Csrf). 200 unless status set. */
+int web_render(web_request *r, const char *name);
+/* 303 See Other to a local path (must start with '/'). */
+int web_redirect(web_request *r, const char *path);
+/* A page with a Japanese message, status 4xx/5xx; JSON for ROUTE_JSON routes. */
+int web_error(web_request *r, int status, const char *message);
+/* A JSON answer; takes ownership of the cJSON tree. */
+struct cJSON;
+int web_json(web_request *r, int status, struct cJSON *root);
+/* A download: content type, file name (ASCII fallback + RFC 5987 UTF-8), bytes taken from b. */
+int web_download(web_request *r, const char *content_type, const char *filename, buf *b);
+/* Adds a header line; name and value must hold no CR/LF (refused otherwise). */
+int web_header(web_request *r, const char *name, const char *value);
+/* Sets a cookie: HttpOnly, SameSite=Strict, Path=/, Secure under HTTPS; max_age < 0 deletes. */
+int web_cookie(web_request *r, const char *name, const char *value, long max_age);
+
+/* HDF helpers: printf-style value setting. */
+int web_set(web_request *r, const char *key, const char *value);
+int web_setf(web_request *r, const char *key, const char *fmt, ...) Z_PRINTF(3, 4);
+int web_set_int(web_request *r, const char *key, long long v);
+
+/* ---- Sessions and login (web/session.c) ---- */
+
+#define SESSION_COOKIE "zaiko_session"
+#define PRELOGIN_COOKIE "zaiko_pre"
+
+/* Loads the user of the session cookie, touching last_seen; r->user.id stays 0 if none. */
+int session_load(web_request *r);
+/* Creates a session for user_id (a new token), sets the cookie. */
+int session_start(web_request *r, long long user_id);
+/* Deletes the current session and its cookie. */
+int session_end(web_request *r);
+/* True when the POSTed csrf field matches the session's (or, before login, the pre-login
+ * cookie's) token. */
+bool session_csrf_ok(const web_request *r);
+/* Login throttling: Z_CONFLICT (with a message) when the login or address is locked. */
+int session_throttled(web_request *r, const char *login, const char **why);
+void session_record_failure(web_request *r, const char *login);
+
+/* ---- The dispatcher (web/router.c) ---- */
+
+/* Handles one request end to end: parse, route, needs, validate, handler. */
+void web_dispatch(web_request *r, const char *body, size_t body_len);
+/* The body size a route accepts (checked before the body is read: 413 beyond it). */
+size_t web_route_max_body(const char *method, const char *path);
+
+#endif

@@ -1,0 +1,44 @@
+<!doctype html>
+<html lang="ja">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title><?cs var:Page.title ?> | <?cs var:Lang.app ?></title>
+<link rel="stylesheet" href="/static/css/zaiko.css">
+<script src="/static/js/zaiko.js" defer></script>
+</head>
+<body>
+<header class="top">
+  <a class="brand" href="/"><?cs var:Lang.app ?></a>
+  <?cs if:User.login ?>
+  <nav class="menu" aria-label="メニュー">
+    <ul>
+      <li><a href="/"><?cs var:Lang.menu.stock ?></a></li>
+      <li class="group"><span><?cs var:Lang.menu.sets ?></span>
+        <ul>
+          <li><a href="/sets/edit"><?cs var:Lang.menu.set_edit ?></a></li>
+          <li><a href="/sets/import"><?cs var:Lang.menu.set_import ?></a></li>
+          <li><a href="/sets/export"><?cs var:Lang.menu.set_export ?></a></li>
+        </ul>
+      </li>
+      <?cs if:User.admin == "1" ?>
+      <li class="group"><span><?cs var:Lang.menu.admin ?></span>
+        <ul>
+          <li><a href="/admin/settings"><?cs var:Lang.menu.settings ?></a></li>
+          <li><a href="/admin/shops"><?cs var:Lang.menu.shops ?></a></li>
+          <li><a href="/admin/errors"><?cs var:Lang.menu.errors_delete ?></a></li>
+          <li><a href="/admin/initial-fetch"><?cs var:Lang.menu.initial_fetch ?></a></li>
+          <li><a href="/admin/users"><?cs var:Lang.menu.users ?></a></li>
+        </ul>
+      </li>
+      <?cs /if ?>
+    </ul>
+  </nav>
+  <form class="logout" method="post" action="/logout">
+    <span class="who"><?cs var:User.login ?></span>
+    <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
+    <button type="submit"><?cs var:Lang.menu.logout ?></button>
+  </form>
+  <?cs /if ?>
+</header>
+<main>
