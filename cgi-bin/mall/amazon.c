@@ -1,35 +1,705 @@
-/* amazon: placeholder adapter until the real one lands; every call is a temporary failure. */
+/* amazon: the Amazon SP-API adapter: LWA tokens, Listings Items 2021-08-01 quantity patches,
+ * Orders v0 with paging, and a token bucket per operation. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "core/buf.h"
+#include "core/log.h"
+#include "mall/amazon_json.h"
 #include "mall/mall.h"
 
-static mall_outcome not_yet(mall_status *st)
+#define AMAZON_API_BASE "https://sellingpartnerapi-fe.amazon.com"
+#define AMAZON_LWA_URL "https://api.amazon.com/auth/o2/token"
+#define AMAZON_MARKETPLACE_JP "A1VC38T7YXB528"
+/* A token this close to expiry is renewed before use. */
+#define AMAZON_REFRESH_AHEAD 300
+/* Amazon refuses LastUpdatedBefore later than two minutes ago. */
+#define AMAZON_BEFORE_MARGIN 125
+/* Guards against a reply that pages forever. */
+#define AMAZON_MAX_PAGES 100000
+
+typedef enum { OP_PATCH, OP_LISTING_GET, OP_ORDERS, OP_ORDER_ITEMS, OP__MAX } amazon_op;
+
+/* Rates (requests per second) and bursts from the models; each is a per-shop option
+ * rate_<name> / burst_<name>, since Amazon changes them per seller and over time. */
+static const struct {
+	const char *name;
+	double rate;
+	double burst;
+} op_limits[OP__MAX] = {
+	[OP_PATCH] = {"patch", 5, 5},
+	[OP_LISTING_GET] = {"listing_get", 5, 10},
+	[OP_ORDERS] = {"orders", 0.0167, 20},
+	[OP_ORDER_ITEMS] = {"order_items", 0.5, 30},
+};
+
+typedef struct {
+	double tokens;
+	double rate;
+	double burst;
+	double at;   /* monotonic seconds of the last refill */
+	bool ready;
+} bucket;
+
+typedef struct {
+	bucket buckets[OP__MAX];
+} amazon_state;
+
+static double now_mono(void)
 {
-	mall_status_set(st, MALL_TEMPORARY, 0, "adapter not built yet");
-	return MALL_TEMPORARY;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+/* A numeric option as a double (JSON number or numeric string), or def. */
+static double opt_double(const mall_shop *shop, const char *key, double def)
+{
+	const cJSON *v = shop->options ? cJSON_GetObjectItemCaseSensitive(shop->options, key) : NULL;
+	double d = def;
+	if (cJSON_IsNumber(v)) {
+		d = v->valuedouble;
+	} else if (cJSON_IsString(v) && v->valuestring) {
+		char *end;
+		d = strtod(v->valuestring, &end);
+		if (end == v->valuestring || *end)
+			d = def;
+	}
+	return isfinite(d) && d > 0 ? d : def;
+}
+
+static amazon_state *state_of(mall_shop *shop)
+{
+	if (!shop->adapter_state)
+		shop->adapter_state = calloc(1, sizeof(amazon_state));
+	return shop->adapter_state;
+}
+
+/* Takes one token of op's bucket, waiting up to max_wait_ms; beyond that the call is rate
+ * limited and retry_after_ms says when a token will be there. */
+static mall_outcome throttle(mall_shop *shop, amazon_op op, mall_status *st)
+{
+	if (!mall_opt_int(shop, "rate_limit", 1))
+		return MALL_OK;
+	amazon_state *s = state_of(shop);
+	if (!s) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		return MALL_TEMPORARY;
+	}
+	bucket *b = &s->buckets[op];
+	if (!b->ready) {
+		char key[64];
+		snprintf(key, sizeof(key), "rate_%s", op_limits[op].name);
+		b->rate = opt_double(shop, key, op_limits[op].rate);
+		snprintf(key, sizeof(key), "burst_%s", op_limits[op].name);
+		b->burst = floor(opt_double(shop, key, op_limits[op].burst));
+		if (b->burst < 1)
+			b->burst = 1;
+		b->tokens = b->burst;
+		b->at = now_mono();
+		b->ready = true;
+	}
+	long max_wait = (long)mall_opt_int(shop, "max_wait_ms", 5000);
+	for (;;) {
+		double now = now_mono();
+		b->tokens = fmin(b->burst, b->tokens + (now - b->at) * b->rate);
+		b->at = now;
+		if (b->tokens >= 1) {
+			b->tokens -= 1;
+			return MALL_OK;
+		}
+		long wait = (long)ceil((1 - b->tokens) / b->rate * 1000);
+		if (wait > max_wait) {
+			mall_status_set(st, MALL_RATE_LIMITED, 0,
+			                "Amazon: %sの呼び出し上限に達しました", op_limits[op].name);
+			st->retry_after_ms = wait;
+			return MALL_RATE_LIMITED;
+		}
+		sleep_ms(wait);
+	}
+}
+
+/* After a 429 the bucket is empty whatever our count said. */
+static void bucket_drain(mall_shop *shop, amazon_op op)
+{
+	amazon_state *s = shop->adapter_state;
+	if (s && s->buckets[op].ready) {
+		s->buckets[op].tokens = 0;
+		s->buckets[op].at = now_mono();
+	}
+}
+
+static int cred_set(mall_shop *shop, const char *key, const char *value)
+{
+	cJSON *v = cJSON_CreateString(value);
+	if (!v)
+		return Z_NOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(shop->credentials, key))
+		cJSON_ReplaceItemInObjectCaseSensitive(shop->credentials, key, v);
+	else
+		cJSON_AddItemToObject(shop->credentials, key, v);
+	return Z_OK;
+}
+
+static const char *api_base(const mall_shop *shop)
+{
+	return shop->api_base && shop->api_base[0] ? shop->api_base : AMAZON_API_BASE;
+}
+
+/* Appends the base URL without its trailing slashes. */
+static int put_base(buf *b, const mall_shop *shop)
+{
+	const char *base = api_base(shop);
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	return buf_append(b, base, n);
+}
+
+static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
+{
+	mall_outcome rc = MALL_TEMPORARY;
+	buf form = BUF_INIT;
+	http_response resp;
+	memset(&resp, 0, sizeof(resp));
+	memset(st, 0, sizeof(*st));
+	const char *tok = mall_cred(shop, "access_token", "");
+	time_t now = time(NULL);
+	if (!force && tok[0] &&
+	    (shop->token_expires_at == 0 || shop->token_expires_at > now + AMAZON_REFRESH_AHEAD))
+		return MALL_OK;
+	const char *keys[] = {"refresh_token", "client_id", "client_secret"};
+	for (size_t i = 0; i < Z_ARRAY_LEN(keys); i++) {
+		if (!mall_cred(shop, keys[i], "")[0]) {
+			mall_status_set(st, MALL_AUTH, 0, "Amazon: 認証情報 %s が未設定です", keys[i]);
+			return MALL_AUTH;
+		}
+	}
+	if (buf_puts(&form, "grant_type=refresh_token&refresh_token=") ||
+	    http_urlencode(&form, mall_cred(shop, "refresh_token", "")) ||
+	    buf_puts(&form, "&client_id=") || http_urlencode(&form, mall_cred(shop, "client_id", "")) ||
+	    buf_puts(&form, "&client_secret=") ||
+	    http_urlencode(&form, mall_cred(shop, "client_secret", ""))) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		goto out;
+	}
+	const char *headers[] = {"Content-Type: application/x-www-form-urlencoded;charset=UTF-8",
+	                         "Accept: application/json", NULL};
+	http_request req = {"POST", mall_opt(shop, "lwa_url", AMAZON_LWA_URL), headers,
+	                    buf_str(&form), form.len, mall_opt_int(shop, "timeout_ms", 0)};
+	if (http_perform(shop->http, &req, &resp) != Z_OK) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "Amazon: トークン取得の通信に失敗しました (%s)",
+		                resp.error);
+		goto out;
+	}
+	if (resp.status == 400 || resp.status == 401) {
+		char code[64];
+		if (amazon_parse_lwa_error(resp.body.data ? resp.body.data : "", resp.body.len, code,
+		                           sizeof(code)))
+			snprintf(code, sizeof(code), "HTTP %d", resp.status);
+		rc = MALL_AUTH;
+		mall_status_set(st, rc, resp.status,
+		                "Amazon: リフレッシュトークンが拒否されました (%s)。アプリの再認可が必要です",
+		                code);
+		goto out;
+	}
+	if (resp.status != 200) {
+		rc = mall_classify_http(resp.status) == MALL_RATE_LIMITED ? MALL_RATE_LIMITED
+		                                                            : MALL_TEMPORARY;
+		mall_status_set(st, rc, resp.status, "Amazon: トークン取得に失敗しました (HTTP %d)",
+		                resp.status);
+		if (rc == MALL_RATE_LIMITED)
+			st->retry_after_ms = 1000;
+		goto out;
+	}
+	char token[2048], err[128];
+	long ttl = 0;
+	if (amazon_parse_token(resp.body.data ? resp.body.data : "", resp.body.len, token,
+	                       sizeof(token), &ttl, err, sizeof(err))) {
+		mall_status_set(st, MALL_TEMPORARY, resp.status, "Amazon: トークン応答が不正です (%s)",
+		                err);
+		goto out;
+	}
+	if (!shop->credentials || cred_set(shop, "access_token", token)) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		goto out;
+	}
+	shop->credentials_changed = true;
+	shop->token_expires_at = now + ttl;
+	rc = MALL_OK;
+out:
+	buf_free(&form);
+	http_response_free(&resp);
+	return rc;
+}
+
+/* Reads the retry hint of a 429: Retry-After (seconds) or one period of the reported rate. */
+static long retry_after(const http_response *resp, amazon_op op)
+{
+	char v[64];
+	if (http_header(resp, "Retry-After", v, sizeof(v))) {
+		char *end;
+		double s = strtod(v, &end);
+		if (end != v && isfinite(s) && s >= 0 && s < 86400)
+			return (long)ceil(s * 1000);
+	}
+	double rate = op_limits[op].rate;
+	if (http_header(resp, "x-amzn-RateLimit-Limit", v, sizeof(v))) {
+		char *end;
+		double r = strtod(v, &end);
+		if (end != v && isfinite(r) && r > 0)
+			rate = r;
+	}
+	double ms = ceil(1000 / rate);
+	return ms > 3600000 ? 3600000 : (long)ms;
+}
+
+/* One SP-API call with a valid token: on 403 the token is renewed once and the call repeated.
+ * MALL_OK: a 2xx reply (in resp). MALL_ITEM: a 4xx other than 403/429, resp holds it and
+ * st->message Amazon's error. Anything else: the call failed as st says. */
+static mall_outcome api_call(mall_shop *shop, amazon_op op, const char *method, const char *url,
+                             const char *body, http_response *resp, mall_status *st)
+{
+	bool renewed = false, waited = false;
+	memset(st, 0, sizeof(*st));
+	for (int attempt = 0; attempt < 3; attempt++) {
+		mall_outcome rc = refresh(shop, renewed, st);
+		if (rc != MALL_OK)
+			return rc;
+		rc = throttle(shop, op, st);
+		if (rc != MALL_OK)
+			return rc;
+		char auth[2200];
+		snprintf(auth, sizeof(auth), "x-amz-access-token: %s",
+		         mall_cred(shop, "access_token", ""));
+		const char *headers[] = {auth, "Accept: application/json",
+		                         body ? "Content-Type: application/json" : NULL, NULL};
+		http_request req = {method, url, headers, body, body ? strlen(body) : 0,
+		                    mall_opt_int(shop, "timeout_ms", 0)};
+		if (http_perform(shop->http, &req, resp) != Z_OK) {
+			mall_status_set(st, MALL_TEMPORARY, 0, "Amazon: 通信に失敗しました (%s)",
+			                resp->error);
+			return MALL_TEMPORARY;
+		}
+		if (resp->status >= 200 && resp->status < 300)
+			return MALL_OK;
+		char code[64], msg[200];
+		if (amazon_parse_errors(resp->body.data ? resp->body.data : "", resp->body.len, code,
+		                        sizeof(code), msg, sizeof(msg)))
+			snprintf(msg, sizeof(msg), "HTTP %d", resp->status);
+		if (resp->status == 403 || resp->status == 401) {
+			log_info("amazon: shop %lld: access refused (%s), renewing the token", shop->id,
+			         msg);
+			mall_status_set(st, MALL_AUTH, resp->status, "Amazon: アクセスが拒否されました: %s",
+			                msg);
+			if (renewed)
+				return MALL_AUTH;
+			renewed = true;
+			continue;
+		}
+		if (resp->status == 429) {
+			/* Our bucket and Amazon's drift apart by network jitter: when we keep our own,
+			 * one short wait and a retry is cheaper than failing the whole batch. */
+			bucket_drain(shop, op);
+			mall_status_set(st, MALL_RATE_LIMITED, 429, "Amazon: 呼び出し上限を超えました: %s",
+			                msg);
+			st->retry_after_ms = retry_after(resp, op);
+			if (!waited && mall_opt_int(shop, "rate_limit", 1) &&
+			    st->retry_after_ms <= mall_opt_int(shop, "max_wait_ms", 5000)) {
+				waited = true;
+				sleep_ms(st->retry_after_ms);
+				continue;
+			}
+			return MALL_RATE_LIMITED;
+		}
+		mall_outcome o = mall_classify_http(resp->status);
+		mall_status_set(st, o == MALL_ITEM ? MALL_ITEM : MALL_TEMPORARY, resp->status,
+		                "Amazon: %s", msg);
+		return st->outcome;
+	}
+	return st->outcome;
+}
+
+static const char *body_of(const http_response *resp)
+{
+	return resp->body.data ? resp->body.data : "";
+}
+
+/* URL of one listing: {base}/listings/2021-08-01/items/{seller}/{sku}?marketplaceIds=… */
+static int listing_url(buf *u, const mall_shop *shop, const char *sku)
+{
+	if (put_base(u, shop) || buf_puts(u, "/listings/2021-08-01/items/") ||
+	    http_urlencode(u, mall_opt(shop, "seller_id", "")) || buf_putc(u, '/') ||
+	    http_urlencode(u, sku) || buf_puts(u, "?marketplaceIds=") ||
+	    http_urlencode(u, mall_opt(shop, "marketplace_id", AMAZON_MARKETPLACE_JP)))
+		return Z_NOMEM;
+	return Z_OK;
+}
+
+static bool need_seller(mall_shop *shop, mall_status *st)
+{
+	if (mall_opt(shop, "seller_id", "")[0])
+		return true;
+	mall_status_set(st, MALL_AUTH, 0, "Amazon: 出品者ID (seller_id) が未設定です");
+	return false;
+}
+
+/* The PATCH body setting quantity on the configured channel (merge keeps restock data). */
+static char *patch_body(const mall_shop *shop, int quantity)
+{
+	char *out = NULL;
+	cJSON *root = cJSON_CreateObject();
+	cJSON *patches = cJSON_AddArrayToObject(root, "patches");
+	cJSON *p = cJSON_CreateObject();
+	cJSON *values = cJSON_CreateArray();
+	cJSON *v = cJSON_CreateObject();
+	if (!root || !patches || !p || !values || !v) {
+		cJSON_Delete(p);
+		cJSON_Delete(values);
+		cJSON_Delete(v);
+		goto out;
+	}
+	cJSON_AddItemToArray(patches, p);
+	cJSON_AddItemToArray(values, v);
+	if (!cJSON_AddStringToObject(root, "productType", mall_opt(shop, "product_type", "PRODUCT")) ||
+	    !cJSON_AddStringToObject(p, "op", mall_opt(shop, "patch_op", "merge")) ||
+	    !cJSON_AddStringToObject(p, "path", "/attributes/fulfillment_availability")) {
+		cJSON_Delete(values);
+		goto out;
+	}
+	cJSON_AddItemToObject(p, "value", values);
+	if (!cJSON_AddStringToObject(v, "fulfillment_channel_code",
+	                             mall_opt(shop, "fulfillment_channel_code", "DEFAULT")) ||
+	    !cJSON_AddNumberToObject(v, "quantity", quantity))
+		goto out;
+	out = cJSON_PrintUnformatted(root);
+out:
+	cJSON_Delete(root);
+	return out;
+}
+
+static void fail_rest(mall_push_item *items, int from, int n, const mall_status *st)
+{
+	for (int i = from; i < n; i++)
+		items[i].status = *st;
 }
 
 static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_status *st)
 {
-	return not_yet(st);
+	mall_outcome rc = MALL_OK;
+	http_response resp;
+	buf url = BUF_INIT;
+	memset(&resp, 0, sizeof(resp));
+	memset(st, 0, sizeof(*st));
+	if (!need_seller(shop, st)) {
+		fail_rest(items, 0, n, st);
+		return st->outcome;
+	}
+	for (int i = 0; i < n; i++) {
+		mall_push_item *it = &items[i];
+		memset(&it->status, 0, sizeof(it->status));
+		const char *sku = it->sku_code && it->sku_code[0] ? it->sku_code : it->item_code;
+		if (!sku || !sku[0]) {
+			mall_status_set(&it->status, MALL_ITEM, 0, "SKUコードが空です");
+			continue;
+		}
+		char *body = patch_body(shop, it->wanted < 0 ? 0 : it->wanted);
+		buf_reset(&url);
+		if (!body || listing_url(&url, shop, sku)) {
+			free(body);
+			mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+			rc = MALL_TEMPORARY;
+			fail_rest(items, i, n, st);
+			goto out;
+		}
+		mall_outcome o = api_call(shop, OP_PATCH, "PATCH", buf_str(&url), body, &resp, &it->status);
+		free(body);
+		if (o == MALL_ITEM)
+			continue;
+		if (o != MALL_OK) {
+			*st = it->status;
+			rc = o;
+			fail_rest(items, i + 1, n, st);
+			goto out;
+		}
+		bool accepted = false;
+		char msg[200], err[128];
+		if (amazon_parse_submission(body_of(&resp), resp.body.len, &accepted, msg, sizeof(msg),
+		                            err, sizeof(err))) {
+			mall_status_set(&it->status, MALL_TEMPORARY, resp.status,
+			                "Amazon: 応答が不正です (%s)", err);
+			continue;
+		}
+		if (!accepted)
+			mall_status_set(&it->status, MALL_ITEM, resp.status,
+			                "Amazon: 在庫数が受け付けられませんでした: %s", msg);
+	}
+out:
+	buf_free(&url);
+	http_response_free(&resp);
+	return rc;
+}
+
+static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, mall_status *st)
+{
+	mall_outcome rc = MALL_OK;
+	http_response resp;
+	buf url = BUF_INIT;
+	memset(&resp, 0, sizeof(resp));
+	memset(st, 0, sizeof(*st));
+	if (!need_seller(shop, st))
+		return st->outcome;
+	const char *channel = mall_opt(shop, "fulfillment_channel_code", "DEFAULT");
+	for (int i = 0; i < n; i++) {
+		mall_stock_item *it = &items[i];
+		it->found = false;
+		const char *sku = it->sku_code && it->sku_code[0] ? it->sku_code : it->item_code;
+		if (!sku || !sku[0])
+			continue;
+		buf_reset(&url);
+		if (listing_url(&url, shop, sku) || buf_puts(&url, "&includedData=fulfillmentAvailability")) {
+			mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+			rc = MALL_TEMPORARY;
+			goto out;
+		}
+		mall_status one;
+		mall_outcome o = api_call(shop, OP_LISTING_GET, "GET", buf_str(&url), NULL, &resp, &one);
+		if (o == MALL_ITEM && resp.status == 404)
+			continue;
+		if (o != MALL_OK) {
+			*st = one;
+			rc = o == MALL_ITEM ? MALL_TEMPORARY : o;
+			st->outcome = rc;
+			goto out;
+		}
+		char err[128];
+		if (amazon_parse_listing(body_of(&resp), resp.body.len, channel, &it->stock, &it->found,
+		                         err, sizeof(err))) {
+			mall_status_set(st, MALL_TEMPORARY, resp.status, "Amazon: 応答が不正です (%s)", err);
+			rc = MALL_TEMPORARY;
+			goto out;
+		}
+	}
+out:
+	buf_free(&url);
+	http_response_free(&resp);
+	return rc;
+}
+
+static void iso_utc(char *out, size_t len, time_t t)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int cmp_heads(const void *a, const void *b)
+{
+	const amazon_order_head *x = a, *y = b;
+	if (x->updated_at != y->updated_at)
+		return x->updated_at < y->updated_at ? -1 : 1;
+	return strcmp(x->order_no, y->order_no);
+}
+
+/* Fetches every order header changed in [since, until) into *heads (malloc'd, sorted). */
+static mall_outcome list_orders(mall_shop *shop, time_t since, time_t until,
+                                amazon_order_head **heads, int *nheads, mall_status *st)
+{
+	mall_outcome rc = MALL_TEMPORARY;
+	http_response resp;
+	amazon_orders_page page = {0};
+	buf url = BUF_INIT;
+	amazon_order_head *all = NULL;
+	int n = 0, cap = 0;
+	char *next = NULL;
+	memset(&resp, 0, sizeof(resp));
+	time_t now = time(NULL);
+	long long per_page = mall_opt_int(shop, "orders_page_size", 100);
+	if (per_page < 1 || per_page > 100)
+		per_page = 100;
+	for (int pages = 0;; pages++) {
+		if (pages >= AMAZON_MAX_PAGES) {
+			mall_status_set(st, MALL_TEMPORARY, 0, "Amazon: 注文一覧のページが終わりません");
+			goto out;
+		}
+		char when[32];
+		buf_reset(&url);
+		int e = put_base(&url, shop) || buf_puts(&url, "/orders/v0/orders?MarketplaceIds=") ||
+		        http_urlencode(&url, mall_opt(shop, "marketplace_id", AMAZON_MARKETPLACE_JP));
+		if (next) {
+			e = e || buf_puts(&url, "&NextToken=") || http_urlencode(&url, next);
+		} else {
+			iso_utc(when, sizeof(when), since);
+			e = e || buf_printf(&url, "&LastUpdatedAfter=%s", when);
+			/* Too recent a bound is refused: then ask up to now and drop the rest here. */
+			if (until <= now - AMAZON_BEFORE_MARGIN) {
+				iso_utc(when, sizeof(when), until);
+				e = e || buf_printf(&url, "&LastUpdatedBefore=%s", when);
+			}
+			e = e || buf_printf(&url, "&MaxResultsPerPage=%lld", per_page);
+		}
+		if (e) {
+			mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+			goto out;
+		}
+		rc = api_call(shop, OP_ORDERS, "GET", buf_str(&url), NULL, &resp, st);
+		if (rc != MALL_OK) {
+			if (rc == MALL_ITEM)
+				st->outcome = rc = MALL_TEMPORARY;
+			goto out;
+		}
+		char err[128];
+		rc = MALL_TEMPORARY;
+		if (amazon_parse_orders(body_of(&resp), resp.body.len, &page, err, sizeof(err))) {
+			mall_status_set(st, MALL_TEMPORARY, resp.status, "Amazon: 注文一覧の応答が不正です (%s)",
+			                err);
+			goto out;
+		}
+		for (int i = 0; i < page.n; i++) {
+			if (page.orders[i].updated_at < since || page.orders[i].updated_at >= until)
+				continue;
+			if (n == cap) {
+				int ncap = cap ? cap * 2 : 64;
+				amazon_order_head *grown = realloc(all, (size_t)ncap * sizeof(*all));
+				if (!grown) {
+					mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+					goto out;
+				}
+				all = grown;
+				cap = ncap;
+			}
+			all[n++] = page.orders[i];
+		}
+		free(next);
+		next = page.next_token;
+		page.next_token = NULL;
+		amazon_orders_page_free(&page);
+		if (!next)
+			break;
+	}
+	if (n > 1)
+		qsort(all, (size_t)n, sizeof(*all), cmp_heads);
+	*heads = all;
+	*nheads = n;
+	all = NULL;
+	rc = MALL_OK;
+out:
+	free(all);
+	free(next);
+	amazon_orders_page_free(&page);
+	buf_free(&url);
+	http_response_free(&resp);
+	return rc;
+}
+
+/* Fetches every line of one order (paging) into order->lines (malloc'd). */
+static mall_outcome order_lines(mall_shop *shop, const amazon_order_head *h, mall_order *order,
+                                mall_status *st)
+{
+	mall_outcome rc = MALL_TEMPORARY;
+	http_response resp;
+	amazon_items_page page = {0};
+	buf url = BUF_INIT;
+	char *next = NULL;
+	int cap = 0;
+	memset(&resp, 0, sizeof(resp));
+	for (int pages = 0;; pages++) {
+		buf_reset(&url);
+		if (pages >= AMAZON_MAX_PAGES || put_base(&url, shop) ||
+		    buf_puts(&url, "/orders/v0/orders/") || http_urlencode(&url, h->order_no) ||
+		    buf_puts(&url, "/orderItems") ||
+		    (next && (buf_puts(&url, "?NextToken=") || http_urlencode(&url, next)))) {
+			mall_status_set(st, MALL_TEMPORARY, 0, "Amazon: 注文明細を取得できません");
+			goto out;
+		}
+		rc = api_call(shop, OP_ORDER_ITEMS, "GET", buf_str(&url), NULL, &resp, st);
+		if (rc != MALL_OK) {
+			if (rc == MALL_ITEM)
+				st->outcome = rc = MALL_TEMPORARY;
+			goto out;
+		}
+		rc = MALL_TEMPORARY;
+		char err[128];
+		if (amazon_parse_order_items(body_of(&resp), resp.body.len, &page, err, sizeof(err))) {
+			mall_status_set(st, MALL_TEMPORARY, resp.status,
+			                "Amazon: 注文 %s の明細応答が不正です (%s)", h->order_no, err);
+			goto out;
+		}
+		for (int i = 0; i < page.n; i++) {
+			if (order->nlines == cap) {
+				int ncap = cap ? cap * 2 : 8;
+				mall_order_line *grown = realloc(order->lines, (size_t)ncap * sizeof(*grown));
+				if (!grown) {
+					mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+					goto out;
+				}
+				order->lines = grown;
+				cap = ncap;
+			}
+			mall_order_line *l = &order->lines[order->nlines++];
+			const amazon_order_item *it = &page.items[i];
+			memset(l, 0, sizeof(*l));
+			snprintf(l->line_key, sizeof(l->line_key), "%s", it->order_item_id);
+			snprintf(l->item_code, sizeof(l->item_code), "%s", it->seller_sku);
+			snprintf(l->sku_code, sizeof(l->sku_code), "%s", it->seller_sku);
+			l->quantity = it->quantity;
+			l->cancelled = h->cancelled;
+		}
+		free(next);
+		next = page.next_token;
+		page.next_token = NULL;
+		amazon_items_page_free(&page);
+		if (!next)
+			break;
+	}
+	rc = MALL_OK;
+out:
+	free(next);
+	amazon_items_page_free(&page);
+	buf_free(&url);
+	http_response_free(&resp);
+	return rc;
 }
 
 static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, mall_order_cb cb,
                                  void *ctx, mall_status *st)
 {
-	return not_yet(st);
-}
-
-static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, mall_status *st)
-{
-	return not_yet(st);
-}
-
-static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
-{
-	return not_yet(st);
+	amazon_order_head *heads = NULL;
+	int nheads = 0;
+	memset(st, 0, sizeof(*st));
+	mall_outcome rc = list_orders(shop, since, until, &heads, &nheads, st);
+	for (int i = 0; rc == MALL_OK && i < nheads; i++) {
+		mall_order order;
+		memset(&order, 0, sizeof(order));
+		snprintf(order.order_no, sizeof(order.order_no), "%s", heads[i].order_no);
+		snprintf(order.status, sizeof(order.status), "%s", heads[i].status);
+		order.cancelled = heads[i].cancelled;
+		order.ordered_at = heads[i].ordered_at;
+		order.updated_at = heads[i].updated_at;
+		rc = order_lines(shop, &heads[i], &order, st);
+		if (rc == MALL_OK && cb(&order, ctx)) {
+			mall_status_set(st, MALL_TEMPORARY, 0, "注文の取り込みが中断されました");
+			rc = MALL_TEMPORARY;
+		}
+		free(order.lines);
+	}
+	free(heads);
+	return rc;
 }
 
 static void release(mall_shop *shop)
 {
+	free(shop->adapter_state);
+	shop->adapter_state = NULL;
 }
 
 const mall_adapter mall_amazon = {"amazon", 100, 100, push, fetch_orders, read_stock, refresh, release};

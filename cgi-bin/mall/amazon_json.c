@@ -1,0 +1,387 @@
+/* amazon_json: parsers of Amazon's SP-API and LWA replies; untrusted input, bounded copies. */
+#include <cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mall/amazon_json.h"
+
+#define AMAZON_MAX_ORDERS_PER_PAGE 1000
+#define AMAZON_MAX_ITEMS_PER_PAGE 1000
+
+static void set_err(char *err, size_t errlen, const char *what)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s", what);
+}
+
+/* Copies a string member into out; Z_INVALID when missing (if required), not a string or
+ * too long, since a cut identifier would name another thing. */
+static int copy_str(const cJSON *obj, const char *key, bool required, char *out, size_t outlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	out[0] = '\0';
+	if (!v || cJSON_IsNull(v))
+		return required ? Z_INVALID : Z_OK;
+	if (!cJSON_IsString(v) || !v->valuestring)
+		return Z_INVALID;
+	size_t n = strlen(v->valuestring);
+	if (n >= outlen)
+		return Z_INVALID;
+	memcpy(out, v->valuestring, n + 1);
+	return Z_OK;
+}
+
+static int get_int(const cJSON *obj, const char *key, int min, int max, int *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!cJSON_IsNumber(v))
+		return Z_INVALID;
+	double d = v->valuedouble;
+	if (!isfinite(d) || d != floor(d) || d < min || d > max)
+		return Z_INVALID;
+	*out = (int)d;
+	return Z_OK;
+}
+
+static int dup_token(const cJSON *obj, const char *key, char **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return Z_OK;
+	if (!cJSON_IsString(v) || !v->valuestring || !*v->valuestring || strlen(v->valuestring) > 4096)
+		return Z_INVALID;
+	*out = strdup(v->valuestring);
+	return *out ? Z_OK : Z_NOMEM;
+}
+
+static int digits(const char **p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		char c = (*p)[i];
+		if (c < '0' || c > '9')
+			return Z_INVALID;
+		v = v * 10 + (c - '0');
+	}
+	*p += n;
+	*out = v;
+	return Z_OK;
+}
+
+int amazon_parse_time(const char *s, time_t *out)
+{
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	const char *p = s;
+	if (!s || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+	    digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
+		return Z_INVALID;
+	p++;
+	if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
+	    digits(&p, 2, &sec))
+		return Z_INVALID;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return Z_INVALID;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (digits(&p, 2, &oh))
+			return Z_INVALID;
+		if (*p == ':')
+			p++;
+		if (digits(&p, 2, &om))
+			return Z_INVALID;
+	} else {
+		return Z_INVALID;
+	}
+	if (*p || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60 || oh > 23 || om > 59)
+		return Z_INVALID;
+	struct tm tm = {0};
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return Z_INVALID;
+	*out = t - sign * (oh * 3600 + om * 60);
+	return Z_OK;
+}
+
+int amazon_parse_token(const char *body, size_t len, char *token, size_t toklen, long *expires_in,
+                       char *err, size_t errlen)
+{
+	int rc = Z_INVALID;
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	if (!cJSON_IsObject(root)) {
+		set_err(err, errlen, "token reply is not a JSON object");
+		goto out;
+	}
+	if (copy_str(root, "access_token", true, token, toklen) || !token[0]) {
+		set_err(err, errlen, "token reply without a usable access_token");
+		goto out;
+	}
+	int ttl = 3600;
+	if (cJSON_GetObjectItemCaseSensitive(root, "expires_in") &&
+	    get_int(root, "expires_in", 1, 366 * 86400, &ttl)) {
+		set_err(err, errlen, "token reply with a bad expires_in");
+		token[0] = '\0';
+		goto out;
+	}
+	*expires_in = ttl;
+	rc = Z_OK;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+int amazon_parse_lwa_error(const char *body, size_t len, char *code, size_t codelen)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	int rc = cJSON_IsObject(root) && !copy_str(root, "error", true, code, codelen) ? Z_OK
+	                                                                               : Z_INVALID;
+	if (rc)
+		code[0] = '\0';
+	cJSON_Delete(root);
+	return rc;
+}
+
+int amazon_parse_errors(const char *body, size_t len, char *code, size_t codelen, char *msg,
+                        size_t msglen)
+{
+	int rc = Z_INVALID;
+	code[0] = msg[0] = '\0';
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	const cJSON *errs = cJSON_GetObjectItemCaseSensitive(root, "errors");
+	const cJSON *first = cJSON_IsArray(errs) ? cJSON_GetArrayItem(errs, 0) : NULL;
+	if (!cJSON_IsObject(first))
+		goto out;
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(first, "code");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(first, "message");
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(first, "details");
+	if (!cJSON_IsString(c) || !cJSON_IsString(m))
+		goto out;
+	snprintf(code, codelen, "%s", c->valuestring);
+	if (cJSON_IsString(d) && d->valuestring[0])
+		snprintf(msg, msglen, "%s (%s)", m->valuestring, d->valuestring);
+	else
+		snprintf(msg, msglen, "%s", m->valuestring);
+	rc = Z_OK;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+int amazon_parse_submission(const char *body, size_t len, bool *accepted, char *msg, size_t msglen,
+                            char *err, size_t errlen)
+{
+	int rc = Z_INVALID;
+	char status[16];
+	msg[0] = '\0';
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	if (!cJSON_IsObject(root) || copy_str(root, "status", true, status, sizeof(status))) {
+		set_err(err, errlen, "submission reply without a status");
+		goto out;
+	}
+	if (!strcmp(status, "ACCEPTED") || !strcmp(status, "VALID")) {
+		*accepted = true;
+	} else if (!strcmp(status, "INVALID")) {
+		*accepted = false;
+		const cJSON *issues = cJSON_GetObjectItemCaseSensitive(root, "issues");
+		const cJSON *list = cJSON_IsArray(issues) ? issues : NULL;
+		const cJSON *is;
+		snprintf(msg, msglen, "INVALID");
+		cJSON_ArrayForEach(is, list)
+		{
+			const cJSON *c = cJSON_GetObjectItemCaseSensitive(is, "code");
+			const cJSON *m = cJSON_GetObjectItemCaseSensitive(is, "message");
+			const cJSON *s = cJSON_GetObjectItemCaseSensitive(is, "severity");
+			if (cJSON_IsString(s) && strcmp(s->valuestring, "ERROR"))
+				continue;
+			snprintf(msg, msglen, "%s: %s", cJSON_IsString(c) ? c->valuestring : "?",
+			         cJSON_IsString(m) ? m->valuestring : "");
+			break;
+		}
+	} else {
+		set_err(err, errlen, "submission reply with an unknown status");
+		goto out;
+	}
+	rc = Z_OK;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+int amazon_parse_listing(const char *body, size_t len, const char *channel, int *quantity,
+                         bool *found, char *err, size_t errlen)
+{
+	int rc = Z_INVALID;
+	*found = false;
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	if (!cJSON_IsObject(root) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "sku"))) {
+		set_err(err, errlen, "listing reply without a sku");
+		goto out;
+	}
+	const cJSON *fa = cJSON_GetObjectItemCaseSensitive(root, "fulfillmentAvailability");
+	if (fa && !cJSON_IsArray(fa)) {
+		set_err(err, errlen, "fulfillmentAvailability is not an array");
+		goto out;
+	}
+	const cJSON *e;
+	cJSON_ArrayForEach(e, fa)
+	{
+		char code[64];
+		if (!cJSON_IsObject(e) || copy_str(e, "fulfillmentChannelCode", true, code, sizeof(code))) {
+			set_err(err, errlen, "fulfillmentAvailability entry without a channel");
+			goto out;
+		}
+		if (strcmp(code, channel))
+			continue;
+		int q = 0;
+		if (cJSON_GetObjectItemCaseSensitive(e, "quantity") &&
+		    get_int(e, "quantity", 0, 100000000, &q)) {
+			set_err(err, errlen, "fulfillmentAvailability quantity is not a count");
+			goto out;
+		}
+		*quantity = q;
+		*found = true;
+		break;
+	}
+	rc = Z_OK;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* The payload object of a v0 Orders reply, or NULL. */
+static const cJSON *payload_of(const cJSON *root)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "payload");
+	return cJSON_IsObject(p) ? p : NULL;
+}
+
+int amazon_parse_orders(const char *body, size_t len, amazon_orders_page *page, char *err,
+                        size_t errlen)
+{
+	int rc = Z_INVALID;
+	memset(page, 0, sizeof(*page));
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	const cJSON *payload = payload_of(root);
+	const cJSON *orders = payload ? cJSON_GetObjectItemCaseSensitive(payload, "Orders") : NULL;
+	if (!cJSON_IsArray(orders)) {
+		set_err(err, errlen, "getOrders reply without payload.Orders");
+		goto out;
+	}
+	int n = cJSON_GetArraySize(orders);
+	if (n > AMAZON_MAX_ORDERS_PER_PAGE) {
+		set_err(err, errlen, "getOrders page too large");
+		goto out;
+	}
+	page->orders = calloc(n ? (size_t)n : 1, sizeof(*page->orders));
+	if (!page->orders) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	const cJSON *o;
+	cJSON_ArrayForEach(o, orders)
+	{
+		amazon_order_head *h = &page->orders[page->n];
+		char when[64];
+		if (!cJSON_IsObject(o) || copy_str(o, "AmazonOrderId", true, h->order_no, sizeof(h->order_no)) ||
+		    !h->order_no[0] || copy_str(o, "OrderStatus", true, h->status, sizeof(h->status))) {
+			set_err(err, errlen, "order without AmazonOrderId or OrderStatus");
+			goto out;
+		}
+		if (copy_str(o, "PurchaseDate", true, when, sizeof(when)) ||
+		    amazon_parse_time(when, &h->ordered_at) ||
+		    copy_str(o, "LastUpdateDate", true, when, sizeof(when)) ||
+		    amazon_parse_time(when, &h->updated_at)) {
+			set_err(err, errlen, "order with a bad PurchaseDate or LastUpdateDate");
+			goto out;
+		}
+		h->cancelled = !strcmp(h->status, "Canceled");
+		page->n++;
+	}
+	if (dup_token(payload, "NextToken", &page->next_token)) {
+		set_err(err, errlen, "bad NextToken");
+		goto out;
+	}
+	rc = Z_OK;
+out:
+	if (rc)
+		amazon_orders_page_free(page);
+	cJSON_Delete(root);
+	return rc;
+}
+
+void amazon_orders_page_free(amazon_orders_page *page)
+{
+	free(page->orders);
+	free(page->next_token);
+	memset(page, 0, sizeof(*page));
+}
+
+int amazon_parse_order_items(const char *body, size_t len, amazon_items_page *page, char *err,
+                             size_t errlen)
+{
+	int rc = Z_INVALID;
+	memset(page, 0, sizeof(*page));
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	const cJSON *payload = payload_of(root);
+	const cJSON *items = payload ? cJSON_GetObjectItemCaseSensitive(payload, "OrderItems") : NULL;
+	if (!cJSON_IsArray(items)) {
+		set_err(err, errlen, "getOrderItems reply without payload.OrderItems");
+		goto out;
+	}
+	int n = cJSON_GetArraySize(items);
+	if (n > AMAZON_MAX_ITEMS_PER_PAGE) {
+		set_err(err, errlen, "getOrderItems page too large");
+		goto out;
+	}
+	page->items = calloc(n ? (size_t)n : 1, sizeof(*page->items));
+	if (!page->items) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	const cJSON *it;
+	cJSON_ArrayForEach(it, items)
+	{
+		amazon_order_item *x = &page->items[page->n];
+		if (!cJSON_IsObject(it) ||
+		    copy_str(it, "OrderItemId", true, x->order_item_id, sizeof(x->order_item_id)) ||
+		    !x->order_item_id[0] ||
+		    copy_str(it, "SellerSKU", false, x->seller_sku, sizeof(x->seller_sku)) ||
+		    get_int(it, "QuantityOrdered", 0, 1000000, &x->quantity)) {
+			set_err(err, errlen, "order item without OrderItemId, SellerSKU or QuantityOrdered");
+			goto out;
+		}
+		page->n++;
+	}
+	if (dup_token(payload, "NextToken", &page->next_token)) {
+		set_err(err, errlen, "bad NextToken");
+		goto out;
+	}
+	rc = Z_OK;
+out:
+	if (rc)
+		amazon_items_page_free(page);
+	cJSON_Delete(root);
+	return rc;
+}
+
+void amazon_items_page_free(amazon_items_page *page)
+{
+	free(page->items);
+	free(page->next_token);
+	memset(page, 0, sizeof(*page));
+}
