@@ -1,0 +1,170 @@
+/* Unit tests of the core: strict numbers, UTF-8, the config parser, buffers, secrets and
+ * the template escaping every page relies on. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <ClearSilver.h>
+#include <limits.h>
+#include <string.h>
+#include "core/buf.h"
+#include "core/conf.h"
+#include "core/secret.h"
+#include "core/strnum.h"
+#include "core/utf8.h"
+
+static void strict_numbers(void **state)
+{
+	long long v = 7;
+	assert_int_equal(strnum_ll("0", 0, 10, &v), Z_OK);
+	assert_int_equal(v, 0);
+	assert_int_equal(strnum_ll("-5", -10, 10, &v), Z_OK);
+	assert_int_equal(v, -5);
+	assert_int_equal(strnum_ll("+5", -10, 10, &v), Z_OK);
+	assert_int_equal(strnum_ll("9223372036854775807", 0, LLONG_MAX, &v), Z_OK);
+	const char *bad[] = {"", " 1", "1 ", "1x", "0x10", "1e3", "--1", "-", "+", "１",
+	                     "9223372036854775808", "11"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 42;
+		assert_int_equal(strnum_ll(bad[i], -10, 10, &v), Z_INVALID);
+		assert_int_equal(v, 42); /* untouched on failure */
+	}
+	int x;
+	assert_int_equal(strnum_int("2147483648", INT_MIN, INT_MAX, &x), Z_INVALID);
+}
+
+static void utf8_rules(void **state)
+{
+	assert_true(utf8_valid_text("在庫 abc\t\r\n", strlen("在庫 abc\t\r\n")));
+	assert_true(utf8_valid_text("🍣", 4));
+	assert_false(utf8_valid_text("a\0b", 3));
+	assert_false(utf8_valid_text("\x1b[1m", 4));
+	assert_false(utf8_valid_text("\xc0\xaf", 2));
+	assert_false(utf8_valid_text("\xe3\x81", 2)); /* truncated */
+	assert_false(utf8_valid_text("\xed\xa0\x80", 3));
+	assert_false(utf8_valid_text("\x7f", 1));
+	/* A prefix never splits a character. */
+	const char *s = "あいう"; /* 9 bytes */
+	assert_int_equal(utf8_prefix(s, 9, 4), 3);
+	assert_int_equal(utf8_prefix(s, 9, 6), 6);
+	assert_int_equal(utf8_prefix(s, 9, 20), 9);
+	assert_int_equal(utf8_count(s, 9), 3);
+}
+
+static void config_file(void **state)
+{
+	const char text[] = "# comment\n[database]\nsocket = /tmp/x.sock\n; other\nport=3307\n"
+	                    "password = \"a b\"\n[web]\nsession_idle_hours = nine\n";
+	conf *c = conf_parse(text, sizeof(text) - 1);
+	assert_non_null(c);
+	assert_string_equal(conf_get(c, "database", "socket", NULL), "/tmp/x.sock");
+	assert_string_equal(conf_get(c, "database", "password", NULL), "a b");
+	assert_int_equal(conf_int(c, "database", "port", 1, 1, 65535), 3307);
+	assert_int_equal(conf_int(c, "web", "session_idle_hours", 8, 1, 100), 8); /* invalid → default */
+	assert_null(conf_get(c, "web", "socket", NULL));
+	conf_free(c);
+	assert_null(conf_parse("[broken\n", 8));
+	assert_null(conf_parse("novalue\n", 8));
+	assert_null(conf_parse("a=1\0b=2", 7));
+}
+
+static void buffers(void **state)
+{
+	buf b = BUF_INIT;
+	assert_string_equal(buf_str(&b), "");
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(buf_printf(&b, "%d,", i), Z_OK);
+	assert_int_equal(strncmp(b.data, "0,1,2,", 6), 0);
+	assert_int_equal(b.data[b.len], '\0');
+	buf_reset(&b);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(buf_append(&b, "a\0b", 3), Z_OK);
+	assert_int_equal(b.len, 3);
+	char *s = buf_detach(&b);
+	assert_memory_equal(s, "a\0b", 3);
+	free(s);
+	assert_null(b.data);
+}
+
+static void session_tokens(void **state)
+{
+	unsigned char a[32], b[32];
+	char hex[65];
+	assert_int_equal(secret_random(a, sizeof(a)), Z_OK);
+	assert_int_equal(secret_random(b, sizeof(b)), Z_OK);
+	assert_memory_not_equal(a, b, 32);
+	secret_hex(a, 32, hex);
+	assert_int_equal(strlen(hex), 64);
+	assert_int_equal(strspn(hex, "0123456789abcdef"), 64);
+	unsigned char h[32];
+	secret_sha256("abc", 3, h);
+	secret_hex(h, 32, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_true(secret_equal("same", "same", 4));
+	assert_false(secret_equal("same", "samf", 4));
+}
+
+static void password_hashes(void **state)
+{
+	char h1[256], h2[256];
+	assert_int_equal(secret_hash_password("correct horse", h1, sizeof(h1)), Z_OK);
+	assert_int_equal(secret_hash_password("correct horse", h2, sizeof(h2)), Z_OK);
+	assert_true(strncmp(h1, "$y$", 3) == 0);      /* yescrypt */
+	assert_string_not_equal(h1, h2);              /* salted */
+	assert_true(secret_check_password("correct horse", h1));
+	assert_false(secret_check_password("correct horsf", h1));
+	assert_false(secret_check_password("correct horse", ""));
+	assert_false(secret_check_password("correct horse", NULL));
+	assert_false(secret_check_password("x", "*0"));
+}
+
+static NEOERR *collect(void *ctx, char *s)
+{
+	buf_puts(ctx, s);
+	return STATUS_OK;
+}
+
+/* Renders tpl with X set to value, the escape mode set as zaiko sets it. */
+static void render(const char *tpl, const char *value, buf *out)
+{
+	HDF *hdf;
+	CSPARSE *cs;
+	assert_null(hdf_init(&hdf));
+	assert_null(hdf_set_value(hdf, "Config.VarEscapeMode", "html"));
+	assert_null(hdf_set_value(hdf, "X", value));
+	assert_null(cs_init(&cs, hdf));
+	assert_null(cgi_register_strfuncs(cs));
+	char *copy = strdup(tpl);
+	assert_null(cs_parse_string(cs, copy, strlen(copy))); /* cs takes the string */
+	assert_null(cs_render(cs, out, collect));
+	cs_destroy(&cs);
+	hdf_destroy(&hdf);
+}
+
+static void template_escaping(void **state)
+{
+	buf out = BUF_INIT;
+	render("<p><?cs var:X ?></p>", "<script>alert('x')</script>&\"", &out);
+	assert_string_equal(buf_str(&out),
+	                    "<p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;</p>");
+	buf_reset(&out);
+	render("<a title=\"<?cs var:X ?>\">", "\" onmouseover=\"x", &out);
+	assert_null(strstr(buf_str(&out), "\" onmouseover"));
+	buf_reset(&out);
+	/* url_escape for query values */
+	render("<a href=\"/?q=<?cs var:url_escape(X) ?>\">", "a&b=c 在", &out);
+	assert_string_equal(buf_str(&out), "<a href=\"/?q=a%26b%3Dc+%E5%9C%A8\">");
+	buf_free(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(strict_numbers), cmocka_unit_test(utf8_rules),
+		cmocka_unit_test(config_file),    cmocka_unit_test(buffers),
+		cmocka_unit_test(session_tokens), cmocka_unit_test(password_hashes),
+		cmocka_unit_test(template_escaping),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
