@@ -1,0 +1,56 @@
+/* stock_int: helpers shared by the stock core's files; not for other layers. */
+#ifndef ZAIKO_STOCK_INT_H
+#define ZAIKO_STOCK_INT_H
+
+#include "stock/stock.h"
+
+/* A growable set of ids (kept unique, in insertion order). */
+typedef struct {
+	long long *v;
+	int n, cap;
+} idset;
+
+/* Adds id unless present; Z_OK or Z_NOMEM. */
+int idset_add(idset *s, long long id);
+bool idset_has(const idset *s, long long id);
+void idset_sort(idset *s);
+void idset_free(idset *s);
+
+/* stock_wanted_calc with the word naming the available stock ("総在庫", "セット在庫"). */
+int stock_wanted_label(const char *label, long long available, bool has_min, int min,
+                       bool has_max, int max, stock_wanted *out);
+
+/* The longest prefix of s (len bytes) of at most max bytes that ends on a UTF-8 boundary. */
+size_t stock_utf8_cut(const char *s, size_t len, size_t max);
+
+/* Runs fn(d, ctx) in a transaction: the caller's when one is open, else its own, retried on
+ * deadlock and lock wait timeout. Returns fn's status (Z_ERR if the commit failed). */
+int stock_tx(db *d, int (*fn)(db *d, void *ctx), void *ctx);
+
+/* Inside a transaction: locks the SKU row, checks bounds, writes the total and a stock_move.
+ * No re-queue (the caller re-queues once for all moves). Z_OK, Z_NOTFOUND, Z_INVALID. */
+int stock_move_locked(db *d, long long sku_id, long long delta, const char *reason,
+                      const char *ref, long long user_id, long long *total_after);
+
+/* Available stock of a SKU (set arithmetic recursively); why (may be NULL) gets the set
+ * arithmetic "セット: min(A 7/2, B 9/3) = 3" for sets. *is_set may be NULL. */
+int stock_available_why(db *d, long long sku_id, long long *out, bool *is_set, buf *why);
+
+/* Recomputes one SKU's listings (wanted, pending pushes) and its drift flag. When force_ids
+ * is given, those listings get a push even if the shop holds the value (反映), with prefix
+ * in front of the why. Z_OK or Z_ERR. */
+int stock_requeue_one(db *d, long long sku_id, const idset *force_ids, const char *prefix);
+
+/* Marks duplicates within a shop and clears solved ones; adds the SKUs whose listings changed
+ * state to touched (may be NULL). Z_OK or Z_ERR. */
+int stock_check_duplicates(db *d, long long shop_id, idset *touched);
+
+/* Appends one normalised field to a search document, space-separated; an empty field adds
+ * nothing. Z_OK or Z_NOMEM. */
+int stock_doc_append(buf *doc, const char *text);
+
+/* Wanted, pending pushes and drift for every listing (shop_id 0) or one shop, in bulk SQL
+ * (sets handled one by one). Counts may be NULL. Z_OK or Z_ERR. */
+int stock_recompute_sql(db *d, long long shop_id, long long *listings, long long *queued);
+
+#endif

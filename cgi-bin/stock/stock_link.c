@@ -1,0 +1,463 @@
+/* stock_link: links of listings to SKUs (by code or by hand), duplicates within a shop,
+ * listing imports, and the bulk recompute of wanted stock and search documents. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/log.h"
+#include "stock/stock.h"
+#include "stock/stock_int.h"
+
+/* Above this many SKUs a change re-queues in bulk SQL instead of SKU by SKU. */
+#define BULK_THRESHOLD 2000
+#define DOC_CHUNK 1000
+
+/* Copies at most maxchars UTF-8 characters of s into out (size ≥ 4 * maxchars + 1). */
+static const char *cut_chars(const char *s, size_t maxchars, char *out)
+{
+	size_t chars = 0, i = 0;
+	s = s ? s : "";
+	for (; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && chars++ == maxchars)
+			break;
+		out[i] = s[i];
+	}
+	out[i] = '\0';
+	return out;
+}
+
+static size_t count_chars(const char *s)
+{
+	size_t n = 0;
+	for (; s && *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* ---- duplicates ---- */
+
+static int dup_key(char *out, size_t size, long long shop_id, long long sku_id)
+{
+	return snprintf(out, size, "duplicate:%lld:%lld", shop_id, sku_id);
+}
+
+int stock_check_duplicates(db *d, long long shop_id, idset *touched)
+{
+	db_res *dup = NULL, *flagged = NULL;
+	idset dupskus = {0};
+	char key[80];
+	int rc = db_queryv(d, &dup,
+	                   "SELECT l.sku_id, s.code, GROUP_CONCAT(CONCAT(l.item_code, "
+	                   "IF(l.sub_code = '', '', CONCAT(' / ', l.sub_code))) ORDER BY l.id "
+	                   "SEPARATOR ', ') FROM listing l JOIN sku s ON s.id = l.sku_id "
+	                   "WHERE l.shop_id = ? GROUP BY l.sku_id, s.code HAVING COUNT(*) > 1",
+	                   DB_I(shop_id));
+	if (rc != Z_OK)
+		goto out;
+	for (int i = 0; rc == Z_OK && i < dup->nrows; i++) {
+		long long sku_id = db_get_ll(dup, i, 0, 0), affected = 0;
+		if ((rc = idset_add(&dupskus, sku_id)) != Z_OK)
+			break;
+		db_val p[] = {DB_I(shop_id), DB_I(sku_id)};
+		rc = db_exec(d, "UPDATE listing SET state = 'duplicate' WHERE shop_id = ? "
+		                "AND sku_id = ? AND state <> 'duplicate'",
+		             p, 2, &affected, NULL);
+		if (rc != Z_OK || affected == 0)
+			continue;
+		if (touched)
+			rc = idset_add(touched, sku_id);
+		dup_key(key, sizeof(key), shop_id, sku_id);
+		if (rc == Z_OK)
+			rc = stock_error(d, 8, "duplicate", shop_id, sku_id, 0, key,
+			                 "複数の商品が紐づいています: SKU %s — %s (解決するまで在庫を"
+			                 "反映しません)",
+			                 db_get(dup, i, 1), db_get(dup, i, 2));
+	}
+	if (rc != Z_OK)
+		goto out;
+	rc = db_queryv(d, &flagged,
+	               "SELECT id, sku_id FROM listing WHERE shop_id = ? AND state = 'duplicate'",
+	               DB_I(shop_id));
+	for (int i = 0; rc == Z_OK && flagged && i < flagged->nrows; i++) {
+		long long sku_id = db_get_ll(flagged, i, 1, 0);
+		if (sku_id > 0 && idset_has(&dupskus, sku_id))
+			continue;
+		rc = db_execv(d, "UPDATE listing SET state = 'ok' WHERE id = ?",
+		              DB_I(db_get_ll(flagged, i, 0, 0)));
+		if (rc == Z_OK && sku_id > 0 && touched)
+			rc = idset_add(touched, sku_id);
+		if (rc == Z_OK && sku_id > 0) {
+			/* Solved: the message leaves the error list. */
+			dup_key(key, sizeof(key), shop_id, sku_id);
+			rc = db_execv(d, "DELETE FROM error_log WHERE dedupe = ?", DB_S(key));
+		}
+	}
+out:
+	idset_free(&dupskus);
+	db_res_free(flagged);
+	db_res_free(dup);
+	return rc;
+}
+
+/* ---- relinking ---- */
+
+/* Re-queues and refreshes search documents of the SKUs whose listings changed. */
+static int after_link_change(db *d, const idset *touched)
+{
+	int rc;
+	if (touched->n > BULK_THRESHOLD)
+		rc = stock_recompute_sql(d, 0, NULL, NULL);
+	else
+		rc = stock_requeue_skus(d, touched->v, touched->n);
+	for (int i = 0; rc == Z_OK && i < touched->n; i++) {
+		rc = stock_refresh_search_doc(d, touched->v[i]);
+		if (rc == Z_NOTFOUND)
+			rc = Z_OK;
+	}
+	return rc;
+}
+
+/* Relinks one shop's code-rule listings, adding old and new SKUs to touched. */
+static int relink_in_tx(db *d, long long shop_id, idset *touched)
+{
+	db_res *r = NULL;
+	int rc = db_queryv(d, &r,
+	                   "SELECT l.id, l.sku_id, s.id FROM listing l "
+	                   "LEFT JOIN sku s ON s.code = l.sku_code AND l.sku_code <> '' "
+	                   "WHERE l.shop_id = ? AND l.link_mode = 'code' AND NOT (l.sku_id <=> s.id)",
+	                   DB_I(shop_id));
+	if (rc != Z_OK)
+		return rc;
+	for (int i = 0; rc == Z_OK && i < r->nrows; i++) {
+		if (db_get(r, i, 1))
+			rc = idset_add(touched, db_get_ll(r, i, 1, 0));
+		if (rc == Z_OK && db_get(r, i, 2))
+			rc = idset_add(touched, db_get_ll(r, i, 2, 0));
+	}
+	bool changed = r->nrows > 0;
+	db_res_free(r);
+	if (rc != Z_OK)
+		return rc;
+	if (changed) {
+		rc = db_execv(d,
+		              "UPDATE listing l LEFT JOIN sku s ON s.code = l.sku_code "
+		              "AND l.sku_code <> '' SET l.sku_id = s.id, "
+		              "l.wanted = IF(s.id IS NULL, NULL, l.wanted) "
+		              "WHERE l.shop_id = ? AND l.link_mode = 'code' AND NOT (l.sku_id <=> s.id)",
+		              DB_I(shop_id));
+		if (rc == Z_OK)
+			rc = db_execv(d,
+			              "DELETE p FROM push p JOIN listing l ON l.id = p.listing_id "
+			              "WHERE p.state = 'pending' AND l.shop_id = ? AND l.sku_id IS NULL",
+			              DB_I(shop_id));
+	}
+	if (rc == Z_OK)
+		rc = stock_check_duplicates(d, shop_id, touched);
+	return rc;
+}
+
+static int relink_tx(db *d, void *vctx)
+{
+	idset touched = {0};
+	int rc = relink_in_tx(d, *(long long *)vctx, &touched);
+	if (rc == Z_OK)
+		rc = after_link_change(d, &touched);
+	idset_free(&touched);
+	return rc;
+}
+
+int stock_relink_shop(db *d, long long shop_id)
+{
+	return stock_tx(d, relink_tx, &shop_id);
+}
+
+struct manual_ctx {
+	long long listing_id, sku_id;
+};
+
+static int manual_tx(db *d, void *vctx)
+{
+	struct manual_ctx *c = vctx;
+	db_res *r = NULL;
+	idset touched = {0};
+	int rc = db_queryv(d, &r,
+	                   "SELECT shop_id, sku_id, sku_code FROM listing WHERE id = ? FOR UPDATE",
+	                   DB_I(c->listing_id));
+	if (rc != Z_OK)
+		goto out;
+	if (r->nrows == 0) {
+		rc = Z_NOTFOUND;
+		goto out;
+	}
+	long long shop_id = db_get_ll(r, 0, 0, 0), old = db_get_ll(r, 0, 1, 0), target = 0;
+	const char *mode = "manual";
+	if (c->sku_id > 0) {
+		rc = db_query_ll(d, "SELECT id FROM sku WHERE id = ?", DB_ARGS(DB_I(c->sku_id)), 0,
+		                 &target);
+		if (rc == Z_OK && !target)
+			rc = Z_NOTFOUND;
+	} else if (c->sku_id == STOCK_LINK_BY_CODE) {
+		mode = "code";
+		if (*db_get(r, 0, 2))
+			rc = db_query_ll(d, "SELECT id FROM sku WHERE code = ?",
+			                 DB_ARGS(DB_S(db_get(r, 0, 2))), 0, &target);
+	} else {
+		mode = "unlinked";
+	}
+	if (rc != Z_OK)
+		goto out;
+	rc = db_execv(d,
+	              "UPDATE listing SET sku_id = ?, link_mode = ?, "
+	              "wanted = IF(? IS NULL, NULL, wanted) WHERE id = ?",
+	              target ? DB_I(target) : DB_NUL, DB_S(mode), target ? DB_I(target) : DB_NUL,
+	              DB_I(c->listing_id));
+	if (rc == Z_OK && !target)
+		rc = db_execv(d, "DELETE FROM push WHERE pending_listing = ?", DB_I(c->listing_id));
+	if (rc == Z_OK && old > 0)
+		rc = idset_add(&touched, old);
+	if (rc == Z_OK && target > 0)
+		rc = idset_add(&touched, target);
+	if (rc == Z_OK)
+		rc = stock_check_duplicates(d, shop_id, &touched);
+	if (rc == Z_OK)
+		rc = after_link_change(d, &touched);
+out:
+	idset_free(&touched);
+	db_res_free(r);
+	return rc;
+}
+
+int stock_link_manual(db *d, long long listing_id, long long sku_id)
+{
+	struct manual_ctx c = {listing_id, sku_id};
+	return stock_tx(d, manual_tx, &c);
+}
+
+/* ---- listing import ---- */
+
+struct import_ctx {
+	long long shop_id;
+	const stock_listing_row *rows;
+	int n;
+	bool create_skus;
+	stock_import_result res;
+};
+
+static const char *row_problem(const stock_listing_row *row)
+{
+	if (!row->item_code || !*row->item_code)
+		return "商品コードが空です。";
+	if (count_chars(row->item_code) > 128 || count_chars(row->sub_code) > 128 ||
+	    count_chars(row->sku_code) > 128 || count_chars(row->mall_ref) > 128)
+		return "コードが128文字を超えています。";
+	if (row->has_price && (row->price < 0 || row->price > STOCK_QTY_MAX))
+		return "価格が範囲外です。";
+	if (row->has_stock && (row->stock < 0 || row->stock > STOCK_QTY_MAX))
+		return "在庫数が範囲外です (0〜10億)。";
+	return NULL;
+}
+
+static int import_row(db *d, struct import_ctx *c, const stock_listing_row *row, int index,
+                      idset *touched)
+{
+	const char *problem = row_problem(row);
+	if (problem) {
+		if (!c->res.rejected++)
+			snprintf(c->res.first_error, sizeof(c->res.first_error), "%d行目: %s", index + 1,
+			         problem);
+		return Z_OK;
+	}
+	char name[1024], options[1024], image[2048], jan[129];
+	long long affected = 0;
+	db_val p[] = {DB_I(c->shop_id), DB_S(row->item_code), DB_S(row->sub_code ? row->sub_code : ""),
+	              DB_S(row->sku_code ? row->sku_code : ""), DB_SOPT(row->mall_ref),
+	              DB_S(cut_chars(row->name, 255, name)), DB_S(cut_chars(row->options, 255, options)),
+	              DB_S(cut_chars(row->image_url, 512, image)), DB_S(cut_chars(row->jan, 32, jan)),
+	              row->has_price ? DB_I(row->price) : DB_NUL, DB_SOPT(row->extra_json),
+	              row->has_stock ? DB_I(row->stock) : DB_NUL, DB_I(row->has_stock),
+	              DB_I(row->has_price), DB_I(row->has_stock), DB_I(row->has_stock)};
+	int rc = db_exec(d,
+	                 "INSERT INTO listing (shop_id, item_code, sub_code, sku_code, mall_ref, name, "
+	                 "options, image_url, jan, price, extra, mall_stock, mall_stock_at) VALUES "
+	                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, IF(?, UTC_TIMESTAMP(), NULL)) "
+	                 "ON DUPLICATE KEY UPDATE sku_code = VALUES(sku_code), "
+	                 "mall_ref = COALESCE(VALUES(mall_ref), mall_ref), name = VALUES(name), "
+	                 "options = VALUES(options), image_url = VALUES(image_url), "
+	                 "jan = VALUES(jan), price = IF(?, VALUES(price), price), "
+	                 "extra = COALESCE(VALUES(extra), extra), "
+	                 "mall_stock = IF(?, VALUES(mall_stock), mall_stock), "
+	                 "mall_stock_at = IF(?, UTC_TIMESTAMP(), mall_stock_at)",
+	                 p, (int)Z_ARRAY_LEN(p), &affected, NULL);
+	if (rc != Z_OK)
+		return rc;
+	if (affected == 1)
+		c->res.inserted++;
+	else if (affected == 2)
+		c->res.updated++;
+	else
+		c->res.unchanged++;
+	if (!c->create_skus || !row->sku_code || !*row->sku_code || row->sku_code[0] == ' ')
+		return Z_OK;
+	long long sku_id = 0;
+	affected = 0;
+	db_val q[] = {DB_S(row->sku_code), DB_S(name)};
+	rc = db_exec(d, "INSERT INTO sku (code, name, total, updated_at) "
+	                "VALUES (?, ?, 0, UTC_TIMESTAMP()) ON DUPLICATE KEY UPDATE id = id",
+	             q, 2, &affected, &sku_id);
+	if (rc != Z_OK || affected != 1)
+		return rc;
+	c->res.skus_created++;
+	if (row->has_stock && row->stock)
+		rc = stock_move_locked(d, sku_id, row->stock, "initial", "import", 0, NULL);
+	if (rc == Z_OK)
+		rc = idset_add(touched, sku_id);
+	return rc;
+}
+
+static int import_tx(db *d, void *vctx)
+{
+	struct import_ctx *c = vctx;
+	idset touched = {0};
+	db_res *shops = NULL;
+	memset(&c->res, 0, sizeof(c->res));
+	int rc = Z_OK;
+	for (int i = 0; rc == Z_OK && i < c->n; i++)
+		rc = import_row(d, c, &c->rows[i], i, &touched);
+	if (rc != Z_OK)
+		goto out;
+	rc = relink_in_tx(d, c->shop_id, &touched);
+	if (rc == Z_OK && c->res.skus_created > 0) {
+		/* New SKUs may be what other shops' listings were waiting for. */
+		rc = db_queryv(d, &shops, "SELECT id FROM shop WHERE id <> ? ORDER BY id",
+		               DB_I(c->shop_id));
+		for (int i = 0; rc == Z_OK && i < shops->nrows; i++)
+			rc = relink_in_tx(d, db_get_ll(shops, i, 0, 0), &touched);
+	}
+	if (rc != Z_OK)
+		goto out;
+	if (c->n > BULK_THRESHOLD) {
+		db_res *r = NULL;
+		rc = stock_recompute_sql(d, c->res.skus_created ? 0 : c->shop_id, NULL, NULL);
+		if (rc == Z_OK)
+			rc = db_queryv(d, &r,
+			               "SELECT DISTINCT sku_id FROM listing WHERE shop_id = ? "
+			               "AND sku_id IS NOT NULL",
+			               DB_I(c->shop_id));
+		for (int i = 0; rc == Z_OK && i < r->nrows; i++)
+			rc = idset_add(&touched, db_get_ll(r, i, 0, 0));
+		db_res_free(r);
+		for (int i = 0; rc == Z_OK && i < touched.n; i++)
+			if ((rc = stock_refresh_search_doc(d, touched.v[i])) == Z_NOTFOUND)
+				rc = Z_OK;
+		goto out;
+	}
+	/* Few rows: the SKUs of the imported listings (their mall stock may have changed). */
+	for (int i = 0; rc == Z_OK && i < c->n; i++) {
+		const stock_listing_row *row = &c->rows[i];
+		long long sku_id = 0;
+		if (row_problem(row))
+			continue;
+		rc = db_query_ll(d,
+		                 "SELECT sku_id FROM listing WHERE shop_id = ? AND item_code = ? "
+		                 "AND sub_code = ?",
+		                 DB_ARGS(DB_I(c->shop_id), DB_S(row->item_code),
+		                         DB_S(row->sub_code ? row->sub_code : "")),
+		                 0, &sku_id);
+		if (rc == Z_OK && sku_id > 0)
+			rc = idset_add(&touched, sku_id);
+	}
+	if (rc == Z_OK)
+		rc = after_link_change(d, &touched);
+out:
+	db_res_free(shops);
+	idset_free(&touched);
+	return rc;
+}
+
+int stock_import_listings(db *d, long long shop_id, const stock_listing_row *rows, int n,
+                          bool create_skus, stock_import_result *res)
+{
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if (n < 0 || n > STOCK_IMPORT_MAX_ROWS || (n && !rows))
+		return Z_INVALID;
+	long long found = 0;
+	int rc = db_query_ll(d, "SELECT id FROM shop WHERE id = ?", DB_ARGS(DB_I(shop_id)), 0,
+	                     &found);
+	if (rc != Z_OK)
+		return rc;
+	if (!found)
+		return Z_NOTFOUND;
+	struct import_ctx c = {shop_id, rows, n, create_skus, {0}};
+	rc = stock_tx(d, import_tx, &c);
+	if (res)
+		*res = c.res;
+	return rc;
+}
+
+/* ---- bulk recompute ---- */
+
+/* Rebuilds every search document in chunks of SKUs, writing only the changed ones. */
+static int refresh_all_docs(db *d, long long *changed)
+{
+	long long after = 0;
+	buf doc = BUF_INIT;
+	int rc = Z_OK;
+	*changed = 0;
+	for (;;) {
+		db_res *s = NULL, *l = NULL;
+		rc = db_queryv(d, &s, "SELECT id, code, name, search_doc FROM sku WHERE id > ? "
+		                      "ORDER BY id LIMIT ?",
+		               DB_I(after), DB_I(DOC_CHUNK));
+		if (rc != Z_OK || s->nrows == 0) {
+			db_res_free(s);
+			break;
+		}
+		long long last = db_get_ll(s, s->nrows - 1, 0, 0);
+		rc = db_queryv(d, &l,
+		               "SELECT sku_id, item_code, sub_code, sku_code, name FROM listing "
+		               "WHERE sku_id > ? AND sku_id <= ? ORDER BY sku_id, id",
+		               DB_I(after), DB_I(last));
+		int j = 0;
+		for (int i = 0; rc == Z_OK && i < s->nrows; i++) {
+			long long id = db_get_ll(s, i, 0, 0);
+			buf_reset(&doc);
+			const char *fields[2] = {db_get(s, i, 1), db_get(s, i, 2)};
+			for (int f = 0; f < 2; f++)
+				stock_doc_append(&doc, fields[f]);
+			int nl = 0;
+			for (; j < l->nrows && db_get_ll(l, j, 0, 0) == id; j++, nl++)
+				for (int f = 1; f <= 4 && nl < 100 && doc.len < 3000; f++)
+					stock_doc_append(&doc, db_get(l, j, f));
+			size_t n = stock_utf8_cut(buf_str(&doc), doc.len, 3000);
+			if (n == db_len(s, i, 3) && !memcmp(buf_str(&doc), db_get(s, i, 3), n))
+				continue;
+			rc = db_execv(d, "UPDATE sku SET search_doc = ? WHERE id = ?",
+			              DB_SN(buf_str(&doc), n), DB_I(id));
+			(*changed)++;
+		}
+		db_res_free(l);
+		db_res_free(s);
+		after = last;
+		if (rc != Z_OK)
+			break;
+	}
+	buf_free(&doc);
+	return rc;
+}
+
+int stock_recompute_all(db *d, long long *listings, long long *skus, long long *queued)
+{
+	long long docs = 0, l = 0;
+	int rc = stock_recompute_sql(d, 0, &l, NULL);
+	if (rc == Z_OK)
+		rc = refresh_all_docs(d, &docs);
+	if (listings)
+		*listings = l;
+	if (skus)
+		*skus = docs;
+	if (queued && rc == Z_OK)
+		rc = db_query_ll(d, "SELECT COUNT(*) FROM push WHERE state = 'pending'", NULL, 0, 0,
+		                 queued);
+	return rc;
+}

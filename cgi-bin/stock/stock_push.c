@@ -1,0 +1,484 @@
+/* stock_push: wanted stock of listings, the coalesced push queue (one pending push per
+ * listing), its claims by the batch, outcomes with back-off, drift flags, bulk recompute. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/secret.h"
+#include "stock/stock.h"
+#include "stock/stock_int.h"
+
+#define PUSH_WHY_MAX 250
+#define BACKOFF_BASE_SECONDS 30
+#define BACKOFF_MAX_SECONDS 3600
+
+static int upsert_push(db *d, long long listing_id, long long shop_id, int wanted,
+                       const char *why)
+{
+	size_t n = stock_utf8_cut(why, strlen(why), PUSH_WHY_MAX);
+	return db_execv(d,
+	                "INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
+	                "created_at) VALUES (?, ?, ?, ?, 'pending', UTC_TIMESTAMP(), "
+	                "UTC_TIMESTAMP()) "
+	                "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)",
+	                DB_I(listing_id), DB_I(shop_id), DB_I(wanted), DB_SN(why, n));
+}
+
+int stock_requeue_one(db *d, long long sku_id, const idset *force_ids, const char *prefix)
+{
+	db_res *r = NULL;
+	buf setwhy = BUF_INIT, why = BUF_INIT;
+	long long avail = 0;
+	bool is_set = false;
+	int rc = stock_available_why(d, sku_id, &avail, &is_set, &setwhy);
+	if (rc == Z_NOTFOUND) {
+		rc = Z_OK; /* deleted meanwhile: nothing to push */
+		goto out;
+	}
+	if (rc != Z_OK)
+		goto out;
+	rc = db_queryv(d, &r,
+	               "SELECT l.id, l.shop_id, l.sync, l.min_stock, l.max_stock, l.mall_stock, "
+	               "l.wanted, l.state, sh.enabled FROM listing l "
+	               "JOIN shop sh ON sh.id = l.shop_id WHERE l.sku_id = ? ORDER BY l.id",
+	               DB_I(sku_id));
+	if (rc != Z_OK)
+		goto out;
+	for (int i = 0; i < r->nrows && rc == Z_OK; i++) {
+		long long id = db_get_ll(r, i, 0, 0), shop_id = db_get_ll(r, i, 1, 0);
+		bool has_min = db_get(r, i, 3) != NULL, has_max = db_get(r, i, 4) != NULL;
+		stock_wanted w;
+		stock_wanted_label(is_set ? "セット在庫" : "総在庫", avail, has_min,
+		                   (int)db_get_ll(r, i, 3, 0), has_max, (int)db_get_ll(r, i, 4, 0), &w);
+		if (db_get(r, i, 6) == NULL || db_get_ll(r, i, 6, 0) != w.wanted)
+			rc = db_execv(d, "UPDATE listing SET wanted = ? WHERE id = ?", DB_I(w.wanted),
+			              DB_I(id));
+		if (rc != Z_OK)
+			break;
+		bool eligible = db_get_ll(r, i, 2, 0) == 1 && db_get_ll(r, i, 8, 0) == 1 &&
+		                !strcmp(db_get(r, i, 7), "ok");
+		bool forced = force_ids && idset_has(force_ids, id);
+		bool differs = db_get(r, i, 5) == NULL || db_get_ll(r, i, 5, 0) != w.wanted;
+		if (eligible && (forced || differs)) {
+			buf_reset(&why);
+			if (forced && prefix)
+				buf_puts(&why, prefix);
+			if (setwhy.len)
+				buf_printf(&why, "%s; ", buf_str(&setwhy));
+			buf_puts(&why, w.why);
+			rc = upsert_push(d, id, shop_id, w.wanted, buf_str(&why));
+		} else if (!forced) {
+			/* The shop holds the value already, or may not be pushed: an older pending
+			 * push of another value must not be sent. */
+			rc = db_execv(d, "DELETE FROM push WHERE pending_listing = ?", DB_I(id));
+		}
+	}
+	if (rc == Z_OK)
+		rc = db_execv(d,
+		              "UPDATE sku SET drift = (SELECT COUNT(*) > 0 FROM listing "
+		              "WHERE sku_id = ? AND drift = 1) WHERE id = ?",
+		              DB_I(sku_id), DB_I(sku_id));
+out:
+	buf_free(&why);
+	buf_free(&setwhy);
+	db_res_free(r);
+	return rc;
+}
+
+/* Adds to s every set that contains, directly or not, an id already in s. */
+static int add_containing_sets(db *d, idset *s)
+{
+	int rc = Z_OK;
+	/* s grows while we walk it: a breadth-first walk up the set tree. The depth bound of
+	 * set_define keeps it finite; the seen check keeps it finite even with a cycle. */
+	for (int i = 0; i < s->n && rc == Z_OK; i++) {
+		db_res *r = NULL;
+		rc = db_queryv(d, &r, "SELECT set_sku_id FROM set_part WHERE part_sku_id = ?",
+		               DB_I(s->v[i]));
+		for (int j = 0; rc == Z_OK && j < r->nrows; j++)
+			rc = idset_add(s, db_get_ll(r, j, 0, 0));
+		db_res_free(r);
+	}
+	return rc;
+}
+
+int stock_requeue_skus(db *d, const long long *sku_ids, int n)
+{
+	idset all = {0};
+	int rc = Z_OK;
+	for (int i = 0; i < n && rc == Z_OK; i++)
+		if (sku_ids[i] > 0)
+			rc = idset_add(&all, sku_ids[i]);
+	if (rc == Z_OK)
+		rc = add_containing_sets(d, &all);
+	/* A fixed order keeps concurrent transactions from locking listings crosswise. */
+	idset_sort(&all);
+	for (int i = 0; i < all.n && rc == Z_OK; i++)
+		rc = stock_requeue_one(d, all.v[i], NULL, NULL);
+	idset_free(&all);
+	return rc;
+}
+
+struct queue_ctx {
+	const long long *ids;
+	int n;
+	long long user_id;
+};
+
+static int queue_tx(db *d, void *vctx)
+{
+	struct queue_ctx *c = vctx;
+	idset skus = {0}, force = {0};
+	int rc = Z_OK;
+	for (int i = 0; i < c->n && rc == Z_OK; i++) {
+		long long sku_id = 0;
+		rc = db_query_ll(d, "SELECT sku_id FROM listing WHERE id = ?",
+		                 DB_ARGS(DB_I(c->ids[i])), 0, &sku_id);
+		if (rc == Z_OK && sku_id > 0) {
+			rc = idset_add(&skus, sku_id);
+			if (rc == Z_OK)
+				rc = idset_add(&force, c->ids[i]);
+		}
+	}
+	char prefix[64];
+	if (c->user_id)
+		snprintf(prefix, sizeof(prefix), "反映 (ユーザー %lld): ", c->user_id);
+	else
+		snprintf(prefix, sizeof(prefix), "反映: ");
+	idset_sort(&skus);
+	for (int i = 0; i < skus.n && rc == Z_OK; i++)
+		rc = stock_requeue_one(d, skus.v[i], &force, prefix);
+	idset_free(&skus);
+	idset_free(&force);
+	return rc;
+}
+
+int stock_queue_listings(db *d, const long long *listing_ids, int n, long long user_id)
+{
+	if (n < 0)
+		return Z_INVALID;
+	struct queue_ctx c = {listing_ids, n, user_id};
+	return stock_tx(d, queue_tx, &c);
+}
+
+/* ---- the batch's side ---- */
+
+struct claim_ctx {
+	long long shop_id;
+	int limit;
+	stock_push *out;
+	int n;
+};
+
+static void copy_cell(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* Takes one locked push into the claim, or drops it when its listing may no longer be
+ * pushed. */
+static int take_claim(db *d, struct claim_ctx *c, long long push_id)
+{
+	db_res *r = NULL;
+	int rc = db_queryv(d, &r,
+	                   "SELECT p.id, p.listing_id, p.shop_id, p.wanted, p.attempts, p.why, "
+	                   "l.item_code, l.sub_code, l.sku_code, l.mall_ref, l.sync, l.sku_id, "
+	                   "l.state FROM push p LEFT JOIN listing l ON l.id = p.listing_id "
+	                   "WHERE p.id = ?",
+	                   DB_I(push_id));
+	if (rc != Z_OK)
+		return rc;
+	if (r->nrows == 0)
+		goto out;
+	if (db_get(r, 0, 6) == NULL || db_get_ll(r, 0, 10, 0) != 1 || db_get(r, 0, 11) == NULL ||
+	    strcmp(db_get(r, 0, 12), "ok")) {
+		rc = db_execv(d, "UPDATE push SET state = 'failed', result = ?, claimed_at = NULL "
+		                 "WHERE id = ?",
+		              DB_S("送信対象外になりました (連携オフ・紐づけ解除・重複)"), DB_I(push_id));
+		goto out;
+	}
+	rc = db_execv(d, "UPDATE push SET state = 'sending', claimed_at = UTC_TIMESTAMP() "
+	                 "WHERE id = ?",
+	              DB_I(push_id));
+	if (rc != Z_OK)
+		goto out;
+	stock_push *p = &c->out[c->n++];
+	memset(p, 0, sizeof(*p));
+	p->id = push_id;
+	p->listing_id = db_get_ll(r, 0, 1, 0);
+	p->shop_id = db_get_ll(r, 0, 2, 0);
+	p->wanted = (int)db_get_ll(r, 0, 3, 0);
+	p->attempts = (int)db_get_ll(r, 0, 4, 0);
+	copy_cell(p->why, sizeof(p->why), db_get(r, 0, 5));
+	copy_cell(p->item_code, sizeof(p->item_code), db_get(r, 0, 6));
+	copy_cell(p->sub_code, sizeof(p->sub_code), db_get(r, 0, 7));
+	copy_cell(p->sku_code, sizeof(p->sku_code), db_get(r, 0, 8));
+	copy_cell(p->mall_ref, sizeof(p->mall_ref), db_get(r, 0, 9));
+out:
+	db_res_free(r);
+	return rc;
+}
+
+static int claim_tx(db *d, void *vctx)
+{
+	struct claim_ctx *c = vctx;
+	db_res *stale = NULL, *r = NULL;
+	c->n = 0;
+	/* A crashed batch left these: superseded ones fail, the rest are sent again. */
+	int rc = db_queryv(d, &stale,
+	                   "SELECT id, listing_id FROM push WHERE state = 'sending' AND shop_id = ? "
+	                   "AND claimed_at < UTC_TIMESTAMP() - INTERVAL ? SECOND ORDER BY id "
+	                   "LIMIT ? FOR UPDATE SKIP LOCKED",
+	                   DB_I(c->shop_id), DB_I(STOCK_CLAIM_STALE_SECONDS), DB_I(c->limit));
+	if (rc != Z_OK)
+		goto out;
+	for (int i = 0; i < stale->nrows && rc == Z_OK && c->n < c->limit; i++) {
+		long long id = db_get_ll(stale, i, 0, 0), newer = 0;
+		rc = db_query_ll(d, "SELECT id FROM push WHERE pending_listing = ?",
+		                 DB_ARGS(DB_I(db_get_ll(stale, i, 1, 0))), 0, &newer);
+		if (rc == Z_OK && newer)
+			rc = db_execv(d, "UPDATE push SET state = 'failed', result = ? WHERE id = ?",
+			              DB_S("新しい値に置き換えられました"), DB_I(id));
+		else if (rc == Z_OK)
+			rc = take_claim(d, c, id);
+	}
+	if (rc != Z_OK || c->n >= c->limit)
+		goto out;
+	rc = db_queryv(d, &r,
+	               "SELECT id FROM push WHERE state = 'pending' AND shop_id = ? "
+	               "AND (next_try_at IS NULL OR next_try_at <= UTC_TIMESTAMP()) "
+	               "ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED",
+	               DB_I(c->shop_id), DB_I(c->limit - c->n));
+	for (int i = 0; rc == Z_OK && i < r->nrows; i++)
+		rc = take_claim(d, c, db_get_ll(r, i, 0, 0));
+out:
+	db_res_free(stale);
+	db_res_free(r);
+	return rc;
+}
+
+int stock_claim_pushes(db *d, long long shop_id, int limit, stock_push **out, int *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (limit < 1 || limit > 10000)
+		return Z_INVALID;
+	struct claim_ctx c = {shop_id, limit, calloc((size_t)limit, sizeof(stock_push)), 0};
+	if (!c.out)
+		return Z_NOMEM;
+	int rc = stock_tx(d, claim_tx, &c);
+	if (rc != Z_OK || c.n == 0) {
+		free(c.out);
+		return rc;
+	}
+	*out = c.out;
+	*n = c.n;
+	return Z_OK;
+}
+
+static int backoff_seconds(int attempts, int retry_after)
+{
+	long long s = BACKOFF_BASE_SECONDS;
+	for (int i = 0; i < attempts && s < BACKOFF_MAX_SECONDS; i++)
+		s *= 2;
+	if (s > BACKOFF_MAX_SECONDS)
+		s = BACKOFF_MAX_SECONDS;
+	/* ±25 % jitter so a shop's failed pushes do not all come back in the same second. */
+	unsigned short r = 0;
+	secret_random(&r, sizeof(r));
+	s = s * 3 / 4 + (long long)(r % (unsigned)(s / 2 + 1));
+	if (retry_after > s)
+		s = retry_after > BACKOFF_MAX_SECONDS ? BACKOFF_MAX_SECONDS : retry_after;
+	return (int)s;
+}
+
+struct done_ctx {
+	long long push_id;
+	bool ok;
+	int sent, retry_after;
+	const char *result;
+};
+
+/* Puts a claimed push back in the queue, or fails it when a newer one waits. */
+static int requeue_claim(db *d, long long push_id, long long listing_id, int delay,
+                         bool count_attempt, const char *result)
+{
+	long long newer = 0;
+	int rc = db_query_ll(d, "SELECT id FROM push WHERE pending_listing = ?",
+	                     DB_ARGS(DB_I(listing_id)), 0, &newer);
+	if (rc != Z_OK)
+		return rc;
+	if (newer)
+		return db_execv(d, "UPDATE push SET state = 'failed', result = ?, claimed_at = NULL "
+		                   "WHERE id = ?",
+		                DB_S("新しい値に置き換えられました"), DB_I(push_id));
+	return db_execv(d,
+	                "UPDATE push SET state = 'pending', attempts = attempts + ?, "
+	                "next_try_at = UTC_TIMESTAMP() + INTERVAL ? SECOND, claimed_at = NULL, "
+	                "result = ? WHERE id = ?",
+	                DB_I(count_attempt), DB_I(delay), DB_SOPT(result), DB_I(push_id));
+}
+
+static int done_tx(db *d, void *vctx)
+{
+	struct done_ctx *c = vctx;
+	db_res *r = NULL;
+	char result[501];
+	size_t n = c->result ? stock_utf8_cut(c->result, strlen(c->result), 500) : 0;
+	memcpy(result, c->result ? c->result : "", n);
+	result[n] = '\0';
+	int rc = db_queryv(d, &r,
+	                   "SELECT p.listing_id, p.attempts, p.state, l.sku_id FROM push p "
+	                   "LEFT JOIN listing l ON l.id = p.listing_id WHERE p.id = ? FOR UPDATE",
+	                   DB_I(c->push_id));
+	if (rc != Z_OK)
+		goto out;
+	if (r->nrows == 0 || strcmp(db_get(r, 0, 2), "sending")) {
+		rc = Z_NOTFOUND;
+		goto out;
+	}
+	long long listing_id = db_get_ll(r, 0, 0, 0), sku_id = db_get_ll(r, 0, 3, 0);
+	int attempts = (int)db_get_ll(r, 0, 1, 0);
+	if (c->ok) {
+		rc = db_execv(d, "UPDATE push SET state = 'done', sent_at = UTC_TIMESTAMP(), "
+		                 "result = ?, wanted = ? WHERE id = ?",
+		              DB_S(result), DB_I(c->sent), DB_I(c->push_id));
+		if (rc == Z_OK)
+			rc = db_execv(d,
+			              "UPDATE listing SET mall_stock = ?, mall_stock_at = UTC_TIMESTAMP(), "
+			              "pushed_value = ?, pushed_at = UTC_TIMESTAMP(), last_error = NULL "
+			              "WHERE id = ?",
+			              DB_I(c->sent), DB_I(c->sent), DB_I(listing_id));
+		/* The total may have moved while this push was on the wire: queue again if the
+		 * shop now holds something else than wanted, and refresh the drift flag. */
+		if (rc == Z_OK && sku_id > 0)
+			rc = stock_requeue_one(d, sku_id, NULL, NULL);
+	} else if (c->retry_after >= 0) {
+		rc = requeue_claim(d, c->push_id, listing_id, backoff_seconds(attempts, c->retry_after),
+		                   true, result);
+	} else {
+		rc = db_execv(d, "UPDATE push SET state = 'failed', result = ?, claimed_at = NULL "
+		                 "WHERE id = ?",
+		              DB_S(result), DB_I(c->push_id));
+		if (rc == Z_OK)
+			rc = db_execv(d, "UPDATE listing SET last_error = ? WHERE id = ?", DB_S(result),
+			              DB_I(listing_id));
+	}
+out:
+	db_res_free(r);
+	return rc;
+}
+
+int stock_push_done(db *d, long long push_id, bool ok, int sent_value, const char *result,
+                    int retry_after_seconds)
+{
+	if (ok && (sent_value < 0 || sent_value > STOCK_QTY_MAX))
+		return Z_INVALID;
+	struct done_ctx c = {push_id, ok, sent_value, retry_after_seconds, result};
+	return stock_tx(d, done_tx, &c);
+}
+
+static int release_tx(db *d, void *vctx)
+{
+	long long shop_id = *(long long *)vctx;
+	db_res *r = NULL;
+	int rc = db_queryv(d, &r,
+	                   "SELECT id, listing_id FROM push WHERE state = 'sending' AND shop_id = ? "
+	                   "ORDER BY id FOR UPDATE",
+	                   DB_I(shop_id));
+	for (int i = 0; rc == Z_OK && i < r->nrows; i++)
+		rc = requeue_claim(d, db_get_ll(r, i, 0, 0), db_get_ll(r, i, 1, 0), 0, false,
+		                   "送信前に中断しました");
+	db_res_free(r);
+	return rc;
+}
+
+int stock_release_claims(db *d, long long shop_id)
+{
+	return stock_tx(d, release_tx, &shop_id);
+}
+
+/* ---- bulk recompute ---- */
+
+/* The wanted rule of stock_wanted_label in SQL for plain SKUs (total t, floor, cap). The why
+ * texts mirror the C ones so both paths leave the same history. */
+#define SQL_WANTED \
+	"CASE WHEN l.min_stock IS NOT NULL AND l.max_stock IS NOT NULL " \
+	"AND l.min_stock > l.max_stock THEN 0 " \
+	"WHEN l.min_stock IS NOT NULL AND s.total <= l.min_stock THEN 0 " \
+	"WHEN l.max_stock IS NOT NULL AND s.total >= l.max_stock THEN l.max_stock " \
+	"WHEN s.total < 0 THEN 0 ELSE s.total END"
+#define SQL_WHY \
+	"CASE WHEN l.min_stock IS NOT NULL AND l.max_stock IS NOT NULL " \
+	"AND l.min_stock > l.max_stock " \
+	"THEN CONCAT('最小 ', l.min_stock, ' > 最大 ', l.max_stock, ' (設定エラー) → 0') " \
+	"WHEN l.min_stock IS NOT NULL AND s.total <= l.min_stock " \
+	"THEN CONCAT('総在庫 ', s.total, ' → 最小 ', l.min_stock, ' 以下 → 0') " \
+	"WHEN l.max_stock IS NOT NULL AND s.total >= l.max_stock " \
+	"THEN CONCAT('総在庫 ', s.total, ' → 最大 ', l.max_stock) " \
+	"WHEN s.total < 0 THEN CONCAT('総在庫 ', s.total, ' → 0') " \
+	"ELSE CONCAT('総在庫 ', s.total) END"
+
+int stock_recompute_sql(db *d, long long shop_id, long long *listings, long long *queued)
+{
+	db_res *sets = NULL;
+	long long a = 0, b = 0, c = 0, q = 0;
+	/* (? = 0 OR l.shop_id = ?) selects every shop or one. */
+	int rc = db_execv(d,
+	                  "UPDATE listing l JOIN sku s ON s.id = l.sku_id SET l.wanted = " SQL_WANTED
+	                  " WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) "
+	                  "AND NOT (l.wanted <=> (" SQL_WANTED "))",
+	                  DB_I(shop_id), DB_I(shop_id));
+	if (rc != Z_OK)
+		goto out;
+	db_val p2[] = {DB_I(shop_id), DB_I(shop_id)};
+	rc = db_exec(d, "UPDATE listing l SET l.wanted = NULL WHERE l.sku_id IS NULL "
+	                "AND l.wanted IS NOT NULL AND (? = 0 OR l.shop_id = ?)",
+	             p2, 2, &a, NULL);
+	if (rc != Z_OK)
+		goto out;
+	/* Pending pushes that must not be sent any more (the shop holds the value, or the
+	 * listing may not be pushed). */
+	rc = db_exec(d,
+	             "DELETE p FROM push p JOIN listing l ON l.id = p.listing_id "
+	             "JOIN shop sh ON sh.id = l.shop_id WHERE p.state = 'pending' "
+	             "AND (? = 0 OR p.shop_id = ?) AND (l.sku_id IS NULL OR l.sync <> 1 "
+	             "OR l.state <> 'ok' OR sh.enabled <> 1 OR l.wanted IS NULL "
+	             "OR l.mall_stock <=> l.wanted)",
+	             p2, 2, &b, NULL);
+	if (rc != Z_OK)
+		goto out;
+	rc = db_exec(d,
+	             "INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
+	             "created_at) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
+	             "UTC_TIMESTAMP(), UTC_TIMESTAMP() FROM listing l "
+	             "JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
+	             "WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) AND l.sync = 1 "
+	             "AND l.state = 'ok' AND sh.enabled = 1 AND l.wanted IS NOT NULL "
+	             "AND NOT (l.mall_stock <=> l.wanted) "
+	             "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)",
+	             p2, 2, &q, NULL);
+	if (rc != Z_OK)
+		goto out;
+	/* Sets are few: the C path does their arithmetic and why. */
+	rc = db_query(d, "SELECT id FROM sku WHERE is_set = 1 ORDER BY id", NULL, 0, &sets);
+	for (int i = 0; rc == Z_OK && i < sets->nrows; i++)
+		rc = stock_requeue_one(d, db_get_ll(sets, i, 0, 0), NULL, NULL);
+	if (rc != Z_OK)
+		goto out;
+	rc = db_exec(d,
+	             "UPDATE sku s LEFT JOIN (SELECT DISTINCT sku_id FROM listing WHERE drift = 1) x "
+	             "ON x.sku_id = s.id SET s.drift = (x.sku_id IS NOT NULL) "
+	             "WHERE s.drift <> (x.sku_id IS NOT NULL)",
+	             NULL, 0, &c, NULL);
+	if (rc == Z_OK)
+		rc = db_query_ll(d, "SELECT COUNT(*) FROM listing l WHERE (? = 0 OR l.shop_id = ?)",
+		                 p2, 2, 0, &a);
+out:
+	db_res_free(sets);
+	if (listings)
+		*listings = a;
+	if (queued)
+		*queued = q;
+	return rc;
+}
