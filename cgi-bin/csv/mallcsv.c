@@ -1,0 +1,1352 @@
+/* csv/mallcsv: mall product/stock files (Yahoo, Rakuten, Amazon, Shopify, zaiko's own) → listings. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cJSON.h>
+#include "core/strnum.h"
+#include "csv/mallcsv.h"
+
+#define STOCK_LIMIT 1000000000LL
+#define PRICE_LIMIT 1000000000LL
+#define RAKUTEN_AXES 6
+#define RAKUTEN_ATTRS 100
+#define SHOPIFY_OPTIONS 3
+
+static const struct {
+	const char *name;
+	const char *label;
+	const char *mall;
+} kinds[MALLCSV__MAX] = {
+	[MALLCSV_UNKNOWN] = {"unknown", "不明なファイル", NULL},
+	[MALLCSV_YAHOO_DATA] = {"yahoo-data", "Yahoo!ショッピング 商品データ (data.csv)", "yahoo"},
+	[MALLCSV_YAHOO_QUANTITY] = {"yahoo-quantity", "Yahoo!ショッピング 在庫 (quantity.csv)",
+		"yahoo"},
+	[MALLCSV_RAKUTEN_ITEM] = {"rakuten-item", "楽天市場 商品 (item.csv)", "rakuten"},
+	[MALLCSV_RAKUTEN_SELECT] = {"rakuten-select", "楽天市場 選択肢 (select.csv)", "rakuten"},
+	[MALLCSV_RAKUTEN_NORMAL] = {"rakuten-normal-item", "楽天市場 SKU商品 (normal-item.csv)",
+		"rakuten"},
+	[MALLCSV_AMAZON_LISTINGS] = {"amazon-listings", "Amazon 出品詳細レポート", "amazon"},
+	[MALLCSV_SHOPIFY_PRODUCTS] = {"shopify-products", "Shopify 商品エクスポート", "shopify"},
+	[MALLCSV_SHOPIFY_INVENTORY] = {"shopify-inventory", "Shopify 在庫エクスポート", "shopify"},
+	[MALLCSV_ZAIKO] = {"zaiko", "zaiko 商品CSV", NULL},
+};
+
+const char *mallcsv_kind_name(mallcsv_kind k)
+{
+	return (unsigned)k < MALLCSV__MAX ? kinds[k].name : "unknown";
+}
+
+const char *mallcsv_kind_label(mallcsv_kind k)
+{
+	return (unsigned)k < MALLCSV__MAX ? kinds[k].label : kinds[0].label;
+}
+
+const char *mallcsv_kind_mall(mallcsv_kind k)
+{
+	return (unsigned)k < MALLCSV__MAX ? kinds[k].mall : NULL;
+}
+
+static bool has(const csv_header *h, const char *name)
+{
+	return csv_header_find(h, name) >= 0;
+}
+
+mallcsv_kind mallcsv_detect(const csv_header *h)
+{
+	if (has(h, "項目選択肢別在庫用横軸選択肢子番号") ||
+			(has(h, "項目選択肢用コントロールカラム") && has(h, "選択肢タイプ")))
+		return MALLCSV_RAKUTEN_SELECT;
+	if (has(h, "SKU管理番号"))
+		return MALLCSV_RAKUTEN_NORMAL;
+	if (has(h, "商品管理番号（商品URL）") && (has(h, "在庫タイプ") || has(h, "商品画像URL") ||
+				has(h, "在庫数")))
+		return MALLCSV_RAKUTEN_ITEM;
+	if (has(h, "code") && has(h, "quantity") && !has(h, "path"))
+		return MALLCSV_YAHOO_QUANTITY;
+	if (has(h, "code") && has(h, "sub-code") && (has(h, "path") || has(h, "price")))
+		return MALLCSV_YAHOO_DATA;
+	if (has(h, "Handle") && has(h, "SKU") && (has(h, "Location") || has(h, "COO")))
+		return MALLCSV_SHOPIFY_INVENTORY;
+	if ((has(h, "Handle") || has(h, "URL handle")) && has(h, "Title") &&
+			(has(h, "Variant SKU") || has(h, "SKU")))
+		return MALLCSV_SHOPIFY_PRODUCTS;
+	if (has(h, "seller-sku") || has(h, "出品者SKU") || (has(h, "sku") && has(h, "quantity")))
+		return MALLCSV_AMAZON_LISTINGS;
+	if ((has(h, "SKUコード") || has(h, "sku_code")) && !has(h, "総在庫数") && !has(h, "total"))
+		return MALLCSV_ZAIKO;
+	return MALLCSV_UNKNOWN;
+}
+
+/* ---- Result building ------------------------------------------------------------------------ */
+
+static void listing_free(mallcsv_listing *l)
+{
+	free(l->item_code);
+	free(l->sub_code);
+	free(l->sku_code);
+	free(l->name);
+	free(l->options);
+	free(l->image_url);
+	free(l->jan);
+	free(l->extra);
+}
+
+void mallcsv_result_free(mallcsv_result *res)
+{
+	for (size_t i = 0; i < res->n; i++)
+		listing_free(&res->v[i]);
+	free(res->v);
+	csv_errors_free(&res->errors);
+	memset(res, 0, sizeof *res);
+}
+
+/* What one row contributes before it is copied into the result; strings are borrowed. */
+typedef struct {
+	const char *item_code, *sub_code, *sku_code, *name, *options, *image_url, *jan;
+	bool has_price, has_stock;
+	long long price, stock;
+	char *extra; /* owned: handed to the listing */
+	size_t line;
+} draft;
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static int add_listing(mallcsv_result *res, draft *d)
+{
+	if (res->n == res->cap) {
+		size_t cap = res->cap ? res->cap * 2 : 64;
+		mallcsv_listing *v = realloc(res->v, cap * sizeof *v);
+		if (!v)
+			return Z_NOMEM;
+		res->v = v;
+		res->cap = cap;
+	}
+	mallcsv_listing *l = &res->v[res->n];
+	memset(l, 0, sizeof *l);
+	l->item_code = dup_or_empty(d->item_code);
+	l->sub_code = dup_or_empty(d->sub_code);
+	l->sku_code = dup_or_empty(d->sku_code);
+	l->name = dup_or_empty(d->name);
+	l->options = dup_or_empty(d->options);
+	l->image_url = dup_or_empty(d->image_url);
+	l->jan = dup_or_empty(d->jan);
+	l->extra = d->extra ? d->extra : strdup("{}");
+	d->extra = NULL;
+	l->has_price = d->has_price;
+	l->price = d->price;
+	l->has_stock = d->has_stock;
+	l->stock = d->stock;
+	l->line = d->line;
+	if (!l->item_code || !l->sub_code || !l->sku_code || !l->name || !l->options ||
+			!l->image_url || !l->jan || !l->extra) {
+		listing_free(l);
+		return Z_NOMEM;
+	}
+	res->n++;
+	return Z_OK;
+}
+
+/* State shared by the per-kind mappers while one file is read. */
+typedef struct {
+	csv_reader *r;
+	csv_header *h;
+	mallcsv_result *res;
+	bool *used;     /* columns a mapper consumed; the rest go to extra */
+} mapper;
+
+/* Finds the first existing name of a NULL-terminated list and marks it used; -1 if none. */
+static int col_list(mapper *m, const char *const *names)
+{
+	int i = csv_header_find_any(m->h, names);
+	if (i >= 0)
+		m->used[i] = true;
+	return i;
+}
+
+#define COL(m, ...) col_list((m), (const char *const[]){__VA_ARGS__, NULL})
+
+/* The cell as a trimmed string, borrowed from the reader; the trim happens in place
+ * (the reader's row buffer is ours to change until the next row). */
+static const char *cell(mapper *m, int i)
+{
+	if (i < 0 || (size_t)i >= m->r->nfields)
+		return "";
+	char *s = (char *)m->r->fields[i].ptr;
+	size_t len = m->r->fields[i].len;
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
+				s[len - 1] == '\n'))
+		s[--len] = '\0';
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* The other columns of the row as a JSON object of non-empty values; caller frees. */
+static char *extra_json(mapper *m, cJSON *add)
+{
+	cJSON *o = add ? add : cJSON_CreateObject();
+	char *s = NULL;
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < m->h->n && i < m->r->nfields; i++) {
+		if (m->used[i] || !m->r->fields[i].len || !m->h->names[i][0])
+			continue;
+		if (cJSON_HasObjectItem(o, m->h->names[i]))
+			continue;
+		if (!cJSON_AddStringToObject(o, m->h->names[i], m->r->fields[i].ptr))
+			goto out;
+	}
+	s = cJSON_PrintUnformatted(o);
+out:
+	cJSON_Delete(o);
+	return s;
+}
+
+/* Parses a stock cell: blank → not given; otherwise a strict integer within ±10^9. */
+static bool parse_stock(mapper *m, const char *s, const char *column, bool *has_v,
+		long long *v)
+{
+	*has_v = false;
+	if (!*s)
+		return true;
+	if (strnum_ll(s, -STOCK_LIMIT, STOCK_LIMIT, v) != Z_OK) {
+		csv_errors_add(&m->res->errors, m->r->row_line, "%sが数値ではありません（%.40s）",
+				column, s);
+		return false;
+	}
+	*has_v = true;
+	return true;
+}
+
+/* Parses a price cell: blank → not given; an integer, or decimals that are all zero
+ * (Shopify writes 2980.00). */
+static bool parse_price(mapper *m, const char *s, const char *column, bool *has_v,
+		long long *v)
+{
+	*has_v = false;
+	if (!*s)
+		return true;
+	const char *dot = strchr(s, '.');
+	bool ok;
+	if (dot) {
+		bool zeros = dot[1] != '\0';
+		for (const char *p = dot + 1; *p; p++)
+			if (*p != '0')
+				zeros = false;
+		char *whole = strndup(s, (size_t)(dot - s));
+		ok = whole && zeros && strnum_ll(whole, 0, PRICE_LIMIT, v) == Z_OK;
+		free(whole);
+	} else {
+		ok = strnum_ll(s, 0, PRICE_LIMIT, v) == Z_OK;
+	}
+	if (!ok) {
+		csv_errors_add(&m->res->errors, m->r->row_line,
+				"%sが0以上の整数ではありません（%.40s）", column, s);
+		return false;
+	}
+	*has_v = true;
+	return true;
+}
+
+static bool require(mapper *m, const char *value, const char *column)
+{
+	if (*value)
+		return true;
+	csv_errors_add(&m->res->errors, m->r->row_line, "%sが空です", column);
+	return false;
+}
+
+/* ---- Yahoo!ショッピング ------------------------------------------------------------------- */
+
+typedef struct {
+	mapper *m;
+	draft *base;
+	int rc;
+} yahoo_ctx;
+
+static int yahoo_sub_cb(const char *code, const char *options, void *ctx)
+{
+	yahoo_ctx *y = ctx;
+	draft d = *y->base;
+	d.sub_code = code;
+	d.sku_code = code;
+	d.options = options;
+	d.extra = y->base->extra ? strdup(y->base->extra) : NULL;
+	if (y->base->extra && !d.extra)
+		return Z_NOMEM;
+	int rc = add_listing(y->m->res, &d);
+	free(d.extra);
+	return rc;
+}
+
+/* Appends "名前:値" pairs of one sub-code entry's left side ("カラー:白#サイズ:S") to out as
+ * "カラー:白 / サイズ:S". */
+static int yahoo_options(const char *s, size_t len, buf *out)
+{
+	size_t start = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != '#')
+			continue;
+		if (i > start) {
+			if (out->len && buf_puts(out, " / ") != Z_OK)
+				return Z_NOMEM;
+			if (buf_append(out, s + start, i - start) != Z_OK)
+				return Z_NOMEM;
+		}
+		start = i + 1;
+	}
+	return buf_reserve(out, 0);
+}
+
+int mallcsv_yahoo_subcodes(const char *cell_text,
+		int (*fn)(const char *code, const char *options, void *ctx), void *ctx)
+{
+	buf code = BUF_INIT, opts = BUF_INIT;
+	int rc = Z_OK;
+	const char *p = cell_text;
+	while (*p) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		/* Defensive parse (CSV-FORMATS §1d): split at the first '=', cut the code at '#'. */
+		const char *eq = memchr(p, '=', len);
+		if (len == 0) {
+			p += amp ? 1 : 0;
+			if (!amp)
+				break;
+			continue;
+		}
+		if (!eq) {
+			rc = Z_INVALID;
+			goto out;
+		}
+		const char *c = eq + 1;
+		size_t clen = len - (size_t)(c - p);
+		const char *hash = memchr(c, '#', clen);
+		if (hash)
+			clen = (size_t)(hash - c);
+		while (clen && (*c == ' ' || *c == '\r' || *c == '\n' || *c == '\t')) {
+			c++;
+			clen--;
+		}
+		while (clen && (c[clen - 1] == ' ' || c[clen - 1] == '\r' || c[clen - 1] == '\n' ||
+					c[clen - 1] == '\t'))
+			clen--;
+		if (clen == 0) {
+			rc = Z_INVALID;
+			goto out;
+		}
+		buf_reset(&code);
+		buf_reset(&opts);
+		if (buf_append(&code, c, clen) != Z_OK ||
+				yahoo_options(p, (size_t)(eq - p), &opts) != Z_OK) {
+			rc = Z_NOMEM;
+			goto out;
+		}
+		rc = fn(buf_str(&code), buf_str(&opts), ctx);
+		if (rc != 0)
+			goto out;
+		if (!amp)
+			break;
+		p = amp + 1;
+	}
+out:
+	buf_free(&code);
+	buf_free(&opts);
+	return rc;
+}
+
+typedef struct {
+	int code, sub, name, price, jan, quantity;
+} yahoo_cols;
+
+static int map_yahoo(mapper *m, const yahoo_cols *c, bool quantity_file)
+{
+	draft d = {0};
+	d.line = m->r->row_line;
+	d.item_code = cell(m, c->code);
+	d.name = cell(m, c->name);
+	const char *sub = cell(m, c->sub);
+	if (!require(m, d.item_code, "code"))
+		return Z_OK;
+	int rc = Z_OK;
+	if (quantity_file) {
+		if (!parse_stock(m, cell(m, c->quantity), "quantity（在庫数）", &d.has_stock,
+					&d.stock))
+			return Z_OK;
+		d.sub_code = sub;
+		d.sku_code = *sub ? sub : d.item_code;
+		d.extra = extra_json(m, NULL);
+		rc = add_listing(m->res, &d);
+		goto out;
+	}
+	if (!parse_price(m, cell(m, c->price), "price（価格）", &d.has_price, &d.price))
+		return Z_OK;
+	d.jan = cell(m, c->jan);
+	d.extra = extra_json(m, NULL);
+	if (!*sub) {
+		d.sub_code = "";
+		d.sku_code = d.item_code;
+		rc = add_listing(m->res, &d);
+		goto out;
+	}
+	yahoo_ctx y = {m, &d, Z_OK};
+	size_t before = m->res->n;
+	rc = mallcsv_yahoo_subcodes(sub, yahoo_sub_cb, &y);
+	if (rc == Z_INVALID) {
+		/* All or none of the row's SKUs: drop the ones added before the bad entry. */
+		while (m->res->n > before)
+			listing_free(&m->res->v[--m->res->n]);
+		rc = csv_errors_add(&m->res->errors, d.line, "sub-code の形式が正しくありません");
+	}
+out:
+	free(d.extra);
+	return rc;
+}
+
+/* ---- 楽天市場 -------------------------------------------------------------------------------- */
+
+/* 子番号 cells sometimes come as ="-blk" or =-blk (Excel text guards); strip them. */
+static const char *strip_excel_eq(char *s)
+{
+	if (s[0] != '=')
+		return s;
+	s++;
+	size_t len = strlen(s);
+	if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
+		s[len - 1] = '\0';
+		s++;
+	}
+	return s;
+}
+
+typedef struct {
+	int item, number, name, price, type, stock, image;
+} rakuten_item_cols;
+
+static int map_rakuten_item(mapper *m, const rakuten_item_cols *c)
+{
+	draft d = {0};
+	d.line = m->r->row_line;
+	d.item_code = cell(m, c->item);
+	if (!require(m, d.item_code, "商品管理番号（商品URL）"))
+		return Z_OK;
+	const char *type = cell(m, c->type);
+	if (strcmp(type, "2") == 0) {
+		/* 項目選択肢別在庫: the SKUs and their stock are in select.csv. */
+		m->res->skipped++;
+		return Z_OK;
+	}
+	const char *number = cell(m, c->number);
+	d.sku_code = *number ? number : d.item_code;
+	d.sub_code = "";
+	d.name = cell(m, c->name);
+	if (!parse_price(m, cell(m, c->price), "販売価格", &d.has_price, &d.price))
+		return Z_OK;
+	if (c->type < 0 || strcmp(type, "1") == 0 || !*type) {
+		if (!parse_stock(m, cell(m, c->stock), "在庫数", &d.has_stock, &d.stock))
+			return Z_OK;
+	}
+	/* Several image URLs are separated by spaces; the first is the main one. */
+	char *img = (char *)cell(m, c->image);
+	char *sp = strchr(img, ' ');
+	if (sp)
+		*sp = '\0';
+	d.image_url = img;
+	d.extra = extra_json(m, NULL);
+	if (sp)
+		*sp = ' ';
+	int rc = add_listing(m->res, &d);
+	free(d.extra);
+	return rc;
+}
+
+typedef struct {
+	int item, type, hname, hcode, vname, vcode, stock;
+} rakuten_select_cols;
+
+static int map_rakuten_select(mapper *m, const rakuten_select_cols *c)
+{
+	draft d = {0};
+	d.line = m->r->row_line;
+	if (strcmp(cell(m, c->type), "i") != 0) {
+		m->res->skipped++;
+		return Z_OK;
+	}
+	d.item_code = cell(m, c->item);
+	if (!require(m, d.item_code, "商品管理番号（商品URL）"))
+		return Z_OK;
+	const char *hcode = strip_excel_eq((char *)cell(m, c->hcode));
+	const char *vcode = strip_excel_eq((char *)cell(m, c->vcode));
+	const char *hname = cell(m, c->hname), *vname = cell(m, c->vname);
+	buf sub = BUF_INIT, sku = BUF_INIT, opts = BUF_INIT;
+	int rc = Z_NOMEM;
+	if (buf_puts(&sub, hcode) != Z_OK || buf_puts(&sub, vcode) != Z_OK)
+		goto out;
+	if (buf_puts(&sku, d.item_code) != Z_OK || buf_puts(&sku, buf_str(&sub)) != Z_OK)
+		goto out;
+	if (buf_puts(&opts, hname) != Z_OK)
+		goto out;
+	if (*vname && ((*hname && buf_puts(&opts, " / ") != Z_OK) || buf_puts(&opts, vname) != Z_OK))
+		goto out;
+	rc = Z_OK;
+	if (!buf_str(&sub)[0]) {
+		rc = csv_errors_add(&m->res->errors, d.line, "項目選択肢の子番号が空です");
+		goto out;
+	}
+	if (!parse_stock(m, cell(m, c->stock), "項目選択肢別在庫用在庫数", &d.has_stock, &d.stock))
+		goto out;
+	d.sub_code = buf_str(&sub);
+	d.sku_code = buf_str(&sku);
+	d.options = buf_str(&opts);
+	d.extra = extra_json(m, NULL);
+	rc = add_listing(m->res, &d);
+	free(d.extra);
+out:
+	buf_free(&sub);
+	buf_free(&sku);
+	buf_free(&opts);
+	return rc;
+}
+
+/* One product of normal-item.csv as its product row told it. */
+typedef struct {
+	char *item;
+	char *number, *name, *image, *keydefs, *namedefs;
+	size_t nsku;
+	bool seen_row;
+} rakuten_product;
+
+typedef struct {
+	rakuten_product *v;
+	size_t n, cap;
+	size_t *slots; /* open addressing over item codes: index+1, 0 = free */
+	size_t nslots;
+} product_table;
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static void products_free(product_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].item);
+		free(t->v[i].number);
+		free(t->v[i].name);
+		free(t->v[i].image);
+		free(t->v[i].keydefs);
+		free(t->v[i].namedefs);
+	}
+	free(t->v);
+	free(t->slots);
+	memset(t, 0, sizeof *t);
+}
+
+static int products_rehash(product_table *t)
+{
+	size_t nslots = t->nslots ? t->nslots * 2 : 256;
+	size_t *slots = calloc(nslots, sizeof *slots);
+	if (!slots)
+		return Z_NOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t k = hash_str(t->v[i].item) & (nslots - 1);
+		while (slots[k])
+			k = (k + 1) & (nslots - 1);
+		slots[k] = i + 1;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nslots = nslots;
+	return Z_OK;
+}
+
+/* Returns the product of item, creating an empty one when create is true; NULL if none or
+ * out of memory. */
+static rakuten_product *product_get(product_table *t, const char *item, bool create)
+{
+	if (t->nslots) {
+		size_t k = hash_str(item) & (t->nslots - 1);
+		while (t->slots[k]) {
+			rakuten_product *p = &t->v[t->slots[k] - 1];
+			if (strcmp(p->item, item) == 0)
+				return p;
+			k = (k + 1) & (t->nslots - 1);
+		}
+	}
+	if (!create)
+		return NULL;
+	if ((t->n + 1) * 2 > t->nslots && products_rehash(t) != Z_OK)
+		return NULL;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		rakuten_product *v = realloc(t->v, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	rakuten_product *p = &t->v[t->n];
+	memset(p, 0, sizeof *p);
+	p->item = strdup(item);
+	if (!p->item)
+		return NULL;
+	size_t k = hash_str(item) & (t->nslots - 1);
+	while (t->slots[k])
+		k = (k + 1) & (t->nslots - 1);
+	t->slots[k] = ++t->n;
+	return p;
+}
+
+typedef struct {
+	int item, number, name, type, sku, syssku, keydefs, namedefs, price, stock, image,
+			skuimage;
+	int key[RAKUTEN_AXES], choice[RAKUTEN_AXES];
+	int attr_name[RAKUTEN_ATTRS], attr_value[RAKUTEN_ATTRS];
+} rakuten_normal_cols;
+
+/* Finds the n-th (0-based) entry of a '|'-separated definition list. */
+static bool pipe_entry(const char *list, size_t n, const char **entry, size_t *len)
+{
+	for (size_t i = 0; list && *list; i++) {
+		const char *bar = strchr(list, '|');
+		size_t l = bar ? (size_t)(bar - list) : strlen(list);
+		if (i == n) {
+			*entry = list;
+			*len = l;
+			return true;
+		}
+		if (!bar)
+			break;
+		list = bar + 1;
+	}
+	return false;
+}
+
+/* Builds "カラー:白 / サイズ:S" from the SKU row's key/choice pairs, naming each axis by the
+ * product's 項目名定義 entry at the key's position in 項目キー定義 when the product row has
+ * been seen, else by the key itself. */
+static int rakuten_options(mapper *m, const rakuten_normal_cols *c, const rakuten_product *p,
+		buf *out)
+{
+	for (int i = 0; i < RAKUTEN_AXES; i++) {
+		const char *key = cell(m, c->key[i]);
+		const char *choice = cell(m, c->choice[i]);
+		if (!*choice)
+			continue;
+		const char *label = key, *entry;
+		size_t llen = strlen(key), elen;
+		for (size_t j = 0; p && *key && pipe_entry(p->keydefs, j, &entry, &elen); j++) {
+			if (elen != llen || memcmp(entry, key, elen) != 0)
+				continue;
+			if (pipe_entry(p->namedefs, j, &entry, &elen) && elen) {
+				label = entry;
+				llen = elen;
+			}
+			break;
+		}
+		if (out->len && buf_puts(out, " / ") != Z_OK)
+			return Z_NOMEM;
+		if (llen && (buf_append(out, label, llen) != Z_OK || buf_putc(out, ':') != Z_OK))
+			return Z_NOMEM;
+		if (buf_puts(out, choice) != Z_OK)
+			return Z_NOMEM;
+	}
+	return buf_reserve(out, 0);
+}
+
+static int set_str(char **dst, const char *s)
+{
+	if (!*s)
+		return Z_OK;
+	char *n = strdup(s);
+	if (!n)
+		return Z_NOMEM;
+	free(*dst);
+	*dst = n;
+	return Z_OK;
+}
+
+static int map_rakuten_normal(mapper *m, const rakuten_normal_cols *c, product_table *t)
+{
+	draft d = {0};
+	d.line = m->r->row_line;
+	d.item_code = cell(m, c->item);
+	if (!require(m, d.item_code, "商品管理番号（商品URL）"))
+		return Z_OK;
+	const char *sku = cell(m, c->sku);
+	if (*cell(m, c->type)) {
+		m->res->skipped++; /* option row: a 商品オプション, not a SKU */
+		return Z_OK;
+	}
+	rakuten_product *p = product_get(t, d.item_code, true);
+	if (!p)
+		return Z_NOMEM;
+	if (!*sku) {
+		/* Product row: remember what its SKU rows inherit. */
+		p->seen_row = true;
+		if (set_str(&p->number, cell(m, c->number)) != Z_OK ||
+				set_str(&p->name, cell(m, c->name)) != Z_OK ||
+				set_str(&p->image, cell(m, c->image)) != Z_OK ||
+				set_str(&p->keydefs, cell(m, c->keydefs)) != Z_OK ||
+				set_str(&p->namedefs, cell(m, c->namedefs)) != Z_OK)
+			return Z_NOMEM;
+		m->res->skipped++;
+		return Z_OK;
+	}
+	p->nsku++;
+	if (!parse_price(m, cell(m, c->price), "販売価格", &d.has_price, &d.price))
+		return Z_OK;
+	if (!parse_stock(m, cell(m, c->stock), "在庫数", &d.has_stock, &d.stock))
+		return Z_OK;
+	for (int i = 0; i < RAKUTEN_ATTRS && !d.jan; i++) {
+		const char *an = cell(m, c->attr_name[i]);
+		if (strcasecmp(an, "JAN") == 0 || strcasecmp(an, "JANコード") == 0 ||
+				strcasecmp(an, "JAN/EAN") == 0)
+			d.jan = cell(m, c->attr_value[i]);
+	}
+	buf opts = BUF_INIT;
+	int rc = rakuten_options(m, c, p->seen_row ? p : NULL, &opts);
+	if (rc != Z_OK)
+		goto out;
+	d.sub_code = sku;
+	d.sku_code = cell(m, c->syssku);
+	d.name = cell(m, c->name);
+	d.image_url = cell(m, c->skuimage);
+	d.options = buf_str(&opts);
+	d.extra = extra_json(m, NULL);
+	rc = add_listing(m->res, &d);
+	free(d.extra);
+out:
+	buf_free(&opts);
+	return rc;
+}
+
+/* Fills what SKU rows inherit from their product row: name, image, and the SKU code when
+ * システム連携用SKU番号 is blank (商品番号 for a single-SKU product, else SKU管理番号). */
+static int rakuten_normal_finish(mallcsv_result *res, size_t first, product_table *t)
+{
+	for (size_t i = first; i < res->n; i++) {
+		mallcsv_listing *l = &res->v[i];
+		rakuten_product *p = product_get(t, l->item_code, false);
+		if (!p)
+			continue;
+		if (!l->name[0] && p->name && set_str(&l->name, p->name) != Z_OK)
+			return Z_NOMEM;
+		if (!l->image_url[0] && p->image && set_str(&l->image_url, p->image) != Z_OK)
+			return Z_NOMEM;
+		if (!l->sku_code[0]) {
+			const char *code = p->nsku == 1 ? (p->number ? p->number : p->item) : l->sub_code;
+			if (set_str(&l->sku_code, code) != Z_OK)
+				return Z_NOMEM;
+		}
+	}
+	return Z_OK;
+}
+
+/* ---- Amazon -------------------------------------------------------------------------------- */
+
+typedef struct {
+	int sku, name, price, quantity, image;
+} amazon_cols;
+
+static int map_amazon(mapper *m, const amazon_cols *c)
+{
+	draft d = {0};
+	d.line = m->r->row_line;
+	d.item_code = cell(m, c->sku);
+	if (!require(m, d.item_code, "出品者SKU（seller-sku）"))
+		return Z_OK;
+	d.sku_code = d.item_code;
+	d.sub_code = "";
+	d.name = cell(m, c->name);
+	d.image_url = cell(m, c->image);
+	if (!parse_price(m, cell(m, c->price), "価格（price）", &d.has_price, &d.price))
+		return Z_OK;
+	/* Blank for FBA rows: Amazon holds that stock, zaiko does not push it. */
+	if (!parse_stock(m, cell(m, c->quantity), "数量（quantity）", &d.has_stock, &d.stock))
+		return Z_OK;
+	d.extra = extra_json(m, NULL);
+	int rc = add_listing(m->res, &d);
+	free(d.extra);
+	return rc;
+}
+
+/* ---- Shopify ------------------------------------------------------------------------------- */
+
+typedef struct {
+	int handle, title, sku, qty, price, barcode, image, vimage;
+	int oname[SHOPIFY_OPTIONS], ovalue[SHOPIFY_OPTIONS];
+	int location, available, coo;
+} shopify_cols;
+
+typedef struct {
+	char *handle, *title, *image;
+	char *oname[SHOPIFY_OPTIONS];
+} shopify_product;
+
+static void shopify_product_free(shopify_product *p)
+{
+	free(p->handle);
+	free(p->title);
+	free(p->image);
+	for (int i = 0; i < SHOPIFY_OPTIONS; i++)
+		free(p->oname[i]);
+	memset(p, 0, sizeof *p);
+}
+
+/* Option values joined as the sub code ("白 / S") and labelled as the options
+ * ("カラー:白 / サイズ:S"); Shopify's "Title: Default Title" means no variation. */
+static int shopify_options(mapper *m, const shopify_cols *c, char *const *names, buf *sub,
+		buf *opts)
+{
+	for (int i = 0; i < SHOPIFY_OPTIONS; i++) {
+		const char *v = cell(m, c->ovalue[i]);
+		const char *n = cell(m, c->oname[i]);
+		if (!*n && names && names[i])
+			n = names[i];
+		if (!*v || strcmp(v, "Default Title") == 0)
+			continue;
+		if (sub->len && buf_puts(sub, " / ") != Z_OK)
+			return Z_NOMEM;
+		if (buf_puts(sub, v) != Z_OK)
+			return Z_NOMEM;
+		if (opts->len && buf_puts(opts, " / ") != Z_OK)
+			return Z_NOMEM;
+		if (*n && (buf_puts(opts, n) != Z_OK || buf_putc(opts, ':') != Z_OK))
+			return Z_NOMEM;
+		if (buf_puts(opts, v) != Z_OK)
+			return Z_NOMEM;
+	}
+	if (buf_reserve(sub, 0) != Z_OK || buf_reserve(opts, 0) != Z_OK)
+		return Z_NOMEM;
+	return Z_OK;
+}
+
+static int map_shopify_products(mapper *m, const shopify_cols *c, shopify_product *p)
+{
+	draft d = {0};
+	d.line = m->r->row_line;
+	d.item_code = cell(m, c->handle);
+	if (!require(m, d.item_code, "Handle"))
+		return Z_OK;
+	if (!p->handle || strcmp(p->handle, d.item_code) != 0) {
+		shopify_product_free(p);
+		p->handle = strdup(d.item_code);
+		p->title = strdup(cell(m, c->title));
+		p->image = strdup(cell(m, c->image));
+		if (!p->handle || !p->title || !p->image)
+			return Z_NOMEM;
+		for (int i = 0; i < SHOPIFY_OPTIONS; i++)
+			if (!(p->oname[i] = strdup(cell(m, c->oname[i]))))
+				return Z_NOMEM;
+	}
+	const char *sku = cell(m, c->sku);
+	bool variant = *sku;
+	for (int i = 0; i < SHOPIFY_OPTIONS; i++)
+		if (*cell(m, c->ovalue[i]))
+			variant = true;
+	if (!variant) {
+		m->res->skipped++; /* an image-only row */
+		return Z_OK;
+	}
+	buf sub = BUF_INIT, opts = BUF_INIT;
+	int rc = shopify_options(m, c, p->oname, &sub, &opts);
+	if (rc != Z_OK)
+		goto out;
+	if (!parse_stock(m, cell(m, c->qty), "Variant Inventory Qty（在庫数）", &d.has_stock,
+				&d.stock))
+		goto out;
+	if (!parse_price(m, cell(m, c->price), "Variant Price（価格）", &d.has_price, &d.price))
+		goto out;
+	d.sku_code = sku;
+	d.sub_code = buf_str(&sub);
+	d.options = buf_str(&opts);
+	d.name = p->title;
+	d.jan = cell(m, c->barcode);
+	d.image_url = cell(m, c->vimage);
+	if (!*d.image_url)
+		d.image_url = cell(m, c->image);
+	if (!*d.image_url)
+		d.image_url = p->image;
+	d.extra = extra_json(m, NULL);
+	rc = add_listing(m->res, &d);
+	free(d.extra);
+out:
+	buf_free(&sub);
+	buf_free(&opts);
+	return rc;
+}
+
+/* Adds one location's quantity to a listing's extra {"locations":{name:qty}}. */
+static int add_location(char **extra, const char *location, const char *qty)
+{
+	cJSON *o = cJSON_Parse(*extra);
+	int rc = Z_NOMEM;
+	char *s = NULL;
+	if (!o)
+		goto out;
+	cJSON *locs = cJSON_GetObjectItemCaseSensitive(o, "locations");
+	if (!locs && !(locs = cJSON_AddObjectToObject(o, "locations")))
+		goto out;
+	if (!cJSON_HasObjectItem(locs, location) &&
+			!cJSON_AddStringToObject(locs, location, qty))
+		goto out;
+	if (!(s = cJSON_PrintUnformatted(o)))
+		goto out;
+	free(*extra);
+	*extra = s;
+	rc = Z_OK;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* The inventory export: rows of one variant at several locations (new layout) are merged
+ * into one listing whose stock is the sum of Available; the old layout has one column per
+ * location after COO. "not stocked" cells count as nothing. */
+static int map_shopify_inventory(mapper *m, const shopify_cols *c)
+{
+	draft d = {0};
+	d.line = m->r->row_line;
+	d.item_code = cell(m, c->handle);
+	if (!require(m, d.item_code, "Handle"))
+		return Z_OK;
+	buf sub = BUF_INIT, opts = BUF_INIT;
+	int rc = shopify_options(m, c, NULL, &sub, &opts);
+	if (rc != Z_OK)
+		goto out;
+	d.sku_code = cell(m, c->sku);
+	d.sub_code = buf_str(&sub);
+	d.options = buf_str(&opts);
+	d.name = cell(m, c->title);
+	/* (location name, quantity text) pairs of this row */
+	size_t nloc = 0;
+	const char *lname[64], *lqty[64];
+	if (c->location >= 0) {
+		lname[nloc] = cell(m, c->location);
+		lqty[nloc++] = cell(m, c->available);
+	} else {
+		for (size_t i = (size_t)c->coo + 1; i < m->h->n && nloc < Z_ARRAY_LEN(lname); i++) {
+			if (m->used[i])
+				continue;
+			lname[nloc] = m->h->names[i];
+			lqty[nloc++] = cell(m, (int)i);
+			m->used[i] = true;
+		}
+	}
+	for (size_t i = 0; i < nloc; i++) {
+		bool hv;
+		long long v;
+		if (strcasecmp(lqty[i], "not stocked") == 0 || !*lqty[i])
+			continue;
+		if (!parse_stock(m, lqty[i], "Available（在庫数）", &hv, &v))
+			goto out;
+		d.has_stock = true;
+		d.stock += v;
+		if (d.stock > STOCK_LIMIT || d.stock < -STOCK_LIMIT) {
+			rc = csv_errors_add(&m->res->errors, d.line, "在庫数の合計が大きすぎます");
+			goto out;
+		}
+	}
+	mallcsv_listing *prev = m->res->n ? &m->res->v[m->res->n - 1] : NULL;
+	if (c->location >= 0 && prev && strcmp(prev->item_code, d.item_code) == 0 &&
+			strcmp(prev->sku_code, d.sku_code) == 0 &&
+			strcmp(prev->sub_code, d.sub_code) == 0) {
+		/* The same variant at another location. */
+		if (d.has_stock) {
+			if (prev->stock + d.stock > STOCK_LIMIT || prev->stock + d.stock < -STOCK_LIMIT) {
+				rc = csv_errors_add(&m->res->errors, d.line, "在庫数の合計が大きすぎます");
+				goto out;
+			}
+			prev->stock += d.stock;
+			prev->has_stock = true;
+		}
+		rc = add_location(&prev->extra, lname[0], lqty[0]);
+		goto out;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON *locs = o ? cJSON_AddObjectToObject(o, "locations") : NULL;
+	for (size_t i = 0; locs && i < nloc; i++)
+		if (*lname[i] && !cJSON_HasObjectItem(locs, lname[i]))
+			cJSON_AddStringToObject(locs, lname[i], lqty[i]);
+	d.extra = o ? extra_json(m, o) : NULL;
+	if (!d.extra) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	rc = add_listing(m->res, &d);
+	free(d.extra);
+out:
+	buf_free(&sub);
+	buf_free(&opts);
+	return rc;
+}
+
+/* ---- zaiko's own file ---------------------------------------------------------------------- */
+
+typedef struct {
+	int sku, item, sub, name, options, image, jan, price, stock;
+} zaiko_cols;
+
+static int map_zaiko(mapper *m, const zaiko_cols *c)
+{
+	draft d = {0};
+	d.line = m->r->row_line;
+	d.sku_code = csv_unguard(cell(m, c->sku));
+	if (!require(m, d.sku_code, "SKUコード"))
+		return Z_OK;
+	d.item_code = csv_unguard(cell(m, c->item));
+	if (!*d.item_code)
+		d.item_code = d.sku_code;
+	d.sub_code = csv_unguard(cell(m, c->sub));
+	d.name = csv_unguard(cell(m, c->name));
+	d.options = csv_unguard(cell(m, c->options));
+	d.image_url = cell(m, c->image);
+	d.jan = cell(m, c->jan);
+	if (!parse_price(m, cell(m, c->price), "価格", &d.has_price, &d.price))
+		return Z_OK;
+	if (!parse_stock(m, cell(m, c->stock), "在庫数", &d.has_stock, &d.stock))
+		return Z_OK;
+	d.extra = extra_json(m, NULL);
+	int rc = add_listing(m->res, &d);
+	free(d.extra);
+	return rc;
+}
+
+/* ---- Whole-file checks ------------------------------------------------------------------- */
+
+static const mallcsv_result *sort_res;
+
+static int cmp_listing(const void *a, const void *b)
+{
+	const mallcsv_listing *x = &sort_res->v[*(const size_t *)a];
+	const mallcsv_listing *y = &sort_res->v[*(const size_t *)b];
+	int c = strcmp(x->item_code, y->item_code);
+	if (!c)
+		c = strcmp(x->sub_code, y->sub_code);
+	if (!c)
+		c = x->line < y->line ? -1 : x->line > y->line;
+	return c;
+}
+
+/* Finds (item_code, sub_code) pairs given twice (an error naming both lines; the later
+ * listing is dropped) and, in Yahoo quantity files, the blank-sub-code parent row of an
+ * item that has sub-code rows (not a SKU: dropped and counted as skipped). */
+static int check_duplicates(mallcsv_result *res)
+{
+	if (res->n < 2)
+		return Z_OK;
+	size_t *idx = malloc(res->n * sizeof *idx);
+	bool *drop = calloc(res->n, sizeof *drop);
+	int rc = Z_NOMEM;
+	if (!idx || !drop)
+		goto out;
+	for (size_t i = 0; i < res->n; i++)
+		idx[i] = i;
+	/* qsort has no context pointer in C11; this file's parse is not reentrant across
+	 * threads, which zaiko's single-threaded workers never need. */
+	sort_res = res;
+	qsort(idx, res->n, sizeof *idx, cmp_listing);
+	sort_res = NULL;
+	for (size_t k = 0; k + 1 < res->n; k++) {
+		mallcsv_listing *a = &res->v[idx[k]], *b = &res->v[idx[k + 1]];
+		if (strcmp(a->item_code, b->item_code) != 0)
+			continue;
+		if (strcmp(a->sub_code, b->sub_code) == 0) {
+			if (drop[idx[k]])
+				continue;
+			drop[idx[k + 1]] = true;
+			if (b->sub_code[0])
+				rc = csv_errors_add(&res->errors, b->line,
+						"商品コード %.60s / 子番号 %.60s が%zu行目と重複しています",
+						b->item_code, b->sub_code, a->line);
+			else
+				rc = csv_errors_add(&res->errors, b->line,
+						"商品コード %.60s が%zu行目と重複しています", b->item_code,
+						a->line);
+			if (rc != Z_OK)
+				goto out;
+		} else if (res->kind == MALLCSV_YAHOO_QUANTITY && !a->sub_code[0] && !drop[idx[k]]) {
+			drop[idx[k]] = true;
+			res->skipped++;
+		}
+	}
+	size_t w = 0;
+	for (size_t i = 0; i < res->n; i++) {
+		if (drop[i])
+			listing_free(&res->v[i]);
+		else
+			res->v[w++] = res->v[i];
+	}
+	res->n = w;
+	rc = Z_OK;
+out:
+	free(idx);
+	free(drop);
+	return rc;
+}
+
+/* ---- Driver ---------------------------------------------------------------------------------- */
+
+/* Finds and marks "<prefix><n><suffix>" (Option1 Name, バリエーション項目キー1). */
+static int find_indexed(mapper *m, const char *prefix, int n, const char *suffix)
+{
+	char name[128];
+	snprintf(name, sizeof name, "%s%d%s", prefix, n, suffix);
+	return COL(m, name);
+}
+
+int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
+		const csv_limits *lim, mallcsv_result *res)
+{
+	csv_reader r;
+	csv_header h = {0};
+	mapper m = {&r, &h, res, NULL};
+	product_table products = {0};
+	shopify_product shop = {0};
+	memset(res, 0, sizeof *res);
+	int rc = csv_reader_init(&r, data, len, lim);
+	if (rc != Z_OK) {
+		csv_errors_add(&res->errors, 0, "%s", buf_str(&r.error));
+		goto out;
+	}
+	rc = csv_next(&r);
+	if (rc == 0) {
+		rc = Z_INVALID;
+		csv_errors_add(&res->errors, 0, "ファイルが空です");
+		goto out;
+	}
+	if (rc < 0)
+		goto read_error;
+	/* Amazon category templates put two rows above the key row that starts with sku. */
+	if (r.nfields && strncmp(r.fields[0].ptr, "TemplateType=", 13) == 0) {
+		for (int i = 0; i < 2 && rc == 1 && strcmp(csv_get(&r, 0), "sku") != 0; i++)
+			rc = csv_next(&r);
+		if (rc < 0)
+			goto read_error;
+		if (rc == 0) {
+			rc = Z_INVALID;
+			csv_errors_add(&res->errors, 0, "見出し行（sku）が見つかりません");
+			goto out;
+		}
+	}
+	if ((rc = csv_header_load(&h, &r)) != Z_OK)
+		goto out;
+	res->kind = mallcsv_detect(&h);
+	if (res->kind == MALLCSV_UNKNOWN) {
+		rc = Z_INVALID;
+		csv_errors_add(&res->errors, h.line,
+				"見出し行からファイルの種類を判別できません（先頭の列: %.60s）",
+				h.n ? h.names[0] : "");
+		goto out;
+	}
+	if (expect != MALLCSV_UNKNOWN && expect != res->kind) {
+		rc = Z_INVALID;
+		csv_errors_add(&res->errors, h.line, "このファイルは%sです（%sを選んでください）",
+				mallcsv_kind_label(res->kind), mallcsv_kind_label(expect));
+		goto out;
+	}
+	m.used = calloc(h.n ? h.n : 1, sizeof *m.used);
+	if (!m.used) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	yahoo_cols yc = {0};
+	rakuten_item_cols ric = {0};
+	rakuten_select_cols rsc = {0};
+	rakuten_normal_cols rnc = {0};
+	amazon_cols ac = {0};
+	shopify_cols sc = {0};
+	zaiko_cols zc = {0};
+	switch (res->kind) {
+	case MALLCSV_YAHOO_DATA:
+	case MALLCSV_YAHOO_QUANTITY:
+		yc = (yahoo_cols){COL(&m, "code"), COL(&m, "sub-code"), COL(&m, "name"),
+			COL(&m, "price"), COL(&m, "jan"), COL(&m, "quantity")};
+		break;
+	case MALLCSV_RAKUTEN_ITEM:
+		ric = (rakuten_item_cols){COL(&m, "商品管理番号（商品URL）"), COL(&m, "商品番号"),
+			COL(&m, "商品名"), COL(&m, "販売価格", "通常購入販売価格"), COL(&m, "在庫タイプ"),
+			COL(&m, "在庫数"), COL(&m, "商品画像URL")};
+		break;
+	case MALLCSV_RAKUTEN_SELECT:
+		rsc = (rakuten_select_cols){COL(&m, "商品管理番号（商品URL）"), COL(&m, "選択肢タイプ"),
+			COL(&m, "項目選択肢別在庫用横軸選択肢"), COL(&m, "項目選択肢別在庫用横軸選択肢子番号"),
+			COL(&m, "項目選択肢別在庫用縦軸選択肢"), COL(&m, "項目選択肢別在庫用縦軸選択肢子番号"),
+			COL(&m, "項目選択肢別在庫用在庫数")};
+		break;
+	case MALLCSV_RAKUTEN_NORMAL:
+		rnc.item = COL(&m, "商品管理番号（商品URL）");
+		rnc.number = COL(&m, "商品番号");
+		rnc.name = COL(&m, "商品名");
+		rnc.type = COL(&m, "選択肢タイプ");
+		rnc.sku = COL(&m, "SKU管理番号");
+		rnc.syssku = COL(&m, "システム連携用SKU番号");
+		rnc.keydefs = COL(&m, "バリエーション項目キー定義");
+		rnc.namedefs = COL(&m, "バリエーション項目名定義");
+		rnc.price = COL(&m, "販売価格", "通常購入販売価格");
+		rnc.stock = COL(&m, "在庫数");
+		rnc.image = COL(&m, "商品画像パス1");
+		rnc.skuimage = COL(&m, "SKU画像パス");
+		for (int i = 0; i < RAKUTEN_AXES; i++) {
+			rnc.key[i] = find_indexed(&m, "バリエーション項目キー", i + 1, "");
+			rnc.choice[i] = find_indexed(&m, "バリエーション項目選択肢", i + 1, "");
+		}
+		for (int i = 0; i < RAKUTEN_ATTRS; i++) {
+			char name[64];
+			snprintf(name, sizeof name, "商品属性（項目）%d", i + 1);
+			rnc.attr_name[i] = csv_header_find(&h, name);
+			snprintf(name, sizeof name, "商品属性（値）%d", i + 1);
+			rnc.attr_value[i] = csv_header_find(&h, name);
+		}
+		break;
+	case MALLCSV_AMAZON_LISTINGS:
+		ac = (amazon_cols){COL(&m, "seller-sku", "出品者SKU", "sku"),
+			COL(&m, "item-name", "商品名", "title"), COL(&m, "price", "価格"),
+			COL(&m, "quantity", "数量"), COL(&m, "image-url")};
+		break;
+	case MALLCSV_SHOPIFY_PRODUCTS:
+	case MALLCSV_SHOPIFY_INVENTORY:
+		sc.handle = COL(&m, "Handle", "URL handle");
+		sc.title = COL(&m, "Title");
+		sc.sku = COL(&m, "Variant SKU", "SKU");
+		sc.qty = COL(&m, "Variant Inventory Qty", "Inventory quantity");
+		sc.price = COL(&m, "Variant Price", "Price");
+		sc.barcode = COL(&m, "Variant Barcode", "Barcode");
+		sc.image = COL(&m, "Image Src", "Product image URL");
+		sc.vimage = COL(&m, "Variant Image");
+		for (int i = 0; i < SHOPIFY_OPTIONS; i++) {
+			sc.oname[i] = find_indexed(&m, "Option", i + 1, " Name");
+			sc.ovalue[i] = find_indexed(&m, "Option", i + 1, " Value");
+		}
+		sc.location = COL(&m, "Location");
+		sc.available = COL(&m, "Available (not editable)", "Available");
+		sc.coo = COL(&m, "COO");
+		if (res->kind == MALLCSV_SHOPIFY_INVENTORY && sc.location >= 0 && sc.available < 0) {
+			rc = Z_INVALID;
+			csv_errors_add(&res->errors, h.line,
+					"Available (not editable) の列がありません（すべての数量を含めてエクスポートしてください）");
+			goto out;
+		}
+		if (res->kind == MALLCSV_SHOPIFY_INVENTORY && sc.location < 0) {
+			/* Old layout: the known columns after COO are not locations. */
+			COL(&m, "HS Code");
+			COL(&m, "Bin name");
+		}
+		break;
+	case MALLCSV_ZAIKO:
+		zc = (zaiko_cols){COL(&m, "SKUコード", "sku_code"), COL(&m, "商品コード", "item_code"),
+			COL(&m, "子番号", "sub_code"), COL(&m, "商品名", "name"),
+			COL(&m, "選択肢", "options"), COL(&m, "画像URL", "image_url"),
+			COL(&m, "JANコード", "JAN", "jan"), COL(&m, "価格", "price"),
+			COL(&m, "在庫数", "stock")};
+		break;
+	default:
+		break;
+	}
+	bool *used0 = malloc(h.n ? h.n : 1);
+	if (!used0) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	memcpy(used0, m.used, h.n);
+	while ((rc = csv_next(&r)) == 1) {
+		if (csv_row_blank(&r))
+			continue;
+		/* Shopify's old inventory layout marks location columns per row; start afresh. */
+		memcpy(m.used, used0, h.n);
+		switch (res->kind) {
+		case MALLCSV_YAHOO_DATA:
+			rc = map_yahoo(&m, &yc, false);
+			break;
+		case MALLCSV_YAHOO_QUANTITY:
+			rc = map_yahoo(&m, &yc, true);
+			break;
+		case MALLCSV_RAKUTEN_ITEM:
+			rc = map_rakuten_item(&m, &ric);
+			break;
+		case MALLCSV_RAKUTEN_SELECT:
+			rc = map_rakuten_select(&m, &rsc);
+			break;
+		case MALLCSV_RAKUTEN_NORMAL:
+			rc = map_rakuten_normal(&m, &rnc, &products);
+			break;
+		case MALLCSV_AMAZON_LISTINGS:
+			rc = map_amazon(&m, &ac);
+			break;
+		case MALLCSV_SHOPIFY_PRODUCTS:
+			rc = map_shopify_products(&m, &sc, &shop);
+			break;
+		case MALLCSV_SHOPIFY_INVENTORY:
+			rc = map_shopify_inventory(&m, &sc);
+			break;
+		case MALLCSV_ZAIKO:
+			rc = map_zaiko(&m, &zc);
+			break;
+		default:
+			break;
+		}
+		if (rc != Z_OK)
+			break;
+	}
+	free(used0);
+	if (rc < 0 && rc != Z_NOMEM)
+		goto read_error;
+	if (rc != Z_OK && rc != 0)
+		goto out;
+	rc = Z_OK;
+	if (res->kind == MALLCSV_RAKUTEN_NORMAL)
+		rc = rakuten_normal_finish(res, 0, &products);
+	if (rc == Z_OK)
+		rc = check_duplicates(res);
+	goto out;
+read_error:
+	/* The reader's message already starts with its line number. */
+	if (rc == Z_INVALID && csv_errors_add(&res->errors, 0, "%s", buf_str(&r.error)) == Z_OK &&
+			res->errors.n)
+		res->errors.v[res->errors.n - 1].line = r.err_line;
+out:
+	shopify_product_free(&shop);
+	products_free(&products);
+	free(m.used);
+	csv_header_free(&h);
+	csv_reader_free(&r);
+	return rc;
+}
+
+int mallcsv_parse(const char *data, size_t len, csv_encoding enc, mallcsv_kind expect,
+		const csv_limits *lim, mallcsv_result *res)
+{
+	memset(res, 0, sizeof *res);
+	buf text = BUF_INIT, msg = BUF_INIT;
+	int rc;
+	size_t max = lim && lim->max_bytes ? lim->max_bytes : CSV_DEFAULT_MAX_BYTES;
+	if (len > max) {
+		rc = Z_INVALID;
+		csv_errors_add(&res->errors, 0, "ファイルが大きすぎます（上限 %zu バイト）", max);
+		goto out;
+	}
+	rc = csv_to_utf8(data, len, &enc, &text, NULL, &msg);
+	res->encoding = enc;
+	if (rc != Z_OK) {
+		if (rc == Z_INVALID)
+			csv_errors_add(&res->errors, 0, "%s", buf_str(&msg));
+		goto out;
+	}
+	/* Bounds count raw bytes; CP932 grows by half in UTF-8, so lift max_bytes here. */
+	csv_limits l = lim ? *lim : (csv_limits){0};
+	l.max_bytes = text.len + 1;
+	rc = mallcsv_parse_utf8(buf_str(&text), text.len, expect, &l, res);
+	res->encoding = enc;
+out:
+	buf_free(&text);
+	buf_free(&msg);
+	return rc;
+}

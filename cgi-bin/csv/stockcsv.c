@@ -1,0 +1,492 @@
+/* csv/stockcsv: reading and writing the 総在庫数 一括更新 file and the セット商品 CSV. */
+#include <stdlib.h>
+#include <string.h>
+#include "core/strnum.h"
+#include "csv/stockcsv.h"
+
+/* ---- A small string → index map (open addressing), for duplicate and group lookups ---- */
+
+typedef struct {
+	const char **keys; /* borrowed */
+	size_t *vals;
+	size_t n, nslots;
+} strmap;
+
+static size_t strmap_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static void strmap_free(strmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+/* Index stored for key, or SIZE_MAX. */
+static size_t strmap_get(const strmap *m, const char *key)
+{
+	if (!m->nslots)
+		return SIZE_MAX;
+	for (size_t k = strmap_hash(key) & (m->nslots - 1); m->keys[k];
+			k = (k + 1) & (m->nslots - 1))
+		if (strcmp(m->keys[k], key) == 0)
+			return m->vals[k];
+	return SIZE_MAX;
+}
+
+/* Stores key → val (key must outlive the map and not be present yet). */
+static int strmap_put(strmap *m, const char *key, size_t val)
+{
+	if ((m->n + 1) * 2 > m->nslots) {
+		size_t nslots = m->nslots ? m->nslots * 2 : 256;
+		const char **keys = calloc(nslots, sizeof *keys);
+		size_t *vals = calloc(nslots, sizeof *vals);
+		if (!keys || !vals) {
+			free(keys);
+			free(vals);
+			return Z_NOMEM;
+		}
+		for (size_t i = 0; i < m->nslots; i++) {
+			if (!m->keys[i])
+				continue;
+			size_t k = strmap_hash(m->keys[i]) & (nslots - 1);
+			while (keys[k])
+				k = (k + 1) & (nslots - 1);
+			keys[k] = m->keys[i];
+			vals[k] = m->vals[i];
+		}
+		free(m->keys);
+		free(m->vals);
+		m->keys = keys;
+		m->vals = vals;
+		m->nslots = nslots;
+	}
+	size_t k = strmap_hash(key) & (m->nslots - 1);
+	while (m->keys[k])
+		k = (k + 1) & (m->nslots - 1);
+	m->keys[k] = key;
+	m->vals[k] = val;
+	m->n++;
+	return Z_OK;
+}
+
+/* ---- Shared opening: decode, read the header ------------------------------------------------ */
+
+typedef struct {
+	buf text;
+	csv_reader r;
+	csv_header h;
+	bool reader_open;
+} opened;
+
+/* Decodes data and reads its header row. Z_OK, Z_INVALID (reason added to errors), Z_NOMEM.
+ * Always call close_file. */
+static int open_file(opened *f, const char *data, size_t len, csv_encoding *enc,
+		const csv_limits *lim, csv_errors *errors)
+{
+	memset(f, 0, sizeof *f);
+	buf msg = BUF_INIT;
+	csv_limits l = lim ? *lim : (csv_limits){0};
+	size_t max = l.max_bytes ? l.max_bytes : CSV_DEFAULT_MAX_BYTES;
+	int rc;
+	if (len > max) {
+		rc = Z_INVALID;
+		csv_errors_add(errors, 0, "ファイルが大きすぎます（上限 %zu バイト）", max);
+		goto out;
+	}
+	rc = csv_to_utf8(data, len, enc, &f->text, NULL, &msg);
+	if (rc != Z_OK) {
+		if (rc == Z_INVALID)
+			csv_errors_add(errors, 0, "%s", buf_str(&msg));
+		goto out;
+	}
+	l.max_bytes = f->text.len + 1;
+	f->reader_open = true;
+	if ((rc = csv_reader_init(&f->r, buf_str(&f->text), f->text.len, &l)) != Z_OK)
+		goto out;
+	rc = csv_next(&f->r);
+	if (rc == 0) {
+		rc = Z_INVALID;
+		csv_errors_add(errors, 0, "ファイルが空です");
+		goto out;
+	}
+	if (rc < 0) {
+		if (rc == Z_INVALID)
+			csv_errors_add(errors, 0, "%s", buf_str(&f->r.error));
+		goto out;
+	}
+	rc = csv_header_load(&f->h, &f->r);
+out:
+	buf_free(&msg);
+	return rc;
+}
+
+static void close_file(opened *f)
+{
+	csv_header_free(&f->h);
+	if (f->reader_open)
+		csv_reader_free(&f->r);
+	buf_free(&f->text);
+}
+
+/* The trimmed, unguarded cell i of the current row, copied; "" for a missing column. */
+static char *cell_dup(const csv_reader *r, int i)
+{
+	char *t = csv_trim_dup(csv_get(r, i));
+	if (!t)
+		return NULL;
+	const char *u = csv_unguard(t);
+	if (u != t)
+		memmove(t, u, strlen(u) + 1);
+	return t;
+}
+
+/* ---- 総在庫数 ------------------------------------------------------------------------------- */
+
+void stockcsv_totals_free(stockcsv_totals *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].sku_code);
+	free(t->v);
+	csv_errors_free(&t->errors);
+	memset(t, 0, sizeof *t);
+}
+
+/* Checks one value text against the mode; Z_OK with *v, or adds a row error. */
+static bool parse_total(const char *s, stockcsv_mode mode, size_t line, csv_errors *e,
+		long long *v)
+{
+	if (!*s) {
+		csv_errors_add(e, line, "総在庫数が空です");
+		return false;
+	}
+	bool sign = s[0] == '+' || s[0] == '-';
+	if (mode == STOCKCSV_DELTA && !sign) {
+		csv_errors_add(e, line, "差分モードでは +5 や -3 のように符号を付けてください（%.40s）",
+				s);
+		return false;
+	}
+	if (mode == STOCKCSV_ABSOLUTE && sign) {
+		csv_errors_add(e, line,
+				"総在庫数に符号は付けられません（差分で取り込むときは差分モードを選んでください）（%.40s）",
+				s);
+		return false;
+	}
+	long long min = mode == STOCKCSV_DELTA ? -STOCKCSV_MAX_TOTAL : 0;
+	if (strnum_ll(s, min, STOCKCSV_MAX_TOTAL, v) != Z_OK) {
+		if (strnum_ll(s, -9223372036854775807LL, 9223372036854775807LL, v) == Z_OK)
+			csv_errors_add(e, line, "総在庫数が範囲外です（%lld〜%lld）", min,
+					STOCKCSV_MAX_TOTAL);
+		else
+			csv_errors_add(e, line, "総在庫数が数値ではありません（%.40s）", s);
+		return false;
+	}
+	return true;
+}
+
+int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockcsv_mode mode,
+		const csv_limits *lim, stockcsv_totals *out)
+{
+	memset(out, 0, sizeof *out);
+	out->mode = mode;
+	opened f;
+	strmap seen = {0};
+	char *code = NULL, *value = NULL;
+	int rc = open_file(&f, data, len, &enc, lim, &out->errors);
+	out->encoding = enc;
+	if (rc != Z_OK)
+		goto out;
+	int ci = csv_header_find_any(&f.h, (const char *const[]){"SKUコード", "SKU", "sku_code",
+			NULL});
+	int ti = csv_header_find_any(&f.h, (const char *const[]){"総在庫数", "total",
+			"total_stock", NULL});
+	if (ci < 0 || ti < 0) {
+		rc = Z_INVALID;
+		csv_errors_add(&out->errors, f.h.line,
+				"見出し行に「SKUコード」と「総在庫数」の列が必要です");
+		goto out;
+	}
+	while ((rc = csv_next(&f.r)) == 1) {
+		if (csv_row_blank(&f.r))
+			continue;
+		size_t line = f.r.row_line;
+		code = cell_dup(&f.r, ci);
+		value = csv_trim_dup(csv_get(&f.r, ti));
+		if (!code || !value) {
+			rc = Z_NOMEM;
+			goto out;
+		}
+		long long v;
+		if (!*code) {
+			csv_errors_add(&out->errors, line, "SKUコードが空です");
+		} else if (parse_total(value, mode, line, &out->errors, &v)) {
+			size_t prev = strmap_get(&seen, code);
+			if (prev != SIZE_MAX) {
+				csv_errors_add(&out->errors, line, "SKUコード %.60s が%zu行目と重複しています",
+						code, out->v[prev].line);
+			} else {
+				if (out->n == out->cap) {
+					size_t cap = out->cap ? out->cap * 2 : 64;
+					stockcsv_row *nv = realloc(out->v, cap * sizeof *nv);
+					if (!nv) {
+						rc = Z_NOMEM;
+						goto out;
+					}
+					out->v = nv;
+					out->cap = cap;
+					/* The map borrows keys from the rows; they did not move (strings). */
+				}
+				out->v[out->n] = (stockcsv_row){code, v, line};
+				if (strmap_put(&seen, code, out->n) != Z_OK) {
+					rc = Z_NOMEM;
+					goto out;
+				}
+				out->n++;
+				code = NULL;
+			}
+		}
+		free(code);
+		free(value);
+		code = value = NULL;
+	}
+	if (rc == Z_INVALID)
+		csv_errors_add(&out->errors, 0, "%s", buf_str(&f.r.error));
+	if (rc == 0)
+		rc = Z_OK;
+out:
+	free(code);
+	free(value);
+	strmap_free(&seen);
+	close_file(&f);
+	return rc;
+}
+
+int stockcsv_write_totals(csv_writer *w, const char *const *codes, const long long *totals,
+		size_t n)
+{
+	int rc = csv_writer_row(w, (const char *const[]){"SKUコード", "総在庫数"}, 2);
+	for (size_t i = 0; i < n && rc == Z_OK; i++) {
+		if ((rc = csv_writer_str(w, codes[i])) != Z_OK ||
+				(rc = csv_writer_ll(w, totals[i])) != Z_OK)
+			break;
+		rc = csv_writer_end_row(w);
+	}
+	return rc;
+}
+
+/* ---- セット商品 ------------------------------------------------------------------------------- */
+
+void setcsv_result_free(setcsv_result *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		setcsv_set *s = &r->v[i];
+		free(s->set_code);
+		free(s->set_name);
+		for (size_t j = 0; j < s->nparts; j++)
+			free(s->parts[j].part_code);
+		free(s->parts);
+	}
+	free(r->v);
+	csv_errors_free(&r->errors);
+	memset(r, 0, sizeof *r);
+}
+
+/* Reads the 削除 cell: 1 = delete, 0 = keep, -1 = not understood. */
+static int delete_flag(const char *s)
+{
+	if (!*s || strcmp(s, "0") == 0)
+		return 0;
+	if (strcmp(s, "1") == 0 || strcmp(s, "削除") == 0 || strcasecmp(s, "d") == 0 ||
+			strcasecmp(s, "delete") == 0)
+		return 1;
+	return -1;
+}
+
+static int add_part(setcsv_set *s, char *part, int quantity, size_t line)
+{
+	if (s->nparts == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4;
+		setcsv_part *v = realloc(s->parts, cap * sizeof *v);
+		if (!v)
+			return Z_NOMEM;
+		s->parts = v;
+		s->cap = cap;
+	}
+	s->parts[s->nparts++] = (setcsv_part){part, quantity, line};
+	return Z_OK;
+}
+
+typedef struct {
+	int set, name, part, qty, del;
+} set_cols;
+
+/* Reads one row into its set; row problems become errors, not failures. */
+static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c, strmap *sets)
+{
+	size_t line = r->row_line;
+	char *code = cell_dup(r, c->set), *name = cell_dup(r, c->name);
+	char *part = cell_dup(r, c->part), *qty = csv_trim_dup(csv_get(r, c->qty));
+	char *del = csv_trim_dup(csv_get(r, c->del));
+	int rc = Z_NOMEM;
+	if (!code || !name || !part || !qty || !del)
+		goto out;
+	rc = Z_OK;
+	if (!*code) {
+		csv_errors_add(&out->errors, line, "セット商品コードが空です");
+		goto out;
+	}
+	int flag = delete_flag(del);
+	if (flag < 0) {
+		csv_errors_add(&out->errors, line, "削除の値が正しくありません（1 または空欄）");
+		goto out;
+	}
+	int quantity = 0;
+	if (!flag) {
+		if (!*part) {
+			csv_errors_add(&out->errors, line, "構成商品コードが空です");
+			goto out;
+		}
+		if (strcmp(part, code) == 0) {
+			csv_errors_add(&out->errors, line,
+					"セット商品 %.60s が自分自身を構成商品にしています", code);
+			goto out;
+		}
+		if (strnum_int(qty, 1, SETCSV_MAX_QUANTITY, &quantity) != Z_OK) {
+			csv_errors_add(&out->errors, line, "数量は1〜%dの整数で入力してください（%.40s）",
+					SETCSV_MAX_QUANTITY, qty);
+			goto out;
+		}
+	}
+	size_t idx = strmap_get(sets, code);
+	setcsv_set *s;
+	if (idx == SIZE_MAX) {
+		if (out->n == out->cap) {
+			size_t cap = out->cap ? out->cap * 2 : 32;
+			setcsv_set *v = realloc(out->v, cap * sizeof *v);
+			if (!v) {
+				rc = Z_NOMEM;
+				goto out;
+			}
+			out->v = v;
+			out->cap = cap;
+		}
+		s = &out->v[out->n];
+		memset(s, 0, sizeof *s);
+		s->set_code = code;
+		s->set_name = name;
+		s->delete = flag;
+		s->line = line;
+		code = name = NULL;
+		if ((rc = strmap_put(sets, s->set_code, out->n)) != Z_OK)
+			goto out;
+		out->n++;
+	} else {
+		s = &out->v[idx];
+		if (s->delete != (bool)flag) {
+			csv_errors_add(&out->errors, line,
+					"セット商品 %.60s の削除が%zu行目と食い違っています（削除はセットのすべての行に付けてください）",
+					s->set_code, s->line);
+			goto out;
+		}
+		if (*name && !*s->set_name) {
+			free(s->set_name);
+			s->set_name = name;
+			name = NULL;
+		} else if (*name && strcmp(name, s->set_name) != 0) {
+			csv_errors_add(&out->errors, line, "セット商品 %.60s の名前が%zu行目と異なります",
+					s->set_code, s->line);
+			goto out;
+		}
+	}
+	if (flag)
+		goto out;
+	for (size_t j = 0; j < s->nparts; j++) {
+		if (strcmp(s->parts[j].part_code, part) == 0) {
+			csv_errors_add(&out->errors, line,
+					"構成商品 %.60s がセット商品 %.60s の%zu行目と重複しています", part,
+					s->set_code, s->parts[j].line);
+			goto out;
+		}
+	}
+	if ((rc = add_part(s, part, quantity, line)) != Z_OK)
+		goto out;
+	part = NULL;
+out:
+	free(code);
+	free(name);
+	free(part);
+	free(qty);
+	free(del);
+	return rc;
+}
+
+int setcsv_parse(const char *data, size_t len, csv_encoding enc, const csv_limits *lim,
+		setcsv_result *out)
+{
+	memset(out, 0, sizeof *out);
+	opened f;
+	strmap sets = {0};
+	int rc = open_file(&f, data, len, &enc, lim, &out->errors);
+	out->encoding = enc;
+	if (rc != Z_OK)
+		goto out;
+	set_cols c = {
+		csv_header_find_any(&f.h, (const char *const[]){"セット商品コード", "set_code", NULL}),
+		csv_header_find_any(&f.h, (const char *const[]){"セット商品名", "set_name", NULL}),
+		csv_header_find_any(&f.h, (const char *const[]){"構成商品コード", "part_code", NULL}),
+		csv_header_find_any(&f.h, (const char *const[]){"数量", "quantity", NULL}),
+		csv_header_find_any(&f.h, (const char *const[]){"削除", "delete", NULL}),
+	};
+	if (c.set < 0 || c.part < 0 || c.qty < 0) {
+		rc = Z_INVALID;
+		csv_errors_add(&out->errors, f.h.line,
+				"見出し行に「セット商品コード」「構成商品コード」「数量」の列が必要です");
+		goto out;
+	}
+	while ((rc = csv_next(&f.r)) == 1) {
+		if (csv_row_blank(&f.r))
+			continue;
+		/* The map borrows set codes owned by out->v entries, which realloc moves but whose
+		 * strings stay put. */
+		if ((rc = set_row(out, &f.r, &c, &sets)) != Z_OK)
+			goto out;
+	}
+	if (rc == Z_INVALID)
+		csv_errors_add(&out->errors, 0, "%s", buf_str(&f.r.error));
+	if (rc == 0)
+		rc = Z_OK;
+out:
+	strmap_free(&sets);
+	close_file(&f);
+	return rc;
+}
+
+int setcsv_write(csv_writer *w, const setcsv_set *sets, size_t n)
+{
+	static const char *const header[] = {"セット商品コード", "セット商品名", "構成商品コード",
+		"数量", "削除"};
+	int rc = csv_writer_row(w, header, Z_ARRAY_LEN(header));
+	for (size_t i = 0; i < n && rc == Z_OK; i++) {
+		const setcsv_set *s = &sets[i];
+		if (s->delete) {
+			const char *row[] = {s->set_code, s->set_name, "", "", "1"};
+			rc = csv_writer_row(w, row, Z_ARRAY_LEN(row));
+			continue;
+		}
+		for (size_t j = 0; j < s->nparts && rc == Z_OK; j++) {
+			if ((rc = csv_writer_str(w, s->set_code)) != Z_OK ||
+					(rc = csv_writer_str(w, s->set_name)) != Z_OK ||
+					(rc = csv_writer_str(w, s->parts[j].part_code)) != Z_OK ||
+					(rc = csv_writer_ll(w, s->parts[j].quantity)) != Z_OK ||
+					(rc = csv_writer_str(w, "")) != Z_OK)
+				break;
+			rc = csv_writer_end_row(w);
+		}
+	}
+	return rc;
+}
