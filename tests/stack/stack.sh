@@ -118,6 +118,7 @@ restart-fcgi)
 	start_fcgi
 	;;
 stop)
+	[ -x "$ROOT/tests/stack/sims.sh" ] && "$ROOT/tests/stack/sims.sh" stop "$DIR" >/dev/null 2>&1 || true
 	[ -f "$DIR/nginx/nginx.pid" ] && nginx -p "$DIR/nginx/" -c "$DIR/nginx/nginx.conf" \
 		-e "$DIR/nginx/logs/error.log" -s quit 2>/dev/null || true
 	stop_pidfile "$DIR/nginx/nginx.pid"

@@ -1,0 +1,54 @@
+#!/bin/bash
+# make run: the whole stack with demo shops, in the foreground until Ctrl-C.
+#   PORT (8080)   where nginx listens on 127.0.0.1
+#   DEMO (1)      0 leaves out the demo shops, simulators and data
+#   WORKERS (4)   FastCGI workers
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+PORT=${PORT:-8080}
+DEMO=${DEMO:-1}
+DIR=$ROOT/var/run
+export BUILD=${BUILD:-build}
+BATCH="$ROOT/$BUILD/zaiko-batch"
+mkdir -p "$DIR"
+
+stop_all() {
+	trap - INT TERM EXIT
+	echo
+	echo "zaiko: stopping…"
+	tests/stack/stack.sh stop "$DIR"
+	echo "zaiko: stopped."
+}
+trap stop_all INT TERM EXIT
+
+tests/stack/stack.sh start "$DIR" "$PORT"
+export ZAIKO_CONF=$DIR/zaiko.conf
+
+first_start=0
+if [ "$(tests/stack/stack.sh sql "$DIR" -N -B -e 'SELECT COUNT(*) FROM app_user')" = 0 ]; then
+	first_start=1
+	creds=$("$BATCH" useradd admin --role admin)
+fi
+
+if [ "$DEMO" != 0 ]; then
+	tests/stack/demo.sh "$DIR"
+fi
+
+# The batch loop: fetch orders, apply, push, mail — every few seconds.
+"$BATCH" cycle --loop --interval "${INTERVAL:-5}" >>"$DIR/batch.log" 2>&1 &
+echo $! >"$DIR/batch.pid"
+
+echo
+echo "zaiko is running:  http://127.0.0.1:$PORT/"
+if [ "$first_start" = 1 ]; then
+	echo "$creds" | sed 's/^/  /'
+	echo "  (the password is shown this once; keep it)"
+else
+	echo "  login: admin (the password was shown at the first start)"
+fi
+[ "$DEMO" != 0 ] && echo "  demo shops: 4 mall simulators on loopback; orders arrive by themselves"
+echo "  logs: $DIR/*.log   stop: Ctrl-C or 'make stop'"
+# Wait here until Ctrl-C; the trap stops everything by pid.
+while kill -0 "$(cat "$DIR/batch.pid")" 2>/dev/null; do sleep 1; done
+echo "zaiko: the batch loop ended; see $DIR/batch.log"
