@@ -1,0 +1,491 @@
+/* test_stock_core: the stock core against the real MariaDB: orders once, cancellations,
+ * sets, cycles, unlinked lines, duplicates, manual links, the push queue, stale edits. */
+#include "test_stock_util.h"
+
+static void test_order_applied_once(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	const char *code = t_code("sku");
+	long long sku = t_sku(code, 10);
+	long long listing = t_listing(shop, code, code, 10);
+	stock_order_result res;
+	const char *no = t_code("order");
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(t_order1(shop, no, code, 2, false, &res), Z_OK);
+		assert_int_equal(res.new_lines, i == 0);
+		assert_int_equal(res.changed_lines, i == 0);
+		assert_int_equal(t_total(sku), 8);
+	}
+	assert_int_equal(t_moves(sku), 2); /* initial + the order */
+	/* the quantity changes at the mall (2 → 3): one more taken, once */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(t_order1(shop, no, code, 3, false, &res), Z_OK);
+	assert_int_equal(t_total(sku), 7);
+	/* cancelled, fetched three times: returns exactly the 3 taken, once */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(t_order1(shop, no, code, 3, true, &res), Z_OK);
+		assert_int_equal(t_total(sku), 10);
+	}
+	assert_int_equal(t_sum_moves(sku), 10);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM stock_move WHERE sku_id = ? AND reason = 'cancel' "
+	                      "AND ref = ?", DB_I(sku), DB_S(no)),
+	                 1);
+	assert_int_equal(T_LL("SELECT applied FROM mall_order_line l JOIN mall_order o "
+	                      "ON o.id = l.order_id WHERE o.order_no = ?", DB_S(no)),
+	                 0);
+	/* the listing's wanted follows the total, and a push waits for it */
+	assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(listing)), 10);
+}
+
+static void test_line_cancel_and_before_cursor(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1), fresh = t_shop(true, -1);
+	const char *a = t_code("a"), *b = t_code("b");
+	long long sa = t_sku(a, 5), sb = t_sku(b, 5);
+	t_listing(shop, a, a, -1);
+	t_listing(shop, b, b, -1);
+	t_listing(fresh, a, a, -1);
+	stock_order_line lines[] = {{.line_key = "x", .item_code = a, .quantity = 1},
+	                            {.line_key = "y", .item_code = b, .quantity = 2}};
+	stock_order o = {.order_no = t_code("o"), .ordered_at = time(NULL), .nlines = 2,
+	                 .lines = lines};
+	stock_order_result res;
+	assert_int_equal(stock_apply_order(t_db, shop, &o, &res), Z_OK);
+	assert_int_equal(res.skus_touched, 2);
+	assert_int_equal(t_total(sa), 4);
+	assert_int_equal(t_total(sb), 3);
+	lines[1].cancelled = true; /* one line cancelled at the mall */
+	assert_int_equal(stock_apply_order(t_db, shop, &o, &res), Z_OK);
+	assert_int_equal(stock_apply_order(t_db, shop, &o, &res), Z_OK);
+	assert_int_equal(t_total(sa), 4);
+	assert_int_equal(t_total(sb), 5);
+	/* placed before 初期受注取得 (cursor 1 day ago) */
+	stock_order old = o;
+	old.order_no = t_code("old");
+	old.ordered_at = time(NULL) - 3 * 86400;
+	lines[1].cancelled = false;
+	assert_int_equal(stock_apply_order(t_db, shop, &old, &res), Z_OK);
+	assert_int_equal(res.before_cursor_lines, 2);
+	assert_int_equal(t_total(sa), 4);
+	assert_int_equal(t_total(sb), 5);
+	/* a shop whose cursor is not set yet moves nothing */
+	stock_order_line one = {.line_key = "1", .item_code = a, .quantity = 1};
+	stock_order f = {.order_no = t_code("f"), .ordered_at = time(NULL), .nlines = 1,
+	                 .lines = &one};
+	assert_int_equal(stock_apply_order(t_db, fresh, &f, &res), Z_OK);
+	assert_int_equal(res.before_cursor_lines, 1);
+	assert_int_equal(t_total(sa), 4);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM mall_order_line l JOIN mall_order o ON "
+	                      "o.id = l.order_id WHERE o.order_no = ? AND l.state = 'before_cursor'",
+	                      DB_S(f.order_no)),
+	                 1);
+	/* bad orders are refused whole */
+	stock_order_line neg = {.line_key = "1", .item_code = a, .quantity = -1};
+	stock_order bad = {.order_no = t_code("bad"), .nlines = 1, .lines = &neg};
+	assert_int_equal(stock_apply_order(t_db, shop, &bad, &res), Z_INVALID);
+	stock_order_line dup[] = {{.line_key = "1", .item_code = a, .quantity = 1},
+	                          {.line_key = "1", .item_code = a, .quantity = 1}};
+	bad.lines = dup;
+	bad.nlines = 2;
+	assert_int_equal(stock_apply_order(t_db, shop, &bad, &res), Z_INVALID);
+	assert_int_equal(t_total(sa), 4);
+}
+
+static void test_unlinked_line(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	const char *item = t_code("nolink");
+	t_listing(shop, item, "", -1); /* a listing with no SKU code */
+	stock_order_result res;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(t_order1(shop, t_code("u"), item, 1, false, &res), Z_OK);
+		assert_int_equal(res.unlinked_lines, 1);
+		assert_int_equal(res.skus_touched, 0);
+	}
+	/* one error row for the repeated problem, counted */
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM error_log WHERE kind = 'unlinked' AND shop_id = ?",
+	                      DB_I(shop)),
+	                 1);
+	assert_int_equal(T_LL("SELECT repeat_count FROM error_log WHERE kind = 'unlinked' "
+	                      "AND shop_id = ?", DB_I(shop)),
+	                 3);
+	/* linked later: the next fetch of that order takes the stock */
+	const char *code = t_code("late");
+	long long sku = t_sku(code, 4);
+	long long listing = T_LL("SELECT id FROM listing WHERE shop_id = ? AND item_code = ?",
+	                         DB_I(shop), DB_S(item));
+	assert_int_equal(stock_link_manual(t_db, listing, sku), Z_OK);
+	const char *no = t_code("u");
+	assert_int_equal(t_order1(shop, no, item, 1, false, &res), Z_OK);
+	assert_int_equal(res.unlinked_lines, 0);
+	assert_int_equal(t_total(sku), 3);
+	/* and a later unlink does not change where its cancellation goes */
+	assert_int_equal(stock_link_manual(t_db, listing, 0), Z_OK);
+	assert_int_equal(t_order1(shop, no, item, 1, true, &res), Z_OK);
+	assert_int_equal(t_total(sku), 4);
+}
+
+static void test_sets_of_sets(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	const char *ca = t_code("A"), *cb = t_code("B"), *cc = t_code("C");
+	const char *cs = t_code("S"), *cs2 = t_code("S2");
+	long long a = t_sku(ca, 7), b = t_sku(cb, 9), c = t_sku(cc, 5);
+	long long s = t_sku(cs, 0), s2 = t_sku(cs2, 0);
+	long long ls = t_listing(shop, cs, cs, -1), ls2 = t_listing(shop, cs2, cs2, -1);
+	const char *why = NULL;
+	stock_set_part ps[] = {{a, 2}, {b, 3}};
+	assert_int_equal(stock_set_define(t_db, s, ps, 2, &why), Z_OK);
+	long long avail = -1;
+	assert_int_equal(stock_available(t_db, s, &avail), Z_OK);
+	assert_int_equal(avail, 3); /* min(7/2, 9/3) */
+	stock_set_part ps2[] = {{s, 1}, {c, 2}};
+	assert_int_equal(stock_set_define(t_db, s2, ps2, 2, &why), Z_OK);
+	assert_int_equal(stock_available(t_db, s2, &avail), Z_OK);
+	assert_int_equal(avail, 2); /* min(3, 5/2) */
+	assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(ls)), 3);
+	assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(ls2)), 2);
+	/* the push of a set says how its number came about */
+	db_res *r = NULL;
+	assert_int_equal(db_queryv(t_db, &r, "SELECT why FROM push WHERE pending_listing = ?",
+	                           DB_I(ls)),
+	                 Z_OK);
+	assert_int_equal(r->nrows, 1);
+	assert_non_null(strstr(db_get(r, 0, 0), "セット: min("));
+	db_res_free(r);
+	/* selling one S2 takes 2 A, 3 B (through S) and 2 C */
+	stock_order_result res;
+	const char *no = t_code("setorder");
+	assert_int_equal(t_order1(shop, no, cs2, 1, false, &res), Z_OK);
+	assert_int_equal(t_total(a), 5);
+	assert_int_equal(t_total(b), 6);
+	assert_int_equal(t_total(c), 3);
+	assert_int_equal(t_total(s2), 0); /* a set's own total never moves */
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM stock_move WHERE reason = 'set' AND sku_id = ?",
+	                      DB_I(a)),
+	                 1);
+	assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(ls2)), 1);
+	assert_int_equal(t_order1(shop, no, cs2, 1, false, &res), Z_OK);
+	assert_int_equal(t_total(a), 5);
+	assert_int_equal(t_order1(shop, no, cs2, 1, true, &res), Z_OK);
+	assert_int_equal(t_total(a), 7);
+	assert_int_equal(t_total(b), 9);
+	assert_int_equal(t_total(c), 5);
+	/* a set's total cannot be edited: its stock comes from its parts */
+	assert_int_equal(stock_change_total(t_db, s, 1, "manual", NULL, 0, NULL), Z_INVALID);
+	/* refusals: cycles (direct and through a nested set), self, bad quantities, unknown */
+	stock_set_part cyc[] = {{s2, 1}};
+	assert_int_equal(stock_set_define(t_db, s, cyc, 1, &why), Z_INVALID);
+	assert_non_null(strstr(why, "循環"));
+	stock_set_part cyc2[] = {{s2, 1}};
+	assert_int_equal(stock_set_define(t_db, a, cyc2, 1, &why), Z_INVALID);
+	stock_set_part self[] = {{s, 1}};
+	assert_int_equal(stock_set_define(t_db, s, self, 1, &why), Z_INVALID);
+	stock_set_part zero[] = {{a, 0}};
+	assert_int_equal(stock_set_define(t_db, s, zero, 1, &why), Z_INVALID);
+	stock_set_part huge[] = {{a, 1000001}};
+	assert_int_equal(stock_set_define(t_db, s, huge, 1, &why), Z_INVALID);
+	stock_set_part unknown[] = {{999999999, 1}};
+	assert_int_equal(stock_set_define(t_db, s, unknown, 1, &why), Z_INVALID);
+	stock_set_part twice[] = {{a, 1}, {a, 2}};
+	assert_int_equal(stock_set_define(t_db, s, twice, 2, &why), Z_INVALID);
+	/* nothing changed by the refusals */
+	assert_int_equal(stock_available(t_db, s, &avail), Z_OK);
+	assert_int_equal(avail, 3);
+	/* a part's edit re-queues the sets above it */
+	assert_int_equal(stock_change_total(t_db, c, -5, "manual", "test", 0, NULL), Z_OK);
+	assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(ls2)), 0);
+	/* an empty set sells nothing; n = 0 makes it plain again */
+	long long e = t_sku(t_code("E"), 0);
+	assert_int_equal(db_execv(t_db, "UPDATE sku SET is_set = 1 WHERE id = ?", DB_I(e)), Z_OK);
+	assert_int_equal(stock_available(t_db, e, &avail), Z_OK);
+	assert_int_equal(avail, 0);
+	assert_int_equal(stock_set_define(t_db, s2, NULL, 0, &why), Z_OK);
+	assert_int_equal(T_LL("SELECT is_set FROM sku WHERE id = ?", DB_I(s2)), 0);
+}
+
+static void test_duplicates(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	const char *code = t_code("dup");
+	long long sku = t_sku(code, 5);
+	long long l1 = t_listing(shop, t_code("item1"), code, 1);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ?", DB_I(l1)), 1);
+	const char *item2 = t_code("item2");
+	long long l2 = t_listing(shop, item2, code, 1);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM listing WHERE id IN (?, ?) AND state = 'duplicate'",
+	                      DB_I(l1), DB_I(l2)),
+	                 2);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing IN (?, ?)", DB_I(l1),
+	                      DB_I(l2)),
+	                 0);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM error_log WHERE kind = 'duplicate' AND shop_id = ? "
+	                      "AND message LIKE '%複数の商品が紐づいています%'", DB_I(shop)),
+	                 1);
+	/* a total change does not push either of them */
+	assert_int_equal(stock_change_total(t_db, sku, -1, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing IN (?, ?)", DB_I(l1),
+	                      DB_I(l2)),
+	                 0);
+	/* solved by giving the second listing another SKU code: both are pushed again */
+	t_listing(shop, item2, t_code("other"), 1);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM listing WHERE id IN (?, ?) AND state = 'ok'",
+	                      DB_I(l1), DB_I(l2)),
+	                 2);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ?", DB_I(l1)), 1);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM error_log WHERE kind = 'duplicate' AND shop_id = ?",
+	                      DB_I(shop)),
+	                 0);
+}
+
+static void test_manual_link_survives_import(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	const char *cx = t_code("X"), *cy = t_code("Y"), *item = t_code("item");
+	long long x = t_sku(cx, 3), y = t_sku(cy, 8);
+	long long l = t_listing(shop, item, cx, -1);
+	assert_int_equal(T_LL("SELECT sku_id FROM listing WHERE id = ?", DB_I(l)), x);
+	assert_int_equal(stock_link_manual(t_db, l, y), Z_OK);
+	assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(l)), 8);
+	/* re-import with its SKU code still X, plus sync/min/max set on the screen meanwhile */
+	assert_int_equal(db_execv(t_db, "UPDATE listing SET min_stock = 1, max_stock = 5 WHERE id = ?",
+	                          DB_I(l)),
+	                 Z_OK);
+	t_listing(shop, item, cx, 2);
+	assert_int_equal(stock_relink_shop(t_db, shop), Z_OK);
+	assert_int_equal(T_LL("SELECT sku_id FROM listing WHERE id = ?", DB_I(l)), y);
+	assert_int_equal(T_LL("SELECT max_stock FROM listing WHERE id = ?", DB_I(l)), 5);
+	assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(l)), 5);
+	assert_int_equal(T_LL("SELECT mall_stock FROM listing WHERE id = ?", DB_I(l)), 2);
+	/* unlinked by hand stays unlinked; back to the code rule links X again */
+	assert_int_equal(stock_link_manual(t_db, l, 0), Z_OK);
+	assert_int_equal(stock_relink_shop(t_db, shop), Z_OK);
+	assert_int_equal(T_LL("SELECT COALESCE(sku_id, 0) FROM listing WHERE id = ?", DB_I(l)), 0);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ?", DB_I(l)), 0);
+	assert_int_equal(stock_link_manual(t_db, l, STOCK_LINK_BY_CODE), Z_OK);
+	assert_int_equal(T_LL("SELECT sku_id FROM listing WHERE id = ?", DB_I(l)), x);
+	assert_int_equal(stock_link_manual(t_db, l, 999999999), Z_NOTFOUND);
+}
+
+static void test_pushes_coalesced(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1), off = t_shop(false, 1);
+	const char *code = t_code("push");
+	long long sku = t_sku(code, 10);
+	long long l = t_listing(shop, code, code, 10);
+	long long loff = t_listing(off, code, code, -1);
+	/* the shop holds what is wanted: nothing queued */
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE listing_id = ?", DB_I(l)), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(stock_change_total(t_db, sku, -1, "manual", NULL, 7, NULL), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE listing_id = ?", DB_I(l)), 1);
+	assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?", DB_I(l)), 5);
+	/* a disabled shop (利用店舗設定 off) gets nothing */
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE listing_id = ?", DB_I(loff)), 0);
+	/* back to what the shop holds: the pending push is dropped, not sent */
+	assert_int_equal(stock_change_total(t_db, sku, 5, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ?", DB_I(l)), 0);
+	/* drift is flagged when the shop holds another value */
+	assert_int_equal(T_LL("SELECT drift FROM sku WHERE id = ?", DB_I(sku)), 0);
+	assert_int_equal(stock_change_total(t_db, sku, -2, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(T_LL("SELECT drift FROM sku WHERE id = ?", DB_I(sku)), 1);
+	/* 反映 queues even when equal */
+	long long l2 = t_listing(shop, t_code("eq"), t_code("nosku"), 0);
+	(void)l2;
+	assert_int_equal(stock_queue_listings(t_db, &l, 1, 3), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ?", DB_I(l)), 1);
+	/* a stopped shop keeps its queue */
+	assert_int_equal(db_execv(t_db, "UPDATE shop SET state = 'stopped' WHERE id = ?", DB_I(shop)),
+	                 Z_OK);
+	assert_int_equal(stock_change_total(t_db, sku, -1, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?", DB_I(l)), 7);
+	/* sync off: no push */
+	assert_int_equal(db_execv(t_db, "UPDATE listing SET sync = 0 WHERE id = ?", DB_I(l)), Z_OK);
+	assert_int_equal(stock_change_total(t_db, sku, -1, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ?", DB_I(l)), 0);
+}
+
+static void test_claims(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	const char *code = t_code("claim");
+	long long sku = t_sku(code, 10);
+	long long l = t_listing(shop, code, code, -1);
+	stock_push *p = NULL, *p2 = NULL;
+	int n = 0, n2 = 0;
+	assert_int_equal(stock_claim_pushes(t_db, shop, 10, &p, &n), Z_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].listing_id, l);
+	assert_int_equal(p[0].wanted, 10);
+	assert_string_equal(p[0].item_code, code);
+	/* a second batch finds nothing to claim */
+	db *other = t_open();
+	assert_int_equal(stock_claim_pushes(other, shop, 10, &p2, &n2), Z_OK);
+	assert_int_equal(n2, 0);
+	/* an order while the push is on the wire queues a newer push, which survives success */
+	assert_int_equal(stock_change_total(t_db, sku, -4, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(stock_push_done(t_db, p[0].id, true, 10, "ok", 0), Z_OK);
+	assert_int_equal(T_LL("SELECT mall_stock FROM listing WHERE id = ?", DB_I(l)), 10);
+	assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?", DB_I(l)), 6);
+	assert_int_equal(stock_push_done(t_db, p[0].id, true, 10, "ok", 0), Z_NOTFOUND);
+	free(p);
+	/* temporary failure: back to pending, later, one attempt more */
+	assert_int_equal(stock_claim_pushes(other, shop, 10, &p2, &n2), Z_OK);
+	assert_int_equal(n2, 1);
+	assert_int_equal(stock_push_done(other, p2[0].id, false, 0, "HTTP 503", 120), Z_OK);
+	assert_int_equal(T_LL("SELECT attempts FROM push WHERE id = ?", DB_I(p2[0].id)), 1);
+	assert_true(T_LL("SELECT next_try_at > UTC_TIMESTAMP() + INTERVAL 100 SECOND FROM push "
+	                 "WHERE id = ?", DB_I(p2[0].id)) == 1);
+	assert_int_equal(stock_claim_pushes(t_db, shop, 10, &p, &n), Z_OK);
+	assert_int_equal(n, 0); /* not yet due */
+	/* due now; claimed; the batch stops early: released back to the queue */
+	assert_int_equal(db_execv(t_db, "UPDATE push SET next_try_at = UTC_TIMESTAMP() WHERE id = ?",
+	                          DB_I(p2[0].id)),
+	                 Z_OK);
+	free(p2);
+	assert_int_equal(stock_claim_pushes(t_db, shop, 10, &p, &n), Z_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(stock_release_claims(t_db, shop), Z_OK);
+	assert_int_equal(T_LL("SELECT state = 'pending' FROM push WHERE id = ?", DB_I(p[0].id)), 1);
+	free(p);
+	/* a crashed batch: 'sending' for 11 minutes is claimed again */
+	assert_int_equal(stock_claim_pushes(t_db, shop, 10, &p, &n), Z_OK);
+	assert_int_equal(n, 1);
+	long long id = p[0].id;
+	free(p);
+	assert_int_equal(db_execv(t_db, "UPDATE push SET claimed_at = UTC_TIMESTAMP() - INTERVAL 11 "
+	                                "MINUTE WHERE id = ?", DB_I(id)),
+	                 Z_OK);
+	assert_int_equal(stock_claim_pushes(other, shop, 10, &p2, &n2), Z_OK);
+	assert_int_equal(n2, 1);
+	assert_int_equal(p2[0].id, id);
+	/* permanent failure: failed, the listing shows the error */
+	assert_int_equal(stock_push_done(other, id, false, 0, "商品が存在しません", -1), Z_OK);
+	assert_int_equal(T_LL("SELECT state = 'failed' FROM push WHERE id = ?", DB_I(id)), 1);
+	assert_int_equal(T_LL("SELECT last_error IS NOT NULL FROM listing WHERE id = ?", DB_I(l)), 1);
+	free(p2);
+	db_close(other);
+}
+
+static void test_stale_set_total(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	const char *code = t_code("stale");
+	long long sku = t_sku(code, 10);
+	t_listing(shop, code, code, 10);
+	long long after = 0;
+	/* the user saw 10; an order took 2 meanwhile */
+	assert_int_equal(t_order1(shop, t_code("o"), code, 2, false, NULL), Z_OK);
+	assert_int_equal(stock_set_total(t_db, sku, 15, 10, "manual", NULL, 1, &after), Z_CONFLICT);
+	assert_int_equal(after, 8);
+	assert_int_equal(t_total(sku), 8);
+	assert_int_equal(stock_set_total(t_db, sku, 15, 8, "manual", NULL, 1, &after), Z_OK);
+	assert_int_equal(after, 15);
+	/* a stocktake does not check */
+	assert_int_equal(stock_set_total(t_db, sku, 20, -1, "csv", "棚卸.csv", 0, &after), Z_OK);
+	assert_int_equal(t_total(sku), 20);
+	assert_int_equal(t_sum_moves(sku), 20);
+	/* bounds */
+	assert_int_equal(stock_set_total(t_db, sku, 1000000001LL, -1, "csv", NULL, 0, NULL),
+	                 Z_INVALID);
+	assert_int_equal(stock_change_total(t_db, sku, 1000000000LL, "manual", NULL, 0, NULL),
+	                 Z_INVALID);
+	assert_int_equal(stock_change_total(t_db, sku, 1, "bogus", NULL, 0, NULL), Z_INVALID);
+	assert_int_equal(stock_change_total(t_db, 999999999, 1, "manual", NULL, 0, NULL),
+	                 Z_NOTFOUND);
+	assert_int_equal(t_total(sku), 20);
+	/* inside the caller's transaction: rolled back with it */
+	assert_int_equal(db_begin(t_db), Z_OK);
+	assert_int_equal(stock_change_total(t_db, sku, -5, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(db_rollback(t_db), Z_OK);
+	assert_int_equal(t_total(sku), 20);
+}
+
+static void test_import_and_search(void **state)
+{
+	(void)state;
+	long long base = t_shop(true, 1), other = t_shop(true, 1);
+	const char *c1 = t_code("IMP"), *c2 = t_code("IMP");
+	/* the other shop's listing comes first and waits for its SKU */
+	long long lo = t_listing(other, c1, c1, 0);
+	assert_int_equal(T_LL("SELECT COALESCE(sku_id, 0) FROM listing WHERE id = ?", DB_I(lo)), 0);
+	stock_listing_row rows[] = {
+		{.item_code = c1, .sku_code = c1, .name = "オーガニックコットン Ｔシャツ 白 M",
+		 .has_stock = true, .stock = 12, .has_price = true, .price = 2980},
+		{.item_code = c2, .sku_code = c2, .name = "リネン シャツ", .has_stock = true, .stock = 0},
+		{.item_code = "", .sku_code = "x", .name = "bad"},
+	};
+	stock_import_result res;
+	assert_int_equal(stock_import_listings(t_db, base, rows, 3, true, &res), Z_OK);
+	assert_int_equal(res.inserted, 2);
+	assert_int_equal(res.skus_created, 2);
+	assert_int_equal(res.rejected, 1);
+	assert_true(res.first_error[0] != '\0');
+	long long s1 = T_LL("SELECT id FROM sku WHERE code = ?", DB_S(c1));
+	assert_int_equal(t_total(s1), 12);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM stock_move WHERE sku_id = ? AND reason = 'initial'",
+	                      DB_I(s1)),
+	                 1);
+	/* the waiting listing is linked now and wants 12 (it holds 0: drift and a push) */
+	assert_int_equal(T_LL("SELECT sku_id FROM listing WHERE id = ?", DB_I(lo)), s1);
+	assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?", DB_I(lo)), 12);
+	assert_int_equal(T_LL("SELECT drift FROM sku WHERE id = ?", DB_I(s1)), 1);
+	long long drifting = 0;
+	assert_int_equal(stock_drift_count(t_db, &drifting), Z_OK);
+	assert_true(drifting >= 1);
+	/* the search document: lower-case, fullwidth folded, with listing codes */
+	buf term = BUF_INIT;
+	assert_int_equal(stock_search_normalize("ＴＳＨＩＲＴ", &term), Z_OK);
+	assert_string_equal(buf_str(&term), "tshirt");
+	buf_free(&term);
+	assert_int_equal(T_LL("SELECT LOCATE(CAST('tシャツ 白 m' AS BINARY), search_doc) > 0 FROM sku "
+	                      "WHERE id = ?", DB_I(s1)),
+	                 1);
+	/* re-import: the stock of an existing SKU is the shop's, not a new total */
+	rows[0].stock = 50;
+	assert_int_equal(stock_import_listings(t_db, base, rows, 2, true, &res), Z_OK);
+	assert_int_equal(res.skus_created, 0);
+	assert_int_equal(res.updated + res.unchanged, 2);
+	assert_int_equal(res.inserted, 0);
+	assert_int_equal(t_total(s1), 12);
+	/* a caller's transaction makes the import all-or-nothing */
+	const char *c3 = t_code("IMP");
+	stock_listing_row r3 = {.item_code = c3, .sku_code = c3, .has_stock = true, .stock = 3};
+	assert_int_equal(db_begin(t_db), Z_OK);
+	assert_int_equal(stock_import_listings(t_db, base, &r3, 1, true, &res), Z_OK);
+	assert_int_equal(db_rollback(t_db), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM sku WHERE code = ?", DB_S(c3)), 0);
+	/* the bulk recompute agrees with the incremental one */
+	long long wanted_before = T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(lo));
+	long long listings = 0, skus = 0, queued = 0;
+	assert_int_equal(stock_recompute_all(t_db, &listings, &skus, &queued), Z_OK);
+	assert_true(listings > 0);
+	assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(lo)), wanted_before);
+	assert_int_equal(T_LL("SELECT drift FROM sku WHERE id = ?", DB_I(s1)), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_order_applied_once),
+		cmocka_unit_test(test_line_cancel_and_before_cursor),
+		cmocka_unit_test(test_unlinked_line),
+		cmocka_unit_test(test_sets_of_sets),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_manual_link_survives_import),
+		cmocka_unit_test(test_pushes_coalesced),
+		cmocka_unit_test(test_claims),
+		cmocka_unit_test(test_stale_set_total),
+		cmocka_unit_test(test_import_and_search),
+	};
+	return cmocka_run_group_tests(tests, t_setup, t_teardown);
+}
