@@ -82,6 +82,37 @@ bench: deps
 fuzz:
 	@tests/fuzz/run.sh $(or $(SECONDS_PER_TARGET),60)
 
+# ASan/UBSan build in build-asan, then the unit tests and the integration tests against a
+# stack running the sanitized zaiko.fcgi (tests/sanitize.sh).
+sanitize: deps
+	@tests/sanitize.sh
+
+# make install PREFIX=/usr/local DESTDIR=/tmp/pkg: programs, templates, static files,
+# migrations and example configuration. Nothing under /etc is written; copy
+# $(PREFIX)/share/zaiko/conf/zaiko.conf.example to /etc/zaiko/zaiko.conf yourself.
+PREFIX  ?= /usr/local
+SHAREDIR = $(DESTDIR)$(PREFIX)/share/zaiko
+CGIDIR   = $(DESTDIR)$(PREFIX)/lib/zaiko/cgi-bin
+
+install: all
+	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(CGIDIR) $(SHAREDIR)/conf
+	$(Q)install -m 0755 $(BUILD)/zaiko-batch $(DESTDIR)$(PREFIX)/bin/zaiko-batch
+	$(Q)install -m 0755 $(BUILD)/zaiko.fcgi $(CGIDIR)/zaiko.fcgi
+	$(Q)ln -sf ../lib/zaiko/cgi-bin/zaiko.fcgi $(DESTDIR)$(PREFIX)/bin/zaiko.fcgi
+	$(Q)for d in templates htdocs sql; do \
+		rm -rf $(SHAREDIR)/$$d && install -d $(SHAREDIR)/$$d && \
+		(cd $$d && find . -type d -exec install -d $(SHAREDIR)/$$d/{} \; && \
+		 find . -type f -exec install -m 0644 {} $(SHAREDIR)/$$d/{} \;) || exit 1; \
+	done
+	$(Q)for f in conf/*.example conf/*.service conf/*.socket conf/*.timer; do \
+		[ -f "$$f" ] || continue; \
+		sed 's|/usr/local|$(PREFIX)|g' "$$f" >$(SHAREDIR)/conf/$$(basename "$$f") && \
+		chmod 0644 $(SHAREDIR)/conf/$$(basename "$$f") || exit 1; \
+	done
+
+.PHONY: install sanitize
+
 clean:
 	rm -rf $(BUILD) build-*
 
