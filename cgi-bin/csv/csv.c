@@ -371,7 +371,7 @@ int csv_header_normalise(const char *str, size_t len, buf *out)
 		i += k;
 	}
 	if (!out->data)
-		return buf_reserve(out, 0);
+		return buf_append(out, "", 0);
 	return Z_OK;
 }
 

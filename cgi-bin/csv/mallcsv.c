@@ -298,7 +298,7 @@ static int yahoo_options(const char *s, size_t len, buf *out)
 		}
 		start = i + 1;
 	}
-	return buf_reserve(out, 0);
+	return buf_append(out, "", 0);
 }
 
 int mallcsv_yahoo_subcodes(const char *cell_text,
@@ -450,16 +450,15 @@ static int map_rakuten_item(mapper *m, const rakuten_item_cols *c)
 			return Z_OK;
 	}
 	/* Several image URLs are separated by spaces; the first is the main one. */
-	char *img = (char *)cell(m, c->image);
-	char *sp = strchr(img, ' ');
-	if (sp)
-		*sp = '\0';
-	d.image_url = img;
+	const char *img = cell(m, c->image);
+	char *first = strndup(img, strcspn(img, " "));
+	if (!first)
+		return Z_NOMEM;
+	d.image_url = first;
 	d.extra = extra_json(m, NULL);
-	if (sp)
-		*sp = ' ';
 	int rc = add_listing(m->res, &d);
 	free(d.extra);
+	free(first);
 	return rc;
 }
 
@@ -516,7 +515,6 @@ typedef struct {
 	char *item;
 	char *number, *name, *image, *keydefs, *namedefs;
 	size_t nsku;
-	bool seen_row;
 } rakuten_product;
 
 typedef struct {
@@ -630,8 +628,8 @@ static bool pipe_entry(const char *list, size_t n, const char **entry, size_t *l
 }
 
 /* Builds "カラー:白 / サイズ:S" from the SKU row's key/choice pairs, naming each axis by the
- * product's 項目名定義 entry at the key's position in 項目キー定義 when the product row has
- * been seen, else by the key itself. */
+ * product's 項目名定義 entry at the key's position in 項目キー定義 when the product row
+ * came first (it does in RMS downloads), else by the key itself. */
 static int rakuten_options(mapper *m, const rakuten_normal_cols *c, const rakuten_product *p,
 		buf *out)
 {
@@ -658,7 +656,7 @@ static int rakuten_options(mapper *m, const rakuten_normal_cols *c, const rakute
 		if (buf_puts(out, choice) != Z_OK)
 			return Z_NOMEM;
 	}
-	return buf_reserve(out, 0);
+	return buf_append(out, "", 0);
 }
 
 static int set_str(char **dst, const char *s)
@@ -688,15 +686,15 @@ static int map_rakuten_normal(mapper *m, const rakuten_normal_cols *c, product_t
 	rakuten_product *p = product_get(t, d.item_code, true);
 	if (!p)
 		return Z_NOMEM;
+	/* Product fields: usually on the product row, but a single item may carry them on
+	 * its one SKU row; SKU rows that follow inherit them. */
+	if (set_str(&p->number, cell(m, c->number)) != Z_OK ||
+			set_str(&p->name, cell(m, c->name)) != Z_OK ||
+			set_str(&p->image, cell(m, c->image)) != Z_OK ||
+			set_str(&p->keydefs, cell(m, c->keydefs)) != Z_OK ||
+			set_str(&p->namedefs, cell(m, c->namedefs)) != Z_OK)
+		return Z_NOMEM;
 	if (!*sku) {
-		/* Product row: remember what its SKU rows inherit. */
-		p->seen_row = true;
-		if (set_str(&p->number, cell(m, c->number)) != Z_OK ||
-				set_str(&p->name, cell(m, c->name)) != Z_OK ||
-				set_str(&p->image, cell(m, c->image)) != Z_OK ||
-				set_str(&p->keydefs, cell(m, c->keydefs)) != Z_OK ||
-				set_str(&p->namedefs, cell(m, c->namedefs)) != Z_OK)
-			return Z_NOMEM;
 		m->res->skipped++;
 		return Z_OK;
 	}
@@ -712,7 +710,7 @@ static int map_rakuten_normal(mapper *m, const rakuten_normal_cols *c, product_t
 			d.jan = cell(m, c->attr_value[i]);
 	}
 	buf opts = BUF_INIT;
-	int rc = rakuten_options(m, c, p->seen_row ? p : NULL, &opts);
+	int rc = rakuten_options(m, c, p, &opts);
 	if (rc != Z_OK)
 		goto out;
 	d.sub_code = sku;
@@ -824,7 +822,7 @@ static int shopify_options(mapper *m, const shopify_cols *c, char *const *names,
 		if (buf_puts(opts, v) != Z_OK)
 			return Z_NOMEM;
 	}
-	if (buf_reserve(sub, 0) != Z_OK || buf_reserve(opts, 0) != Z_OK)
+	if (buf_append(sub, "", 0) != Z_OK || buf_append(opts, "", 0) != Z_OK)
 		return Z_NOMEM;
 	return Z_OK;
 }
