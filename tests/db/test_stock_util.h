@@ -32,7 +32,7 @@ static db *t_open(void)
 	return d;
 }
 
-static int t_setup(void **state)
+static inline int t_setup(void **state)
 {
 	(void)state;
 	t_db = t_open();
@@ -40,7 +40,7 @@ static int t_setup(void **state)
 	return 0;
 }
 
-static int t_teardown(void **state)
+static inline int t_teardown(void **state)
 {
 	(void)state;
 	db_close(t_db);
@@ -59,7 +59,7 @@ static const char *t_code(const char *tag)
 	return s;
 }
 
-static long long t_ll(const char *sql, const db_val *p, int n)
+static inline long long t_ll(const char *sql, const db_val *p, int n)
 {
 	long long v = -999;
 	assert_int_equal(db_query_ll(t_db, sql, p, n, -999, &v), Z_OK);
@@ -68,7 +68,7 @@ static long long t_ll(const char *sql, const db_val *p, int n)
 #define T_LL(sql, ...) t_ll((sql), DB_ARGS(__VA_ARGS__))
 
 /* A shop; cursor_days_ago < 0 leaves order_cursor NULL (初期受注取得 not done). */
-static long long t_shop(bool enabled, int cursor_days_ago)
+static inline long long t_shop(bool enabled, int cursor_days_ago)
 {
 	long long id = 0;
 	char name[80];
@@ -83,20 +83,20 @@ static long long t_shop(bool enabled, int cursor_days_ago)
 	return id;
 }
 
-static long long t_sku(const char *code, long long total)
+static inline long long t_sku(const char *code, long long total)
 {
 	long long id = 0;
 	assert_int_equal(stock_sku_create(t_db, code, "テスト商品", total, &id), Z_OK);
 	return id;
 }
 
-static long long t_total(long long sku_id)
+static inline long long t_total(long long sku_id)
 {
 	return T_LL("SELECT total FROM sku WHERE id = ?", DB_I(sku_id));
 }
 
 /* A listing imported into a shop with item code = code, SKU code = sku_code. */
-static long long t_listing(long long shop_id, const char *item, const char *sku_code,
+static inline long long t_listing(long long shop_id, const char *item, const char *sku_code,
                            int mall_stock)
 {
 	stock_listing_row row = {.item_code = item, .sku_code = sku_code, .name = item,
@@ -107,19 +107,19 @@ static long long t_listing(long long shop_id, const char *item, const char *sku_
 	            DB_S(item));
 }
 
-static long long t_moves(long long sku_id)
+static inline long long t_moves(long long sku_id)
 {
 	return T_LL("SELECT COUNT(*) FROM stock_move WHERE sku_id = ?", DB_I(sku_id));
 }
 
-static long long t_sum_moves(long long sku_id)
+static inline long long t_sum_moves(long long sku_id)
 {
 	return T_LL("SELECT COALESCE(SUM(delta), 0) FROM stock_move WHERE sku_id = ?",
 	            DB_I(sku_id));
 }
 
 /* An order of one line selling qty of item; cancelled marks the whole order. */
-static int t_order1(long long shop_id, const char *order_no, const char *item, int qty,
+static inline int t_order1(long long shop_id, const char *order_no, const char *item, int qty,
                     bool cancelled, stock_order_result *res)
 {
 	stock_order_line ln = {.line_key = "1", .item_code = item, .quantity = qty};
