@@ -18,5 +18,6 @@ typedef struct {
 
 int batch_migrate(const conf *cfg, db *d, int argc, char **argv);
 int batch_useradd(const conf *cfg, db *d, int argc, char **argv);
+int batch_recompute(const conf *cfg, db *d, int argc, char **argv);
 
 #endif

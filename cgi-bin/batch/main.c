@@ -10,6 +10,7 @@ static const batch_command commands[] = {
 	{"useradd", "LOGIN [--role admin|staff] [--password-stdin]",
 	 "create a user; the password is read from standard input or generated and printed once",
 	 true, batch_useradd},
+	{"recompute", "", "recompute wanted stock, pending pushes, drift and search documents of everything", true, batch_recompute},
 };
 
 static void usage(FILE *out)
