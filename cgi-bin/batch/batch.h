@@ -18,6 +18,22 @@ typedef struct {
 
 int batch_migrate(const conf *cfg, db *d, int argc, char **argv);
 int batch_useradd(const conf *cfg, db *d, int argc, char **argv);
+/* The commands that talk to malls (cmd_sync.c, cmd_check.c). */
+int batch_cycle(const conf *cfg, db *d, int argc, char **argv);
+int batch_fetch(const conf *cfg, db *d, int argc, char **argv);
+int batch_push(const conf *cfg, db *d, int argc, char **argv);
+int batch_initial_fetch(const conf *cfg, db *d, int argc, char **argv);
+int batch_check_stock(const conf *cfg, db *d, int argc, char **argv);
+/* Shops with sealed credentials (cmd_shop.c). */
+int batch_shop_add(const conf *cfg, db *d, int argc, char **argv);
+int batch_shop_credentials(const conf *cfg, db *d, int argc, char **argv);
+/* Mail (cmd_mail.c). */
+int batch_mail(const conf *cfg, db *d, int argc, char **argv);
+int batch_mail_test(const conf *cfg, db *d, int argc, char **argv);
+
+/* Runs the queued jobs the batch owns (kind 'connection_test'): state, message and result
+ * are written to the job row. */
+void batch_run_jobs(db *d, const conf *cfg);
 int batch_recompute(const conf *cfg, db *d, int argc, char **argv);
 
 #endif

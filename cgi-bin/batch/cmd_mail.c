@@ -1,0 +1,110 @@
+/* The mail and mail-test commands, and the queued jobs the batch runs (connection tests). */
+#include <stdio.h>
+#include <string.h>
+#include "batch/batch.h"
+#include "batch/mail.h"
+#include "batch/shops.h"
+#include "core/log.h"
+
+int batch_mail(const conf *cfg, db *d, int argc, char **argv)
+{
+	int sent = 0, failed = 0;
+	if (argc != 1) {
+		fprintf(stderr, "usage: zaiko-batch mail\n");
+		return BATCH_EXIT_USAGE;
+	}
+	int rc = mail_send_queued(d, 1000, &sent, &failed);
+	printf("sent %d, failed %d\n", sent, failed);
+	return rc == Z_OK ? BATCH_EXIT_OK : BATCH_EXIT_FAILED;
+}
+
+int batch_mail_test(const conf *cfg, db *d, int argc, char **argv)
+{
+	long long id = 0;
+	db_res *r = NULL;
+	if (argc != 2 || argv[1][0] == '-' || !strchr(argv[1], '@')) {
+		fprintf(stderr, "usage: zaiko-batch mail-test ADDRESS\n");
+		return BATCH_EXIT_USAGE;
+	}
+	if (db_exec(d, "INSERT INTO mail_queue (kind, recipients, subject, body, created_at) "
+	               "VALUES ('test', ?, ?, ?, UTC_TIMESTAMP())",
+	            DB_ARGS(DB_S(argv[1]), DB_S("[zaiko] テストメール"),
+	                    DB_S("zaiko からのテストメールです。このメールが届いていれば、"
+	                         "エラー通知と在庫数通知も届きます。\n")),
+	            NULL, &id) != Z_OK)
+		return BATCH_EXIT_FAILED;
+	mail_send_queued(d, 1000, NULL, NULL);
+	if (db_queryv(d, &r, "SELECT state, COALESCE(result, '') FROM mail_queue WHERE id = ?",
+	              DB_I(id)) != Z_OK)
+		return BATCH_EXIT_FAILED;
+	bool sent = r->nrows && !strcmp(db_get(r, 0, 0), "sent");
+	printf("%s: %s\n", r->nrows ? db_get(r, 0, 0) : "?", r->nrows ? db_get(r, 0, 1) : "");
+	db_res_free(r);
+	return sent ? BATCH_EXIT_OK : BATCH_EXIT_FAILED;
+}
+
+/* A connection test: refresh the token and read one listing's stock (or an empty read). */
+static void connection_test(db *d, const conf *cfg, long long job_id, long long shop_id)
+{
+	batch_shop s;
+	mall_status st = {0};
+	db_res *r = NULL;
+	char result[600];
+	bool ok = false;
+	if (batch_shop_open(d, cfg, shop_id, &s) != Z_OK) {
+		snprintf(result, sizeof(result), "店舗が見つかりません");
+		goto done;
+	}
+	if (!s.loaded) {
+		snprintf(result, sizeof(result), "%s", s.load_error);
+		goto close;
+	}
+	if (s.adapter->refresh(&s.ms, true, &st) != MALL_OK) {
+		snprintf(result, sizeof(result), "認証に失敗しました: %s", st.message);
+		goto close;
+	}
+	batch_shop_save_credentials(d, cfg, &s);
+	if (db_queryv(d, &r, "SELECT id, item_code, sub_code, sku_code, mall_ref FROM listing "
+	                     "WHERE shop_id = ? ORDER BY id LIMIT 1", DB_I(shop_id)) == Z_OK &&
+	    r->nrows) {
+		mall_stock_item it = {db_get_ll(r, 0, 0, 0), db_get(r, 0, 1), db_get(r, 0, 2),
+		                      db_get(r, 0, 3), db_get(r, 0, 4), 0, false};
+		if (s.adapter->read_stock(&s.ms, &it, 1, &st) != MALL_OK) {
+			snprintf(result, sizeof(result), "在庫の読み取りに失敗しました: %s", st.message);
+			goto close;
+		}
+		snprintf(result, sizeof(result), "接続できました (商品 %s の在庫数: %s)", it.item_code,
+		         it.found ? "取得" : "見つかりません");
+		if (it.found)
+			snprintf(result, sizeof(result), "接続できました (商品 %s の在庫数 %d)", it.item_code,
+			         it.stock);
+	} else {
+		snprintf(result, sizeof(result), "接続できました (認証に成功しました)");
+	}
+	ok = true;
+close:
+	batch_shop_close(&s);
+done:
+	db_res_free(r);
+	db_execv(d, "UPDATE job SET state = ?, message = ?, result = ?, done = 1, total = 1, "
+	            "updated_at = UTC_TIMESTAMP() WHERE id = ?",
+	         DB_S(ok ? "done" : "failed"), DB_S(result), DB_S(result), DB_I(job_id));
+}
+
+void batch_run_jobs(db *d, const conf *cfg)
+{
+	db_res *r = NULL;
+	if (db_query(d, "SELECT id, shop_id FROM job WHERE state = 'queued' AND "
+	                "kind = 'connection_test' ORDER BY id LIMIT 20", NULL, 0, &r) != Z_OK)
+		return;
+	for (int i = 0; i < r->nrows; i++) {
+		long long changed = 0, id = db_get_ll(r, i, 0, 0);
+		/* Claim it first so a concurrent batch does not test twice. */
+		if (db_exec(d, "UPDATE job SET state = 'running', updated_at = UTC_TIMESTAMP() "
+		               "WHERE id = ? AND state = 'queued'",
+		            DB_ARGS(DB_I(id)), &changed, NULL) != Z_OK || !changed)
+			continue;
+		connection_test(d, cfg, id, db_get_ll(r, i, 1, 0));
+	}
+	db_res_free(r);
+}

@@ -1,0 +1,256 @@
+/* batch/shops: loading a shop for the batch (sealed credentials), stopping and resuming it,
+ * and the per-shop single-flight lock. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "batch/mail.h"
+#include "batch/shops.h"
+#include "core/log.h"
+#include "core/seal.h"
+#include "core/strnum.h"
+#include "stock/stock.h"
+
+void batch_datetime(time_t t, char out[20])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void batch_setting(db *d, const char *name, const char *def, char *out, size_t outlen)
+{
+	db_res *r = NULL;
+	snprintf(out, outlen, "%s", def ? def : "");
+	if (db_queryv(d, &r, "SELECT value FROM setting WHERE name = ?", DB_S(name)) == Z_OK &&
+	    r->nrows > 0 && db_get(r, 0, 0))
+		snprintf(out, outlen, "%s", db_get(r, 0, 0));
+	db_res_free(r);
+}
+
+long long batch_setting_int(db *d, const char *name, long long def, long long min,
+                            long long max)
+{
+	char v[64];
+	long long x;
+	batch_setting(d, name, "", v, sizeof(v));
+	if (!*v || strnum_ll(v, min, max, &x) != Z_OK)
+		return def;
+	return x;
+}
+
+int batch_shop_ids(db *d, const char *name, long long **ids, int *n)
+{
+	db_res *r = NULL;
+	int rc;
+	*ids = NULL;
+	*n = 0;
+	if (name)
+		rc = db_queryv(d, &r, "SELECT id FROM shop WHERE name = ?", DB_S(name));
+	else
+		rc = db_query(d, "SELECT id FROM shop WHERE enabled = 1 ORDER BY id", NULL, 0, &r);
+	if (rc != Z_OK)
+		return rc;
+	if (name && r->nrows == 0) {
+		db_res_free(r);
+		return Z_NOTFOUND;
+	}
+	if (r->nrows > 0) {
+		*ids = calloc((size_t)r->nrows, sizeof(**ids));
+		if (!*ids) {
+			db_res_free(r);
+			return Z_NOMEM;
+		}
+	}
+	for (int i = 0; i < r->nrows; i++)
+		(*ids)[i] = db_get_ll(r, i, 0, 0);
+	*n = r->nrows;
+	db_res_free(r);
+	return Z_OK;
+}
+
+static time_t cell_time(const db_res *r, int col)
+{
+	return db_get(r, 0, col) ? (time_t)db_get_ll(r, 0, col, 0) : 0;
+}
+
+int batch_shop_open(db *d, const conf *cfg, long long id, batch_shop *s)
+{
+	db_res *r = NULL;
+	buf plain = BUF_INIT;
+	memset(s, 0, sizeof(*s));
+	int rc = db_queryv(d, &r,
+	                   "SELECT name, mall, api_base, state, credentials, options, "
+	                   "UNIX_TIMESTAMP(order_cursor), UNIX_TIMESTAMP(fetch_cursor), "
+	                   "UNIX_TIMESTAMP(token_expires_at), UNIX_TIMESTAMP(probe_at), "
+	                   "UNIX_TIMESTAMP(credentials_expire_at) FROM shop WHERE id = ?",
+	                   DB_I(id));
+	if (rc != Z_OK)
+		goto out;
+	if (r->nrows == 0) {
+		rc = Z_NOTFOUND;
+		goto out;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", db_get(r, 0, 0));
+	snprintf(s->mall, sizeof(s->mall), "%s", db_get(r, 0, 1));
+	snprintf(s->api_base, sizeof(s->api_base), "%s", db_get(r, 0, 2));
+	s->stopped = !strcmp(db_get(r, 0, 3), "stopped");
+	s->order_cursor = cell_time(r, 6);
+	s->fetch_cursor = cell_time(r, 7);
+	s->ms.token_expires_at = cell_time(r, 8);
+	s->probe_at = cell_time(r, 9);
+	s->credentials_expire_at = cell_time(r, 10);
+	s->ms.id = id;
+	s->ms.name = s->name;
+	s->ms.mall = s->mall;
+	s->ms.api_base = s->api_base;
+	s->adapter = mall_adapter_for(s->mall);
+	long timeout = (long)conf_int(cfg, "batch", "http_timeout_ms", 30000, 100, 600000);
+	s->ms.http = http_client_new(timeout, true);
+	if (!s->ms.http) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	rc = Z_OK;
+	if (db_get(r, 0, 5) && *db_get(r, 0, 5)) {
+		s->ms.options = cJSON_Parse(db_get(r, 0, 5));
+		if (!cJSON_IsObject(s->ms.options)) {
+			snprintf(s->load_error, sizeof(s->load_error), "店舗の設定 (options) が JSON ではありません");
+			goto out;
+		}
+	}
+	if (!s->adapter) {
+		snprintf(s->load_error, sizeof(s->load_error), "モール %s に対応していません", s->mall);
+		goto out;
+	}
+	if (!db_get(r, 0, 4) || db_len(r, 0, 4) == 0) {
+		snprintf(s->load_error, sizeof(s->load_error), "認証情報が設定されていません");
+		goto out;
+	}
+	int sr = seal_decrypt(conf_get(cfg, "batch", "key_file", NULL), db_get(r, 0, 4),
+	                      db_len(r, 0, 4), &plain);
+	if (sr != Z_OK) {
+		snprintf(s->load_error, sizeof(s->load_error),
+		         "認証情報を復号できません (鍵ファイルを確認してください)");
+		goto out;
+	}
+	s->ms.credentials = cJSON_Parse(buf_str(&plain));
+	if (!cJSON_IsObject(s->ms.credentials)) {
+		cJSON_Delete(s->ms.credentials);
+		s->ms.credentials = NULL;
+		snprintf(s->load_error, sizeof(s->load_error), "認証情報が JSON ではありません");
+		goto out;
+	}
+	s->loaded = true;
+out:
+	if (plain.data)
+		memset(plain.data, 0, plain.len);
+	buf_free(&plain);
+	db_res_free(r);
+	return rc;
+}
+
+void batch_shop_close(batch_shop *s)
+{
+	if (s->adapter && s->adapter->release)
+		s->adapter->release(&s->ms);
+	cJSON_Delete(s->ms.credentials);
+	cJSON_Delete(s->ms.options);
+	http_client_free(s->ms.http);
+	memset(s, 0, sizeof(*s));
+}
+
+int batch_seal_credentials(db *d, const conf *cfg, long long shop_id, const char *json)
+{
+	buf sealed = BUF_INIT;
+	int rc = seal_encrypt(conf_get(cfg, "batch", "key_file", NULL), json, strlen(json), &sealed);
+	if (rc == Z_OK)
+		rc = db_execv(d, "UPDATE shop SET credentials = ? WHERE id = ?",
+		              DB_SN(sealed.data, sealed.len), DB_I(shop_id));
+	buf_free(&sealed);
+	return rc;
+}
+
+int batch_shop_save_credentials(db *d, const conf *cfg, batch_shop *s)
+{
+	if (!s->ms.credentials_changed || !s->ms.credentials)
+		return Z_OK;
+	char *json = cJSON_PrintUnformatted(s->ms.credentials);
+	if (!json)
+		return Z_NOMEM;
+	int rc = batch_seal_credentials(d, cfg, s->ms.id, json);
+	memset(json, 0, strlen(json));
+	cJSON_free(json);
+	if (rc == Z_OK && s->ms.token_expires_at) {
+		char at[20];
+		batch_datetime(s->ms.token_expires_at, at);
+		rc = db_execv(d, "UPDATE shop SET token_expires_at = ? WHERE id = ?", DB_S(at),
+		              DB_I(s->ms.id));
+	}
+	if (rc == Z_OK)
+		s->ms.credentials_changed = false;
+	else
+		log_error("shop %lld: could not save refreshed credentials", s->ms.id);
+	return rc;
+}
+
+int batch_shop_stop(db *d, batch_shop *s, const char *reason)
+{
+	long long changed = 0;
+	char msg[600];
+	snprintf(msg, sizeof(msg), "%s", reason);
+	int rc = db_exec(d, "UPDATE shop SET state = 'stopped', stop_reason = ?, "
+	                    "probe_at = UTC_TIMESTAMP() WHERE id = ? AND state = 'ok'",
+	                 DB_ARGS(DB_S(msg), DB_I(s->ms.id)), &changed, NULL);
+	s->stopped = true;
+	if (rc == Z_OK)
+		rc = stock_release_claims(d, s->ms.id);
+	if (rc != Z_OK || !changed)
+		return rc;
+	log_warn("shop %lld stopped: %s", s->ms.id, reason);
+	char key[64];
+	snprintf(key, sizeof(key), "stopped:%lld", s->ms.id);
+	rc = stock_error(d, 9, "shop_stopped", s->ms.id, 0, 0, key,
+	                 "店舗「%s」の連携を停止しました: %s (認証情報を更新すると再開します)",
+	                 s->name, reason);
+	if (rc == Z_OK) {
+		char subject[300], body[1500];
+		snprintf(subject, sizeof(subject), "[zaiko] 店舗「%s」の連携が停止しました", s->name);
+		snprintf(body, sizeof(body),
+		         "店舗「%s」(%s) の在庫連携を停止しました。\n\n理由: %s\n\n"
+		         "在庫の反映は送信待ちのまま保持されています。管理者メニューの店舗設定で認証情報を"
+		         "更新すると、次の連携で再開し、送信待ちの在庫を反映します。\n",
+		         s->name, s->mall, reason);
+		rc = mail_queue_error(d, subject, body);
+	}
+	return rc;
+}
+
+int batch_shop_resume(db *d, batch_shop *s)
+{
+	long long changed = 0;
+	int rc = db_exec(d, "UPDATE shop SET state = 'ok', stop_reason = NULL, probe_at = NULL "
+	                    "WHERE id = ? AND state = 'stopped'",
+	                 DB_ARGS(DB_I(s->ms.id)), &changed, NULL);
+	s->stopped = false;
+	if (rc == Z_OK && changed)
+		log_info("shop %lld resumed: credentials work again", s->ms.id);
+	return rc;
+}
+
+bool batch_shop_lock(db *d, long long shop_id)
+{
+	char name[64];
+	long long got = 0;
+	snprintf(name, sizeof(name), "zaiko.shop.%lld", shop_id);
+	if (db_query_ll(d, "SELECT GET_LOCK(?, 0)", DB_ARGS(DB_S(name)), 0, &got) != Z_OK)
+		return false;
+	return got == 1;
+}
+
+void batch_shop_unlock(db *d, long long shop_id)
+{
+	char name[64];
+	long long got = 0;
+	snprintf(name, sizeof(name), "zaiko.shop.%lld", shop_id);
+	db_query_ll(d, "SELECT RELEASE_LOCK(?)", DB_ARGS(DB_S(name)), 0, &got);
+}

@@ -1,0 +1,65 @@
+/* batch/shops: a shop as the batch runs it: its row, decrypted credentials, adapter, lock. */
+#ifndef ZAIKO_BATCH_SHOPS_H
+#define ZAIKO_BATCH_SHOPS_H
+
+#include <time.h>
+#include "core/conf.h"
+#include "db/db.h"
+#include "mall/mall.h"
+
+typedef struct {
+	mall_shop ms;               /* what the adapter sees; strings point into the fields below */
+	const mall_adapter *adapter;
+	char name[128];
+	char mall[16];
+	char api_base[256];
+	bool stopped;
+	time_t order_cursor;        /* 0 while 初期受注取得 has not been done */
+	time_t fetch_cursor;        /* 0 = none yet: the fetch starts from order_cursor */
+	time_t probe_at;
+	time_t credentials_expire_at;
+	bool loaded;                /* credentials decrypted and adapter found */
+	char load_error[300];       /* why not, in Japanese, for the error row */
+} batch_shop;
+
+/* Ids of the enabled shops (name: only that one, enabled or not), in id order. *ids is
+ * malloc'd (caller frees). Z_OK, Z_NOTFOUND (no shop of that name), Z_ERR. */
+int batch_shop_ids(db *d, const char *name, long long **ids, int *n);
+
+/* Reads shop id, decrypts its credentials with the key of cfg [batch] key_file, parses its
+ * options and makes its HTTP client. A shop whose credentials cannot be read still opens
+ * with loaded = false and load_error set. Free with batch_shop_close. Z_OK, Z_NOTFOUND, Z_ERR. */
+int batch_shop_open(db *d, const conf *cfg, long long id, batch_shop *s);
+/* Releases the adapter state, credentials, options and HTTP client. */
+void batch_shop_close(batch_shop *s);
+
+/* Seals and stores the credentials when the adapter changed them (a refreshed token), with
+ * token_expires_at. Z_OK or Z_ERR. */
+int batch_shop_save_credentials(db *d, const conf *cfg, batch_shop *s);
+
+/* Stops the shop (state 'stopped', stop_reason), puts its claimed pushes back in the queue,
+ * and on the transition from 'ok' writes a level 9 error row and queues ONE error mail.
+ * Z_OK or Z_ERR. */
+int batch_shop_stop(db *d, batch_shop *s, const char *reason);
+/* Resumes a stopped shop whose credentials work again. Z_OK or Z_ERR. */
+int batch_shop_resume(db *d, batch_shop *s);
+
+/* Takes the shop's single-flight lock (GET_LOCK 'zaiko.shop.<id>', no wait) on this
+ * connection. true when held; false when another process holds it or on error. */
+bool batch_shop_lock(db *d, long long shop_id);
+void batch_shop_unlock(db *d, long long shop_id);
+
+/* Seals json with the key file and inserts or replaces the credentials of shop id.
+ * Z_OK, Z_ERR. */
+int batch_seal_credentials(db *d, const conf *cfg, long long shop_id, const char *json);
+
+/* A setting's value (the `setting` table) copied into out, or def when absent. */
+void batch_setting(db *d, const char *name, const char *def, char *out, size_t outlen);
+/* A setting as an integer within [min, max], or def. */
+long long batch_setting_int(db *d, const char *name, long long def, long long min,
+                            long long max);
+
+/* Formats t (UTC) as "YYYY-MM-DD HH:MM:SS" for DATETIME parameters. */
+void batch_datetime(time_t t, char out[20]);
+
+#endif

@@ -1,0 +1,385 @@
+/* batch/sync: a shop's turn in a cycle. Orders are applied before the fetch cursor moves and
+ * every push is absolute, so a run killed at any point is repaired by the next one. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "batch/mail.h"
+#include "batch/sync.h"
+#include "core/log.h"
+#include "stock/stock.h"
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* A failed mall call: auth stops the shop; anything else is a level 8 row (deduplicated). */
+static int mall_failure(db *d, batch_shop *s, const char *step, const mall_status *st,
+                        sync_stats *stats)
+{
+	stats->failed = true;
+	if (st->outcome == MALL_AUTH) {
+		char reason[400];
+		snprintf(reason, sizeof(reason), "認証エラー (%s): %s", step, st->message);
+		return batch_shop_stop(d, s, reason);
+	}
+	char key[64];
+	snprintf(key, sizeof(key), "%s:%lld", step, s->ms.id);
+	log_warn("shop %lld %s: %s (HTTP %d)", s->ms.id, step, st->message, st->http_status);
+	return stock_error(d, 8, step, s->ms.id, 0, 0, key,
+	                   "店舗「%s」の%sに失敗しました (再試行します): %s", s->name,
+	                   !strcmp(step, "fetch") ? "受注取得" : "在庫反映", st->message);
+}
+
+struct fetch_ctx {
+	db *d;
+	batch_shop *s;
+	sync_stats *stats;
+	bool failed;
+};
+
+static int on_order(const mall_order *o, void *vctx)
+{
+	struct fetch_ctx *c = vctx;
+	stock_order_line *lines = NULL;
+	if (o->nlines > 0 && !(lines = calloc((size_t)o->nlines, sizeof(*lines)))) {
+		c->failed = true;
+		return 1;
+	}
+	for (int i = 0; i < o->nlines; i++) {
+		const mall_order_line *m = &o->lines[i];
+		lines[i] = (stock_order_line){m->line_key, m->item_code, m->sub_code, m->sku_code,
+		                              m->quantity, m->cancelled};
+	}
+	stock_order so = {o->order_no, o->status, o->cancelled, o->ordered_at, o->updated_at,
+	                  o->nlines, lines};
+	stock_order_result res = {0};
+	int rc = stock_apply_order(c->d, c->s->ms.id, &so, &res);
+	free(lines);
+	if (rc == Z_INVALID) {
+		/* A malformed order must not hold the cursor back forever: record it and go on. */
+		char key[128];
+		snprintf(key, sizeof(key), "order:%lld:%.64s", c->s->ms.id, o->order_no);
+		stock_error(c->d, 8, "order", c->s->ms.id, 0, 0, key,
+		            "注文 %s を取り込めません (注文の内容が不正です)", o->order_no);
+		return 0;
+	}
+	if (rc != Z_OK) {
+		log_error("shop %lld: order %s not applied", c->s->ms.id, o->order_no);
+		c->failed = true;
+		return 1;
+	}
+	c->stats->orders++;
+	c->stats->new_lines += res.new_lines;
+	c->stats->changed_lines += res.changed_lines;
+	c->stats->unlinked_lines += res.unlinked_lines;
+	c->stats->before_cursor_lines += res.before_cursor_lines;
+	return 0;
+}
+
+int sync_fetch(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
+{
+	mall_status st = {0};
+	if (!s->order_cursor)
+		return Z_OK; /* 初期受注取得 not done: no order of this shop counts yet */
+	long long overlap = batch_setting_int(d, "order_overlap_seconds", 600, 0, 7 * 86400);
+	time_t until = time(NULL);
+	time_t from = s->fetch_cursor ? s->fetch_cursor : s->order_cursor;
+	time_t since = from - (time_t)overlap;
+	struct fetch_ctx c = {d, s, stats, false};
+	mall_outcome out = s->adapter->fetch_orders(&s->ms, since, until, on_order, &c, &st);
+	if (c.failed) {
+		stats->failed = true;
+		return Z_ERR;
+	}
+	if (out != MALL_OK)
+		return mall_failure(d, s, "fetch", &st, stats);
+	/* Every order of [since, until) is applied: the next window may start at until (less
+	 * the overlap again, for orders the mall reports late with an earlier time). */
+	char at[20];
+	batch_datetime(until, at);
+	int rc = db_execv(d, "UPDATE shop SET fetch_cursor = GREATEST(COALESCE(fetch_cursor, ?), ?), "
+	                     "last_fetch_at = UTC_TIMESTAMP() WHERE id = ?",
+	                  DB_S(at), DB_S(at), DB_I(s->ms.id));
+	if (rc == Z_OK) {
+		s->fetch_cursor = until;
+		char key[64];
+		snprintf(key, sizeof(key), "fetch:%lld", s->ms.id);
+		/* A fetch that works again clears its retry notice. */
+		rc = db_execv(d, "DELETE FROM error_log WHERE dedupe = ?", DB_S(key));
+	}
+	return rc;
+}
+
+static int store_mall_ref(db *d, const mall_push_item *it)
+{
+	if (!it->mall_ref_out[0] || (it->mall_ref && !strcmp(it->mall_ref, it->mall_ref_out)))
+		return Z_OK;
+	return db_execv(d, "UPDATE listing SET mall_ref = ? WHERE id = ?", DB_S(it->mall_ref_out),
+	                DB_I(it->listing_id));
+}
+
+int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
+{
+	stock_push *p = NULL;
+	mall_push_item *items = NULL;
+	int n = 0, rc = Z_OK;
+	int batch = s->adapter->max_push_batch > 0 ? s->adapter->max_push_batch : 1;
+	long long budget = batch_setting_int(d, "push_budget_seconds", 50, 1, 3600);
+	long long max_wait_ms = batch_setting_int(d, "rate_wait_max_ms", 2000, 0, 60000);
+	double deadline = now_seconds() + (double)budget;
+	/* Every claimer of this shop's pushes holds the shop lock, which we hold now: a push
+	 * still 'sending' belongs to a run that died (kill -9) and goes back to the queue. */
+	if ((rc = stock_release_claims(d, s->ms.id)) != Z_OK)
+		return rc;
+	if (!(items = calloc((size_t)batch, sizeof(*items))))
+		return Z_NOMEM;
+	while (now_seconds() < deadline) {
+		mall_status st = {0};
+		free(p);
+		p = NULL;
+		if ((rc = stock_claim_pushes(d, s->ms.id, batch, &p, &n)) != Z_OK || n == 0)
+			break;
+		memset(items, 0, sizeof(*items) * (size_t)batch);
+		for (int i = 0; i < n; i++)
+			items[i] = (mall_push_item){.listing_id = p[i].listing_id,
+			                            .item_code = p[i].item_code,
+			                            .sub_code = p[i].sub_code,
+			                            .sku_code = p[i].sku_code,
+			                            .mall_ref = p[i].mall_ref[0] ? p[i].mall_ref : NULL,
+			                            .wanted = p[i].wanted};
+		mall_outcome out = s->adapter->push(&s->ms, items, n, &st);
+		if (out == MALL_AUTH) {
+			rc = mall_failure(d, s, "push", &st, stats); /* releases the claims */
+			break;
+		}
+		if (out == MALL_RATE_LIMITED) {
+			/* Not an attempt that failed: the pushes go back as they were. */
+			if ((rc = stock_release_claims(d, s->ms.id)) != Z_OK)
+				break;
+			long wait = st.retry_after_ms > 0 ? st.retry_after_ms : 1000;
+			if (wait > max_wait_ms || now_seconds() + wait / 1000.0 >= deadline)
+				break; /* defer to the next cycle */
+			sleep_ms(wait);
+			continue;
+		}
+		bool temporary = false;
+		for (int i = 0; rc == Z_OK && i < n; i++) {
+			mall_push_item *it = &items[i];
+			mall_outcome o = out == MALL_OK ? it->status.outcome : out;
+			const char *msg = it->status.message[0] ? it->status.message : st.message;
+			if (o == MALL_OK) {
+				stats->pushed++;
+				rc = stock_push_done(d, p[i].id, true, it->wanted, "OK", 0);
+				if (rc == Z_OK)
+					rc = store_mall_ref(d, it);
+			} else if (o == MALL_ITEM) {
+				stats->push_failed++;
+				char key[64];
+				snprintf(key, sizeof(key), "push_item:%lld", it->listing_id);
+				rc = stock_push_done(d, p[i].id, false, it->wanted, msg, -1);
+				if (rc == Z_OK)
+					rc = stock_error(d, 8, "push_item", s->ms.id, 0, it->listing_id, key,
+					                 "店舗「%s」の商品 %s%s%s に在庫を反映できません: %s", s->name,
+					                 it->item_code, *it->sub_code ? " / " : "", it->sub_code, msg);
+			} else {
+				/* temporary, or one item rate limited: back-off (the core adds jitter) */
+				stats->push_failed++;
+				temporary = true;
+				long secs = it->status.retry_after_ms > 0
+				                ? (it->status.retry_after_ms + 999) / 1000 : 0;
+				rc = stock_push_done(d, p[i].id, false, it->wanted, msg, (int)secs);
+			}
+		}
+		if (rc != Z_OK)
+			break;
+		if (out == MALL_TEMPORARY || temporary) {
+			rc = mall_failure(d, s, "push", &st, stats);
+			if (out == MALL_TEMPORARY)
+				break; /* the mall is unwell: the rest waits for the next cycle */
+		}
+	}
+	free(p);
+	free(items);
+	if (rc == Z_OK && stats->pushed > 0)
+		rc = db_execv(d, "UPDATE shop SET last_push_at = UTC_TIMESTAMP() WHERE id = ?",
+		              DB_I(s->ms.id));
+	if (rc != Z_OK) {
+		/* Leave nothing claimed behind (the next run would release it anyway). */
+		stock_release_claims(d, s->ms.id);
+		stats->failed = true;
+	}
+	return rc;
+}
+
+/* A stopped shop is tried again (a forced refresh) at most every stopped_retry_seconds. */
+static void probe_stopped(db *d, const conf *cfg, batch_shop *s)
+{
+	long long every = batch_setting_int(d, "stopped_retry_seconds", 600, 0, 30 * 86400);
+	if (s->probe_at && time(NULL) - s->probe_at < every)
+		return;
+	mall_status st = {0};
+	db_execv(d, "UPDATE shop SET probe_at = UTC_TIMESTAMP() WHERE id = ?", DB_I(s->ms.id));
+	if (!s->loaded)
+		return;
+	if (s->adapter->refresh(&s->ms, true, &st) == MALL_OK) {
+		batch_shop_save_credentials(d, cfg, s);
+		batch_shop_resume(d, s);
+	}
+}
+
+int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *any_failed)
+{
+	long long *ids = NULL;
+	int n = 0;
+	int rc = batch_shop_ids(d, shop_name, &ids, &n);
+	if (rc != Z_OK)
+		return rc;
+	for (int i = 0; i < n; i++) {
+		batch_shop s;
+		sync_stats stats = {0};
+		double t0 = now_seconds();
+		if (!batch_shop_lock(d, ids[i])) {
+			log_info("shop %lld: held by another run, skipped", ids[i]);
+			continue;
+		}
+		if ((rc = batch_shop_open(d, cfg, ids[i], &s)) != Z_OK) {
+			batch_shop_unlock(d, ids[i]);
+			*any_failed = true;
+			continue;
+		}
+		if (s.stopped)
+			probe_stopped(d, cfg, &s);
+		if (!s.loaded && !s.stopped) {
+			stats.failed = true;
+			batch_shop_stop(d, &s, s.load_error);
+		}
+		if (!s.stopped && (steps & SYNC_FETCH))
+			sync_fetch(d, cfg, &s, &stats);
+		if (!s.stopped && (steps & SYNC_PUSH))
+			sync_push(d, cfg, &s, &stats);
+		batch_shop_save_credentials(d, cfg, &s);
+		log_info("shop %lld %s%s: orders %d (lines new %d, changed %d, unlinked %d), "
+		         "pushes sent %d failed %d, %.3fs",
+		         s.ms.id, s.mall, s.stopped ? " (stopped)" : "", stats.orders, stats.new_lines,
+		         stats.changed_lines, stats.unlinked_lines, stats.pushed, stats.push_failed,
+		         now_seconds() - t0);
+		if (stats.failed || s.stopped)
+			*any_failed = true;
+		batch_shop_close(&s);
+		batch_shop_unlock(d, ids[i]);
+	}
+	free(ids);
+	return Z_OK;
+}
+
+long long sync_last_move_id(db *d)
+{
+	long long id = 0;
+	db_query_ll(d, "SELECT COALESCE(MAX(id), 0) FROM stock_move", NULL, 0, 0, &id);
+	return id;
+}
+
+int sync_alerts(db *d, long long after_move_id)
+{
+	char mode[16], to[1000];
+	db_res *r = NULL;
+	buf body = BUF_INIT;
+	int rc, count = 0;
+	batch_setting(d, "alert_mode", "off", mode, sizeof(mode));
+	long long thr = batch_setting_int(d, "alert_threshold", 0, -STOCK_QTY_MAX, STOCK_QTY_MAX);
+	bool per_sku = !strcmp(mode, "per_sku"), all = !strcmp(mode, "all");
+	/* Back above the threshold (or alerts off): the next crossing mails again. */
+	rc = db_execv(d, "UPDATE sku SET alert_below = 0 WHERE alert_below = 1 AND "
+	                 "(? OR total > IF(?, COALESCE(alert_threshold, total - 1), ?))",
+	              DB_I(!per_sku && !all), DB_I(per_sku), DB_I(thr));
+	if (rc != Z_OK || (!per_sku && !all))
+		return rc;
+	rc = db_queryv(d, &r,
+	               "SELECT s.id, s.code, s.name, s.total, IF(?, s.alert_threshold, ?) FROM sku s "
+	               "WHERE s.id IN (SELECT sku_id FROM stock_move WHERE id > ? "
+	               "AND reason IN ('order', 'set')) AND s.is_set = 0 AND s.alert_below = 0 "
+	               "AND s.total <= IF(?, s.alert_threshold, ?) ORDER BY s.code",
+	               DB_I(per_sku), DB_I(thr), DB_I(after_move_id), DB_I(per_sku), DB_I(thr));
+	if (rc != Z_OK)
+		goto out;
+	for (int i = 0; rc == Z_OK && i < r->nrows; i++) {
+		long long changed = 0;
+		/* Whoever flips the flag mails: two batches never mail one crossing twice. */
+		rc = db_exec(d, "UPDATE sku SET alert_below = 1 WHERE id = ? AND alert_below = 0",
+		             DB_ARGS(DB_I(db_get_ll(r, i, 0, 0))), &changed, NULL);
+		if (rc == Z_OK && changed) {
+			count++;
+			buf_printf(&body, "%s  %s  総在庫数 %s (通知する在庫数 %s)\n", db_get(r, i, 1),
+			           db_get(r, i, 2), db_get(r, i, 3), db_get(r, i, 4));
+		}
+	}
+	if (rc != Z_OK || count == 0)
+		goto out;
+	batch_setting(d, "alert_mail_to", "", to, sizeof(to));
+	if (!*to)
+		batch_setting(d, "error_mail_to", "", to, sizeof(to));
+	if (*to) {
+		char subject[200];
+		snprintf(subject, sizeof(subject), "[zaiko] 在庫数通知: %d 件の SKU が通知する在庫数以下になりました",
+		         count);
+		buf text = BUF_INIT;
+		buf_printf(&text, "受注により、次の SKU の総在庫数が通知する在庫数以下になりました。\n\n%s",
+		           buf_str(&body));
+		rc = mail_queue(d, "alert", to, subject, buf_str(&text));
+		buf_free(&text);
+	}
+	log_info("alerts: %d SKU(s) crossed the threshold", count);
+out:
+	db_res_free(r);
+	buf_free(&body);
+	return rc;
+}
+
+int sync_expiry_warnings(db *d)
+{
+	db_res *r = NULL;
+	long long days = batch_setting_int(d, "expiry_warn_days", 14, 0, 365);
+	/* Yahoo's and Amazon's token_expires_at is an hour-long access token (renewed by
+	 * refresh); Rakuten's is its licenseKey. credentials_expire_at, when set, wins. */
+	static const char expiry[] =
+		"COALESCE(credentials_expire_at, IF(mall = 'rakuten', token_expires_at, NULL))";
+	char sql[700];
+	snprintf(sql, sizeof(sql),
+	         "SELECT id, name, %s FROM shop WHERE enabled = 1 AND %s IS NOT NULL AND "
+	         "%s <= UTC_TIMESTAMP() + INTERVAL ? DAY AND "
+	         "(expiry_warned_for IS NULL OR expiry_warned_for <> %s)",
+	         expiry, expiry, expiry, expiry);
+	int rc = db_queryv(d, &r, sql, DB_I(days));
+	for (int i = 0; rc == Z_OK && i < r->nrows; i++) {
+		long long changed = 0;
+		rc = db_exec(d, "UPDATE shop SET expiry_warned_for = ? WHERE id = ? AND "
+		                "(expiry_warned_for IS NULL OR expiry_warned_for <> ?)",
+		             DB_ARGS(DB_S(db_get(r, i, 2)), DB_I(db_get_ll(r, i, 0, 0)),
+		                     DB_S(db_get(r, i, 2))), &changed, NULL);
+		if (rc != Z_OK || !changed)
+			continue;
+		char subject[300], body[1000];
+		snprintf(subject, sizeof(subject), "[zaiko] 店舗「%s」の認証情報の有効期限が近づいています",
+		         db_get(r, i, 1));
+		snprintf(body, sizeof(body),
+		         "店舗「%s」の認証情報 (楽天の licenseKey、Yahoo! のリフレッシュトークンなど) は "
+		         "%s (UTC) に有効期限を迎えます。\n期限が切れると在庫連携が停止します。"
+		         "管理者メニューの店舗設定で更新してください。\n",
+		         db_get(r, i, 1), db_get(r, i, 2));
+		rc = mail_queue_error(d, subject, body);
+	}
+	db_res_free(r);
+	return rc;
+}

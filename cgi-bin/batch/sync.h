@@ -1,0 +1,46 @@
+/* batch/sync: one shop's turn in a cycle: fetch orders → stock, send pushes; and the alerts. */
+#ifndef ZAIKO_BATCH_SYNC_H
+#define ZAIKO_BATCH_SYNC_H
+
+#include "batch/shops.h"
+#include "core/conf.h"
+#include "db/db.h"
+
+/* The steps of a shop's turn. */
+enum { SYNC_FETCH = 1, SYNC_PUSH = 2 };
+
+typedef struct {
+	int orders, new_lines, changed_lines, unlinked_lines, before_cursor_lines;
+	int pushed, push_failed;
+	bool failed;         /* a step of this shop did not complete (the exit code says so) */
+	bool skipped;        /* another process holds the shop */
+} sync_stats;
+
+/* Fetches the shop's orders since its fetch cursor (less the overlap setting
+ * order_overlap_seconds, default 600), applies each with stock_apply_order, and moves the
+ * cursor to the window's end only when every order was applied. Z_OK or Z_ERR (stats->failed
+ * says whether the shop failed; an auth failure stops the shop). */
+int sync_fetch(db *d, const conf *cfg, batch_shop *s, sync_stats *stats);
+
+/* Sends the shop's pending pushes in the adapter's bulk calls until none is due, the push
+ * budget is spent or the mall refuses. Z_OK or Z_ERR. */
+int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats);
+
+/* Runs the steps for every enabled shop (or the named one) that no other process holds:
+ * lock, open, probe a stopped shop, fetch, push, save refreshed credentials, one log line.
+ * *any_failed is set when some shop failed. Z_OK, Z_NOTFOUND (no such shop), Z_ERR. */
+int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *any_failed);
+
+/* 在庫数通知: SKUs whose order or set moves after stock_move id after_move_id brought their
+ * total to or below the threshold (alert_mode all / per_sku) are marked alert_below and get
+ * one mail; SKUs back above it are reset. Z_OK or Z_ERR. */
+int sync_alerts(db *d, long long after_move_id);
+
+/* Queues one mail per expiry of a shop's long-lived credential within expiry_warn_days
+ * (default 14). Z_OK or Z_ERR. */
+int sync_expiry_warnings(db *d);
+
+/* The last stock_move id (0 when none), for sync_alerts. */
+long long sync_last_move_id(db *d);
+
+#endif
