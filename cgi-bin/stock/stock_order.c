@@ -218,31 +218,23 @@ static int order_tx(db *d, void *vctx)
 	idset touched = {0};
 	memset(&c->res, 0, sizeof(c->res));
 	c->moves.n = 0;
-	int rc = db_queryv(d, &r, "SELECT order_cursor IS NULL FROM shop WHERE id = ?",
-	                   DB_I(c->shop_id));
+	char ordered[32] = "", updated[32] = "";
+	if (o->ordered_at)
+		format_time(o->ordered_at, ordered, sizeof(ordered));
+	if (o->updated_at)
+		format_time(o->updated_at, updated, sizeof(updated));
+	/* An order of unknown time counts as after the cursor (NULL > … is NULL → 0). */
+	int rc = db_queryv(d, &r,
+	                   "SELECT order_cursor IS NULL, COALESCE(order_cursor > ?, 0) FROM shop "
+	                   "WHERE id = ?",
+	                   o->ordered_at ? DB_S(ordered) : DB_NUL, DB_I(c->shop_id));
 	if (rc != Z_OK)
 		goto out;
 	if (r->nrows == 0) {
 		rc = Z_NOTFOUND;
 		goto out;
 	}
-	bool no_cursor = db_get_ll(r, 0, 0, 1) != 0;
-	db_res_free(r);
-	r = NULL;
-	char ordered[32] = "", updated[32] = "";
-	if (o->ordered_at)
-		format_time(o->ordered_at, ordered, sizeof(ordered));
-	if (o->updated_at)
-		format_time(o->updated_at, updated, sizeof(updated));
-	bool before_cursor = no_cursor;
-	if (!no_cursor && o->ordered_at) {
-		long long before = 0;
-		rc = db_query_ll(d, "SELECT order_cursor > ? FROM shop WHERE id = ?",
-		                 DB_ARGS(DB_S(ordered), DB_I(c->shop_id)), 0, &before);
-		if (rc != Z_OK)
-			goto out;
-		before_cursor = before != 0;
-	}
+	bool before_cursor = db_get_ll(r, 0, 0, 1) != 0 || db_get_ll(r, 0, 1, 0) != 0;
 	long long order_id = 0;
 	db_val p[] = {DB_I(c->shop_id), DB_S(o->order_no), DB_S(o->status ? o->status : ""),
 	              DB_I(o->cancelled), o->ordered_at ? DB_S(ordered) : DB_NUL,

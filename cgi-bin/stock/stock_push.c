@@ -378,6 +378,37 @@ int stock_push_done(db *d, long long push_id, bool ok, int sent_value, const cha
 	return stock_tx(d, done_tx, &c);
 }
 
+struct many_ctx {
+	const stock_push_outcome *o;
+	int n;
+};
+
+static int done_many_tx(db *d, void *vctx)
+{
+	struct many_ctx *m = vctx;
+	for (int i = 0; i < m->n; i++) {
+		const stock_push_outcome *o = &m->o[i];
+		struct done_ctx c = {o->push_id, o->ok, o->sent_value, o->retry_after_seconds,
+		                     o->result};
+		int rc = done_tx(d, &c);
+		if (rc != Z_OK && rc != Z_NOTFOUND)
+			return rc;
+	}
+	return Z_OK;
+}
+
+int stock_push_done_many(db *d, const stock_push_outcome *outcomes, int n)
+{
+	if (n < 0 || (n && !outcomes))
+		return Z_INVALID;
+	for (int i = 0; i < n; i++)
+		if (outcomes[i].ok &&
+		    (outcomes[i].sent_value < 0 || outcomes[i].sent_value > STOCK_QTY_MAX))
+			return Z_INVALID;
+	struct many_ctx m = {outcomes, n};
+	return stock_tx(d, done_many_tx, &m);
+}
+
 static int release_tx(db *d, void *vctx)
 {
 	long long shop_id = *(long long *)vctx;

@@ -372,6 +372,23 @@ static void test_claims(void **state)
 	assert_int_equal(T_LL("SELECT state = 'failed' FROM push WHERE id = ?", DB_I(id)), 1);
 	assert_int_equal(T_LL("SELECT last_error IS NOT NULL FROM listing WHERE id = ?", DB_I(l)), 1);
 	free(p2);
+	/* a bulk call's outcomes in one transaction: one sent, one to retry */
+	const char *c2 = t_code("claim");
+	t_sku(c2, 4);
+	long long l2 = t_listing(shop, c2, c2, -1);
+	assert_int_equal(stock_change_total(t_db, sku, -1, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(stock_claim_pushes(other, shop, 10, &p2, &n2), Z_OK);
+	assert_int_equal(n2, 2);
+	stock_push_outcome o[2];
+	for (int i = 0; i < 2; i++)
+		o[i] = (stock_push_outcome){p2[i].id, p2[i].listing_id == l2, p2[i].wanted, "bulk",
+		                            p2[i].listing_id == l2 ? 0 : 30};
+	assert_int_equal(stock_push_done_many(other, o, 2), Z_OK);
+	assert_int_equal(T_LL("SELECT mall_stock FROM listing WHERE id = ?", DB_I(l2)), 4);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ? AND attempts = 1",
+	                      DB_I(l)),
+	                 1);
+	free(p2);
 	db_close(other);
 }
 

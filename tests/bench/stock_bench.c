@@ -1,0 +1,201 @@
+/* stock_bench: timing loops for the stock core on a generated stack (tests/bench/stock_bench.sh
+ * builds and drives it). Prints one line per figure.
+ *   stock_bench orders N PROCS PREFIX NSKUS   N one-line orders from PROCS processes
+ *   stock_bench claim SHOP_ID BATCH           claim + done of every pending push of a shop
+ *   stock_bench queries REPEAT                the push queue and drift queries, p50/p99 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "core/conf.h"
+#include "core/strnum.h"
+#include "db/db.h"
+#include "stock/stock.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static db *open_db(void)
+{
+	conf *cfg = conf_load(NULL);
+	db *d = cfg ? db_open(cfg) : NULL;
+	if (!d) {
+		fprintf(stderr, "stock_bench: no database (ZAIKO_CONF?)\n");
+		exit(1);
+	}
+	/* cfg stays alive with the connection for its reconnects */
+	return d;
+}
+
+static long long arg(const char *s)
+{
+	long long v = 0;
+	if (strnum_ll(s, 0, 1000000000LL, &v) != Z_OK) {
+		fprintf(stderr, "stock_bench: bad number %s\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static int order_worker(int proc, long long n, const char *prefix, long long nskus,
+                        long long shop_id)
+{
+	db *d = open_db();
+	unsigned r = (unsigned)(proc * 7919 + time(NULL));
+	int failures = 0;
+	for (long long i = 0; i < n; i++) {
+		char no[64], item[64];
+		snprintf(no, sizeof(no), "bench-%d-%ld-%lld", proc, (long)getpid(), i);
+		snprintf(item, sizeof(item), "%s%07lld", prefix, (long long)(rand_r(&r) % nskus));
+		for (char *p = item; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p += 'a' - 'A';
+		stock_order_line ln = {.line_key = "1", .item_code = item, .quantity = 1};
+		stock_order o = {.order_no = no, .ordered_at = time(NULL), .nlines = 1, .lines = &ln};
+		if (stock_apply_order(d, shop_id, &o, NULL) != Z_OK)
+			failures++;
+	}
+	db_close(d);
+	return failures ? 1 : 0;
+}
+
+static int bench_orders(long long n, long long procs, const char *prefix, long long nskus)
+{
+	db *d = open_db();
+	long long shop_id = 0, pending0 = 0, pending1 = 0;
+	db_query_ll(d, "SELECT MIN(id) FROM shop", NULL, 0, 0, &shop_id);
+	db_query_ll(d, "SELECT COUNT(*) FROM push WHERE state = 'pending'", NULL, 0, 0, &pending0);
+	db_close(d);
+	double t0 = now();
+	for (long long p = 0; p < procs; p++)
+		if (fork() == 0)
+			_exit(order_worker((int)p, n / procs, prefix, nskus, shop_id));
+	int failed = 0;
+	for (long long p = 0; p < procs; p++) {
+		int st = 0;
+		wait(&st);
+		failed += !WIFEXITED(st) || WEXITSTATUS(st);
+	}
+	double t = now() - t0;
+	d = open_db();
+	db_query_ll(d, "SELECT COUNT(*) FROM push WHERE state = 'pending'", NULL, 0, 0, &pending1);
+	db_close(d);
+	printf("orders: %lld one-line orders from %lld processes in %.2f s = %.0f lines/s "
+	       "(pending pushes %lld → %lld)%s\n",
+	       n / procs * procs, procs, t, (double)(n / procs * procs) / t, pending0, pending1,
+	       failed ? " — SOME FAILED" : "");
+	return failed ? 1 : 0;
+}
+
+static int bench_claim(long long shop_id, long long batch)
+{
+	db *d = open_db();
+	double t0 = now();
+	long long sent = 0;
+	for (;;) {
+		stock_push *p = NULL;
+		int n = 0;
+		if (stock_claim_pushes(d, shop_id, (int)batch, &p, &n) != Z_OK)
+			return 1;
+		if (n == 0)
+			break;
+		stock_push_outcome *o = calloc((size_t)n, sizeof(*o));
+		for (int i = 0; i < n; i++)
+			o[i] = (stock_push_outcome){p[i].id, true, p[i].wanted, "bench", 0};
+		if (stock_push_done_many(d, o, n) != Z_OK)
+			return 1;
+		free(o);
+		sent += n;
+		free(p);
+	}
+	double t = now() - t0;
+	printf("claim+done: %lld pushes of shop %lld in %.2f s = %.0f pushes/s (batches of %lld)\n",
+	       sent, shop_id, t, t > 0 ? (double)sent / t : 0.0, batch);
+	db_close(d);
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static void timed(db *d, const char *label, const char *sql, const db_val *p, int np,
+                  int repeat)
+{
+	double *ms = calloc((size_t)repeat, sizeof(double));
+	int rows = 0;
+	for (int i = 0; i < repeat; i++) {
+		db_res *r = NULL;
+		double t0 = now();
+		if (db_query(d, sql, p, np, &r) != Z_OK) {
+			printf("%-34s FAILED: %s\n", label, db_error(d));
+			free(ms);
+			return;
+		}
+		ms[i] = (now() - t0) * 1000;
+		rows = r->nrows;
+		db_res_free(r);
+	}
+	qsort(ms, (size_t)repeat, sizeof(double), cmp_double);
+	printf("%-34s p50 %7.2f ms  p99 %7.2f ms  (%d rows)\n", label, ms[repeat / 2],
+	       ms[(repeat * 99) / 100 >= repeat ? repeat - 1 : (repeat * 99) / 100], rows);
+	free(ms);
+}
+
+static int bench_queries(int repeat)
+{
+	db *d = open_db();
+	long long listings = 0, pending = 0, drift = 0, shop_id = 0;
+	db_query_ll(d, "SELECT COUNT(*) FROM listing", NULL, 0, 0, &listings);
+	db_query_ll(d, "SELECT COUNT(*) FROM push WHERE state = 'pending'", NULL, 0, 0, &pending);
+	db_query_ll(d, "SELECT MIN(id) FROM shop", NULL, 0, 0, &shop_id);
+	stock_drift_count(d, &drift);
+	printf("data: %lld listings, %lld pending pushes, %lld drifting SKUs\n", listings, pending,
+	       drift);
+	db_val shop[] = {DB_I(shop_id)};
+	timed(d, "push queue of one shop (100)",
+	      "SELECT id, listing_id, wanted FROM push WHERE state = 'pending' AND shop_id = ? "
+	      "AND (next_try_at IS NULL OR next_try_at <= UTC_TIMESTAMP()) ORDER BY id LIMIT 100",
+	      shop, 1, repeat);
+	timed(d, "push queue, all shops (100)",
+	      "SELECT id, listing_id, wanted FROM push WHERE state = 'pending' "
+	      "AND (next_try_at IS NULL OR next_try_at <= UTC_TIMESTAMP()) ORDER BY id LIMIT 100",
+	      NULL, 0, repeat);
+	timed(d, "pending pushes per shop (count)",
+	      "SELECT shop_id, COUNT(*) FROM push WHERE state = 'pending' GROUP BY shop_id", NULL, 0,
+	      repeat);
+	timed(d, "drift count (sku.drift)", "SELECT COUNT(*) FROM sku WHERE drift = 1", NULL, 0,
+	      repeat);
+	db_val first[] = {DB_S(""), DB_I(100)};
+	timed(d, "drift page of 100 (sku.drift)",
+	      "SELECT id, code, name, total FROM sku WHERE drift = 1 AND code > ? ORDER BY code "
+	      "LIMIT ?",
+	      first, 2, repeat);
+	timed(d, "drifting listings page (listing.drift)",
+	      "SELECT l.id, l.sku_id, l.mall_stock, l.wanted FROM listing l WHERE l.drift = 1 "
+	      "ORDER BY l.sku_id LIMIT 100",
+	      NULL, 0, repeat);
+	db_close(d);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 6 && !strcmp(argv[1], "orders"))
+		return bench_orders(arg(argv[2]), arg(argv[3]), argv[4], arg(argv[5]));
+	if (argc >= 4 && !strcmp(argv[1], "claim"))
+		return bench_claim(arg(argv[2]), arg(argv[3]));
+	if (argc >= 3 && !strcmp(argv[1], "queries"))
+		return bench_queries((int)arg(argv[2]));
+	fprintf(stderr, "usage: stock_bench orders N PROCS PREFIX NSKUS | claim SHOP BATCH | "
+	                "queries REPEAT\n");
+	return 2;
+}
