@@ -114,6 +114,20 @@ static bool read_body(io *fr, buf *b, size_t len)
 	return true;
 }
 
+/* Reads and drops up to n bytes of request body. A CGI server may write the whole body before
+ * it reads the answer (fcgiwrap does, and answers 502 when the pipe closes early), so a body
+ * refused with 413 is drained without being stored. libfcgi does this itself for FastCGI. */
+static void discard_input(io *x, size_t n)
+{
+	char sink[65536];
+	while (n > 0) {
+		int got = read_some(x, sink, (int)(n > sizeof(sink) ? sizeof(sink) : n));
+		if (got <= 0)
+			return;
+		n -= (size_t)got;
+	}
+}
+
 static void handle(io *fr, const conf *cfg, db **dbp)
 {
 	web_request r;
@@ -164,6 +178,10 @@ static void handle(io *fr, const conf *cfg, db **dbp)
 		}
 	}
 	send_response(fr, &r);
+	if (!fr->fcgi && len > 0 && body.len < (size_t)len) {
+		fflush(stdout);
+		discard_input(fr, (size_t)len - body.len);
+	}
 	log_info("%s %s %d %zu", r.method, r.path, r.status ? r.status : 200, r.body.len);
 	if (r.route)
 		web_values_free(r.route->fields, r.values);
