@@ -11,6 +11,7 @@
 #include <openssl/rsa.h>
 #include "core/buf.h"
 #include "core/log.h"
+#include "mall/jst.h"
 #include "mall/mall.h"
 #include "mall/yahoo_xml.h"
 
@@ -563,15 +564,6 @@ out:
 	return oc;
 }
 
-/* YYYYMMDDHHMMSS in JST, the form of orderList's time conditions. */
-static void jst_compact(time_t t, char *out, size_t outlen)
-{
-	struct tm tm;
-	time_t j = t + 9 * 3600;
-	gmtime_r(&j, &tm);
-	strftime(out, outlen, "%Y%m%d%H%M%S", &tm);
-}
-
 static int xml_escape(buf *b, const char *s)
 {
 	for (; *s; s++) {
@@ -623,8 +615,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		lookback = 0;
 	/* orderList filters by order time only: look back to catch changes (cancellations) of
 	 * older orders, and skip those whose LastUpdateTime says they did not change. */
-	jst_compact(since - (time_t)lookback, from, sizeof(from));
-	jst_compact(until - 1, to, sizeof(to));
+	jst_format(since - (time_t)lookback, JST_COMPACT, from, sizeof(from));
+	jst_format(until - 1, JST_COMPACT, to, sizeof(to));
 	for (;;) {
 		buf_reset(&body);
 		if (buf_printf(&body,

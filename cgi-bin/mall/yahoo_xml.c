@@ -5,6 +5,7 @@
 #include <string.h>
 #include "core/buf.h"
 #include "core/strnum.h"
+#include "mall/jst.h"
 #include "mall/yahoo_xml.h"
 
 #define YAHOO_MAX_LINES 10000
@@ -200,68 +201,7 @@ static int yx_time(const yx_node *n, const char *name, time_t *t)
 		return -1;
 	if (!tmp[0])
 		return 0;
-	return yahoo_parse_time(tmp, t) == Z_OK ? 1 : -1;
-}
-
-static bool digits(const char **p, int n, int *out)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		char ch = (*p)[i];
-		if (ch < '0' || ch > '9')
-			return false;
-		v = v * 10 + (ch - '0');
-	}
-	*p += n;
-	*out = v;
-	return true;
-}
-
-int yahoo_parse_time(const char *s, time_t *out)
-{
-	int y, mo, d, h, mi, sec, oh = 9, om = 0, sign = 1;
-	const char *p = s;
-	if (!s)
-		return Z_INVALID;
-	if (strlen(s) == 14) {
-		if (!digits(&p, 4, &y) || !digits(&p, 2, &mo) || !digits(&p, 2, &d) ||
-		    !digits(&p, 2, &h) || !digits(&p, 2, &mi) || !digits(&p, 2, &sec))
-			return Z_INVALID;
-	} else {
-		if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-		    !digits(&p, 2, &d) || (*p != 'T' && *p != ' '))
-			return Z_INVALID;
-		p++;
-		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' ||
-		    !digits(&p, 2, &sec))
-			return Z_INVALID;
-		if (*p == '.') {
-			p++;
-			while (*p >= '0' && *p <= '9')
-				p++;
-		}
-		if (*p == 'Z') {
-			oh = 0;
-			p++;
-		} else if (*p == '+' || *p == '-') {
-			sign = *p++ == '-' ? -1 : 1;
-			if (!digits(&p, 2, &oh))
-				return Z_INVALID;
-			if (*p == ':')
-				p++;
-			if (!digits(&p, 2, &om))
-				return Z_INVALID;
-		}
-		if (*p)
-			return Z_INVALID;
-	}
-	if (y < 1970 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60 || oh > 14 || om > 59)
-		return Z_INVALID;
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-	                .tm_min = mi, .tm_sec = sec};
-	*out = timegm(&tm) - sign * (oh * 3600 + om * 60);
-	return Z_OK;
+	return jst_parse_time(tmp, t) == Z_OK ? 1 : -1;
 }
 
 int yahoo_parse_stock(const char *xml, size_t len, yahoo_stock_row **rows, int *nrows,

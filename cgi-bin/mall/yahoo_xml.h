@@ -45,7 +45,5 @@ void yahoo_order_clear(mall_order *order);
 /* Reads <Error><Code>/<Message> (or the first Code/Message anywhere); false if neither. */
 bool yahoo_parse_error(const char *xml, size_t len, char *code, size_t codelen, char *msg,
                        size_t msglen);
-/* A Yahoo time (ISO 8601 with or without offset, or YYYYMMDDHHMMSS; no offset = JST) as UTC. */
-int yahoo_parse_time(const char *s, time_t *out);
 
 #endif

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include "mall/jst.h"
 #include "mall/mall.h"
 #include "mall/yahoo_xml.h"
 #include "simctl.h"
@@ -519,19 +520,24 @@ static void test_missing_seller_is_auth(void **state)
 static void test_parse_time(void **state)
 {
 	time_t t;
-	assert_int_equal(yahoo_parse_time("2024-01-01T09:00:00+09:00", &t), Z_OK);
+	assert_int_equal(jst_parse_time("2024-01-01T09:00:00+09:00", &t), Z_OK);
 	assert_int_equal(t, 1704067200);
-	assert_int_equal(yahoo_parse_time("2024-01-01T09:00:00", &t), Z_OK);
+	assert_int_equal(jst_parse_time("2024-01-01T09:00:00", &t), Z_OK);
 	assert_int_equal(t, 1704067200);
-	assert_int_equal(yahoo_parse_time("20240101090000", &t), Z_OK);
+	assert_int_equal(jst_parse_time("20240101090000", &t), Z_OK);
 	assert_int_equal(t, 1704067200);
-	assert_int_equal(yahoo_parse_time("2024-01-01T00:00:00Z", &t), Z_OK);
+	assert_int_equal(jst_parse_time("2024-01-01T00:00:00Z", &t), Z_OK);
 	assert_int_equal(t, 1704067200);
-	assert_int_equal(yahoo_parse_time("2024-01-01T09:00:00+0900", &t), Z_OK);
+	assert_int_equal(jst_parse_time("2024-01-01T09:00:00+0900", &t), Z_OK);
 	assert_int_equal(t, 1704067200);
-	assert_int_equal(yahoo_parse_time("2024-13-01T09:00:00", &t), Z_INVALID);
-	assert_int_equal(yahoo_parse_time("2024-01-01T09:00:00+09:00x", &t), Z_INVALID);
-	assert_int_equal(yahoo_parse_time("yesterday", &t), Z_INVALID);
+	assert_int_equal(jst_parse_time("2024-13-01T09:00:00", &t), Z_INVALID);
+	assert_int_equal(jst_parse_time("2024-01-01T09:00:00+09:00x", &t), Z_INVALID);
+	assert_int_equal(jst_parse_time("yesterday", &t), Z_INVALID);
+	char out[32];
+	jst_format(1704067200, JST_COMPACT, out, sizeof(out));
+	assert_string_equal(out, "20240101090000");
+	jst_format(1704067200, JST_ISO_0900, out, sizeof(out));
+	assert_string_equal(out, "2024-01-01T09:00:00+0900");
 }
 
 static void test_parsers_refuse_bad_replies(void **state)
