@@ -1,35 +1,856 @@
-/* shopify: placeholder adapter until the real one lands; every call is a temporary failure. */
+/* shopify: the Shopify Admin GraphQL adapter: variants by SKU (cached), inventorySetQuantities
+ * with compare-and-set and idempotency keys, orders by update time, query-cost throttling. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/secret.h"
 #include "mall/mall.h"
+#include "mall/shopify_json.h"
 
-static mall_outcome not_yet(mall_status *st)
+#define SHOPIFY_VERSION "2026-01"
+/* SKUs per productVariants search; the query string stays well under Shopify's limits. */
+#define SHOPIFY_LOOKUP_BATCH 50
+#define SHOPIFY_REFRESH_AHEAD 600
+#define SHOPIFY_MAX_PAGES 100000
+
+typedef struct cache_entry {
+	struct cache_entry *next;
+	char *sku;
+	char ref[128];          /* "<inventory item gid> <location gid>" */
+} cache_entry;
+
+typedef struct {
+	cache_entry **slots;
+	size_t nslots, count;
+	bool cost_known;        /* the last reply's throttle status */
+	double available, maximum, restore_rate, at;
+} shopify_state;
+
+/* What push and read_stock learn about one SKU. */
+typedef struct {
+	const char *sku;
+	char ref[128];
+	bool resolved;
+	bool fresh;             /* from a lookup in this call (not the cache or the batch) */
+	bool done;              /* Shopify applied the new quantity */
+	bool cas_known;
+	int current;            /* available at lookup time, for changeFromQuantity */
+	mall_status status;
+} target;
+
+static double now_mono(void)
 {
-	mall_status_set(st, MALL_TEMPORARY, 0, "adapter not built yet");
-	return MALL_TEMPORARY;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+static shopify_state *state_of(mall_shop *shop)
+{
+	if (!shop->adapter_state)
+		shop->adapter_state = calloc(1, sizeof(shopify_state));
+	return shop->adapter_state;
+}
+
+static size_t hash_sku(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static cache_entry *cache_find(shopify_state *s, const char *sku)
+{
+	if (!s || !s->nslots)
+		return NULL;
+	for (cache_entry *e = s->slots[hash_sku(sku) % s->nslots]; e; e = e->next)
+		if (!strcmp(e->sku, sku))
+			return e;
+	return NULL;
+}
+
+static void cache_put(shopify_state *s, const char *sku, const char *ref)
+{
+	cache_entry *e = cache_find(s, sku);
+	if (e) {
+		snprintf(e->ref, sizeof(e->ref), "%s", ref);
+		return;
+	}
+	if (s->count * 2 >= s->nslots) {
+		size_t n = s->nslots ? s->nslots * 2 : 256;
+		cache_entry **slots = calloc(n, sizeof(*slots));
+		if (!slots)
+			return; /* a cache that stops growing only costs lookups */
+		for (size_t i = 0; i < s->nslots; i++) {
+			for (cache_entry *x = s->slots[i], *next; x; x = next) {
+				next = x->next;
+				x->next = slots[hash_sku(x->sku) % n];
+				slots[hash_sku(x->sku) % n] = x;
+			}
+		}
+		free(s->slots);
+		s->slots = slots;
+		s->nslots = n;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->sku = strdup(sku))) {
+		free(e);
+		return;
+	}
+	snprintf(e->ref, sizeof(e->ref), "%s", ref);
+	size_t i = hash_sku(sku) % s->nslots;
+	e->next = s->slots[i];
+	s->slots[i] = e;
+	s->count++;
+}
+
+static void cache_drop(shopify_state *s, const char *sku)
+{
+	if (!s || !s->nslots)
+		return;
+	for (cache_entry **p = &s->slots[hash_sku(sku) % s->nslots]; *p; p = &(*p)->next) {
+		if (!strcmp((*p)->sku, sku)) {
+			cache_entry *e = *p;
+			*p = e->next;
+			free(e->sku);
+			free(e);
+			s->count--;
+			return;
+		}
+	}
+}
+
+static const char *version_of(const mall_shop *shop)
+{
+	return mall_opt(shop, "api_version", SHOPIFY_VERSION);
+}
+
+static int cred_set(mall_shop *shop, const char *key, const char *value)
+{
+	cJSON *v = cJSON_CreateString(value);
+	if (!v)
+		return Z_NOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(shop->credentials, key))
+		cJSON_ReplaceItemInObjectCaseSensitive(shop->credentials, key, v);
+	else
+		cJSON_AddItemToObject(shop->credentials, key, v);
+	return Z_OK;
+}
+
+static int put_base(buf *b, const mall_shop *shop)
+{
+	const char *base = shop->api_base ? shop->api_base : "";
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	return buf_append(b, base, n);
+}
+
+/* Client-credentials grant (24 h tokens) for apps that have a client id and secret. */
+static mall_outcome grant(mall_shop *shop, mall_status *st)
+{
+	mall_outcome rc = MALL_TEMPORARY;
+	buf url = BUF_INIT, form = BUF_INIT;
+	http_response resp;
+	shopify_reply r = {0};
+	memset(&resp, 0, sizeof(resp));
+	if (put_base(&url, shop) || buf_puts(&url, "/admin/oauth/access_token") ||
+	    buf_puts(&form, "grant_type=client_credentials&client_id=") ||
+	    http_urlencode(&form, mall_cred(shop, "client_id", "")) ||
+	    buf_puts(&form, "&client_secret=") ||
+	    http_urlencode(&form, mall_cred(shop, "client_secret", ""))) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		goto out;
+	}
+	const char *headers[] = {"Content-Type: application/x-www-form-urlencoded",
+	                         "Accept: application/json", NULL};
+	http_request req = {"POST", buf_str(&url), headers, buf_str(&form), form.len,
+	                    mall_opt_int(shop, "timeout_ms", 0)};
+	if (http_perform(shop->http, &req, &resp) != Z_OK) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "Shopify: トークン取得の通信に失敗しました (%s)",
+		                resp.error);
+		goto out;
+	}
+	if (resp.status >= 400 && resp.status < 500 && resp.status != 429) {
+		rc = MALL_AUTH;
+		mall_status_set(st, rc, resp.status,
+		                "Shopify: アクセストークンの発行が拒否されました (HTTP %d)。アプリの設定を確認してください",
+		                resp.status);
+		goto out;
+	}
+	if (resp.status != 200) {
+		mall_status_set(st, MALL_TEMPORARY, resp.status, "Shopify: トークン取得に失敗しました (HTTP %d)",
+		                resp.status);
+		goto out;
+	}
+	cJSON *root = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
+	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(root, "access_token");
+	const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
+	if (!cJSON_IsString(tok) || !tok->valuestring[0] || strlen(tok->valuestring) > 1000 ||
+	    (ttl && (!cJSON_IsNumber(ttl) || ttl->valuedouble < 1 || ttl->valuedouble > 366 * 86400.0))) {
+		cJSON_Delete(root);
+		mall_status_set(st, MALL_TEMPORARY, resp.status, "Shopify: トークン応答が不正です");
+		goto out;
+	}
+	int e = shop->credentials ? cred_set(shop, "access_token", tok->valuestring) : Z_ERR;
+	shop->token_expires_at = time(NULL) + (ttl ? (time_t)ttl->valuedouble : 86399);
+	cJSON_Delete(root);
+	if (e) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		goto out;
+	}
+	shop->credentials_changed = true;
+	rc = MALL_OK;
+out:
+	shopify_reply_free(&r);
+	buf_free(&url);
+	buf_free(&form);
+	http_response_free(&resp);
+	return rc;
+}
+
+static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!shop->api_base || !shop->api_base[0]) {
+		mall_status_set(st, MALL_AUTH, 0, "Shopify: ストアのURL (api_base) が未設定です");
+		return MALL_AUTH;
+	}
+	bool can_grant = mall_cred(shop, "client_id", "")[0] && mall_cred(shop, "client_secret", "")[0];
+	const char *tok = mall_cred(shop, "access_token", "");
+	if (!force && tok[0] &&
+	    (shop->token_expires_at == 0 || shop->token_expires_at > time(NULL) + SHOPIFY_REFRESH_AHEAD))
+		return MALL_OK;
+	if (can_grant)
+		return grant(shop, st);
+	mall_status_set(st, MALL_AUTH, 0,
+	                tok[0] ? "Shopify: アクセストークンが無効です。新しいトークンを登録してください"
+	                       : "Shopify: アクセストークンが未設定です");
+	return MALL_AUTH;
+}
+
+/* Waits until the cost bucket (as the last reply reported it) holds cost points, or says
+ * how long that would take when it is beyond max_wait_ms. */
+static mall_outcome throttle(mall_shop *shop, double cost, mall_status *st)
+{
+	shopify_state *s = state_of(shop);
+	if (!s) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		return MALL_TEMPORARY;
+	}
+	if (!mall_opt_int(shop, "rate_limit", 1) || !s->cost_known)
+		return MALL_OK;
+	double now = now_mono();
+	double avail = fmin(s->maximum, s->available + (now - s->at) * s->restore_rate);
+	if (avail >= cost)
+		return MALL_OK;
+	long wait = (long)ceil((cost - avail) / s->restore_rate * 1000);
+	if (wait > mall_opt_int(shop, "max_wait_ms", 5000)) {
+		mall_status_set(st, MALL_RATE_LIMITED, 0, "Shopify: APIコストの上限に達しました");
+		st->retry_after_ms = wait;
+		return MALL_RATE_LIMITED;
+	}
+	sleep_ms(wait);
+	return MALL_OK;
+}
+
+static long retry_after_header(const http_response *resp)
+{
+	char v[64];
+	if (http_header(resp, "Retry-After", v, sizeof(v))) {
+		char *end;
+		double s = strtod(v, &end);
+		if (end != v && isfinite(s) && s >= 0 && s < 86400)
+			return (long)ceil(s * 1000);
+	}
+	return 1000;
+}
+
+/* One GraphQL call. On MALL_OK, r holds a reply with data (caller frees it). 401 renews the
+ * token once (when the shop can); THROTTLED waits once when the wait is short. */
+static mall_outcome gql(mall_shop *shop, const char *query, cJSON *variables, double cost,
+                        shopify_reply *r, mall_status *st)
+{
+	mall_outcome rc = MALL_TEMPORARY;
+	buf url = BUF_INIT;
+	char *body = NULL;
+	http_response resp;
+	bool renewed = false, waited = false;
+	memset(&resp, 0, sizeof(resp));
+	memset(r, 0, sizeof(*r));
+	memset(st, 0, sizeof(*st));
+	cJSON *req_json = cJSON_CreateObject();
+	if (!req_json || !cJSON_AddStringToObject(req_json, "query", query)) {
+		cJSON_Delete(variables);
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		goto out;
+	}
+	cJSON_AddItemToObject(req_json, "variables", variables ? variables : cJSON_CreateObject());
+	body = cJSON_PrintUnformatted(req_json);
+	if (!body || put_base(&url, shop) ||
+	    buf_printf(&url, "/admin/api/%s/graphql.json", version_of(shop))) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		goto out;
+	}
+	for (int attempt = 0; attempt < 3; attempt++) {
+		shopify_reply_free(r);
+		rc = refresh(shop, renewed, st);
+		if (rc != MALL_OK)
+			goto out;
+		rc = throttle(shop, cost, st);
+		if (rc != MALL_OK)
+			goto out;
+		char auth[1100];
+		snprintf(auth, sizeof(auth), "X-Shopify-Access-Token: %s",
+		         mall_cred(shop, "access_token", ""));
+		const char *headers[] = {auth, "Content-Type: application/json",
+		                         "Accept: application/json", NULL};
+		http_request req = {"POST", buf_str(&url), headers, body, strlen(body),
+		                    mall_opt_int(shop, "timeout_ms", 0)};
+		rc = MALL_TEMPORARY;
+		if (http_perform(shop->http, &req, &resp) != Z_OK) {
+			mall_status_set(st, rc, 0, "Shopify: 通信に失敗しました (%s)", resp.error);
+			goto out;
+		}
+		if (resp.status == 401) {
+			mall_status_set(st, MALL_AUTH, 401, "Shopify: アクセストークンが拒否されました");
+			rc = MALL_AUTH;
+			if (renewed)
+				goto out;
+			renewed = true;
+			continue;
+		}
+		if (resp.status == 429) {
+			rc = MALL_RATE_LIMITED;
+			mall_status_set(st, rc, 429, "Shopify: 呼び出し上限を超えました");
+			st->retry_after_ms = retry_after_header(&resp);
+			goto out;
+		}
+		if (resp.status != 200) {
+			mall_status_set(st, rc, resp.status, "Shopify: HTTP %d", resp.status);
+			goto out;
+		}
+		char err[128];
+		if (shopify_parse_reply(resp.body.data ? resp.body.data : "", resp.body.len, r, err,
+		                        sizeof(err))) {
+			mall_status_set(st, rc, 200, "Shopify: 応答が不正です (%s)", err);
+			goto out;
+		}
+		shopify_state *s = state_of(shop);
+		if (s && r->cost_known) {
+			s->cost_known = true;
+			s->available = r->available;
+			s->maximum = r->maximum;
+			s->restore_rate = r->restore_rate;
+			s->at = now_mono();
+		}
+		if (r->throttled) {
+			double need = r->requested_cost > 0 ? r->requested_cost : cost;
+			long wait = r->cost_known
+			                ? (long)ceil(fmax(need - r->available, 1) / r->restore_rate * 1000)
+			                : 1000;
+			rc = MALL_RATE_LIMITED;
+			mall_status_set(st, rc, 200, "Shopify: APIコストの上限に達しました (THROTTLED)");
+			st->retry_after_ms = wait;
+			if (!waited && mall_opt_int(shop, "rate_limit", 1) &&
+			    wait <= mall_opt_int(shop, "max_wait_ms", 5000)) {
+				waited = true;
+				sleep_ms(wait);
+				continue;
+			}
+			goto out;
+		}
+		if (r->error[0] || !r->data) {
+			mall_status_set(st, rc, 200, "Shopify: GraphQLエラー: %s%s%s", r->error,
+			                r->error_code[0] ? " " : "", r->error_code);
+			goto out;
+		}
+		rc = MALL_OK;
+		goto out;
+	}
+out:
+	if (rc != MALL_OK)
+		shopify_reply_free(r);
+	cJSON_Delete(req_json);
+	free(body);
+	buf_free(&url);
+	http_response_free(&resp);
+	return rc;
+}
+
+/* Appends sku as a quoted search term ("…" with \ and " escaped). */
+static int put_term(buf *q, const char *sku)
+{
+	if (buf_puts(q, "sku:\""))
+		return Z_NOMEM;
+	for (const char *p = sku; *p; p++)
+		if ((*p == '"' || *p == '\\') ? buf_putc(q, '\\') || buf_putc(q, *p) : buf_putc(q, *p))
+			return Z_NOMEM;
+	return buf_putc(q, '"');
+}
+
+static const char VARIANTS_QUERY[] =
+	"query($q:String!){productVariants(first:250, query:$q){nodes{id sku inventoryItem{id "
+	"inventoryLevels(first:8){nodes{location{id name} quantities(names:[\"available\"]){name "
+	"quantity}}}}}}}";
+
+/* Picks the variant and location of t->sku from a lookup, filling t or t->status. */
+static void resolve(const mall_shop *shop, target *t, const shopify_variant *v, int nv)
+{
+	const shopify_variant *hit = NULL;
+	int nhits = 0;
+	for (int i = 0; i < nv; i++) {
+		if (!strcmp(v[i].sku, t->sku)) {
+			hit = &v[i];
+			nhits++;
+		}
+	}
+	if (!nhits) {
+		mall_status_set(&t->status, MALL_ITEM, 200, "Shopify: SKU %s の商品バリエーションがありません",
+		                t->sku);
+		return;
+	}
+	if (nhits > 1) {
+		mall_status_set(&t->status, MALL_ITEM, 200,
+		                "Shopify: SKU %s が複数のバリエーションで使われています", t->sku);
+		return;
+	}
+	const char *want = mall_opt(shop, "location_id", "");
+	const shopify_level *lv = NULL;
+	for (int i = 0; i < hit->nlevels; i++)
+		if (want[0] ? !strcmp(hit->levels[i].location_id, want) : hit->nlevels == 1)
+			lv = &hit->levels[i];
+	if (!lv) {
+		mall_status_set(&t->status, MALL_ITEM, 200,
+		                want[0] ? "Shopify: SKU %s は指定のロケーションで在庫管理されていません"
+		                        : "Shopify: SKU %s に複数のロケーションがあります。location_id を設定してください",
+		                t->sku);
+		return;
+	}
+	int w = snprintf(t->ref, sizeof(t->ref), "%s %s", hit->item_id, lv->location_id);
+	if (w < 0 || (size_t)w >= sizeof(t->ref)) {
+		mall_status_set(&t->status, MALL_ITEM, 200, "Shopify: SKU %s のIDが長すぎます", t->sku);
+		return;
+	}
+	t->resolved = true;
+	t->fresh = true;
+	t->cas_known = lv->has_available;
+	t->current = lv->available;
+}
+
+/* Looks up every unresolved target in batches; a call failure is returned as is. */
+static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
+{
+	mall_outcome rc = MALL_OK;
+	buf q = BUF_INIT;
+	shopify_reply r = {0};
+	int *idx = calloc(n ? (size_t)n : 1, sizeof(*idx));
+	if (!idx) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		return MALL_TEMPORARY;
+	}
+	for (int start = 0; start < n;) {
+		int k = 0;
+		buf_reset(&q);
+		for (; start < n && k < SHOPIFY_LOOKUP_BATCH; start++) {
+			if (ts[start].resolved || ts[start].status.outcome != MALL_OK)
+				continue;
+			if ((k && buf_puts(&q, " OR ")) || put_term(&q, ts[start].sku)) {
+				rc = MALL_TEMPORARY;
+				mall_status_set(st, rc, 0, "メモリ不足");
+				goto out;
+			}
+			idx[k++] = start;
+		}
+		if (!k)
+			continue;
+		cJSON *vars = cJSON_CreateObject();
+		if (!vars || !cJSON_AddStringToObject(vars, "q", buf_str(&q))) {
+			cJSON_Delete(vars);
+			rc = MALL_TEMPORARY;
+			mall_status_set(st, rc, 0, "メモリ不足");
+			goto out;
+		}
+		rc = gql(shop, VARIANTS_QUERY, vars, 12, &r, st);
+		if (rc != MALL_OK)
+			goto out;
+		shopify_variant *v = NULL;
+		int nv = 0;
+		char err[128];
+		if (shopify_parse_variants(r.data, &v, &nv, err, sizeof(err))) {
+			rc = MALL_TEMPORARY;
+			mall_status_set(st, rc, 200, "Shopify: 商品検索の応答が不正です (%s)", err);
+			goto out;
+		}
+		shopify_state *s = state_of(shop);
+		for (int i = 0; i < k; i++) {
+			resolve(shop, &ts[idx[i]], v, nv);
+			if (s && ts[idx[i]].resolved)
+				cache_put(s, ts[idx[i]].sku, ts[idx[i]].ref);
+		}
+		free(v);
+		shopify_reply_free(&r);
+	}
+out:
+	shopify_reply_free(&r);
+	free(idx);
+	buf_free(&q);
+	return rc;
+}
+
+/* Splits "item location" into the two gids; false when the reference is not ours. */
+static bool split_ref(const char *ref, char *item, char *loc, size_t len)
+{
+	const char *sp = strchr(ref, ' ');
+	if (!sp || (size_t)(sp - ref) >= len || strlen(sp + 1) >= len ||
+	    strncmp(ref, "gid://shopify/InventoryItem/", 28) || strncmp(sp + 1, "gid://shopify/Location/", 23))
+		return false;
+	memcpy(item, ref, (size_t)(sp - ref));
+	item[sp - ref] = '\0';
+	snprintf(loc, len, "%s", sp + 1);
+	return true;
+}
+
+/* A fresh idempotency key (UUID v4 form). */
+static void new_key(char out[37])
+{
+	unsigned char b[16];
+	char hex[33];
+	if (secret_random(b, sizeof(b)) != Z_OK)
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(rand() & 0xff);
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	secret_hex(b, sizeof(b), hex);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+/* One inventorySetQuantities call for the pending targets (rows[] maps rows to items). */
+static mall_outcome set_quantities(mall_shop *shop, const mall_push_item *items, target *ts,
+                                   const int *rows, int nrows, mall_status *st)
+{
+	mall_outcome rc = MALL_TEMPORARY;
+	shopify_reply r = {0};
+	shopify_user_error *ue = NULL;
+	int nue = 0;
+	char key[37], query[640], err[128];
+	bool legacy = strcmp(version_of(shop), "2026-01") < 0; /* before changeFromQuantity */
+	cJSON *vars = cJSON_CreateObject();
+	cJSON *input = cJSON_AddObjectToObject(vars, "input");
+	cJSON *qs = cJSON_AddArrayToObject(input, "quantities");
+	if (!qs || !cJSON_AddStringToObject(input, "name", mall_opt(shop, "quantity_name", "available")) ||
+	    !cJSON_AddStringToObject(input, "reason", mall_opt(shop, "reason", "correction"))) {
+		mall_status_set(st, rc, 0, "メモリ不足");
+		cJSON_Delete(vars);
+		return rc;
+	}
+	bool all_known = true;
+	for (int i = 0; i < nrows; i++)
+		all_known = all_known && ts[rows[i]].cas_known;
+	bool use_cas = mall_opt_int(shop, "compare_and_set", 1) != 0;
+	for (int i = 0; i < nrows; i++) {
+		target *t = &ts[rows[i]];
+		char item[100], loc[100];
+		cJSON *row = cJSON_CreateObject();
+		split_ref(t->ref, item, loc, sizeof(item));
+		if (!row) {
+			mall_status_set(st, rc, 0, "メモリ不足");
+			cJSON_Delete(vars);
+			return rc;
+		}
+		cJSON_AddItemToArray(qs, row);
+		int wanted = items[rows[i]].wanted < 0 ? 0 : items[rows[i]].wanted;
+		cJSON_AddStringToObject(row, "inventoryItemId", item);
+		cJSON_AddStringToObject(row, "locationId", loc);
+		cJSON_AddNumberToObject(row, "quantity", wanted);
+		if (legacy) {
+			if (use_cas && all_known)
+				cJSON_AddNumberToObject(row, "compareQuantity", t->current);
+		} else if (use_cas && t->cas_known) {
+			cJSON_AddNumberToObject(row, "changeFromQuantity", t->current);
+		} else {
+			cJSON_AddNullToObject(row, "changeFromQuantity");
+		}
+	}
+	if (legacy && !(use_cas && all_known))
+		cJSON_AddBoolToObject(input, "ignoreCompareQuantity", true);
+	new_key(key);
+	snprintf(query, sizeof(query),
+	         "mutation($input: InventorySetQuantitiesInput!){inventorySetQuantities(input:$input) "
+	         "@idempotent(key: \"%s\"){inventoryAdjustmentGroup{reason changes{name delta}} "
+	         "userErrors{code field message}}}",
+	         key);
+	rc = gql(shop, query, vars, 10, &r, st);
+	if (rc != MALL_OK)
+		goto out;
+	rc = MALL_TEMPORARY;
+	if (shopify_parse_set_result(r.data, &ue, &nue, err, sizeof(err))) {
+		mall_status_set(st, rc, 200, "Shopify: 在庫更新の応答が不正です (%s)", err);
+		goto out;
+	}
+	rc = MALL_OK;
+	/* Any user error leaves the whole mutation unapplied: the rows it names are settled
+	 * here, the others stay pending and the caller sends them again. */
+	for (int e = 0; e < nue; e++) {
+		int from = 0, to = nrows;
+		if (ue[e].index >= 0 && ue[e].index < nrows) {
+			from = ue[e].index;
+			to = from + 1;
+		}
+		for (int i = from; i < to; i++) {
+			target *t = &ts[rows[i]];
+			if (!strcmp(ue[e].code, "CHANGE_FROM_QUANTITY_STALE") ||
+			    !strcmp(ue[e].code, "COMPARE_QUANTITY_STALE"))
+				mall_status_set(&t->status, MALL_TEMPORARY, 200,
+				                "Shopify: 在庫数が更新中に変わりました (%s)", t->sku);
+			else if (!t->fresh && (!strcmp(ue[e].code, "INVALID_INVENTORY_ITEM") ||
+			                       !strcmp(ue[e].code, "INVALID_LOCATION")))
+				t->resolved = false; /* a stale stored id: look the SKU up again */
+			else
+				mall_status_set(&t->status, MALL_ITEM, 200, "Shopify: %s (%s)", ue[e].message,
+				                ue[e].code);
+		}
+	}
+	for (int i = 0; !nue && i < nrows; i++)
+		ts[rows[i]].done = true;
+out:
+	free(ue);
+	shopify_reply_free(&r);
+	return rc;
 }
 
 static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_status *st)
 {
-	return not_yet(st);
+	mall_outcome rc = MALL_OK;
+	shopify_state *s = state_of(shop);
+	target *ts = calloc(n ? (size_t)n : 1, sizeof(*ts));
+	int *rows = calloc(n ? (size_t)n : 1, sizeof(*rows));
+	memset(st, 0, sizeof(*st));
+	if (!ts || !rows || !s) {
+		rc = MALL_TEMPORARY;
+		mall_status_set(st, rc, 0, "メモリ不足");
+		goto fail;
+	}
+	for (int i = 0; i < n; i++) {
+		mall_push_item *it = &items[i];
+		target *t = &ts[i];
+		memset(&it->status, 0, sizeof(it->status));
+		it->mall_ref_out[0] = '\0';
+		t->sku = it->sku_code && it->sku_code[0] ? it->sku_code : it->item_code;
+		if (!t->sku || !t->sku[0]) {
+			mall_status_set(&t->status, MALL_ITEM, 0, "SKUコードが空です");
+			continue;
+		}
+		char item[100], loc[100];
+		const cache_entry *e = cache_find(s, t->sku);
+		const char *ref = e ? e->ref : it->mall_ref;
+		if (ref && split_ref(ref, item, loc, sizeof(item))) {
+			snprintf(t->ref, sizeof(t->ref), "%s", ref);
+			t->resolved = true;
+		}
+	}
+	/* Each round settles at least one row or re-resolves a stale id, so few are needed. */
+	for (int round = 0; round < 4; round++) {
+		rc = lookup(shop, ts, n, st);
+		if (rc != MALL_OK)
+			goto fail;
+		int nrows = 0;
+		for (int i = 0; i < n && nrows < 250; i++)
+			if (!ts[i].done && ts[i].resolved && ts[i].status.outcome == MALL_OK)
+				rows[nrows++] = i;
+		if (!nrows)
+			break;
+		rc = set_quantities(shop, items, ts, rows, nrows, st);
+		if (rc != MALL_OK)
+			goto fail;
+		for (int i = 0; i < nrows; i++)
+			if (!ts[rows[i]].resolved)
+				cache_drop(s, ts[rows[i]].sku);
+	}
+	for (int i = 0; i < n; i++) {
+		if (ts[i].resolved)
+			snprintf(items[i].mall_ref_out, sizeof(items[i].mall_ref_out), "%s", ts[i].ref);
+		if (ts[i].status.outcome != MALL_OK) {
+			items[i].status = ts[i].status;
+		} else if (!ts[i].done) {
+			mall_status_set(&items[i].status, MALL_TEMPORARY, 0,
+			                "Shopify: SKU %s の在庫を更新できませんでした", ts[i].sku);
+		}
+	}
+	rc = MALL_OK;
+	goto out;
+fail:
+	for (int i = 0; i < n; i++) {
+		if (ts && ts[i].status.outcome != MALL_OK)
+			items[i].status = ts[i].status;
+		else if (!ts || !ts[i].done)
+			items[i].status = *st;
+	}
+out:
+	free(ts);
+	free(rows);
+	return rc;
+}
+
+static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, mall_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	target *ts = calloc(n ? (size_t)n : 1, sizeof(*ts));
+	if (!ts) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		return MALL_TEMPORARY;
+	}
+	for (int i = 0; i < n; i++) {
+		items[i].found = false;
+		ts[i].sku = items[i].sku_code && items[i].sku_code[0] ? items[i].sku_code : items[i].item_code;
+		if (!ts[i].sku || !ts[i].sku[0])
+			mall_status_set(&ts[i].status, MALL_ITEM, 0, "SKUコードが空です");
+	}
+	mall_outcome rc = lookup(shop, ts, n, st);
+	for (int i = 0; rc == MALL_OK && i < n; i++) {
+		if (ts[i].resolved && ts[i].cas_known) {
+			items[i].found = true;
+			items[i].stock = ts[i].current;
+		}
+	}
+	free(ts);
+	return rc;
+}
+
+static const char ORDERS_QUERY[] =
+	"query($q:String,$after:String){orders(first:%lld, after:$after, query:$q, sortKey:UPDATED_AT)"
+	"{pageInfo{hasNextPage endCursor} nodes{id name createdAt updatedAt cancelledAt "
+	"displayFinancialStatus displayFulfillmentStatus lineItems(first:%lld){pageInfo{hasNextPage "
+	"endCursor} nodes{id sku quantity currentQuantity variant{id sku}}}}}}";
+static const char ORDER_LINES_QUERY[] =
+	"query($id:ID!,$after:String){order(id:$id){id lineItems(first:%lld, after:$after){pageInfo{"
+	"hasNextPage endCursor} nodes{id sku quantity currentQuantity variant{id sku}}}}}";
+
+static void iso_utc(char *out, size_t len, time_t t)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Pages the line items of o beyond its first page. */
+static mall_outcome more_lines(mall_shop *shop, shopify_order *o, long long per_page,
+                               mall_status *st)
+{
+	char query[512], err[128];
+	shopify_reply r = {0};
+	snprintf(query, sizeof(query), ORDER_LINES_QUERY, per_page);
+	for (int pages = 0; o->lines_more; pages++) {
+		cJSON *vars = cJSON_CreateObject();
+		if (pages > SHOPIFY_MAX_PAGES || !vars || !cJSON_AddStringToObject(vars, "id", o->id) ||
+		    !cJSON_AddStringToObject(vars, "after", o->lines_cursor)) {
+			cJSON_Delete(vars);
+			mall_status_set(st, MALL_TEMPORARY, 0, "Shopify: 注文明細を取得できません");
+			return MALL_TEMPORARY;
+		}
+		mall_outcome rc = gql(shop, query, vars, 5, &r, st);
+		if (rc != MALL_OK)
+			return rc;
+		int e = shopify_parse_order_lines(r.data, o, err, sizeof(err));
+		shopify_reply_free(&r);
+		if (e) {
+			mall_status_set(st, MALL_TEMPORARY, 200, "Shopify: 注文 %s の明細応答が不正です (%s)",
+			                o->order.order_no, err);
+			return MALL_TEMPORARY;
+		}
+	}
+	return MALL_OK;
 }
 
 static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, mall_order_cb cb,
                                  void *ctx, mall_status *st)
 {
-	return not_yet(st);
-}
-
-static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, mall_status *st)
-{
-	return not_yet(st);
-}
-
-static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
-{
-	return not_yet(st);
+	mall_outcome rc = MALL_TEMPORARY;
+	shopify_reply r = {0};
+	shopify_orders_page page = {0};
+	char query[1024], q[160], a[32], b[32], cursor[256] = "", err[128];
+	memset(st, 0, sizeof(*st));
+	long long per_page = mall_opt_int(shop, "orders_page_size", 50);
+	long long lines = mall_opt_int(shop, "lines_page_size", 100);
+	if (per_page < 1 || per_page > 250)
+		per_page = 50;
+	if (lines < 1 || lines > 250)
+		lines = 100;
+	snprintf(query, sizeof(query), ORDERS_QUERY, per_page, lines);
+	iso_utc(a, sizeof(a), since);
+	iso_utc(b, sizeof(b), until);
+	snprintf(q, sizeof(q), "updated_at:>='%s' AND updated_at:<'%s'", a, b);
+	for (int pages = 0;; pages++) {
+		cJSON *vars = cJSON_CreateObject();
+		if (pages > SHOPIFY_MAX_PAGES || !vars || !cJSON_AddStringToObject(vars, "q", q) ||
+		    !(cursor[0] ? cJSON_AddStringToObject(vars, "after", cursor)
+		                : cJSON_AddNullToObject(vars, "after"))) {
+			cJSON_Delete(vars);
+			mall_status_set(st, MALL_TEMPORARY, 0, "Shopify: 注文一覧を取得できません");
+			goto out;
+		}
+		rc = gql(shop, query, vars, 2 + (double)per_page * 2, &r, st);
+		if (rc != MALL_OK)
+			goto out;
+		rc = MALL_TEMPORARY;
+		if (shopify_parse_orders(r.data, &page, err, sizeof(err))) {
+			mall_status_set(st, rc, 200, "Shopify: 注文一覧の応答が不正です (%s)", err);
+			goto out;
+		}
+		shopify_reply_free(&r);
+		for (int i = 0; i < page.n; i++) {
+			shopify_order *o = &page.orders[i];
+			if (o->order.updated_at < since || o->order.updated_at >= until)
+				continue;
+			rc = more_lines(shop, o, lines, st);
+			if (rc != MALL_OK)
+				goto out;
+			if (cb(&o->order, ctx)) {
+				rc = MALL_TEMPORARY;
+				mall_status_set(st, rc, 0, "注文の取り込みが中断されました");
+				goto out;
+			}
+		}
+		bool more = page.has_next;
+		snprintf(cursor, sizeof(cursor), "%s", page.end_cursor);
+		shopify_orders_page_free(&page);
+		if (!more)
+			break;
+	}
+	rc = MALL_OK;
+out:
+	shopify_orders_page_free(&page);
+	shopify_reply_free(&r);
+	return rc;
 }
 
 static void release(mall_shop *shop)
 {
+	shopify_state *s = shop->adapter_state;
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nslots; i++) {
+		for (cache_entry *e = s->slots[i], *next; e; e = next) {
+			next = e->next;
+			free(e->sku);
+			free(e);
+		}
+	}
+	free(s->slots);
+	free(s);
+	shop->adapter_state = NULL;
 }
 
 const mall_adapter mall_shopify = {"shopify", 100, 100, push, fetch_orders, read_stock, refresh, release};

@@ -14,7 +14,8 @@ Demo credentials:
 A variant SKU is the Book's code (sub ""). Extra control (besides simbase's):
   POST /_control/shopify {"refresh_ok": bool, "orders_page": n, "lines_page": n,
                           "bucket_max": n, "restore_rate": n, "duplicate": "SKU",
-                          "static_token": bool}
+                          "static_token": bool, "clear_faults": true,
+                          "sell_before_set": "SKU"}   (one unit sold just before the next set)
 The GraphQL "parser" only recognises the root fields zaiko's adapter uses.
 """
 import base64
@@ -74,6 +75,7 @@ class Shopify(simbase.Mall):
             self.ids = {}             # sku -> number behind the variant / inventory item gids
             self.duplicates = set()
             self.idempotent = {}      # key -> earlier answer
+            self.sell_before_set = None  # a SKU sold between a client's read and its set
 
     # --- envelopes -------------------------------------------------------------------------
     def json_reply(self, status, obj, headers=None):
@@ -106,6 +108,10 @@ class Shopify(simbase.Mall):
                 self.restore_rate = float(b.get("restore_rate", self.restore_rate))
                 if "duplicate" in b:
                     self.duplicates.add(b["duplicate"])
+                if "sell_before_set" in b:
+                    self.sell_before_set = b["sell_before_set"]
+            if b.get("clear_faults"):
+                self.faults.clear()
             return {"ok": True}
         return super().control(req)
 
@@ -244,6 +250,11 @@ class Shopify(simbase.Mall):
             errs.append({"code": "INVALID_QUANTITY", "field": ["input", "quantities"],
                          "message": "Input array size of 251 is greater than the maximum allowed of 250."})
         by_item = {"gid://shopify/InventoryItem/%d" % n: s for s, n in self.ids.items()}
+        with self.lock:
+            sold, self.sell_before_set = self.sell_before_set, None
+        if sold is not None:
+            with self.book.lock:
+                self.book.stock[(sold, "")] = self.book.stock.get((sold, ""), 0) - 1
         plan = []
         with self.book.lock:
             for i, q in enumerate(qs):

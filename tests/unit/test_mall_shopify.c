@@ -1,0 +1,442 @@
+/* Tests of the Shopify adapter against tests/sim/shopify_sim.py. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <time.h>
+#include "mall/mall.h"
+#include "mall/shopify_json.h"
+#include "simctl.h"
+
+#define STATIC_TOKEN "shpat_zaikodemo0000000000000000000000"
+
+static sim S;
+static const mall_adapter *A;
+
+typedef struct {
+	mall_shop shop;
+	char base[64];
+} fixture;
+
+/* creds: a JSON object text; extra: options put first (cJSON finds the first duplicate). */
+static void shop_open(fixture *f, const char *creds, const char *extra, long timeout_ms)
+{
+	char opts[512];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->base, sizeof(f->base), "%s", S.base);
+	f->shop.id = 2;
+	f->shop.name = "Shopifyテスト";
+	f->shop.mall = "shopify";
+	f->shop.api_base = f->base;
+	f->shop.credentials = cJSON_Parse(creds ? creds : "{\"access_token\":\"" STATIC_TOKEN "\"}");
+	snprintf(opts, sizeof(opts), "{%s%s\"api_version\":\"2026-04\",\"rate_limit\":0}",
+	         extra ? extra : "", extra ? "," : "");
+	f->shop.options = cJSON_Parse(opts);
+	assert_non_null(f->shop.credentials);
+	assert_non_null(f->shop.options);
+	f->shop.http = http_client_new(timeout_ms, true);
+}
+
+static void shop_close(fixture *f)
+{
+	A->release(&f->shop);
+	cJSON_Delete(f->shop.credentials);
+	cJSON_Delete(f->shop.options);
+	http_client_free(f->shop.http);
+}
+
+static void control(const char *what, const char *json)
+{
+	assert_int_equal(sim_control(&S, what, json, NULL), 200);
+}
+
+static int sim_stock(const char *sku)
+{
+	buf out = BUF_INIT;
+	int n = -999;
+	assert_int_equal(sim_control(&S, "stock", NULL, &out), 200);
+	cJSON *root = cJSON_Parse(buf_str(&out));
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "items"))
+	{
+		if (!strcmp(cJSON_GetObjectItem(it, "code")->valuestring, sku))
+			n = cJSON_GetObjectItem(it, "stock")->valueint;
+	}
+	cJSON_Delete(root);
+	buf_free(&out);
+	return n;
+}
+
+static int sim_requests(const char *part)
+{
+	buf out = BUF_INIT;
+	int n = 0;
+	assert_int_equal(sim_control(&S, "log", NULL, &out), 200);
+	cJSON *root = cJSON_Parse(buf_str(&out));
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "requests"))
+	{
+		if (strstr(cJSON_GetObjectItem(it, "path")->valuestring, part))
+			n++;
+	}
+	cJSON_Delete(root);
+	buf_free(&out);
+	return n;
+}
+
+static int setup(void **state)
+{
+	control("reset", "{}");
+	control("limits", "{\"enabled\":false}");
+	control("items", "{\"items\":[{\"code\":\"A-1\",\"stock\":5},{\"code\":\"B \\\"2\\\\\",\"stock\":3},"
+	                 "{\"code\":\"DUP\",\"stock\":1}]}");
+	control("shopify", "{\"duplicate\":\"DUP\"}");
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	A = mall_adapter_for("shopify");
+	return A && sim_start(&S, "shopify") == 0 ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	sim_stop(&S);
+	return 0;
+}
+
+static void test_push_sets_available_and_reports_ids(void **state)
+{
+	fixture f;
+	mall_status st;
+	shop_open(&f, NULL, NULL, 5000);
+	mall_push_item items[4] = {
+		{.listing_id = 1, .sku_code = "A-1", .wanted = 7},
+		{.listing_id = 2, .sku_code = "NOPE", .wanted = 1},
+		{.listing_id = 3, .sku_code = "B \"2\\", .wanted = -4},
+		{.listing_id = 4, .sku_code = "DUP", .wanted = 2},
+	};
+	assert_int_equal(A->push(&f.shop, items, 4, &st), MALL_OK);
+	assert_int_equal(items[0].status.outcome, MALL_OK);
+	assert_int_equal(items[1].status.outcome, MALL_ITEM);
+	assert_int_equal(items[2].status.outcome, MALL_OK);
+	assert_int_equal(items[3].status.outcome, MALL_ITEM);
+	assert_non_null(strstr(items[3].status.message, "複数"));
+	assert_int_equal(sim_stock("A-1"), 7);
+	assert_int_equal(sim_stock("B \"2\\"), 0);
+	assert_int_equal(sim_stock("DUP"), 1);
+	assert_string_equal(items[0].mall_ref_out, "gid://shopify/InventoryItem/1000 gid://shopify/Location/1");
+	assert_string_equal(items[1].mall_ref_out, "");
+	/* A second push uses the cache: no productVariants lookup, one mutation. */
+	int before = sim_requests("/graphql.json");
+	items[0].wanted = 9;
+	assert_int_equal(A->push(&f.shop, items, 1, &st), MALL_OK);
+	assert_int_equal(items[0].status.outcome, MALL_OK);
+	assert_int_equal(sim_requests("/graphql.json"), before + 1);
+	assert_int_equal(sim_stock("A-1"), 9);
+	shop_close(&f);
+	/* A stored mall_ref is used without a lookup, too. */
+	shop_open(&f, NULL, NULL, 5000);
+	before = sim_requests("/graphql.json");
+	mall_push_item one = {.listing_id = 1, .sku_code = "A-1", .wanted = 11,
+	                      .mall_ref = "gid://shopify/InventoryItem/1000 gid://shopify/Location/1"};
+	assert_int_equal(A->push(&f.shop, &one, 1, &st), MALL_OK);
+	assert_int_equal(one.status.outcome, MALL_OK);
+	assert_int_equal(sim_requests("/graphql.json"), before + 1);
+	assert_int_equal(sim_stock("A-1"), 11);
+	shop_close(&f);
+}
+
+static void test_stale_ref_is_looked_up_again(void **state)
+{
+	fixture f;
+	mall_status st;
+	shop_open(&f, NULL, NULL, 5000);
+	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 4,
+	                     .mall_ref = "gid://shopify/InventoryItem/777 gid://shopify/Location/1"};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(it.status.outcome, MALL_OK);
+	assert_string_equal(it.mall_ref_out, "gid://shopify/InventoryItem/1000 gid://shopify/Location/1");
+	assert_int_equal(sim_stock("A-1"), 4);
+	shop_close(&f);
+}
+
+static void test_location_option(void **state)
+{
+	fixture f;
+	mall_status st;
+	shop_open(&f, NULL, "\"location_id\":\"gid://shopify/Location/9\"", 5000);
+	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 4};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(it.status.outcome, MALL_ITEM);
+	assert_non_null(strstr(it.status.message, "ロケーション"));
+	assert_int_equal(sim_stock("A-1"), 5);
+	shop_close(&f);
+}
+
+static void test_read_stock(void **state)
+{
+	fixture f;
+	mall_status st;
+	shop_open(&f, NULL, NULL, 5000);
+	mall_stock_item items[3] = {{.listing_id = 1, .sku_code = "A-1"},
+	                            {.listing_id = 2, .sku_code = "NOPE"},
+	                            {.listing_id = 3, .item_code = "B \"2\\"}};
+	assert_int_equal(A->read_stock(&f.shop, items, 3, &st), MALL_OK);
+	assert_true(items[0].found);
+	assert_int_equal(items[0].stock, 5);
+	assert_false(items[1].found);
+	assert_true(items[2].found);
+	assert_int_equal(items[2].stock, 3);
+	shop_close(&f);
+}
+
+typedef struct {
+	int n;
+	char order_no[8][64];
+	int nlines[8];
+	bool cancelled[8];
+	bool lines_cancelled[8];
+	int qty[8];
+	char first_sku[8][128];
+	char keys[8][8][128];
+	time_t updated[8];
+} seen;
+
+static int on_order(const mall_order *o, void *ctx)
+{
+	seen *s = ctx;
+	if (s->n >= 8)
+		return 1;
+	int i = s->n++;
+	snprintf(s->order_no[i], 64, "%s", o->order_no);
+	s->nlines[i] = o->nlines;
+	s->cancelled[i] = o->cancelled;
+	s->updated[i] = o->updated_at;
+	s->lines_cancelled[i] = o->nlines > 0;
+	for (int j = 0; j < o->nlines; j++) {
+		s->qty[i] += o->lines[j].quantity;
+		s->lines_cancelled[i] = s->lines_cancelled[i] && o->lines[j].cancelled;
+		if (j < 8)
+			snprintf(s->keys[i][j], 128, "%s", o->lines[j].line_key);
+	}
+	if (o->nlines)
+		snprintf(s->first_sku[i], 128, "%s", o->lines[0].sku_code);
+	return 0;
+}
+
+static void test_fetch_orders_pages_lines_and_cancels(void **state)
+{
+	fixture f;
+	mall_status st;
+	seen s = {0};
+	shop_open(&f, NULL, "\"orders_page_size\":2,\"lines_page_size\":2", 5000);
+	for (int i = 0; i < 5; i++) {
+		char body[256];
+		snprintf(body, sizeof(body),
+		         "{\"order_no\":\"#10%02d\",\"lines\":[{\"code\":\"A-1\",\"qty\":%d},"
+		         "{\"code\":\"B \\\"2\\\\\",\"qty\":1},{\"code\":\"C\",\"qty\":1}]}",
+		         i, i + 1);
+		control("order", body);
+	}
+	control("cancel", "{\"order_no\":\"#1003\"}");
+	time_t now = time(NULL);
+	assert_int_equal(A->fetch_orders(&f.shop, now - 3600, now + 60, on_order, &s, &st), MALL_OK);
+	assert_int_equal(s.n, 5);
+	int ncancelled = 0;
+	for (int i = 0; i < 5; i++) {
+		bool c = !strcmp(s.order_no[i], "#1003");
+		ncancelled += c;
+		assert_int_equal(s.nlines[i], 3);
+		assert_int_equal(s.cancelled[i], c);
+		assert_int_equal(s.lines_cancelled[i], c);
+		assert_string_equal(s.first_sku[i], "A-1");
+		assert_string_not_equal(s.keys[i][0], s.keys[i][2]);
+		if (c)
+			assert_int_equal(s.qty[i], 4 + 1 + 1); /* ordered quantities, flagged cancelled */
+		if (i)
+			assert_true(s.updated[i] >= s.updated[i - 1]);
+	}
+	assert_int_equal(ncancelled, 1);
+	shop_close(&f);
+	/* A window before the orders finds none. */
+	seen none = {0};
+	shop_open(&f, NULL, NULL, 5000);
+	assert_int_equal(A->fetch_orders(&f.shop, now - 7200, now - 3600, on_order, &none, &st), MALL_OK);
+	assert_int_equal(none.n, 0);
+	shop_close(&f);
+}
+
+static mall_outcome push_with_fault(const char *creds, const char *fault, long timeout_ms,
+                                    mall_status *st, mall_push_item *it)
+{
+	fixture f;
+	shop_open(&f, creds, NULL, timeout_ms);
+	control("shopify", "{\"clear_faults\":true}");
+	if (fault)
+		control("fault", fault);
+	*it = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 6};
+	mall_outcome o = A->push(&f.shop, it, 1, st);
+	shop_close(&f);
+	return o;
+}
+
+#define CLIENT_CREDS "{\"client_id\":\"zaiko-demo-client\",\"client_secret\":\"zaiko-demo-shopify-secret\"}"
+
+static void test_faults(void **state)
+{
+	mall_status st;
+	mall_push_item it;
+	assert_int_equal(push_with_fault(NULL, "{\"kind\":\"latency\",\"ms\":2500}", 1000, &st, &it),
+	                 MALL_TEMPORARY);
+	assert_int_equal(it.status.outcome, MALL_TEMPORARY);
+	assert_int_equal(push_with_fault(NULL, "{\"kind\":\"500\"}", 5000, &st, &it), MALL_TEMPORARY);
+	assert_int_equal(st.http_status, 500);
+	assert_int_equal(push_with_fault(NULL, "{\"kind\":\"429\"}", 5000, &st, &it), MALL_RATE_LIMITED);
+	assert_int_equal(st.retry_after_ms, 1000);
+	assert_int_equal(it.status.outcome, MALL_RATE_LIMITED);
+	assert_int_equal(push_with_fault(NULL, "{\"kind\":\"malformed\"}", 5000, &st, &it), MALL_TEMPORARY);
+	assert_int_equal(push_with_fault(NULL, "{\"kind\":\"drop\",\"count\":2}", 5000, &st, &it),
+	                 MALL_TEMPORARY);
+	/* A static token refused: nothing to renew it with. */
+	assert_int_equal(push_with_fault(NULL, "{\"kind\":\"expired_token\"}", 5000, &st, &it), MALL_AUTH);
+	/* A client-credentials app gets a new token and the call succeeds. */
+	assert_int_equal(push_with_fault(CLIENT_CREDS, NULL, 5000, &st, &it), MALL_OK);
+	int grants = sim_requests("/admin/oauth/access_token");
+	assert_int_equal(push_with_fault(CLIENT_CREDS, "{\"kind\":\"expired_token\",\"path\":\"graphql\"}",
+	                                 5000, &st, &it), MALL_OK);
+	assert_int_equal(it.status.outcome, MALL_OK);
+	assert_int_equal(sim_requests("/admin/oauth/access_token"), grants + 2);
+	assert_int_equal(sim_stock("A-1"), 6);
+	control("shopify", "{\"refresh_ok\":false}");
+	assert_int_equal(push_with_fault(CLIENT_CREDS, NULL, 5000, &st, &it), MALL_AUTH);
+	control("shopify", "{\"refresh_ok\":true}");
+	/* Faults while fetching orders. */
+	const char *faults[] = {"{\"kind\":\"500\"}", "{\"kind\":\"malformed\"}", "{\"kind\":\"drop\",\"count\":2}",
+	                        "{\"kind\":\"latency\",\"ms\":2500}"};
+	control("order", "{\"lines\":[{\"code\":\"A-1\",\"qty\":1}]}");
+	for (size_t i = 0; i < Z_ARRAY_LEN(faults); i++) {
+		fixture f;
+		seen s = {0};
+		shop_open(&f, NULL, NULL, 1000);
+		control("shopify", "{\"clear_faults\":true}");
+		control("fault", faults[i]);
+		time_t now = time(NULL);
+		assert_int_equal(A->fetch_orders(&f.shop, now - 60, now + 60, on_order, &s, &st),
+		                 MALL_TEMPORARY);
+		assert_int_equal(s.n, 0);
+		shop_close(&f);
+	}
+}
+
+static void test_throttled_cost(void **state)
+{
+	fixture f;
+	mall_status st;
+	/* A tiny bucket: the lookup (12) fits, the mutation (10) is THROTTLED. */
+	control("limits", "{\"enabled\":true}");
+	control("shopify", "{\"bucket_max\":15,\"restore_rate\":1}");
+	shop_open(&f, NULL, NULL, 5000);
+	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 3};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_RATE_LIMITED);
+	assert_int_equal(it.status.outcome, MALL_RATE_LIMITED);
+	/* 10 points needed, about 3 there, 1 point a second. */
+	assert_true(st.retry_after_ms >= 6000 && st.retry_after_ms <= 8000);
+	assert_int_equal(sim_stock("A-1"), 5);
+	shop_close(&f);
+	/* With its own throttle on, the adapter waits for the points instead. */
+	control("shopify", "{\"bucket_max\":15,\"restore_rate\":20}");
+	shop_open(&f, NULL, "\"rate_limit\":1", 5000);
+	for (int i = 0; i < 3; i++) {
+		it = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 20 + i};
+		assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+		assert_int_equal(it.status.outcome, MALL_OK);
+	}
+	assert_int_equal(sim_stock("A-1"), 22);
+	shop_close(&f);
+	/* Beyond max_wait_ms it reports the wait without calling. */
+	control("shopify", "{\"bucket_max\":15,\"restore_rate\":0.5}");
+	shop_open(&f, NULL, "\"rate_limit\":1,\"max_wait_ms\":100", 5000);
+	it = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 30};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_RATE_LIMITED);
+	assert_true(st.retry_after_ms > 100);
+	shop_close(&f);
+}
+
+static void test_compare_and_set_stale(void **state)
+{
+	fixture f;
+	mall_status st;
+	shop_open(&f, NULL, NULL, 5000);
+	/* A unit sells between the adapter's lookup (5 available) and its set: the set is refused
+	 * as stale, nothing is overwritten, and the item is left to a later retry. */
+	control("shopify", "{\"sell_before_set\":\"A-1\"}");
+	mall_push_item items[2] = {{.listing_id = 1, .sku_code = "A-1", .wanted = 8},
+	                           {.listing_id = 2, .sku_code = "B \"2\\", .wanted = 2}};
+	assert_int_equal(A->push(&f.shop, items, 2, &st), MALL_OK);
+	assert_int_equal(items[0].status.outcome, MALL_TEMPORARY);
+	assert_non_null(strstr(items[0].status.message, "変わりました"));
+	assert_int_equal(sim_stock("A-1"), 4);
+	/* The other row of the refused mutation was sent again on its own. */
+	assert_int_equal(items[1].status.outcome, MALL_OK);
+	assert_int_equal(sim_stock("B \"2\\"), 2);
+	shop_close(&f);
+}
+
+static void test_parsers(void **state)
+{
+	shopify_reply r;
+	char err[128];
+	const char *bad[] = {"", "[]", "{}", "{\"data\":5}"};
+	for (size_t i = 0; i < Z_ARRAY_LEN(bad); i++)
+		assert_int_equal(shopify_parse_reply(bad[i], strlen(bad[i]), &r, err, sizeof(err)), Z_INVALID);
+	const char *thr = "{\"errors\":[{\"message\":\"Throttled\",\"extensions\":{\"code\":\"THROTTLED\"}}],"
+	                  "\"extensions\":{\"cost\":{\"requestedQueryCost\":50,\"actualQueryCost\":null,"
+	                  "\"throttleStatus\":{\"maximumAvailable\":1000,\"currentlyAvailable\":10,\"restoreRate\":50}}}}";
+	assert_int_equal(shopify_parse_reply(thr, strlen(thr), &r, err, sizeof(err)), Z_OK);
+	assert_true(r.throttled);
+	assert_true(r.cost_known);
+	assert_true(r.requested_cost == 50 && r.available == 10 && r.restore_rate == 50);
+	shopify_reply_free(&r);
+	const char *orders = "{\"data\":{\"orders\":{\"pageInfo\":{\"hasNextPage\":true},\"nodes\":[]}}}";
+	shopify_orders_page page;
+	assert_int_equal(shopify_parse_reply(orders, strlen(orders), &r, err, sizeof(err)), Z_OK);
+	assert_int_equal(shopify_parse_orders(r.data, &page, err, sizeof(err)), Z_INVALID);
+	shopify_reply_free(&r);
+	const char *lines = "{\"data\":{\"orders\":{\"pageInfo\":{\"hasNextPage\":false},\"nodes\":[{\"id\":\"g\","
+	                    "\"name\":\"#1\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T09:00:00+09:00\","
+	                    "\"cancelledAt\":null,\"lineItems\":{\"pageInfo\":{\"hasNextPage\":false},\"nodes\":"
+	                    "[{\"id\":\"l\",\"sku\":\"S\",\"quantity\":3,\"currentQuantity\":2,\"variant\":null}]}}]}}}";
+	assert_int_equal(shopify_parse_reply(lines, strlen(lines), &r, err, sizeof(err)), Z_OK);
+	assert_int_equal(shopify_parse_orders(r.data, &page, err, sizeof(err)), Z_OK);
+	assert_int_equal(page.n, 1);
+	assert_int_equal((long long)page.orders[0].order.updated_at, 1767225600LL);
+	assert_int_equal(page.orders[0].order.lines[0].quantity, 2);
+	assert_string_equal(page.orders[0].order.lines[0].sku_code, "S");
+	shopify_orders_page_free(&page);
+	shopify_reply_free(&r);
+	const char *neg = "{\"data\":{\"orders\":{\"pageInfo\":{\"hasNextPage\":false},\"nodes\":[{\"id\":\"g\","
+	                  "\"name\":\"#1\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\","
+	                  "\"lineItems\":{\"pageInfo\":{\"hasNextPage\":false},\"nodes\":[{\"id\":\"l\",\"quantity\":\"3\"}]}}]}}}";
+	assert_int_equal(shopify_parse_reply(neg, strlen(neg), &r, err, sizeof(err)), Z_OK);
+	assert_int_equal(shopify_parse_orders(r.data, &page, err, sizeof(err)), Z_INVALID);
+	shopify_reply_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_push_sets_available_and_reports_ids, setup),
+		cmocka_unit_test_setup(test_stale_ref_is_looked_up_again, setup),
+		cmocka_unit_test_setup(test_location_option, setup),
+		cmocka_unit_test_setup(test_read_stock, setup),
+		cmocka_unit_test_setup(test_fetch_orders_pages_lines_and_cancels, setup),
+		cmocka_unit_test_setup(test_faults, setup),
+		cmocka_unit_test_setup(test_throttled_cost, setup),
+		cmocka_unit_test_setup(test_compare_and_set_stale, setup),
+		cmocka_unit_test(test_parsers),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
