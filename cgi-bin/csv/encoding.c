@@ -96,7 +96,24 @@ csv_encoding csv_detect_encoding(const char *data, size_t len)
 {
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
 		return CSV_ENC_UTF8_BOM;
-	if (csv_utf8_valid(data, len))
+	/* CP932 Japanese almost never forms valid multi-byte UTF-8 (its lead bytes 0x81-0x9F
+	 * are UTF-8 continuation bytes), so a file with many valid sequences and a few bad
+	 * bytes is broken UTF-8: decoding it as UTF-8 names the bad line instead of turning
+	 * the whole file into mojibake. */
+	const unsigned char *p = (const unsigned char *)data;
+	size_t good_mb = 0, bad = 0;
+	bool in_bad = false;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i);
+		if (n > 1)
+			good_mb++;
+		/* A run of bad bytes counts once: it is one broken character. */
+		if (!n && !in_bad)
+			bad++;
+		in_bad = !n;
+		i += n ? n : 1;
+	}
+	if (!bad || good_mb > 10 * bad)
 		return CSV_ENC_UTF8;
 	return CSV_ENC_CP932;
 }

@@ -24,7 +24,9 @@ typedef enum {
 } csv_out_encoding;
 
 /* Guesses the encoding of raw file bytes: a UTF-8 BOM wins, then valid UTF-8 (pure ASCII
- * counts as UTF-8), else CP932. Never fails. */
+ * counts as UTF-8), else CP932 — except that text which is UTF-8 but for a few bad bytes
+ * (more than ten valid multi-byte characters per bad byte) is called UTF-8, so that
+ * converting it fails on the bad line rather than yielding mojibake. Never fails. */
 csv_encoding csv_detect_encoding(const char *data, size_t len);
 
 /* Returns the iconv name / a display name ("UTF-8 (BOM付き)", "Shift_JIS (CP932)"); static. */

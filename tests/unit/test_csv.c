@@ -36,6 +36,26 @@ static void test_detect(void **state)
 	assert_false(csv_utf8_valid("\xE5\x9C", 2)); /* cut short */
 }
 
+/* A UTF-8 file with one broken byte is reported on its line, not read as CP932. */
+static void test_broken_utf8(void **state)
+{
+	(void)state;
+	const char *in = "SKUコード,商品名,在庫数\nA,綿Tシャツ,1\nB,マグカ\xE3\x83,2\nC,タオル,3\n";
+	assert_int_equal(csv_detect_encoding(in, strlen(in)), CSV_ENC_UTF8);
+	buf out = BUF_INIT, msg = BUF_INIT;
+	csv_encoding enc = CSV_ENC__MAX;
+	size_t bad = 0;
+	assert_int_equal(csv_to_utf8(in, strlen(in), &enc, &out, &bad, &msg), Z_INVALID);
+	assert_int_equal(enc, CSV_ENC_UTF8);
+	assert_int_equal(bad, 3);
+	assert_string_equal(buf_str(&msg), "3行目: 文字コード（UTF-8）として読めない文字があります");
+	/* Real CP932 Japanese stays CP932. */
+	const char *sj = "\x8F\xA4\x95\x69\x96\xBC,\x8D\xDD\x8C\xC9\x90\x94\r\n\x83\x7D\x83\x4F,1\r\n";
+	assert_int_equal(csv_detect_encoding(sj, strlen(sj)), CSV_ENC_CP932);
+	buf_free(&out);
+	buf_free(&msg);
+}
+
 static void test_cp932_to_utf8(void **state)
 {
 	(void)state;
@@ -423,6 +443,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_broken_utf8),
 		cmocka_unit_test(test_cp932_to_utf8),
 		cmocka_unit_test(test_utf8_bom_stripped),
 		cmocka_unit_test(test_split_across_buffers),
