@@ -1,0 +1,110 @@
+/* admin_common: helpers shared by the セット商品 and 管理者メニュー screens. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "screens/admin_common.h"
+
+int admin_setting_get(db *d, const char *name, const char *def, buf *out)
+{
+	db_res *res = NULL;
+	if (db_queryv(d, &res, "SELECT value FROM setting WHERE name = ?", DB_S(name)) != Z_OK)
+		return Z_ERR;
+	const char *v = res->nrows ? db_get(res, 0, 0) : def;
+	int rc = buf_puts(out, v ? v : "");
+	db_res_free(res);
+	return rc == Z_OK ? Z_OK : Z_ERR;
+}
+
+int admin_setting_put(db *d, const char *name, const char *value)
+{
+	return db_execv(d, "INSERT INTO setting (name, value) VALUES (?, ?) "
+	                   "ON DUPLICATE KEY UPDATE value = VALUES(value)",
+	                DB_S(name), DB_S(value));
+}
+
+int admin_hdf_rows(web_request *r, const char *prefix, const db_res *res, int max)
+{
+	char key[256];
+	int n = max >= 0 && max < res->nrows ? max : res->nrows;
+	for (int i = 0; i < n; i++)
+		for (int c = 0; c < res->ncols; c++) {
+			snprintf(key, sizeof(key), "%s.%d.%s", prefix, i, res->names[c]);
+			const char *v = db_get(res, i, c);
+			if (web_set(r, key, v ? v : "") != Z_OK)
+				return Z_NOMEM;
+		}
+	return Z_OK;
+}
+
+void admin_flash_from_query(web_request *r, const admin_flash *table)
+{
+	const char *key = web_query_raw(r, "msg");
+	for (int i = 0; key && table[i].key; i++)
+		if (!strcmp(table[i].key, key)) {
+			web_set(r, "Page.flash", table[i].message);
+			return;
+		}
+}
+
+int admin_render_error(web_request *r, int status, const char *message, const char *name)
+{
+	web_set(r, "Page.error", message);
+	r->status = status;
+	return web_render(r, name);
+}
+
+int admin_param_list(const web_params *p, const char *name, const char ***out, int *n)
+{
+	*out = NULL;
+	*n = 0;
+	int count = web_params_count(p, name);
+	const char **v = calloc((size_t)(count ? count : 1), sizeof(*v));
+	if (!v)
+		return Z_NOMEM;
+	for (int k = 0; k < p->n; k++)
+		if (!strcmp(p->items[k].name, name) && !p->items[k].filename)
+			v[(*n)++] = p->items[k].value;
+	*out = v;
+	return Z_OK;
+}
+
+bool admin_mail_valid(const char *s)
+{
+	size_t n = strlen(s);
+	const char *at = strchr(s, '@');
+	if (n < 3 || n > 254 || !at || at == s || strchr(at + 1, '@') || !at[1])
+		return false;
+	if (!strchr(at + 1, '.') || s[n - 1] == '.')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr("<>(),;:\"[]\\", *p))
+			return false;
+	return true;
+}
+
+int admin_mail_list(const char *in, buf *out, buf *why)
+{
+	char *copy = strdup(in);
+	int rc = Z_OK, count = 0;
+	if (!copy)
+		return Z_NOMEM;
+	for (char *save = NULL, *tok = strtok_r(copy, ",; \t\r\n", &save); tok;
+	     tok = strtok_r(NULL, ",; \t\r\n", &save)) {
+		if (!*tok)
+			continue;
+		if (!admin_mail_valid(tok)) {
+			buf_printf(why, "メールアドレス「%s」の形式が正しくありません。", tok);
+			rc = Z_INVALID;
+			goto out;
+		}
+		if (++count > 10) {
+			buf_puts(why, "メールアドレスは10件までです。");
+			rc = Z_INVALID;
+			goto out;
+		}
+		buf_printf(out, "%s%s", out->len ? ", " : "", tok);
+	}
+out:
+	free(copy);
+	return rc;
+}

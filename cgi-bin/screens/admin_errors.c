@@ -1,0 +1,65 @@
+/* admin_errors: エラー削除 — deletes every error message, or those of one kind, once the
+ * user has confirmed. */
+#include <stdio.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/strnum.h"
+#include "screens/admin_common.h"
+#include "screens/screens.h"
+
+const web_field admin_errors_delete_fields[] = {
+	{.name = "kind", .type = WF_TEXT, .max = 32, .label = "エラーの種類"},
+	{.name = "confirm", .type = WF_BOOL, .label = "確認"},
+	{0},
+};
+
+int admin_errors_page(web_request *r)
+{
+	db_res *res = NULL;
+	long long total = 0;
+	int rc = db_query(r->db,
+	                  "SELECT kind, COUNT(*) AS n, MAX(level) AS level, "
+	                  ADMIN_JST("MAX(updated_at)") " AS last, "
+	                  "(SELECT message FROM error_log e2 WHERE e2.kind = e.kind "
+	                  "ORDER BY e2.updated_at DESC, e2.id DESC LIMIT 1) AS example "
+	                  "FROM error_log e GROUP BY kind ORDER BY kind",
+	                  NULL, 0, &res);
+	if (rc != Z_OK)
+		goto out;
+	for (int i = 0; i < res->nrows; i++)
+		total += db_get_ll(res, i, 1, 0);
+	if ((rc = admin_hdf_rows(r, "Page.kinds", res, -1)) != Z_OK)
+		goto out;
+	web_set_int(r, "Page.total", total);
+	if (web_query_raw(r, "deleted")) {
+		long long n = 0;
+		/* Only a number is echoed back, after it parsed as one. */
+		if (strnum_ll(web_query_raw(r, "deleted"), 0, 1LL << 40, &n) == Z_OK)
+			web_setf(r, "Page.flash", "エラーメッセージを%lld件削除しました。", n);
+	}
+	web_set(r, "Page.title", "エラー削除");
+	rc = web_render(r, "admin_errors.cs");
+out:
+	db_res_free(res);
+	return rc;
+}
+
+int admin_errors_delete(web_request *r)
+{
+	long long affected = 0;
+	const char *kind = web_text(r, "kind");
+	char next[64];
+	int rc;
+	if (!web_int(r, "confirm", 0))
+		return web_error(r, 400, "削除してよいか確認のチェックを入れてから、もう一度操作してください。");
+	if (*kind)
+		rc = db_exec(r->db, "DELETE FROM error_log WHERE kind = ?", DB_ARGS(DB_S(kind)),
+		             &affected, NULL);
+	else
+		rc = db_exec(r->db, "DELETE FROM error_log", NULL, 0, &affected, NULL);
+	if (rc != Z_OK)
+		return rc;
+	log_info("errors: user %lld deleted %lld error messages", r->user.id, affected);
+	snprintf(next, sizeof(next), "/admin/errors?deleted=%lld", affected);
+	return web_redirect(r, next);
+}

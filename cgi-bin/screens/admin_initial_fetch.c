@@ -1,0 +1,55 @@
+/* admin_initial_fetch: 初期受注取得 — per shop, start counting orders from now (orders placed
+ * before never move stock), as `zaiko-batch initial-fetch SHOP` does. */
+#include <stdio.h>
+#include "core/log.h"
+#include "screens/admin_common.h"
+#include "screens/screens.h"
+
+const web_field admin_initial_fetch_fields[] = {
+	{.name = "shop", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
+	 .label = "店舗"},
+	{.name = "confirm", .type = WF_BOOL, .label = "確認"},
+	{0},
+};
+
+static const admin_flash fetch_flashes[] = {
+	{"done", "初期受注取得を設定しました。これ以降の注文から在庫が引き当てられます。"},
+	{NULL, NULL},
+};
+
+int admin_initial_fetch_page(web_request *r)
+{
+	db_res *res = NULL;
+	int rc = db_query(r->db,
+	                  "SELECT id, name, mall, enabled, "
+	                  "COALESCE(" ADMIN_JST("initial_fetch_at") ", '') AS initial_fetch, "
+	                  "COALESCE(" ADMIN_JST("order_cursor") ", '') AS cursor_at, "
+	                  "COALESCE(" ADMIN_JST("last_fetch_at") ", '') AS last_fetch "
+	                  "FROM shop ORDER BY is_base DESC, id",
+	                  NULL, 0, &res);
+	if (rc == Z_OK)
+		rc = admin_hdf_rows(r, "Page.shops", res, -1);
+	db_res_free(res);
+	if (rc != Z_OK)
+		return rc;
+	admin_flash_from_query(r, fetch_flashes);
+	web_set(r, "Page.title", "初期受注取得");
+	return web_render(r, "admin_initial_fetch.cs");
+}
+
+int admin_initial_fetch_submit(web_request *r)
+{
+	long long affected = 0, shop = web_int(r, "shop", 0);
+	if (!web_int(r, "confirm", 0))
+		return web_error(r, 400, "内容を確認のうえ、確認のチェックを入れてから実行してください。");
+	int rc = db_exec(r->db,
+	                 "UPDATE shop SET order_cursor = UTC_TIMESTAMP(), initial_fetch_at = "
+	                 "UTC_TIMESTAMP() WHERE id = ?",
+	                 DB_ARGS(DB_I(shop)), &affected, NULL);
+	if (rc != Z_OK)
+		return rc;
+	if (!affected)
+		return web_error(r, 404, "その店舗は登録されていません。");
+	log_info("initial-fetch: shop %lld by user %lld", shop, r->user.id);
+	return web_redirect(r, "/admin/initial-fetch?msg=done");
+}

@@ -1,0 +1,331 @@
+/* admin_settings: 共通設定 (エラー通知, 在庫数通知, 表示設定, SMTP and its test mail) and
+ * 通知設定 (the per-SKU thresholds of 在庫数通知 商品別). */
+#include <stdio.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/utf8.h"
+#include "screens/admin_common.h"
+#include "screens/screens.h"
+
+/* The settings of this screen, their defaults, and the keys the batch reads. */
+static const struct {
+	const char *name, *def;
+} settings[] = {
+	{"error_mail_enabled", "0"}, {"error_mail_to", ""}, {"alert_mode", "off"},
+	{"alert_threshold", "0"},    {"show_images", "1"},  {"smtp_url", ""},
+	{"smtp_user", ""},           {"mail_from", ""},     {"expiry_warn_days", "7"},
+};
+
+static const char *const alert_modes[] = {"off", "all", "per_sku", NULL};
+
+const web_field admin_settings_fields[] = {
+	{.name = "error_mail_enabled", .type = WF_BOOL, .label = "エラー通知"},
+	{.name = "error_mail_to", .type = WF_TEXT, .max = 1000, .label = "通知先メールアドレス"},
+	{.name = "alert_mode", .type = WF_ENUM, .required = true, .choices = alert_modes,
+	 .label = "在庫数通知"},
+	{.name = "alert_threshold", .type = WF_INT, .min = 0, .max = 1000000000,
+	 .label = "通知する在庫数"},
+	{.name = "show_images", .type = WF_BOOL, .label = "商品画像"},
+	{.name = "smtp_url", .type = WF_TEXT, .max = 255, .label = "SMTPサーバー"},
+	{.name = "smtp_user", .type = WF_TEXT, .max = 255, .label = "SMTPユーザー"},
+	{.name = "smtp_password", .type = WF_TEXT, .max = 255, .label = "SMTPパスワード"},
+	{.name = "smtp_password_clear", .type = WF_BOOL, .label = "SMTPパスワードを消去"},
+	{.name = "mail_from", .type = WF_TEXT, .max = 254, .label = "送信元メールアドレス"},
+	{.name = "expiry_warn_days", .type = WF_INT, .min = 0, .max = 365,
+	 .label = "有効期限の事前通知日数"},
+	{0},
+};
+
+const web_field admin_test_mail_fields[] = {
+	{.name = "to", .type = WF_TEXT, .max = 254, .label = "テストメールの宛先"},
+	{0},
+};
+
+const web_field admin_alerts_fields[] = {
+	{.name = "q", .type = WF_TEXT, .max = 128, .label = "SKUコード"},
+	{.name = "after", .type = WF_TEXT, .max = 128, .label = "ページ"},
+	{0},
+};
+
+const web_field admin_alerts_save_fields[] = {
+	{.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
+	 .label = "SKUコード"},
+	{.name = "threshold", .type = WF_INT, .min = 0, .max = 1000000000, .label = "通知する在庫数"},
+	{0},
+};
+
+static const admin_flash settings_flashes[] = {
+	{"saved", "共通設定を保存しました。"},
+	{"test_queued", "テストメールを送信待ちにしました。送信結果は下の一覧に表示されます。"},
+	{"alert_saved", "通知設定を保存しました。"},
+	{NULL, NULL},
+};
+
+/* Fills Page.s.<name> with every setting (the SMTP password only as set or not). */
+static int load_settings(web_request *r)
+{
+	buf v = BUF_INIT;
+	char key[96];
+	int rc = Z_OK;
+	for (size_t i = 0; i < Z_ARRAY_LEN(settings) && rc == Z_OK; i++) {
+		buf_reset(&v);
+		rc = admin_setting_get(r->db, settings[i].name, settings[i].def, &v);
+		snprintf(key, sizeof(key), "Page.s.%s", settings[i].name);
+		web_set(r, key, buf_str(&v));
+	}
+	if (rc == Z_OK) {
+		buf_reset(&v);
+		rc = admin_setting_get(r->db, "smtp_password", "", &v);
+		web_set(r, "Page.s.smtp_password_set", v.len ? "1" : "0");
+	}
+	buf_free(&v);
+	return rc;
+}
+
+/* The last test mails and what became of them. */
+static int load_test_mails(web_request *r)
+{
+	db_res *res = NULL;
+	int rc = db_query(r->db,
+	                  "SELECT id, recipients, state, COALESCE(result, '') AS result, "
+	                  ADMIN_JST("created_at") " AS created, "
+	                  "COALESCE(" ADMIN_JST("sent_at") ", '') AS sent FROM mail_queue "
+	                  "WHERE kind = 'test' ORDER BY id DESC LIMIT 5",
+	                  NULL, 0, &res);
+	if (rc == Z_OK)
+		rc = admin_hdf_rows(r, "Page.tests", res, -1);
+	db_res_free(res);
+	return rc;
+}
+
+static int render_settings(web_request *r, int status, const char *error)
+{
+	web_set(r, "Page.title", "共通設定");
+	if (load_test_mails(r) != Z_OK)
+		return Z_ERR;
+	if (error)
+		return admin_render_error(r, status, error, "admin_settings.cs");
+	return web_render(r, "admin_settings.cs");
+}
+
+int admin_settings_page(web_request *r)
+{
+	if (load_settings(r) != Z_OK)
+		return Z_ERR;
+	admin_flash_from_query(r, settings_flashes);
+	return render_settings(r, 200, NULL);
+}
+
+/* Shows the form again with the values as sent and the reason. */
+static int settings_refused(web_request *r, const char *why)
+{
+	if (load_settings(r) != Z_OK)
+		return Z_ERR;
+	web_set(r, "Page.s.error_mail_enabled", web_int(r, "error_mail_enabled", 0) ? "1" : "0");
+	web_set(r, "Page.s.error_mail_to", web_text(r, "error_mail_to"));
+	web_set(r, "Page.s.alert_mode", alert_modes[web_int(r, "alert_mode", 0)]);
+	web_set(r, "Page.s.alert_threshold", web_text(r, "alert_threshold"));
+	web_set(r, "Page.s.show_images", web_int(r, "show_images", 0) ? "1" : "0");
+	web_set(r, "Page.s.smtp_url", web_text(r, "smtp_url"));
+	web_set(r, "Page.s.smtp_user", web_text(r, "smtp_user"));
+	web_set(r, "Page.s.mail_from", web_text(r, "mail_from"));
+	web_set(r, "Page.s.expiry_warn_days", web_text(r, "expiry_warn_days"));
+	return render_settings(r, 400, why);
+}
+
+static bool smtp_url_ok(const char *url)
+{
+	if (!*url)
+		return true;
+	if (strncmp(url, "smtp://", 7) && strncmp(url, "smtps://", 8))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+	return strlen(url) > 8;
+}
+
+int admin_settings_save(web_request *r)
+{
+	buf to = BUF_INIT, why = BUF_INIT;
+	int rc = Z_OK;
+	bool mail_on = web_int(r, "error_mail_enabled", 0) != 0;
+	long long mode = web_int(r, "alert_mode", 0);
+	const char *from = web_text(r, "mail_from"), *url = web_text(r, "smtp_url");
+	char num[32];
+
+	if (admin_mail_list(web_text(r, "error_mail_to"), &to, &why) != Z_OK) {
+		rc = settings_refused(r, buf_str(&why));
+		goto out;
+	}
+	if (mail_on && !to.len) {
+		rc = settings_refused(r, "エラー通知を「通知する」にするときは、通知先メールアドレスを入力してください。");
+		goto out;
+	}
+	if (mode == 1 && !web_has(r, "alert_threshold")) {
+		rc = settings_refused(r, "「一括で通知設定する」には、通知する在庫数を入力してください。");
+		goto out;
+	}
+	if (*from && !admin_mail_valid(from)) {
+		rc = settings_refused(r, "送信元メールアドレスの形式が正しくありません。");
+		goto out;
+	}
+	if (!smtp_url_ok(url)) {
+		rc = settings_refused(r, "SMTPサーバーは smtp://ホスト:ポート または smtps://ホスト:ポート の形で入力してください。");
+		goto out;
+	}
+	if ((rc = db_begin(r->db)) != Z_OK)
+		goto out;
+	rc = admin_setting_put(r->db, "error_mail_enabled", mail_on ? "1" : "0");
+	if (rc == Z_OK)
+		rc = admin_setting_put(r->db, "error_mail_to", buf_str(&to));
+	if (rc == Z_OK)
+		rc = admin_setting_put(r->db, "alert_mode", alert_modes[mode]);
+	snprintf(num, sizeof(num), "%lld", web_int(r, "alert_threshold", 0));
+	if (rc == Z_OK && web_has(r, "alert_threshold"))
+		rc = admin_setting_put(r->db, "alert_threshold", num);
+	if (rc == Z_OK)
+		rc = admin_setting_put(r->db, "show_images", web_int(r, "show_images", 0) ? "1" : "0");
+	if (rc == Z_OK)
+		rc = admin_setting_put(r->db, "smtp_url", url);
+	if (rc == Z_OK)
+		rc = admin_setting_put(r->db, "smtp_user", web_text(r, "smtp_user"));
+	if (rc == Z_OK)
+		rc = admin_setting_put(r->db, "mail_from", from);
+	snprintf(num, sizeof(num), "%lld", web_int(r, "expiry_warn_days", 7));
+	if (rc == Z_OK)
+		rc = admin_setting_put(r->db, "expiry_warn_days", num);
+	/* Write-only: an empty field keeps the stored password; only the box clears it. */
+	if (rc == Z_OK && web_has(r, "smtp_password"))
+		rc = admin_setting_put(r->db, "smtp_password", web_text(r, "smtp_password"));
+	else if (rc == Z_OK && web_int(r, "smtp_password_clear", 0))
+		rc = admin_setting_put(r->db, "smtp_password", "");
+	if (rc == Z_OK)
+		rc = db_commit(r->db);
+	if (rc != Z_OK)
+		goto out;
+	log_info("settings: saved by user %lld", r->user.id);
+	rc = web_redirect(r, "/admin/settings?msg=saved");
+out:
+	if (db_in_transaction(r->db))
+		db_rollback(r->db);
+	buf_free(&to);
+	buf_free(&why);
+	return rc;
+}
+
+int admin_test_mail(web_request *r)
+{
+	buf to = BUF_INIT, why = BUF_INIT, smtp = BUF_INIT, body = BUF_INIT;
+	int rc;
+	const char *asked = web_text(r, "to");
+	if ((rc = admin_setting_get(r->db, "smtp_url", "", &smtp)) != Z_OK)
+		goto out;
+	if (!smtp.len) {
+		rc = load_settings(r) == Z_OK
+		         ? render_settings(r, 400, "先にSMTPサーバーを設定して保存してください。")
+		         : Z_ERR;
+		goto out;
+	}
+	if (*asked) {
+		if (!admin_mail_valid(asked)) {
+			rc = load_settings(r) == Z_OK
+			         ? render_settings(r, 400, "テストメールの宛先の形式が正しくありません。")
+			         : Z_ERR;
+			goto out;
+		}
+		buf_puts(&to, asked);
+	} else if ((rc = admin_setting_get(r->db, "error_mail_to", "", &to)) != Z_OK) {
+		goto out;
+	}
+	if (!to.len) {
+		rc = load_settings(r) == Z_OK
+		         ? render_settings(r, 400, "テストメールの宛先を入力するか、通知先メールアドレスを保存してください。")
+		         : Z_ERR;
+		goto out;
+	}
+	buf_printf(&body, "zaiko 在庫連携からのテストメールです。\n\n"
+	                  "このメールが届いていれば、メール送信の設定は正しく動作しています。\n"
+	                  "送信を依頼したユーザー: %s\n", r->user.login);
+	rc = db_execv(r->db, "INSERT INTO mail_queue (kind, recipients, subject, body, state, "
+	                     "created_at) VALUES ('test', ?, ?, ?, 'queued', UTC_TIMESTAMP())",
+	              DB_S(buf_str(&to)), DB_S("【zaiko】テストメール"), DB_S(buf_str(&body)));
+	if (rc != Z_OK)
+		goto out;
+	log_info("settings: test mail queued by user %lld", r->user.id);
+	rc = web_redirect(r, "/admin/settings?msg=test_queued");
+out:
+	buf_free(&to);
+	buf_free(&why);
+	buf_free(&smtp);
+	buf_free(&body);
+	return rc;
+}
+
+/* ---- 通知設定: per-SKU thresholds ---- */
+
+static int render_alerts(web_request *r, int status, const char *error)
+{
+	db_res *res = NULL;
+	buf mode = BUF_INIT, like = BUF_INIT;
+	const char *q = web_text(r, "q"), *after = web_text(r, "after");
+	int rc = admin_setting_get(r->db, "alert_mode", "off", &mode);
+	if (rc != Z_OK)
+		goto out;
+	web_set(r, "Page.title", "通知設定");
+	web_set(r, "Page.mode", buf_str(&mode));
+	web_set(r, "Page.q", q);
+	/* A code prefix uses the unique index; % and _ in the code are matched literally. */
+	for (const char *p = q; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			buf_putc(&like, '\\');
+		buf_putc(&like, *p);
+	}
+	buf_putc(&like, '%');
+	rc = db_queryv(r->db, &res,
+	               "SELECT code, name, total, COALESCE(alert_threshold, '') AS threshold, "
+	               "alert_below AS below FROM sku WHERE code LIKE ? AND code > ? "
+	               "ORDER BY code LIMIT 101",
+	               DB_S(buf_str(&like)), DB_S(after));
+	if (rc != Z_OK)
+		goto out;
+	if (res->nrows > 100)
+		web_set(r, "Page.next_after", db_get(res, 99, 0));
+	if ((rc = admin_hdf_rows(r, "Page.rows", res, 100)) != Z_OK)
+		goto out;
+	admin_flash_from_query(r, settings_flashes);
+	rc = error ? admin_render_error(r, status, error, "admin_alerts.cs")
+	           : web_render(r, "admin_alerts.cs");
+out:
+	db_res_free(res);
+	buf_free(&mode);
+	buf_free(&like);
+	return rc;
+}
+
+int admin_alerts_page(web_request *r)
+{
+	return render_alerts(r, 200, NULL);
+}
+
+int admin_alerts_save(web_request *r)
+{
+	long long affected = 0;
+	const char *code = web_text(r, "code");
+	int rc;
+	if (web_has(r, "threshold"))
+		rc = db_exec(r->db, "UPDATE sku SET alert_threshold = ?, alert_below = 0 WHERE code = ?",
+		             DB_ARGS(DB_I(web_int(r, "threshold", 0)), DB_S(code)), &affected, NULL);
+	else
+		rc = db_exec(r->db, "UPDATE sku SET alert_threshold = NULL, alert_below = 0 WHERE code = ?",
+		             DB_ARGS(DB_S(code)), &affected, NULL);
+	if (rc != Z_OK)
+		return rc;
+	long long exists = 0;
+	if (!affected && db_query_ll(r->db, "SELECT COUNT(*) FROM sku WHERE code = ?",
+	                             DB_ARGS(DB_S(code)), 0, &exists) != Z_OK)
+		return Z_ERR;
+	if (!affected && !exists)
+		return render_alerts(r, 400, "そのSKUコードの商品は登録されていません。");
+	return web_redirect(r, "/admin/alerts?msg=alert_saved");
+}

@@ -1,0 +1,439 @@
+/* admin_shops: 利用店舗設定 — shops (mall, base shop, enabled, API base, credentials sealed
+ * at rest and never shown again, token expiry) and the connection test queued for the batch. */
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/seal.h"
+#include "screens/admin_common.h"
+#include "screens/screens.h"
+
+static const char *const malls[] = {"yahoo", "rakuten", "amazon", "shopify", NULL};
+
+/* Every per-mall input: secret ones go sealed into shop.credentials, the others (ids the
+ * adapters read with mall_opt) into shop.options in the clear. */
+typedef struct {
+	const char *mall;
+	const char *field;   /* the form's name: mall_key */
+	const char *key;     /* the JSON key the adapter reads */
+	const char *label;
+	bool secret;
+	bool multiline;
+} shop_input;
+
+static const shop_input inputs[] = {
+	{"yahoo", "yahoo_client_id", "client_id", "Client ID（アプリケーションID）", true, false},
+	{"yahoo", "yahoo_client_secret", "client_secret", "シークレット", true, false},
+	{"yahoo", "yahoo_refresh_token", "refresh_token", "リフレッシュトークン", true, false},
+	{"yahoo", "yahoo_public_key", "public_key", "公開鍵（PEM）", true, true},
+	{"yahoo", "yahoo_key_version", "key_version", "公開鍵のバージョン", true, false},
+	{"yahoo", "yahoo_seller_id", "seller_id", "ストアアカウント（seller_id）", false, false},
+	{"rakuten", "rakuten_service_secret", "service_secret", "serviceSecret", true, false},
+	{"rakuten", "rakuten_license_key", "license_key", "licenseKey", true, false},
+	{"amazon", "amazon_client_id", "client_id", "LWA Client ID", true, false},
+	{"amazon", "amazon_client_secret", "client_secret", "LWA Client Secret", true, false},
+	{"amazon", "amazon_refresh_token", "refresh_token", "リフレッシュトークン", true, false},
+	{"amazon", "amazon_seller_id", "seller_id", "セラーID", false, false},
+	{"amazon", "amazon_marketplace_id", "marketplace_id", "マーケットプレイスID", false, false},
+	{"shopify", "shopify_access_token", "access_token", "Admin APIアクセストークン", true, false},
+	{"shopify", "shopify_location_id", "location_id", "ロケーションID", false, false},
+};
+
+const web_field admin_shops_fields[] = {
+	{.name = "id", .type = WF_INT, .min = 1, .max = 2147483647, .label = "店舗"},
+	{0},
+};
+
+const web_field admin_shop_save_fields[] = {
+	{.name = "id", .type = WF_INT, .min = 1, .max = 2147483647, .label = "店舗"},
+	{.name = "name", .type = WF_TEXT, .required = true, .min = 1, .max = 100, .label = "店舗名"},
+	{.name = "mall", .type = WF_ENUM, .required = true, .choices = malls, .label = "モール・カート"},
+	{.name = "is_base", .type = WF_BOOL, .label = "基本モール"},
+	{.name = "enabled", .type = WF_BOOL, .label = "在庫連携"},
+	{.name = "api_base", .type = WF_TEXT, .max = 255, .label = "APIのURL"},
+	{.name = "token_expires_at", .type = WF_TEXT, .max = 16, .label = "トークンの有効期限"},
+	{.name = "yahoo_client_id", .type = WF_TEXT, .max = 500},
+	{.name = "yahoo_client_secret", .type = WF_TEXT, .max = 500},
+	{.name = "yahoo_refresh_token", .type = WF_TEXT, .max = 2000},
+	{.name = "yahoo_public_key", .type = WF_TEXT, .max = 4000},
+	{.name = "yahoo_key_version", .type = WF_TEXT, .max = 20},
+	{.name = "yahoo_seller_id", .type = WF_TEXT, .max = 100},
+	{.name = "rakuten_service_secret", .type = WF_TEXT, .max = 500},
+	{.name = "rakuten_license_key", .type = WF_TEXT, .max = 500},
+	{.name = "amazon_client_id", .type = WF_TEXT, .max = 500},
+	{.name = "amazon_client_secret", .type = WF_TEXT, .max = 500},
+	{.name = "amazon_refresh_token", .type = WF_TEXT, .max = 2000},
+	{.name = "amazon_seller_id", .type = WF_TEXT, .max = 100},
+	{.name = "amazon_marketplace_id", .type = WF_TEXT, .max = 100},
+	{.name = "shopify_access_token", .type = WF_TEXT, .max = 500},
+	{.name = "shopify_location_id", .type = WF_TEXT, .max = 100},
+	{0},
+};
+
+const web_field admin_shop_test_fields[] = {
+	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647, .label = "店舗"},
+	{0},
+};
+
+static const admin_flash shop_flashes[] = {
+	{"saved", "店舗を保存しました。"},
+	{"test_queued", "接続テストを受け付けました。次のバッチ実行で結果が表示されます。"},
+	{NULL, NULL},
+};
+
+static const char *key_file(const web_request *r)
+{
+	return conf_get(r->cfg, "batch", "key_file", NULL);
+}
+
+/* The stored credentials of a shop, opened; *out NULL when none. Z_INVALID when they cannot
+ * be opened with this key. */
+static int open_credentials(web_request *r, const char *sealed, size_t len, cJSON **out)
+{
+	buf plain = BUF_INIT;
+	int rc = Z_OK;
+	*out = NULL;
+	if (!sealed || !len)
+		return Z_OK;
+	if (!key_file(r))
+		return Z_INVALID;
+	rc = seal_decrypt(key_file(r), sealed, len, &plain);
+	if (rc == Z_OK) {
+		*out = cJSON_Parse(buf_str(&plain));
+		if (!*out || !cJSON_IsObject(*out)) {
+			cJSON_Delete(*out);
+			*out = NULL;
+			rc = Z_INVALID;
+		}
+	}
+	/* The plain text held secrets: wipe it before the memory goes back. */
+	if (plain.data)
+		memset(plain.data, 0, plain.cap);
+	buf_free(&plain);
+	return rc;
+}
+
+/* Page.shops: every shop, its state, token countdown and last connection test. */
+static int load_shops(web_request *r)
+{
+	db_res *res = NULL;
+	int rc = db_query(r->db,
+	                  "SELECT s.id, s.name, s.mall, s.is_base, s.enabled, s.state, "
+	                  "COALESCE(s.stop_reason, '') AS stop_reason, s.api_base, "
+	                  "s.credentials IS NOT NULL AS has_credentials, "
+	                  "COALESCE(" ADMIN_JST("s.token_expires_at") ", '') AS token_expires, "
+	                  "COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), s.token_expires_at), '') "
+	                  "AS token_seconds, "
+	                  "COALESCE(FLOOR(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), s.token_expires_at) / 86400), '') "
+	                  "AS token_days, "
+	                  "COALESCE(" ADMIN_JST("s.last_fetch_at") ", '') AS last_fetch, "
+	                  "COALESCE(" ADMIN_JST("s.initial_fetch_at") ", '') AS initial_fetch, "
+	                  "COALESCE(j.state, '') AS test_state, COALESCE(j.message, '') AS test_message, "
+	                  "COALESCE(" ADMIN_JST("j.updated_at") ", '') AS test_at "
+	                  "FROM shop s LEFT JOIN job j ON j.id = (SELECT MAX(id) FROM job "
+	                  "WHERE kind = 'connection_test' AND shop_id = s.id) "
+	                  "ORDER BY s.is_base DESC, s.id",
+	                  NULL, 0, &res);
+	if (rc == Z_OK)
+		rc = admin_hdf_rows(r, "Page.shops", res, -1);
+	db_res_free(res);
+	return rc;
+}
+
+int admin_shops_page(web_request *r)
+{
+	if (load_shops(r) != Z_OK)
+		return Z_ERR;
+	admin_flash_from_query(r, shop_flashes);
+	web_set(r, "Page.title", "利用店舗設定");
+	return web_render(r, "admin_shops.cs");
+}
+
+/* The per-mall inputs for the template: Page.inputs.<i>.{mall,field,label,secret,
+ * multiline,stored,value}. creds/options are the shop's (may be NULL). */
+static void set_inputs(web_request *r, const cJSON *creds, const cJSON *options, bool from_form)
+{
+	char key[96];
+	for (size_t i = 0; i < Z_ARRAY_LEN(inputs); i++) {
+		const shop_input *in = &inputs[i];
+		const cJSON *src = in->secret ? creds : options;
+		const cJSON *v = src ? cJSON_GetObjectItemCaseSensitive(src, in->key) : NULL;
+		bool stored = cJSON_IsString(v) && v->valuestring[0];
+		snprintf(key, sizeof(key), "Page.inputs.%zu.mall", i);
+		web_set(r, key, in->mall);
+		snprintf(key, sizeof(key), "Page.inputs.%zu.field", i);
+		web_set(r, key, in->field);
+		snprintf(key, sizeof(key), "Page.inputs.%zu.label", i);
+		web_set(r, key, in->label);
+		snprintf(key, sizeof(key), "Page.inputs.%zu.secret", i);
+		web_set(r, key, in->secret ? "1" : "0");
+		snprintf(key, sizeof(key), "Page.inputs.%zu.multiline", i);
+		web_set(r, key, in->multiline ? "1" : "0");
+		snprintf(key, sizeof(key), "Page.inputs.%zu.stored", i);
+		web_set(r, key, stored ? "1" : "0");
+		/* A secret is never written back into a page, not even the one refusing a save. */
+		snprintf(key, sizeof(key), "Page.inputs.%zu.value", i);
+		if (!in->secret)
+			web_set(r, key, from_form ? web_text(r, in->field) : stored ? v->valuestring : "");
+	}
+}
+
+static int render_edit(web_request *r, long long id, int status, const char *error)
+{
+	db_res *res = NULL;
+	cJSON *creds = NULL, *options = NULL;
+	int rc = Z_OK;
+	bool from_form = error != NULL;
+	web_set(r, "Page.title", "利用店舗設定");
+	if (id) {
+		rc = db_queryv(r->db, &res,
+		               "SELECT id, name, mall, is_base, enabled, api_base, credentials, "
+		               "COALESCE(options, '') AS options, COALESCE(DATE_FORMAT(token_expires_at "
+		               "+ INTERVAL 9 HOUR, '%Y-%m-%d %H:%i'), '') AS token_expires_at FROM shop "
+		               "WHERE id = ?",
+		               DB_I(id));
+		if (rc != Z_OK)
+			goto out;
+		if (!res->nrows) {
+			rc = web_error(r, 404, "その店舗は登録されていません。");
+			goto out;
+		}
+		web_set(r, "Page.shop.id", db_get(res, 0, 0));
+		web_set(r, "Page.shop.name", db_get(res, 0, 1));
+		web_set(r, "Page.shop.mall", db_get(res, 0, 2));
+		web_set(r, "Page.shop.is_base", db_get(res, 0, 3));
+		web_set(r, "Page.shop.enabled", db_get(res, 0, 4));
+		web_set(r, "Page.shop.api_base", db_get(res, 0, 5));
+		web_set(r, "Page.shop.token_expires_at", db_get(res, 0, 8));
+		if (open_credentials(r, db_get(res, 0, 6), db_len(res, 0, 6), &creds) == Z_INVALID)
+			web_set(r, "Page.creds_unreadable", "1");
+		options = cJSON_Parse(db_get(res, 0, 7));
+	} else {
+		web_set(r, "Page.shop.enabled", "1");
+		web_set(r, "Page.shop.mall", "yahoo");
+	}
+	if (from_form) {
+		web_set(r, "Page.shop.name", web_text(r, "name"));
+		web_set(r, "Page.shop.mall", malls[web_int(r, "mall", 0)]);
+		web_set(r, "Page.shop.is_base", web_int(r, "is_base", 0) ? "1" : "0");
+		web_set(r, "Page.shop.enabled", web_int(r, "enabled", 0) ? "1" : "0");
+		web_set(r, "Page.shop.api_base", web_text(r, "api_base"));
+		web_set(r, "Page.shop.token_expires_at", web_text(r, "token_expires_at"));
+	}
+	set_inputs(r, creds, options, from_form);
+	rc = error ? admin_render_error(r, status, error, "admin_shop_edit.cs")
+	           : web_render(r, "admin_shop_edit.cs");
+out:
+	cJSON_Delete(creds);
+	cJSON_Delete(options);
+	db_res_free(res);
+	return rc;
+}
+
+int admin_shop_edit_page(web_request *r)
+{
+	return render_edit(r, web_int(r, "id", 0), 200, NULL);
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" (JST, as shown) to UTC "YYYY-MM-DD HH:MM:00" for SQL
+ * arithmetic; false when malformed. */
+static bool parse_jst(const char *s, char *out, size_t outlen)
+{
+	int y, mo, d, h = 0, mi = 0, used = 0;
+	size_t n = strlen(s);
+	if (n == 10) {
+		if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10)
+			return false;
+	} else if (n == 16) {
+		if (sscanf(s, "%4d-%2d-%2d %2d:%2d%n", &y, &mo, &d, &h, &mi, &used) != 5 || used != 16)
+			return false;
+	} else {
+		return false;
+	}
+	if (y < 2000 || y > 2100 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    h < 0 || mi < 0)
+		return false;
+	snprintf(out, outlen, "%04d-%02d-%02d %02d:%02d:00", y, mo, d, h, mi);
+	return true;
+}
+
+static bool url_ok(const char *url)
+{
+	if (!*url)
+		return true;
+	if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '"' || *p == '<' || *p == '>')
+			return false;
+	return true;
+}
+
+int admin_shop_save(web_request *r)
+{
+	db_res *res = NULL;
+	cJSON *creds = NULL, *options = NULL;
+	char *creds_text = NULL, *options_text = NULL;
+	buf sealed = BUF_INIT;
+	char expires[32];
+	long long id = web_int(r, "id", 0), new_id = 0, others_base = 0;
+	const char *mall = malls[web_int(r, "mall", 0)];
+	const char *exp_text = web_text(r, "token_expires_at");
+	bool is_base = web_int(r, "is_base", 0) != 0, creds_entered = false;
+	int rc;
+
+	if (!url_ok(web_text(r, "api_base"))) {
+		rc = render_edit(r, id, 400, "APIのURLは https:// で始まるURLを入力してください。");
+		goto out;
+	}
+	if (*exp_text && !parse_jst(exp_text, expires, sizeof(expires))) {
+		rc = render_edit(r, id, 400, "トークンの有効期限は「2026-12-31 23:59」の形で入力してください。");
+		goto out;
+	}
+	if ((rc = db_begin(r->db)) != Z_OK)
+		goto out;
+	if (id) {
+		rc = db_queryv(r->db, &res,
+		               "SELECT mall, is_base, credentials, COALESCE(options, '') FROM shop "
+		               "WHERE id = ? FOR UPDATE",
+		               DB_I(id));
+		if (rc != Z_OK)
+			goto out;
+		if (!res->nrows) {
+			db_rollback(r->db);
+			rc = web_error(r, 404, "その店舗は登録されていません。");
+			goto out;
+		}
+		if (strcmp(db_get(res, 0, 0), mall)) {
+			db_rollback(r->db);
+			rc = render_edit(r, id, 400, "登録済みの店舗のモール・カートは変更できません。新しい店舗として登録してください。");
+			goto out;
+		}
+		if (open_credentials(r, db_get(res, 0, 2), db_len(res, 0, 2), &creds) != Z_OK)
+			creds = NULL; /* unreadable: whatever is entered now replaces them */
+		options = cJSON_Parse(db_get(res, 0, 3));
+	}
+	if ((rc = db_query_ll(r->db, "SELECT COUNT(*) FROM shop WHERE is_base = 1 AND id <> ?",
+	                      DB_ARGS(DB_I(id)), 0, &others_base)) != Z_OK)
+		goto out;
+	if (!is_base && !others_base) {
+		db_rollback(r->db);
+		rc = render_edit(r, id, 400, "基本モールの店舗が1つ必要です。この店舗を基本モールにするか、先に他の店舗を基本モールにしてください。");
+		goto out;
+	}
+	if (!creds)
+		creds = cJSON_CreateObject();
+	if (!cJSON_IsObject(options)) {
+		cJSON_Delete(options);
+		options = cJSON_CreateObject();
+	}
+	for (size_t i = 0; i < Z_ARRAY_LEN(inputs); i++) {
+		const shop_input *in = &inputs[i];
+		if (strcmp(in->mall, mall))
+			continue;
+		const char *v = web_text(r, in->field);
+		if (in->secret) {
+			/* Empty keeps what is stored: the page never shows it to be sent back. */
+			if (!*v)
+				continue;
+			cJSON_DeleteItemFromObjectCaseSensitive(creds, in->key);
+			cJSON_AddStringToObject(creds, in->key, v);
+			creds_entered = true;
+		} else {
+			cJSON_DeleteItemFromObjectCaseSensitive(options, in->key);
+			if (*v)
+				cJSON_AddStringToObject(options, in->key, v);
+		}
+	}
+	/* New long-lived credentials make a cached access token of the old ones worthless. */
+	if (creds_entered && strcmp(mall, "shopify") && !web_has(r, "shopify_access_token"))
+		cJSON_DeleteItemFromObjectCaseSensitive(creds, "access_token");
+	if (!(options_text = cJSON_PrintUnformatted(options))) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	if (creds_entered) {
+		if (!key_file(r)) {
+			db_rollback(r->db);
+			rc = render_edit(r, id, 500, "認証情報を暗号化する鍵ファイルが設定されていません（設定ファイルの [batch] key_file）。");
+			goto out;
+		}
+		if (!(creds_text = cJSON_PrintUnformatted(creds))) {
+			rc = Z_NOMEM;
+			goto out;
+		}
+		if ((rc = seal_encrypt(key_file(r), creds_text, strlen(creds_text), &sealed)) != Z_OK)
+			goto out;
+	}
+	if (is_base && (rc = db_execv(r->db, "UPDATE shop SET is_base = 0 WHERE id <> ? AND is_base = 1",
+	                              DB_I(id))) != Z_OK)
+		goto out;
+	db_val exp = *exp_text ? DB_S(expires) : DB_NUL;
+	if (id) {
+		rc = db_execv(r->db,
+		              "UPDATE shop SET name = ?, is_base = ?, enabled = ?, api_base = ?, "
+		              "options = ?, token_expires_at = ? - INTERVAL 9 HOUR, "
+		              "credentials = IF(?, ?, credentials) WHERE id = ?",
+		              DB_S(web_text(r, "name")), DB_I(is_base), DB_I(web_int(r, "enabled", 0)),
+		              DB_S(web_text(r, "api_base")), DB_S(options_text), exp,
+		              DB_I(creds_entered), DB_SN(buf_str(&sealed), sealed.len), DB_I(id));
+	} else {
+		rc = db_exec(r->db,
+		             "INSERT INTO shop (name, mall, is_base, enabled, api_base, options, "
+		             "token_expires_at, credentials, created_at) VALUES (?, ?, ?, ?, ?, ?, "
+		             "? - INTERVAL 9 HOUR, ?, UTC_TIMESTAMP())",
+		             DB_ARGS(DB_S(web_text(r, "name")), DB_S(mall), DB_I(is_base),
+		                     DB_I(web_int(r, "enabled", 0)), DB_S(web_text(r, "api_base")),
+		                     DB_S(options_text), exp,
+		                     creds_entered ? DB_SN(buf_str(&sealed), sealed.len) : DB_NUL),
+		             NULL, &new_id);
+	}
+	if (rc == Z_OK) {
+		rc = db_commit(r->db);
+	} else if (db_errno(r->db) == 1062) {
+		db_rollback(r->db);
+		rc = render_edit(r, id, 400, "同じ名前の店舗がすでにあります。別の店舗名にしてください。");
+		goto out;
+	}
+	if (rc != Z_OK)
+		goto out;
+	log_info("shops: shop %lld saved by user %lld%s", id ? id : new_id, r->user.id,
+	         creds_entered ? " (credentials replaced)" : "");
+	rc = web_redirect(r, "/admin/shops?msg=saved");
+out:
+	if (db_in_transaction(r->db))
+		db_rollback(r->db);
+	if (creds_text) {
+		memset(creds_text, 0, strlen(creds_text));
+		free(creds_text);
+	}
+	free(options_text);
+	cJSON_Delete(creds);
+	cJSON_Delete(options);
+	buf_free(&sealed);
+	db_res_free(res);
+	return rc;
+}
+
+int admin_shop_test(web_request *r)
+{
+	long long id = web_int(r, "id", 0), exists = 0, busy = 0;
+	if (db_query_ll(r->db, "SELECT COUNT(*) FROM shop WHERE id = ?", DB_ARGS(DB_I(id)), 0,
+	                &exists) != Z_OK)
+		return Z_ERR;
+	if (!exists)
+		return web_error(r, 404, "その店舗は登録されていません。");
+	/* One waiting test per shop is enough: a second click does not queue another. */
+	if (db_query_ll(r->db, "SELECT COUNT(*) FROM job WHERE kind = 'connection_test' AND "
+	                       "shop_id = ? AND state IN ('queued', 'running')",
+	                DB_ARGS(DB_I(id)), 0, &busy) != Z_OK)
+		return Z_ERR;
+	if (!busy &&
+	    db_execv(r->db, "INSERT INTO job (kind, state, user_id, shop_id, message, created_at, "
+	                    "updated_at) VALUES ('connection_test', 'queued', ?, ?, '', "
+	                    "UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+	             DB_I(r->user.id), DB_I(id)) != Z_OK)
+		return Z_ERR;
+	return web_redirect(r, "/admin/shops?msg=test_queued");
+}

@@ -1,0 +1,157 @@
+/* admin_users: ユーザー管理 — add users, change role, disable or enable, reset a password;
+ * the last enabled admin can be neither disabled nor demoted. */
+#include <stdio.h>
+#include <string.h>
+#include "core/log.h"
+#include "screens/admin_common.h"
+#include "screens/screens.h"
+#include "stock/users.h"
+
+static const char *const roles[] = {"admin", "staff", NULL};
+
+const web_field admin_user_add_fields[] = {
+	{.name = "login", .type = WF_TEXT, .required = true, .min = 1, .max = 64,
+	 .label = "ログインID"},
+	{.name = "password", .type = WF_TEXT, .required = true, .min = 1, .max = 200,
+	 .label = "パスワード"},
+	{.name = "role", .type = WF_ENUM, .required = true, .choices = roles, .label = "権限"},
+	{0},
+};
+
+const web_field admin_user_update_fields[] = {
+	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
+	 .label = "ユーザー"},
+	{.name = "role", .type = WF_ENUM, .required = true, .choices = roles, .label = "権限"},
+	{.name = "disabled", .type = WF_BOOL, .label = "無効"},
+	{0},
+};
+
+const web_field admin_user_password_fields[] = {
+	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
+	 .label = "ユーザー"},
+	{.name = "password", .type = WF_TEXT, .required = true, .min = 1, .max = 200,
+	 .label = "新しいパスワード"},
+	{0},
+};
+
+static const admin_flash user_flashes[] = {
+	{"added", "ユーザーを追加しました。"},
+	{"updated", "ユーザーを変更しました。"},
+	{"password", "パスワードを変更しました。そのユーザーのログイン中のセッションは終了しました。"},
+	{NULL, NULL},
+};
+
+static int render_users(web_request *r, int status, const char *error)
+{
+	db_res *res = NULL;
+	int rc = db_query(r->db,
+	                  "SELECT id, login, role, disabled, " ADMIN_JST("created_at") " AS created "
+	                  "FROM app_user ORDER BY login",
+	                  NULL, 0, &res);
+	if (rc == Z_OK)
+		rc = admin_hdf_rows(r, "Page.users", res, -1);
+	db_res_free(res);
+	if (rc != Z_OK)
+		return rc;
+	web_set(r, "Page.title", "ユーザー管理");
+	web_set_int(r, "Page.me", r->user.id);
+	web_set_int(r, "Page.min_password", USERS_MIN_PASSWORD);
+	if (error) {
+		web_set(r, "Page.form.login", web_text(r, "login"));
+		return admin_render_error(r, status, error, "admin_users.cs");
+	}
+	admin_flash_from_query(r, user_flashes);
+	return web_render(r, "admin_users.cs");
+}
+
+int admin_users_page(web_request *r)
+{
+	return render_users(r, 200, NULL);
+}
+
+int admin_user_add(web_request *r)
+{
+	const char *why = NULL;
+	int rc = users_create(r->db, web_text(r, "login"), web_text(r, "password"),
+	                      roles[web_int(r, "role", 1)], &why);
+	if (rc == Z_INVALID)
+		return render_users(r, 400, why);
+	if (rc == Z_CONFLICT || (rc != Z_OK && db_errno(r->db) == 1062))
+		return render_users(r, 400, "そのログインIDはすでに使われています。");
+	if (rc != Z_OK)
+		return rc;
+	log_info("users: user added by user %lld", r->user.id);
+	return web_redirect(r, "/admin/users?msg=added");
+}
+
+int admin_user_update(web_request *r)
+{
+	db_res *res = NULL;
+	long long id = web_int(r, "id", 0), other_admins = 0;
+	const char *role = roles[web_int(r, "role", 1)];
+	bool disabled = web_int(r, "disabled", 0) != 0;
+	int rc = db_begin(r->db);
+	if (rc != Z_OK)
+		return rc;
+	/* Locking every admin row makes two concurrent demotions see each other. */
+	if ((rc = db_query(r->db, "SELECT id FROM app_user WHERE role = 'admin' AND disabled = 0 "
+	                          "ORDER BY id FOR UPDATE",
+	                   NULL, 0, &res)) != Z_OK)
+		goto out;
+	if ((rc = db_query_ll(r->db, "SELECT COUNT(*) FROM app_user WHERE id = ?",
+	                      DB_ARGS(DB_I(id)), 0, &other_admins)) != Z_OK)
+		goto out;
+	if (!other_admins) {
+		db_rollback(r->db);
+		rc = web_error(r, 404, "そのユーザーは登録されていません。");
+		goto out;
+	}
+	other_admins = 0;
+	for (int i = 0; i < res->nrows; i++)
+		if (db_get_ll(res, i, 0, 0) != id)
+			other_admins++;
+	if ((disabled || strcmp(role, "admin")) && other_admins == 0) {
+		db_rollback(r->db);
+		rc = render_users(r, 400, "最後の管理者を無効にしたり、権限を変更したりすることはできません。先に別の管理者を追加してください。");
+		goto out;
+	}
+	if ((rc = db_execv(r->db, "UPDATE app_user SET role = ?, disabled = ? WHERE id = ?",
+	                   DB_S(role), DB_I(disabled), DB_I(id))) != Z_OK)
+		goto out;
+	/* A disabled user or a changed role takes effect now, not at the next login. */
+	if ((rc = db_execv(r->db, "DELETE FROM session WHERE user_id = ? AND user_id <> ?",
+	                   DB_I(disabled ? id : 0), DB_I(r->user.id))) != Z_OK)
+		goto out;
+	if ((rc = db_commit(r->db)) != Z_OK)
+		goto out;
+	log_info("users: user %lld changed by user %lld (role %s, disabled %d)", id, r->user.id,
+	         role, disabled);
+	rc = web_redirect(r, "/admin/users?msg=updated");
+out:
+	if (db_in_transaction(r->db))
+		db_rollback(r->db);
+	db_res_free(res);
+	return rc;
+}
+
+int admin_user_password(web_request *r)
+{
+	const char *why = NULL;
+	long long id = web_int(r, "id", 0), exists = 0;
+	if (db_query_ll(r->db, "SELECT COUNT(*) FROM app_user WHERE id = ?", DB_ARGS(DB_I(id)), 0,
+	                &exists) != Z_OK)
+		return Z_ERR;
+	if (!exists)
+		return web_error(r, 404, "そのユーザーは登録されていません。");
+	int rc = users_set_password(r->db, id, web_text(r, "password"), &why);
+	if (rc == Z_INVALID)
+		return render_users(r, 400, why);
+	if (rc != Z_OK)
+		return rc;
+	/* Sessions opened with the old password end (the admin's own stays). */
+	if (db_execv(r->db, "DELETE FROM session WHERE user_id = ? AND user_id <> ?", DB_I(id),
+	             DB_I(r->user.id)) != Z_OK)
+		return Z_ERR;
+	log_info("users: password of user %lld reset by user %lld", id, r->user.id);
+	return web_redirect(r, "/admin/users?msg=password");
+}

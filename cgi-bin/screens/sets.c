@@ -1,0 +1,904 @@
+/* sets: the セット商品 screens — セット登録 (edit, delete, live available stock), CSV取込
+ * (preview, then all-or-nothing apply) and CSV出力. */
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/strnum.h"
+#include "core/utf8.h"
+#include "csv/stockcsv.h"
+#include "screens/admin_common.h"
+#include "screens/screens.h"
+#include "stock/stock.h"
+
+/* The screen's bound of parts per set (stock_set_define refuses more than 100). */
+#define SET_PARTS_MAX 100
+/* Sets shown on one page of the list. */
+#define SET_PAGE_ROWS 100
+/* Blank part rows the form offers below the known ones (JavaScript adds more). */
+#define SET_BLANK_ROWS 3
+/* Upload bound of a set CSV and how long a preview may be applied. */
+#define SET_CSV_MAX_BYTES (8 << 20)
+#define SET_CSV_PREVIEW_MINUTES 60
+
+const web_field sets_edit_fields[] = {
+	{.name = "code", .type = WF_TEXT, .max = 128, .label = "セット商品コード"},
+	{.name = "after", .type = WF_TEXT, .max = 128, .label = "ページ"},
+	{0},
+};
+
+/* The part rows (part_code, part_qty, repeated) are read from the raw body by
+ * read_parts(): the declared-field table has no repeated text type, so they are bounded and
+ * checked there, with the same messages. */
+const web_field sets_save_fields[] = {
+	{.name = "set_code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
+	 .label = "セット商品コード"},
+	{.name = "set_name", .type = WF_TEXT, .max = 255, .label = "セット商品名"},
+	{.name = "original", .type = WF_TEXT, .max = 128, .label = "編集中のセット"},
+	{0},
+};
+
+const web_field sets_preview_fields[] = {
+	{.name = "set_code", .type = WF_TEXT, .max = 128, .label = "セット商品コード"},
+	{.name = "original", .type = WF_TEXT, .max = 128, .label = "編集中のセット"},
+	{0},
+};
+
+const web_field sets_delete_fields[] = {
+	{.name = "set_code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
+	 .label = "セット商品コード"},
+	{0},
+};
+
+const web_field sets_import_fields[] = {
+	{.name = "file", .type = WF_FILE, .required = true, .max = SET_CSV_MAX_BYTES,
+	 .label = "CSVファイル"},
+	{0},
+};
+
+const web_field sets_import_apply_fields[] = {
+	{.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
+	 .label = "取込"},
+	{0},
+};
+
+static const char *const export_encodings[] = {"cp932", "utf8", NULL};
+
+const web_field sets_export_fields[] = {
+	{.name = "enc", .type = WF_ENUM, .choices = export_encodings, .label = "文字コード"},
+	{0},
+};
+
+static const admin_flash set_flashes[] = {
+	{"saved", "セット商品を保存しました。"},
+	{"deleted", "セット商品を削除しました。"},
+	{NULL, NULL},
+};
+
+/* One part row as entered. */
+typedef struct {
+	const char *code;
+	long long qty;
+	bool qty_ok;
+	const char *qty_text;
+} part_input;
+
+/* What applying one set did (or would do). */
+typedef enum { SET_CREATED, SET_CHANGED, SET_UNCHANGED, SET_DELETED } set_outcome;
+
+static const char *const outcome_label[] = {"新規", "変更", "変更なし", "削除"};
+
+/* Reads the part rows of a form or query; rows with both cells blank are skipped. */
+static int read_parts(const web_params *p, part_input **out, int *n, buf *why)
+{
+	const char **codes = NULL, **qtys = NULL;
+	int nc = 0, nq = 0, rc = Z_OK;
+	*out = NULL;
+	*n = 0;
+	if (admin_param_list(p, "part_code", &codes, &nc) != Z_OK ||
+	    admin_param_list(p, "part_qty", &qtys, &nq) != Z_OK) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	if (nc != nq) {
+		buf_puts(why, "構成商品の行が正しく送信されていません。");
+		rc = Z_INVALID;
+		goto out;
+	}
+	*out = calloc((size_t)(nc ? nc : 1), sizeof(**out));
+	if (!*out) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < nc; i++) {
+		if (!*codes[i] && !*qtys[i])
+			continue;
+		if (*n >= SET_PARTS_MAX) {
+			buf_printf(why, "構成商品は%d件までです。", SET_PARTS_MAX);
+			rc = Z_INVALID;
+			goto out;
+		}
+		part_input *pi = &(*out)[(*n)++];
+		pi->code = codes[i];
+		pi->qty_text = qtys[i];
+		pi->qty_ok = strnum_ll(qtys[i], -STOCK_QTY_MAX, STOCK_QTY_MAX, &pi->qty) == Z_OK;
+	}
+out:
+	free(codes);
+	free(qtys);
+	return rc;
+}
+
+/* Checks a set code as the stock core will (1..128 characters, no controls, no edge
+ * spaces), with a message. */
+static bool code_ok(const char *code, const char *what, buf *why)
+{
+	size_t len = strlen(code);
+	if (!len) {
+		buf_printf(why, "%sを入力してください。", what);
+		return false;
+	}
+	if (!utf8_valid_text(code, len) || utf8_count(code, len) > 128 || strpbrk(code, "\t\r\n") ||
+	    code[0] == ' ' || code[len - 1] == ' ') {
+		buf_printf(why, "%s「%s」は128文字以内で、前後に空白を含めずに入力してください。", what,
+		           code);
+		return false;
+	}
+	return true;
+}
+
+/* Resolves the part codes to SKU ids, with a message naming the first bad row. */
+static int resolve_parts(db *d, const char *set_code, const part_input *in, int n,
+                         stock_set_part *parts, buf *why)
+{
+	for (int i = 0; i < n; i++) {
+		const char *code = in[i].code;
+		if (!code_ok(code, "構成商品コード", why))
+			return Z_INVALID;
+		if (!strcmp(code, set_code)) {
+			buf_printf(why, "セット商品コード「%s」を、そのセット自身の構成商品にはできません。",
+			           code);
+			return Z_INVALID;
+		}
+		if (!in[i].qty_ok || in[i].qty <= 0 || in[i].qty > STOCK_PART_QTY_MAX) {
+			buf_printf(why, "構成商品「%s」の数量は1〜%dの整数で入力してください（入力: %s）。",
+			           code, STOCK_PART_QTY_MAX, in[i].qty_text ? in[i].qty_text : "");
+			return Z_INVALID;
+		}
+		for (int j = 0; j < i; j++)
+			if (!strcmp(in[j].code, code)) {
+				buf_printf(why, "構成商品「%s」が2回指定されています。1行にまとめてください。",
+				           code);
+				return Z_INVALID;
+			}
+		long long id = 0;
+		if (db_query_ll(d, "SELECT id FROM sku WHERE code = ?", DB_ARGS(DB_S(code)), 0, &id) !=
+		    Z_OK)
+			return Z_ERR;
+		if (!id) {
+			buf_printf(why, "構成商品「%s」は登録されていません。先に商品を登録してください。",
+			           code);
+			return Z_INVALID;
+		}
+		parts[i].part_sku_id = id;
+		parts[i].quantity = (int)in[i].qty;
+	}
+	return Z_OK;
+}
+
+/* True when the stored parts of set_id are exactly parts[0..n). */
+static int same_parts(db *d, long long set_id, const stock_set_part *parts, int n, bool *same)
+{
+	db_res *res = NULL;
+	*same = false;
+	if (db_queryv(d, &res, "SELECT part_sku_id, quantity FROM set_part WHERE set_sku_id = ?",
+	              DB_I(set_id)) != Z_OK)
+		return Z_ERR;
+	if (res->nrows == n) {
+		int found = 0;
+		for (int i = 0; i < res->nrows; i++)
+			for (int k = 0; k < n; k++)
+				if (parts[k].part_sku_id == db_get_ll(res, i, 0, 0) &&
+				    parts[k].quantity == db_get_ll(res, i, 1, 0))
+					found++;
+		*same = found == n;
+	}
+	db_res_free(res);
+	return Z_OK;
+}
+
+/* Defines (creates or replaces) one set inside the caller's transaction. A new code gets a
+ * SKU (total 0); a name, when given, replaces the stored one. is_new: the form for a new set
+ * (refuses an existing set). Z_OK with *outcome and *set_id; Z_INVALID with why; Z_ERR. */
+static int set_apply(db *d, const char *set_code, const char *set_name, const part_input *in,
+                     int n, bool is_new, set_outcome *outcome, long long *set_id, buf *why)
+{
+	db_res *res = NULL;
+	stock_set_part *parts = NULL;
+	const char *core_why = NULL;
+	int rc;
+	*set_id = 0;
+	if (!code_ok(set_code, "セット商品コード", why))
+		return Z_INVALID;
+	if (n == 0) {
+		buf_puts(why, "構成商品を1件以上入力してください。");
+		return Z_INVALID;
+	}
+	if (!(parts = calloc((size_t)n, sizeof(*parts))))
+		return Z_NOMEM;
+	if ((rc = resolve_parts(d, set_code, in, n, parts, why)) != Z_OK)
+		goto out;
+	if ((rc = db_queryv(d, &res, "SELECT id, name, is_set FROM sku WHERE code = ? FOR UPDATE",
+	                    DB_S(set_code))) != Z_OK)
+		goto out;
+	if (res->nrows == 0) {
+		rc = stock_sku_create(d, set_code, set_name, 0, set_id);
+		if (rc == Z_INVALID)
+			buf_printf(why, "セット商品コード「%s」は登録できません。", set_code);
+		if (rc != Z_OK)
+			goto out;
+		*outcome = SET_CREATED;
+	} else {
+		*set_id = db_get_ll(res, 0, 0, 0);
+		bool was_set = db_get_ll(res, 0, 2, 0) != 0;
+		if (is_new && was_set) {
+			buf_printf(why, "セット商品コード「%s」はすでに登録されています。一覧から編集してください。",
+			           set_code);
+			rc = Z_INVALID;
+			goto out;
+		}
+		bool same = false;
+		if ((rc = same_parts(d, *set_id, parts, n, &same)) != Z_OK)
+			goto out;
+		bool renamed = *set_name && strcmp(set_name, db_get(res, 0, 1));
+		*outcome = same && was_set && !renamed ? SET_UNCHANGED : SET_CHANGED;
+		if (renamed &&
+		    ((rc = db_execv(d, "UPDATE sku SET name = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?",
+		                    DB_S(set_name), DB_I(*set_id))) != Z_OK ||
+		     (rc = stock_refresh_search_doc(d, *set_id)) != Z_OK))
+			goto out;
+		if (same && was_set)
+			goto out;
+	}
+	rc = stock_set_define(d, *set_id, parts, n, &core_why);
+	if (rc == Z_INVALID || rc == Z_NOTFOUND) {
+		buf_printf(why, "セット商品「%s」: %s", set_code, core_why ? core_why : "登録できません。");
+		rc = Z_INVALID;
+	}
+out:
+	free(parts);
+	db_res_free(res);
+	return rc;
+}
+
+/* Deletes a set inside the caller's transaction: its parts go, and its SKU too when nothing
+ * else refers to it (no listing linked, no stock moves); else it stays as an ordinary SKU. */
+static int set_delete(db *d, const char *set_code, buf *why)
+{
+	db_res *res = NULL, *users = NULL;
+	const char *core_why = NULL;
+	long long refs = 0;
+	int rc = db_queryv(d, &res, "SELECT id, is_set FROM sku WHERE code = ? FOR UPDATE",
+	                   DB_S(set_code));
+	if (rc != Z_OK)
+		goto out;
+	if (res->nrows == 0 || !db_get_ll(res, 0, 1, 0)) {
+		buf_printf(why, "セット商品「%s」は登録されていません。", set_code);
+		rc = Z_INVALID;
+		goto out;
+	}
+	long long id = db_get_ll(res, 0, 0, 0);
+	if ((rc = db_queryv(d, &users,
+	                    "SELECT s.code FROM set_part sp JOIN sku s ON s.id = sp.set_sku_id "
+	                    "WHERE sp.part_sku_id = ? ORDER BY s.code LIMIT 1",
+	                    DB_I(id))) != Z_OK)
+		goto out;
+	if (users->nrows) {
+		buf_printf(why, "セット商品「%s」はセット「%s」の構成商品です。先にそちらを変更してください。",
+		           set_code, db_get(users, 0, 0));
+		rc = Z_INVALID;
+		goto out;
+	}
+	if ((rc = stock_set_define(d, id, NULL, 0, &core_why)) != Z_OK) {
+		if (rc == Z_INVALID)
+			buf_printf(why, "%s", core_why ? core_why : "削除できません。");
+		goto out;
+	}
+	if ((rc = db_query_ll(d, "SELECT (SELECT COUNT(*) FROM listing WHERE sku_id = ?) + "
+	                         "(SELECT COUNT(*) FROM stock_move WHERE sku_id = ?)",
+	                      DB_ARGS(DB_I(id), DB_I(id)), 0, &refs)) != Z_OK)
+		goto out;
+	if (refs == 0)
+		rc = db_execv(d, "DELETE FROM sku WHERE id = ?", DB_I(id));
+out:
+	db_res_free(users);
+	db_res_free(res);
+	return rc;
+}
+
+/* ---- セット登録 ---- */
+
+/* Puts the set list (a page after the code `after`) into Page.sets. */
+static int load_set_list(web_request *r, const char *after)
+{
+	db_res *res = NULL;
+	char key[128];
+	int rc = db_queryv(r->db, &res,
+	                   "SELECT s.id, s.code, s.name, GROUP_CONCAT(CONCAT(p.code, ' ×', sp.quantity) "
+	                   "ORDER BY p.code SEPARATOR '、') AS parts FROM sku s "
+	                   "JOIN set_part sp ON sp.set_sku_id = s.id JOIN sku p ON p.id = sp.part_sku_id "
+	                   "WHERE s.is_set = 1 AND s.code > ? GROUP BY s.id, s.code, s.name "
+	                   "ORDER BY s.code LIMIT ?",
+	                   DB_S(after), DB_I(SET_PAGE_ROWS + 1));
+	if (rc != Z_OK)
+		return rc;
+	int shown = res->nrows > SET_PAGE_ROWS ? SET_PAGE_ROWS : res->nrows;
+	for (int i = 0; i < shown && rc == Z_OK; i++) {
+		long long avail = 0;
+		snprintf(key, sizeof(key), "Page.sets.%d.code", i);
+		web_set(r, key, db_get(res, i, 1));
+		snprintf(key, sizeof(key), "Page.sets.%d.name", i);
+		web_set(r, key, db_get(res, i, 2));
+		snprintf(key, sizeof(key), "Page.sets.%d.parts", i);
+		web_set(r, key, db_get(res, i, 3));
+		rc = stock_available(r->db, db_get_ll(res, i, 0, 0), &avail);
+		snprintf(key, sizeof(key), "Page.sets.%d.available", i);
+		web_set_int(r, key, avail);
+	}
+	if (rc == Z_OK && res->nrows > SET_PAGE_ROWS)
+		web_set(r, "Page.next_after", db_get(res, SET_PAGE_ROWS - 1, 1));
+	db_res_free(res);
+	return rc == Z_NOTFOUND ? Z_OK : rc;
+}
+
+/* Puts the parts of the set being edited into Page.parts (from the database). */
+static int load_set_parts(web_request *r, const char *code)
+{
+	db_res *set = NULL, *parts = NULL;
+	char key[128];
+	int rc = db_queryv(r->db, &set, "SELECT id, code, name FROM sku WHERE code = ? AND is_set = 1",
+	                   DB_S(code));
+	if (rc != Z_OK)
+		goto out;
+	if (set->nrows == 0) {
+		rc = Z_NOTFOUND;
+		goto out;
+	}
+	long long id = db_get_ll(set, 0, 0, 0), avail = 0;
+	web_set(r, "Page.form.code", db_get(set, 0, 1));
+	web_set(r, "Page.form.name", db_get(set, 0, 2));
+	web_set(r, "Page.form.original", db_get(set, 0, 1));
+	if ((rc = stock_available(r->db, id, &avail)) != Z_OK)
+		goto out;
+	web_set_int(r, "Page.form.available", avail);
+	if ((rc = db_queryv(r->db, &parts,
+	                    "SELECT p.id, p.code, p.name, sp.quantity FROM set_part sp "
+	                    "JOIN sku p ON p.id = sp.part_sku_id WHERE sp.set_sku_id = ? ORDER BY p.code",
+	                    DB_I(id))) != Z_OK)
+		goto out;
+	for (int i = 0; i < parts->nrows && rc == Z_OK; i++) {
+		long long part_avail = 0;
+		rc = stock_available(r->db, db_get_ll(parts, i, 0, 0), &part_avail);
+		snprintf(key, sizeof(key), "Page.parts.%d.code", i);
+		web_set(r, key, db_get(parts, i, 1));
+		snprintf(key, sizeof(key), "Page.parts.%d.name", i);
+		web_set(r, key, db_get(parts, i, 2));
+		snprintf(key, sizeof(key), "Page.parts.%d.qty", i);
+		web_set(r, key, db_get(parts, i, 3));
+		snprintf(key, sizeof(key), "Page.parts.%d.available", i);
+		web_set_int(r, key, part_avail);
+	}
+	web_set_int(r, "Page.nparts", parts->nrows);
+out:
+	db_res_free(parts);
+	db_res_free(set);
+	return rc;
+}
+
+/* Blank rows after n filled ones, so the form works without JavaScript. */
+static void add_blank_rows(web_request *r, int n)
+{
+	char key[128];
+	for (int i = n; i < n + SET_BLANK_ROWS; i++) {
+		snprintf(key, sizeof(key), "Page.parts.%d.code", i);
+		web_set(r, key, "");
+	}
+}
+
+static int render_edit(web_request *r)
+{
+	web_set(r, "Page.title", "セット登録");
+	return web_render(r, "sets_edit.cs");
+}
+
+int sets_edit_page(web_request *r)
+{
+	const char *code = web_text(r, "code");
+	int rc = Z_OK;
+	admin_flash_from_query(r, set_flashes);
+	if (*code) {
+		rc = load_set_parts(r, code);
+		if (rc == Z_NOTFOUND)
+			return web_error(r, 404, "そのセット商品は登録されていません。");
+		if (rc != Z_OK)
+			return rc;
+	}
+	add_blank_rows(r, (int)hdf_get_int_value(r->hdf, "Page.nparts", 0));
+	if ((rc = load_set_list(r, web_text(r, "after"))) != Z_OK)
+		return rc;
+	return render_edit(r);
+}
+
+/* Shows the form again with what was entered and the message (status 400). */
+static int edit_refused(web_request *r, const part_input *in, int n, const char *message)
+{
+	char key[128];
+	web_set(r, "Page.form.code", web_text(r, "set_code"));
+	web_set(r, "Page.form.name", web_text(r, "set_name"));
+	web_set(r, "Page.form.original", web_text(r, "original"));
+	for (int i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "Page.parts.%d.code", i);
+		web_set(r, key, in[i].code);
+		snprintf(key, sizeof(key), "Page.parts.%d.qty", i);
+		web_set(r, key, in[i].qty_text);
+	}
+	add_blank_rows(r, n);
+	if (load_set_list(r, "") != Z_OK)
+		return Z_ERR;
+	web_set(r, "Page.title", "セット登録");
+	return admin_render_error(r, 400, message, "sets_edit.cs");
+}
+
+int sets_save(web_request *r)
+{
+	part_input *in = NULL;
+	int n = 0, rc;
+	buf why = BUF_INIT, next = BUF_INIT;
+	const char *code = web_text(r, "set_code"), *original = web_text(r, "original");
+	set_outcome outcome;
+	long long set_id = 0;
+	if ((rc = read_parts(&r->body_params, &in, &n, &why)) != Z_OK) {
+		if (rc == Z_INVALID)
+			rc = edit_refused(r, in, 0, buf_str(&why));
+		goto out;
+	}
+	if (*original && strcmp(original, code)) {
+		rc = edit_refused(r, in, n, "セット商品コードは変更できません。新しいコードで登録し、元のセットを削除してください。");
+		goto out;
+	}
+	for (int attempt = 0;; attempt++) {
+		buf_reset(&why);
+		if ((rc = db_begin(r->db)) != Z_OK)
+			goto out;
+		rc = set_apply(r->db, code, web_text(r, "set_name"), in, n, !*original, &outcome,
+		               &set_id, &why);
+		if (rc == Z_OK)
+			rc = db_commit(r->db);
+		if (rc != Z_OK && db_in_transaction(r->db)) {
+			bool retry = db_retryable(r->db) && attempt < 3;
+			db_rollback(r->db);
+			if (retry)
+				continue;
+		}
+		break;
+	}
+	if (rc == Z_INVALID) {
+		rc = edit_refused(r, in, n, buf_str(&why));
+		goto out;
+	}
+	if (rc != Z_OK)
+		goto out;
+	log_info("sets: user %lld saved set %lld (%s)", r->user.id, set_id, outcome_label[outcome]);
+	buf_puts(&next, "/sets/edit?msg=saved&code=");
+	for (const unsigned char *p = (const unsigned char *)code; *p; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-_.~", *p))
+			buf_putc(&next, (char)*p);
+		else
+			buf_printf(&next, "%%%02X", *p);
+	rc = web_redirect(r, buf_str(&next));
+out:
+	free(in);
+	buf_free(&why);
+	buf_free(&next);
+	return rc;
+}
+
+int sets_delete(web_request *r)
+{
+	buf why = BUF_INIT;
+	int rc = db_begin(r->db);
+	if (rc == Z_OK)
+		rc = set_delete(r->db, web_text(r, "set_code"), &why);
+	if (rc == Z_OK)
+		rc = db_commit(r->db);
+	if (rc != Z_OK && db_in_transaction(r->db))
+		db_rollback(r->db);
+	if (rc == Z_INVALID)
+		rc = web_error(r, 400, buf_str(&why));
+	else if (rc == Z_OK) {
+		log_info("sets: user %lld deleted a set", r->user.id);
+		rc = web_redirect(r, "/sets/edit?msg=deleted");
+	}
+	buf_free(&why);
+	return rc;
+}
+
+/* The live figure of the edit form: what the entered parts give, checked exactly as a save
+ * would check them (the definition is applied in a transaction that is rolled back). */
+int sets_preview_json(web_request *r)
+{
+	part_input *in = NULL;
+	int n = 0, rc;
+	buf why = BUF_INIT;
+	cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "parts");
+	const char *code = web_text(r, "set_code");
+	if ((rc = read_parts(&r->query_params, &in, &n, &why)) == Z_ERR || rc == Z_NOMEM)
+		goto out;
+	for (int i = 0; i < n && rc == Z_OK; i++) {
+		db_res *res = NULL;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, o);
+		cJSON_AddStringToObject(o, "code", in[i].code);
+		if ((rc = db_queryv(r->db, &res, "SELECT id, name FROM sku WHERE code = ?",
+		                    DB_S(in[i].code))) != Z_OK)
+			break;
+		if (res->nrows) {
+			long long avail = 0;
+			cJSON_AddStringToObject(o, "name", db_get(res, 0, 1));
+			rc = stock_available(r->db, db_get_ll(res, 0, 0, 0), &avail);
+			cJSON_AddNumberToObject(o, "available", (double)avail);
+		} else {
+			cJSON_AddBoolToObject(o, "unknown", 1);
+		}
+		db_res_free(res);
+	}
+	if (rc != Z_OK)
+		goto out;
+	if (!*code) {
+		/* No code yet: the figure from the parts alone, the checks come with the code. */
+		long long *avail = calloc((size_t)(n ? n : 1), sizeof(*avail));
+		int *qty = calloc((size_t)(n ? n : 1), sizeof(*qty));
+		bool known = avail && qty && n > 0;
+		for (int i = 0; known && i < n; i++) {
+			cJSON *a = cJSON_GetObjectItem(cJSON_GetArrayItem(arr, i), "available");
+			known = a && in[i].qty_ok && in[i].qty > 0 && in[i].qty <= STOCK_PART_QTY_MAX;
+			avail[i] = a ? (long long)a->valuedouble : 0;
+			qty[i] = known ? (int)in[i].qty : 1;
+		}
+		long long total = 0;
+		if (known && stock_set_available_calc(avail, qty, n, &total) == Z_OK)
+			cJSON_AddNumberToObject(root, "available", (double)total);
+		else
+			cJSON_AddNullToObject(root, "available");
+		free(avail);
+		free(qty);
+		goto answer;
+	}
+	set_outcome outcome;
+	long long set_id = 0, avail = 0;
+	if ((rc = db_begin(r->db)) != Z_OK)
+		goto out;
+	rc = set_apply(r->db, code, "", in, n, !*web_text(r, "original"), &outcome, &set_id, &why);
+	if (rc == Z_OK)
+		rc = stock_available(r->db, set_id, &avail);
+	db_rollback(r->db);
+	if (rc == Z_OK)
+		cJSON_AddNumberToObject(root, "available", (double)avail);
+	else if (rc == Z_INVALID)
+		cJSON_AddStringToObject(root, "error", buf_str(&why));
+	else
+		goto out;
+	rc = Z_OK;
+answer:
+	rc = web_json(r, 200, root);
+	root = NULL;
+out:
+	cJSON_Delete(root);
+	free(in);
+	buf_free(&why);
+	return rc;
+}
+
+/* ---- CSV取込 ---- */
+
+/* Applies every set of a parsed file in the caller's transaction; row errors (with line
+ * numbers) go to errors, what each set did to the page data when show is true. */
+static int import_sets(web_request *r, const setcsv_result *sets, csv_errors *errors, bool show,
+                       int counts[4])
+{
+	char key[128];
+	int rc = Z_OK;
+	buf why = BUF_INIT, parts_text = BUF_INIT;
+	bool *created = calloc(sets->n ? sets->n : 1, sizeof(*created));
+	if (!created)
+		return Z_NOMEM;
+	/* Every new set code gets its SKU first, so sets may name sets that appear later. */
+	for (size_t i = 0; i < sets->n && rc == Z_OK; i++) {
+		const setcsv_set *s = &sets->v[i];
+		long long id = 0;
+		if (s->delete)
+			continue;
+		buf_reset(&why);
+		if (!code_ok(s->set_code, "セット商品コード", &why)) {
+			csv_errors_add(errors, s->line, "%s", buf_str(&why));
+			continue;
+		}
+		if ((rc = db_query_ll(r->db, "SELECT id FROM sku WHERE code = ?",
+		                      DB_ARGS(DB_S(s->set_code)), 0, &id)) != Z_OK)
+			break;
+		if (!id) {
+			rc = stock_sku_create(r->db, s->set_code, s->set_name, 0, &id);
+			created[i] = rc == Z_OK;
+		}
+	}
+	for (size_t i = 0; i < sets->n && rc == Z_OK; i++) {
+		const setcsv_set *s = &sets->v[i];
+		part_input *in = calloc(s->nparts ? s->nparts : 1, sizeof(*in));
+		set_outcome outcome = SET_DELETED;
+		long long set_id = 0, avail = 0;
+		if (!in) {
+			rc = Z_NOMEM;
+			break;
+		}
+		buf_reset(&why);
+		buf_reset(&parts_text);
+		for (size_t k = 0; k < s->nparts; k++) {
+			in[k].code = s->parts[k].part_code;
+			in[k].qty = s->parts[k].quantity;
+			in[k].qty_ok = true;
+			in[k].qty_text = "";
+			buf_printf(&parts_text, "%s%s ×%d", k ? "、" : "", s->parts[k].part_code,
+			           s->parts[k].quantity);
+		}
+		if (s->delete)
+			rc = set_delete(r->db, s->set_code, &why);
+		else
+			rc = set_apply(r->db, s->set_code, s->set_name, in, (int)s->nparts, false,
+			               &outcome, &set_id, &why);
+		free(in);
+		if (rc == Z_INVALID) {
+			/* Name the row of the part at fault when the message names a part. */
+			size_t line = s->line;
+			for (size_t k = 0; k < s->nparts; k++)
+				if (strstr(buf_str(&why), s->parts[k].part_code) &&
+				    strcmp(s->parts[k].part_code, s->set_code)) {
+					line = s->parts[k].line;
+					break;
+				}
+			csv_errors_add(errors, line, "%s", buf_str(&why));
+			rc = Z_OK;
+			continue;
+		}
+		if (rc != Z_OK)
+			break;
+		/* Sets whose SKU the first pass created report as new. */
+		if (outcome == SET_CHANGED && created[i])
+			outcome = SET_CREATED;
+		if (outcome != SET_DELETED && (rc = stock_available(r->db, set_id, &avail)) != Z_OK)
+			break;
+		counts[outcome]++;
+		if (show) {
+			snprintf(key, sizeof(key), "Page.rows.%zu.code", i);
+			web_set(r, key, s->set_code);
+			snprintf(key, sizeof(key), "Page.rows.%zu.name", i);
+			web_set(r, key, s->set_name);
+			snprintf(key, sizeof(key), "Page.rows.%zu.action", i);
+			web_set(r, key, outcome_label[outcome]);
+			snprintf(key, sizeof(key), "Page.rows.%zu.parts", i);
+			web_set(r, key, buf_str(&parts_text));
+			if (outcome != SET_DELETED) {
+				snprintf(key, sizeof(key), "Page.rows.%zu.available", i);
+				web_set_int(r, key, avail);
+			}
+		}
+	}
+	free(created);
+	buf_free(&why);
+	buf_free(&parts_text);
+	return rc;
+}
+
+/* Parses and applies a file in one transaction; commits when apply and nothing failed,
+ * else rolls back. *refused: the file had errors (listed in Page.errors). */
+static int import_file(web_request *r, const char *data, size_t len, bool apply, bool *refused,
+                       long long job_id)
+{
+	setcsv_result sets;
+	csv_errors errors = {0};
+	csv_limits lim = {.max_bytes = SET_CSV_MAX_BYTES, .max_rows = 200000};
+	int counts[4] = {0, 0, 0, 0};
+	char key[64];
+	*refused = false;
+	int rc = setcsv_parse(data, len, CSV_ENC__MAX, &lim, &sets);
+	if (rc == Z_NOMEM)
+		goto out;
+	web_set(r, "Page.encoding", csv_encoding_label(sets.encoding));
+	if (rc == Z_INVALID || sets.errors.n) {
+		*refused = true;
+		for (size_t i = 0; i < sets.errors.n; i++) {
+			snprintf(key, sizeof(key), "Page.errors.%zu", i);
+			web_set(r, key, sets.errors.v[i].message);
+		}
+		if (sets.errors.dropped)
+			web_set_int(r, "Page.errors_dropped", (long long)sets.errors.dropped);
+		rc = Z_OK;
+		goto out;
+	}
+	if (sets.n == 0) {
+		*refused = true;
+		web_set(r, "Page.errors.0", "取り込むセット商品がありません。");
+		goto out;
+	}
+	if ((rc = db_begin(r->db)) != Z_OK)
+		goto out;
+	rc = import_sets(r, &sets, &errors, true, counts);
+	if (rc == Z_OK && errors.n) {
+		*refused = true;
+		for (size_t i = 0; i < errors.n; i++) {
+			snprintf(key, sizeof(key), "Page.errors.%zu", i);
+			web_set(r, key, errors.v[i].message);
+		}
+	}
+	if (rc == Z_OK && apply && !*refused && job_id) {
+		long long affected = 0;
+		rc = db_exec(r->db, "UPDATE job SET kind = 'set_csv_done', message = ?, "
+		                    "updated_at = UTC_TIMESTAMP() WHERE id = ? AND kind = 'set_csv_preview'",
+		             DB_ARGS(DB_S("applied"), DB_I(job_id)), &affected, NULL);
+		if (rc == Z_OK && affected != 1) {
+			*refused = true;
+			web_set(r, "Page.errors.0", "この取込はすでに実行されています。");
+		}
+	}
+	if (rc == Z_OK && apply && !*refused)
+		rc = db_commit(r->db);
+	else if (db_in_transaction(r->db))
+		db_rollback(r->db);
+	web_set_int(r, "Page.count.created", counts[SET_CREATED]);
+	web_set_int(r, "Page.count.changed", counts[SET_CHANGED]);
+	web_set_int(r, "Page.count.unchanged", counts[SET_UNCHANGED]);
+	web_set_int(r, "Page.count.deleted", counts[SET_DELETED]);
+out:
+	if (db_in_transaction(r->db))
+		db_rollback(r->db);
+	csv_errors_free(&errors);
+	setcsv_result_free(&sets);
+	return rc;
+}
+
+int sets_import_page(web_request *r)
+{
+	web_set(r, "Page.title", "セット商品 CSV取込");
+	return web_render(r, "sets_import.cs");
+}
+
+int sets_import_preview(web_request *r)
+{
+	const web_value *file = web_field_value(r, "file");
+	bool refused = false;
+	long long job_id = 0;
+	web_set(r, "Page.title", "セット商品 CSV取込");
+	web_set(r, "Page.filename", file->filename);
+	int rc = import_file(r, file->text, file->len, false, &refused, 0);
+	if (rc != Z_OK)
+		return rc;
+	if (refused) {
+		r->status = 400;
+		web_set(r, "Page.refused", "1");
+		return web_render(r, "sets_import.cs");
+	}
+	/* The file waits in a job row until the user confirms the preview. */
+	rc = db_exec(r->db, "INSERT INTO job (kind, state, user_id, total, message, payload, "
+	                    "created_at, updated_at) VALUES ('set_csv_preview', 'done', ?, 0, ?, ?, "
+	                    "UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+	             DB_ARGS(DB_I(r->user.id), DB_SN(file->filename, utf8_prefix(file->filename,
+	                                                  strlen(file->filename), 900)),
+	                     DB_SN(file->text, file->len)),
+	             NULL, &job_id);
+	if (rc != Z_OK)
+		return rc;
+	web_set_int(r, "Page.job", job_id);
+	web_set(r, "Page.preview", "1");
+	return web_render(r, "sets_import.cs");
+}
+
+int sets_import_apply(web_request *r)
+{
+	db_res *job = NULL;
+	bool refused = false;
+	long long job_id = web_int(r, "job", 0);
+	web_set(r, "Page.title", "セット商品 CSV取込");
+	int rc = db_queryv(r->db, &job,
+	                   "SELECT payload, message FROM job WHERE id = ? AND kind = 'set_csv_preview' "
+	                   "AND user_id = ? AND created_at > UTC_TIMESTAMP() - INTERVAL ? MINUTE",
+	                   DB_I(job_id), DB_I(r->user.id), DB_I(SET_CSV_PREVIEW_MINUTES));
+	if (rc != Z_OK)
+		return rc;
+	if (job->nrows == 0) {
+		db_res_free(job);
+		return web_error(r, 409, "取込の確認画面の有効期限が切れたか、すでに実行されています。もう一度ファイルを選択してください。");
+	}
+	web_set(r, "Page.filename", db_get(job, 0, 1));
+	rc = import_file(r, db_get(job, 0, 0) ? db_get(job, 0, 0) : "", db_len(job, 0, 0), true,
+	                 &refused, job_id);
+	db_res_free(job);
+	if (rc != Z_OK)
+		return rc;
+	if (refused) {
+		r->status = 409;
+		web_set(r, "Page.refused", "1");
+	} else {
+		web_set(r, "Page.applied", "1");
+		log_info("sets: user %lld imported set CSV job %lld", r->user.id, job_id);
+	}
+	return web_render(r, "sets_import.cs");
+}
+
+/* ---- CSV出力 ---- */
+
+int sets_export_page(web_request *r)
+{
+	long long n = 0;
+	if (db_query_ll(r->db, "SELECT COUNT(*) FROM sku WHERE is_set = 1", NULL, 0, 0, &n) != Z_OK)
+		return Z_ERR;
+	web_set(r, "Page.title", "セット商品 CSV出力");
+	web_set_int(r, "Page.count", n);
+	return web_render(r, "sets_export.cs");
+}
+
+int sets_export_download(web_request *r)
+{
+	db_res *res = NULL;
+	setcsv_set *sets = NULL;
+	setcsv_part *parts = NULL;
+	size_t nsets = 0;
+	buf out = BUF_INIT;
+	csv_writer w;
+	bool utf8 = web_int(r, "enc", 0) == 1;
+	int rc = db_query(r->db,
+	                  "SELECT s.code, s.name, p.code, sp.quantity FROM sku s "
+	                  "JOIN set_part sp ON sp.set_sku_id = s.id JOIN sku p ON p.id = sp.part_sku_id "
+	                  "WHERE s.is_set = 1 ORDER BY s.code, p.code",
+	                  NULL, 0, &res);
+	if (rc != Z_OK)
+		return rc;
+	csv_writer_init(&w, &out, utf8 ? CSV_OUT_UTF8_BOM : CSV_OUT_CP932);
+	sets = calloc((size_t)(res->nrows ? res->nrows : 1), sizeof(*sets));
+	parts = calloc((size_t)(res->nrows ? res->nrows : 1), sizeof(*parts));
+	if (!sets || !parts) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	/* The rows are in set order, so each set's parts are one run of the parts array. */
+	for (int i = 0; i < res->nrows; i++) {
+		if (!nsets || strcmp(sets[nsets - 1].set_code, db_get(res, i, 0))) {
+			setcsv_set *s = &sets[nsets++];
+			s->set_code = (char *)db_get(res, i, 0);
+			s->set_name = (char *)db_get(res, i, 1);
+			s->parts = &parts[i];
+		}
+		parts[i].part_code = (char *)db_get(res, i, 2);
+		parts[i].quantity = (int)db_get_ll(res, i, 3, 0);
+		sets[nsets - 1].nparts++;
+	}
+	rc = setcsv_write(&w, sets, nsets);
+	if (rc == Z_INVALID) {
+		buf msg = BUF_INIT;
+		buf_printf(&msg, "%zu行目にShift_JIS (CP932) で表せない文字があります。"
+		                 "「UTF-8（BOM付き）」で出力してください。", w.bad_row);
+		rc = web_error(r, 422, buf_str(&msg));
+		buf_free(&msg);
+		goto out;
+	}
+	if (rc == Z_OK)
+		rc = web_download(r, utf8 ? "text/csv; charset=utf-8" : "text/csv; charset=Shift_JIS",
+		                  "sets.csv", &out);
+out:
+	csv_writer_free(&w);
+	buf_free(&out);
+	free(sets);
+	free(parts);
+	db_res_free(res);
+	return rc;
+}
