@@ -13,10 +13,13 @@
 
 static volatile sig_atomic_t stopping;
 
+/* libfcgi retries an accept() interrupted by a signal unless told that shutdown is pending
+ * (its own SIGTERM handler would tell it, but ours replaces that one). */
 static void on_term(int sig)
 {
 	(void)sig;
 	stopping = 1;
+	FCGX_ShutdownPending();
 }
 
 static const char *status_text(int status)
