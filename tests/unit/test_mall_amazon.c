@@ -337,6 +337,33 @@ static void test_expired_token_then_refresh_refused(void **state)
 	shop_close(&f);
 }
 
+static void test_token_expiry(void **state)
+{
+	fixture f;
+	mall_status st;
+	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 2};
+	shop_open(&f, NULL, 5000);
+	/* A token that lives less than the refresh margin is renewed before each use. */
+	control("amazon", "{\"token_ttl\":60}");
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_true(f.shop.token_expires_at <= time(NULL) + 60);
+	int exchanges = sim_requests("/auth/o2/token");
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(sim_requests("/auth/o2/token"), exchanges + 1);
+	/* A token Amazon expired early (the adapter still thinks it good) is renewed on 403. */
+	control("amazon", "{\"token_ttl\":3600}");
+	assert_int_equal(A->refresh(&f.shop, true, &st), MALL_OK);
+	char old[256];
+	snprintf(old, sizeof(old), "%s", mall_cred(&f.shop, "access_token", ""));
+	control("amazon", "{\"expire_tokens\":true}");
+	it.wanted = 3;
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(it.status.outcome, MALL_OK);
+	assert_string_not_equal(mall_cred(&f.shop, "access_token", ""), old);
+	assert_int_equal(sim_stock("A-1"), 3);
+	shop_close(&f);
+}
+
 static void test_faults_on_orders(void **state)
 {
 	const char *faults[] = {"{\"kind\":\"500\",\"path\":\"/orderItems\"}",
@@ -474,6 +501,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fetch_orders_window, setup),
 		cmocka_unit_test_setup(test_faults_on_push, setup),
 		cmocka_unit_test_setup(test_expired_token_then_refresh_refused, setup),
+		cmocka_unit_test_setup(test_token_expiry, setup),
 		cmocka_unit_test_setup(test_faults_on_orders, setup),
 		cmocka_unit_test_setup(test_simulator_quota_gives_rate_limited, setup),
 		cmocka_unit_test_setup(test_own_buckets_keep_under_quota, setup),
