@@ -1,38 +1,139 @@
 <?cs include:"header.cs" ?>
+<?cs def:listing_ref(it) ?><?cs var:it.item ?><?cs if:it.sub ?> / <?cs var:it.sub ?><?cs /if ?><?cs /def ?>
+<div class="stock-screen" id="stock-screen">
+<?cs if:Page.msg ?><p class="flash ok" role="status" id="flash"><?cs var:Lang.stock.flash[Page.msg] ?><?cs if:Page.msg_n ?>（<?cs var:Page.msg_n ?><?cs var:Lang.list.count ?>）<?cs /if ?></p><?cs /if ?>
+<p class="flash error" role="alert" id="stock-alert" hidden></p>
+
+<?cs if:subcount(Page.errors) > 0 ?>
+<section class="errors" aria-labelledby="errors-h">
+  <h2 id="errors-h"><?cs var:Lang.stock.errors.title ?></h2>
+  <table class="errors">
+    <thead><tr><th><?cs var:Lang.stock.errors.level ?></th><th><?cs var:Lang.stock.errors.shop ?></th><th><?cs var:Lang.list.sku ?></th><th><?cs var:Lang.stock.errors.message ?></th><th><?cs var:Lang.stock.errors.at ?></th><th></th></tr></thead>
+    <tbody>
+    <?cs each:e = Page.errors ?>
+      <tr class="level-<?cs var:e.level ?>">
+        <td class="num"><?cs var:e.level ?></td>
+        <td><?cs var:e.shop ?></td>
+        <td class="code"><?cs if:e.code ?><a href="/sku?code=<?cs var:url_escape(e.code) ?>"><?cs var:e.code ?></a><?cs /if ?></td>
+        <td><?cs var:e.message ?><?cs if:e.repeat > 1 ?> <span class="repeat">（<?cs var:e.repeat ?><?cs var:Lang.stock.errors.times ?>）</span><?cs /if ?>
+          <?cs if:e.kind == "duplicate" && e.code ?> <a class="dup" href="/?shop=<?cs var:e.shop_id ?>&amp;q=<?cs var:url_escape(e.code) ?>*"><?cs var:Lang.stock.errors.show_listings ?></a><?cs /if ?></td>
+        <td class="at"><?cs var:e.at ?></td>
+        <td><a href="/stock/help?kind=<?cs var:e.help ?>"><?cs var:Lang.stock.errors.howto ?></a></td>
+      </tr>
+    <?cs /each ?>
+    </tbody>
+  </table>
+</section>
+<?cs /if ?>
+
+<section class="search" aria-labelledby="search-h">
+  <h2 id="search-h" class="visually-hidden"><?cs var:Lang.stock.search.title ?></h2>
+  <form method="get" action="/" class="search" id="search">
+    <fieldset class="kind"><legend class="visually-hidden"><?cs var:Lang.stock.search.kind ?></legend>
+      <label><input type="radio" name="kind" value="all"<?cs if:Search.kind != "set" ?> checked<?cs /if ?>> <?cs var:Lang.stock.search.all ?></label>
+      <label><input type="radio" name="kind" value="set"<?cs if:Search.kind == "set" ?> checked<?cs /if ?>> <?cs var:Lang.stock.search.sets ?></label>
+    </fieldset>
+    <label><?cs var:Lang.stock.search.shop ?>
+      <select name="shop" id="search-shop">
+        <option value=""><?cs var:Lang.stock.search.choose ?></option>
+        <?cs each:shop = Page.shops ?><option value="<?cs var:shop.id ?>"<?cs if:Search.shop == shop.id ?> selected<?cs /if ?>><?cs var:shop.name ?></option><?cs /each ?>
+      </select></label>
+    <label><?cs var:Lang.stock.search.q ?>
+      <input name="q" id="search-q" value="<?cs var:Search.q ?>" maxlength="200" placeholder="<?cs var:Lang.stock.search.q_hint ?>"></label>
+    <label><?cs var:Lang.list.total ?>
+      <input name="tmin" id="search-tmin" class="small" inputmode="numeric" value="<?cs var:Search.tmin ?>" aria-label="<?cs var:Lang.stock.search.tmin ?>"></label>〜<input name="tmax" id="search-tmax" class="small" inputmode="numeric" value="<?cs var:Search.tmax ?>" aria-label="<?cs var:Lang.stock.search.tmax ?>">
+    <label><?cs var:Lang.stock.search.link ?>
+      <select name="link" id="search-link">
+        <option value=""><?cs var:Lang.stock.search.any ?></option>
+        <option value="linked"<?cs if:Search.link == "linked" ?> selected<?cs /if ?>><?cs var:Lang.stock.search.linked ?></option>
+        <option value="unlinked"<?cs if:Search.link == "unlinked" ?> selected<?cs /if ?>><?cs var:Lang.stock.search.unlinked ?></option>
+      </select></label>
+    <label><?cs var:Lang.stock.search.sync ?>
+      <select name="sync" id="search-sync">
+        <option value=""><?cs var:Lang.stock.search.any ?></option>
+        <option value="on"<?cs if:Search.sync == "on" ?> selected<?cs /if ?>><?cs var:Lang.stock.search.sync_on ?></option>
+        <option value="off"<?cs if:Search.sync == "off" ?> selected<?cs /if ?>><?cs var:Lang.stock.search.sync_off ?></option>
+      </select></label>
+    <label><input type="checkbox" name="drift" id="search-drift" value="1"<?cs if:Search.drift == "1" ?> checked<?cs /if ?>> <?cs var:Lang.stock.search.drift ?></label>
+    <button type="submit" id="search-submit"><?cs var:Lang.stock.search.submit ?></button>
+    <a href="/" class="reset"><?cs var:Lang.stock.search.reset ?></a>
+  </form>
+</section>
+
+<section class="actions" aria-label="<?cs var:Lang.stock.actions.title ?>">
+  <form method="post" action="/stock/push" id="actions" class="actions">
+    <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
+    <input type="hidden" name="back" value="<?cs var:Page.query ?>">
+    <span class="group"><?cs var:Lang.stock.actions.csv ?>
+      <button type="submit" formaction="/stock/export" name="scope" value="selected" id="btn-export-selected"><?cs var:Lang.stock.actions.selected ?></button>
+      <button type="submit" formaction="/stock/export" name="scope" value="all" id="btn-export-all"><?cs var:Lang.stock.actions.all ?></button>
+      <select name="enc" aria-label="<?cs var:Lang.stock.actions.enc ?>"><option value="cp932">Shift_JIS (CP932)</option><option value="utf8">UTF-8 (BOM付き)</option></select>
+    </span>
+    <span class="group"><?cs var:Lang.stock.actions.sync ?>
+      <select name="on" aria-label="<?cs var:Lang.stock.actions.sync ?>"><option value="1"><?cs var:Lang.stock.actions.sync_on ?></option><option value="0"><?cs var:Lang.stock.actions.sync_off ?></option></select>
+      <button type="submit" formaction="/stock/sync-all" id="btn-sync-all"><?cs var:Lang.stock.actions.sync_all ?></button>
+    </span>
+    <button type="submit" formaction="/stock/push" id="btn-push"><?cs var:Lang.stock.actions.push ?></button>
+    <button type="submit" formaction="/stock/delete" id="btn-delete" class="danger"><?cs var:Lang.stock.actions.delete ?></button>
+    <span class="group links">
+      <a href="/stock/csv/totals" id="link-csv-totals"><?cs var:Lang.stock.actions.csv_totals ?></a>
+      <a href="/stock/csv/listings" id="link-csv-listings"><?cs var:Lang.stock.actions.csv_listings ?></a>
+    </span>
+  </form>
+</section>
+
 <section class="list">
-  <p class="count"><strong id="count"><?cs var:Page.count ?></strong><?cs var:Lang.list.count ?><?cs var:Lang.list.count_note ?></p>
-  <table class="stock">
+  <p class="count"><strong id="count"><?cs var:Page.count ?></strong><?cs var:Lang.list.count ?><?cs if:Page.unlinked == "1" ?><?cs var:Lang.stock.list.count_unlinked ?><?cs else ?><?cs var:Lang.list.count_note ?><?cs /if ?></p>
+  <div class="table-wrap">
+  <table class="stock" id="stock-table">
     <thead>
       <tr>
+        <th rowspan="2" class="check"><input type="checkbox" id="check-all" aria-label="<?cs var:Lang.stock.list.check_all ?>"></th>
         <th rowspan="2"><?cs var:Lang.list.sku ?></th>
         <th rowspan="2"><?cs var:Lang.list.name ?></th>
         <th rowspan="2"><?cs var:Lang.list.total ?></th>
-        <?cs each:shop = Page.shops ?><th colspan="2" class="shop mall-<?cs var:shop.mall ?>"><?cs var:shop.name ?></th><?cs /each ?>
+        <?cs each:shop = Page.shops ?><th colspan="7" class="shop mall-<?cs var:shop.mall ?>"><?cs var:shop.name ?><?cs if:shop.base == "1" ?> <span class="base"><?cs var:Lang.stock.list.base ?></span><?cs /if ?><?cs if:shop.state == "stopped" ?> <span class="stopped"><?cs var:Lang.stock.list.stopped ?></span><?cs /if ?></th><?cs /each ?>
       </tr>
       <tr>
-        <?cs each:shop = Page.shops ?><th><?cs var:Lang.list.stock ?></th><th><?cs var:Lang.list.sync ?></th><?cs /each ?>
+        <?cs each:shop = Page.shops ?><th><?cs var:Lang.stock.list.menu ?></th><th><?cs var:Lang.stock.list.item ?></th><th><?cs var:Lang.list.sync ?></th><th><?cs var:Lang.list.min ?></th><th><?cs var:Lang.list.max ?></th><th><?cs var:Lang.stock.list.sku_col ?></th><th><?cs var:Lang.list.stock ?></th><?cs /each ?>
       </tr>
     </thead>
     <tbody>
     <?cs each:row = Page.rows ?>
-      <tr>
-        <td class="code"><?cs var:row.code ?></td>
+      <tr<?cs if:row.id ?> data-sku="<?cs var:row.id ?>"<?cs /if ?>>
+        <td class="check"><?cs if:row.id ?><input type="checkbox" name="sku" value="<?cs var:row.id ?>" form="actions" class="row-check" aria-label="<?cs var:Lang.stock.list.select ?> <?cs var:row.code ?>"><?cs else ?><input type="checkbox" name="listing" value="<?cs var:row.listing ?>" form="actions" class="row-check" aria-label="<?cs var:Lang.stock.list.select ?> <?cs var:row.code ?>"><?cs /if ?></td>
+        <td class="code"><?cs if:row.id ?><a href="/sku?code=<?cs var:url_escape(row.code) ?>"><?cs var:row.code ?></a><?cs if:row.is_set == "1" ?> <span class="tag"><?cs var:Lang.stock.list.set ?></span><?cs /if ?><?cs else ?><?cs var:row.code ?> <span class="tag unlinked"><?cs var:Lang.stock.list.unlinked ?></span><?cs /if ?></td>
         <td class="name"><?cs var:row.name ?></td>
-        <td class="num total"><?cs var:row.total ?></td>
-        <?cs each:shop = Page.shops ?>
-          <?cs set:cell = row.shops[name(shop)] ?>
-          <td class="num<?cs if:cell.drift == "1" ?> drift<?cs /if ?>"><?cs var:cell.stock ?></td>
-          <td class="sync"><?cs if:cell.item ?><?cs if:cell.sync == "1" ?>○<?cs else ?>－<?cs /if ?><?cs /if ?></td>
+        <td class="num total"><?cs if:row.id ?><?cs if:row.is_set == "1" ?><span title="<?cs var:Lang.stock.list.set_total ?>"><?cs var:row.total ?></span><?cs else ?><input class="total-edit" inputmode="numeric" value="<?cs var:row.total ?>" data-sku="<?cs var:row.id ?>" data-seen="<?cs var:row.total ?>" aria-label="<?cs var:Lang.list.total ?> <?cs var:row.code ?>" size="7"><?cs /if ?><?cs /if ?></td>
+        <?cs each:shop = Page.shops ?><?cs set:cell = row.shops[name(shop)] ?>
+        <td class="menu"><?cs if:cell.n > 0 ?><details class="shop-menu"><summary aria-label="<?cs var:Lang.stock.list.menu ?> <?cs var:shop.name ?>">⋯</summary><ul>
+          <li><a href="/?shop=<?cs var:shop.id ?>"><?cs var:Lang.stock.list.menu_search ?></a></li>
+          <li><a href="/stock/csv/listings?shop=<?cs var:shop.id ?>"><?cs var:Lang.stock.actions.csv_listings ?></a></li>
+          <?cs if:row.id ?><li><a href="/sku?code=<?cs var:url_escape(row.code) ?>"><?cs var:Lang.stock.list.menu_history ?></a></li><?cs /if ?>
+        </ul></details><?cs /if ?></td>
+        <td class="item"><?cs each:it = cell.items ?><div class="item<?cs if:it.state != "ok" ?> state-<?cs var:it.state ?><?cs /if ?>">
+          <?cs if:Page.show_images == "1" && it.image ?><img src="<?cs var:it.image ?>" alt="" loading="lazy" width="40" height="40"><?cs /if ?>
+          <span class="code"><?cs call:listing_ref(it) ?></span><br><span class="iname"><?cs var:it.name ?></span><?cs if:it.options ?><br><span class="opt"><?cs var:it.options ?></span><?cs /if ?><?cs if:it.price ?><br><span class="price">¥<?cs var:it.price ?></span><?cs /if ?>
+          <?cs if:it.state == "duplicate" ?><br><span class="warn"><?cs var:Lang.stock.list.duplicate ?></span><?cs /if ?><?cs if:it.error ?><br><span class="warn" title="<?cs var:it.error ?>"><?cs var:Lang.stock.list.error ?></span><?cs /if ?>
+        </div><?cs /each ?></td>
+        <td class="sync"><?cs each:it = cell.items ?><div><input type="checkbox" class="sync-edit" data-listing="<?cs var:it.id ?>"<?cs if:it.sync == "1" ?> checked<?cs /if ?> aria-label="<?cs var:Lang.list.sync ?> <?cs var:shop.name ?> <?cs var:it.item ?>"></div><?cs /each ?></td>
+        <td class="num"><?cs each:it = cell.items ?><div><input class="limit-edit" data-listing="<?cs var:it.id ?>" data-field="min" data-seen="<?cs var:it.min ?>" value="<?cs var:it.min ?>" inputmode="numeric" size="4" aria-label="<?cs var:Lang.list.min ?> <?cs var:shop.name ?> <?cs var:it.item ?>"></div><?cs /each ?></td>
+        <td class="num"><?cs each:it = cell.items ?><div><input class="limit-edit" data-listing="<?cs var:it.id ?>" data-field="max" data-seen="<?cs var:it.max ?>" value="<?cs var:it.max ?>" inputmode="numeric" size="4" aria-label="<?cs var:Lang.list.max ?> <?cs var:shop.name ?> <?cs var:it.item ?>"></div><?cs /each ?></td>
+        <td class="code"><?cs each:it = cell.items ?><div><?cs var:it.sku ?></div><?cs /each ?></td>
+        <td class="num stock"><?cs each:it = cell.items ?><div class="stock<?cs if:it.drift == "1" ?> drift<?cs /if ?>" data-listing="<?cs var:it.id ?>"<?cs if:it.drift == "1" ?> title="<?cs var:Lang.stock.list.wanted ?> <?cs var:it.wanted ?>"<?cs /if ?>><span class="v"><?cs var:it.stock ?></span><span class="pending"<?cs if:it.pending != "1" ?> hidden<?cs /if ?>><?cs var:Lang.stock.list.pending ?></span></div><?cs /each ?></td>
         <?cs /each ?>
       </tr>
     <?cs /each ?>
     </tbody>
   </table>
-  <?cs if:!Page.count ?><p class="empty"><?cs var:Lang.list.empty ?></p><?cs /if ?>
+  </div>
+  <?cs if:Page.count == 0 ?><p class="empty"><?cs var:Lang.list.empty ?></p><?cs /if ?>
   <nav class="pager" aria-label="<?cs var:Lang.list.page ?>">
-    <?cs if:Page.prev ?><a rel="prev" href="/?page=<?cs var:Page.prev ?>"><?cs var:Lang.list.prev ?></a><?cs /if ?>
-    <span><?cs var:Page.page ?> / <?cs var:Page.pages ?></span>
-    <?cs if:Page.next ?><a rel="next" href="/?page=<?cs var:Page.next ?>"><?cs var:Lang.list.next ?></a><?cs /if ?>
+    <?cs if:Page.prev ?><a href="<?cs var:Page.first ?>" id="page-first"><?cs var:Lang.stock.list.first ?></a> <a rel="prev" href="<?cs var:Page.prev ?>" id="page-prev"><?cs var:Lang.list.prev ?></a><?cs /if ?>
+    <span id="page-no"><?cs var:Page.page ?> / <?cs var:Page.pages ?></span>
+    <?cs if:Page.next ?><a rel="next" href="<?cs var:Page.next ?>" id="page-next"><?cs var:Lang.list.next ?></a> <a href="<?cs var:Page.last ?>" id="page-last"><?cs var:Lang.stock.list.last ?></a><?cs /if ?>
   </nav>
 </section>
+</div>
+<script src="/static/js/stock.js" defer></script>
 <?cs include:"footer.cs" ?>

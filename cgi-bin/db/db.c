@@ -12,7 +12,8 @@
 #include "db/db.h"
 
 #define DB_STMT_CACHE 256
-#define DB_MAX_PARAMS 64
+/* IN lists of a page (100 ids) or a CSV chunk (500 codes) bind this many. */
+#define DB_MAX_PARAMS 1024
 
 struct cached_stmt {
 	const char *sql_ptr;  /* the caller's pointer, for the fast path */
@@ -122,7 +123,9 @@ static int reconnect(db *d)
 static MYSQL_STMT *prepare(db *d, const char *sql)
 {
 	for (int i = 0; i < d->ncache; i++)
-		if (d->cache[i].sql_ptr == sql || !strcmp(d->cache[i].sql, sql))
+		/* Compare the text always: built SQL is freed and another one may later sit at the
+		 * same address. */
+		if (!strcmp(d->cache[i].sql, sql))
 			return d->cache[i].stmt;
 	if (!d->conn && connect_server(d) != Z_OK)
 		return NULL;

@@ -1,76 +1,627 @@
-/* stock: the 在庫連携 screen — the list of SKUs with each shop's listing. */
+/* stock: the 在庫連携 screen — error messages, the search, the action buttons and the list of
+ * SKUs with each shop's listings, paged by key (never a large OFFSET). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include "core/strnum.h"
 #include "screens/screens.h"
+#include "stock/stock.h"
 
 #define PAGE_ROWS 100
+/* Error messages shown above the search (newest first). */
+#define ERROR_ROWS 20
+/* Keyword terms (comma separated, AND). */
+#define MAX_TERMS 8
+/* The unfiltered SKU count is cached per worker this long: COUNT(*) of 100k rows costs more
+ * than the rest of the page. */
+#define COUNT_CACHE_SECONDS 10
+
+static const char *const kind_choices[] = {"all", "set", NULL};
+static const char *const link_choices[] = {"linked", "unlinked", NULL};
+static const char *const sync_choices[] = {"on", "off", NULL};
+static const char *const msg_choices[] = {"pushed", "deleted", "sync_on", "sync_off", "applied",
+                                          "imported", NULL};
 
 const web_field stock_list_fields[] = {
-	{.name = "page", .type = WF_INT, .min = 1, .max = 1000000, .label = "ページ"},
+	{.name = "kind", .type = WF_ENUM, .choices = kind_choices, .label = "全て・セット"},
+	{.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647, .label = "店舗"},
+	{.name = "q", .type = WF_TEXT, .max = 200, .label = "商品コード・キーワード"},
+	{.name = "tmin", .type = WF_INT, .min = -STOCK_QTY_MAX, .max = STOCK_QTY_MAX,
+	 .label = "総在庫数（下限）"},
+	{.name = "tmax", .type = WF_INT, .min = -STOCK_QTY_MAX, .max = STOCK_QTY_MAX,
+	 .label = "総在庫数（上限）"},
+	{.name = "link", .type = WF_ENUM, .choices = link_choices, .label = "商品の紐づけ状況"},
+	{.name = "sync", .type = WF_ENUM, .choices = sync_choices, .label = "在庫連携"},
+	{.name = "drift", .type = WF_BOOL, .label = "差異商品"},
+	{.name = "after", .type = WF_TEXT, .max = 128, .label = "ページ"},
+	{.name = "before", .type = WF_TEXT, .max = 128, .label = "ページ"},
+	{.name = "last", .type = WF_BOOL, .label = "ページ"},
+	{.name = "p", .type = WF_INT, .min = 1, .max = 100000000, .label = "ページ"},
+	{.name = "msg", .type = WF_ENUM, .choices = msg_choices, .label = "メッセージ"},
+	{.name = "n", .type = WF_INT, .min = 0, .max = 100000000, .label = "件数"},
 	{0},
 };
 
+/* A WHERE clause under construction: fixed SQL fragments with placeholders, and the values
+ * bound to them. No user text ever enters the SQL string. */
+typedef struct {
+	buf sql;
+	db_val vals[48];
+	int n;
+	/* Owned copies of LIKE patterns the vals point to. */
+	char *owned[MAX_TERMS * 2];
+	int nowned;
+} where;
+
+static void where_add(where *w, const char *frag)
+{
+	buf_puts(&w->sql, w->sql.len ? " AND " : " WHERE ");
+	buf_puts(&w->sql, frag);
+}
+
+static void where_free(where *w)
+{
+	buf_free(&w->sql);
+	for (int i = 0; i < w->nowned; i++)
+		free(w->owned[i]);
+}
+
+/* LIKE pattern with % and _ (and the escape character) escaped. */
+static char *like_pattern(const char *s, size_t len, bool lead, bool trail)
+{
+	buf b = BUF_INIT;
+	if (lead)
+		buf_putc(&b, '%');
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '%' || s[i] == '_' || s[i] == '\\')
+			buf_putc(&b, '\\');
+		buf_putc(&b, s[i]);
+	}
+	if (trail)
+		buf_putc(&b, '%');
+	buf_str(&b);
+	return buf_detach(&b);
+}
+
+static const char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		*--e = '\0';
+	return s;
+}
+
+/* Adds one condition per comma-separated term: a term ending in '*' is a code prefix (the
+ * B-tree on sku.code, < 1 ms); any other is a substring of the normalised search document
+ * matched as bytes. column_doc/column_code name the columns (fixed strings). */
+static int where_terms(where *w, const char *q, const char *column_doc, const char *column_code)
+{
+	char *copy = strdup(q), *save = NULL;
+	int terms = 0, rc = Z_OK;
+	if (!copy)
+		return Z_NOMEM;
+	for (char *t = strtok_r(copy, ",、，", &save); t; t = strtok_r(NULL, ",、，", &save)) {
+		const char *term = trim(t);
+		size_t len = strlen(term);
+		buf norm = BUF_INIT, frag = BUF_INIT;
+		if (!len)
+			continue;
+		if (terms >= MAX_TERMS) {
+			rc = Z_INVALID;
+			break;
+		}
+		char *pat;
+		if (len > 1 && term[len - 1] == '*') {
+			pat = like_pattern(term, len - 1, false, true);
+			buf_printf(&frag, "%s LIKE ?", column_code);
+		} else {
+			stock_search_normalize(term, &norm);
+			pat = like_pattern(buf_str(&norm), norm.len, true, true);
+			buf_printf(&frag, "%s LIKE ?", column_doc);
+		}
+		buf_free(&norm);
+		if (!pat) {
+			buf_free(&frag);
+			rc = Z_NOMEM;
+			break;
+		}
+		w->owned[w->nowned++] = pat;
+		where_add(w, buf_str(&frag));
+		w->vals[w->n++] = DB_S(pat);
+		buf_free(&frag);
+		terms++;
+	}
+	free(copy);
+	return rc;
+}
+
+/* The search as the request gives it. */
+typedef struct {
+	bool sets, drift, unlinked, linked, has_sync, has_shop, has_tmin, has_tmax;
+	long long shop, tmin, tmax;
+	int sync; /* 1 on, 0 off */
+	const char *q;
+} search;
+
+static void search_read(web_request *r, search *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->sets = web_int(r, "kind", 0) == 1;
+	s->drift = web_int(r, "drift", 0) == 1;
+	s->linked = web_has(r, "link") && web_int(r, "link", 0) == 0;
+	s->unlinked = web_has(r, "link") && web_int(r, "link", 0) == 1;
+	s->has_sync = web_has(r, "sync");
+	s->sync = web_int(r, "sync", 0) == 0 ? 1 : 0;
+	s->has_shop = web_has(r, "shop");
+	s->shop = web_int(r, "shop", 0);
+	s->has_tmin = web_has(r, "tmin");
+	s->tmin = web_int(r, "tmin", 0);
+	s->has_tmax = web_has(r, "tmax");
+	s->tmax = web_int(r, "tmax", 0);
+	s->q = web_text(r, "q");
+}
+
+static bool search_filtered(const search *s)
+{
+	return s->sets || s->drift || s->unlinked || s->linked || s->has_sync || s->has_shop ||
+	       s->has_tmin || s->has_tmax || *s->q;
+}
+
+/* The WHERE of the SKU view. Listing conditions (shop, sync, linked) become one EXISTS over
+ * the listing index (sku_id, shop_id). */
+static int where_skus(const search *s, where *w)
+{
+	if (s->sets)
+		where_add(w, "s.is_set = 1");
+	if (s->drift)
+		where_add(w, "s.drift = 1");
+	if (s->has_tmin) {
+		where_add(w, "s.total >= ?");
+		w->vals[w->n++] = DB_I(s->tmin);
+	}
+	if (s->has_tmax) {
+		where_add(w, "s.total <= ?");
+		w->vals[w->n++] = DB_I(s->tmax);
+	}
+	if (s->has_shop || s->has_sync || s->linked) {
+		buf e = BUF_INIT;
+		buf_puts(&e, "EXISTS (SELECT 1 FROM listing l WHERE l.sku_id = s.id");
+		if (s->has_shop) {
+			buf_puts(&e, " AND l.shop_id = ?");
+			w->vals[w->n++] = DB_I(s->shop);
+		}
+		if (s->has_sync) {
+			buf_puts(&e, " AND l.sync = ?");
+			w->vals[w->n++] = DB_I(s->sync);
+		}
+		buf_puts(&e, ")");
+		where_add(w, buf_str(&e));
+		buf_free(&e);
+	}
+	return where_terms(w, s->q, "s.search_doc", "s.code");
+}
+
+/* The WHERE of the unlinked view: listings without a SKU, one row each. Their text is not in
+ * any search document (that belongs to SKUs), so terms match the listing's own columns. */
+static int where_unlinked(const search *s, where *w)
+{
+	where_add(w, "l.sku_id IS NULL");
+	if (s->has_shop) {
+		where_add(w, "l.shop_id = ?");
+		w->vals[w->n++] = DB_I(s->shop);
+	}
+	if (s->has_sync) {
+		where_add(w, "l.sync = ?");
+		w->vals[w->n++] = DB_I(s->sync);
+	}
+	return where_terms(w, s->q, "CONCAT_WS(' ', l.item_code, l.sub_code, l.sku_code, l.name)",
+	                   "l.item_code");
+}
+
+static long long cached_count = -1;
+static time_t cached_at;
+
+static int count_all_skus(db *d, long long *out)
+{
+	time_t now = time(NULL);
+	if (cached_count >= 0 && now - cached_at < COUNT_CACHE_SECONDS) {
+		*out = cached_count;
+		return Z_OK;
+	}
+	int rc = db_query_ll(d, "SELECT COUNT(*) FROM sku", NULL, 0, 0, out);
+	if (rc == Z_OK) {
+		cached_count = *out;
+		cached_at = now;
+	}
+	return rc;
+}
+
+void stock_count_cache_clear(void)
+{
+	cached_count = -1;
+}
+
+/* Appends the search's own parameters (not the paging) to b as a query string. */
+static void search_query(web_request *r, buf *b)
+{
+	static const char *const names[] = {"kind", "shop", "q", "tmin", "tmax", "link", "sync",
+	                                    "drift", NULL};
+	for (int i = 0; names[i]; i++) {
+		const char *v = web_query_raw(r, names[i]);
+		if (!v || !*v)
+			continue;
+		buf_printf(b, "%s%s=", b->len ? "&" : "", names[i]);
+		for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || strchr("-_.~", *p))
+				buf_putc(b, (char)*p);
+			else
+				buf_printf(b, "%%%02X", *p);
+		}
+	}
+}
+
+static void set_row(web_request *r, int i, const char *field, const char *value)
+{
+	char key[256];
+	snprintf(key, sizeof(key), "Page.rows.%d.%s", i, field);
+	web_set(r, key, value);
+}
+
+static const char *const listing_cols =
+	"l.id, l.sku_id, l.shop_id, l.item_code, l.sub_code, l.sku_code, l.name, l.options, "
+	"l.image_url, l.price, l.sync, l.min_stock, l.max_stock, l.mall_stock, l.wanted, "
+	"l.drift, l.state, l.last_error, p.id IS NOT NULL";
+
+/* Puts one listing's cell data at prefix (Page.rows.I.shops.S.items.K). */
+static void set_listing(web_request *r, const char *prefix, const db_res *L, int row)
+{
+	static const char *const names[] = {"id", "sku_id", "shop_id", "item", "sub", "sku",
+	                                    "name", "options", "image", "price", "sync", "min",
+	                                    "max", "stock", "wanted", "drift", "state", "error",
+	                                    "pending"};
+	char key[160];
+	for (int c = 0; c < (int)Z_ARRAY_LEN(names); c++) {
+		const char *v = db_get(L, row, c);
+		if (!v)
+			continue;
+		snprintf(key, sizeof(key), "%s.%s", prefix, names[c]);
+		web_set(r, key, v);
+	}
+}
+
+/* The shops that are shown, base shop first. */
+static int load_shops(web_request *r, db_res **shops)
+{
+	int rc = db_query(r->db,
+	                  "SELECT id, name, mall, is_base, state FROM shop WHERE enabled = 1 "
+	                  "ORDER BY is_base DESC, id",
+	                  NULL, 0, shops);
+	if (rc != Z_OK)
+		return rc;
+	char key[64];
+	for (int s = 0; s < (*shops)->nrows; s++) {
+		static const char *const names[] = {"id", "name", "mall", "base", "state"};
+		for (int c = 0; c < 5; c++) {
+			snprintf(key, sizeof(key), "Page.shops.%d.%s", s, names[c]);
+			web_set(r, key, db_get(*shops, s, c));
+		}
+	}
+	return Z_OK;
+}
+
+static int shop_index(const db_res *shops, const char *shop_id)
+{
+	for (int s = 0; s < shops->nrows; s++)
+		if (!strcmp(db_get(shops, s, 0), shop_id))
+			return s;
+	return -1;
+}
+
+static const char *const help_kinds[] = {"duplicate", "unlinked", "shop_stopped", "push",
+                                         "csv", "other", NULL};
+
+/* The help page of an error kind; kinds without a page of their own share "other". */
+static const char *stock_help_kind(const char *kind)
+{
+	for (int i = 0; kind && help_kinds[i]; i++)
+		if (!strcmp(help_kinds[i], kind))
+			return kind;
+	return "other";
+}
+
+/* ② the error messages, newest first. */
+static int load_errors(web_request *r)
+{
+	db_res *e = NULL;
+	int rc = db_queryv(r->db, &e,
+	                   "SELECT e.id, e.level, e.kind, sh.name, k.code, e.message, "
+	                   "DATE_FORMAT(CONVERT_TZ(e.updated_at, '+00:00', '+09:00'), "
+	                   "'%Y-%m-%d %H:%i'), e.repeat_count, e.shop_id, "
+	                   "COALESCE(k.code, l.sku_code, '') "
+	                   "FROM error_log e LEFT JOIN shop sh ON sh.id = e.shop_id "
+	                   "LEFT JOIN sku k ON k.id = e.sku_id "
+	                   "LEFT JOIN listing l ON l.id = e.listing_id "
+	                   "ORDER BY e.updated_at DESC, e.id DESC LIMIT ?",
+	                   DB_I(ERROR_ROWS));
+	if (rc != Z_OK)
+		return rc;
+	char key[64];
+	static const char *const names[] = {"id", "level", "kind", "shop", "sku", "message",
+	                                    "at", "repeat", "shop_id", "code"};
+	for (int i = 0; i < e->nrows; i++) {
+		for (int c = 0; c < 10; c++) {
+			if (!db_get(e, i, c))
+				continue;
+			snprintf(key, sizeof(key), "Page.errors.%d.%s", i, names[c]);
+			web_set(r, key, db_get(e, i, c));
+		}
+		snprintf(key, sizeof(key), "Page.errors.%d.help", i);
+		web_set(r, key, stock_help_kind(db_get(e, i, 2)));
+	}
+	db_res_free(e);
+	return Z_OK;
+}
+
+static int load_show_images(web_request *r)
+{
+	db_res *s = NULL;
+	int rc = db_queryv(r->db, &s, "SELECT value FROM setting WHERE name = ?",
+	                   DB_S("show_images"));
+	if (rc != Z_OK)
+		return rc;
+	web_set(r, "Page.show_images", s->nrows && !strcmp(db_get(s, 0, 0), "1") ? "1" : "0");
+	db_res_free(s);
+	return Z_OK;
+}
+
+/* Which way the page is read. */
+typedef enum { PAGE_FIRST, PAGE_AFTER, PAGE_BEFORE, PAGE_LAST } page_dir;
+
+/* Runs the page query of either view: keyset on key_col, reversing when read backwards.
+ * base is "SELECT … FROM … " and w holds the WHERE; the key is bound last. */
+static int page_query(web_request *r, const char *base, const char *key_col, where *w,
+                      page_dir dir, const char *key, bool key_is_int, long long limit,
+                      db_res **out)
+{
+	buf sql = BUF_INIT;
+	db_val vals[50];
+	int n = w->n, rc;
+	memcpy(vals, w->vals, sizeof(db_val) * (size_t)w->n);
+	buf_puts(&sql, base);
+	buf_puts(&sql, buf_str(&w->sql));
+	if (dir == PAGE_AFTER || dir == PAGE_BEFORE) {
+		long long k = 0;
+		buf_printf(&sql, "%s%s %s ?", w->sql.len ? " AND " : " WHERE ", key_col,
+		           dir == PAGE_AFTER ? ">" : "<");
+		if (key_is_int) {
+			if (strnum_ll(key, 0, 1LL << 40, &k) != Z_OK) {
+				buf_free(&sql);
+				return Z_INVALID;
+			}
+			vals[n++] = DB_I(k);
+		} else {
+			vals[n++] = DB_S(key);
+		}
+	}
+	buf_printf(&sql, " ORDER BY %s %s LIMIT ?", key_col,
+	           dir == PAGE_BEFORE || dir == PAGE_LAST ? "DESC" : "ASC");
+	vals[n++] = DB_I(limit);
+	rc = db_query(r->db, buf_str(&sql), vals, n, out);
+	buf_free(&sql);
+	return rc;
+}
+
+/* Row index i of a result read in direction dir with nshown rows kept, in code order. */
+static int row_at(page_dir dir, int nshown, int i)
+{
+	return dir == PAGE_BEFORE || dir == PAGE_LAST ? nshown - 1 - i : i;
+}
+
 int stock_list_page(web_request *r)
 {
-	db_res *shops = NULL, *skus = NULL, *cells = NULL;
+	db_res *shops = NULL, *rows = NULL, *L = NULL;
+	where w = {0};
+	search s;
+	buf q = BUF_INIT, sql = BUF_INIT, link = BUF_INIT;
 	int rc = Z_ERR;
-	long long page = web_int(r, "page", 1), count = 0;
-	long long offset = (page - 1) * PAGE_ROWS;
-	char key[128];
+	long long count = 0, page = web_int(r, "p", 1);
+	page_dir dir = PAGE_FIRST;
+	const char *key = NULL;
 
-	if (db_query(r->db, "SELECT id, name, mall FROM shop WHERE enabled = 1 "
-	                    "ORDER BY is_base DESC, id", NULL, 0, &shops) != Z_OK ||
-	    db_query_ll(r->db, "SELECT COUNT(*) FROM sku", NULL, 0, 0, &count) != Z_OK ||
-	    db_queryv(r->db, &skus,
-	              "SELECT id, code, name, total, is_set FROM sku ORDER BY code LIMIT ? OFFSET ?",
-	              DB_I(PAGE_ROWS), DB_I(offset)) != Z_OK ||
-	    db_queryv(r->db, &cells,
-	              "SELECT l.sku_id, l.shop_id, l.item_code, l.mall_stock, l.sync, l.wanted, "
-	              "l.drift FROM listing l JOIN (SELECT id FROM sku ORDER BY code LIMIT ? OFFSET ?) "
-	              "page ON page.id = l.sku_id",
-	              DB_I(PAGE_ROWS), DB_I(offset)) != Z_OK)
+	search_read(r, &s);
+	if (web_has(r, "after")) {
+		dir = PAGE_AFTER;
+		key = web_text(r, "after");
+	} else if (web_has(r, "before")) {
+		dir = PAGE_BEFORE;
+		key = web_text(r, "before");
+	} else if (web_int(r, "last", 0)) {
+		dir = PAGE_LAST;
+	}
+	if (s.has_tmin && s.has_tmax && s.tmin > s.tmax) {
+		rc = web_error(r, 400, "総在庫数の下限が上限を超えています。");
+		goto out;
+	}
+	if (load_shops(r, &shops) != Z_OK)
+		goto out;
+	if (s.has_shop && shop_index(shops, web_query_raw(r, "shop")) < 0) {
+		rc = web_error(r, 400, "指定された店舗が見つかりません（利用店舗設定で無効か、削除されています）。");
+		goto out;
+	}
+	int trc = s.unlinked ? where_unlinked(&s, &w) : where_skus(&s, &w);
+	if (trc == Z_INVALID) {
+		rc = web_error(r, 400, "キーワードは8個まで指定できます。");
+		goto out;
+	}
+	if (trc != Z_OK || load_errors(r) != Z_OK || load_show_images(r) != Z_OK)
 		goto out;
 
-	web_set(r, "Page.title", "在庫連携");
-	web_set_int(r, "Page.count", count);
-	web_set_int(r, "Page.page", page);
-	web_set_int(r, "Page.pages", (count + PAGE_ROWS - 1) / PAGE_ROWS);
-	if (page > 1)
-		web_set_int(r, "Page.prev", page - 1);
-	if (page * PAGE_ROWS < count)
-		web_set_int(r, "Page.next", page + 1);
-	for (int s = 0; s < shops->nrows; s++) {
-		snprintf(key, sizeof(key), "Page.shops.%d.name", s);
-		web_set(r, key, db_get(shops, s, 1));
-		snprintf(key, sizeof(key), "Page.shops.%d.mall", s);
-		web_set(r, key, db_get(shops, s, 2));
+	/* The count: cached when unfiltered, else counted with the same WHERE. */
+	if (!search_filtered(&s)) {
+		if (count_all_skus(r->db, &count) != Z_OK)
+			goto out;
+	} else {
+		buf_puts(&sql, s.unlinked ? "SELECT COUNT(*) FROM listing l" : "SELECT COUNT(*) FROM sku s");
+		buf_puts(&sql, buf_str(&w.sql));
+		if (db_query_ll(r->db, buf_str(&sql), w.vals, w.n, 0, &count) != Z_OK)
+			goto out;
 	}
-	for (int i = 0; i < skus->nrows; i++) {
-		const char *sku_id = db_get(skus, i, 0);
-		snprintf(key, sizeof(key), "Page.rows.%d.code", i);
-		web_set(r, key, db_get(skus, i, 1));
-		snprintf(key, sizeof(key), "Page.rows.%d.name", i);
-		web_set(r, key, db_get(skus, i, 2));
-		snprintf(key, sizeof(key), "Page.rows.%d.total", i);
-		web_set(r, key, db_get(skus, i, 3));
-		for (int s = 0; s < shops->nrows; s++) {
-			/* At most a few hundred cells a page: a scan beats a hash here. */
-			for (int c = 0; c < cells->nrows; c++) {
-				if (strcmp(db_get(cells, c, 0), sku_id) ||
-				    strcmp(db_get(cells, c, 1), db_get(shops, s, 0)))
-					continue;
-				const char *fields[] = {"item", "stock", "sync", "wanted", "drift"};
-				for (int f = 0; f < 5; f++) {
-					snprintf(key, sizeof(key), "Page.rows.%d.shops.%d.%s", i, s, fields[f]);
-					web_set(r, key, db_get(cells, c, 2 + f));
-				}
+	long long pages = count ? (count + PAGE_ROWS - 1) / PAGE_ROWS : 1;
+	/* The last page holds the remainder, so pages read backwards from it align with pages
+	 * read forwards from the first. */
+	long long limit = PAGE_ROWS + 1;
+	if (dir == PAGE_LAST) {
+		limit = count % PAGE_ROWS ? count % PAGE_ROWS : PAGE_ROWS;
+		page = pages;
+	}
+	int prc = s.unlinked
+	              ? page_query(r, "SELECT l.id FROM listing l", "l.id", &w, dir, key, true, limit,
+	                           &rows)
+	              : page_query(r, "SELECT s.id, s.code, s.name, s.total, s.is_set, s.drift "
+	                              "FROM sku s",
+	                           "s.code", &w, dir, key, false, limit, &rows);
+	if (prc == Z_INVALID) {
+		rc = web_error(r, 400, "ページの指定が正しくありません。");
+		goto out;
+	}
+	if (prc != Z_OK)
+		goto out;
+	bool more = rows->nrows > PAGE_ROWS;
+	int nshown = more ? PAGE_ROWS : rows->nrows;
+
+	/* Every listing of the page in one query, with its pending push (unique index). */
+	if (nshown) {
+		db_val ids[PAGE_ROWS];
+		buf_reset(&sql);
+		buf_printf(&sql, "SELECT %s FROM listing l LEFT JOIN push p ON p.pending_listing = l.id "
+		                 "WHERE %s IN (", listing_cols, s.unlinked ? "l.id" : "l.sku_id");
+		for (int i = 0; i < nshown; i++) {
+			buf_puts(&sql, i ? ",?" : "?");
+			ids[i] = DB_I(db_get_ll(rows, i, 0, 0));
+		}
+		buf_puts(&sql, ") ORDER BY l.shop_id, l.item_code, l.sub_code");
+		if (db_query(r->db, buf_str(&sql), ids, nshown, &L) != Z_OK)
+			goto out;
+	}
+
+	for (int i = 0; i < nshown; i++) {
+		int src = row_at(dir, nshown, i);
+		const char *id = db_get(rows, src, 0);
+		char prefix[100];
+		int per_shop[64] = {0};
+		if (s.unlinked) {
+			set_row(r, i, "listing", id);
+		} else {
+			set_row(r, i, "id", id);
+			set_row(r, i, "code", db_get(rows, src, 1));
+			set_row(r, i, "name", db_get(rows, src, 2));
+			set_row(r, i, "total", db_get(rows, src, 3));
+			set_row(r, i, "is_set", db_get(rows, src, 4));
+			set_row(r, i, "drift", db_get(rows, src, 5));
+		}
+		for (int k = 0; L && k < L->nrows; k++) {
+			if (strcmp(db_get(L, k, s.unlinked ? 0 : 1) ? db_get(L, k, s.unlinked ? 0 : 1) : "",
+			           id))
+				continue;
+			int sh = shop_index(shops, db_get(L, k, 2));
+			if (sh < 0 || sh >= 64)
+				continue;
+			snprintf(prefix, sizeof(prefix), "Page.rows.%d.shops.%d.items.%d", i, sh,
+			         per_shop[sh]++);
+			set_listing(r, prefix, L, k);
+			if (s.unlinked) {
+				set_row(r, i, "code", db_get(L, k, 5));
+				set_row(r, i, "name", db_get(L, k, 6));
 			}
 		}
+		/* Every shop gets a node, so the template's columns line up for empty cells. */
+		for (int sh = 0; sh < shops->nrows && sh < 64; sh++) {
+			snprintf(prefix, sizeof(prefix), "shops.%d.n", sh);
+			char n[16];
+			snprintf(n, sizeof(n), "%d", per_shop[sh]);
+			set_row(r, i, prefix, n);
+		}
+	}
+
+	/* Paging links carry the search; the page number is for show only. */
+	search_query(r, &q);
+	web_set(r, "Page.query", buf_str(&q));
+	web_set(r, "Page.title", "在庫連携");
+	web_set_int(r, "Page.count", count);
+	web_set_int(r, "Page.page", page > pages ? pages : page);
+	web_set_int(r, "Page.pages", pages);
+	web_set(r, "Page.unlinked", s.unlinked ? "1" : "0");
+	bool has_prev = dir == PAGE_AFTER || dir == PAGE_LAST || (dir == PAGE_BEFORE && more);
+	bool has_next = dir == PAGE_FIRST ? more : dir == PAGE_AFTER ? more : dir == PAGE_BEFORE;
+	if (dir == PAGE_LAST)
+		has_next = false;
+	const char *sep = q.len ? "&" : "";
+	if (has_prev && nshown) {
+		buf_reset(&link);
+		buf_printf(&link, "/?%s%sbefore=", buf_str(&q), sep);
+		const char *first = s.unlinked ? db_get(rows, row_at(dir, nshown, 0), 0)
+		                               : db_get(rows, row_at(dir, nshown, 0), 1);
+		for (const unsigned char *p = (const unsigned char *)first; *p; p++)
+			buf_printf(&link, "%%%02X", *p);
+		buf_printf(&link, "&p=%lld", page > 1 ? page - 1 : 1);
+		web_set(r, "Page.prev", buf_str(&link));
+		buf_reset(&link);
+		buf_printf(&link, "/?%s", buf_str(&q));
+		web_set(r, "Page.first", buf_str(&link));
+	}
+	if (has_next && nshown) {
+		buf_reset(&link);
+		buf_printf(&link, "/?%s%safter=", buf_str(&q), sep);
+		const char *lastk = s.unlinked ? db_get(rows, row_at(dir, nshown, nshown - 1), 0)
+		                               : db_get(rows, row_at(dir, nshown, nshown - 1), 1);
+		for (const unsigned char *p = (const unsigned char *)lastk; *p; p++)
+			buf_printf(&link, "%%%02X", *p);
+		buf_printf(&link, "&p=%lld", page + 1);
+		web_set(r, "Page.next", buf_str(&link));
+		buf_reset(&link);
+		buf_printf(&link, "/?%s%slast=1", buf_str(&q), sep);
+		web_set(r, "Page.last", buf_str(&link));
+	}
+	/* The search form shows what was asked. */
+	web_set(r, "Search.kind", s.sets ? "set" : "all");
+	web_set(r, "Search.shop", web_query_raw(r, "shop"));
+	web_set(r, "Search.q", s.q);
+	web_set(r, "Search.tmin", web_query_raw(r, "tmin"));
+	web_set(r, "Search.tmax", web_query_raw(r, "tmax"));
+	web_set(r, "Search.link", web_query_raw(r, "link"));
+	web_set(r, "Search.sync", web_query_raw(r, "sync"));
+	web_set(r, "Search.drift", s.drift ? "1" : "0");
+	if (web_has(r, "msg")) {
+		web_set(r, "Page.msg", msg_choices[web_int(r, "msg", 0)]);
+		web_set_int(r, "Page.msg_n", web_int(r, "n", 0));
 	}
 	rc = web_render(r, "stock.cs");
 out:
+	where_free(&w);
+	buf_free(&q);
+	buf_free(&sql);
+	buf_free(&link);
 	db_res_free(shops);
-	db_res_free(skus);
-	db_res_free(cells);
+	db_res_free(rows);
+	db_res_free(L);
 	return rc;
+}
+
+/* ---- help pages of the error kinds ---- */
+
+const web_field stock_help_fields[] = {
+	{.name = "kind", .type = WF_ENUM, .choices = help_kinds, .required = true,
+	 .label = "エラーの種類"},
+	{0},
+};
+
+int stock_help_page(web_request *r)
+{
+	web_set(r, "Page.title", "エラーメッセージの解消方法");
+	web_set(r, "Page.kind", help_kinds[web_int(r, "kind", 0)]);
+	return web_render(r, "stock_help.cs");
 }

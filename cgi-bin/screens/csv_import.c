@@ -1,0 +1,656 @@
+/* csv_import: the 在庫連携 screen's uploads — 総在庫数CSV一括更新 and 商品データ取込 — each a
+ * preview first (kept as a job row with the file in job.payload), then an all-or-nothing
+ * apply in one transaction whose progress a second connection writes for the page to poll. */
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/log.h"
+#include "csv/mallcsv.h"
+#include "csv/stockcsv.h"
+#include "screens/screens.h"
+#include "stock/stock.h"
+
+/* Rows shown in a preview, and errors. */
+#define PREVIEW_ROWS 300
+#define PREVIEW_ERRORS 200
+/* Codes looked up per query. */
+#define LOOKUP_CHUNK 500
+/* Listings handed to stock_import_listings per call (progress steps of a large file). */
+#define IMPORT_CHUNK 10000
+/* Rows between two progress writes. */
+#define PROGRESS_EVERY 1000
+
+static const char *const mode_choices[] = {"absolute", "delta", NULL};
+
+const web_field csv_page_fields[] = {
+	{.name = "job", .type = WF_INT, .min = 1, .max = 1LL << 62, .label = "処理"},
+	{.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647, .label = "店舗"},
+	{0},
+};
+
+const web_field csv_totals_fields[] = {
+	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "CSVファイル"},
+	{.name = "mode", .type = WF_ENUM, .required = true, .choices = mode_choices,
+	 .label = "更新方法"},
+	{0},
+};
+
+const web_field csv_listings_fields[] = {
+	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "CSVファイル"},
+	{.name = "shop", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
+	 .label = "店舗"},
+	{0},
+};
+
+const web_field csv_apply_fields[] = {
+	{.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
+	 .label = "処理"},
+	{0},
+};
+
+const web_field csv_job_fields[] = {
+	{.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
+	 .label = "処理"},
+	{0},
+};
+
+/* ---- SKU lookup by code ---- */
+
+typedef struct {
+	long long id, total;
+	bool is_set;
+} sku_info;
+
+static int cmp_code(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Fills info[i] for codes[i] (id 0 when unknown), LOOKUP_CHUNK codes per query. */
+static int lookup_skus(db *d, const stockcsv_row *rows, size_t n, sku_info *info)
+{
+	int rc = Z_OK;
+	for (size_t at = 0; at < n && rc == Z_OK; at += LOOKUP_CHUNK) {
+		size_t m = n - at < LOOKUP_CHUNK ? n - at : LOOKUP_CHUNK;
+		db_val vals[LOOKUP_CHUNK];
+		db_res *res = NULL;
+		buf sql = BUF_INIT;
+		buf_puts(&sql, "SELECT code, id, total, is_set FROM sku WHERE code IN (");
+		for (size_t i = 0; i < m; i++) {
+			buf_puts(&sql, i ? ",?" : "?");
+			vals[i] = DB_S(rows[at + i].sku_code);
+		}
+		/* utf8mb4_bin orders by code point, which is UTF-8 byte order: strcmp agrees. */
+		buf_puts(&sql, ") ORDER BY code");
+		rc = db_query(d, buf_str(&sql), vals, (int)m, &res);
+		buf_free(&sql);
+		if (rc != Z_OK)
+			break;
+		const char **codes = calloc((size_t)res->nrows + 1, sizeof(char *));
+		if (!codes) {
+			db_res_free(res);
+			return Z_NOMEM;
+		}
+		for (int k = 0; k < res->nrows; k++)
+			codes[k] = db_get(res, k, 0);
+		for (size_t i = 0; i < m; i++) {
+			const char *key = rows[at + i].sku_code;
+			const char **hit = bsearch(&key, codes, (size_t)res->nrows, sizeof(char *), cmp_code);
+			sku_info *s = &info[at + i];
+			memset(s, 0, sizeof(*s));
+			if (hit) {
+				int k = (int)(hit - codes);
+				s->id = db_get_ll(res, k, 1, 0);
+				s->total = db_get_ll(res, k, 2, 0);
+				s->is_set = db_get_ll(res, k, 3, 0) == 1;
+			}
+		}
+		free(codes);
+		db_res_free(res);
+	}
+	return rc;
+}
+
+/* Checks each row against the database: unknown codes, sets, totals out of bounds. */
+static int check_totals(db *d, stockcsv_totals *t, sku_info *info)
+{
+	int rc = lookup_skus(d, t->v, t->n, info);
+	for (size_t i = 0; rc == Z_OK && i < t->n; i++) {
+		long long after;
+		if (!info[i].id)
+			rc = csv_errors_add(&t->errors, t->v[i].line, "SKUコード「%.60s」は登録されていません",
+			                    t->v[i].sku_code);
+		else if (info[i].is_set)
+			rc = csv_errors_add(&t->errors, t->v[i].line,
+			                    "「%.60s」はセット商品です（在庫数は構成商品から計算されます）",
+			                    t->v[i].sku_code);
+		else if (t->mode == STOCKCSV_DELTA &&
+		         stock_check_delta(info[i].total, t->v[i].value, &after) != Z_OK)
+			rc = csv_errors_add(&t->errors, t->v[i].line, "増減後の総在庫数が範囲外です");
+	}
+	return rc;
+}
+
+/* ---- pages ---- */
+
+static void set_errors(web_request *r, const csv_errors *e)
+{
+	char key[64];
+	size_t shown = e->n < PREVIEW_ERRORS ? e->n : PREVIEW_ERRORS;
+	for (size_t i = 0; i < shown; i++) {
+		snprintf(key, sizeof(key), "Page.errors.%zu", i);
+		web_set(r, key, e->v[i].message);
+	}
+	web_set_int(r, "Page.nerrors", (long long)(e->n + e->dropped));
+}
+
+static int load_shops(web_request *r)
+{
+	db_res *s = NULL;
+	char key[64];
+	int rc = db_query(r->db, "SELECT id, name, mall, is_base FROM shop ORDER BY is_base DESC, id",
+	                  NULL, 0, &s);
+	if (rc != Z_OK)
+		return rc;
+	for (int i = 0; i < s->nrows; i++) {
+		static const char *const names[] = {"id", "name", "mall", "base"};
+		for (int c = 0; c < 4; c++) {
+			snprintf(key, sizeof(key), "Page.shops.%d.%s", i, names[c]);
+			web_set(r, key, db_get(s, i, c));
+		}
+	}
+	db_res_free(s);
+	return Z_OK;
+}
+
+/* Copies a JSON object's members (numbers and strings) under prefix, and its "list" of row
+ * arrays as prefix.list.I.J. */
+static void json_to_hdf(web_request *r, const char *prefix, const cJSON *o)
+{
+	char key[128];
+	const cJSON *it;
+	cJSON_ArrayForEach(it, o) {
+		snprintf(key, sizeof(key), "%s.%s", prefix, it->string);
+		if (cJSON_IsString(it))
+			web_set(r, key, it->valuestring);
+		else if (cJSON_IsNumber(it))
+			web_setf(r, key, "%.0f", it->valuedouble);
+		else if (cJSON_IsArray(it)) {
+			int i = 0;
+			const cJSON *row;
+			cJSON_ArrayForEach(row, it) {
+				int j = 0;
+				const cJSON *cell;
+				cJSON_ArrayForEach(cell, row) {
+					snprintf(key, sizeof(key), "%s.%s.%d.%d", prefix, it->string, i, j++);
+					if (cJSON_IsString(cell))
+						web_set(r, key, cell->valuestring);
+					else if (cJSON_IsNumber(cell))
+						web_setf(r, key, "%.0f", cell->valuedouble);
+				}
+				i++;
+			}
+		}
+	}
+}
+
+/* The upload page, with the preview of a job when one is named. */
+static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
+{
+	db_res *j = NULL;
+	int rc = load_shops(r);
+	if (rc != Z_OK)
+		return rc;
+	web_set(r, "Page.mode", tmpl_mode);
+	web_set(r, "Page.title", !strcmp(tmpl_mode, "totals") ? "総在庫数CSV一括更新" : "商品データ取込");
+	if (web_has(r, "shop"))
+		web_set_int(r, "Page.shop", web_int(r, "shop", 0));
+	if (web_has(r, "job")) {
+		rc = db_queryv(r->db, &j,
+		               "SELECT id, state, total, done, message, result, shop_id FROM job "
+		               "WHERE id = ? AND kind = ?",
+		               DB_I(web_int(r, "job", 0)), DB_S(kind));
+		if (rc != Z_OK)
+			return rc;
+		if (!j->nrows) {
+			db_res_free(j);
+			return web_error(r, 404, "指定された処理が見つかりません。");
+		}
+		static const char *const names[] = {"id", "state", "total", "done", "message"};
+		char key[64];
+		for (int c = 0; c < 5; c++) {
+			snprintf(key, sizeof(key), "Page.job.%s", names[c]);
+			web_set(r, key, db_get(j, 0, c));
+		}
+		web_set(r, "Page.shop", db_get(j, 0, 6));
+		cJSON *res = db_get(j, 0, 5) ? cJSON_Parse(db_get(j, 0, 5)) : NULL;
+		if (res)
+			json_to_hdf(r, "Page.preview", res);
+		cJSON_Delete(res);
+		db_res_free(j);
+	}
+	return web_render(r, "csv.cs");
+}
+
+int csv_totals_page(web_request *r)
+{
+	return show_page(r, "csv_totals", "totals");
+}
+
+int csv_listings_page(web_request *r)
+{
+	return show_page(r, "csv_listings", "listings");
+}
+
+/* A refused file: the page again, with the row errors; nothing was stored or changed. */
+static int refuse(web_request *r, const char *mode, const csv_errors *e)
+{
+	int rc = load_shops(r);
+	if (rc != Z_OK)
+		return rc;
+	web_set(r, "Page.mode", mode);
+	web_set(r, "Page.title", !strcmp(mode, "totals") ? "総在庫数CSV一括更新" : "商品データ取込");
+	if (web_has(r, "shop"))
+		web_set_int(r, "Page.shop", web_int(r, "shop", 0));
+	set_errors(r, e);
+	r->status = 400;
+	return web_render(r, "csv.cs");
+}
+
+/* Stores the upload and its preview as a queued job; redirects to its preview page. */
+static int store_job(web_request *r, const char *kind, long long shop_id, long long rows,
+                     cJSON *preview, const char *page)
+{
+	const web_value *f = web_field_value(r, "file");
+	char *json = cJSON_PrintUnformatted(preview);
+	long long id = 0;
+	if (!json)
+		return Z_NOMEM;
+	int rc = db_exec(r->db,
+	                 "INSERT INTO job (kind, state, user_id, shop_id, total, message, payload, "
+	                 "result, created_at, updated_at) VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, "
+	                 "UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+	                 DB_ARGS(DB_S(kind), DB_I(r->user.id), shop_id ? DB_I(shop_id) : DB_NUL,
+	                         DB_I(rows), DB_S(f->filename ? f->filename : ""),
+	                         DB_SN(f->text, f->len), DB_S(json)),
+	                 NULL, &id);
+	free(json);
+	if (rc != Z_OK)
+		return rc;
+	char to[96];
+	snprintf(to, sizeof(to), "%s?job=%lld", page, id);
+	return web_redirect(r, to);
+}
+
+int csv_totals_upload(web_request *r)
+{
+	const web_value *f = web_field_value(r, "file");
+	stockcsv_mode mode = web_int(r, "mode", 0) == 1 ? STOCKCSV_DELTA : STOCKCSV_ABSOLUTE;
+	stockcsv_totals t;
+	sku_info *info = NULL;
+	cJSON *pv = NULL;
+	int rc = stockcsv_parse_totals(f->text, f->len, CSV_ENC__MAX, mode, NULL, &t);
+	if (rc == Z_NOMEM)
+		goto out;
+	if (rc == Z_OK && t.n == 0 && t.errors.n == 0)
+		csv_errors_add(&t.errors, 0, "更新する行がありません。");
+	if (rc == Z_OK && t.n) {
+		info = calloc(t.n, sizeof(*info));
+		if (!info) {
+			rc = Z_NOMEM;
+			goto out;
+		}
+		rc = check_totals(r->db, &t, info);
+		if (rc != Z_OK)
+			goto out;
+	}
+	if (t.errors.n) {
+		rc = refuse(r, "totals", &t.errors);
+		goto out;
+	}
+	pv = cJSON_CreateObject();
+	cJSON *list = cJSON_AddArrayToObject(pv, "list");
+	long long changes = 0;
+	for (size_t i = 0; i < t.n; i++) {
+		long long after = mode == STOCKCSV_DELTA ? info[i].total + t.v[i].value : t.v[i].value;
+		if (after == info[i].total)
+			continue;
+		if (changes++ < PREVIEW_ROWS) {
+			cJSON *row = cJSON_CreateArray();
+			cJSON_AddItemToArray(row, cJSON_CreateNumber((double)t.v[i].line));
+			cJSON_AddItemToArray(row, cJSON_CreateString(t.v[i].sku_code));
+			cJSON_AddItemToArray(row, cJSON_CreateNumber((double)info[i].total));
+			cJSON_AddItemToArray(row, cJSON_CreateNumber((double)after));
+			cJSON_AddItemToArray(list, row);
+		}
+	}
+	cJSON_AddStringToObject(pv, "mode", mode == STOCKCSV_DELTA ? "delta" : "absolute");
+	cJSON_AddStringToObject(pv, "encoding", csv_encoding_label(t.encoding));
+	cJSON_AddNumberToObject(pv, "rows", (double)t.n);
+	cJSON_AddNumberToObject(pv, "changes", (double)changes);
+	cJSON_AddNumberToObject(pv, "same", (double)((long long)t.n - changes));
+	rc = store_job(r, "csv_totals", 0, (long long)t.n, pv, "/stock/csv/totals");
+out:
+	cJSON_Delete(pv);
+	free(info);
+	stockcsv_totals_free(&t);
+	return rc;
+}
+
+/* Counts how many of the file's listings the shop has already. */
+static int count_existing(db *d, long long shop, const mallcsv_result *m, long long *out)
+{
+	*out = 0;
+	for (size_t at = 0; at < m->n; at += LOOKUP_CHUNK) {
+		size_t k = m->n - at < LOOKUP_CHUNK ? m->n - at : LOOKUP_CHUNK;
+		db_val vals[LOOKUP_CHUNK * 2 + 1];
+		buf sql = BUF_INIT;
+		long long c = 0;
+		vals[0] = DB_I(shop);
+		buf_puts(&sql, "SELECT COUNT(*) FROM listing WHERE shop_id = ? AND (item_code, sub_code) IN (");
+		for (size_t i = 0; i < k; i++) {
+			buf_puts(&sql, i ? ",(?,?)" : "(?,?)");
+			vals[1 + 2 * i] = DB_S(m->v[at + i].item_code);
+			vals[2 + 2 * i] = DB_S(m->v[at + i].sub_code);
+		}
+		buf_puts(&sql, ")");
+		int rc = db_query_ll(d, buf_str(&sql), vals, (int)(1 + 2 * k), 0, &c);
+		buf_free(&sql);
+		if (rc != Z_OK)
+			return rc;
+		*out += c;
+	}
+	return Z_OK;
+}
+
+/* The shop's mall and whether it is the base shop; Z_NOTFOUND when there is no such shop. */
+static int shop_info(db *d, long long shop, char *mall, size_t mall_size, bool *is_base)
+{
+	db_res *s = NULL;
+	int rc = db_queryv(d, &s, "SELECT mall, is_base FROM shop WHERE id = ?", DB_I(shop));
+	if (rc != Z_OK)
+		return rc;
+	if (!s->nrows) {
+		db_res_free(s);
+		return Z_NOTFOUND;
+	}
+	snprintf(mall, mall_size, "%s", db_get(s, 0, 0));
+	*is_base = db_get_ll(s, 0, 1, 0) == 1;
+	db_res_free(s);
+	return Z_OK;
+}
+
+/* The mall file's kind must be the shop's mall (zaiko's own file fits every shop). */
+static void check_mall(const mallcsv_result *m, const char *mall, csv_errors *e)
+{
+	const char *km = mallcsv_kind_mall(m->kind);
+	if (km && strcmp(km, mall))
+		csv_errors_add(e, 0, "このファイル（%s）はこの店舗のモール・カートのものではありません。",
+		               mallcsv_kind_label(m->kind));
+}
+
+int csv_listings_upload(web_request *r)
+{
+	const web_value *f = web_field_value(r, "file");
+	long long shop = web_int(r, "shop", 0), existing = 0;
+	mallcsv_result m;
+	cJSON *pv = NULL;
+	char mall[32];
+	bool is_base = false;
+	memset(&m, 0, sizeof(m));
+	int rc = shop_info(r->db, shop, mall, sizeof(mall), &is_base);
+	if (rc == Z_NOTFOUND) {
+		rc = web_error(r, 400, "指定された店舗が見つかりません。");
+		goto out;
+	}
+	if (rc != Z_OK)
+		goto out;
+	rc = mallcsv_parse(f->text, f->len, CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, &m);
+	if (rc == Z_NOMEM)
+		goto out;
+	if (rc == Z_OK)
+		check_mall(&m, mall, &m.errors);
+	if (rc == Z_OK && m.n == 0 && m.errors.n == 0)
+		csv_errors_add(&m.errors, 0, "取り込む商品がありません。");
+	if (m.errors.n) {
+		rc = refuse(r, "listings", &m.errors);
+		goto out;
+	}
+	rc = count_existing(r->db, shop, &m, &existing);
+	if (rc != Z_OK)
+		goto out;
+	pv = cJSON_CreateObject();
+	cJSON *list = cJSON_AddArrayToObject(pv, "list");
+	for (size_t i = 0; i < m.n && i < PREVIEW_ROWS; i++) {
+		const mallcsv_listing *l = &m.v[i];
+		cJSON *row = cJSON_CreateArray();
+		cJSON_AddItemToArray(row, cJSON_CreateNumber((double)l->line));
+		cJSON_AddItemToArray(row, cJSON_CreateString(l->item_code));
+		cJSON_AddItemToArray(row, cJSON_CreateString(l->sub_code));
+		cJSON_AddItemToArray(row, cJSON_CreateString(l->sku_code));
+		cJSON_AddItemToArray(row, cJSON_CreateString(l->name));
+		if (l->has_stock)
+			cJSON_AddItemToArray(row, cJSON_CreateNumber((double)l->stock));
+		else
+			cJSON_AddItemToArray(row, cJSON_CreateString(""));
+		cJSON_AddItemToArray(list, row);
+	}
+	cJSON_AddStringToObject(pv, "kind", mallcsv_kind_label(m.kind));
+	cJSON_AddStringToObject(pv, "encoding", csv_encoding_label(m.encoding));
+	cJSON_AddNumberToObject(pv, "rows", (double)m.n);
+	cJSON_AddNumberToObject(pv, "new", (double)((long long)m.n - existing));
+	cJSON_AddNumberToObject(pv, "updated", (double)existing);
+	cJSON_AddNumberToObject(pv, "skipped", (double)m.skipped);
+	cJSON_AddStringToObject(pv, "base", is_base ? "1" : "0");
+	rc = store_job(r, "csv_listings", shop, (long long)m.n, pv, "/stock/csv/listings");
+out:
+	cJSON_Delete(pv);
+	mallcsv_result_free(&m);
+	return rc;
+}
+
+/* ---- apply ---- */
+
+/* Progress, written on its own connection so the page sees it while the transaction runs. */
+typedef struct {
+	db *conn;
+	long long job;
+} progress;
+
+static void progress_set(progress *p, long long done)
+{
+	if (p->conn)
+		db_execv(p->conn, "UPDATE job SET done = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?",
+		         DB_I(done), DB_I(p->job));
+}
+
+static int apply_totals(web_request *r, const char *data, size_t len, const char *mode,
+                        const char *file, progress *p, buf *why, long long *changed)
+{
+	stockcsv_totals t;
+	sku_info *info = NULL;
+	stockcsv_mode m = !strcmp(mode, "delta") ? STOCKCSV_DELTA : STOCKCSV_ABSOLUTE;
+	int rc = stockcsv_parse_totals(data, len, CSV_ENC__MAX, m, NULL, &t);
+	if (rc == Z_OK && t.n) {
+		info = calloc(t.n, sizeof(*info));
+		rc = info ? check_totals(r->db, &t, info) : Z_NOMEM;
+	}
+	if (rc == Z_OK && t.errors.n)
+		rc = Z_INVALID;
+	if (rc == Z_INVALID) {
+		csv_errors_join(&t.errors, why);
+		goto out;
+	}
+	if (rc != Z_OK)
+		goto out;
+	/* A stocktake sets the count as of now (expected_old -1): an order after the preview is
+	 * counted in the file's number, as the preview said. */
+	for (size_t i = 0; i < t.n && rc == Z_OK; i++) {
+		long long after = 0;
+		if (m == STOCKCSV_DELTA) {
+			if (t.v[i].value)
+				rc = stock_change_total(r->db, info[i].id, t.v[i].value, "csv", file,
+				                        r->user.id, &after);
+			*changed += t.v[i].value != 0;
+		} else {
+			rc = stock_set_total(r->db, info[i].id, t.v[i].value, -1, "csv", file, r->user.id,
+			                     &after);
+			*changed += info[i].total != t.v[i].value;
+		}
+		if (rc == Z_INVALID || rc == Z_NOTFOUND)
+			buf_printf(why, "%zu行目: SKUコード「%.60s」の総在庫数を変更できませんでした。",
+			           t.v[i].line, t.v[i].sku_code);
+		if ((i + 1) % PROGRESS_EVERY == 0)
+			progress_set(p, (long long)i + 1);
+	}
+out:
+	free(info);
+	stockcsv_totals_free(&t);
+	return rc;
+}
+
+static int apply_listings(web_request *r, long long shop, const char *data, size_t len,
+                          progress *p, buf *why, long long *changed)
+{
+	mallcsv_result m;
+	char mall[32];
+	bool is_base = false;
+	stock_listing_row *rows = NULL;
+	int rc = shop_info(r->db, shop, mall, sizeof(mall), &is_base);
+	memset(&m, 0, sizeof(m));
+	if (rc == Z_NOTFOUND) {
+		buf_puts(why, "店舗が見つかりません（削除された可能性があります）。");
+		rc = Z_INVALID;
+	}
+	if (rc != Z_OK)
+		goto out;
+	rc = mallcsv_parse(data, len, CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, &m);
+	if (rc == Z_OK)
+		check_mall(&m, mall, &m.errors);
+	if (rc == Z_INVALID || m.errors.n) {
+		csv_errors_join(&m.errors, why);
+		rc = Z_INVALID;
+		goto out;
+	}
+	if (rc != Z_OK)
+		goto out;
+	rows = calloc(IMPORT_CHUNK, sizeof(*rows));
+	if (!rows) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	for (size_t at = 0; at < m.n && rc == Z_OK; at += IMPORT_CHUNK) {
+		size_t k = m.n - at < IMPORT_CHUNK ? m.n - at : IMPORT_CHUNK;
+		for (size_t i = 0; i < k; i++) {
+			const mallcsv_listing *l = &m.v[at + i];
+			rows[i] = (stock_listing_row){
+				.item_code = l->item_code, .sub_code = l->sub_code, .sku_code = l->sku_code,
+				.name = l->name, .options = l->options, .image_url = l->image_url,
+				.jan = l->jan, .has_price = l->has_price, .price = (int)l->price,
+				.has_stock = l->has_stock, .stock = (int)l->stock,
+				.extra_json = *l->extra ? l->extra : NULL};
+		}
+		stock_import_result res;
+		memset(&res, 0, sizeof(res));
+		rc = stock_import_listings(r->db, shop, rows, (int)k, is_base, &res);
+		if (rc == Z_OK && res.rejected) {
+			buf_printf(why, "%d件の行を取り込めませんでした: %s", res.rejected, res.first_error);
+			rc = Z_INVALID;
+		}
+		*changed += res.inserted + res.updated;
+		progress_set(p, (long long)(at + k));
+	}
+out:
+	free(rows);
+	mallcsv_result_free(&m);
+	return rc;
+}
+
+int csv_apply_submit(web_request *r)
+{
+	long long job = web_int(r, "job", 0), claimed = 0, changed = 0;
+	db_res *j = NULL;
+	buf why = BUF_INIT;
+	progress p = {NULL, job};
+	cJSON *pv = NULL;
+	int rc = db_exec(r->db,
+	                 "UPDATE job SET state = 'running', done = 0, updated_at = UTC_TIMESTAMP() "
+	                 "WHERE id = ? AND state = 'queued' AND kind IN ('csv_totals', 'csv_listings')",
+	                 DB_ARGS(DB_I(job)), &claimed, NULL);
+	if (rc != Z_OK)
+		goto out;
+	if (!claimed) {
+		rc = web_error(r, 409, "この処理はすでに反映済みか、反映中です。");
+		goto out;
+	}
+	rc = db_queryv(r->db, &j, "SELECT kind, shop_id, message, payload, result FROM job WHERE id = ?",
+	               DB_I(job));
+	if (rc != Z_OK)
+		goto out;
+	bool totals = !strcmp(db_get(j, 0, 0), "csv_totals");
+	pv = cJSON_Parse(db_get(j, 0, 4) ? db_get(j, 0, 4) : "{}");
+	const cJSON *mode = cJSON_GetObjectItemCaseSensitive(pv, "mode");
+	p.conn = db_open(r->cfg);
+	rc = db_begin(r->db);
+	if (rc == Z_OK)
+		rc = totals ? apply_totals(r, db_get(j, 0, 3), db_len(j, 0, 3),
+		                           cJSON_IsString(mode) ? mode->valuestring : "absolute",
+		                           db_get(j, 0, 2), &p, &why, &changed)
+		            : apply_listings(r, db_get_ll(j, 0, 1, 0), db_get(j, 0, 3), db_len(j, 0, 3),
+		                             &p, &why, &changed);
+	if (rc == Z_OK)
+		rc = db_commit(r->db);
+	else if (db_in_transaction(r->db))
+		db_rollback(r->db);
+	if (rc != Z_OK) {
+		db_execv(r->db, "UPDATE job SET state = 'failed', message = ?, updated_at = UTC_TIMESTAMP() "
+		                "WHERE id = ?",
+		         DB_S(why.len ? buf_str(&why) : "反映に失敗しました。何も変更していません。"),
+		         DB_I(job));
+		if (rc == Z_INVALID) {
+			buf msg = BUF_INIT;
+			buf_printf(&msg, "反映できませんでした（何も変更していません）。%s", buf_str(&why));
+			rc = web_error(r, 400, buf_str(&msg));
+			buf_free(&msg);
+		}
+		goto out;
+	}
+	db_execv(r->db, "UPDATE job SET state = 'done', done = total, payload = NULL, "
+	                "updated_at = UTC_TIMESTAMP() WHERE id = ?",
+	         DB_I(job));
+	log_info("csv: job %lld applied by %s, %lld rows changed", job, r->user.login, changed);
+	stock_count_cache_clear();
+	char to[64];
+	snprintf(to, sizeof(to), "/?msg=%s&n=%lld", totals ? "applied" : "imported", changed);
+	rc = web_redirect(r, to);
+out:
+	if (p.conn)
+		db_close(p.conn);
+	cJSON_Delete(pv);
+	buf_free(&why);
+	db_res_free(j);
+	return rc;
+}
+
+int csv_job_json(web_request *r)
+{
+	db_res *j = NULL;
+	int rc = db_queryv(r->db, &j, "SELECT state, total, done, message FROM job WHERE id = ? "
+	                              "AND kind IN ('csv_totals', 'csv_listings')",
+	                   DB_I(web_int(r, "job", 0)));
+	if (rc != Z_OK)
+		return rc;
+	cJSON *o = cJSON_CreateObject();
+	if (!j->nrows) {
+		cJSON_AddStringToObject(o, "error", "指定された処理が見つかりません。");
+		db_res_free(j);
+		return web_json(r, 404, o);
+	}
+	cJSON_AddStringToObject(o, "state", db_get(j, 0, 0));
+	cJSON_AddNumberToObject(o, "total", (double)db_get_ll(j, 0, 1, 0));
+	cJSON_AddNumberToObject(o, "done", (double)db_get_ll(j, 0, 2, 0));
+	cJSON_AddStringToObject(o, "message", db_get(j, 0, 3));
+	db_res_free(j);
+	return web_json(r, 200, o);
+}

@@ -1,0 +1,127 @@
+/* sku: one SKU's page — its listings, its stock moves with a small server-drawn chart of the
+ * total over time, and the push history of its listings. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "screens/screens.h"
+
+#define MOVE_ROWS 200
+#define PUSH_ROWS 100
+#define CHART_W 600
+#define CHART_H 160
+
+const web_field sku_fields[] = {
+	{.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
+	 .label = "SKUコード"},
+	{0},
+};
+
+static void set_rows(web_request *r, const char *prefix, const db_res *res,
+                     const char *const *names, int ncols)
+{
+	char key[96];
+	for (int i = 0; i < res->nrows; i++)
+		for (int c = 0; c < ncols; c++) {
+			if (!db_get(res, i, c))
+				continue;
+			snprintf(key, sizeof(key), "%s.%d.%s", prefix, i, names[c]);
+			web_set(r, key, db_get(res, i, c));
+		}
+}
+
+/* The chart: a polyline of total_after over the moves (oldest left), scaled to the box.
+ * Only numbers reach the SVG, so the escaped output is the exact output. */
+static void chart(web_request *r, const db_res *moves)
+{
+	int n = moves->nrows;
+	if (n < 1)
+		return;
+	long long lo = 0, hi = 0;
+	for (int i = 0; i < n; i++) {
+		long long v = db_get_ll(moves, i, 2, 0);
+		if (i == 0 || v < lo)
+			lo = v;
+		if (i == 0 || v > hi)
+			hi = v;
+	}
+	if (lo > 0)
+		lo = 0;
+	if (hi == lo)
+		hi = lo + 1;
+	buf pts = BUF_INIT;
+	/* moves are newest first: draw from the end. */
+	for (int k = 0; k < n; k++) {
+		long long v = db_get_ll(moves, n - 1 - k, 2, 0);
+		double x = n == 1 ? CHART_W / 2.0 : 10.0 + (CHART_W - 20.0) * k / (n - 1);
+		double y = 10.0 + (CHART_H - 20.0) * (double)(hi - v) / (double)(hi - lo);
+		buf_printf(&pts, "%s%.1f,%.1f", k ? " " : "", x, y);
+	}
+	web_set(r, "Page.chart.points", buf_str(&pts));
+	web_set_int(r, "Page.chart.hi", hi);
+	web_set_int(r, "Page.chart.lo", lo);
+	web_set_int(r, "Page.chart.w", CHART_W);
+	web_set_int(r, "Page.chart.h", CHART_H);
+	buf_free(&pts);
+}
+
+int sku_page(web_request *r)
+{
+	db_res *s = NULL, *L = NULL, *moves = NULL, *pushes = NULL;
+	int rc = db_queryv(r->db, &s,
+	                   "SELECT id, code, name, total, is_set, drift FROM sku WHERE code = ?",
+	                   DB_S(web_text(r, "code")));
+	if (rc != Z_OK)
+		goto out;
+	if (!s->nrows) {
+		rc = web_error(r, 404, "指定されたSKUコードの商品は登録されていません。");
+		goto out;
+	}
+	long long id = db_get_ll(s, 0, 0, 0);
+	static const char *const sku_names[] = {"id", "code", "name", "total", "is_set", "drift"};
+	set_rows(r, "Page.skus", s, sku_names, 6);
+	rc = db_queryv(r->db, &L,
+	               "SELECT sh.name, l.item_code, l.sub_code, l.name, l.sync, l.mall_stock, "
+	               "l.wanted, l.drift, l.state, p.id IS NOT NULL FROM listing l "
+	               "JOIN shop sh ON sh.id = l.shop_id "
+	               "LEFT JOIN push p ON p.pending_listing = l.id WHERE l.sku_id = ? "
+	               "ORDER BY sh.is_base DESC, l.shop_id",
+	               DB_I(id));
+	if (rc != Z_OK)
+		goto out;
+	static const char *const l_names[] = {"shop", "item", "sub", "name", "sync", "stock",
+	                                      "wanted", "drift", "state", "pending"};
+	set_rows(r, "Page.listings", L, l_names, 10);
+	rc = db_queryv(r->db, &moves,
+	               "SELECT DATE_FORMAT(CONVERT_TZ(m.created_at, '+00:00', '+09:00'), "
+	               "'%Y-%m-%d %H:%i:%s'), m.delta, m.total_after, m.reason, m.ref, u.login "
+	               "FROM stock_move m LEFT JOIN app_user u ON u.id = m.user_id "
+	               "WHERE m.sku_id = ? ORDER BY m.id DESC LIMIT ?",
+	               DB_I(id), DB_I(MOVE_ROWS));
+	if (rc != Z_OK)
+		goto out;
+	static const char *const m_names[] = {"at", "delta", "after", "reason", "ref", "user"};
+	set_rows(r, "Page.moves", moves, m_names, 6);
+	chart(r, moves);
+	rc = db_queryv(r->db, &pushes,
+	               "SELECT DATE_FORMAT(CONVERT_TZ(p.created_at, '+00:00', '+09:00'), "
+	               "'%Y-%m-%d %H:%i:%s'), sh.name, l.item_code, p.wanted, p.why, p.state, "
+	               "p.attempts, p.result, DATE_FORMAT(CONVERT_TZ(p.sent_at, '+00:00', "
+	               "'+09:00'), '%Y-%m-%d %H:%i:%s') "
+	               "FROM listing l JOIN push p ON p.listing_id = l.id "
+	               "JOIN shop sh ON sh.id = p.shop_id WHERE l.sku_id = ? "
+	               "ORDER BY p.id DESC LIMIT ?",
+	               DB_I(id), DB_I(PUSH_ROWS));
+	if (rc != Z_OK)
+		goto out;
+	static const char *const p_names[] = {"at", "shop", "item", "wanted", "why", "state",
+	                                      "attempts", "result", "sent"};
+	set_rows(r, "Page.pushes", pushes, p_names, 9);
+	web_setf(r, "Page.title", "SKU %s", db_get(s, 0, 1));
+	rc = web_render(r, "sku.cs");
+out:
+	db_res_free(s);
+	db_res_free(L);
+	db_res_free(moves);
+	db_res_free(pushes);
+	return rc;
+}

@@ -1,0 +1,470 @@
+/* stock_edit: the 在庫連携 screen's changes — in-place edits of a total, a floor/cap and a
+ * sync flag (JSON for stock.js), and the buttons 反映, 商品削除 and 連携 (一括). */
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/log.h"
+#include "screens/screens.h"
+#include "stock/stock.h"
+
+/* Checked rows a button takes at once (a page holds 100 SKUs; "all" pages are not sent). */
+#define MAX_CHECKED 1000
+
+/* ---- the state of listings, as stock.js redraws them ---- */
+
+/* Adds the listings of a SKU (sku_id > 0) or one listing (listing_id > 0) to arr. */
+static int listing_states(db *d, long long sku_id, long long listing_id, cJSON *arr)
+{
+	db_res *L = NULL;
+	int rc = db_queryv(d, &L,
+	                   "SELECT l.id, l.mall_stock, l.wanted, l.drift, p.id IS NOT NULL, l.sync, "
+	                   "l.min_stock, l.max_stock FROM listing l "
+	                   "LEFT JOIN push p ON p.pending_listing = l.id "
+	                   "WHERE (l.sku_id = ? OR l.id = ?)",
+	                   DB_I(sku_id > 0 ? sku_id : -1), DB_I(listing_id > 0 ? listing_id : -1));
+	if (rc != Z_OK)
+		return rc;
+	for (int i = 0; i < L->nrows; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)db_get_ll(L, i, 0, 0));
+		if (db_get(L, i, 1))
+			cJSON_AddNumberToObject(o, "stock", (double)db_get_ll(L, i, 1, 0));
+		else
+			cJSON_AddNullToObject(o, "stock");
+		if (db_get(L, i, 2))
+			cJSON_AddNumberToObject(o, "wanted", (double)db_get_ll(L, i, 2, 0));
+		cJSON_AddBoolToObject(o, "drift", db_get_ll(L, i, 3, 0) == 1);
+		cJSON_AddBoolToObject(o, "pending", db_get_ll(L, i, 4, 0) == 1);
+		cJSON_AddBoolToObject(o, "sync", db_get_ll(L, i, 5, 0) == 1);
+		cJSON_AddStringToObject(o, "min", db_get(L, i, 6) ? db_get(L, i, 6) : "");
+		cJSON_AddStringToObject(o, "max", db_get(L, i, 7) ? db_get(L, i, 7) : "");
+		cJSON_AddItemToArray(arr, o);
+	}
+	db_res_free(L);
+	return Z_OK;
+}
+
+static int json_error(web_request *r, int status, const char *message)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "error", message);
+	return web_json(r, status, o);
+}
+
+/* ---- 総在庫数 in place ---- */
+
+const web_field stock_total_fields[] = {
+	{.name = "sku", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
+	 .label = "SKU"},
+	{.name = "total", .type = WF_INT, .required = true, .min = -STOCK_QTY_MAX,
+	 .max = STOCK_QTY_MAX, .label = "総在庫数"},
+	{.name = "seen", .type = WF_INT, .required = true, .min = -STOCK_QTY_MAX,
+	 .max = STOCK_QTY_MAX, .label = "表示中の総在庫数"},
+	{0},
+};
+
+int stock_total_submit(web_request *r)
+{
+	long long sku = web_int(r, "sku", 0), after = 0;
+	char ref[100];
+	snprintf(ref, sizeof(ref), "画面: %s", r->user.login);
+	int rc = stock_set_total(r->db, sku, web_int(r, "total", 0), web_int(r, "seen", 0),
+	                         "manual", ref, r->user.id, &after);
+	if (rc == Z_NOTFOUND)
+		return json_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
+	if (rc == Z_INVALID)
+		return json_error(r, 400, "この商品の総在庫数は変更できません（セット商品は構成商品から計算されます）。");
+	if (rc == Z_CONFLICT) {
+		char msg[300];
+		snprintf(msg, sizeof(msg),
+		         "表示後に総在庫数が変わりました（受注など）。現在の総在庫数は %lld です。"
+		         "確認してから、もう一度入力してください。",
+		         after);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "error", msg);
+		cJSON_AddNumberToObject(o, "total", (double)after);
+		return web_json(r, 409, o);
+	}
+	if (rc != Z_OK)
+		return rc;
+	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "listings");
+	cJSON_AddNumberToObject(o, "total", (double)after);
+	if (listing_states(r->db, sku, 0, arr) != Z_OK) {
+		cJSON_Delete(o);
+		return Z_ERR;
+	}
+	return web_json(r, 200, o);
+}
+
+/* ---- 最小・最大 in place ---- */
+
+const web_field stock_limits_fields[] = {
+	{.name = "listing", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
+	 .label = "商品"},
+	{.name = "min", .type = WF_INT, .min = 0, .max = STOCK_QTY_MAX, .label = "最小"},
+	{.name = "max", .type = WF_INT, .min = 0, .max = STOCK_QTY_MAX, .label = "最大"},
+	{0},
+};
+
+/* Runs an UPDATE of one listing and re-queues its SKU, in one transaction. */
+static int update_listing(web_request *r, long long listing, const char *sql, const db_val *vals,
+                          int n)
+{
+	long long sku = 0, affected = 0;
+	int rc = db_begin(r->db);
+	if (rc != Z_OK)
+		return rc;
+	rc = db_exec(r->db, sql, vals, n, &affected, NULL);
+	if (rc == Z_OK)
+		rc = db_query_ll(r->db, "SELECT COALESCE(sku_id, 0) FROM listing WHERE id = ?",
+		                 DB_ARGS(DB_I(listing)), -1, &sku);
+	if (rc == Z_OK && sku < 0)
+		rc = Z_NOTFOUND;
+	if (rc == Z_OK && sku > 0)
+		rc = stock_requeue_skus(r->db, &sku, 1);
+	if (rc == Z_OK)
+		rc = db_commit(r->db);
+	else
+		db_rollback(r->db);
+	return rc;
+}
+
+static int answer_listing(web_request *r, long long listing)
+{
+	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "listings");
+	if (listing_states(r->db, 0, listing, arr) != Z_OK) {
+		cJSON_Delete(o);
+		return Z_ERR;
+	}
+	return web_json(r, 200, o);
+}
+
+int stock_limits_submit(web_request *r)
+{
+	long long listing = web_int(r, "listing", 0);
+	bool has_min = web_has(r, "min"), has_max = web_has(r, "max");
+	int min = (int)web_int(r, "min", 0), max = (int)web_int(r, "max", 0);
+	const char *why = NULL;
+	if (stock_check_floor_cap(has_min, min, has_max, max, &why) != Z_OK)
+		return json_error(r, 400, why ? why : "最小・最大在庫数が正しくありません。");
+	db_val v[] = {has_min ? DB_I(min) : DB_NUL, has_max ? DB_I(max) : DB_NUL, DB_I(listing)};
+	int rc = update_listing(r, listing,
+	                        "UPDATE listing SET min_stock = ?, max_stock = ? WHERE id = ?", v, 3);
+	if (rc == Z_NOTFOUND)
+		return json_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
+	if (rc != Z_OK)
+		return rc;
+	return answer_listing(r, listing);
+}
+
+/* ---- 連携 of one listing ---- */
+
+const web_field stock_sync_fields[] = {
+	{.name = "listing", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
+	 .label = "商品"},
+	{.name = "on", .type = WF_BOOL, .required = true, .label = "連携"},
+	{0},
+};
+
+int stock_sync_submit(web_request *r)
+{
+	long long listing = web_int(r, "listing", 0);
+	db_val v[] = {DB_I(web_int(r, "on", 0)), DB_I(listing)};
+	int rc = update_listing(r, listing, "UPDATE listing SET sync = ? WHERE id = ?", v, 2);
+	if (rc == Z_NOTFOUND)
+		return json_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
+	if (rc != Z_OK)
+		return rc;
+	return answer_listing(r, listing);
+}
+
+/* ---- the buttons on checked rows ---- */
+
+#define CHECKED_FIELDS                                                                        \
+	{.name = "sku", .type = WF_INT_LIST, .min = 1, .max = 2147483647,                     \
+	 .max_count = MAX_CHECKED, .label = "選択"},                                          \
+	{.name = "listing", .type = WF_INT_LIST, .min = 1, .max = 2147483647,                 \
+	 .max_count = MAX_CHECKED, .label = "選択"},                                          \
+	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "戻り先"}
+
+const web_field stock_push_fields[] = {CHECKED_FIELDS, {0}};
+const web_field stock_delete_fields[] = {
+	CHECKED_FIELDS,
+	{.name = "confirmed", .type = WF_BOOL, .label = "確認"},
+	{0},
+};
+
+/* Back to the list the user came from, with a message. */
+static int back_to_list(web_request *r, const char *msg, long long n)
+{
+	buf to = BUF_INIT;
+	const char *back = web_text(r, "back");
+	buf_printf(&to, "/?%s%smsg=%s&n=%lld", back, *back ? "&" : "", msg, n);
+	int rc = web_redirect(r, buf_str(&to));
+	buf_free(&to);
+	return rc;
+}
+
+/* The listing ids of the checked rows: every listing of a checked SKU and every checked
+ * (unlinked) listing, in one query. *out is malloc'd (caller frees). */
+int stock_checked_listings(web_request *r, long long **out, int *n)
+{
+	const web_value *skus = web_field_value(r, "sku"), *lst = web_field_value(r, "listing");
+	int ns = skus ? skus->count : 0, nl = lst ? lst->count : 0;
+	db_res *res = NULL;
+	buf sql = BUF_INIT;
+	db_val *vals = calloc((size_t)(ns + nl + 2), sizeof(db_val));
+	int rc = Z_NOMEM;
+	*out = NULL;
+	*n = 0;
+	if (!vals)
+		goto out;
+	buf_puts(&sql, "SELECT id FROM listing WHERE sku_id IN (0");
+	for (int i = 0; i < ns; i++) {
+		buf_puts(&sql, ",?");
+		vals[i] = DB_I(skus->list[i]);
+	}
+	buf_puts(&sql, ") OR id IN (0");
+	for (int i = 0; i < nl; i++) {
+		buf_puts(&sql, ",?");
+		vals[ns + i] = DB_I(lst->list[i]);
+	}
+	buf_puts(&sql, ") ORDER BY shop_id, id");
+	rc = db_query(r->db, buf_str(&sql), vals, ns + nl, &res);
+	if (rc != Z_OK)
+		goto out;
+	*out = calloc((size_t)res->nrows + 1, sizeof(long long));
+	if (!*out) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < res->nrows; i++)
+		(*out)[(*n)++] = db_get_ll(res, i, 0, 0);
+out:
+	free(vals);
+	buf_free(&sql);
+	db_res_free(res);
+	return rc;
+}
+
+int stock_push_submit(web_request *r)
+{
+	long long *ids = NULL, pending = 0;
+	int n = 0;
+	int rc = stock_checked_listings(r, &ids, &n);
+	if (rc != Z_OK)
+		goto out;
+	if (n == 0) {
+		rc = web_error(r, 400, "反映する商品にチェックを入れてください。");
+		goto out;
+	}
+	rc = stock_queue_listings(r->db, ids, n, r->user.id);
+	if (rc != Z_OK)
+		goto out;
+	/* How many are now waiting: unlinked or sync-off listings are not pushed. */
+	buf sql = BUF_INIT;
+	db_val *vals = calloc((size_t)n, sizeof(db_val));
+	if (!vals) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	buf_puts(&sql, "SELECT COUNT(*) FROM push WHERE pending_listing IN (");
+	for (int i = 0; i < n; i++) {
+		buf_puts(&sql, i ? ",?" : "?");
+		vals[i] = DB_I(ids[i]);
+	}
+	buf_puts(&sql, ")");
+	rc = db_query_ll(r->db, buf_str(&sql), vals, n, 0, &pending);
+	buf_free(&sql);
+	free(vals);
+	if (rc == Z_OK)
+		rc = back_to_list(r, "pushed", pending);
+out:
+	free(ids);
+	return rc;
+}
+
+/* Shows what a button would change and asks; the form posts again with confirmed=1. */
+static int confirm_page(web_request *r, const char *title, const char *text, const char *action,
+                        const char *yes, const long long *ids, int n)
+{
+	db_res *L = NULL;
+	buf sql = BUF_INIT;
+	int shown = n > 200 ? 200 : n, rc;
+	db_val vals[200];
+	buf_puts(&sql, "SELECT l.id, sh.name, l.item_code, l.sub_code, l.sku_code, l.name "
+	               "FROM listing l JOIN shop sh ON sh.id = l.shop_id WHERE l.id IN (0");
+	for (int i = 0; i < shown; i++) {
+		buf_puts(&sql, ",?");
+		vals[i] = DB_I(ids[i]);
+	}
+	buf_puts(&sql, ") ORDER BY l.shop_id, l.item_code");
+	rc = db_query(r->db, buf_str(&sql), vals, shown, &L);
+	buf_free(&sql);
+	if (rc != Z_OK)
+		return rc;
+	char key[64];
+	static const char *const names[] = {"id", "shop", "item", "sub", "sku", "name"};
+	for (int i = 0; i < L->nrows; i++)
+		for (int c = 0; c < 6; c++) {
+			snprintf(key, sizeof(key), "Page.items.%d.%s", i, names[c]);
+			web_set(r, key, db_get(L, i, c));
+		}
+	db_res_free(L);
+	const web_value *skus = web_field_value(r, "sku"), *lst = web_field_value(r, "listing");
+	for (int i = 0; skus && i < skus->count; i++) {
+		snprintf(key, sizeof(key), "Page.skus.%d", i);
+		web_set_int(r, key, skus->list[i]);
+	}
+	for (int i = 0; lst && i < lst->count; i++) {
+		snprintf(key, sizeof(key), "Page.listings.%d", i);
+		web_set_int(r, key, lst->list[i]);
+	}
+	web_set(r, "Page.title", title);
+	web_set(r, "Page.text", text);
+	web_set(r, "Page.action", action);
+	web_set(r, "Page.yes", yes);
+	web_set(r, "Page.back", web_text(r, "back"));
+	web_set_int(r, "Page.n", n);
+	web_set_int(r, "Page.more", n - shown);
+	return web_render(r, "stock_confirm.cs");
+}
+
+/* Deletes listings (and their pending pushes) and, for checked SKU rows, the SKUs left
+ * without listings that no set uses: 商品削除 removes rows from zaiko, never from a mall.
+ * stock_move rows stay as the record. One transaction. */
+static int delete_tx(web_request *r, const long long *ids, int n)
+{
+	db_res *affected = NULL;
+	buf in = BUF_INIT, sql = BUF_INIT;
+	db_val *vals = calloc((size_t)n + 1, sizeof(db_val));
+	const web_value *skus = web_field_value(r, "sku");
+	int rc = Z_NOMEM;
+	if (!vals)
+		goto out;
+	buf_puts(&in, "0");
+	for (int i = 0; i < n; i++) {
+		buf_puts(&in, ",?");
+		vals[i] = DB_I(ids[i]);
+	}
+	rc = db_begin(r->db);
+	if (rc != Z_OK)
+		goto out;
+	buf_printf(&sql, "SELECT DISTINCT shop_id, COALESCE(sku_id, 0) FROM listing WHERE id IN (%s) "
+	                 "FOR UPDATE", buf_str(&in));
+	rc = db_query(r->db, buf_str(&sql), vals, n, &affected);
+	buf_reset(&sql);
+	buf_printf(&sql, "DELETE FROM push WHERE state = 'pending' AND listing_id IN (%s)",
+	           buf_str(&in));
+	if (rc == Z_OK)
+		rc = db_exec(r->db, buf_str(&sql), vals, n, NULL, NULL);
+	buf_reset(&sql);
+	buf_printf(&sql, "DELETE FROM listing WHERE id IN (%s)", buf_str(&in));
+	if (rc == Z_OK)
+		rc = db_exec(r->db, buf_str(&sql), vals, n, NULL, NULL);
+	for (int i = 0; rc == Z_OK && skus && i < skus->count; i++)
+		rc = db_execv(r->db,
+		              "DELETE FROM sku WHERE id = ? "
+		              "AND NOT EXISTS (SELECT 1 FROM listing WHERE sku_id = ?) "
+		              "AND NOT EXISTS (SELECT 1 FROM set_part WHERE set_sku_id = ? "
+		              "OR part_sku_id = ?)",
+		              DB_I(skus->list[i]), DB_I(skus->list[i]), DB_I(skus->list[i]),
+		              DB_I(skus->list[i]));
+	/* Deleting one of two duplicates solves the duplicate; the rest get fresh drift flags,
+	 * search documents and pushes. */
+	long long last_shop = 0;
+	for (int i = 0; rc == Z_OK && affected && i < affected->nrows; i++) {
+		long long shop = db_get_ll(affected, i, 0, 0), sku = db_get_ll(affected, i, 1, 0);
+		if (shop != last_shop)
+			rc = stock_relink_shop(r->db, shop);
+		last_shop = shop;
+		if (rc == Z_OK && sku > 0) {
+			rc = stock_refresh_search_doc(r->db, sku);
+			if (rc == Z_NOTFOUND)
+				rc = Z_OK;
+			else if (rc == Z_OK)
+				rc = stock_requeue_skus(r->db, &sku, 1);
+		}
+	}
+	if (rc == Z_OK)
+		rc = db_commit(r->db);
+	else
+		db_rollback(r->db);
+out:
+	free(vals);
+	buf_free(&in);
+	buf_free(&sql);
+	db_res_free(affected);
+	return rc;
+}
+
+int stock_delete_submit(web_request *r)
+{
+	long long *ids = NULL;
+	int n = 0;
+	const web_value *skus = web_field_value(r, "sku");
+	int rc = stock_checked_listings(r, &ids, &n);
+	if (rc != Z_OK)
+		goto out;
+	if (n == 0 && !(skus && skus->count)) {
+		rc = web_error(r, 400, "削除する商品にチェックを入れてください。");
+		goto out;
+	}
+	if (!web_int(r, "confirmed", 0)) {
+		rc = confirm_page(r, "商品削除の確認",
+		                  "次の商品を在庫連携から削除します。モール・カートからは削除されません。"
+		                  "よろしいですか？",
+		                  "/stock/delete", "削除する", ids, n);
+		goto out;
+	}
+	rc = delete_tx(r, ids, n);
+	if (rc != Z_OK)
+		goto out;
+	log_info("stock: %s deleted %d listings", r->user.login, n);
+	stock_count_cache_clear();
+	rc = back_to_list(r, "deleted", n);
+out:
+	free(ids);
+	return rc;
+}
+
+/* ---- 連携 for every listing ---- */
+
+const web_field stock_sync_all_fields[] = {
+	{.name = "on", .type = WF_BOOL, .required = true, .label = "連携"},
+	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "戻り先"},
+	{.name = "confirmed", .type = WF_BOOL, .label = "確認"},
+	{0},
+};
+
+int stock_sync_all_submit(web_request *r)
+{
+	bool on = web_int(r, "on", 0) == 1;
+	long long changed = 0;
+	if (!web_int(r, "confirmed", 0)) {
+		long long total = 0;
+		if (db_query_ll(r->db, "SELECT COUNT(*) FROM listing", NULL, 0, 0, &total) != Z_OK)
+			return Z_ERR;
+		web_set(r, "Page.title", "連携の一括切替の確認");
+		web_set(r, "Page.text",
+		        on ? "在庫連携に登録しているすべての商品の連携をONにします。よろしいですか？"
+		           : "在庫連携に登録しているすべての商品の連携をOFFにします。よろしいですか？");
+		web_set(r, "Page.action", "/stock/sync-all");
+		web_set(r, "Page.yes", "切り替える");
+		web_set(r, "Page.on", on ? "1" : "0");
+		web_set(r, "Page.back", web_text(r, "back"));
+		web_set_int(r, "Page.n", total);
+		return web_render(r, "stock_confirm.cs");
+	}
+	int rc = db_exec(r->db, "UPDATE listing SET sync = ? WHERE sync <> ?",
+	                 DB_ARGS(DB_I(on), DB_I(on)), &changed, NULL);
+	/* Wanted stock, drift flags and pushes of every listing follow the flag, in chunks. */
+	if (rc == Z_OK && changed)
+		rc = stock_recompute_all(r->db, NULL, NULL, NULL);
+	if (rc != Z_OK)
+		return rc;
+	log_info("stock: %s switched sync %s for %lld listings", r->user.login, on ? "on" : "off",
+	         changed);
+	return back_to_list(r, on ? "sync_on" : "sync_off", changed);
+}

@@ -1,0 +1,26 @@
+<?cs include:"header.cs" ?>
+<section class="confirm" aria-labelledby="confirm-h">
+  <h1 id="confirm-h"><?cs var:Page.title ?></h1>
+  <p><?cs var:Page.text ?></p>
+  <?cs if:subcount(Page.items) > 0 ?>
+  <p><?cs var:Page.n ?><?cs var:Lang.stock.confirm.listings ?></p>
+  <table class="stock">
+    <thead><tr><th><?cs var:Lang.stock.errors.shop ?></th><th><?cs var:Lang.stock.list.item ?></th><th><?cs var:Lang.stock.list.sku_col ?></th><th><?cs var:Lang.list.name ?></th></tr></thead>
+    <tbody>
+    <?cs each:it = Page.items ?><tr><td><?cs var:it.shop ?></td><td class="code"><?cs var:it.item ?><?cs if:it.sub ?> / <?cs var:it.sub ?><?cs /if ?></td><td class="code"><?cs var:it.sku ?></td><td><?cs var:it.name ?></td></tr><?cs /each ?>
+    </tbody>
+  </table>
+  <?cs if:Page.more > 0 ?><p>ほか<?cs var:Page.more ?><?cs var:Lang.list.count ?></p><?cs /if ?>
+  <?cs elif:?Page.on ?><p><?cs var:Page.n ?><?cs var:Lang.stock.confirm.listings ?></p><?cs /if ?>
+  <form method="post" action="<?cs var:Page.action ?>" class="confirm">
+    <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
+    <input type="hidden" name="back" value="<?cs var:Page.back ?>">
+    <input type="hidden" name="confirmed" value="1">
+    <?cs if:?Page.on ?><input type="hidden" name="on" value="<?cs var:Page.on ?>"><?cs /if ?>
+    <?cs each:s = Page.skus ?><input type="hidden" name="sku" value="<?cs var:s ?>"><?cs /each ?>
+    <?cs each:l = Page.listings ?><input type="hidden" name="listing" value="<?cs var:l ?>"><?cs /each ?>
+    <button type="submit" id="confirm-yes" class="danger" autofocus><?cs var:Page.yes ?></button>
+    <a href="/?<?cs var:Page.back ?>" id="confirm-cancel"><?cs var:Lang.stock.confirm.cancel ?></a>
+  </form>
+</section>
+<?cs include:"footer.cs" ?>
