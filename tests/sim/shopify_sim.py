@@ -12,7 +12,7 @@ Demo credentials:
   location       gid://shopify/Location/1 (本店), the only location
 
 A variant SKU is the Book's code (sub ""). Extra control (besides simbase's):
-  POST /_control/shopify {"refresh_ok": bool, "orders_page": n, "lines_page": n,
+  POST /_control/shopify {"refresh_ok": bool, "token_ttl": s, "orders_page": n, "lines_page": n,
                           "bucket_max": n, "restore_rate": n, "duplicate": "SKU",
                           "static_token": bool, "clear_faults": true,
                           "sell_before_set": "SKU"}   (one unit sold just before the next set)
@@ -64,6 +64,7 @@ class Shopify(simbase.Mall):
     def on_reset(self):
         with self.lock:
             self.tokens = {}          # issued token -> expiry
+            self.token_ttl = 86399
             self.static_ok = True
             self.refresh_ok = True
             self.orders_page_max = 250
@@ -108,6 +109,7 @@ class Shopify(simbase.Mall):
                 self.restore_rate = float(b.get("restore_rate", self.restore_rate))
                 if "duplicate" in b:
                     self.duplicates.add(b["duplicate"])
+                self.token_ttl = int(b.get("token_ttl", self.token_ttl))
                 if "sell_before_set" in b:
                     self.sell_before_set = b["sell_before_set"]
             if b.get("clear_faults"):
@@ -187,10 +189,11 @@ class Shopify(simbase.Mall):
                                          "error_description": "Client credentials are invalid"})
         tok = "shpat_" + secrets.token_hex(16)
         with self.lock:
-            self.tokens[tok] = time.time() + 86399
+            self.tokens[tok] = time.time() + self.token_ttl
+            ttl = self.token_ttl
         return self.json_reply(200, {"access_token": tok, "scope":
                                      "read_products,read_inventory,write_inventory,read_orders",
-                                     "expires_in": 86399})
+                                     "expires_in": ttl})
 
     # --- inventory ---------------------------------------------------------------------------
     def num(self, sku):

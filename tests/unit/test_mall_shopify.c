@@ -331,6 +331,35 @@ static void test_faults(void **state)
 	}
 }
 
+static void test_client_credentials_token_lifetime(void **state)
+{
+	fixture f;
+	mall_status st;
+	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 2};
+	control("shopify", "{\"token_ttl\":60}");
+	shop_open(&f, CLIENT_CREDS, NULL, 5000);
+	time_t before = time(NULL);
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_true(f.shop.credentials_changed);
+	assert_true(f.shop.token_expires_at >= before + 60 && f.shop.token_expires_at <= time(NULL) + 60);
+	/* Inside the refresh margin: the next call gets a new token first. */
+	int grants = sim_requests("/admin/oauth/access_token");
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(sim_requests("/admin/oauth/access_token"), grants + 1);
+	/* A day-long token is kept. */
+	control("shopify", "{\"token_ttl\":86399}");
+	assert_int_equal(A->refresh(&f.shop, true, &st), MALL_OK);
+	grants = sim_requests("/admin/oauth/access_token");
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(A->refresh(&f.shop, false, &st), MALL_OK);
+	assert_int_equal(sim_requests("/admin/oauth/access_token"), grants);
+	shop_close(&f);
+	/* A shop with neither a token nor client credentials cannot start. */
+	shop_open(&f, "{}", NULL, 5000);
+	assert_int_equal(A->refresh(&f.shop, false, &st), MALL_AUTH);
+	shop_close(&f);
+}
+
 static void test_throttled_cost(void **state)
 {
 	fixture f;
@@ -434,6 +463,7 @@ int main(void)
 		cmocka_unit_test_setup(test_read_stock, setup),
 		cmocka_unit_test_setup(test_fetch_orders_pages_lines_and_cancels, setup),
 		cmocka_unit_test_setup(test_faults, setup),
+		cmocka_unit_test_setup(test_client_credentials_token_lifetime, setup),
 		cmocka_unit_test_setup(test_throttled_cost, setup),
 		cmocka_unit_test_setup(test_compare_and_set_stale, setup),
 		cmocka_unit_test(test_parsers),
