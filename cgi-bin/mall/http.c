@@ -100,7 +100,9 @@ int http_perform(http_client *c, const http_request *req, http_response *resp)
 	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &resp->seconds);
 	if (rc != CURLE_OK) {
 		snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(rc));
-		log_warn("http: %s %s: %s", req->method ? req->method : "GET", req->url, resp->error);
+		/* The query is left out: some malls take a secret there (Rakuten's licenseKey). */
+		log_warn("http: %s %.*s: %s", req->method ? req->method : "GET",
+		         (int)strcspn(req->url, "?"), req->url, resp->error);
 		return Z_ERR;
 	}
 	long status = 0;
