@@ -573,8 +573,13 @@ int csv_writer_end_row(csv_writer *w)
 		size_t bad = 0;
 		rc = csv_utf8_to_cp932(w->row.data, w->row.len, w->replace_unmappable, w->out, &bad,
 				&w->replaced);
-		if (rc == Z_INVALID && !w->bad_row)
+		if (rc == Z_INVALID && !w->bad_row) {
 			w->bad_row = w->rows + 1;
+			unsigned cp;
+			size_t n = next_cp((const unsigned char *)w->row.data + bad, w->row.len - bad, &cp);
+			memcpy(w->bad_char, w->row.data + bad, n < 5 ? n : 4);
+			w->bad_char[n < 5 ? n : 4] = '\0';
+		}
 	} else {
 		rc = buf_append(w->out, w->row.data, w->row.len);
 	}

@@ -144,6 +144,7 @@ typedef struct {
 	size_t rows;               /* rows written, header included */
 	size_t replaced;           /* characters written as '?' */
 	size_t bad_row;            /* 1-based row of the first unencodable character, or 0 */
+	char bad_char[5];          /* that character (UTF-8), for the message */
 	/* private */
 	buf row;
 	size_t nfields;

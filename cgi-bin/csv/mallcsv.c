@@ -1020,12 +1020,11 @@ static int map_zaiko(mapper *m, const zaiko_cols *c)
 
 /* ---- Whole-file checks ------------------------------------------------------------------- */
 
-static const mallcsv_result *sort_res;
-
-static int cmp_listing(const void *a, const void *b)
+static int cmp_listing(const void *a, const void *b, void *ctx)
 {
-	const mallcsv_listing *x = &sort_res->v[*(const size_t *)a];
-	const mallcsv_listing *y = &sort_res->v[*(const size_t *)b];
+	const mallcsv_result *res = ctx;
+	const mallcsv_listing *x = &res->v[*(const size_t *)a];
+	const mallcsv_listing *y = &res->v[*(const size_t *)b];
 	int c = strcmp(x->item_code, y->item_code);
 	if (!c)
 		c = strcmp(x->sub_code, y->sub_code);
@@ -1048,11 +1047,7 @@ static int check_duplicates(mallcsv_result *res)
 		goto out;
 	for (size_t i = 0; i < res->n; i++)
 		idx[i] = i;
-	/* qsort has no context pointer in C11; this file's parse is not reentrant across
-	 * threads, which zaiko's single-threaded workers never need. */
-	sort_res = res;
-	qsort(idx, res->n, sizeof *idx, cmp_listing);
-	sort_res = NULL;
+	qsort_r(idx, res->n, sizeof *idx, cmp_listing, res);
 	for (size_t k = 0; k + 1 < res->n; k++) {
 		mallcsv_listing *a = &res->v[idx[k]], *b = &res->v[idx[k + 1]];
 		if (strcmp(a->item_code, b->item_code) != 0)

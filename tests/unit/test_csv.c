@@ -407,6 +407,7 @@ static void test_writer_cp932(void **state)
 	size_t good = out.len;
 	assert_int_equal(csv_writer_row(&w, (const char *const[]){"B", "犬🐶"}, 2), Z_INVALID);
 	assert_int_equal(w.bad_row, 3);
+	assert_string_equal(w.bad_char, "🐶");
 	assert_int_equal(out.len, good); /* nothing of the bad row */
 	assert_int_equal(w.rows, 2);
 	w.replace_unmappable = true;
