@@ -402,7 +402,7 @@ static int put_term(buf *q, const char *sku)
 }
 
 static const char VARIANTS_QUERY[] =
-	"query($q:String!){productVariants(first:250, query:$q){nodes{id sku inventoryItem{id "
+	"query($q:String!){productVariants(first:%lld, query:$q){nodes{id sku inventoryItem{id "
 	"inventoryLevels(first:8){nodes{location{id name} quantities(names:[\"available\"]){name "
 	"quantity}}}}}}}";
 
@@ -450,21 +450,30 @@ static void resolve(const mall_shop *shop, target *t, const shopify_variant *v, 
 	t->current = lv->available;
 }
 
-/* Looks up every unresolved target in batches; a call failure is returned as is. */
+/* Looks up every unresolved target in batches; a call failure is returned as is. Shopify's
+ * SKU search also matches similar SKUs: when a reply fills its page the exact variant may
+ * have been cut off, so the rest of the call asks one SKU at a time. */
 static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 {
 	mall_outcome rc = MALL_OK;
 	buf q = BUF_INIT;
 	shopify_reply r = {0};
+	shopify_variant *v = NULL;
+	long long page = mall_opt_int(shop, "lookup_page_size", 250);
+	int per = SHOPIFY_LOOKUP_BATCH;
+	char query[sizeof(VARIANTS_QUERY) + 16];
 	int *idx = calloc(n ? (size_t)n : 1, sizeof(*idx));
 	if (!idx) {
 		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
 		return MALL_TEMPORARY;
 	}
+	if (page < 1 || page > 250)
+		page = 250;
+	snprintf(query, sizeof(query), VARIANTS_QUERY, page);
 	for (int start = 0; start < n;) {
 		int k = 0;
 		buf_reset(&q);
-		for (; start < n && k < SHOPIFY_LOOKUP_BATCH; start++) {
+		for (; start < n && k < per; start++) {
 			if (ts[start].resolved || ts[start].status.outcome != MALL_OK)
 				continue;
 			if ((k && buf_puts(&q, " OR ")) || put_term(&q, ts[start].sku)) {
@@ -483,10 +492,9 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 			mall_status_set(st, rc, 0, "メモリ不足");
 			goto out;
 		}
-		rc = gql(shop, VARIANTS_QUERY, vars, 12, &r, st);
+		rc = gql(shop, query, vars, 12, &r, st);
 		if (rc != MALL_OK)
 			goto out;
-		shopify_variant *v = NULL;
 		int nv = 0;
 		char err[128];
 		if (shopify_parse_variants(r.data, &v, &nv, err, sizeof(err))) {
@@ -494,16 +502,23 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 			mall_status_set(st, rc, 200, "Shopify: 商品検索の応答が不正です (%s)", err);
 			goto out;
 		}
-		shopify_state *s = state_of(shop);
-		for (int i = 0; i < k; i++) {
-			resolve(shop, &ts[idx[i]], v, nv);
-			if (s && ts[idx[i]].resolved)
-				cache_put(s, ts[idx[i]].sku, ts[idx[i]].ref);
+		shopify_reply_free(&r);
+		if (nv >= page && k > 1) {
+			per = 1;
+			start = idx[0];
+		} else {
+			shopify_state *s = state_of(shop);
+			for (int i = 0; i < k; i++) {
+				resolve(shop, &ts[idx[i]], v, nv);
+				if (s && ts[idx[i]].resolved)
+					cache_put(s, ts[idx[i]].sku, ts[idx[i]].ref);
+			}
 		}
 		free(v);
-		shopify_reply_free(&r);
+		v = NULL;
 	}
 out:
+	free(v);
 	shopify_reply_free(&r);
 	free(idx);
 	buf_free(&q);

@@ -331,7 +331,7 @@ class Amazon(simbase.Mall):
                 return self.bad_request("MaxResultsPerPage must be 1-100")
             with self.book.lock:
                 found = sorted((o for o in self.book.orders
-                                if o[key] >= after and (before is None or o[key] < before)),
+                                if o[key] >= after and (before is None or o[key] <= before)),
                                key=lambda o: (o[key], o["order_no"]))
                 if statuses:
                     want = statuses.split(",")

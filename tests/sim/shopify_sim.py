@@ -221,11 +221,13 @@ class Shopify(simbase.Mall):
                 skus.append(re.sub(r"\\(.)", r"\1", m.group(1)) if m.group(1) is not None else m.group(2))
         nodes = []
         with self.book.lock:
-            for sku in skus:
-                if (sku, "") in self.book.stock:
-                    nodes.append(self.variant_node(sku, self.num(sku)))
-                    if sku in self.duplicates:
-                        nodes.append(self.variant_node(sku, self.num(sku), 1))
+            # Shopify's search matches more than the exact SKU; a prefix match imitates that.
+            hits = sorted({code for code, sub in self.book.stock
+                           if not sub and any(code.startswith(t) for t in skus)})
+            for sku in hits:
+                nodes.append(self.variant_node(sku, self.num(sku)))
+                if sku in self.duplicates:
+                    nodes.append(self.variant_node(sku, self.num(sku), 1))
         return {"data": {"productVariants": {"nodes": nodes[:self.first(query, variables, 50)]}}}
 
     def set_quantities(self, query, variables, version):

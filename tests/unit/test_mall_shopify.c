@@ -163,6 +163,28 @@ static void test_stale_ref_is_looked_up_again(void **state)
 	shop_close(&f);
 }
 
+static void test_lookup_picks_the_exact_sku(void **state)
+{
+	fixture f;
+	mall_status st;
+	control("items", "{\"items\":[{\"code\":\"A-10\",\"stock\":50},{\"code\":\"A-11\",\"stock\":60}]}");
+	/* Pages of 2 variants: "A-1" also finds A-10 and A-11, so the batch page is full and the
+	 * adapter asks again SKU by SKU. */
+	shop_open(&f, NULL, "\"lookup_page_size\":2", 5000);
+	mall_stock_item items[2] = {{.listing_id = 1, .sku_code = "A-1"},
+	                            {.listing_id = 2, .sku_code = "B \"2\\"}};
+	assert_int_equal(A->read_stock(&f.shop, items, 2, &st), MALL_OK);
+	assert_true(items[0].found);
+	assert_int_equal(items[0].stock, 5);
+	assert_true(items[1].found);
+	assert_int_equal(items[1].stock, 3);
+	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 1};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(sim_stock("A-1"), 1);
+	assert_int_equal(sim_stock("A-10"), 50);
+	shop_close(&f);
+}
+
 static void test_location_option(void **state)
 {
 	fixture f;
@@ -459,6 +481,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_push_sets_available_and_reports_ids, setup),
 		cmocka_unit_test_setup(test_stale_ref_is_looked_up_again, setup),
+		cmocka_unit_test_setup(test_lookup_picks_the_exact_sku, setup),
 		cmocka_unit_test_setup(test_location_option, setup),
 		cmocka_unit_test_setup(test_read_stock, setup),
 		cmocka_unit_test_setup(test_fetch_orders_pages_lines_and_cancels, setup),
