@@ -578,6 +578,9 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		oc = MALL_TEMPORARY;
 		goto out;
 	}
+	/* The batch stores token_expires_at with the credentials: flag a new expiry so it does. */
+	if (shop->token_expires_at != expiry)
+		shop->credentials_changed = true;
 	shop->token_expires_at = expiry;
 	if (s)
 		s->license_checked_at = now;
