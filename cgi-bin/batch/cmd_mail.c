@@ -4,6 +4,7 @@
 #include "batch/batch.h"
 #include "batch/mail.h"
 #include "batch/shops.h"
+#include "batch/sync.h"
 #include "core/log.h"
 
 int batch_mail(const conf *cfg, db *d, int argc, char **argv)
@@ -59,8 +60,8 @@ static void connection_test(db *d, const conf *cfg, long long job_id, long long 
 		snprintf(result, sizeof(result), "%s", s.load_error);
 		goto close;
 	}
-	if (s.adapter->refresh(&s.ms, true, &st) != MALL_OK) {
-		snprintf(result, sizeof(result), "認証に失敗しました: %s", st.message);
+	if (sync_probe(&s, &st) != MALL_OK) {
+		snprintf(result, sizeof(result), "接続できません: %s", st.message);
 		goto close;
 	}
 	batch_shop_save_credentials(d, cfg, &s);

@@ -208,11 +208,18 @@ int batch_shop_stop(db *d, batch_shop *s, const char *reason)
 		return rc;
 	log_warn("shop %lld stopped: %s", s->ms.id, reason);
 	char key[64];
+	long long recent = 0;
 	snprintf(key, sizeof(key), "stopped:%lld", s->ms.id);
-	rc = stock_error(d, 9, "shop_stopped", s->ms.id, 0, 0, key,
+	/* A shop that stops again soon after resuming (a half-fixed credential) mails once a day,
+	 * not once per retry. */
+	rc = db_query_ll(d, "SELECT COUNT(*) FROM error_log WHERE dedupe = ? AND "
+	                    "updated_at > UTC_TIMESTAMP() - INTERVAL 1 DAY",
+	                 DB_ARGS(DB_S(key)), 0, &recent);
+	if (rc == Z_OK)
+		rc = stock_error(d, 9, "shop_stopped", s->ms.id, 0, 0, key,
 	                 "店舗「%s」の連携を停止しました: %s (認証情報を更新すると再開します)",
 	                 s->name, reason);
-	if (rc == Z_OK) {
+	if (rc == Z_OK && !recent) {
 		char subject[300], body[1500];
 		snprintf(subject, sizeof(subject), "[zaiko] 店舗「%s」の連携が停止しました", s->name);
 		snprintf(body, sizeof(body),

@@ -94,7 +94,10 @@ int sync_fetch(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 	if (!s->order_cursor)
 		return Z_OK; /* 初期受注取得 not done: no order of this shop counts yet */
 	long long overlap = batch_setting_int(d, "order_overlap_seconds", 600, 0, 7 * 86400);
-	time_t until = time(NULL);
+	/* The window ends after the current second so an order of this very second is seen
+	 * now; the cursor moves only to the second's start, so the next window (which starts
+	 * there even with no overlap) sees any order of this second the mall had not yet shown. */
+	time_t started = time(NULL), until = started + 1;
 	time_t from = s->fetch_cursor ? s->fetch_cursor : s->order_cursor;
 	time_t since = from - (time_t)overlap;
 	struct fetch_ctx c = {d, s, stats, false};
@@ -105,15 +108,15 @@ int sync_fetch(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 	}
 	if (out != MALL_OK)
 		return mall_failure(d, s, "fetch", &st, stats);
-	/* Every order of [since, until) is applied: the next window may start at until (less
+	/* Every order of [since, until) is applied: the next window may start at started (less
 	 * the overlap again, for orders the mall reports late with an earlier time). */
 	char at[20];
-	batch_datetime(until, at);
+	batch_datetime(started, at);
 	int rc = db_execv(d, "UPDATE shop SET fetch_cursor = GREATEST(COALESCE(fetch_cursor, ?), ?), "
 	                     "last_fetch_at = UTC_TIMESTAMP() WHERE id = ?",
 	                  DB_S(at), DB_S(at), DB_I(s->ms.id));
 	if (rc == Z_OK) {
-		s->fetch_cursor = until;
+		s->fetch_cursor = started;
 		char key[64];
 		snprintf(key, sizeof(key), "fetch:%lld", s->ms.id);
 		/* A fetch that works again clears its retry notice. */
@@ -223,7 +226,24 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 	return rc;
 }
 
-/* A stopped shop is tried again (a forced refresh) at most every stopped_retry_seconds. */
+static int ignore_order(const mall_order *o, void *ctx)
+{
+	(void)o;
+	(void)ctx;
+	return 0;
+}
+
+mall_outcome sync_probe(batch_shop *s, mall_status *st)
+{
+	time_t now = time(NULL);
+	mall_outcome out = s->adapter->refresh(&s->ms, false, st);
+	if (out != MALL_OK)
+		return out;
+	/* A real call proves the credentials (a static token or a licenseKey has no refresh). */
+	return s->adapter->fetch_orders(&s->ms, now - 60, now + 1, ignore_order, NULL, st);
+}
+
+/* A stopped shop is tried again at most every stopped_retry_seconds. */
 static void probe_stopped(db *d, const conf *cfg, batch_shop *s)
 {
 	long long every = batch_setting_int(d, "stopped_retry_seconds", 600, 0, 30 * 86400);
@@ -233,55 +253,88 @@ static void probe_stopped(db *d, const conf *cfg, batch_shop *s)
 	db_execv(d, "UPDATE shop SET probe_at = UTC_TIMESTAMP() WHERE id = ?", DB_I(s->ms.id));
 	if (!s->loaded)
 		return;
-	if (s->adapter->refresh(&s->ms, true, &st) == MALL_OK) {
+	if (sync_probe(s, &st) == MALL_OK) {
 		batch_shop_save_credentials(d, cfg, s);
 		batch_shop_resume(d, s);
 	}
 }
 
+/* One shop's step under its lock; false when another process holds the shop. */
+static bool locked_step(db *d, const conf *cfg, batch_shop *s, sync_stats *stats, int step)
+{
+	if (!batch_shop_lock(d, s->ms.id)) {
+		stats->skipped = true;
+		return false;
+	}
+	if (step == SYNC_FETCH) {
+		if (s->stopped)
+			probe_stopped(d, cfg, s);
+		if (!s->loaded && !s->stopped) {
+			stats->failed = true;
+			batch_shop_stop(d, s, s->load_error);
+		}
+		if (!s->stopped)
+			sync_fetch(d, cfg, s, stats);
+	} else if (!s->stopped) {
+		sync_push(d, cfg, s, stats);
+	}
+	batch_shop_save_credentials(d, cfg, s);
+	batch_shop_unlock(d, s->ms.id);
+	return true;
+}
+
 int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *any_failed)
 {
 	long long *ids = NULL;
-	int n = 0;
+	batch_shop *shops = NULL;
+	sync_stats *stats = NULL;
+	double *seconds = NULL;
+	int n = 0, opened = 0;
 	int rc = batch_shop_ids(d, shop_name, &ids, &n);
-	if (rc != Z_OK)
-		return rc;
-	for (int i = 0; i < n; i++) {
-		batch_shop s;
-		sync_stats stats = {0};
-		double t0 = now_seconds();
-		if (!batch_shop_lock(d, ids[i])) {
-			log_info("shop %lld: held by another run, skipped", ids[i]);
-			continue;
-		}
-		if ((rc = batch_shop_open(d, cfg, ids[i], &s)) != Z_OK) {
-			batch_shop_unlock(d, ids[i]);
-			*any_failed = true;
-			continue;
-		}
-		if (s.stopped)
-			probe_stopped(d, cfg, &s);
-		if (!s.loaded && !s.stopped) {
-			stats.failed = true;
-			batch_shop_stop(d, &s, s.load_error);
-		}
-		if (!s.stopped && (steps & SYNC_FETCH))
-			sync_fetch(d, cfg, &s, &stats);
-		if (!s.stopped && (steps & SYNC_PUSH))
-			sync_push(d, cfg, &s, &stats);
-		batch_shop_save_credentials(d, cfg, &s);
-		log_info("shop %lld %s%s: orders %d (lines new %d, changed %d, unlinked %d), "
-		         "pushes sent %d failed %d, %.3fs",
-		         s.ms.id, s.mall, s.stopped ? " (stopped)" : "", stats.orders, stats.new_lines,
-		         stats.changed_lines, stats.unlinked_lines, stats.pushed, stats.push_failed,
-		         now_seconds() - t0);
-		if (stats.failed || s.stopped)
-			*any_failed = true;
-		batch_shop_close(&s);
-		batch_shop_unlock(d, ids[i]);
+	if (rc != Z_OK || n == 0)
+		goto out;
+	shops = calloc((size_t)n, sizeof(*shops));
+	stats = calloc((size_t)n, sizeof(*stats));
+	seconds = calloc((size_t)n, sizeof(*seconds));
+	if (!shops || !stats || !seconds) {
+		rc = Z_NOMEM;
+		goto out;
 	}
+	for (opened = 0; opened < n; opened++)
+		if (batch_shop_open(d, cfg, ids[opened], &shops[opened]) != Z_OK) {
+			rc = Z_ERR;
+			goto out;
+		}
+	/* Every shop's orders first, then every shop's pushes: an order fetched from the last
+	 * shop still reaches the first shop in this same cycle. */
+	for (int step = SYNC_FETCH; step <= SYNC_PUSH; step <<= 1) {
+		if (!(steps & step))
+			continue;
+		for (int i = 0; i < n; i++) {
+			double t0 = now_seconds();
+			locked_step(d, cfg, &shops[i], &stats[i], step);
+			seconds[i] += now_seconds() - t0;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		batch_shop *s = &shops[i];
+		sync_stats *st = &stats[i];
+		log_info("shop %lld %s%s%s: orders %d (lines new %d, changed %d, unlinked %d), "
+		         "pushes sent %d failed %d, %.3fs",
+		         s->ms.id, s->mall, s->stopped ? " (stopped)" : "",
+		         st->skipped ? " (held by another run)" : "", st->orders, st->new_lines,
+		         st->changed_lines, st->unlinked_lines, st->pushed, st->push_failed, seconds[i]);
+		if (st->failed || s->stopped)
+			*any_failed = true;
+	}
+out:
+	for (int i = 0; i < opened; i++)
+		batch_shop_close(&shops[i]);
+	free(shops);
+	free(stats);
+	free(seconds);
 	free(ids);
-	return Z_OK;
+	return rc;
 }
 
 long long sync_last_move_id(db *d)

@@ -40,6 +40,10 @@ int sync_alerts(db *d, long long after_move_id);
  * (default 14). Z_OK or Z_ERR. */
 int sync_expiry_warnings(db *d);
 
+/* Checks a shop's credentials: refresh when due, then a one-minute order fetch that applies
+ * nothing. The outcome of the first call that failed, or MALL_OK. */
+mall_outcome sync_probe(batch_shop *s, mall_status *st);
+
 /* The last stock_move id (0 when none), for sync_alerts. */
 long long sync_last_move_id(db *d);
 

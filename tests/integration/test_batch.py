@@ -1,0 +1,524 @@
+#!/usr/bin/python3
+"""zaiko-batch against the real database and the four mall simulators, run as cron runs it:
+orders → totals → every other shop's stock, cancellations, sets, floors and caps, a shop
+whose token expires (stops, mails once, catches up), the cursor edge, two concurrent cycles,
+初期受注取得, check-stock, alerts and mail."""
+import email
+import email.header
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import zt  # noqa: E402
+
+MALLS = ["yahoo", "rakuten", "amazon", "shopify"]
+SIMS = {}
+SINK = {}
+RUN = "b%d" % (int(time.time() * 1000) % 100000000)   # names of this run's shops and SKUs
+
+
+def start_sims():
+    if SIMS:
+        return SIMS
+    subprocess.run([os.path.join(zt.ROOT, "tests/stack/sims.sh"), "start", zt.STACK],
+                   check=True)
+    for m in MALLS:
+        p = os.path.join(zt.STACK, "sims", m + ".port")
+        if os.path.exists(p):
+            SIMS[m] = "http://127.0.0.1:%s" % open(p).read().strip()
+    return SIMS
+
+
+def start_sink():
+    """The SMTP sink of tests/smtp_sink.py, one per test run; stopped by atexit."""
+    if SINK:
+        return SINK
+    d = os.path.join(zt.STACK, "mail-%s" % RUN)
+    os.makedirs(d, exist_ok=True)
+    port_file = os.path.join(d, "port")
+    p = subprocess.Popen(["/usr/bin/python3", os.path.join(zt.ROOT, "tests/smtp_sink.py"),
+                          "--dir", d, "--port-file", port_file, "--fail-rcpt", "refuse"])
+    for _ in range(200):
+        if os.path.exists(port_file):
+            break
+        time.sleep(0.05)
+    import atexit
+    atexit.register(p.terminate)
+    SINK.update(dir=d, port=int(open(port_file).read()), proc=p)
+    return SINK
+
+
+def mails():
+    """The messages the sink received: list of (to, subject, body)."""
+    out = []
+    for f in sorted(glob.glob(os.path.join(SINK["dir"], "*.eml"))):
+        m = email.message_from_bytes(open(f, "rb").read())
+        subj = str(email.header.make_header(email.header.decode_header(m["Subject"])))
+        body = m.get_payload(decode=True).decode("utf-8")
+        out.append((m["X-Envelope-To"], subj, body))
+    return out
+
+
+def ctl(mall, what, body=None, method=None):
+    url = SIMS[mall] + "/_control/" + what
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method or ("POST" if data else "GET"),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def sim_stock(mall):
+    return {(i["code"], i["sub"]): i["stock"] for i in ctl(mall, "stock")["items"]}
+
+
+def setting(name, value):
+    zt.sql("REPLACE INTO setting (name, value) VALUES (?, ?)", name, str(value))
+
+
+def shop_credentials(mall):
+    base = SIMS[mall]
+    if mall == "yahoo":
+        pk = ctl("yahoo", "public_key")
+        return ({"client_id": "demo-client", "client_secret": "demo-secret",
+                 "refresh_token": "demo-refresh", "seller_id": "demo-store",
+                 "public_key": pk["public_key"], "key_version": pk.get("key_version", "1")},
+                {"pace_ms": 0, "order_pace_ms": 0})
+    if mall == "rakuten":
+        return ({"service_secret": "SP000000_demoSecret", "license_key": "SL000000_demoLicense"},
+                {"pace_ms": 0, "read_pace_ms": 0, "order_pace_ms": 0})
+    if mall == "amazon":
+        return ({"client_id": "amzn1.application-oa2-client.zaikodemo",
+                 "client_secret": "zaiko-demo-secret", "refresh_token": "Atzr|zaiko-demo-refresh"},
+                {"seller_id": "AZAIKODEMO1", "lwa_url": base + "/auth/o2/token", "rate_limit": 0})
+    return ({"access_token": "shpat_zaikodemo0000000000000000000000"},
+            {"api_version": "2026-04", "rate_limit": 0, "location_id": "gid://shopify/Location/1"})
+
+
+class World:
+    """Shops of this test on the four simulators, SKUs listed in them."""
+
+    def __init__(self, tag, malls=MALLS):
+        start_sims()
+        sink = start_sink()
+        self.tag = "%s%s" % (RUN, tag)
+        # Only this test's shops take part; earlier tests' shops stay in the database.
+        zt.sql("UPDATE shop SET enabled = 0")
+        zt.sql("DELETE FROM push WHERE state IN ('pending', 'sending')")
+        for k, v in {"smtp_url": "smtp://127.0.0.1:%d" % sink["port"],
+                     "mail_from": "zaiko@example.jp", "error_mail_to": "admin@example.jp",
+                     "error_mail_enabled": "1", "alert_mode": "off", "alert_threshold": "0",
+                     "stopped_retry_seconds": "0", "order_overlap_seconds": "600"}.items():
+            setting(k, v)
+        self.shops = {}
+        for m in malls:
+            ctl(m, "reset", {})
+            ctl(m, "limits", {"enabled": False})
+            creds, opts = shop_credentials(m)
+            name = "%s-%s" % (self.tag, m)
+            r = zt.batch("shop-add", name, m, "--base-url", SIMS[m], "--credentials-stdin",
+                         "--options", json.dumps(opts), input=json.dumps(creds))
+            self.shops[m] = int(r.stdout.decode().strip())
+            zt.batch("initial-fetch", name)
+        self.skus = {}
+
+    def code(self, c):
+        return "%s-%s" % (self.tag, c)
+
+    def item(self, mall, c):
+        """The (code, sub) a simulator knows the SKU's listing by."""
+        if mall == "rakuten":
+            return (self.code(c).lower(), "v1")   # RMS keeps 商品管理番号 in lower case
+        if mall == "yahoo":
+            return (self.code(c), "v1")
+        return (self.code(c), "")
+
+    def sku(self, c, total, malls=None, mall_stock=None, set_parts=None):
+        code = self.code(c)
+        zt.sql("INSERT INTO sku (code, name, total, is_set, updated_at) "
+               "VALUES (?, ?, ?, ?, UTC_TIMESTAMP())", code, "商品" + c, total,
+               1 if set_parts else 0)
+        sid = int(zt.sql1("SELECT id FROM sku WHERE code = ?", code))
+        self.skus[c] = sid
+        if set_parts:
+            for part, q in set_parts.items():
+                zt.sql("INSERT INTO set_part VALUES (?, ?, ?)", sid, self.skus[part], q)
+        elif total:
+            zt.sql("INSERT INTO stock_move (sku_id, delta, total_after, reason, created_at) "
+                   "VALUES (?, ?, ?, 'initial', UTC_TIMESTAMP(3))", sid, total, total)
+        for m in (malls or MALLS):
+            ic, sub = self.item(m, c)
+            start = mall_stock if mall_stock is not None else 99
+            if m == "rakuten":
+                ctl(m, "items", {"items": [{"code": ic, "sub": sub, "stock": start, "sku": code}]})
+            else:
+                ctl(m, "items", {"items": [{"code": ic, "sub": sub, "stock": start}]})
+            zt.sql("INSERT INTO listing (shop_id, item_code, sub_code, sku_code, name, sku_id) "
+                   "VALUES (?, ?, ?, ?, ?, ?)", self.shops[m], ic, sub, code, "商品" + c, sid)
+        return sid
+
+    def order(self, mall, lines, order_no=None):
+        body = {"lines": [{"code": self.item(mall, c)[0], "sub": self.item(mall, c)[1],
+                           "qty": q} for c, q in lines]}
+        if order_no:
+            body["order_no"] = order_no
+        return ctl(mall, "order", body)["order_no"]
+
+    def total(self, c):
+        return int(zt.sql1("SELECT total FROM sku WHERE id = ?", self.skus[c]))
+
+    def stock_in(self, mall, c):
+        return sim_stock(mall).get(self.item(mall, c))
+
+    def expect_everywhere(self, c, want, malls=None):
+        for m in (malls or self.shops):
+            zt.eq(self.stock_in(m, c), want, "%s stock of %s" % (m, c))
+
+
+def recompute():
+    zt.batch("recompute")
+
+
+def cycle(check=True):
+    return zt.batch("cycle", check=check)
+
+
+# zt.batch has no stdin; a thin wrapper adds it.
+_orig_batch = zt.batch
+
+
+def _batch(*args, env=None, check=True, timeout=300, input=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    r = subprocess.run([zt.BATCH] + list(args), capture_output=True, env=e, timeout=timeout,
+                       input=input.encode() if isinstance(input, str) else input)
+    if check and r.returncode != 0:
+        raise AssertionError("zaiko-batch %s exited %d: %s" % (
+            " ".join(args), r.returncode, r.stderr.decode("utf-8", "replace")[-2000:]))
+    return r
+
+
+zt.batch = _batch
+
+
+def moves_of_order(w, order_no):
+    """Stock moves of an order number on this test's SKUs (numbers repeat across tests)."""
+    return int(zt.sql1("SELECT COUNT(*) FROM stock_move WHERE ref = ? AND sku_id IN (%s)" %
+                       ",".join(map(str, w.skus.values())), order_no))
+
+
+# ---------------------------------------------------------------------------------------------
+
+def test_orders_in_two_malls_reach_every_shop():
+    w = World("two")
+    w.sku("A", 10)
+    w.sku("B", 5)
+    recompute()
+    cycle()
+    w.expect_everywhere("A", 10)
+    w.expect_everywhere("B", 5)
+    o1 = w.order("yahoo", [("A", 2)], order_no="Y%s" % w.tag)
+    o2 = w.order("rakuten", [("B", 1), ("A", 1)], order_no="R%s" % w.tag)
+    cycle()
+    zt.eq(w.total("A"), 7, "total A")
+    zt.eq(w.total("B"), 4, "total B")
+    w.expect_everywhere("A", 7)
+    w.expect_everywhere("B", 4)
+    zt.eq(moves_of_order(w, o1), 1, "moves of the yahoo order")
+    zt.eq(moves_of_order(w, o2), 2, "moves of the rakuten order")
+    # A second cycle re-reads the overlap window and changes nothing.
+    cycle()
+    zt.eq(w.total("A"), 7, "total A after a second cycle")
+    zt.eq(moves_of_order(w, o1), 1, "moves of the yahoo order after a second cycle")
+    zt.eq(zt.sql1("SELECT COUNT(*) FROM push WHERE state IN ('pending','sending') "
+                  "AND shop_id IN (%s)" % ",".join(map(str, w.shops.values()))), "0",
+          "nothing left to push")
+
+
+def test_amazon_and_shopify_orders():
+    w = World("as")
+    w.sku("A", 20)
+    recompute()
+    cycle()
+    w.order("amazon", [("A", 3)])
+    w.order("shopify", [("A", 4)])
+    cycle()
+    zt.eq(w.total("A"), 13, "total A")
+    w.expect_everywhere("A", 13)
+
+
+def test_cancellation_returns_stock():
+    w = World("cx")
+    w.sku("A", 10)
+    recompute()
+    cycle()
+    o = w.order("yahoo", [("A", 3)])
+    cycle()
+    zt.eq(w.total("A"), 7, "after the order")
+    ctl("yahoo", "cancel", {"order_no": o})
+    cycle()
+    zt.eq(w.total("A"), 10, "after the cancellation")
+    w.expect_everywhere("A", 10)
+    cycle()
+    zt.eq(w.total("A"), 10, "a cancellation returns stock once")
+    zt.eq(zt.sql1("SELECT COUNT(*) FROM stock_move WHERE ref = ? AND reason = 'cancel' "
+                  "AND sku_id = ?", o, w.skus["A"]), "1", "one cancel move")
+
+
+def test_set_sale_lowers_parts_and_pushes_every_listing():
+    w = World("set")
+    w.sku("P", 10)
+    w.sku("Q", 7)
+    w.sku("S", 0, set_parts={"P": 2, "Q": 1})
+    recompute()
+    cycle()
+    w.expect_everywhere("S", 5)      # min(10/2, 7/1)
+    w.order("shopify", [("S", 2)])
+    cycle()
+    zt.eq(w.total("P"), 6, "part P")
+    zt.eq(w.total("Q"), 5, "part Q")
+    w.expect_everywhere("P", 6)
+    w.expect_everywhere("Q", 5)
+    w.expect_everywhere("S", 3)      # min(6/2, 5/1)
+    # Selling a part lowers the set's stock everywhere too.
+    w.order("yahoo", [("Q", 4)])
+    cycle()
+    w.expect_everywhere("S", 1)
+
+
+def test_floor_and_cap():
+    w = World("fc")
+    w.sku("A", 20)
+    zt.sql("UPDATE listing SET max_stock = 5 WHERE shop_id = ?", w.shops["yahoo"])
+    zt.sql("UPDATE listing SET min_stock = 3 WHERE shop_id = ?", w.shops["amazon"])
+    recompute()
+    cycle()
+    zt.eq(w.stock_in("yahoo", "A"), 5, "cap on yahoo")
+    zt.eq(w.stock_in("amazon", "A"), 20, "amazon above its floor")
+    zt.eq(w.stock_in("rakuten", "A"), 20, "rakuten without limits")
+    w.order("rakuten", [("A", 17)])
+    cycle()
+    zt.eq(w.total("A"), 3, "total")
+    zt.eq(w.stock_in("yahoo", "A"), 3, "yahoo under its cap")
+    zt.eq(w.stock_in("amazon", "A"), 0, "amazon at its floor gets 0")
+    zt.eq(w.stock_in("shopify", "A"), 3, "shopify")
+
+
+def test_orders_before_initial_fetch_never_move_stock():
+    start_sims()
+    w = World("init", malls=["yahoo"])
+    w.sku("A", 10, malls=["yahoo"])
+    zt.sql("UPDATE shop SET order_cursor = NULL, fetch_cursor = NULL, initial_fetch_at = NULL "
+           "WHERE id = ?", w.shops["yahoo"])
+    old = w.order("yahoo", [("A", 4)])
+    recompute()
+    cycle()
+    zt.eq(w.total("A"), 10, "no order counts before 初期受注取得")
+    time.sleep(1.1)
+    zt.batch("initial-fetch", "%s-yahoo" % w.tag)
+    time.sleep(1.1)
+    new = w.order("yahoo", [("A", 1)])
+    cycle()
+    zt.eq(w.total("A"), 9, "only the order after 初期受注取得")
+    zt.eq(moves_of_order(w, old), 0, "the old order moved nothing")
+    zt.eq(moves_of_order(w, new), 1, "the new order moved once")
+
+
+def test_order_at_the_cursor_edge_counted_once():
+    w = World("edge", malls=["yahoo", "shopify"])
+    w.sku("A", 10, malls=["yahoo", "shopify"])
+    recompute()
+    cycle()
+    setting("order_overlap_seconds", 0)
+    o = w.order("yahoo", [("A", 1)])
+    cycle()
+    zt.eq(w.total("A"), 9, "applied")
+    # Put the cursor exactly on the order's time: the next window starts at it.
+    at = zt.sql1("SELECT o.ordered_at FROM mall_order o WHERE o.order_no = ? AND shop_id = ?",
+                 o, w.shops["yahoo"])
+    zt.sql("UPDATE shop SET fetch_cursor = ? WHERE id = ?", at, w.shops["yahoo"])
+    cycle()
+    cycle()
+    zt.eq(w.total("A"), 9, "still applied once")
+    zt.eq(moves_of_order(w, o), 1, "one move")
+    zt.eq(zt.sql1("SELECT applied FROM mall_order_line l JOIN mall_order o ON o.id = l.order_id "
+                  "WHERE o.order_no = ? AND o.shop_id = ?", o, w.shops["yahoo"]), "1", "applied")
+
+
+def test_token_expiry_stops_shop_mails_once_and_catches_up():
+    w = World("auth")
+    w.sku("A", 10)
+    recompute()
+    cycle()
+    before = len(mails())
+    setting("stopped_retry_seconds", 3600)
+    ctl("amazon", "amazon", {"refresh_ok": False, "expire_tokens": True})
+    w.order("yahoo", [("A", 2)])
+    r = cycle(check=False)
+    zt.eq(r.returncode, 1, "a stopped shop makes the cycle exit 1")
+    zt.eq(zt.sql1("SELECT state FROM shop WHERE id = ?", w.shops["amazon"]), "stopped", "state")
+    zt.ok(zt.sql1("SELECT COUNT(*) FROM error_log WHERE level = 9 AND shop_id = ?",
+                  w.shops["amazon"]) == "1", "one level 9 error row")
+    w.expect_everywhere("A", 8, malls=["yahoo", "rakuten", "shopify"])
+    zt.eq(w.stock_in("amazon", "A"), 10, "the stopped shop was not pushed")
+    zt.eq(zt.sql1("SELECT COUNT(*) FROM push WHERE shop_id = ? AND state = 'pending'",
+                  w.shops["amazon"]), "1", "its push stays queued")
+    w.order("shopify", [("A", 1)])
+    cycle(check=False)
+    cycle(check=False)
+    got = [m for m in mails()[before:] if "停止" in m[1]]
+    zt.eq(len(got), 1, "one error mail however many cycles")
+    zt.ok("admin@example.jp" in got[0][0], "mailed to error_mail_to")
+    zt.ok("Atzr" not in got[0][2] and "secret" not in got[0][2], "no secret in the mail")
+    # The credentials work again: the next probe resumes the shop and it catches up.
+    ctl("amazon", "amazon", {"refresh_ok": True})
+    setting("stopped_retry_seconds", 0)
+    cycle()
+    zt.eq(zt.sql1("SELECT state FROM shop WHERE id = ?", w.shops["amazon"]), "ok", "resumed")
+    w.expect_everywhere("A", 7)
+
+
+def test_admin_fixes_credentials_with_shop_credentials():
+    w = World("fix", malls=["rakuten", "yahoo"])
+    w.sku("A", 6, malls=["rakuten", "yahoo"])
+    recompute()
+    creds, _ = shop_credentials("rakuten")
+    bad = dict(creds, license_key="SL_wrong")
+    zt.batch("shop-credentials", "%s-rakuten" % w.tag, input=json.dumps(bad))
+    setting("stopped_retry_seconds", 3600)
+    cycle(check=False)
+    zt.eq(zt.sql1("SELECT state FROM shop WHERE id = ?", w.shops["rakuten"]), "stopped", "stopped")
+    zt.eq(w.stock_in("yahoo", "A"), 6, "the other shop goes on")
+    zt.batch("shop-credentials", "%s-rakuten" % w.tag, input=json.dumps(creds))
+    cycle()
+    zt.eq(w.stock_in("rakuten", "A"), 6, "caught up after the fix")
+
+
+def test_two_concurrent_cycles_apply_nothing_twice():
+    w = World("conc")
+    w.sku("A", 500)
+    w.sku("B", 500)
+    recompute()
+    cycle()
+    orders = []
+    for i in range(40):
+        m = MALLS[i % 4]
+        orders.append(w.order(m, [("A", 1 + i % 3), ("B", 1)]))
+    want_a = 500 - sum(1 + i % 3 for i in range(40))
+    procs = [subprocess.Popen([zt.BATCH, "cycle"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for _ in range(2)]
+    for p in procs:
+        p.communicate(timeout=300)
+    cycle()
+    zt.eq(w.total("A"), want_a, "total A")
+    zt.eq(w.total("B"), 460, "total B")
+    zt.eq(zt.sql1("SELECT COUNT(*) FROM stock_move WHERE sku_id = ? AND reason = 'order'",
+                  w.skus["A"]), "40", "one move per line")
+    w.expect_everywhere("A", want_a)
+    w.expect_everywhere("B", 460)
+
+
+def test_check_stock_reports_changes_on_the_mall():
+    w = World("chk", malls=["yahoo", "shopify"])
+    w.sku("A", 10, malls=["yahoo", "shopify"])
+    w.sku("B", 4, malls=["yahoo", "shopify"])
+    recompute()
+    cycle()
+    ic, sub = w.item("shopify", "A")
+    ctl("shopify", "items", {"items": [{"code": ic, "sub": sub, "stock": 42}]})
+    zt.batch("check-stock", check=False)
+    lid = zt.sql1("SELECT id FROM listing WHERE shop_id = ? AND item_code = ?",
+                  w.shops["shopify"], ic)
+    zt.eq(zt.sql1("SELECT mall_stock FROM listing WHERE id = ?", lid), "42", "mall_stock read")
+    msg = zt.sql1("SELECT message FROM error_log WHERE kind = 'mall_changed' AND listing_id = ?",
+                  lid)
+    zt.ok(msg and "モール側で在庫数が変更されています" in msg, "error row: %r" % msg)
+    zt.eq(zt.sql1("SELECT COUNT(*) FROM error_log WHERE kind = 'mall_changed' AND shop_id IN (?, ?)",
+                  w.shops["yahoo"], w.shops["shopify"]), "1", "only the changed listing")
+    zt.eq(zt.sql1("SELECT drift FROM sku WHERE id = ?", w.skus["A"]), "1", "drift flagged")
+
+
+def test_low_stock_alert_once_per_crossing():
+    w = World("alert", malls=["yahoo"])
+    w.sku("A", 6, malls=["yahoo"])
+    w.sku("B", 50, malls=["yahoo"])
+    recompute()
+    cycle()
+    setting("alert_mode", "all")
+    setting("alert_threshold", 3)
+    before = len(mails())
+    w.order("yahoo", [("A", 2), ("B", 1)])   # 6 → 4: above
+    cycle()
+    zt.eq(len([m for m in mails()[before:] if "在庫数通知" in m[1]]), 0, "no alert above")
+    o = w.order("yahoo", [("A", 1)])          # 4 → 3: crossing
+    cycle()
+    w.order("yahoo", [("A", 1)])              # 3 → 2: still below, no new mail
+    cycle()
+    alerts = [m for m in mails()[before:] if "在庫数通知" in m[1]]
+    zt.eq(len(alerts), 1, "one alert per crossing")
+    zt.ok(w.code("A") in alerts[0][2] and w.code("B") not in alerts[0][2], "names the SKU")
+    ctl("yahoo", "cancel", {"order_no": o})   # 2 → 3: still at the threshold
+    w.order("yahoo", [("B", 1)])
+    zt.sql("UPDATE sku SET total = total + 5 WHERE id = ?", w.skus["A"])  # back above
+    cycle()
+    w.order("yahoo", [("A", 6)])
+    cycle()
+    alerts = [m for m in mails()[before:] if "在庫数通知" in m[1]]
+    zt.eq(len(alerts), 2, "a new crossing mails again")
+
+
+def test_mail_test_and_refused_recipient():
+    start_sims()
+    sink = start_sink()
+    setting("smtp_url", "smtp://127.0.0.1:%d" % sink["port"])
+    setting("mail_from", "zaiko@example.jp")
+    before = len(mails())
+    r = zt.batch("mail-test", "shop-owner@example.jp")
+    zt.ok(b"sent" in r.stdout, r.stdout)
+    got = mails()[before:]
+    zt.eq(len(got), 1, "one mail")
+    zt.ok("shop-owner@example.jp" in got[0][0], "envelope recipient")
+    zt.eq(got[0][1], "[zaiko] テストメール", "subject decoded")
+    r = zt.batch("mail-test", "refuse@example.jp", check=False)
+    zt.eq(r.returncode, 1, "a refused recipient fails")
+    zt.eq(zt.sql1("SELECT state FROM mail_queue WHERE recipients = 'refuse@example.jp' "
+                  "ORDER BY id DESC LIMIT 1"), "failed", "recorded as failed")
+
+
+def test_credentials_are_sealed_at_rest():
+    w = World("seal", malls=["amazon"])
+    raw = zt.sql1("SELECT HEX(credentials) FROM shop WHERE id = ?", w.shops["amazon"])
+    zt.ok(raw and raw.startswith("01"), "version byte")
+    zt.ok(b"zaiko-demo-secret".hex().upper() not in raw, "the secret is not in the row")
+    key = os.path.join(zt.STACK, "secret.key")
+    zt.eq(os.stat(key).st_mode & 0o777, 0o600, "key file mode")
+    zt.eq(os.stat(key).st_size, 32, "key size")
+
+
+def test_connection_test_job():
+    w = World("job", malls=["shopify"])
+    zt.sql("INSERT INTO job (kind, shop_id, created_at, updated_at) VALUES "
+           "('connection_test', ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())", w.shops["shopify"])
+    cycle()
+    row = zt.sql("SELECT state, message FROM job WHERE kind = 'connection_test' AND shop_id = ?",
+                 w.shops["shopify"])[0]
+    zt.eq(row[0], "done", "job state (%s)" % row[1])
+    zt.ok("接続できました" in row[1], row[1])
+
+
+def test_usage_and_help():
+    r = zt.batch("cycle", "--bogus", check=False)
+    zt.eq(r.returncode, 2, "usage error")
+    r = zt.batch("fetch", "no-such-shop-" + RUN, check=False)
+    zt.eq(r.returncode, 2, "unknown shop")
+    r = zt.batch("cycle", "--help")
+    zt.ok(b"--loop" in r.stdout, "help")
+
+
+if __name__ == "__main__":
+    zt.run()
