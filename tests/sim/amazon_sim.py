@@ -12,7 +12,9 @@ Demo credentials (shop credentials JSON / options):
 
 A seller SKU is the Book's code (sub ""). Extra control (besides simbase's):
   POST /_control/amazon {"token_ttl": s, "refresh_ok": bool, "orders_page": n,
-                         "items_page": n, "expire_tokens": true}  -> the current settings
+                         "items_page": n, "expire_tokens": true, "apply_delay_ms": n}
+                         -> the current settings
+A PATCH is ACCEPTED at once and applied apply_delay_ms later (0: at once), as Amazon queues it.
 Every request body is validated (400 InvalidInput when it fails); every reply is validated too,
 and a reply that fails is answered as 500 "model violation" and printed on stderr.
 """
@@ -89,6 +91,7 @@ class Amazon(simbase.Mall):
             self.refresh_ok = True
             self.orders_page_max = 100
             self.items_page = 100
+            self.apply_delay_ms = 0
             self.next_tokens = {}    # NextToken -> remaining work
             self.buckets = {op: Bucket(*rb) for op, rb in RATES.items()}
 
@@ -124,9 +127,11 @@ class Amazon(simbase.Mall):
                 self.refresh_ok = bool(body.get("refresh_ok", self.refresh_ok))
                 self.orders_page_max = int(body.get("orders_page", self.orders_page_max))
                 self.items_page = int(body.get("items_page", self.items_page))
+                self.apply_delay_ms = int(body.get("apply_delay_ms", self.apply_delay_ms))
                 if body.get("expire_tokens"):
                     self.tokens = {k: 0 for k in self.tokens}
                 return {"token_ttl": self.token_ttl, "refresh_ok": self.refresh_ok,
+                        "apply_delay_ms": self.apply_delay_ms,
                         "orders_page": self.orders_page_max, "items_page": self.items_page}
         return super().control(req)
 
@@ -262,7 +267,10 @@ class Amazon(simbase.Mall):
             if not known:
                 issues.append(("4000001", "SKU %s does not exist for this seller" % sku))
             if not issues and qty is not None and query.get("mode") != "VALIDATION_PREVIEW":
-                self.book.stock[(sku, "")] = qty
+                if self.apply_delay_ms > 0:
+                    threading.Timer(self.apply_delay_ms / 1000.0, self.apply, (sku, qty)).start()
+                else:
+                    self.book.stock[(sku, "")] = qty
         out = {"sku": sku, "status": "INVALID" if issues else "ACCEPTED",
                "submissionId": secrets.token_hex(16)}
         if issues:
@@ -270,6 +278,10 @@ class Amazon(simbase.Mall):
                               "categories": ["INVALID_ATTRIBUTE"],
                               "attributeNames": ["fulfillment_availability"]} for c, m in issues]
         return 200, out
+
+    def apply(self, sku, qty):
+        with self.book.lock:
+            self.book.stock[(sku, "")] = qty
 
     def getListingsItem(self, query, args, body):
         bad = self.check_listing_target(query, args)

@@ -161,6 +161,26 @@ static void test_read_stock(void **state)
 	shop_close(&f);
 }
 
+static void test_accepted_is_applied_later(void **state)
+{
+	fixture f;
+	mall_status st;
+	shop_open(&f, NULL, 5000);
+	control("amazon", "{\"apply_delay_ms\":300}");
+	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 12};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(it.status.outcome, MALL_OK);
+	/* ACCEPTED only queues the change: reading back at once still shows the old count. */
+	mall_stock_item r = {.listing_id = 1, .sku_code = "A-1"};
+	assert_int_equal(A->read_stock(&f.shop, &r, 1, &st), MALL_OK);
+	assert_int_equal(r.stock, 5);
+	for (int i = 0; i < 100 && sim_stock("A-1") != 12; i++)
+		usleep(20000);
+	assert_int_equal(A->read_stock(&f.shop, &r, 1, &st), MALL_OK);
+	assert_int_equal(r.stock, 12);
+	shop_close(&f);
+}
+
 typedef struct {
 	int n;
 	char order_no[10][64];
@@ -497,6 +517,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_push_sets_quantity_and_caches_token, setup),
 		cmocka_unit_test_setup(test_read_stock, setup),
+		cmocka_unit_test_setup(test_accepted_is_applied_later, setup),
 		cmocka_unit_test_setup(test_fetch_orders_pages_and_cancels, setup),
 		cmocka_unit_test_setup(test_fetch_orders_window, setup),
 		cmocka_unit_test_setup(test_faults_on_push, setup),
