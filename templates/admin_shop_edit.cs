@@ -17,8 +17,9 @@
     <p><label><input type="checkbox" name="is_base" value="1"<?cs if:Page.shop.is_base == "1" ?> checked<?cs /if ?>> <?cs var:Lang.admin.shops.base_help ?></label></p>
     <p><label><input type="checkbox" name="enabled" value="1"<?cs if:Page.shop.enabled == "1" ?> checked<?cs /if ?>> <?cs var:Lang.admin.shops.enabled_help ?></label></p>
     <p><label><?cs var:Lang.admin.shops.api_base ?> <input name="api_base" value="<?cs var:Page.shop.api_base ?>" size="50" maxlength="255" placeholder="https://"></label></p>
-    <p><label><?cs var:Lang.admin.shops.token_expires ?> <input name="token_expires_at" value="<?cs var:Page.shop.token_expires_at ?>" size="16" maxlength="16" placeholder="2026-12-31 23:59"></label>
+    <p><label><?cs var:Lang.admin.shops.token_expires ?> <input name="credentials_expire_at" value="<?cs var:Page.shop.credentials_expire_at ?>" size="16" maxlength="16" placeholder="2026-12-31 23:59"></label>
       <span class="help"><?cs var:Lang.admin.shops.token_help ?></span></p>
+    <?cs if:Page.shop.token_expires_at ?><p><?cs var:Lang.admin.shops.access_token ?>: <span id="access-token-expires"><?cs var:Page.shop.token_expires_at ?></span></p><?cs /if ?>
     <fieldset>
       <legend><?cs var:Lang.admin.shops.credentials ?></legend>
       <p class="help"><?cs var:Lang.admin.shops.cred_help ?></p>

@@ -11,9 +11,10 @@
 static const struct {
 	const char *name, *def;
 } settings[] = {
-	{"error_mail_enabled", "0"}, {"error_mail_to", ""}, {"alert_mode", "off"},
+	/* The defaults are the batch's (batch/mail.c, batch/sync.c) when a row is absent. */
+	{"error_mail_enabled", "1"}, {"error_mail_to", ""}, {"alert_mode", "off"},
 	{"alert_threshold", "0"},    {"show_images", "1"},  {"smtp_url", ""},
-	{"smtp_user", ""},           {"mail_from", ""},     {"expiry_warn_days", "7"},
+	{"smtp_user", ""},           {"mail_from", ""},     {"expiry_warn_days", "14"},
 };
 
 static const char *const alert_modes[] = {"off", "all", "per_sku", NULL};
@@ -192,7 +193,7 @@ int admin_settings_save(web_request *r)
 		rc = admin_setting_put(r->db, "smtp_user", web_text(r, "smtp_user"));
 	if (rc == Z_OK)
 		rc = admin_setting_put(r->db, "mail_from", from);
-	snprintf(num, sizeof(num), "%lld", web_int(r, "expiry_warn_days", 7));
+	snprintf(num, sizeof(num), "%lld", web_int(r, "expiry_warn_days", 14));
 	if (rc == Z_OK)
 		rc = admin_setting_put(r->db, "expiry_warn_days", num);
 	/* Write-only: an empty field keeps the stored password; only the box clears it. */

@@ -52,7 +52,7 @@ const web_field admin_shop_save_fields[] = {
 	{.name = "is_base", .type = WF_BOOL, .label = "基本モール"},
 	{.name = "enabled", .type = WF_BOOL, .label = "在庫連携"},
 	{.name = "api_base", .type = WF_TEXT, .max = 255, .label = "APIのURL"},
-	{.name = "token_expires_at", .type = WF_TEXT, .max = 16, .label = "トークンの有効期限"},
+	{.name = "credentials_expire_at", .type = WF_TEXT, .max = 16, .label = "認証情報の有効期限"},
 	{.name = "yahoo_client_id", .type = WF_TEXT, .max = 500},
 	{.name = "yahoo_client_secret", .type = WF_TEXT, .max = 500},
 	{.name = "yahoo_refresh_token", .type = WF_TEXT, .max = 2000},
@@ -114,6 +114,11 @@ static int open_credentials(web_request *r, const char *sealed, size_t len, cJSO
 	return rc;
 }
 
+/* When the shop's long-lived credential ends (Yahoo's refresh token, Rakuten's licenseKey):
+ * what the batch warns about (batch/sync.c). token_expires_at is the short access token the
+ * batch renews itself, except on Rakuten where it is the licenseKey's. */
+#define SHOP_EXPIRY "COALESCE(s.credentials_expire_at, IF(s.mall = 'rakuten', s.token_expires_at, NULL))"
+
 /* Page.shops: every shop, its state, token countdown and last connection test. */
 static int load_shops(web_request *r)
 {
@@ -122,11 +127,12 @@ static int load_shops(web_request *r)
 	                  "SELECT s.id, s.name, s.mall, s.is_base, s.enabled, s.state, "
 	                  "COALESCE(s.stop_reason, '') AS stop_reason, s.api_base, "
 	                  "s.credentials IS NOT NULL AS has_credentials, "
-	                  "COALESCE(" ADMIN_JST("s.token_expires_at") ", '') AS token_expires, "
-	                  "COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), s.token_expires_at), '') "
+	                  "COALESCE(" ADMIN_JST(SHOP_EXPIRY) ", '') AS token_expires, "
+	                  "COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), " SHOP_EXPIRY "), '') "
 	                  "AS token_seconds, "
-	                  "COALESCE(FLOOR(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), s.token_expires_at) / 86400), '') "
+	                  "COALESCE(FLOOR(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), " SHOP_EXPIRY ") / 86400), '') "
 	                  "AS token_days, "
+	                  "COALESCE(" ADMIN_JST("s.token_expires_at") ", '') AS access_token_expires, "
 	                  "COALESCE(" ADMIN_JST("s.last_fetch_at") ", '') AS last_fetch, "
 	                  "COALESCE(" ADMIN_JST("s.initial_fetch_at") ", '') AS initial_fetch, "
 	                  "COALESCE(j.state, '') AS test_state, COALESCE(j.message, '') AS test_message, "
@@ -189,9 +195,9 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 	if (id) {
 		rc = db_queryv(r->db, &res,
 		               "SELECT id, name, mall, is_base, enabled, api_base, credentials, "
-		               "COALESCE(options, '') AS options, COALESCE(DATE_FORMAT(token_expires_at "
-		               "+ INTERVAL 9 HOUR, '%Y-%m-%d %H:%i'), '') AS token_expires_at FROM shop "
-		               "WHERE id = ?",
+		               "COALESCE(options, '') AS options, COALESCE(" ADMIN_JST("credentials_expire_at")
+		               ", '') AS credentials_expire_at, COALESCE(" ADMIN_JST("token_expires_at")
+		               ", '') AS token_expires_at FROM shop WHERE id = ?",
 		               DB_I(id));
 		if (rc != Z_OK)
 			goto out;
@@ -205,7 +211,8 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 		web_set(r, "Page.shop.is_base", db_get(res, 0, 3));
 		web_set(r, "Page.shop.enabled", db_get(res, 0, 4));
 		web_set(r, "Page.shop.api_base", db_get(res, 0, 5));
-		web_set(r, "Page.shop.token_expires_at", db_get(res, 0, 8));
+		web_set(r, "Page.shop.credentials_expire_at", db_get(res, 0, 8));
+		web_set(r, "Page.shop.token_expires_at", db_get(res, 0, 9));
 		if (open_credentials(r, db_get(res, 0, 6), db_len(res, 0, 6), &creds) == Z_INVALID)
 			web_set(r, "Page.creds_unreadable", "1");
 		options = cJSON_Parse(db_get(res, 0, 7));
@@ -219,7 +226,7 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 		web_set(r, "Page.shop.is_base", web_int(r, "is_base", 0) ? "1" : "0");
 		web_set(r, "Page.shop.enabled", web_int(r, "enabled", 0) ? "1" : "0");
 		web_set(r, "Page.shop.api_base", web_text(r, "api_base"));
-		web_set(r, "Page.shop.token_expires_at", web_text(r, "token_expires_at"));
+		web_set(r, "Page.shop.credentials_expire_at", web_text(r, "credentials_expire_at"));
 	}
 	set_inputs(r, creds, options, from_form);
 	rc = error ? admin_render_error(r, status, error, "admin_shop_edit.cs")
@@ -279,7 +286,7 @@ int admin_shop_save(web_request *r)
 	char expires[32];
 	long long id = web_int(r, "id", 0), new_id = 0, others_base = 0;
 	const char *mall = malls[web_int(r, "mall", 0)];
-	const char *exp_text = web_text(r, "token_expires_at");
+	const char *exp_text = web_text(r, "credentials_expire_at");
 	bool is_base = web_int(r, "is_base", 0) != 0, creds_entered = false;
 	int rc;
 
@@ -288,7 +295,7 @@ int admin_shop_save(web_request *r)
 		goto out;
 	}
 	if (*exp_text && !parse_jst(exp_text, expires, sizeof(expires))) {
-		rc = render_edit(r, id, 400, "トークンの有効期限は「2026-12-31 23:59」の形で入力してください。");
+		rc = render_edit(r, id, 400, "認証情報の有効期限は「2026-12-31 23:59」の形で入力してください。");
 		goto out;
 	}
 	if ((rc = db_begin(r->db)) != Z_OK)
@@ -373,7 +380,7 @@ int admin_shop_save(web_request *r)
 	if (id) {
 		rc = db_execv(r->db,
 		              "UPDATE shop SET name = ?, is_base = ?, enabled = ?, api_base = ?, "
-		              "options = ?, token_expires_at = ? - INTERVAL 9 HOUR, "
+		              "options = ?, credentials_expire_at = ? - INTERVAL 9 HOUR, "
 		              "credentials = IF(?, ?, credentials) WHERE id = ?",
 		              DB_S(web_text(r, "name")), DB_I(is_base), DB_I(web_int(r, "enabled", 0)),
 		              DB_S(web_text(r, "api_base")), DB_S(options_text), exp,
@@ -381,7 +388,7 @@ int admin_shop_save(web_request *r)
 	} else {
 		rc = db_exec(r->db,
 		             "INSERT INTO shop (name, mall, is_base, enabled, api_base, options, "
-		             "token_expires_at, credentials, created_at) VALUES (?, ?, ?, ?, ?, ?, "
+		             "credentials_expire_at, credentials, created_at) VALUES (?, ?, ?, ?, ?, ?, "
 		             "? - INTERVAL 9 HOUR, ?, UTC_TIMESTAMP())",
 		             DB_ARGS(DB_S(web_text(r, "name")), DB_S(mall), DB_I(is_base),
 		                     DB_I(web_int(r, "enabled", 0)), DB_S(web_text(r, "api_base")),
