@@ -27,6 +27,31 @@ int sets_import_apply(web_request *r);
 int sets_export_page(web_request *r);
 int sets_export_download(web_request *r);
 
+/* stock.c, stock_edit.c, csv_*.c, sku.c: the rest of the 在庫連携 screen */
+extern const web_field stock_help_fields[], stock_total_fields[], stock_limits_fields[],
+	stock_sync_fields[], stock_push_fields[], stock_delete_fields[], stock_sync_all_fields[],
+	csv_export_fields[], csv_page_fields[], csv_totals_fields[], csv_listings_fields[],
+	csv_apply_fields[], csv_job_fields[], sku_fields[];
+int stock_help_page(web_request *r);
+int stock_total_submit(web_request *r);
+int stock_limits_submit(web_request *r);
+int stock_sync_submit(web_request *r);
+int stock_push_submit(web_request *r);
+int stock_delete_submit(web_request *r);
+int stock_sync_all_submit(web_request *r);
+int csv_export_submit(web_request *r);
+int csv_totals_page(web_request *r);
+int csv_totals_upload(web_request *r);
+int csv_listings_page(web_request *r);
+int csv_listings_upload(web_request *r);
+int csv_apply_submit(web_request *r);
+int csv_job_json(web_request *r);
+int sku_page(web_request *r);
+/* Forgets the cached SKU count of this worker (after rows were added or deleted). */
+void stock_count_cache_clear(void);
+/* The listing ids of the checked rows (fields sku and listing); *out malloc'd, caller frees. */
+int stock_checked_listings(web_request *r, long long **out, int *n);
+
 /* admin_*.c: 管理者メニュー (every route ROUTE_ADMIN) */
 extern const web_field admin_settings_fields[], admin_test_mail_fields[], admin_alerts_fields[],
 	admin_alerts_save_fields[];
