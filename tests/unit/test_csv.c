@@ -152,6 +152,18 @@ static void test_invalid_sequence_line(void **state)
 	buf_free(&msg);
 }
 
+/* EU Amazon reports come as Windows-1252; a caller names it, detection never guesses it. */
+static void test_cp1252_explicit(void **state)
+{
+	(void)state;
+	buf out = BUF_INIT;
+	csv_encoding enc = CSV_ENC_CP1252;
+	const char *in = "seller-sku\tname\nA\tCaf\xE9 \x80" "5\n";
+	assert_int_equal(csv_to_utf8(in, strlen(in), &enc, &out, NULL, NULL), Z_OK);
+	assert_string_equal(buf_str(&out), "seller-sku\tname\nA\tCafé €5\n");
+	buf_free(&out);
+}
+
 static void test_nul_refused(void **state)
 {
 	(void)state;
@@ -450,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_split_across_buffers),
 		cmocka_unit_test(test_chunk_border),
 		cmocka_unit_test(test_invalid_sequence_line),
+		cmocka_unit_test(test_cp1252_explicit),
 		cmocka_unit_test(test_nul_refused),
 		cmocka_unit_test(test_utf8_to_cp932),
 		cmocka_unit_test(test_reader_rfc4180),
