@@ -105,7 +105,7 @@
         <td class="code"><?cs if:row.id ?><a href="/sku?code=<?cs var:url_escape(row.code) ?>"><?cs var:row.code ?></a><?cs if:row.is_set == "1" ?> <span class="tag"><?cs var:Lang.stock.list.set ?></span><?cs /if ?><?cs else ?><?cs var:row.code ?> <span class="tag unlinked"><?cs var:Lang.stock.list.unlinked ?></span><?cs /if ?></td>
         <td class="name"><?cs var:row.name ?></td>
         <td class="num total"><?cs if:row.id ?><?cs if:row.is_set == "1" ?><span title="<?cs var:Lang.stock.list.set_total ?>"><?cs var:row.total ?></span><?cs else ?><input class="total-edit" inputmode="numeric" value="<?cs var:row.total ?>" data-sku="<?cs var:row.id ?>" data-seen="<?cs var:row.total ?>" aria-label="<?cs var:Lang.list.total ?> <?cs var:row.code ?>" size="7"><?cs /if ?><?cs /if ?></td>
-        <?cs each:shop = Page.shops ?><?cs set:cell = row.shops[name(shop)] ?>
+        <?cs each:shop = Page.shops ?><?cs with:cell = row.shops[name(shop)] ?>
         <td class="menu"><?cs if:cell.n > 0 ?><details class="shop-menu"><summary aria-label="<?cs var:Lang.stock.list.menu ?> <?cs var:shop.name ?>">⋯</summary><ul>
           <li><a href="/?shop=<?cs var:shop.id ?>"><?cs var:Lang.stock.list.menu_search ?></a></li>
           <li><a href="/stock/csv/listings?shop=<?cs var:shop.id ?>"><?cs var:Lang.stock.actions.csv_listings ?></a></li>
@@ -121,7 +121,7 @@
         <td class="num"><?cs each:it = cell.items ?><div><input class="limit-edit" data-listing="<?cs var:it.id ?>" data-field="max" data-seen="<?cs var:it.max ?>" value="<?cs var:it.max ?>" inputmode="numeric" size="4" aria-label="<?cs var:Lang.list.max ?> <?cs var:shop.name ?> <?cs var:it.item ?>"></div><?cs /each ?></td>
         <td class="code"><?cs each:it = cell.items ?><div><?cs var:it.sku ?></div><?cs /each ?></td>
         <td class="num stock"><?cs each:it = cell.items ?><div class="stock<?cs if:it.drift == "1" ?> drift<?cs /if ?>" data-listing="<?cs var:it.id ?>"<?cs if:it.drift == "1" ?> title="<?cs var:Lang.stock.list.wanted ?> <?cs var:it.wanted ?>"<?cs /if ?>><span class="v"><?cs var:it.stock ?></span><span class="pending"<?cs if:it.pending != "1" ?> hidden<?cs /if ?>><?cs var:Lang.stock.list.pending ?></span></div><?cs /each ?></td>
-        <?cs /each ?>
+        <?cs /with ?><?cs /each ?>
       </tr>
     <?cs /each ?>
     </tbody>

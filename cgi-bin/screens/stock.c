@@ -37,7 +37,7 @@ const web_field stock_list_fields[] = {
 	{.name = "after", .type = WF_TEXT, .max = 128, .label = "ページ"},
 	{.name = "before", .type = WF_TEXT, .max = 128, .label = "ページ"},
 	{.name = "last", .type = WF_BOOL, .label = "ページ"},
-	{.name = "p", .type = WF_INT, .min = 1, .max = 100000000, .label = "ページ"},
+	{.name = "page", .type = WF_INT, .min = 1, .max = 100000000, .label = "ページ"},
 	{.name = "msg", .type = WF_ENUM, .choices = msg_choices, .label = "メッセージ"},
 	{.name = "n", .type = WF_INT, .min = 0, .max = 100000000, .label = "件数"},
 	{0},
@@ -428,7 +428,7 @@ int stock_list_page(web_request *r)
 	search s;
 	buf q = BUF_INIT, sql = BUF_INIT, link = BUF_INIT;
 	int rc = Z_ERR;
-	long long count = 0, page = web_int(r, "p", 1);
+	long long count = 0, page = web_int(r, "page", 1);
 	page_dir dir = PAGE_FIRST;
 	const char *key = NULL;
 
@@ -567,7 +567,7 @@ int stock_list_page(web_request *r)
 		                               : db_get(rows, row_at(dir, nshown, 0), 1);
 		for (const unsigned char *p = (const unsigned char *)first; *p; p++)
 			buf_printf(&link, "%%%02X", *p);
-		buf_printf(&link, "&p=%lld", page > 1 ? page - 1 : 1);
+		buf_printf(&link, "&page=%lld", page > 1 ? page - 1 : 1);
 		web_set(r, "Page.prev", buf_str(&link));
 		buf_reset(&link);
 		buf_printf(&link, "/?%s", buf_str(&q));
@@ -580,7 +580,7 @@ int stock_list_page(web_request *r)
 		                               : db_get(rows, row_at(dir, nshown, nshown - 1), 1);
 		for (const unsigned char *p = (const unsigned char *)lastk; *p; p++)
 			buf_printf(&link, "%%%02X", *p);
-		buf_printf(&link, "&p=%lld", page + 1);
+		buf_printf(&link, "&page=%lld", page + 1);
 		web_set(r, "Page.next", buf_str(&link));
 		buf_reset(&link);
 		buf_printf(&link, "/?%s%slast=1", buf_str(&q), sep);

@@ -1,0 +1,457 @@
+"""The 在庫連携 screen through nginx: the list, every search condition, in-place edits (stale
+ones refused), the buttons (反映, 商品削除, 連携), CSV import/update/export, the SKU page, and
+that every POST needs login, CSRF and valid fields."""
+import json
+import os
+import re
+import urllib.parse
+import zt
+from zt import Client, eq, ok, sql, sql1
+
+TAG = "T" + os.urandom(3).hex().upper()   # this run's codes and shop names
+BASE_SHOP = "基本店" + TAG
+OTHER_SHOP = "楽天店" + TAG
+_state = {}
+
+
+def multipart(fields, files):
+    """A multipart/form-data body: fields {name: value}, files {name: (filename, bytes)}."""
+    boundary = "zt" + os.urandom(8).hex()
+    out = []
+    for k, v in fields.items():
+        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+                    % (boundary, k, v)).encode())
+    for k, (fn, data) in files.items():
+        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                    "Content-Type: text/csv\r\n\r\n" % (boundary, k, fn)).encode() + data + b"\r\n")
+    out.append(("--%s--\r\n" % boundary).encode())
+    return b"".join(out), "multipart/form-data; boundary=" + boundary
+
+
+def upload(c, path, fields, filename, data):
+    fields = dict(fields)
+    fields["csrf"] = c.csrf
+    body, ctype = multipart(fields, {"file": (filename, data)})
+    return c.request("POST", path, raw_body=body, headers={"Content-Type": ctype})
+
+
+def post_list(c, path, pairs):
+    """POSTs repeated fields (sku=1&sku=2) with the CSRF token."""
+    pairs = list(pairs) + [("csrf", c.csrf)]
+    return c.request("POST", path, raw_body=urllib.parse.urlencode(pairs).encode(),
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def why(r):
+    """The message part of a page, for assertion texts."""
+    t = r.text
+    i = max(t.find("<main>"), 0)
+    return re.sub(r"<[^>]+>|\s+", " ", t[i:i + 1500])
+
+
+def code(n):
+    return "%s-%03d" % (TAG, n)
+
+
+def count_of(page):
+    m = re.search(r'id="count">(\d+)<', page)
+    return int(m.group(1)) if m else None
+
+
+def q(**kw):
+    return "/?" + urllib.parse.urlencode(kw)
+
+
+def setup():
+    """Two shops of this run; the base shop's listings imported through the screen (which
+    creates the SKUs with their totals), the other shop's by SQL plus one unlinked listing."""
+    if _state:
+        return _state
+    sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'yahoo', 1, UTC_TIMESTAMP())",
+        BASE_SHOP)
+    sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'rakuten', 0, UTC_TIMESTAMP())",
+        OTHER_SHOP)
+    _state["base"] = int(sql1("SELECT id FROM shop WHERE name = ?", BASE_SHOP))
+    _state["other"] = int(sql1("SELECT id FROM shop WHERE name = ?", OTHER_SHOP))
+    c = Client()
+    c.login()
+    c.get("/stock/csv/listings")
+    rows = ["SKUコード,商品コード,商品名,選択肢,価格,在庫数"]
+    names = ["オーガニックコットンTシャツ 白", "オーガニックコットンTシャツ 黒", "リネンシャツ 白",
+             "マグカップ 100%", "=1+2"]
+    for i, name in enumerate(names, 1):
+        rows.append('%s,%s,"%s",カラー:白,%d,%d' % (code(i), code(i).lower(), name, 1000 * i, 10 * i))
+    data = ("\r\n".join(rows) + "\r\n").encode("cp932")
+    r = upload(c, "/stock/csv/listings", {"shop": _state["base"]}, "items.csv", data)
+    eq(r.status, 303, "listing upload accepted: " + why(r))
+    loc = r.header("Location")
+    ok(loc.startswith("/stock/csv/listings?job="), "preview page: " + loc)
+    _state["import_job"] = int(loc.split("=")[1])
+    preview = c.get(loc)
+    _state["import_preview"] = preview.text
+    r = c.post("/stock/csv/apply", {"job": _state["import_job"]})
+    eq(r.status, 303, "apply: " + why(r))
+    for i in (1, 2, 3):
+        sql("INSERT INTO listing (shop_id, item_code, sku_code, name, mall_stock, sku_id) "
+            "SELECT ?, ?, code, ?, ?, id FROM sku WHERE code = ?",
+            _state["other"], "r-" + code(i), "楽天 " + names[i - 1], 10 * i, code(i))
+    sql("INSERT INTO listing (shop_id, item_code, sku_code, name, mall_stock) VALUES (?, ?, ?, ?, 4)",
+        _state["other"], "r-orphan-" + TAG, TAG + "-ZZZ", "紐づけのない商品" + TAG)
+    zt.batch("recompute")
+    _state["sku"] = {i: int(sql1("SELECT id FROM sku WHERE code = ?", code(i))) for i in range(1, 6)}
+    return _state
+
+
+def client():
+    setup()
+    c = Client()
+    c.login()
+    return c
+
+
+def test_import_preview_and_apply_created_skus():
+    s = setup()
+    ok("新規" in s["import_preview"] and 'id="preview-new">5<' in s["import_preview"],
+       "preview counts 5 new listings")
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE shop_id = ?", s["base"]), "5", "5 listings")
+    eq(sql1("SELECT total FROM sku WHERE code = ?", code(3)), "30", "SKU created with its stock")
+    eq(sql1("SELECT state FROM job WHERE id = ?", s["import_job"]), "done", "job done")
+    eq(sql1("SELECT payload IS NULL FROM job WHERE id = ?", s["import_job"]), "1", "payload dropped")
+
+
+def test_list_shows_shops_and_columns():
+    c = client()
+    r = c.get(q(shop=setup()["base"]))
+    eq(r.status, 200, "list")
+    for word in ("総在庫数", "店舗メニュー", "連携", "最小", "最大", "在庫数", BASE_SHOP, OTHER_SHOP,
+                 code(1), "カラー:白"):
+        ok(word in r.text, "page shows " + word)
+    eq(count_of(r.text), 5, "5 SKUs in the base shop")
+    ok('data-seen="10"' in r.text, "total carries the value seen")
+    ok("<script>" not in r.text and "onclick" not in r.text, "no inline script")
+
+
+def test_search_conditions():
+    c = client()
+    s = setup()
+    shop = s["base"]
+    eq(count_of(c.get(q(shop=shop, q="コットン")).text), 2, "keyword")
+    eq(count_of(c.get(q(shop=shop, q="コットン, 白")).text), 1, "comma terms are AND")
+    eq(count_of(c.get(q(shop=shop, q=code(1).lower())).text), 1, "code, case folded")
+    eq(count_of(c.get(q(q=TAG + "-00*")).text), 5, "code prefix")
+    eq(count_of(c.get(q(shop=shop, q="100%")).text), 1, "% is literal")
+    eq(count_of(c.get(q(shop=shop, q="_")).text), 0, "_ is literal")
+    eq(count_of(c.get(q(shop=s["other"])).text), 3, "other shop's linked SKUs")
+    eq(count_of(c.get(q(shop=shop, tmin=20, tmax=20)).text), 1, "exact total")
+    eq(count_of(c.get(q(shop=shop, tmin=20, tmax=40)).text), 3, "total range")
+    eq(count_of(c.get(q(shop=s["other"], link="unlinked")).text), 1, "unlinked listing row")
+    ok("紐づけのない商品" + TAG in c.get(q(shop=s["other"], link="unlinked")).text, "shown as a row")
+    eq(count_of(c.get(q(shop=shop, link="linked")).text), 5, "linked")
+    sql("UPDATE listing SET sync = 0 WHERE item_code = ?", "r-" + code(2))
+    eq(count_of(c.get(q(shop=s["other"], sync="off")).text), 1, "sync off")
+    eq(count_of(c.get(q(shop=s["other"], sync="on")).text), 2, "sync on")
+    sql("UPDATE listing SET sync = 1 WHERE item_code = ?", "r-" + code(2))
+    eq(count_of(c.get(q(shop=shop, kind="set")).text), 0, "no sets here")
+    # Drift: the other shop holds 10×i while the totals are 10×i: none; make one differ.
+    sql("UPDATE listing SET mall_stock = 99 WHERE item_code = ?", "r-" + code(3))
+    zt.batch("recompute")
+    r = c.get(q(shop=shop, drift=1))
+    eq(count_of(r.text), 1, "one drifting SKU")
+    ok('class="stock drift"' in r.text, "drift is pink")
+    sql("UPDATE listing SET mall_stock = 30 WHERE item_code = ?", "r-" + code(3))
+    zt.batch("recompute")
+    eq(count_of(c.get(q(shop=shop, drift=1)).text), 0, "drift gone")
+
+
+def test_search_bad_input_is_400_in_japanese():
+    c = client()
+    for path, word in ((q(shop=999999), "店舗"), (q(tmin="abc"), "総在庫数"),
+                       (q(tmin=5, tmax=1), "下限"), (q(link="maybe"), "紐づけ"),
+                       (q(sync="x"), "在庫連携"), ("/?q=" + "a" * 201, "キーワード"),
+                       (q(after="x", page=0), "ページ")):
+        r = c.get(path)
+        eq(r.status, 400, path)
+        ok(word in r.text, "%s names %s" % (path, word))
+
+
+def test_paging_is_keyset_and_bookmarkable():
+    c = client()
+    # 120 SKUs of their own prefix: two pages.
+    sql("INSERT INTO sku (code, name, total, search_doc, updated_at) SELECT CONCAT(?, LPAD(seq, 4, '0')), "
+        "'ページ', 1, LOWER(CONCAT(?, LPAD(seq, 4, '0'))), UTC_TIMESTAMP() FROM seq_1_to_120",
+        TAG + "P", TAG + "P")
+    first = c.get(q(q=TAG + "P*"))
+    eq(count_of(first.text), 120, "count")
+    ok(TAG + "P0100" in first.text and TAG + "P0101" not in first.text, "100 a page")
+    nxt = re.search(r'href="([^"]+)" id="page-next"', first.text).group(1).replace("&amp;", "&")
+    second = c.get(nxt)
+    ok(TAG + "P0101" in second.text and TAG + "P0120" in second.text and TAG + "P0100" not in second.text,
+       "page 2 by key")
+    last = re.search(r'href="([^"]+)" id="page-last"', first.text).group(1).replace("&amp;", "&")
+    eq(c.get(last).text.count('class="row-check"'), 20, "the last page holds the remainder")
+    prev = re.search(r'href="([^"]+)" id="page-prev"', second.text).group(1).replace("&amp;", "&")
+    back = c.get(prev)
+    ok(TAG + "P0001" in back.text and TAG + "P0100" in back.text, "previous page")
+    sql("DELETE FROM sku WHERE code LIKE ?", TAG + "P%")
+
+
+def test_total_edit_needs_login_csrf_and_a_number():
+    s = setup()
+    sku = s["sku"][1]
+    anon = Client()
+    eq(anon.post("/stock/total", {"sku": sku, "total": 5, "seen": 10}).status, 401, "login")
+    c = client()
+    eq(c.post("/stock/total", {"sku": sku, "total": 5, "seen": 10}, csrf=False).status, 403, "csrf")
+    r = c.post("/stock/total", {"sku": sku, "total": "十", "seen": 10})
+    eq(r.status, 400, "not a number")
+    ok("総在庫数" in r.json()["error"], "Japanese JSON message")
+    eq(sql1("SELECT total FROM sku WHERE id = ?", sku), "10", "unchanged")
+
+
+def test_total_edit_moves_stock_and_stale_edit_is_refused():
+    s = setup()
+    sku = s["sku"][4]
+    c = client()
+    before = int(sql1("SELECT total FROM sku WHERE id = ?", sku))
+    r = c.post("/stock/total", {"sku": sku, "total": before + 7, "seen": before})
+    eq(r.status, 200, "saved: " + r.text)
+    eq(r.json()["total"], before + 7, "new total")
+    ok(any(l["pending"] for l in r.json()["listings"]), "a push is pending")
+    eq(sql("SELECT delta, reason, user_id IS NOT NULL FROM stock_move WHERE sku_id = ? "
+           "ORDER BY id DESC LIMIT 1", sku), [[str(7), "manual", "1"]], "manual move with user")
+    # An order arrives meanwhile: the screen still shows before+7.
+    sql("UPDATE sku SET total = total - 2 WHERE id = ?", sku)
+    r = c.post("/stock/total", {"sku": sku, "total": 100, "seen": before + 7})
+    eq(r.status, 409, "stale")
+    eq(r.json()["total"], before + 5, "the new value is shown")
+    ok("現在の総在庫数は" in r.json()["error"], "says why")
+    eq(sql1("SELECT total FROM sku WHERE id = ?", sku), str(before + 5), "not overwritten")
+
+
+def test_limits_floor_above_cap_refused():
+    s = setup()
+    lid = int(sql1("SELECT id FROM listing WHERE item_code = ?", "r-" + code(1)))
+    c = client()
+    r = c.post("/stock/limits", {"listing": lid, "min": 10, "max": 5})
+    eq(r.status, 400, "floor > cap")
+    ok("最小" in r.json()["error"] or "最大" in r.json()["error"], "Japanese reason")
+    eq(sql1("SELECT CONCAT_WS(',', min_stock, max_stock) FROM listing WHERE id = ?", lid), "",
+       "unchanged")
+    r = c.post("/stock/limits", {"listing": lid, "min": 2, "max": 8})
+    eq(r.status, 200, "saved")
+    eq(sql1("SELECT CONCAT_WS(',', min_stock, max_stock, wanted) FROM listing WHERE id = ?", lid),
+       "2,8,8", "cap applied to wanted")
+    r = c.post("/stock/limits", {"listing": lid, "min": "", "max": ""})
+    eq(r.status, 200, "cleared")
+    eq(sql1("SELECT CONCAT_WS(',', min_stock, max_stock) FROM listing WHERE id = ?", lid), "",
+       "both cleared")
+    eq(c.post("/stock/limits", {"listing": lid, "min": "-1"}).status, 400, "negative floor")
+
+
+def test_sync_toggle():
+    lid = int(sql1("SELECT id FROM listing WHERE item_code = ?", "r-" + code(2)))
+    c = client()
+    r = c.post("/stock/sync", {"listing": lid, "on": 0})
+    eq(r.status, 200, "off")
+    eq(sql1("SELECT sync FROM listing WHERE id = ?", lid), "0", "stored")
+    eq(r.json()["listings"][0]["sync"], False, "answered")
+    eq(c.post("/stock/sync", {"listing": lid, "on": "yes"}).status, 400, "bad flag")
+    eq(c.post("/stock/sync", {"listing": lid, "on": 1}).status, 200, "on")
+    eq(sql1("SELECT sync FROM listing WHERE id = ?", lid), "1", "back on")
+
+
+def test_push_button_queues_and_shows_pending():
+    s = setup()
+    sku = s["sku"][2]
+    c = client()
+    c.get(q(shop=s["base"]))
+    sql("DELETE FROM push WHERE listing_id IN (SELECT id FROM listing WHERE sku_id = ?)", sku)
+    r = post_list(c, "/stock/push", [("sku", sku), ("back", "shop=%d" % s["base"])])
+    eq(r.status, 303, "redirect back")
+    ok("msg=pushed" in r.header("Location") and ("shop=%d" % s["base"]) in r.header("Location"),
+       "back to the same search")
+    eq(sql1("SELECT COUNT(*) FROM push WHERE state = 'pending' AND listing_id IN "
+            "(SELECT id FROM listing WHERE sku_id = ?)", sku), "2", "both listings queued")
+    page = c.get(r.header("Location")).text
+    ok("反映を受け付けました" in page, "flash message")
+    row = page[page.find('data-sku="%d"' % sku):]
+    row = row[:row.find("</tr>")]
+    eq(row.count('<span class="pending">'), 2, "反映待ち on both listings")
+    eq(post_list(c, "/stock/push", []).status, 400, "nothing checked")
+    eq(post_list(c, "/stock/push", [("sku", "abc")]).status, 400, "bad id")
+
+
+def test_delete_asks_then_removes_from_zaiko_only():
+    s = setup()
+    sku = s["sku"][5]
+    c = client()
+    c.get("/")
+    r = post_list(c, "/stock/delete", [("sku", sku), ("back", "")])
+    eq(r.status, 200, "confirmation page")
+    ok("商品削除の確認" in r.text and code(5) in r.text, "names what goes")
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE sku_id = ?", sku), "1", "nothing deleted yet")
+    r = post_list(c, "/stock/delete", [("sku", sku), ("back", ""), ("confirmed", "1")])
+    eq(r.status, 303, "deleted")
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE sku_id = ?", sku), "0", "listing gone")
+    eq(sql1("SELECT COUNT(*) FROM sku WHERE id = ?", sku), "0", "SKU row gone")
+    ok(int(sql1("SELECT COUNT(*) FROM stock_move WHERE sku_id = ?", sku)) >= 1, "history kept")
+
+
+def test_sync_all_asks_then_switches_every_listing():
+    c = client()
+    c.get("/")
+    r = c.post("/stock/sync-all", {"on": 0})
+    eq(r.status, 200, "confirmation")
+    ok("連携の一括切替の確認" in r.text, "asks")
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE sync = 0 AND item_code = ?", "r-" + code(1)), "0",
+       "nothing changed yet")
+    r = c.post("/stock/sync-all", {"on": 0, "confirmed": 1})
+    eq(r.status, 303, "switched")
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE sync = 1"), "0", "all off")
+    r = c.post("/stock/sync-all", {"on": 1, "confirmed": 1})
+    eq(r.status, 303, "switched back")
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE sync = 0"), "0", "all on")
+
+
+def totals_upload(c, data, mode="absolute", name="棚卸.csv"):
+    c.get("/stock/csv/totals")
+    return upload(c, "/stock/csv/totals", {"mode": mode}, name, data)
+
+
+def test_csv_totals_cp932_preview_then_apply():
+    s = setup()
+    c = client()
+    text = "SKUコード,総在庫数\r\n%s,77\r\n%s,20\r\n" % (code(1), code(2))
+    r = totals_upload(c, text.encode("cp932"))
+    eq(r.status, 303, "preview stored: " + why(r))
+    page = c.get(r.header("Location")).text
+    ok("Shift_JIS" in page, "encoding detected")
+    ok('id="preview-changes">1<' in page, "one row changes")
+    ok(re.search(r">%s</td><td class=\"num\">10</td><td class=\"num\">77<" % code(1), page),
+       "before → after")
+    ok("棚卸し" in page, "absolute mode is a stocktake and says so")
+    eq(sql1("SELECT total FROM sku WHERE code = ?", code(1)), "10", "preview changes nothing")
+    job = int(r.header("Location").split("=")[1])
+    r = c.post("/stock/csv/apply", {"job": job})
+    eq(r.status, 303, "applied")
+    eq(sql1("SELECT total FROM sku WHERE code = ?", code(1)), "77", "total set")
+    eq(sql("SELECT reason, ref FROM stock_move WHERE sku_id = ? ORDER BY id DESC LIMIT 1",
+           s["sku"][1]), [["csv", "棚卸.csv"]], "csv move naming the file")
+    ok(int(sql1("SELECT COUNT(*) FROM push WHERE state = 'pending' AND listing_id IN "
+                "(SELECT id FROM listing WHERE sku_id = ?)", s["sku"][1])) >= 1, "pushes follow")
+    eq(c.post("/stock/csv/apply", {"job": job}).status, 409, "a job applies once")
+    j = c.get("/stock/csv/job?job=%d" % job).json()
+    eq((j["state"], j["done"], j["total"]), ("done", 2, 2), "job progress JSON")
+
+
+def test_csv_totals_delta_utf8_bom():
+    c = client()
+    before = int(sql1("SELECT total FROM sku WHERE code = ?", code(3)))
+    data = "\ufeffSKUコード,総在庫数\n%s,+5\n%s,-3\n" % (code(3), code(2))
+    r = totals_upload(c, data.encode("utf-8"), mode="delta")
+    eq(r.status, 303, "preview: " + why(r))
+    job = int(r.header("Location").split("=")[1])
+    eq(c.post("/stock/csv/apply", {"job": job}).status, 303, "applied")
+    eq(int(sql1("SELECT total FROM sku WHERE code = ?", code(3))), before + 5, "+5")
+
+
+def test_csv_totals_broken_files_change_nothing():
+    c = client()
+    before = sql1("SELECT total FROM sku WHERE code = ?", code(1))
+    jobs = sql1("SELECT COUNT(*) FROM job")
+    cases = [
+        ("SKUコード,総在庫数\r\n%s,12\r\nNO-SUCH-%s,3\r\n" % (code(1), TAG), "3行目"),
+        ("SKUコード,総在庫数\r\n%s,たくさん\r\n" % code(1), "2行目"),
+        ("商品,数\r\n%s,1\r\n" % code(1), "SKUコード"),
+        ("SKUコード,総在庫数\r\n%s,\"12\r\n" % code(1), ""),
+    ]
+    for text, word in cases:
+        r = totals_upload(c, text.encode("cp932"))
+        eq(r.status, 400, "refused: " + text)
+        ok(word in r.text, "names %s" % word)
+        ok("反映できません" in r.text, "Japanese message")
+    r = totals_upload(c, ("SKUコード,総在庫数\r\n%s,5\r\n" % code(1)).encode("cp932"), mode="delta")
+    eq(r.status, 400, "unsigned value in delta mode")
+    eq(sql1("SELECT total FROM sku WHERE code = ?", code(1)), before, "nothing changed")
+    eq(sql1("SELECT COUNT(*) FROM job"), jobs, "nothing stored")
+
+
+def test_csv_listings_wrong_mall_refused():
+    s = setup()
+    c = client()
+    c.get("/stock/csv/listings")
+    data = "Handle,Variant SKU,Title,Variant Inventory Qty\r\nh,X1,T,1\r\n".encode("utf-8")
+    r = upload(c, "/stock/csv/listings", {"shop": s["base"]}, "products_export.csv", data)
+    eq(r.status, 400, "a Shopify file for a Yahoo shop")
+    r = upload(c, "/stock/csv/listings", {"shop": 999999}, "x.csv", b"SKU\r\nA\r\n")
+    eq(r.status, 400, "unknown shop")
+
+
+def test_csv_export_selected_and_all():
+    s = setup()
+    c = client()
+    c.get("/")
+    r = post_list(c, "/stock/export", [("scope", "selected"), ("sku", s["sku"][1]),
+                                        ("sku", s["sku"][2])])
+    eq(r.status, 200, "export")
+    ok("attachment" in r.header("Content-Disposition"), "a download")
+    text = r.body.decode("cp932")
+    ok(text.startswith("店舗,SKUコード,"), "CP932 header")
+    ok(code(1) in text and code(2) in text and code(3) not in text, "only the checked rows")
+    eq(len([l for l in text.splitlines() if ("," + code(1) + ",") in l]), 2,
+       "both shops' listings of a SKU")
+    r = post_list(c, "/stock/export", [("scope", "all"), ("enc", "utf8")])
+    eq(r.status, 200, "all")
+    ok(r.body.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM")
+    eq(post_list(c, "/stock/export", [("scope", "selected")]).status, 400, "nothing checked")
+    eq(post_list(c, "/stock/export", [("scope", "everything")]).status, 400, "bad scope")
+
+
+def test_csv_export_guards_formulas():
+    s = setup()
+    sql("INSERT INTO sku (code, name, total, updated_at) VALUES (?, 'f', 1, UTC_TIMESTAMP())",
+        code(9))
+    sku = int(sql1("SELECT id FROM sku WHERE code = ?", code(9)))
+    sql("INSERT INTO listing (shop_id, item_code, sku_code, name, sku_id) VALUES (?, ?, ?, ?, ?)",
+        s["base"], code(9), code(9), "=HYPERLINK(\"http://x\")", sku)
+    c = client()
+    c.get("/")
+    r = post_list(c, "/stock/export", [("scope", "selected"), ("sku", sku), ("enc", "utf8")])
+    text = r.body.decode("utf-8-sig")
+    ok("'=HYPERLINK" in text, "formula neutralised: " + text)
+
+
+def test_sku_page_moves_pushes_and_chart():
+    c = client()
+    r = c.get("/sku?code=" + urllib.parse.quote(code(1)))
+    eq(r.status, 200, "SKU page")
+    ok("<polyline points=" in r.text, "SVG chart")
+    ok("CSV" in r.text and "初期値" in r.text, "moves with reasons")
+    eq(c.get("/sku?code=NOPE-" + TAG).status, 404, "unknown code")
+    eq(c.get("/sku").status, 400, "code required")
+
+
+def test_error_messages_link_help_and_listings():
+    s = setup()
+    sql("INSERT INTO error_log (level, kind, shop_id, sku_id, message, created_at, updated_at) "
+        "VALUES (8, 'duplicate', ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP() + INTERVAL 1 HOUR)",
+        s["base"], s["sku"][1], "複数の商品が紐づいています: " + TAG)
+    sql("INSERT INTO error_log (level, kind, shop_id, message, created_at, updated_at) "
+        "VALUES (9, 'shop_stopped', ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP() + INTERVAL 2 HOUR)",
+        s["other"], "停止しました " + TAG)
+    c = client()
+    page = c.get("/").text
+    ok(page.find("停止しました " + TAG) < page.find("複数の商品が紐づいています: " + TAG),
+       "newest first")
+    ok("/stock/help?kind=duplicate" in page and "/stock/help?kind=shop_stopped" in page,
+       "how-to-solve links")
+    ok(("/?shop=%d&amp;q=%s*" % (s["base"], code(1))) in page, "duplicate links to its listings")
+    r = c.get("/stock/help?kind=duplicate")
+    eq(r.status, 200, "help page")
+    ok("SKUコード" in r.text, "explains")
+    eq(c.get("/stock/help?kind=<script>").status, 400, "unknown kind")
+    sql("DELETE FROM error_log WHERE message LIKE ?", "%" + TAG + "%")
+
+
+if __name__ == "__main__":
+    zt.run()
