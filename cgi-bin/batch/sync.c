@@ -91,6 +91,10 @@ static int on_order(const mall_order *o, void *vctx)
 int sync_fetch(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 {
 	mall_status st = {0};
+	/* Tokens near expiry are renewed here (and Rakuten's licenseKey expiry is read), so an
+	 * expired credential shows up as this shop's stop rather than as a failed push. */
+	if (s->adapter->refresh(&s->ms, false, &st) != MALL_OK)
+		return mall_failure(d, s, "fetch", &st, stats);
 	if (!s->order_cursor)
 		return Z_OK; /* 初期受注取得 not done: no order of this shop counts yet */
 	long long overlap = batch_setting_int(d, "order_overlap_seconds", 600, 0, 7 * 86400);

@@ -511,6 +511,44 @@ def test_connection_test_job():
     zt.ok("接続できました" in row[1], row[1])
 
 
+def test_expiry_warning_mailed_once():
+    w = World("exp", malls=["rakuten"])
+    w.sku("A", 5, malls=["rakuten"])
+    recompute()
+    setting("expiry_warn_days", 14)
+    # The licenseKey ends in 5 days (JST), inside the warning window.
+    from datetime import datetime, timedelta, timezone
+    jst = datetime.now(timezone(timedelta(hours=9))) + timedelta(days=5)
+    ctl("rakuten", "license", {"expiry": jst.strftime("%Y-%m-%dT%H:%M:%S")})
+    before = len(mails())
+    cycle()
+    cycle()
+    got = [m for m in mails()[before:] if "有効期限" in m[1]]
+    zt.eq(len(got), 1, "one expiry warning")
+    zt.ok(w.tag in got[0][1], "names the shop")
+    zt.ok(zt.sql1("SELECT token_expires_at FROM shop WHERE id = ?", w.shops["rakuten"]) != "NULL",
+          "the licenseKey expiry is stored")
+
+
+def test_loop_ends_cleanly_on_sigterm():
+    w = World("loop", malls=["yahoo", "shopify"])
+    w.sku("A", 10, malls=["yahoo", "shopify"])
+    recompute()
+    p = subprocess.Popen([zt.BATCH, "cycle", "--loop", "--interval", "0.2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        w.order("yahoo", [("A", 3)])
+        deadline = time.time() + 20
+        while time.time() < deadline and w.stock_in("shopify", "A") != 7:
+            time.sleep(0.1)
+        zt.eq(w.stock_in("shopify", "A"), 7, "the loop carried the order over")
+    finally:
+        p.send_signal(15)
+        out, err = p.communicate(timeout=30)
+    zt.eq(p.returncode, 0, "exit status after SIGTERM")
+    zt.ok(b"stopped by signal" in err, "logged its end")
+
+
 def test_usage_and_help():
     r = zt.batch("cycle", "--bogus", check=False)
     zt.eq(r.returncode, 2, "usage error")
