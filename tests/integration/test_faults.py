@@ -1,0 +1,319 @@
+"""Faults the stack must survive without a restart of the FastCGI workers: MariaDB going away
+under load and coming back, nginx restarted and reloaded, a worker killed, the disk under
+nginx's upload buffer full. Runs against the stack of tests/run.sh and leaves it as it found
+it (the workers are restarted only by the last test, which kills some on purpose)."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import zt
+from zt import Client, eq, ok, sql
+
+DOWN_MSG = "データベースに接続できません"
+SOCK = os.path.join(zt.STACK, "mysql.sock")
+
+
+def alive(pid):
+    """True while pid runs; a zombie (nobody reaps orphans in some containers) is dead."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("State:"):
+                    return "Z" not in line.split()[1]
+    except OSError:
+        return False
+    return False
+
+
+def wait_until(cond, what, timeout=20.0, step=0.05):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return
+        time.sleep(step)
+    raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
+
+
+def worker_pids():
+    with open(os.path.join(zt.STACK, "fcgi.pids")) as f:
+        return sorted(int(x) for x in f.read().split())
+
+
+def read_pid(path):
+    with open(path) as f:
+        return int(f.read().strip())
+
+
+def db_ping():
+    return subprocess.run(["mariadb-admin", "--no-defaults", "--socket=" + SOCK, "-uroot",
+                           "ping"], capture_output=True).returncode == 0
+
+
+class Load:
+    """A browser hitting the list page in a loop on a thread; records every answer."""
+
+    def __init__(self, client, path="/"):
+        self.client, self.path = client, path
+        self.answers = []          # (status, body text or error)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                r = self.client.get(self.path)
+                self.answers.append((r.status, r.text))
+            except OSError as e:
+                self.answers.append((0, str(e)))
+            time.sleep(0.01)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=70)
+
+    def statuses(self):
+        return sorted({s for s, _ in self.answers})
+
+
+def test_mariadb_restart_under_load():
+    c = Client()
+    c.login()
+    eq(c.get("/").status, 200, "the list before")
+    workers = worker_pids()
+    ok(all(alive(p) for p in workers), "every worker runs before")
+    pid = read_pid(os.path.join(zt.STACK, "mysql.pid"))
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        argv = [a.decode() for a in f.read().split(b"\0") if a]
+    ok(argv and ("mariadbd" in argv[0] or "mysqld" in argv[0]),
+       "the stack's server: %r" % argv[:1])
+    browser = Client()
+    browser.login()
+    with Load(browser) as load:
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGTERM)
+        wait_until(lambda: not alive(pid), "MariaDB to stop")
+        t_down = time.time()
+        # While it is down, every page answers 503 with a message, quickly.
+        time.sleep(1.5)
+        t0 = time.time()
+        down = c.get("/")
+        took = time.time() - t0
+        eq(down.status, 503, "the list while the database is down")
+        ok(DOWN_MSG in down.text, "a Japanese message while down")
+        ok(took < 10, "answered within the connect timeout (%.1f s)" % took)
+        login_page = Client().get("/login")
+        ok(login_page.status in (200, 503), "the login page while down: %d" % login_page.status)
+        # The same server, the same data directory and options.
+        subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+        wait_until(db_ping, "MariaDB to accept connections again", timeout=60)
+        outage = time.time() - t_down
+        # The workers reconnect on their next request: soon every answer is 200 again.
+        wait_until(lambda: load.answers and load.answers[-1][0] == 200, "a 200 after recovery")
+        time.sleep(1.0)
+    statuses = load.statuses()
+    ok(set(statuses) <= {200, 503}, "only 200 or 503 under load, got %r" % statuses)
+    ok(503 in statuses, "the outage was seen (%d answers)" % len(load.answers))
+    bad = [t[:200] for s, t in load.answers if s == 503 and DOWN_MSG not in t]
+    eq(bad, [], "every 503 says why, in Japanese")
+    tail = [s for s, _ in load.answers[-20:]]
+    ok(all(s == 200 for s in tail[-5:]), "recovered: last answers %r" % tail)
+    eq(worker_pids(), workers, "the same workers (no restart)")
+    ok(all(alive(p) for p in workers), "every worker survived")
+    for _ in range(len(workers) * 3):  # every worker has reconnected by now
+        eq(c.get("/").status, 200, "a 200 from each worker after recovery")
+    print("faults: MariaDB down %.1f s under load: %d answers, %d × 503, workers kept" % (
+        outage, len(load.answers), sum(1 for s, _ in load.answers if s == 503)))
+
+
+def test_batch_without_database_fails_cleanly():
+    """zaiko-batch run by cron while the database is away exits with an error, not a crash."""
+    conf = tempfile.NamedTemporaryFile("w", suffix=".conf", dir=zt.STACK, delete=False)
+    with open(os.environ["ZAIKO_CONF"]) as f:
+        text = f.read()
+    conf.write(text.replace(SOCK, os.path.join(zt.STACK, "no-such.sock")))
+    conf.close()
+    try:
+        r = zt.batch("migrate", env={"ZAIKO_CONF": conf.name}, check=False, timeout=60)
+        ok(r.returncode > 0, "a failure exit code, not a signal: %d" % r.returncode)
+        ok(r.stderr, "says why on stderr")
+    finally:
+        os.unlink(conf.name)
+
+
+def nginx_cmd(*extra):
+    d = os.path.join(zt.STACK, "nginx")
+    return ["nginx", "-p", d + "/", "-c", os.path.join(d, "nginx.conf"), "-e",
+            os.path.join(d, "logs", "error.log")] + list(extra)
+
+
+def port_open(where=None):
+    host, port = (where or zt.URL.split("//", 1)[1]).rstrip("/").split(":")
+    try:
+        socket.create_connection((host, int(port.rstrip("/"))), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_nginx_reload_under_load_loses_nothing():
+    c = Client()
+    c.login()
+    with Load(c) as load:
+        time.sleep(0.3)
+        for _ in range(3):
+            subprocess.run(nginx_cmd("-s", "reload"), check=True, capture_output=True)
+            time.sleep(0.4)
+    eq(load.statuses(), [200], "every answer during reloads")
+    ok(len(load.answers) > 10, "under load (%d answers)" % len(load.answers))
+    print("faults: 3 nginx reloads under load, %d answers, all 200" % len(load.answers))
+
+
+def test_nginx_restart_keeps_sessions():
+    c = Client()
+    c.login()
+    workers = worker_pids()
+    pidfile = os.path.join(zt.STACK, "nginx", "nginx.pid")
+    pid = read_pid(pidfile)
+    subprocess.run(nginx_cmd("-s", "quit"), check=True, capture_output=True)
+    wait_until(lambda: not alive(pid), "nginx to stop")
+    wait_until(lambda: not port_open(), "the port to close")
+    try:
+        c.get("/")
+        raise AssertionError("a request succeeded with nginx stopped")
+    except OSError:
+        pass
+    subprocess.run(nginx_cmd(), check=True, capture_output=True)
+    wait_until(port_open, "nginx to listen again")
+    eq(c.get("/").status, 200, "the same session after nginx restarted (sessions live in the DB)")
+    eq(worker_pids(), workers, "the workers were not restarted")
+    print("faults: nginx stopped and started, session kept")
+
+
+def test_disk_full_under_upload_buffer():
+    """nginx buffers large bodies to disk before zaiko sees them. With that disk full (a 1 MB
+    tmpfs), the upload fails in nginx, zaiko is not disturbed, and the space comes back."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        print("faults: disk-full test skipped (needs root to mount a tmpfs)")
+        return
+    tmp = tempfile.mkdtemp(prefix="diskfull-", dir=zt.STACK)
+    os.chmod(tmp, 0o755)
+    full = os.path.join(tmp, "body")
+    os.makedirs(full)
+    m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs", full],
+                       capture_output=True)
+    if m.returncode != 0:
+        print("faults: disk-full test skipped (mount refused: %s)" % m.stderr.decode().strip())
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    conf_path = os.path.join(tmp, "nginx.conf")
+    started = False
+    try:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        with open(conf_path, "w") as f:
+            f.write("""
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log {tmp}/access.log;
+    client_body_temp_path {full};
+    client_body_buffer_size 16k;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    client_max_body_size 64m;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param SCRIPT_NAME "";
+            fastcgi_param PATH_INFO $uri;
+            fastcgi_pass unix:{sock};
+        }}
+    }}
+}}
+""".format(tmp=tmp, full=full, port=port, sock=os.path.join(zt.STACK, "fcgi.sock")))
+        subprocess.run(["nginx", "-p", tmp + "/", "-c", conf_path, "-e", tmp + "/error.log"],
+                       check=True)
+        started = True
+        base = "http://127.0.0.1:%d" % port
+        wait_until(lambda: port_open("127.0.0.1:%d" % port), "the disk-full nginx")
+        c = Client(base)
+        c.login()
+        workers = worker_pids()
+        boundary = "----diskfull"
+        big = ("--%s\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n--%s\r\n"
+               "Content-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
+               "Content-Type: text/csv\r\n\r\n" % (boundary, c.csrf, boundary)).encode() + \
+            b"sku,total\r\n" + b"DISKFULL-1,1\r\n" * 200000 + ("\r\n--%s--\r\n" % boundary).encode()
+        before = sql("SELECT COUNT(*) FROM sku")
+        path = "/stock/csv/totals"
+        r = c.request("POST", path, raw_body=big,
+                      headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
+        ok(r.status >= 500 or r.status == 413, "a 2.8 MB upload into a 1 MB disk fails: %d"
+           % r.status)
+        with open(os.path.join(tmp, "error.log")) as f:
+            log = f.read()
+        ok("No space left on device" in log, "nginx saw ENOSPC")
+        eq(sql("SELECT COUNT(*) FROM sku"), before, "nothing imported")
+        eq(worker_pids(), workers, "the workers are untouched")
+        ok(all(alive(p) for p in workers), "every worker runs")
+        eq(c.get("/").status, 200, "the next page works")
+        eq(os.listdir(full), [], "nginx removed its partial temp file: the space is back")
+        small = c.post("/logout")
+        eq(small.status, 303, "a small POST through the same nginx works")
+        print("faults: disk full under nginx's body buffer: upload answered %d, app unaffected"
+              % r.status)
+    finally:
+        if started:
+            subprocess.run(["nginx", "-p", tmp + "/", "-c", conf_path, "-e", tmp + "/error.log",
+                            "-s", "quit"], capture_output=True)
+            try:
+                wait_until(lambda: not os.path.exists(os.path.join(tmp, "nginx.pid")),
+                           "the disk-full nginx to stop", timeout=10)
+            except AssertionError:
+                pass
+        subprocess.run(["umount", full], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_worker_killed_and_terminated():
+    """A worker killed mid-life costs nothing but itself; SIGTERM ends a worker promptly.
+    The stack's workers are restarted at the end."""
+    c = Client()
+    c.login()
+    workers = worker_pids()
+    ok(len(workers) >= 2, "several workers")
+    try:
+        os.kill(workers[0], signal.SIGKILL)
+        wait_until(lambda: not alive(workers[0]), "the killed worker to die")
+        statuses = [c.get("/").status for _ in range(20)]
+        eq(sorted(set(statuses)), [200], "the other workers answer every request")
+        t0 = time.time()
+        os.kill(workers[1], signal.SIGTERM)
+        wait_until(lambda: not alive(workers[1]), "SIGTERM to end a worker", timeout=5)
+        print("faults: SIGKILL of one worker: 20/20 answered; SIGTERM ended another in %.2f s"
+              % (time.time() - t0))
+        eq(c.get("/").status, 200, "still served by the rest")
+    finally:
+        subprocess.run([os.path.join(zt.ROOT, "tests/stack/stack.sh"), "restart-fcgi",
+                        zt.STACK], capture_output=True, env=dict(os.environ))
+        wait_until(lambda: all(alive(p) for p in worker_pids()), "the workers to be back")
+    eq(c.get("/").status, 200, "the restarted workers answer")
+
+
+zt.run()
