@@ -183,10 +183,22 @@ static bool eat_eol(csv_reader *r)
 	return false;
 }
 
+static int read_record(csv_reader *r);
+
 int csv_next(csv_reader *r)
 {
 	if (r->failed)
 		return Z_INVALID;
+	int rc = read_record(r);
+	/* Out of memory mid-record leaves the position inside it: stop there for good. */
+	if (rc < 0)
+		r->failed = true;
+	return rc;
+}
+
+/* Reads one record into r->fields; see csv_next. */
+static int read_record(csv_reader *r)
+{
 	/* Lines with no bytes at all are not records. */
 	while (eat_eol(r))
 		;
