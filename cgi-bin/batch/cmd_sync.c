@@ -19,9 +19,9 @@ static void on_stop(int sig)
 
 /* After the shops: alert mails for crossings caused by this run's orders, expiry warnings,
  * queued jobs, then every queued mail. */
-static void after_shops(db *d, const conf *cfg, long long first_move, bool *any_failed)
+static void after_shops(db *d, const conf *cfg, bool *any_failed)
 {
-	if (sync_alerts(d, first_move) != Z_OK)
+	if (sync_alerts(d) != Z_OK)
 		*any_failed = true;
 	if (sync_expiry_warnings(d) != Z_OK)
 		*any_failed = true;
@@ -32,11 +32,10 @@ static void after_shops(db *d, const conf *cfg, long long first_move, bool *any_
 
 static int one_cycle(db *d, const conf *cfg, bool *any_failed)
 {
-	long long first_move = sync_last_move_id(d);
 	int rc = sync_shops(d, cfg, NULL, SYNC_FETCH | SYNC_PUSH, any_failed);
 	if (rc != Z_OK)
 		return rc;
-	after_shops(d, cfg, first_move, any_failed);
+	after_shops(d, cfg, any_failed);
 	return Z_OK;
 }
 
@@ -111,7 +110,6 @@ static int one_step(const conf *cfg, db *d, int argc, char **argv, int steps)
 		return BATCH_EXIT_USAGE;
 	}
 	bool failed = false;
-	long long first_move = sync_last_move_id(d);
 	int rc = sync_shops(d, cfg, argc == 2 ? argv[1] : NULL, steps, &failed);
 	if (rc == Z_NOTFOUND) {
 		fprintf(stderr, "%s: no shop named '%s'\n", argv[0], argv[1]);
@@ -119,7 +117,7 @@ static int one_step(const conf *cfg, db *d, int argc, char **argv, int steps)
 	}
 	if (rc != Z_OK)
 		return BATCH_EXIT_FAILED;
-	if ((steps & SYNC_FETCH) && sync_alerts(d, first_move) != Z_OK)
+	if ((steps & SYNC_FETCH) && sync_alerts(d) != Z_OK)
 		failed = true;
 	mail_send_queued(d, 100, NULL, NULL);
 	return failed ? BATCH_EXIT_FAILED : BATCH_EXIT_OK;

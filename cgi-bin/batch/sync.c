@@ -1,7 +1,7 @@
 /* batch/sync: a shop's turn in a cycle. Orders are applied before the fetch cursor moves and
  * every push is absolute, so a run killed at any point is repaired by the next one. */
 #include <errno.h>
-#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,34 +341,43 @@ out:
 	return rc;
 }
 
-long long sync_last_move_id(db *d)
-{
-	long long id = 0;
-	db_query_ll(d, "SELECT COALESCE(MAX(id), 0) FROM stock_move", NULL, 0, 0, &id);
-	return id;
-}
-
-int sync_alerts(db *d, long long after_move_id)
+int sync_alerts(db *d)
 {
 	char mode[16], to[1000];
 	db_res *r = NULL;
 	buf body = BUF_INIT;
 	int rc, count = 0;
+	long long last = -1, upto = 0;
+	/* Moves are read once each, from where the last run stopped (kept as a setting), so an
+	 * idle cycle costs two indexed reads and a crash between fetch and alerts loses nothing. */
+	if ((rc = db_query_ll(d, "SELECT COALESCE(MAX(id), 0) FROM stock_move", NULL, 0, 0,
+	                      &upto)) != Z_OK)
+		return rc;
+	last = batch_setting_int(d, "alert_move_id", -1, 0, INT64_MAX);
+	if (last < 0 || last > upto) {
+		char v[32];
+		snprintf(v, sizeof(v), "%lld", upto);
+		return db_execv(d, "REPLACE INTO setting (name, value) VALUES ('alert_move_id', ?)",
+		                DB_S(v));
+	}
+	if (last == upto)
+		return Z_OK;
 	batch_setting(d, "alert_mode", "off", mode, sizeof(mode));
 	long long thr = batch_setting_int(d, "alert_threshold", 0, -STOCK_QTY_MAX, STOCK_QTY_MAX);
 	bool per_sku = !strcmp(mode, "per_sku"), all = !strcmp(mode, "all");
 	/* Back above the threshold (or alerts off): the next crossing mails again. */
-	rc = db_execv(d, "UPDATE sku SET alert_below = 0 WHERE alert_below = 1 AND "
+	rc = db_execv(d, "UPDATE sku SET alert_below = 0 WHERE id IN (SELECT sku_id FROM stock_move "
+	                 "WHERE id > ? AND id <= ?) AND alert_below = 1 AND "
 	                 "(? OR total > IF(?, COALESCE(alert_threshold, total - 1), ?))",
-	              DB_I(!per_sku && !all), DB_I(per_sku), DB_I(thr));
+	              DB_I(last), DB_I(upto), DB_I(!per_sku && !all), DB_I(per_sku), DB_I(thr));
 	if (rc != Z_OK || (!per_sku && !all))
-		return rc;
+		goto done;
 	rc = db_queryv(d, &r,
 	               "SELECT s.id, s.code, s.name, s.total, IF(?, s.alert_threshold, ?) FROM sku s "
-	               "WHERE s.id IN (SELECT sku_id FROM stock_move WHERE id > ? "
+	               "WHERE s.id IN (SELECT sku_id FROM stock_move WHERE id > ? AND id <= ? "
 	               "AND reason IN ('order', 'set')) AND s.is_set = 0 AND s.alert_below = 0 "
 	               "AND s.total <= IF(?, s.alert_threshold, ?) ORDER BY s.code",
-	               DB_I(per_sku), DB_I(thr), DB_I(after_move_id), DB_I(per_sku), DB_I(thr));
+	               DB_I(per_sku), DB_I(thr), DB_I(last), DB_I(upto), DB_I(per_sku), DB_I(thr));
 	if (rc != Z_OK)
 		goto out;
 	for (int i = 0; rc == Z_OK && i < r->nrows; i++) {
@@ -398,6 +407,13 @@ int sync_alerts(db *d, long long after_move_id)
 		buf_free(&text);
 	}
 	log_info("alerts: %d SKU(s) crossed the threshold", count);
+done:
+	if (rc == Z_OK) {
+		char v[32];
+		snprintf(v, sizeof(v), "%lld", upto);
+		rc = db_execv(d, "REPLACE INTO setting (name, value) VALUES ('alert_move_id', ?)",
+		              DB_S(v));
+	}
 out:
 	db_res_free(r);
 	buf_free(&body);

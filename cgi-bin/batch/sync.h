@@ -31,10 +31,11 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats);
  * *any_failed is set when some shop failed. Z_OK, Z_NOTFOUND (no such shop), Z_ERR. */
 int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *any_failed);
 
-/* 在庫数通知: SKUs whose order or set moves after stock_move id after_move_id brought their
- * total to or below the threshold (alert_mode all / per_sku) are marked alert_below and get
- * one mail; SKUs back above it are reset. Z_OK or Z_ERR. */
-int sync_alerts(db *d, long long after_move_id);
+/* 在庫数通知: over the stock moves made since the last call (setting alert_move_id; the first
+ * call only starts there), SKUs whose order or set moves brought their total to or below the
+ * threshold (alert_mode all / per_sku) are marked alert_below and get one mail; SKUs of any
+ * move that are back above it are reset. Z_OK or Z_ERR. */
+int sync_alerts(db *d);
 
 /* Queues one mail per expiry of a shop's long-lived credential within expiry_warn_days
  * (default 14). Z_OK or Z_ERR. */
@@ -43,8 +44,5 @@ int sync_expiry_warnings(db *d);
 /* Checks a shop's credentials: refresh when due, then a one-minute order fetch that applies
  * nothing. The outcome of the first call that failed, or MALL_OK. */
 mall_outcome sync_probe(batch_shop *s, mall_status *st);
-
-/* The last stock_move id (0 when none), for sync_alerts. */
-long long sync_last_move_id(db *d);
 
 #endif
