@@ -58,8 +58,8 @@ mallcsv_kind mallcsv_detect(const csv_header *h)
 		return MALLCSV_RAKUTEN_SELECT;
 	if (has(h, "SKU管理番号"))
 		return MALLCSV_RAKUTEN_NORMAL;
-	if (has(h, "商品管理番号（商品URL）") && (has(h, "在庫タイプ") || has(h, "商品画像URL") ||
-				has(h, "在庫数")))
+	if ((has(h, "商品管理番号（商品URL）") || has(h, "商品管理番号")) &&
+			(has(h, "在庫タイプ") || has(h, "商品画像URL") || has(h, "在庫数")))
 		return MALLCSV_RAKUTEN_ITEM;
 	if (has(h, "code") && has(h, "quantity") && !has(h, "path"))
 		return MALLCSV_YAHOO_QUANTITY;
@@ -1165,18 +1165,18 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 			COL(&m, "price"), COL(&m, "jan"), COL(&m, "quantity")};
 		break;
 	case MALLCSV_RAKUTEN_ITEM:
-		ric = (rakuten_item_cols){COL(&m, "商品管理番号（商品URL）"), COL(&m, "商品番号"),
+		ric = (rakuten_item_cols){COL(&m, "商品管理番号（商品URL）", "商品管理番号"), COL(&m, "商品番号"),
 			COL(&m, "商品名"), COL(&m, "販売価格", "通常購入販売価格"), COL(&m, "在庫タイプ"),
 			COL(&m, "在庫数"), COL(&m, "商品画像URL")};
 		break;
 	case MALLCSV_RAKUTEN_SELECT:
-		rsc = (rakuten_select_cols){COL(&m, "商品管理番号（商品URL）"), COL(&m, "選択肢タイプ"),
+		rsc = (rakuten_select_cols){COL(&m, "商品管理番号（商品URL）", "商品管理番号"), COL(&m, "選択肢タイプ"),
 			COL(&m, "項目選択肢別在庫用横軸選択肢"), COL(&m, "項目選択肢別在庫用横軸選択肢子番号"),
 			COL(&m, "項目選択肢別在庫用縦軸選択肢"), COL(&m, "項目選択肢別在庫用縦軸選択肢子番号"),
 			COL(&m, "項目選択肢別在庫用在庫数")};
 		break;
 	case MALLCSV_RAKUTEN_NORMAL:
-		rnc.item = COL(&m, "商品管理番号（商品URL）");
+		rnc.item = COL(&m, "商品管理番号（商品URL）", "商品管理番号");
 		rnc.number = COL(&m, "商品番号");
 		rnc.name = COL(&m, "商品名");
 		rnc.type = COL(&m, "選択肢タイプ");

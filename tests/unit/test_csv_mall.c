@@ -495,6 +495,7 @@ static void test_detect_kinds(void **state)
 		{"path,name,code,sub-code,price", MALLCSV_YAHOO_DATA},
 		{"code,sub-code,quantity,allow-overdraft,stock-close", MALLCSV_YAHOO_QUANTITY},
 		{"コントロールカラム,商品管理番号（商品URL）,商品番号,商品名,在庫タイプ,在庫数", MALLCSV_RAKUTEN_ITEM},
+		{"商品管理番号,商品名,販売価格,在庫数", MALLCSV_RAKUTEN_ITEM},
 		{"項目選択肢用コントロールカラム,商品管理番号（商品URL）,選択肢タイプ,項目選択肢別在庫用横軸選択肢子番号", MALLCSV_RAKUTEN_SELECT},
 		{"商品管理番号（商品URL）,商品名,SKU管理番号,在庫数", MALLCSV_RAKUTEN_NORMAL},
 		{"item-name\tseller-sku\tquantity", MALLCSV_AMAZON_LISTINGS},
