@@ -708,6 +708,8 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 	goto out;
 fail:
 	for (int i = 0; i < n; i++) {
+		if (ts && ts[i].resolved)
+			snprintf(items[i].mall_ref_out, sizeof(items[i].mall_ref_out), "%s", ts[i].ref);
 		if (ts && ts[i].status.outcome != MALL_OK)
 			items[i].status = ts[i].status;
 		else if (!ts || !ts[i].done)
