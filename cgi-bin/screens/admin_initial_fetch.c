@@ -42,9 +42,11 @@ int admin_initial_fetch_submit(web_request *r)
 	long long affected = 0, shop = web_int(r, "shop", 0);
 	if (!web_int(r, "confirm", 0))
 		return web_error(r, 400, "内容を確認のうえ、確認のチェックを入れてから実行してください。");
+	/* The same three columns as `zaiko-batch initial-fetch` (batch/cmd_sync.c): the fetch
+	 * cursor starts from now too. */
 	int rc = db_exec(r->db,
 	                 "UPDATE shop SET order_cursor = UTC_TIMESTAMP(), initial_fetch_at = "
-	                 "UTC_TIMESTAMP() WHERE id = ?",
+	                 "UTC_TIMESTAMP(), fetch_cursor = UTC_TIMESTAMP() WHERE id = ?",
 	                 DB_ARGS(DB_I(shop)), &affected, NULL);
 	if (rc != Z_OK)
 		return rc;

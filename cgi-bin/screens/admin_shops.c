@@ -385,6 +385,12 @@ int admin_shop_save(web_request *r)
 		              DB_S(web_text(r, "name")), DB_I(is_base), DB_I(web_int(r, "enabled", 0)),
 		              DB_S(web_text(r, "api_base")), DB_S(options_text), exp,
 		              DB_I(creds_entered), DB_SN(buf_str(&sealed), sealed.len), DB_I(id));
+		/* New credentials are the fix for a stopped shop: it resumes on the next cycle, and
+		 * the old access token's expiry no longer applies (as `zaiko-batch shop-credentials`). */
+		if (rc == Z_OK && creds_entered)
+			rc = db_execv(r->db, "UPDATE shop SET state = 'ok', stop_reason = NULL, "
+			                     "probe_at = NULL, token_expires_at = NULL WHERE id = ?",
+			              DB_I(id));
 	} else {
 		rc = db_exec(r->db,
 		             "INSERT INTO shop (name, mall, is_base, enabled, api_base, options, "
