@@ -1006,8 +1006,8 @@ static int map_zaiko(mapper *m, const zaiko_cols *c)
 	d.sub_code = csv_unguard(cell(m, c->sub));
 	d.name = csv_unguard(cell(m, c->name));
 	d.options = csv_unguard(cell(m, c->options));
-	d.image_url = cell(m, c->image);
-	d.jan = cell(m, c->jan);
+	d.image_url = csv_unguard(cell(m, c->image));
+	d.jan = csv_unguard(cell(m, c->jan));
 	if (!parse_price(m, cell(m, c->price), "価格", &d.has_price, &d.price))
 		return Z_OK;
 	if (!parse_stock(m, cell(m, c->stock), "在庫数", &d.has_stock, &d.stock))
@@ -1015,6 +1015,27 @@ static int map_zaiko(mapper *m, const zaiko_cols *c)
 	d.extra = extra_json(m, NULL);
 	int rc = add_listing(m->res, &d);
 	free(d.extra);
+	return rc;
+}
+
+int mallcsv_write_zaiko(csv_writer *w, const mallcsv_listing *v, size_t n)
+{
+	static const char *const header[] = {"SKUコード", "商品コード", "子番号", "商品名", "選択肢",
+		"画像URL", "JANコード", "価格", "在庫数"};
+	int rc = csv_writer_row(w, header, Z_ARRAY_LEN(header));
+	for (size_t i = 0; i < n && rc == Z_OK; i++) {
+		const mallcsv_listing *l = &v[i];
+		const char *texts[] = {l->sku_code, l->item_code, l->sub_code, l->name, l->options,
+			l->image_url, l->jan};
+		for (size_t k = 0; k < Z_ARRAY_LEN(texts) && rc == Z_OK; k++)
+			rc = csv_writer_str(w, texts[k]);
+		if (rc == Z_OK)
+			rc = l->has_price ? csv_writer_ll(w, l->price) : csv_writer_str(w, "");
+		if (rc == Z_OK)
+			rc = l->has_stock ? csv_writer_ll(w, l->stock) : csv_writer_str(w, "");
+		if (rc == Z_OK)
+			rc = csv_writer_end_row(w);
+	}
 	return rc;
 }
 

@@ -76,6 +76,11 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 /* Frees every listing and error. */
 void mallcsv_result_free(mallcsv_result *res);
 
+/* Writes listings in zaiko's own listing format (the header above, without extra columns)
+ * with w; reading the output back with mallcsv_parse gives the same listings. Z_OK,
+ * Z_NOMEM, or Z_INVALID when a cell cannot be encoded (w->bad_row, w->bad_char). */
+int mallcsv_write_zaiko(csv_writer *w, const mallcsv_listing *v, size_t n);
+
 /* Splits a Yahoo sub-code cell ("カラー:白#サイズ:S=tee-s&カラー:黒#サイズ:S=tee-bk-s") into
  * entries; calls fn(code, options, ctx) for each, code and options NUL-terminated UTF-8
  * ("カラー:白 / サイズ:S"), valid during the call. A non-zero return from fn stops and is
