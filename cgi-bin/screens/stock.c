@@ -293,13 +293,13 @@ static void set_listing(web_request *r, const char *prefix, const db_res *L, int
 	}
 }
 
-/* The shops that are shown, base shop first. */
+/* The shops that are shown: the searched shop first, then the base shop. */
 static int load_shops(web_request *r, db_res **shops)
 {
-	int rc = db_query(r->db,
-	                  "SELECT id, name, mall, is_base, state FROM shop WHERE enabled = 1 "
-	                  "ORDER BY is_base DESC, id",
-	                  NULL, 0, shops);
+	int rc = db_queryv(r->db, shops,
+	                   "SELECT id, name, mall, is_base, state FROM shop WHERE enabled = 1 "
+	                   "ORDER BY id = ? DESC, is_base DESC, id",
+	                   DB_I(web_int(r, "shop", 0)));
 	if (rc != Z_OK)
 		return rc;
 	char key[64];

@@ -1,0 +1,208 @@
+// test_stock.mjs: the 在庫連携 screen in headless Chromium — log in, search by every condition,
+// edit a total and watch the drift colour, toggle sync, 反映, delete after confirming, and a
+// CP932 CSV preview and apply. Screenshots go to $ZAIKO_ARTIFACTS.
+import { URL, assert, batch, eq, launch, login, run, shot, sql, sql1 } from "./lib.mjs";
+
+const TAG = "B" + Math.random().toString(16).slice(2, 8).toUpperCase();
+const code = (n) => `${TAG}-${String(n).padStart(3, "0")}`;
+let base = 0;
+let other = 0;
+const skus = {};
+
+function setupData() {
+  sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'yahoo', 1, UTC_TIMESTAMP())", "基本" + TAG);
+  sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'shopify', 0, UTC_TIMESTAMP())", "Shopify" + TAG);
+  base = Number(sql1("SELECT id FROM shop WHERE name = ?", "基本" + TAG));
+  other = Number(sql1("SELECT id FROM shop WHERE name = ?", "Shopify" + TAG));
+  const names = ["コットンTシャツ 白", "コットンTシャツ 黒", "リネンシャツ", "マグカップ"];
+  names.forEach((name, i) => {
+    const n = i + 1;
+    sql("INSERT INTO sku (code, name, total, updated_at) VALUES (?, ?, ?, UTC_TIMESTAMP())", code(n), name, 10 * n);
+    skus[n] = Number(sql1("SELECT id FROM sku WHERE code = ?", code(n)));
+    for (const shop of [base, other]) {
+      sql(
+        "INSERT INTO listing (shop_id, item_code, sku_code, name, mall_stock, sku_id, price) VALUES (?, ?, ?, ?, ?, ?, 1980)",
+        shop, (shop === other ? "s-" : "") + code(n), code(n), name, 10 * n, skus[n]);
+    }
+  });
+  sql("INSERT INTO listing (shop_id, item_code, sku_code, name, mall_stock) VALUES (?, ?, ?, ?, 1)", other, "s-orphan-" + TAG, TAG + "-ZZ", "紐づけなし" + TAG);
+  sql("UPDATE listing SET sync = 0 WHERE item_code = ?", "s-" + code(4));
+  batch("recompute");
+}
+
+const countText = async (page) => Number((await page.textContent("#count")).trim());
+
+async function main() {
+  setupData();
+  const { context, close } = await launch({ viewport: { width: 1280, height: 900 }, locale: "ja-JP" });
+  const page = context.pages()[0] || (await context.newPage());
+  const consoleErrors = [];
+  page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
+  page.on("dialog", (d) => d.accept());
+  const search = async (fields) => {
+    await page.goto(URL + "/?shop=" + base);
+    for (const [sel, value] of Object.entries(fields)) {
+      const el = await page.$(sel);
+      const tag = await el.evaluate((e) => e.tagName + ":" + (e.type || ""));
+      if (tag.startsWith("SELECT")) await page.selectOption(sel, value);
+      else if (tag.endsWith("checkbox") || tag.endsWith("radio")) await page.check(sel);
+      else await page.fill(sel, value);
+    }
+    await Promise.all([page.waitForNavigation(), page.press("#search-q", "Enter")]);
+    return countText(page);
+  };
+  const rowOf = (n) => `tr[data-sku="${skus[n]}"]`;
+
+  await run([
+    ["login", async () => {
+      await login(page);
+      assert((await page.title()).includes("在庫連携"), "the list after login");
+      await shot(page, "stock-list");
+    }],
+    ["search each condition", async () => {
+      eq(await search({}), 4, "the base shop");
+      eq(await search({ "#search-q": "コットン" }), 2, "keyword");
+      assert(page.url().includes("q=%E3%82%B3"), "conditions in the URL: " + page.url());
+      eq(await search({ "#search-q": "コットン, 黒" }), 1, "AND terms");
+      eq(await search({ "#search-q": TAG + "-00*" }), 4, "code prefix");
+      eq(await search({ "#search-tmin": "20", "#search-tmax": "30" }), 2, "total range");
+      eq(await search({ "#search-tmin": "40", "#search-tmax": "40" }), 1, "exact total");
+      eq(await search({ "#search-sync": "off" }), 0, "sync off in the base shop");
+      await page.goto(URL + "/?shop=" + other);
+      await page.selectOption("#search-sync", "off");
+      await Promise.all([page.waitForNavigation(), page.click("#search-submit")]);
+      eq(await countText(page), 1, "sync off in the other shop");
+      await page.selectOption("#search-sync", "");
+      await page.selectOption("#search-link", "unlinked");
+      await Promise.all([page.waitForNavigation(), page.click("#search-submit")]);
+      eq(await countText(page), 1, "unlinked listing as a row");
+      assert((await page.content()).includes("紐づけなし" + TAG), "its name shown");
+      await page.goBack();
+      eq(await countText(page), 1, "back button returns to the earlier search");
+      eq(await search({ "#search-link": "linked" }), 4, "linked");
+      eq(await search({ "#search-drift": "1" }), 0, "no drift yet");
+      eq(await search({ 'input[name="kind"][value="set"]': "set" }), 0, "sets");
+      await shot(page, "stock-search");
+    }],
+    ["edit a total: drift appears and disappears; Esc cancels", async () => {
+      await page.goto(URL + "/?shop=" + base + "&q=" + encodeURIComponent(code(1)));
+      const input = `${rowOf(1)} input.total-edit`;
+      await page.fill(input, "15");
+      await page.press(input, "Enter");
+      await page.waitForSelector(`${rowOf(1)} div.stock.drift`);
+      eq(await page.$$eval(`${rowOf(1)} div.stock.drift`, (d) => d.length), 2, "both shops pink");
+      eq(sql1("SELECT total FROM sku WHERE id = ?", skus[1]), "15", "stored");
+      await shot(page, "stock-drift");
+      await page.fill(input, "10");
+      await page.press(input, "Enter");
+      await page.waitForFunction((sel) => !document.querySelector(sel), `${rowOf(1)} div.stock.drift`);
+      eq(sql1("SELECT total FROM sku WHERE id = ?", skus[1]), "10", "stored back");
+      await page.fill(input, "999");
+      await page.press(input, "Escape");
+      eq(await page.inputValue(input), "10", "Esc restores the value seen");
+      eq(sql1("SELECT total FROM sku WHERE id = ?", skus[1]), "10", "Esc saves nothing");
+      assert(!(await page.isVisible(`${rowOf(1)} div.stock.drift`)), "no drift after Esc");
+    }],
+    ["a stale total is refused with the new value", async () => {
+      await page.goto(URL + "/?shop=" + base + "&q=" + encodeURIComponent(code(2)));
+      sql("UPDATE sku SET total = 17 WHERE id = ?", skus[2]);
+      const input = `${rowOf(2)} input.total-edit`;
+      await page.fill(input, "50");
+      await page.press(input, "Enter");
+      await page.waitForSelector("#stock-alert:not([hidden])");
+      assert((await page.textContent("#stock-alert")).includes("17"), "says the current total");
+      eq(await page.inputValue(input), "17", "shows the new value");
+      eq(sql1("SELECT total FROM sku WHERE id = ?", skus[2]), "17", "not overwritten");
+      await shot(page, "stock-stale");
+    }],
+    ["floor above cap is refused", async () => {
+      const lid = sql1("SELECT id FROM listing WHERE item_code = ?", code(3));
+      await page.goto(URL + "/?shop=" + base + "&q=" + encodeURIComponent(code(3)));
+      await page.fill(`input.limit-edit[data-listing="${lid}"][data-field="min"]`, "9");
+      await page.fill(`input.limit-edit[data-listing="${lid}"][data-field="max"]`, "3");
+      await page.press(`input.limit-edit[data-listing="${lid}"][data-field="max"]`, "Enter");
+      await page.waitForSelector("#stock-alert:not([hidden])");
+      eq(sql1("SELECT min_stock IS NULL AND max_stock IS NULL FROM listing WHERE id = ?", lid), "1", "nothing stored");
+    }],
+    ["toggle sync by keyboard", async () => {
+      const lid = sql1("SELECT id FROM listing WHERE item_code = ?", code(3));
+      await page.goto(URL + "/?shop=" + base + "&q=" + encodeURIComponent(code(3)));
+      const box = `input.sync-edit[data-listing="${lid}"]`;
+      await page.focus(box);
+      await page.keyboard.press("Space");
+      await page.waitForFunction(() => document.querySelector("#stock-alert").textContent.includes("連携"));
+      eq(sql1("SELECT sync FROM listing WHERE id = ?", lid), "0", "sync off stored");
+      await page.keyboard.press("Space");
+      await page.waitForFunction(() => document.querySelector("#stock-alert").textContent.includes("ON"));
+      eq(sql1("SELECT sync FROM listing WHERE id = ?", lid), "1", "sync on stored");
+    }],
+    ["反映 shows 反映待ち", async () => {
+      sql("DELETE FROM push WHERE listing_id IN (SELECT id FROM listing WHERE sku_id = ?)", skus[3]);
+      await page.goto(URL + "/?shop=" + base + "&q=" + encodeURIComponent(code(3)));
+      eq(await page.$$eval(`${rowOf(3)} span.pending:not([hidden])`, (s) => s.length), 0, "nothing pending");
+      await page.check(`${rowOf(3)} input.row-check`);
+      await Promise.all([page.waitForNavigation(), page.click("#btn-push")]);
+      assert((await page.textContent("#flash")).includes("反映"), "flash message");
+      eq(await page.$$eval(`${rowOf(3)} span.pending:not([hidden])`, (s) => s.length), 2, "反映待ち on both listings");
+      assert(page.url().includes("q=" + encodeURIComponent(code(3)).replace(/%2D/g, "-")) || page.url().includes(code(3)), "search kept: " + page.url());
+      await shot(page, "stock-pending");
+    }],
+    ["delete after confirming", async () => {
+      await page.goto(URL + "/?shop=" + base + "&q=" + encodeURIComponent(code(4)));
+      await page.check(`${rowOf(4)} input.row-check`);
+      await Promise.all([page.waitForNavigation(), page.click("#btn-delete")]);
+      assert((await page.textContent("h1")).includes("商品削除の確認"), "asks first");
+      eq(sql1("SELECT COUNT(*) FROM listing WHERE sku_id = ?", skus[4]), "2", "nothing deleted before confirming");
+      await shot(page, "stock-delete-confirm");
+      await Promise.all([page.waitForNavigation(), page.click("#confirm-yes")]);
+      eq(sql1("SELECT COUNT(*) FROM listing WHERE sku_id = ?", skus[4]), "0", "deleted");
+      assert(!(await page.$(rowOf(4))), "the row is gone");
+    }],
+    ["CSV preview and apply with a CP932 file", async () => {
+      // 総在庫数 as CP932 bytes: header SKUコード,総在庫数 (encoded by hand to avoid a library).
+      const header = Buffer.from([0x53, 0x4b, 0x55, 0x83, 0x52, 0x81, 0x5b, 0x83, 0x68, 0x2c, 0x91, 0x8d, 0x8d, 0xdd, 0x8c, 0xc9, 0x90, 0x94]);
+      const body = Buffer.from(`\r\n${code(1)},33\r\n${code(3)},30\r\n`, "ascii");
+      await page.goto(URL + "/stock/csv/totals");
+      await page.setInputFiles("#csv-file", { name: "tanaoroshi.csv", mimeType: "text/csv", buffer: Buffer.concat([header, body]) });
+      await Promise.all([page.waitForNavigation(), page.click("#csv-upload-button")]);
+      await page.waitForSelector("#csv-preview");
+      const text = await page.textContent("#csv-preview");
+      assert(text.includes("Shift_JIS"), "CP932 detected");
+      eq((await page.textContent("#preview-changes")).trim(), "1", "one row changes");
+      assert(text.includes("33"), "before → after shown");
+      await shot(page, "csv-preview");
+      eq(sql1("SELECT total FROM sku WHERE id = ?", skus[1]), "10", "preview changes nothing");
+      await Promise.all([page.waitForNavigation(), page.click("#csv-apply-button")]);
+      assert((await page.textContent("#flash")).includes("CSV"), "applied message");
+      eq(sql1("SELECT total FROM sku WHERE id = ?", skus[1]), "33", "total updated");
+      eq(sql1("SELECT ref FROM stock_move WHERE sku_id = ? ORDER BY id DESC LIMIT 1", skus[1]), "tanaoroshi.csv", "move names the file");
+      await shot(page, "csv-applied");
+    }],
+    ["a broken CSV is refused in Japanese", async () => {
+      await page.goto(URL + "/stock/csv/totals");
+      await page.setInputFiles("#csv-file", { name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(`SKU,total\r\n${code(1)},abc\r\n`) });
+      await Promise.all([page.waitForNavigation(), page.click("#csv-upload-button")]);
+      assert((await page.textContent("#csv-errors")).includes("2行目"), "names the line");
+      eq(sql1("SELECT total FROM sku WHERE id = ?", skus[1]), "33", "nothing changed");
+    }],
+    ["tablet width still works", async () => {
+      await page.setViewportSize({ width: 800, height: 1100 });
+      await page.goto(URL + "/?shop=" + base);
+      assert(await page.isVisible("#search-submit"), "search visible");
+      await shot(page, "stock-tablet");
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }],
+    ["no console errors", async () => {
+      // The refused edits above answer 400/409 on purpose; anything else is a fault.
+      const real = consoleErrors.filter((e) => !/status of (400|409)/.test(e));
+      eq(real.join(" | "), "", "console errors");
+    }],
+  ]);
+  await close();
+}
+
+main().catch((e) => {
+  console.log("FAIL setup: " + e.message);
+  console.log("0 passed, 1 failed");
+  process.exitCode = 1;
+});
