@@ -38,6 +38,20 @@ int csv_errors_add(csv_errors *e, size_t line, const char *fmt, ...)
 	return Z_OK;
 }
 
+void csv_errors_sort(csv_errors *e)
+{
+	/* Insertion sort: stable, and the list is short (CSV_MAX_ERRORS) and nearly sorted. */
+	for (size_t i = 1; i < e->n; i++) {
+		csv_row_error x = e->v[i];
+		size_t j = i;
+		while (j > 0 && e->v[j - 1].line > x.line) {
+			e->v[j] = e->v[j - 1];
+			j--;
+		}
+		e->v[j] = x;
+	}
+}
+
 void csv_errors_free(csv_errors *e)
 {
 	for (size_t i = 0; i < e->n; i++)
@@ -482,9 +496,20 @@ static bool plain_number(const char *s, size_t len)
 	return i == len;
 }
 
+/* True when a spreadsheet could run the value as a formula: it starts with = + - @ TAB CR
+ * and is not a plain number. Leading quotes are looked through, so a value that itself looks
+ * guarded ('=x) is guarded once more and csv_unguard gives back exactly what was written. */
+static bool needs_guard(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && s[i] == '\'')
+		i++;
+	return i < len && formula_start(s[i]) && !plain_number(s + i, len - i);
+}
+
 const char *csv_unguard(const char *s)
 {
-	if (s[0] == '\'' && formula_start(s[1]) && !plain_number(s + 1, strlen(s + 1)))
+	if (s[0] == '\'' && needs_guard(s + 1, strlen(s + 1)))
 		return s + 1;
 	return s;
 }
@@ -528,7 +553,7 @@ void csv_writer_free(csv_writer *w)
 int csv_writer_field(csv_writer *w, const char *s, size_t len)
 {
 	char delim = w->delim ? w->delim : ',';
-	bool guard = !w->no_guard && len > 0 && formula_start(s[0]) && !plain_number(s, len);
+	bool guard = !w->no_guard && needs_guard(s, len);
 	bool quote = len > 0 && (s[0] == ' ' || s[len - 1] == ' ');
 	for (size_t i = 0; i < len && !quote; i++)
 		if (s[i] == delim || s[i] == '"' || s[i] == '\r' || s[i] == '\n')

@@ -41,6 +41,8 @@ typedef struct {
 
 /* Adds "<line>行目: <message>" (line 0: the message alone). Z_OK or Z_NOMEM. */
 int csv_errors_add(csv_errors *e, size_t line, const char *fmt, ...) Z_PRINTF(3, 4);
+/* Orders the errors by line, keeping the order of errors on one line. */
+void csv_errors_sort(csv_errors *e);
 /* Frees every message; the list is empty and reusable. */
 void csv_errors_free(csv_errors *e);
 /* Appends every message to out, one per line ('\n'), plus "ほかN件" when some were dropped. */
@@ -133,7 +135,9 @@ char *csv_trim_dup(const char *s);
 
 /* Writes rows to out: fields quoted when they hold the delimiter, a quote, CR or LF (or
  * start/end with a space); rows end in CRLF; a field starting with = + - @ TAB or CR is
- * prefixed with ' (formula injection guard) unless it is a plain number such as -5 or +1.5.
+ * prefixed with ' (formula injection guard) unless it is a plain number such as -5 or +1.5;
+ * a field that already starts with ' and one of those gets one more ', so csv_unguard
+ * restores every value exactly.
  * Each row is encoded as a whole, so an unencodable character is reported with its row. */
 typedef struct {
 	buf *out;

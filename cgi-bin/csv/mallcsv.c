@@ -1069,28 +1069,30 @@ static int check_duplicates(mallcsv_result *res)
 	for (size_t i = 0; i < res->n; i++)
 		idx[i] = i;
 	qsort_r(idx, res->n, sizeof *idx, cmp_listing, res);
-	for (size_t k = 0; k + 1 < res->n; k++) {
-		mallcsv_listing *a = &res->v[idx[k]], *b = &res->v[idx[k + 1]];
-		if (strcmp(a->item_code, b->item_code) != 0)
-			continue;
-		if (strcmp(a->sub_code, b->sub_code) == 0) {
-			if (drop[idx[k]])
-				continue;
-			drop[idx[k + 1]] = true;
+	/* idx[head] is the first (earliest line) listing of the current (item, sub) run. */
+	size_t head = 0;
+	for (size_t k = 1; k < res->n; k++) {
+		mallcsv_listing *first = &res->v[idx[head]], *b = &res->v[idx[k]];
+		bool same_item = strcmp(first->item_code, b->item_code) == 0;
+		if (same_item && strcmp(first->sub_code, b->sub_code) == 0) {
+			drop[idx[k]] = true;
 			if (b->sub_code[0])
 				rc = csv_errors_add(&res->errors, b->line,
 						"商品コード %.60s / 子番号 %.60s が%zu行目と重複しています",
-						b->item_code, b->sub_code, a->line);
+						b->item_code, b->sub_code, first->line);
 			else
 				rc = csv_errors_add(&res->errors, b->line,
 						"商品コード %.60s が%zu行目と重複しています", b->item_code,
-						a->line);
+						first->line);
 			if (rc != Z_OK)
 				goto out;
-		} else if (res->kind == MALLCSV_YAHOO_QUANTITY && !a->sub_code[0] && !drop[idx[k]]) {
-			drop[idx[k]] = true;
+			continue;
+		}
+		if (same_item && res->kind == MALLCSV_YAHOO_QUANTITY && !first->sub_code[0]) {
+			drop[idx[head]] = true;
 			res->skipped++;
 		}
+		head = k;
 	}
 	size_t w = 0;
 	for (size_t i = 0; i < res->n; i++) {
@@ -1320,6 +1322,7 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 		rc = rakuten_normal_finish(res, 0, &products);
 	if (rc == Z_OK)
 		rc = check_duplicates(res);
+	csv_errors_sort(&res->errors);
 	goto out;
 read_error:
 	/* The reader's message already starts with its line number. */

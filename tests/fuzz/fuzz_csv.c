@@ -1,6 +1,7 @@
 /* libFuzzer target for the CSV layer: detect + convert + read + mall mapping + stock/set files,
- * plus two properties: written CSV reads back field for field, and CP932 output decodes.
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Icgi-bin -I/usr/include/cjson \
+ * plus properties: written CSV reads back field for field, CP932 output decodes, listings
+ * and sets exported in zaiko's formats import unchanged.
+ * Build: clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Icgi-bin -I/usr/include/cjson \
  *   tests/fuzz/fuzz_csv.c cgi-bin/csv/[a-z]*.c cgi-bin/core/buf.c cgi-bin/core/strnum.c -lcjson
  * Run:   ./fuzz_csv tests/fuzz/corpus/csv */
 #include <stdint.h>
@@ -79,6 +80,39 @@ static void check_cp932(const char *text, size_t len)
 	buf_free(&back);
 }
 
+/* Listings with a SKU code, exported in zaiko's format, read back field for field. */
+static void check_zaiko_round_trip(const mallcsv_result *res)
+{
+	mallcsv_listing *keep = calloc(res->n + 1, sizeof *keep);
+	size_t n = 0;
+	for (size_t i = 0; i < res->n; i++)
+		if (res->v[i].sku_code[0])
+			keep[n++] = res->v[i];
+	buf out = BUF_INIT;
+	csv_writer w;
+	csv_writer_init(&w, &out, CSV_OUT_UTF8_BOM);
+	if (mallcsv_write_zaiko(&w, keep, n) != Z_OK)
+		abort();
+	mallcsv_result back;
+	if (mallcsv_parse(out.data, out.len, CSV_ENC__MAX, MALLCSV_ZAIKO, NULL, &back) != Z_OK ||
+			back.errors.n || back.n != n)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		const mallcsv_listing *a = &keep[i], *b = &back.v[i];
+		if (strcmp(a->sku_code, b->sku_code) || strcmp(a->item_code, b->item_code) ||
+				strcmp(a->sub_code, b->sub_code) || strcmp(a->name, b->name) ||
+				strcmp(a->options, b->options) || strcmp(a->image_url, b->image_url) ||
+				strcmp(a->jan, b->jan) || a->has_price != b->has_price ||
+				a->price != b->price || a->has_stock != b->has_stock ||
+				a->stock != b->stock)
+			abort();
+	}
+	mallcsv_result_free(&back);
+	csv_writer_free(&w);
+	buf_free(&out);
+	free(keep);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *in = (const char *)data;
@@ -105,6 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < res.n; i++)
 		if (!res.v[i].extra || res.v[i].extra[0] != '{')
 			abort();
+	check_zaiko_round_trip(&res);
 	mallcsv_result_free(&res);
 
 	stockcsv_totals tot;

@@ -154,13 +154,25 @@ static void test_yahoo_quantity_errors(void **state)
 	assert_int_equal(parse_text(in, &res), Z_OK);
 	assert_int_equal(res.n, 1);
 	assert_int_equal(res.errors.n, 5);
+	/* Errors come in line order, the duplicate check's included. */
 	assert_string_equal(res.errors.v[0].message,
 			"3行目: quantity（在庫数）が数値ではありません（五）");
-	assert_string_equal(res.errors.v[1].message, "5行目: codeが空です");
-	assert_int_equal(res.errors.v[2].line, 6);
-	assert_int_equal(res.errors.v[3].line, 7);
-	assert_string_equal(res.errors.v[4].message,
+	assert_string_equal(res.errors.v[1].message,
 			"4行目: 商品コード a / 子番号 a1 が2行目と重複しています");
+	assert_string_equal(res.errors.v[2].message, "5行目: codeが空です");
+	assert_int_equal(res.errors.v[3].line, 6);
+	assert_int_equal(res.errors.v[4].line, 7);
+	mallcsv_result_free(&res);
+	/* Three of a kind: both later rows are errors naming the first; one listing stays. */
+	const char *three = "code,sub-code,quantity\nx,s,1\ny,,2\nx,s,3\nx,s,4\n";
+	assert_int_equal(parse_text(three, &res), Z_OK);
+	assert_int_equal(res.n, 2);
+	assert_int_equal(res.v[0].stock, 1);
+	assert_int_equal(res.errors.n, 2);
+	assert_string_equal(res.errors.v[0].message,
+			"4行目: 商品コード x / 子番号 s が2行目と重複しています");
+	assert_string_equal(res.errors.v[1].message,
+			"5行目: 商品コード x / 子番号 s が2行目と重複しています");
 	mallcsv_result_free(&res);
 }
 
