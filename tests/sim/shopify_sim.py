@@ -251,6 +251,18 @@ class Shopify(simbase.Mall):
             errs.append({"code": "INVALID_REASON", "field": ["input", "reason"],
                          "message": "The specified reason is invalid."})
         qs = inp["quantities"]
+        # Before 2026-01 the compare field is compareQuantity (opt out with
+        # ignoreCompareQuantity); changeFromQuantity does not exist there.
+        legacy = version < "2026-01"
+        for q in qs:
+            if not isinstance(q, dict) or (legacy and "changeFromQuantity" in q):
+                return {"errors": [{"message": "Variable $input of type InventorySetQuantitiesInput! "
+                                               "was provided invalid value for quantities",
+                                    "extensions": {"code": "INVALID_VARIABLE"}}]}
+        if legacy and not inp.get("ignoreCompareQuantity") and \
+                any("compareQuantity" not in q for q in qs):
+            errs.append({"code": "COMPARE_QUANTITY_REQUIRED", "field": ["input", "quantities"],
+                         "message": "compareQuantity is required unless ignoreCompareQuantity is true."})
         if len(qs) > 250:
             errs.append({"code": "INVALID_QUANTITY", "field": ["input", "quantities"],
                          "message": "Input array size of 251 is greater than the maximum allowed of 250."})
@@ -283,9 +295,12 @@ class Shopify(simbase.Mall):
                                  "message": "changeFromQuantity is required."})
                     continue
                 cur = self.book.stock[(sku, "")]
-                cfq = q.get("changeFromQuantity")
+                cfq = q.get("compareQuantity") if legacy else q.get("changeFromQuantity")
+                if legacy and inp.get("ignoreCompareQuantity"):
+                    cfq = None
                 if cfq is not None and cfq != cur:
-                    errs.append({"code": "CHANGE_FROM_QUANTITY_STALE", "field": f + ["changeFromQuantity"],
+                    errs.append({"code": "COMPARE_QUANTITY_STALE" if legacy else "CHANGE_FROM_QUANTITY_STALE",
+                                 "field": f + ["compareQuantity" if legacy else "changeFromQuantity"],
                                  "message": "The specified compare quantity is stale."})
                     continue
                 plan.append((sku, cur, n))

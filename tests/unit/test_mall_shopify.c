@@ -436,6 +436,34 @@ static void test_compare_and_set_stale(void **state)
 	shop_close(&f);
 }
 
+static void test_legacy_version_compare_quantity(void **state)
+{
+	fixture f;
+	mall_status st;
+	/* 2025-10 knows only compareQuantity: the same push, the same stale protection. */
+	shop_open(&f, NULL, "\"api_version\":\"2025-10\"", 5000);
+	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 8};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(it.status.outcome, MALL_OK);
+	assert_int_equal(sim_stock("A-1"), 8);
+	shop_close(&f);
+	shop_open(&f, NULL, "\"api_version\":\"2025-10\"", 5000);
+	control("shopify", "{\"sell_before_set\":\"A-1\"}");
+	it.wanted = 2;
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(it.status.outcome, MALL_TEMPORARY);
+	assert_int_equal(sim_stock("A-1"), 7);
+	shop_close(&f);
+	/* A stored id (no fresh count) goes without a compare value. */
+	shop_open(&f, NULL, "\"api_version\":\"2025-10\"", 5000);
+	it = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 3,
+	                      .mall_ref = "gid://shopify/InventoryItem/1000 gid://shopify/Location/1"};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(it.status.outcome, MALL_OK);
+	assert_int_equal(sim_stock("A-1"), 3);
+	shop_close(&f);
+}
+
 static void test_parsers(void **state)
 {
 	shopify_reply r;
@@ -489,6 +517,7 @@ int main(void)
 		cmocka_unit_test_setup(test_client_credentials_token_lifetime, setup),
 		cmocka_unit_test_setup(test_throttled_cost, setup),
 		cmocka_unit_test_setup(test_compare_and_set_stale, setup),
+		cmocka_unit_test_setup(test_legacy_version_compare_quantity, setup),
 		cmocka_unit_test(test_parsers),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
