@@ -32,7 +32,11 @@ if [ "$(tests/stack/stack.sh sql "$DIR" -N -B -e 'SELECT COUNT(*) FROM app_user'
 fi
 
 if [ "$DEMO" != 0 ]; then
-	tests/stack/demo.sh "$DIR"
+	/usr/bin/python3 tests/stack/demo.py "$DIR"
+	# Now and then an order in a random demo shop, so the screen visibly syncs.
+	/usr/bin/python3 tests/stack/demo_orders.py "$DIR" --every "${DEMO_ORDER_EVERY:-20}" \
+		>>"$DIR/demo-orders.log" 2>&1 &
+	echo $! >"$DIR/demo-orders.pid"
 fi
 
 # The batch loop: fetch orders, apply, push, mail — every few seconds.
