@@ -67,8 +67,8 @@ class Load:
             try:
                 r = self.client.get(self.path)
                 self.answers.append((r.status, r.text))
-            except OSError as e:
-                self.answers.append((0, str(e)))
+            except Exception as e:  # noqa: BLE001 - a cut answer is an answer too: status 0
+                self.answers.append((0, "%s: %s" % (type(e).__name__, e)))
             time.sleep(0.01)
 
     def __enter__(self):
@@ -172,7 +172,8 @@ def test_nginx_reload_under_load_loses_nothing():
         for _ in range(3):
             subprocess.run(nginx_cmd("-s", "reload"), check=True, capture_output=True)
             time.sleep(0.4)
-    eq(load.statuses(), [200], "every answer during reloads")
+    eq(load.statuses(), [200], "every answer during reloads (failures: %r)" %
+       [t[:120] for s, t in load.answers if s != 200][:3])
     ok(len(load.answers) > 10, "under load (%d answers)" % len(load.answers))
     print("faults: 3 nginx reloads under load, %d answers, all 200" % len(load.answers))
 

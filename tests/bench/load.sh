@@ -1,0 +1,96 @@
+#!/bin/bash
+# Load: wrk on the 在庫連携 list (logged in) while the batch runs cycles back to back, as cron
+# would on a busy shop. Reports the page's throughput and latency under that load, every
+# non-2xx answer, and the cycles the batch completed meanwhile (with their mean time).
+#   tests/bench/load.sh              DURATION (60 s), CONNECTIONS (16), SKUS (10000), WORKERS (4)
+# Uses the demo shops and mall simulators (tests/stack/demo.sh) when present, so cycles fetch
+# orders and push stock; otherwise shops without a mall, and the cycles only read the queue.
+# Exits 1 when any request failed or answered non-2xx.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+export BUILD
+DIR=$ROOT/var/bench-load
+DURATION=${DURATION:-60}
+CONN=${CONNECTIONS:-16}
+SKUS=${SKUS:-10000}
+BATCH=$ROOT/$BUILD/zaiko-batch
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+tests/stack/stack.sh stop "$DIR" >/dev/null 2>&1 || true
+rm -rf "$DIR"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	[ -x tests/stack/sims.sh ] && tests/stack/sims.sh stop "$DIR" >/dev/null 2>&1 || true
+	tests/stack/stack.sh stop "$DIR" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+WORKERS=${WORKERS:-4} tests/stack/stack.sh start "$DIR" "$PORT" >/dev/null
+export ZAIKO_CONF=$DIR/zaiko.conf
+BASE=http://127.0.0.1:$PORT
+sqlq() { tests/stack/stack.sh sql "$DIR" -N -B "$@"; }
+
+mode="shops without a mall"
+if [ -x tests/stack/demo.sh ]; then
+	tests/stack/demo.sh "$DIR" >"$DIR/demo.log" 2>&1 && mode="demo shops on the mall simulators"
+fi
+if [ "$(sqlq -e 'SELECT COUNT(*) FROM shop')" = 0 ]; then
+	sqlq -e "INSERT INTO shop (name, mall, is_base, enabled, created_at) VALUES
+		('Yahoo店','yahoo',1,1,UTC_TIMESTAMP()), ('楽天店','rakuten',0,1,UTC_TIMESTAMP()),
+		('Amazon店','amazon',0,1,UTC_TIMESTAMP()), ('Shopify店','shopify',0,1,UTC_TIMESTAMP())"
+fi
+tests/stack/gen_data.sh "$DIR" "$SKUS" L >"$DIR/gen.log" 2>&1 || { cat "$DIR/gen.log"; exit 1; }
+if [ "$mode" != "shops without a mall" ] && [ -f tests/stack/demo_orders.py ]; then
+	/usr/bin/python3 tests/stack/demo_orders.py "$DIR" --every 0.2 >"$DIR/orders.log" 2>&1 &
+	pids+=($!)
+fi
+
+PW=load-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
+echo "$PW" | "$BATCH" useradd loadtest --role staff --password-stdin >/dev/null
+JAR=$DIR/cookies
+curl -s -c "$JAR" "$BASE/login" -o "$DIR/login.html"
+PRE=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$DIR/login.html" | head -1 | sed 's/.*value="//; s/"//')
+curl -s -b "$JAR" -c "$JAR" -o /dev/null -d "csrf=$PRE&login=loadtest&password=$PW&next=/" "$BASE/login"
+SESSION=$(awk '$6 == "zaiko_session" {print $7}' "$JAR")
+[ -n "$SESSION" ] || { echo "load: login failed"; exit 1; }
+
+# The batch as cron on a busy host: one cycle after another for as long as wrk runs.
+STOPFILE=$DIR/batch.stop
+rm -f "$STOPFILE"
+(
+	n=0 fails=0 total=0
+	while [ ! -f "$STOPFILE" ]; do
+		t0=$(date +%s%N)
+		"$BATCH" cycle >>"$DIR/batch.log" 2>&1 || fails=$((fails + 1))
+		total=$((total + $(date +%s%N) - t0))
+		n=$((n + 1))
+	done
+	echo "$n $fails $total" >"$DIR/batch.result"
+) &
+pids+=($!)
+batch_loop=$!
+
+moves0=$(sqlq -e "SELECT COUNT(*) FROM stock_move")
+pushes0=$(sqlq -e "SELECT COUNT(*) FROM push WHERE state <> 'pending'" 2>/dev/null || echo 0)
+out=$(wrk -t2 -c"$CONN" -d"${DURATION}s" --latency -H "Cookie: zaiko_session=$SESSION" "$BASE/")
+touch "$STOPFILE"
+wait "$batch_loop" 2>/dev/null || true
+read -r cycles cycle_fails cycle_ns <"$DIR/batch.result"
+moves1=$(sqlq -e "SELECT COUNT(*) FROM stock_move")
+pushes1=$(sqlq -e "SELECT COUNT(*) FROM push WHERE state <> 'pending'" 2>/dev/null || echo 0)
+
+rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+p90=$(echo "$out" | awk '$1 == "90%" {print $2}')
+p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+non2xx=$(echo "$out" | awk '/Non-2xx/ {print $4}')
+sockerr=$(echo "$out" | awk '/Socket errors/ {s = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i; print s}')
+echo "load: list GET / with $SKUS SKUs × 4 shops, wrk -t2 -c$CONN -d${DURATION}s, $(nproc) cores, $mode"
+printf '  %-28s %s\n' "requests" "${reqs:-0}" "req/s" "${rps:-0}" "latency p50 / p90 / p99" "$p50 / $p90 / $p99" \
+	"non-2xx answers" "${non2xx:-0}" "socket errors" "${sockerr:-0}"
+printf '  %-28s %s\n' "batch cycles completed" "$cycles (failed: $cycle_fails)" \
+	"mean cycle time" "$(awk -v t="$cycle_ns" -v n="$cycles" 'BEGIN {printf "%.0f ms", n ? t / n / 1e6 : 0}')" \
+	"stock moves during the run" "$((moves1 - moves0))" "pushes finished during the run" "$((pushes1 - pushes0))"
+[ "${non2xx:-0}" = 0 ] && [ "${sockerr:-0}" = 0 ] && [ -n "$reqs" ]
