@@ -118,6 +118,9 @@ restart-fcgi)
 	start_fcgi
 	;;
 stop)
+	# The batch and helpers first (they talk to everything else), then the simulators,
+	# nginx, the workers, and the database last.
+	for f in "$DIR"/*.pid; do [ -e "$f" ] && [ "$(basename "$f")" != mysql.pid ] && stop_pidfile "$f"; done
 	[ -x "$ROOT/tests/stack/sims.sh" ] && "$ROOT/tests/stack/sims.sh" stop "$DIR" >/dev/null 2>&1 || true
 	[ -f "$DIR/nginx/nginx.pid" ] && nginx -p "$DIR/nginx/" -c "$DIR/nginx/nginx.conf" \
 		-e "$DIR/nginx/logs/error.log" -s quit 2>/dev/null || true
@@ -126,7 +129,6 @@ stop)
 		for p in $(cat "$DIR/fcgi.pids"); do kill "$p" 2>/dev/null || true; done
 		rm -f "$DIR/fcgi.pids"
 	fi
-	for f in "$DIR"/*.pid; do [ -e "$f" ] && [ "$(basename "$f")" != mysql.pid ] && stop_pidfile "$f"; done
 	stop_pidfile "$DIR/mysql.pid"
 	;;
 sql)
