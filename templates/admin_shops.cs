@@ -17,7 +17,7 @@
         <td><?cs if:s.state == "stopped" ?><span class="stopped"><?cs var:Lang.admin.shops.stopped ?></span> <?cs var:s.stop_reason ?><?cs else ?><?cs var:Lang.admin.shops.ok ?><?cs /if ?></td>
         <td><?cs if:s.has_credentials == "1" ?><?cs var:Lang.admin.shops.cred_set ?><?cs else ?><?cs var:Lang.admin.shops.cred_none ?><?cs /if ?></td>
         <td><?cs if:s.token_expires ?><span class="countdown" data-seconds="<?cs var:s.token_seconds ?>"><?cs var:s.token_expires ?>
-          （<?cs if:s.token_seconds < 0 ?><?cs var:Lang.admin.shops.expired ?><?cs else ?><?cs var:Lang.admin.shops.remaining ?> <?cs var:s.token_days ?><?cs var:Lang.admin.shops.days ?><?cs /if ?>）</span><?cs /if ?></td>
+          <span class="left">（<?cs if:s.token_seconds < 0 ?><?cs var:Lang.admin.shops.expired ?><?cs else ?><?cs var:Lang.admin.shops.remaining ?> <?cs var:s.token_days ?><?cs var:Lang.admin.shops.days ?><?cs /if ?>）</span></span><?cs /if ?></td>
         <td class="test-result"><?cs if:s.test_state ?><?cs if:s.test_state == "done" ?><?cs var:Lang.admin.shops.test_ok ?><?cs elif:s.test_state == "failed" ?><?cs var:Lang.admin.shops.test_ng ?><?cs else ?><?cs var:Lang.admin.shops.test_waiting ?><?cs /if ?> <?cs var:s.test_message ?> <?cs var:s.test_at ?><?cs /if ?></td>
         <td><a href="/admin/shops/edit?id=<?cs var:s.id ?>"><?cs var:Lang.admin.edit ?></a>
           <a href="/import?shop=<?cs var:s.id ?>"><?cs var:Lang.admin.shops.import ?></a>

@@ -102,13 +102,13 @@ function setupCountdowns() {
       }
       if (!Number.isFinite(left)) return;
       if (left <= 0) {
-        label.textContent = " 期限切れ";
+        label.textContent = "（期限切れ）";
         el.classList.add("expired");
         return;
       }
       const d = Math.floor(left / 86400), h = Math.floor((left % 86400) / 3600);
       const m = Math.floor((left % 3600) / 60), s = left % 60;
-      label.textContent = " 残り " + d + "日 " + pad(h) + ":" + pad(m) + ":" + pad(s);
+      label.textContent = "（残り " + d + "日 " + pad(h) + ":" + pad(m) + ":" + pad(s) + "）";
       el.classList.toggle("soon", left < 7 * 86400);
     });
   };
