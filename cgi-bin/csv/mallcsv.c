@@ -1322,7 +1322,6 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 		rc = rakuten_normal_finish(res, 0, &products);
 	if (rc == Z_OK)
 		rc = check_duplicates(res);
-	csv_errors_sort(&res->errors);
 	goto out;
 read_error:
 	/* The reader's message already starts with its line number. */
@@ -1330,6 +1329,14 @@ read_error:
 			res->errors.n)
 		res->errors.v[res->errors.n - 1].line = r.err_line;
 out:
+	/* A file that could not be read to its end yields no listings: half a file must not
+	 * look like a whole one. */
+	if (rc != Z_OK) {
+		for (size_t i = 0; i < res->n; i++)
+			listing_free(&res->v[i]);
+		res->n = 0;
+	}
+	csv_errors_sort(&res->errors);
 	shopify_product_free(&shop);
 	products_free(&products);
 	free(m.used);

@@ -67,7 +67,7 @@ const char *mallcsv_kind_mall(mallcsv_kind k);
  * that kind. Returns Z_OK when the file was read to its end — row errors may still be in
  * res->errors, and the caller decides whether one error refuses the file — or Z_INVALID
  * when it could not be read at all (encoding, unknown header, unterminated quote, a bound):
- * the reason is in res->errors. Z_NOMEM on no memory. Free with mallcsv_result_free. */
+ * the reason is in res->errors and res holds no listings. Z_NOMEM on no memory. Free with mallcsv_result_free. */
 int mallcsv_parse(const char *data, size_t len, csv_encoding enc, mallcsv_kind expect,
 		const csv_limits *lim, mallcsv_result *res);
 /* The same over input already in UTF-8 (no BOM needed). */

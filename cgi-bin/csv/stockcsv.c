@@ -259,6 +259,12 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 	if (rc == 0)
 		rc = Z_OK;
 out:
+	if (rc != Z_OK) {
+		/* Half a file must not look like a whole one. */
+		for (size_t i = 0; i < out->n; i++)
+			free(out->v[i].sku_code);
+		out->n = 0;
+	}
 	free(code);
 	free(value);
 	strmap_free(&seen);
@@ -461,6 +467,14 @@ int setcsv_parse(const char *data, size_t len, csv_encoding enc, const csv_limit
 	if (rc == 0)
 		rc = Z_OK;
 out:
+	if (rc != Z_OK) {
+		/* Half a file must not look like a whole one; keep only the errors. */
+		csv_errors keep = out->errors;
+		memset(&out->errors, 0, sizeof out->errors);
+		setcsv_result_free(out);
+		out->errors = keep;
+		out->encoding = enc;
+	}
 	strmap_free(&sets);
 	close_file(&f);
 	return rc;

@@ -37,7 +37,7 @@ typedef struct {
 /* Decodes (CSV_ENC__MAX = detect) and reads a total-stock file into out (zeroed first).
  * Z_OK when read to the end (row errors may be in out->errors: the import is all-or-nothing,
  * so a caller refuses the file when out->errors.n > 0); Z_INVALID when unreadable (reason in
- * out->errors); Z_NOMEM. Free with stockcsv_totals_free. */
+ * out->errors, no rows kept); Z_NOMEM. Free with stockcsv_totals_free. */
 int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockcsv_mode mode,
 		const csv_limits *lim, stockcsv_totals *out);
 void stockcsv_totals_free(stockcsv_totals *t);

@@ -135,7 +135,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_free(&text);
 
 	mallcsv_result res;
-	mallcsv_parse(in, size, CSV_ENC__MAX, MALLCSV_UNKNOWN, &small, &res);
+	int rc = mallcsv_parse(in, size, CSV_ENC__MAX, MALLCSV_UNKNOWN, &small, &res);
+	if (rc != Z_OK && res.n)
+		abort();
 	for (size_t i = 0; i < res.n; i++)
 		if (!res.v[i].extra || res.v[i].extra[0] != '{')
 			abort();

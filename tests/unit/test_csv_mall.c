@@ -508,10 +508,12 @@ static void test_file_level_errors(void **state)
 	assert_int_equal(res.errors.n, 0);
 	mallcsv_result_free(&res);
 	/* Unterminated quote: the whole file is refused with the line where the quote opened. */
-	assert_int_equal(parse_text("code,sub-code,quantity\na,\"b,1\nc,d,2\n", &res), Z_INVALID);
+	assert_int_equal(parse_text("code,sub-code,quantity\nx,,1\na,\"b,1\nc,d,2\n", &res),
+			Z_INVALID);
 	assert_int_equal(res.errors.n, 1);
-	assert_int_equal(res.errors.v[0].line, 2);
-	assert_non_null(strstr(res.errors.v[0].message, "2行目: 引用符"));
+	assert_int_equal(res.errors.v[0].line, 3);
+	assert_non_null(strstr(res.errors.v[0].message, "3行目: 引用符"));
+	assert_int_equal(res.n, 0); /* the good row before it is not handed out */
 	mallcsv_result_free(&res);
 	/* Undecodable CP932 byte: the line is named. */
 	const char *bad = "code,sub-code,quantity\r\n\x8D\xDD,,1\r\nx\x81\x7F,,2\r\n";

@@ -124,6 +124,7 @@ static void test_totals_file_errors(void **state)
 	assert_int_equal(totals("SKUコード,総在庫数\nA,1\n\"B,2\n", STOCKCSV_ABSOLUTE, &t),
 			Z_INVALID);
 	assert_non_null(strstr(t.errors.v[0].message, "3行目: 引用符"));
+	assert_int_equal(t.n, 0);
 	stockcsv_totals_free(&t);
 }
 
@@ -208,6 +209,13 @@ static void test_sets_errors(void **state)
 	assert_string_equal(r.errors.v[6].message, "10行目: セット商品コードが空です");
 	assert_string_equal(r.errors.v[7].message, "11行目: 構成商品コードが空です");
 	assert_int_equal(r.errors.v[8].line, 12);
+	setcsv_result_free(&r);
+	/* Unreadable: no sets are handed out, only the reason. */
+	const char *broken = "セット商品コード,構成商品コード,数量\nS,P,1\nS,\"Q,1\n";
+	assert_int_equal(setcsv_parse(broken, strlen(broken), CSV_ENC__MAX, NULL, &r), Z_INVALID);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(r.errors.n, 1);
+	assert_non_null(strstr(r.errors.v[0].message, "3行目: 引用符"));
 	setcsv_result_free(&r);
 	/* Missing required column. */
 	const char *missing = "セット商品コード,数量\nA,1\n";
