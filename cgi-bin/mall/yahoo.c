@@ -21,7 +21,19 @@
 typedef struct {
 	struct timespec last_stock;
 	struct timespec last_order;
+	/* The last X-sws-signature and what it was made from: within the same second the same
+	 * plaintext would be encrypted again, so it is reused. */
+	char sig[1100];
+	time_t sig_at;
+	char *sig_pem, *sig_seller;
 } yahoo_state;
+
+static yahoo_state *state(mall_shop *shop)
+{
+	if (!shop->adapter_state)
+		shop->adapter_state = calloc(1, sizeof(yahoo_state));
+	return shop->adapter_state;
+}
 
 static void status_ok(mall_status *st, int http_status)
 {
@@ -35,9 +47,7 @@ static void pace(mall_shop *shop, bool order_api)
 {
 	long long ms = order_api ? mall_opt_int(shop, "order_pace_ms", 300)
 	                         : mall_opt_int(shop, "pace_ms", 1000);
-	if (!shop->adapter_state)
-		shop->adapter_state = calloc(1, sizeof(yahoo_state));
-	yahoo_state *s = shop->adapter_state;
+	yahoo_state *s = state(shop);
 	if (!s)
 		return;
 	struct timespec *last = order_api ? &s->last_order : &s->last_stock, now;
@@ -88,6 +98,28 @@ out:
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(key);
 	BIO_free(bio);
+	return rc;
+}
+
+/* The signature for now, reused when the key, seller and second are those of the last one. */
+static int signature(mall_shop *shop, const char *pem, const char *seller, char *out, size_t outlen)
+{
+	yahoo_state *s = state(shop);
+	time_t now = time(NULL);
+	if (s && s->sig_at == now && s->sig_pem && !strcmp(s->sig_pem, pem) && seller &&
+	    !strcmp(s->sig_seller, seller) && strlen(s->sig) < outlen) {
+		strcpy(out, s->sig);
+		return Z_OK;
+	}
+	int rc = make_signature(pem, seller, now, out, outlen);
+	if (rc == Z_OK && s && strlen(out) < sizeof(s->sig)) {
+		free(s->sig_pem);
+		free(s->sig_seller);
+		s->sig_pem = strdup(pem);
+		s->sig_seller = strdup(seller);
+		s->sig_at = s->sig_pem && s->sig_seller ? now : 0;
+		strcpy(s->sig, out);
+	}
 	return rc;
 }
 
@@ -344,7 +376,7 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 		const char *pem = mall_cred(shop, "public_key", NULL);
 		if (pem && *pem && (order_api || mall_opt_int(shop, "sign_stock_calls", 0))) {
 			char s[1100];
-			if (make_signature(pem, seller_id(shop), time(NULL), s, sizeof(s)) != Z_OK) {
+			if (signature(shop, pem, seller_id(shop), s, sizeof(s)) != Z_OK) {
 				mall_status_set(st, MALL_AUTH, 0, "Yahoo!の公開鍵 (public_key) を読めません");
 				return MALL_AUTH;
 			}
@@ -693,6 +725,11 @@ out:
 
 static void release(mall_shop *shop)
 {
+	yahoo_state *s = shop->adapter_state;
+	if (s) {
+		free(s->sig_pem);
+		free(s->sig_seller);
+	}
 	free(shop->adapter_state);
 	shop->adapter_state = NULL;
 }

@@ -171,6 +171,9 @@ class Request:
 def make_handler(mall):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, the body waits for the
+        # client's delayed ACK (about 40 ms per call on loopback).
+        disable_nagle_algorithm = True
 
         def log_message(self, *a):
             pass

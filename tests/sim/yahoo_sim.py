@@ -76,8 +76,13 @@ class RsaKey:
         text = subprocess.run(["openssl", "pkey", "-in", key_path, "-noout", "-text"],
                               check=True, capture_output=True).stdout.decode()
         self.n = self._field(text, "modulus")
-        self.d = self._field(text, "privateExponent")
+        # CRT parts: four times faster than one pow with the private exponent.
+        self.p, self.q = self._field(text, "prime1"), self._field(text, "prime2")
+        self.dp, self.dq = self._field(text, "exponent1"), self._field(text, "exponent2")
+        self.qinv = self._field(text, "coefficient")
         self.size = (self.n.bit_length() + 7) // 8
+        self.cache = {}
+        self.cache_lock = threading.Lock()
 
     @staticmethod
     def _field(text, name):
@@ -85,10 +90,24 @@ class RsaKey:
         return int(re.sub(r"[\s:]", "", m.group(1)), 16)
 
     def decrypt(self, data):
-        """PKCS#1 v1.5 type 2 decryption; None when the block is not valid."""
-        if len(data) != self.size:
+        """PKCS#1 v1.5 type 2 decryption; None when the block is not valid. A signature seen
+        before is answered from a small cache (clients may reuse one within a second)."""
+        with self.cache_lock:
+            if data in self.cache:
+                return self.cache[data]
+        out = self._decrypt(data)
+        with self.cache_lock:
+            if len(self.cache) > 1000:
+                self.cache.clear()
+            self.cache[data] = out
+        return out
+
+    def _decrypt(self, data):
+        c = int.from_bytes(data, "big")
+        if len(data) != self.size or c >= self.n:
             return None
-        m = pow(int.from_bytes(data, "big"), self.d, self.n).to_bytes(self.size, "big")
+        m1, m2 = pow(c, self.dp, self.p), pow(c, self.dq, self.q)
+        m = (m2 + (self.qinv * (m1 - m2) % self.p) * self.q).to_bytes(self.size, "big")
         if m[0] != 0 or m[1] != 2:
             return None
         sep = m.find(b"\x00", 2)
