@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""The figures of tests/bench/batch_bench.sh (run it, not this file): see there."""
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests/integration"))
+import test_batch as tb  # noqa: E402
+import zt  # noqa: E402
+
+ORDERS = int(os.environ.get("ORDERS", "200"))
+BULK = int(os.environ.get("BULK", "1000"))
+LISTINGS = int(os.environ.get("LISTINGS", "20000"))
+INTERVAL = os.environ.get("INTERVAL", "0.2")
+
+
+LAST_SHOPS = {}
+
+
+def timed(*args):
+    """Runs zaiko-batch under /usr/bin/time -v: (seconds, peak RSS in KiB). The seconds of
+    each shop (from its log line) go to LAST_SHOPS."""
+    t0 = time.time()
+    r = subprocess.run(["/usr/bin/time", "-v", zt.BATCH] + list(args), capture_output=True)
+    dt = time.time() - t0
+    if r.returncode not in (0, 1):
+        raise SystemExit("zaiko-batch %s failed: %s" % (args, r.stderr.decode()[-1500:]))
+    LAST_SHOPS.clear()
+    for mall, secs in re.findall(rb"shop \d+ (\w+)[^\n]*, ([0-9.]+)s\n", r.stderr):
+        LAST_SHOPS[mall.decode()] = float(secs)
+    m = re.search(rb"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
+    return dt, int(m.group(1)) if m else 0
+
+
+def latency():
+    w = tb.World("lat")
+    codes = ["L%d" % i for i in range(10)]
+    for c in codes:
+        w.sku(c, 100000)
+    tb.recompute()
+    tb.cycle()
+    p = subprocess.Popen(["/usr/bin/time", "-v", zt.BATCH, "cycle", "--loop", "--interval",
+                          INTERVAL], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    lat = []
+    try:
+        time.sleep(1)
+        for i in range(ORDERS):
+            src = tb.MALLS[i % 4]
+            c = codes[i % len(codes)]
+            want = w.total(c) - 1
+            t0 = time.time()
+            w.order(src, [(c, 1)], order_no="LAT%s%05d" % (src[0].upper(), i))
+            others = [m for m in tb.MALLS if m != src]
+            while True:
+                if all(w.stock_in(m, c) == want for m in others):
+                    break
+                if time.time() - t0 > 60:
+                    raise SystemExit("order %d did not reach every shop in 60 s" % i)
+                time.sleep(0.01)
+            lat.append(time.time() - t0)
+    finally:
+        # /usr/bin/time does not pass SIGTERM on: signal the batch itself.
+        kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(p.pid)], capture_output=True)
+        for pid in kids.stdout.split():
+            os.kill(int(pid), 15)
+        _, err = p.communicate(timeout=60)
+    m = re.search(rb"Maximum resident set size \(kbytes\): (\d+)", err)
+    lat.sort()
+    return (statistics.median(lat), lat[int(len(lat) * 0.95) - 1], lat[-1],
+            int(m.group(1)) if m else 0)
+
+
+def bulk_cycle():
+    w = tb.World("bulk")
+    codes = ["B%d" % i for i in range(100)]
+    for c in codes:
+        w.sku(c, 100000)
+    tb.recompute()
+    tb.cycle()
+    for i in range(BULK):
+        m = tb.MALLS[i % 4]
+        w.order(m, [(codes[i % 100], 1 + i % 2)], order_no="BLK%s%05d" % (m[0].upper(), i))
+    dt, rss = timed("cycle")
+    applied = int(zt.sql1("SELECT COUNT(*) FROM mall_order WHERE shop_id IN (%s)" %
+                          ",".join(map(str, w.shops.values()))))
+    if applied != BULK:
+        raise SystemExit("bulk cycle applied %d of %d orders" % (applied, BULK))
+    return dt, rss
+
+
+def idle_cycle():
+    w = tb.World("idle")
+    # LISTINGS SKUs, each listed in every shop, every listing already holding its wanted
+    # stock: nothing to push, so the cycle's cost is its fixed work at this size.
+    tag = w.tag
+    zt.sql("INSERT INTO sku (code, name, total, updated_at) SELECT CONCAT(?, '-I', seq), "
+           "CONCAT('商品', seq), 50, UTC_TIMESTAMP() FROM seq_1_to_%d" % LISTINGS, tag)
+    for m, sid in w.shops.items():
+        zt.sql("INSERT INTO listing (shop_id, item_code, sub_code, sku_code, sku_id, wanted, "
+               "mall_stock, pushed_value) SELECT ?, IF(? = 'rakuten', LOWER(code), code), "
+               "IF(? IN ('yahoo', 'rakuten'), 'v1', ''), code, id, 50, 50, 50 FROM sku "
+               "WHERE code LIKE CONCAT(?, '-I%%')", sid, m, m, tag)
+    times, rss = [], 0
+    for _ in range(5):
+        dt, r = timed("cycle")
+        times.append(dt)
+        rss = max(rss, r)
+    return statistics.median(times), rss, LISTINGS * 4
+
+
+def main():
+    tb.start_sims()
+    print("zaiko-batch benchmark (simulators on loopback, private MariaDB)")
+    p50, p95, worst, rss_loop = latency()
+    print("  order → every other shop, loop --interval %s, %d orders: p50 %.3f s, p95 %.3f s, "
+          "max %.3f s; loop peak RSS %d KiB" % (INTERVAL, ORDERS, p50, p95, worst, rss_loop))
+    dt, rss = bulk_cycle()
+    print("  one cycle, %d new orders over 4 shops (+ their pushes): %.2f s (%.0f orders/s), "
+          "peak RSS %d KiB" % (BULK, dt, BULK / dt, rss))
+    print("    per shop (fetch + apply + push; the simulators' own cost included): " +
+          ", ".join("%s %.2f s" % kv for kv in LAST_SHOPS.items()))
+    dt, rss, n = idle_cycle()
+    print("  idle cycle at %d listings (4 shops): median %.3f s of 5, peak RSS %d KiB" % (
+        n, dt, rss))
+
+
+if __name__ == "__main__":
+    main()
