@@ -1,5 +1,13 @@
 /* amazon: the Amazon SP-API adapter: LWA tokens, Listings Items 2021-08-01 quantity patches,
- * Orders v0 with paging, and a token bucket per operation. */
+ * Orders v0 with paging, and a token bucket per operation.
+ *
+ * credentials: client_id, client_secret, refresh_token; access_token is written back (cache).
+ * options (default): seller_id (required), marketplace_id (A1VC38T7YXB528),
+ *   lwa_url (https://api.amazon.com/auth/o2/token), product_type (PRODUCT), patch_op (merge),
+ *   fulfillment_channel_code (DEFAULT), orders_page_size (100), timeout_ms (client default),
+ *   rate_limit (1; 0 turns the buckets off), max_wait_ms (5000), rate_/burst_ + patch (5/5),
+ *   listing_get (5/10), orders (0.0167/20), order_items (0.5/30).
+ * api_base defaults to https://sellingpartnerapi-fe.amazon.com (the Far East endpoint). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,14 @@
 /* shopify: the Shopify Admin GraphQL adapter: variants by SKU (cached), inventorySetQuantities
- * with compare-and-set and idempotency keys, orders by update time, query-cost throttling. */
+ * with compare-and-set and idempotency keys, orders by update time, query-cost throttling.
+ *
+ * credentials: access_token (a static shpat_ token), or client_id + client_secret for the
+ *   client-credentials grant (24 h tokens, access_token then written back).
+ * options (default): api_version (2026-01), location_id (the variant's only location),
+ *   quantity_name (available), reason (correction), compare_and_set (1), orders_page_size (50),
+ *   lines_page_size (100), lookup_page_size (250), rate_limit (1), max_wait_ms (5000),
+ *   timeout_ms (client default).
+ * api_base is required: https://{shop}.myshopify.com.
+ * mall_ref / mall_ref_out: "<InventoryItem gid> <Location gid>". */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
