@@ -173,6 +173,13 @@ int stock_push_done_many(db *d, const stock_push_outcome *outcomes, int n);
  * Z_OK or Z_ERR. */
 int stock_release_claims(db *d, long long shop_id);
 
+/* The screen's per-listing settings: 連携 (sync: 1 on, 0 off, -1 unchanged) and 最小・最大在庫数
+ * (has_min/has_max false = none). Checks them (stock_check_floor_cap, *why Japanese, static),
+ * stores them and re-queues the listing's SKU, in one transaction (or the caller's).
+ * Z_OK, Z_INVALID, Z_NOTFOUND, Z_ERR. */
+int stock_listing_settings(db *d, long long listing_id, int sync, bool has_min, int min,
+                           bool has_max, int max, const char **why);
+
 /* ---- links (紐づけ) ---- */
 
 /* Pass to stock_link_manual to give a listing back to the SKU-code rule. */
@@ -267,6 +274,14 @@ typedef struct {
  * Z_NOTFOUND (shop), Z_ERR. */
 int stock_apply_order(db *d, long long shop_id, const stock_order *order,
                       stock_order_result *res);
+
+/* stock_apply_order for a page of orders of one shop in one transaction: one commit instead of
+ * n (a commit costs a disk flush). res (may be NULL) gets one result per order. If any order
+ * fails, the page is rolled back and each order is applied on its own, so one bad order does
+ * not hold up the others; rcs (may be NULL) gets each order's status then. Returns Z_OK when
+ * every order was applied, else the first failure's status. At most 1000 orders. */
+int stock_apply_orders(db *d, long long shop_id, const stock_order *orders, int n,
+                       stock_order_result *res, int *rcs);
 
 /* ---- search document and drift (差異) ---- */
 

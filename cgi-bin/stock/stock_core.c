@@ -16,9 +16,23 @@
 
 /* ---- idset ---- */
 
+static unsigned int slot_of(long long id, int nslots)
+{
+	unsigned long long h = (unsigned long long)id * 0x9E3779B97F4A7C15ull;
+	return (unsigned int)(h >> 32) & (unsigned int)(nslots - 1);
+}
+
+static void slot_put(long long *slots, int nslots, long long id)
+{
+	unsigned int i = slot_of(id, nslots);
+	while (slots[i] && slots[i] != id)
+		i = (i + 1) & (unsigned int)(nslots - 1);
+	slots[i] = id;
+}
+
 int idset_add(idset *s, long long id)
 {
-	if (idset_has(s, id))
+	if (id <= 0 || idset_has(s, id))
 		return Z_OK;
 	if (s->n == s->cap) {
 		int cap = s->cap ? s->cap * 2 : 16;
@@ -28,16 +42,33 @@ int idset_add(idset *s, long long id)
 		s->v = v;
 		s->cap = cap;
 	}
+	if ((s->n + 1) * 2 > s->nslots) {
+		/* Keep the table at most half full; rebuild it from the ids. */
+		int nslots = s->nslots ? s->nslots * 2 : 64;
+		long long *slots = calloc((size_t)nslots, sizeof(*slots));
+		if (!slots)
+			return Z_NOMEM;
+		for (int i = 0; i < s->n; i++)
+			slot_put(slots, nslots, s->v[i]);
+		free(s->slots);
+		s->slots = slots;
+		s->nslots = nslots;
+	}
 	s->v[s->n++] = id;
+	slot_put(s->slots, s->nslots, id);
 	return Z_OK;
 }
 
 bool idset_has(const idset *s, long long id)
 {
-	/* Sets stay small (one order's SKUs, one set's closure); a scan is enough. */
-	for (int i = 0; i < s->n; i++)
-		if (s->v[i] == id)
+	if (!s->nslots)
+		return false;
+	unsigned int i = slot_of(id, s->nslots);
+	while (s->slots[i]) {
+		if (s->slots[i] == id)
 			return true;
+		i = (i + 1) & (unsigned int)(s->nslots - 1);
+	}
 	return false;
 }
 
@@ -56,8 +87,9 @@ void idset_sort(idset *s)
 void idset_free(idset *s)
 {
 	free(s->v);
-	s->v = NULL;
-	s->n = s->cap = 0;
+	free(s->slots);
+	s->v = s->slots = NULL;
+	s->n = s->cap = s->nslots = 0;
 }
 
 /* ---- transactions ---- */

@@ -4,13 +4,16 @@
 
 #include "stock/stock.h"
 
-/* A growable set of ids (kept unique, in insertion order). */
+/* A growable set of positive ids (kept unique, in insertion order), with a hash index so
+ * that relinking a whole shop stays linear. Zero-initialise; free with idset_free. */
 typedef struct {
 	long long *v;
 	int n, cap;
+	long long *slots; /* open addressing, 0 = empty */
+	int nslots;
 } idset;
 
-/* Adds id unless present; Z_OK or Z_NOMEM. */
+/* Adds id (> 0; others are ignored) unless present; Z_OK or Z_NOMEM. */
 int idset_add(idset *s, long long id);
 bool idset_has(const idset *s, long long id);
 void idset_sort(idset *s);

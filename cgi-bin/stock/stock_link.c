@@ -233,6 +233,53 @@ int stock_link_manual(db *d, long long listing_id, long long sku_id)
 	return stock_tx(d, manual_tx, &c);
 }
 
+struct settings_ctx {
+	long long listing_id;
+	int sync;
+	bool has_min, has_max;
+	int min, max;
+};
+
+static int settings_tx(db *d, void *vctx)
+{
+	struct settings_ctx *c = vctx;
+	db_res *r = NULL;
+	int rc = db_queryv(d, &r, "SELECT sku_id FROM listing WHERE id = ? FOR UPDATE",
+	                   DB_I(c->listing_id));
+	if (rc != Z_OK)
+		return rc;
+	if (r->nrows == 0) {
+		db_res_free(r);
+		return Z_NOTFOUND;
+	}
+	long long sku_id = db_get_ll(r, 0, 0, 0);
+	db_res_free(r);
+	rc = db_execv(d,
+	              "UPDATE listing SET sync = IF(? < 0, sync, ?), min_stock = ?, max_stock = ? "
+	              "WHERE id = ?",
+	              DB_I(c->sync), DB_I(c->sync), c->has_min ? DB_I(c->min) : DB_NUL,
+	              c->has_max ? DB_I(c->max) : DB_NUL, DB_I(c->listing_id));
+	if (rc == Z_OK && sku_id > 0)
+		rc = stock_requeue_skus(d, &sku_id, 1);
+	return rc;
+}
+
+int stock_listing_settings(db *d, long long listing_id, int sync, bool has_min, int min,
+                           bool has_max, int max, const char **why)
+{
+	if (stock_check_floor_cap(has_min, min, has_max, max, why) != Z_OK)
+		return Z_INVALID;
+	if (sync < -1 || sync > 1) {
+		*why = "連携の値が正しくありません。";
+		return Z_INVALID;
+	}
+	struct settings_ctx c = {listing_id, sync, has_min, has_max, min, max};
+	int rc = stock_tx(d, settings_tx, &c);
+	if (rc == Z_NOTFOUND)
+		*why = "商品が見つかりません。";
+	return rc;
+}
+
 /* ---- listing import ---- */
 
 struct import_ctx {
@@ -414,6 +461,12 @@ static int refresh_all_docs(db *d, long long *changed)
 			break;
 		}
 		long long last = db_get_ll(s, s->nrows - 1, 0, 0);
+		/* One commit per chunk: a commit per SKU costs a disk flush each. */
+		bool own = !db_in_transaction(d);
+		if (own && (rc = db_begin(d)) != Z_OK) {
+			db_res_free(s);
+			break;
+		}
 		rc = db_queryv(d, &l,
 		               "SELECT sku_id, item_code, sub_code, sku_code, name FROM listing "
 		               "WHERE sku_id > ? AND sku_id <= ? ORDER BY sku_id, id",
@@ -438,6 +491,10 @@ static int refresh_all_docs(db *d, long long *changed)
 		}
 		db_res_free(l);
 		db_res_free(s);
+		if (own && rc == Z_OK)
+			rc = db_commit(d);
+		else if (own)
+			db_rollback(d);
 		after = last;
 		if (rc != Z_OK)
 			break;

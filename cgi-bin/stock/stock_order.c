@@ -308,3 +308,63 @@ int stock_apply_order(db *d, long long shop_id, const stock_order *order,
 		*res = c.res;
 	return rc;
 }
+
+struct page_ctx {
+	long long shop_id;
+	const stock_order *orders;
+	int n;
+	stock_order_result *res;
+	move_list moves;
+};
+
+static int page_tx(db *d, void *vctx)
+{
+	struct page_ctx *p = vctx;
+	for (int i = 0; i < p->n; i++) {
+		struct order_ctx c = {p->shop_id, &p->orders[i], {0}, p->moves};
+		int rc = order_tx(d, &c);
+		p->moves = c.moves; /* the buffer is reused from order to order */
+		if (rc != Z_OK)
+			return rc;
+		if (p->res)
+			p->res[i] = c.res;
+	}
+	return Z_OK;
+}
+
+int stock_apply_orders(db *d, long long shop_id, const stock_order *orders, int n,
+                       stock_order_result *res, int *rcs)
+{
+	if (n < 0 || n > 1000 || (n && !orders))
+		return Z_INVALID;
+	if (db_in_transaction(d)) {
+		log_error("stock: stock_apply_orders inside a transaction");
+		return Z_ERR;
+	}
+	bool all_valid = true;
+	for (int i = 0; i < n; i++) {
+		if (res)
+			memset(&res[i], 0, sizeof(res[i]));
+		if (rcs)
+			rcs[i] = Z_OK;
+		all_valid = all_valid && valid_order(&orders[i]);
+	}
+	int rc = Z_ERR;
+	if (all_valid) {
+		struct page_ctx p = {shop_id, orders, n, res, {0}};
+		rc = stock_tx(d, page_tx, &p);
+		free(p.moves.v);
+		if (rc == Z_OK)
+			return Z_OK;
+	}
+	/* One order spoiled the page: each on its own. */
+	int first = Z_OK;
+	for (int i = 0; i < n; i++) {
+		rc = stock_apply_order(d, shop_id, &orders[i], res ? &res[i] : NULL);
+		if (rcs)
+			rcs[i] = rc;
+		if (rc != Z_OK && first == Z_OK)
+			first = rc;
+	}
+	return first;
+}

@@ -1,6 +1,7 @@
 /* stock_bench: timing loops for the stock core on a generated stack (tests/bench/stock_bench.sh
  * builds and drives it). Prints one line per figure.
- *   stock_bench orders N PROCS PREFIX NSKUS   N one-line orders from PROCS processes
+ *   stock_bench orders N PROCS PREFIX NSKUS [PAGE]  N one-line orders from PROCS processes,
+ *                                             PAGE orders per transaction (default 1)
  *   stock_bench claim SHOP_ID BATCH           claim + done of every pending push of a shop
  *   stock_bench queries REPEAT                the push queue and drift queries, p50/p99 */
 #include <stdio.h>
@@ -43,29 +44,42 @@ static long long arg(const char *s)
 	return v;
 }
 
+#define MAX_PAGE 100
+
+/* Applies n one-line orders on random SKUs, page orders per call (1 = stock_apply_order). */
 static int order_worker(int proc, long long n, const char *prefix, long long nskus,
-                        long long shop_id)
+                        long long shop_id, int page)
 {
 	db *d = open_db();
 	unsigned r = (unsigned)(proc * 7919 + time(NULL));
 	int failures = 0;
-	for (long long i = 0; i < n; i++) {
-		char no[64], item[64];
-		snprintf(no, sizeof(no), "bench-%d-%ld-%lld", proc, (long)getpid(), i);
-		snprintf(item, sizeof(item), "%s%07lld", prefix, (long long)(rand_r(&r) % nskus));
-		for (char *p = item; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p += 'a' - 'A';
-		stock_order_line ln = {.line_key = "1", .item_code = item, .quantity = 1};
-		stock_order o = {.order_no = no, .ordered_at = time(NULL), .nlines = 1, .lines = &ln};
-		if (stock_apply_order(d, shop_id, &o, NULL) != Z_OK)
+	static char no[MAX_PAGE][64], item[MAX_PAGE][64];
+	stock_order_line ln[MAX_PAGE];
+	stock_order o[MAX_PAGE];
+	for (long long i = 0; i < n; i += page) {
+		int k = 0;
+		for (; k < page && i + k < n; k++) {
+			snprintf(no[k], sizeof(no[k]), "bench-%d-%ld-%lld", proc, (long)getpid(), i + k);
+			snprintf(item[k], sizeof(item[k]), "%s%07lld", prefix,
+			         (long long)(rand_r(&r) % nskus));
+			for (char *p = item[k]; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p += 'a' - 'A';
+			ln[k] = (stock_order_line){.line_key = "1", .item_code = item[k], .quantity = 1};
+			o[k] = (stock_order){.order_no = no[k], .ordered_at = time(NULL), .nlines = 1,
+			                     .lines = &ln[k]};
+		}
+		int rc = page == 1 ? stock_apply_order(d, shop_id, &o[0], NULL)
+		                   : stock_apply_orders(d, shop_id, o, k, NULL, NULL);
+		if (rc != Z_OK)
 			failures++;
 	}
 	db_close(d);
 	return failures ? 1 : 0;
 }
 
-static int bench_orders(long long n, long long procs, const char *prefix, long long nskus)
+static int bench_orders(long long n, long long procs, const char *prefix, long long nskus,
+                        int page)
 {
 	db *d = open_db();
 	long long shop_id = 0, pending0 = 0, pending1 = 0;
@@ -75,7 +89,7 @@ static int bench_orders(long long n, long long procs, const char *prefix, long l
 	double t0 = now();
 	for (long long p = 0; p < procs; p++)
 		if (fork() == 0)
-			_exit(order_worker((int)p, n / procs, prefix, nskus, shop_id));
+			_exit(order_worker((int)p, n / procs, prefix, nskus, shop_id, page));
 	int failed = 0;
 	for (long long p = 0; p < procs; p++) {
 		int st = 0;
@@ -86,9 +100,9 @@ static int bench_orders(long long n, long long procs, const char *prefix, long l
 	d = open_db();
 	db_query_ll(d, "SELECT COUNT(*) FROM push WHERE state = 'pending'", NULL, 0, 0, &pending1);
 	db_close(d);
-	printf("orders: %lld one-line orders from %lld processes in %.2f s = %.0f lines/s "
-	       "(pending pushes %lld → %lld)%s\n",
-	       n / procs * procs, procs, t, (double)(n / procs * procs) / t, pending0, pending1,
+	printf("orders: %lld one-line orders from %lld processes, %d per transaction, in %.2f s = "
+	       "%.0f lines/s (pending pushes %lld → %lld)%s\n",
+	       n / procs * procs, procs, page, t, (double)(n / procs * procs) / t, pending0, pending1,
 	       failed ? " — SOME FAILED" : "");
 	return failed ? 1 : 0;
 }
@@ -189,13 +203,17 @@ static int bench_queries(int repeat)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 6 && !strcmp(argv[1], "orders"))
-		return bench_orders(arg(argv[2]), arg(argv[3]), argv[4], arg(argv[5]));
+	if (argc >= 6 && !strcmp(argv[1], "orders")) {
+		long long page = argc >= 7 ? arg(argv[6]) : 1;
+		if (page < 1 || page > MAX_PAGE)
+			return 2;
+		return bench_orders(arg(argv[2]), arg(argv[3]), argv[4], arg(argv[5]), (int)page);
+	}
 	if (argc >= 4 && !strcmp(argv[1], "claim"))
 		return bench_claim(arg(argv[2]), arg(argv[3]));
 	if (argc >= 3 && !strcmp(argv[1], "queries"))
 		return bench_queries((int)arg(argv[2]));
-	fprintf(stderr, "usage: stock_bench orders N PROCS PREFIX NSKUS | claim SHOP BATCH | "
+	fprintf(stderr, "usage: stock_bench orders N PROCS PREFIX NSKUS [PAGE] | claim SHOP BATCH | "
 	                "queries REPEAT\n");
 	return 2;
 }

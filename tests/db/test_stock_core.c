@@ -38,6 +38,36 @@ static void test_order_applied_once(void **state)
 	assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(listing)), 10);
 }
 
+static void test_order_pages(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	const char *code = t_code("page");
+	long long sku = t_sku(code, 100);
+	t_listing(shop, code, code, 100);
+	stock_order_line ln[3] = {{.line_key = "1", .item_code = code, .quantity = 1},
+	                          {.line_key = "1", .item_code = code, .quantity = 2},
+	                          {.line_key = "1", .item_code = code, .quantity = 4}};
+	stock_order o[3];
+	for (int i = 0; i < 3; i++)
+		o[i] = (stock_order){.order_no = t_code("po"), .ordered_at = time(NULL), .nlines = 1,
+		                     .lines = &ln[i]};
+	stock_order_result res[3];
+	int rcs[3];
+	assert_int_equal(stock_apply_orders(t_db, shop, o, 3, res, rcs), Z_OK);
+	assert_int_equal(t_total(sku), 93);
+	assert_int_equal(res[2].changed_lines, 1);
+	/* again, with one bad order in the page: the others are still applied (once) */
+	ln[1].quantity = -5;
+	o[0].cancelled = true;
+	assert_int_equal(stock_apply_orders(t_db, shop, o, 3, res, rcs), Z_INVALID);
+	assert_int_equal(rcs[0], Z_OK);
+	assert_int_equal(rcs[1], Z_INVALID);
+	assert_int_equal(rcs[2], Z_OK);
+	assert_int_equal(t_total(sku), 94);
+	assert_int_equal(res[2].changed_lines, 0);
+}
+
 static void test_line_cancel_and_before_cursor(void **state)
 {
 	(void)state;
@@ -306,8 +336,15 @@ static void test_pushes_coalesced(void **state)
 	                 Z_OK);
 	assert_int_equal(stock_change_total(t_db, sku, -1, "manual", NULL, 0, NULL), Z_OK);
 	assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?", DB_I(l)), 7);
-	/* sync off: no push */
-	assert_int_equal(db_execv(t_db, "UPDATE listing SET sync = 0 WHERE id = ?", DB_I(l)), Z_OK);
+	/* a cap set on the screen re-queues at once; floor > cap is refused */
+	const char *why = NULL;
+	assert_int_equal(stock_listing_settings(t_db, l, -1, false, 0, true, 4, &why), Z_OK);
+	assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?", DB_I(l)), 4);
+	assert_int_equal(stock_listing_settings(t_db, l, -1, true, 5, true, 4, &why), Z_INVALID);
+	assert_non_null(why);
+	/* sync off: the pending push goes, and no new one comes */
+	assert_int_equal(stock_listing_settings(t_db, l, 0, false, 0, false, 0, &why), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ?", DB_I(l)), 0);
 	assert_int_equal(stock_change_total(t_db, sku, -1, "manual", NULL, 0, NULL), Z_OK);
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ?", DB_I(l)), 0);
 }
@@ -494,6 +531,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_applied_once),
+		cmocka_unit_test(test_order_pages),
 		cmocka_unit_test(test_line_cancel_and_before_cursor),
 		cmocka_unit_test(test_unlinked_line),
 		cmocka_unit_test(test_sets_of_sets),

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <string.h>
 #include "stock/stock.h"
+#include "stock/stock_int.h"
 
 static int wanted(int avail, bool has_min, int min, bool has_max, int max)
 {
@@ -148,6 +149,29 @@ static void test_normalize(void **state)
 	norm("ΑΒ", "ΑΒ");
 }
 
+static void test_idset(void **state)
+{
+	(void)state;
+	idset s = {0};
+	for (long long i = 1; i <= 100000; i++)
+		assert_int_equal(idset_add(&s, (i * 7919) % 100003 + 1), Z_OK);
+	for (long long i = 1; i <= 100000; i++)
+		assert_int_equal(idset_add(&s, (i * 7919) % 100003 + 1), Z_OK);
+	assert_int_equal(s.n, 100000);
+	assert_true(idset_has(&s, (5 * 7919) % 100003 + 1));
+	int missing = 0;
+	for (long long id = 1; id <= 100003; id++)
+		missing += !idset_has(&s, id);
+	assert_int_equal(missing, 3);
+	assert_int_equal(idset_add(&s, 0), Z_OK); /* ignored */
+	assert_int_equal(s.n, 100000);
+	idset_sort(&s);
+	for (int i = 1; i < s.n; i++)
+		assert_true(s.v[i - 1] < s.v[i]);
+	assert_true(idset_has(&s, s.v[500]));
+	idset_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_cap),         cmocka_unit_test(test_why),
 		cmocka_unit_test(test_floor_above_cap), cmocka_unit_test(test_delta_bounds),
 		cmocka_unit_test(test_sets),        cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_idset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
