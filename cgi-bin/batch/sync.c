@@ -167,6 +167,12 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 			                            .mall_ref = p[i].mall_ref[0] ? p[i].mall_ref : NULL,
 			                            .wanted = p[i].wanted};
 		mall_outcome out = s->adapter->push(&s->ms, items, n, &st);
+		for (int i = 0; out == MALL_OK && i < n; i++)
+			if (items[i].status.outcome == MALL_AUTH) {
+				/* Refused credentials for one item are refused for the shop. */
+				st = items[i].status;
+				out = MALL_AUTH;
+			}
 		if (out == MALL_AUTH) {
 			rc = mall_failure(d, s, "push", &st, stats); /* releases the claims */
 			break;
