@@ -527,6 +527,43 @@ static void test_import_and_search(void **state)
 	assert_int_equal(T_LL("SELECT drift FROM sku WHERE id = ?", DB_I(s1)), 1);
 }
 
+/* Above 2,000 rows the import re-queues in bulk SQL: the same outcome as row by row. */
+static void test_import_bulk(void **state)
+{
+	(void)state;
+	enum { N = 2500 };
+	long long base = t_shop(true, 1), other = t_shop(true, 1);
+	static char codes[N][64], names[N][64];
+	static stock_listing_row rows[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(codes[i], sizeof(codes[i]), "%s", t_code("bulk"));
+		snprintf(names[i], sizeof(names[i]), "リネン シャツ %d", i);
+		rows[i] = (stock_listing_row){.item_code = codes[i], .sku_code = codes[i],
+		                              .name = names[i], .has_stock = true, .stock = i % 7};
+	}
+	t_listing(other, codes[5], codes[5], 0);
+	stock_import_result res;
+	assert_int_equal(stock_import_listings(t_db, base, rows, N, true, &res), Z_OK);
+	assert_int_equal(res.inserted, N);
+	assert_int_equal(res.skus_created, N);
+	long long s5 = T_LL("SELECT id FROM sku WHERE code = ?", DB_S(codes[5]));
+	assert_int_equal(t_total(s5), 5);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM listing WHERE shop_id = ? AND wanted IS NULL",
+	                      DB_I(base)),
+	                 0);
+	/* the base shop holds what it reported: nothing to push there; the other shop needs 5 */
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE shop_id = ? AND state = 'pending'",
+	                      DB_I(base)),
+	                 0);
+	assert_int_equal(T_LL("SELECT p.wanted FROM push p JOIN listing l ON l.id = p.listing_id "
+	                      "WHERE l.shop_id = ? AND p.state = 'pending'", DB_I(other)),
+	                 5);
+	assert_int_equal(T_LL("SELECT drift FROM sku WHERE id = ?", DB_I(s5)), 1);
+	assert_int_equal(T_LL("SELECT LOCATE(CAST('リネン シャツ 2499' AS BINARY), search_doc) > 0 "
+	                      "FROM sku WHERE code = ?", DB_S(codes[2499])),
+	                 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -541,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_claims),
 		cmocka_unit_test(test_stale_set_total),
 		cmocka_unit_test(test_import_and_search),
+		cmocka_unit_test(test_import_bulk),
 	};
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }
