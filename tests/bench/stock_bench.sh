@@ -48,6 +48,10 @@ echo "\$ stock_bench orders $ORDERS $PROCS G $N"
 "$BUILD/stock_bench" orders "$ORDERS" "$PROCS" G "$N"
 echo "\$ stock_bench orders $((ORDERS / 4)) 1 G $N"
 "$BUILD/stock_bench" orders $((ORDERS / 4)) 1 G "$N"
+echo "\$ stock_bench orders $((ORDERS / 4)) 1 G $N 50     (stock_apply_orders, 50 per transaction)"
+"$BUILD/stock_bench" orders $((ORDERS / 4)) 1 G "$N" 50
+echo "\$ stock_bench orders $ORDERS $PROCS G $N 50"
+"$BUILD/stock_bench" orders "$ORDERS" "$PROCS" G "$N" 50
 echo "\$ stock_bench queries 50"
 "$BUILD/stock_bench" queries 50
 echo "\$ stock_bench claim 1 500"
@@ -55,6 +59,7 @@ echo "\$ stock_bench claim 1 500"
 if [ "$NBIG" -gt "$N" ]; then
 	echo "== $NBIG SKUs × 4 shops"
 	tests/stack/gen_data.sh "$DIR" $((NBIG - N)) H
+	echo "\$ stock_bench queries 50"
 	"$BUILD/stock_bench" queries 50
 	echo "\$ stock_bench orders $ORDERS $PROCS G $N"
 	"$BUILD/stock_bench" orders "$ORDERS" "$PROCS" G "$N"
