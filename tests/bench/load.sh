@@ -3,7 +3,7 @@
 # would on a busy shop. Reports the page's throughput and latency under that load, every
 # non-2xx answer, and the cycles the batch completed meanwhile (with their mean time).
 #   tests/bench/load.sh              DURATION (60 s), CONNECTIONS (16), SKUS (10000), WORKERS (4)
-# Uses the demo shops and mall simulators (tests/stack/demo.sh) when present, so cycles fetch
+# Uses the demo shops and mall simulators (tests/stack/demo.py) when present, so cycles fetch
 # orders and push stock; otherwise shops without a mall, and the cycles only read the queue.
 # Exits 1 when any request failed or answered non-2xx.
 set -eu
@@ -32,16 +32,18 @@ BASE=http://127.0.0.1:$PORT
 sqlq() { tests/stack/stack.sh sql "$DIR" -N -B "$@"; }
 
 mode="shops without a mall"
-if [ -x tests/stack/demo.sh ]; then
-	tests/stack/demo.sh "$DIR" >"$DIR/demo.log" 2>&1 && mode="demo shops on the mall simulators"
-fi
-if [ "$(sqlq -e 'SELECT COUNT(*) FROM shop')" = 0 ]; then
+if [ -f tests/stack/demo.py ]; then
+	# Demo shops on the four mall simulators, with SKUS SKUs listed in each.
+	/usr/bin/python3 tests/stack/demo.py "$DIR" "$SKUS" >"$DIR/demo.log" 2>&1 && \
+		mode="demo shops on the mall simulators" || { tail -5 "$DIR/demo.log"; exit 1; }
+else
 	sqlq -e "INSERT INTO shop (name, mall, is_base, enabled, created_at) VALUES
 		('Yahoo店','yahoo',1,1,UTC_TIMESTAMP()), ('楽天店','rakuten',0,1,UTC_TIMESTAMP()),
 		('Amazon店','amazon',0,1,UTC_TIMESTAMP()), ('Shopify店','shopify',0,1,UTC_TIMESTAMP())"
+	tests/stack/gen_data.sh "$DIR" "$SKUS" L >"$DIR/gen.log" 2>&1 || { cat "$DIR/gen.log"; exit 1; }
 fi
-tests/stack/gen_data.sh "$DIR" "$SKUS" L >"$DIR/gen.log" 2>&1 || { cat "$DIR/gen.log"; exit 1; }
 if [ "$mode" != "shops without a mall" ] && [ -f tests/stack/demo_orders.py ]; then
+	# Orders keep arriving in the simulators, so each cycle has stock to move and push.
 	/usr/bin/python3 tests/stack/demo_orders.py "$DIR" --every 0.2 >"$DIR/orders.log" 2>&1 &
 	pids+=($!)
 fi
