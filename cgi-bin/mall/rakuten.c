@@ -1,5 +1,15 @@
 /* rakuten: the 楽天市場 RMS adapter (Inventory API bulk-upsert/bulk-get, RakutenPay order API
- * searchOrder/getOrder, licenseKey expiry date), authenticated by the ESA header. */
+ * searchOrder/getOrder, licenseKey expiry date), authenticated by the ESA header.
+ *
+ * Credentials (JSON): service_secret, license_key. A listing's item_code is the 商品管理番号
+ * (manageNumber), its sub_code the SKU管理番号 (variantId).
+ * Options (defaults): content_type "application/json; charset=utf-8", inventory_api_version
+ * "2.0" | "2.1", pace_ms 1000 (bulk-upsert), read_pace_ms 200 (bulk-get), order_pace_ms 1000,
+ * timeout_ms 0 (the client's), retry_after_ms 1000, max_reply_bytes 16 MiB, push_batch 400,
+ * order_lookback_s 1209600 (14 days), search_window_s 5443200 (63 days), search_page_size 1000,
+ * search_max_records 15000, search_date_type 1, get_order_batch 100, order_version 7,
+ * cancel_on_pending 0 (800 キャンセル確定待ち counts as cancelled when 1), license_check_s
+ * 86400, license_warn_days 14. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,8 +441,10 @@ static mall_outcome search_window(mall_shop *shop, time_t from, time_t to, numbe
 			out->numbers = grown;
 			out->cap = cap;
 		}
-		memcpy(out->numbers + out->n, nums, (size_t)nnums * sizeof(*nums));
-		out->n += nnums;
+		if (nnums) {
+			memcpy(out->numbers + out->n, nums, (size_t)nnums * sizeof(*nums));
+			out->n += nnums;
+		}
 		if (nnums == 0 || page >= pages)
 			break;
 	}

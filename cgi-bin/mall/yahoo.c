@@ -1,5 +1,16 @@
 /* yahoo: the Yahoo!ショッピング Store API adapter (setStock, getStock, orderList, orderInfo,
- * YConnect v2 token refresh, X-sws-signature public-key authentication). */
+ * YConnect v2 token refresh, X-sws-signature public-key authentication).
+ *
+ * Credentials (JSON): client_id, client_secret, refresh_token (from the consent flow),
+ * seller_id (ストアアカウント; also accepted as an option), public_key (PEM of 暗号鍵管理),
+ * key_version (default "1"); access_token is written back by refresh.
+ * Options (defaults): api_path "/ShoppingWebService/V1", token_url (Yahoo's own for a
+ * *.yahooapis.jp api_base, else api_base + "/yconnect/v2/token"), token_client_auth
+ * "basic" | "body", refresh_ahead_s 300, pace_ms 1000 (stock calls), order_pace_ms 300,
+ * timeout_ms 0 (the client's), retry_after_ms 1000, quota_retry_ms 3600000,
+ * max_reply_bytes 16 MiB, push_batch 1000, unechoed_item_error 1, sign_stock_calls 0,
+ * order_content_type "application/xml; charset=UTF-8", order_page_size 100,
+ * order_lookback_s 1209600 (14 days), order_fields (orderInfo's Field list). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
