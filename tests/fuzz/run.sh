@@ -1,6 +1,6 @@
 #!/bin/bash
 # Builds every tests/fuzz/fuzz_*.c as a libFuzzer target (clang, ASan + UBSan) and runs each
-# for N seconds on its corpus in tests/fuzz/corpus/<target>/.
+# for N seconds on its seed corpus in tests/fuzz/corpus/<target>/.
 #   tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (make fuzz SECONDS_PER_TARGET=30)
 # The cgi-bin sources (all but the two main()s) go into one static archive, so each target
 # pulls in only the objects it uses. New inputs found go to $FUZZ_BUILD/new-corpus/<target>/,
@@ -58,13 +58,16 @@ for t in "${targets[@]}"; do
 		build_failed=1
 		continue
 	fi
-	mkdir -p "tests/fuzz/corpus/$t" "$OUT/new-corpus/$t" "$ART/$t"
+	# The seed corpus is tests/fuzz/corpus/<target>/ (or corpus/<name without fuzz_>/).
+	seeds=tests/fuzz/corpus/$t
+	[ -d "$seeds" ] || [ ! -d "tests/fuzz/corpus/${t#fuzz_}" ] || seeds=tests/fuzz/corpus/${t#fuzz_}
+	mkdir -p "$seeds" "$OUT/new-corpus/$t" "$ART/$t"
 	log=$ART/$t.log
 	# -fork would survive one crash to find more; one crash is enough to fail the run.
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		"$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 		-print_final_stats=1 -artifact_prefix="$ART/$t/" \
-		"$OUT/new-corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1
+		"$OUT/new-corpus/$t" "$seeds" >"$log" 2>&1
 	rc=$?
 	execs=$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{print $2}')
 	speed=$(grep -E '^stat::average_exec_per_sec:' "$log" | awk '{print $2}')
