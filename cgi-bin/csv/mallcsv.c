@@ -109,9 +109,23 @@ typedef struct {
 	size_t line;
 } draft;
 
-static char *dup_or_empty(const char *s)
+static bool blank_char(char c)
 {
-	return strdup(s ? s : "");
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Copies s without blanks (space, TAB, CR, LF) at either end: every listing field is
+ * stored trimmed, whether read from one cell or built from several. */
+static char *dup_trimmed(const char *s)
+{
+	if (!s)
+		s = "";
+	while (blank_char(*s))
+		s++;
+	size_t len = strlen(s);
+	while (len && blank_char(s[len - 1]))
+		len--;
+	return strndup(s, len);
 }
 
 static int add_listing(mallcsv_result *res, draft *d)
@@ -126,13 +140,13 @@ static int add_listing(mallcsv_result *res, draft *d)
 	}
 	mallcsv_listing *l = &res->v[res->n];
 	memset(l, 0, sizeof *l);
-	l->item_code = dup_or_empty(d->item_code);
-	l->sub_code = dup_or_empty(d->sub_code);
-	l->sku_code = dup_or_empty(d->sku_code);
-	l->name = dup_or_empty(d->name);
-	l->options = dup_or_empty(d->options);
-	l->image_url = dup_or_empty(d->image_url);
-	l->jan = dup_or_empty(d->jan);
+	l->item_code = dup_trimmed(d->item_code);
+	l->sub_code = dup_trimmed(d->sub_code);
+	l->sku_code = dup_trimmed(d->sku_code);
+	l->name = dup_trimmed(d->name);
+	l->options = dup_trimmed(d->options);
+	l->image_url = dup_trimmed(d->image_url);
+	l->jan = dup_trimmed(d->jan);
 	l->extra = d->extra ? d->extra : strdup("{}");
 	d->extra = NULL;
 	l->has_price = d->has_price;
@@ -176,10 +190,9 @@ static const char *cell(mapper *m, int i)
 		return "";
 	char *s = (char *)m->r->fields[i].ptr;
 	size_t len = m->r->fields[i].len;
-	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
-				s[len - 1] == '\n'))
+	while (len && blank_char(s[len - 1]))
 		s[--len] = '\0';
-	while (*s == ' ' || *s == '\t')
+	while (blank_char(*s))
 		s++;
 	return s;
 }
