@@ -17,6 +17,8 @@ Extra control endpoints:
   GET  /_control/credentials    -> the demo credentials above (with the public key)
   POST /_control/revoke_refresh  the refresh token is refused from now on (invalid_grant)
   POST /_control/token_ttl      {"seconds": n}
+  POST /_control/quota          {"count": n}: the next n API calls meet the daily quota
+                                (403 "Your Request was Forbidden")
 The fault kind expired_token really expires every access token issued so far.
 Order APIs require X-sws-signature (RSA PKCS#1 v1.5 of "seller_id:unix_time", base64) and
 X-sws-signature-version; a wrong, stale (more than 10 minutes) or missing one is refused.
@@ -131,6 +133,7 @@ class Yahoo(simbase.Mall):
             self.ttl = 3600
             self.refresh_ok = True
             self.last_call = {}       # path -> time of the last stock call (rate limit)
+            self.quota_hits = 0
 
     # ---- replies in Yahoo's shapes ----
     @staticmethod
@@ -173,6 +176,10 @@ class Yahoo(simbase.Mall):
             with self.tlock:
                 self.refresh_ok = False
             return {"ok": True}
+        if p == "/_control/quota":
+            with self.tlock:
+                self.quota_hits = int(req.json().get("count", 1))
+            return {"ok": True}
         if p == "/_control/token_ttl":
             with self.tlock:
                 self.ttl = int(req.json().get("seconds", 3600))
@@ -186,6 +193,10 @@ class Yahoo(simbase.Mall):
         if not req.path.startswith(API) or req.method != "POST":
             return self.error(404, "Not found.")
         api = req.path[len(API):]
+        with self.tlock:
+            if self.quota_hits > 0:
+                self.quota_hits -= 1
+                return self.error(403, "Your Request was Forbidden")
         auth = req.headers.get("Authorization", "")
         if not auth.startswith("Bearer "):
             return self.invalid_token("no token")

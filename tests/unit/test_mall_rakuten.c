@@ -489,6 +489,17 @@ static void test_dropped_connection_is_temporary(void **state)
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_OK);
 }
 
+static void test_oversized_reply_is_temporary(void **state)
+{
+	fixture *f = *state;
+	mall_status st;
+	control("items", "{\"items\":[{\"code\":\"a\",\"sub\":\"b\",\"stock\":1}]}");
+	set_opt(f, "max_reply_bytes", 50);
+	mall_stock_item it = {.item_code = "a", .sub_code = "b"};
+	assert_int_equal(f->a->read_stock(&f->shop, &it, 1, &st), MALL_TEMPORARY);
+	assert_false(it.found);
+}
+
 static void test_parsers_refuse_bad_replies(void **state)
 {
 	char err[200];
@@ -576,6 +587,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits_and_pacing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_reply_is_temporary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dropped_connection_is_temporary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversized_reply_is_temporary, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -462,6 +462,48 @@ static void test_dropped_connection_is_temporary(void **state)
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_OK);
 }
 
+static void test_daily_quota_is_rate_limited(void **state)
+{
+	fixture *f = *state;
+	mall_status st;
+	control("quota", "{\"count\":1}");
+	mall_push_item it = {.item_code = "a", .sub_code = "", .wanted = 1};
+	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_RATE_LIMITED);
+	assert_int_equal(st.http_status, 403);
+	assert_int_equal(st.retry_after_ms, 3600000);
+}
+
+static void test_token_that_really_expired_is_renewed(void **state)
+{
+	fixture *f = *state;
+	mall_status st;
+	control("items", "{\"items\":[{\"code\":\"a\",\"stock\":1}]}");
+	control("token_ttl", "{\"seconds\":1}");
+	assert_int_equal(push1(f, "a", "", 2, &st), MALL_OK);
+	/* Forget when it expires, so only Yahoo's 401 can tell. */
+	f->shop.token_expires_at = 0;
+	usleep(1300000);
+	assert_int_equal(push1(f, "a", "", 3, &st), MALL_OK);
+	assert_int_equal(sim_stock("a", ""), 3);
+	assert_int_equal(sim_calls("/yconnect/v2/token"), 2);
+	/* Known expiry within refresh_ahead_s: renewed before the call, no 401 needed. */
+	assert_int_equal(push1(f, "a", "", 4, &st), MALL_OK);
+	assert_int_equal(sim_calls("/yconnect/v2/token"), 3);
+	/* 1 + (refused, retried) + 1: the last push met no 401. */
+	assert_int_equal(sim_calls("setStock"), 4);
+}
+
+static void test_oversized_reply_is_temporary(void **state)
+{
+	fixture *f = *state;
+	mall_status st;
+	control("items", "{\"items\":[{\"code\":\"a\",\"stock\":1}]}");
+	set_opt(f, "max_reply_bytes", 50);
+	mall_stock_item it = {.item_code = "a"};
+	assert_int_equal(f->a->read_stock(&f->shop, &it, 1, &st), MALL_TEMPORARY);
+	assert_false(it.found);
+}
+
 static char *other_public_key(void)
 {
 	EVP_PKEY *k = EVP_RSA_gen(2048);
@@ -605,6 +647,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dropped_connection_is_temporary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signature_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_seller_is_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_daily_quota_is_rate_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_that_really_expired_is_renewed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversized_reply_is_temporary, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
