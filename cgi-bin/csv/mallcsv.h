@@ -27,7 +27,23 @@ typedef enum {
 } mallcsv_kind;
 
 /* One SKU-level listing as read from a file. Strings are UTF-8, never NULL ("" when the file
- * has none), owned by the result. */
+ * has none), trimmed, owned by the result. How each kind fills them:
+ *   Yahoo data.csv     item=code; one listing per sub-code entry (sub=sku=that code,
+ *                      options from its "名前:値#…" side), or sub="" sku=code; price=price
+ *   Yahoo quantity.csv item=code, sub=sub-code, sku=sub-code or code, stock=quantity
+ *   Rakuten item.csv   item=商品管理番号, sku=商品番号 or 商品管理番号, stock only for 在庫タイプ 1,
+ *                      image=first of the space-separated 商品画像URL
+ *   Rakuten select.csv item=商品管理番号, sub=横軸子番号+縦軸子番号 (Excel ="…" removed),
+ *                      sku=item+sub, options="横軸選択肢 / 縦軸選択肢"
+ *   Rakuten normal     item=商品管理番号, sub=SKU管理番号, sku=システム連携用SKU番号, else
+ *                      商品番号 (single-SKU item) or SKU管理番号; name/image from the product
+ *                      row; options named by バリエーション項目名定義; jan from a 商品属性 JAN pair
+ *   Amazon             item=sku=seller-sku/出品者SKU; stock blank for FBA rows
+ *   Shopify products   item=Handle, sub=option values "白 / S" ("" for Default Title),
+ *                      sku=Variant SKU (may be ""), jan=Variant Barcode
+ *   Shopify inventory  as products; stock = sum of Available over locations, each location
+ *                      in extra {"locations":{name:qty}}; "not stocked" counts as nothing
+ * Duplicates of one (item, sub) are row errors naming both lines. */
 typedef struct {
 	char *item_code;  /* the mall's product code (Yahoo code, 商品管理番号, Handle, seller-sku) */
 	char *sub_code;   /* the variation code within the item ("" for single items) */
@@ -49,8 +65,9 @@ typedef struct {
 	csv_encoding encoding;
 	mallcsv_listing *v;
 	size_t n, cap;
-	size_t skipped;     /* rows that are not SKUs (Yahoo parent rows, Rakuten option rows,
-			     * Shopify image rows, Rakuten 在庫タイプ 2 item rows) */
+	size_t skipped;     /* rows that are not SKUs: Yahoo quantity parent rows, Rakuten
+			     * normal-item product and option rows, select.csv rows other than
+			     * i, item.csv rows of 在庫タイプ 2, Shopify image-only rows */
 	csv_errors errors;  /* row errors; rows with errors give no listing */
 } mallcsv_result;
 
