@@ -91,19 +91,23 @@ sanitize: deps
 # migrations and example configuration. Nothing under /etc is written; copy
 # $(PREFIX)/share/zaiko/conf/zaiko.conf.example to /etc/zaiko/zaiko.conf yourself.
 PREFIX  ?= /usr/local
-SHAREDIR = $(DESTDIR)$(PREFIX)/share/zaiko
-CGIDIR   = $(DESTDIR)$(PREFIX)/lib/zaiko/cgi-bin
+# Absolute, so a relative DESTDIR means the same inside the copy loop's subshells.
+INSTROOT = $(abspath $(DESTDIR)$(PREFIX))
+SHAREDIR = $(INSTROOT)/share/zaiko
+CGIDIR   = $(INSTROOT)/lib/zaiko/cgi-bin
 
 install: all
-	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
-	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(CGIDIR) $(SHAREDIR)/conf
-	$(Q)install -m 0755 $(BUILD)/zaiko-batch $(DESTDIR)$(PREFIX)/bin/zaiko-batch
+	@echo "  INSTALL $(INSTROOT)"
+	$(Q)case "$(INSTROOT)/" in "$(CURDIR)"/templates/*|"$(CURDIR)"/htdocs/*|"$(CURDIR)"/sql/*) \
+		echo "install: DESTDIR inside the source tree's templates/htdocs/sql" >&2; exit 1;; esac
+	$(Q)install -d $(INSTROOT)/bin $(CGIDIR) $(SHAREDIR)/conf
+	$(Q)install -m 0755 $(BUILD)/zaiko-batch $(INSTROOT)/bin/zaiko-batch
 	$(Q)install -m 0755 $(BUILD)/zaiko.fcgi $(CGIDIR)/zaiko.fcgi
-	$(Q)ln -sf ../lib/zaiko/cgi-bin/zaiko.fcgi $(DESTDIR)$(PREFIX)/bin/zaiko.fcgi
+	$(Q)ln -sf ../lib/zaiko/cgi-bin/zaiko.fcgi $(INSTROOT)/bin/zaiko.fcgi
 	$(Q)for d in templates htdocs sql; do \
 		rm -rf $(SHAREDIR)/$$d && install -d $(SHAREDIR)/$$d && \
-		(cd $$d && find . -type d -exec install -d $(SHAREDIR)/$$d/{} \; && \
-		 find . -type f -exec install -m 0644 {} $(SHAREDIR)/$$d/{} \;) || exit 1; \
+		files=$$(cd $$d && find . -type f) && \
+		for f in $$files; do install -D -m 0644 $$d/$$f $(SHAREDIR)/$$d/$$f || exit 1; done; \
 	done
 	$(Q)for f in conf/*.example conf/*.service conf/*.socket conf/*.timer; do \
 		[ -f "$$f" ] || continue; \

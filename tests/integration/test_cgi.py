@@ -13,6 +13,8 @@ import time
 import zt
 from zt import Client, eq, ok, sql
 
+STACK = os.path.abspath(zt.STACK)  # nginx resolves relative paths against its prefix
+
 STATE = {}
 
 
@@ -39,7 +41,7 @@ def start_cgi_server():
         return STATE["url"]
     fcgiwrap = shutil.which("fcgiwrap") or "/usr/sbin/fcgiwrap"
     ok(os.path.exists(fcgiwrap), "fcgiwrap is installed (tests/stack/deps.sh)")
-    tmp = tempfile.mkdtemp(prefix="cgi-", dir=zt.STACK)
+    tmp = tempfile.mkdtemp(prefix="cgi-", dir=STACK)
     os.chmod(tmp, 0o755)  # nginx's workers (nobody when root) create their temp dirs here
     sock = os.path.join(tmp, "fcgiwrap.sock")
     log = open(os.path.join(tmp, "fcgiwrap.log"), "wb")
@@ -250,7 +252,7 @@ def test_example_conf_names_every_key():
 def test_make_install_tree_serves_cgi():
     """make install into a DESTDIR; the installed binary answers as CGI with the installed
     templates, and nothing outside DESTDIR is written."""
-    dest = tempfile.mkdtemp(prefix="install-", dir=zt.STACK)
+    dest = tempfile.mkdtemp(prefix="install-", dir=STACK)
     try:
         build = os.path.relpath(zt.BUILD, zt.ROOT)
         r = subprocess.run(["make", "--no-print-directory", "-C", zt.ROOT, "install",

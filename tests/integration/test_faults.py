@@ -13,8 +13,10 @@ import time
 import zt
 from zt import Client, eq, ok, sql
 
+STACK = os.path.abspath(zt.STACK)  # nginx resolves relative paths against its prefix
+
 DOWN_MSG = "データベースに接続できません"
-SOCK = os.path.join(zt.STACK, "mysql.sock")
+SOCK = os.path.join(STACK, "mysql.sock")
 
 
 def alive(pid):
@@ -39,7 +41,7 @@ def wait_until(cond, what, timeout=20.0, step=0.05):
 
 
 def worker_pids():
-    with open(os.path.join(zt.STACK, "fcgi.pids")) as f:
+    with open(os.path.join(STACK, "fcgi.pids")) as f:
         return sorted(int(x) for x in f.read().split())
 
 
@@ -89,7 +91,7 @@ def test_mariadb_restart_under_load():
     eq(c.get("/").status, 200, "the list before")
     workers = worker_pids()
     ok(all(alive(p) for p in workers), "every worker runs before")
-    pid = read_pid(os.path.join(zt.STACK, "mysql.pid"))
+    pid = read_pid(os.path.join(STACK, "mysql.pid"))
     with open("/proc/%d/cmdline" % pid, "rb") as f:
         argv = [a.decode() for a in f.read().split(b"\0") if a]
     ok(argv and ("mariadbd" in argv[0] or "mysqld" in argv[0]),
@@ -136,10 +138,10 @@ def test_mariadb_restart_under_load():
 
 def test_batch_without_database_fails_cleanly():
     """zaiko-batch run by cron while the database is away exits with an error, not a crash."""
-    conf = tempfile.NamedTemporaryFile("w", suffix=".conf", dir=zt.STACK, delete=False)
+    conf = tempfile.NamedTemporaryFile("w", suffix=".conf", dir=STACK, delete=False)
     with open(os.environ["ZAIKO_CONF"]) as f:
         text = f.read()
-    conf.write(text.replace(SOCK, os.path.join(zt.STACK, "no-such.sock")))
+    conf.write(text.replace(SOCK, os.path.join(STACK, "no-such.sock")))
     conf.close()
     try:
         r = zt.batch("migrate", env={"ZAIKO_CONF": conf.name}, check=False, timeout=60)
@@ -150,7 +152,7 @@ def test_batch_without_database_fails_cleanly():
 
 
 def nginx_cmd(*extra):
-    d = os.path.join(zt.STACK, "nginx")
+    d = os.path.join(STACK, "nginx")
     return ["nginx", "-p", d + "/", "-c", os.path.join(d, "nginx.conf"), "-e",
             os.path.join(d, "logs", "error.log")] + list(extra)
 
@@ -182,7 +184,7 @@ def test_nginx_restart_keeps_sessions():
     c = Client()
     c.login()
     workers = worker_pids()
-    pidfile = os.path.join(zt.STACK, "nginx", "nginx.pid")
+    pidfile = os.path.join(STACK, "nginx", "nginx.pid")
     pid = read_pid(pidfile)
     subprocess.run(nginx_cmd("-s", "quit"), check=True, capture_output=True)
     wait_until(lambda: not alive(pid), "nginx to stop")
@@ -205,7 +207,7 @@ def test_disk_full_under_upload_buffer():
     if os.geteuid() != 0 or not shutil.which("mount"):
         print("faults: disk-full test skipped (needs root to mount a tmpfs)")
         return
-    tmp = tempfile.mkdtemp(prefix="diskfull-", dir=zt.STACK)
+    tmp = tempfile.mkdtemp(prefix="diskfull-", dir=STACK)
     os.chmod(tmp, 0o755)
     full = os.path.join(tmp, "body")
     os.makedirs(full)
@@ -247,7 +249,7 @@ http {{
         }}
     }}
 }}
-""".format(tmp=tmp, full=full, port=port, sock=os.path.join(zt.STACK, "fcgi.sock")))
+""".format(tmp=tmp, full=full, port=port, sock=os.path.join(STACK, "fcgi.sock")))
         subprocess.run(["nginx", "-p", tmp + "/", "-c", conf_path, "-e", tmp + "/error.log"],
                        check=True)
         started = True
@@ -312,7 +314,7 @@ def test_worker_killed_and_terminated():
         eq(c.get("/").status, 200, "still served by the rest")
     finally:
         subprocess.run([os.path.join(zt.ROOT, "tests/stack/stack.sh"), "restart-fcgi",
-                        zt.STACK], capture_output=True, env=dict(os.environ))
+                        STACK], capture_output=True, env=dict(os.environ))
         wait_until(lambda: all(alive(p) for p in worker_pids()), "the workers to be back")
     eq(c.get("/").status, 200, "the restarted workers answer")
 
