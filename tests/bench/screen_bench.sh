@@ -1,0 +1,108 @@
+#!/bin/bash
+# The 在庫連携 screen at size: SKUS SKUs × 4 shops (default 100k × 4 = 400k listings). Server
+# time p50/p99 (sequential curl, N requests) and wrk req/s of the default page, a keyword
+# search, a 差異商品 search and the last page, each beside GET /login of the same stack in the
+# same run; then the 総在庫数 CSV update of CSV_ROWS rows through the screen (preview + apply)
+# beside LOAD DATA + UPDATE … JOIN of the same file.
+#   SKUS (100000), CSV_ROWS (100000), N (200), DURATION (5 s), CONNECTIONS (4), WORKERS (4),
+#   RUN_CSV=0 skips the CSV part, KEEP=1 keeps the stack running
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+DIR=$ROOT/var/bench-screen
+SKUS=${SKUS:-100000}
+CSV_ROWS=${CSV_ROWS:-100000}
+N=${N:-200}
+DURATION=${DURATION:-5}
+CONN=${CONNECTIONS:-4}
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+tests/stack/stack.sh stop "$DIR" >/dev/null 2>&1 || true
+rm -rf "$DIR"
+# KEEP=1 leaves the stack running afterwards (for profiling); stop it with stack.sh stop.
+[ -n "${KEEP:-}" ] || trap 'tests/stack/stack.sh stop "$DIR" >/dev/null 2>&1 || true' EXIT
+WORKERS=${WORKERS:-4} BUFFER_POOL=${BUFFER_POOL:-512M} tests/stack/stack.sh start "$DIR" "$PORT" >/dev/null
+export ZAIKO_CONF=$DIR/zaiko.conf
+BASE=http://127.0.0.1:$PORT
+sql() { tests/stack/stack.sh sql "$DIR" --local-infile=1 -N -B "$@"; }
+sql -e "INSERT INTO shop (name, mall, is_base, created_at) VALUES ('Yahoo店','yahoo',1,UTC_TIMESTAMP()),
+        ('楽天店','rakuten',0,UTC_TIMESTAMP()), ('Amazon店','amazon',0,UTC_TIMESTAMP()),
+        ('Shopify店','shopify',0,UTC_TIMESTAMP())"
+t0=$(date +%s.%N)
+BUILD=$BUILD tests/stack/gen_data.sh "$DIR" "$SKUS" >/dev/null
+echo "data: $SKUS SKUs × 4 shops = $(sql -e 'SELECT COUNT(*) FROM listing') listings, $(sql -e 'SELECT COUNT(*) FROM sku WHERE drift = 1') drifting SKUs, generated in $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s"
+
+PW=bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
+echo "$PW" | "$BUILD/zaiko-batch" useradd bench --role staff --password-stdin
+JAR=$DIR/cookies
+curl -s -c "$JAR" "$BASE/login" -o "$DIR/login.html"
+PRE=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$DIR/login.html" | head -1 | sed 's/.*value="//; s/"//')
+curl -s -b "$JAR" -c "$JAR" -o /dev/null -d "csrf=$PRE&login=bench&password=$PW&next=/" "$BASE/login"
+SESSION=$(awk '$6 == "zaiko_session" {print $7}' "$JAR")
+[ -n "$SESSION" ] || { echo "bench: login failed"; exit 1; }
+CSRF=$(curl -s -b "$JAR" "$BASE/" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')
+
+# p50 and p99 in ms of N sequential requests (curl's time_total: connect to last byte).
+# The baseline /login is asked without the session (logged in, it only redirects).
+cookie_for() { [ "$1" = /login ] && echo "x=y" || echo "zaiko_session=$SESSION"; }
+timing() {
+	local i
+	for i in $(seq 1 "$N"); do
+		curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -b "$(cookie_for "$1")" "$BASE$1"
+	done | awk -v path="$1" '
+		$1 != 200 { bad++ } { t[NR] = $2 * 1000 }
+		END { n = asort(t); if (bad) printf("WARN %s: %d answers not 200\n", path, bad) > "/dev/stderr";
+		      printf("%.1f %.1f", t[int(n * 0.5 + 0.5)], t[int(n * 0.99 + 0.5)]) }'
+}
+wrk_rps() {
+	wrk -t2 -c"$CONN" -d"${DURATION}s" -H "Cookie: $(cookie_for "$1")" "$BASE$1" |
+		awk '/Requests\/sec/ {print $2}'
+}
+KW=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("コットン,白"))')
+printf '\n%-34s %9s %9s %10s %8s\n' "page ($SKUS SKUs × 4 shops)" "p50 ms" "p99 ms" "req/s" "÷ login"
+base_rps=""
+for spec in "GET /login (baseline)|/login" "default page (100 rows + count)|/" \
+	"keyword コットン,白|/?q=$KW" "差異商品|/?drift=1" "last page|/?last=1" \
+	"code prefix G00012*|/?q=G00012*" "shop + keyword|/?shop=2&q=$KW"; do
+	label=${spec%%|*}
+	path=${spec#*|}
+	read -r p50 p99 <<<"$(timing "$path")"
+	rps=$(wrk_rps "$path")
+	[ -z "$base_rps" ] && base_rps=$rps
+	printf '%-34s %9s %9s %10s %8s\n' "$label" "$p50" "$p99" "$rps" \
+		"$(echo "scale=3; $rps / $base_rps" | bc)"
+done
+
+[ "${RUN_CSV:-1}" = 0 ] && exit 0
+# ---- 総在庫数 CSV update: the screen (upload, preview, apply) vs LOAD DATA + UPDATE JOIN ----
+CSV=$DIR/totals.csv
+{ printf 'SKUコード,総在庫数\r\n'; sql -e "SELECT CONCAT(code, ',', total + 7) FROM sku WHERE is_set = 0 ORDER BY id LIMIT $CSV_ROWS" | sed 's/$/\r/'; } >"$CSV"
+rows=$(($(wc -l <"$CSV") - 1))
+t0=$(date +%s.%N)
+loc=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$JAR" -F "csrf=$CSRF" -F mode=absolute \
+	-F "file=@$CSV;type=text/csv" "$BASE/stock/csv/totals")
+t1=$(date +%s.%N)
+job=${loc##*job=}
+[ -n "$job" ] && [ "$job" != "$loc" ] || { echo "bench: CSV upload refused"; exit 1; }
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" -d "csrf=$CSRF&job=$job" "$BASE/stock/csv/apply")
+t2=$(date +%s.%N)
+[ "$code" = 303 ] || { echo "bench: CSV apply answered $code"; exit 1; }
+moves=$(sql -e "SELECT COUNT(*) FROM stock_move WHERE reason = 'csv'")
+pushes=$(sql -e "SELECT COUNT(*) FROM push WHERE state = 'pending'")
+# The floor: the same file by LOAD DATA into a scratch table and one UPDATE … JOIN (+7 again).
+sed 's/,\([0-9]*\)\r$/,\1/' "$CSV" | awk -F, 'NR > 1 {print $1 "\t" $2 + 7}' >"$DIR/totals.tsv"
+t3=$(date +%s.%N)
+sql -e "CREATE TABLE csv_floor (code VARCHAR(128) COLLATE utf8mb4_bin PRIMARY KEY, total INT);
+	LOAD DATA LOCAL INFILE '$DIR/totals.tsv' INTO TABLE csv_floor CHARACTER SET utf8mb4;
+	UPDATE sku s JOIN csv_floor c ON c.code = s.code SET s.total = c.total;
+	DROP TABLE csv_floor;"
+t4=$(date +%s.%N)
+up=$(echo "$t1 - $t0" | bc)
+ap=$(echo "$t2 - $t1" | bc)
+ld=$(echo "$t4 - $t3" | bc)
+printf '\n%-44s %8s %10s\n' "総在庫数 CSV update, $rows rows" "seconds" "rows/s"
+printf '%-44s %8.2f %10.0f\n' "screen: upload + preview (parse, look up)" "$up" "$(echo "$rows / $up" | bc -l)"
+printf '%-44s %8.2f %10.0f\n' "screen: apply (one transaction, moves, pushes)" "$ap" "$(echo "$rows / $ap" | bc -l)"
+printf '%-44s %8.2f %10.0f\n' "floor: LOAD DATA + UPDATE JOIN (no moves)" "$ld" "$(echo "$rows / $ld" | bc -l)"
+printf 'apply ÷ floor: %.1f× slower; %s csv stock_move rows, %s pending pushes after apply\n' \
+	"$(echo "$ap / $ld" | bc -l)" "$moves" "$pushes"
