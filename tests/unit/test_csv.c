@@ -387,10 +387,11 @@ static void test_writer_formula_guard(void **state)
 	buf out = BUF_INIT;
 	csv_writer w;
 	csv_writer_init(&w, &out, CSV_OUT_UTF8_BOM);
-	const char *row[] = {"=1+2", "+81", "-5", "-x", "@SUM(A1)", "\tx", "\rx", "+1.5", "-", "a=b"};
+	const char *row[] = {"=1+2", "+81", "-5", "-x", "@SUM(A1)", "\tx", "\rx", "+1.5", "-", "a=b",
+		"'=x", "'-5", "'a"};
 	assert_int_equal(csv_writer_row(&w, row, Z_ARRAY_LEN(row)), Z_OK);
 	assert_string_equal(buf_str(&out) + 3,
-			"'=1+2,+81,-5,'-x,'@SUM(A1),'\tx,\"'\rx\",+1.5,'-,a=b\r\n");
+			"'=1+2,+81,-5,'-x,'@SUM(A1),'\tx,\"'\rx\",+1.5,'-,a=b,''=x,'-5,'a\r\n");
 	/* The guard is undone for zaiko's own files. */
 	assert_string_equal(csv_unguard("'=1+2"), "=1+2");
 	assert_string_equal(csv_unguard("'-x"), "-x");
