@@ -1,6 +1,20 @@
 /* csv_import: the 在庫連携 screen's uploads — 総在庫数CSV一括更新 and 商品データ取込 — each a
  * preview first (kept as a job row with the file in job.payload), then an all-or-nothing
  * apply in one transaction whose progress a second connection writes for the page to poll. */
+/* How an upload runs, decided here:
+ * - Upload: the file is parsed (encoding detected: CP932, UTF-8 with or without BOM), every row
+ *   checked against the database, and nothing is changed. A file with row errors is refused
+ *   with the errors and their line numbers, and nothing is stored. A good file is stored as a
+ *   job row (kind csv_totals / csv_listings, state queued): the bytes in job.payload, the
+ *   preview (counts, first rows before → after) in job.result. The preview page is a GET of
+ *   the job, so it survives a reload.
+ * - Apply: one POST claims the job (queued → running, so it runs once), re-reads the stored
+ *   file, re-checks it and applies it in ONE transaction on the request's connection: all or
+ *   nothing. Progress goes to job.done over a second connection (visible while the transaction
+ *   is open); stock.js polls GET /stock/csv/job and draws a progress bar. Without script the
+ *   POST simply returns when done. The job ends done (payload dropped) or failed (message).
+ * - Pushes follow: small files re-queue inside the transaction; beyond REQUEUE_MAX changed SKUs
+ *   the wanted stock of everything is recomputed set-based right after the commit. */
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>

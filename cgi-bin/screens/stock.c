@@ -8,6 +8,20 @@
 #include "screens/screens.h"
 #include "stock/stock.h"
 
+/* How the list reads, decided here:
+ * - A row is a SKU, and the count is of SKUs (the seed's ①). Each shop has a column group
+ *   holding its listings of that SKU (usually one; a 複数商品 duplicate shows both).
+ * - 商品の紐づけ状況 = 紐づいていない switches the list to listings without a SKU: one row per
+ *   listing, in its shop's column group, its own SKU code in the SKU column and no 総在庫数
+ *   (there is none to edit); the row's checkbox names the listing, so 反映 skips it and
+ *   商品削除/CSV出力 take it. SKU-only conditions (セット, 総在庫数, 差異) do not apply there.
+ * - Conditions are GET parameters, so a search is a bookmark and the back button works.
+ * - Pages are read by key (code > last / code < first, reversed), the last page as the
+ *   remainder read backwards; the page number is carried for show only. The unfiltered count
+ *   is cached per worker for COUNT_CACHE_SECONDS; filtered views are counted with their WHERE.
+ * - Keywords: comma-separated terms, AND; each is normalised with stock_search_normalize and
+ *   matched as bytes in sku.search_doc (% and _ escaped); a term ending in '*' is a code prefix
+ *   on the unique index instead. */
 #define PAGE_ROWS 100
 /* Error messages shown above the search (newest first). */
 #define ERROR_ROWS 20

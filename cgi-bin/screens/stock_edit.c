@@ -107,29 +107,6 @@ const web_field stock_limits_fields[] = {
 	{0},
 };
 
-/* Runs an UPDATE of one listing and re-queues its SKU, in one transaction. */
-static int update_listing(web_request *r, long long listing, const char *sql, const db_val *vals,
-                          int n)
-{
-	long long sku = 0, affected = 0;
-	int rc = db_begin(r->db);
-	if (rc != Z_OK)
-		return rc;
-	rc = db_exec(r->db, sql, vals, n, &affected, NULL);
-	if (rc == Z_OK)
-		rc = db_query_ll(r->db, "SELECT COALESCE(sku_id, 0) FROM listing WHERE id = ?",
-		                 DB_ARGS(DB_I(listing)), -1, &sku);
-	if (rc == Z_OK && sku < 0)
-		rc = Z_NOTFOUND;
-	if (rc == Z_OK && sku > 0)
-		rc = stock_requeue_skus(r->db, &sku, 1);
-	if (rc == Z_OK)
-		rc = db_commit(r->db);
-	else
-		db_rollback(r->db);
-	return rc;
-}
-
 static int answer_listing(web_request *r, long long listing)
 {
 	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "listings");
@@ -146,11 +123,9 @@ int stock_limits_submit(web_request *r)
 	bool has_min = web_has(r, "min"), has_max = web_has(r, "max");
 	int min = (int)web_int(r, "min", 0), max = (int)web_int(r, "max", 0);
 	const char *why = NULL;
-	if (stock_check_floor_cap(has_min, min, has_max, max, &why) != Z_OK)
+	int rc = stock_listing_settings(r->db, listing, -1, has_min, min, has_max, max, &why);
+	if (rc == Z_INVALID)
 		return json_error(r, 400, why ? why : "最小・最大在庫数が正しくありません。");
-	db_val v[] = {has_min ? DB_I(min) : DB_NUL, has_max ? DB_I(max) : DB_NUL, DB_I(listing)};
-	int rc = update_listing(r, listing,
-	                        "UPDATE listing SET min_stock = ?, max_stock = ? WHERE id = ?", v, 3);
 	if (rc == Z_NOTFOUND)
 		return json_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
 	if (rc != Z_OK)
@@ -170,8 +145,20 @@ const web_field stock_sync_fields[] = {
 int stock_sync_submit(web_request *r)
 {
 	long long listing = web_int(r, "listing", 0);
-	db_val v[] = {DB_I(web_int(r, "on", 0)), DB_I(listing)};
-	int rc = update_listing(r, listing, "UPDATE listing SET sync = ? WHERE id = ?", v, 2);
+	db_res *cur = NULL;
+	const char *why = NULL;
+	/* The settings call takes floor and cap too: pass the stored ones through unchanged. */
+	int rc = db_queryv(r->db, &cur, "SELECT min_stock, max_stock FROM listing WHERE id = ?",
+	                   DB_I(listing));
+	if (rc != Z_OK)
+		return rc;
+	if (cur->nrows)
+		rc = stock_listing_settings(r->db, listing, (int)web_int(r, "on", 0),
+		                            db_get(cur, 0, 0) != NULL, (int)db_get_ll(cur, 0, 0, 0),
+		                            db_get(cur, 0, 1) != NULL, (int)db_get_ll(cur, 0, 1, 0), &why);
+	else
+		rc = Z_NOTFOUND;
+	db_res_free(cur);
 	if (rc == Z_NOTFOUND)
 		return json_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
 	if (rc != Z_OK)

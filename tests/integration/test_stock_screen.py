@@ -249,6 +249,7 @@ def test_limits_floor_above_cap_refused():
 
 
 def test_sync_toggle():
+    setup()
     lid = int(sql1("SELECT id FROM listing WHERE item_code = ?", "r-" + code(2)))
     c = client()
     r = c.post("/stock/sync", {"listing": lid, "on": 0})
