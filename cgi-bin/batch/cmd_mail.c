@@ -99,13 +99,17 @@ void batch_run_jobs(db *d, const conf *cfg)
 	                "kind = 'connection_test' ORDER BY id LIMIT 20", NULL, 0, &r) != Z_OK)
 		return;
 	for (int i = 0; i < r->nrows; i++) {
-		long long changed = 0, id = db_get_ll(r, i, 0, 0);
+		long long changed = 0, id = db_get_ll(r, i, 0, 0), shop_id = db_get_ll(r, i, 1, 0);
+		/* Not while a cycle works on the shop (a refresh there and here would race); the job
+		 * stays queued for the next run. */
+		if (!batch_shop_lock(d, shop_id))
+			continue;
 		/* Claim it first so a concurrent batch does not test twice. */
 		if (db_exec(d, "UPDATE job SET state = 'running', updated_at = UTC_TIMESTAMP() "
 		               "WHERE id = ? AND state = 'queued'",
-		            DB_ARGS(DB_I(id)), &changed, NULL) != Z_OK || !changed)
-			continue;
-		connection_test(d, cfg, id, db_get_ll(r, i, 1, 0));
+		            DB_ARGS(DB_I(id)), &changed, NULL) == Z_OK && changed)
+			connection_test(d, cfg, id, shop_id);
+		batch_shop_unlock(d, shop_id);
 	}
 	db_res_free(r);
 }

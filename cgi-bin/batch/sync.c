@@ -24,10 +24,16 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* A failed mall call: auth stops the shop; anything else is a level 8 row (deduplicated). */
+/* A failed mall call: auth stops the shop; a rate limit defers it; anything else is a level 8
+ * row (deduplicated). */
 static int mall_failure(db *d, batch_shop *s, const char *step, const mall_status *st,
                         sync_stats *stats)
 {
+	if (st->outcome == MALL_RATE_LIMITED) {
+		/* Deferred, not failed: the next cycle asks again. */
+		log_info("shop %lld %s: rate limited, deferred (%s)", s->ms.id, step, st->message);
+		return Z_OK;
+	}
 	stats->failed = true;
 	if (st->outcome == MALL_AUTH) {
 		char reason[400];
@@ -49,10 +55,32 @@ struct fetch_ctx {
 	bool failed;
 };
 
+/* True when this very version of the order (same mall update time) was applied already:
+ * the overlap re-reads the last minutes every cycle, and a loop running every few seconds
+ * would otherwise redo each of those orders' transactions each time. */
+static bool seen_already(db *d, long long shop_id, const mall_order *o)
+{
+	long long same = 0;
+	char at[20];
+	if (!o->updated_at)
+		return false;
+	batch_datetime(o->updated_at, at);
+	if (db_query_ll(d, "SELECT COUNT(*) FROM mall_order WHERE shop_id = ? AND order_no = ? "
+	                   "AND mall_updated_at = ? AND cancelled = ?",
+	                DB_ARGS(DB_I(shop_id), DB_S(o->order_no), DB_S(at), DB_I(o->cancelled)),
+	                0, &same) != Z_OK)
+		return false;
+	return same > 0;
+}
+
 static int on_order(const mall_order *o, void *vctx)
 {
 	struct fetch_ctx *c = vctx;
 	stock_order_line *lines = NULL;
+	if (seen_already(c->d, c->s->ms.id, o)) {
+		c->stats->unchanged++;
+		return 0;
+	}
 	if (o->nlines > 0 && !(lines = calloc((size_t)o->nlines, sizeof(*lines)))) {
 		c->failed = true;
 		return 1;
@@ -228,6 +256,12 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 	if (rc == Z_OK && stats->pushed > 0)
 		rc = db_execv(d, "UPDATE shop SET last_push_at = UTC_TIMESTAMP() WHERE id = ?",
 		              DB_I(s->ms.id));
+	if (rc == Z_OK && stats->pushed > 0 && !stats->failed) {
+		/* Pushes that work again clear the shop's retry notice. */
+		char key[64];
+		snprintf(key, sizeof(key), "push:%lld", s->ms.id);
+		rc = db_execv(d, "DELETE FROM error_log WHERE dedupe = ?", DB_S(key));
+	}
 	if (rc != Z_OK) {
 		/* Leave nothing claimed behind (the next run would release it anyway). */
 		stock_release_claims(d, s->ms.id);
@@ -329,10 +363,11 @@ int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *a
 	for (int i = 0; i < n; i++) {
 		batch_shop *s = &shops[i];
 		sync_stats *st = &stats[i];
-		log_info("shop %lld %s%s%s: orders %d (lines new %d, changed %d, unlinked %d), "
-		         "pushes sent %d failed %d, %.3fs",
+		log_info("shop %lld %s%s%s: orders %d new or changed, %d seen before (lines new %d, "
+		         "changed %d, unlinked %d), pushes sent %d failed %d, %.3fs",
 		         s->ms.id, s->mall, s->stopped ? " (stopped)" : "",
-		         st->skipped ? " (held by another run)" : "", st->orders, st->new_lines,
+		         st->skipped ? " (held by another run)" : "", st->orders, st->unchanged,
+		         st->new_lines,
 		         st->changed_lines, st->unlinked_lines, st->pushed, st->push_failed, seconds[i]);
 		if (st->failed || s->stopped)
 			*any_failed = true;

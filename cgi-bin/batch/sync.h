@@ -11,6 +11,7 @@ enum { SYNC_FETCH = 1, SYNC_PUSH = 2 };
 
 typedef struct {
 	int orders, new_lines, changed_lines, unlinked_lines, before_cursor_lines;
+	int unchanged;       /* orders re-read in the overlap, unchanged since applied */
 	int pushed, push_failed;
 	bool failed;         /* a step of this shop did not complete (the exit code says so) */
 	bool skipped;        /* another process holds the shop */

@@ -43,8 +43,10 @@ def latency():
         w.sku(c, 100000)
     tb.recompute()
     tb.cycle()
+    log_path = os.path.join(zt.STACK, "bench-loop.log")
+    log = open(log_path, "wb")
     p = subprocess.Popen(["/usr/bin/time", "-v", zt.BATCH, "cycle", "--loop", "--interval",
-                          INTERVAL], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                          INTERVAL], stdout=subprocess.DEVNULL, stderr=log)
     lat = []
     try:
         time.sleep(1)
@@ -59,7 +61,8 @@ def latency():
                 if all(w.stock_in(m, c) == want for m in others):
                     break
                 if time.time() - t0 > 60:
-                    raise SystemExit("order %d did not reach every shop in 60 s" % i)
+                    raise SystemExit("order %d (%s) did not reach every shop in 60 s; see %s" %
+                                     (i, src, log_path))
                 time.sleep(0.01)
             lat.append(time.time() - t0)
     finally:
@@ -67,7 +70,10 @@ def latency():
         kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(p.pid)], capture_output=True)
         for pid in kids.stdout.split():
             os.kill(int(pid), 15)
-        _, err = p.communicate(timeout=60)
+        p.wait(timeout=60)
+        log.close()
+    with open(log_path, "rb") as f:
+        err = f.read()
     m = re.search(rb"Maximum resident set size \(kbytes\): (\d+)", err)
     lat.sort()
     return (statistics.median(lat), lat[int(len(lat) * 0.95) - 1], lat[-1],

@@ -555,6 +555,32 @@ def test_loop_ends_cleanly_on_sigterm():
     zt.ok(b"stopped by signal" in err, "logged its end")
 
 
+def test_push_failures_retry_and_rate_limits_wait():
+    w = World("fail", malls=["amazon", "rakuten"])
+    w.sku("A", 12, malls=["amazon", "rakuten"])
+    recompute()
+    ctl("amazon", "fault", {"kind": "500", "count": 20, "path": "/listings/"})
+    ctl("rakuten", "fault", {"kind": "429", "count": 1, "path": "bulk-upsert"})
+    r = cycle(check=False)
+    zt.eq(r.returncode, 1, "a failed push makes the cycle exit 1")
+    zt.eq(w.stock_in("rakuten", "A"), 12, "a 429 with Retry-After 1 s is waited out")
+    row = zt.sql("SELECT state, attempts, next_try_at > UTC_TIMESTAMP() FROM push "
+                 "WHERE shop_id = ? ORDER BY id DESC LIMIT 1", w.shops["amazon"])[0]
+    zt.eq(row[:2], ["pending", "1"], "the failed push is queued again with one attempt")
+    zt.eq(row[2], "1", "after a back-off")
+    zt.eq(zt.sql1("SELECT level FROM error_log WHERE dedupe = ?", "push:%d" % w.shops["amazon"]),
+          "8", "a level 8 error row")
+    ctl("amazon", "reset", {})
+    ctl("amazon", "limits", {"enabled": False})
+    ctl("amazon", "items", {"items": [{"code": w.item("amazon", "A")[0], "stock": 99}]})
+    zt.sql("UPDATE push SET next_try_at = UTC_TIMESTAMP() WHERE shop_id = ? AND state = 'pending'",
+           w.shops["amazon"])
+    cycle()
+    zt.eq(w.stock_in("amazon", "A"), 12, "sent on the retry")
+    zt.eq(zt.sql1("SELECT COUNT(*) FROM error_log WHERE dedupe = ?", "push:%d" % w.shops["amazon"]),
+          "0", "the retry notice is cleared once pushes work")
+
+
 def test_usage_and_help():
     r = zt.batch("cycle", "--bogus", check=False)
     zt.eq(r.returncode, 2, "usage error")
