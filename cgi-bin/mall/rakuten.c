@@ -570,8 +570,9 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	mall_outcome oc;
 	memset(&resp, 0, sizeof(resp));
 	status_ok(st, 0);
-	/* The licenseKey is no token to renew: only its expiry is checked, at most daily. */
-	if (!force && s && shop->token_expires_at > now && s->license_checked_at &&
+	/* The licenseKey is no token to renew: only its expiry is read, once per process and
+	 * then at most every license_check_s (a long-running batch loop). */
+	if (!force && shop->token_expires_at > now && s && s->license_checked_at &&
 	    now - s->license_checked_at < every)
 		return MALL_OK;
 	if (buf_puts(&path, "/es/1.0/license-management/license-key/expiry-date?licenseKey=") ||

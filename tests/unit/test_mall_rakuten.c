@@ -336,10 +336,15 @@ static void test_refresh_reads_license_expiry(void **state)
 	assert_true(f->shop.credentials_changed); /* so the batch stores the new expiry */
 	assert_string_equal(st.message, "");
 	f->shop.credentials_changed = false;
-	/* Checked at most daily unless forced. */
+	/* Read again only after license_check_s (a day) unless forced. */
 	assert_int_equal(f->a->refresh(&f->shop, false, &st), MALL_OK);
 	assert_int_equal(sim_calls("expiry-date"), 1);
 	assert_false(f->shop.credentials_changed);
+	f->shop.token_expires_at = now + 86400;
+	set_opt(f, "license_check_s", 0);
+	assert_int_equal(f->a->refresh(&f->shop, false, &st), MALL_OK);
+	assert_int_equal(sim_calls("expiry-date"), 2);
+	assert_true(f->shop.token_expires_at > now + 89 * 86400);
 	/* Near expiry: still usable, with a warning. */
 	char exp[64], body[128];
 	jst_format(now + 5 * 86400, JST_ISO_0900, exp, sizeof(exp));
