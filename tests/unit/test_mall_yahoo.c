@@ -504,6 +504,29 @@ static void test_oversized_reply_is_temporary(void **state)
 	assert_false(it.found);
 }
 
+static void test_token_endpoint_faults(void **state)
+{
+	fixture *f = *state;
+	mall_status st;
+	control("fault", "{\"kind\":\"500\",\"path\":\"/yconnect\"}");
+	assert_int_equal(f->a->refresh(&f->shop, true, &st), MALL_TEMPORARY);
+	assert_int_equal(st.http_status, 500);
+	control("fault", "{\"kind\":\"429\",\"path\":\"/yconnect\"}");
+	assert_int_equal(f->a->refresh(&f->shop, true, &st), MALL_RATE_LIMITED);
+	assert_int_equal(st.retry_after_ms, 1000);
+	set_opt(f, "timeout_ms", 300);
+	control("fault", "{\"kind\":\"latency\",\"ms\":1200,\"path\":\"/yconnect\"}");
+	assert_int_equal(f->a->refresh(&f->shop, true, &st), MALL_TEMPORARY);
+	/* A push that needs a token and cannot get one carries the refresh's outcome. */
+	control("fault", "{\"kind\":\"500\",\"path\":\"/yconnect\"}");
+	mall_push_item it = {.item_code = "a", .sub_code = "", .wanted = 1};
+	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_TEMPORARY);
+	assert_int_equal(it.status.outcome, MALL_TEMPORARY);
+	assert_int_equal(sim_calls("setStock"), 0);
+	set_opt(f, "timeout_ms", 3000);
+	assert_int_equal(f->a->refresh(&f->shop, true, &st), MALL_OK);
+}
+
 static char *other_public_key(void)
 {
 	EVP_PKEY *k = EVP_RSA_gen(2048);
@@ -650,6 +673,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_daily_quota_is_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_that_really_expired_is_renewed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_reply_is_temporary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_endpoint_faults, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
