@@ -48,6 +48,17 @@ BUILD="$B" TEST_STACK_DIR=${TEST_STACK_DIR:-$ROOT/var/asan-stack} \
 	ONLY=${ONLY:-unit,db,integration} tests/run.sh | tee "$REPORTS/run.log"
 rc=${PIPESTATUS[0]}
 
+# The stack's workers write their leak report as they exit, just after the runner returned.
+for _ in $(seq 1 100); do
+	busy=0
+	for p in $(pgrep -x zaiko.fcgi 2>/dev/null); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$ROOT/$B/zaiko.fcgi" ] && \
+			grep -q '^State:.*[RSD]' "/proc/$p/status" 2>/dev/null && busy=1
+	done
+	[ "$busy" = 0 ] && break
+	sleep 0.1
+done
+
 reports=$(find "$REPORTS" -maxdepth 1 -type f \( -name 'asan.*' -o -name 'ubsan.*' \) -size +0 | sort)
 n=0
 for f in $reports; do
