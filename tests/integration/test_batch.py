@@ -100,6 +100,37 @@ def shop_credentials(mall):
             {"api_version": "2026-04", "rate_limit": 0, "location_id": "gid://shopify/Location/1"})
 
 
+TOUCHED_SETTINGS = ["smtp_url", "mail_from", "error_mail_to", "error_mail_enabled", "alert_mode",
+                    "alert_threshold", "stopped_retry_seconds", "order_overlap_seconds",
+                    "expiry_warn_days", "alert_move_id"]
+_saved = {}
+
+
+def _restore():
+    """Gives the stack back as it was found: other test files' shops enabled again, settings
+    restored, this run's shops disabled."""
+    if not _saved:
+        return
+    zt.sql("UPDATE shop SET enabled = 0 WHERE name LIKE ?", RUN + "%")
+    if _saved["enabled"]:
+        zt.sql("UPDATE shop SET enabled = 1 WHERE id IN (%s)" % ",".join(_saved["enabled"]))
+    zt.sql("DELETE FROM setting WHERE name IN (%s)" % ",".join("'%s'" % k
+                                                              for k in TOUCHED_SETTINGS))
+    for name, value in _saved["settings"]:
+        setting(name, value)
+
+
+def _save_once():
+    if _saved:
+        return
+    import atexit
+    _saved["enabled"] = [r[0] for r in zt.sql("SELECT id FROM shop WHERE enabled = 1")]
+    _saved["settings"] = [tuple(r) for r in zt.sql(
+        "SELECT name, value FROM setting WHERE name IN (%s)" % ",".join(
+            "'%s'" % k for k in TOUCHED_SETTINGS))]
+    atexit.register(_restore)
+
+
 class World:
     """Shops of this test on the four simulators, SKUs listed in them."""
 
@@ -107,9 +138,9 @@ class World:
         start_sims()
         sink = start_sink()
         self.tag = "%s%s" % (RUN, tag)
-        # Only this test's shops take part; earlier tests' shops stay in the database.
+        # Only this test's shops take part (the others are enabled again at exit).
+        _save_once()
         zt.sql("UPDATE shop SET enabled = 0")
-        zt.sql("DELETE FROM push WHERE state IN ('pending', 'sending')")
         for k, v in {"smtp_url": "smtp://127.0.0.1:%d" % sink["port"],
                      "mail_from": "zaiko@example.jp", "error_mail_to": "admin@example.jp",
                      "error_mail_enabled": "1", "alert_mode": "off", "alert_threshold": "0",
@@ -481,6 +512,7 @@ def test_low_stock_alert_once_per_crossing():
 def test_mail_test_and_refused_recipient():
     start_sims()
     sink = start_sink()
+    _save_once()
     setting("smtp_url", "smtp://127.0.0.1:%d" % sink["port"])
     setting("mail_from", "zaiko@example.jp")
     before = len(mails())
