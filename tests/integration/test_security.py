@@ -341,8 +341,8 @@ def test_path_traversal():
 
 
 SQL_VALUES = ["'", "\"", "\\", "' OR '1'='1", "1' OR 1=1 -- ", "'; DROP TABLE sku; --",
-              "\"; DELETE FROM sku; --", "%", "_", "%' AND SLEEP(3) AND '%'='",
-              "1 AND SLEEP(3)", "\\'; SELECT 1; --", "0x27", "テスト' OR ''='", "` ) ; --",
+              "\"; DELETE FROM sku; --", "%", "_", "%' AND SLEEP(5) AND '%'='",
+              "1 AND SLEEP(5)", "\\'; SELECT 1; --", "0x27", "テスト' OR ''='", "` ) ; --",
               "1 UNION SELECT login, password_hash FROM app_user -- "]
 
 
@@ -365,7 +365,7 @@ def test_sql_metacharacters_in_every_get_field():
                 took = time.time() - t0
                 what = "%s?%s=%r" % (r["path"], name, v)
                 ok(resp.status < 500, "no server error: %s → %d" % (what, resp.status))
-                ok(took < 2.5, "no injected SLEEP: %s took %.1f s" % (what, took))
+                ok(took < 4.5, "no injected SLEEP: %s took %.1f s" % (what, took))
                 low = resp.text.lower()
                 ok("sql syntax" not in low and "mariadb" not in low and "mysql" not in low,
                    "no database error text: " + what)
