@@ -214,7 +214,8 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, bool
 		st->retry_after_ms = retry_after_ms(shop, r);
 		return st->outcome;
 	}
-	if (s == 403 && !code[0] && strstr(msg, "Forbidden")) {
+	if (s == 403 && !code[0] &&
+	    (strstr(msg, "Forbidden") || strstr(buf_str(&r->body), "Your Request was Forbidden"))) {
 		/* The daily quota per application ID answers "Your Request was Forbidden". */
 		mall_status_set(st, MALL_RATE_LIMITED, s, "Yahoo!の1日の呼び出し上限に達しました");
 		st->retry_after_ms = (long)mall_opt_int(shop, "quota_retry_ms", 3600000);
@@ -270,7 +271,9 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	cJSON *json = NULL;
 	memset(&resp, 0, sizeof(resp));
 	memset(st, 0, sizeof(*st));
-	if (!force && tok && *tok && (!shop->token_expires_at || shop->token_expires_at - ahead > now)) {
+	/* A stored token unfit for a header line is as good as none: get a new one. */
+	if (!force && tok && *tok && strlen(tok) <= 2048 && !strpbrk(tok, "\r\n") &&
+	    (!shop->token_expires_at || shop->token_expires_at - ahead > now)) {
 		status_ok(st, 0);
 		return MALL_OK;
 	}
@@ -305,7 +308,9 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		mall_status_set(st, MALL_TEMPORARY, 0, "Yahoo!のトークン発行に接続できません: %s", resp.error);
 		goto out;
 	}
-	json = cJSON_ParseWithLength(buf_str(&resp.body), resp.body.len);
+	/* A token reply is a few hundred bytes; anything huge is not one. */
+	if (resp.body.len <= 65536)
+		json = cJSON_ParseWithLength(buf_str(&resp.body), resp.body.len);
 	if (resp.status != 200) {
 		const cJSON *e = cJSON_GetObjectItemCaseSensitive(json, "error");
 		const char *err = cJSON_IsString(e) ? e->valuestring : "";
@@ -378,11 +383,21 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 			return oc;
 		const char *headers[6] = {NULL};
 		int nh = 0;
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", mall_cred(shop, "access_token", ""));
+		const char *tok = mall_cred(shop, "access_token", "");
+		const char *ver = mall_cred(shop, "key_version", "1");
+		/* Both go into header lines: nothing but what a token or a number holds. */
+		if (strlen(tok) > 2048 || strpbrk(tok, "\r\n") || !*ver || strlen(ver) > 9 ||
+		    strspn(ver, "0123456789") != strlen(ver)) {
+			mall_status_set(st, MALL_AUTH, 0, "Yahoo!の access_token または key_version の形式が正しくありません");
+			return MALL_AUTH;
+		}
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
 		headers[nh++] = auth;
-		snprintf(ctype, sizeof(ctype), "Content-Type: %s",
-		         order_api ? mall_opt(shop, "order_content_type", "application/xml; charset=UTF-8")
-		                   : "application/x-www-form-urlencoded");
+		const char *ct = order_api ? mall_opt(shop, "order_content_type", "application/xml; charset=UTF-8")
+		                           : "application/x-www-form-urlencoded";
+		if (strpbrk(ct, "\r\n"))
+			ct = "application/xml; charset=UTF-8";
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s", ct);
 		headers[nh++] = ctype;
 		const char *pem = mall_cred(shop, "public_key", NULL);
 		if (pem && *pem && (order_api || mall_opt_int(shop, "sign_stock_calls", 0))) {
@@ -392,8 +407,7 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 				return MALL_AUTH;
 			}
 			snprintf(sig, sizeof(sig), "X-sws-signature: %s", s);
-			snprintf(sigver, sizeof(sigver), "X-sws-signature-version: %s",
-			         mall_cred(shop, "key_version", "1"));
+			snprintf(sigver, sizeof(sigver), "X-sws-signature-version: %s", ver);
 			headers[nh++] = sig;
 			headers[nh++] = sigver;
 		}

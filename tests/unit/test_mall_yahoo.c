@@ -572,7 +572,7 @@ static void test_signature_checked(void **state)
 	assert_int_equal(s.n, 1);
 }
 
-static void test_missing_seller_is_auth(void **state)
+static void test_bad_credentials_never_reach_a_header(void **state)
 {
 	fixture *f = *state;
 	mall_status st;
@@ -580,6 +580,15 @@ static void test_missing_seller_is_auth(void **state)
 	mall_push_item it = {.item_code = "a", .sub_code = "", .wanted = 1};
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_AUTH);
 	assert_int_equal(it.status.outcome, MALL_AUTH);
+	set_cred(f, "seller_id", "demo-store");
+	set_cred(f, "key_version", "1\r\nX-Evil: 1");
+	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_AUTH);
+	set_cred(f, "key_version", "1");
+	assert_int_equal(sim_calls("setStock"), 0);
+	/* A stored token unfit for a header is replaced by a fresh one. */
+	set_cred(f, "access_token", "abc\r\nX-Evil: 1");
+	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_OK);
+	assert_null(strchr(mall_cred(&f->shop, "access_token", ""), '\n'));
 }
 
 static void test_parse_time(void **state)
@@ -669,7 +678,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_reply_is_temporary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dropped_connection_is_temporary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signature_checked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_seller_is_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_credentials_never_reach_a_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_daily_quota_is_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_that_really_expired_is_renewed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_reply_is_temporary, setup, teardown),
