@@ -114,6 +114,13 @@ class Rakuten(simbase.Mall):
 
     # ---- wire ----
     def handle(self, req):
+        try:
+            return self.route(req)
+        except (TypeError, AttributeError, KeyError, ValueError) as e:
+            # A request of a shape no check above foresaw: refused, as the real API would.
+            return jbody(400, {"errors": [{"code": "GE0002", "message": "Bad request: %s" % e}]})
+
+    def route(self, req):
         want = "ESA " + base64.b64encode(
             ("%s:%s" % (SERVICE_SECRET, LICENSE_KEY)).encode()).decode()
         if req.headers.get("Authorization", "") != want or time.time() > self.expiry:
@@ -136,6 +143,8 @@ class Rakuten(simbase.Mall):
                 return lim
             try:
                 body = req.json()
+                if not isinstance(body, dict):
+                    raise ValueError("not an object")
             except ValueError:
                 return jbody(400, {"MessageModelList": [{"messageType": "ERROR",
                              "messageCode": "ORDER_EXT_API_COMMON_ERROR",
@@ -249,6 +258,8 @@ class Rakuten(simbase.Mall):
         if end < start or end - start > 63 * 86400:
             return error("ORDER_EXT_API_SEARCH_ORDER_ERROR_016", "期間は63日以内で指定してください。")
         pg = body.get("PaginationRequestModel") or {}
+        if not isinstance(pg, dict):
+            return error("ORDER_EXT_API_SEARCH_ORDER_ERROR_030", "ページ指定が正しくありません。")
         amount, page = pg.get("requestRecordsAmount", 30), pg.get("requestPage", 1)
         if not isinstance(amount, int) or not 1 <= amount <= 1000 or not isinstance(page, int) \
                 or page < 1:
@@ -276,7 +287,8 @@ class Rakuten(simbase.Mall):
 
     def get_order(self, body):
         nums = body.get("orderNumberList")
-        if not isinstance(nums, list) or not 1 <= len(nums) <= 100:
+        if not isinstance(nums, list) or not 1 <= len(nums) <= 100 or \
+                not all(isinstance(n, str) for n in nums):
             return jbody(400, {"MessageModelList": self.msg(
                 "ERROR", "ORDER_EXT_API_GET_ORDER_ERROR_002", "受注番号は1〜100件で指定してください。")})
         if not isinstance(body.get("version"), int) or body["version"] < 1:

@@ -188,6 +188,13 @@ class Yahoo(simbase.Mall):
 
     # ---- wire ----
     def handle(self, req):
+        try:
+            return self.route(req)
+        except (TypeError, AttributeError, KeyError, ValueError, UnicodeDecodeError) as e:
+            # A request of a shape no check below foresaw: refused, as the real API would.
+            return self.error(400, "Bad request: %s" % e, "px-04001")
+
+    def route(self, req):
         if req.path == "/yconnect/v2/token":
             return self.token(req)
         if not req.path.startswith(API) or req.method != "POST":
