@@ -20,7 +20,7 @@
           <span class="left">（<?cs if:s.token_seconds < 0 ?><?cs var:Lang.admin.shops.expired ?><?cs else ?><?cs var:Lang.admin.shops.remaining ?> <?cs var:s.token_days ?><?cs var:Lang.admin.shops.days ?><?cs /if ?>）</span></span><?cs /if ?></td>
         <td class="test-result"><?cs if:s.test_state ?><?cs if:s.test_state == "done" ?><?cs var:Lang.admin.shops.test_ok ?><?cs elif:s.test_state == "failed" ?><?cs var:Lang.admin.shops.test_ng ?><?cs else ?><?cs var:Lang.admin.shops.test_waiting ?><?cs /if ?> <?cs var:s.test_message ?> <?cs var:s.test_at ?><?cs /if ?></td>
         <td><a href="/admin/shops/edit?id=<?cs var:s.id ?>"><?cs var:Lang.admin.edit ?></a>
-          <a href="/import?shop=<?cs var:s.id ?>"><?cs var:Lang.admin.shops.import ?></a>
+          <a href="/stock/csv/listings?shop=<?cs var:s.id ?>"><?cs var:Lang.admin.shops.import ?></a>
           <form method="post" action="/admin/shops/test" class="inline">
             <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
             <input type="hidden" name="id" value="<?cs var:s.id ?>">

@@ -25,6 +25,7 @@
       <li class="group"><span><?cs var:Lang.menu.admin ?></span>
         <ul>
           <li><a href="/admin/settings"><?cs var:Lang.menu.settings ?></a></li>
+          <?cs if:Menu.alerts == "1" ?><li><a href="/admin/alerts" id="menu-alerts"><?cs var:Lang.admin.alerts.title ?></a></li><?cs /if ?>
           <li><a href="/admin/shops"><?cs var:Lang.menu.shops ?></a></li>
           <li><a href="/admin/errors"><?cs var:Lang.menu.errors_delete ?></a></li>
           <li><a href="/admin/initial-fetch"><?cs var:Lang.menu.initial_fetch ?></a></li>

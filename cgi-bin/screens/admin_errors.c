@@ -13,6 +13,7 @@ const web_field admin_errors_delete_fields[] = {
 	{0},
 };
 
+/* GET /admin/errors: the error messages counted by kind, with delete buttons. */
 int admin_errors_page(web_request *r)
 {
 	db_res *res = NULL;
@@ -44,6 +45,7 @@ out:
 	return rc;
 }
 
+/* POST /admin/errors/delete: deletes one kind (or all) once confirmed; back to the page. */
 int admin_errors_delete(web_request *r)
 {
 	long long affected = 0;

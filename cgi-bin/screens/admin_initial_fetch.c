@@ -17,6 +17,7 @@ static const admin_flash fetch_flashes[] = {
 	{NULL, NULL},
 };
 
+/* GET /admin/initial-fetch: what 初期受注取得 means and when each shop had it. */
 int admin_initial_fetch_page(web_request *r)
 {
 	db_res *res = NULL;
@@ -37,6 +38,7 @@ int admin_initial_fetch_page(web_request *r)
 	return web_render(r, "admin_initial_fetch.cs");
 }
 
+/* POST /admin/initial-fetch: sets the shop's cursors to now once confirmed. */
 int admin_initial_fetch_submit(web_request *r)
 {
 	long long affected = 0, shop = web_int(r, "shop", 0);

@@ -109,6 +109,7 @@ static int render_settings(web_request *r, int status, const char *error)
 	return web_render(r, "admin_settings.cs");
 }
 
+/* GET /admin/settings: the 共通設定 form and the last test mails. */
 int admin_settings_page(web_request *r)
 {
 	if (load_settings(r) != Z_OK)
@@ -146,6 +147,7 @@ static bool smtp_url_ok(const char *url)
 	return strlen(url) > 8;
 }
 
+/* POST /admin/settings: validates and stores every setting in one transaction. */
 int admin_settings_save(web_request *r)
 {
 	buf to = BUF_INIT, why = BUF_INIT;
@@ -215,6 +217,7 @@ out:
 	return rc;
 }
 
+/* POST /admin/settings/test-mail: queues a test mail (kind 'test') for the batch. */
 int admin_test_mail(web_request *r)
 {
 	buf to = BUF_INIT, why = BUF_INIT, smtp = BUF_INIT, body = BUF_INIT;
@@ -304,11 +307,13 @@ out:
 	return rc;
 }
 
+/* GET /admin/alerts: 通知設定, SKUs by code prefix with their thresholds. */
 int admin_alerts_page(web_request *r)
 {
 	return render_alerts(r, 200, NULL);
 }
 
+/* POST /admin/alerts: sets (or clears, when empty) one SKU's threshold. */
 int admin_alerts_save(web_request *r)
 {
 	long long affected = 0;

@@ -147,6 +147,7 @@ static int load_shops(web_request *r)
 	return rc;
 }
 
+/* GET /admin/shops: every shop, its state, expiry countdown and last connection test. */
 int admin_shops_page(web_request *r)
 {
 	if (load_shops(r) != Z_OK)
@@ -238,6 +239,7 @@ out:
 	return rc;
 }
 
+/* GET /admin/shops/edit: the form for a new shop, or shop ?id= (secrets never shown). */
 int admin_shop_edit_page(web_request *r)
 {
 	return render_edit(r, web_int(r, "id", 0), 200, NULL);
@@ -277,6 +279,7 @@ static bool url_ok(const char *url)
 	return true;
 }
 
+/* POST /admin/shops/save: adds or updates a shop; entered secrets are merged and sealed. */
 int admin_shop_save(web_request *r)
 {
 	db_res *res = NULL;
@@ -429,6 +432,7 @@ out:
 	return rc;
 }
 
+/* POST /admin/shops/test: queues a 'connection_test' job for the batch (one at a time). */
 int admin_shop_test(web_request *r)
 {
 	long long id = web_int(r, "id", 0), exists = 0, busy = 0;

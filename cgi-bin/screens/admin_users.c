@@ -64,11 +64,13 @@ static int render_users(web_request *r, int status, const char *error)
 	return web_render(r, "admin_users.cs");
 }
 
+/* GET /admin/users: the users with role, disable and password forms. */
 int admin_users_page(web_request *r)
 {
 	return render_users(r, 200, NULL);
 }
 
+/* POST /admin/users/add: creates a user through users_create. */
 int admin_user_add(web_request *r)
 {
 	const char *why = NULL;
@@ -84,6 +86,7 @@ int admin_user_add(web_request *r)
 	return web_redirect(r, "/admin/users?msg=added");
 }
 
+/* POST /admin/users/update: role and disabled, never leaving no enabled admin. */
 int admin_user_update(web_request *r)
 {
 	db_res *res = NULL;
@@ -134,6 +137,7 @@ out:
 	return rc;
 }
 
+/* POST /admin/users/password: resets a password and ends that user's sessions. */
 int admin_user_password(web_request *r)
 {
 	const char *why = NULL;

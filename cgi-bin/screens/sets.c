@@ -412,6 +412,7 @@ static int render_edit(web_request *r)
 	return web_render(r, "sets_edit.cs");
 }
 
+/* GET /sets/edit: the set list and the editor (a new set, or ?code=). */
 int sets_edit_page(web_request *r)
 {
 	const char *code = web_text(r, "code");
@@ -450,6 +451,7 @@ static int edit_refused(web_request *r, const part_input *in, int n, const char 
 	return admin_render_error(r, 400, message, "sets_edit.cs");
 }
 
+/* POST /sets/save: creates or replaces a set in one transaction; the form again on refusal. */
 int sets_save(web_request *r)
 {
 	part_input *in = NULL;
@@ -505,6 +507,7 @@ out:
 	return rc;
 }
 
+/* POST /sets/delete: deletes a set not used by another set. */
 int sets_delete(web_request *r)
 {
 	buf why = BUF_INIT;
@@ -767,12 +770,15 @@ out:
 	return rc;
 }
 
+/* GET /sets/import: the upload form. */
 int sets_import_page(web_request *r)
 {
 	web_set(r, "Page.title", "セット商品 CSV取込");
 	return web_render(r, "sets_import.cs");
 }
 
+/* POST /sets/import: checks the file by applying it in a rolled-back transaction, and keeps
+ * it in a job row for the apply button. */
 int sets_import_preview(web_request *r)
 {
 	const web_value *file = web_field_value(r, "file");
@@ -803,6 +809,7 @@ int sets_import_preview(web_request *r)
 	return web_render(r, "sets_import.cs");
 }
 
+/* POST /sets/import/apply: applies the previewed file of this user, all or nothing, once. */
 int sets_import_apply(web_request *r)
 {
 	db_res *job = NULL;
@@ -847,6 +854,7 @@ int sets_export_page(web_request *r)
 	return web_render(r, "sets_export.cs");
 }
 
+/* GET /sets/export/download: every set as CSV, CP932 (default) or UTF-8 with BOM. */
 int sets_export_download(web_request *r)
 {
 	db_res *res = NULL;

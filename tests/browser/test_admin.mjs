@@ -146,6 +146,7 @@ async function main() {
       assert((await page.textContent("#test-mails")).includes("送信待ち"), "the test mail waits for the batch");
       await page.check('input[name="alert_mode"][value="per_sku"]');
       await submit("#save-settings");
+      assert(await page.isVisible("#menu-alerts") || (await page.locator("#menu-alerts").count()) === 1, "通知設定 in the menu");
       await submit("#alerts-link");
       assert((await page.title()).includes("通知設定"), "通知設定 reachable");
       await shot(page, "admin-alerts");
@@ -178,6 +179,10 @@ async function main() {
       await page.waitForURL(/msg=test_queued/);
       assert((await page.locator("tr", { hasText: "楽天" + TAG }).textContent()).includes("実行待ち"), "test waiting");
       await shot(page, "admin-shops");
+      const imp = await page.locator("tr", { hasText: "楽天" + TAG }).locator('a:has-text("商品取込")').getAttribute("href");
+      const res = await page.goto(URL + imp);
+      eq(res.status(), 200, "the listing import page of the shop answers");
+      await page.goto(URL + "/admin/shops");
       await page.locator("tr", { hasText: "楽天" + TAG }).locator('a:has-text("編集")').click();
       await page.waitForURL(/shops\/edit/);
       assert(!(await page.content()).includes(SECRET), "no secret in the edit form");
@@ -233,6 +238,14 @@ async function main() {
       assert((await p2.content()).includes("管理者のみ"), "Japanese message");
       await shot(p2, "admin-staff-403");
       await p2.close();
+    }],
+    ["cleanup", async () => {
+      sql("DELETE sp FROM set_part sp JOIN sku s ON s.id = sp.set_sku_id WHERE s.code LIKE ?", TAG + "-%");
+      sql("DELETE FROM sku WHERE code LIKE ?", TAG + "-%");
+      sql("DELETE j FROM job j JOIN shop s ON s.id = j.shop_id WHERE s.name = ?", "楽天" + TAG);
+      sql("DELETE FROM shop WHERE name = ?", "楽天" + TAG);
+      sql("DELETE FROM mail_queue WHERE kind = 'test'");
+      eq(sql1("SELECT COUNT(*) FROM sku WHERE code LIKE ?", TAG + "-%"), "0", "no test SKUs left");
     }],
     ["no console errors", async () => {
       // The refused last-admin change and the staff's 403 are pages the tests asked for.

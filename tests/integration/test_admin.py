@@ -144,6 +144,9 @@ def test_settings_validation():
     eq(setting("alert_threshold"), "5", "threshold kept")
     r = c.get("/admin/settings")
     ok('href="/admin/alerts"' in r.text, "通知設定 link appears for 商品別")
+    ok('id="menu-alerts"' in c.get("/").text, "and in the 管理者メニュー of every page")
+    eq(c.post("/admin/settings", SETTINGS_OK).status, 303, "back to 一括")
+    ok('id="menu-alerts"' not in c.get("/").text, "gone from the menu for 一括")
 
 
 def test_alert_thresholds_per_sku():
@@ -253,7 +256,7 @@ def test_shop_add_with_sealed_credentials():
         ok(SECRET not in r.text, "no secret in " + page)
     r = c.get("/admin/shops")
     ok("登録済み" in r.text and "2030-01-02 03:04" in r.text, "credentials set, expiry in JST")
-    ok('href="/import?shop=' in r.text, "link to the listing import")
+    ok('href="/stock/csv/listings?shop=' in r.text, "link to the listing import (在庫連携's CSV page)")
 
 
 def test_shop_credentials_readable_by_batch_and_kept_on_edit():
@@ -468,5 +471,20 @@ def test_last_admin_protected():
     sql("UPDATE app_user SET role = 'admin' WHERE login = 'admin'")
     sql("DELETE FROM app_user WHERE login LIKE 'ta-%'")
 
+
+def test_zz_cleanup():
+    """Leaves the stack as the other test files expect it: no test shops, jobs or mails,
+    the settings this file wrote removed, the admins it found restored."""
+    reset_shops()
+    sql("DELETE FROM mail_queue WHERE kind = 'test'")
+    sql("DELETE FROM setting WHERE name IN (%s)" % ", ".join(
+        "'%s'" % k for k in list(SETTINGS_OK) + ["smtp_password"]))
+    sql("UPDATE app_user SET role = 'admin' WHERE login IN (%s)" % ", ".join(
+        ["'admin'"] + ["'%s'" % a for a in ADMINS_AT_START if "'" not in a]))
+    eq(sql1("SELECT COUNT(*) FROM shop WHERE name LIKE 'TA-%'"), "0", "no test shops left")
+
+
+# Admins other tests may have made; test_last_admin_protected demotes them for a while.
+ADMINS_AT_START = [r[0] for r in sql("SELECT login FROM app_user WHERE role = 'admin' AND disabled = 0")]
 
 zt.run()

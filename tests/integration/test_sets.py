@@ -349,4 +349,11 @@ def test_names_escaped():
     ok("code=TS-X%3Cb%3E" in r.text, "the edit link is URL-escaped")
 
 
+def test_zz_cleanup():
+    """Removes this file's SKUs and sets, so other test files count only their own."""
+    reset()
+    sql("DELETE FROM job WHERE kind IN ('set_csv_preview', 'set_csv_done')")
+    eq(sql1("SELECT COUNT(*) FROM sku WHERE code LIKE 'TS-%'"), "0", "no test SKUs left")
+
+
 zt.run()
