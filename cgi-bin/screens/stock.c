@@ -184,8 +184,10 @@ static bool search_filtered(const search *s)
 	       s->has_tmin || s->has_tmax || *s->q;
 }
 
-/* The WHERE of the SKU view. Listing conditions (shop, sync, linked) become one EXISTS over
- * the listing index (sku_id, shop_id). */
+/* The WHERE of the SKU view, cheapest tests first (the server evaluates them in this order):
+ * indexed flags and totals, then the keyword terms on the row itself, and last the listing
+ * conditions (shop, sync, linked) as one probe of the listing index (shop_id, sku_id, sync),
+ * which costs an index lookup per SKU that reaches it. */
 static int where_skus(const search *s, where *w)
 {
 	if (s->sets)
@@ -200,9 +202,14 @@ static int where_skus(const search *s, where *w)
 		where_add(w, "s.total <= ?");
 		w->vals[w->n++] = DB_I(s->tmax);
 	}
+	int rc = where_terms(w, s->q, "s.search_doc", "s.code");
+	if (rc != Z_OK)
+		return rc;
 	if (s->has_shop || s->has_sync || s->linked) {
 		buf e = BUF_INIT;
-		buf_puts(&e, "EXISTS (SELECT 1 FROM listing l WHERE l.sku_id = s.id");
+		/* A scalar subquery, not EXISTS: MariaDB turns EXISTS into a semi-join that reads
+		 * every listing of the shop first (0.97 s beside 0.16 s at 400k listings). */
+		buf_puts(&e, "(SELECT 1 FROM listing l WHERE l.sku_id = s.id");
 		if (s->has_shop) {
 			buf_puts(&e, " AND l.shop_id = ?");
 			w->vals[w->n++] = DB_I(s->shop);
@@ -211,11 +218,62 @@ static int where_skus(const search *s, where *w)
 			buf_puts(&e, " AND l.sync = ?");
 			w->vals[w->n++] = DB_I(s->sync);
 		}
-		buf_puts(&e, ")");
+		buf_puts(&e, " LIMIT 1) IS NOT NULL");
 		where_add(w, buf_str(&e));
 		buf_free(&e);
 	}
-	return where_terms(w, s->q, "s.search_doc", "s.code");
+	return Z_OK;
+}
+
+/* True when only listing conditions filter (a shop, sync, linked): the count is then read from
+ * the listing index alone instead of an EXISTS per SKU. */
+static bool listing_only(const search *s)
+{
+	return !s->sets && !s->drift && !s->has_tmin && !s->has_tmax && !*s->q && !s->unlinked &&
+	       (s->has_shop || s->has_sync || s->linked);
+}
+
+/* The listing-only counts (a shop's SKUs: 0.18 s at 400k listings) are cached per worker
+ * like the unfiltered one, keyed by shop and sync, so paging through a shop counts once. */
+static struct {
+	long long shop, sync, count;
+	time_t at;
+} shop_counts[8];
+
+static int count_listing_only(web_request *r, const search *s, long long *out)
+{
+	buf sql = BUF_INIT;
+	db_val vals[2];
+	int n = 0, slot = 0;
+	long long shop = s->has_shop ? s->shop : 0, sync = s->has_sync ? s->sync : -1;
+	time_t now = time(NULL);
+	for (int i = 0; i < (int)Z_ARRAY_LEN(shop_counts); i++) {
+		if (shop_counts[i].at && shop_counts[i].shop == shop && shop_counts[i].sync == sync &&
+		    now - shop_counts[i].at < COUNT_CACHE_SECONDS) {
+			*out = shop_counts[i].count;
+			return Z_OK;
+		}
+		if (shop_counts[i].at < shop_counts[slot].at)
+			slot = i;
+	}
+	buf_puts(&sql, "SELECT COUNT(DISTINCT l.sku_id) FROM listing l WHERE l.sku_id IS NOT NULL");
+	if (s->has_shop) {
+		buf_puts(&sql, " AND l.shop_id = ?");
+		vals[n++] = DB_I(s->shop);
+	}
+	if (s->has_sync) {
+		buf_puts(&sql, " AND l.sync = ?");
+		vals[n++] = DB_I(s->sync);
+	}
+	int rc = db_query_ll(r->db, buf_str(&sql), vals, n, 0, out);
+	buf_free(&sql);
+	if (rc == Z_OK) {
+		shop_counts[slot].shop = shop;
+		shop_counts[slot].sync = sync;
+		shop_counts[slot].count = *out;
+		shop_counts[slot].at = now;
+	}
+	return rc;
 }
 
 /* The WHERE of the unlinked view: listings without a SKU, one row each. Their text is not in
@@ -256,6 +314,7 @@ static int count_all_skus(db *d, long long *out)
 void stock_count_cache_clear(void)
 {
 	cached_count = -1;
+	memset(shop_counts, 0, sizeof(shop_counts));
 }
 
 /* Appends the search's own parameters (not the paging) to b as a query string. */
@@ -485,6 +544,9 @@ int stock_list_page(web_request *r)
 	/* The count: cached when unfiltered, else counted with the same WHERE. */
 	if (!search_filtered(&s)) {
 		if (count_all_skus(r->db, &count) != Z_OK)
+			goto out;
+	} else if (listing_only(&s)) {
+		if (count_listing_only(r, &s, &count) != Z_OK)
 			goto out;
 	} else {
 		buf_puts(&sql, s.unlinked ? "SELECT COUNT(*) FROM listing l" : "SELECT COUNT(*) FROM sku s");

@@ -159,6 +159,7 @@ int stock_sync_submit(web_request *r)
 	else
 		rc = Z_NOTFOUND;
 	db_res_free(cur);
+	stock_count_cache_clear();
 	if (rc == Z_NOTFOUND)
 		return json_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
 	if (rc != Z_OK)
@@ -449,6 +450,7 @@ int stock_sync_all_submit(web_request *r)
 	/* Wanted stock, drift flags and pushes of every listing follow the flag, in chunks. */
 	if (rc == Z_OK && changed)
 		rc = stock_recompute_all(r->db, NULL, NULL, NULL);
+	stock_count_cache_clear();
 	if (rc != Z_OK)
 		return rc;
 	log_info("stock: %s switched sync %s for %lld listings", r->user.login, on ? "on" : "off",
