@@ -98,6 +98,7 @@ int batch_cycle(const conf *cfg, db *d, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	log_info("cycle: looping every %.3fs", interval);
+	sync_keep_shops(true);
 	while (!stop_requested) {
 		bool failed = false;
 		struct timespec t0, t1;
@@ -111,6 +112,7 @@ int batch_cycle(const conf *cfg, db *d, int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 	}
+	sync_keep_shops(false);
 	log_info("cycle: stopped by signal");
 	return BATCH_EXIT_OK;
 usage:

@@ -7,6 +7,7 @@
 #include "batch/shops.h"
 #include "core/log.h"
 #include "core/seal.h"
+#include "core/secret.h"
 #include "core/strnum.h"
 #include "stock/stock.h"
 
@@ -73,17 +74,60 @@ static time_t cell_time(const db_res *r, int col)
 	return db_get(r, 0, col) ? (time_t)db_get_ll(r, 0, col, 0) : 0;
 }
 
+static const char SHOP_COLUMNS[] =
+	"SELECT name, mall, api_base, state, credentials, options, "
+	"UNIX_TIMESTAMP(order_cursor), UNIX_TIMESTAMP(fetch_cursor), "
+	"UNIX_TIMESTAMP(token_expires_at), UNIX_TIMESTAMP(probe_at), "
+	"UNIX_TIMESTAMP(credentials_expire_at) FROM shop WHERE id = ?";
+
+/* The hash of the columns an adapter is made from; the NUL separators keep fields apart. */
+static void row_hash(const db_res *r, unsigned char out[32])
+{
+	buf b = BUF_INIT;
+	static const int cols[] = {1, 2, 4, 5};
+	for (size_t i = 0; i < Z_ARRAY_LEN(cols); i++) {
+		if (db_get(r, 0, cols[i]))
+			buf_append(&b, db_get(r, 0, cols[i]), db_len(r, 0, cols[i]));
+		buf_append(&b, i + 1 < Z_ARRAY_LEN(cols) ? "\0" : "", i + 1 < Z_ARRAY_LEN(cols));
+	}
+	secret_sha256(b.data ? b.data : "", b.len, out);
+	buf_free(&b);
+}
+
+/* The columns that change without touching the adapter. */
+static void take_dynamic(batch_shop *s, const db_res *r)
+{
+	s->stopped = !strcmp(db_get(r, 0, 3), "stopped");
+	s->order_cursor = cell_time(r, 6);
+	s->fetch_cursor = cell_time(r, 7);
+	s->probe_at = cell_time(r, 9);
+	s->credentials_expire_at = cell_time(r, 10);
+}
+
+int batch_shop_reread(db *d, batch_shop *s, bool *same)
+{
+	db_res *r = NULL;
+	unsigned char h[32];
+	*same = false;
+	int rc = db_query(d, SHOP_COLUMNS, DB_ARGS(DB_I(s->ms.id)), &r);
+	if (rc == Z_OK && r->nrows == 0)
+		rc = Z_NOTFOUND;
+	if (rc == Z_OK) {
+		row_hash(r, h);
+		*same = s->loaded && !memcmp(h, s->row_hash, sizeof(h));
+		if (*same)
+			take_dynamic(s, r);
+	}
+	db_res_free(r);
+	return rc;
+}
+
 int batch_shop_open(db *d, const conf *cfg, long long id, batch_shop *s)
 {
 	db_res *r = NULL;
 	buf plain = BUF_INIT;
 	memset(s, 0, sizeof(*s));
-	int rc = db_queryv(d, &r,
-	                   "SELECT name, mall, api_base, state, credentials, options, "
-	                   "UNIX_TIMESTAMP(order_cursor), UNIX_TIMESTAMP(fetch_cursor), "
-	                   "UNIX_TIMESTAMP(token_expires_at), UNIX_TIMESTAMP(probe_at), "
-	                   "UNIX_TIMESTAMP(credentials_expire_at) FROM shop WHERE id = ?",
-	                   DB_I(id));
+	int rc = db_query(d, SHOP_COLUMNS, DB_ARGS(DB_I(id)), &r);
 	if (rc != Z_OK)
 		goto out;
 	if (r->nrows == 0) {
@@ -93,12 +137,9 @@ int batch_shop_open(db *d, const conf *cfg, long long id, batch_shop *s)
 	snprintf(s->name, sizeof(s->name), "%s", db_get(r, 0, 0));
 	snprintf(s->mall, sizeof(s->mall), "%s", db_get(r, 0, 1));
 	snprintf(s->api_base, sizeof(s->api_base), "%s", db_get(r, 0, 2));
-	s->stopped = !strcmp(db_get(r, 0, 3), "stopped");
-	s->order_cursor = cell_time(r, 6);
-	s->fetch_cursor = cell_time(r, 7);
+	take_dynamic(s, r);
+	row_hash(r, s->row_hash);
 	s->ms.token_expires_at = cell_time(r, 8);
-	s->probe_at = cell_time(r, 9);
-	s->credentials_expire_at = cell_time(r, 10);
 	s->ms.id = id;
 	s->ms.name = s->name;
 	s->ms.mall = s->mall;
@@ -178,6 +219,13 @@ int batch_shop_save_credentials(db *d, const conf *cfg, batch_shop *s)
 	if (!json)
 		return Z_NOMEM;
 	int rc = batch_seal_credentials(d, cfg, s->ms.id, json);
+	if (rc == Z_OK) {
+		/* Our own save is no change from outside: the loop keeps this adapter. */
+		db_res *r = NULL;
+		if (db_query(d, SHOP_COLUMNS, DB_ARGS(DB_I(s->ms.id)), &r) == Z_OK && r->nrows)
+			row_hash(r, s->row_hash);
+		db_res_free(r);
+	}
 	memset(json, 0, strlen(json));
 	cJSON_free(json);
 	if (rc == Z_OK && s->ms.token_expires_at) {

@@ -18,6 +18,8 @@ typedef struct {
 	time_t fetch_cursor;        /* 0 = none yet: the fetch starts from order_cursor */
 	time_t probe_at;
 	time_t credentials_expire_at;
+	unsigned char row_hash[32]; /* SHA-256 of what the adapter was made from (mall, base URL,
+	                             * sealed credentials, options): a change means reopen */
 	bool loaded;                /* credentials decrypted and adapter found */
 	char load_error[300];       /* why not, in Japanese, for the error row */
 } batch_shop;
@@ -32,6 +34,11 @@ int batch_shop_ids(db *d, const char *name, long long **ids, int *n);
 int batch_shop_open(db *d, const conf *cfg, long long id, batch_shop *s);
 /* Releases the adapter state, credentials, options and HTTP client. */
 void batch_shop_close(batch_shop *s);
+/* Re-reads an open shop's row for a later cycle of the loop: state, cursors and probe time
+ * are updated in place and *same is true when the adapter's inputs are unchanged (so its
+ * token, connection and state can be kept); false means close and open again.
+ * Z_OK, Z_NOTFOUND, Z_ERR. */
+int batch_shop_reread(db *d, batch_shop *s, bool *same);
 
 /* Seals and stores the credentials when the adapter changed them (a refreshed token), with
  * token_expires_at. Z_OK or Z_ERR. */

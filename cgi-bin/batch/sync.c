@@ -327,6 +327,47 @@ static bool locked_step(db *d, const conf *cfg, batch_shop *s, sync_stats *stats
 	return true;
 }
 
+/* Shops kept open between the cycles of --loop (tokens, connections, adapter state). */
+static batch_shop *kept;
+static int nkept;
+static bool keep_open;
+
+void sync_keep_shops(bool keep)
+{
+	keep_open = keep;
+	if (!keep) {
+		for (int i = 0; i < nkept; i++)
+			batch_shop_close(&kept[i]);
+		free(kept);
+		kept = NULL;
+		nkept = 0;
+	}
+}
+
+/* Opens shop id into *s, or moves the kept one there when its row still matches. */
+static int take_shop(db *d, const conf *cfg, long long id, batch_shop *s)
+{
+	for (int i = 0; i < nkept; i++) {
+		if (kept[i].ms.id != id)
+			continue;
+		bool same = false;
+		*s = kept[i];
+		kept[i] = kept[--nkept];
+		/* The adapter's view points into the struct, which has moved. */
+		s->ms.name = s->name;
+		s->ms.mall = s->mall;
+		s->ms.api_base = s->api_base;
+		int rc = batch_shop_reread(d, s, &same);
+		if (rc == Z_OK && same)
+			return Z_OK;
+		batch_shop_close(s);
+		if (rc != Z_OK && rc != Z_NOTFOUND)
+			return rc;
+		break;
+	}
+	return batch_shop_open(d, cfg, id, s);
+}
+
 int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *any_failed)
 {
 	long long *ids = NULL;
@@ -345,7 +386,7 @@ int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *a
 		goto out;
 	}
 	for (opened = 0; opened < n; opened++)
-		if (batch_shop_open(d, cfg, ids[opened], &shops[opened]) != Z_OK) {
+		if (take_shop(d, cfg, ids[opened], &shops[opened]) != Z_OK) {
 			rc = Z_ERR;
 			goto out;
 		}
@@ -367,12 +408,24 @@ int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *a
 		         "changed %d, unlinked %d), pushes sent %d failed %d, %.3fs",
 		         s->ms.id, s->mall, s->stopped ? " (stopped)" : "",
 		         st->skipped ? " (held by another run)" : "", st->orders, st->unchanged,
-		         st->new_lines,
-		         st->changed_lines, st->unlinked_lines, st->pushed, st->push_failed, seconds[i]);
+		         st->new_lines, st->changed_lines, st->unlinked_lines, st->pushed,
+		         st->push_failed, seconds[i]);
 		if (st->failed || s->stopped)
 			*any_failed = true;
 	}
 out:
+	/* Shops no longer enabled are closed; this cycle's are kept for the next (loop only). */
+	{
+		bool keep = keep_open;
+		sync_keep_shops(false);
+		keep_open = keep;
+		if (keep && rc == Z_OK && shops && opened == n &&
+		    (kept = malloc(sizeof(*kept) * (size_t)n)) != NULL) {
+			memcpy(kept, shops, sizeof(*kept) * (size_t)n);
+			nkept = n;
+			opened = 0;
+		}
+	}
 	for (int i = 0; i < opened; i++)
 		batch_shop_close(&shops[i]);
 	free(shops);

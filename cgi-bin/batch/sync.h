@@ -32,6 +32,10 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats);
  * *any_failed is set when some shop failed. Z_OK, Z_NOTFOUND (no such shop), Z_ERR. */
 int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *any_failed);
 
+/* true: sync_shops keeps its shops open for the next call (the --loop: tokens, connections
+ * and adapter state live on while the shop's row is unchanged); false closes them. */
+void sync_keep_shops(bool keep);
+
 /* 在庫数通知: over the stock moves made since the last call (setting alert_move_id; the first
  * call only starts there), SKUs whose order or set moves brought their total to or below the
  * threshold (alert_mode all / per_sku) are marked alert_below and get one mail; SKUs of any

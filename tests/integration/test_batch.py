@@ -587,6 +587,44 @@ def test_loop_ends_cleanly_on_sigterm():
     zt.ok(b"stopped by signal" in err, "logged its end")
 
 
+def wait_for(cond, what, seconds=20):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def test_loop_keeps_shops_open_and_sees_new_credentials():
+    w = World("loopc", malls=["rakuten", "shopify"])
+    w.sku("A", 10, malls=["rakuten", "shopify"])
+    recompute()
+    name = "%s-rakuten" % w.tag
+    creds, _ = shop_credentials("rakuten")
+    p = subprocess.Popen([zt.BATCH, "cycle", "--loop", "--interval", "0.2"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: w.stock_in("rakuten", "A") == 10 and w.stock_in("shopify", "A") == 10,
+                 "the first pushes")
+        time.sleep(2)   # about ten cycles
+        checks = [r for r in ctl("rakuten", "log")["requests"] if "license" in r["path"]]
+        zt.eq(len(checks), 1, "the licenseKey is checked once while the loop keeps the shop")
+        zt.batch("shop-credentials", name, input=json.dumps(dict(creds, license_key="SL_bad")))
+        w.order("shopify", [("A", 2)])
+        wait_for(lambda: zt.sql1("SELECT state FROM shop WHERE id = ?", w.shops["rakuten"]) ==
+                 "stopped", "the loop to use the new (bad) credentials")
+        zt.eq(w.stock_in("rakuten", "A"), 10, "nothing pushed with refused credentials")
+        zt.batch("shop-credentials", name, input=json.dumps(creds))
+        wait_for(lambda: w.stock_in("rakuten", "A") == 8, "the fixed shop to catch up")
+    finally:
+        p.send_signal(15)
+        _, err = p.communicate(timeout=30)
+        if os.environ.get("ZT_VERBOSE"):
+            open(os.environ["ZT_VERBOSE"], "wb").write(err)
+    zt.eq(p.returncode, 0, "exit status after SIGTERM")
+
+
 def test_push_failures_retry_and_rate_limits_wait():
     w = World("fail", malls=["amazon", "rakuten"])
     w.sku("A", 12, malls=["amazon", "rakuten"])
