@@ -581,6 +581,19 @@ int sets_preview_json(web_request *r)
 	}
 	set_outcome outcome;
 	long long set_id = 0, avail = 0;
+	/* Making an ordinary SKU a set retires its total: say so before the save. */
+	db_res *plain = NULL;
+	if ((rc = db_queryv(r->db, &plain, "SELECT total FROM sku WHERE code = ? AND is_set = 0",
+	                    DB_S(code))) != Z_OK)
+		goto out;
+	if (plain->nrows) {
+		buf note = BUF_INIT;
+		buf_printf(&note, "登録済みの商品「%s」（総在庫数 %s）をセット商品にします。保存すると、"
+		                  "在庫数は構成商品から計算されます。", code, db_get(plain, 0, 0));
+		cJSON_AddStringToObject(root, "note", buf_str(&note));
+		buf_free(&note);
+	}
+	db_res_free(plain);
 	if ((rc = db_begin(r->db)) != Z_OK)
 		goto out;
 	rc = set_apply(r->db, code, "", in, n, !*web_text(r, "original"), &outcome, &set_id, &why);
@@ -746,7 +759,8 @@ static int import_file(web_request *r, const char *data, size_t len, bool apply,
 	}
 	if (rc == Z_OK && apply && !*refused && job_id) {
 		long long affected = 0;
-		rc = db_exec(r->db, "UPDATE job SET kind = 'set_csv_done', message = ?, "
+		/* The file is not needed once applied: the row stays as a record, without it. */
+		rc = db_exec(r->db, "UPDATE job SET kind = 'set_csv_done', message = ?, payload = NULL, "
 		                    "updated_at = UTC_TIMESTAMP() WHERE id = ? AND kind = 'set_csv_preview'",
 		             DB_ARGS(DB_S("applied"), DB_I(job_id)), &affected, NULL);
 		if (rc == Z_OK && affected != 1) {
@@ -794,7 +808,13 @@ int sets_import_preview(web_request *r)
 		web_set(r, "Page.refused", "1");
 		return web_render(r, "sets_import.cs");
 	}
-	/* The file waits in a job row until the user confirms the preview. */
+	/* The file waits in a job row until the user confirms the preview; previews never
+	 * confirmed are dropped once they can no longer be applied. */
+	rc = db_execv(r->db, "DELETE FROM job WHERE kind = 'set_csv_preview' AND "
+	                     "created_at < UTC_TIMESTAMP() - INTERVAL ? MINUTE",
+	              DB_I(SET_CSV_PREVIEW_MINUTES));
+	if (rc != Z_OK)
+		return rc;
 	rc = db_exec(r->db, "INSERT INTO job (kind, state, user_id, total, message, payload, "
 	                    "created_at, updated_at) VALUES ('set_csv_preview', 'done', ?, 0, ?, ?, "
 	                    "UTC_TIMESTAMP(), UTC_TIMESTAMP())",

@@ -52,7 +52,7 @@ function setupSetForm(form) {
       tr.classList.toggle("unknown", !!p.unknown);
     });
     out.textContent = data.available === null || data.available === undefined ? "－" : String(data.available);
-    check.textContent = data.error || "";
+    check.textContent = data.error || data.note || "";
     check.classList.toggle("error", !!data.error);
   }, 300);
 

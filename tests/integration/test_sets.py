@@ -133,6 +133,10 @@ def test_live_preview_figures_and_messages():
     ok("数量" in j.get("error", ""), j)
     j = preview(c, "TS-A", [("TS-A", 1)])
     ok("セット商品コード「TS-A」を、そのセット自身の構成商品にはできません" in j.get("error", ""), j)
+    j = preview(c, "TS-B", [("TS-A", 1)])
+    ok("登録済みの商品「TS-B」（総在庫数 7）をセット商品にします" in j.get("note", ""), j)
+    eq(j.get("available"), 10, "the figure it would have")
+    eq(sql1("SELECT is_set FROM sku WHERE code = 'TS-B'"), "0", "still a plain SKU")
     # The preview is rolled back: nothing was created.
     eq(sql1("SELECT COUNT(*) FROM sku WHERE code = 'TS-NEW'"), "0", "preview stores nothing")
 
@@ -241,6 +245,21 @@ def test_import_preview_then_apply_cp932():
     eq(sql1("SELECT name FROM sku WHERE code = 'TS-I1'"), "詰め合わせ①", "CP932 name decoded")
     r = c.post("/sets/import/apply", {"job": job})
     eq(r.status, 409, "the same preview cannot be applied twice")
+    eq(sql1("SELECT payload IS NULL FROM job WHERE id = ?", int(job)), "1", "the file is dropped once applied")
+
+
+def test_stale_previews_expire():
+    reset({"TS-A": 10})
+    c = admin()
+    r = upload(c, "/sets/import", (HEADER + "TS-OLD,古い,TS-A,1,\r\n").encode())
+    job = job_of(r)
+    sql("UPDATE job SET created_at = UTC_TIMESTAMP() - INTERVAL 2 HOUR WHERE id = ?", int(job))
+    r = c.post("/sets/import/apply", {"job": job})
+    eq(r.status, 409, "an hour-old preview cannot be applied")
+    ok("有効期限" in r.text, "says it expired")
+    upload(c, "/sets/import", (HEADER + "TS-NEW2,新,TS-A,1,\r\n").encode())
+    eq(sql1("SELECT COUNT(*) FROM job WHERE id = ?", int(job)), "0", "the stale preview is dropped")
+    eq(sql1("SELECT COUNT(*) FROM sku WHERE code = 'TS-OLD'"), "0", "never applied")
 
 
 def test_import_errors_with_line_numbers_all_or_nothing():
