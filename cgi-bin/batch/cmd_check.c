@@ -41,6 +41,7 @@ static int check_chunk(db *d, batch_shop *s, db_res *r, check_stats *cs)
 		                             db_get(r, i, 3), db_get(r, i, 4), 0, false};
 	mall_outcome out = s->adapter->read_stock(&s->ms, items, n, &st);
 	if (out != MALL_OK) {
+		batch_clean_message(st.message);
 		log_warn("check-stock: shop %lld: %s", s->ms.id, st.message);
 		if (out == MALL_AUTH) {
 			char reason[400];

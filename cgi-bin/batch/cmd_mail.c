@@ -61,6 +61,7 @@ static void connection_test(db *d, const conf *cfg, long long job_id, long long 
 		goto close;
 	}
 	if (sync_probe(&s, &st) != MALL_OK) {
+		batch_clean_message(st.message);
 		snprintf(result, sizeof(result), "接続できません: %s", st.message);
 		goto close;
 	}
@@ -71,6 +72,7 @@ static void connection_test(db *d, const conf *cfg, long long job_id, long long 
 		mall_stock_item it = {db_get_ll(r, 0, 0, 0), db_get(r, 0, 1), db_get(r, 0, 2),
 		                      db_get(r, 0, 3), db_get(r, 0, 4), 0, false};
 		if (s.adapter->read_stock(&s.ms, &it, 1, &st) != MALL_OK) {
+			batch_clean_message(st.message);
 			snprintf(result, sizeof(result), "在庫の読み取りに失敗しました: %s", st.message);
 			goto close;
 		}

@@ -9,7 +9,29 @@
 #include "core/seal.h"
 #include "core/secret.h"
 #include "core/strnum.h"
+#include "core/utf8.h"
 #include "stock/stock.h"
+
+void batch_clean_message(char *m)
+{
+	size_t n = strlen(m), start = n;
+	/* A message cut at a fixed size may end inside a character: drop that partial one. */
+	while (start > 0 && ((unsigned char)m[start - 1] & 0xC0) == 0x80)
+		start--;
+	if (start > 0) {
+		unsigned char lead = (unsigned char)m[start - 1];
+		size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+		if (n - (start - 1) < want) {
+			n = start - 1;
+			m[n] = '\0';
+		}
+	}
+	for (size_t k = 0; k < n; k++)
+		if (m[k] == '\r' || m[k] == '\n' || m[k] == '\t')
+			m[k] = ' ';
+	if (!utf8_valid_text(m, n))
+		strcpy(m, "(モールの応答を表示できません)");
+}
 
 void batch_datetime(time_t t, char out[20])
 {
@@ -244,8 +266,9 @@ int batch_shop_save_credentials(db *d, const conf *cfg, batch_shop *s)
 int batch_shop_stop(db *d, batch_shop *s, const char *reason)
 {
 	long long changed = 0;
-	char msg[600];
+	char msg[500];
 	snprintf(msg, sizeof(msg), "%s", reason);
+	batch_clean_message(msg);
 	int rc = db_exec(d, "UPDATE shop SET state = 'stopped', stop_reason = ?, "
 	                    "probe_at = UTC_TIMESTAMP() WHERE id = ? AND state = 'ok'",
 	                 DB_ARGS(DB_S(msg), DB_I(s->ms.id)), &changed, NULL);
@@ -254,7 +277,7 @@ int batch_shop_stop(db *d, batch_shop *s, const char *reason)
 		rc = stock_release_claims(d, s->ms.id);
 	if (rc != Z_OK || !changed)
 		return rc;
-	log_warn("shop %lld stopped: %s", s->ms.id, reason);
+	log_warn("shop %lld stopped: %s", s->ms.id, msg);
 	char key[64];
 	long long recent = 0;
 	snprintf(key, sizeof(key), "stopped:%lld", s->ms.id);
@@ -266,7 +289,7 @@ int batch_shop_stop(db *d, batch_shop *s, const char *reason)
 	if (rc == Z_OK)
 		rc = stock_error(d, 9, "shop_stopped", s->ms.id, 0, 0, key,
 	                 "店舗「%s」の連携を停止しました: %s (認証情報を更新すると再開します)",
-	                 s->name, reason);
+	                 s->name, msg);
 	if (rc == Z_OK && !recent) {
 		char subject[300], body[1500];
 		snprintf(subject, sizeof(subject), "[zaiko] 店舗「%s」の連携が停止しました", s->name);
@@ -274,7 +297,7 @@ int batch_shop_stop(db *d, batch_shop *s, const char *reason)
 		         "店舗「%s」(%s) の在庫連携を停止しました。\n\n理由: %s\n\n"
 		         "在庫の反映は送信待ちのまま保持されています。管理者メニューの店舗設定で認証情報を"
 		         "更新すると、次の連携で再開し、送信待ちの在庫を反映します。\n",
-		         s->name, s->mall, reason);
+		         s->name, s->mall, msg);
 		rc = mail_queue_error(d, subject, body);
 	}
 	return rc;

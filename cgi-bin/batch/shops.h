@@ -66,6 +66,10 @@ void batch_setting(db *d, const char *name, const char *def, char *out, size_t o
 long long batch_setting_int(db *d, const char *name, long long def, long long min,
                             long long max);
 
+/* Makes a mall's message safe to store and show: a character cut in half at the end is
+ * dropped, line breaks become spaces, and text that is still not valid UTF-8 is replaced. */
+void batch_clean_message(char *m);
+
 /* Formats t (UTC) as "YYYY-MM-DD HH:MM:SS" for DATETIME parameters. */
 void batch_datetime(time_t t, char out[20]);
 

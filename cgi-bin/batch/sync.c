@@ -26,9 +26,10 @@ static void sleep_ms(long ms)
 
 /* A failed mall call: auth stops the shop; a rate limit defers it; anything else is a level 8
  * row (deduplicated). */
-static int mall_failure(db *d, batch_shop *s, const char *step, const mall_status *st,
+static int mall_failure(db *d, batch_shop *s, const char *step, mall_status *st,
                         sync_stats *stats)
 {
+	batch_clean_message(st->message);
 	if (st->outcome == MALL_RATE_LIMITED) {
 		/* Deferred, not failed: the next cycle asks again. */
 		log_info("shop %lld %s: rate limited, deferred (%s)", s->ms.id, step, st->message);
@@ -219,6 +220,8 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 		for (int i = 0; rc == Z_OK && i < n; i++) {
 			mall_push_item *it = &items[i];
 			mall_outcome o = out == MALL_OK ? it->status.outcome : out;
+			batch_clean_message(it->status.message);
+			batch_clean_message(st.message);
 			const char *msg = it->status.message[0] ? it->status.message : st.message;
 			if (o == MALL_OK) {
 				stats->pushed++;

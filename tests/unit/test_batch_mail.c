@@ -1,4 +1,5 @@
-/* Tests of the batch's mail formatting: MIME-encoded subject, base64 body, no header injection. */
+/* Tests of the batch's mail formatting (MIME subject, base64 body, no header injection) and of
+ * the cleaning of mall messages before they are stored. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -6,6 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 #include "batch/mail.h"
+#include "batch/shops.h"
 
 static void formats_japanese_subject_and_body(void **state)
 {
@@ -48,12 +50,32 @@ static void long_bodies_wrap_at_76(void **state)
 	buf_free(&out);
 }
 
+static void mall_messages_are_cleaned(void **state)
+{
+	char cut[16];
+	/* "在庫" is 6 bytes; keep the first and half of the second */
+	memcpy(cut, "ab\xe5\x9c\xa8\xe5\xba", 7);
+	cut[7] = '\0';
+	batch_clean_message(cut);
+	assert_string_equal(cut, "ab在");
+	char lines[] = "one\r\ntwo\tthree";
+	batch_clean_message(lines);
+	assert_string_equal(lines, "one  two three");
+	char bad[64] = "x\xff\xfey";
+	batch_clean_message(bad);
+	assert_string_equal(bad, "(モールの応答を表示できません)");
+	char whole[] = "在庫数";
+	batch_clean_message(whole);
+	assert_string_equal(whole, "在庫数");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(formats_japanese_subject_and_body),
 		cmocka_unit_test(header_values_cannot_add_headers),
 		cmocka_unit_test(long_bodies_wrap_at_76),
+		cmocka_unit_test(mall_messages_are_cleaned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
