@@ -236,6 +236,12 @@ static int set_apply(db *d, const char *set_code, const char *set_name, const pa
 		rc = stock_sku_create(d, set_code, set_name, 0, set_id);
 		if (rc == Z_INVALID)
 			buf_printf(why, "セット商品コード「%s」は登録できません。", set_code);
+		if (rc == Z_CONFLICT) {
+			/* Another request created the code a moment ago. */
+			buf_printf(why, "セット商品コード「%s」は、たった今ほかの操作で登録されました。"
+			                "もう一度保存してください。", set_code);
+			rc = Z_INVALID;
+		}
 		if (rc != Z_OK)
 			goto out;
 		*outcome = SET_CREATED;
@@ -644,11 +650,23 @@ static int import_sets(web_request *r, const setcsv_result *sets, csv_errors *er
 		if ((rc = db_query_ll(r->db, "SELECT id FROM sku WHERE code = ?",
 		                      DB_ARGS(DB_S(s->set_code)), 0, &id)) != Z_OK)
 			break;
+		if (utf8_count(s->set_name, strlen(s->set_name)) > 255) {
+			csv_errors_add(errors, s->line, "セット商品名は255文字以内にしてください。");
+			continue;
+		}
 		if (!id) {
 			rc = stock_sku_create(r->db, s->set_code, s->set_name, 0, &id);
 			created[i] = rc == Z_OK;
+			if (rc == Z_INVALID || rc == Z_CONFLICT) {
+				csv_errors_add(errors, s->line, "セット商品コード「%s」は登録できません。",
+				               s->set_code);
+				rc = Z_OK;
+			}
 		}
 	}
+	/* A file with bad set codes or names goes no further: its errors are all reported. */
+	if (rc == Z_OK && errors->n)
+		goto out;
 	for (size_t i = 0; i < sets->n && rc == Z_OK; i++) {
 		const setcsv_set *s = &sets->v[i];
 		part_input *in = calloc(s->nparts ? s->nparts : 1, sizeof(*in));
@@ -710,6 +728,7 @@ static int import_sets(web_request *r, const setcsv_result *sets, csv_errors *er
 			}
 		}
 	}
+out:
 	free(created);
 	buf_free(&why);
 	buf_free(&parts_text);

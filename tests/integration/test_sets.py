@@ -275,6 +275,15 @@ def test_import_errors_with_line_numbers_all_or_nothing():
     r = upload(c, "/sets/import", text.encode("utf-8"))
     eq(r.status, 400, "quantity 0 refused")
     ok("2行目" in r.text, "line number of the quantity")
+    text = HEADER + "TS-OK,良い,TS-A,1,\r\nTS-LONG," + "長" * 300 + ",TS-A,1,\r\n"
+    r = upload(c, "/sets/import", text.encode("utf-8"))
+    eq(r.status, 400, "a name over 255 characters refused, not a server error")
+    ok("3行目" in r.text and "255文字" in r.text, "line and limit: " + r.text[-500:])
+    text = HEADER + "TS-" + "x" * 130 + ",長いコード,TS-A,1,\r\n"
+    r = upload(c, "/sets/import", text.encode("utf-8"))
+    eq(r.status, 400, "a code over 128 characters refused")
+    ok("2行目" in r.text, "its line")
+    eq(sql1("SELECT COUNT(*) FROM sku WHERE code = 'TS-OK'"), "0", "nothing applied")
     text = HEADER + "TS-SELF,自分,TS-SELF,1,\r\n"
     r = upload(c, "/sets/import", text.encode("utf-8"))
     eq(r.status, 400, "a set made of itself refused")
