@@ -472,6 +472,40 @@ def test_last_admin_protected():
     sql("DELETE FROM app_user WHERE login LIKE 'ta-%'")
 
 
+def test_concurrent_demotions_leave_an_admin():
+    """Two admins demoting each other at the same moment: the row locks make one wait and
+    see the other's change, so one admin always remains."""
+    import threading
+    sql("DELETE FROM app_user WHERE login LIKE 'ta-%'")
+    a = admin()
+    a.get("/admin/users")
+    pw = "Pass-" + os.urandom(6).hex()
+    for round_no in range(5):
+        sql("DELETE FROM app_user WHERE login = 'ta-rival'")
+        eq(a.post("/admin/users/add", {"login": "ta-rival", "password": pw, "role": "admin"}).status,
+           303, "rival admin")
+        sql("UPDATE app_user SET role = 'admin', disabled = 0 WHERE login = 'admin'")
+        b = Client()
+        b.login("ta-rival", pw)
+        b.get("/admin/users")
+        me = sql1("SELECT id FROM app_user WHERE login = 'admin'")
+        rival = sql1("SELECT id FROM app_user WHERE login = 'ta-rival'")
+        results = {}
+        t1 = threading.Thread(target=lambda: results.__setitem__(
+            "a", a.post("/admin/users/update", {"id": rival, "role": "staff"}).status))
+        t2 = threading.Thread(target=lambda: results.__setitem__(
+            "b", b.post("/admin/users/update", {"id": me, "role": "staff"}).status))
+        t1.start(); t2.start(); t1.join(); t2.join()
+        admins = sql1("SELECT COUNT(*) FROM app_user WHERE role = 'admin' AND disabled = 0 "
+                      "AND login IN ('admin', 'ta-rival')")
+        eq(admins, "1", "round %d: exactly one admin left (%r)" % (round_no, results))
+        ok(sorted(results.values()) in ([303, 400], [303, 403]), "one refused: %r" % results)
+        sql("UPDATE app_user SET role = 'admin' WHERE login = 'admin'")
+        a = admin()
+        a.get("/admin/users")
+    sql("DELETE FROM app_user WHERE login LIKE 'ta-%'")
+
+
 def test_zz_cleanup():
     """Leaves the stack as the other test files expect it: no test shops, jobs or mails,
     the settings this file wrote removed, the admins it found restored."""
