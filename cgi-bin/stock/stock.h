@@ -226,10 +226,13 @@ typedef struct {
 /* Upserts listings by (shop_id, item_code, sub_code), keeping sync, min, max and manual links;
  * a known stock column sets mall_stock (and mall_stock_at). create_skus (the base shop):
  * creates the missing SKUs of non-empty SKU codes (name from the listing; total = imported
- * stock, with an 'initial' stock_move, for NEW SKUs only). Then relinks the shop, refreshes
- * the search documents and re-queues pushes. At most STOCK_IMPORT_MAX_ROWS rows; all in one
+ * stock, with an 'initial' stock_move, for NEW SKUs only), and links other shops' listings
+ * waiting for them. Then relinks (up to 2,000 rows: just the imported listings, by index;
+ * more: the whole shop, and the wanted stock in bulk SQL), flags duplicates, refreshes the
+ * search documents and re-queues pushes. At most STOCK_IMPORT_MAX_ROWS rows; all in one
  * transaction (the caller's when it holds one: an all-or-nothing CSV import). Bad rows are
- * counted in res->rejected and skipped. Z_OK, Z_INVALID (n out of bounds), Z_ERR. */
+ * counted in res->rejected and skipped. Z_OK, Z_INVALID (n out of bounds), Z_NOTFOUND (shop),
+ * Z_ERR. */
 int stock_import_listings(db *d, long long shop_id, const stock_listing_row *rows, int n,
                           bool create_skus, stock_import_result *res);
 
@@ -298,8 +301,11 @@ int stock_drift_count(db *d, long long *out);
 int stock_drift_page(db *d, const char *after_code, int limit, db_res **out);
 
 /* Bulk recompute for `zaiko-batch recompute`: listing.wanted for every listing, sku.drift,
- * every search document, and a pending push for every eligible listing whose wanted differs.
- * Runs in chunks (not one long transaction). Counts may be NULL. Z_OK or Z_ERR. */
+ * every search document, and a pending push for every eligible listing whose wanted differs
+ * (pending pushes no longer needed are dropped). A few bulk statements, each its own
+ * transaction unless the caller holds one, then the search documents in chunks of 1,000 SKUs.
+ * *listings: listings seen; *skus: search documents rewritten; *queued: pushes pending after.
+ * Counts may be NULL. Z_OK or Z_ERR. */
 int stock_recompute_all(db *d, long long *listings, long long *skus, long long *queued);
 
 #endif

@@ -117,7 +117,8 @@ int stock_tx(db *d, int (*fn)(db *d, void *ctx), void *ctx)
 				return Z_OK;
 			rc = Z_ERR;
 		}
-		bool retry = db_retryable(d);
+		/* 1467: InnoDB could not take the AUTO-INC lock in time; as transient as a deadlock. */
+		bool retry = db_retryable(d) || db_errno(d) == 1467;
 		db_rollback(d);
 		if (!retry)
 			return rc;
@@ -321,7 +322,7 @@ static int create_tx(db *d, void *vctx)
 		                "AND link_mode = 'code' AND sku_id IS NULL",
 		             p, 3, &affected, NULL);
 		if (rc == Z_OK && affected > 0)
-			rc = stock_check_duplicates(d, shop_id, &touched);
+			rc = stock_check_duplicate_sku(d, shop_id, c->id, &touched);
 		if (rc != Z_OK)
 			goto out;
 	}

@@ -52,6 +52,10 @@ int stock_check_duplicates(db *d, long long shop_id, idset *touched);
  * nothing. Z_OK or Z_NOMEM. */
 int stock_doc_append(buf *doc, const char *text);
 
+/* The duplicate check of one SKU within one shop (cheap: by index), marking or clearing its
+ * listings; adds the SKU to touched (may be NULL) when a state changed. Z_OK or Z_ERR. */
+int stock_check_duplicate_sku(db *d, long long shop_id, long long sku_id, idset *touched);
+
 /* Wanted, pending pushes and drift for every listing (shop_id 0) or one shop, in bulk SQL
  * (sets handled one by one). Counts may be NULL. Z_OK or Z_ERR. */
 int stock_recompute_sql(db *d, long long shop_id, long long *listings, long long *queued);

@@ -99,6 +99,50 @@ out:
 	return rc;
 }
 
+int stock_check_duplicate_sku(db *d, long long shop_id, long long sku_id, idset *touched)
+{
+	db_res *r = NULL;
+	buf names = BUF_INIT;
+	char key[80];
+	long long affected = 0;
+	dup_key(key, sizeof(key), shop_id, sku_id);
+	int rc = db_queryv(d, &r,
+	                   "SELECT l.id, l.state, l.item_code, l.sub_code, s.code FROM listing l "
+	                   "JOIN sku s ON s.id = l.sku_id WHERE l.sku_id = ? AND l.shop_id = ? "
+	                   "ORDER BY l.id",
+	                   DB_I(sku_id), DB_I(shop_id));
+	if (rc != Z_OK)
+		goto out;
+	if (r->nrows > 1) {
+		db_val p[] = {DB_I(sku_id), DB_I(shop_id)};
+		rc = db_exec(d, "UPDATE listing SET state = 'duplicate' WHERE sku_id = ? "
+		                "AND shop_id = ? AND state <> 'duplicate'",
+		             p, 2, &affected, NULL);
+		if (rc != Z_OK || affected == 0)
+			goto out;
+		for (int i = 0; i < r->nrows; i++)
+			buf_printf(&names, "%s%s%s%s", i ? ", " : "", db_get(r, i, 2),
+			           *db_get(r, i, 3) ? " / " : "", db_get(r, i, 3));
+		rc = stock_error(d, 8, "duplicate", shop_id, sku_id, 0, key,
+		                 "複数の商品が紐づいています: SKU %s — %s (解決するまで在庫を反映しません)",
+		                 db_get(r, 0, 4), buf_str(&names));
+	} else {
+		if (r->nrows == 1 && !strcmp(db_get(r, 0, 1), "duplicate")) {
+			rc = db_execv(d, "UPDATE listing SET state = 'ok' WHERE id = ?",
+			              DB_I(db_get_ll(r, 0, 0, 0)));
+			affected = 1;
+		}
+		if (rc == Z_OK)
+			rc = db_execv(d, "DELETE FROM error_log WHERE dedupe = ?", DB_S(key));
+	}
+	if (rc == Z_OK && affected > 0 && touched)
+		rc = idset_add(touched, sku_id);
+out:
+	buf_free(&names);
+	db_res_free(r);
+	return rc;
+}
+
 /* ---- relinking ---- */
 
 /* Re-queues and refreshes search documents of the SKUs whose listings changed. */
@@ -208,7 +252,8 @@ static int manual_tx(db *d, void *vctx)
 		goto out;
 	rc = db_execv(d,
 	              "UPDATE listing SET sku_id = ?, link_mode = ?, "
-	              "wanted = IF(? IS NULL, NULL, wanted) WHERE id = ?",
+	              "wanted = IF(? IS NULL, NULL, wanted), "
+	              "state = IF(state = 'duplicate', 'ok', state) WHERE id = ?",
 	              target ? DB_I(target) : DB_NUL, DB_S(mode), target ? DB_I(target) : DB_NUL,
 	              DB_I(c->listing_id));
 	if (rc == Z_OK && !target)
@@ -217,8 +262,10 @@ static int manual_tx(db *d, void *vctx)
 		rc = idset_add(&touched, old);
 	if (rc == Z_OK && target > 0)
 		rc = idset_add(&touched, target);
-	if (rc == Z_OK)
-		rc = stock_check_duplicates(d, shop_id, &touched);
+	if (rc == Z_OK && old > 0)
+		rc = stock_check_duplicate_sku(d, shop_id, old, &touched);
+	if (rc == Z_OK && target > 0)
+		rc = stock_check_duplicate_sku(d, shop_id, target, &touched);
 	if (rc == Z_OK)
 		rc = after_link_change(d, &touched);
 out:
@@ -288,7 +335,67 @@ struct import_ctx {
 	int n;
 	bool create_skus;
 	stock_import_result res;
+	db_res *other_shops;  /* loaded when the first SKU is created, for small imports */
 };
+
+/* Relinks one imported listing by its SKU code (small imports: no scan of the shop). */
+static int relink_row(db *d, long long shop_id, const stock_listing_row *row, idset *touched)
+{
+	db_res *r = NULL;
+	int rc = db_queryv(d, &r,
+	                   "SELECT l.id, l.sku_id, l.link_mode, s.id FROM listing l "
+	                   "LEFT JOIN sku s ON s.code = l.sku_code AND l.sku_code <> '' "
+	                   "WHERE l.shop_id = ? AND l.item_code = ? AND l.sub_code = ?",
+	                   DB_I(shop_id), DB_S(row->item_code),
+	                   DB_S(row->sub_code ? row->sub_code : ""));
+	if (rc != Z_OK)
+		return rc;
+	if (r->nrows == 0 || strcmp(db_get(r, 0, 2), "code") ||
+	    db_get_ll(r, 0, 1, 0) == db_get_ll(r, 0, 3, 0)) {
+		long long current = db_get_ll(r, 0, 1, 0);
+		db_res_free(r);
+		return current > 0 ? idset_add(touched, current) : Z_OK;
+	}
+	long long id = db_get_ll(r, 0, 0, 0), old = db_get_ll(r, 0, 1, 0);
+	long long target = db_get_ll(r, 0, 3, 0);
+	db_res_free(r);
+	rc = db_execv(d,
+	              "UPDATE listing SET sku_id = ?, wanted = IF(? IS NULL, NULL, wanted), "
+	              "state = IF(state = 'duplicate', 'ok', state) WHERE id = ?",
+	              target ? DB_I(target) : DB_NUL, target ? DB_I(target) : DB_NUL, DB_I(id));
+	if (rc == Z_OK && !target)
+		rc = db_execv(d, "DELETE FROM push WHERE pending_listing = ?", DB_I(id));
+	if (rc == Z_OK && old > 0)
+		rc = stock_check_duplicate_sku(d, shop_id, old, touched);
+	if (rc == Z_OK && target > 0)
+		rc = stock_check_duplicate_sku(d, shop_id, target, touched);
+	if (rc == Z_OK)
+		rc = idset_add(touched, old);
+	if (rc == Z_OK)
+		rc = idset_add(touched, target);
+	return rc;
+}
+
+/* Links other shops' waiting listings to a SKU just created by a small import. */
+static int link_new_sku(db *d, struct import_ctx *c, long long sku_id, const char *code,
+                        idset *touched)
+{
+	int rc = Z_OK;
+	if (!c->other_shops &&
+	    (rc = db_queryv(d, &c->other_shops, "SELECT id FROM shop WHERE id <> ? ORDER BY id",
+	                    DB_I(c->shop_id))) != Z_OK)
+		return rc;
+	for (int i = 0; rc == Z_OK && i < c->other_shops->nrows; i++) {
+		long long shop = db_get_ll(c->other_shops, i, 0, 0), affected = 0;
+		db_val p[] = {DB_I(sku_id), DB_I(shop), DB_S(code)};
+		rc = db_exec(d, "UPDATE listing SET sku_id = ? WHERE shop_id = ? AND sku_code = ? "
+		                "AND link_mode = 'code' AND sku_id IS NULL",
+		             p, 3, &affected, NULL);
+		if (rc == Z_OK && affected > 0)
+			rc = stock_check_duplicate_sku(d, shop, sku_id, touched);
+	}
+	return rc;
+}
 
 static const char *row_problem(const stock_listing_row *row)
 {
@@ -358,6 +465,8 @@ static int import_row(db *d, struct import_ctx *c, const stock_listing_row *row,
 		rc = stock_move_locked(d, sku_id, row->stock, "initial", "import", 0, NULL);
 	if (rc == Z_OK)
 		rc = idset_add(touched, sku_id);
+	if (rc == Z_OK && c->n <= BULK_THRESHOLD)
+		rc = link_new_sku(d, c, sku_id, row->sku_code, touched);
 	return rc;
 }
 
@@ -372,19 +481,18 @@ static int import_tx(db *d, void *vctx)
 		rc = import_row(d, c, &c->rows[i], i, &touched);
 	if (rc != Z_OK)
 		goto out;
-	rc = relink_in_tx(d, c->shop_id, &touched);
-	if (rc == Z_OK && c->res.skus_created > 0) {
-		/* New SKUs may be what other shops' listings were waiting for. */
-		rc = db_queryv(d, &shops, "SELECT id FROM shop WHERE id <> ? ORDER BY id",
-		               DB_I(c->shop_id));
-		for (int i = 0; rc == Z_OK && i < shops->nrows; i++)
-			rc = relink_in_tx(d, db_get_ll(shops, i, 0, 0), &touched);
-	}
-	if (rc != Z_OK)
-		goto out;
 	if (c->n > BULK_THRESHOLD) {
 		db_res *r = NULL;
-		rc = stock_recompute_sql(d, c->res.skus_created ? 0 : c->shop_id, NULL, NULL);
+		rc = relink_in_tx(d, c->shop_id, &touched);
+		if (rc == Z_OK && c->res.skus_created > 0) {
+			/* New SKUs may be what other shops' listings were waiting for. */
+			rc = db_queryv(d, &shops, "SELECT id FROM shop WHERE id <> ? ORDER BY id",
+			               DB_I(c->shop_id));
+			for (int i = 0; rc == Z_OK && i < shops->nrows; i++)
+				rc = relink_in_tx(d, db_get_ll(shops, i, 0, 0), &touched);
+		}
+		if (rc == Z_OK)
+			rc = stock_recompute_sql(d, c->res.skus_created ? 0 : c->shop_id, NULL, NULL);
 		if (rc == Z_OK)
 			rc = db_queryv(d, &r,
 			               "SELECT DISTINCT sku_id FROM listing WHERE shop_id = ? "
@@ -398,25 +506,17 @@ static int import_tx(db *d, void *vctx)
 				rc = Z_OK;
 		goto out;
 	}
-	/* Few rows: the SKUs of the imported listings (their mall stock may have changed). */
-	for (int i = 0; rc == Z_OK && i < c->n; i++) {
-		const stock_listing_row *row = &c->rows[i];
-		long long sku_id = 0;
-		if (row_problem(row))
-			continue;
-		rc = db_query_ll(d,
-		                 "SELECT sku_id FROM listing WHERE shop_id = ? AND item_code = ? "
-		                 "AND sub_code = ?",
-		                 DB_ARGS(DB_I(c->shop_id), DB_S(row->item_code),
-		                         DB_S(row->sub_code ? row->sub_code : "")),
-		                 0, &sku_id);
-		if (rc == Z_OK && sku_id > 0)
-			rc = idset_add(&touched, sku_id);
-	}
+	/* Few rows: each listing is relinked on its own, by index, and its SKU re-queued (its
+	 * mall stock may have changed). */
+	for (int i = 0; rc == Z_OK && i < c->n; i++)
+		if (!row_problem(&c->rows[i]))
+			rc = relink_row(d, c->shop_id, &c->rows[i], &touched);
 	if (rc == Z_OK)
 		rc = after_link_change(d, &touched);
 out:
 	db_res_free(shops);
+	db_res_free(c->other_shops);
+	c->other_shops = NULL;
 	idset_free(&touched);
 	return rc;
 }
@@ -435,7 +535,7 @@ int stock_import_listings(db *d, long long shop_id, const stock_listing_row *row
 		return rc;
 	if (!found)
 		return Z_NOTFOUND;
-	struct import_ctx c = {shop_id, rows, n, create_skus, {0}};
+	struct import_ctx c = {shop_id, rows, n, create_skus, {0}, NULL};
 	rc = stock_tx(d, import_tx, &c);
 	if (res)
 		*res = c.res;

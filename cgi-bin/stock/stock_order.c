@@ -139,7 +139,9 @@ static int apply_line(db *d, struct order_ctx *c, long long order_id, bool befor
 	db_res_free(r);
 	r = NULL;
 	bool cancelled = o->cancelled || ln->cancelled;
-	long long desired = (cancelled || before_cursor) ? 0 : ln->quantity;
+	/* The cursor decides only for lines that never moved stock: a later 初期受注取得 does not
+	 * give back what earlier orders took. */
+	long long desired = cancelled ? 0 : ln->quantity;
 	/* What was taken goes back to the SKU it was taken from, even if the link changed. */
 	if (applied == 0 && (rc = resolve_line(d, c->shop_id, ln, &listing_id, &sku_id)) != Z_OK)
 		return rc;

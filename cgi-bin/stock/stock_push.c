@@ -58,16 +58,20 @@ static int requeue_plain_sql(db *d, long long sku_id)
 		              "AND (l.sync <> 1 OR l.state <> 'ok' OR sh.enabled <> 1 "
 		              "OR l.mall_stock <=> l.wanted)",
 		              DB_I(sku_id));
+	/* Selected, then upserted one by one: INSERT … SELECT would take the table's AUTO-INC
+	 * lock for the whole statement and serialise (and fail, 1467) concurrent orders. */
+	db_res *r = NULL;
 	if (rc == Z_OK)
-		rc = db_execv(d,
-		              "INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
-		              "created_at) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
-		              "UTC_TIMESTAMP(), UTC_TIMESTAMP() FROM listing l "
-		              "JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
-		              "WHERE l.sku_id = ? AND l.sync = 1 AND l.state = 'ok' AND sh.enabled = 1 "
-		              "AND NOT (l.mall_stock <=> l.wanted) "
-		              "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)",
-		              DB_I(sku_id));
+		rc = db_queryv(d, &r,
+		               "SELECT l.id, l.shop_id, l.wanted, " SQL_WHY " FROM listing l "
+		               "JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
+		               "WHERE l.sku_id = ? AND l.sync = 1 AND l.state = 'ok' AND sh.enabled = 1 "
+		               "AND NOT (l.mall_stock <=> l.wanted)",
+		               DB_I(sku_id));
+	for (int i = 0; rc == Z_OK && i < r->nrows; i++)
+		rc = upsert_push(d, db_get_ll(r, i, 0, 0), db_get_ll(r, i, 1, 0),
+		                 (int)db_get_ll(r, i, 2, 0), db_get(r, i, 3));
+	db_res_free(r);
 	return rc;
 }
 
@@ -488,45 +492,76 @@ int stock_release_claims(db *d, long long shop_id)
 
 /* ---- bulk recompute ---- */
 
-int stock_recompute_sql(db *d, long long shop_id, long long *listings, long long *queued)
+#define RECOMPUTE_CHUNK 20000
+
+/* One chunk of listing ids (lo, hi] of the bulk recompute. Driving every statement by the
+ * listing's primary key keeps the updated table first in the join: no temporary table of a
+ * million row ids, and locks held for one chunk only. */
+static int recompute_chunk(db *d, long long shop_id, long long lo, long long hi, long long *q)
 {
-	db_res *sets = NULL;
-	long long a = 0, b = 0, c = 0, q = 0;
-	/* (? = 0 OR l.shop_id = ?) selects every shop or one. */
-	int rc = db_execv(d,
-	                  "UPDATE listing l JOIN sku s ON s.id = l.sku_id SET l.wanted = " SQL_WANTED
-	                  " WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) "
-	                  "AND NOT (l.wanted <=> (" SQL_WANTED "))",
-	                  DB_I(shop_id), DB_I(shop_id));
-	if (rc != Z_OK)
-		goto out;
-	db_val p2[] = {DB_I(shop_id), DB_I(shop_id)};
-	rc = db_exec(d, "UPDATE listing l SET l.wanted = NULL WHERE l.sku_id IS NULL "
-	                "AND l.wanted IS NOT NULL AND (? = 0 OR l.shop_id = ?)",
-	             p2, 2, &a, NULL);
-	if (rc != Z_OK)
-		goto out;
+	db_val p[] = {DB_I(shop_id), DB_I(shop_id), DB_I(lo), DB_I(hi)};
+	long long n = 0;
+	int rc = db_exec(d,
+	                 "UPDATE listing l JOIN sku s ON s.id = l.sku_id SET l.wanted = " SQL_WANTED
+	                 " WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) AND l.id > ? AND l.id <= ? "
+	                 "AND NOT (l.wanted <=> (" SQL_WANTED "))",
+	                 p, 4, NULL, NULL);
+	if (rc == Z_OK)
+		rc = db_exec(d,
+		             "UPDATE listing l SET l.wanted = NULL WHERE l.sku_id IS NULL "
+		             "AND l.wanted IS NOT NULL AND (? = 0 OR l.shop_id = ?) "
+		             "AND l.id > ? AND l.id <= ?",
+		             p, 4, NULL, NULL);
 	/* Pending pushes that must not be sent any more (the shop holds the value, or the
 	 * listing may not be pushed). */
-	rc = db_exec(d,
-	             "DELETE p FROM push p JOIN listing l ON l.id = p.listing_id "
-	             "JOIN shop sh ON sh.id = l.shop_id WHERE p.state = 'pending' "
-	             "AND (? = 0 OR p.shop_id = ?) AND (l.sku_id IS NULL OR l.sync <> 1 "
-	             "OR l.state <> 'ok' OR sh.enabled <> 1 OR l.wanted IS NULL "
-	             "OR l.mall_stock <=> l.wanted)",
-	             p2, 2, &b, NULL);
+	if (rc == Z_OK)
+		rc = db_exec(d,
+		             "DELETE p FROM listing l JOIN shop sh ON sh.id = l.shop_id "
+		             "JOIN push p ON p.pending_listing = l.id "
+		             "WHERE (? = 0 OR l.shop_id = ?) AND l.id > ? AND l.id <= ? "
+		             "AND (l.sku_id IS NULL OR l.sync <> 1 OR l.state <> 'ok' "
+		             "OR sh.enabled <> 1 OR l.wanted IS NULL OR l.mall_stock <=> l.wanted)",
+		             p, 4, NULL, NULL);
+	if (rc == Z_OK)
+		rc = db_exec(d,
+		             "INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
+		             "created_at) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
+		             "UTC_TIMESTAMP(), UTC_TIMESTAMP() FROM listing l "
+		             "JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
+		             "WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) "
+		             "AND l.id > ? AND l.id <= ? AND l.sync = 1 "
+		             "AND l.state = 'ok' AND sh.enabled = 1 AND l.wanted IS NOT NULL "
+		             "AND NOT (l.mall_stock <=> l.wanted) "
+		             "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)",
+		             p, 4, &n, NULL);
+	*q += n;
+	return rc;
+}
+
+int stock_recompute_sql(db *d, long long shop_id, long long *listings, long long *queued)
+{
+	db_res *sets = NULL, *range = NULL;
+	long long count = 0, q = 0;
+	db_val p2[] = {DB_I(shop_id), DB_I(shop_id)};
+	/* (? = 0 OR l.shop_id = ?) selects every shop or one. */
+	int rc = db_query(d, "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0), COUNT(*) "
+	                     "FROM listing l WHERE (? = 0 OR l.shop_id = ?)",
+	                  p2, 2, &range);
 	if (rc != Z_OK)
 		goto out;
-	rc = db_exec(d,
-	             "INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
-	             "created_at) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
-	             "UTC_TIMESTAMP(), UTC_TIMESTAMP() FROM listing l "
-	             "JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
-	             "WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) AND l.sync = 1 "
-	             "AND l.state = 'ok' AND sh.enabled = 1 AND l.wanted IS NOT NULL "
-	             "AND NOT (l.mall_stock <=> l.wanted) "
-	             "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)",
-	             p2, 2, &q, NULL);
+	long long lo = db_get_ll(range, 0, 0, 0) - 1, max = db_get_ll(range, 0, 1, 0);
+	count = db_get_ll(range, 0, 2, 0);
+	for (; rc == Z_OK && lo < max; lo += RECOMPUTE_CHUNK) {
+		long long hi = lo + RECOMPUTE_CHUNK;
+		bool own = !db_in_transaction(d);
+		if (own && (rc = db_begin(d)) != Z_OK)
+			break;
+		rc = recompute_chunk(d, shop_id, lo, hi, &q);
+		if (own && rc == Z_OK)
+			rc = db_commit(d);
+		else if (own)
+			db_rollback(d);
+	}
 	if (rc != Z_OK)
 		goto out;
 	/* Sets are few: the C path does their arithmetic and why. */
@@ -539,14 +574,12 @@ int stock_recompute_sql(db *d, long long shop_id, long long *listings, long long
 	             "UPDATE sku s LEFT JOIN (SELECT DISTINCT sku_id FROM listing WHERE drift = 1) x "
 	             "ON x.sku_id = s.id SET s.drift = (x.sku_id IS NOT NULL) "
 	             "WHERE s.drift <> (x.sku_id IS NOT NULL)",
-	             NULL, 0, &c, NULL);
-	if (rc == Z_OK)
-		rc = db_query_ll(d, "SELECT COUNT(*) FROM listing l WHERE (? = 0 OR l.shop_id = ?)",
-		                 p2, 2, 0, &a);
+	             NULL, 0, NULL, NULL);
 out:
+	db_res_free(range);
 	db_res_free(sets);
 	if (listings)
-		*listings = a;
+		*listings = count;
 	if (queued)
 		*queued = q;
 	return rc;

@@ -100,13 +100,26 @@ static void test_line_cancel_and_before_cursor(void **state)
 	assert_int_equal(res.before_cursor_lines, 2);
 	assert_int_equal(t_total(sa), 4);
 	assert_int_equal(t_total(sb), 5);
+	/* 初期受注取得 done again later: orders already applied keep what they took, and a
+	 * cancellation still returns it */
+	assert_int_equal(db_execv(t_db, "UPDATE shop SET order_cursor = UTC_TIMESTAMP() + INTERVAL 1 "
+	                                "DAY WHERE id = ?", DB_I(shop)),
+	                 Z_OK);
+	lines[1].cancelled = true;
+	assert_int_equal(stock_apply_order(t_db, shop, &o, &res), Z_OK);
+	assert_int_equal(res.changed_lines, 0);
+	assert_int_equal(t_total(sa), 4);
+	o.cancelled = true;
+	assert_int_equal(stock_apply_order(t_db, shop, &o, &res), Z_OK);
+	assert_int_equal(t_total(sa), 5);
+	assert_int_equal(t_total(sb), 5);
 	/* a shop whose cursor is not set yet moves nothing */
 	stock_order_line one = {.line_key = "1", .item_code = a, .quantity = 1};
 	stock_order f = {.order_no = t_code("f"), .ordered_at = time(NULL), .nlines = 1,
 	                 .lines = &one};
 	assert_int_equal(stock_apply_order(t_db, fresh, &f, &res), Z_OK);
 	assert_int_equal(res.before_cursor_lines, 1);
-	assert_int_equal(t_total(sa), 4);
+	assert_int_equal(t_total(sa), 5);
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM mall_order_line l JOIN mall_order o ON "
 	                      "o.id = l.order_id WHERE o.order_no = ? AND l.state = 'before_cursor'",
 	                      DB_S(f.order_no)),
@@ -120,7 +133,7 @@ static void test_line_cancel_and_before_cursor(void **state)
 	bad.lines = dup;
 	bad.nlines = 2;
 	assert_int_equal(stock_apply_order(t_db, shop, &bad, &res), Z_INVALID);
-	assert_int_equal(t_total(sa), 4);
+	assert_int_equal(t_total(sa), 5);
 }
 
 static void test_unlinked_line(void **state)
