@@ -454,5 +454,28 @@ def test_error_messages_link_help_and_listings():
     sql("DELETE FROM error_log WHERE message LIKE ?", "%" + TAG + "%")
 
 
+def test_images_follow_the_display_setting():
+    s = setup()
+    sql("UPDATE listing SET image_url = 'https://img.example/a.jpg' WHERE item_code = ?",
+        code(1).lower())
+    c = client()
+    sql("DELETE FROM setting WHERE name = 'show_images'")
+    ok("img.example" not in c.get(q(shop=s["base"], q=code(1))).text, "hidden by default")
+    sql("INSERT INTO setting (name, value) VALUES ('show_images', '1')")
+    ok('src="https://img.example/a.jpg"' in c.get(q(shop=s["base"], q=code(1))).text,
+       "shown when 表示する")
+    sql("DELETE FROM setting WHERE name = 'show_images'")
+
+
+def test_job_routes_validate():
+    c = client()
+    eq(Client().get("/stock/csv/job?job=1").status, 401, "JSON route needs login")
+    eq(c.get("/stock/csv/job?job=abc").status, 400, "bad id")
+    eq(c.get("/stock/csv/job?job=999999999").status, 404, "unknown job")
+    eq(c.post("/stock/csv/apply", {"job": "x"}).status, 400, "bad id on apply")
+    eq(c.post("/stock/csv/apply", {"job": 999999999}).status, 409, "unknown job is not applied")
+    eq(c.get("/stock/csv/totals?job=999999999").status, 404, "unknown preview")
+
+
 if __name__ == "__main__":
     zt.run()
