@@ -72,7 +72,7 @@ int stock_sku_create(db *d, const char *code, const char *name, long long total,
                      long long *sku_id);
 
 /* Adds delta to a SKU's total: one transaction (or the caller's, when db_in_transaction),
- * an atomic UPDATE, a stock_move row (reason: "initial", "order", "cancel", "manual", "csv",
+ * the SKU row locked (SELECT … FOR UPDATE) and updated, a stock_move row (reason: "initial", "order", "cancel", "manual", "csv",
  * "set"; ref: order number, file name, … may be NULL; user_id 0 = none), then pushes are
  * re-queued for every listing of the SKU and of the sets containing it, recursively.
  * Z_OK with *total_after (may be NULL); Z_NOTFOUND; Z_INVALID for a set SKU (its stock comes
@@ -89,9 +89,10 @@ int stock_set_total(db *d, long long sku_id, long long new_total, long long expe
                     const char *reason, const char *ref, long long user_id,
                     long long *total_after);
 
-/* The available stock of a SKU: its total (never below 0 for a listing's purposes is the
- * caller's rule: this returns the total as is); for a set, min over parts of
- * floor(part available / quantity), recursively; a set with no parts → 0. Z_OK, Z_NOTFOUND. */
+/* The available stock of a SKU: its total, as it is (it may be negative after overselling;
+ * stock_wanted_calc turns that into 0); for a set, min over parts of
+ * floor(max(part available, 0) / quantity), recursively; a set with no parts → 0.
+ * Z_OK, Z_NOTFOUND. */
 int stock_available(db *d, long long sku_id, long long *out);
 
 /* ---- sets (セット商品) ---- */
