@@ -19,9 +19,13 @@ Extra control endpoints:
   POST /_control/token_ttl      {"seconds": n}
   POST /_control/quota          {"count": n}: the next n API calls meet the daily quota
                                 (403 "Your Request was Forbidden")
+  POST /_control/signature      {"required": false, "unsigned_hours": 12}: order APIs also
+                                take unsigned calls, until unsigned_hours after the first one
+                                (then px-04102, as Yahoo's 12-hour limit without a key)
 The fault kind expired_token really expires every access token issued so far.
 Order APIs require X-sws-signature (RSA PKCS#1 v1.5 of "seller_id:unix_time", base64) and
-X-sws-signature-version; a wrong, stale (more than 10 minutes) or missing one is refused.
+X-sws-signature-version; a wrong, stale (more than 10 minutes) or (by default) missing one
+is refused.
 With limits on, setStock and getStock allow one request per second each (429 + Retry-After).
 """
 import base64
@@ -134,6 +138,9 @@ class Yahoo(simbase.Mall):
             self.refresh_ok = True
             self.last_call = {}       # path -> time of the last stock call (rate limit)
             self.quota_hits = 0
+            self.sig_required = True
+            self.unsigned_hours = 12.0
+            self.first_unsigned = None
 
     # ---- replies in Yahoo's shapes ----
     @staticmethod
@@ -175,6 +182,13 @@ class Yahoo(simbase.Mall):
         if p == "/_control/revoke_refresh":
             with self.tlock:
                 self.refresh_ok = False
+            return {"ok": True}
+        if p == "/_control/signature":
+            body = req.json()
+            with self.tlock:
+                self.sig_required = bool(body.get("required", True))
+                self.unsigned_hours = float(body.get("unsigned_hours", 12))
+                self.first_unsigned = None
             return {"ok": True}
         if p == "/_control/quota":
             with self.tlock:
@@ -263,6 +277,13 @@ class Yahoo(simbase.Mall):
     def check_signature(self, req):
         sig = req.headers.get("X-sws-signature")
         ver = req.headers.get("X-sws-signature-version")
+        if not sig and not ver and not self.sig_required:
+            with self.tlock:
+                if self.first_unsigned is None:
+                    self.first_unsigned = time.time()
+                if time.time() - self.first_unsigned < self.unsigned_hours * 3600:
+                    return None
+            return self.error(401, "Re-authorization is required (no public key).", "px-04102")
         if not sig or not ver:
             return self.error(401, "Public key authentication is required.", "px-04102")
         if ver != KEY_VERSION:

@@ -527,6 +527,25 @@ static void test_token_endpoint_faults(void **state)
 	assert_int_equal(f->a->refresh(&f->shop, true, &st), MALL_OK);
 }
 
+static void test_without_public_key_orders_stop_after_the_unsigned_period(void **state)
+{
+	fixture *f = *state;
+	mall_status st;
+	seen s;
+	memset(&s, 0, sizeof(s));
+	control("order", "{\"lines\":[{\"code\":\"a\",\"qty\":1}]}");
+	cJSON_DeleteItemFromObject(f->shop.credentials, "public_key");
+	time_t now = time(NULL);
+	/* Unsigned calls allowed for a while (Yahoo: 12 hours of refresh token)... */
+	control("signature", "{\"required\":false,\"unsigned_hours\":0.0003}");
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(s.n, 1);
+	/* ...then re-authorization is required: the shop stops with a message saying so. */
+	usleep(1300000);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_AUTH);
+	assert_non_null(strstr(st.message, "px-04102"));
+}
+
 static char *other_public_key(void)
 {
 	EVP_PKEY *k = EVP_RSA_gen(2048);
@@ -683,6 +702,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_token_that_really_expired_is_renewed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_reply_is_temporary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_endpoint_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_without_public_key_orders_stop_after_the_unsigned_period,
+		                                setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
