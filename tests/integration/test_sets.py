@@ -347,12 +347,14 @@ def test_export_then_import_changes_nothing():
     c = admin()
     eq(save(c, "TS-R1", [("TS-A", 2), ("TS-B", 1)], name="往復").status, 303, "R1")
     eq(save(c, "TS-R2", [("TS-R1", 3)], name="入れ子").status, 303, "R2")
+    eq(save(c, "TS-R3", [("TS-A", 1)], name="=HYPERLINK(\"x\")").status, 303, "a formula-like name")
     before = sql("SELECT s.code, s.name, s.updated_at, p.code, sp.quantity FROM set_part sp "
                  "JOIN sku s ON s.id = sp.set_sku_id JOIN sku p ON p.id = sp.part_sku_id "
                  "ORDER BY s.code, p.code")
     moves = sql1("SELECT COUNT(*) FROM stock_move")
     pushes = sql1("SELECT COUNT(*) FROM push")
     data = c.get("/sets/export/download").body
+    ok("'=HYPERLINK".encode() in data, "the export guards a formula-like cell")
     r = upload(c, "/sets/import", data)
     eq(r.status, 200, "preview of the export: " + r.text[-500:])
     ok(re.search(r'id="n-created">0<', r.text) and re.search(r'id="n-changed">0<', r.text),
