@@ -1,6 +1,9 @@
 /* batch/sync: a shop's turn in a cycle. Orders are applied before the fetch cursor moves and
- * every push is absolute, so a run killed at any point is repaired by the next one. */
-#include <errno.h>
+ * every push is absolute, so a run killed at any point is repaired by the next one.
+ * A shop whose credentials are refused stops (state 'stopped', a level 9 row, at most one error
+ * mail a day); its pushes stay queued. It resumes when new credentials are saved (the shop
+ * screen or `shop-credentials` set state 'ok'), or by itself when a probe, at most every
+ * stopped_retry_seconds (default 600), finds them working again. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
