@@ -429,7 +429,12 @@ static int bench_off(rig *r, int n, bool first_push, int salt)
 	double floor_s = 0;
 	int floor_n = 0;
 	for (int b = 0; b < blocks; b++) {
-		int lo = (int)((long long)n * b / blocks), hi = (int)((long long)n * (b + 1) / blocks);
+		/* Block edges on whole push calls, so every call but the last is full. */
+		int batch = r->a->max_push_batch, ncalls = (n + batch - 1) / batch;
+		int lo = ncalls * b / blocks * batch, hi = ncalls * (b + 1) / blocks * batch;
+		hi = hi > n ? n : hi;
+		if (lo >= hi)
+			continue;
 		int rounds = (hi - lo + per_call(r) - 1) / per_call(r) * (first_push ? 3 : 1);
 		rounds = rounds < 20 ? 20 : rounds > 200 ? 200 : rounds;
 		double f = floor_rounds(r, rounds);
