@@ -377,6 +377,28 @@ def test_csv_totals_broken_files_change_nothing():
     eq(sql1("SELECT COUNT(*) FROM job"), jobs, "nothing stored")
 
 
+def test_csv_listings_yahoo_quantity_file_links_by_sku_code():
+    s = setup()
+    name = "Yahoo2" + TAG
+    sql("INSERT INTO shop (name, mall, created_at) VALUES (?, 'yahoo', UTC_TIMESTAMP())", name)
+    shop = int(sql1("SELECT id FROM shop WHERE name = ?", name))
+    c = client()
+    c.get("/stock/csv/listings")
+    text = ("code,name,sub-code,quantity,allow-overdraft,stock-close\r\n"
+            "tee-%s,綿Tシャツ①,%s,7,0,\r\ntee-%s,綿Tシャツ,%s,4,0,\r\n"
+            % (TAG, code(1), TAG, code(2)))
+    r = upload(c, "/stock/csv/listings", {"shop": shop}, "quantity.csv", text.encode("cp932"))
+    eq(r.status, 303, "preview: " + why(r))
+    page = c.get(r.header("Location")).text
+    ok("quantity" in page and 'id="preview-new">2<' in page, "kind and counts: " + page[:0])
+    eq(c.post("/stock/csv/apply", {"job": int(r.header("Location").split("=")[1])}).status, 303,
+       "applied")
+    eq(sql("SELECT sku_id, mall_stock FROM listing WHERE shop_id = ? ORDER BY sub_code", shop),
+       [[str(s["sku"][1]), "7"], [str(s["sku"][2]), "4"]], "linked by SKU code, stock read")
+    ok(int(sql1("SELECT COUNT(*) FROM sku WHERE code LIKE ?", "tee-%")) == 0,
+       "a shop that is not the base shop creates no SKUs")
+
+
 def test_csv_listings_wrong_mall_refused():
     s = setup()
     c = client()
