@@ -565,55 +565,69 @@ int sets_preview_json(web_request *r)
 	}
 	if (rc != Z_OK)
 		goto out;
-	if (!*code) {
-		/* No code yet: the figure from the parts alone, the checks come with the code. */
-		long long *avail = calloc((size_t)(n ? n : 1), sizeof(*avail));
-		int *qty = calloc((size_t)(n ? n : 1), sizeof(*qty));
-		bool known = avail && qty && n > 0;
-		for (int i = 0; known && i < n; i++) {
-			cJSON *a = cJSON_GetObjectItem(cJSON_GetArrayItem(arr, i), "available");
-			known = a && in[i].qty_ok && in[i].qty > 0 && in[i].qty <= STOCK_PART_QTY_MAX;
-			avail[i] = a ? (long long)a->valuedouble : 0;
-			qty[i] = known ? (int)in[i].qty : 1;
-		}
-		long long total = 0;
-		if (known && stock_set_available_calc(avail, qty, n, &total) == Z_OK)
-			cJSON_AddNumberToObject(root, "available", (double)total);
-		else
-			cJSON_AddNullToObject(root, "available");
-		free(avail);
-		free(qty);
-		goto answer;
-	}
-	set_outcome outcome;
 	long long set_id = 0, avail = 0;
-	/* Making an ordinary SKU a set retires its total: say so before the save. */
-	db_res *plain = NULL;
-	if ((rc = db_queryv(r->db, &plain, "SELECT total FROM sku WHERE code = ? AND is_set = 0",
+	db_res *known = NULL;
+	if ((rc = db_queryv(r->db, &known, "SELECT id, total, is_set FROM sku WHERE code = ?",
 	                    DB_S(code))) != Z_OK)
 		goto out;
-	if (plain->nrows) {
+	set_id = known->nrows ? db_get_ll(known, 0, 0, 0) : 0;
+	if (set_id && !db_get_ll(known, 0, 2, 0)) {
+		/* Making an ordinary SKU a set retires its total: say so before the save. */
 		buf note = BUF_INIT;
 		buf_printf(&note, "登録済みの商品「%s」（総在庫数 %s）をセット商品にします。保存すると、"
-		                  "在庫数は構成商品から計算されます。", code, db_get(plain, 0, 0));
+		                  "在庫数は構成商品から計算されます。", code, db_get(known, 0, 1));
 		cJSON_AddStringToObject(root, "note", buf_str(&note));
 		buf_free(&note);
 	}
-	db_res_free(plain);
-	if ((rc = db_begin(r->db)) != Z_OK)
-		goto out;
-	rc = set_apply(r->db, code, "", in, n, !*web_text(r, "original"), &outcome, &set_id, &why);
-	if (rc == Z_OK)
-		rc = stock_available(r->db, set_id, &avail);
-	db_rollback(r->db);
+	db_res_free(known);
+	if (!set_id) {
+		/* A code not registered yet (or none typed): nothing can contain it, so no cycle is
+		 * possible; the parts are checked as a save checks them, without writing anything. */
+		stock_set_part *parts = calloc((size_t)(n ? n : 1), sizeof(*parts));
+		long long *pavail = calloc((size_t)(n ? n : 1), sizeof(*pavail));
+		int *qty = calloc((size_t)(n ? n : 1), sizeof(*qty));
+		if (!parts || !pavail || !qty) {
+			rc = Z_NOMEM;
+		} else if (*code && !code_ok(code, "セット商品コード", &why)) {
+			rc = Z_INVALID;
+		} else if (n == 0) {
+			buf_puts(&why, "構成商品を1件以上入力してください。");
+			rc = Z_INVALID;
+		} else {
+			rc = resolve_parts(r->db, code, in, n, parts, &why);
+		}
+		for (int i = 0; rc == Z_OK && i < n; i++) {
+			cJSON *a = cJSON_GetObjectItem(cJSON_GetArrayItem(arr, i), "available");
+			pavail[i] = a ? (long long)a->valuedouble : 0;
+			qty[i] = parts[i].quantity;
+		}
+		if (rc == Z_OK)
+			rc = stock_set_available_calc(pavail, qty, n, &avail);
+		free(parts);
+		free(pavail);
+		free(qty);
+		if (rc != Z_OK && rc != Z_INVALID)
+			goto out;
+	} else {
+		/* An existing code: the definition is applied and rolled back, so the cycle and
+		 * depth checks are exactly the save's. */
+		set_outcome outcome;
+		if ((rc = db_begin(r->db)) != Z_OK)
+			goto out;
+		rc = set_apply(r->db, code, "", in, n, !*web_text(r, "original"), &outcome, &set_id,
+		               &why);
+		if (rc == Z_OK)
+			rc = stock_available(r->db, set_id, &avail);
+		db_rollback(r->db);
+		if (rc != Z_OK && rc != Z_INVALID)
+			goto out;
+	}
 	if (rc == Z_OK)
 		cJSON_AddNumberToObject(root, "available", (double)avail);
-	else if (rc == Z_INVALID)
-		cJSON_AddStringToObject(root, "error", buf_str(&why));
 	else
-		goto out;
-	rc = Z_OK;
-answer:
+		cJSON_AddNullToObject(root, "available");
+	if (rc == Z_INVALID && (*code || n))
+		cJSON_AddStringToObject(root, "error", buf_str(&why));
 	rc = web_json(r, 200, root);
 	root = NULL;
 out:

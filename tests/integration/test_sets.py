@@ -137,6 +137,12 @@ def test_live_preview_figures_and_messages():
     ok("登録済みの商品「TS-B」（総在庫数 7）をセット商品にします" in j.get("note", ""), j)
     eq(j.get("available"), 10, "the figure it would have")
     eq(sql1("SELECT is_set FROM sku WHERE code = 'TS-B'"), "0", "still a plain SKU")
+    # A new code is checked without writing: not even an id is taken.
+    ai = "SELECT AUTO_INCREMENT FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'sku'"
+    before = sql1(ai)
+    for _ in range(3):
+        eq(preview(c, "TS-FRESH", [("TS-A", 2)]).get("available"), 5, "new code figure")
+    eq(sql1(ai), before, "no SKU id consumed by previews of a new code")
     # The preview is rolled back: nothing was created.
     eq(sql1("SELECT COUNT(*) FROM sku WHERE code = 'TS-NEW'"), "0", "preview stores nothing")
 
