@@ -16,7 +16,6 @@
 #define DB_MAX_PARAMS 1024
 
 struct cached_stmt {
-	const char *sql_ptr;  /* the caller's pointer, for the fast path */
 	char *sql;            /* our copy, to compare when the pointer differs */
 	MYSQL_STMT *stmt;
 };
@@ -151,7 +150,6 @@ static MYSQL_STMT *prepare(db *d, const char *sql)
 		mysql_stmt_close(st);
 		return NULL;
 	}
-	c->sql_ptr = sql;
 	c->stmt = st;
 	d->ncache++;
 	return st;
@@ -433,7 +431,8 @@ const char *db_error(const db *d)
 
 bool db_retryable(const db *d)
 {
-	return d->last_errno == 1213 || d->last_errno == 1205;
+	/* 1467: InnoDB could not take the AUTO-INC lock in time; as transient as a deadlock. */
+	return d->last_errno == 1213 || d->last_errno == 1205 || d->last_errno == 1467;
 }
 
 bool db_unavailable(const db *d)

@@ -70,7 +70,8 @@ bool db_in_transaction(const db *d);
 /* The server's error of the last failed call (0 if none), and its text. */
 unsigned int db_errno(const db *d);
 const char *db_error(const db *d);
-/* True for deadlock (1213) and lock wait timeout (1205): retry the whole transaction. */
+/* True for deadlock (1213), lock wait timeout (1205) and a missed AUTO-INC lock (1467):
+ * retry the whole transaction. */
 bool db_retryable(const db *d);
 /* True when the server could not be reached (the web answers 503). */
 bool db_unavailable(const db *d);

@@ -117,8 +117,7 @@ int stock_tx(db *d, int (*fn)(db *d, void *ctx), void *ctx)
 				return Z_OK;
 			rc = Z_ERR;
 		}
-		/* 1467: InnoDB could not take the AUTO-INC lock in time; as transient as a deadlock. */
-		bool retry = db_retryable(d) || db_errno(d) == 1467;
+		bool retry = db_retryable(d);
 		db_rollback(d);
 		if (!retry)
 			return rc;
