@@ -16,7 +16,7 @@
 #define DB_MAX_PARAMS 1024
 
 struct cached_stmt {
-	char *sql;            /* our copy, to compare when the pointer differs */
+	char *sql;            /* our copy of the text: the cache key */
 	MYSQL_STMT *stmt;
 };
 
