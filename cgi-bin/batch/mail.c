@@ -192,8 +192,13 @@ int mail_send_queued(db *d, int limit, int *sent, int *failed)
 		return Z_ERR;
 	if (got != 1)
 		goto done; /* another batch is sending them */
+	/* Without a server, mails wait (their attempts are not used up); only a test mail is
+	 * answered at once, so the admin learns that the setting is missing. */
+	char url[16];
+	batch_setting(d, "smtp_url", "", url, sizeof(url));
 	rc = db_queryv(d, &r, "SELECT id, recipients, subject, body, attempts, kind FROM mail_queue "
-	                      "WHERE state = 'queued' ORDER BY id LIMIT ?", DB_I(limit));
+	                      "WHERE state = 'queued' AND (? OR kind = 'test') ORDER BY id LIMIT ?",
+	               DB_I(*url != '\0'), DB_I(limit));
 	for (int i = 0; rc == Z_OK && i < r->nrows; i++) {
 		char err[300] = "";
 		long long id = db_get_ll(r, i, 0, 0), attempts = db_get_ll(r, i, 4, 0) + 1;

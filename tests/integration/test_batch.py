@@ -522,6 +522,16 @@ def test_mail_test_and_refused_recipient():
     zt.eq(len(got), 1, "one mail")
     zt.ok("shop-owner@example.jp" in got[0][0], "envelope recipient")
     zt.eq(got[0][1], "[zaiko] テストメール", "subject decoded")
+    # Without a server a test mail fails at once and says why; other mails wait.
+    setting("smtp_url", "")
+    zt.sql("INSERT INTO mail_queue (kind, recipients, subject, body, created_at) VALUES "
+           "('error', 'wait@example.jp', 's', 'b', UTC_TIMESTAMP())")
+    r = zt.batch("mail-test", "nobody@example.jp", check=False)
+    zt.eq(r.returncode, 1, "no server: the test mail fails")
+    zt.ok("SMTP" in r.stdout.decode(), r.stdout.decode())
+    zt.eq(zt.sql("SELECT state, attempts FROM mail_queue WHERE recipients = 'wait@example.jp' "
+                 "ORDER BY id DESC LIMIT 1")[0], ["queued", "0"], "the other mail waits untouched")
+    setting("smtp_url", "smtp://127.0.0.1:%d" % sink["port"])
     r = zt.batch("mail-test", "refuse@example.jp", check=False)
     zt.eq(r.returncode, 1, "a refused recipient fails")
     zt.eq(zt.sql1("SELECT state FROM mail_queue WHERE recipients = 'refuse@example.jp' "
