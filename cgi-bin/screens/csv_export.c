@@ -10,6 +10,7 @@
 static const char *const scope_choices[] = {"selected", "all", NULL};
 static const char *const enc_choices[] = {"cp932", "utf8", NULL};
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field csv_export_fields[] = {
 	{.name = "scope", .type = WF_ENUM, .required = true, .choices = scope_choices,
 	 .label = "CSV出力"},
@@ -46,6 +47,7 @@ static int write_rows(csv_writer *w, const db_res *res)
 	return Z_OK;
 }
 
+/* POST /stock/export: the CSV download of the checked rows or of the base shop. */
 int csv_export_submit(web_request *r)
 {
 	bool all = web_int(r, "scope", 0) == 1;

@@ -37,12 +37,14 @@
 
 static const char *const mode_choices[] = {"absolute", "delta", NULL};
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field csv_page_fields[] = {
 	{.name = "job", .type = WF_INT, .min = 1, .max = 1LL << 62, .label = "処理"},
 	{.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647, .label = "店舗"},
 	{0},
 };
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field csv_totals_fields[] = {
 	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "CSVファイル"},
 	{.name = "mode", .type = WF_ENUM, .required = true, .choices = mode_choices,
@@ -50,6 +52,7 @@ const web_field csv_totals_fields[] = {
 	{0},
 };
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field csv_listings_fields[] = {
 	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "CSVファイル"},
 	{.name = "shop", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
@@ -57,12 +60,14 @@ const web_field csv_listings_fields[] = {
 	{0},
 };
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field csv_apply_fields[] = {
 	{.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
 	 .label = "処理"},
 	{0},
 };
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field csv_job_fields[] = {
 	{.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
 	 .label = "処理"},
@@ -247,11 +252,13 @@ static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
 	return web_render(r, "csv.cs");
 }
 
+/* GET /stock/csv/totals[?job=]: the upload form, and the preview of a stored job. */
 int csv_totals_page(web_request *r)
 {
 	return show_page(r, "csv_totals", "totals");
 }
 
+/* GET /stock/csv/listings[?job=|shop=]: the same for 商品データ取込. */
 int csv_listings_page(web_request *r)
 {
 	return show_page(r, "csv_listings", "listings");
@@ -297,6 +304,7 @@ static int store_job(web_request *r, const char *kind, long long shop_id, long l
 	return web_redirect(r, to);
 }
 
+/* POST /stock/csv/totals: checks a 総在庫数 file; stores it as a job and shows its preview. */
 int csv_totals_upload(web_request *r)
 {
 	const web_value *f = web_field_value(r, "file");
@@ -404,6 +412,7 @@ static void check_mall(const mallcsv_result *m, const char *mall, csv_errors *e)
 		               mallcsv_kind_label(m->kind));
 }
 
+/* POST /stock/csv/listings: checks a mall's product file for a shop; stores it as a job. */
 int csv_listings_upload(web_request *r)
 {
 	const web_value *f = web_field_value(r, "file");
@@ -681,6 +690,7 @@ out:
 	return rc;
 }
 
+/* POST /stock/csv/apply: applies a stored job once, all or nothing. */
 int csv_apply_submit(web_request *r)
 {
 	long long job = web_int(r, "job", 0), claimed = 0, changed = 0;
@@ -752,6 +762,7 @@ out:
 	return rc;
 }
 
+/* GET /stock/csv/job (JSON): a job's state and progress, for the progress bar. */
 int csv_job_json(web_request *r)
 {
 	db_res *j = NULL;

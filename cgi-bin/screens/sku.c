@@ -10,6 +10,7 @@
 #define CHART_W 600
 #define CHART_H 160
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field sku_fields[] = {
 	{.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
 	 .label = "SKUコード"},
@@ -64,6 +65,7 @@ static void chart(web_request *r, const db_res *moves)
 	buf_free(&pts);
 }
 
+/* GET /sku?code=: one SKU's listings, moves with a chart, and push history. */
 int sku_page(web_request *r)
 {
 	db_res *s = NULL, *L = NULL, *moves = NULL, *pushes = NULL;

@@ -37,6 +37,7 @@ static const char *const sync_choices[] = {"on", "off", NULL};
 static const char *const msg_choices[] = {"pushed", "deleted", "sync_on", "sync_off", "applied",
                                           "imported", NULL};
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field stock_list_fields[] = {
 	{.name = "kind", .type = WF_ENUM, .choices = kind_choices, .label = "全て・セット"},
 	{.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647, .label = "店舗"},
@@ -333,6 +334,7 @@ static int count_all_skus(db *d, long long *out)
 	return rc;
 }
 
+/* Forgets this worker's cached counts (after rows were added, deleted or switched). */
 void stock_count_cache_clear(void)
 {
 	cached_count = -1;
@@ -528,6 +530,7 @@ static int row_at(page_dir dir, int nshown, int i)
 	return dir == PAGE_BEFORE || dir == PAGE_LAST ? nshown - 1 - i : i;
 }
 
+/* GET /: the 在庫連携 screen — errors, search, buttons and one page of the list. */
 int stock_list_page(web_request *r)
 {
 	db_res *shops = NULL, *rows = NULL, *L = NULL;
@@ -725,12 +728,14 @@ out:
 
 /* ---- help pages of the error kinds ---- */
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field stock_help_fields[] = {
 	{.name = "kind", .type = WF_ENUM, .choices = help_kinds, .required = true,
 	 .label = "エラーの種類"},
 	{0},
 };
 
+/* GET /stock/help?kind=: how to solve one kind of error message. */
 int stock_help_page(web_request *r)
 {
 	web_set(r, "Page.title", "エラーメッセージの解消方法");

@@ -54,6 +54,7 @@ static int json_error(web_request *r, int status, const char *message)
 
 /* ---- 総在庫数 in place ---- */
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field stock_total_fields[] = {
 	{.name = "sku", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
 	 .label = "SKU"},
@@ -64,6 +65,7 @@ const web_field stock_total_fields[] = {
 	{0},
 };
 
+/* POST /stock/total (JSON): sets a 総在庫数 unless it changed since the user saw it (409). */
 int stock_total_submit(web_request *r)
 {
 	long long sku = web_int(r, "sku", 0), after = 0;
@@ -99,6 +101,7 @@ int stock_total_submit(web_request *r)
 
 /* ---- 最小・最大 in place ---- */
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field stock_limits_fields[] = {
 	{.name = "listing", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
 	 .label = "商品"},
@@ -117,6 +120,7 @@ static int answer_listing(web_request *r, long long listing)
 	return web_json(r, 200, o);
 }
 
+/* POST /stock/limits (JSON): a listing's 最小・最大; floor above cap is refused (400). */
 int stock_limits_submit(web_request *r)
 {
 	long long listing = web_int(r, "listing", 0);
@@ -135,6 +139,7 @@ int stock_limits_submit(web_request *r)
 
 /* ---- 連携 of one listing ---- */
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field stock_sync_fields[] = {
 	{.name = "listing", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
 	 .label = "商品"},
@@ -142,6 +147,7 @@ const web_field stock_sync_fields[] = {
 	{0},
 };
 
+/* POST /stock/sync (JSON): one listing's 連携 on or off. */
 int stock_sync_submit(web_request *r)
 {
 	long long listing = web_int(r, "listing", 0);
@@ -176,7 +182,9 @@ int stock_sync_submit(web_request *r)
 	 .max_count = MAX_CHECKED, .label = "選択"},                                          \
 	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "戻り先"}
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field stock_push_fields[] = {CHECKED_FIELDS, {0}};
+/* Declared fields: the router validates them before the handler runs. */
 const web_field stock_delete_fields[] = {
 	CHECKED_FIELDS,
 	{.name = "confirmed", .type = WF_BOOL, .label = "確認"},
@@ -236,6 +244,7 @@ out:
 	return rc;
 }
 
+/* POST /stock/push: 反映 of the checked rows; back to the same search. */
 int stock_push_submit(web_request *r)
 {
 	long long *ids = NULL, pending = 0;
@@ -387,6 +396,7 @@ out:
 	return rc;
 }
 
+/* POST /stock/delete: asks first; with confirmed=1 removes the checked rows from zaiko. */
 int stock_delete_submit(web_request *r)
 {
 	long long *ids = NULL;
@@ -419,6 +429,7 @@ out:
 
 /* ---- 連携 for every listing ---- */
 
+/* Declared fields: the router validates them before the handler runs. */
 const web_field stock_sync_all_fields[] = {
 	{.name = "on", .type = WF_BOOL, .required = true, .label = "連携"},
 	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "戻り先"},
@@ -426,6 +437,7 @@ const web_field stock_sync_all_fields[] = {
 	{0},
 };
 
+/* POST /stock/sync-all: asks first; with confirmed=1 switches 連携 of every listing. */
 int stock_sync_all_submit(web_request *r)
 {
 	bool on = web_int(r, "on", 0) == 1;
