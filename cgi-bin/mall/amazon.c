@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "mall/amazon_json.h"
 #include "mall/mall.h"
+#include "mall/pace.h"
 
 #define AMAZON_API_BASE "https://sellingpartnerapi-fe.amazon.com"
 #define AMAZON_LWA_URL "https://api.amazon.com/auth/o2/token"
@@ -44,30 +45,9 @@ static const struct {
 };
 
 typedef struct {
-	double tokens;
-	double rate;
-	double burst;
-	double at;   /* monotonic seconds of the last refill */
-	bool ready;
-} bucket;
-
-typedef struct {
-	bucket buckets[OP__MAX];
+	mall_bucket buckets[OP__MAX];
+	bool ready[OP__MAX];    /* the bucket's rate and burst are read from the options */
 } amazon_state;
-
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) == -1)
-		;
-}
 
 /* A numeric option as a double (JSON number or numeric string), or def. */
 static double opt_double(const mall_shop *shop, const char *key, double def)
@@ -103,36 +83,31 @@ static mall_outcome throttle(mall_shop *shop, amazon_op op, mall_status *st)
 		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
 		return MALL_TEMPORARY;
 	}
-	bucket *b = &s->buckets[op];
-	if (!b->ready) {
+	mall_bucket *b = &s->buckets[op];
+	if (!s->ready[op]) {
 		char key[64];
 		snprintf(key, sizeof(key), "rate_%s", op_limits[op].name);
 		b->rate = opt_double(shop, key, op_limits[op].rate);
 		snprintf(key, sizeof(key), "burst_%s", op_limits[op].name);
-		b->burst = floor(opt_double(shop, key, op_limits[op].burst));
-		if (b->burst < 1)
-			b->burst = 1;
-		b->tokens = b->burst;
-		b->at = now_mono();
-		b->ready = true;
+		b->capacity = floor(opt_double(shop, key, op_limits[op].burst));
+		if (b->capacity < 1)
+			b->capacity = 1;
+		b->level = b->capacity;
+		b->at = mall_mono_now();
+		s->ready[op] = true;
 	}
 	long max_wait = (long)mall_opt_int(shop, "max_wait_ms", 5000);
 	for (;;) {
-		double now = now_mono();
-		b->tokens = fmin(b->burst, b->tokens + (now - b->at) * b->rate);
-		b->at = now;
-		if (b->tokens >= 1) {
-			b->tokens -= 1;
+		long wait = mall_bucket_need(b, 1, true);
+		if (!wait)
 			return MALL_OK;
-		}
-		long wait = (long)ceil((1 - b->tokens) / b->rate * 1000);
 		if (wait > max_wait) {
 			mall_status_set(st, MALL_RATE_LIMITED, 0,
 			                "Amazon: %sの呼び出し上限に達しました", op_limits[op].name);
 			st->retry_after_ms = wait;
 			return MALL_RATE_LIMITED;
 		}
-		sleep_ms(wait);
+		mall_sleep_ms(wait);
 	}
 }
 
@@ -140,9 +115,9 @@ static mall_outcome throttle(mall_shop *shop, amazon_op op, mall_status *st)
 static void bucket_drain(mall_shop *shop, amazon_op op)
 {
 	amazon_state *s = shop->adapter_state;
-	if (s && s->buckets[op].ready) {
-		s->buckets[op].tokens = 0;
-		s->buckets[op].at = now_mono();
+	if (s && s->ready[op]) {
+		s->buckets[op].level = 0;
+		s->buckets[op].at = mall_mono_now();
 	}
 }
 
@@ -324,7 +299,7 @@ static mall_outcome api_call(mall_shop *shop, amazon_op op, const char *method, 
 			if (!waited && mall_opt_int(shop, "rate_limit", 1) &&
 			    st->retry_after_ms <= mall_opt_int(shop, "max_wait_ms", 5000)) {
 				waited = true;
-				sleep_ms(st->retry_after_ms);
+				mall_sleep_ms(st->retry_after_ms);
 				continue;
 			}
 			return MALL_RATE_LIMITED;

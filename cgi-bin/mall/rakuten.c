@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "mall/jst.h"
 #include "mall/mall.h"
+#include "mall/pace.h"
 #include "mall/rakuten_json.h"
 
 #define RAKUTEN_MAX_UPSERT 400
@@ -58,19 +59,7 @@ static void pace(mall_shop *shop, rk_class cls)
 	if (!s)
 		return;
 	long long ms = keys[cls] ? mall_opt_int(shop, keys[cls], defaults[cls]) : 0;
-	struct timespec *last = &s->last[cls], now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (ms > 0 && (last->tv_sec || last->tv_nsec)) {
-		long long waited = (now.tv_sec - last->tv_sec) * 1000LL + (now.tv_nsec - last->tv_nsec) / 1000000;
-		if (waited >= 0 && waited < ms) {
-			long long rest = ms - waited;
-			struct timespec ts = {(time_t)(rest / 1000), (long)(rest % 1000) * 1000000L};
-			while (nanosleep(&ts, &ts) && errno == EINTR)
-				;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-		}
-	}
-	*last = now;
+	mall_pace(&s->last[cls], ms);
 }
 
 static long retry_after_ms(const mall_shop *shop, const http_response *r)

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/secret.h"
 #include "mall/mall.h"
+#include "mall/pace.h"
 #include "mall/shopify_json.h"
 
 #define SHOPIFY_VERSION "2026-01"
@@ -35,8 +36,8 @@ typedef struct cache_entry {
 typedef struct {
 	cache_entry **slots;
 	size_t nslots, count;
-	bool cost_known;        /* the last reply's throttle status */
-	double available, maximum, restore_rate, at;
+	bool cost_known;        /* cost holds the last reply's throttle status */
+	mall_bucket cost;
 } shopify_state;
 
 /* What push and read_stock learn about one SKU. */
@@ -50,20 +51,6 @@ typedef struct {
 	int current;            /* available at lookup time, for changeFromQuantity */
 	mall_status status;
 } target;
-
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) == -1)
-		;
-}
 
 static shopify_state *state_of(mall_shop *shop)
 {
@@ -261,17 +248,15 @@ static mall_outcome throttle(mall_shop *shop, double cost, mall_status *st)
 	}
 	if (!mall_opt_int(shop, "rate_limit", 1) || !s->cost_known)
 		return MALL_OK;
-	double now = now_mono();
-	double avail = fmin(s->maximum, s->available + (now - s->at) * s->restore_rate);
-	if (avail >= cost)
+	long wait = mall_bucket_need(&s->cost, cost, false);
+	if (!wait)
 		return MALL_OK;
-	long wait = (long)ceil((cost - avail) / s->restore_rate * 1000);
 	if (wait > mall_opt_int(shop, "max_wait_ms", 5000)) {
 		mall_status_set(st, MALL_RATE_LIMITED, 0, "Shopify: APIコストの上限に達しました");
 		st->retry_after_ms = wait;
 		return MALL_RATE_LIMITED;
 	}
-	sleep_ms(wait);
+	mall_sleep_ms(wait);
 	return MALL_OK;
 }
 
@@ -360,10 +345,7 @@ static mall_outcome gql(mall_shop *shop, const char *query, cJSON *variables, do
 		shopify_state *s = state_of(shop);
 		if (s && r->cost_known) {
 			s->cost_known = true;
-			s->available = r->available;
-			s->maximum = r->maximum;
-			s->restore_rate = r->restore_rate;
-			s->at = now_mono();
+			s->cost = (mall_bucket){r->available, r->restore_rate, r->maximum, mall_mono_now()};
 		}
 		if (r->throttled) {
 			double need = r->requested_cost > 0 ? r->requested_cost : cost;
@@ -376,7 +358,7 @@ static mall_outcome gql(mall_shop *shop, const char *query, cJSON *variables, do
 			if (!waited && mall_opt_int(shop, "rate_limit", 1) &&
 			    wait <= mall_opt_int(shop, "max_wait_ms", 5000)) {
 				waited = true;
-				sleep_ms(wait);
+				mall_sleep_ms(wait);
 				continue;
 			}
 			goto out;

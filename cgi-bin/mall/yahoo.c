@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "mall/jst.h"
 #include "mall/mall.h"
+#include "mall/pace.h"
 #include "mall/yahoo_xml.h"
 
 #define YAHOO_MAX_CODES 1000
@@ -61,19 +62,7 @@ static void pace(mall_shop *shop, bool order_api)
 	yahoo_state *s = state(shop);
 	if (!s)
 		return;
-	struct timespec *last = order_api ? &s->last_order : &s->last_stock, now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (ms > 0 && (last->tv_sec || last->tv_nsec)) {
-		long long waited = (now.tv_sec - last->tv_sec) * 1000LL + (now.tv_nsec - last->tv_nsec) / 1000000;
-		if (waited >= 0 && waited < ms) {
-			long long rest = ms - waited;
-			struct timespec ts = {(time_t)(rest / 1000), (long)(rest % 1000) * 1000000L};
-			while (nanosleep(&ts, &ts) && errno == EINTR)
-				;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-		}
-	}
-	*last = now;
+	mall_pace(order_api ? &s->last_order : &s->last_stock, ms);
 }
 
 static int base64(const unsigned char *in, size_t len, char *out, size_t outlen)
