@@ -237,6 +237,54 @@ def test_session_fixation_and_privilege():
     report("session fixation", 3 + len(admin_paths), 3 + len(admin_paths))
 
 
+def test_headers_on_every_route():
+    """Every answer, whatever the route and status, carries the browser-side guards."""
+    admin = admin_client()
+    tried = 0
+    for r in ROUTES:
+        for c in (admin, Client()):
+            resp = c.get(r["path"]) if r["method"] == "GET" else c.post(r["path"])
+            what = "%s %s (%d)" % (r["method"], r["path"], resp.status)
+            csp = resp.header("Content-Security-Policy") or ""
+            ok("script-src 'self'" in csp and "unsafe-inline" not in csp and
+               "frame-ancestors 'none'" in csp, "CSP on " + what)
+            eq(resp.header("X-Frame-Options"), "DENY", "X-Frame-Options on " + what)
+            eq(resp.header("X-Content-Type-Options"), "nosniff", "nosniff on " + what)
+            ok("no-store" in (resp.header("Cache-Control") or ""), "no-store on " + what)
+            for v in resp.headers_all("Set-Cookie"):
+                ok("HttpOnly" in v and "SameSite=Strict" in v, "cookie flags on %s: %s" % (what, v))
+            tried += 1
+    for m in ("PUT", "DELETE", "PATCH", "TRACE", "OPTIONS"):
+        resp = admin.request(m, "/")
+        ok(resp.status in (405, 501), "%s / is refused: %d" % (m, resp.status))
+        tried += 1
+    report("security headers and methods", tried, tried)
+
+
+def test_cookies_secure_under_https():
+    """Behind TLS (HTTPS=on from the web server) every cookie is marked Secure."""
+    def cgi(https):
+        env = {"PATH": "/usr/bin:/bin", "ZAIKO_CONF": os.environ["ZAIKO_CONF"],
+               "REQUEST_METHOD": "GET", "PATH_INFO": "/login", "QUERY_STRING": "",
+               "REMOTE_ADDR": "127.0.0.1", "GATEWAY_INTERFACE": "CGI/1.1"}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                env[k] = os.environ[k]
+        if https:
+            env["HTTPS"] = "on"
+        out = subprocess.run([os.path.join(zt.BUILD, "zaiko.fcgi")], env=env,
+                             stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        head = out.stdout.partition(b"\r\n\r\n")[0].decode("utf-8", "replace")
+        return [l for l in head.split("\r\n") if l.lower().startswith("set-cookie:")]
+    secure = cgi(True)
+    ok(secure, "the login page sets its pre-login cookie")
+    for line in secure:
+        ok("; Secure" in line, "Secure under HTTPS: " + line)
+    for line in cgi(False):
+        ok("Secure" not in line, "not Secure over plain HTTP (tests, loopback): " + line)
+    report("cookie Secure flag under HTTPS", 2, 2)
+
+
 # ---- input: size, CR/LF, traversal, SQL ----
 
 def test_oversized_bodies_413_on_every_post_route():
