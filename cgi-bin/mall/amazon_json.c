@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "mall/jst.h"
 #include "mall/amazon_json.h"
 
 #define AMAZON_MAX_ORDERS_PER_PAGE 1000
@@ -56,66 +57,9 @@ static int dup_token(const cJSON *obj, const char *key, char **out)
 	return *out ? Z_OK : Z_NOMEM;
 }
 
-static int digits(const char **p, int n, int *out)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		char c = (*p)[i];
-		if (c < '0' || c > '9')
-			return Z_INVALID;
-		v = v * 10 + (c - '0');
-	}
-	*p += n;
-	*out = v;
-	return Z_OK;
-}
-
 int amazon_parse_time(const char *s, time_t *out)
 {
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	const char *p = s;
-	if (!s || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
-	    digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
-		return Z_INVALID;
-	p++;
-	if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
-	    digits(&p, 2, &sec))
-		return Z_INVALID;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return Z_INVALID;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p++ == '-' ? -1 : 1;
-		if (digits(&p, 2, &oh))
-			return Z_INVALID;
-		if (*p == ':')
-			p++;
-		if (digits(&p, 2, &om))
-			return Z_INVALID;
-	} else {
-		return Z_INVALID;
-	}
-	if (*p || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || oh > 23 || om > 59)
-		return Z_INVALID;
-	struct tm tm = {0};
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	time_t t = timegm(&tm);
-	if (t == (time_t)-1)
-		return Z_INVALID;
-	*out = t - sign * (oh * 3600 + om * 60);
-	return Z_OK;
+	return mall_parse_utc_time(s, MALL_TIME_LOWER | MALL_TIME_SPACE, out);
 }
 
 int amazon_parse_token(const char *body, size_t len, char *token, size_t toklen, long *expires_in,

@@ -1,8 +1,24 @@
-/* jst: the wall-clock times Japanese malls put on the wire (JST unless an offset says
- * otherwise), to and from UTC time_t. */
+/* jst: the wall-clock times malls put on the wire (JST unless an offset says otherwise for the
+ * Japanese malls, RFC 3339 with a zone for the others), to and from UTC time_t. */
 #include <stdio.h>
 #include <string.h>
 #include "mall/jst.h"
+
+/* A wire time as written; the offset (sign, oh, om: east of UTC) counts only when zoned. */
+typedef struct {
+	int y, mo, d, h, mi, sec;
+	int oh, om, sign;
+	bool zoned;
+} wire_time;
+
+/* How much an "ISO" time may differ from RFC 3339 for one caller. */
+typedef struct {
+	const char *seps;      /* allowed between date and time */
+	const char *utc;       /* letters meaning UTC */
+	bool bare_point;       /* "." without fraction digits */
+	int max_year;
+	int max_offset_h;
+} wire_form;
 
 static bool digits(const char **p, int n, int *out)
 {
@@ -18,51 +34,92 @@ static bool digits(const char **p, int n, int *out)
 	return true;
 }
 
+static bool one_of(char ch, const char *set)
+{
+	return ch && strchr(set, ch);
+}
+
+/* "YYYY-MM-DD?HH:MM:SS[.fff][Z|±hh[:]mm]" as form allows; a missing zone leaves !zoned. */
+static bool scan_iso(const char *p, const wire_form *form, wire_time *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->sign = 1;
+	if (!digits(&p, 4, &t->y) || *p++ != '-' || !digits(&p, 2, &t->mo) || *p++ != '-' ||
+	    !digits(&p, 2, &t->d) || !one_of(*p, form->seps))
+		return false;
+	p++;
+	if (!digits(&p, 2, &t->h) || *p++ != ':' || !digits(&p, 2, &t->mi) || *p++ != ':' ||
+	    !digits(&p, 2, &t->sec))
+		return false;
+	if (*p == '.') {
+		p++;
+		if (!form->bare_point && (*p < '0' || *p > '9'))
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (one_of(*p, form->utc)) {
+		t->zoned = true;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		t->zoned = true;
+		t->sign = *p++ == '-' ? -1 : 1;
+		if (!digits(&p, 2, &t->oh))
+			return false;
+		if (*p == ':')
+			p++;
+		if (!digits(&p, 2, &t->om))
+			return false;
+	}
+	return !*p;
+}
+
+/* Range checks shared by every form, then the UTC second. */
+static int to_utc(const wire_time *t, const wire_form *form, time_t *out)
+{
+	if (t->y < 1970 || t->y > form->max_year || t->mo < 1 || t->mo > 12 || t->d < 1 ||
+	    t->d > 31 || t->h > 23 || t->mi > 59 || t->sec > 60 || t->oh > form->max_offset_h ||
+	    t->om > 59)
+		return Z_INVALID;
+	struct tm tm = {.tm_year = t->y - 1900, .tm_mon = t->mo - 1, .tm_mday = t->d,
+	                .tm_hour = t->h, .tm_min = t->mi, .tm_sec = t->sec};
+	time_t u = timegm(&tm);
+	if (u == (time_t)-1)
+		return Z_INVALID;
+	*out = u - t->sign * (t->oh * 3600 + t->om * 60);
+	return Z_OK;
+}
+
 int jst_parse_time(const char *s, time_t *out)
 {
-	int y, mo, d, h, mi, sec, oh = 9, om = 0, sign = 1;
+	static const wire_form form = {"T ", "Z", true, 2200, 14};
+	wire_time t;
 	const char *p = s;
 	if (!s)
 		return Z_INVALID;
 	if (strlen(s) == 14) {
-		if (!digits(&p, 4, &y) || !digits(&p, 2, &mo) || !digits(&p, 2, &d) ||
-		    !digits(&p, 2, &h) || !digits(&p, 2, &mi) || !digits(&p, 2, &sec))
+		memset(&t, 0, sizeof(t));
+		t.sign = 1;
+		if (!digits(&p, 4, &t.y) || !digits(&p, 2, &t.mo) || !digits(&p, 2, &t.d) ||
+		    !digits(&p, 2, &t.h) || !digits(&p, 2, &t.mi) || !digits(&p, 2, &t.sec))
 			return Z_INVALID;
-	} else {
-		if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-		    !digits(&p, 2, &d) || (*p != 'T' && *p != ' '))
-			return Z_INVALID;
-		p++;
-		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' ||
-		    !digits(&p, 2, &sec))
-			return Z_INVALID;
-		if (*p == '.') {
-			p++;
-			while (*p >= '0' && *p <= '9')
-				p++;
-		}
-		if (*p == 'Z') {
-			oh = 0;
-			p++;
-		} else if (*p == '+' || *p == '-') {
-			sign = *p++ == '-' ? -1 : 1;
-			if (!digits(&p, 2, &oh))
-				return Z_INVALID;
-			if (*p == ':')
-				p++;
-			if (!digits(&p, 2, &om))
-				return Z_INVALID;
-		}
-		if (*p)
-			return Z_INVALID;
-	}
-	if (y < 1970 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60 || oh > 14 || om > 59)
+	} else if (!scan_iso(s, &form, &t)) {
 		return Z_INVALID;
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-	                .tm_min = mi, .tm_sec = sec};
-	*out = timegm(&tm) - sign * (oh * 3600 + om * 60);
-	return Z_OK;
+	}
+	if (!t.zoned)
+		t.oh = 9;
+	return to_utc(&t, &form, out);
+}
+
+int mall_parse_utc_time(const char *s, unsigned flags, time_t *out)
+{
+	bool lower = flags & MALL_TIME_LOWER, space = flags & MALL_TIME_SPACE;
+	const char *seps = lower ? (space ? "Tt " : "Tt") : (space ? "T " : "T");
+	const wire_form form = {seps, lower ? "Zz" : "Z", false, 9999, 23};
+	wire_time t;
+	if (!s || !scan_iso(s, &form, &t) || !t.zoned)
+		return Z_INVALID;
+	return to_utc(&t, &form, out);
 }
 
 void jst_format(time_t t, jst_style style, char *out, size_t outlen)

@@ -1,4 +1,5 @@
-/* jst: mall wire times (Japan Standard Time, UTC+9, no daylight saving) to and from UTC. */
+/* jst: mall wire times to and from UTC: Japan Standard Time (UTC+9, no daylight saving) for
+ * Yahoo and 楽天, RFC 3339 with a zone for Amazon and Shopify. */
 #ifndef ZAIKO_JST_H
 #define ZAIKO_JST_H
 
@@ -9,6 +10,17 @@
 /* Parses "YYYY-MM-DDTHH:MM:SS" (space for T, fraction, Z, +09:00 or +0900 allowed) or
  * "YYYYMMDDHHMMSS" into UTC; without an offset the time is JST. Z_OK or Z_INVALID. */
 int jst_parse_time(const char *s, time_t *out);
+
+/* Widenings of mall_parse_utc_time's form, for a mall that is known to send them. */
+enum {
+	MALL_TIME_LOWER = 1, /* 't' and 'z' as well as 'T' and 'Z' */
+	MALL_TIME_SPACE = 2, /* ' ' in place of 'T' */
+};
+/* Parses RFC 3339 "YYYY-MM-DDTHH:MM:SS[.d+](Z|±hh[:]mm)" (the zone required, years
+ * 1970..9999, offsets below 24 h) into UTC; flags (MALL_TIME_*) widen the form. Z_OK, or
+ * Z_INVALID with *out untouched. */
+int mall_parse_utc_time(const char *s, unsigned flags, time_t *out);
+
 typedef enum {
 	JST_COMPACT,  /* YYYYMMDDHHMMSS (Yahoo orderList) */
 	JST_ISO_0900, /* YYYY-MM-DDTHH:MM:SS+0900 (Rakuten searchOrder) */
