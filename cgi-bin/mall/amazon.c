@@ -121,18 +121,6 @@ static void bucket_drain(mall_shop *shop, amazon_op op)
 	}
 }
 
-static int cred_set(mall_shop *shop, const char *key, const char *value)
-{
-	cJSON *v = cJSON_CreateString(value);
-	if (!v)
-		return Z_NOMEM;
-	if (cJSON_GetObjectItemCaseSensitive(shop->credentials, key))
-		cJSON_ReplaceItemInObjectCaseSensitive(shop->credentials, key, v);
-	else
-		cJSON_AddItemToObject(shop->credentials, key, v);
-	return Z_OK;
-}
-
 static const char *api_base(const mall_shop *shop)
 {
 	return shop->api_base && shop->api_base[0] ? shop->api_base : AMAZON_API_BASE;
@@ -142,10 +130,7 @@ static const char *api_base(const mall_shop *shop)
 static int put_base(buf *b, const mall_shop *shop)
 {
 	const char *base = api_base(shop);
-	size_t n = strlen(base);
-	while (n && base[n - 1] == '/')
-		n--;
-	return buf_append(b, base, n);
+	return buf_append(b, base, (size_t)mall_base_len(base));
 }
 
 static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
@@ -212,7 +197,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		                err);
 		goto out;
 	}
-	if (!shop->credentials || cred_set(shop, "access_token", token)) {
+	if (!shop->credentials || mall_cred_set(shop, "access_token", token)) {
 		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
 		goto out;
 	}

@@ -1,4 +1,5 @@
 /* mall: adapter lookup and helpers shared by every adapter. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,4 +69,44 @@ long long mall_opt_int(const mall_shop *shop, const char *key, long long def)
 			return x;
 	}
 	return def;
+}
+
+void mall_status_ok(mall_status *st, int http_status)
+{
+	memset(st, 0, sizeof(*st));
+	st->outcome = MALL_OK;
+	st->http_status = http_status;
+}
+
+int mall_cred_set(mall_shop *shop, const char *key, const char *value)
+{
+	cJSON *v = cJSON_CreateString(value);
+	if (!v)
+		return Z_NOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(shop->credentials, key))
+		cJSON_ReplaceItemInObjectCaseSensitive(shop->credentials, key, v);
+	else
+		cJSON_AddItemToObject(shop->credentials, key, v);
+	return Z_OK;
+}
+
+int mall_base_len(const char *base)
+{
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	return (int)n;
+}
+
+long mall_retry_after_ms(const mall_shop *shop, const http_response *r)
+{
+	char v[32];
+	if (http_header(r, "Retry-After", v, sizeof(v))) {
+		char *end;
+		errno = 0;
+		long long secs = strtoll(v, &end, 10);
+		if (!errno && end != v && !*end && secs >= 0 && secs < 86400)
+			return secs > 0 ? (long)(secs * 1000) : 1000;
+	}
+	return (long)mall_opt_int(shop, "retry_after_ms", 1000);
 }

@@ -114,5 +114,15 @@ mall_outcome mall_classify_http(int http_status);
 const char *mall_cred(const mall_shop *shop, const char *key, const char *def);
 const char *mall_opt(const mall_shop *shop, const char *key, const char *def);
 long long mall_opt_int(const mall_shop *shop, const char *key, long long def);
+/* Sets st to MALL_OK with http_status and no message. */
+void mall_status_ok(mall_status *st, int http_status);
+/* Sets (adds or replaces) the string key of shop->credentials, which must exist. Z_OK or Z_NOMEM;
+ * the caller sets credentials_changed. */
+int mall_cred_set(mall_shop *shop, const char *key, const char *value);
+/* The length of base without its trailing slashes, so that a path can follow it. */
+int mall_base_len(const char *base);
+/* The wait a 429 asks for: Retry-After in whole seconds (0 counts as 1 s), else the shop's
+ * option retry_after_ms (1000). */
+long mall_retry_after_ms(const mall_shop *shop, const http_response *r);
 
 #endif

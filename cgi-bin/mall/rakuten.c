@@ -10,7 +10,6 @@
  * search_max_records 15000, search_date_type 1, get_order_batch 100, order_version 7,
  * cancel_on_pending 0 (800 キャンセル確定待ち counts as cancelled when 1), license_check_s
  * 86400, license_warn_days 14. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,13 +35,6 @@ typedef struct {
 	time_t license_checked_at;
 } rakuten_state;
 
-static void status_ok(mall_status *st, int http_status)
-{
-	memset(st, 0, sizeof(*st));
-	st->outcome = MALL_OK;
-	st->http_status = http_status;
-}
-
 static rakuten_state *state(mall_shop *shop)
 {
 	if (!shop->adapter_state)
@@ -62,19 +54,6 @@ static void pace(mall_shop *shop, rk_class cls)
 	mall_pace(&s->last[cls], ms);
 }
 
-static long retry_after_ms(const mall_shop *shop, const http_response *r)
-{
-	char v[32];
-	if (http_header(r, "Retry-After", v, sizeof(v))) {
-		char *end;
-		errno = 0;
-		long long secs = strtoll(v, &end, 10);
-		if (!errno && end != v && !*end && secs >= 0 && secs < 86400)
-			return secs > 0 ? (long)(secs * 1000) : 1000;
-	}
-	return (long)mall_opt_int(shop, "retry_after_ms", 1000);
-}
-
 /* Non-2xx answer → outcome. 400/404 come back as MALL_ITEM; callers decide what that means. */
 static mall_outcome classify(const mall_shop *shop, const http_response *r, mall_status *st)
 {
@@ -83,7 +62,7 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, mall
 	rakuten_first_error(buf_str(&r->body), r->body.len, code, sizeof(code), msg, sizeof(msg));
 	if (s == 429) {
 		mall_status_set(st, MALL_RATE_LIMITED, s, "楽天の呼び出し回数制限に達しました (%s)", code);
-		st->retry_after_ms = retry_after_ms(shop, r);
+		st->retry_after_ms = mall_retry_after_ms(shop, r);
 	} else if (s == 401) {
 		mall_status_set(st, MALL_AUTH, s,
 		                "楽天のライセンスキーまたはサービスシークレットが無効か期限切れです。RMSで確認してください (%s %s)",
@@ -123,10 +102,7 @@ static mall_outcome rk_call(mall_shop *shop, const char *method, const char *pat
 		ct = "application/json; charset=utf-8";
 	snprintf(ctype, sizeof(ctype), "Content-Type: %s", ct);
 	const char *base = shop->api_base ? shop->api_base : "https://api.rms.rakuten.co.jp";
-	size_t blen = strlen(base);
-	while (blen && base[blen - 1] == '/')
-		blen--;
-	snprintf(url, sizeof(url), "%.*s%s", (int)blen, base, path);
+	snprintf(url, sizeof(url), "%.*s%s", mall_base_len(base), base, path);
 	const char *headers[] = {auth, body ? ctype : NULL, NULL};
 	pace(shop, cls);
 	http_request req = {method, url, headers, body, body ? strlen(body) : 0,
@@ -141,7 +117,7 @@ static mall_outcome rk_call(mall_shop *shop, const char *method, const char *pat
 			                resp->body.len);
 			return MALL_TEMPORARY;
 		}
-		status_ok(st, resp->status);
+		mall_status_ok(st, resp->status);
 		return MALL_OK;
 	}
 	return classify(shop, resp, st);
@@ -228,7 +204,7 @@ static mall_outcome push_chunk(mall_shop *shop, mall_push_item *items, int n, ma
 	int *idx = calloc((size_t)n + 1, sizeof(*idx)), m = 0;
 	bool *refused = calloc((size_t)n + 1, sizeof(*refused));
 	mall_outcome oc = MALL_OK;
-	status_ok(st, 0);
+	mall_status_ok(st, 0);
 	if (!idx || !refused) {
 		mall_status_set(st, MALL_TEMPORARY, 0, "メモリが足りません");
 		oc = MALL_TEMPORARY;
@@ -244,7 +220,7 @@ static mall_outcome push_chunk(mall_shop *shop, mall_push_item *items, int n, ma
 		} else if (it->wanted < 0 || it->wanted > 99999) {
 			mall_status_set(&it->status, MALL_ITEM, 0, "楽天の在庫数は0〜99999です（%d は送れません）", it->wanted);
 		} else {
-			status_ok(&it->status, 0);
+			mall_status_ok(&it->status, 0);
 			idx[m++] = i;
 		}
 	}
@@ -254,7 +230,7 @@ static mall_outcome push_chunk(mall_shop *shop, mall_push_item *items, int n, ma
 		oc = upsert(shop, items, idx, m, refused, st);
 		if (oc == MALL_OK) {
 			for (int i = 0; i < m; i++)
-				status_ok(&items[idx[i]].status, st->http_status);
+				mall_status_ok(&items[idx[i]].status, st->http_status);
 			break;
 		}
 		int left = 0;
@@ -271,7 +247,7 @@ static mall_outcome push_chunk(mall_shop *shop, mall_push_item *items, int n, ma
 	}
 	/* Item errors alone leave the call itself a success. */
 	if (oc == MALL_ITEM)
-		oc = MALL_OK, status_ok(st, st->http_status);
+		oc = MALL_OK, mall_status_ok(st, st->http_status);
 out:
 	free(idx);
 	free(refused);
@@ -284,7 +260,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 	mall_outcome oc = MALL_OK;
 	if (chunk < 1 || chunk > RAKUTEN_MAX_UPSERT)
 		chunk = RAKUTEN_MAX_UPSERT;
-	status_ok(st, 0);
+	mall_status_ok(st, 0);
 	for (int i = 0; i < n; i += (int)chunk) {
 		int m = n - i < chunk ? n - i : (int)chunk;
 		if (oc == MALL_OK || oc == MALL_ITEM)
@@ -304,7 +280,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 	int nrows = 0;
 	mall_outcome oc = MALL_OK;
 	memset(&resp, 0, sizeof(resp));
-	status_ok(st, 0);
+	mall_status_ok(st, 0);
 	inventory_path(shop, "bulk-get", path, sizeof(path));
 	for (int start = 0; start < n && oc == MALL_OK; start += RAKUTEN_MAX_GET) {
 		int end = n - start > RAKUTEN_MAX_GET ? start + RAKUTEN_MAX_GET : n, nsent = 0;
@@ -478,7 +454,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 	char err[200];
 	mall_outcome oc = MALL_OK;
 	memset(&resp, 0, sizeof(resp));
-	status_ok(st, 0);
+	mall_status_ok(st, 0);
 	if (lookback < 0)
 		lookback = 0;
 	if (window < 60 || window > RAKUTEN_MAX_WINDOW)
@@ -560,7 +536,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	char err[200], day[32];
 	mall_outcome oc;
 	memset(&resp, 0, sizeof(resp));
-	status_ok(st, 0);
+	mall_status_ok(st, 0);
 	/* The licenseKey is no token to renew: only its expiry is read, once per process and
 	 * then at most every license_check_s (a long-running batch loop). */
 	if (!force && shop->token_expires_at > now && s && s->license_checked_at &&

@@ -133,25 +133,10 @@ static const char *version_of(const mall_shop *shop)
 	return mall_opt(shop, "api_version", SHOPIFY_VERSION);
 }
 
-static int cred_set(mall_shop *shop, const char *key, const char *value)
-{
-	cJSON *v = cJSON_CreateString(value);
-	if (!v)
-		return Z_NOMEM;
-	if (cJSON_GetObjectItemCaseSensitive(shop->credentials, key))
-		cJSON_ReplaceItemInObjectCaseSensitive(shop->credentials, key, v);
-	else
-		cJSON_AddItemToObject(shop->credentials, key, v);
-	return Z_OK;
-}
-
 static int put_base(buf *b, const mall_shop *shop)
 {
 	const char *base = shop->api_base ? shop->api_base : "";
-	size_t n = strlen(base);
-	while (n && base[n - 1] == '/')
-		n--;
-	return buf_append(b, base, n);
+	return buf_append(b, base, (size_t)mall_base_len(base));
 }
 
 /* Client-credentials grant (24 h tokens) for apps that have a client id and secret. */
@@ -200,7 +185,7 @@ static mall_outcome grant(mall_shop *shop, mall_status *st)
 		mall_status_set(st, MALL_TEMPORARY, resp.status, "Shopify: トークン応答が不正です");
 		goto out;
 	}
-	int e = shop->credentials ? cred_set(shop, "access_token", tok->valuestring) : Z_ERR;
+	int e = shop->credentials ? mall_cred_set(shop, "access_token", tok->valuestring) : Z_ERR;
 	shop->token_expires_at = time(NULL) + (ttl ? (time_t)ttl->valuedouble : 86399);
 	cJSON_Delete(root);
 	if (e) {

@@ -11,7 +11,6 @@
  * max_reply_bytes 16 MiB, push_batch 1000, unechoed_item_error 1, sign_stock_calls 0,
  * order_content_type "application/xml; charset=UTF-8", order_page_size 100,
  * order_lookback_s 1209600 (14 days), order_fields (orderInfo's Field list). */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,13 +44,6 @@ static yahoo_state *state(mall_shop *shop)
 	if (!shop->adapter_state)
 		shop->adapter_state = calloc(1, sizeof(yahoo_state));
 	return shop->adapter_state;
-}
-
-static void status_ok(mall_status *st, int http_status)
-{
-	memset(st, 0, sizeof(*st));
-	st->outcome = MALL_OK;
-	st->http_status = http_status;
 }
 
 /* Waits so that calls on one clock are at least ms apart (Yahoo bans bursts for a while). */
@@ -151,10 +143,7 @@ static bool code_ok(const char *s, bool allow_empty)
 static void api_url(const mall_shop *shop, const char *api, char *out, size_t outlen)
 {
 	const char *base = shop->api_base ? shop->api_base : "https://circus.shopping.yahooapis.jp";
-	size_t blen = strlen(base);
-	while (blen && base[blen - 1] == '/')
-		blen--;
-	snprintf(out, outlen, "%.*s%s/%s", (int)blen, base,
+	snprintf(out, outlen, "%.*s%s/%s", mall_base_len(base), base,
 	         mall_opt(shop, "api_path", "/ShoppingWebService/V1"), api);
 }
 
@@ -169,25 +158,8 @@ static void token_url(const mall_shop *shop, char *out, size_t outlen)
 	else if (!*base || strstr(base, "yahooapis.jp"))
 		snprintf(out, outlen, "%s", YAHOO_PROD_TOKEN_URL);
 	else {
-		size_t blen = strlen(base);
-		while (blen && base[blen - 1] == '/')
-			blen--;
-		snprintf(out, outlen, "%.*s/yconnect/v2/token", (int)blen, base);
+		snprintf(out, outlen, "%.*s/yconnect/v2/token", mall_base_len(base), base);
 	}
-}
-
-static long retry_after_ms(const mall_shop *shop, const http_response *r)
-{
-	char v[32];
-	long long secs;
-	if (http_header(r, "Retry-After", v, sizeof(v))) {
-		char *end;
-		errno = 0;
-		secs = strtoll(v, &end, 10);
-		if (!errno && end != v && !*end && secs >= 0 && secs < 86400)
-			return secs > 0 ? (long)(secs * 1000) : 1000;
-	}
-	return (long)mall_opt_int(shop, "retry_after_ms", 1000);
 }
 
 /* Turns a non-2xx Yahoo answer into an outcome, with the mall's code and message. */
@@ -200,7 +172,7 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, bool
 		code[0] = msg[0] = '\0';
 	if (s == 429) {
 		mall_status_set(st, MALL_RATE_LIMITED, s, "Yahoo!の呼び出し回数制限に達しました (%s)", msg);
-		st->retry_after_ms = retry_after_ms(shop, r);
+		st->retry_after_ms = mall_retry_after_ms(shop, r);
 		return st->outcome;
 	}
 	if (s == 403 && !code[0] &&
@@ -263,7 +235,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	/* A stored token unfit for a header line is as good as none: get a new one. */
 	if (!force && tok && *tok && strlen(tok) <= 2048 && !strpbrk(tok, "\r\n") &&
 	    (!shop->token_expires_at || shop->token_expires_at - ahead > now)) {
-		status_ok(st, 0);
+		mall_status_ok(st, 0);
 		return MALL_OK;
 	}
 	const char *cid = mall_cred(shop, "client_id", NULL);
@@ -305,7 +277,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		const char *err = cJSON_IsString(e) ? e->valuestring : "";
 		if (resp.status == 429) {
 			mall_status_set(st, MALL_RATE_LIMITED, 429, "Yahoo!のトークン発行が混み合っています");
-			st->retry_after_ms = retry_after_ms(shop, &resp);
+			st->retry_after_ms = mall_retry_after_ms(shop, &resp);
 		} else if (resp.status >= 500 || resp.status == 408) {
 			mall_status_set(st, MALL_TEMPORARY, resp.status,
 			                "Yahoo!のトークン発行が一時的に応答できません (HTTP %d)", resp.status);
@@ -345,7 +317,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	}
 	shop->credentials_changed = true;
 	shop->token_expires_at = now + (time_t)secs;
-	status_ok(st, 200);
+	mall_status_ok(st, 200);
 	oc = MALL_OK;
 	goto out;
 nomem:
@@ -412,7 +384,7 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 				                "Yahoo!の応答が大きすぎます (%zu バイト)", resp->body.len);
 				return MALL_TEMPORARY;
 			}
-			status_ok(st, resp->status);
+			mall_status_ok(st, resp->status);
 			return MALL_OK;
 		}
 		if (attempt == 0 && token_rejected(resp))
@@ -469,14 +441,14 @@ static mall_outcome push_chunk(mall_shop *shop, const char *seller, mall_push_it
 			mall_status_set(&it->status, MALL_ITEM, 0, "在庫数 %d は送れません", it->wanted);
 			continue;
 		}
-		status_ok(&it->status, 0);
+		mall_status_ok(&it->status, 0);
 		if ((nsent && (buf_putc(&body, ',') || buf_putc(&qty, ','))) ||
 		    put_code(&body, it->item_code, it->sub_code) || buf_printf(&qty, "%d", it->wanted))
 			goto nomem;
 		nsent++;
 	}
 	if (!nsent) {
-		status_ok(st, 0);
+		mall_status_ok(st, 0);
 		oc = MALL_OK;
 		goto out;
 	}
@@ -499,7 +471,7 @@ static mall_outcome push_chunk(mall_shop *shop, const char *seller, mall_push_it
 		}
 		const yahoo_stock_row *r = find_row(rows, nrows, it->item_code, it->sub_code);
 		if (r && r->has_quantity) {
-			status_ok(&it->status, resp.status);
+			mall_status_ok(&it->status, resp.status);
 			if (r->quantity != it->wanted)
 				log_warn("yahoo: shop %lld: %s:%s set to %d but reported %lld", shop->id,
 				         it->item_code, it->sub_code ? it->sub_code : "", it->wanted, r->quantity);
@@ -535,7 +507,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 	if (!seller)
 		oc = no_seller(st);
 	else
-		status_ok(st, 0);
+		mall_status_ok(st, 0);
 	for (int i = 0; i < n; i += (int)chunk) {
 		int m = n - i < chunk ? n - i : (int)chunk;
 		if (oc == MALL_OK)
@@ -558,7 +530,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 	mall_outcome oc = MALL_OK;
 	memset(&resp, 0, sizeof(resp));
 	memset(st, 0, sizeof(*st));
-	status_ok(st, 0);
+	mall_status_ok(st, 0);
 	if (!seller)
 		return no_seller(st);
 	for (int start = 0; start < n && oc == MALL_OK; start += YAHOO_MAX_CODES) {
@@ -652,7 +624,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 	memset(&resp, 0, sizeof(resp));
 	memset(&order, 0, sizeof(order));
 	memset(st, 0, sizeof(*st));
-	status_ok(st, 0);
+	mall_status_ok(st, 0);
 	if (!seller)
 		return no_seller(st);
 	if (page < 1 || page > 2000)
