@@ -7,9 +7,7 @@
 #include <time.h>
 #include "mall/amazon_json.h"
 #include "mall/mall.h"
-#include "simctl.h"
-
-static sim S;
+#include "malltest.h"
 
 typedef struct {
 	mall_shop shop;
@@ -23,76 +21,20 @@ static void shop_open(fixture *f, const char *extra_options, long timeout_ms)
 	char opts[1024];
 	memset(f, 0, sizeof(*f));
 	snprintf(f->base, sizeof(f->base), "%s", S.base);
-	f->shop.id = 1;
-	f->shop.name = "Amazonテスト";
-	f->shop.mall = "amazon";
-	f->shop.api_base = f->base;
-	f->shop.credentials = cJSON_Parse("{\"client_id\":\"amzn1.application-oa2-client.zaikodemo\","
-	                                  "\"client_secret\":\"zaiko-demo-secret\","
-	                                  "\"refresh_token\":\"Atzr|zaiko-demo-refresh\"}");
 	/* cJSON finds the first of duplicate keys, so the test's options go first. */
 	snprintf(opts, sizeof(opts),
 	         "{%s%s\"seller_id\":\"AZAIKODEMO1\",\"lwa_url\":\"%s/auth/o2/token\",\"rate_limit\":0}",
 	         extra_options ? extra_options : "", extra_options ? "," : "", S.base);
-	f->shop.options = cJSON_Parse(opts);
-	assert_non_null(f->shop.credentials);
-	assert_non_null(f->shop.options);
-	f->shop.http = http_client_new(timeout_ms, true);
-}
-
-static void shop_close(fixture *f)
-{
-	A->release(&f->shop);
-	cJSON_Delete(f->shop.credentials);
-	cJSON_Delete(f->shop.options);
-	http_client_free(f->shop.http);
-}
-
-static void control(const char *what, const char *json)
-{
-	assert_int_equal(sim_control(&S, what, json, NULL), 200);
-}
-
-/* The simulator's stock of a seller SKU, or -999 when it has none. */
-static int sim_stock(const char *sku)
-{
-	buf out = BUF_INIT;
-	int n = -999;
-	assert_int_equal(sim_control(&S, "stock", NULL, &out), 200);
-	cJSON *root = cJSON_Parse(buf_str(&out));
-	const cJSON *it;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "items"))
-	{
-		if (!strcmp(cJSON_GetObjectItem(it, "code")->valuestring, sku))
-			n = cJSON_GetObjectItem(it, "stock")->valueint;
-	}
-	cJSON_Delete(root);
-	buf_free(&out);
-	return n;
-}
-
-/* How many requests the simulator answered on paths containing part. */
-static int sim_requests(const char *part)
-{
-	buf out = BUF_INIT;
-	int n = 0;
-	assert_int_equal(sim_control(&S, "log", NULL, &out), 200);
-	cJSON *root = cJSON_Parse(buf_str(&out));
-	const cJSON *it;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "requests"))
-	{
-		if (strstr(cJSON_GetObjectItem(it, "path")->valuestring, part))
-			n++;
-	}
-	cJSON_Delete(root);
-	buf_free(&out);
-	return n;
+	shop_init(&f->shop, 1, "Amazonテスト", "amazon", f->base,
+	          cJSON_Parse("{\"client_id\":\"amzn1.application-oa2-client.zaikodemo\","
+	                      "\"client_secret\":\"zaiko-demo-secret\","
+	                      "\"refresh_token\":\"Atzr|zaiko-demo-refresh\"}"),
+	          cJSON_Parse(opts), timeout_ms);
 }
 
 static int setup(void **state)
 {
-	control("reset", "{}");
-	control("limits", "{\"enabled\":false}");
+	sim_reset();
 	control("items", "{\"items\":[{\"code\":\"A-1\",\"stock\":5},{\"code\":\"B/2 ＃\",\"stock\":3}]}");
 	return 0;
 }
@@ -131,17 +73,17 @@ static void test_push_sets_quantity_and_caches_token(void **state)
 	assert_int_equal(items[1].status.outcome, MALL_ITEM);
 	assert_non_null(strstr(items[1].status.message, "4000001"));
 	assert_int_equal(items[2].status.outcome, MALL_OK);
-	assert_int_equal(sim_stock("A-1"), 7);
-	assert_int_equal(sim_stock("B/2 ＃"), 0); /* oversold stock is sent as 0 */
-	assert_int_equal(sim_stock("NOPE"), -999);
+	assert_int_equal(sim_stock("A-1", NULL), 7);
+	assert_int_equal(sim_stock("B/2 ＃", NULL), 0); /* oversold stock is sent as 0 */
+	assert_int_equal(sim_stock("NOPE", NULL), -999);
 	assert_true(f.shop.credentials_changed);
 	assert_true(mall_cred(&f.shop, "access_token", "")[0] == 'A');
 	assert_true(f.shop.token_expires_at >= before + 3600 && f.shop.token_expires_at <= time(NULL) + 3600);
 	/* The cached token is reused: one token exchange for two pushes. */
 	push3(&f, 8, 1, items, &st, MALL_OK);
-	assert_int_equal(sim_requests("/auth/o2/token"), 1);
-	assert_int_equal(sim_stock("A-1"), 8);
-	shop_close(&f);
+	assert_int_equal(sim_calls("/auth/o2/token"), 1);
+	assert_int_equal(sim_stock("A-1", NULL), 8);
+	shop_free(A, &f.shop);
 }
 
 static void test_read_stock(void **state)
@@ -158,7 +100,7 @@ static void test_read_stock(void **state)
 	assert_false(items[1].found);
 	assert_true(items[2].found);
 	assert_int_equal(items[2].stock, 3);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 }
 
 static void test_accepted_is_applied_later(void **state)
@@ -174,11 +116,11 @@ static void test_accepted_is_applied_later(void **state)
 	mall_stock_item r = {.listing_id = 1, .sku_code = "A-1"};
 	assert_int_equal(A->read_stock(&f.shop, &r, 1, &st), MALL_OK);
 	assert_int_equal(r.stock, 5);
-	for (int i = 0; i < 100 && sim_stock("A-1") != 12; i++)
+	for (int i = 0; i < 100 && sim_stock("A-1", NULL) != 12; i++)
 		usleep(20000);
 	assert_int_equal(A->read_stock(&f.shop, &r, 1, &st), MALL_OK);
 	assert_int_equal(r.stock, 12);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 }
 
 typedef struct {
@@ -259,9 +201,9 @@ static void test_fetch_orders_pages_and_cancels(void **state)
 	assert_string_equal(s.sku[0][0], "A-1");
 	assert_string_equal(s.sku[0][1], "B/2 ＃");
 	/* 5 orders, 2 per page: 3 getOrders calls; 2 lines per order, 1 per page: 10 item calls. */
-	assert_int_equal(sim_requests("/orders/v0/orders") - sim_requests("/orderItems"), 3);
-	assert_int_equal(sim_requests("/orderItems"), 10);
-	shop_close(&f);
+	assert_int_equal(sim_calls("/orders/v0/orders") - sim_calls("/orderItems"), 3);
+	assert_int_equal(sim_calls("/orderItems"), 10);
+	shop_free(A, &f.shop);
 }
 
 static void test_fetch_orders_window(void **state)
@@ -283,7 +225,7 @@ static void test_fetch_orders_window(void **state)
 	assert_int_equal(A->fetch_orders(&f.shop, now - 60, now + 60, on_order, &s, &st),
 	                 MALL_TEMPORARY);
 	assert_int_equal(s.n, 1);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 }
 
 /* Pushes one item after queueing a fault; returns the call's outcome. */
@@ -296,7 +238,7 @@ static mall_outcome push_with_fault(const char *fault, long timeout_ms, mall_sta
 		control("fault", fault);
 	*item = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 9};
 	mall_outcome o = A->push(&f.shop, item, 1, st);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 	return o;
 }
 
@@ -321,12 +263,12 @@ static void test_faults_on_push(void **state)
 	assert_int_equal(push_with_fault("{\"kind\":\"drop\",\"count\":2,\"path\":\"/listings/\"}", 5000, &st, &it),
 	                 MALL_TEMPORARY);
 	/* An expired token is renewed and the call repeated. */
-	int exchanges = sim_requests("/auth/o2/token");
+	int exchanges = sim_calls("/auth/o2/token");
 	assert_int_equal(push_with_fault("{\"kind\":\"expired_token\",\"path\":\"/listings/\"}", 5000,
 	                                 &st, &it), MALL_OK);
 	assert_int_equal(it.status.outcome, MALL_OK);
-	assert_int_equal(sim_stock("A-1"), 9);
-	assert_int_equal(sim_requests("/auth/o2/token"), exchanges + 2);
+	assert_int_equal(sim_stock("A-1", NULL), 9);
+	assert_int_equal(sim_calls("/auth/o2/token"), exchanges + 2);
 	/* A refused refresh stops the shop. */
 	control("amazon", "{\"refresh_ok\":false}");
 	assert_int_equal(push_with_fault(NULL, 5000, &st, &it), MALL_AUTH);
@@ -348,13 +290,13 @@ static void test_expired_token_then_refresh_refused(void **state)
 	seen s = {0};
 	time_t now = time(NULL);
 	assert_int_equal(A->fetch_orders(&f.shop, now - 60, now + 60, on_order, &s, &st), MALL_AUTH);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 	/* Credentials without a refresh token cannot work at all. */
 	shop_open(&f, NULL, 5000);
 	cJSON_DeleteItemFromObject(f.shop.credentials, "refresh_token");
 	assert_int_equal(A->refresh(&f.shop, true, &st), MALL_AUTH);
 	assert_non_null(strstr(st.message, "refresh_token"));
-	shop_close(&f);
+	shop_free(A, &f.shop);
 }
 
 static void test_token_expiry(void **state)
@@ -367,9 +309,9 @@ static void test_token_expiry(void **state)
 	control("amazon", "{\"token_ttl\":60}");
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
 	assert_true(f.shop.token_expires_at <= time(NULL) + 60);
-	int exchanges = sim_requests("/auth/o2/token");
+	int exchanges = sim_calls("/auth/o2/token");
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
-	assert_int_equal(sim_requests("/auth/o2/token"), exchanges + 1);
+	assert_int_equal(sim_calls("/auth/o2/token"), exchanges + 1);
 	/* A token Amazon expired early (the adapter still thinks it good) is renewed on 403. */
 	control("amazon", "{\"token_ttl\":3600}");
 	assert_int_equal(A->refresh(&f.shop, true, &st), MALL_OK);
@@ -380,8 +322,8 @@ static void test_token_expiry(void **state)
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
 	assert_int_equal(it.status.outcome, MALL_OK);
 	assert_string_not_equal(mall_cred(&f.shop, "access_token", ""), old);
-	assert_int_equal(sim_stock("A-1"), 3);
-	shop_close(&f);
+	assert_int_equal(sim_stock("A-1", NULL), 3);
+	shop_free(A, &f.shop);
 }
 
 static void test_faults_on_orders(void **state)
@@ -402,7 +344,7 @@ static void test_faults_on_orders(void **state)
 		assert_int_equal(A->fetch_orders(&f.shop, now - 60, now + 60, on_order, &s, &st),
 		                 MALL_TEMPORARY);
 		assert_int_equal(s.n, 0);
-		shop_close(&f);
+		shop_free(A, &f.shop);
 	}
 	fixture f;
 	mall_status st;
@@ -416,7 +358,7 @@ static void test_faults_on_orders(void **state)
 	/* With the faults gone the same fetch succeeds. */
 	assert_int_equal(A->fetch_orders(&f.shop, now - 60, now + 60, on_order, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 1);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 }
 
 static void test_simulator_quota_gives_rate_limited(void **state)
@@ -438,8 +380,8 @@ static void test_simulator_quota_gives_rate_limited(void **state)
 	assert_true(first >= 5 && first < 20);
 	for (int i = first; i < 20; i++)
 		assert_int_equal(items[i].status.outcome, MALL_RATE_LIMITED);
-	assert_int_equal(sim_stock("A-1"), first - 1);
-	shop_close(&f);
+	assert_int_equal(sim_stock("A-1", NULL), first - 1);
+	shop_free(A, &f.shop);
 }
 
 static void test_own_buckets_keep_under_quota(void **state)
@@ -454,8 +396,8 @@ static void test_own_buckets_keep_under_quota(void **state)
 	assert_int_equal(A->push(&f.shop, items, 8, &st), MALL_OK);
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(items[i].status.outcome, MALL_OK);
-	assert_int_equal(sim_stock("A-1"), 17);
-	shop_close(&f);
+	assert_int_equal(sim_stock("A-1", NULL), 17);
+	shop_free(A, &f.shop);
 	/* getOrders refills at one per minute: beyond max_wait_ms the call is rate limited at once. */
 	shop_open(&f, "\"rate_limit\":1,\"burst_orders\":1,\"max_wait_ms\":100", 5000);
 	seen s = {0};
@@ -465,7 +407,7 @@ static void test_own_buckets_keep_under_quota(void **state)
 	                 MALL_RATE_LIMITED);
 	assert_true(st.retry_after_ms > 50000 && st.retry_after_ms <= 60000);
 	assert_int_equal(st.http_status, 0);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 }
 
 static void test_parsers_reject_bad_shapes(void **state)

@@ -7,52 +7,13 @@
 #include "mall/jst.h"
 #include "mall/mall.h"
 #include "mall/rakuten_json.h"
-#include "simctl.h"
+#include "malltest.h"
 
-static sim S;
 
 typedef struct {
 	mall_shop shop;
 	const mall_adapter *a;
 } fixture;
-
-static cJSON *control_json(const char *what, const char *body)
-{
-	buf out = BUF_INIT;
-	assert_int_equal(sim_control(&S, what, body, &out), 200);
-	cJSON *j = cJSON_Parse(buf_str(&out));
-	buf_free(&out);
-	assert_non_null(j);
-	return j;
-}
-
-static void control(const char *what, const char *body)
-{
-	cJSON_Delete(control_json(what, body));
-}
-
-static int sim_stock(const char *code, const char *sub)
-{
-	cJSON *j = control_json("stock", NULL), *it;
-	int v = -12345;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "items"))
-		if (!strcmp(cJSON_GetObjectItem(it, "code")->valuestring, code) &&
-		    !strcmp(cJSON_GetObjectItem(it, "sub")->valuestring, sub))
-			v = cJSON_GetObjectItem(it, "stock")->valueint;
-	cJSON_Delete(j);
-	return v;
-}
-
-static int sim_calls(const char *path)
-{
-	cJSON *j = control_json("log", NULL), *it;
-	int n = 0;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "requests"))
-		if (strstr(cJSON_GetObjectItem(it, "path")->valuestring, path))
-			n++;
-	cJSON_Delete(j);
-	return n;
-}
 
 static int group_setup(void **state)
 {
@@ -68,17 +29,12 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	control("reset", "{}");
-	control("limits", "{\"enabled\":false}");
+	sim_reset();
 	f->a = mall_adapter_for("rakuten");
-	f->shop.id = 2;
-	f->shop.name = "demo";
-	f->shop.mall = "rakuten";
-	f->shop.api_base = S.base;
-	f->shop.credentials = cJSON_Parse("{\"service_secret\":\"SP000000_demoSecret\","
-	                                  "\"license_key\":\"SL000000_demoLicense\"}");
-	f->shop.options = cJSON_Parse("{\"pace_ms\":0,\"read_pace_ms\":0,\"order_pace_ms\":0}");
-	f->shop.http = http_client_new(3000, true);
+	shop_init(&f->shop, 2, "demo", "rakuten", S.base,
+	          cJSON_Parse("{\"service_secret\":\"SP000000_demoSecret\","
+	                      "\"license_key\":\"SL000000_demoLicense\"}"),
+	          cJSON_Parse("{\"pace_ms\":0,\"read_pace_ms\":0,\"order_pace_ms\":0}"), 3000);
 	*state = f;
 	return 0;
 }
@@ -86,24 +42,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	f->a->release(&f->shop);
-	cJSON_Delete(f->shop.credentials);
-	cJSON_Delete(f->shop.options);
-	http_client_free(f->shop.http);
+	shop_free(f->a, &f->shop);
 	free(f);
 	return 0;
-}
-
-static void set_opt(fixture *f, const char *key, int v)
-{
-	cJSON_DeleteItemFromObject(f->shop.options, key);
-	cJSON_AddNumberToObject(f->shop.options, key, v);
-}
-
-static void set_opt_str(fixture *f, const char *key, const char *v)
-{
-	cJSON_DeleteItemFromObject(f->shop.options, key);
-	cJSON_AddStringToObject(f->shop.options, key, v);
 }
 
 static void test_push_sets_stock(void **state)
@@ -227,8 +168,8 @@ static void test_fetch_orders_pages_to_the_end(void **state)
 	mall_status st;
 	seen s;
 	memset(&s, 0, sizeof(s));
-	set_opt(f, "search_page_size", 2);
-	set_opt(f, "get_order_batch", 2);
+	json_set_num(f->shop.options, "search_page_size", 2);
+	json_set_num(f->shop.options, "get_order_batch", 2);
 	control("items", "{\"items\":[{\"code\":\"mng1\",\"sub\":\"v1\",\"stock\":9,\"sku\":\"SKU-001\"}]}");
 	for (int i = 0; i < 5; i++)
 		control("order", "{\"lines\":[{\"code\":\"mng1\",\"sub\":\"v1\",\"qty\":2},"
@@ -269,7 +210,7 @@ static void test_fetch_orders_splits_long_ranges(void **state)
 	mall_status st;
 	seen s;
 	memset(&s, 0, sizeof(s));
-	set_opt(f, "order_lookback_s", 0);
+	json_set_num(f->shop.options, "order_lookback_s", 0);
 	control("order", "{\"lines\":[{\"code\":\"mng1\",\"sub\":\"v1\",\"qty\":1}]}");
 	time_t now = time(NULL);
 	/* 200 days: four windows of at most 63 days (the simulator refuses longer ones). */
@@ -284,7 +225,7 @@ static void test_fetch_orders_splits_crowded_windows(void **state)
 	mall_status st;
 	seen s;
 	memset(&s, 0, sizeof(s));
-	set_opt(f, "search_max_records", 2);
+	json_set_num(f->shop.options, "search_max_records", 2);
 	for (int i = 0; i < 5; i++)
 		control("order", "{\"lines\":[{\"code\":\"mng1\",\"sub\":\"v1\",\"qty\":1}]}");
 	time_t now = time(NULL);
@@ -341,7 +282,7 @@ static void test_refresh_reads_license_expiry(void **state)
 	assert_int_equal(sim_calls("expiry-date"), 1);
 	assert_false(f->shop.credentials_changed);
 	f->shop.token_expires_at = now + 86400;
-	set_opt(f, "license_check_s", 0);
+	json_set_num(f->shop.options, "license_check_s", 0);
 	assert_int_equal(f->a->refresh(&f->shop, false, &st), MALL_OK);
 	assert_int_equal(sim_calls("expiry-date"), 2);
 	assert_true(f->shop.token_expires_at > now + 89 * 86400);
@@ -386,9 +327,9 @@ static void test_content_type_is_configurable(void **state)
 	fixture *f = *state;
 	mall_status st;
 	mall_push_item it = {.item_code = "a", .sub_code = "b", .wanted = 1};
-	set_opt_str(f, "content_type", "application/json;charset=utf-8");
+	json_set_str(f->shop.options, "content_type", "application/json;charset=utf-8");
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_OK);
-	set_opt_str(f, "content_type", "text/plain");
+	json_set_str(f->shop.options, "content_type", "text/plain");
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_TEMPORARY);
 	assert_int_equal(st.http_status, 415);
 }
@@ -407,7 +348,7 @@ static void test_latency_beyond_timeout_is_temporary(void **state)
 {
 	fixture *f = *state;
 	mall_status st;
-	set_opt(f, "timeout_ms", 300);
+	json_set_num(f->shop.options, "timeout_ms", 300);
 	control("fault", "{\"kind\":\"latency\",\"ms\":1200,\"path\":\"bulk-get\"}");
 	mall_stock_item it = {.item_code = "a", .sub_code = "b"};
 	assert_int_equal(f->a->read_stock(&f->shop, &it, 1, &st), MALL_TEMPORARY);
@@ -449,7 +390,7 @@ static void test_limits_and_pacing(void **state)
 	mall_push_item it = {.item_code = "a", .sub_code = "b", .wanted = 1};
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_OK);
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_RATE_LIMITED);
-	set_opt(f, "pace_ms", 1000);
+	json_set_num(f->shop.options, "pace_ms", 1000);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_OK);
@@ -499,7 +440,7 @@ static void test_oversized_reply_is_temporary(void **state)
 	fixture *f = *state;
 	mall_status st;
 	control("items", "{\"items\":[{\"code\":\"a\",\"sub\":\"b\",\"stock\":1}]}");
-	set_opt(f, "max_reply_bytes", 50);
+	json_set_num(f->shop.options, "max_reply_bytes", 50);
 	mall_stock_item it = {.item_code = "a", .sub_code = "b"};
 	assert_int_equal(f->a->read_stock(&f->shop, &it, 1, &st), MALL_TEMPORARY);
 	assert_false(it.found);

@@ -7,11 +7,10 @@
 #include <time.h>
 #include "mall/mall.h"
 #include "mall/shopify_json.h"
-#include "simctl.h"
+#include "malltest.h"
 
 #define STATIC_TOKEN "shpat_zaikodemo0000000000000000000000"
 
-static sim S;
 static const mall_adapter *A;
 
 typedef struct {
@@ -25,70 +24,16 @@ static void shop_open(fixture *f, const char *creds, const char *extra, long tim
 	char opts[512];
 	memset(f, 0, sizeof(*f));
 	snprintf(f->base, sizeof(f->base), "%s", S.base);
-	f->shop.id = 2;
-	f->shop.name = "Shopifyテスト";
-	f->shop.mall = "shopify";
-	f->shop.api_base = f->base;
-	f->shop.credentials = cJSON_Parse(creds ? creds : "{\"access_token\":\"" STATIC_TOKEN "\"}");
 	snprintf(opts, sizeof(opts), "{%s%s\"api_version\":\"2026-04\",\"rate_limit\":0}",
 	         extra ? extra : "", extra ? "," : "");
-	f->shop.options = cJSON_Parse(opts);
-	assert_non_null(f->shop.credentials);
-	assert_non_null(f->shop.options);
-	f->shop.http = http_client_new(timeout_ms, true);
-}
-
-static void shop_close(fixture *f)
-{
-	A->release(&f->shop);
-	cJSON_Delete(f->shop.credentials);
-	cJSON_Delete(f->shop.options);
-	http_client_free(f->shop.http);
-}
-
-static void control(const char *what, const char *json)
-{
-	assert_int_equal(sim_control(&S, what, json, NULL), 200);
-}
-
-static int sim_stock(const char *sku)
-{
-	buf out = BUF_INIT;
-	int n = -999;
-	assert_int_equal(sim_control(&S, "stock", NULL, &out), 200);
-	cJSON *root = cJSON_Parse(buf_str(&out));
-	const cJSON *it;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "items"))
-	{
-		if (!strcmp(cJSON_GetObjectItem(it, "code")->valuestring, sku))
-			n = cJSON_GetObjectItem(it, "stock")->valueint;
-	}
-	cJSON_Delete(root);
-	buf_free(&out);
-	return n;
-}
-
-static int sim_requests(const char *part)
-{
-	buf out = BUF_INIT;
-	int n = 0;
-	assert_int_equal(sim_control(&S, "log", NULL, &out), 200);
-	cJSON *root = cJSON_Parse(buf_str(&out));
-	const cJSON *it;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "requests"))
-	{
-		if (strstr(cJSON_GetObjectItem(it, "path")->valuestring, part))
-			n++;
-	}
-	cJSON_Delete(root);
-	buf_free(&out);
-	return n;
+	shop_init(&f->shop, 2, "Shopifyテスト", "shopify", f->base,
+	          cJSON_Parse(creds ? creds : "{\"access_token\":\"" STATIC_TOKEN "\"}"),
+	          cJSON_Parse(opts), timeout_ms);
 }
 
 static int setup(void **state)
 {
-	control("reset", "{}");
-	control("limits", "{\"enabled\":false}");
+	sim_reset();
 	control("items", "{\"items\":[{\"code\":\"A-1\",\"stock\":5},{\"code\":\"B \\\"2\\\\\",\"stock\":3},"
 	                 "{\"code\":\"DUP\",\"stock\":1}]}");
 	control("shopify", "{\"duplicate\":\"DUP\"}");
@@ -124,29 +69,29 @@ static void test_push_sets_available_and_reports_ids(void **state)
 	assert_int_equal(items[2].status.outcome, MALL_OK);
 	assert_int_equal(items[3].status.outcome, MALL_ITEM);
 	assert_non_null(strstr(items[3].status.message, "複数"));
-	assert_int_equal(sim_stock("A-1"), 7);
-	assert_int_equal(sim_stock("B \"2\\"), 0);
-	assert_int_equal(sim_stock("DUP"), 1);
+	assert_int_equal(sim_stock("A-1", NULL), 7);
+	assert_int_equal(sim_stock("B \"2\\", NULL), 0);
+	assert_int_equal(sim_stock("DUP", NULL), 1);
 	assert_string_equal(items[0].mall_ref_out, "gid://shopify/InventoryItem/1000 gid://shopify/Location/1");
 	assert_string_equal(items[1].mall_ref_out, "");
 	/* A second push uses the cache: no productVariants lookup, one mutation. */
-	int before = sim_requests("/graphql.json");
+	int before = sim_calls("/graphql.json");
 	items[0].wanted = 9;
 	assert_int_equal(A->push(&f.shop, items, 1, &st), MALL_OK);
 	assert_int_equal(items[0].status.outcome, MALL_OK);
-	assert_int_equal(sim_requests("/graphql.json"), before + 1);
-	assert_int_equal(sim_stock("A-1"), 9);
-	shop_close(&f);
+	assert_int_equal(sim_calls("/graphql.json"), before + 1);
+	assert_int_equal(sim_stock("A-1", NULL), 9);
+	shop_free(A, &f.shop);
 	/* A stored mall_ref is used without a lookup, too. */
 	shop_open(&f, NULL, NULL, 5000);
-	before = sim_requests("/graphql.json");
+	before = sim_calls("/graphql.json");
 	mall_push_item one = {.listing_id = 1, .sku_code = "A-1", .wanted = 11,
 	                      .mall_ref = "gid://shopify/InventoryItem/1000 gid://shopify/Location/1"};
 	assert_int_equal(A->push(&f.shop, &one, 1, &st), MALL_OK);
 	assert_int_equal(one.status.outcome, MALL_OK);
-	assert_int_equal(sim_requests("/graphql.json"), before + 1);
-	assert_int_equal(sim_stock("A-1"), 11);
-	shop_close(&f);
+	assert_int_equal(sim_calls("/graphql.json"), before + 1);
+	assert_int_equal(sim_stock("A-1", NULL), 11);
+	shop_free(A, &f.shop);
 }
 
 static void test_stale_ref_is_looked_up_again(void **state)
@@ -159,8 +104,8 @@ static void test_stale_ref_is_looked_up_again(void **state)
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
 	assert_int_equal(it.status.outcome, MALL_OK);
 	assert_string_equal(it.mall_ref_out, "gid://shopify/InventoryItem/1000 gid://shopify/Location/1");
-	assert_int_equal(sim_stock("A-1"), 4);
-	shop_close(&f);
+	assert_int_equal(sim_stock("A-1", NULL), 4);
+	shop_free(A, &f.shop);
 }
 
 static void test_lookup_picks_the_exact_sku(void **state)
@@ -180,9 +125,9 @@ static void test_lookup_picks_the_exact_sku(void **state)
 	assert_int_equal(items[1].stock, 3);
 	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 1};
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
-	assert_int_equal(sim_stock("A-1"), 1);
-	assert_int_equal(sim_stock("A-10"), 50);
-	shop_close(&f);
+	assert_int_equal(sim_stock("A-1", NULL), 1);
+	assert_int_equal(sim_stock("A-10", NULL), 50);
+	shop_free(A, &f.shop);
 }
 
 static void test_location_option(void **state)
@@ -194,8 +139,8 @@ static void test_location_option(void **state)
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
 	assert_int_equal(it.status.outcome, MALL_ITEM);
 	assert_non_null(strstr(it.status.message, "ロケーション"));
-	assert_int_equal(sim_stock("A-1"), 5);
-	shop_close(&f);
+	assert_int_equal(sim_stock("A-1", NULL), 5);
+	shop_free(A, &f.shop);
 }
 
 static void test_read_stock(void **state)
@@ -212,7 +157,7 @@ static void test_read_stock(void **state)
 	assert_false(items[1].found);
 	assert_true(items[2].found);
 	assert_int_equal(items[2].stock, 3);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 }
 
 typedef struct {
@@ -282,13 +227,13 @@ static void test_fetch_orders_pages_lines_and_cancels(void **state)
 			assert_true(s.updated[i] >= s.updated[i - 1]);
 	}
 	assert_int_equal(ncancelled, 1);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 	/* A window before the orders finds none. */
 	seen none = {0};
 	shop_open(&f, NULL, NULL, 5000);
 	assert_int_equal(A->fetch_orders(&f.shop, now - 7200, now - 3600, on_order, &none, &st), MALL_OK);
 	assert_int_equal(none.n, 0);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 }
 
 static mall_outcome push_with_fault(const char *creds, const char *fault, long timeout_ms,
@@ -301,7 +246,7 @@ static mall_outcome push_with_fault(const char *creds, const char *fault, long t
 		control("fault", fault);
 	*it = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 6};
 	mall_outcome o = A->push(&f.shop, it, 1, st);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 	return o;
 }
 
@@ -326,12 +271,12 @@ static void test_faults(void **state)
 	assert_int_equal(push_with_fault(NULL, "{\"kind\":\"expired_token\"}", 5000, &st, &it), MALL_AUTH);
 	/* A client-credentials app gets a new token and the call succeeds. */
 	assert_int_equal(push_with_fault(CLIENT_CREDS, NULL, 5000, &st, &it), MALL_OK);
-	int grants = sim_requests("/admin/oauth/access_token");
+	int grants = sim_calls("/admin/oauth/access_token");
 	assert_int_equal(push_with_fault(CLIENT_CREDS, "{\"kind\":\"expired_token\",\"path\":\"graphql\"}",
 	                                 5000, &st, &it), MALL_OK);
 	assert_int_equal(it.status.outcome, MALL_OK);
-	assert_int_equal(sim_requests("/admin/oauth/access_token"), grants + 2);
-	assert_int_equal(sim_stock("A-1"), 6);
+	assert_int_equal(sim_calls("/admin/oauth/access_token"), grants + 2);
+	assert_int_equal(sim_stock("A-1", NULL), 6);
 	control("shopify", "{\"refresh_ok\":false}");
 	assert_int_equal(push_with_fault(CLIENT_CREDS, NULL, 5000, &st, &it), MALL_AUTH);
 	control("shopify", "{\"refresh_ok\":true}");
@@ -349,7 +294,7 @@ static void test_faults(void **state)
 		assert_int_equal(A->fetch_orders(&f.shop, now - 60, now + 60, on_order, &s, &st),
 		                 MALL_TEMPORARY);
 		assert_int_equal(s.n, 0);
-		shop_close(&f);
+		shop_free(A, &f.shop);
 	}
 }
 
@@ -365,21 +310,21 @@ static void test_client_credentials_token_lifetime(void **state)
 	assert_true(f.shop.credentials_changed);
 	assert_true(f.shop.token_expires_at >= before + 60 && f.shop.token_expires_at <= time(NULL) + 60);
 	/* Inside the refresh margin: the next call gets a new token first. */
-	int grants = sim_requests("/admin/oauth/access_token");
+	int grants = sim_calls("/admin/oauth/access_token");
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
-	assert_int_equal(sim_requests("/admin/oauth/access_token"), grants + 1);
+	assert_int_equal(sim_calls("/admin/oauth/access_token"), grants + 1);
 	/* A day-long token is kept. */
 	control("shopify", "{\"token_ttl\":86399}");
 	assert_int_equal(A->refresh(&f.shop, true, &st), MALL_OK);
-	grants = sim_requests("/admin/oauth/access_token");
+	grants = sim_calls("/admin/oauth/access_token");
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
 	assert_int_equal(A->refresh(&f.shop, false, &st), MALL_OK);
-	assert_int_equal(sim_requests("/admin/oauth/access_token"), grants);
-	shop_close(&f);
+	assert_int_equal(sim_calls("/admin/oauth/access_token"), grants);
+	shop_free(A, &f.shop);
 	/* A shop with neither a token nor client credentials cannot start. */
 	shop_open(&f, "{}", NULL, 5000);
 	assert_int_equal(A->refresh(&f.shop, false, &st), MALL_AUTH);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 }
 
 static void test_throttled_cost(void **state)
@@ -395,8 +340,8 @@ static void test_throttled_cost(void **state)
 	assert_int_equal(it.status.outcome, MALL_RATE_LIMITED);
 	/* 10 points needed, about 3 there, 1 point a second. */
 	assert_true(st.retry_after_ms >= 6000 && st.retry_after_ms <= 8000);
-	assert_int_equal(sim_stock("A-1"), 5);
-	shop_close(&f);
+	assert_int_equal(sim_stock("A-1", NULL), 5);
+	shop_free(A, &f.shop);
 	/* With its own throttle on, the adapter waits for the points instead. */
 	control("shopify", "{\"bucket_max\":15,\"restore_rate\":20}");
 	shop_open(&f, NULL, "\"rate_limit\":1", 5000);
@@ -405,15 +350,15 @@ static void test_throttled_cost(void **state)
 		assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
 		assert_int_equal(it.status.outcome, MALL_OK);
 	}
-	assert_int_equal(sim_stock("A-1"), 22);
-	shop_close(&f);
+	assert_int_equal(sim_stock("A-1", NULL), 22);
+	shop_free(A, &f.shop);
 	/* Beyond max_wait_ms it reports the wait without calling. */
 	control("shopify", "{\"bucket_max\":15,\"restore_rate\":0.5}");
 	shop_open(&f, NULL, "\"rate_limit\":1,\"max_wait_ms\":100", 5000);
 	it = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 30};
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_RATE_LIMITED);
 	assert_true(st.retry_after_ms > 100);
-	shop_close(&f);
+	shop_free(A, &f.shop);
 }
 
 static void test_compare_and_set_stale(void **state)
@@ -429,11 +374,11 @@ static void test_compare_and_set_stale(void **state)
 	assert_int_equal(A->push(&f.shop, items, 2, &st), MALL_OK);
 	assert_int_equal(items[0].status.outcome, MALL_TEMPORARY);
 	assert_non_null(strstr(items[0].status.message, "変わりました"));
-	assert_int_equal(sim_stock("A-1"), 4);
+	assert_int_equal(sim_stock("A-1", NULL), 4);
 	/* The other row of the refused mutation was sent again on its own. */
 	assert_int_equal(items[1].status.outcome, MALL_OK);
-	assert_int_equal(sim_stock("B \"2\\"), 2);
-	shop_close(&f);
+	assert_int_equal(sim_stock("B \"2\\", NULL), 2);
+	shop_free(A, &f.shop);
 }
 
 static void test_legacy_version_compare_quantity(void **state)
@@ -445,23 +390,23 @@ static void test_legacy_version_compare_quantity(void **state)
 	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 8};
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
 	assert_int_equal(it.status.outcome, MALL_OK);
-	assert_int_equal(sim_stock("A-1"), 8);
-	shop_close(&f);
+	assert_int_equal(sim_stock("A-1", NULL), 8);
+	shop_free(A, &f.shop);
 	shop_open(&f, NULL, "\"api_version\":\"2025-10\"", 5000);
 	control("shopify", "{\"sell_before_set\":\"A-1\"}");
 	it.wanted = 2;
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
 	assert_int_equal(it.status.outcome, MALL_TEMPORARY);
-	assert_int_equal(sim_stock("A-1"), 7);
-	shop_close(&f);
+	assert_int_equal(sim_stock("A-1", NULL), 7);
+	shop_free(A, &f.shop);
 	/* A stored id (no fresh count) goes without a compare value. */
 	shop_open(&f, NULL, "\"api_version\":\"2025-10\"", 5000);
 	it = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 3,
 	                      .mall_ref = "gid://shopify/InventoryItem/1000 gid://shopify/Location/1"};
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
 	assert_int_equal(it.status.outcome, MALL_OK);
-	assert_int_equal(sim_stock("A-1"), 3);
-	shop_close(&f);
+	assert_int_equal(sim_stock("A-1", NULL), 3);
+	shop_free(A, &f.shop);
 }
 
 static void test_parsers(void **state)

@@ -10,54 +10,14 @@
 #include "mall/jst.h"
 #include "mall/mall.h"
 #include "mall/yahoo_xml.h"
-#include "simctl.h"
+#include "malltest.h"
 
-static sim S;
 static char *public_pem;
 
 typedef struct {
 	mall_shop shop;
 	const mall_adapter *a;
 } fixture;
-
-static cJSON *control_json(const char *what, const char *body)
-{
-	buf out = BUF_INIT;
-	assert_int_equal(sim_control(&S, what, body, &out), 200);
-	cJSON *j = cJSON_Parse(buf_str(&out));
-	buf_free(&out);
-	assert_non_null(j);
-	return j;
-}
-
-static void control(const char *what, const char *body)
-{
-	cJSON_Delete(control_json(what, body));
-}
-
-static int sim_stock(const char *code, const char *sub)
-{
-	cJSON *j = control_json("stock", NULL), *it;
-	int v = -12345;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "items"))
-		if (!strcmp(cJSON_GetObjectItem(it, "code")->valuestring, code) &&
-		    !strcmp(cJSON_GetObjectItem(it, "sub")->valuestring, sub))
-			v = cJSON_GetObjectItem(it, "stock")->valueint;
-	cJSON_Delete(j);
-	return v;
-}
-
-/* How many requests the simulator saw on a path. */
-static int sim_calls(const char *path)
-{
-	cJSON *j = control_json("log", NULL), *it;
-	int n = 0;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "requests"))
-		if (strstr(cJSON_GetObjectItem(it, "path")->valuestring, path))
-			n++;
-	cJSON_Delete(j);
-	return n;
-}
 
 static int group_setup(void **state)
 {
@@ -83,22 +43,17 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	control("reset", "{}");
-	control("limits", "{\"enabled\":false}");
+	sim_reset();
 	f->a = mall_adapter_for("yahoo");
-	f->shop.id = 1;
-	f->shop.name = "demo";
-	f->shop.mall = "yahoo";
-	f->shop.api_base = S.base;
-	f->shop.credentials = cJSON_CreateObject();
-	cJSON_AddStringToObject(f->shop.credentials, "client_id", "demo-client");
-	cJSON_AddStringToObject(f->shop.credentials, "client_secret", "demo-secret");
-	cJSON_AddStringToObject(f->shop.credentials, "refresh_token", "demo-refresh");
-	cJSON_AddStringToObject(f->shop.credentials, "seller_id", "demo-store");
-	cJSON_AddStringToObject(f->shop.credentials, "public_key", public_pem);
-	cJSON_AddStringToObject(f->shop.credentials, "key_version", "1");
-	f->shop.options = cJSON_Parse("{\"pace_ms\":0,\"order_pace_ms\":0}");
-	f->shop.http = http_client_new(3000, true);
+	cJSON *cred = cJSON_CreateObject();
+	cJSON_AddStringToObject(cred, "client_id", "demo-client");
+	cJSON_AddStringToObject(cred, "client_secret", "demo-secret");
+	cJSON_AddStringToObject(cred, "refresh_token", "demo-refresh");
+	cJSON_AddStringToObject(cred, "seller_id", "demo-store");
+	cJSON_AddStringToObject(cred, "public_key", public_pem);
+	cJSON_AddStringToObject(cred, "key_version", "1");
+	shop_init(&f->shop, 1, "demo", "yahoo", S.base, cred,
+	          cJSON_Parse("{\"pace_ms\":0,\"order_pace_ms\":0}"), 3000);
 	*state = f;
 	return 0;
 }
@@ -106,24 +61,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	f->a->release(&f->shop);
-	cJSON_Delete(f->shop.credentials);
-	cJSON_Delete(f->shop.options);
-	http_client_free(f->shop.http);
+	shop_free(f->a, &f->shop);
 	free(f);
 	return 0;
-}
-
-static void set_opt(fixture *f, const char *key, int v)
-{
-	cJSON_DeleteItemFromObject(f->shop.options, key);
-	cJSON_AddNumberToObject(f->shop.options, key, v);
-}
-
-static void set_cred(fixture *f, const char *key, const char *v)
-{
-	cJSON_DeleteItemFromObject(f->shop.credentials, key);
-	cJSON_AddStringToObject(f->shop.credentials, key, v);
 }
 
 static mall_outcome push1(fixture *f, const char *code, const char *sub, int wanted, mall_status *st)
@@ -234,7 +174,7 @@ static void test_fetch_orders_pages_to_the_end(void **state)
 	mall_status st;
 	seen s;
 	memset(&s, 0, sizeof(s));
-	set_opt(f, "order_page_size", 2);
+	json_set_num(f->shop.options, "order_page_size", 2);
 	for (int i = 0; i < 5; i++)
 		control("order", "{\"lines\":[{\"code\":\"tshirt01\",\"sub\":\"red-m\",\"qty\":2},"
 		                 "{\"code\":\"mug02\",\"qty\":1}]}");
@@ -310,10 +250,10 @@ static void test_refresh(void **state)
 	assert_int_equal(f->a->refresh(&f->shop, false, &st), MALL_OK);
 	assert_string_not_equal(mall_cred(&f->shop, "access_token", ""), first);
 	/* Client secret wrong → auth. */
-	set_cred(f, "client_secret", "wrong");
+	json_set_str(f->shop.credentials, "client_secret", "wrong");
 	assert_int_equal(f->a->refresh(&f->shop, true, &st), MALL_AUTH);
 	/* Refresh token revoked → auth, with a message for the merchant. */
-	set_cred(f, "client_secret", "demo-secret");
+	json_set_str(f->shop.credentials, "client_secret", "demo-secret");
 	control("revoke_refresh", "{}");
 	assert_int_equal(f->a->refresh(&f->shop, true, &st), MALL_AUTH);
 	assert_non_null(strstr(st.message, "invalid_grant"));
@@ -370,13 +310,13 @@ static void test_latency_beyond_timeout_is_temporary(void **state)
 	fixture *f = *state;
 	mall_status st;
 	assert_int_equal(f->a->refresh(&f->shop, false, &st), MALL_OK);
-	set_opt(f, "timeout_ms", 300);
+	json_set_num(f->shop.options, "timeout_ms", 300);
 	control("fault", "{\"kind\":\"latency\",\"ms\":1200,\"path\":\"getStock\"}");
 	mall_stock_item it = {.item_code = "a"};
 	assert_int_equal(f->a->read_stock(&f->shop, &it, 1, &st), MALL_TEMPORARY);
 	assert_int_equal(st.http_status, 0);
 	/* Latency within the timeout is fine. */
-	set_opt(f, "timeout_ms", 3000);
+	json_set_num(f->shop.options, "timeout_ms", 3000);
 	control("fault", "{\"kind\":\"latency\",\"ms\":200,\"path\":\"getStock\"}");
 	assert_int_equal(f->a->read_stock(&f->shop, &it, 1, &st), MALL_OK);
 }
@@ -418,7 +358,7 @@ static void test_limits_and_pacing(void **state)
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_RATE_LIMITED);
 	assert_int_equal(st.retry_after_ms, 1000);
 	/* With the default 1 s pacing both pass. */
-	set_opt(f, "pace_ms", 1000);
+	json_set_num(f->shop.options, "pace_ms", 1000);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_OK);
@@ -498,7 +438,7 @@ static void test_oversized_reply_is_temporary(void **state)
 	fixture *f = *state;
 	mall_status st;
 	control("items", "{\"items\":[{\"code\":\"a\",\"stock\":1}]}");
-	set_opt(f, "max_reply_bytes", 50);
+	json_set_num(f->shop.options, "max_reply_bytes", 50);
 	mall_stock_item it = {.item_code = "a"};
 	assert_int_equal(f->a->read_stock(&f->shop, &it, 1, &st), MALL_TEMPORARY);
 	assert_false(it.found);
@@ -514,7 +454,7 @@ static void test_token_endpoint_faults(void **state)
 	control("fault", "{\"kind\":\"429\",\"path\":\"/yconnect\"}");
 	assert_int_equal(f->a->refresh(&f->shop, true, &st), MALL_RATE_LIMITED);
 	assert_int_equal(st.retry_after_ms, 1000);
-	set_opt(f, "timeout_ms", 300);
+	json_set_num(f->shop.options, "timeout_ms", 300);
 	control("fault", "{\"kind\":\"latency\",\"ms\":1200,\"path\":\"/yconnect\"}");
 	assert_int_equal(f->a->refresh(&f->shop, true, &st), MALL_TEMPORARY);
 	/* A push that needs a token and cannot get one carries the refresh's outcome. */
@@ -523,7 +463,7 @@ static void test_token_endpoint_faults(void **state)
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_TEMPORARY);
 	assert_int_equal(it.status.outcome, MALL_TEMPORARY);
 	assert_int_equal(sim_calls("setStock"), 0);
-	set_opt(f, "timeout_ms", 3000);
+	json_set_num(f->shop.options, "timeout_ms", 3000);
 	assert_int_equal(f->a->refresh(&f->shop, true, &st), MALL_OK);
 }
 
@@ -569,24 +509,24 @@ static void test_signature_checked(void **state)
 	time_t now = time(NULL);
 	/* A key the simulator does not hold. */
 	char *pem = other_public_key();
-	set_cred(f, "public_key", pem);
+	json_set_str(f->shop.credentials, "public_key", pem);
 	free(pem);
 	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_AUTH);
 	assert_non_null(strstr(st.message, "px-04102"));
 	/* The right key but another key version. */
-	set_cred(f, "public_key", public_pem);
-	set_cred(f, "key_version", "2");
+	json_set_str(f->shop.credentials, "public_key", public_pem);
+	json_set_str(f->shop.credentials, "key_version", "2");
 	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_AUTH);
 	/* No key at all. */
 	cJSON_DeleteItemFromObject(f->shop.credentials, "public_key");
 	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_AUTH);
 	/* Garbage instead of a PEM: refused before any call. */
-	set_cred(f, "public_key", "not a key");
-	set_cred(f, "key_version", "1");
+	json_set_str(f->shop.credentials, "public_key", "not a key");
+	json_set_str(f->shop.credentials, "key_version", "1");
 	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_AUTH);
 	assert_int_equal(s.n, 0);
 	/* Back to the right one. */
-	set_cred(f, "public_key", public_pem);
+	json_set_str(f->shop.credentials, "public_key", public_pem);
 	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 1);
 }
@@ -595,17 +535,17 @@ static void test_bad_credentials_never_reach_a_header(void **state)
 {
 	fixture *f = *state;
 	mall_status st;
-	set_cred(f, "seller_id", "Bad Seller<");
+	json_set_str(f->shop.credentials, "seller_id", "Bad Seller<");
 	mall_push_item it = {.item_code = "a", .sub_code = "", .wanted = 1};
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_AUTH);
 	assert_int_equal(it.status.outcome, MALL_AUTH);
-	set_cred(f, "seller_id", "demo-store");
-	set_cred(f, "key_version", "1\r\nX-Evil: 1");
+	json_set_str(f->shop.credentials, "seller_id", "demo-store");
+	json_set_str(f->shop.credentials, "key_version", "1\r\nX-Evil: 1");
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_AUTH);
-	set_cred(f, "key_version", "1");
+	json_set_str(f->shop.credentials, "key_version", "1");
 	assert_int_equal(sim_calls("setStock"), 0);
 	/* A stored token unfit for a header is replaced by a fresh one. */
-	set_cred(f, "access_token", "abc\r\nX-Evil: 1");
+	json_set_str(f->shop.credentials, "access_token", "abc\r\nX-Evil: 1");
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_OK);
 	assert_null(strchr(mall_cred(&f->shop, "access_token", ""), '\n'));
 }

@@ -1,0 +1,105 @@
+/* malltest: what the mall adapter tests share: the program's one simulator S, its /_control
+ * calls and counters, and a mall_shop set up against it and freed. Header-only, for tests
+ * that include cmocka first. */
+#ifndef ZAIKO_MALLTEST_H
+#define ZAIKO_MALLTEST_H
+
+#include <cJSON.h>
+#include "mall/mall.h"
+#include "simctl.h"
+
+/* What sim_stock answers for an item the simulator does not have. */
+#define SIM_NO_STOCK (-999)
+
+static sim S;
+
+/* /_control/<what> with body (GET when NULL): asserts a 200 JSON reply and returns it (caller
+ * frees). */
+static inline cJSON *control_json(const char *what, const char *body)
+{
+	buf out = BUF_INIT;
+	assert_int_equal(sim_control(&S, what, body, &out), 200);
+	cJSON *j = cJSON_Parse(buf_str(&out));
+	buf_free(&out);
+	assert_non_null(j);
+	return j;
+}
+
+/* control_json, the reply dropped. */
+static inline void control(const char *what, const char *body)
+{
+	cJSON_Delete(control_json(what, body));
+}
+
+/* Clears the simulator's state and turns its rate limits off (each test's starting point). */
+static inline void sim_reset(void)
+{
+	control("reset", "{}");
+	control("limits", "{\"enabled\":false}");
+}
+
+/* The simulator's stock of the item with code (and sub, unless NULL), or SIM_NO_STOCK. */
+static inline int sim_stock(const char *code, const char *sub)
+{
+	cJSON *j = control_json("stock", NULL), *it;
+	int v = SIM_NO_STOCK;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "items"))
+		if (!strcmp(cJSON_GetObjectItem(it, "code")->valuestring, code) &&
+		    (!sub || !strcmp(cJSON_GetObjectItem(it, "sub")->valuestring, sub)))
+			v = cJSON_GetObjectItem(it, "stock")->valueint;
+	cJSON_Delete(j);
+	return v;
+}
+
+/* How many requests the simulator logged on paths containing part. */
+static inline int sim_calls(const char *part)
+{
+	cJSON *j = control_json("log", NULL), *it;
+	int n = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "requests"))
+		if (strstr(cJSON_GetObjectItem(it, "path")->valuestring, part))
+			n++;
+	cJSON_Delete(j);
+	return n;
+}
+
+/* Fills a zeroed shop with its own HTTP client; credentials and options (JSON objects, both
+ * asserted non-NULL) become the shop's. shop_free undoes it. */
+static inline void shop_init(mall_shop *shop, long long id, const char *name, const char *mall,
+                             const char *api_base, cJSON *credentials, cJSON *options,
+                             long timeout_ms)
+{
+	assert_non_null(credentials);
+	assert_non_null(options);
+	shop->id = id;
+	shop->name = name;
+	shop->mall = mall;
+	shop->api_base = api_base;
+	shop->credentials = credentials;
+	shop->options = options;
+	shop->http = http_client_new(timeout_ms, true);
+}
+
+/* Releases the adapter's state and what shop_init gave the shop. */
+static inline void shop_free(const mall_adapter *a, mall_shop *shop)
+{
+	a->release(shop);
+	cJSON_Delete(shop->credentials);
+	cJSON_Delete(shop->options);
+	http_client_free(shop->http);
+}
+
+/* Replaces key of a JSON object (shop->options, shop->credentials) with a number or string. */
+static inline void json_set_num(cJSON *obj, const char *key, double v)
+{
+	cJSON_DeleteItemFromObject(obj, key);
+	cJSON_AddNumberToObject(obj, key, v);
+}
+
+static inline void json_set_str(cJSON *obj, const char *key, const char *v)
+{
+	cJSON_DeleteItemFromObject(obj, key);
+	cJSON_AddStringToObject(obj, key, v);
+}
+
+#endif
