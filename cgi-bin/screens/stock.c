@@ -578,7 +578,11 @@ int stock_list_page(web_request *r)
 		if (count_listing_only(r, &s, &count) != Z_OK)
 			goto out;
 	} else {
-		buf_puts(&sql, s.unlinked ? "SELECT COUNT(*) FROM listing l" : "SELECT COUNT(*) FROM sku s");
+		/* drift is a 2-valued column: now and then the optimizer scans the table instead of
+		 * the index (33 ms beside 1.5 ms at 100k SKUs); 差異 is always the rare value. */
+		buf_puts(&sql, s.unlinked ? "SELECT COUNT(*) FROM listing l"
+		               : s.drift  ? "SELECT COUNT(*) FROM sku s FORCE INDEX (ix_drift)"
+		                          : "SELECT COUNT(*) FROM sku s");
 		buf_puts(&sql, buf_str(&w.sql));
 		/* Only keyword counts scan every SKU; the others ride an index and stay exact. */
 		if ((*s.q ? count_cached(r->db, buf_str(&sql), w.vals, w.n, &count)
@@ -596,8 +600,10 @@ int stock_list_page(web_request *r)
 	int prc = s.unlinked
 	              ? page_query(r, "SELECT l.id FROM listing l", "l.id", &w, dir, key, true, limit,
 	                           &rows)
-	              : page_query(r, "SELECT s.id, s.code, s.name, s.total, s.is_set, s.drift "
-	                              "FROM sku s",
+	              : page_query(r, s.drift ? "SELECT s.id, s.code, s.name, s.total, s.is_set, "
+	                                        "s.drift FROM sku s FORCE INDEX (ix_drift)"
+	                                      : "SELECT s.id, s.code, s.name, s.total, s.is_set, "
+	                                        "s.drift FROM sku s",
 	                           "s.code", &w, dir, key, false, limit, &rows);
 	if (prc == Z_INVALID) {
 		rc = web_error(r, 400, "ページの指定が正しくありません。");
