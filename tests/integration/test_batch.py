@@ -41,8 +41,13 @@ def start_sink():
     d = os.path.join(zt.STACK, "mail-%s" % RUN)
     os.makedirs(d, exist_ok=True)
     port_file = os.path.join(d, "port")
+    def die_with_parent():
+        import ctypes
+        ctypes.CDLL("libc.so.6").prctl(1, 15)   # PR_SET_PDEATHSIG, SIGTERM
+
     p = subprocess.Popen(["/usr/bin/python3", os.path.join(zt.ROOT, "tests/smtp_sink.py"),
-                          "--dir", d, "--port-file", port_file, "--fail-rcpt", "refuse"])
+                          "--dir", d, "--port-file", port_file, "--fail-rcpt", "refuse"],
+                         preexec_fn=die_with_parent)
     for _ in range(200):
         if os.path.exists(port_file):
             break
