@@ -99,11 +99,14 @@ int batch_cycle(const conf *cfg, db *d, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	log_info("cycle: looping every %.3fs", interval);
 	sync_keep_shops(true);
+	sync_set_stop_flag(&stop_requested);
 	while (!stop_requested) {
 		bool failed = false;
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		one_cycle(d, cfg, &failed);
+		if (stop_requested)
+			break;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		double spent = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 		double left = interval - spent;

@@ -4,6 +4,7 @@
  * mail a day); its pushes stay queued. It resumes when new credentials are saved (the shop
  * screen or `shop-credentials` set state 'ok'), or by itself when a probe, at most every
  * stopped_retry_seconds (default 600), finds them working again. */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,19 @@
 #include "batch/sync.h"
 #include "core/log.h"
 #include "stock/stock.h"
+
+/* Set by the loop's SIGTERM/SIGINT handler: the work ends at the next step boundary. */
+static const volatile sig_atomic_t *stop_flag;
+
+void sync_set_stop_flag(const volatile sig_atomic_t *flag)
+{
+	stop_flag = flag;
+}
+
+static bool stopping(void)
+{
+	return stop_flag && *stop_flag;
+}
 
 static double now_seconds(void)
 {
@@ -184,7 +198,7 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 		return rc;
 	if (!(items = calloc((size_t)batch, sizeof(*items))))
 		return Z_NOMEM;
-	while (now_seconds() < deadline) {
+	while (now_seconds() < deadline && !stopping()) {
 		mall_status st = {0};
 		free(p);
 		p = NULL;
@@ -401,7 +415,7 @@ int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *a
 	for (int step = SYNC_FETCH; step <= SYNC_PUSH; step <<= 1) {
 		if (!(steps & step))
 			continue;
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < n && !stopping(); i++) {
 			double t0 = now_seconds();
 			locked_step(d, cfg, &shops[i], &stats[i], step);
 			seconds[i] += now_seconds() - t0;

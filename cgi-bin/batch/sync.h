@@ -2,6 +2,7 @@
 #ifndef ZAIKO_BATCH_SYNC_H
 #define ZAIKO_BATCH_SYNC_H
 
+#include <signal.h>
 #include "batch/shops.h"
 #include "core/conf.h"
 #include "db/db.h"
@@ -31,6 +32,10 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats);
  * lock, open, probe a stopped shop, fetch, push, save refreshed credentials, one log line.
  * *any_failed is set when some shop failed. Z_OK, Z_NOTFOUND (no such shop), Z_ERR. */
 int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *any_failed);
+
+/* The flag a signal handler sets to end the work early: sync_shops and sync_push stop at the
+ * next step boundary (between shops, between bulk calls), leaving nothing half done. */
+void sync_set_stop_flag(const volatile sig_atomic_t *flag);
 
 /* true: sync_shops keeps its shops open for the next call (the --loop: tokens, connections
  * and adapter state live on while the shop's row is unchanged); false closes them. */
