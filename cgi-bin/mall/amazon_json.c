@@ -5,45 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mall/jst.h"
+#include "mall/json_field.h"
 #include "mall/amazon_json.h"
 
 #define AMAZON_MAX_ORDERS_PER_PAGE 1000
 #define AMAZON_MAX_ITEMS_PER_PAGE 1000
-
-static void set_err(char *err, size_t errlen, const char *what)
-{
-	if (err && errlen)
-		snprintf(err, errlen, "%s", what);
-}
-
-/* Copies a string member into out; Z_INVALID when missing (if required), not a string or
- * too long, since a cut identifier would name another thing. */
-static int copy_str(const cJSON *obj, const char *key, bool required, char *out, size_t outlen)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	out[0] = '\0';
-	if (!v || cJSON_IsNull(v))
-		return required ? Z_INVALID : Z_OK;
-	if (!cJSON_IsString(v) || !v->valuestring)
-		return Z_INVALID;
-	size_t n = strlen(v->valuestring);
-	if (n >= outlen)
-		return Z_INVALID;
-	memcpy(out, v->valuestring, n + 1);
-	return Z_OK;
-}
-
-static int get_int(const cJSON *obj, const char *key, int min, int max, int *out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	if (!cJSON_IsNumber(v))
-		return Z_INVALID;
-	double d = v->valuedouble;
-	if (!isfinite(d) || d != floor(d) || d < min || d > max)
-		return Z_INVALID;
-	*out = (int)d;
-	return Z_OK;
-}
 
 static int dup_token(const cJSON *obj, const char *key, char **out)
 {
@@ -68,17 +34,17 @@ int amazon_parse_token(const char *body, size_t len, char *token, size_t toklen,
 	int rc = Z_INVALID;
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	if (!cJSON_IsObject(root)) {
-		set_err(err, errlen, "token reply is not a JSON object");
+		json_set_err(err, errlen, "token reply is not a JSON object");
 		goto out;
 	}
-	if (copy_str(root, "access_token", true, token, toklen) || !token[0]) {
-		set_err(err, errlen, "token reply without a usable access_token");
+	if (json_copy_str(root, "access_token", true, token, toklen) || !token[0]) {
+		json_set_err(err, errlen, "token reply without a usable access_token");
 		goto out;
 	}
 	int ttl = 3600;
 	if (cJSON_GetObjectItemCaseSensitive(root, "expires_in") &&
-	    get_int(root, "expires_in", 1, 366 * 86400, &ttl)) {
-		set_err(err, errlen, "token reply with a bad expires_in");
+	    json_get_int(root, "expires_in", 1, 366 * 86400, &ttl)) {
+		json_set_err(err, errlen, "token reply with a bad expires_in");
 		token[0] = '\0';
 		goto out;
 	}
@@ -92,7 +58,7 @@ out:
 int amazon_parse_lwa_error(const char *body, size_t len, char *code, size_t codelen)
 {
 	cJSON *root = cJSON_ParseWithLength(body, len);
-	int rc = cJSON_IsObject(root) && !copy_str(root, "error", true, code, codelen) ? Z_OK
+	int rc = cJSON_IsObject(root) && !json_copy_str(root, "error", true, code, codelen) ? Z_OK
 	                                                                               : Z_INVALID;
 	if (rc)
 		code[0] = '\0';
@@ -133,8 +99,8 @@ int amazon_parse_submission(const char *body, size_t len, bool *accepted, char *
 	char status[16];
 	msg[0] = '\0';
 	cJSON *root = cJSON_ParseWithLength(body, len);
-	if (!cJSON_IsObject(root) || copy_str(root, "status", true, status, sizeof(status))) {
-		set_err(err, errlen, "submission reply without a status");
+	if (!cJSON_IsObject(root) || json_copy_str(root, "status", true, status, sizeof(status))) {
+		json_set_err(err, errlen, "submission reply without a status");
 		goto out;
 	}
 	if (!strcmp(status, "ACCEPTED") || !strcmp(status, "VALID")) {
@@ -157,7 +123,7 @@ int amazon_parse_submission(const char *body, size_t len, bool *accepted, char *
 			break;
 		}
 	} else {
-		set_err(err, errlen, "submission reply with an unknown status");
+		json_set_err(err, errlen, "submission reply with an unknown status");
 		goto out;
 	}
 	rc = Z_OK;
@@ -173,28 +139,28 @@ int amazon_parse_listing(const char *body, size_t len, const char *channel, int 
 	*found = false;
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	if (!cJSON_IsObject(root) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "sku"))) {
-		set_err(err, errlen, "listing reply without a sku");
+		json_set_err(err, errlen, "listing reply without a sku");
 		goto out;
 	}
 	const cJSON *fa = cJSON_GetObjectItemCaseSensitive(root, "fulfillmentAvailability");
 	if (fa && !cJSON_IsArray(fa)) {
-		set_err(err, errlen, "fulfillmentAvailability is not an array");
+		json_set_err(err, errlen, "fulfillmentAvailability is not an array");
 		goto out;
 	}
 	const cJSON *e;
 	cJSON_ArrayForEach(e, fa)
 	{
 		char code[64];
-		if (!cJSON_IsObject(e) || copy_str(e, "fulfillmentChannelCode", true, code, sizeof(code))) {
-			set_err(err, errlen, "fulfillmentAvailability entry without a channel");
+		if (!cJSON_IsObject(e) || json_copy_str(e, "fulfillmentChannelCode", true, code, sizeof(code))) {
+			json_set_err(err, errlen, "fulfillmentAvailability entry without a channel");
 			goto out;
 		}
 		if (strcmp(code, channel))
 			continue;
 		int q = 0;
 		if (cJSON_GetObjectItemCaseSensitive(e, "quantity") &&
-		    get_int(e, "quantity", 0, 100000000, &q)) {
-			set_err(err, errlen, "fulfillmentAvailability quantity is not a count");
+		    json_get_int(e, "quantity", 0, 100000000, &q)) {
+			json_set_err(err, errlen, "fulfillmentAvailability quantity is not a count");
 			goto out;
 		}
 		*quantity = q;
@@ -223,12 +189,12 @@ int amazon_parse_orders(const char *body, size_t len, amazon_orders_page *page, 
 	const cJSON *payload = payload_of(root);
 	const cJSON *orders = payload ? cJSON_GetObjectItemCaseSensitive(payload, "Orders") : NULL;
 	if (!cJSON_IsArray(orders)) {
-		set_err(err, errlen, "getOrders reply without payload.Orders");
+		json_set_err(err, errlen, "getOrders reply without payload.Orders");
 		goto out;
 	}
 	int n = cJSON_GetArraySize(orders);
 	if (n > AMAZON_MAX_ORDERS_PER_PAGE) {
-		set_err(err, errlen, "getOrders page too large");
+		json_set_err(err, errlen, "getOrders page too large");
 		goto out;
 	}
 	page->orders = calloc(n ? (size_t)n : 1, sizeof(*page->orders));
@@ -241,23 +207,23 @@ int amazon_parse_orders(const char *body, size_t len, amazon_orders_page *page, 
 	{
 		amazon_order_head *h = &page->orders[page->n];
 		char when[64];
-		if (!cJSON_IsObject(o) || copy_str(o, "AmazonOrderId", true, h->order_no, sizeof(h->order_no)) ||
-		    !h->order_no[0] || copy_str(o, "OrderStatus", true, h->status, sizeof(h->status))) {
-			set_err(err, errlen, "order without AmazonOrderId or OrderStatus");
+		if (!cJSON_IsObject(o) || json_copy_str(o, "AmazonOrderId", true, h->order_no, sizeof(h->order_no)) ||
+		    !h->order_no[0] || json_copy_str(o, "OrderStatus", true, h->status, sizeof(h->status))) {
+			json_set_err(err, errlen, "order without AmazonOrderId or OrderStatus");
 			goto out;
 		}
-		if (copy_str(o, "PurchaseDate", true, when, sizeof(when)) ||
+		if (json_copy_str(o, "PurchaseDate", true, when, sizeof(when)) ||
 		    amazon_parse_time(when, &h->ordered_at) ||
-		    copy_str(o, "LastUpdateDate", true, when, sizeof(when)) ||
+		    json_copy_str(o, "LastUpdateDate", true, when, sizeof(when)) ||
 		    amazon_parse_time(when, &h->updated_at)) {
-			set_err(err, errlen, "order with a bad PurchaseDate or LastUpdateDate");
+			json_set_err(err, errlen, "order with a bad PurchaseDate or LastUpdateDate");
 			goto out;
 		}
 		h->cancelled = !strcmp(h->status, "Canceled");
 		page->n++;
 	}
 	if (dup_token(payload, "NextToken", &page->next_token)) {
-		set_err(err, errlen, "bad NextToken");
+		json_set_err(err, errlen, "bad NextToken");
 		goto out;
 	}
 	rc = Z_OK;
@@ -284,12 +250,12 @@ int amazon_parse_order_items(const char *body, size_t len, amazon_items_page *pa
 	const cJSON *payload = payload_of(root);
 	const cJSON *items = payload ? cJSON_GetObjectItemCaseSensitive(payload, "OrderItems") : NULL;
 	if (!cJSON_IsArray(items)) {
-		set_err(err, errlen, "getOrderItems reply without payload.OrderItems");
+		json_set_err(err, errlen, "getOrderItems reply without payload.OrderItems");
 		goto out;
 	}
 	int n = cJSON_GetArraySize(items);
 	if (n > AMAZON_MAX_ITEMS_PER_PAGE) {
-		set_err(err, errlen, "getOrderItems page too large");
+		json_set_err(err, errlen, "getOrderItems page too large");
 		goto out;
 	}
 	page->items = calloc(n ? (size_t)n : 1, sizeof(*page->items));
@@ -302,17 +268,17 @@ int amazon_parse_order_items(const char *body, size_t len, amazon_items_page *pa
 	{
 		amazon_order_item *x = &page->items[page->n];
 		if (!cJSON_IsObject(it) ||
-		    copy_str(it, "OrderItemId", true, x->order_item_id, sizeof(x->order_item_id)) ||
+		    json_copy_str(it, "OrderItemId", true, x->order_item_id, sizeof(x->order_item_id)) ||
 		    !x->order_item_id[0] ||
-		    copy_str(it, "SellerSKU", false, x->seller_sku, sizeof(x->seller_sku)) ||
-		    get_int(it, "QuantityOrdered", 0, 1000000, &x->quantity)) {
-			set_err(err, errlen, "order item without OrderItemId, SellerSKU or QuantityOrdered");
+		    json_copy_str(it, "SellerSKU", false, x->seller_sku, sizeof(x->seller_sku)) ||
+		    json_get_int(it, "QuantityOrdered", 0, 1000000, &x->quantity)) {
+			json_set_err(err, errlen, "order item without OrderItemId, SellerSKU or QuantityOrdered");
 			goto out;
 		}
 		page->n++;
 	}
 	if (dup_token(payload, "NextToken", &page->next_token)) {
-		set_err(err, errlen, "bad NextToken");
+		json_set_err(err, errlen, "bad NextToken");
 		goto out;
 	}
 	rc = Z_OK;

@@ -4,47 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mall/jst.h"
+#include "mall/json_field.h"
 #include "mall/shopify_json.h"
 
 #define SHOPIFY_MAX_NODES 1000
 
-static void set_err(char *err, size_t errlen, const char *what)
-{
-	if (err && errlen)
-		snprintf(err, errlen, "%s", what);
-}
-
-static const cJSON *member(const cJSON *obj, const char *key)
-{
-	return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
-}
-
-/* Copies a string member; Z_INVALID when required and missing, not a string or too long. */
-static int copy_str(const cJSON *obj, const char *key, bool required, char *out, size_t outlen)
-{
-	const cJSON *v = member(obj, key);
-	out[0] = '\0';
-	if (!v || cJSON_IsNull(v))
-		return required ? Z_INVALID : Z_OK;
-	if (!cJSON_IsString(v) || !v->valuestring || strlen(v->valuestring) >= outlen)
-		return Z_INVALID;
-	snprintf(out, outlen, "%s", v->valuestring);
-	return Z_OK;
-}
-
-static int get_int(const cJSON *obj, const char *key, int min, int max, int *out)
-{
-	const cJSON *v = member(obj, key);
-	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble != floor(v->valuedouble) ||
-	    v->valuedouble < min || v->valuedouble > max)
-		return Z_INVALID;
-	*out = (int)v->valuedouble;
-	return Z_OK;
-}
-
 static bool get_number(const cJSON *obj, const char *key, double *out)
 {
-	const cJSON *v = member(obj, key);
+	const cJSON *v = json_member(obj, key);
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 ||
 	    v->valuedouble > 1e9)
 		return false;
@@ -62,41 +29,41 @@ int shopify_parse_reply(const char *body, size_t len, shopify_reply *r, char *er
 	memset(r, 0, sizeof(*r));
 	r->root = cJSON_ParseWithLength(body, len);
 	if (!cJSON_IsObject(r->root)) {
-		set_err(err, errlen, "reply is not a JSON object");
+		json_set_err(err, errlen, "reply is not a JSON object");
 		shopify_reply_free(r);
 		return Z_INVALID;
 	}
-	const cJSON *data = member(r->root, "data");
+	const cJSON *data = json_member(r->root, "data");
 	r->data = cJSON_IsObject(data) ? data : NULL;
-	const cJSON *errors = member(r->root, "errors");
+	const cJSON *errors = json_member(r->root, "errors");
 	if (cJSON_IsString(errors)) {
 		snprintf(r->error, sizeof(r->error), "%s", errors->valuestring);
 	} else if (cJSON_IsArray(errors) && cJSON_GetArraySize(errors) > 0) {
 		const cJSON *e0 = cJSON_GetArrayItem(errors, 0);
-		const cJSON *m = member(e0, "message");
-		const cJSON *code = member(member(e0, "extensions"), "code");
+		const cJSON *m = json_member(e0, "message");
+		const cJSON *code = json_member(json_member(e0, "extensions"), "code");
 		snprintf(r->error, sizeof(r->error), "%s", cJSON_IsString(m) ? m->valuestring : "error");
 		if (cJSON_IsString(code))
 			snprintf(r->error_code, sizeof(r->error_code), "%s", code->valuestring);
 		const cJSON *e;
 		cJSON_ArrayForEach(e, errors)
 		{
-			const cJSON *c = member(member(e, "extensions"), "code");
+			const cJSON *c = json_member(json_member(e, "extensions"), "code");
 			if (cJSON_IsString(c) && !strcmp(c->valuestring, "THROTTLED"))
 				r->throttled = true;
 		}
 	} else if (errors && !cJSON_IsNull(errors)) {
 		snprintf(r->error, sizeof(r->error), "unreadable errors member");
 	}
-	const cJSON *cost = member(member(r->root, "extensions"), "cost");
-	const cJSON *ts = member(cost, "throttleStatus");
+	const cJSON *cost = json_member(json_member(r->root, "extensions"), "cost");
+	const cJSON *ts = json_member(cost, "throttleStatus");
 	r->cost_known = get_number(ts, "currentlyAvailable", &r->available) &&
 	                get_number(ts, "maximumAvailable", &r->maximum) &&
 	                get_number(ts, "restoreRate", &r->restore_rate) && r->restore_rate > 0;
 	if (!get_number(cost, "requestedQueryCost", &r->requested_cost))
 		r->requested_cost = 0;
 	if (!r->data && !r->error[0]) {
-		set_err(err, errlen, "reply without data or errors");
+		json_set_err(err, errlen, "reply without data or errors");
 		shopify_reply_free(r);
 		return Z_INVALID;
 	}
@@ -113,7 +80,7 @@ void shopify_reply_free(shopify_reply *r)
 /* The nodes array of conn (a connection object), bounded. */
 static const cJSON *nodes_of(const cJSON *conn)
 {
-	const cJSON *nodes = member(conn, "nodes");
+	const cJSON *nodes = json_member(conn, "nodes");
 	if (!cJSON_IsArray(nodes) || cJSON_GetArraySize(nodes) > SHOPIFY_MAX_NODES)
 		return NULL;
 	return nodes;
@@ -124,9 +91,9 @@ int shopify_parse_variants(const cJSON *data, shopify_variant **out, int *n, cha
 {
 	*out = NULL;
 	*n = 0;
-	const cJSON *nodes = nodes_of(member(data, "productVariants"));
+	const cJSON *nodes = nodes_of(json_member(data, "productVariants"));
 	if (!nodes) {
-		set_err(err, errlen, "productVariants.nodes missing");
+		json_set_err(err, errlen, "productVariants.nodes missing");
 		return Z_INVALID;
 	}
 	int count = cJSON_GetArraySize(nodes);
@@ -137,15 +104,15 @@ int shopify_parse_variants(const cJSON *data, shopify_variant **out, int *n, cha
 	cJSON_ArrayForEach(node, nodes)
 	{
 		shopify_variant *x = &v[*n];
-		const cJSON *item = member(node, "inventoryItem");
-		if (copy_str(node, "sku", false, x->sku, sizeof(x->sku)) ||
-		    copy_str(item, "id", true, x->item_id, sizeof(x->item_id))) {
-			set_err(err, errlen, "variant without sku or inventoryItem.id");
+		const cJSON *item = json_member(node, "inventoryItem");
+		if (json_copy_str(node, "sku", false, x->sku, sizeof(x->sku)) ||
+		    json_copy_str(item, "id", true, x->item_id, sizeof(x->item_id))) {
+			json_set_err(err, errlen, "variant without sku or inventoryItem.id");
 			goto bad;
 		}
-		const cJSON *levels = nodes_of(member(item, "inventoryLevels"));
+		const cJSON *levels = nodes_of(json_member(item, "inventoryLevels"));
 		if (!levels) {
-			set_err(err, errlen, "inventoryLevels.nodes missing");
+			json_set_err(err, errlen, "inventoryLevels.nodes missing");
 			goto bad;
 		}
 		const cJSON *lv;
@@ -154,20 +121,20 @@ int shopify_parse_variants(const cJSON *data, shopify_variant **out, int *n, cha
 			if (x->nlevels == SHOPIFY_MAX_LEVELS)
 				break;
 			shopify_level *l = &x->levels[x->nlevels];
-			if (copy_str(member(lv, "location"), "id", true, l->location_id,
+			if (json_copy_str(json_member(lv, "location"), "id", true, l->location_id,
 			             sizeof(l->location_id))) {
-				set_err(err, errlen, "inventory level without location.id");
+				json_set_err(err, errlen, "inventory level without location.id");
 				goto bad;
 			}
-			const cJSON *qs = member(lv, "quantities");
+			const cJSON *qs = json_member(lv, "quantities");
 			const cJSON *qlist = cJSON_IsArray(qs) ? qs : NULL;
 			const cJSON *q;
 			cJSON_ArrayForEach(q, qlist)
 			{
-				const cJSON *name = member(q, "name");
+				const cJSON *name = json_member(q, "name");
 				if (cJSON_IsString(name) && !strcmp(name->valuestring, "available")) {
-					if (get_int(q, "quantity", -1000000000, 1000000000, &l->available)) {
-						set_err(err, errlen, "available quantity is not an integer");
+					if (json_get_int(q, "quantity", -1000000000, 1000000000, &l->available)) {
+						json_set_err(err, errlen, "available quantity is not an integer");
 						goto bad;
 					}
 					l->has_available = true;
@@ -190,9 +157,9 @@ int shopify_parse_set_result(const cJSON *data, shopify_user_error **out, int *n
 {
 	*out = NULL;
 	*n = 0;
-	const cJSON *ue = member(member(data, "inventorySetQuantities"), "userErrors");
+	const cJSON *ue = json_member(json_member(data, "inventorySetQuantities"), "userErrors");
 	if (!cJSON_IsArray(ue) || cJSON_GetArraySize(ue) > SHOPIFY_MAX_NODES) {
-		set_err(err, errlen, "inventorySetQuantities.userErrors missing");
+		json_set_err(err, errlen, "inventorySetQuantities.userErrors missing");
 		return Z_INVALID;
 	}
 	int count = cJSON_GetArraySize(ue);
@@ -203,13 +170,13 @@ int shopify_parse_set_result(const cJSON *data, shopify_user_error **out, int *n
 	cJSON_ArrayForEach(x, ue)
 	{
 		shopify_user_error *u = &e[*n];
-		const cJSON *m = member(x, "message");
-		const cJSON *c = member(x, "code");
+		const cJSON *m = json_member(x, "message");
+		const cJSON *c = json_member(x, "code");
 		snprintf(u->message, sizeof(u->message), "%s", cJSON_IsString(m) ? m->valuestring : "");
 		snprintf(u->code, sizeof(u->code), "%s", cJSON_IsString(c) ? c->valuestring : "");
 		u->index = -1;
 		/* field: ["input","quantities","<row>",…] names the row at fault. */
-		const cJSON *f = member(x, "field");
+		const cJSON *f = json_member(x, "field");
 		const cJSON *f1 = cJSON_IsArray(f) ? cJSON_GetArrayItem(f, 1) : NULL;
 		const cJSON *f2 = cJSON_IsArray(f) ? cJSON_GetArrayItem(f, 2) : NULL;
 		if (cJSON_IsString(f1) && !strcmp(f1->valuestring, "quantities") && cJSON_IsString(f2)) {
@@ -228,15 +195,15 @@ int shopify_parse_set_result(const cJSON *data, shopify_user_error **out, int *n
 static int add_lines(const cJSON *conn, shopify_order *o, char *err, size_t errlen)
 {
 	const cJSON *nodes = nodes_of(conn);
-	const cJSON *pi = member(conn, "pageInfo");
-	const cJSON *more = member(pi, "hasNextPage");
+	const cJSON *pi = json_member(conn, "pageInfo");
+	const cJSON *more = json_member(pi, "hasNextPage");
 	if (!nodes || !cJSON_IsBool(more)) {
-		set_err(err, errlen, "lineItems without nodes or pageInfo");
+		json_set_err(err, errlen, "lineItems without nodes or pageInfo");
 		return Z_INVALID;
 	}
 	int add = cJSON_GetArraySize(nodes);
 	if (o->order.nlines + add > 100000) {
-		set_err(err, errlen, "too many line items");
+		json_set_err(err, errlen, "too many line items");
 		return Z_INVALID;
 	}
 	mall_order_line *grown = realloc(o->order.lines,
@@ -251,18 +218,18 @@ static int add_lines(const cJSON *conn, shopify_order *o, char *err, size_t errl
 		memset(l, 0, sizeof(*l));
 		char line_sku[128];
 		int qty = 0, current = 0;
-		const cJSON *variant = member(ln, "variant");
-		if (copy_str(ln, "id", true, l->line_key, sizeof(l->line_key)) ||
-		    copy_str(ln, "sku", false, line_sku, sizeof(line_sku)) ||
+		const cJSON *variant = json_member(ln, "variant");
+		if (json_copy_str(ln, "id", true, l->line_key, sizeof(l->line_key)) ||
+		    json_copy_str(ln, "sku", false, line_sku, sizeof(line_sku)) ||
 		    (variant && !cJSON_IsNull(variant) &&
-		     copy_str(variant, "sku", false, l->sku_code, sizeof(l->sku_code))) ||
-		    get_int(ln, "quantity", 0, 1000000, &qty)) {
-			set_err(err, errlen, "line item without id or quantity");
+		     json_copy_str(variant, "sku", false, l->sku_code, sizeof(l->sku_code))) ||
+		    json_get_int(ln, "quantity", 0, 1000000, &qty)) {
+			json_set_err(err, errlen, "line item without id or quantity");
 			return Z_INVALID;
 		}
-		if (member(ln, "currentQuantity")) {
-			if (get_int(ln, "currentQuantity", 0, 1000000, &current)) {
-				set_err(err, errlen, "line item with a bad currentQuantity");
+		if (json_member(ln, "currentQuantity")) {
+			if (json_get_int(ln, "currentQuantity", 0, 1000000, &current)) {
+				json_set_err(err, errlen, "line item with a bad currentQuantity");
 				return Z_INVALID;
 			}
 		} else {
@@ -279,8 +246,8 @@ static int add_lines(const cJSON *conn, shopify_order *o, char *err, size_t errl
 	}
 	o->lines_more = cJSON_IsTrue(more);
 	if (o->lines_more &&
-	    copy_str(pi, "endCursor", true, o->lines_cursor, sizeof(o->lines_cursor))) {
-		set_err(err, errlen, "lineItems hasNextPage without endCursor");
+	    json_copy_str(pi, "endCursor", true, o->lines_cursor, sizeof(o->lines_cursor))) {
+		json_set_err(err, errlen, "lineItems hasNextPage without endCursor");
 		return Z_INVALID;
 	}
 	return Z_OK;
@@ -290,17 +257,17 @@ int shopify_parse_orders(const cJSON *data, shopify_orders_page *page, char *err
 {
 	int rc = Z_INVALID;
 	memset(page, 0, sizeof(*page));
-	const cJSON *conn = member(data, "orders");
+	const cJSON *conn = json_member(data, "orders");
 	const cJSON *nodes = nodes_of(conn);
-	const cJSON *pi = member(conn, "pageInfo");
-	const cJSON *more = member(pi, "hasNextPage");
+	const cJSON *pi = json_member(conn, "pageInfo");
+	const cJSON *more = json_member(pi, "hasNextPage");
 	if (!nodes || !cJSON_IsBool(more)) {
-		set_err(err, errlen, "orders without nodes or pageInfo");
+		json_set_err(err, errlen, "orders without nodes or pageInfo");
 		return Z_INVALID;
 	}
 	page->has_next = cJSON_IsTrue(more);
-	if (page->has_next && copy_str(pi, "endCursor", true, page->end_cursor, sizeof(page->end_cursor))) {
-		set_err(err, errlen, "orders hasNextPage without endCursor");
+	if (page->has_next && json_copy_str(pi, "endCursor", true, page->end_cursor, sizeof(page->end_cursor))) {
+		json_set_err(err, errlen, "orders hasNextPage without endCursor");
 		return Z_INVALID;
 	}
 	int count = cJSON_GetArraySize(nodes);
@@ -312,24 +279,24 @@ int shopify_parse_orders(const cJSON *data, shopify_orders_page *page, char *err
 	{
 		shopify_order *o = &page->orders[page->n++];
 		char when[64];
-		const cJSON *cancelled = member(node, "cancelledAt");
-		if (copy_str(node, "id", true, o->id, sizeof(o->id)) ||
-		    copy_str(node, "name", true, o->order.order_no, sizeof(o->order.order_no)) ||
-		    copy_str(node, "createdAt", true, when, sizeof(when)) ||
+		const cJSON *cancelled = json_member(node, "cancelledAt");
+		if (json_copy_str(node, "id", true, o->id, sizeof(o->id)) ||
+		    json_copy_str(node, "name", true, o->order.order_no, sizeof(o->order.order_no)) ||
+		    json_copy_str(node, "createdAt", true, when, sizeof(when)) ||
 		    shopify_parse_time(when, &o->order.ordered_at) ||
-		    copy_str(node, "updatedAt", true, when, sizeof(when)) ||
+		    json_copy_str(node, "updatedAt", true, when, sizeof(when)) ||
 		    shopify_parse_time(when, &o->order.updated_at) ||
 		    (cancelled && !cJSON_IsNull(cancelled) && !cJSON_IsString(cancelled))) {
-			set_err(err, errlen, "order without id, name, createdAt or updatedAt");
+			json_set_err(err, errlen, "order without id, name, createdAt or updatedAt");
 			goto out;
 		}
 		o->order.cancelled = cJSON_IsString(cancelled);
-		if (copy_str(node, "displayFulfillmentStatus", false, o->order.status,
+		if (json_copy_str(node, "displayFulfillmentStatus", false, o->order.status,
 		             sizeof(o->order.status)))
 			o->order.status[0] = '\0';
 		if (o->order.cancelled)
 			snprintf(o->order.status, sizeof(o->order.status), "CANCELLED");
-		rc = add_lines(member(node, "lineItems"), o, err, errlen);
+		rc = add_lines(json_member(node, "lineItems"), o, err, errlen);
 		if (rc)
 			goto out;
 		rc = Z_INVALID;
@@ -351,10 +318,10 @@ void shopify_orders_page_free(shopify_orders_page *page)
 
 int shopify_parse_order_lines(const cJSON *data, shopify_order *o, char *err, size_t errlen)
 {
-	const cJSON *order = member(data, "order");
+	const cJSON *order = json_member(data, "order");
 	if (!cJSON_IsObject(order)) {
-		set_err(err, errlen, "order missing");
+		json_set_err(err, errlen, "order missing");
 		return Z_INVALID;
 	}
-	return add_lines(member(order, "lineItems"), o, err, errlen);
+	return add_lines(json_member(order, "lineItems"), o, err, errlen);
 }
