@@ -534,6 +534,7 @@ static int row_at(page_dir dir, int nshown, int i)
 int stock_list_page(web_request *r)
 {
 	db_res *shops = NULL, *rows = NULL, *L = NULL;
+	int *per_shop = NULL;
 	where w = {0};
 	search s;
 	buf q = BUF_INIT, sql = BUF_INIT, link = BUF_INIT;
@@ -629,11 +630,15 @@ int stock_list_page(web_request *r)
 			goto out;
 	}
 
+	/* Listings per shop in the current row (any number of shops). */
+	per_shop = calloc((size_t)shops->nrows + 1, sizeof(int));
+	if (!per_shop)
+		goto out;
 	for (int i = 0; i < nshown; i++) {
 		int src = row_at(dir, nshown, i);
 		const char *id = db_get(rows, src, 0);
 		char prefix[100];
-		int per_shop[64] = {0};
+		memset(per_shop, 0, sizeof(int) * (size_t)(shops->nrows + 1));
 		if (s.unlinked) {
 			set_row(r, i, "listing", id);
 		} else {
@@ -649,7 +654,7 @@ int stock_list_page(web_request *r)
 			           id))
 				continue;
 			int sh = shop_index(shops, db_get(L, k, 2));
-			if (sh < 0 || sh >= 64)
+			if (sh < 0)
 				continue;
 			snprintf(prefix, sizeof(prefix), "Page.rows.%d.shops.%d.items.%d", i, sh,
 			         per_shop[sh]++);
@@ -660,7 +665,7 @@ int stock_list_page(web_request *r)
 			}
 		}
 		/* Every shop gets a node, so the template's columns line up for empty cells. */
-		for (int sh = 0; sh < shops->nrows && sh < 64; sh++) {
+		for (int sh = 0; sh < shops->nrows; sh++) {
 			snprintf(prefix, sizeof(prefix), "shops.%d.n", sh);
 			char n[16];
 			snprintf(n, sizeof(n), "%d", per_shop[sh]);
@@ -722,6 +727,7 @@ int stock_list_page(web_request *r)
 	}
 	rc = web_render(r, "stock.cs");
 out:
+	free(per_shop);
 	where_free(&w);
 	buf_free(&q);
 	buf_free(&sql);
