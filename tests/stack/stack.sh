@@ -15,6 +15,18 @@ SOCK=$DIR/mysql.sock
 
 as_root_user() { [ "$(id -u)" = 0 ] && echo "--user=root" || true; }
 
+# Ends the FastCGI workers listed in fcgi.pids (spawn-fcgi -F writes one pid a line).
+stop_workers() {
+	[ -f "$DIR/fcgi.pids" ] || return 0
+	local p
+	for p in $(cat "$DIR/fcgi.pids"); do kill "$p" 2>/dev/null || true; done
+	for p in $(cat "$DIR/fcgi.pids"); do
+		for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	rm -f "$DIR/fcgi.pids"
+}
+
 stop_pidfile() {
 	local f=$1 sig=${2:-TERM}
 	[ -f "$f" ] || return 0
@@ -79,7 +91,7 @@ CONF
 }
 
 start_fcgi() {
-	stop_pidfile "$DIR/fcgi.pid"
+	stop_workers
 	rm -f "$DIR/fcgi.sock"
 	local n=${WORKERS:-4} owner=""
 	# As root, nginx's workers run as nobody: give them the socket, and nothing else.
@@ -113,8 +125,6 @@ start)
 	start_nginx "$PORT"
 	;;
 restart-fcgi)
-	if [ -f "$DIR/fcgi.pids" ]; then for p in $(cat "$DIR/fcgi.pids"); do kill "$p" 2>/dev/null || true; done; fi
-	sleep 0.2
 	start_fcgi
 	;;
 stop)
@@ -125,10 +135,7 @@ stop)
 	[ -f "$DIR/nginx/nginx.pid" ] && nginx -p "$DIR/nginx/" -c "$DIR/nginx/nginx.conf" \
 		-e "$DIR/nginx/logs/error.log" -s quit 2>/dev/null || true
 	stop_pidfile "$DIR/nginx/nginx.pid"
-	if [ -f "$DIR/fcgi.pids" ]; then
-		for p in $(cat "$DIR/fcgi.pids"); do kill "$p" 2>/dev/null || true; done
-		rm -f "$DIR/fcgi.pids"
-	fi
+	stop_workers
 	stop_pidfile "$DIR/mysql.pid"
 	;;
 sql)
