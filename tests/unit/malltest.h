@@ -102,4 +102,33 @@ static inline void json_set_str(cJSON *obj, const char *key, const char *v)
 	cJSON_AddStringToObject(obj, key, v);
 }
 
+/* What collect_orders keeps of the first ten orders a fetch hands over (n counts all). */
+typedef struct {
+	int n;
+	char order_no[10][64];
+	char status[10][32];
+	int nlines[10];
+	mall_order_line lines[10][4];
+	bool cancelled[10];
+	time_t ordered_at[10];
+	int stop_after;         /* stop the fetch after this many orders; 0: never */
+} orders_seen;
+
+/* A mall_order_cb filling the orders_seen at ctx. */
+static inline int collect_orders(const mall_order *o, void *ctx)
+{
+	orders_seen *s = ctx;
+	if (s->n < 10) {
+		snprintf(s->order_no[s->n], 64, "%s", o->order_no);
+		snprintf(s->status[s->n], 32, "%s", o->status);
+		s->nlines[s->n] = o->nlines;
+		for (int i = 0; i < o->nlines && i < 4; i++)
+			s->lines[s->n][i] = o->lines[i];
+		s->cancelled[s->n] = o->cancelled;
+		s->ordered_at[s->n] = o->ordered_at;
+	}
+	s->n++;
+	return s->stop_after && s->n >= s->stop_after;
+}
+
 #endif

@@ -135,38 +135,11 @@ static void test_read_stock(void **state)
 	assert_false(items[3].found);
 }
 
-typedef struct {
-	int n;
-	char order_no[10][64];
-	char status[10][32];
-	int nlines[10];
-	mall_order_line lines[10][4];
-	bool cancelled[10];
-	time_t ordered_at[10];
-	int stop_after;
-} seen;
-
-static int collect(const mall_order *o, void *ctx)
-{
-	seen *s = ctx;
-	if (s->n < 10) {
-		snprintf(s->order_no[s->n], 64, "%s", o->order_no);
-		snprintf(s->status[s->n], 32, "%s", o->status);
-		s->nlines[s->n] = o->nlines;
-		for (int i = 0; i < o->nlines && i < 4; i++)
-			s->lines[s->n][i] = o->lines[i];
-		s->cancelled[s->n] = o->cancelled;
-		s->ordered_at[s->n] = o->ordered_at;
-	}
-	s->n++;
-	return s->stop_after && s->n >= s->stop_after;
-}
-
 static void test_fetch_orders_pages_to_the_end(void **state)
 {
 	fixture *f = *state;
 	mall_status st;
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
 	json_set_num(f->shop.options, "search_page_size", 2);
 	json_set_num(f->shop.options, "get_order_batch", 2);
@@ -175,7 +148,7 @@ static void test_fetch_orders_pages_to_the_end(void **state)
 		control("order", "{\"lines\":[{\"code\":\"mng1\",\"sub\":\"v1\",\"qty\":2},"
 		                 "{\"code\":\"mng2\",\"sub\":\"v2\",\"qty\":1}]}");
 	time_t now = time(NULL);
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 5);
 	assert_int_equal(sim_calls("searchOrder"), 3);
 	assert_int_equal(sim_calls("getOrder"), 3);
@@ -195,12 +168,12 @@ static void test_fetch_orders_pages_to_the_end(void **state)
 	char key[128];
 	snprintf(key, sizeof(key), "%s", s.lines[0][1].line_key);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_OK);
 	assert_string_equal(s.lines[0][1].line_key, key);
 	/* The callback can stop the fetch. */
 	memset(&s, 0, sizeof(s));
 	s.stop_after = 3;
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 3);
 }
 
@@ -208,13 +181,13 @@ static void test_fetch_orders_splits_long_ranges(void **state)
 {
 	fixture *f = *state;
 	mall_status st;
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
 	json_set_num(f->shop.options, "order_lookback_s", 0);
 	control("order", "{\"lines\":[{\"code\":\"mng1\",\"sub\":\"v1\",\"qty\":1}]}");
 	time_t now = time(NULL);
 	/* 200 days: four windows of at most 63 days (the simulator refuses longer ones). */
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 200 * 86400, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 200 * 86400, now + 60, collect_orders, &s, &st), MALL_OK);
 	assert_int_equal(sim_calls("searchOrder"), 4);
 	assert_int_equal(s.n, 1);
 }
@@ -223,13 +196,13 @@ static void test_fetch_orders_splits_crowded_windows(void **state)
 {
 	fixture *f = *state;
 	mall_status st;
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
 	json_set_num(f->shop.options, "search_max_records", 2);
 	for (int i = 0; i < 5; i++)
 		control("order", "{\"lines\":[{\"code\":\"mng1\",\"sub\":\"v1\",\"qty\":1}]}");
 	time_t now = time(NULL);
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_OK);
 	/* Every order once, none lost or doubled by the split. */
 	assert_int_equal(s.n, 5);
 	for (int i = 0; i < 5; i++) {
@@ -244,7 +217,7 @@ static void test_fetch_orders_cancelled(void **state)
 {
 	fixture *f = *state;
 	mall_status st;
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
 	control("order", "{\"order_no\":\"123456-20261127-00000001\",\"lines\":[{\"code\":\"a\",\"sub\":\"x\","
 	                 "\"qty\":1},{\"code\":\"b\",\"sub\":\"y\",\"qty\":2}]}");
@@ -252,7 +225,7 @@ static void test_fetch_orders_cancelled(void **state)
 	                 "\"qty\":1}]}");
 	control("cancel", "{\"order_no\":\"123456-20261127-00000001\"}");
 	time_t now = time(NULL);
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 2);
 	assert_true(s.cancelled[0]);
 	assert_string_equal(s.status[0], "900");
@@ -262,7 +235,7 @@ static void test_fetch_orders_cancelled(void **state)
 	assert_false(s.lines[1][0].cancelled);
 	/* A cancellation shows up in later fetches too, even when the order is older. */
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(f->a->fetch_orders(&f->shop, now + 60, now + 120, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now + 60, now + 120, collect_orders, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 1);
 	assert_true(s.cancelled[0]);
 }
@@ -315,9 +288,9 @@ static void test_wrong_credentials_are_auth(void **state)
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_AUTH);
 	assert_int_equal(it.status.outcome, MALL_AUTH);
 	assert_non_null(strstr(st.message, "GA0001"));
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(f->a->fetch_orders(&f->shop, 0, time(NULL), collect, &s, &st), MALL_AUTH);
+	assert_int_equal(f->a->fetch_orders(&f->shop, 0, time(NULL), collect_orders, &s, &st), MALL_AUTH);
 	cJSON_DeleteItemFromObject(f->shop.credentials, "license_key");
 	assert_int_equal(f->a->refresh(&f->shop, true, &st), MALL_AUTH);
 }
@@ -360,10 +333,10 @@ static void test_server_error_is_temporary(void **state)
 	fixture *f = *state;
 	mall_status st;
 	control("fault", "{\"kind\":\"500\",\"path\":\"searchOrder\"}");
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
 	time_t now = time(NULL);
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now, collect, &s, &st), MALL_TEMPORARY);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now, collect_orders, &s, &st), MALL_TEMPORARY);
 	assert_int_equal(st.http_status, 500);
 	control("fault", "{\"kind\":\"500\",\"path\":\"bulk-upsert\"}");
 	mall_push_item it = {.item_code = "a", .sub_code = "b", .wanted = 1};
@@ -410,13 +383,13 @@ static void test_malformed_reply_is_temporary(void **state)
 	assert_int_equal(f->a->read_stock(&f->shop, &it, 1, &st), MALL_TEMPORARY);
 	assert_non_null(strstr(st.message, "bulk-get"));
 	control("order", "{\"lines\":[{\"code\":\"a\",\"sub\":\"b\",\"qty\":1}]}");
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
 	time_t now = time(NULL);
 	control("fault", "{\"kind\":\"malformed\",\"path\":\"getOrder\"}");
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_TEMPORARY);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_TEMPORARY);
 	control("fault", "{\"kind\":\"malformed\",\"path\":\"searchOrder\"}");
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_TEMPORARY);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_TEMPORARY);
 	control("fault", "{\"kind\":\"malformed\",\"path\":\"expiry-date\"}");
 	assert_int_equal(f->a->refresh(&f->shop, true, &st), MALL_TEMPORARY);
 	assert_int_equal(s.n, 0);

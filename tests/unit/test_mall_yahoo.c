@@ -143,43 +143,18 @@ static void test_read_stock(void **state)
 	assert_false(items[2].found);
 }
 
-typedef struct {
-	int n;
-	char order_no[10][64];
-	int nlines[10];
-	mall_order_line lines[10][4];
-	bool cancelled[10];
-	time_t ordered_at[10];
-	int stop_after;
-} seen;
-
-static int collect(const mall_order *o, void *ctx)
-{
-	seen *s = ctx;
-	if (s->n < 10) {
-		snprintf(s->order_no[s->n], 64, "%s", o->order_no);
-		s->nlines[s->n] = o->nlines;
-		for (int i = 0; i < o->nlines && i < 4; i++)
-			s->lines[s->n][i] = o->lines[i];
-		s->cancelled[s->n] = o->cancelled;
-		s->ordered_at[s->n] = o->ordered_at;
-	}
-	s->n++;
-	return s->stop_after && s->n >= s->stop_after;
-}
-
 static void test_fetch_orders_pages_to_the_end(void **state)
 {
 	fixture *f = *state;
 	mall_status st;
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
 	json_set_num(f->shop.options, "order_page_size", 2);
 	for (int i = 0; i < 5; i++)
 		control("order", "{\"lines\":[{\"code\":\"tshirt01\",\"sub\":\"red-m\",\"qty\":2},"
 		                 "{\"code\":\"mug02\",\"qty\":1}]}");
 	time_t now = time(NULL);
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 5);
 	assert_int_equal(sim_calls("orderList"), 3);
 	assert_int_equal(sim_calls("orderInfo"), 5);
@@ -199,13 +174,13 @@ static void test_fetch_orders_pages_to_the_end(void **state)
 
 	/* Orders outside the window are not reported. */
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(f->a->fetch_orders(&f->shop, now + 120, now + 180, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now + 120, now + 180, collect_orders, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 0);
 
 	/* The callback can stop the fetch. */
 	memset(&s, 0, sizeof(s));
 	s.stop_after = 2;
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 2);
 }
 
@@ -213,14 +188,14 @@ static void test_fetch_orders_cancelled(void **state)
 {
 	fixture *f = *state;
 	mall_status st;
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
 	control("order", "{\"order_no\":\"demo-store-1\",\"lines\":[{\"code\":\"a\",\"qty\":1},"
 	                 "{\"code\":\"b\",\"sub\":\"c\",\"qty\":3}]}");
 	control("order", "{\"order_no\":\"demo-store-2\",\"lines\":[{\"code\":\"a\",\"qty\":1}]}");
 	control("cancel", "{\"order_no\":\"demo-store-1\"}");
 	time_t now = time(NULL);
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.order_no[0], "demo-store-1");
 	assert_true(s.cancelled[0]);
@@ -284,10 +259,10 @@ static void test_expired_token_is_refreshed_and_retried(void **state)
 	/* Orders too. */
 	control("order", "{\"lines\":[{\"code\":\"a\",\"qty\":1}]}");
 	control("fault", "{\"kind\":\"expired_token\",\"path\":\"orderList\"}");
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
 	time_t now = time(NULL);
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 1);
 }
 
@@ -331,9 +306,9 @@ static void test_server_error_is_temporary(void **state)
 	assert_int_equal(st.http_status, 500);
 	assert_int_equal(it.status.outcome, MALL_TEMPORARY);
 	control("fault", "{\"kind\":\"500\",\"path\":\"orderList\"}");
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(f->a->fetch_orders(&f->shop, 0, time(NULL), collect, &s, &st), MALL_TEMPORARY);
+	assert_int_equal(f->a->fetch_orders(&f->shop, 0, time(NULL), collect_orders, &s, &st), MALL_TEMPORARY);
 }
 
 static void test_429_is_rate_limited(void **state)
@@ -379,10 +354,10 @@ static void test_malformed_reply_is_temporary(void **state)
 	assert_non_null(strstr(st.message, "getStock"));
 	control("order", "{\"lines\":[{\"code\":\"a\",\"qty\":1}]}");
 	control("fault", "{\"kind\":\"malformed\",\"path\":\"orderInfo\"}");
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
 	time_t now = time(NULL);
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_TEMPORARY);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_TEMPORARY);
 	assert_int_equal(s.n, 0);
 	/* A malformed token reply too. */
 	control("fault", "{\"kind\":\"malformed\",\"path\":\"/yconnect\"}");
@@ -471,18 +446,18 @@ static void test_without_public_key_orders_stop_after_the_unsigned_period(void *
 {
 	fixture *f = *state;
 	mall_status st;
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
 	control("order", "{\"lines\":[{\"code\":\"a\",\"qty\":1}]}");
 	cJSON_DeleteItemFromObject(f->shop.credentials, "public_key");
 	time_t now = time(NULL);
 	/* Unsigned calls allowed for a while (Yahoo: 12 hours of refresh token)... */
 	control("signature", "{\"required\":false,\"unsigned_hours\":0.0003}");
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 1);
 	/* ...then re-authorization is required: the shop stops with a message saying so. */
 	usleep(1300000);
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_AUTH);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_AUTH);
 	assert_non_null(strstr(st.message, "px-04102"));
 }
 
@@ -503,7 +478,7 @@ static void test_signature_checked(void **state)
 {
 	fixture *f = *state;
 	mall_status st;
-	seen s;
+	orders_seen s;
 	memset(&s, 0, sizeof(s));
 	control("order", "{\"lines\":[{\"code\":\"a\",\"qty\":1}]}");
 	time_t now = time(NULL);
@@ -511,23 +486,23 @@ static void test_signature_checked(void **state)
 	char *pem = other_public_key();
 	json_set_str(f->shop.credentials, "public_key", pem);
 	free(pem);
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_AUTH);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_AUTH);
 	assert_non_null(strstr(st.message, "px-04102"));
 	/* The right key but another key version. */
 	json_set_str(f->shop.credentials, "public_key", public_pem);
 	json_set_str(f->shop.credentials, "key_version", "2");
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_AUTH);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_AUTH);
 	/* No key at all. */
 	cJSON_DeleteItemFromObject(f->shop.credentials, "public_key");
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_AUTH);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_AUTH);
 	/* Garbage instead of a PEM: refused before any call. */
 	json_set_str(f->shop.credentials, "public_key", "not a key");
 	json_set_str(f->shop.credentials, "key_version", "1");
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_AUTH);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_AUTH);
 	assert_int_equal(s.n, 0);
 	/* Back to the right one. */
 	json_set_str(f->shop.credentials, "public_key", public_pem);
-	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect, &s, &st), MALL_OK);
+	assert_int_equal(f->a->fetch_orders(&f->shop, now - 60, now + 60, collect_orders, &s, &st), MALL_OK);
 	assert_int_equal(s.n, 1);
 }
 
