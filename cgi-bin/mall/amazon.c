@@ -67,9 +67,7 @@ static double opt_double(const mall_shop *shop, const char *key, double def)
 
 static amazon_state *state_of(mall_shop *shop)
 {
-	if (!shop->adapter_state)
-		shop->adapter_state = calloc(1, sizeof(amazon_state));
-	return shop->adapter_state;
+	return mall_state(shop, sizeof(amazon_state));
 }
 
 /* Takes one token of op's bucket, waiting up to max_wait_ms; beyond that the call is rate

@@ -110,3 +110,10 @@ long mall_retry_after_ms(const mall_shop *shop, const http_response *r)
 	}
 	return (long)mall_opt_int(shop, "retry_after_ms", 1000);
 }
+
+void *mall_state(mall_shop *shop, size_t size)
+{
+	if (!shop->adapter_state)
+		shop->adapter_state = calloc(1, size);
+	return shop->adapter_state;
+}

@@ -114,6 +114,9 @@ mall_outcome mall_classify_http(int http_status);
 const char *mall_cred(const mall_shop *shop, const char *key, const char *def);
 const char *mall_opt(const mall_shop *shop, const char *key, const char *def);
 long long mall_opt_int(const mall_shop *shop, const char *key, long long def);
+/* shop->adapter_state, allocated zeroed (size bytes) on first use; NULL when out of memory.
+ * The adapter's release frees it. */
+void *mall_state(mall_shop *shop, size_t size);
 /* Sets st to MALL_OK with http_status and no message. */
 void mall_status_ok(mall_status *st, int http_status);
 /* Sets (adds or replaces) the string key of shop->credentials, which must exist. Z_OK or Z_NOMEM;

@@ -37,9 +37,7 @@ typedef struct {
 
 static rakuten_state *state(mall_shop *shop)
 {
-	if (!shop->adapter_state)
-		shop->adapter_state = calloc(1, sizeof(rakuten_state));
-	return shop->adapter_state;
+	return mall_state(shop, sizeof(rakuten_state));
 }
 
 /* Keeps calls of one class apart: bulk-upsert and orders 1/s, bulk-get 5/s by default. */

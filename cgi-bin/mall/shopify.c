@@ -54,9 +54,7 @@ typedef struct {
 
 static shopify_state *state_of(mall_shop *shop)
 {
-	if (!shop->adapter_state)
-		shop->adapter_state = calloc(1, sizeof(shopify_state));
-	return shop->adapter_state;
+	return mall_state(shop, sizeof(shopify_state));
 }
 
 static size_t hash_sku(const char *s)

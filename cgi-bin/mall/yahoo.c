@@ -41,9 +41,7 @@ typedef struct {
 
 static yahoo_state *state(mall_shop *shop)
 {
-	if (!shop->adapter_state)
-		shop->adapter_state = calloc(1, sizeof(yahoo_state));
-	return shop->adapter_state;
+	return mall_state(shop, sizeof(yahoo_state));
 }
 
 /* Waits so that calls on one clock are at least ms apart (Yahoo bans bursts for a while). */
