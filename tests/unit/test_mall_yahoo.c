@@ -468,7 +468,10 @@ static char *other_public_key(void)
 	PEM_write_bio_PUBKEY(b, k);
 	char *data;
 	long len = BIO_get_mem_data(b, &data);
-	char *pem = strndup(data, (size_t)len);
+	/* The BIO's bytes are not NUL-terminated: copy exactly len of them. */
+	char *pem = malloc((size_t)len + 1);
+	memcpy(pem, data, (size_t)len);
+	pem[len] = '\0';
 	BIO_free(b);
 	EVP_PKEY_free(k);
 	return pem;
