@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/utf8.h"
 #include "mall/jst.h"
 #include "mall/rakuten_json.h"
 
@@ -73,14 +74,10 @@ static int time_field(const cJSON *o, const char *key, time_t *out)
 	return jst_parse_time(tmp, out) == Z_OK ? 1 : -1;
 }
 
+/* s into out, cut (on a character boundary) when it does not fit. */
 static void copy_trunc(char *out, size_t outlen, const char *s)
 {
-	size_t len = strlen(s);
-	if (len >= outlen) {
-		len = outlen - 1;
-		while (len && ((unsigned char)s[len] & 0xC0) == 0x80)
-			len--;
-	}
+	size_t len = utf8_prefix(s, strlen(s), outlen - 1);
 	memcpy(out, s, len);
 	out[len] = '\0';
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "core/buf.h"
 #include "core/strnum.h"
+#include "core/utf8.h"
 #include "mall/jst.h"
 #include "mall/yahoo_xml.h"
 
@@ -162,10 +163,7 @@ static bool yx_copy_mode(const yx_node *n, const char *name, char *out, size_t o
 	if (len >= outlen) {
 		if (!trunc)
 			return false;
-		len = outlen - 1;
-		/* Never cut a UTF-8 character in two. */
-		while (len && ((unsigned char)s[len] & 0xC0) == 0x80)
-			len--;
+		len = utf8_prefix(s, len, outlen - 1);
 	}
 	memcpy(out, s, len);
 	out[len] = '\0';
