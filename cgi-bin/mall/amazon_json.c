@@ -180,23 +180,35 @@ static const cJSON *payload_of(const cJSON *root)
 	return cJSON_IsObject(p) ? p : NULL;
 }
 
+/* payload.<key> of a v0 Orders reply to op when it is an array of at most max entries; else
+ * NULL and err says which it was not. */
+static const cJSON *payload_list(const cJSON *root, const char *op, const char *key, int max,
+                                 char *err, size_t errlen)
+{
+	const cJSON *payload = payload_of(root);
+	const cJSON *list = payload ? cJSON_GetObjectItemCaseSensitive(payload, key) : NULL;
+	char why[100];
+	if (!cJSON_IsArray(list))
+		snprintf(why, sizeof(why), "%s reply without payload.%s", op, key);
+	else if (cJSON_GetArraySize(list) > max)
+		snprintf(why, sizeof(why), "%s page too large", op);
+	else
+		return list;
+	json_set_err(err, errlen, why);
+	return NULL;
+}
+
 int amazon_parse_orders(const char *body, size_t len, amazon_orders_page *page, char *err,
                         size_t errlen)
 {
 	int rc = Z_INVALID;
 	memset(page, 0, sizeof(*page));
 	cJSON *root = cJSON_ParseWithLength(body, len);
-	const cJSON *payload = payload_of(root);
-	const cJSON *orders = payload ? cJSON_GetObjectItemCaseSensitive(payload, "Orders") : NULL;
-	if (!cJSON_IsArray(orders)) {
-		json_set_err(err, errlen, "getOrders reply without payload.Orders");
+	const cJSON *orders = payload_list(root, "getOrders", "Orders", AMAZON_MAX_ORDERS_PER_PAGE,
+	                                   err, errlen);
+	if (!orders)
 		goto out;
-	}
 	int n = cJSON_GetArraySize(orders);
-	if (n > AMAZON_MAX_ORDERS_PER_PAGE) {
-		json_set_err(err, errlen, "getOrders page too large");
-		goto out;
-	}
 	page->orders = calloc(n ? (size_t)n : 1, sizeof(*page->orders));
 	if (!page->orders) {
 		rc = Z_NOMEM;
@@ -222,7 +234,7 @@ int amazon_parse_orders(const char *body, size_t len, amazon_orders_page *page, 
 		h->cancelled = !strcmp(h->status, "Canceled");
 		page->n++;
 	}
-	if (dup_token(payload, "NextToken", &page->next_token)) {
+	if (dup_token(payload_of(root), "NextToken", &page->next_token)) {
 		json_set_err(err, errlen, "bad NextToken");
 		goto out;
 	}
@@ -247,17 +259,11 @@ int amazon_parse_order_items(const char *body, size_t len, amazon_items_page *pa
 	int rc = Z_INVALID;
 	memset(page, 0, sizeof(*page));
 	cJSON *root = cJSON_ParseWithLength(body, len);
-	const cJSON *payload = payload_of(root);
-	const cJSON *items = payload ? cJSON_GetObjectItemCaseSensitive(payload, "OrderItems") : NULL;
-	if (!cJSON_IsArray(items)) {
-		json_set_err(err, errlen, "getOrderItems reply without payload.OrderItems");
+	const cJSON *items = payload_list(root, "getOrderItems", "OrderItems",
+	                                  AMAZON_MAX_ITEMS_PER_PAGE, err, errlen);
+	if (!items)
 		goto out;
-	}
 	int n = cJSON_GetArraySize(items);
-	if (n > AMAZON_MAX_ITEMS_PER_PAGE) {
-		json_set_err(err, errlen, "getOrderItems page too large");
-		goto out;
-	}
 	page->items = calloc(n ? (size_t)n : 1, sizeof(*page->items));
 	if (!page->items) {
 		rc = Z_NOMEM;
@@ -277,7 +283,7 @@ int amazon_parse_order_items(const char *body, size_t len, amazon_items_page *pa
 		}
 		page->n++;
 	}
-	if (dup_token(payload, "NextToken", &page->next_token)) {
+	if (dup_token(payload_of(root), "NextToken", &page->next_token)) {
 		json_set_err(err, errlen, "bad NextToken");
 		goto out;
 	}
