@@ -61,6 +61,9 @@
 </section>
 
 <section class="actions" aria-label="<?cs var:Lang.stock.actions.title ?>">
+  <form method="post" action="/stock/link" id="link-form" hidden>
+    <input type="hidden" name="csrf" value="<?cs var:Csrf ?>"><input type="hidden" name="back" value="<?cs var:Page.query ?>">
+  </form>
   <form method="post" action="/stock/push" id="actions" class="actions">
     <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
     <input type="hidden" name="back" value="<?cs var:Page.query ?>">
@@ -110,6 +113,10 @@
           <li><a href="/?shop=<?cs var:shop.id ?>"><?cs var:Lang.stock.list.menu_search ?></a></li>
           <li><a href="/stock/csv/listings?shop=<?cs var:shop.id ?>"><?cs var:Lang.stock.actions.csv_listings ?></a></li>
           <?cs if:row.id ?><li><a href="/sku?code=<?cs var:url_escape(row.code) ?>"><?cs var:Lang.stock.list.menu_history ?></a></li><?cs /if ?>
+          <?cs each:it = cell.items ?><li><?cs if:row.id ?><button type="submit" form="link-form" name="unlink" value="<?cs var:it.id ?>"><?cs var:Lang.stock.list.unlink ?> <?cs var:it.item ?></button><?cs else ?><form method="post" action="/stock/link" class="link">
+            <input type="hidden" name="csrf" value="<?cs var:Csrf ?>"><input type="hidden" name="back" value="<?cs var:Page.query ?>">
+            <input name="sku" size="10" maxlength="128" aria-label="<?cs var:Lang.stock.list.link_to ?>" placeholder="<?cs var:Lang.stock.list.link_to ?>"><button type="submit" name="manual" value="<?cs var:it.id ?>"><?cs var:Lang.stock.list.link_manual ?></button>
+            <button type="submit" name="bycode" value="<?cs var:it.id ?>"><?cs var:Lang.stock.list.link_code ?></button></form><?cs /if ?></li><?cs /each ?>
         </ul></details><?cs /if ?></td>
         <td class="item"><?cs each:it = cell.items ?><div class="item<?cs if:it.state != "ok" ?> state-<?cs var:it.state ?><?cs /if ?>">
           <?cs if:Page.show_images == "1" && it.image ?><img src="<?cs var:it.image ?>" alt="" loading="lazy" width="40" height="40"><?cs /if ?>

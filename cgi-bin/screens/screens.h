@@ -47,6 +47,8 @@ int csv_listings_upload(web_request *r);
 int csv_apply_submit(web_request *r);
 int csv_job_json(web_request *r);
 int sku_page(web_request *r);
+extern const web_field stock_link_fields[];
+int stock_link_submit(web_request *r);
 /* Forgets the cached SKU count of this worker (after rows were added or deleted). */
 void stock_count_cache_clear(void);
 /* The listing ids of the checked rows (fields sku and listing); *out malloc'd, caller frees. */

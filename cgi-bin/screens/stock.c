@@ -35,7 +35,7 @@ static const char *const kind_choices[] = {"all", "set", NULL};
 static const char *const link_choices[] = {"linked", "unlinked", NULL};
 static const char *const sync_choices[] = {"on", "off", NULL};
 static const char *const msg_choices[] = {"pushed", "deleted", "sync_on", "sync_off", "applied",
-                                          "imported", NULL};
+                                          "imported", "linked", NULL};
 
 /* Declared fields: the router validates them before the handler runs. */
 const web_field stock_list_fields[] = {

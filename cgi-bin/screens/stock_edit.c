@@ -469,3 +469,51 @@ int stock_sync_all_submit(web_request *r)
 	         changed);
 	return back_to_list(r, on ? "sync_on" : "sync_off", changed);
 }
+
+/* ---- 紐づけ from the 店舗メニュー ---- */
+
+/* Declared fields: the router validates them before the handler runs. Each button names its
+ * listing in its own field (one form serves every row): unlink, bycode or manual (+ sku). */
+const web_field stock_link_fields[] = {
+	{.name = "unlink", .type = WF_INT, .min = 1, .max = 2147483647, .label = "紐づけ解除"},
+	{.name = "bycode", .type = WF_INT, .min = 1, .max = 2147483647, .label = "SKUコードで紐づけ"},
+	{.name = "manual", .type = WF_INT, .min = 1, .max = 2147483647, .label = "紐づけ"},
+	{.name = "sku", .type = WF_TEXT, .max = 128, .label = "SKUコード"},
+	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "戻り先"},
+	{0},
+};
+
+/* POST /stock/link: unlinks a listing by hand, links it to a SKU code by hand, or gives it
+ * back to the SKU-code rule (stock_link_manual); back to the same search. */
+int stock_link_submit(web_request *r)
+{
+	long long listing = 0, target = 0;
+	int asked = web_has(r, "unlink") + web_has(r, "bycode") + web_has(r, "manual");
+	int rc = Z_OK;
+	if (asked != 1)
+		return web_error(r, 400, "紐づけの操作を1つ選んでください。");
+	if (web_has(r, "manual")) {
+		const char *code = web_text(r, "sku");
+		listing = web_int(r, "manual", 0);
+		if (!*code)
+			return web_error(r, 400, "紐づけるSKUコードを入力してください。");
+		rc = db_query_ll(r->db, "SELECT id FROM sku WHERE code = ?", DB_ARGS(DB_S(code)), 0,
+		                 &target);
+		if (rc != Z_OK)
+			return rc;
+		if (!target)
+			return web_error(r, 400, "そのSKUコードの商品は登録されていません。");
+	} else if (web_has(r, "bycode")) {
+		listing = web_int(r, "bycode", 0);
+		target = STOCK_LINK_BY_CODE;
+	} else {
+		listing = web_int(r, "unlink", 0);
+	}
+	rc = stock_link_manual(r->db, listing, target);
+	if (rc == Z_NOTFOUND)
+		return web_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
+	if (rc != Z_OK)
+		return rc;
+	stock_count_cache_clear();
+	return back_to_list(r, "linked", 1);
+}

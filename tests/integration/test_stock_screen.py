@@ -477,6 +477,31 @@ def test_error_messages_link_help_and_listings():
     sql("DELETE FROM error_log WHERE message LIKE ?", "%" + TAG + "%")
 
 
+def test_link_unlink_and_relink_from_the_shop_menu():
+    s = setup()
+    lid = int(sql1("SELECT id FROM listing WHERE item_code = ?", "r-orphan-" + TAG))
+    c = client()
+    page = c.get(q(shop=s["other"], link="unlinked")).text
+    ok('name="manual" value="%d"' % lid in page, "the unlinked row offers a link form")
+    r = c.post("/stock/link", {"manual": lid, "sku": "NOPE-" + TAG})
+    eq(r.status, 400, "unknown SKU code")
+    ok("登録されていません" in r.text, "Japanese reason")
+    eq(c.post("/stock/link", {"manual": lid, "unlink": lid}).status, 400, "one action at a time")
+    r = c.post("/stock/link", {"manual": lid, "sku": code(3), "back": "link=unlinked"})
+    eq(r.status, 303, "linked by hand")
+    eq(sql("SELECT sku_id, link_mode FROM listing WHERE id = ?", lid),
+       [[str(s["sku"][3]), "manual"]], "manual link stored")
+    ok("msg=linked" in r.header("Location") and "link=unlinked" in r.header("Location"), "back")
+    page = c.get(q(shop=s["other"], q=code(3))).text
+    ok('name="unlink" value="%d"' % lid in page, "the SKU row offers 紐づけ解除")
+    eq(c.post("/stock/link", {"unlink": lid}).status, 303, "unlinked")
+    eq(sql("SELECT sku_id IS NULL, link_mode FROM listing WHERE id = ?", lid),
+       [["1", "unlinked"]], "unlinked by hand")
+    eq(c.post("/stock/link", {"bycode": lid}).status, 303, "back to the code rule")
+    eq(sql("SELECT sku_id IS NULL, link_mode FROM listing WHERE id = ?", lid),
+       [["1", "code"]], "its SKU code matches no SKU: unlinked under the code rule")
+
+
 def test_images_follow_the_display_setting():
     s = setup()
     sql("UPDATE listing SET image_url = 'https://img.example/a.jpg' WHERE item_code = ?",
