@@ -18,23 +18,7 @@ POST_ROUTES = ["/admin/settings", "/admin/settings/test-mail", "/admin/alerts",
 SECRET = "s3cr3t-Value-" + os.urandom(6).hex()
 
 
-def staff_client():
-    """A logged-in staff user (created once per stack)."""
-    path = os.path.join(zt.STACK, "test-staff-password")
-    if not os.path.exists(path):
-        pw = "Staff-" + os.urandom(9).hex()
-        r = subprocess.run([zt.BATCH, "useradd", "staff1", "--role", "staff", "--password-stdin"],
-                           input=(pw + "\n").encode(), capture_output=True)
-        if r.returncode != 0 and b"exists" not in r.stderr:
-            raise AssertionError("useradd staff1: %s" % r.stderr.decode())
-        with open(path, "w") as f:
-            f.write(pw)
-    with open(path) as f:
-        pw = f.read().strip()
-    sql("UPDATE app_user SET disabled = 0, role = 'staff' WHERE login = 'staff1'")
-    c = Client()
-    c.login("staff1", pw)
-    return c
+staff_client = zt.staff_client
 
 
 def admin():

@@ -83,25 +83,9 @@ def report(what, tried, refused):
 
 # ---- users ----
 
-_staff_pw = None
-
-
 def staff_client():
-    """A logged-in staff (non-admin) user, created once per stack."""
-    global _staff_pw
-    if _staff_pw is None:
-        _staff_pw = "Staff-" + os.urandom(8).hex()
-        if sql1("SELECT COUNT(*) FROM app_user WHERE login = 'probe-staff'") != "0":
-            sql("DELETE FROM session WHERE user_id IN "
-                "(SELECT id FROM app_user WHERE login = 'probe-staff')")
-            sql("DELETE FROM app_user WHERE login = 'probe-staff'")
-        r = subprocess.run([zt.BATCH, "useradd", "probe-staff", "--role", "staff",
-                            "--password-stdin"], input=(_staff_pw + "\n").encode(),
-                           capture_output=True)
-        eq(r.returncode, 0, "useradd staff: " + r.stderr.decode()[-300:])
-    c = Client()
-    c.login("probe-staff", _staff_pw)
-    return c
+    """A logged-in staff (non-admin) user of its own, so probes never share a session."""
+    return zt.staff_client("probe-staff")
 
 
 def admin_client():

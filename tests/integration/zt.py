@@ -152,6 +152,30 @@ def admin_password():
     return _admin_pw
 
 
+def staff_client(login="staff1"):
+    """A logged-in staff (non-admin) user: created once per stack, its password kept beside
+    the admin's; re-enabled and set back to staff in case a test changed it."""
+    path = os.path.join(STACK, "test-staff-password-" + login)
+    if not os.path.exists(path):
+        # A user left by a run whose password file is gone is made anew.
+        sql("DELETE FROM session WHERE user_id IN (SELECT id FROM app_user WHERE login = ?)",
+            login)
+        sql("DELETE FROM app_user WHERE login = ?", login)
+        pw = "Staff-" + os.urandom(9).hex()
+        r = subprocess.run([BATCH, "useradd", login, "--role", "staff", "--password-stdin"],
+                           input=(pw + "\n").encode(), capture_output=True)
+        if r.returncode != 0:
+            raise AssertionError("useradd %s: %s" % (login, r.stderr.decode()))
+        with open(path, "w") as f:
+            f.write(pw)
+    with open(path) as f:
+        pw = f.read().strip()
+    sql("UPDATE app_user SET disabled = 0, role = 'staff' WHERE login = ?", login)
+    c = Client()
+    c.login(login, pw)
+    return c
+
+
 def eq(a, b, what=""):
     if a != b:
         raise AssertionError("%s: expected %r, got %r" % (what or "value", b, a))
