@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "core/utf8.h"
 #include "core/log.h"
 #include "core/secret.h"
 #include "stock/stock.h"
@@ -139,7 +140,7 @@ int stock_error(db *d, int level, const char *kind, long long shop_id, long long
 	va_end(ap);
 	if (len < 0)
 		return Z_ERR;
-	size_t n = stock_utf8_cut(msg, strlen(msg), 1000);
+	size_t n = utf8_prefix(msg, strlen(msg), 1000);
 	msg[n] = '\0';
 	char key[200];
 	const char *dk = dedupe;
@@ -195,7 +196,7 @@ int stock_move_locked(db *d, long long sku_id, long long delta, const char *reas
 	if (delta == 0)
 		return Z_OK;
 	char refbuf[256];
-	size_t n = stock_utf8_cut(ref ? ref : "", strlen(ref ? ref : ""), 255);
+	size_t n = utf8_prefix(ref ? ref : "", strlen(ref ? ref : ""), 255);
 	memcpy(refbuf, ref ? ref : "", n);
 	refbuf[n] = '\0';
 	rc = db_execv(d, "UPDATE sku SET total = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?",
@@ -604,7 +605,7 @@ int stock_refresh_search_doc(db *d, long long sku_id)
 			rc = stock_doc_append(&doc, db_get(l, i, c));
 	if (rc != Z_OK)
 		goto out;
-	size_t n = stock_utf8_cut(buf_str(&doc), doc.len, SEARCH_DOC_MAX);
+	size_t n = utf8_prefix(buf_str(&doc), doc.len, SEARCH_DOC_MAX);
 	rc = db_execv(d, "UPDATE sku SET search_doc = ? WHERE id = ?", DB_SN(buf_str(&doc), n),
 	              DB_I(sku_id));
 out:

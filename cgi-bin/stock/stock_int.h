@@ -23,9 +23,6 @@ void idset_free(idset *s);
 int stock_wanted_label(const char *label, long long available, bool has_min, int min,
                        bool has_max, int max, stock_wanted *out);
 
-/* The longest prefix of s (len bytes) of at most max bytes that ends on a UTF-8 boundary. */
-size_t stock_utf8_cut(const char *s, size_t len, size_t max);
-
 /* Runs fn(d, ctx) in a transaction: the caller's when one is open, else its own, retried on
  * deadlock and lock wait timeout. Returns fn's status (Z_ERR if the commit failed). */
 int stock_tx(db *d, int (*fn)(db *d, void *ctx), void *ctx);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/utf8.h"
 #include "core/log.h"
 #include "stock/stock.h"
 #include "stock/stock_int.h"
@@ -582,7 +583,7 @@ static int refresh_all_docs(db *d, long long *changed)
 			for (; j < l->nrows && db_get_ll(l, j, 0, 0) == id; j++, nl++)
 				for (int f = 1; f <= 4 && nl < 100 && doc.len < 3000; f++)
 					stock_doc_append(&doc, db_get(l, j, f));
-			size_t n = stock_utf8_cut(buf_str(&doc), doc.len, 3000);
+			size_t n = utf8_prefix(buf_str(&doc), doc.len, 3000);
 			if (n == db_len(s, i, 3) && !memcmp(buf_str(&doc), db_get(s, i, 3), n))
 				continue;
 			rc = db_execv(d, "UPDATE sku SET search_doc = ? WHERE id = ?",

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/utf8.h"
 #include "core/log.h"
 #include "core/secret.h"
 #include "stock/stock.h"
@@ -15,7 +16,7 @@
 static int upsert_push(db *d, long long listing_id, long long shop_id, int wanted,
                        const char *why)
 {
-	size_t n = stock_utf8_cut(why, strlen(why), PUSH_WHY_MAX);
+	size_t n = utf8_prefix(why, strlen(why), PUSH_WHY_MAX);
 	return db_execv(d,
 	                "INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
 	                "created_at) VALUES (?, ?, ?, ?, 'pending', UTC_TIMESTAMP(), "
@@ -385,7 +386,7 @@ static int done_tx(db *d, void *vctx)
 	struct done_ctx *c = vctx;
 	db_res *r = NULL;
 	char result[501];
-	size_t n = c->result ? stock_utf8_cut(c->result, strlen(c->result), 500) : 0;
+	size_t n = c->result ? utf8_prefix(c->result, strlen(c->result), 500) : 0;
 	memcpy(result, c->result ? c->result : "", n);
 	result[n] = '\0';
 	int rc = db_queryv(d, &r,

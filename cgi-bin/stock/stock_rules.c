@@ -121,13 +121,3 @@ int stock_search_normalize(const char *in, buf *out)
 	}
 	return Z_OK;
 }
-
-size_t stock_utf8_cut(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	size_t n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return n;
-}
