@@ -645,7 +645,17 @@ int stock_list_page(web_request *r)
 			set_row(r, i, "id", id);
 			set_row(r, i, "code", db_get(rows, src, 1));
 			set_row(r, i, "name", db_get(rows, src, 2));
-			set_row(r, i, "total", db_get(rows, src, 3));
+			/* A set holds no stock of its own: show what its parts allow (sets are few,
+			 * so the few extra queries a page stay cheap). */
+			long long avail = 0;
+			if (db_get_ll(rows, src, 4, 0) && stock_available(r->db, db_get_ll(rows, src, 0, 0),
+			                                                  &avail) == Z_OK) {
+				char n[24];
+				snprintf(n, sizeof(n), "%lld", avail);
+				set_row(r, i, "total", n);
+			} else {
+				set_row(r, i, "total", db_get(rows, src, 3));
+			}
 			set_row(r, i, "is_set", db_get(rows, src, 4));
 			set_row(r, i, "drift", db_get(rows, src, 5));
 		}

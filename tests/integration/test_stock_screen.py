@@ -131,6 +131,27 @@ def test_list_shows_shops_and_columns():
     ok("<script>" not in r.text and "onclick" not in r.text, "no inline script")
 
 
+def test_set_row_shows_what_its_parts_allow():
+    """A set holds no stock of its own: its row shows min over parts of floor(total / qty)."""
+    s = setup()
+    set_code = TAG + "-SET"
+    sql("INSERT INTO sku (code, name, total, is_set, updated_at) VALUES (?, 'セット', 99, 1, "
+        "UTC_TIMESTAMP())", set_code)
+    sid = int(sql1("SELECT id FROM sku WHERE code = ?", set_code))
+    # Parts: code(2) (total 20) twice per set, code(3) (total 30) once: min(10, 30) = 10.
+    sql("INSERT INTO set_part VALUES (?, ?, 2), (?, ?, 1)", sid, s["sku"][2], sid, s["sku"][3])
+    try:
+        c = client()
+        r = c.get(q(q=set_code + "*"))   # a code prefix: the SKU has no search document
+        eq(r.status, 200, "list")
+        m = re.search(r'セット商品の在庫数は構成商品から計算されます">(\d+)<', r.text)
+        ok(m is not None, "the set's row shows a computed figure")
+        eq(m.group(1), "10", "what the parts allow, not the stored 99")
+    finally:
+        sql("DELETE FROM set_part WHERE set_sku_id = ?", sid)
+        sql("DELETE FROM sku WHERE id = ?", sid)
+
+
 def test_search_conditions():
     c = client()
     s = setup()
