@@ -53,6 +53,18 @@ size_t utf8_prefix(const char *s, size_t n, size_t max)
 	return i;
 }
 
+size_t utf8_complete(const char *s, size_t n)
+{
+	size_t start = n;
+	while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80)
+		start--;
+	if (start == 0)
+		return 0; /* only continuation bytes: nothing whole */
+	unsigned char lead = (unsigned char)s[start - 1];
+	size_t need = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+	return n - (start - 1) < need ? start - 1 : n;
+}
+
 size_t utf8_count(const char *s, size_t n)
 {
 	size_t count = 0;

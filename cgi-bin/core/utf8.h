@@ -9,6 +9,8 @@
 bool utf8_valid_text(const char *s, size_t n);
 /* The longest prefix of s (at most max bytes) that ends on a character boundary. */
 size_t utf8_prefix(const char *s, size_t n, size_t max);
+/* n less a character cut short at the end of s[0..n) (as snprintf leaves one). */
+size_t utf8_complete(const char *s, size_t n);
 /* Number of characters (code points) in well-formed s[0..n). */
 size_t utf8_count(const char *s, size_t n);
 

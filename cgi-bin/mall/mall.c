@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/utf8.h"
 #include "mall/mall.h"
 
 extern const mall_adapter mall_yahoo, mall_rakuten, mall_amazon, mall_shopify;
@@ -24,8 +25,11 @@ void mall_status_set(mall_status *st, mall_outcome outcome, int http_status, con
 	st->http_status = http_status;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(st->message, sizeof(st->message), fmt, ap);
+	int n = vsnprintf(st->message, sizeof(st->message), fmt, ap);
 	va_end(ap);
+	/* A message longer than the field is cut on a character boundary, never inside one. */
+	if (n >= (int)sizeof(st->message))
+		st->message[utf8_complete(st->message, strlen(st->message))] = '\0';
 }
 
 mall_outcome mall_classify_http(int http_status)

@@ -50,6 +50,14 @@ static void utf8_rules(void **state)
 	assert_int_equal(utf8_prefix(s, 9, 6), 6);
 	assert_int_equal(utf8_prefix(s, 9, 20), 9);
 	assert_int_equal(utf8_count(s, 9), 3);
+	/* A character cut at the end is dropped; whole ones stay. */
+	assert_int_equal(utf8_complete(s, 9), 9);
+	assert_int_equal(utf8_complete(s, 8), 6);
+	assert_int_equal(utf8_complete(s, 7), 6);
+	assert_int_equal(utf8_complete(s, 6), 6);
+	assert_int_equal(utf8_complete("ab", 2), 2);
+	assert_int_equal(utf8_complete("\x80\x80", 2), 0);
+	assert_int_equal(utf8_complete("", 0), 0);
 }
 
 static void config_file(void **state)
