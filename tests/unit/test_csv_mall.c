@@ -9,23 +9,7 @@
 #include <string.h>
 #include <cJSON.h>
 #include "csv/mallcsv.h"
-
-/* Reads a sample file under tests/unit/data/csv/ (tests run from the repository root). */
-static char *slurp(const char *name, size_t *len)
-{
-	char path[256];
-	snprintf(path, sizeof path, "tests/unit/data/csv/%s", name);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	buf b = BUF_INIT;
-	char tmp[4096];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		buf_append(&b, tmp, n);
-	fclose(f);
-	*len = b.len;
-	return buf_detach(&b);
-}
+#include "csvtest.h"
 
 static int parse_file(const char *name, mallcsv_result *res)
 {

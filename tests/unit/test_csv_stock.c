@@ -8,22 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "csv/stockcsv.h"
-
-static char *slurp(const char *name, size_t *len)
-{
-	char path[256];
-	snprintf(path, sizeof path, "tests/unit/data/csv/%s", name);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	buf b = BUF_INIT;
-	char tmp[4096];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		buf_append(&b, tmp, n);
-	fclose(f);
-	*len = b.len;
-	return buf_detach(&b);
-}
+#include "csvtest.h"
 
 static int totals(const char *text, stockcsv_mode mode, stockcsv_totals *t)
 {
