@@ -8,6 +8,7 @@
 #include "batch/sync.h"
 #include "core/log.h"
 #include "core/strnum.h"
+#include "stock/stock.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -41,6 +42,9 @@ static int one_cycle(db *d, const conf *cfg, bool *any_failed)
 {
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Pushes owed by a large change whose request ended before it re-queued them. */
+	if (stock_recompute_pending(d) != Z_OK)
+		*any_failed = true;
 	int rc = sync_shops(d, cfg, NULL, SYNC_FETCH | SYNC_PUSH, any_failed);
 	if (rc != Z_OK)
 		return rc;

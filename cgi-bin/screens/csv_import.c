@@ -724,6 +724,8 @@ int csv_apply_submit(web_request *r)
 		                           db_get(j, 0, 2), &p, &why, &changed, &recompute_after)
 		            : apply_listings(r, db_get_ll(j, 0, 1, 0), db_get(j, 0, 3), db_len(j, 0, 3),
 		                             &p, &why, &changed);
+	if (rc == Z_OK && recompute_after)
+		rc = stock_recompute_mark(r->db);
 	if (rc == Z_OK)
 		rc = db_commit(r->db);
 	else if (db_in_transaction(r->db))
@@ -741,10 +743,11 @@ int csv_apply_submit(web_request *r)
 		}
 		goto out;
 	}
-	/* A large file's pushes follow its commit (the totals are in; wanted stock catches up). */
-	if (recompute_after && stock_recompute_all(r->db, NULL, NULL, NULL) != Z_OK)
-		log_error("csv: job %lld applied, but recomputing pushes failed; run zaiko-batch "
-		          "recompute", job);
+	/* A large file's pushes follow its commit; the marker committed with it makes the batch's
+	 * next cycle do it if this request cannot. */
+	if (recompute_after && stock_recompute_pending(r->db) != Z_OK)
+		log_error("csv: job %lld applied; its pushes are recomputed by the next batch cycle",
+		          job);
 	db_execv(r->db, "UPDATE job SET state = 'done', done = total, payload = NULL, "
 	                "updated_at = UTC_TIMESTAMP() WHERE id = ?",
 	         DB_I(job));

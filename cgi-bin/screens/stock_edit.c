@@ -457,11 +457,20 @@ int stock_sync_all_submit(web_request *r)
 		web_set_int(r, "Page.n", total);
 		return web_render(r, "stock_confirm.cs");
 	}
-	int rc = db_exec(r->db, "UPDATE listing SET sync = ? WHERE sync <> ?",
-	                 DB_ARGS(DB_I(on), DB_I(on)), &changed, NULL);
-	/* Wanted stock, drift flags and pushes of every listing follow the flag, in chunks. */
+	/* The flag and the pending-recompute marker commit together; wanted stock, drift flags
+	 * and pushes of every listing follow right after (or in the batch's next cycle). */
+	int rc = db_begin(r->db);
+	if (rc == Z_OK)
+		rc = db_exec(r->db, "UPDATE listing SET sync = ? WHERE sync <> ?",
+		             DB_ARGS(DB_I(on), DB_I(on)), &changed, NULL);
 	if (rc == Z_OK && changed)
-		rc = stock_recompute_all(r->db, NULL, NULL, NULL);
+		rc = stock_recompute_mark(r->db);
+	if (rc == Z_OK)
+		rc = db_commit(r->db);
+	else if (db_in_transaction(r->db))
+		db_rollback(r->db);
+	if (rc == Z_OK && changed)
+		rc = stock_recompute_pending(r->db);
 	stock_count_cache_clear();
 	if (rc != Z_OK)
 		return rc;

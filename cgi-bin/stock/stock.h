@@ -309,4 +309,14 @@ int stock_drift_page(db *d, const char *after_code, int limit, db_res **out);
  * Counts may be NULL. Z_OK or Z_ERR. */
 int stock_recompute_all(db *d, long long *listings, long long *skus, long long *queued);
 
+/* A change too big to re-queue inside its own transaction (a large stocktake, 連携 for every
+ * listing) marks a recompute as pending in that same transaction, so a crash after its commit
+ * cannot lose the pushes it owes: the marker survives and the next caller of
+ * stock_recompute_pending (the request itself right after its commit, or the batch's next
+ * cycle) does the work. Z_OK or Z_ERR. */
+int stock_recompute_mark(db *d);
+/* Runs stock_recompute_all if a recompute is pending, then clears the marker it saw (a
+ * marker set meanwhile stays for the next call). Z_OK (also when none was pending) or Z_ERR. */
+int stock_recompute_pending(db *d);
+
 #endif

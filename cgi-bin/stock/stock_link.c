@@ -5,6 +5,7 @@
 #include <string.h>
 #include "core/utf8.h"
 #include "core/log.h"
+#include "core/secret.h"
 #include "stock/stock.h"
 #include "stock/stock_int.h"
 
@@ -618,4 +619,35 @@ int stock_recompute_all(db *d, long long *listings, long long *skus, long long *
 		rc = db_query_ll(d, "SELECT COUNT(*) FROM push WHERE state = 'pending'", NULL, 0, 0,
 		                 queued);
 	return rc;
+}
+
+int stock_recompute_mark(db *d)
+{
+	unsigned char rnd[16];
+	char token[33];
+	if (secret_random(rnd, sizeof(rnd)) != Z_OK)
+		return Z_ERR;
+	secret_hex(rnd, sizeof(rnd), token);
+	return db_execv(d,
+	                "INSERT INTO setting (name, value) VALUES ('recompute_pending', ?) "
+	                "ON DUPLICATE KEY UPDATE value = VALUES(value)",
+	                DB_S(token));
+}
+
+int stock_recompute_pending(db *d)
+{
+	db_res *res = NULL;
+	if (db_query(d, "SELECT value FROM setting WHERE name = 'recompute_pending'", NULL, 0,
+	             &res) != Z_OK)
+		return Z_ERR;
+	char token[65] = "";
+	if (res->nrows)
+		snprintf(token, sizeof(token), "%s", db_get(res, 0, 0));
+	db_res_free(res);
+	if (!*token)
+		return Z_OK;
+	if (stock_recompute_all(d, NULL, NULL, NULL) != Z_OK)
+		return Z_ERR;
+	return db_execv(d, "DELETE FROM setting WHERE name = 'recompute_pending' AND value = ?",
+	                DB_S(token));
 }

@@ -577,6 +577,36 @@ static void test_import_bulk(void **state)
 	                 1);
 }
 
+/* A big change commits its pending-recompute marker with it; a crash before the recompute
+ * loses nothing, since the next stock_recompute_pending does the work. */
+static void test_recompute_marker_survives_a_crash(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	const char *code = t_code("mark");
+	long long sku = t_sku(code, 10);
+	long long l = t_listing(shop, code, code, 10);
+	db_execv(t_db, "DELETE FROM setting WHERE name = 'recompute_pending'");
+	/* A rolled-back change leaves no marker. */
+	assert_int_equal(db_begin(t_db), Z_OK);
+	assert_int_equal(stock_recompute_mark(t_db), Z_OK);
+	assert_int_equal(db_rollback(t_db), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM setting WHERE name = ?", DB_S("recompute_pending")), 0);
+	/* A bulk change the way the screens make one: totals moved by SQL, no re-queue, marker
+	 * committed; then the request dies (nothing else runs). */
+	assert_int_equal(db_begin(t_db), Z_OK);
+	assert_int_equal(db_execv(t_db, "UPDATE sku SET total = 3 WHERE id = ?", DB_I(sku)), Z_OK);
+	assert_int_equal(stock_recompute_mark(t_db), Z_OK);
+	assert_int_equal(db_commit(t_db), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ?", DB_I(l)), 0);
+	/* The next caller (the batch's cycle) finds the marker and queues what is owed. */
+	assert_int_equal(stock_recompute_pending(t_db), Z_OK);
+	assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?", DB_I(l)), 3);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM setting WHERE name = ?", DB_S("recompute_pending")), 0);
+	/* With no marker it does nothing (and costs one read). */
+	assert_int_equal(stock_recompute_pending(t_db), Z_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -592,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_stale_set_total),
 		cmocka_unit_test(test_import_and_search),
 		cmocka_unit_test(test_import_bulk),
+		cmocka_unit_test(test_recompute_marker_survives_a_crash),
 	};
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }
