@@ -4,7 +4,8 @@
 # 4 shops (400k listings) and then 250k × 4 (1M listings).
 #   tests/bench/stock_bench.sh [STACKDIR] [PORT] [NSKUS] [NSKUS_BIG]
 # Defaults: var/bench-stock 18291 100000 250000. The stack directory is its own: its tables are
-# emptied first. Environment: BUILD (default build), ORDERS (default 20000), PROCS (default 4).
+# emptied first, and the stack is stopped at the end (KEEP=1 leaves it running for a look).
+# Environment: BUILD (default build), ORDERS (default 20000), PROCS (default 4), KEEP.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -25,6 +26,7 @@ objs=$(ls "$BUILD"/obj/cgi-bin/core/*.o "$BUILD"/obj/cgi-bin/db/*.o "$BUILD"/obj
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Icgi-bin $(pkg-config --cflags libmariadb) \
 	-o "$BUILD/stock_bench" tests/bench/stock_bench.c $objs \
 	$(pkg-config --libs libmariadb) -lcrypto -lcrypt -lm
+[ -n "${KEEP:-}" ] || trap 'tests/stack/stack.sh stop "$DIR" >/dev/null 2>&1 || true' EXIT
 tests/stack/stack.sh start "$DIR" "$PORT"
 export ZAIKO_CONF=$DIR/zaiko.conf
 
@@ -64,4 +66,4 @@ if [ "$NBIG" -gt "$N" ]; then
 	echo "\$ stock_bench orders $ORDERS $PROCS G $N"
 	"$BUILD/stock_bench" orders "$ORDERS" "$PROCS" G "$N"
 fi
-echo "stop the stack with: tests/stack/stack.sh stop $DIR"
+[ -z "${KEEP:-}" ] || echo "the stack runs on; stop it with: tests/stack/stack.sh stop $DIR"
