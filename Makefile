@@ -79,7 +79,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	@tests/bench/run.sh
 
-fuzz:
+fuzz: deps
 	@tests/fuzz/run.sh $(or $(SECONDS_PER_TARGET),60)
 
 # ASan/UBSan build in build-asan, then the unit tests and the integration tests against a
