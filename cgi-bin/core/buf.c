@@ -1,4 +1,6 @@
 /* buf: the growable byte buffer. */
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,4 +92,26 @@ char *buf_detach(buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	return s;
+}
+
+int array_reserve(void *arrayp, int *cap, int need, size_t elem)
+{
+	if (need <= *cap)
+		return Z_OK;
+	int ncap = *cap > 0 ? *cap : 8;
+	while (ncap < need) {
+		if (ncap > INT_MAX / 2)
+			return Z_NOMEM;
+		ncap *= 2;
+	}
+	if ((size_t)ncap > SIZE_MAX / elem)
+		return Z_NOMEM;
+	void *old, *grown;
+	memcpy(&old, arrayp, sizeof(old));
+	grown = realloc(old, (size_t)ncap * elem);
+	if (!grown)
+		return Z_NOMEM;
+	memcpy(arrayp, &grown, sizeof(grown));
+	*cap = ncap;
+	return Z_OK;
 }

@@ -30,4 +30,8 @@ const char *buf_str(const buf *b);
 /* Hands the string to the caller, who frees it; the buffer is left empty. */
 char *buf_detach(buf *b);
 
+/* Makes room for at least need elements of elem bytes in the array *arrayp points to (a T **),
+ * doubling from 8. *cap changes only on success. Z_OK, or Z_NOMEM with the array unchanged. */
+int array_reserve(void *arrayp, int *cap, int need, size_t elem);
+
 #endif

@@ -533,15 +533,9 @@ static mall_outcome list_orders(mall_shop *shop, time_t since, time_t until,
 		for (int i = 0; i < page.n; i++) {
 			if (page.orders[i].updated_at < since || page.orders[i].updated_at >= until)
 				continue;
-			if (n == cap) {
-				int ncap = cap ? cap * 2 : 64;
-				amazon_order_head *grown = realloc(all, (size_t)ncap * sizeof(*all));
-				if (!grown) {
-					mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
-					goto out;
-				}
-				all = grown;
-				cap = ncap;
+			if (array_reserve(&all, &cap, n + 1, sizeof(*all)) != Z_OK) {
+				mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+				goto out;
 			}
 			all[n++] = page.orders[i];
 		}
@@ -601,15 +595,10 @@ static mall_outcome order_lines(mall_shop *shop, const amazon_order_head *h, mal
 			goto out;
 		}
 		for (int i = 0; i < page.n; i++) {
-			if (order->nlines == cap) {
-				int ncap = cap ? cap * 2 : 8;
-				mall_order_line *grown = realloc(order->lines, (size_t)ncap * sizeof(*grown));
-				if (!grown) {
-					mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
-					goto out;
-				}
-				order->lines = grown;
-				cap = ncap;
+			if (array_reserve(&order->lines, &cap, order->nlines + 1, sizeof(*order->lines)) !=
+			    Z_OK) {
+				mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+				goto out;
 			}
 			mall_order_line *l = &order->lines[order->nlines++];
 			const amazon_order_item *it = &page.items[i];

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/utf8.h"
+#include "core/buf.h"
 #include "mall/jst.h"
 #include "mall/rakuten_json.h"
 
@@ -336,14 +337,9 @@ static int parse_order(const cJSON *m, bool cancel_on_pending, mall_order *o, ch
 				snprintf(err, errlen, "%s: too many lines", o->order_no);
 				return Z_INVALID;
 			}
-			if (o->nlines == cap) {
-				cap = cap ? cap * 2 : 4;
-				mall_order_line *grown = realloc(o->lines, (size_t)cap * sizeof(*grown));
-				if (!grown) {
-					snprintf(err, errlen, "out of memory");
-					return Z_NOMEM;
-				}
-				o->lines = grown;
+			if (array_reserve(&o->lines, &cap, o->nlines + 1, sizeof(*o->lines)) != Z_OK) {
+				snprintf(err, errlen, "out of memory");
+				return Z_NOMEM;
 			}
 			mall_order_line *l = &o->lines[o->nlines];
 			char item_number[128];

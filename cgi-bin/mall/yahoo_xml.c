@@ -219,15 +219,10 @@ int yahoo_parse_stock(const char *xml, size_t len, yahoo_stock_row **rows, int *
 	for (const yx_node *r = root->child; r; r = r->next) {
 		if (strcmp(r->name, "Result"))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			yahoo_stock_row *grown = realloc(out, (size_t)cap * sizeof(*out));
-			if (!grown) {
-				snprintf(err, errlen, "out of memory");
-				rc = Z_NOMEM;
-				goto out;
-			}
-			out = grown;
+		if (array_reserve(&out, &cap, n + 1, sizeof(*out)) != Z_OK) {
+			snprintf(err, errlen, "out of memory");
+			rc = Z_NOMEM;
+			goto out;
 		}
 		yahoo_stock_row *row = &out[n];
 		memset(row, 0, sizeof(*row));
@@ -294,15 +289,10 @@ int yahoo_parse_order_list(const char *xml, size_t len, long long *total, yahoo_
 	for (const yx_node *o = search->child; o; o = o->next) {
 		if (strcmp(o->name, "OrderInfo"))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			yahoo_order_ref *grown = realloc(out, (size_t)cap * sizeof(*out));
-			if (!grown) {
-				snprintf(err, errlen, "out of memory");
-				rc = Z_NOMEM;
-				goto out;
-			}
-			out = grown;
+		if (array_reserve(&out, &cap, n + 1, sizeof(*out)) != Z_OK) {
+			snprintf(err, errlen, "out of memory");
+			rc = Z_NOMEM;
+			goto out;
 		}
 		yahoo_order_ref *r = &out[n];
 		memset(r, 0, sizeof(*r));
@@ -382,15 +372,10 @@ int yahoo_parse_order_info(const char *xml, size_t len, mall_order *order, char 
 			snprintf(err, errlen, "too many Item lines");
 			goto out;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			mall_order_line *grown = realloc(order->lines, (size_t)cap * sizeof(*grown));
-			if (!grown) {
-				snprintf(err, errlen, "out of memory");
-				rc = Z_NOMEM;
-				goto out;
-			}
-			order->lines = grown;
+		if (array_reserve(&order->lines, &cap, n + 1, sizeof(*order->lines)) != Z_OK) {
+			snprintf(err, errlen, "out of memory");
+			rc = Z_NOMEM;
+			goto out;
 		}
 		mall_order_line *l = &order->lines[n];
 		memset(l, 0, sizeof(*l));

@@ -95,6 +95,28 @@ static void buffers(void **state)
 	assert_null(b.data);
 }
 
+static void growable_arrays(void **state)
+{
+	long long *a = NULL;
+	int cap = 0;
+	assert_int_equal(array_reserve(&a, &cap, 1, sizeof(*a)), Z_OK);
+	assert_int_equal(cap, 8);
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(array_reserve(&a, &cap, i + 1, sizeof(*a)), Z_OK);
+		a[i] = i;
+	}
+	assert_true(cap >= 1000 && cap <= 2048);
+	assert_int_equal(a[999], 999);
+	int before = cap;
+	assert_int_equal(array_reserve(&a, &cap, 10, sizeof(*a)), Z_OK); /* already room */
+	assert_int_equal(cap, before);
+	/* An impossible size fails and leaves the array and its capacity as they were. */
+	assert_int_equal(array_reserve(&a, &cap, INT_MAX, SIZE_MAX / 4), Z_NOMEM);
+	assert_int_equal(cap, before);
+	assert_int_equal(a[500], 500);
+	free(a);
+}
+
 static void session_tokens(void **state)
 {
 	unsigned char a[32], b[32];
@@ -171,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(strict_numbers), cmocka_unit_test(utf8_rules),
 		cmocka_unit_test(config_file),    cmocka_unit_test(buffers),
+		cmocka_unit_test(growable_arrays),
 		cmocka_unit_test(session_tokens), cmocka_unit_test(password_hashes),
 		cmocka_unit_test(template_escaping),
 	};
