@@ -16,30 +16,14 @@ CSV_ROWS=${CSV_ROWS:-100000}
 N=${N:-200}
 DURATION=${DURATION:-5}
 CONN=${CONNECTIONS:-4}
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-tests/stack/stack.sh stop "$DIR" >/dev/null 2>&1 || true
-rm -rf "$DIR"
-# KEEP=1 leaves the stack running afterwards (for profiling); stop it with stack.sh stop.
-[ -n "${KEEP:-}" ] || trap 'tests/stack/stack.sh stop "$DIR" >/dev/null 2>&1 || true' EXIT
-WORKERS=${WORKERS:-4} BUFFER_POOL=${BUFFER_POOL:-512M} tests/stack/stack.sh start "$DIR" "$PORT" >/dev/null
-export ZAIKO_CONF=$DIR/zaiko.conf
-BASE=http://127.0.0.1:$PORT
+. tests/bench/lib.sh
+BUFFER_POOL=${BUFFER_POOL:-512M} bench_stack "$DIR"
 sql() { tests/stack/stack.sh sql "$DIR" --local-infile=1 -N -B "$@"; }
-sql -e "INSERT INTO shop (name, mall, is_base, created_at) VALUES ('Yahoo店','yahoo',1,UTC_TIMESTAMP()),
-        ('楽天店','rakuten',0,UTC_TIMESTAMP()), ('Amazon店','amazon',0,UTC_TIMESTAMP()),
-        ('Shopify店','shopify',0,UTC_TIMESTAMP())"
 t0=$(date +%s.%N)
-BUILD=$BUILD tests/stack/gen_data.sh "$DIR" "$SKUS" >/dev/null
+bench_data "$DIR" "$SKUS"
 echo "data: $SKUS SKUs × 4 shops = $(sql -e 'SELECT COUNT(*) FROM listing') listings, $(sql -e 'SELECT COUNT(*) FROM sku WHERE drift = 1') drifting SKUs, generated in $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s"
 
-PW=bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
-echo "$PW" | "$BUILD/zaiko-batch" useradd bench --role staff --password-stdin
-JAR=$DIR/cookies
-curl -s -c "$JAR" "$BASE/login" -o "$DIR/login.html"
-PRE=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$DIR/login.html" | head -1 | sed 's/.*value="//; s/"//')
-curl -s -b "$JAR" -c "$JAR" -o /dev/null -d "csrf=$PRE&login=bench&password=$PW&next=/" "$BASE/login"
-SESSION=$(awk '$6 == "zaiko_session" {print $7}' "$JAR")
-[ -n "$SESSION" ] || { echo "bench: login failed"; exit 1; }
+bench_login "$DIR"
 CSRF=$(curl -s -b "$JAR" "$BASE/" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')
 
 # p50 and p99 in ms of N sequential requests (curl's time_total: connect to last byte).

@@ -11,31 +11,10 @@ DIR=$ROOT/var/bench-web
 DURATION=${DURATION:-10}
 CONN=${CONNECTIONS:-4}
 SKUS=${SKUS:-1000}
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-tests/stack/stack.sh stop "$DIR" >/dev/null 2>&1 || true
-rm -rf "$DIR"
-trap 'tests/stack/stack.sh stop "$DIR" >/dev/null 2>&1 || true' EXIT
-WORKERS=${WORKERS:-4} tests/stack/stack.sh start "$DIR" "$PORT" >/dev/null
-export ZAIKO_CONF=$DIR/zaiko.conf
-BASE=http://127.0.0.1:$PORT
-"$BUILD/zaiko-batch" shop-add "Yahoo店" yahoo --base-url http://127.0.0.1:9 --base </dev/null >/dev/null 2>&1 || \
-	tests/stack/stack.sh sql "$DIR" -e "INSERT INTO shop (name, mall, is_base, created_at) VALUES ('Yahoo店','yahoo',1,UTC_TIMESTAMP())"
-for m in rakuten amazon shopify; do
-	tests/stack/stack.sh sql "$DIR" -e "INSERT INTO shop (name, mall, created_at) VALUES ('$m店','$m',UTC_TIMESTAMP())"
-done
-if [ -x tests/stack/gen_data.sh ]; then
-	tests/stack/gen_data.sh "$DIR" "$SKUS" >/dev/null
-else
-	tests/stack/stack.sh sql "$DIR" -e "INSERT INTO sku (code, name, total, updated_at) SELECT CONCAT('SKU', LPAD(seq, 7, '0')), CONCAT('商品 ', seq), seq % 50, UTC_TIMESTAMP() FROM seq_1_to_$SKUS"
-fi
-PW=bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
-echo "$PW" | "$BUILD/zaiko-batch" useradd bench --role staff --password-stdin
-JAR=$DIR/cookies
-curl -s -c "$JAR" "$BASE/login" -o "$DIR/login.html"
-PRE=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$DIR/login.html" | head -1 | sed 's/.*value="//; s/"//')
-curl -s -b "$JAR" -c "$JAR" -o /dev/null -d "csrf=$PRE&login=bench&password=$PW&next=/" "$BASE/login"
-SESSION=$(awk '$6 == "zaiko_session" {print $7}' "$JAR")
-[ -n "$SESSION" ] || { echo "bench: login failed"; exit 1; }
+. tests/bench/lib.sh
+bench_stack "$DIR"
+bench_data "$DIR" "$SKUS"
+bench_login "$DIR"
 
 run_wrk() { # path [cookie]
 	local out
