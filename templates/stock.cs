@@ -1,5 +1,4 @@
 <?cs include:"header.cs" ?>
-<?cs def:listing_ref(it) ?><?cs var:it.item ?><?cs if:it.sub ?> / <?cs var:it.sub ?><?cs /if ?><?cs /def ?>
 <div class="stock-screen" id="stock-screen">
 <?cs if:Page.msg ?><p class="flash ok" role="status" id="flash"><?cs var:Lang.stock.flash[Page.msg] ?><?cs if:Page.msg_n ?>（<?cs var:Page.msg_n ?><?cs var:Lang.list.count ?>）<?cs /if ?></p><?cs /if ?>
 <p class="flash error" role="alert" id="stock-alert" hidden></p>
@@ -87,6 +86,17 @@
 
 <section class="list">
   <p class="count"><strong id="count"><?cs var:Page.count ?></strong><?cs var:Lang.list.count ?><?cs if:Page.unlinked == "1" ?><?cs var:Lang.stock.list.count_unlinked ?><?cs else ?><?cs var:Lang.list.count_note ?><?cs /if ?></p>
+  <p hidden><span id="lbl-menu"><?cs var:Lang.stock.list.menu ?></span><span id="lbl-sync"><?cs var:Lang.list.sync ?></span><span id="lbl-min"><?cs var:Lang.list.min ?></span><span id="lbl-max"><?cs var:Lang.list.max ?></span></p>
+  <template id="shop-menu-items">
+    <li data-item="search"><a href="/?shop=" role="menuitem"><?cs var:Lang.stock.list.menu_search ?></a></li>
+    <li data-item="import"><a href="/stock/csv/listings?shop=" role="menuitem"><?cs var:Lang.stock.actions.csv_listings ?></a></li>
+    <li data-item="history"><a href="/sku?code=" role="menuitem"><?cs var:Lang.stock.list.menu_history ?></a></li>
+    <li data-item="unlink"><button type="submit" form="link-form" name="unlink" role="menuitem"><?cs var:Lang.stock.list.unlink ?> <span class="ref"></span></button></li>
+    <li data-item="link"><form method="post" action="/stock/link" class="link">
+      <input type="hidden" name="csrf" value="<?cs var:Csrf ?>"><input type="hidden" name="back" value="<?cs var:Page.query ?>">
+      <span class="ref"></span> <input name="sku" size="10" maxlength="128" aria-label="<?cs var:Lang.stock.list.link_to ?>" placeholder="<?cs var:Lang.stock.list.link_to ?>"><button type="submit" name="manual"><?cs var:Lang.stock.list.link_manual ?></button>
+      <button type="submit" name="bycode"><?cs var:Lang.stock.list.link_code ?></button></form></li>
+  </template>
   <div class="table-wrap">
   <table class="stock" id="stock-table">
     <thead>
@@ -105,30 +115,18 @@
     <?cs each:row = Page.rows ?>
       <tr<?cs if:row.id ?> data-sku="<?cs var:row.id ?>"<?cs /if ?>>
         <td class="check"><?cs if:row.id ?><input type="checkbox" name="sku" value="<?cs var:row.id ?>" form="actions" class="row-check" aria-label="<?cs var:Lang.stock.list.select ?> <?cs var:row.code ?>"><?cs else ?><input type="checkbox" name="listing" value="<?cs var:row.listing ?>" form="actions" class="row-check" aria-label="<?cs var:Lang.stock.list.select ?> <?cs var:row.code ?>"><?cs /if ?></td>
-        <td class="code"><?cs if:row.id ?><a href="/sku?code=<?cs var:url_escape(row.code) ?>"><?cs var:row.code ?></a><?cs if:row.is_set == "1" ?> <span class="tag"><?cs var:Lang.stock.list.set ?></span><?cs /if ?><?cs else ?><?cs var:row.code ?> <span class="tag unlinked"><?cs var:Lang.stock.list.unlinked ?></span><?cs /if ?></td>
+        <td class="code"><?cs if:row.id ?><a href="/sku?code=<?cs var:url_escape(row.code) ?>"><?cs var:row.code ?></a><?cs if:row.is_set ?> <span class="tag"><?cs var:Lang.stock.list.set ?></span><?cs /if ?><?cs else ?><?cs var:row.code ?> <span class="tag unlinked"><?cs var:Lang.stock.list.unlinked ?></span><?cs /if ?></td>
         <td class="name"><?cs var:row.name ?></td>
-        <td class="num total"><?cs if:row.id ?><?cs if:row.is_set == "1" ?><span title="<?cs var:Lang.stock.list.set_total ?>"><?cs var:row.total ?></span><?cs else ?><input class="total-edit" inputmode="numeric" value="<?cs var:row.total ?>" data-sku="<?cs var:row.id ?>" data-seen="<?cs var:row.total ?>" aria-label="<?cs var:Lang.list.total ?> <?cs var:row.code ?>" size="7"><?cs /if ?><?cs /if ?></td>
-        <?cs each:shop = Page.shops ?><?cs with:cell = row.shops[name(shop)] ?>
-        <td class="menu"><?cs if:cell.n > 0 ?><details class="shop-menu"><summary aria-label="<?cs var:Lang.stock.list.menu ?> <?cs var:shop.name ?>">⋯</summary><ul>
-          <li><a href="/?shop=<?cs var:shop.id ?>"><?cs var:Lang.stock.list.menu_search ?></a></li>
-          <li><a href="/stock/csv/listings?shop=<?cs var:shop.id ?>"><?cs var:Lang.stock.actions.csv_listings ?></a></li>
-          <?cs if:row.id ?><li><a href="/sku?code=<?cs var:url_escape(row.code) ?>"><?cs var:Lang.stock.list.menu_history ?></a></li><?cs /if ?>
-          <?cs each:it = cell.items ?><li><?cs if:row.id ?><button type="submit" form="link-form" name="unlink" value="<?cs var:it.id ?>"><?cs var:Lang.stock.list.unlink ?> <?cs var:it.item ?></button><?cs else ?><form method="post" action="/stock/link" class="link">
-            <input type="hidden" name="csrf" value="<?cs var:Csrf ?>"><input type="hidden" name="back" value="<?cs var:Page.query ?>">
-            <input name="sku" size="10" maxlength="128" aria-label="<?cs var:Lang.stock.list.link_to ?>" placeholder="<?cs var:Lang.stock.list.link_to ?>"><button type="submit" name="manual" value="<?cs var:it.id ?>"><?cs var:Lang.stock.list.link_manual ?></button>
-            <button type="submit" name="bycode" value="<?cs var:it.id ?>"><?cs var:Lang.stock.list.link_code ?></button></form><?cs /if ?></li><?cs /each ?>
-        </ul></details><?cs /if ?></td>
-        <td class="item"><?cs each:it = cell.items ?><div class="item<?cs if:it.state != "ok" ?> state-<?cs var:it.state ?><?cs /if ?>">
-          <?cs if:Page.show_images == "1" && it.image ?><img src="<?cs var:it.image ?>" alt="" loading="lazy" width="40" height="40"><?cs /if ?>
-          <span class="code"><?cs call:listing_ref(it) ?></span><br><span class="iname"><?cs var:it.name ?></span><?cs if:it.options ?><br><span class="opt"><?cs var:it.options ?></span><?cs /if ?><?cs if:it.price ?><br><span class="price">¥<?cs var:it.price ?></span><?cs /if ?>
-          <?cs if:it.state == "duplicate" ?><br><span class="warn"><?cs var:Lang.stock.list.duplicate ?></span><?cs /if ?><?cs if:it.error ?><br><span class="warn" title="<?cs var:it.error ?>"><?cs var:Lang.stock.list.error ?></span><?cs /if ?>
-        </div><?cs /each ?></td>
-        <td class="sync"><?cs each:it = cell.items ?><div><input type="checkbox" class="sync-edit" data-listing="<?cs var:it.id ?>"<?cs if:it.sync == "1" ?> checked<?cs /if ?> aria-label="<?cs var:Lang.list.sync ?> <?cs var:shop.name ?> <?cs var:it.item ?>"></div><?cs /each ?></td>
-        <td class="num"><?cs each:it = cell.items ?><div><input class="limit-edit" data-listing="<?cs var:it.id ?>" data-field="min" data-seen="<?cs var:it.min ?>" value="<?cs var:it.min ?>" inputmode="numeric" size="4" aria-label="<?cs var:Lang.list.min ?> <?cs var:shop.name ?> <?cs var:it.item ?>"></div><?cs /each ?></td>
-        <td class="num"><?cs each:it = cell.items ?><div><input class="limit-edit" data-listing="<?cs var:it.id ?>" data-field="max" data-seen="<?cs var:it.max ?>" value="<?cs var:it.max ?>" inputmode="numeric" size="4" aria-label="<?cs var:Lang.list.max ?> <?cs var:shop.name ?> <?cs var:it.item ?>"></div><?cs /each ?></td>
+        <td class="num total"><?cs if:row.id ?><?cs if:row.is_set ?><span title="<?cs var:Lang.stock.list.set_total ?>"><?cs var:row.total ?></span><?cs else ?><input class="total-edit" inputmode="numeric" value="<?cs var:row.total ?>" data-sku="<?cs var:row.id ?>" aria-label="<?cs var:Lang.list.total ?> <?cs var:row.code ?>" size="7"><?cs /if ?><?cs /if ?></td>
+        <?cs each:cell = row.shops ?>
+        <td class="menu"><?cs if:cell.n ?><button type="button" class="shop-menu" data-shop="<?cs var:cell.shop ?>" aria-haspopup="menu" aria-expanded="false" aria-labelledby="lbl-menu">⋯</button><?cs /if ?></td>
+        <td class="item"><?cs each:it = cell.items ?><div class="item<?cs var:it.cls ?>" data-listing="<?cs var:it.id ?>"><?cs if:it.image ?><img src="<?cs var:it.image ?>" alt="" loading="lazy" width="40" height="40"><?cs /if ?><span class="code"><?cs var:it.ref ?></span> <span class="iname"><?cs var:it.name ?></span><?cs if:it.options ?> <span class="opt"><?cs var:it.options ?></span><?cs /if ?><?cs if:it.price ?> <span class="price">¥<?cs var:it.price ?></span><?cs /if ?><?cs if:it.warn ?><?cs if:it.state == "duplicate" ?> <span class="warn"><?cs var:Lang.stock.list.duplicate ?></span><?cs /if ?><?cs if:it.error ?> <span class="warn" title="<?cs var:it.error ?>"><?cs var:Lang.stock.list.error ?></span><?cs /if ?><?cs /if ?></div><?cs /each ?></td>
+        <td class="sync"><?cs each:it = cell.items ?><div><input type="checkbox" class="sync-edit" data-listing="<?cs var:it.id ?>"<?cs if:it.sync ?> checked<?cs /if ?> aria-labelledby="lbl-sync"></div><?cs /each ?></td>
+        <td class="num"><?cs each:it = cell.items ?><div><input class="limit-edit" data-listing="<?cs var:it.id ?>" data-field="min" value="<?cs var:it.min ?>" inputmode="numeric" size="4" aria-labelledby="lbl-min"></div><?cs /each ?></td>
+        <td class="num"><?cs each:it = cell.items ?><div><input class="limit-edit" data-listing="<?cs var:it.id ?>" data-field="max" value="<?cs var:it.max ?>" inputmode="numeric" size="4" aria-labelledby="lbl-max"></div><?cs /each ?></td>
         <td class="code"><?cs each:it = cell.items ?><div><?cs var:it.sku ?></div><?cs /each ?></td>
-        <td class="num stock"><?cs each:it = cell.items ?><div class="stock<?cs if:it.drift == "1" ?> drift<?cs /if ?>" data-listing="<?cs var:it.id ?>"<?cs if:it.drift == "1" ?> title="<?cs var:Lang.stock.list.wanted ?> <?cs var:it.wanted ?>"<?cs /if ?>><span class="v"><?cs var:it.stock ?></span><span class="pending"<?cs if:it.pending != "1" ?> hidden<?cs /if ?>><?cs var:Lang.stock.list.pending ?></span></div><?cs /each ?></td>
-        <?cs /with ?><?cs /each ?>
+        <td class="num stock"><?cs each:it = cell.items ?><?cs if:it.drift ?><div class="stock drift" data-listing="<?cs var:it.id ?>" title="<?cs var:Lang.stock.list.wanted ?> <?cs var:it.wanted ?>"><?cs else ?><div class="stock" data-listing="<?cs var:it.id ?>"><?cs /if ?><span class="v"><?cs var:it.stock ?></span><?cs if:it.pending ?><span class="pending"><?cs var:Lang.stock.list.pending ?></span><?cs /if ?></div><?cs /each ?></td>
+        <?cs /each ?>
       </tr>
     <?cs /each ?>
     </tbody>

@@ -365,40 +365,93 @@ static void search_query(web_request *r, buf *b)
 	}
 }
 
-static void set_row(web_request *r, int i, const char *field, const char *value)
+/* Sets name = value under node; a failure (out of memory) leaves the cell empty. */
+static void put(HDF *node, const char *name, const char *value)
 {
-	char key[256];
-	snprintf(key, sizeof(key), "Page.rows.%d.%s", i, field);
-	web_set(r, key, value);
+	NEOERR *err = hdf_set_value(node, name, value ? value : "");
+	if (err != STATUS_OK)
+		nerr_ignore(&err);
+}
+
+/* The child of parent named prefix + i (prefix alone when i < 0), created when missing;
+ * NULL when out of memory. */
+static HDF *child(HDF *parent, const char *prefix, int i)
+{
+	char name[64];
+	HDF *node = NULL;
+	if (i < 0)
+		snprintf(name, sizeof(name), "%s", prefix);
+	else
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
+	NEOERR *err = hdf_get_node(parent, name, &node);
+	if (err != STATUS_OK) {
+		nerr_ignore(&err);
+		return NULL;
+	}
+	return node;
 }
 
 static const char *const listing_cols =
 	"l.id, l.sku_id, l.shop_id, l.item_code, l.sub_code, l.sku_code, l.name, l.options, "
 	"l.image_url, l.price, l.sync, l.min_stock, l.max_stock, l.mall_stock, l.wanted, "
 	"l.drift, l.state, l.last_error, p.id IS NOT NULL";
+enum { L_ID, L_SKU_ID, L_SHOP, L_ITEM, L_SUB, L_SKU_CODE, L_NAME, L_OPTIONS, L_IMAGE, L_PRICE,
+       L_SYNC, L_MIN, L_MAX, L_STOCK, L_WANTED, L_DRIFT, L_STATE, L_ERROR, L_PENDING };
 
-/* Puts one listing's cell data at prefix (Page.rows.I.shops.S.items.K). The node is found
- * once and filled relative to it: walking the path from the root for every field was most of
- * the page's CPU. Columns the template does not use are not copied. */
-static void set_listing(web_request *r, const char *prefix, const db_res *L, int row)
+/* True when column c of row is the flag value 1. */
+static bool flag(const db_res *L, int row, int c)
 {
-	static const char *const names[] = {"id", NULL, NULL, "item", "sub", "sku",
-	                                    "name", "options", "image", "price", "sync", "min",
-	                                    "max", "stock", "wanted", "drift", "state", "error",
-	                                    "pending"};
-	HDF *node = NULL;
-	NEOERR *err = hdf_get_node(r->hdf, prefix, &node);
-	if (err != STATUS_OK) {
-		nerr_ignore(&err);
-		return;
+	const char *v = db_get(L, row, c);
+	return v && v[0] == '1' && !v[1];
+}
+
+/* One listing's cell data under node. Only what the template shows is set, and flags only
+ * when true: this page sets and renders 400 listings, so every value counts (the template
+ * tests presence, never "0"). */
+static void set_listing(HDF *node, const db_res *L, int row, bool images)
+{
+	char ref[300];
+	const char *sub = db_get(L, row, L_SUB), *state = db_get(L, row, L_STATE);
+	const char *error = db_get(L, row, L_ERROR);
+	put(node, "id", db_get(L, row, L_ID));
+	if (sub && *sub) {
+		snprintf(ref, sizeof(ref), "%s / %s", db_get(L, row, L_ITEM), sub);
+		put(node, "ref", ref);
+	} else {
+		put(node, "ref", db_get(L, row, L_ITEM));
 	}
-	for (int c = 0; c < (int)Z_ARRAY_LEN(names); c++) {
-		const char *v = db_get(L, row, c);
-		if (!v || !names[c] || (!*v && c != 10))
-			continue;
-		err = hdf_set_value(node, names[c], v);
-		if (err != STATUS_OK)
-			nerr_ignore(&err);
+	put(node, "name", db_get(L, row, L_NAME));
+	put(node, "sku", db_get(L, row, L_SKU_CODE));
+	put(node, "stock", db_get(L, row, L_STOCK));
+	static const struct {
+		int col;
+		const char *name;
+	} optional[] = {{L_OPTIONS, "options"}, {L_PRICE, "price"}, {L_MIN, "min"}, {L_MAX, "max"}};
+	for (size_t i = 0; i < Z_ARRAY_LEN(optional); i++) {
+		const char *v = db_get(L, row, optional[i].col);
+		if (v && *v)
+			put(node, optional[i].name, v);
+	}
+	if (images && db_get(L, row, L_IMAGE) && *db_get(L, row, L_IMAGE))
+		put(node, "image", db_get(L, row, L_IMAGE));
+	if (flag(L, row, L_SYNC))
+		put(node, "sync", "1");
+	if (flag(L, row, L_DRIFT)) {
+		put(node, "drift", "1");
+		put(node, "wanted", db_get(L, row, L_WANTED));
+	}
+	if (flag(L, row, L_PENDING))
+		put(node, "pending", "1");
+	if (state && strcmp(state, "ok")) {
+		char cls[40];
+		snprintf(cls, sizeof(cls), " state-%s", state);
+		put(node, "cls", cls);
+		put(node, "state", state);
+		put(node, "warn", "1");
+	}
+	if (error && *error) {
+		put(node, "error", error);
+		put(node, "warn", "1");
 	}
 }
 
@@ -475,14 +528,15 @@ static int load_errors(web_request *r)
 	return Z_OK;
 }
 
-static int load_show_images(web_request *r)
+/* Whether listing images are shown (共通設定). */
+static int load_show_images(web_request *r, bool *show)
 {
 	db_res *s = NULL;
 	int rc = db_queryv(r->db, &s, "SELECT value FROM setting WHERE name = ?",
 	                   DB_S("show_images"));
 	if (rc != Z_OK)
 		return rc;
-	web_set(r, "Page.show_images", s->nrows && !strcmp(db_get(s, 0, 0), "1") ? "1" : "0");
+	*show = s->nrows && !strcmp(db_get(s, 0, 0), "1");
 	db_res_free(s);
 	return Z_OK;
 }
@@ -530,16 +584,32 @@ static int row_at(page_dir dir, int nshown, int i)
 	return dir == PAGE_BEFORE || dir == PAGE_LAST ? nshown - 1 - i : i;
 }
 
+/* The first row of L (ordered by column col) whose col equals key, or L->nrows. */
+static int first_listing(const db_res *L, int col, long long key)
+{
+	int lo = 0, hi = L ? L->nrows : 0;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (db_get_ll(L, mid, col, -1) < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* GET /: the 在庫連携 screen — errors, search, buttons and one page of the list. */
 int stock_list_page(web_request *r)
 {
 	db_res *shops = NULL, *rows = NULL, *L = NULL;
 	int *per_shop = NULL;
+	HDF **cells = NULL;
 	where w = {0};
 	search s;
 	buf q = BUF_INIT, sql = BUF_INIT, link = BUF_INIT;
 	int rc = Z_ERR;
 	long long count = 0, page = web_int(r, "page", 1);
+	bool images = false;
 	page_dir dir = PAGE_FIRST;
 	const char *key = NULL;
 
@@ -568,7 +638,7 @@ int stock_list_page(web_request *r)
 		rc = web_error(r, 400, "キーワードは8個まで指定できます。");
 		goto out;
 	}
-	if (trc != Z_OK || load_errors(r) != Z_OK || load_show_images(r) != Z_OK)
+	if (trc != Z_OK || load_errors(r) != Z_OK || load_show_images(r, &images) != Z_OK)
 		goto out;
 
 	/* The count: cached when unfiltered, else counted with the same WHERE. */
@@ -615,7 +685,9 @@ int stock_list_page(web_request *r)
 	bool more = rows->nrows > PAGE_ROWS;
 	int nshown = more ? PAGE_ROWS : rows->nrows;
 
-	/* Every listing of the page in one query, with its pending push (unique index). */
+	/* Every listing of the page in one query, with its pending push (unique index), in the
+	 * order of the index it is read by (no sort): by SKU and shop, or by id when the rows
+	 * are listings. */
 	if (nshown) {
 		db_val ids[PAGE_ROWS];
 		buf_reset(&sql);
@@ -625,61 +697,70 @@ int stock_list_page(web_request *r)
 			buf_puts(&sql, i ? ",?" : "?");
 			ids[i] = DB_I(db_get_ll(rows, i, 0, 0));
 		}
-		buf_puts(&sql, ") ORDER BY l.shop_id, l.item_code, l.sub_code");
+		buf_puts(&sql, s.unlinked ? ") ORDER BY l.id" : ") ORDER BY l.sku_id, l.shop_id, l.id");
 		if (db_query(r->db, buf_str(&sql), ids, nshown, &L) != Z_OK)
 			goto out;
 	}
 
-	/* Listings per shop in the current row (any number of shops). */
+	/* Page.rows.I: the row's own columns, then one cell per shown shop (in the order of
+	 * Page.shops) holding that shop's listings as items. */
+	cells = calloc((size_t)shops->nrows + 1, sizeof(*cells));
 	per_shop = calloc((size_t)shops->nrows + 1, sizeof(int));
-	if (!per_shop)
+	HDF *list = child(r->hdf, "Page.rows", -1);
+	if (!cells || !per_shop || !list)
 		goto out;
 	for (int i = 0; i < nshown; i++) {
 		int src = row_at(dir, nshown, i);
-		const char *id = db_get(rows, src, 0);
-		char prefix[100];
-		memset(per_shop, 0, sizeof(int) * (size_t)(shops->nrows + 1));
+		long long id = db_get_ll(rows, src, 0, 0);
+		HDF *row = child(list, "", i);
+		if (!row)
+			goto out;
 		if (s.unlinked) {
-			set_row(r, i, "listing", id);
+			put(row, "listing", db_get(rows, src, 0));
 		} else {
-			set_row(r, i, "id", id);
-			set_row(r, i, "code", db_get(rows, src, 1));
-			set_row(r, i, "name", db_get(rows, src, 2));
+			put(row, "id", db_get(rows, src, 0));
+			put(row, "code", db_get(rows, src, 1));
+			put(row, "name", db_get(rows, src, 2));
 			/* A set holds no stock of its own: show what its parts allow (sets are few,
 			 * so the few extra queries a page stay cheap). */
 			long long avail = 0;
-			if (db_get_ll(rows, src, 4, 0) && stock_available(r->db, db_get_ll(rows, src, 0, 0),
-			                                                  &avail) == Z_OK) {
+			if (flag(rows, src, 4) && stock_available(r->db, id, &avail) == Z_OK) {
 				char n[24];
 				snprintf(n, sizeof(n), "%lld", avail);
-				set_row(r, i, "total", n);
+				put(row, "total", n);
 			} else {
-				set_row(r, i, "total", db_get(rows, src, 3));
+				put(row, "total", db_get(rows, src, 3));
 			}
-			set_row(r, i, "is_set", db_get(rows, src, 4));
-			set_row(r, i, "drift", db_get(rows, src, 5));
+			if (flag(rows, src, 4))
+				put(row, "is_set", "1");
 		}
-		for (int k = 0; L && k < L->nrows; k++) {
-			if (strcmp(db_get(L, k, s.unlinked ? 0 : 1) ? db_get(L, k, s.unlinked ? 0 : 1) : "",
-			           id))
-				continue;
-			int sh = shop_index(shops, db_get(L, k, 2));
+		for (int sh = 0; sh < shops->nrows; sh++) {
+			cells[sh] = child(row, "shops.", sh);
+			if (!cells[sh])
+				goto out;
+			put(cells[sh], "shop", db_get(shops, sh, 0));
+			per_shop[sh] = 0;
+		}
+		/* The listings are ordered by the key the rows are matched on. */
+		int key_col = s.unlinked ? L_ID : L_SKU_ID;
+		for (int k = first_listing(L, key_col, id); L && k < L->nrows; k++) {
+			if (db_get_ll(L, k, key_col, -1) != id)
+				break;
+			int sh = shop_index(shops, db_get(L, k, L_SHOP));
 			if (sh < 0)
 				continue;
-			snprintf(prefix, sizeof(prefix), "Page.rows.%d.shops.%d.items.%d", i, sh,
-			         per_shop[sh]++);
-			set_listing(r, prefix, L, k);
+			HDF *item = child(cells[sh], "items.", per_shop[sh]++);
+			if (item)
+				set_listing(item, L, k, images);
 			if (s.unlinked) {
-				set_row(r, i, "code", db_get(L, k, 5));
-				set_row(r, i, "name", db_get(L, k, 6));
+				put(row, "code", db_get(L, k, L_SKU_CODE));
+				put(row, "name", db_get(L, k, L_NAME));
 			}
 		}
-		/* Every shop gets a node, so the template's columns line up for empty cells. */
 		for (int sh = 0; sh < shops->nrows; sh++) {
-			snprintf(prefix, sizeof(prefix), "shops.%d.n", sh);
 			char n[16];
 			snprintf(n, sizeof(n), "%d", per_shop[sh]);
-			set_row(r, i, prefix, n);
+			put(cells[sh], "n", n);
 		}
 	}
 
@@ -738,6 +819,7 @@ int stock_list_page(web_request *r)
 	rc = web_render(r, "stock.cs");
 out:
 	free(per_shop);
+	free(cells);
 	where_free(&w);
 	buf_free(&q);
 	buf_free(&sql);

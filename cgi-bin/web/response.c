@@ -8,7 +8,8 @@
 #include "core/log.h"
 #include "web/web.h"
 
-/* The language file, read once per process and copied into each request's HDF. */
+/* The language file, read once per process and shared by every render as the template's
+ * global data set (names not in the request's HDF are looked up there), never copied. */
 static HDF *lang;
 
 static const char *templates_dir(const web_request *r)
@@ -22,9 +23,12 @@ static int load_lang(const web_request *r)
 		return Z_OK;
 	char path[1024];
 	snprintf(path, sizeof(path), "%s/lang/ja.hdf", templates_dir(r));
+	HDF *under = NULL;
 	NEOERR *err = hdf_init(&lang);
 	if (err == STATUS_OK)
-		err = hdf_read_file(lang, path);
+		err = hdf_get_node(lang, "Lang", &under);
+	if (err == STATUS_OK)
+		err = hdf_read_file(under, path);
 	if (err != STATUS_OK) {
 		STRING s;
 		string_init(&s);
@@ -84,9 +88,8 @@ int web_render(web_request *r, const char *name)
 		return Z_ERR;
 	if (load_lang(r) != Z_OK)
 		return Z_ERR;
-	/* The escape mode is set when the HDF is created (before cs_init), see router.c. */
-	err = hdf_copy(r->hdf, "Lang", lang);
-	if (err == STATUS_OK && r->user.id) {
+	/* The escape mode is set when the HDF is created (before cs_init), see main.c. */
+	if (r->user.id) {
 		web_set(r, "User.login", r->user.login);
 		web_set(r, "User.admin", r->user.admin ? "1" : "0");
 		/* 通知設定 joins the 管理者メニュー only while 在庫数通知 is 商品別 (the seed's menu). */
@@ -101,6 +104,8 @@ int web_render(web_request *r, const char *name)
 		err = hdf_set_value(r->hdf, "hdf.loadpaths.0", templates_dir(r));
 	if (err == STATUS_OK)
 		err = cs_init(&cs, r->hdf);
+	if (err == STATUS_OK)
+		cs->global_hdf = lang;
 	if (err == STATUS_OK)
 		err = cgi_register_strfuncs(cs);
 	snprintf(path, sizeof(path), "%s", name);

@@ -43,7 +43,13 @@
         cell.classList.toggle("drift", !!l.drift);
         const v = cell.querySelector(".v");
         if (v) v.textContent = l.stock === null || l.stock === undefined ? "" : String(l.stock);
-        const p = cell.querySelector(".pending");
+        let p = cell.querySelector(".pending");
+        if (!p && l.pending) {
+          p = document.createElement("span");
+          p.className = "pending";
+          p.textContent = "反映待ち";
+          cell.append(p);
+        }
         if (p) p.hidden = !l.pending;
         if (l.drift && l.wanted !== undefined) cell.title = "反映したい在庫数: " + l.wanted;
         else cell.removeAttribute("title");
@@ -55,8 +61,9 @@
         document
           .querySelectorAll('input.limit-edit[data-listing="' + l.id + '"][data-field="' + f + '"]')
           .forEach((i) => {
+            // The value attribute is what the server last said (the "seen" value).
+            i.defaultValue = l[f];
             i.value = l[f];
-            i.dataset.seen = l[f];
           });
       });
     });
@@ -64,24 +71,25 @@
 
   // 総在庫数: Enter saves (with the value the user saw), Esc puts the seen value back.
   async function saveTotal(input) {
-    if (input.value.trim() === input.dataset.seen) return;
+    // The value attribute (defaultValue) is the total as the server last showed it.
+    if (input.value.trim() === input.defaultValue) return;
     input.setAttribute("aria-busy", "true");
     const { status, data } = await post("/stock/total", {
       sku: input.dataset.sku,
       total: input.value.trim(),
-      seen: input.dataset.seen,
+      seen: input.defaultValue,
     });
     input.removeAttribute("aria-busy");
     if (status === 200) {
+      input.defaultValue = String(data.total);
       input.value = String(data.total);
-      input.dataset.seen = String(data.total);
       input.classList.remove("invalid");
       redraw(data.listings);
       say("総在庫数を " + data.total + " に更新しました。", true);
     } else if (status === 409) {
       // Someone else (an order) changed it: show the new value, let the user decide.
+      input.defaultValue = String(data.total);
       input.value = String(data.total);
-      input.dataset.seen = String(data.total);
       input.classList.add("invalid");
       say(data.error, false);
     } else {
@@ -96,7 +104,7 @@
       document.querySelector('input.limit-edit[data-listing="' + id + '"][data-field="' + f + '"]');
     const min = get("min");
     const max = get("max");
-    if (min.value.trim() === min.dataset.seen && max.value.trim() === max.dataset.seen) return;
+    if (min.value.trim() === min.defaultValue && max.value.trim() === max.defaultValue) return;
     const { status, data } = await post("/stock/limits", {
       listing: id,
       min: min.value.trim(),
@@ -120,7 +128,7 @@
           save(input);
         } else if (ev.key === "Escape") {
           ev.preventDefault();
-          input.value = input.dataset.seen;
+          input.value = input.defaultValue;
           input.classList.remove("invalid");
           say("", true);
         }
@@ -205,8 +213,109 @@
     });
   }
 
+  // 店舗メニュー: one button per cell; its items are built when it opens, from the page's
+  // <template id="shop-menu-items"> (labels and the CSRF token come from the server once) and
+  // the cell's listings, so 400 cells do not each carry a hidden menu.
+  let openMenu = null;
+
+  function closeMenu(focusButton) {
+    if (!openMenu) return;
+    const { button, list } = openMenu;
+    list.remove();
+    button.setAttribute("aria-expanded", "false");
+    openMenu = null;
+    if (focusButton) button.focus();
+  }
+
+  function buildMenu(button) {
+    const tmpl = document.getElementById("shop-menu-items");
+    const row = button.closest("tr");
+    const shop = button.dataset.shop;
+    const itemCell = button.closest("td").nextElementSibling;
+    const list = document.createElement("ul");
+    list.className = "shop-menu-list";
+    list.setAttribute("role", "menu");
+    const item = (name) => tmpl.content.querySelector('li[data-item="' + name + '"]').cloneNode(true);
+    const search = item("search");
+    search.querySelector("a").href = "/?shop=" + encodeURIComponent(shop);
+    list.append(search);
+    const imp = item("import");
+    imp.querySelector("a").href = "/stock/csv/listings?shop=" + encodeURIComponent(shop);
+    list.append(imp);
+    const linked = row.dataset.sku !== undefined;
+    if (linked) {
+      const code = row.querySelector("td.code a").textContent;
+      const history = item("history");
+      history.querySelector("a").href = "/sku?code=" + encodeURIComponent(code);
+      list.append(history);
+    }
+    itemCell.querySelectorAll("div.item[data-listing]").forEach((div) => {
+      const ref = div.querySelector(".code").textContent;
+      const li = item(linked ? "unlink" : "link");
+      li.querySelector(".ref").textContent = ref;
+      if (linked) {
+        li.querySelector('button[name="unlink"]').value = div.dataset.listing;
+      } else {
+        li.querySelector('button[name="manual"]').value = div.dataset.listing;
+        li.querySelector('button[name="bycode"]').value = div.dataset.listing;
+      }
+      list.append(li);
+    });
+    return list;
+  }
+
+  function menuItems(list) {
+    return Array.from(list.querySelectorAll("a, button, input:not([type=hidden])"));
+  }
+
+  function toggleMenu(button) {
+    const wasOpen = openMenu && openMenu.button === button;
+    closeMenu(false);
+    if (wasOpen) return;
+    const list = buildMenu(button);
+    button.after(list);
+    // Fixed to the viewport, so the table's scrolling box does not clip it.
+    const at = button.getBoundingClientRect();
+    const width = list.offsetWidth;
+    list.style.left = Math.max(4, Math.min(at.left, window.innerWidth - width - 4)) + "px";
+    list.style.top = at.bottom + 2 + "px";
+    button.setAttribute("aria-expanded", "true");
+    openMenu = { button, list };
+    const first = menuItems(list)[0];
+    if (first) first.focus({ preventScroll: true });
+  }
+
+  function setupMenus() {
+    const table = document.getElementById("stock-table");
+    if (!table) return;
+    table.addEventListener("click", (ev) => {
+      const button = ev.target.closest("button.shop-menu");
+      if (button) toggleMenu(button);
+    });
+    document.addEventListener("click", (ev) => {
+      if (openMenu && !ev.target.closest(".shop-menu-list, button.shop-menu")) closeMenu(false);
+    });
+    window.addEventListener("resize", () => closeMenu(false));
+    document.addEventListener("scroll", () => closeMenu(false), true);
+    document.addEventListener("keydown", (ev) => {
+      if (!openMenu) return;
+      if (ev.key === "Escape") {
+        ev.preventDefault();
+        closeMenu(true);
+      } else if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+        const items = menuItems(openMenu.list);
+        const at = items.indexOf(document.activeElement);
+        if (at < 0) return;
+        ev.preventDefault();
+        const next = (at + (ev.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
+        items[next].focus();
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     setupList();
+    setupMenus();
     setupApply();
   });
 })();

@@ -192,6 +192,29 @@ async function main() {
       await shot(page, "stock-tablet");
       await page.setViewportSize({ width: 1280, height: 900 });
     }],
+    ["店舗メニュー by keyboard: link an unlinked listing, then unlink it", async () => {
+      const lid = sql1("SELECT id FROM listing WHERE item_code = ?", "s-orphan-" + TAG);
+      await page.goto(URL + "/?shop=" + other + "&link=unlinked");
+      const menu = `tr:has(div.item[data-listing="${lid}"]) button.shop-menu`;
+      await page.focus(menu);
+      await page.keyboard.press("Enter");
+      await page.waitForSelector(".shop-menu-list");
+      eq(await page.getAttribute(menu, "aria-expanded"), "true", "menu open");
+      await shot(page, "stock-shop-menu");
+      await page.keyboard.press("Escape");
+      assert(!(await page.$(".shop-menu-list")), "Esc closes it");
+      assert(await page.evaluate((sel) => document.activeElement === document.querySelector(sel), menu), "focus back on the button");
+      await page.keyboard.press("Enter");
+      await page.fill(".shop-menu-list input[name=sku]", code(2));
+      await Promise.all([page.waitForNavigation(), page.click(`.shop-menu-list button[name=manual][value="${lid}"]`)]);
+      eq(sql1("SELECT sku_id FROM listing WHERE id = ?", lid), String(skus[2]), "linked by hand to the SKU");
+      await page.goto(URL + "/?shop=" + other + "&q=" + encodeURIComponent(code(2)));
+      await page.click(`${rowOf(2)} button.shop-menu[data-shop="${other}"]`);
+      const history = await page.getAttribute(".shop-menu-list a[href^='/sku']", "href");
+      eq(history, "/sku?code=" + encodeURIComponent(code(2)), "在庫履歴 of the row's SKU");
+      await Promise.all([page.waitForNavigation(), page.click(`.shop-menu-list button[name=unlink][value="${lid}"]`)]);
+      eq(sql1("SELECT sku_id IS NULL FROM listing WHERE id = ?", lid), "1", "unlinked again");
+    }],
     ["no console errors", async () => {
       // The refused edits above answer 400/409 on purpose; anything else is a fault.
       const real = consoleErrors.filter((e) => !/status of (400|409)/.test(e));
