@@ -28,7 +28,8 @@ int session_load(web_request *r)
 		return Z_OK;
 	secret_sha256(c->value, 64, hash);
 	int rc = db_queryv(r->db, &res,
-	                   "SELECT u.id, u.login, u.role, s.csrf FROM session s "
+	                   "SELECT u.id, u.login, u.role, s.csrf, "
+	                   "s.last_seen < UTC_TIMESTAMP() - INTERVAL 60 SECOND FROM session s "
 	                   "JOIN app_user u ON u.id = s.user_id "
 	                   "WHERE s.token_hash = ? AND u.disabled = 0 "
 	                   "AND s.last_seen > UTC_TIMESTAMP() - INTERVAL ? SECOND",
@@ -40,11 +41,13 @@ int session_load(web_request *r)
 		snprintf(r->user.login, sizeof(r->user.login), "%s", db_get(res, 0, 1));
 		r->user.admin = !strcmp(db_get(res, 0, 2), "admin");
 		snprintf(r->user.csrf, sizeof(r->user.csrf), "%s", db_get(res, 0, 3));
-		/* Touch at most once a minute: a page view should not always write. */
-		rc = db_execv(r->db,
-		              "UPDATE session SET last_seen = UTC_TIMESTAMP() WHERE token_hash = ? "
-		              "AND last_seen < UTC_TIMESTAMP() - INTERVAL 60 SECOND",
-		              DB_SN((const char *)hash, 32));
+		/* Touch at most once a minute: a page view should not always write (nor send a
+		 * statement that finds nothing to write). */
+		if (db_get_ll(res, 0, 4, 1))
+			rc = db_execv(r->db,
+			              "UPDATE session SET last_seen = UTC_TIMESTAMP() WHERE token_hash = ? "
+			              "AND last_seen < UTC_TIMESTAMP() - INTERVAL 60 SECOND",
+			              DB_SN((const char *)hash, 32));
 	}
 	db_res_free(res);
 	return rc;
