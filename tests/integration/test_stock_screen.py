@@ -217,6 +217,33 @@ def test_paging_is_keyset_and_bookmarkable():
     sql("DELETE FROM sku WHERE code LIKE ?", TAG + "P%")
 
 
+def test_keyword_paging_matches_the_database_order():
+    """A keyword result (a scan of the search documents) pages like any other: by key, forward
+    and back, the last page holding the remainder, the count exact."""
+    c = client()
+    word = "kw" + TAG.lower()
+    sql("INSERT INTO sku (code, name, total, search_doc, updated_at) SELECT CONCAT(?, LPAD(seq, 4, '0')), "
+        "'キーワード', 1, LOWER(CONCAT(?, LPAD(seq, 4, '0'), ' ', ?)), UTC_TIMESTAMP() "
+        "FROM seq_1_to_230", TAG + "K", TAG + "K", word)
+    sql("UPDATE sku SET search_doc = CONCAT(search_doc, ' other') WHERE code LIKE ?", TAG + "K%")
+    want = [r[0] for r in sql("SELECT code FROM sku WHERE code LIKE ? ORDER BY code", TAG + "K%")]
+    rows = lambda page: re.findall(r'<a href="/sku\?code=[^"]+">(' + TAG + r'K\d{4})</a>', page)
+    link = lambda page, name: re.search(r'href="([^"]+)" id="page-' + name + '"', page).group(1).replace("&amp;", "&")
+    first = c.get(q(q=word + ", other")).text
+    eq(count_of(first), 230, "count")
+    seen, page = rows(first), first
+    while 'id="page-next"' in page:
+        page = c.get(link(page, "next")).text
+        seen += rows(page)
+    eq(seen, want, "forward through every page in code order")
+    eq(rows(c.get(link(first, "last")).text), want[200:], "the last page holds the remainder")
+    back = c.get(link(page, "prev")).text
+    eq(rows(back), want[100:200], "back by key from the last page")
+    eq(rows(c.get(link(back, "prev")).text), want[:100], "and back to the first")
+    eq(count_of(c.get(q(q=word + ",nothing-" + TAG)).text), 0, "no match: nothing")
+    sql("DELETE FROM sku WHERE code LIKE ?", TAG + "K%")
+
+
 def test_total_edit_needs_login_csrf_and_a_number():
     s = setup()
     sku = s["sku"][1]
