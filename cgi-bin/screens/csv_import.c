@@ -13,8 +13,9 @@
  *   nothing. Progress goes to job.done over a second connection (visible while the transaction
  *   is open); stock.js polls GET /stock/csv/job and draws a progress bar. Without script the
  *   POST simply returns when done. The job ends done (payload dropped) or failed (message).
- * - Pushes follow: small files re-queue inside the transaction; beyond REQUEUE_MAX changed SKUs
- *   the wanted stock of everything is recomputed set-based right after the commit. */
+ * - Pushes follow by themselves: the changed SKUs' wanted stock, drift and pending pushes are
+ *   recomputed set-based inside the same transaction (stock_requeue_changed), so they commit
+ *   with the moves or not at all. */
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,26 +491,34 @@ static void progress_set(progress *p, long long done)
 
 /* Rows per multi-row INSERT into the scratch table (two parameters each, under db.h's cap). */
 #define BULK_CHUNK 500
-/* SKUs handed to stock_requeue_skus per call. */
-#define REQUEUE_CHUNK 1000
-/* Beyond this many changed SKUs, wanted stock and pushes are recomputed set-based after the
- * commit (stock_recompute_all: ~1 s per 20k listings) instead of per SKU inside the
- * transaction (stock_requeue_skus: ~5 ms per SKU). */
-#define REQUEUE_MAX 2000
+
+/* The share of the progress bar the scratch table's rows take; re-queueing takes the rest. */
+#define PROGRESS_LOAD_PART 5
+
+struct requeue_progress {
+	progress *p;
+	long long rows;
+};
+
+static void requeue_progress(void *vctx, long long done, long long total)
+{
+	struct requeue_progress *c = vctx;
+	long long first = c->rows / PROGRESS_LOAD_PART;
+	progress_set(c->p, first + (c->rows - first) * done / (total ? total : 1));
+}
 
 /* The file's totals, set-based inside the caller's transaction: the rows go to a scratch table,
  * the SKUs are locked, each changed SKU gets the same two writes stock_change_total makes (the
- * new total and a stock_move 'csv' naming the file), then stock_requeue_skus recomputes wanted
- * stock, drift and pushes of the changed SKUs and of the sets that contain them. A stocktake
+ * new total and a stock_move 'csv' naming the file), then stock_requeue_changed recomputes
+ * wanted stock, drift and pushes of the changed SKUs and of the sets that contain them, in the
+ * same transaction: the file's moves and the pushes they owe commit together. A stocktake
  * (absolute) sets the count as of now: an order after the preview is counted in the file's
  * number, as the preview said. Row by row through stock_set_total this ran at ~150 rows/s, so a
  * 100k-row file outlived the web server's timeout. */
 static int bulk_totals(web_request *r, const stockcsv_totals *t, const sku_info *info,
-                       const char *file, progress *p, buf *why, long long *changed,
-                       bool *recompute_after)
+                       const char *file, progress *p, buf *why, long long *changed)
 {
 	bool delta = t->mode == STOCKCSV_DELTA;
-	db_res *ids = NULL;
 	long long bad = 0;
 	int rc = db_exec(r->db, "DROP TEMPORARY TABLE IF EXISTS csv_total", NULL, 0, NULL, NULL);
 	if (rc == Z_OK)
@@ -530,7 +539,7 @@ static int bulk_totals(web_request *r, const stockcsv_totals *t, const sku_info 
 		rc = db_exec(r->db, buf_str(&sql), vals, (int)(2 * k), NULL, NULL);
 		buf_free(&sql);
 		if ((at / BULK_CHUNK) % 20 == 19)
-			progress_set(p, (long long)(at + k) / 2);
+			progress_set(p, (long long)(at + k) / PROGRESS_LOAD_PART);
 	}
 	/* Lock the SKUs first, so the moves below read totals no order can change meanwhile. */
 	if (rc == Z_OK)
@@ -579,36 +588,23 @@ static int bulk_totals(web_request *r, const stockcsv_totals *t, const sku_info 
 		                     "WHERE c.changed = 1",
 		             NULL, 0, NULL, NULL);
 	if (rc == Z_OK)
-		rc = db_query(r->db, "SELECT sku_id FROM csv_total WHERE changed = 1 ORDER BY sku_id",
-		              NULL, 0, &ids);
-	long long *chunk = NULL;
-	if (rc == Z_OK && ids->nrows > REQUEUE_MAX) {
-		*recompute_after = true;
-		db_res_free(ids);
-		ids = NULL;
+		rc = stock_changed_open(r->db);
+	if (rc == Z_OK)
+		rc = db_exec(r->db,
+		             "INSERT INTO " STOCK_CHANGED_TABLE " (sku_id) "
+		             "SELECT sku_id FROM csv_total WHERE changed = 1",
+		             NULL, 0, NULL, NULL);
+	if (rc == Z_OK) {
+		progress_set(p, (long long)t->n / PROGRESS_LOAD_PART);
+		struct requeue_progress rp = {p, (long long)t->n};
+		rc = stock_requeue_changed(r->db, requeue_progress, &rp);
 	}
-	if (rc == Z_OK && ids && ids->nrows) {
-		chunk = calloc(REQUEUE_CHUNK, sizeof(long long));
-		if (!chunk)
-			rc = Z_NOMEM;
-	}
-	for (int at = 0; rc == Z_OK && ids && at < ids->nrows; at += REQUEUE_CHUNK) {
-		int k = ids->nrows - at < REQUEUE_CHUNK ? ids->nrows - at : REQUEUE_CHUNK;
-		for (int i = 0; i < k; i++)
-			chunk[i] = db_get_ll(ids, at + i, 0, 0);
-		rc = stock_requeue_skus(r->db, chunk, k);
-		progress_set(p, (long long)t->n / 2 + (long long)(at + k) * (long long)t->n / 2 /
-		                                          ids->nrows);
-	}
-	free(chunk);
-	db_res_free(ids);
 	db_exec(r->db, "DROP TEMPORARY TABLE IF EXISTS csv_total", NULL, 0, NULL, NULL);
 	return rc;
 }
 
 static int apply_totals(web_request *r, const char *data, size_t len, const char *mode,
-                        const char *file, progress *p, buf *why, long long *changed,
-                        bool *recompute_after)
+                        const char *file, progress *p, buf *why, long long *changed)
 {
 	stockcsv_totals t;
 	sku_info *info = NULL;
@@ -626,7 +622,7 @@ static int apply_totals(web_request *r, const char *data, size_t len, const char
 	}
 	if (rc != Z_OK)
 		goto out;
-	rc = bulk_totals(r, &t, info, file, p, why, changed, recompute_after);
+	rc = bulk_totals(r, &t, info, file, p, why, changed);
 out:
 	free(info);
 	stockcsv_totals_free(&t);
@@ -694,7 +690,6 @@ out:
 int csv_apply_submit(web_request *r)
 {
 	long long job = web_int(r, "job", 0), claimed = 0, changed = 0;
-	bool recompute_after = false;
 	db_res *j = NULL;
 	buf why = BUF_INIT;
 	progress p = {NULL, job};
@@ -721,11 +716,9 @@ int csv_apply_submit(web_request *r)
 	if (rc == Z_OK)
 		rc = totals ? apply_totals(r, db_get(j, 0, 3), db_len(j, 0, 3),
 		                           cJSON_IsString(mode) ? mode->valuestring : "absolute",
-		                           db_get(j, 0, 2), &p, &why, &changed, &recompute_after)
+		                           db_get(j, 0, 2), &p, &why, &changed)
 		            : apply_listings(r, db_get_ll(j, 0, 1, 0), db_get(j, 0, 3), db_len(j, 0, 3),
 		                             &p, &why, &changed);
-	if (rc == Z_OK && recompute_after)
-		rc = stock_recompute_mark(r->db);
 	if (rc == Z_OK)
 		rc = db_commit(r->db);
 	else if (db_in_transaction(r->db))
@@ -743,11 +736,6 @@ int csv_apply_submit(web_request *r)
 		}
 		goto out;
 	}
-	/* A large file's pushes follow its commit; the marker committed with it makes the batch's
-	 * next cycle do it if this request cannot. */
-	if (recompute_after && stock_recompute_pending(r->db) != Z_OK)
-		log_error("csv: job %lld applied; its pushes are recomputed by the next batch cycle",
-		          job);
 	db_execv(r->db, "UPDATE job SET state = 'done', done = total, payload = NULL, "
 	                "updated_at = UTC_TIMESTAMP() WHERE id = ?",
 	         DB_I(job));

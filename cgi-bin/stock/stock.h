@@ -120,6 +120,24 @@ int stock_set_define(db *d, long long set_sku_id, const stock_set_part *parts, i
  * Z_OK or Z_ERR. */
 int stock_requeue_skus(db *d, const long long *sku_ids, int n);
 
+/* The scratch table of a bulk change (a 総在庫数 CSV): a TEMPORARY TABLE of the connection,
+ * (sku_id INT PRIMARY KEY), that the caller fills with the SKUs whose totals it changed
+ * (INSERT … SELECT) between stock_changed_open and stock_requeue_changed. */
+#define STOCK_CHANGED_TABLE "stock_changed_sku"
+
+/* Creates STOCK_CHANGED_TABLE empty on d's connection (dropping an older one). Z_OK or Z_ERR. */
+int stock_changed_open(db *d);
+
+/* stock_requeue_skus for the SKUs in STOCK_CHANGED_TABLE, set-based: wanted stock, pending
+ * pushes and sku.drift of the plain SKUs' listings in a few statements per 5,000 SKUs; sets
+ * (changed ones, and those containing a changed SKU, recursively) one by one as
+ * stock_requeue_skus does. The same rules and outcome as stock_requeue_skus. Run it inside the
+ * caller's transaction, with the changed SKUs' rows already locked (FOR UPDATE): that is what
+ * keeps concurrent orders out of the listings it rewrites. progress (may be NULL) is called
+ * after each step with the SKUs done and their number. Drops the table. Z_OK or Z_ERR. */
+int stock_requeue_changed(db *d, void (*progress)(void *ctx, long long done, long long total),
+                          void *ctx);
+
 /* The 反映 button: recomputes and queues a push for each listing (linked, sync on, state ok,
  * shop enabled) even when the shop already holds that value; other listings are skipped.
  * user_id goes into the why. Z_OK or Z_ERR. */

@@ -176,6 +176,170 @@ int stock_requeue_skus(db *d, const long long *sku_ids, int n)
 	return rc;
 }
 
+/* ---- set-based re-queue of many changed SKUs ---- */
+
+/* Changed SKUs per round of stock_requeue_changed: each round's INSERT … SELECT holds the push
+ * table's AUTO-INC lock (concurrent orders queueing pushes wait for it) for ~20k listings. */
+#define CHANGED_CHUNK 5000
+
+int stock_changed_open(db *d)
+{
+	int rc = db_exec(d, "DROP TEMPORARY TABLE IF EXISTS " STOCK_CHANGED_TABLE, NULL, 0, NULL,
+	                 NULL);
+	if (rc == Z_OK)
+		rc = db_exec(d,
+		             "CREATE TEMPORARY TABLE " STOCK_CHANGED_TABLE
+		             " (sku_id INT PRIMARY KEY)",
+		             NULL, 0, NULL, NULL);
+	return rc;
+}
+
+/* The ids (lo, hi] of each round of CHANGED_CHUNK changed SKUs: bounds[0] = 0, bounds[i] the
+ * highest id of round i; *n rounds. bounds is malloc'd (caller frees). */
+static int changed_rounds(db *d, long long **bounds, int *n)
+{
+	db_res *r = NULL;
+	*bounds = NULL;
+	*n = 0;
+	/* Every CHANGED_CHUNK-th id, and the last one. */
+	int rc = db_queryv(d, &r,
+	                   "SELECT sku_id FROM (SELECT sku_id, "
+	                   "ROW_NUMBER() OVER (ORDER BY sku_id) k, COUNT(*) OVER () m "
+	                   "FROM " STOCK_CHANGED_TABLE ") x "
+	                   "WHERE k % ? = 0 OR k = m ORDER BY sku_id",
+	                   DB_I(CHANGED_CHUNK));
+	if (rc != Z_OK)
+		return rc;
+	*bounds = calloc((size_t)r->nrows + 1, sizeof(long long));
+	if (!*bounds) {
+		db_res_free(r);
+		return Z_NOMEM;
+	}
+	for (int i = 0; i < r->nrows; i++)
+		(*bounds)[i + 1] = db_get_ll(r, i, 0, 0);
+	*n = r->nrows;
+	db_res_free(r);
+	return Z_OK;
+}
+
+/* requeue_plain_sql's first step for the changed plain SKUs with ids in (lo, hi]. The changed
+ * table drives the join (STRAIGHT_JOIN): a file of ten SKUs reads their listings, not the
+ * whole table. */
+static int changed_wanted(db *d, long long lo, long long hi)
+{
+	return db_execv(d,
+	                "UPDATE " STOCK_CHANGED_TABLE " c "
+	                "STRAIGHT_JOIN listing l ON l.sku_id = c.sku_id "
+	                "JOIN sku s ON s.id = l.sku_id SET l.wanted = " SQL_WANTED
+	                " WHERE c.sku_id > ? AND c.sku_id <= ? AND s.is_set = 0 "
+	                "AND NOT (l.wanted <=> (" SQL_WANTED "))",
+	                DB_I(lo), DB_I(hi));
+}
+
+/* requeue_plain_sql's second step for every changed plain SKU at once, once their wanted
+ * stock is final: pending pushes that must not be sent. Read from the smaller side: the
+ * pending queue (usually short) or the changed SKUs' listings. */
+static int changed_drop_pushes(db *d, long long changed)
+{
+	long long pending = 0;
+	int rc = db_query_ll(d, "SELECT COUNT(*) FROM push WHERE state = 'pending'", NULL, 0, 0,
+	                     &pending);
+	if (rc != Z_OK)
+		return rc;
+	if (pending < changed)
+		return db_exec(d,
+		               "DELETE p FROM push p "
+		               "STRAIGHT_JOIN listing l ON l.id = p.pending_listing "
+		               "JOIN " STOCK_CHANGED_TABLE " c ON c.sku_id = l.sku_id "
+		               "JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
+		               "WHERE p.pending_listing IS NOT NULL AND s.is_set = 0 "
+		               "AND (l.sync <> 1 OR l.state <> 'ok' OR sh.enabled <> 1 "
+		               "OR l.mall_stock <=> l.wanted)",
+		               NULL, 0, NULL, NULL);
+	return db_exec(d,
+	               "DELETE p FROM " STOCK_CHANGED_TABLE " c STRAIGHT_JOIN listing l "
+	               "ON l.sku_id = c.sku_id JOIN sku s ON s.id = l.sku_id "
+	               "JOIN shop sh ON sh.id = l.shop_id JOIN push p ON p.pending_listing = l.id "
+	               "WHERE s.is_set = 0 AND (l.sync <> 1 OR l.state <> 'ok' OR sh.enabled <> 1 "
+	               "OR l.mall_stock <=> l.wanted)",
+	               NULL, 0, NULL, NULL);
+}
+
+/* requeue_plain_sql's last steps for the changed plain SKUs with ids in (lo, hi]: a pending
+ * push for each listing to send (INSERT … SELECT, as the bulk recompute does: a bulk change
+ * may hold the AUTO-INC lock for one round), then the SKUs' drift flags. */
+static int changed_pushes(db *d, long long lo, long long hi)
+{
+	int rc = db_execv(d,
+	                  "INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
+	                  "created_at) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
+	                  "UTC_TIMESTAMP(), UTC_TIMESTAMP() FROM " STOCK_CHANGED_TABLE " c "
+	                  "STRAIGHT_JOIN listing l ON l.sku_id = c.sku_id "
+	                  "JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
+	                  "WHERE c.sku_id > ? AND c.sku_id <= ? AND s.is_set = 0 AND l.sync = 1 "
+	                  "AND l.state = 'ok' AND sh.enabled = 1 "
+	                  "AND NOT (l.mall_stock <=> l.wanted) "
+	                  "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)",
+	                  DB_I(lo), DB_I(hi));
+	if (rc == Z_OK)
+		rc = db_execv(d,
+		              "UPDATE " STOCK_CHANGED_TABLE " c STRAIGHT_JOIN sku s "
+		              "ON s.id = c.sku_id SET s.drift = EXISTS (SELECT 1 FROM listing l "
+		              "WHERE l.sku_id = s.id AND l.drift = 1) "
+		              "WHERE c.sku_id > ? AND c.sku_id <= ? AND s.is_set = 0",
+		              DB_I(lo), DB_I(hi));
+	return rc;
+}
+
+int stock_requeue_changed(db *d, void (*progress)(void *ctx, long long done, long long total),
+                          void *ctx)
+{
+	db_res *sets = NULL;
+	idset all = {0};
+	long long *bounds = NULL, total = 0;
+	int rounds = 0;
+	int rc = db_query_ll(d, "SELECT COUNT(*) FROM " STOCK_CHANGED_TABLE, NULL, 0, 0, &total);
+	if (rc == Z_OK)
+		rc = changed_rounds(d, &bounds, &rounds);
+	/* Progress counts 2 steps per round: wanted stock, then pushes and drift. */
+	for (int i = 0; rc == Z_OK && i < rounds; i++) {
+		rc = changed_wanted(d, bounds[i], bounds[i + 1]);
+		if (progress)
+			progress(ctx, total * (i + 1) / (2 * rounds), total);
+	}
+	if (rc == Z_OK && rounds)
+		rc = changed_drop_pushes(d, total);
+	for (int i = 0; rc == Z_OK && i < rounds; i++) {
+		rc = changed_pushes(d, bounds[i], bounds[i + 1]);
+		if (progress)
+			progress(ctx, total / 2 + total * (i + 1) / (2 * rounds), total);
+	}
+	free(bounds);
+	/* Sets are few: the ones changed themselves and those containing a changed SKU, then their
+	 * containing sets, go the C path (their arithmetic and why), in id order like
+	 * stock_requeue_skus. */
+	if (rc == Z_OK)
+		rc = db_query(d,
+		              "SELECT c.sku_id FROM " STOCK_CHANGED_TABLE " c "
+		              "JOIN sku s ON s.id = c.sku_id WHERE s.is_set = 1 "
+		              "UNION SELECT sp.set_sku_id FROM " STOCK_CHANGED_TABLE " c "
+		              "JOIN set_part sp ON sp.part_sku_id = c.sku_id",
+		              NULL, 0, &sets);
+	for (int i = 0; rc == Z_OK && i < sets->nrows; i++)
+		rc = idset_add(&all, db_get_ll(sets, i, 0, 0));
+	if (rc == Z_OK)
+		rc = add_containing_sets(d, &all);
+	idset_sort(&all);
+	for (int i = 0; i < all.n && rc == Z_OK; i++)
+		rc = stock_requeue_one(d, all.v[i], NULL, NULL);
+	idset_free(&all);
+	db_res_free(sets);
+	if (rc == Z_OK)
+		rc = db_exec(d, "DROP TEMPORARY TABLE IF EXISTS " STOCK_CHANGED_TABLE, NULL, 0,
+		             NULL, NULL);
+	return rc;
+}
+
 struct queue_ctx {
 	const long long *ids;
 	int n;
