@@ -36,3 +36,19 @@ bench_login() {
 	SESSION=$(awk '$6 == "zaiko_session" {print $7}' "$JAR")
 	[ -n "$SESSION" ] || { echo "bench: login failed"; exit 1; }
 }
+
+# CPU time in ms the stack in DIR has used so far, as "db fcgi nginx": MariaDB, the FastCGI
+# workers, nginx (master and workers). Two readings around a run, divided by its requests,
+# say where a page's time goes.
+stack_cpu() {
+	local dir=$1 db=0 fcgi=0 web=0 p hz
+	hz=$(getconf CLK_TCK)
+	ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+	for p in $(cat "$dir/mysql.pid" 2>/dev/null); do db=$((db + $(ticks "$p"))); done
+	for p in $(cat "$dir/fcgi.pids" 2>/dev/null); do fcgi=$((fcgi + $(ticks "$p"))); done
+	for p in $(cat "$dir/nginx/nginx.pid" 2>/dev/null); do
+		web=$((web + $(ticks "$p")))
+		for c in $(ps -o pid= --ppid "$p"); do web=$((web + $(ticks "$c"))); done
+	done
+	echo "$((db * 1000 / hz)) $((fcgi * 1000 / hz)) $((web * 1000 / hz))"
+}

@@ -50,25 +50,44 @@ timing_fresh() {
 	done | awk '$1 != 200 { bad++ } { t[NR] = $2 * 1000 }
 		END { n = asort(t); printf("%.1f %.1f", t[int(n * 0.5 + 0.5)], t[int(n * 0.99 + 0.5)]) }'
 }
+# wrk's req/s, and the server's CPU per request in ms as "db fcgi nginx" (CPU time of the
+# stack's processes over the run, divided by the requests wrk made).
 wrk_rps() {
-	wrk -t2 -c"$CONN" -d"${DURATION}s" -H "Cookie: $(cookie_for "$1")" "$BASE$1" |
-		awk '/Requests\/sec/ {print $2}'
+	local before after out
+	before=$(stack_cpu "$DIR")
+	out=$(wrk -t2 -c"$CONN" -d"${DURATION}s" -H "Cookie: $(cookie_for "$1")" "$BASE$1")
+	after=$(stack_cpu "$DIR")
+	awk -v b="$before" -v a="$after" '
+		/requests in/ { n = $1 } /Requests\/sec/ { rps = $2 }
+		END { split(b, x, " "); split(a, y, " ");
+		      printf("%s %.2f %.2f %.2f", rps, (y[1] - x[1]) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n) }' <<<"$out"
 }
 KW=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("コットン,白"))')
 KW_WHITE=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("白"))')
-printf '\n%-34s %9s %9s %10s %8s\n' "page ($SKUS SKUs × 4 shops)" "p50 ms" "p99 ms" "req/s" "÷ login"
+printf '\n%-34s %9s %9s %10s %8s   %s\n' "page ($SKUS SKUs × 4 shops)" "p50 ms" "p99 ms" "req/s" "÷ login" \
+	"server CPU ms/request: db fcgi nginx"
 base_rps=""
 for spec in "GET /login (baseline)|/login" "default page (100 rows + count)|/" \
-	"keyword コットン,白|/?q=$KW" "差異商品|/?drift=1" "last page|/?last=1" \
-	"code prefix G00012*|/?q=G00012*" "shop + keyword|/?shop=2&q=$KW"; do
+	"keyword コットン,白|/?q=$KW" "rare keyword 白,1234|/?q=$KW_WHITE,1234" "差異商品|/?drift=1" \
+	"last page|/?last=1" "code prefix G00012*|/?q=G00012*" "shop + keyword|/?shop=2&q=$KW"; do
 	label=${spec%%|*}
 	path=${spec#*|}
 	read -r p50 p99 <<<"$(timing "$path")"
-	rps=$(wrk_rps "$path")
-	[ -z "$base_rps" ] && base_rps=$rps
-	printf '%-34s %9s %9s %10s %8s\n' "$label" "$p50" "$p99" "$rps" \
-		"$(echo "scale=3; $rps / $base_rps" | bc)"
+	read -r rps db fcgi web <<<"$(wrk_rps "$path")"
+	if [ -z "$base_rps" ]; then
+		base_rps=$rps base_cpu=$(echo "$db + $fcgi + $web" | bc)
+	fi
+	[ "$path" = / ] && page_db=$db page_cpu=$(echo "$db + $fcgi + $web" | bc)
+	printf '%-34s %9s %9s %10s %8s   %5s %5s %5s\n' "$label" "$p50" "$p99" "$rps" \
+		"$(echo "scale=3; $rps / $base_rps" | bc)" "$db" "$fcgi" "$web"
 done
+# What bounds the default page: its server CPU beside the baseline's, and the req/s its
+# database work alone would allow on this machine's cores with nothing else running.
+printf '\nserver CPU per request: default page %s ms, /login %s ms (%s×); the page'"'"'s database part alone\n' \
+	"$page_cpu" "$base_cpu" "$(echo "scale=1; $page_cpu / $base_cpu" | bc)"
+printf 'allows at most %.0f req/s on %d cores = %.3f of /login'"'"'s req/s\n' \
+	"$(echo "$(nproc) * 1000 / $page_db" | bc -l)" "$(nproc)" \
+	"$(echo "$(nproc) * 1000 / $page_db / $base_rps" | bc -l)"
 read -r p50 p99 <<<"$(timing_fresh)"
 printf '%-34s %9s %9s %10s\n' "keyword, count not cached (白,N)" "$p50" "$p99" "-"
 echo "(keyword counts are cached per worker for 10 s; the rows above repeat one search)"
