@@ -159,6 +159,17 @@ static int add_containing_sets(db *d, idset *s)
 	return rc;
 }
 
+/* Re-queues the SKUs in all and every set that contains one of them, in id order: a fixed
+ * order keeps concurrent transactions from locking listings crosswise. */
+static int requeue_with_sets(db *d, idset *all)
+{
+	int rc = add_containing_sets(d, all);
+	idset_sort(all);
+	for (int i = 0; i < all->n && rc == Z_OK; i++)
+		rc = stock_requeue_one(d, all->v[i], NULL, NULL);
+	return rc;
+}
+
 int stock_requeue_skus(db *d, const long long *sku_ids, int n)
 {
 	idset all = {0};
@@ -167,11 +178,7 @@ int stock_requeue_skus(db *d, const long long *sku_ids, int n)
 		if (sku_ids[i] > 0)
 			rc = idset_add(&all, sku_ids[i]);
 	if (rc == Z_OK)
-		rc = add_containing_sets(d, &all);
-	/* A fixed order keeps concurrent transactions from locking listings crosswise. */
-	idset_sort(&all);
-	for (int i = 0; i < all.n && rc == Z_OK; i++)
-		rc = stock_requeue_one(d, all.v[i], NULL, NULL);
+		rc = requeue_with_sets(d, &all);
 	idset_free(&all);
 	return rc;
 }
@@ -328,10 +335,7 @@ int stock_requeue_changed(db *d, void (*progress)(void *ctx, long long done, lon
 	for (int i = 0; rc == Z_OK && i < sets->nrows; i++)
 		rc = idset_add(&all, db_get_ll(sets, i, 0, 0));
 	if (rc == Z_OK)
-		rc = add_containing_sets(d, &all);
-	idset_sort(&all);
-	for (int i = 0; i < all.n && rc == Z_OK; i++)
-		rc = stock_requeue_one(d, all.v[i], NULL, NULL);
+		rc = requeue_with_sets(d, &all);
 	idset_free(&all);
 	db_res_free(sets);
 	if (rc == Z_OK)
