@@ -21,7 +21,11 @@
  *   is cached per worker for COUNT_CACHE_SECONDS; filtered views are counted with their WHERE.
  * - Keywords: comma-separated terms, AND; each is normalised with stock_search_normalize and
  *   matched as bytes in sku.search_doc (% and _ escaped); a term ending in '*' is a code prefix
- *   on the unique index instead. */
+ *   on the unique index instead. A keyword search is counted and paged from one scan when its
+ *   count is not cached or small (keyword_page), else paged by walking the code index.
+ * - The page is heavy (100 rows x every shop's 7 columns), so only what is shown goes into the
+ *   HDF, flags only when true, and the 店舗メニュー's items are built by stock.js from one
+ *   <template> when a menu opens. */
 #define PAGE_ROWS 100
 /* Error messages shown above the search (newest first). */
 #define ERROR_ROWS 20
