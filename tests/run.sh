@@ -12,7 +12,8 @@ cd "$ROOT"
 BUILD=${BUILD:-build}
 export BUILD
 ONLY=${ONLY:-unit,db,integration,browser}
-STACK=${TEST_STACK_DIR:-$ROOT/var/test-stack}
+# Absolute: the CGI test hands it to processes that run elsewhere.
+STACK=$(realpath -m "${TEST_STACK_DIR:-$ROOT/var/test-stack}")
 PY=/usr/bin/python3
 passed=0
 failed=0
