@@ -141,6 +141,9 @@ int sync_fetch(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 	 * expired credential shows up as this shop's stop rather than as a failed push. */
 	if (s->adapter->refresh(&s->ms, false, &st) != MALL_OK)
 		return mall_failure(d, s, "fetch", &st, stats);
+	/* A renewed token is stored now, not after the step: a mall that rotates its refresh
+	 * token has already forgotten the old one, and the step may yet be killed. */
+	batch_shop_save_credentials(d, cfg, s);
 	if (!s->order_cursor)
 		return Z_OK; /* 初期受注取得 not done: no order of this shop counts yet */
 	long long overlap = batch_setting_int(d, "order_overlap_seconds", 600, 0, 7 * 86400);
