@@ -284,15 +284,21 @@ static bool count_peek(const char *sql, const db_val *vals, int n, long long *ou
 	return hit;
 }
 
-/* Remembers count for the statement, in the oldest slot. */
+/* Remembers count for the statement: in its own slot when it has one (a recount replaces
+ * the old value), else in the oldest. */
 static void count_store(const char *sql, const db_val *vals, int n, long long count)
 {
 	int slot = 0;
-	for (int i = 0; i < COUNT_SLOTS; i++)
-		if (counts[i].at < counts[slot].at)
-			slot = i;
 	buf key = BUF_INIT;
 	count_key(&key, sql, vals, n);
+	for (int i = 0; i < COUNT_SLOTS; i++) {
+		if (counts[i].key && !strcmp(counts[i].key, buf_str(&key))) {
+			slot = i;
+			break;
+		}
+		if (counts[i].at < counts[slot].at)
+			slot = i;
+	}
 	free(counts[slot].key);
 	counts[slot].key = buf_detach(&key);
 	counts[slot].count = count;
