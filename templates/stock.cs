@@ -88,10 +88,10 @@
   <p class="count"><strong id="count"><?cs var:Page.count ?></strong><?cs var:Lang.list.count ?><?cs if:Page.unlinked == "1" ?><?cs var:Lang.stock.list.count_unlinked ?><?cs else ?><?cs var:Lang.list.count_note ?><?cs /if ?></p>
   <p hidden><span id="lbl-menu"><?cs var:Lang.stock.list.menu ?></span><span id="lbl-sync"><?cs var:Lang.list.sync ?></span><span id="lbl-min"><?cs var:Lang.list.min ?></span><span id="lbl-max"><?cs var:Lang.list.max ?></span></p>
   <template id="shop-menu-items">
-    <li data-item="search"><a href="/?shop=" role="menuitem"><?cs var:Lang.stock.list.menu_search ?></a></li>
-    <li data-item="import"><a href="/stock/csv/listings?shop=" role="menuitem"><?cs var:Lang.stock.actions.csv_listings ?></a></li>
-    <li data-item="history"><a href="/sku?code=" role="menuitem"><?cs var:Lang.stock.list.menu_history ?></a></li>
-    <li data-item="unlink"><button type="submit" form="link-form" name="unlink" role="menuitem"><?cs var:Lang.stock.list.unlink ?> <span class="ref"></span></button></li>
+    <li data-item="search"><a href="/?shop="><?cs var:Lang.stock.list.menu_search ?></a></li>
+    <li data-item="import"><a href="/stock/csv/listings?shop="><?cs var:Lang.stock.actions.csv_listings ?></a></li>
+    <li data-item="history"><a href="/sku?code="><?cs var:Lang.stock.list.menu_history ?></a></li>
+    <li data-item="unlink"><button type="submit" form="link-form" name="unlink"><?cs var:Lang.stock.list.unlink ?> <span class="ref"></span></button></li>
     <li data-item="link"><form method="post" action="/stock/link" class="link">
       <input type="hidden" name="csrf" value="<?cs var:Csrf ?>"><input type="hidden" name="back" value="<?cs var:Page.query ?>">
       <span class="ref"></span> <input name="sku" size="10" maxlength="128" aria-label="<?cs var:Lang.stock.list.link_to ?>" placeholder="<?cs var:Lang.stock.list.link_to ?>"><button type="submit" name="manual"><?cs var:Lang.stock.list.link_manual ?></button>
@@ -119,7 +119,7 @@
         <td class="name"><?cs var:row.name ?></td>
         <td class="num total"><?cs if:row.id ?><?cs if:row.is_set ?><span title="<?cs var:Lang.stock.list.set_total ?>"><?cs var:row.total ?></span><?cs else ?><input class="total-edit" inputmode="numeric" value="<?cs var:row.total ?>" data-sku="<?cs var:row.id ?>" aria-label="<?cs var:Lang.list.total ?> <?cs var:row.code ?>" size="7"><?cs /if ?><?cs /if ?></td>
         <?cs each:cell = row.shops ?>
-        <td class="menu"><?cs if:cell.n ?><button type="button" class="shop-menu" data-shop="<?cs var:cell.shop ?>" aria-haspopup="menu" aria-expanded="false" aria-labelledby="lbl-menu">⋯</button><?cs /if ?></td>
+        <td class="menu"><?cs if:cell.n ?><button type="button" class="shop-menu" data-shop="<?cs var:cell.shop ?>" aria-expanded="false" aria-labelledby="lbl-menu">⋯</button><?cs /if ?></td>
         <td class="item"><?cs each:it = cell.items ?><div class="item<?cs var:it.cls ?>" data-listing="<?cs var:it.id ?>"><?cs if:it.image ?><img src="<?cs var:it.image ?>" alt="" loading="lazy" width="40" height="40"><?cs /if ?><span class="code"><?cs var:it.ref ?></span> <span class="iname"><?cs var:it.name ?></span><?cs if:it.options ?> <span class="opt"><?cs var:it.options ?></span><?cs /if ?><?cs if:it.price ?> <span class="price">¥<?cs var:it.price ?></span><?cs /if ?><?cs if:it.warn ?><?cs if:it.state == "duplicate" ?> <span class="warn"><?cs var:Lang.stock.list.duplicate ?></span><?cs /if ?><?cs if:it.error ?> <span class="warn" title="<?cs var:it.error ?>"><?cs var:Lang.stock.list.error ?></span><?cs /if ?><?cs /if ?></div><?cs /each ?></td>
         <td class="sync"><?cs each:it = cell.items ?><div><input type="checkbox" class="sync-edit" data-listing="<?cs var:it.id ?>"<?cs if:it.sync ?> checked<?cs /if ?> aria-labelledby="lbl-sync"></div><?cs /each ?></td>
         <td class="num"><?cs each:it = cell.items ?><div><input class="limit-edit" data-listing="<?cs var:it.id ?>" data-field="min" value="<?cs var:it.min ?>" inputmode="numeric" size="4" aria-labelledby="lbl-min"></div><?cs /each ?></td>

@@ -233,8 +233,9 @@
     const shop = button.dataset.shop;
     const itemCell = button.closest("td").nextElementSibling;
     const list = document.createElement("ul");
+    // A disclosure (links, buttons and a small form), not an ARIA menu: Tab walks it, and
+    // the arrow keys move between its controls as a shortcut.
     list.className = "shop-menu-list";
-    list.setAttribute("role", "menu");
     const item = (name) => tmpl.content.querySelector('li[data-item="' + name + '"]').cloneNode(true);
     const search = item("search");
     search.querySelector("a").href = "/?shop=" + encodeURIComponent(shop);
