@@ -282,6 +282,11 @@
     list.style.top = at.bottom + 2 + "px";
     button.setAttribute("aria-expanded", "true");
     openMenu = { button, list };
+    // Tabbing out of the menu closes it (a click elsewhere is handled on the document).
+    list.addEventListener("focusout", (ev) => {
+      const to = ev.relatedTarget;
+      if (to && to !== button && !list.contains(to)) closeMenu(false);
+    });
     const first = menuItems(list)[0];
     if (first) first.focus({ preventScroll: true });
   }

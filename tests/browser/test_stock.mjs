@@ -205,6 +205,14 @@ async function main() {
       assert(!(await page.$(".shop-menu-list")), "Esc closes it");
       assert(await page.evaluate((sel) => document.activeElement === document.querySelector(sel), menu), "focus back on the button");
       await page.keyboard.press("Enter");
+      let tabs = 0;
+      while ((await page.$(".shop-menu-list")) && tabs < 10) {
+        await page.keyboard.press("Tab");
+        tabs++;
+      }
+      eq(tabs, 5, "Tab walks its five controls (2 links, the SKU field, 2 buttons), then leaves and closes it");
+      await page.focus(menu);
+      await page.keyboard.press("Enter");
       await page.fill(".shop-menu-list input[name=sku]", code(2));
       await Promise.all([page.waitForNavigation(), page.click(`.shop-menu-list button[name=manual][value="${lid}"]`)]);
       eq(sql1("SELECT sku_id FROM listing WHERE id = ?", lid), String(skus[2]), "linked by hand to the SKU");
