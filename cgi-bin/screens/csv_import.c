@@ -541,11 +541,14 @@ static int bulk_totals(web_request *r, const stockcsv_totals *t, const sku_info 
 		if ((at / BULK_CHUNK) % 20 == 19)
 			progress_set(p, (long long)(at + k) / PROGRESS_LOAD_PART);
 	}
-	/* Lock the SKUs first, so the moves below read totals no order can change meanwhile. */
+	/* Lock every SKU of the file first (the scratch table drives the join, so each row is
+	 * read, and locked, by its key), so the moves below read totals no order can change
+	 * meanwhile; the sets among them are counted in the same pass. A WHERE on is_set here
+	 * would read ix_set and lock only the sets. */
 	if (rc == Z_OK)
 		rc = db_query_ll(r->db,
-		                 "SELECT COUNT(*) FROM sku s JOIN csv_total c ON c.sku_id = s.id "
-		                 "WHERE s.is_set = 1 FOR UPDATE",
+		                 "SELECT COALESCE(SUM(s.is_set), 0) FROM csv_total c "
+		                 "STRAIGHT_JOIN sku s ON s.id = c.sku_id FOR UPDATE",
 		                 NULL, 0, 0, &bad);
 	if (rc == Z_OK && bad) {
 		buf_puts(why, "セット商品の総在庫数は変更できません（構成商品から計算されます）。");
@@ -686,6 +689,32 @@ out:
 	return rc;
 }
 
+/* One attempt at applying a stored job inside stock_tx's transaction. A large file locks
+ * many SKUs and listings: when it meets an order in a deadlock and is the one rolled back,
+ * the whole apply runs again from the stored file. */
+struct apply_ctx {
+	web_request *r;
+	const db_res *job;
+	bool totals;
+	const char *mode;
+	progress *p;
+	buf *why;
+	long long *changed;
+};
+
+static int apply_tx(db *d, void *vctx)
+{
+	struct apply_ctx *c = vctx;
+	(void)d;
+	const db_res *j = c->job;
+	buf_reset(c->why);
+	*c->changed = 0;
+	return c->totals ? apply_totals(c->r, db_get(j, 0, 3), db_len(j, 0, 3), c->mode,
+	                                db_get(j, 0, 2), c->p, c->why, c->changed)
+	                 : apply_listings(c->r, db_get_ll(j, 0, 1, 0), db_get(j, 0, 3),
+	                                  db_len(j, 0, 3), c->p, c->why, c->changed);
+}
+
 /* POST /stock/csv/apply: applies a stored job once, all or nothing. */
 int csv_apply_submit(web_request *r)
 {
@@ -712,17 +741,9 @@ int csv_apply_submit(web_request *r)
 	pv = cJSON_Parse(db_get(j, 0, 4) ? db_get(j, 0, 4) : "{}");
 	const cJSON *mode = cJSON_GetObjectItemCaseSensitive(pv, "mode");
 	p.conn = db_open(r->cfg);
-	rc = db_begin(r->db);
-	if (rc == Z_OK)
-		rc = totals ? apply_totals(r, db_get(j, 0, 3), db_len(j, 0, 3),
-		                           cJSON_IsString(mode) ? mode->valuestring : "absolute",
-		                           db_get(j, 0, 2), &p, &why, &changed)
-		            : apply_listings(r, db_get_ll(j, 0, 1, 0), db_get(j, 0, 3), db_len(j, 0, 3),
-		                             &p, &why, &changed);
-	if (rc == Z_OK)
-		rc = db_commit(r->db);
-	else if (db_in_transaction(r->db))
-		db_rollback(r->db);
+	struct apply_ctx c = {r, j, totals, cJSON_IsString(mode) ? mode->valuestring : "absolute",
+	                      &p, &why, &changed};
+	rc = stock_tx(r->db, apply_tx, &c);
 	if (rc != Z_OK) {
 		db_execv(r->db, "UPDATE job SET state = 'failed', message = ?, updated_at = UTC_TIMESTAMP() "
 		                "WHERE id = ?",

@@ -337,4 +337,9 @@ int stock_recompute_mark(db *d);
  * marker set meanwhile stays for the next call). Z_OK (also when none was pending) or Z_ERR. */
 int stock_recompute_pending(db *d);
 
+/* Runs fn(d, ctx) in a transaction: the caller's when one is open, else its own, retried on
+ * deadlock and lock wait timeout (fn must start over cleanly each time). Returns fn's status
+ * (Z_ERR if the commit failed). */
+int stock_tx(db *d, int (*fn)(db *d, void *ctx), void *ctx);
+
 #endif

@@ -23,10 +23,6 @@ void idset_free(idset *s);
 int stock_wanted_label(const char *label, long long available, bool has_min, int min,
                        bool has_max, int max, stock_wanted *out);
 
-/* Runs fn(d, ctx) in a transaction: the caller's when one is open, else its own, retried on
- * deadlock and lock wait timeout. Returns fn's status (Z_ERR if the commit failed). */
-int stock_tx(db *d, int (*fn)(db *d, void *ctx), void *ctx);
-
 /* Inside a transaction: locks the SKU row, checks bounds, writes the total and a stock_move.
  * No re-queue (the caller re-queues once for all moves). Z_OK, Z_NOTFOUND, Z_INVALID. */
 int stock_move_locked(db *d, long long sku_id, long long delta, const char *reason,
