@@ -45,21 +45,6 @@ RATES = {"patchListingsItem": (5.0, 5), "getListingsItem": (5.0, 10),
          "getOrders": (0.0167, 20), "getOrderItems": (0.5, 30)}
 
 
-def iso(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-
-def parse_iso(s):
-    import datetime
-    s = s.strip()
-    if s.endswith("Z"):
-        s = s[:-1] + "+00:00"
-    d = datetime.datetime.fromisoformat(s)
-    if d.tzinfo is None:
-        d = d.replace(tzinfo=datetime.timezone.utc)
-    return d.timestamp()
-
-
 class Bucket:
     def __init__(self, rate, burst):
         self.rate, self.burst, self.tokens, self.at = rate, burst, float(burst), time.monotonic()
@@ -81,11 +66,10 @@ class Amazon(simbase.Mall):
         super().__init__()
         self.listings = Model(os.path.join(MODELS, "listingsItems_2021-08-01.json"))
         self.orders_model = Model(os.path.join(MODELS, "ordersV0.json"))
-        self.lock = threading.Lock()
         self.on_reset()
 
     def on_reset(self):
-        with getattr(self, "lock", threading.Lock()):
+        with self.lock:
             self.tokens = {}         # access token -> expiry (epoch seconds)
             self.token_ttl = 3600
             self.refresh_ok = True
@@ -303,8 +287,8 @@ class Amazon(simbase.Mall):
     # --- Orders ------------------------------------------------------------------------------
     def order_json(self, o):
         qty = sum(l["qty"] for l in o["lines"])
-        return {"AmazonOrderId": o["order_no"], "PurchaseDate": iso(o["created"]),
-                "LastUpdateDate": iso(o["updated"]),
+        return {"AmazonOrderId": o["order_no"], "PurchaseDate": simbase.iso(o["created"]),
+                "LastUpdateDate": simbase.iso(o["updated"]),
                 "OrderStatus": "Canceled" if o["cancelled"] else "Unshipped",
                 "FulfillmentChannel": "MFN", "SalesChannel": "Amazon.co.jp",
                 "NumberOfItemsShipped": 0, "NumberOfItemsUnshipped": 0 if o["cancelled"] else qty,
@@ -329,9 +313,9 @@ class Amazon(simbase.Mall):
             if ("CreatedAfter" in query) == ("LastUpdatedAfter" in query):
                 return self.bad_request("Exactly one of CreatedAfter or LastUpdatedAfter is required")
             try:
-                after = parse_iso(query.get("LastUpdatedAfter") or query["CreatedAfter"])
+                after = simbase.parse_iso(query.get("LastUpdatedAfter") or query["CreatedAfter"])
                 before_s = query.get("LastUpdatedBefore") or query.get("CreatedBefore")
-                before = parse_iso(before_s) if before_s else None
+                before = simbase.parse_iso(before_s) if before_s else None
             except ValueError:
                 return self.bad_request("Invalid date-time")
             if before is not None and before > time.time() - 120:

@@ -23,7 +23,6 @@ import json
 import os
 import re
 import sys
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -56,7 +55,6 @@ class Rakuten(simbase.Mall):
 
     def __init__(self):
         super().__init__()
-        self.lock = threading.Lock()
         self.on_reset()
 
     def on_reset(self):

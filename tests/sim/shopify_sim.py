@@ -24,7 +24,6 @@ import os
 import re
 import secrets
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -41,24 +40,11 @@ REASONS = {"correction", "cycle_count_available", "damaged", "movement_created",
            "reservation_updated", "restock", "safety_stock", "shrinkage"}
 
 
-def iso(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-
-def parse_iso(s):
-    import datetime
-    s = s.strip()
-    if s.endswith("Z"):
-        s = s[:-1] + "+00:00"
-    return datetime.datetime.fromisoformat(s).timestamp()
-
-
 class Shopify(simbase.Mall):
     name = "shopify"
 
     def __init__(self):
         super().__init__()
-        self.lock = threading.Lock()
         self.on_reset()
 
     def on_reset(self):
@@ -339,8 +325,8 @@ class Shopify(simbase.Mall):
 
     def order_json(self, o, lines_first):
         return {"id": "gid://shopify/Order/%d" % self.order_num(o), "name": o["order_no"],
-                "createdAt": iso(o["created"]), "updatedAt": iso(o["updated"]),
-                "cancelledAt": iso(o["updated"]) if o["cancelled"] else None,
+                "createdAt": simbase.iso(o["created"]), "updatedAt": simbase.iso(o["updated"]),
+                "cancelledAt": simbase.iso(o["updated"]) if o["cancelled"] else None,
                 "displayFinancialStatus": "VOIDED" if o["cancelled"] else "PAID",
                 "displayFulfillmentStatus": "UNFULFILLED",
                 "lineItems": self.lines_json(o, None, lines_first)}
@@ -355,7 +341,7 @@ class Shopify(simbase.Mall):
             lines_first = int(m.group(1))
         after = variables.get("after")
         try:
-            bounds = [(op, parse_iso(t)) for op, t in conds]
+            bounds = [(op, simbase.parse_iso(t)) for op, t in conds]
             pos = json.loads(base64.b64decode(after).decode()) if after else None
         except ValueError:
             return {"errors": [{"message": "Invalid query or cursor", "extensions": {"code": "BAD_REQUEST"}}]}

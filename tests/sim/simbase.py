@@ -90,15 +90,34 @@ class Faults:
             self.queue = []
 
 
+def iso(t):
+    """Epoch seconds as ISO 8601 in UTC with a Z, as the Amazon and Shopify APIs write it."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def parse_iso(s):
+    """ISO 8601 (Z or an offset; none means UTC) to epoch seconds."""
+    import datetime
+    s = s.strip()
+    if s.endswith("Z"):
+        s = s[:-1] + "+00:00"
+    d = datetime.datetime.fromisoformat(s)
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=datetime.timezone.utc)
+    return d.timestamp()
+
+
 class Mall:
     """Override handle(req) -> (status, headers dict, body bytes) for the mall's wire paths,
-    and expired_token_response() for the mall's own 'token expired' answer."""
+    and expired_token_response() for the mall's own 'token expired' answer. self.lock guards
+    the subclass's own state (tokens, settings); on_reset() runs under it at reset."""
     name = "mall"
 
     def __init__(self):
         self.book = Book()
         self.faults = Faults()
         self.limits = True
+        self.lock = threading.Lock()
 
     def handle(self, req):
         return 404, {}, b"not found"

@@ -128,11 +128,10 @@ class Yahoo(simbase.Mall):
     def __init__(self, key_path=None):
         super().__init__()
         self.key = RsaKey(key_path)
-        self.tlock = threading.Lock()
         self.on_reset()
 
     def on_reset(self):
-        with self.tlock:
+        with self.lock:
             self.tokens = {}          # access token -> expiry (epoch)
             self.ttl = 3600
             self.refresh_ok = True
@@ -160,7 +159,7 @@ class Yahoo(simbase.Mall):
         return self.error(status, "Internal server error (simulated %d)." % status)
 
     def expired_token_response(self):
-        with self.tlock:
+        with self.lock:
             for t in self.tokens:
                 self.tokens[t] = 0
         return self.invalid_token("expired token")
@@ -180,22 +179,22 @@ class Yahoo(simbase.Mall):
                     "refresh_token": REFRESH_TOKEN, "seller_id": SELLER_ID,
                     "key_version": KEY_VERSION, "public_key": self.key.public_pem}
         if p == "/_control/revoke_refresh":
-            with self.tlock:
+            with self.lock:
                 self.refresh_ok = False
             return {"ok": True}
         if p == "/_control/signature":
             body = req.json()
-            with self.tlock:
+            with self.lock:
                 self.sig_required = bool(body.get("required", True))
                 self.unsigned_hours = float(body.get("unsigned_hours", 12))
                 self.first_unsigned = None
             return {"ok": True}
         if p == "/_control/quota":
-            with self.tlock:
+            with self.lock:
                 self.quota_hits = int(req.json().get("count", 1))
             return {"ok": True}
         if p == "/_control/token_ttl":
-            with self.tlock:
+            with self.lock:
                 self.ttl = int(req.json().get("seconds", 3600))
             return {"ok": True}
         return super().control(req)
@@ -214,14 +213,14 @@ class Yahoo(simbase.Mall):
         if not req.path.startswith(API) or req.method != "POST":
             return self.error(404, "Not found.")
         api = req.path[len(API):]
-        with self.tlock:
+        with self.lock:
             if self.quota_hits > 0:
                 self.quota_hits -= 1
                 return self.error(403, "Your Request was Forbidden")
         auth = req.headers.get("Authorization", "")
         if not auth.startswith("Bearer "):
             return self.invalid_token("no token")
-        with self.tlock:
+        with self.lock:
             exp = self.tokens.get(auth[7:].strip())
         if exp is None:
             return self.invalid_token("invalid token")
@@ -230,7 +229,7 @@ class Yahoo(simbase.Mall):
         if api in ("setStock", "getStock"):
             if self.limits:
                 now = time.time()
-                with self.tlock:
+                with self.lock:
                     last = self.last_call.get(api, 0)
                     if now - last < 0.95:
                         return self.error(429, "Too many requests in a short time.",
@@ -264,7 +263,7 @@ class Yahoo(simbase.Mall):
             return 401, hdr, b'{"error":"invalid_client","error_description":"client authentication failed"}'
         if f.get("grant_type") != "refresh_token":
             return 400, hdr, b'{"error":"unsupported_grant_type"}'
-        with self.tlock:
+        with self.lock:
             if f.get("refresh_token") != REFRESH_TOKEN or not self.refresh_ok:
                 return 400, hdr, b'{"error":"invalid_grant","error_description":"refresh token is invalid"}'
             tok = secrets.token_urlsafe(32)
@@ -278,7 +277,7 @@ class Yahoo(simbase.Mall):
         sig = req.headers.get("X-sws-signature")
         ver = req.headers.get("X-sws-signature-version")
         if not sig and not ver and not self.sig_required:
-            with self.tlock:
+            with self.lock:
                 if self.first_unsigned is None:
                     self.first_unsigned = time.time()
                 if time.time() - self.first_unsigned < self.unsigned_hours * 3600:
