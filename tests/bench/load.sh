@@ -3,8 +3,8 @@
 # would on a busy shop. Reports the page's throughput and latency under that load, every
 # non-2xx answer, and the cycles the batch completed meanwhile (with their mean time).
 #   tests/bench/load.sh              DURATION (60 s), CONNECTIONS (16), SKUS (10000), WORKERS (4)
-# Uses the demo shops and mall simulators (tests/stack/demo.py) when present, so cycles fetch
-# orders and push stock; otherwise shops without a mall, and the cycles only read the queue.
+# Uses the demo shops and mall simulators (tests/stack/demo.py), so cycles fetch orders and
+# push stock.
 # Exits 1 when any request failed or answered non-2xx.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,7 +22,7 @@ rm -rf "$DIR"
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	[ -x tests/stack/sims.sh ] && tests/stack/sims.sh stop "$DIR" >/dev/null 2>&1 || true
+	tests/stack/sims.sh stop "$DIR" >/dev/null 2>&1 || true
 	tests/stack/stack.sh stop "$DIR" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -31,31 +31,14 @@ export ZAIKO_CONF=$DIR/zaiko.conf
 BASE=http://127.0.0.1:$PORT
 sqlq() { tests/stack/stack.sh sql "$DIR" -N -B "$@"; }
 
-mode="shops without a mall"
-if [ -f tests/stack/demo.py ]; then
-	# Demo shops on the four mall simulators, with SKUS SKUs listed in each.
-	/usr/bin/python3 tests/stack/demo.py "$DIR" "$SKUS" >"$DIR/demo.log" 2>&1 && \
-		mode="demo shops on the mall simulators" || { tail -5 "$DIR/demo.log"; exit 1; }
-else
-	sqlq -e "INSERT INTO shop (name, mall, is_base, enabled, created_at) VALUES
-		('Yahoo店','yahoo',1,1,UTC_TIMESTAMP()), ('楽天店','rakuten',0,1,UTC_TIMESTAMP()),
-		('Amazon店','amazon',0,1,UTC_TIMESTAMP()), ('Shopify店','shopify',0,1,UTC_TIMESTAMP())"
-	tests/stack/gen_data.sh "$DIR" "$SKUS" L >"$DIR/gen.log" 2>&1 || { cat "$DIR/gen.log"; exit 1; }
-fi
-if [ "$mode" != "shops without a mall" ] && [ -f tests/stack/demo_orders.py ]; then
-	# Orders keep arriving in the simulators, so each cycle has stock to move and push.
-	/usr/bin/python3 tests/stack/demo_orders.py "$DIR" --every 0.2 >"$DIR/orders.log" 2>&1 &
-	pids+=($!)
-fi
+# Demo shops on the four mall simulators, with SKUS SKUs listed in each; orders keep arriving
+# in the simulators, so each cycle has stock to move and push.
+/usr/bin/python3 tests/stack/demo.py "$DIR" "$SKUS" >"$DIR/demo.log" 2>&1 || { tail -5 "$DIR/demo.log"; exit 1; }
+/usr/bin/python3 tests/stack/demo_orders.py "$DIR" --every 0.2 >"$DIR/orders.log" 2>&1 &
+pids+=($!)
 
-PW=load-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
-echo "$PW" | "$BATCH" useradd loadtest --role staff --password-stdin >/dev/null
-JAR=$DIR/cookies
-curl -s -c "$JAR" "$BASE/login" -o "$DIR/login.html"
-PRE=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$DIR/login.html" | head -1 | sed 's/.*value="//; s/"//')
-curl -s -b "$JAR" -c "$JAR" -o /dev/null -d "csrf=$PRE&login=loadtest&password=$PW&next=/" "$BASE/login"
-SESSION=$(awk '$6 == "zaiko_session" {print $7}' "$JAR")
-[ -n "$SESSION" ] || { echo "load: login failed"; exit 1; }
+. tests/bench/lib.sh
+bench_login "$DIR" >/dev/null
 
 # A first cycle sends the backlog of pushes the new shops start with; measured apart, so the
 # cycles under load are the steady ones (orders arriving, a few pushes each).
@@ -96,7 +79,7 @@ p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
 reqs=$(echo "$out" | awk '/requests in/ {print $1}')
 non2xx=$(echo "$out" | awk '/Non-2xx/ {print $4}')
 sockerr=$(echo "$out" | awk '/Socket errors/ {s = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i; print s}')
-echo "load: list GET / with $SKUS SKUs × 4 shops, wrk -t2 -c$CONN -d${DURATION}s, $(nproc) cores, $mode"
+echo "load: list GET / with $SKUS SKUs × 4 shops, wrk -t2 -c$CONN -d${DURATION}s, $(nproc) cores, demo shops on the mall simulators"
 printf '  %-28s %s\n' "requests" "${reqs:-0}" "req/s" "${rps:-0}" "latency p50 / p90 / p99" "$p50 / $p90 / $p99" \
 	"non-2xx answers" "${non2xx:-0}" "socket errors" "${sockerr:-0}"
 printf '  %-28s %s\n' "first cycle (backlog)" "$warmup_ms ms, $pending pushes left pending"
