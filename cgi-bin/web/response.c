@@ -92,11 +92,7 @@ int web_render(web_request *r, const char *name)
 	if (r->user.id) {
 		web_set(r, "User.login", r->user.login);
 		web_set(r, "User.admin", r->user.admin ? "1" : "0");
-		/* 通知設定 joins the 管理者メニュー only while 在庫数通知 is 商品別 (the seed's menu). */
-		long long per_sku = 0;
-		if (r->user.admin && r->db &&
-		    db_query_ll(r->db, "SELECT COUNT(*) FROM setting WHERE name = 'alert_mode' AND "
-		                       "value = 'per_sku'", NULL, 0, 0, &per_sku) == Z_OK && per_sku)
+		if (r->user.alerts_menu)
 			web_set(r, "Menu.alerts", "1");
 		web_set(r, "Csrf", r->user.csrf);
 	}

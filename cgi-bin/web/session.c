@@ -29,7 +29,9 @@ int session_load(web_request *r)
 	secret_sha256(c->value, 64, hash);
 	int rc = db_queryv(r->db, &res,
 	                   "SELECT u.id, u.login, u.role, s.csrf, "
-	                   "s.last_seen < UTC_TIMESTAMP() - INTERVAL 60 SECOND FROM session s "
+	                   "s.last_seen < UTC_TIMESTAMP() - INTERVAL 60 SECOND, "
+	                   "u.role = 'admin' AND EXISTS (SELECT 1 FROM setting WHERE name = "
+	                   "'alert_mode' AND value = 'per_sku') FROM session s "
 	                   "JOIN app_user u ON u.id = s.user_id "
 	                   "WHERE s.token_hash = ? AND u.disabled = 0 "
 	                   "AND s.last_seen > UTC_TIMESTAMP() - INTERVAL ? SECOND",
@@ -41,6 +43,7 @@ int session_load(web_request *r)
 		snprintf(r->user.login, sizeof(r->user.login), "%s", db_get(res, 0, 1));
 		r->user.admin = !strcmp(db_get(res, 0, 2), "admin");
 		snprintf(r->user.csrf, sizeof(r->user.csrf), "%s", db_get(res, 0, 3));
+		r->user.alerts_menu = db_get_ll(res, 0, 5, 0) != 0;
 		/* Touch at most once a minute: a page view should not always write (nor send a
 		 * statement that finds nothing to write). */
 		if (db_get_ll(res, 0, 4, 1))

@@ -71,6 +71,10 @@ typedef struct {
 	long long id;
 	char login[65];
 	bool admin;
+	/* 通知設定 joins the 管理者メニュー only while 在庫数通知 is 商品別 (the seed's menu).
+	 * Read with the session: only the settings save changes it, and that answers with a
+	 * redirect, so the value cannot go stale within a request. */
+	bool alerts_menu;
 	char csrf[65];
 } web_user;
 
