@@ -17,6 +17,17 @@ static const char *templates_dir(const web_request *r)
 	return conf_get(r->cfg, "web", "templates", "/usr/local/share/zaiko/templates");
 }
 
+/* Logs a ClearSilver error with what was being done, and frees it. */
+static void log_neoerr(const char *what, const char *name, NEOERR **err)
+{
+	STRING s;
+	string_init(&s);
+	nerr_error_string(*err, &s);
+	log_error("render: %s%s: %s", what, name, s.buf ? s.buf : "");
+	string_clear(&s);
+	nerr_ignore(err);
+}
+
 static int load_lang(const web_request *r)
 {
 	if (lang)
@@ -30,12 +41,7 @@ static int load_lang(const web_request *r)
 	if (err == STATUS_OK)
 		err = hdf_read_file(under, path);
 	if (err != STATUS_OK) {
-		STRING s;
-		string_init(&s);
-		nerr_error_string(err, &s);
-		log_error("render: cannot read %s: %s", path, s.buf ? s.buf : "");
-		string_clear(&s);
-		nerr_ignore(&err);
+		log_neoerr("cannot read ", path, &err);
 		hdf_destroy(&lang);
 		lang = NULL;
 		return Z_ERR;
@@ -83,7 +89,6 @@ int web_render(web_request *r, const char *name)
 {
 	CSPARSE *cs = NULL;
 	NEOERR *err = STATUS_OK;
-	char path[1024];
 	if (strstr(name, "..") || strchr(name, '/'))
 		return Z_ERR;
 	if (load_lang(r) != Z_OK)
@@ -104,20 +109,14 @@ int web_render(web_request *r, const char *name)
 		cs->global_hdf = lang;
 	if (err == STATUS_OK)
 		err = cgi_register_strfuncs(cs);
-	snprintf(path, sizeof(path), "%s", name);
 	if (err == STATUS_OK)
-		err = cs_parse_file(cs, path);
+		err = cs_parse_file(cs, name);
 	buf_reset(&r->body);
 	if (err == STATUS_OK)
 		err = cs_render(cs, &r->body, collect);
 	cs_destroy(&cs);
 	if (err != STATUS_OK) {
-		STRING s;
-		string_init(&s);
-		nerr_error_string(err, &s);
-		log_error("render: %s: %s", name, s.buf ? s.buf : "");
-		string_clear(&s);
-		nerr_ignore(&err);
+		log_neoerr("", name, &err);
 		return Z_ERR;
 	}
 	if (!r->status)
