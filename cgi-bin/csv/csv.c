@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/utf8.h"
 #include "csv/csv.h"
 
 /* ---- Row errors ---------------------------------------------------------------------------- */
@@ -36,6 +37,11 @@ int csv_errors_add(csv_errors *e, size_t line, const char *fmt, ...)
 	e->v[e->n].message = buf_detach(&b);
 	e->n++;
 	return Z_OK;
+}
+
+int csv_clip(const char *s, size_t max)
+{
+	return (int)utf8_prefix(s, strlen(s), max);
 }
 
 void csv_errors_sort(csv_errors *e)

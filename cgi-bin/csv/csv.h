@@ -41,6 +41,9 @@ typedef struct {
 
 /* Adds "<line>行目: <message>" (line 0: the message alone). Z_OK or Z_NOMEM. */
 int csv_errors_add(csv_errors *e, size_t line, const char *fmt, ...) Z_PRINTF(3, 4);
+/* How many bytes of s a message quotes: at most max, cut on a character boundary so the
+ * message stays valid UTF-8 (a plain "%.40s" may split a character). For "%.*s". */
+int csv_clip(const char *s, size_t max);
 /* Orders the errors by line, keeping the order of errors on one line. */
 void csv_errors_sort(csv_errors *e);
 /* Frees every message; the list is empty and reusable. */

@@ -226,8 +226,8 @@ static bool parse_stock(mapper *m, const char *s, const char *column, bool *has_
 	if (!*s)
 		return true;
 	if (strnum_ll(s, -STOCK_LIMIT, STOCK_LIMIT, v) != Z_OK) {
-		csv_errors_add(&m->res->errors, m->r->row_line, "%sが数値ではありません（%.40s）",
-				column, s);
+		csv_errors_add(&m->res->errors, m->r->row_line, "%sが数値ではありません（%.*s）",
+				column, csv_clip(s, 40), s);
 		return false;
 	}
 	*has_v = true;
@@ -257,7 +257,7 @@ static bool parse_price(mapper *m, const char *s, const char *column, bool *has_
 	}
 	if (!ok) {
 		csv_errors_add(&m->res->errors, m->r->row_line,
-				"%sが0以上の整数ではありません（%.40s）", column, s);
+				"%sが0以上の整数ではありません（%.*s）", column, csv_clip(s, 40), s);
 		return false;
 	}
 	*has_v = true;
@@ -1091,12 +1091,13 @@ static int check_duplicates(mallcsv_result *res)
 			drop[idx[k]] = true;
 			if (b->sub_code[0])
 				rc = csv_errors_add(&res->errors, b->line,
-						"商品コード %.60s / 子番号 %.60s が%zu行目と重複しています",
-						b->item_code, b->sub_code, first->line);
+						"商品コード %.*s / 子番号 %.*s が%zu行目と重複しています",
+						csv_clip(b->item_code, 60), b->item_code,
+						csv_clip(b->sub_code, 60), b->sub_code, first->line);
 			else
 				rc = csv_errors_add(&res->errors, b->line,
-						"商品コード %.60s が%zu行目と重複しています", b->item_code,
-						first->line);
+						"商品コード %.*s が%zu行目と重複しています",
+						csv_clip(b->item_code, 60), b->item_code, first->line);
 			if (rc != Z_OK)
 				goto out;
 			continue;
@@ -1170,10 +1171,11 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 		goto out;
 	res->kind = mallcsv_detect(&h);
 	if (res->kind == MALLCSV_UNKNOWN) {
+		const char *first = h.n ? h.names[0] : "";
 		rc = Z_INVALID;
 		csv_errors_add(&res->errors, h.line,
-				"見出し行からファイルの種類を判別できません（先頭の列: %.60s）",
-				h.n ? h.names[0] : "");
+				"見出し行からファイルの種類を判別できません（先頭の列: %.*s）",
+				csv_clip(first, 60), first);
 		goto out;
 	}
 	if (expect != MALLCSV_UNKNOWN && expect != res->kind) {

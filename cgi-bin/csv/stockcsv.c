@@ -167,14 +167,14 @@ static bool parse_total(const char *s, stockcsv_mode mode, size_t line, csv_erro
 	}
 	bool sign = s[0] == '+' || s[0] == '-';
 	if (mode == STOCKCSV_DELTA && !sign) {
-		csv_errors_add(e, line, "差分モードでは +5 や -3 のように符号を付けてください（%.40s）",
-				s);
+		csv_errors_add(e, line, "差分モードでは +5 や -3 のように符号を付けてください（%.*s）",
+				csv_clip(s, 40), s);
 		return false;
 	}
 	if (mode == STOCKCSV_ABSOLUTE && sign) {
 		csv_errors_add(e, line,
-				"総在庫数に符号は付けられません（差分で取り込むときは差分モードを選んでください）（%.40s）",
-				s);
+				"総在庫数に符号は付けられません（差分で取り込むときは差分モードを選んでください）（%.*s）",
+				csv_clip(s, 40), s);
 		return false;
 	}
 	long long min = mode == STOCKCSV_DELTA ? -STOCKCSV_MAX_TOTAL : 0;
@@ -183,7 +183,8 @@ static bool parse_total(const char *s, stockcsv_mode mode, size_t line, csv_erro
 			csv_errors_add(e, line, "総在庫数が範囲外です（%lld〜%lld）", min,
 					STOCKCSV_MAX_TOTAL);
 		else
-			csv_errors_add(e, line, "総在庫数が数値ではありません（%.40s）", s);
+			csv_errors_add(e, line, "総在庫数が数値ではありません（%.*s）", csv_clip(s, 40),
+					s);
 		return false;
 	}
 	return true;
@@ -227,8 +228,8 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 		} else if (parse_total(value, mode, line, &out->errors, &v)) {
 			size_t prev = strmap_get(&seen, code);
 			if (prev != SIZE_MAX) {
-				csv_errors_add(&out->errors, line, "SKUコード %.60s が%zu行目と重複しています",
-						code, out->v[prev].line);
+				csv_errors_add(&out->errors, line, "SKUコード %.*s が%zu行目と重複しています",
+						csv_clip(code, 60), code, out->v[prev].line);
 			} else {
 				if (out->n == out->cap) {
 					size_t cap = out->cap ? out->cap * 2 : 64;
@@ -359,12 +360,13 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c, s
 		}
 		if (strcmp(part, code) == 0) {
 			csv_errors_add(&out->errors, line,
-					"セット商品 %.60s が自分自身を構成商品にしています", code);
+					"セット商品 %.*s が自分自身を構成商品にしています", csv_clip(code, 60),
+					code);
 			goto out;
 		}
 		if (strnum_int(qty, 1, SETCSV_MAX_QUANTITY, &quantity) != Z_OK) {
-			csv_errors_add(&out->errors, line, "数量は1〜%dの整数で入力してください（%.40s）",
-					SETCSV_MAX_QUANTITY, qty);
+			csv_errors_add(&out->errors, line, "数量は1〜%dの整数で入力してください（%.*s）",
+					SETCSV_MAX_QUANTITY, csv_clip(qty, 40), qty);
 			goto out;
 		}
 	}
@@ -395,8 +397,8 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c, s
 		s = &out->v[idx];
 		if (s->delete != (bool)flag) {
 			csv_errors_add(&out->errors, line,
-					"セット商品 %.60s の削除が%zu行目と食い違っています（削除はセットのすべての行に付けてください）",
-					s->set_code, s->line);
+					"セット商品 %.*s の削除が%zu行目と食い違っています（削除はセットのすべての行に付けてください）",
+					csv_clip(s->set_code, 60), s->set_code, s->line);
 			goto out;
 		}
 		if (*name && !*s->set_name) {
@@ -404,8 +406,8 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c, s
 			s->set_name = name;
 			name = NULL;
 		} else if (*name && strcmp(name, s->set_name) != 0) {
-			csv_errors_add(&out->errors, line, "セット商品 %.60s の名前が%zu行目と異なります",
-					s->set_code, s->line);
+			csv_errors_add(&out->errors, line, "セット商品 %.*s の名前が%zu行目と異なります",
+					csv_clip(s->set_code, 60), s->set_code, s->line);
 			goto out;
 		}
 	}
@@ -414,8 +416,9 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c, s
 	for (size_t j = 0; j < s->nparts; j++) {
 		if (strcmp(s->parts[j].part_code, part) == 0) {
 			csv_errors_add(&out->errors, line,
-					"構成商品 %.60s がセット商品 %.60s の%zu行目と重複しています", part,
-					s->set_code, s->parts[j].line);
+					"構成商品 %.*s がセット商品 %.*s の%zu行目と重複しています",
+					csv_clip(part, 60), part, csv_clip(s->set_code, 60), s->set_code,
+					s->parts[j].line);
 			goto out;
 		}
 	}

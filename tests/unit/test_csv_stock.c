@@ -113,6 +113,21 @@ static void test_totals_file_errors(void **state)
 	stockcsv_totals_free(&t);
 }
 
+/* A quoted cell is cut on a character boundary: the message stays valid UTF-8. */
+static void test_totals_error_quotes_whole_characters(void **state)
+{
+	(void)state;
+	stockcsv_totals t;
+	const char *in = "SKUコード,総在庫数\n"
+			"A,ああああああああああああああああああああ\n";
+	assert_int_equal(totals(in, STOCKCSV_ABSOLUTE, &t), Z_OK);
+	assert_int_equal(t.errors.n, 1);
+	const char *msg = t.errors.v[0].message;
+	assert_true(csv_utf8_valid(msg, strlen(msg)));
+	assert_string_equal(msg, "2行目: 総在庫数が数値ではありません（あああああああああああああ）");
+	stockcsv_totals_free(&t);
+}
+
 static void test_totals_write_read(void **state)
 {
 	(void)state;
@@ -286,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_totals_english_and_delta),
 		cmocka_unit_test(test_totals_errors),
 		cmocka_unit_test(test_totals_file_errors),
+		cmocka_unit_test(test_totals_error_quotes_whole_characters),
 		cmocka_unit_test(test_totals_write_read),
 		cmocka_unit_test(test_sets_sample),
 		cmocka_unit_test(test_sets_errors),
