@@ -1,5 +1,4 @@
 /* login: the login page, login with throttling, logout. */
-#include <string.h>
 #include "core/log.h"
 #include "core/secret.h"
 #include "screens/screens.h"
@@ -14,9 +13,7 @@ const web_field login_fields[] = {
 /* Only a local path may follow a login (no open redirect). */
 static const char *safe_next(const char *next)
 {
-	if (next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
-		return "/";
-	return next;
+	return web_path_is_local(next) ? next : "/";
 }
 
 /* Shows the form with a fresh pre-login token (the form's CSRF proof). */

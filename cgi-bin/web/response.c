@@ -142,10 +142,15 @@ int web_header(web_request *r, const char *name, const char *value)
 	return buf_printf(&r->headers, "%s: %s\r\n", name, value);
 }
 
+bool web_path_is_local(const char *path)
+{
+	/* "//host" and "/\host" would leave the site. */
+	return path[0] == '/' && path[1] != '/' && path[1] != '\\' && header_safe(path);
+}
+
 int web_redirect(web_request *r, const char *path)
 {
-	/* Only local paths: "//host" and "/\host" would leave the site. */
-	if (path[0] != '/' || path[1] == '/' || path[1] == '\\' || !header_safe(path))
+	if (!web_path_is_local(path))
 		path = "/";
 	r->status = 303;
 	buf_reset(&r->body);

@@ -118,7 +118,10 @@ void web_values_free(const web_field *fields, web_value *values);
 
 /* Renders templates/<name> with r->hdf (plus Lang.*, User.*, Csrf). 200 unless status set. */
 int web_render(web_request *r, const char *name);
-/* 303 See Other to a local path (must start with '/'). */
+/* True for a path of this site: starts with one '/', no "//" or "/\" host, no control
+ * characters. */
+bool web_path_is_local(const char *path);
+/* 303 See Other to a local path; any other target goes to "/". */
 int web_redirect(web_request *r, const char *path);
 /* A page with a Japanese message, status 4xx/5xx; JSON for ROUTE_JSON routes. */
 int web_error(web_request *r, int status, const char *message);
