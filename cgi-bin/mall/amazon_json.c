@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mall/jst.h"
+#include "mall/http.h"
 #include "mall/json_field.h"
 #include "mall/amazon_json.h"
 
@@ -37,7 +38,8 @@ int amazon_parse_token(const char *body, size_t len, char *token, size_t toklen,
 		json_set_err(err, errlen, "token reply is not a JSON object");
 		goto out;
 	}
-	if (json_copy_str(root, "access_token", true, token, toklen) || !token[0]) {
+	if (json_copy_str(root, "access_token", true, token, toklen) || !token[0] ||
+	    !http_header_value_ok(token)) {
 		json_set_err(err, errlen, "token reply without a usable access_token");
 		goto out;
 	}

@@ -71,6 +71,15 @@ int http_perform(http_client *c, const http_request *req, http_response *resp)
 	buf_reset(&resp->headers);
 	resp->status = 0;
 	resp->error[0] = '\0';
+	/* libcurl sends a header line as given: a token taken from a reply or from the shop's
+	 * credentials must not be able to add lines of its own to the request. */
+	for (const char *const *p = req->headers; p && *p; p++)
+		if (!http_header_value_ok(*p)) {
+			snprintf(resp->error, sizeof(resp->error), "request header with a line break");
+			log_warn("http: %s %.*s: %s", req->method ? req->method : "GET",
+			         (int)strcspn(req->url, "?"), req->url, resp->error);
+			return Z_ERR;
+		}
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -139,6 +148,11 @@ bool http_header(const http_response *resp, const char *name, char *out, size_t 
 		p = eol ? eol + 1 : NULL;
 	}
 	return false;
+}
+
+bool http_header_value_ok(const char *v)
+{
+	return !strpbrk(v, "\r\n");
 }
 
 int http_urlencode(buf *b, const char *s)

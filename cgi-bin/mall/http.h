@@ -33,6 +33,8 @@ int http_perform(http_client *c, const http_request *req, http_response *resp);
 void http_response_free(http_response *resp);
 /* The value of a response header (case-insensitive), copied into out; false if absent. */
 bool http_header(const http_response *resp, const char *name, char *out, size_t outlen);
+/* True when v can go into a request header line (no CR or LF to start another line). */
+bool http_header_value_ok(const char *v);
 /* Appends s percent-encoded for a query or form value (RFC 3986 unreserved kept). */
 int http_urlencode(buf *b, const char *s);
 

@@ -178,6 +178,7 @@ static mall_outcome grant(mall_shop *shop, mall_status *st)
 	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(root, "access_token");
 	const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
 	if (!cJSON_IsString(tok) || !tok->valuestring[0] || strlen(tok->valuestring) > 1000 ||
+	    !http_header_value_ok(tok->valuestring) ||
 	    (ttl && (!cJSON_IsNumber(ttl) || ttl->valuedouble < 1 || ttl->valuedouble > 366 * 86400.0))) {
 		cJSON_Delete(root);
 		mall_status_set(st, MALL_TEMPORARY, resp.status, "Shopify: トークン応答が不正です");

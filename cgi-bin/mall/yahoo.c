@@ -231,7 +231,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	memset(&resp, 0, sizeof(resp));
 	memset(st, 0, sizeof(*st));
 	/* A stored token unfit for a header line is as good as none: get a new one. */
-	if (!force && tok && *tok && strlen(tok) <= 2048 && !strpbrk(tok, "\r\n") &&
+	if (!force && tok && *tok && strlen(tok) <= 2048 && http_header_value_ok(tok) &&
 	    (!shop->token_expires_at || shop->token_expires_at - ahead > now)) {
 		mall_status_ok(st, 0);
 		return MALL_OK;
@@ -293,7 +293,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(json, "expires_in");
 	const cJSON *nrt = cJSON_GetObjectItemCaseSensitive(json, "refresh_token");
 	if (!cJSON_IsString(at) || !at->valuestring[0] || strlen(at->valuestring) > 2048 ||
-	    strpbrk(at->valuestring, "\r\n") || (ex && !cJSON_IsNumber(ex))) {
+	    !http_header_value_ok(at->valuestring) || (ex && !cJSON_IsNumber(ex))) {
 		mall_status_set(st, MALL_TEMPORARY, resp.status, "Yahoo!のトークン応答を解釈できません");
 		goto out;
 	}

@@ -444,6 +444,10 @@ static void test_parsers_reject_bad_shapes(void **state)
 	                                    80, tok, sizeof(tok), &ttl, err, sizeof(err)), Z_INVALID);
 	assert_int_equal(amazon_parse_token("{\"access_token\":\"x\",\"expires_in\":\"1\"}", 38, tok,
 	                                    sizeof(tok), &ttl, err, sizeof(err)), Z_INVALID);
+	/* A token goes into a header line: one that could start another line is refused. */
+	const char *split = "{\"access_token\":\"x\\r\\nHost: evil\"}";
+	assert_int_equal(amazon_parse_token(split, strlen(split), tok, sizeof(tok), &ttl, err,
+	                                    sizeof(err)), Z_INVALID);
 	assert_int_equal(amazon_parse_submission("{\"status\":\"MAYBE\"}", 18, &accepted, msg,
 	                                         sizeof(msg), err, sizeof(err)), Z_INVALID);
 	assert_int_equal(amazon_parse_listing("{\"sku\":\"a\",\"fulfillmentAvailability\":[{\"fulfillmentChannelCode\":\"DEFAULT\",\"quantity\":-3}]}",
