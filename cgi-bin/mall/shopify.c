@@ -143,7 +143,6 @@ static mall_outcome grant(mall_shop *shop, mall_status *st)
 	mall_outcome rc = MALL_TEMPORARY;
 	buf url = BUF_INIT, form = BUF_INIT;
 	http_response resp;
-	shopify_reply r = {0};
 	memset(&resp, 0, sizeof(resp));
 	if (put_base(&url, shop) || buf_puts(&url, "/admin/oauth/access_token") ||
 	    buf_puts(&form, "grant_type=client_credentials&client_id=") ||
@@ -194,7 +193,6 @@ static mall_outcome grant(mall_shop *shop, mall_status *st)
 	shop->credentials_changed = true;
 	rc = MALL_OK;
 out:
-	shopify_reply_free(&r);
 	buf_free(&url);
 	buf_free(&form);
 	http_response_free(&resp);
