@@ -35,14 +35,8 @@ int idset_add(idset *s, long long id)
 {
 	if (id <= 0 || idset_has(s, id))
 		return Z_OK;
-	if (s->n == s->cap) {
-		int cap = s->cap ? s->cap * 2 : 16;
-		long long *v = realloc(s->v, (size_t)cap * sizeof(*v));
-		if (!v)
-			return Z_NOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (array_reserve(&s->v, &s->cap, s->n + 1, sizeof(*s->v)) != Z_OK)
+		return Z_NOMEM;
 	if ((s->n + 1) * 2 > s->nslots) {
 		/* Keep the table at most half full; rebuild it from the ids. */
 		int nslots = s->nslots ? s->nslots * 2 : 64;

@@ -32,14 +32,8 @@ static int plan(move_list *m, long long sku_id, long long delta, const char *rea
 {
 	if (delta == 0)
 		return Z_OK;
-	if (m->n == m->cap) {
-		int cap = m->cap ? m->cap * 2 : 16;
-		planned_move *v = realloc(m->v, (size_t)cap * sizeof(*v));
-		if (!v)
-			return Z_NOMEM;
-		m->v = v;
-		m->cap = cap;
-	}
+	if (array_reserve(&m->v, &m->cap, m->n + 1, sizeof(*m->v)) != Z_OK)
+		return Z_NOMEM;
 	planned_move *p = &m->v[m->n++];
 	p->sku_id = sku_id;
 	p->delta = delta;
