@@ -795,6 +795,8 @@ typedef struct {
 	int handle, title, sku, qty, price, barcode, image, vimage;
 	int oname[SHOPIFY_OPTIONS], ovalue[SHOPIFY_OPTIONS];
 	int location, available, coo;
+	int *stock_columns;   /* old inventory layout: one column per location, after COO */
+	size_t nstock_columns;
 } shopify_cols;
 
 typedef struct {
@@ -919,6 +921,20 @@ out:
 	return rc;
 }
 
+/* The i-th (location name, quantity text) pair of the row: the row's Location and
+ * Available in the new layout (one pair), a location column in the old one. */
+static void shopify_location(mapper *m, const shopify_cols *c, size_t i, const char **name,
+		const char **qty)
+{
+	if (c->location >= 0) {
+		*name = cell(m, c->location);
+		*qty = cell(m, c->available);
+	} else {
+		*name = m->h->names[c->stock_columns[i]];
+		*qty = cell(m, c->stock_columns[i]);
+	}
+}
+
 /* The inventory export: rows of one variant at several locations (new layout) are merged
  * into one listing whose stock is the sum of Available; the old layout has one column per
  * location after COO. "not stocked" cells count as nothing. */
@@ -937,27 +953,15 @@ static int map_shopify_inventory(mapper *m, const shopify_cols *c)
 	d.sub_code = buf_str(&sub);
 	d.options = buf_str(&opts);
 	d.name = cell(m, c->title);
-	/* (location name, quantity text) pairs of this row */
-	size_t nloc = 0;
-	const char *lname[64], *lqty[64];
-	if (c->location >= 0) {
-		lname[nloc] = cell(m, c->location);
-		lqty[nloc++] = cell(m, c->available);
-	} else {
-		for (size_t i = (size_t)c->coo + 1; i < m->h->n && nloc < Z_ARRAY_LEN(lname); i++) {
-			if (m->used[i])
-				continue;
-			lname[nloc] = m->h->names[i];
-			lqty[nloc++] = cell(m, (int)i);
-			m->used[i] = true;
-		}
-	}
+	size_t nloc = c->location >= 0 ? 1 : c->nstock_columns;
+	const char *lname, *lqty;
 	for (size_t i = 0; i < nloc; i++) {
 		bool hv;
 		long long v;
-		if (strcasecmp(lqty[i], "not stocked") == 0 || !*lqty[i])
+		shopify_location(m, c, i, &lname, &lqty);
+		if (strcasecmp(lqty, "not stocked") == 0 || !*lqty)
 			continue;
-		if (!parse_stock(m, lqty[i], "Available（在庫数）", &hv, &v))
+		if (!parse_stock(m, lqty, "Available（在庫数）", &hv, &v))
 			goto out;
 		d.has_stock = true;
 		d.stock += v;
@@ -979,14 +983,17 @@ static int map_shopify_inventory(mapper *m, const shopify_cols *c)
 			prev->stock += d.stock;
 			prev->has_stock = true;
 		}
-		rc = add_location(&prev->extra, lname[0], lqty[0]);
+		shopify_location(m, c, 0, &lname, &lqty);
+		rc = add_location(&prev->extra, lname, lqty);
 		goto out;
 	}
 	cJSON *o = cJSON_CreateObject();
 	cJSON *locs = o ? cJSON_AddObjectToObject(o, "locations") : NULL;
-	for (size_t i = 0; locs && i < nloc; i++)
-		if (*lname[i] && !cJSON_HasObjectItem(locs, lname[i]))
-			cJSON_AddStringToObject(locs, lname[i], lqty[i]);
+	for (size_t i = 0; locs && i < nloc; i++) {
+		shopify_location(m, c, i, &lname, &lqty);
+		if (*lname && !cJSON_HasObjectItem(locs, lname))
+			cJSON_AddStringToObject(locs, lname, lqty);
+	}
 	d.extra = o ? extra_json(m, o) : NULL;
 	if (!d.extra) {
 		rc = Z_NOMEM;
@@ -1141,6 +1148,7 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 	mapper m = {&r, &h, res, NULL};
 	product_table products = {0};
 	shopify_product shop = {0};
+	shopify_cols sc = {0};
 	memset(res, 0, sizeof *res);
 	int rc = csv_reader_init(&r, data, len, lim);
 	if (rc != Z_OK) {
@@ -1194,7 +1202,6 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 	rakuten_select_cols rsc = {0};
 	rakuten_normal_cols rnc = {0};
 	amazon_cols ac = {0};
-	shopify_cols sc = {0};
 	zaiko_cols zc = {0};
 	switch (res->kind) {
 	case MALLCSV_YAHOO_DATA:
@@ -1270,6 +1277,17 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 			/* Old layout: the known columns after COO are not locations. */
 			COL(&m, "HS Code");
 			COL(&m, "Bin name");
+			sc.stock_columns = malloc(h.n * sizeof *sc.stock_columns);
+			if (!sc.stock_columns) {
+				rc = Z_NOMEM;
+				goto out;
+			}
+			for (size_t i = (size_t)sc.coo + 1; i < h.n; i++) {
+				if (m.used[i])
+					continue;
+				sc.stock_columns[sc.nstock_columns++] = (int)i;
+				m.used[i] = true;
+			}
 		}
 		break;
 	case MALLCSV_ZAIKO:
@@ -1282,17 +1300,9 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 	default:
 		break;
 	}
-	bool *used0 = malloc(h.n ? h.n : 1);
-	if (!used0) {
-		rc = Z_NOMEM;
-		goto out;
-	}
-	memcpy(used0, m.used, h.n);
 	while ((rc = csv_next(&r)) == 1) {
 		if (csv_row_blank(&r))
 			continue;
-		/* Shopify's old inventory layout marks location columns per row; start afresh. */
-		memcpy(m.used, used0, h.n);
 		switch (res->kind) {
 		case MALLCSV_YAHOO_DATA:
 			rc = map_yahoo(&m, &yc, false);
@@ -1327,7 +1337,6 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 		if (rc != Z_OK)
 			break;
 	}
-	free(used0);
 	if (rc < 0 && rc != Z_NOMEM)
 		goto read_error;
 	if (rc != Z_OK && rc != 0)
@@ -1355,6 +1364,7 @@ out:
 	shopify_product_free(&shop);
 	products_free(&products);
 	free(m.used);
+	free(sc.stock_columns);
 	csv_header_free(&h);
 	csv_reader_free(&r);
 	return rc;

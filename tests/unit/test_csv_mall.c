@@ -385,6 +385,27 @@ static void test_shopify_inventory(void **state)
 	assert_int_equal(res.v[1].stock, 4);
 	assert_true(res.v[1].has_stock);
 	mallcsv_result_free(&res);
+
+	/* Every location column counts, however many the shop has. */
+	buf in = BUF_INIT;
+	buf_puts(&in, "Handle,Title,SKU,COO");
+	for (int i = 1; i <= 100; i++)
+		buf_printf(&in, ",倉庫%d", i);
+	buf_puts(&in, "\ntee-001,綿Tシャツ,TEE-001,");
+	for (int i = 1; i <= 100; i++)
+		buf_puts(&in, ",1");
+	buf_puts(&in, "\n");
+	assert_int_equal(parse_text(buf_str(&in), &res), Z_OK);
+	assert_int_equal(res.errors.n, 0);
+	assert_int_equal(res.n, 1);
+	assert_int_equal(res.v[0].stock, 100);
+	o = cJSON_Parse(res.v[0].extra);
+	locs = cJSON_GetObjectItemCaseSensitive(o, "locations");
+	assert_int_equal(cJSON_GetArraySize(locs), 100);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(locs, "倉庫100")), "1");
+	cJSON_Delete(o);
+	mallcsv_result_free(&res);
+	buf_free(&in);
 }
 
 static void test_zaiko_format(void **state)
