@@ -1,8 +1,6 @@
 /* sku: one SKU's page — its listings, its stock moves with a small server-drawn chart of the
  * total over time, and the push history of its listings. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "screens/admin_common.h"
 #include "screens/screens.h"
 
 #define MOVE_ROWS 200
@@ -16,19 +14,6 @@ const web_field sku_fields[] = {
 	 .label = "SKUコード"},
 	{0},
 };
-
-static void set_rows(web_request *r, const char *prefix, const db_res *res,
-                     const char *const *names, int ncols)
-{
-	char key[96];
-	for (int i = 0; i < res->nrows; i++)
-		for (int c = 0; c < ncols; c++) {
-			if (!db_get(res, i, c))
-				continue;
-			snprintf(key, sizeof(key), "%s.%d.%s", prefix, i, names[c]);
-			web_set(r, key, db_get(res, i, c));
-		}
-}
 
 /* The chart: a polyline of total_after over the moves (oldest left), scaled to the box.
  * Only numbers reach the SVG, so the escaped output is the exact output. */
@@ -79,45 +64,45 @@ int sku_page(web_request *r)
 		goto out;
 	}
 	long long id = db_get_ll(s, 0, 0, 0);
-	static const char *const sku_names[] = {"id", "code", "name", "total", "is_set", "drift"};
-	set_rows(r, "Page.skus", s, sku_names, 6);
+	if ((rc = admin_hdf_rows(r, "Page.skus", s, -1)) != Z_OK)
+		goto out;
 	rc = db_queryv(r->db, &L,
-	               "SELECT sh.name, l.item_code, l.sub_code, l.name, l.sync, l.mall_stock, "
-	               "l.wanted, l.drift, l.state, p.id IS NOT NULL FROM listing l "
+	               "SELECT sh.name AS shop, l.item_code AS item, l.sub_code AS sub, l.name, "
+	               "l.sync, l.mall_stock AS stock, l.wanted, l.drift, l.state, "
+	               "p.id IS NOT NULL AS pending FROM listing l "
 	               "JOIN shop sh ON sh.id = l.shop_id "
 	               "LEFT JOIN push p ON p.pending_listing = l.id WHERE l.sku_id = ? "
 	               "ORDER BY sh.is_base DESC, l.shop_id",
 	               DB_I(id));
+	if (rc == Z_OK)
+		rc = admin_hdf_rows(r, "Page.listings", L, -1);
 	if (rc != Z_OK)
 		goto out;
-	static const char *const l_names[] = {"shop", "item", "sub", "name", "sync", "stock",
-	                                      "wanted", "drift", "state", "pending"};
-	set_rows(r, "Page.listings", L, l_names, 10);
 	rc = db_queryv(r->db, &moves,
 	               "SELECT DATE_FORMAT(CONVERT_TZ(m.created_at, '+00:00', '+09:00'), "
-	               "'%Y-%m-%d %H:%i:%s'), m.delta, m.total_after, m.reason, m.ref, u.login "
+	               "'%Y-%m-%d %H:%i:%s') AS `at`, m.delta, m.total_after AS `after`, "
+	               "m.reason, m.ref, u.login AS `user` "
 	               "FROM stock_move m LEFT JOIN app_user u ON u.id = m.user_id "
 	               "WHERE m.sku_id = ? ORDER BY m.id DESC LIMIT ?",
 	               DB_I(id), DB_I(MOVE_ROWS));
+	if (rc == Z_OK)
+		rc = admin_hdf_rows(r, "Page.moves", moves, -1);
 	if (rc != Z_OK)
 		goto out;
-	static const char *const m_names[] = {"at", "delta", "after", "reason", "ref", "user"};
-	set_rows(r, "Page.moves", moves, m_names, 6);
 	chart(r, moves);
 	rc = db_queryv(r->db, &pushes,
 	               "SELECT DATE_FORMAT(CONVERT_TZ(p.created_at, '+00:00', '+09:00'), "
-	               "'%Y-%m-%d %H:%i:%s'), sh.name, l.item_code, p.wanted, p.why, p.state, "
-	               "p.attempts, p.result, DATE_FORMAT(CONVERT_TZ(p.sent_at, '+00:00', "
-	               "'+09:00'), '%Y-%m-%d %H:%i:%s') "
+	               "'%Y-%m-%d %H:%i:%s') AS `at`, sh.name AS shop, l.item_code AS item, p.wanted, "
+	               "p.why, p.state, p.attempts, p.result, DATE_FORMAT(CONVERT_TZ(p.sent_at, "
+	               "'+00:00', '+09:00'), '%Y-%m-%d %H:%i:%s') AS sent "
 	               "FROM listing l JOIN push p ON p.listing_id = l.id "
 	               "JOIN shop sh ON sh.id = p.shop_id WHERE l.sku_id = ? "
 	               "ORDER BY p.id DESC LIMIT ?",
 	               DB_I(id), DB_I(PUSH_ROWS));
+	if (rc == Z_OK)
+		rc = admin_hdf_rows(r, "Page.pushes", pushes, -1);
 	if (rc != Z_OK)
 		goto out;
-	static const char *const p_names[] = {"at", "shop", "item", "wanted", "why", "state",
-	                                      "attempts", "result", "sent"};
-	set_rows(r, "Page.pushes", pushes, p_names, 9);
 	web_setf(r, "Page.title", "SKU %s", db_get(s, 0, 1));
 	rc = web_render(r, "sku.cs");
 out:
