@@ -296,13 +296,10 @@ static int create_tx(db *d, void *vctx)
 	struct create_ctx *c = vctx;
 	db_res *r = NULL;
 	idset touched = {0};
-	int rc = db_execv(d, "INSERT INTO sku (code, name, total, updated_at) "
-	                     "VALUES (?, ?, 0, UTC_TIMESTAMP())",
-	                  DB_S(c->code), DB_S(c->name ? c->name : ""));
+	int rc = db_exec(d, "INSERT INTO sku (code, name, total, updated_at) "
+	                    "VALUES (?, ?, 0, UTC_TIMESTAMP())",
+	                 DB_ARGS(DB_S(c->code), DB_S(c->name ? c->name : "")), NULL, &c->id);
 	if (rc != Z_OK)
-		goto out;
-	if ((rc = db_query_ll(d, "SELECT id FROM sku WHERE code = ?", DB_ARGS(DB_S(c->code)), 0,
-	                      &c->id)) != Z_OK)
 		goto out;
 	if (c->total && (rc = stock_move_locked(d, c->id, c->total, "initial", "", 0, NULL)) != Z_OK)
 		goto out;
