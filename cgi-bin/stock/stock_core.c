@@ -414,47 +414,29 @@ int stock_available(db *d, long long sku_id, long long *out)
 	return available_rec(d, sku_id, 0, out, NULL, NULL);
 }
 
-/* Height of the set tree below sku (0 for a plain SKU); Z_CONFLICT when target is inside. */
-static int height_below(db *d, long long sku_id, long long target, int depth, int *height)
+/* Height of the set tree below sku (up: of the chain of sets above it), 0 when it has no
+ * parts (up: no set contains it); Z_CONFLICT when target (0: none) is met on the way. */
+static int set_height(db *d, long long sku_id, bool up, long long target, int depth,
+                      int *height)
 {
+	static const char *const next_sql[] = {
+		"SELECT part_sku_id FROM set_part WHERE set_sku_id = ?",
+		"SELECT set_sku_id FROM set_part WHERE part_sku_id = ?",
+	};
 	db_res *r = NULL;
 	*height = 0;
-	if (sku_id == target)
+	if (target && sku_id == target)
 		return Z_CONFLICT;
 	if (depth > STOCK_SET_MAX_DEPTH + 1) {
 		*height = depth;
 		return Z_OK;
 	}
-	int rc = db_queryv(d, &r, "SELECT part_sku_id FROM set_part WHERE set_sku_id = ?",
-	                   DB_I(sku_id));
+	int rc = db_queryv(d, &r, next_sql[up], DB_I(sku_id));
 	if (rc != Z_OK)
 		return rc;
 	for (int i = 0; i < r->nrows && rc == Z_OK; i++) {
 		int h = 0;
-		rc = height_below(d, db_get_ll(r, i, 0, 0), target, depth + 1, &h);
-		if (h + 1 > *height)
-			*height = h + 1;
-	}
-	db_res_free(r);
-	return rc;
-}
-
-/* Height of the chain of sets above sku (0 when no set contains it). */
-static int height_above(db *d, long long sku_id, int depth, int *height)
-{
-	db_res *r = NULL;
-	*height = 0;
-	if (depth > STOCK_SET_MAX_DEPTH + 1) {
-		*height = depth;
-		return Z_OK;
-	}
-	int rc = db_queryv(d, &r, "SELECT set_sku_id FROM set_part WHERE part_sku_id = ?",
-	                   DB_I(sku_id));
-	if (rc != Z_OK)
-		return rc;
-	for (int i = 0; i < r->nrows && rc == Z_OK; i++) {
-		int h = 0;
-		rc = height_above(d, db_get_ll(r, i, 0, 0), depth + 1, &h);
+		rc = set_height(d, db_get_ll(r, i, 0, 0), up, target, depth + 1, &h);
 		if (h + 1 > *height)
 			*height = h + 1;
 	}
@@ -491,7 +473,7 @@ static int set_define_tx(db *d, void *vctx)
 			return Z_INVALID;
 		}
 		int h = 0;
-		rc = height_below(d, c->parts[i].part_sku_id, c->set_id, 0, &h);
+		rc = set_height(d, c->parts[i].part_sku_id, false, c->set_id, 0, &h);
 		if (rc == Z_CONFLICT) {
 			c->why = "セット商品の構成が循環しています (構成品がこのセットを含んでいます)。";
 			return Z_INVALID;
@@ -501,7 +483,7 @@ static int set_define_tx(db *d, void *vctx)
 		if (h > below)
 			below = h;
 	}
-	if ((rc = height_above(d, c->set_id, 0, &above)) != Z_OK)
+	if ((rc = set_height(d, c->set_id, true, 0, 0, &above)) != Z_OK)
 		return rc;
 	if (c->n > 0 && below + 1 + above > STOCK_SET_MAX_DEPTH) {
 		c->why = "セット商品の入れ子が深すぎます。";
