@@ -668,41 +668,37 @@ int stock_release_claims(db *d, long long shop_id)
  * million row ids, and locks held for one chunk only. */
 static int recompute_chunk(db *d, long long shop_id, long long lo, long long hi, long long *q)
 {
+	static const char *const steps[] = {
+		"UPDATE listing l JOIN sku s ON s.id = l.sku_id SET l.wanted = " SQL_WANTED
+		" WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) AND l.id > ? AND l.id <= ? "
+		"AND NOT (l.wanted <=> (" SQL_WANTED "))",
+		"UPDATE listing l SET l.wanted = NULL WHERE l.sku_id IS NULL "
+		"AND l.wanted IS NOT NULL AND (? = 0 OR l.shop_id = ?) "
+		"AND l.id > ? AND l.id <= ?",
+		/* Pending pushes that must not be sent any more (the shop holds the value, or the
+		 * listing may not be pushed). */
+		"DELETE p FROM listing l JOIN shop sh ON sh.id = l.shop_id "
+		"JOIN push p ON p.pending_listing = l.id "
+		"WHERE (? = 0 OR l.shop_id = ?) AND l.id > ? AND l.id <= ? "
+		"AND (l.sku_id IS NULL OR l.sync <> 1 OR l.state <> 'ok' "
+		"OR sh.enabled <> 1 OR l.wanted IS NULL OR l.mall_stock <=> l.wanted)",
+		/* Last: its row count is the pushes queued. */
+		"INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
+		"created_at) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
+		"UTC_TIMESTAMP(), UTC_TIMESTAMP() FROM listing l "
+		"JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
+		"WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) "
+		"AND l.id > ? AND l.id <= ? AND l.sync = 1 "
+		"AND l.state = 'ok' AND sh.enabled = 1 AND l.wanted IS NOT NULL "
+		"AND NOT (l.mall_stock <=> l.wanted) "
+		"ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)",
+	};
+	const int nsteps = (int)(sizeof(steps) / sizeof(steps[0]));
 	db_val p[] = {DB_I(shop_id), DB_I(shop_id), DB_I(lo), DB_I(hi)};
 	long long n = 0;
-	int rc = db_exec(d,
-	                 "UPDATE listing l JOIN sku s ON s.id = l.sku_id SET l.wanted = " SQL_WANTED
-	                 " WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) AND l.id > ? AND l.id <= ? "
-	                 "AND NOT (l.wanted <=> (" SQL_WANTED "))",
-	                 p, 4, NULL, NULL);
-	if (rc == Z_OK)
-		rc = db_exec(d,
-		             "UPDATE listing l SET l.wanted = NULL WHERE l.sku_id IS NULL "
-		             "AND l.wanted IS NOT NULL AND (? = 0 OR l.shop_id = ?) "
-		             "AND l.id > ? AND l.id <= ?",
-		             p, 4, NULL, NULL);
-	/* Pending pushes that must not be sent any more (the shop holds the value, or the
-	 * listing may not be pushed). */
-	if (rc == Z_OK)
-		rc = db_exec(d,
-		             "DELETE p FROM listing l JOIN shop sh ON sh.id = l.shop_id "
-		             "JOIN push p ON p.pending_listing = l.id "
-		             "WHERE (? = 0 OR l.shop_id = ?) AND l.id > ? AND l.id <= ? "
-		             "AND (l.sku_id IS NULL OR l.sync <> 1 OR l.state <> 'ok' "
-		             "OR sh.enabled <> 1 OR l.wanted IS NULL OR l.mall_stock <=> l.wanted)",
-		             p, 4, NULL, NULL);
-	if (rc == Z_OK)
-		rc = db_exec(d,
-		             "INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
-		             "created_at) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
-		             "UTC_TIMESTAMP(), UTC_TIMESTAMP() FROM listing l "
-		             "JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
-		             "WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) "
-		             "AND l.id > ? AND l.id <= ? AND l.sync = 1 "
-		             "AND l.state = 'ok' AND sh.enabled = 1 AND l.wanted IS NOT NULL "
-		             "AND NOT (l.mall_stock <=> l.wanted) "
-		             "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)",
-		             p, 4, &n, NULL);
+	int rc = Z_OK;
+	for (int i = 0; rc == Z_OK && i < nsteps; i++)
+		rc = db_exec(d, steps[i], p, 4, i == nsteps - 1 ? &n : NULL, NULL);
 	*q += n;
 	return rc;
 }
