@@ -142,20 +142,41 @@ out:
 	return rc;
 }
 
+/* Ids per query of add_containing_sets. Lists are padded to a power of two so that at most
+ * nine statement texts reach the statement cache. */
+#define CONTAINING_CHUNK 256
+
 /* Adds to s every set that contains, directly or not, an id already in s. */
 static int add_containing_sets(db *d, idset *s)
 {
+	db_val p[CONTAINING_CHUNK];
+	buf sql = BUF_INIT;
 	int rc = Z_OK;
-	/* s grows while we walk it: a breadth-first walk up the set tree. The depth bound of
-	 * set_define keeps it finite; the seen check keeps it finite even with a cycle. */
-	for (int i = 0; i < s->n && rc == Z_OK; i++) {
+	/* s grows while we walk it: a breadth-first walk up the set tree, a chunk of ids per
+	 * query. The depth bound of set_define keeps it finite; the seen check keeps it finite
+	 * even with a cycle. */
+	for (int lo = 0; lo < s->n && rc == Z_OK;) {
+		int n = s->n - lo < CONTAINING_CHUNK ? s->n - lo : CONTAINING_CHUNK, width = 1;
+		while (width < n)
+			width *= 2;
+		buf_reset(&sql);
+		rc = buf_puts(&sql, "SELECT DISTINCT set_sku_id FROM set_part WHERE part_sku_id IN (?");
+		for (int i = 1; rc == Z_OK && i < width; i++)
+			rc = buf_puts(&sql, ", ?");
+		if (rc == Z_OK)
+			rc = buf_putc(&sql, ')');
+		/* Padding repeats the last id: it matches nothing new. */
+		for (int i = 0; i < width; i++)
+			p[i] = DB_I(s->v[lo + (i < n ? i : n - 1)]);
+		lo += n;
 		db_res *r = NULL;
-		rc = db_queryv(d, &r, "SELECT set_sku_id FROM set_part WHERE part_sku_id = ?",
-		               DB_I(s->v[i]));
+		if (rc == Z_OK)
+			rc = db_query(d, buf_str(&sql), p, width, &r);
 		for (int j = 0; rc == Z_OK && j < r->nrows; j++)
 			rc = idset_add(s, db_get_ll(r, j, 0, 0));
 		db_res_free(r);
 	}
+	buf_free(&sql);
 	return rc;
 }
 
