@@ -84,6 +84,34 @@ out:
 	return rc;
 }
 
+/* An AES-256-GCM context keyed for one message (enc 1: encrypt, 0: decrypt); NULL on
+ * failure. The caller frees it. */
+static EVP_CIPHER_CTX *gcm_context(const unsigned char *key, const unsigned char *nonce, int enc)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	if (ctx && (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1 ||
+	            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SEAL_NONCE_LEN, NULL) != 1 ||
+	            EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)) {
+		EVP_CIPHER_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+/* The common exit of seal_encrypt and seal_decrypt: on failure out is cut back to start;
+ * the context is freed and the key wiped either way. Returns rc. */
+static int seal_done(int rc, buf *out, size_t start, EVP_CIPHER_CTX *ctx,
+                     unsigned char key[SEAL_KEY_LEN])
+{
+	if (rc != Z_OK && out->data) {
+		out->len = start;
+		out->data[start] = '\0';
+	}
+	EVP_CIPHER_CTX_free(ctx);
+	OPENSSL_cleanse(key, SEAL_KEY_LEN);
+	return rc;
+}
+
 int seal_encrypt(const char *key_path, const void *plain, size_t len, buf *out)
 {
 	unsigned char key[SEAL_KEY_LEN];
@@ -105,11 +133,7 @@ int seal_encrypt(const char *key_path, const void *plain, size_t len, buf *out)
 	p[0] = SEAL_VERSION;
 	memcpy(p + 1, nonce, SEAL_NONCE_LEN);
 	unsigned char *ct = p + 1 + SEAL_NONCE_LEN;
-	if (!(ctx = EVP_CIPHER_CTX_new()))
-		goto out;
-	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SEAL_NONCE_LEN, NULL) != 1 ||
-	    EVP_EncryptInit_ex(ctx, NULL, NULL, key, nonce) != 1)
+	if (!(ctx = gcm_context(key, nonce, 1)))
 		goto out;
 	/* The version byte is authenticated too, so it cannot be swapped. */
 	if (EVP_EncryptUpdate(ctx, NULL, &n, p, 1) != 1)
@@ -125,13 +149,7 @@ int seal_encrypt(const char *key_path, const void *plain, size_t len, buf *out)
 	out->data[out->len] = '\0';
 	rc = Z_OK;
 out:
-	if (rc != Z_OK && out->data) {
-		out->len = start;
-		out->data[start] = '\0';
-	}
-	EVP_CIPHER_CTX_free(ctx);
-	OPENSSL_cleanse(key, sizeof(key));
-	return rc;
+	return seal_done(rc, out, start, ctx, key);
 }
 
 int seal_decrypt(const char *key_path, const void *sealed, size_t len, buf *out)
@@ -155,11 +173,7 @@ int seal_decrypt(const char *key_path, const void *sealed, size_t len, buf *out)
 	}
 	unsigned char *pt = (unsigned char *)out->data + start;
 	rc = Z_ERR;
-	if (!(ctx = EVP_CIPHER_CTX_new()))
-		goto out;
-	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SEAL_NONCE_LEN, NULL) != 1 ||
-	    EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) != 1)
+	if (!(ctx = gcm_context(key, nonce, 0)))
 		goto out;
 	if (EVP_DecryptUpdate(ctx, NULL, &n, p, 1) != 1 ||
 	    EVP_DecryptUpdate(ctx, pt, &n, ct, (int)ctlen) != 1 ||
@@ -176,11 +190,5 @@ int seal_decrypt(const char *key_path, const void *sealed, size_t len, buf *out)
 	out->data[out->len] = '\0';
 	rc = Z_OK;
 out:
-	if (rc != Z_OK && out->data) {
-		out->len = start;
-		out->data[start] = '\0';
-	}
-	EVP_CIPHER_CTX_free(ctx);
-	OPENSSL_cleanse(key, sizeof(key));
-	return rc;
+	return seal_done(rc, out, start, ctx, key);
 }
