@@ -215,17 +215,26 @@ static void json_to_hdf(web_request *r, const char *prefix, const cJSON *o)
 	}
 }
 
+/* What every answer of csv.cs shows: the shops, the mode with its title, the chosen shop. */
+static int page_head(web_request *r, const char *mode)
+{
+	int rc = load_shops(r);
+	if (rc != Z_OK)
+		return rc;
+	web_set(r, "Page.mode", mode);
+	web_set(r, "Page.title", !strcmp(mode, "totals") ? "総在庫数CSV一括更新" : "商品データ取込");
+	if (web_has(r, "shop"))
+		web_set_int(r, "Page.shop", web_int(r, "shop", 0));
+	return Z_OK;
+}
+
 /* The upload page, with the preview of a job when one is named. */
 static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
 {
 	db_res *j = NULL;
-	int rc = load_shops(r);
+	int rc = page_head(r, tmpl_mode);
 	if (rc != Z_OK)
 		return rc;
-	web_set(r, "Page.mode", tmpl_mode);
-	web_set(r, "Page.title", !strcmp(tmpl_mode, "totals") ? "総在庫数CSV一括更新" : "商品データ取込");
-	if (web_has(r, "shop"))
-		web_set_int(r, "Page.shop", web_int(r, "shop", 0));
 	if (web_has(r, "job")) {
 		rc = db_queryv(r->db, &j,
 		               "SELECT id, state, total, done, message, result, shop_id FROM job "
@@ -268,13 +277,9 @@ int csv_listings_page(web_request *r)
 /* A refused file: the page again, with the row errors; nothing was stored or changed. */
 static int refuse(web_request *r, const char *mode, const csv_errors *e)
 {
-	int rc = load_shops(r);
+	int rc = page_head(r, mode);
 	if (rc != Z_OK)
 		return rc;
-	web_set(r, "Page.mode", mode);
-	web_set(r, "Page.title", !strcmp(mode, "totals") ? "総在庫数CSV一括更新" : "商品データ取込");
-	if (web_has(r, "shop"))
-		web_set_int(r, "Page.shop", web_int(r, "shop", 0));
 	set_errors(r, e);
 	r->status = 400;
 	return web_render(r, "csv.cs");
