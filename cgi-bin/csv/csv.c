@@ -118,6 +118,27 @@ void csv_reader_free(csv_reader *r)
 	r->nfields = 0;
 }
 
+int csv_decode_upload(const char *data, size_t len, csv_encoding *enc, const csv_limits *lim,
+		buf *text, csv_limits *text_lim, csv_errors *errors)
+{
+	buf msg = BUF_INIT;
+	*text_lim = lim ? *lim : (csv_limits){0};
+	size_t max = or_default(text_lim->max_bytes, CSV_DEFAULT_MAX_BYTES);
+	int rc;
+	if (len > max) {
+		rc = Z_INVALID;
+		csv_errors_add(errors, 0, "ファイルが大きすぎます（上限 %zu バイト）", max);
+		goto out;
+	}
+	rc = csv_to_utf8(data, len, enc, text, NULL, &msg);
+	if (rc == Z_INVALID)
+		csv_errors_add(errors, 0, "%s", buf_str(&msg));
+	text_lim->max_bytes = text->len + 1;
+out:
+	buf_free(&msg);
+	return rc;
+}
+
 /* Counts tabs and commas outside quotes in the first record to choose the delimiter. */
 static char guess_delim(const char *p, size_t len)
 {

@@ -99,6 +99,13 @@ const char *csv_get(const csv_reader *r, int i);
 /* Frees the reader's memory (not the input). */
 void csv_reader_free(csv_reader *r);
 
+/* Checks an uploaded file's raw size against lim (NULL = defaults) and decodes it into text
+ * (as csv_to_utf8: *enc CSV_ENC__MAX detects, and receives the encoding used). *text_lim
+ * gets lim with max_bytes lifted to fit text, since the bound counts raw bytes and CP932
+ * grows by half in UTF-8. Z_OK; Z_INVALID with the reason added to errors; Z_NOMEM. */
+int csv_decode_upload(const char *data, size_t len, csv_encoding *enc, const csv_limits *lim,
+		buf *text, csv_limits *text_lim, csv_errors *errors);
+
 /* True when every field of the current record is empty (Excel's trailing ",,,," lines). */
 bool csv_row_blank(const csv_reader *r);
 

@@ -1374,28 +1374,12 @@ int mallcsv_parse(const char *data, size_t len, csv_encoding enc, mallcsv_kind e
 		const csv_limits *lim, mallcsv_result *res)
 {
 	memset(res, 0, sizeof *res);
-	buf text = BUF_INIT, msg = BUF_INIT;
-	int rc;
-	size_t max = lim && lim->max_bytes ? lim->max_bytes : CSV_DEFAULT_MAX_BYTES;
-	if (len > max) {
-		rc = Z_INVALID;
-		csv_errors_add(&res->errors, 0, "ファイルが大きすぎます（上限 %zu バイト）", max);
-		goto out;
-	}
-	rc = csv_to_utf8(data, len, &enc, &text, NULL, &msg);
+	buf text = BUF_INIT;
+	csv_limits l;
+	int rc = csv_decode_upload(data, len, &enc, lim, &text, &l, &res->errors);
+	if (rc == Z_OK)
+		rc = mallcsv_parse_utf8(buf_str(&text), text.len, expect, &l, res);
 	res->encoding = enc;
-	if (rc != Z_OK) {
-		if (rc == Z_INVALID)
-			csv_errors_add(&res->errors, 0, "%s", buf_str(&msg));
-		goto out;
-	}
-	/* Bounds count raw bytes; CP932 grows by half in UTF-8, so lift max_bytes here. */
-	csv_limits l = lim ? *lim : (csv_limits){0};
-	l.max_bytes = text.len + 1;
-	rc = mallcsv_parse_utf8(buf_str(&text), text.len, expect, &l, res);
-	res->encoding = enc;
-out:
 	buf_free(&text);
-	buf_free(&msg);
 	return rc;
 }

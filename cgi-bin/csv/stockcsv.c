@@ -90,40 +90,24 @@ static int open_file(opened *f, const char *data, size_t len, csv_encoding *enc,
 		const csv_limits *lim, csv_errors *errors)
 {
 	memset(f, 0, sizeof *f);
-	buf msg = BUF_INIT;
-	csv_limits l = lim ? *lim : (csv_limits){0};
-	size_t max = l.max_bytes ? l.max_bytes : CSV_DEFAULT_MAX_BYTES;
-	int rc;
-	if (len > max) {
-		rc = Z_INVALID;
-		csv_errors_add(errors, 0, "ファイルが大きすぎます（上限 %zu バイト）", max);
-		goto out;
-	}
-	rc = csv_to_utf8(data, len, enc, &f->text, NULL, &msg);
-	if (rc != Z_OK) {
-		if (rc == Z_INVALID)
-			csv_errors_add(errors, 0, "%s", buf_str(&msg));
-		goto out;
-	}
-	l.max_bytes = f->text.len + 1;
+	csv_limits l;
+	int rc = csv_decode_upload(data, len, enc, lim, &f->text, &l, errors);
+	if (rc != Z_OK)
+		return rc;
 	f->reader_open = true;
 	if ((rc = csv_reader_init(&f->r, buf_str(&f->text), f->text.len, &l)) != Z_OK)
-		goto out;
+		return rc;
 	rc = csv_next(&f->r);
 	if (rc == 0) {
-		rc = Z_INVALID;
 		csv_errors_add(errors, 0, "ファイルが空です");
-		goto out;
+		return Z_INVALID;
 	}
 	if (rc < 0) {
 		if (rc == Z_INVALID)
 			csv_errors_add(errors, 0, "%s", buf_str(&f->r.error));
-		goto out;
+		return rc;
 	}
-	rc = csv_header_load(&f->h, &f->r);
-out:
-	buf_free(&msg);
-	return rc;
+	return csv_header_load(&f->h, &f->r);
 }
 
 static void close_file(opened *f)
