@@ -385,29 +385,38 @@ static bool is_space_at(const unsigned char *s, size_t len, size_t *n)
 	return false;
 }
 
-int csv_header_normalise(const char *str, size_t len, buf *out)
+/* Drops ASCII spaces, TABs and U+3000 at both ends of (*s, len): advances *s and returns
+ * the length left. */
+static size_t trim_spaces(const unsigned char **s, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
 	size_t n;
-	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
-		s += 3;
-		len -= 3;
-	}
-	while (len && is_space_at(s, len, &n)) {
-		s += n;
+	while (len && is_space_at(*s, len, &n)) {
+		*s += n;
 		len -= n;
 	}
-	/* Trim the end: find the last non-space character. */
+	/* The end is found walking forward by characters, so a space is never matched inside
+	 * the bytes of another character. */
 	size_t end = 0;
 	for (size_t i = 0; i < len;) {
-		if (is_space_at(s + i, len - i, &n)) {
+		if (is_space_at(*s + i, len - i, &n)) {
 			i += n;
 			continue;
 		}
 		unsigned cp;
-		i += next_cp(s + i, len - i, &cp);
+		i += next_cp(*s + i, len - i, &cp);
 		end = i;
 	}
+	return end;
+}
+
+int csv_header_normalise(const char *str, size_t len, buf *out)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+		s += 3;
+		len -= 3;
+	}
+	size_t end = trim_spaces(&s, len);
 	for (size_t i = 0; i < end;) {
 		unsigned cp;
 		size_t k = next_cp(s + i, end - i, &cp);
@@ -544,22 +553,8 @@ const char *csv_unguard(const char *s)
 char *csv_trim_dup(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), n;
-	while (len && is_space_at(p, len, &n)) {
-		p += n;
-		len -= n;
-	}
-	size_t end = 0;
-	for (size_t i = 0; i < len;) {
-		if (is_space_at(p + i, len - i, &n)) {
-			i += n;
-			continue;
-		}
-		unsigned cp;
-		i += next_cp(p + i, len - i, &cp);
-		end = i;
-	}
-	return strndup((const char *)p, end);
+	size_t len = trim_spaces(&p, strlen(s));
+	return strndup((const char *)p, len);
 }
 
 /* ---- Writer ------------------------------------------------------------------------------ */
