@@ -1,4 +1,4 @@
-/* admin_common: helpers shared by the セット商品 and 管理者メニュー screens. */
+/* admin_common: helpers shared by the screens. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
-/* admin_common: helpers shared by the セット商品 and 管理者メニュー screens: settings,
- * result rows into the page data, fixed flash messages. */
+/* admin_common: helpers shared by the screens: settings, result rows into the page data,
+ * fixed flash messages. */
 #ifndef ZAIKO_ADMIN_COMMON_H
 #define ZAIKO_ADMIN_COMMON_H
 

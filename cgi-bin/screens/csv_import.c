@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "csv/mallcsv.h"
 #include "csv/stockcsv.h"
+#include "screens/admin_common.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
 
@@ -168,20 +169,13 @@ static void set_errors(web_request *r, const csv_errors *e)
 static int load_shops(web_request *r)
 {
 	db_res *s = NULL;
-	char key[64];
-	int rc = db_query(r->db, "SELECT id, name, mall, is_base FROM shop ORDER BY is_base DESC, id",
+	int rc = db_query(r->db,
+	                  "SELECT id, name, mall, is_base AS base FROM shop ORDER BY is_base DESC, id",
 	                  NULL, 0, &s);
-	if (rc != Z_OK)
-		return rc;
-	for (int i = 0; i < s->nrows; i++) {
-		static const char *const names[] = {"id", "name", "mall", "base"};
-		for (int c = 0; c < 4; c++) {
-			snprintf(key, sizeof(key), "Page.shops.%d.%s", i, names[c]);
-			web_set(r, key, db_get(s, i, c));
-		}
-	}
+	if (rc == Z_OK)
+		rc = admin_hdf_rows(r, "Page.shops", s, -1);
 	db_res_free(s);
-	return Z_OK;
+	return rc;
 }
 
 /* Copies a JSON object's members (numbers and strings) under prefix, and its "list" of row
