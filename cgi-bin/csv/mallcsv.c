@@ -128,6 +128,8 @@ static char *dup_trimmed(const char *s)
 	return strndup(s, len);
 }
 
+/* Copies d into a new listing of res. d->extra (never NULL) is handed over, and d->extra
+ * set to NULL, unless the list could not grow. Z_OK or Z_NOMEM. */
 static int add_listing(mallcsv_result *res, draft *d)
 {
 	if (res->n == res->cap) {
@@ -147,7 +149,7 @@ static int add_listing(mallcsv_result *res, draft *d)
 	l->options = dup_trimmed(d->options);
 	l->image_url = dup_trimmed(d->image_url);
 	l->jan = dup_trimmed(d->jan);
-	l->extra = d->extra ? d->extra : strdup("{}");
+	l->extra = d->extra;
 	d->extra = NULL;
 	l->has_price = d->has_price;
 	l->price = d->price;
@@ -218,6 +220,18 @@ out:
 	return s;
 }
 
+/* Adds the row's listing, the row's other columns as its extra: how every mapper ends. */
+static int emit(mapper *m, draft *d)
+{
+	d->extra = extra_json(m, NULL);
+	if (!d->extra)
+		return Z_NOMEM;
+	int rc = add_listing(m->res, d);
+	free(d->extra);
+	d->extra = NULL;
+	return rc;
+}
+
 /* Parses a stock cell: blank → not given; otherwise a strict integer within ±10^9. */
 static bool parse_stock(mapper *m, const char *s, const char *column, bool *has_v,
 		long long *v)
@@ -277,7 +291,6 @@ static bool require(mapper *m, const char *value, const char *column)
 typedef struct {
 	mapper *m;
 	draft *base;
-	int rc;
 } yahoo_ctx;
 
 static int yahoo_sub_cb(const char *code, const char *options, void *ctx)
@@ -287,8 +300,8 @@ static int yahoo_sub_cb(const char *code, const char *options, void *ctx)
 	d.sub_code = code;
 	d.sku_code = code;
 	d.options = options;
-	d.extra = y->base->extra ? strdup(y->base->extra) : NULL;
-	if (y->base->extra && !d.extra)
+	d.extra = strdup(y->base->extra);
+	if (!d.extra)
 		return Z_NOMEM;
 	int rc = add_listing(y->m->res, &d);
 	free(d.extra);
@@ -384,37 +397,35 @@ static int map_yahoo(mapper *m, const yahoo_cols *c, bool quantity_file)
 	const char *sub = cell(m, c->sub);
 	if (!require(m, d.item_code, "code"))
 		return Z_OK;
-	int rc = Z_OK;
 	if (quantity_file) {
 		if (!parse_stock(m, cell(m, c->quantity), "quantity（在庫数）", &d.has_stock,
 					&d.stock))
 			return Z_OK;
 		d.sub_code = sub;
 		d.sku_code = *sub ? sub : d.item_code;
-		d.extra = extra_json(m, NULL);
-		rc = add_listing(m->res, &d);
-		goto out;
+		return emit(m, &d);
 	}
 	if (!parse_price(m, cell(m, c->price), "price（価格）", &d.has_price, &d.price))
 		return Z_OK;
 	d.jan = cell(m, c->jan);
-	d.extra = extra_json(m, NULL);
 	if (!*sub) {
 		d.sub_code = "";
 		d.sku_code = d.item_code;
-		rc = add_listing(m->res, &d);
-		goto out;
+		return emit(m, &d);
 	}
-	yahoo_ctx y = {m, &d, Z_OK};
+	/* One extra for every SKU of the row, copied into each. */
+	d.extra = extra_json(m, NULL);
+	if (!d.extra)
+		return Z_NOMEM;
+	yahoo_ctx y = {m, &d};
 	size_t before = m->res->n;
-	rc = mallcsv_yahoo_subcodes(sub, yahoo_sub_cb, &y);
+	int rc = mallcsv_yahoo_subcodes(sub, yahoo_sub_cb, &y);
 	if (rc == Z_INVALID) {
 		/* All or none of the row's SKUs: drop the ones added before the bad entry. */
 		while (m->res->n > before)
 			listing_free(&m->res->v[--m->res->n]);
 		rc = csv_errors_add(&m->res->errors, d.line, "sub-code の形式が正しくありません");
 	}
-out:
 	free(d.extra);
 	return rc;
 }
@@ -468,9 +479,7 @@ static int map_rakuten_item(mapper *m, const rakuten_item_cols *c)
 	if (!first)
 		return Z_NOMEM;
 	d.image_url = first;
-	d.extra = extra_json(m, NULL);
-	int rc = add_listing(m->res, &d);
-	free(d.extra);
+	int rc = emit(m, &d);
 	free(first);
 	return rc;
 }
@@ -513,9 +522,7 @@ static int map_rakuten_select(mapper *m, const rakuten_select_cols *c)
 	d.sub_code = buf_str(&sub);
 	d.sku_code = buf_str(&sku);
 	d.options = buf_str(&opts);
-	d.extra = extra_json(m, NULL);
-	rc = add_listing(m->res, &d);
-	free(d.extra);
+	rc = emit(m, &d);
 out:
 	buf_free(&sub);
 	buf_free(&sku);
@@ -731,9 +738,7 @@ static int map_rakuten_normal(mapper *m, const rakuten_normal_cols *c, product_t
 	d.name = cell(m, c->name);
 	d.image_url = cell(m, c->skuimage);
 	d.options = buf_str(&opts);
-	d.extra = extra_json(m, NULL);
-	rc = add_listing(m->res, &d);
-	free(d.extra);
+	rc = emit(m, &d);
 out:
 	buf_free(&opts);
 	return rc;
@@ -783,10 +788,7 @@ static int map_amazon(mapper *m, const amazon_cols *c)
 	/* Blank for FBA rows: Amazon holds that stock, zaiko does not push it. */
 	if (!parse_stock(m, cell(m, c->quantity), "数量（quantity）", &d.has_stock, &d.stock))
 		return Z_OK;
-	d.extra = extra_json(m, NULL);
-	int rc = add_listing(m->res, &d);
-	free(d.extra);
-	return rc;
+	return emit(m, &d);
 }
 
 /* ---- Shopify ------------------------------------------------------------------------------- */
@@ -888,9 +890,7 @@ static int map_shopify_products(mapper *m, const shopify_cols *c, shopify_produc
 		d.image_url = cell(m, c->image);
 	if (!*d.image_url)
 		d.image_url = p->image;
-	d.extra = extra_json(m, NULL);
-	rc = add_listing(m->res, &d);
-	free(d.extra);
+	rc = emit(m, &d);
 out:
 	buf_free(&sub);
 	buf_free(&opts);
@@ -1032,10 +1032,7 @@ static int map_zaiko(mapper *m, const zaiko_cols *c)
 		return Z_OK;
 	if (!parse_stock(m, cell(m, c->stock), "在庫数", &d.has_stock, &d.stock))
 		return Z_OK;
-	d.extra = extra_json(m, NULL);
-	int rc = add_listing(m->res, &d);
-	free(d.extra);
-	return rc;
+	return emit(m, &d);
 }
 
 int mallcsv_write_zaiko(csv_writer *w, const mallcsv_listing *v, size_t n)
