@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/strnum.h"
+#include "screens/admin_common.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
 
@@ -535,10 +536,10 @@ static int load_errors(web_request *r)
 {
 	db_res *e = NULL;
 	int rc = db_queryv(r->db, &e,
-	                   "SELECT e.id, e.level, e.kind, sh.name, k.code, e.message, "
+	                   "SELECT e.id, e.level, e.kind, sh.name AS shop, k.code AS sku, e.message, "
 	                   "DATE_FORMAT(CONVERT_TZ(e.updated_at, '+00:00', '+09:00'), "
-	                   "'%Y-%m-%d %H:%i'), e.repeat_count, e.shop_id, "
-	                   "COALESCE(k.code, l.sku_code, '') "
+	                   "'%Y-%m-%d %H:%i') AS `at`, e.repeat_count AS `repeat`, e.shop_id, "
+	                   "COALESCE(k.code, l.sku_code, '') AS code "
 	                   "FROM error_log e LEFT JOIN shop sh ON sh.id = e.shop_id "
 	                   "LEFT JOIN sku k ON k.id = e.sku_id "
 	                   "LEFT JOIN listing l ON l.id = e.listing_id "
@@ -546,34 +547,24 @@ static int load_errors(web_request *r)
 	                   DB_I(ERROR_ROWS));
 	if (rc != Z_OK)
 		return rc;
+	rc = admin_hdf_rows(r, "Page.errors", e, -1);
 	char key[64];
-	static const char *const names[] = {"id", "level", "kind", "shop", "sku", "message",
-	                                    "at", "repeat", "shop_id", "code"};
-	for (int i = 0; i < e->nrows; i++) {
-		for (int c = 0; c < 10; c++) {
-			if (!db_get(e, i, c))
-				continue;
-			snprintf(key, sizeof(key), "Page.errors.%d.%s", i, names[c]);
-			web_set(r, key, db_get(e, i, c));
-		}
+	for (int i = 0; i < e->nrows && rc == Z_OK; i++) {
 		snprintf(key, sizeof(key), "Page.errors.%d.help", i);
-		web_set(r, key, stock_help_kind(db_get(e, i, 2)));
+		rc = web_set(r, key, stock_help_kind(db_get(e, i, 2)));
 	}
 	db_res_free(e);
-	return Z_OK;
+	return rc;
 }
 
 /* Whether listing images are shown (共通設定). */
 static int load_show_images(web_request *r, bool *show)
 {
-	db_res *s = NULL;
-	int rc = db_queryv(r->db, &s, "SELECT value FROM setting WHERE name = ?",
-	                   DB_S("show_images"));
-	if (rc != Z_OK)
-		return rc;
-	*show = s->nrows && !strcmp(db_get(s, 0, 0), "1");
-	db_res_free(s);
-	return Z_OK;
+	buf value = BUF_INIT;
+	int rc = admin_setting_get(r->db, "show_images", "", &value);
+	*show = rc == Z_OK && !strcmp(buf_str(&value), "1");
+	buf_free(&value);
+	return rc;
 }
 
 /* Which way the page is read. */
