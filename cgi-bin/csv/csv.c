@@ -557,6 +557,70 @@ char *csv_trim_dup(const char *s)
 	return strndup((const char *)p, len);
 }
 
+/* ---- String → index map ---------------------------------------------------------------- */
+
+/* FNV-1a. */
+static size_t strmap_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+void csv_strmap_free(csv_strmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+size_t csv_strmap_get(const csv_strmap *m, const char *key)
+{
+	if (!m->nslots)
+		return SIZE_MAX;
+	for (size_t k = strmap_hash(key) & (m->nslots - 1); m->keys[k];
+			k = (k + 1) & (m->nslots - 1))
+		if (strcmp(m->keys[k], key) == 0)
+			return m->vals[k];
+	return SIZE_MAX;
+}
+
+int csv_strmap_put(csv_strmap *m, const char *key, size_t val)
+{
+	if ((m->n + 1) * 2 > m->nslots) {
+		size_t nslots = m->nslots ? m->nslots * 2 : 256;
+		const char **keys = calloc(nslots, sizeof *keys);
+		size_t *vals = calloc(nslots, sizeof *vals);
+		if (!keys || !vals) {
+			free(keys);
+			free(vals);
+			return Z_NOMEM;
+		}
+		for (size_t i = 0; i < m->nslots; i++) {
+			if (!m->keys[i])
+				continue;
+			size_t k = strmap_hash(m->keys[i]) & (nslots - 1);
+			while (keys[k])
+				k = (k + 1) & (nslots - 1);
+			keys[k] = m->keys[i];
+			vals[k] = m->vals[i];
+		}
+		free(m->keys);
+		free(m->vals);
+		m->keys = keys;
+		m->vals = vals;
+		m->nslots = nslots;
+	}
+	size_t k = strmap_hash(key) & (m->nslots - 1);
+	while (m->keys[k])
+		k = (k + 1) & (m->nslots - 1);
+	m->keys[k] = key;
+	m->vals[k] = val;
+	m->n++;
+	return Z_OK;
+}
+
 /* ---- Writer ------------------------------------------------------------------------------ */
 
 void csv_writer_init(csv_writer *w, buf *out, csv_out_encoding enc)

@@ -540,17 +540,8 @@ typedef struct {
 typedef struct {
 	rakuten_product *v;
 	size_t n, cap;
-	size_t *slots; /* open addressing over item codes: index+1, 0 = free */
-	size_t nslots;
+	csv_strmap index; /* item code → position in v */
 } product_table;
-
-static size_t hash_str(const char *s)
-{
-	size_t h = 1469598103934665603u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
 
 static void products_free(product_table *t)
 {
@@ -563,44 +554,18 @@ static void products_free(product_table *t)
 		free(t->v[i].namedefs);
 	}
 	free(t->v);
-	free(t->slots);
+	csv_strmap_free(&t->index);
 	memset(t, 0, sizeof *t);
-}
-
-static int products_rehash(product_table *t)
-{
-	size_t nslots = t->nslots ? t->nslots * 2 : 256;
-	size_t *slots = calloc(nslots, sizeof *slots);
-	if (!slots)
-		return Z_NOMEM;
-	for (size_t i = 0; i < t->n; i++) {
-		size_t k = hash_str(t->v[i].item) & (nslots - 1);
-		while (slots[k])
-			k = (k + 1) & (nslots - 1);
-		slots[k] = i + 1;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->nslots = nslots;
-	return Z_OK;
 }
 
 /* Returns the product of item, creating an empty one when create is true; NULL if none or
  * out of memory. */
 static rakuten_product *product_get(product_table *t, const char *item, bool create)
 {
-	if (t->nslots) {
-		size_t k = hash_str(item) & (t->nslots - 1);
-		while (t->slots[k]) {
-			rakuten_product *p = &t->v[t->slots[k] - 1];
-			if (strcmp(p->item, item) == 0)
-				return p;
-			k = (k + 1) & (t->nslots - 1);
-		}
-	}
+	size_t i = csv_strmap_get(&t->index, item);
+	if (i != SIZE_MAX)
+		return &t->v[i];
 	if (!create)
-		return NULL;
-	if ((t->n + 1) * 2 > t->nslots && products_rehash(t) != Z_OK)
 		return NULL;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
@@ -612,13 +577,15 @@ static rakuten_product *product_get(product_table *t, const char *item, bool cre
 	}
 	rakuten_product *p = &t->v[t->n];
 	memset(p, 0, sizeof *p);
+	/* The map borrows p->item, which stays put when v moves. */
 	p->item = strdup(item);
 	if (!p->item)
 		return NULL;
-	size_t k = hash_str(item) & (t->nslots - 1);
-	while (t->slots[k])
-		k = (k + 1) & (t->nslots - 1);
-	t->slots[k] = ++t->n;
+	if (csv_strmap_put(&t->index, p->item, t->n) != Z_OK) {
+		free(p->item);
+		return NULL;
+	}
+	t->n++;
 	return p;
 }
 

@@ -4,77 +4,6 @@
 #include "core/strnum.h"
 #include "csv/stockcsv.h"
 
-/* ---- A small string → index map (open addressing), for duplicate and group lookups ---- */
-
-typedef struct {
-	const char **keys; /* borrowed */
-	size_t *vals;
-	size_t n, nslots;
-} strmap;
-
-static size_t strmap_hash(const char *s)
-{
-	size_t h = 1469598103934665603u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
-static void strmap_free(strmap *m)
-{
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof *m);
-}
-
-/* Index stored for key, or SIZE_MAX. */
-static size_t strmap_get(const strmap *m, const char *key)
-{
-	if (!m->nslots)
-		return SIZE_MAX;
-	for (size_t k = strmap_hash(key) & (m->nslots - 1); m->keys[k];
-			k = (k + 1) & (m->nslots - 1))
-		if (strcmp(m->keys[k], key) == 0)
-			return m->vals[k];
-	return SIZE_MAX;
-}
-
-/* Stores key → val (key must outlive the map and not be present yet). */
-static int strmap_put(strmap *m, const char *key, size_t val)
-{
-	if ((m->n + 1) * 2 > m->nslots) {
-		size_t nslots = m->nslots ? m->nslots * 2 : 256;
-		const char **keys = calloc(nslots, sizeof *keys);
-		size_t *vals = calloc(nslots, sizeof *vals);
-		if (!keys || !vals) {
-			free(keys);
-			free(vals);
-			return Z_NOMEM;
-		}
-		for (size_t i = 0; i < m->nslots; i++) {
-			if (!m->keys[i])
-				continue;
-			size_t k = strmap_hash(m->keys[i]) & (nslots - 1);
-			while (keys[k])
-				k = (k + 1) & (nslots - 1);
-			keys[k] = m->keys[i];
-			vals[k] = m->vals[i];
-		}
-		free(m->keys);
-		free(m->vals);
-		m->keys = keys;
-		m->vals = vals;
-		m->nslots = nslots;
-	}
-	size_t k = strmap_hash(key) & (m->nslots - 1);
-	while (m->keys[k])
-		k = (k + 1) & (m->nslots - 1);
-	m->keys[k] = key;
-	m->vals[k] = val;
-	m->n++;
-	return Z_OK;
-}
-
 /* ---- Shared opening: decode, read the header ------------------------------------------------ */
 
 typedef struct {
@@ -180,7 +109,7 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 	memset(out, 0, sizeof *out);
 	out->mode = mode;
 	opened f;
-	strmap seen = {0};
+	csv_strmap seen = {0};
 	char *code = NULL, *value = NULL;
 	int rc = open_file(&f, data, len, &enc, lim, &out->errors);
 	out->encoding = enc;
@@ -210,7 +139,7 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 		if (!*code) {
 			csv_errors_add(&out->errors, line, "SKUコードが空です");
 		} else if (parse_total(value, mode, line, &out->errors, &v)) {
-			size_t prev = strmap_get(&seen, code);
+			size_t prev = csv_strmap_get(&seen, code);
 			if (prev != SIZE_MAX) {
 				csv_errors_add(&out->errors, line, "SKUコード %.*s が%zu行目と重複しています",
 						csv_clip(code, 60), code, out->v[prev].line);
@@ -227,7 +156,7 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 					/* The map borrows keys from the rows; they did not move (strings). */
 				}
 				out->v[out->n] = (stockcsv_row){code, v, line};
-				if (strmap_put(&seen, code, out->n) != Z_OK) {
+				if (csv_strmap_put(&seen, code, out->n) != Z_OK) {
 					rc = Z_NOMEM;
 					goto out;
 				}
@@ -252,7 +181,7 @@ out:
 	}
 	free(code);
 	free(value);
-	strmap_free(&seen);
+	csv_strmap_free(&seen);
 	close_file(&f);
 	return rc;
 }
@@ -317,7 +246,8 @@ typedef struct {
 } set_cols;
 
 /* Reads one row into its set; row problems become errors, not failures. */
-static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c, strmap *sets)
+static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c,
+		csv_strmap *sets)
 {
 	size_t line = r->row_line;
 	char *code = cell_dup(r, c->set), *name = cell_dup(r, c->name);
@@ -354,7 +284,7 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c, s
 			goto out;
 		}
 	}
-	size_t idx = strmap_get(sets, code);
+	size_t idx = csv_strmap_get(sets, code);
 	setcsv_set *s;
 	if (idx == SIZE_MAX) {
 		if (out->n == out->cap) {
@@ -374,7 +304,7 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c, s
 		s->delete = flag;
 		s->line = line;
 		code = name = NULL;
-		if ((rc = strmap_put(sets, s->set_code, out->n)) != Z_OK)
+		if ((rc = csv_strmap_put(sets, s->set_code, out->n)) != Z_OK)
 			goto out;
 		out->n++;
 	} else {
@@ -423,7 +353,7 @@ int setcsv_parse(const char *data, size_t len, csv_encoding enc, const csv_limit
 {
 	memset(out, 0, sizeof *out);
 	opened f;
-	strmap sets = {0};
+	csv_strmap sets = {0};
 	int rc = open_file(&f, data, len, &enc, lim, &out->errors);
 	out->encoding = enc;
 	if (rc != Z_OK)
@@ -462,7 +392,7 @@ out:
 		out->errors = keep;
 		out->encoding = enc;
 	}
-	strmap_free(&sets);
+	csv_strmap_free(&sets);
 	close_file(&f);
 	return rc;
 }
