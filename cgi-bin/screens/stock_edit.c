@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
+#include "screens/admin_common.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
 
@@ -290,7 +291,8 @@ static int confirm_page(web_request *r, const char *title, const char *text, con
 	buf sql = BUF_INIT;
 	int shown = n > 200 ? 200 : n, rc;
 	db_val vals[200];
-	buf_puts(&sql, "SELECT l.id, sh.name, l.item_code, l.sub_code, l.sku_code, l.name "
+	buf_puts(&sql, "SELECT l.id, sh.name AS shop, l.item_code AS item, l.sub_code AS sub, "
+	               "l.sku_code AS sku, l.name "
 	               "FROM listing l JOIN shop sh ON sh.id = l.shop_id WHERE l.id IN (0");
 	for (int i = 0; i < shown; i++) {
 		buf_puts(&sql, ",?");
@@ -299,16 +301,12 @@ static int confirm_page(web_request *r, const char *title, const char *text, con
 	buf_puts(&sql, ") ORDER BY l.shop_id, l.item_code");
 	rc = db_query(r->db, buf_str(&sql), vals, shown, &L);
 	buf_free(&sql);
+	if (rc == Z_OK)
+		rc = admin_hdf_rows(r, "Page.items", L, -1);
+	db_res_free(L);
 	if (rc != Z_OK)
 		return rc;
 	char key[64];
-	static const char *const names[] = {"id", "shop", "item", "sub", "sku", "name"};
-	for (int i = 0; i < L->nrows; i++)
-		for (int c = 0; c < 6; c++) {
-			snprintf(key, sizeof(key), "Page.items.%d.%s", i, names[c]);
-			web_set(r, key, db_get(L, i, c));
-		}
-	db_res_free(L);
 	const web_value *skus = web_field_value(r, "sku"), *lst = web_field_value(r, "listing");
 	for (int i = 0; skus && i < skus->count; i++) {
 		snprintf(key, sizeof(key), "Page.skus.%d", i);
