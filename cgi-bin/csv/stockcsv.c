@@ -304,9 +304,10 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c,
 		s->delete = flag;
 		s->line = line;
 		code = name = NULL;
-		if ((rc = csv_strmap_put(sets, s->set_code, out->n)) != Z_OK)
-			goto out;
+		/* Counted before the map can fail, so setcsv_result_free frees its strings. */
 		out->n++;
+		if ((rc = csv_strmap_put(sets, s->set_code, out->n - 1)) != Z_OK)
+			goto out;
 	} else {
 		s = &out->v[idx];
 		if (s->delete != (bool)flag) {
