@@ -90,7 +90,7 @@ int admin_user_add(web_request *r)
 int admin_user_update(web_request *r)
 {
 	db_res *res = NULL;
-	long long id = web_int(r, "id", 0), other_admins = 0;
+	long long id = web_int(r, "id", 0), exists = 0, other_admins = 0;
 	const char *role = roles[web_int(r, "role", 1)];
 	bool disabled = web_int(r, "disabled", 0) != 0;
 	int rc = db_begin(r->db);
@@ -102,14 +102,13 @@ int admin_user_update(web_request *r)
 	                   NULL, 0, &res)) != Z_OK)
 		goto out;
 	if ((rc = db_query_ll(r->db, "SELECT COUNT(*) FROM app_user WHERE id = ?",
-	                      DB_ARGS(DB_I(id)), 0, &other_admins)) != Z_OK)
+	                      DB_ARGS(DB_I(id)), 0, &exists)) != Z_OK)
 		goto out;
-	if (!other_admins) {
+	if (!exists) {
 		db_rollback(r->db);
 		rc = web_error(r, 404, "そのユーザーは登録されていません。");
 		goto out;
 	}
-	other_admins = 0;
 	for (int i = 0; i < res->nrows; i++)
 		if (db_get_ll(res, i, 0, 0) != id)
 			other_admins++;
@@ -121,7 +120,8 @@ int admin_user_update(web_request *r)
 	if ((rc = db_execv(r->db, "UPDATE app_user SET role = ?, disabled = ? WHERE id = ?",
 	                   DB_S(role), DB_I(disabled), DB_I(id))) != Z_OK)
 		goto out;
-	/* A disabled user or a changed role takes effect now, not at the next login. */
+	/* A disabled user is out now, not at the next login (a role is read with the session on
+	 * every request, so a changed one needs nothing here). */
 	if ((rc = db_execv(r->db, "DELETE FROM session WHERE user_id = ? AND user_id <> ?",
 	                   DB_I(disabled ? id : 0), DB_I(r->user.id))) != Z_OK)
 		goto out;
