@@ -82,6 +82,13 @@ static void where_add(where *w, const char *frag)
 	buf_puts(&w->sql, frag);
 }
 
+/* A condition with one placeholder and the value bound to it. */
+static void where_add_value(where *w, const char *frag, db_val v)
+{
+	where_add(w, frag);
+	w->vals[w->n++] = v;
+}
+
 static void where_free(where *w)
 {
 	buf_free(&w->sql);
@@ -152,8 +159,7 @@ static int where_terms(where *w, const char *q, const char *column_doc, const ch
 			break;
 		}
 		w->owned[w->nowned++] = pat;
-		where_add(w, buf_str(&frag));
-		w->vals[w->n++] = DB_S(pat);
+		where_add_value(w, buf_str(&frag), DB_S(pat));
 		buf_free(&frag);
 		terms++;
 	}
@@ -203,14 +209,10 @@ static int where_skus(const search *s, where *w)
 		where_add(w, "s.is_set = 1");
 	if (s->drift)
 		where_add(w, "s.drift = 1");
-	if (s->has_tmin) {
-		where_add(w, "s.total >= ?");
-		w->vals[w->n++] = DB_I(s->tmin);
-	}
-	if (s->has_tmax) {
-		where_add(w, "s.total <= ?");
-		w->vals[w->n++] = DB_I(s->tmax);
-	}
+	if (s->has_tmin)
+		where_add_value(w, "s.total >= ?", DB_I(s->tmin));
+	if (s->has_tmax)
+		where_add_value(w, "s.total <= ?", DB_I(s->tmax));
 	int rc = where_terms(w, s->q, "s.search_doc", "s.code");
 	if (rc != Z_OK)
 		return rc;
@@ -340,14 +342,10 @@ static int count_listing_only(web_request *r, const search *s, long long *out)
 static int where_unlinked(const search *s, where *w)
 {
 	where_add(w, "l.sku_id IS NULL");
-	if (s->has_shop) {
-		where_add(w, "l.shop_id = ?");
-		w->vals[w->n++] = DB_I(s->shop);
-	}
-	if (s->has_sync) {
-		where_add(w, "l.sync = ?");
-		w->vals[w->n++] = DB_I(s->sync);
-	}
+	if (s->has_shop)
+		where_add_value(w, "l.shop_id = ?", DB_I(s->shop));
+	if (s->has_sync)
+		where_add_value(w, "l.sync = ?", DB_I(s->sync));
 	return where_terms(w, s->q, "CONCAT_WS(' ', l.item_code, l.sub_code, l.sku_code, l.name)",
 	                   "l.item_code");
 }
