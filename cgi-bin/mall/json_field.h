@@ -1,4 +1,4 @@
-/* json_field: bounded reads of members of untrusted JSON replies (Amazon, Shopify parsers). */
+/* json_field: bounded reads of members of untrusted JSON replies (Amazon, Rakuten, Shopify). */
 #ifndef ZAIKO_JSON_FIELD_H
 #define ZAIKO_JSON_FIELD_H
 

@@ -6,6 +6,7 @@
 #include "core/utf8.h"
 #include "core/buf.h"
 #include "mall/jst.h"
+#include "mall/json_field.h"
 #include "mall/rakuten_json.h"
 
 #define RAKUTEN_MAX_ROWS 100000
@@ -29,33 +30,15 @@ static cJSON *parse(const char *json, size_t len, char *err, size_t errlen)
 	return j;
 }
 
-static const cJSON *get(const cJSON *o, const char *key)
-{
-	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-}
-
 static bool absent(const cJSON *v)
 {
 	return !v || cJSON_IsNull(v);
 }
 
-/* String field into out: 1 copied, 0 absent/null, -1 wrong type or too long. */
-static int str_field(const cJSON *o, const char *key, char *out, size_t outlen)
-{
-	const cJSON *v = get(o, key);
-	out[0] = '\0';
-	if (absent(v))
-		return 0;
-	if (!cJSON_IsString(v) || strlen(v->valuestring) >= outlen)
-		return -1;
-	strcpy(out, v->valuestring);
-	return 1;
-}
-
 /* Integral number field: 1 read, 0 absent/null, -1 wrong type or out of [min, max]. */
 static int int_field(const cJSON *o, const char *key, long long min, long long max, long long *out)
 {
-	const cJSON *v = get(o, key);
+	const cJSON *v = json_member(o, key);
 	if (absent(v))
 		return 0;
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble != floor(v->valuedouble) ||
@@ -69,9 +52,10 @@ static int int_field(const cJSON *o, const char *key, long long min, long long m
 static int time_field(const cJSON *o, const char *key, time_t *out)
 {
 	char tmp[64];
-	int got = str_field(o, key, tmp, sizeof(tmp));
-	if (got <= 0 || !tmp[0])
-		return got < 0 ? -1 : 0;
+	if (json_copy_str(o, key, false, tmp, sizeof(tmp)) != Z_OK)
+		return -1;
+	if (!tmp[0])
+		return 0;
 	return jst_parse_time(tmp, out) == Z_OK ? 1 : -1;
 }
 
@@ -93,7 +77,7 @@ int rakuten_parse_inventories(const char *json, size_t len, rakuten_inventory **
 	*nrows = 0;
 	if (!j)
 		goto out;
-	const cJSON *list = get(j, "inventories"), *it;
+	const cJSON *list = json_member(j, "inventories"), *it;
 	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > RAKUTEN_MAX_ROWS) {
 		snprintf(err, errlen, "no inventories list");
 		goto out;
@@ -106,8 +90,8 @@ int rakuten_parse_inventories(const char *json, size_t len, rakuten_inventory **
 	}
 	cJSON_ArrayForEach(it, list) {
 		rakuten_inventory *r = &out[n];
-		if (str_field(it, "manageNumber", r->manage_number, sizeof(r->manage_number)) != 1 ||
-		    str_field(it, "variantId", r->variant_id, sizeof(r->variant_id)) != 1 ||
+		if (json_copy_str(it, "manageNumber", true, r->manage_number, sizeof(r->manage_number)) ||
+		    json_copy_str(it, "variantId", true, r->variant_id, sizeof(r->variant_id)) ||
 		    int_field(it, "quantity", -999999999LL, 999999999LL, &r->quantity) != 1) {
 			snprintf(err, errlen, "inventories[%d] lacks a usable manageNumber, variantId or quantity", n);
 			goto out;
@@ -134,7 +118,7 @@ int rakuten_parse_errors(const char *json, size_t len, rakuten_error **errs, int
 	*nerrs = 0;
 	if (!j)
 		goto out;
-	const cJSON *list = get(j, "errors"), *e;
+	const cJSON *list = json_member(j, "errors"), *e;
 	int size = cJSON_GetArraySize(list);
 	if (!cJSON_IsArray(list) || size < 1 || size > RAKUTEN_MAX_ROWS)
 		goto out;
@@ -144,8 +128,8 @@ int rakuten_parse_errors(const char *json, size_t len, rakuten_error **errs, int
 	}
 	cJSON_ArrayForEach(e, list) {
 		rakuten_error *r = &out[n++];
-		const cJSON *code = get(e, "code"), *msg = get(e, "message");
-		const cJSON *path = get(get(e, "metadata"), "propertyPath");
+		const cJSON *code = json_member(e, "code"), *msg = json_member(e, "message");
+		const cJSON *path = json_member(json_member(e, "metadata"), "propertyPath");
 		r->item = -1;
 		copy_trunc(r->code, sizeof(r->code), cJSON_IsString(code) ? code->valuestring : "");
 		copy_trunc(r->message, sizeof(r->message), cJSON_IsString(msg) ? msg->valuestring : "");
@@ -176,20 +160,20 @@ bool rakuten_first_error(const char *json, size_t len, char *code, size_t codele
 	if (!j)
 		return false;
 	const cJSON *c = NULL, *m = NULL, *e;
-	const cJSON *errors = get(j, "errors"), *results = get(j, "Results");
+	const cJSON *errors = json_member(j, "errors"), *results = json_member(j, "Results");
 	if (cJSON_IsArray(errors) && cJSON_GetArraySize(errors) > 0) {
 		e = cJSON_GetArrayItem(errors, 0);
-		c = get(e, "code");
-		m = get(e, "message");
+		c = json_member(e, "code");
+		m = json_member(e, "message");
 	} else if (cJSON_IsObject(results)) {
-		c = get(results, "errorCode");
-		m = get(results, "message");
+		c = json_member(results, "errorCode");
+		m = json_member(results, "message");
 	} else {
-		cJSON_ArrayForEach(e, get(j, "MessageModelList")) {
-			const cJSON *type = get(e, "messageType");
+		cJSON_ArrayForEach(e, json_member(j, "MessageModelList")) {
+			const cJSON *type = json_member(e, "messageType");
 			if (cJSON_IsString(type) && !strcmp(type->valuestring, "ERROR")) {
-				c = get(e, "messageCode");
-				m = get(e, "message");
+				c = json_member(e, "messageCode");
+				m = json_member(e, "message");
 				break;
 			}
 		}
@@ -217,12 +201,12 @@ int rakuten_parse_search(const char *json, size_t len, char (**numbers)[64], int
 	*total_records = *total_pages = 0;
 	if (!j)
 		goto out;
-	const cJSON *list = get(j, "orderNumberList"), *it;
+	const cJSON *list = json_member(j, "orderNumberList"), *it;
 	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > RAKUTEN_MAX_ROWS) {
 		snprintf(err, errlen, "no orderNumberList");
 		goto out;
 	}
-	const cJSON *pg = get(j, "PaginationResponseModel");
+	const cJSON *pg = json_member(j, "PaginationResponseModel");
 	if (!absent(pg)) {
 		if (!cJSON_IsObject(pg) ||
 		    int_field(pg, "totalRecordsAmount", 0, 100000000, total_records) < 0 ||
@@ -279,7 +263,7 @@ static int parse_order(const cJSON *m, bool cancel_on_pending, mall_order *o, ch
 	time_t t;
 	const cJSON *pkg, *item;
 	int cap = 0;
-	if (str_field(m, "orderNumber", o->order_no, sizeof(o->order_no)) != 1 || !o->order_no[0]) {
+	if (json_copy_str(m, "orderNumber", true, o->order_no, sizeof(o->order_no)) || !o->order_no[0]) {
 		snprintf(err, errlen, "order without a usable orderNumber");
 		return Z_INVALID;
 	}
@@ -306,7 +290,7 @@ static int parse_order(const cJSON *m, bool cancel_on_pending, mall_order *o, ch
 		if (got)
 			later(&o->updated_at, t);
 	}
-	const cJSON *changes = get(m, "ChangeReasonModelList"), *ch;
+	const cJSON *changes = json_member(m, "ChangeReasonModelList"), *ch;
 	if (!absent(changes) && !cJSON_IsArray(changes)) {
 		snprintf(err, errlen, "%s: ChangeReasonModelList is not a list", o->order_no);
 		return Z_INVALID;
@@ -317,14 +301,14 @@ static int parse_order(const cJSON *m, bool cancel_on_pending, mall_order *o, ch
 		if (time_field(ch, "changeCompleteDatetime", &t) == 1)
 			later(&o->updated_at, t);
 	}
-	const cJSON *pkgs = get(m, "PackageModelList");
+	const cJSON *pkgs = json_member(m, "PackageModelList");
 	if (!cJSON_IsArray(pkgs)) {
 		snprintf(err, errlen, "%s: no PackageModelList", o->order_no);
 		return Z_INVALID;
 	}
 	int npkg = 0;
 	cJSON_ArrayForEach(pkg, pkgs) {
-		const cJSON *items = get(pkg, "ItemModelList");
+		const cJSON *items = json_member(pkg, "ItemModelList");
 		npkg++;
 		if (!cJSON_IsArray(items)) {
 			snprintf(err, errlen, "%s: package %d has no ItemModelList", o->order_no, npkg);
@@ -346,11 +330,11 @@ static int parse_order(const cJSON *m, bool cancel_on_pending, mall_order *o, ch
 			memset(l, 0, sizeof(*l));
 			if (int_field(item, "itemDetailId", 0, 9007199254740991LL, &v) == 1)
 				snprintf(l->line_key, sizeof(l->line_key), "%lld", v);
-			else if (str_field(item, "itemDetailId", l->line_key, sizeof(l->line_key)) != 1 ||
+			else if (json_copy_str(item, "itemDetailId", false, l->line_key, sizeof(l->line_key)) ||
 			         !l->line_key[0])
 				snprintf(l->line_key, sizeof(l->line_key), "%d-%d", npkg, nitem);
-			if (str_field(item, "manageNumber", l->item_code, sizeof(l->item_code)) < 0 ||
-			    str_field(item, "itemNumber", item_number, sizeof(item_number)) < 0) {
+			if (json_copy_str(item, "manageNumber", false, l->item_code, sizeof(l->item_code)) ||
+			    json_copy_str(item, "itemNumber", false, item_number, sizeof(item_number))) {
 				snprintf(err, errlen, "%s: line %d: bad manageNumber or itemNumber", o->order_no,
 				         o->nlines + 1);
 				return Z_INVALID;
@@ -372,15 +356,16 @@ static int parse_order(const cJSON *m, bool cancel_on_pending, mall_order *o, ch
 				return Z_INVALID;
 			}
 			l->cancelled = o->cancelled || deleted == 1;
-			const cJSON *skus = get(item, "SkuModelList");
+			const cJSON *skus = json_member(item, "SkuModelList");
 			if (!absent(skus) && !cJSON_IsArray(skus)) {
 				snprintf(err, errlen, "%s: line %d: SkuModelList is not a list", o->order_no,
 				         o->nlines + 1);
 				return Z_INVALID;
 			}
 			const cJSON *sku = cJSON_GetArrayItem(skus, 0);
-			if (sku && (str_field(sku, "variantId", l->sub_code, sizeof(l->sub_code)) < 0 ||
-			            str_field(sku, "merchantDefinedSkuId", l->sku_code, sizeof(l->sku_code)) < 0)) {
+			if (sku && (json_copy_str(sku, "variantId", false, l->sub_code, sizeof(l->sub_code)) ||
+			            json_copy_str(sku, "merchantDefinedSkuId", false, l->sku_code,
+			                          sizeof(l->sku_code)))) {
 				snprintf(err, errlen, "%s: line %d: bad SkuModelList", o->order_no, o->nlines + 1);
 				return Z_INVALID;
 			}
@@ -403,7 +388,7 @@ int rakuten_parse_orders(const char *json, size_t len, bool cancel_on_pending, m
 	*norders = 0;
 	if (!j)
 		goto out;
-	const cJSON *list = get(j, "OrderModelList"), *m;
+	const cJSON *list = json_member(j, "OrderModelList"), *m;
 	int size = cJSON_GetArraySize(list);
 	if (!cJSON_IsArray(list) || size > RAKUTEN_MAX_ORDERS) {
 		snprintf(err, errlen, "no usable OrderModelList");
