@@ -96,7 +96,7 @@ static mall_outcome rk_call(mall_shop *shop, const char *method, const char *pat
 	EVP_EncodeBlock((unsigned char *)b64, (unsigned char *)pair, l);
 	snprintf(auth, sizeof(auth), "Authorization: ESA %s", b64);
 	const char *ct = mall_opt(shop, "content_type", "application/json; charset=utf-8");
-	if (strpbrk(ct, "\r\n"))
+	if (!http_header_value_ok(ct))
 		ct = "application/json; charset=utf-8";
 	snprintf(ctype, sizeof(ctype), "Content-Type: %s", ct);
 	const char *base = shop->api_base ? shop->api_base : "https://api.rms.rakuten.co.jp";

@@ -345,7 +345,7 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 		const char *tok = mall_cred(shop, "access_token", "");
 		const char *ver = mall_cred(shop, "key_version", "1");
 		/* Both go into header lines: nothing but what a token or a number holds. */
-		if (strlen(tok) > 2048 || strpbrk(tok, "\r\n") || !*ver || strlen(ver) > 9 ||
+		if (strlen(tok) > 2048 || !http_header_value_ok(tok) || !*ver || strlen(ver) > 9 ||
 		    strspn(ver, "0123456789") != strlen(ver)) {
 			mall_status_set(st, MALL_AUTH, 0, "Yahoo!の access_token または key_version の形式が正しくありません");
 			return MALL_AUTH;
@@ -354,7 +354,7 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 		headers[nh++] = auth;
 		const char *ct = order_api ? mall_opt(shop, "order_content_type", "application/xml; charset=UTF-8")
 		                           : "application/x-www-form-urlencoded";
-		if (strpbrk(ct, "\r\n"))
+		if (!http_header_value_ok(ct))
 			ct = "application/xml; charset=UTF-8";
 		snprintf(ctype, sizeof(ctype), "Content-Type: %s", ct);
 		headers[nh++] = ctype;
