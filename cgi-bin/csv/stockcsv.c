@@ -103,6 +103,25 @@ static bool parse_total(const char *s, stockcsv_mode mode, size_t line, csv_erro
 	return true;
 }
 
+/* Appends a row, taking code on Z_OK; seen maps each code to its row. Z_OK or Z_NOMEM. */
+static int add_total(stockcsv_totals *out, csv_strmap *seen, char *code, long long v,
+		size_t line)
+{
+	if (out->n == out->cap) {
+		size_t cap = out->cap ? out->cap * 2 : 64;
+		stockcsv_row *nv = realloc(out->v, cap * sizeof *nv);
+		if (!nv)
+			return Z_NOMEM;
+		out->v = nv;
+		out->cap = cap;
+		/* The map borrows the codes, which stay put when the rows move. */
+	}
+	if (csv_strmap_put(seen, code, out->n) != Z_OK)
+		return Z_NOMEM;
+	out->v[out->n++] = (stockcsv_row){code, v, line};
+	return Z_OK;
+}
+
 int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockcsv_mode mode,
 		const csv_limits *lim, stockcsv_totals *out)
 {
@@ -140,29 +159,13 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 			csv_errors_add(&out->errors, line, "SKUコードが空です");
 		} else if (parse_total(value, mode, line, &out->errors, &v)) {
 			size_t prev = csv_strmap_get(&seen, code);
-			if (prev != SIZE_MAX) {
+			if (prev != SIZE_MAX)
 				csv_errors_add(&out->errors, line, "SKUコード %.*s が%zu行目と重複しています",
 						csv_clip(code, 60), code, out->v[prev].line);
-			} else {
-				if (out->n == out->cap) {
-					size_t cap = out->cap ? out->cap * 2 : 64;
-					stockcsv_row *nv = realloc(out->v, cap * sizeof *nv);
-					if (!nv) {
-						rc = Z_NOMEM;
-						goto out;
-					}
-					out->v = nv;
-					out->cap = cap;
-					/* The map borrows keys from the rows; they did not move (strings). */
-				}
-				out->v[out->n] = (stockcsv_row){code, v, line};
-				if (csv_strmap_put(&seen, code, out->n) != Z_OK) {
-					rc = Z_NOMEM;
-					goto out;
-				}
-				out->n++;
+			else if ((rc = add_total(out, &seen, code, v, line)) != Z_OK)
+				goto out;
+			else
 				code = NULL;
-			}
 		}
 		free(code);
 		free(value);
