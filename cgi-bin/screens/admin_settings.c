@@ -11,9 +11,10 @@
 static const struct {
 	const char *name, *def;
 } settings[] = {
-	/* The defaults are the batch's (batch/mail.c, batch/sync.c) when a row is absent. */
+	/* The defaults are what the readers do when a row is absent: the batch (batch/mail.c,
+	 * batch/sync.c) and, for show_images, the stock list (screens/stock.c). */
 	{"error_mail_enabled", "1"}, {"error_mail_to", ""}, {"alert_mode", "off"},
-	{"alert_threshold", "0"},    {"show_images", "1"},  {"smtp_url", ""},
+	{"alert_threshold", "0"},    {"show_images", "0"},  {"smtp_url", ""},
 	{"smtp_user", ""},           {"mail_from", ""},     {"expiry_warn_days", "14"},
 };
 
