@@ -80,6 +80,14 @@ static void check_cp932(const char *text, size_t len)
 	buf_free(&back);
 }
 
+/* Row errors quote untrusted cells; every message must still be valid UTF-8. */
+static void check_errors(const csv_errors *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (!csv_utf8_valid(e->v[i].message, strlen(e->v[i].message)))
+			abort();
+}
+
 /* Listings with a SKU code, exported in zaiko's format, read back field for field. */
 static void check_zaiko_round_trip(const mallcsv_result *res)
 {
@@ -138,6 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc = mallcsv_parse(in, size, CSV_ENC__MAX, MALLCSV_UNKNOWN, &small, &res);
 	if (rc != Z_OK && res.n)
 		abort();
+	check_errors(&res.errors);
 	for (size_t i = 0; i < res.n; i++)
 		if (!res.v[i].extra || res.v[i].extra[0] != '{')
 			abort();
@@ -147,10 +156,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	stockcsv_totals tot;
 	stockcsv_parse_totals(in, size, CSV_ENC__MAX, size % 2 ? STOCKCSV_DELTA : STOCKCSV_ABSOLUTE,
 			&small, &tot);
+	check_errors(&tot.errors);
 	stockcsv_totals_free(&tot);
 
 	setcsv_result sets;
-	if (setcsv_parse(in, size, CSV_ENC__MAX, &small, &sets) == Z_OK && sets.errors.n == 0) {
+	int sets_rc = setcsv_parse(in, size, CSV_ENC__MAX, &small, &sets);
+	check_errors(&sets.errors);
+	if (sets_rc == Z_OK && sets.errors.n == 0) {
 		/* A clean set file exports and imports to the same sets. */
 		buf out = BUF_INIT;
 		csv_writer w;
