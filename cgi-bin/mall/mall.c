@@ -64,8 +64,9 @@ const char *mall_opt(const mall_shop *shop, const char *key, const char *def)
 long long mall_opt_int(const mall_shop *shop, const char *key, long long def)
 {
 	const cJSON *v = shop->options ? cJSON_GetObjectItemCaseSensitive(shop->options, key) : NULL;
+	/* Converting a double beyond long long's range is undefined: such a knob is no knob. */
 	if (cJSON_IsNumber(v))
-		return (long long)v->valuedouble;
+		return v->valuedouble > -9e18 && v->valuedouble < 9e18 ? (long long)v->valuedouble : def;
 	if (cJSON_IsString(v) && v->valuestring) {
 		char *end;
 		long long x = strtoll(v->valuestring, &end, 10);
