@@ -63,25 +63,32 @@ static const admin_flash settings_flashes[] = {
 	{NULL, NULL},
 };
 
-/* Fills Page.s.<name> with every setting (the SMTP password only as set or not). */
+/* Fills Page.s.<name> with every setting, stored or default, in one query (the SMTP password
+ * only as set or not). */
 static int load_settings(web_request *r)
 {
-	buf v = BUF_INIT;
+	db_res *res = NULL;
 	char key[96];
-	int rc = Z_OK;
-	for (size_t i = 0; i < Z_ARRAY_LEN(settings) && rc == Z_OK; i++) {
-		buf_reset(&v);
-		rc = admin_setting_get(r->db, settings[i].name, settings[i].def, &v);
+	bool password_set = false;
+	if (db_query(r->db, "SELECT name, value FROM setting", NULL, 0, &res) != Z_OK)
+		return Z_ERR;
+	for (size_t i = 0; i < Z_ARRAY_LEN(settings); i++) {
 		snprintf(key, sizeof(key), "Page.s.%s", settings[i].name);
-		web_set(r, key, buf_str(&v));
+		web_set(r, key, settings[i].def);
 	}
-	if (rc == Z_OK) {
-		buf_reset(&v);
-		rc = admin_setting_get(r->db, "smtp_password", "", &v);
-		web_set(r, "Page.s.smtp_password_set", v.len ? "1" : "0");
+	for (int row = 0; row < res->nrows; row++) {
+		const char *name = db_get(res, row, 0), *value = db_get(res, row, 1);
+		if (!strcmp(name, "smtp_password"))
+			password_set = *value != '\0';
+		for (size_t i = 0; i < Z_ARRAY_LEN(settings); i++)
+			if (!strcmp(name, settings[i].name)) {
+				snprintf(key, sizeof(key), "Page.s.%s", name);
+				web_set(r, key, value);
+			}
 	}
-	buf_free(&v);
-	return rc;
+	web_set(r, "Page.s.smtp_password_set", password_set ? "1" : "0");
+	db_res_free(res);
+	return Z_OK;
 }
 
 /* The last test mails and what became of them. */
