@@ -22,6 +22,22 @@ int admin_setting_put(db *d, const char *name, const char *value)
 	                DB_S(name), DB_S(value));
 }
 
+char *admin_like_pattern(const char *s, size_t len, bool lead, bool trail)
+{
+	buf b = BUF_INIT;
+	if (lead)
+		buf_putc(&b, '%');
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '%' || s[i] == '_' || s[i] == '\\')
+			buf_putc(&b, '\\');
+		buf_putc(&b, s[i]);
+	}
+	if (trail)
+		buf_putc(&b, '%');
+	buf_str(&b);
+	return buf_detach(&b);
+}
+
 int admin_hdf_rows(web_request *r, const char *prefix, const db_res *res, int max)
 {
 	char key[256];

@@ -38,6 +38,10 @@ bool admin_mail_valid(const char *s);
  * "a@x, b@y" in out. Z_INVALID with a Japanese message in why (static or in whybuf). */
 int admin_mail_list(const char *in, buf *out, buf *why);
 
+/* s[0..len) as a LIKE pattern matched literally (% _ and the escape character escaped),
+ * with a leading and/or trailing % wildcard. malloc'd (caller frees); NULL on no memory. */
+char *admin_like_pattern(const char *s, size_t len, bool lead, bool trail);
+
 /* SQL of a UTC DATETIME column shown in JST ("2026-01-02 03:04"): times are stored in UTC
  * and shown in JST (DESIGN §5). */
 #define ADMIN_JST(col) "DATE_FORMAT(" col " + INTERVAL 9 HOUR, '%Y-%m-%d %H:%i')"

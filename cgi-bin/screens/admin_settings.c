@@ -1,6 +1,7 @@
 /* admin_settings: 共通設定 (エラー通知, 在庫数通知, 表示設定, SMTP and its test mail) and
  * 通知設定 (the per-SKU thresholds of 在庫数通知 商品別). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
 #include "core/utf8.h"
@@ -279,7 +280,8 @@ out:
 static int render_alerts(web_request *r, int status, const char *error)
 {
 	db_res *res = NULL;
-	buf mode = BUF_INIT, like = BUF_INIT;
+	buf mode = BUF_INIT;
+	char *like = NULL;
 	const char *q = web_text(r, "q"), *after = web_text(r, "after");
 	int rc = admin_setting_get(r->db, "alert_mode", "off", &mode);
 	if (rc != Z_OK)
@@ -288,17 +290,15 @@ static int render_alerts(web_request *r, int status, const char *error)
 	web_set(r, "Page.mode", buf_str(&mode));
 	web_set(r, "Page.q", q);
 	/* A code prefix uses the unique index; % and _ in the code are matched literally. */
-	for (const char *p = q; *p; p++) {
-		if (*p == '%' || *p == '_' || *p == '\\')
-			buf_putc(&like, '\\');
-		buf_putc(&like, *p);
+	if (!(like = admin_like_pattern(q, strlen(q), false, true))) {
+		rc = Z_NOMEM;
+		goto out;
 	}
-	buf_putc(&like, '%');
 	rc = db_queryv(r->db, &res,
 	               "SELECT code, name, total, COALESCE(alert_threshold, '') AS threshold, "
 	               "alert_below AS below FROM sku WHERE code LIKE ? AND code > ? "
 	               "ORDER BY code LIMIT 101",
-	               DB_S(buf_str(&like)), DB_S(after));
+	               DB_S(like), DB_S(after));
 	if (rc != Z_OK)
 		goto out;
 	if (res->nrows > 100)
@@ -311,7 +311,7 @@ static int render_alerts(web_request *r, int status, const char *error)
 out:
 	db_res_free(res);
 	buf_free(&mode);
-	buf_free(&like);
+	free(like);
 	return rc;
 }
 

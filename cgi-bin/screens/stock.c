@@ -96,23 +96,6 @@ static void where_free(where *w)
 		free(w->owned[i]);
 }
 
-/* LIKE pattern with % and _ (and the escape character) escaped. */
-static char *like_pattern(const char *s, size_t len, bool lead, bool trail)
-{
-	buf b = BUF_INIT;
-	if (lead)
-		buf_putc(&b, '%');
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '%' || s[i] == '_' || s[i] == '\\')
-			buf_putc(&b, '\\');
-		buf_putc(&b, s[i]);
-	}
-	if (trail)
-		buf_putc(&b, '%');
-	buf_str(&b);
-	return buf_detach(&b);
-}
-
 static const char *trim(char *s)
 {
 	while (*s == ' ' || *s == '\t')
@@ -144,11 +127,11 @@ static int where_terms(where *w, const char *q, const char *column_doc, const ch
 		}
 		char *pat;
 		if (len > 1 && term[len - 1] == '*') {
-			pat = like_pattern(term, len - 1, false, true);
+			pat = admin_like_pattern(term, len - 1, false, true);
 			buf_printf(&frag, "%s LIKE ?", column_code);
 		} else {
 			stock_search_normalize(term, &norm);
-			pat = like_pattern(buf_str(&norm), norm.len, true, true);
+			pat = admin_like_pattern(buf_str(&norm), norm.len, true, true);
 			buf_printf(&frag, "%s LIKE ?", column_doc);
 			w->scans = true;
 		}
