@@ -671,8 +671,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			continue;
 		buf_reset(&body);
 		if (buf_puts(&body, "<Req><Target><OrderId>") || xml_escape(&body, r->order_id) ||
-		    buf_printf(&body, "</OrderId><Field>%s</Field></Target><SellerId>%s</SellerId></Req>",
-		               fields, seller))
+		    buf_puts(&body, "</OrderId><Field>") || xml_escape(&body, fields) ||
+		    buf_printf(&body, "</Field></Target><SellerId>%s</SellerId></Req>", seller))
 			goto nomem;
 		oc = yahoo_call(shop, "orderInfo", true, buf_str(&body), body.len, &resp, st);
 		if (oc != MALL_OK)
