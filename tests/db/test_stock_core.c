@@ -251,6 +251,40 @@ static void test_sets_of_sets(void **state)
 	assert_int_equal(T_LL("SELECT is_set FROM sku WHERE id = ?", DB_I(s2)), 0);
 }
 
+/* The nesting bound counts the levels below the new parts and the sets above the set. */
+static void test_set_nesting_bound(void **state)
+{
+	(void)state;
+	const char *why = NULL;
+	long long p = t_sku(t_code("NP"), 5);
+	/* Below: a chain of sets each holding the previous one, as deep as allowed. */
+	long long below = p;
+	for (int depth = 1; depth <= STOCK_SET_MAX_DEPTH; depth++) {
+		long long s = t_sku(t_code("NB"), 0);
+		stock_set_part part[] = {{below, 1}};
+		assert_int_equal(stock_set_define(t_db, s, part, 1, &why), Z_OK);
+		below = s;
+	}
+	long long over = t_sku(t_code("NB"), 0);
+	stock_set_part too_deep[] = {{below, 1}};
+	assert_int_equal(stock_set_define(t_db, over, too_deep, 1, &why), Z_INVALID);
+	assert_non_null(strstr(why, "深すぎ"));
+	/* Above: sets stacked on a plain SKU q; q may become a set only while the stack leaves
+	 * room for its own level. */
+	long long q = t_sku(t_code("NQ"), 0), top = q;
+	for (int depth = 1; depth <= STOCK_SET_MAX_DEPTH; depth++) {
+		long long s = t_sku(t_code("NA"), 0);
+		stock_set_part part[] = {{top, 1}};
+		assert_int_equal(stock_set_define(t_db, s, part, 1, &why), Z_OK);
+		top = s;
+	}
+	stock_set_part qpart[] = {{p, 1}};
+	assert_int_equal(stock_set_define(t_db, q, qpart, 1, &why), Z_INVALID);
+	assert_non_null(strstr(why, "深すぎ"));
+	assert_int_equal(stock_set_define(t_db, top, NULL, 0, &why), Z_OK);
+	assert_int_equal(stock_set_define(t_db, q, qpart, 1, &why), Z_OK);
+}
+
 static void test_duplicates(void **state)
 {
 	(void)state;
@@ -615,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_line_cancel_and_before_cursor),
 		cmocka_unit_test(test_unlinked_line),
 		cmocka_unit_test(test_sets_of_sets),
+		cmocka_unit_test(test_set_nesting_bound),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_manual_link_survives_import),
 		cmocka_unit_test(test_pushes_coalesced),
