@@ -114,11 +114,14 @@ static int on_order(const mall_order *o, void *vctx)
 	int rc = stock_apply_order(c->d, c->s->ms.id, &so, &res);
 	free(lines);
 	if (rc == Z_INVALID) {
-		/* A malformed order must not hold the cursor back forever: record it and go on. */
-		char key[128];
-		snprintf(key, sizeof(key), "order:%lld:%.64s", c->s->ms.id, o->order_no);
+		/* A malformed order must not hold the cursor back forever: record it and go on.
+		 * Its number is the mall's text, cleaned like any mall message before it is stored. */
+		char no[72], key[128];
+		snprintf(no, sizeof(no), "%s", o->order_no);
+		batch_clean_message(no);
+		snprintf(key, sizeof(key), "order:%lld:%s", c->s->ms.id, no);
 		stock_error(c->d, 8, "order", c->s->ms.id, 0, 0, key,
-		            "注文 %s を取り込めません (注文の内容が不正です)", o->order_no);
+		            "注文 %s を取り込めません (注文の内容が不正です)", no);
 		return 0;
 	}
 	if (rc != Z_OK) {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/log.h"
+#include "core/utf8.h"
 #include "stock/stock.h"
 #include "stock/stock_int.h"
 
@@ -269,15 +270,28 @@ out:
 	return rc;
 }
 
+/* A mall's text fits its column: NULL (stored as '') or valid UTF-8 of at most max
+ * characters. The database would refuse anything else (strict mode), as a failure that
+ * stops the fetch every cycle instead of one malformed order set aside. */
+static bool text_fits(const char *s, size_t max)
+{
+	if (!s)
+		return true;
+	size_t n = strlen(s);
+	return utf8_valid_text(s, n) && utf8_count(s, n) <= max;
+}
+
 static bool valid_order(const stock_order *o)
 {
-	if (!o || !o->order_no || !*o->order_no || strlen(o->order_no) > 64 || o->nlines < 0 ||
-	    o->nlines > STOCK_ORDER_MAX_LINES || (o->nlines && !o->lines))
+	if (!o || !o->order_no || !*o->order_no || !text_fits(o->order_no, 64) ||
+	    !text_fits(o->status, 32) || o->nlines < 0 || o->nlines > STOCK_ORDER_MAX_LINES ||
+	    (o->nlines && !o->lines))
 		return false;
 	for (int i = 0; i < o->nlines; i++) {
 		const stock_order_line *l = &o->lines[i];
-		if (!l->line_key || !*l->line_key || strlen(l->line_key) > 128 || l->quantity < 0 ||
-		    l->quantity > STOCK_QTY_MAX)
+		if (!l->line_key || !*l->line_key || !text_fits(l->line_key, 128) ||
+		    !text_fits(l->item_code, 128) || !text_fits(l->sub_code, 128) ||
+		    !text_fits(l->sku_code, 128) || l->quantity < 0 || l->quantity > STOCK_QTY_MAX)
 			return false;
 		for (int j = 0; j < i; j++)
 			if (!strcmp(o->lines[j].line_key, l->line_key))

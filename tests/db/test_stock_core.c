@@ -133,6 +133,20 @@ static void test_line_cancel_and_before_cursor(void **state)
 	bad.lines = dup;
 	bad.nlines = 2;
 	assert_int_equal(stock_apply_order(t_db, shop, &bad, &res), Z_INVALID);
+	/* text the database would refuse (not UTF-8, longer than its column) is refused here,
+	 * as a malformed order the batch sets aside, not as a failure that stops the fetch */
+	stock_order_line badtext = {.line_key = "1", .item_code = "\xff\xfe", .quantity = 1};
+	bad.lines = &badtext;
+	bad.nlines = 1;
+	assert_int_equal(stock_apply_order(t_db, shop, &bad, &res), Z_INVALID);
+	char longcode[200];
+	memset(longcode, 'x', sizeof(longcode) - 1);
+	longcode[sizeof(longcode) - 1] = '\0';
+	badtext.item_code = a;
+	badtext.sku_code = longcode;
+	assert_int_equal(stock_apply_order(t_db, shop, &bad, &res), Z_INVALID);
+	stock_order badno = {.order_no = "\xc3(", .nlines = 1, .lines = &one};
+	assert_int_equal(stock_apply_order(t_db, shop, &badno, &res), Z_INVALID);
 	assert_int_equal(t_total(sa), 5);
 }
 
