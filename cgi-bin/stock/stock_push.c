@@ -558,10 +558,15 @@ static int requeue_claim(db *d, long long push_id, long long listing_id, int del
 		return db_execv(d, "UPDATE push SET state = 'failed', result = ?, claimed_at = NULL "
 		                   "WHERE id = ?",
 		                DB_S("新しい値に置き換えられました"), DB_I(push_id));
+	/* It goes back with the listing's wanted stock as it is now, not as it was at the claim:
+	 * while it was out, the total may have moved to what zaiko last recorded the shop as
+	 * holding, so no newer push was queued, yet the shop may have got the claimed value. */
 	rc = db_execv(d,
-	              "UPDATE push SET state = 'pending', attempts = attempts + ?, "
-	              "next_try_at = UTC_TIMESTAMP() + INTERVAL ? SECOND, claimed_at = NULL, "
-	              "result = ? WHERE id = ?",
+	              "UPDATE push p JOIN listing l ON l.id = p.listing_id "
+	              "SET p.state = 'pending', p.wanted = COALESCE(l.wanted, p.wanted), "
+	              "p.attempts = p.attempts + ?, "
+	              "p.next_try_at = UTC_TIMESTAMP() + INTERVAL ? SECOND, p.claimed_at = NULL, "
+	              "p.result = ? WHERE p.id = ?",
 	              DB_I(count_attempt), DB_I(delay), DB_SOPT(result), DB_I(push_id));
 	if (rc == Z_CONFLICT) /* a newer push was queued since we looked */
 		rc = db_execv(d, "UPDATE push SET state = 'failed', result = ?, claimed_at = NULL "

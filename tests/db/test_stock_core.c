@@ -490,6 +490,29 @@ static void test_claims(void **state)
 	db_close(other);
 }
 
+/* A claim cut off (kill -9, a stopped batch) goes back with the wanted stock of now: the
+ * total may have returned to what zaiko last recorded the shop as holding while the claimed
+ * value went out, so no newer push exists to correct the shop. */
+static void test_released_claim_sends_the_wanted_of_now(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	const char *code = t_code("rel");
+	long long sku = t_sku(code, 10);
+	long long l = t_listing(shop, code, code, 10); /* the shop holds 10: nothing to send */
+	stock_push *p = NULL;
+	int n = 0;
+	assert_int_equal(stock_change_total(t_db, sku, 2, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(stock_claim_pushes(t_db, shop, 10, &p, &n), Z_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].wanted, 12); /* 12 goes out; the batch dies before it is recorded */
+	assert_int_equal(stock_change_total(t_db, sku, -2, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ?", DB_I(l)), 0);
+	assert_int_equal(stock_release_claims(t_db, shop), Z_OK);
+	assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?", DB_I(l)), 10);
+	free(p);
+}
+
 static void test_stale_set_total(void **state)
 {
 	(void)state;
@@ -668,6 +691,7 @@ int main(void)
 		cmocka_unit_test(test_manual_link_survives_import),
 		cmocka_unit_test(test_pushes_coalesced),
 		cmocka_unit_test(test_claims),
+		cmocka_unit_test(test_released_claim_sends_the_wanted_of_now),
 		cmocka_unit_test(test_stale_set_total),
 		cmocka_unit_test(test_import_and_search),
 		cmocka_unit_test(test_import_bulk),
