@@ -260,9 +260,12 @@ static bool parse_jst(const char *s, char *out, size_t outlen)
 	} else {
 		return false;
 	}
-	if (y < 2000 || y > 2100 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    h < 0 || mi < 0)
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (y < 2000 || y > 2100 || mo < 1 || mo > 12 || h > 23 || mi > 59 || h < 0 || mi < 0)
 		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d < 1 || d > days[mo - 1] + (mo == 2 && leap))
+		return false; /* 2026-02-31 is no date: the database would refuse it */
 	snprintf(out, outlen, "%04d-%02d-%02d %02d:%02d:00", y, mo, d, h, mi);
 	return true;
 }
@@ -294,7 +297,7 @@ int admin_shop_save(web_request *r)
 	int rc;
 
 	if (!url_ok(web_text(r, "api_base"))) {
-		rc = render_edit(r, id, 400, "APIのURLは https:// で始まるURLを入力してください。");
+		rc = render_edit(r, id, 400, "APIのURLは https:// (または http://) で始まるURLを入力してください。");
 		goto out;
 	}
 	if (*exp_text && !parse_jst(exp_text, expires, sizeof(expires))) {

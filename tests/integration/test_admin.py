@@ -287,6 +287,7 @@ def test_shop_validation():
     cases = [
         (shop_fields(name="TA-2", is_base="0", api_base="ftp://x"), "https://"),
         (shop_fields(name="TA-2", is_base="0", credentials_expire_at="31/12/2030"), "2026-12-31 23:59"),
+        (shop_fields(name="TA-2", is_base="0", credentials_expire_at="2026-02-31"), "2026-12-31 23:59"),
         (shop_fields(name="TA-Yahoo"), "同じ名前の店舗"),
         (shop_fields(name="", is_base="0"), "店舗名"),
         (shop_fields(name="TA-2", mall="ebay"), "モール・カート"),
