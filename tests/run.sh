@@ -4,8 +4,9 @@
 #   db          build/tests/db/test_*      C against the private stack's MariaDB
 #   integration tests/integration/test_*.py  HTTP through nginx, the batch, the simulators
 #   browser     tests/browser/test_*.mjs   headless Chromium through playwright-core
-# ONLY=unit,db,... limits the layers; the stack lives in var/test-stack and is torn down
-# at the end, whatever happened.
+# ONLY=unit,db,... limits the layers and T=PATTERN the tests (a shell glob on the file name,
+# e.g. T='test_sets*'); the stack lives in var/test-stack and is torn down at the end,
+# whatever happened.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -22,6 +23,9 @@ ARTIFACTS=$ROOT/var/test-artifacts
 mkdir -p "$ARTIFACTS"
 
 want() { case ",$ONLY," in *",$1,"*) return 0;; esac; return 1; }
+T=${T:-*}
+# shellcheck disable=SC2053
+picked() { [[ $(basename "$1") == $T ]]; }
 
 # Adds the counts found in a test's output; a program that printed none failed once.
 tally() {
@@ -55,7 +59,7 @@ run_one() {
 if want unit; then
 	echo "== unit"
 	for t in "$BUILD"/tests/test_*; do
-		[ -x "$t" ] || continue
+		[ -x "$t" ] && picked "$t" || continue
 		run_one "unit/$(basename "$t")" "$t"
 	done
 fi
@@ -88,7 +92,7 @@ fi
 if want db; then
 	echo "== db"
 	for t in "$BUILD"/tests/db/test_*; do
-		[ -x "$t" ] || continue
+		[ -x "$t" ] && picked "$t" || continue
 		run_one "db/$(basename "$t")" "$t"
 	done
 fi
@@ -96,7 +100,7 @@ fi
 if want integration; then
 	echo "== integration"
 	for t in tests/integration/test_*.py; do
-		[ -f "$t" ] || continue
+		[ -f "$t" ] && picked "$t" || continue
 		run_one "integration/$(basename "$t")" $PY "$t"
 	done
 fi
@@ -104,7 +108,7 @@ fi
 if want browser; then
 	echo "== browser"
 	for t in tests/browser/test_*.mjs; do
-		[ -f "$t" ] || continue
+		[ -f "$t" ] && picked "$t" || continue
 		run_one "browser/$(basename "$t")" node "$t"
 	done
 fi
