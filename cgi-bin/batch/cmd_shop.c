@@ -97,7 +97,7 @@ out:
 	wipe_free(creds);
 	return ret;
 usage:
-	fprintf(stderr, "usage: zaiko-batch shop-add NAME yahoo|rakuten|amazon|shopify --base-url URL "
+	fprintf(stderr, "usage: zaiko-batch shop-add NAME yahoo|rakuten|amazon|shopify|base|colorme --base-url URL "
 	                "[--base] [--disabled] [--credentials-stdin] [--options JSON] "
 	                "[--credentials-expire 'YYYY-MM-DD HH:MM:SS']\n");
 	return BATCH_EXIT_USAGE;

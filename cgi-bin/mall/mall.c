@@ -8,11 +8,12 @@
 #include "mall/mall.h"
 
 extern const mall_adapter mall_yahoo, mall_rakuten, mall_amazon, mall_shopify;
+extern const mall_adapter mall_base, mall_colorme;
 
 const mall_adapter *mall_adapter_for(const char *mall)
 {
 	static const mall_adapter *const all[] = {&mall_yahoo, &mall_rakuten, &mall_amazon,
-	                                          &mall_shopify};
+	                                          &mall_shopify, &mall_base, &mall_colorme};
 	for (size_t i = 0; mall && i < Z_ARRAY_LEN(all); i++)
 		if (!strcmp(all[i]->mall, mall))
 			return all[i];

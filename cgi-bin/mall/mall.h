@@ -28,7 +28,7 @@ typedef struct {
 typedef struct mall_shop {
 	long long id;
 	const char *name;
-	const char *mall;       /* "yahoo", "rakuten", "amazon", "shopify" */
+	const char *mall;       /* "yahoo", "rakuten", "amazon", "shopify", "base", "colorme" */
 	const char *api_base;   /* e.g. https://circus.shopping.yahooapis.jp or a loopback simulator */
 	cJSON *credentials;     /* decrypted JSON object; owned by the batch */
 	cJSON *options;         /* JSON object of per-shop knobs (limits, seller id, …); may be NULL */
