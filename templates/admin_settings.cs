@@ -48,6 +48,22 @@
     </fieldset>
     <p><button type="submit" id="save-settings"><?cs var:Lang.admin.save ?></button></p>
   </form>
+  <form method="post" action="/admin/settings/retention" id="retention">
+    <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
+    <fieldset>
+      <legend><?cs var:Lang.admin.settings.retention ?></legend>
+      <p class="help"><?cs var:Lang.admin.settings.retention_help ?></p>
+      <table class="retention">
+      <?cs each:k = Lang.admin.settings.keep ?>
+        <tr><th><label for="<?cs name:k ?>"><?cs var:k ?></label></th>
+          <td><input id="<?cs name:k ?>" name="<?cs name:k ?>" value="<?cs var:Page.keep[name(k)] ?>" inputmode="numeric" size="5"> <?cs var:Lang.admin.settings.days ?>
+            <small>（<?cs var:Page.keep_min[name(k)] ?><?cs var:Lang.admin.settings.days_min ?>）</small></td></tr>
+      <?cs /each ?>
+      </table>
+      <p class="help"><?cs var:Lang.admin.settings.retention_note ?></p>
+      <p><button type="submit" id="save-retention"><?cs var:Lang.admin.settings.retention_save ?></button></p>
+    </fieldset>
+  </form>
   <form method="post" action="/admin/settings/test-mail" class="test-mail">
     <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
     <h2><?cs var:Lang.admin.settings.test_mail ?></h2>

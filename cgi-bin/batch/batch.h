@@ -35,5 +35,7 @@ int batch_mail_test(const conf *cfg, db *d, int argc, char **argv);
  * are written to the job row. */
 void batch_run_jobs(db *d, const conf *cfg);
 int batch_recompute(const conf *cfg, db *d, int argc, char **argv);
+/* Retention (cmd_purge.c). */
+int batch_purge(const conf *cfg, db *d, int argc, char **argv);
 
 #endif

@@ -35,6 +35,7 @@ static const batch_command commands[] = {
 	{"mail-test", "ADDRESS", "queue a test mail to ADDRESS and send it; prints the result",
 	 true, batch_mail_test},
 	{"recompute", "", "recompute wanted stock, pending pushes, drift and search documents of everything", true, batch_recompute},
+	{"purge", "[--pause-ms MS]", "delete history older than 共通設定 › 保存期間, in small batches", true, batch_purge},
 };
 
 static void usage(FILE *out)

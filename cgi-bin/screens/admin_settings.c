@@ -5,6 +5,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/utf8.h"
+#include "batch/retention.h"
 #include "screens/admin_common.h"
 #include "screens/screens.h"
 
@@ -61,6 +62,7 @@ static const admin_flash settings_flashes[] = {
 	{"saved", "共通設定を保存しました。"},
 	{"test_queued", "テストメールを送信待ちにしました。送信結果は下の一覧に表示されます。"},
 	{"alert_saved", "通知設定を保存しました。"},
+	{"retention_saved", "保存期間を保存しました。"},
 	{NULL, NULL},
 };
 
@@ -108,10 +110,86 @@ static int load_test_mails(web_request *r)
 	return rc;
 }
 
+static int render_settings(web_request *r, int status, const char *error);
+
+/* ---- 保存期間: how long each history is kept (zaiko-batch purge deletes what is older) ---- */
+
+const web_field admin_retention_fields[] = {
+	{.name = "retention_push_days", .type = WF_INT, .required = true, .min = 0, .max = 3650,
+	 .label = "在庫更新の履歴の保存期間"},
+	{.name = "retention_order_days", .type = WF_INT, .required = true, .min = 0, .max = 3650,
+	 .label = "取得した受注の保存期間"},
+	{.name = "retention_login_failure_days", .type = WF_INT, .required = true, .min = 0,
+	 .max = 3650, .label = "ログイン失敗の記録の保存期間"},
+	{.name = "retention_mail_days", .type = WF_INT, .required = true, .min = 0, .max = 3650,
+	 .label = "送信済みメールの保存期間"},
+	{.name = "retention_job_days", .type = WF_INT, .required = true, .min = 0, .max = 3650,
+	 .label = "終了した処理の保存期間"},
+	{0},
+};
+
+/* Page.keep.<setting> = the stored period or its default; Page.keep_min.<setting> its least
+ * period. Values as sent (a refused form) are set afterwards by the caller. */
+static int load_retention(web_request *r)
+{
+	char key[96];
+	buf v = BUF_INIT;
+	int rc = Z_OK;
+	for (int i = 0; rc == Z_OK && i < RETENTION_NPERIODS; i++) {
+		char def[16];
+		snprintf(def, sizeof(def), "%d", retention_periods[i].def);
+		buf_reset(&v);
+		snprintf(key, sizeof(key), "Page.keep.%s", retention_periods[i].setting);
+		if (!hdf_get_value(r->hdf, key, NULL) &&
+		    (rc = admin_setting_get(r->db, retention_periods[i].setting, def, &v)) == Z_OK)
+			web_set(r, key, buf_str(&v));
+		snprintf(key, sizeof(key), "Page.keep_min.%s", retention_periods[i].setting);
+		web_set_int(r, key, retention_periods[i].min);
+	}
+	buf_free(&v);
+	return rc;
+}
+
+/* POST /admin/settings/retention: the five periods, all or none. 0 keeps forever; any other
+ * period has its least (orders 90 days, so a refetched order cannot move stock twice). */
+int admin_retention_save(web_request *r)
+{
+	char key[96], num[32];
+	for (int i = 0; i < RETENTION_NPERIODS; i++) {
+		long long v = web_int(r, retention_periods[i].setting, 0);
+		if (v != 0 && v < retention_periods[i].min) {
+			buf why = BUF_INIT;
+			buf_printf(&why, "%sの保存期間は%d日以上にしてください（0は無期限）。",
+			           retention_periods[i].label, retention_periods[i].min);
+			for (int k = 0; k < RETENTION_NPERIODS; k++) {
+				snprintf(key, sizeof(key), "Page.keep.%s", retention_periods[k].setting);
+				web_set(r, key, web_text(r, retention_periods[k].setting));
+			}
+			int rc = load_settings(r) == Z_OK ? render_settings(r, 400, buf_str(&why)) : Z_ERR;
+			buf_free(&why);
+			return rc;
+		}
+	}
+	int rc = db_begin(r->db);
+	for (int i = 0; rc == Z_OK && i < RETENTION_NPERIODS; i++) {
+		snprintf(num, sizeof(num), "%lld", web_int(r, retention_periods[i].setting, 0));
+		rc = admin_setting_put(r->db, retention_periods[i].setting, num);
+	}
+	if (rc == Z_OK)
+		rc = db_commit(r->db);
+	if (rc != Z_OK) {
+		if (db_in_transaction(r->db))
+			db_rollback(r->db);
+		return rc;
+	}
+	log_info("settings: retention periods saved by user %lld", r->user.id);
+	return web_redirect(r, "/admin/settings?msg=retention_saved#retention");
+}
+
 static int render_settings(web_request *r, int status, const char *error)
 {
 	web_set(r, "Page.title", "共通設定");
-	if (load_test_mails(r) != Z_OK)
+	if (load_retention(r) != Z_OK || load_test_mails(r) != Z_OK)
 		return Z_ERR;
 	if (error)
 		return admin_render_error(r, status, error, "admin_settings.cs");

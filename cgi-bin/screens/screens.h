@@ -60,6 +60,8 @@ extern const web_field admin_settings_fields[], admin_test_mail_fields[], admin_
 int admin_settings_page(web_request *r);
 int admin_settings_save(web_request *r);
 int admin_test_mail(web_request *r);
+extern const web_field admin_retention_fields[];
+int admin_retention_save(web_request *r);
 int admin_alerts_page(web_request *r);
 int admin_alerts_save(web_request *r);
 extern const web_field admin_shops_fields[], admin_shop_save_fields[], admin_shop_test_fields[];

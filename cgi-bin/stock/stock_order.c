@@ -220,10 +220,14 @@ static int order_tx(db *d, void *vctx)
 		format_time(o->ordered_at, ordered, sizeof(ordered));
 	if (o->updated_at)
 		format_time(o->updated_at, updated, sizeof(updated));
-	/* An order of unknown time counts as after the cursor (NULL > … is NULL → 0). */
+	/* An order of unknown time counts as after the cursor (NULL > … is NULL → 0). An order
+	 * placed before orders_purged_before (zaiko-batch purge) counts as before it: its row may
+	 * be gone, and fetched again it must not take stock a second time. */
 	int rc = db_queryv(d, &r,
-	                   "SELECT order_cursor IS NULL, COALESCE(order_cursor > ?, 0) FROM shop "
-	                   "WHERE id = ?",
+	                   "SELECT order_cursor IS NULL, COALESCE(order_cursor > ?, 0) OR "
+	                   "COALESCE((SELECT CAST(value AS DATETIME) FROM setting "
+	                   "WHERE name = 'orders_purged_before') > ?, 0) FROM shop WHERE id = ?",
+	                   o->ordered_at ? DB_S(ordered) : DB_NUL,
 	                   o->ordered_at ? DB_S(ordered) : DB_NUL, DB_I(c->shop_id));
 	if (rc != Z_OK)
 		goto out;

@@ -39,6 +39,7 @@ const web_route web_routes[] = {
 	{"GET", "/admin/settings", admin_settings_page, ROUTE_ADMIN, NULL, 0},
 	{"POST", "/admin/settings", admin_settings_save, ROUTE_ADMIN, admin_settings_fields, 0},
 	{"POST", "/admin/settings/test-mail", admin_test_mail, ROUTE_ADMIN, admin_test_mail_fields, 0},
+	{"POST", "/admin/settings/retention", admin_retention_save, ROUTE_ADMIN, admin_retention_fields, 0},
 	{"GET", "/admin/alerts", admin_alerts_page, ROUTE_ADMIN, admin_alerts_fields, 0},
 	{"POST", "/admin/alerts", admin_alerts_save, ROUTE_ADMIN, admin_alerts_save_fields, 0},
 	{"GET", "/admin/shops", admin_shops_page, ROUTE_ADMIN, NULL, 0},
