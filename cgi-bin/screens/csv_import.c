@@ -488,120 +488,39 @@ static void progress_set(progress *p, long long done)
 		         DB_I(done), DB_I(p->job));
 }
 
-/* Rows per multi-row INSERT into the scratch table (two parameters each, under db.h's cap). */
-#define BULK_CHUNK 500
-
 /* The share of the progress bar the scratch table's rows take; re-queueing takes the rest. */
 #define PROGRESS_LOAD_PART 5
 
-struct requeue_progress {
+struct totals_progress {
 	progress *p;
 	long long rows;
 };
 
-static void requeue_progress(void *vctx, long long done, long long total)
+static void totals_progress(void *vctx, int phase, long long done, long long total)
 {
-	struct requeue_progress *c = vctx;
+	struct totals_progress *c = vctx;
 	long long first = c->rows / PROGRESS_LOAD_PART;
-	progress_set(c->p, first + (c->rows - first) * done / (total ? total : 1));
+	if (phase == STOCK_PHASE_LOAD)
+		progress_set(c->p, done / PROGRESS_LOAD_PART);
+	else
+		progress_set(c->p, first + (c->rows - first) * done / (total ? total : 1));
 }
 
-/* The file's totals, set-based inside the caller's transaction: the rows go to a scratch table,
- * the SKUs are locked, each changed SKU gets the same two writes stock_change_total makes (the
- * new total and a stock_move 'csv' naming the file), then stock_requeue_changed recomputes
- * wanted stock, drift and pushes of the changed SKUs and of the sets that contain them, in the
- * same transaction: the file's moves and the pushes they owe commit together. A stocktake
+/* The file's totals through stock_bulk_totals, inside the caller's transaction. A stocktake
  * (absolute) sets the count as of now: an order after the preview is counted in the file's
- * number, as the preview said. Row by row through stock_set_total this ran at ~150 rows/s, so a
- * 100k-row file outlived the web server's timeout. */
+ * number, as the preview said. */
 static int bulk_totals(web_request *r, const stockcsv_totals *t, const sku_info *info,
                        const char *file, progress *p, buf *why, long long *changed)
 {
-	bool delta = t->mode == STOCKCSV_DELTA;
-	long long bad = 0;
-	int rc = db_exec(r->db, "DROP TEMPORARY TABLE IF EXISTS csv_total", NULL, 0, NULL, NULL);
-	if (rc == Z_OK)
-		rc = db_exec(r->db,
-		             "CREATE TEMPORARY TABLE csv_total (sku_id INT PRIMARY KEY, "
-		             "value BIGINT NOT NULL, changed TINYINT NOT NULL DEFAULT 0)",
-		             NULL, 0, NULL, NULL);
-	for (size_t at = 0; rc == Z_OK && at < t->n; at += BULK_CHUNK) {
-		size_t k = t->n - at < BULK_CHUNK ? t->n - at : BULK_CHUNK;
-		db_val vals[BULK_CHUNK * 2];
-		buf sql = BUF_INIT;
-		buf_puts(&sql, "INSERT INTO csv_total (sku_id, value) VALUES ");
-		for (size_t i = 0; i < k; i++) {
-			buf_puts(&sql, i ? ",(?,?)" : "(?,?)");
-			vals[2 * i] = DB_I(info[at + i].id);
-			vals[2 * i + 1] = DB_I(t->v[at + i].value);
-		}
-		rc = db_exec(r->db, buf_str(&sql), vals, (int)(2 * k), NULL, NULL);
-		buf_free(&sql);
-		if ((at / BULK_CHUNK) % 20 == 19)
-			progress_set(p, (long long)(at + k) / PROGRESS_LOAD_PART);
-	}
-	/* Lock every SKU of the file first (the scratch table drives the join, so each row is
-	 * read, and locked, by its key), so the moves below read totals no order can change
-	 * meanwhile; the sets among them are counted in the same pass. A WHERE on is_set here
-	 * would read ix_set and lock only the sets. */
-	if (rc == Z_OK)
-		rc = db_query_ll(r->db,
-		                 "SELECT COALESCE(SUM(s.is_set), 0) FROM csv_total c "
-		                 "STRAIGHT_JOIN sku s ON s.id = c.sku_id FOR UPDATE",
-		                 NULL, 0, 0, &bad);
-	if (rc == Z_OK && bad) {
-		buf_puts(why, "セット商品の総在庫数は変更できません（構成商品から計算されます）。");
-		rc = Z_INVALID;
-	}
-	if (rc == Z_OK && delta)
-		rc = db_query_ll(r->db,
-		                 "SELECT COUNT(*) FROM sku s JOIN csv_total c ON c.sku_id = s.id "
-		                 "WHERE s.total + c.value NOT BETWEEN ? AND ?",
-		                 DB_ARGS(DB_I(-STOCK_QTY_MAX), DB_I(STOCK_QTY_MAX)), 0, &bad);
-	if (rc == Z_OK && delta && bad) {
-		buf_printf(why, "増減後の総在庫数が範囲外になるSKUが%lld件あります。", bad);
-		rc = Z_INVALID;
-	}
-	if (rc == Z_OK)
-		rc = db_exec(r->db,
-		             delta ? "UPDATE csv_total c JOIN sku s ON s.id = c.sku_id SET c.changed = 1 "
-		                     "WHERE c.value <> 0"
-		                   : "UPDATE csv_total c JOIN sku s ON s.id = c.sku_id SET c.changed = 1 "
-		                     "WHERE c.value <> s.total",
-		             NULL, 0, changed, NULL);
-	if (rc == Z_OK)
-		rc = db_execv(r->db,
-		              delta ? "INSERT INTO stock_move (sku_id, delta, total_after, reason, ref, "
-		                      "user_id, created_at) SELECT s.id, c.value, s.total + c.value, "
-		                      "'csv', ?, ?, UTC_TIMESTAMP(3) FROM csv_total c "
-		                      "JOIN sku s ON s.id = c.sku_id WHERE c.changed = 1"
-		                    : "INSERT INTO stock_move (sku_id, delta, total_after, reason, ref, "
-		                      "user_id, created_at) SELECT s.id, c.value - s.total, c.value, "
-		                      "'csv', ?, ?, UTC_TIMESTAMP(3) FROM csv_total c "
-		                      "JOIN sku s ON s.id = c.sku_id WHERE c.changed = 1",
-		              DB_S(file ? file : ""), DB_I(r->user.id));
-	if (rc == Z_OK)
-		rc = db_exec(r->db,
-		             delta ? "UPDATE sku s JOIN csv_total c ON c.sku_id = s.id "
-		                     "SET s.total = s.total + c.value, s.updated_at = UTC_TIMESTAMP() "
-		                     "WHERE c.changed = 1"
-		                   : "UPDATE sku s JOIN csv_total c ON c.sku_id = s.id "
-		                     "SET s.total = c.value, s.updated_at = UTC_TIMESTAMP() "
-		                     "WHERE c.changed = 1",
-		             NULL, 0, NULL, NULL);
-	if (rc == Z_OK)
-		rc = stock_changed_open(r->db);
-	if (rc == Z_OK)
-		rc = db_exec(r->db,
-		             "INSERT INTO " STOCK_CHANGED_TABLE " (sku_id) "
-		             "SELECT sku_id FROM csv_total WHERE changed = 1",
-		             NULL, 0, NULL, NULL);
-	if (rc == Z_OK) {
-		progress_set(p, (long long)t->n / PROGRESS_LOAD_PART);
-		struct requeue_progress rp = {p, (long long)t->n};
-		rc = stock_requeue_changed(r->db, requeue_progress, &rp);
-	}
-	db_exec(r->db, "DROP TEMPORARY TABLE IF EXISTS csv_total", NULL, 0, NULL, NULL);
+	stock_total_row *rows = calloc(t->n ? t->n : 1, sizeof(*rows));
+	if (!rows)
+		return Z_NOMEM;
+	for (size_t i = 0; i < t->n; i++)
+		rows[i] = (stock_total_row){info[i].id, t->v[i].value};
+	struct totals_progress tp = {p, (long long)t->n};
+	int rc = stock_bulk_totals(r->db, rows, t->n, t->mode == STOCKCSV_DELTA, file, r->user.id,
+	                           totals_progress, &tp, why, changed);
+	free(rows);
 	return rc;
 }
 

@@ -326,74 +326,6 @@ static int confirm_page(web_request *r, const char *title, const char *text, con
 	return web_render(r, "stock_confirm.cs");
 }
 
-/* Deletes listings (and their pending pushes) and, for checked SKU rows, the SKUs left
- * without listings that no set uses: 商品削除 removes rows from zaiko, never from a mall.
- * stock_move rows stay as the record. One transaction. */
-static int delete_tx(web_request *r, const long long *ids, int n)
-{
-	db_res *affected = NULL;
-	buf in = BUF_INIT, sql = BUF_INIT;
-	db_val *vals = calloc((size_t)n + 1, sizeof(db_val));
-	const web_value *skus = web_field_value(r, "sku");
-	int rc = Z_NOMEM;
-	if (!vals)
-		goto out;
-	buf_puts(&in, "0");
-	for (int i = 0; i < n; i++) {
-		buf_puts(&in, ",?");
-		vals[i] = DB_I(ids[i]);
-	}
-	rc = db_begin(r->db);
-	if (rc != Z_OK)
-		goto out;
-	buf_printf(&sql, "SELECT DISTINCT shop_id, COALESCE(sku_id, 0) FROM listing WHERE id IN (%s) "
-	                 "FOR UPDATE", buf_str(&in));
-	rc = db_query(r->db, buf_str(&sql), vals, n, &affected);
-	buf_reset(&sql);
-	buf_printf(&sql, "DELETE FROM push WHERE state = 'pending' AND listing_id IN (%s)",
-	           buf_str(&in));
-	if (rc == Z_OK)
-		rc = db_exec(r->db, buf_str(&sql), vals, n, NULL, NULL);
-	buf_reset(&sql);
-	buf_printf(&sql, "DELETE FROM listing WHERE id IN (%s)", buf_str(&in));
-	if (rc == Z_OK)
-		rc = db_exec(r->db, buf_str(&sql), vals, n, NULL, NULL);
-	for (int i = 0; rc == Z_OK && skus && i < skus->count; i++)
-		rc = db_execv(r->db,
-		              "DELETE FROM sku WHERE id = ? "
-		              "AND NOT EXISTS (SELECT 1 FROM listing WHERE sku_id = ?) "
-		              "AND NOT EXISTS (SELECT 1 FROM set_part WHERE set_sku_id = ? "
-		              "OR part_sku_id = ?)",
-		              DB_I(skus->list[i]), DB_I(skus->list[i]), DB_I(skus->list[i]),
-		              DB_I(skus->list[i]));
-	/* Deleting one of two duplicates solves the duplicate; the rest get fresh drift flags,
-	 * search documents and pushes. */
-	long long last_shop = 0;
-	for (int i = 0; rc == Z_OK && affected && i < affected->nrows; i++) {
-		long long shop = db_get_ll(affected, i, 0, 0), sku = db_get_ll(affected, i, 1, 0);
-		if (shop != last_shop)
-			rc = stock_relink_shop(r->db, shop);
-		last_shop = shop;
-		if (rc == Z_OK && sku > 0) {
-			rc = stock_refresh_search_doc(r->db, sku);
-			if (rc == Z_NOTFOUND)
-				rc = Z_OK;
-			else if (rc == Z_OK)
-				rc = stock_requeue_skus(r->db, &sku, 1);
-		}
-	}
-	if (rc == Z_OK)
-		rc = db_commit(r->db);
-	else
-		db_rollback(r->db);
-out:
-	free(vals);
-	buf_free(&in);
-	buf_free(&sql);
-	db_res_free(affected);
-	return rc;
-}
-
 /* POST /stock/delete: asks first; with confirmed=1 removes the checked rows from zaiko. */
 int stock_delete_submit(web_request *r)
 {
@@ -414,7 +346,7 @@ int stock_delete_submit(web_request *r)
 		                  "/stock/delete", "削除する", ids, n);
 		goto out;
 	}
-	rc = delete_tx(r, ids, n);
+	rc = stock_listing_delete(r->db, ids, n, skus ? skus->list : NULL, skus ? skus->count : 0);
 	if (rc != Z_OK)
 		goto out;
 	log_info("stock: %s deleted %d listings", r->user.login, n);
@@ -455,20 +387,7 @@ int stock_sync_all_submit(web_request *r)
 		web_set_int(r, "Page.n", total);
 		return web_render(r, "stock_confirm.cs");
 	}
-	/* The flag and the pending-recompute marker commit together; wanted stock, drift flags
-	 * and pushes of every listing follow right after (or in the batch's next cycle). */
-	int rc = db_begin(r->db);
-	if (rc == Z_OK)
-		rc = db_exec(r->db, "UPDATE listing SET sync = ? WHERE sync <> ?",
-		             DB_ARGS(DB_I(on), DB_I(on)), &changed, NULL);
-	if (rc == Z_OK && changed)
-		rc = stock_recompute_mark(r->db);
-	if (rc == Z_OK)
-		rc = db_commit(r->db);
-	else if (db_in_transaction(r->db))
-		db_rollback(r->db);
-	if (rc == Z_OK && changed)
-		rc = stock_recompute_pending(r->db);
+	int rc = stock_sync_all(r->db, on, &changed);
 	stock_count_cache_clear();
 	if (rc != Z_OK)
 		return rc;

@@ -138,6 +138,44 @@ int stock_changed_open(db *d);
 int stock_requeue_changed(db *d, void (*progress)(void *ctx, long long done, long long total),
                           void *ctx);
 
+/* ---- bulk changes (stock_bulk.c) ---- */
+
+/* One row of a bulk change of totals: a SKU and its new total, or the delta to add. */
+typedef struct {
+	long long sku_id;
+	long long value;
+} stock_total_row;
+
+/* The phases a long bulk call reports: the rows loaded (done of the rows given), then the
+ * wanted stock and pushes recomputed (done of the SKUs to recompute). */
+enum { STOCK_PHASE_LOAD, STOCK_PHASE_REQUEUE };
+typedef void (*stock_progress_fn)(void *ctx, int phase, long long done, long long total);
+
+/* A 総在庫数 file: sets each SKU's total to value (delta: adds value), set-based, with a
+ * stock_move (reason 'csv', ref: the file name, may be NULL) for every SKU whose total
+ * changes, then stock_requeue_changed for those SKUs, all in one transaction (the caller's
+ * when one is open, else its own, retried on deadlock). The SKUs are locked first: an
+ * absolute total is the count as of now. A set among the SKUs, or a delta whose result is
+ * beyond ±STOCK_QTY_MAX, is refused with Z_INVALID and a Japanese message appended to why
+ * (nothing changed). progress (may be NULL) gets both phases. Z_OK with *changed = SKUs whose
+ * total changed, Z_INVALID, Z_ERR. The SKU ids must be unique and exist. */
+int stock_bulk_totals(db *d, const stock_total_row *rows, size_t n, bool delta, const char *ref,
+                      long long user_id, stock_progress_fn progress, void *pctx, buf *why,
+                      long long *changed);
+
+/* 商品削除: deletes the listings (and their pending pushes) and, of sku_ids, the SKUs left
+ * without listings that no set uses; removes rows from zaiko, never from a mall. stock_move
+ * rows stay as the record. The shops concerned are relinked (deleting one of two duplicates
+ * solves the duplicate), the remaining SKUs get fresh search documents and pushes. One
+ * transaction (the caller's, or its own retried on deadlock). Z_OK or Z_ERR. */
+int stock_listing_delete(db *d, const long long *listing_ids, int n, const long long *sku_ids,
+                         int nskus);
+
+/* 連携 for every listing: sync = on everywhere, and a pending recompute marked in the same
+ * transaction, then run (stock_recompute_pending). The caller must not hold a transaction.
+ * Z_OK with *changed = listings switched, or Z_ERR. */
+int stock_sync_all(db *d, bool on, long long *changed);
+
 /* The 反映 button: recomputes and queues a push for each listing (linked, sync on, state ok,
  * shop enabled) even when the shop already holds that value; other listings are skipped.
  * user_id goes into the why. Z_OK or Z_ERR. */

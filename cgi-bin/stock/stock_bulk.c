@@ -1,0 +1,237 @@
+/* stock_bulk: changes of many rows at once — a 総在庫数 file's totals, set-based, and the
+ * deletion of listings (商品削除) — for the screens and any command that needs them. */
+#include <stdlib.h>
+#include "stock/stock_int.h"
+
+/* Rows per multi-row INSERT into the scratch table (two parameters each, under db.h's cap). */
+#define BULK_CHUNK 500
+
+struct bulk_totals_ctx {
+	const stock_total_row *rows;
+	size_t n;
+	bool delta;
+	const char *ref;
+	long long user_id;
+	stock_progress_fn progress;
+	void *pctx;
+	buf *why;
+	long long *changed;
+};
+
+struct requeue_relay {
+	stock_progress_fn progress;
+	void *pctx;
+};
+
+static void requeue_relay(void *vctx, long long done, long long total)
+{
+	struct requeue_relay *c = vctx;
+	c->progress(c->pctx, STOCK_PHASE_REQUEUE, done, total);
+}
+
+/* The totals, set-based: the rows go to a scratch table, the SKUs are locked, each changed SKU
+ * gets the same two writes stock_change_total makes (the new total and a stock_move 'csv'
+ * naming the file), then stock_requeue_changed recomputes wanted stock, drift and pushes of
+ * the changed SKUs and of the sets that contain them, in the same transaction: the moves and
+ * the pushes they owe commit together. Row by row through stock_set_total this ran at ~150
+ * rows/s, so a 100k-row file outlived the web server's timeout. */
+static int bulk_totals_tx(db *d, void *vctx)
+{
+	struct bulk_totals_ctx *c = vctx;
+	bool delta = c->delta;
+	long long bad = 0;
+	*c->changed = 0;
+	int rc = db_exec(d, "DROP TEMPORARY TABLE IF EXISTS csv_total", NULL, 0, NULL, NULL);
+	if (rc == Z_OK)
+		rc = db_exec(d,
+		             "CREATE TEMPORARY TABLE csv_total (sku_id INT PRIMARY KEY, "
+		             "value BIGINT NOT NULL, changed TINYINT NOT NULL DEFAULT 0)",
+		             NULL, 0, NULL, NULL);
+	for (size_t at = 0; rc == Z_OK && at < c->n; at += BULK_CHUNK) {
+		size_t k = c->n - at < BULK_CHUNK ? c->n - at : BULK_CHUNK;
+		db_val vals[BULK_CHUNK * 2];
+		buf sql = BUF_INIT;
+		buf_puts(&sql, "INSERT INTO csv_total (sku_id, value) VALUES ");
+		for (size_t i = 0; i < k; i++) {
+			buf_puts(&sql, i ? ",(?,?)" : "(?,?)");
+			vals[2 * i] = DB_I(c->rows[at + i].sku_id);
+			vals[2 * i + 1] = DB_I(c->rows[at + i].value);
+		}
+		rc = db_exec(d, buf_str(&sql), vals, (int)(2 * k), NULL, NULL);
+		buf_free(&sql);
+		if (c->progress && (at / BULK_CHUNK) % 20 == 19)
+			c->progress(c->pctx, STOCK_PHASE_LOAD, (long long)(at + k), (long long)c->n);
+	}
+	/* Lock every SKU of the file first (the scratch table drives the join, so each row is
+	 * read, and locked, by its key), so the moves below read totals no order can change
+	 * meanwhile; the sets among them are counted in the same pass. A WHERE on is_set here
+	 * would read ix_set and lock only the sets. */
+	if (rc == Z_OK)
+		rc = db_query_ll(d,
+		                 "SELECT COALESCE(SUM(s.is_set), 0) FROM csv_total c "
+		                 "STRAIGHT_JOIN sku s ON s.id = c.sku_id FOR UPDATE",
+		                 NULL, 0, 0, &bad);
+	if (rc == Z_OK && bad) {
+		buf_puts(c->why, "セット商品の総在庫数は変更できません（構成商品から計算されます）。");
+		rc = Z_INVALID;
+	}
+	if (rc == Z_OK && delta)
+		rc = db_query_ll(d,
+		                 "SELECT COUNT(*) FROM sku s JOIN csv_total c ON c.sku_id = s.id "
+		                 "WHERE s.total + c.value NOT BETWEEN ? AND ?",
+		                 DB_ARGS(DB_I(-STOCK_QTY_MAX), DB_I(STOCK_QTY_MAX)), 0, &bad);
+	if (rc == Z_OK && delta && bad) {
+		buf_printf(c->why, "増減後の総在庫数が範囲外になるSKUが%lld件あります。", bad);
+		rc = Z_INVALID;
+	}
+	if (rc == Z_OK)
+		rc = db_exec(d,
+		             delta ? "UPDATE csv_total c JOIN sku s ON s.id = c.sku_id SET c.changed = 1 "
+		                     "WHERE c.value <> 0"
+		                   : "UPDATE csv_total c JOIN sku s ON s.id = c.sku_id SET c.changed = 1 "
+		                     "WHERE c.value <> s.total",
+		             NULL, 0, c->changed, NULL);
+	if (rc == Z_OK)
+		rc = db_execv(d,
+		              delta ? "INSERT INTO stock_move (sku_id, delta, total_after, reason, ref, "
+		                      "user_id, created_at) SELECT s.id, c.value, s.total + c.value, "
+		                      "'csv', ?, ?, UTC_TIMESTAMP(3) FROM csv_total c "
+		                      "JOIN sku s ON s.id = c.sku_id WHERE c.changed = 1"
+		                    : "INSERT INTO stock_move (sku_id, delta, total_after, reason, ref, "
+		                      "user_id, created_at) SELECT s.id, c.value - s.total, c.value, "
+		                      "'csv', ?, ?, UTC_TIMESTAMP(3) FROM csv_total c "
+		                      "JOIN sku s ON s.id = c.sku_id WHERE c.changed = 1",
+		              DB_S(c->ref ? c->ref : ""), DB_I(c->user_id));
+	if (rc == Z_OK)
+		rc = db_exec(d,
+		             delta ? "UPDATE sku s JOIN csv_total c ON c.sku_id = s.id "
+		                     "SET s.total = s.total + c.value, s.updated_at = UTC_TIMESTAMP() "
+		                     "WHERE c.changed = 1"
+		                   : "UPDATE sku s JOIN csv_total c ON c.sku_id = s.id "
+		                     "SET s.total = c.value, s.updated_at = UTC_TIMESTAMP() "
+		                     "WHERE c.changed = 1",
+		             NULL, 0, NULL, NULL);
+	if (rc == Z_OK)
+		rc = stock_changed_open(d);
+	if (rc == Z_OK)
+		rc = db_exec(d,
+		             "INSERT INTO " STOCK_CHANGED_TABLE " (sku_id) "
+		             "SELECT sku_id FROM csv_total WHERE changed = 1",
+		             NULL, 0, NULL, NULL);
+	if (rc == Z_OK) {
+		struct requeue_relay relay = {c->progress, c->pctx};
+		if (c->progress)
+			c->progress(c->pctx, STOCK_PHASE_LOAD, (long long)c->n, (long long)c->n);
+		rc = stock_requeue_changed(d, c->progress ? requeue_relay : NULL, &relay);
+	}
+	db_exec(d, "DROP TEMPORARY TABLE IF EXISTS csv_total", NULL, 0, NULL, NULL);
+	return rc;
+}
+
+int stock_bulk_totals(db *d, const stock_total_row *rows, size_t n, bool delta, const char *ref,
+                      long long user_id, stock_progress_fn progress, void *pctx, buf *why,
+                      long long *changed)
+{
+	struct bulk_totals_ctx c = {rows, n, delta, ref, user_id, progress, pctx, why, changed};
+	return stock_tx(d, bulk_totals_tx, &c);
+}
+
+/* ---- 商品削除 ---- */
+
+struct delete_ctx {
+	const long long *listing_ids;
+	int n;
+	const long long *sku_ids;
+	int nskus;
+};
+
+static int listing_delete_tx(db *d, void *vctx)
+{
+	struct delete_ctx *c = vctx;
+	const long long *ids = c->listing_ids;
+	int n = c->n;
+	db_res *affected = NULL;
+	buf in = BUF_INIT, sql = BUF_INIT;
+	db_val *vals = calloc((size_t)n + 1, sizeof(db_val));
+	int rc = Z_NOMEM;
+	if (!vals)
+		goto out;
+	buf_puts(&in, "0");
+	for (int i = 0; i < n; i++) {
+		buf_puts(&in, ",?");
+		vals[i] = DB_I(ids[i]);
+	}
+	buf_printf(&sql, "SELECT DISTINCT shop_id, COALESCE(sku_id, 0) FROM listing WHERE id IN (%s) "
+	                 "FOR UPDATE", buf_str(&in));
+	rc = db_query(d, buf_str(&sql), vals, n, &affected);
+	buf_reset(&sql);
+	buf_printf(&sql, "DELETE FROM push WHERE state = 'pending' AND listing_id IN (%s)",
+	           buf_str(&in));
+	if (rc == Z_OK)
+		rc = db_exec(d, buf_str(&sql), vals, n, NULL, NULL);
+	buf_reset(&sql);
+	buf_printf(&sql, "DELETE FROM listing WHERE id IN (%s)", buf_str(&in));
+	if (rc == Z_OK)
+		rc = db_exec(d, buf_str(&sql), vals, n, NULL, NULL);
+	for (int i = 0; rc == Z_OK && i < c->nskus; i++)
+		rc = db_execv(d,
+		              "DELETE FROM sku WHERE id = ? "
+		              "AND NOT EXISTS (SELECT 1 FROM listing WHERE sku_id = ?) "
+		              "AND NOT EXISTS (SELECT 1 FROM set_part WHERE set_sku_id = ? "
+		              "OR part_sku_id = ?)",
+		              DB_I(c->sku_ids[i]), DB_I(c->sku_ids[i]), DB_I(c->sku_ids[i]),
+		              DB_I(c->sku_ids[i]));
+	/* Deleting one of two duplicates solves the duplicate; the rest get fresh drift flags,
+	 * search documents and pushes. */
+	long long last_shop = 0;
+	for (int i = 0; rc == Z_OK && affected && i < affected->nrows; i++) {
+		long long shop = db_get_ll(affected, i, 0, 0), sku = db_get_ll(affected, i, 1, 0);
+		if (shop != last_shop)
+			rc = stock_relink_shop(d, shop);
+		last_shop = shop;
+		if (rc == Z_OK && sku > 0) {
+			rc = stock_refresh_search_doc(d, sku);
+			if (rc == Z_NOTFOUND)
+				rc = Z_OK;
+			else if (rc == Z_OK)
+				rc = stock_requeue_skus(d, &sku, 1);
+		}
+	}
+out:
+	free(vals);
+	buf_free(&in);
+	buf_free(&sql);
+	db_res_free(affected);
+	return rc;
+}
+
+int stock_listing_delete(db *d, const long long *listing_ids, int n, const long long *sku_ids,
+                         int nskus)
+{
+	struct delete_ctx c = {listing_ids, n, sku_ids, nskus};
+	if (n < 0 || nskus < 0)
+		return Z_INVALID;
+	return stock_tx(d, listing_delete_tx, &c);
+}
+
+/* ---- 連携 for every listing ---- */
+
+int stock_sync_all(db *d, bool on, long long *changed)
+{
+	/* The flag and the pending-recompute marker commit together; wanted stock, drift flags
+	 * and pushes of every listing follow right after (or in the batch's next cycle). */
+	*changed = 0;
+	int rc = db_begin(d);
+	if (rc == Z_OK)
+		rc = db_exec(d, "UPDATE listing SET sync = ? WHERE sync <> ?",
+		             DB_ARGS(DB_I(on), DB_I(on)), changed, NULL);
+	if (rc == Z_OK && *changed)
+		rc = stock_recompute_mark(d);
+	if (rc == Z_OK)
+		rc = db_commit(d);
+	else if (db_in_transaction(d))
+		db_rollback(d);
+	if (rc == Z_OK && *changed)
+		rc = stock_recompute_pending(d);
+	return rc;
+}
