@@ -11,6 +11,7 @@
 #include "screens/admin_common.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
+#include "stock/stock_sets.h"
 
 /* The screen's bound of parts per set (stock_set_define refuses more than 100). */
 #define SET_PARTS_MAX 100
@@ -76,21 +77,10 @@ static const admin_flash set_flashes[] = {
 	{NULL, NULL},
 };
 
-/* One part row as entered. */
-typedef struct {
-	const char *code;
-	long long qty;
-	bool qty_ok;
-	const char *qty_text;
-} part_input;
-
-/* What applying one set did (or would do). */
-typedef enum { SET_CREATED, SET_CHANGED, SET_UNCHANGED, SET_DELETED } set_outcome;
-
-static const char *const outcome_label[] = {"新規", "変更", "変更なし", "削除"};
+static const char *const outcome_label[STOCK_SET__MAX] = {"新規", "変更", "変更なし", "削除"};
 
 /* Reads the part rows of a form or query; rows with both cells blank are skipped. */
-static int read_parts(const web_params *p, part_input **out, int *n, buf *why)
+static int read_parts(const web_params *p, stock_set_input **out, int *n, buf *why)
 {
 	const char **codes = NULL, **qtys = NULL;
 	int nc = 0, nq = 0, rc = Z_OK;
@@ -119,7 +109,7 @@ static int read_parts(const web_params *p, part_input **out, int *n, buf *why)
 			rc = Z_INVALID;
 			goto out;
 		}
-		part_input *pi = &(*out)[(*n)++];
+		stock_set_input *pi = &(*out)[(*n)++];
 		pi->code = codes[i];
 		pi->qty_text = qtys[i];
 		pi->qty_ok = strnum_ll(qtys[i], -STOCK_QTY_MAX, STOCK_QTY_MAX, &pi->qty) == Z_OK;
@@ -127,199 +117,6 @@ static int read_parts(const web_params *p, part_input **out, int *n, buf *why)
 out:
 	free(codes);
 	free(qtys);
-	return rc;
-}
-
-/* Checks a set code as the stock core will (1..128 characters, no controls, no edge
- * spaces), with a message. */
-static bool code_ok(const char *code, const char *what, buf *why)
-{
-	size_t len = strlen(code);
-	if (!len) {
-		buf_printf(why, "%sを入力してください。", what);
-		return false;
-	}
-	if (!utf8_valid_text(code, len) || utf8_count(code, len) > 128 || strpbrk(code, "\t\r\n") ||
-	    code[0] == ' ' || code[len - 1] == ' ') {
-		buf_printf(why, "%s「%s」は128文字以内で、前後に空白を含めずに入力してください。", what,
-		           code);
-		return false;
-	}
-	return true;
-}
-
-/* Resolves the part codes to SKU ids, with a message naming the first bad row. */
-static int resolve_parts(db *d, const char *set_code, const part_input *in, int n,
-                         stock_set_part *parts, buf *why)
-{
-	for (int i = 0; i < n; i++) {
-		const char *code = in[i].code;
-		if (!code_ok(code, "構成商品コード", why))
-			return Z_INVALID;
-		if (!strcmp(code, set_code)) {
-			buf_printf(why, "セット商品コード「%s」を、そのセット自身の構成商品にはできません。",
-			           code);
-			return Z_INVALID;
-		}
-		if (!in[i].qty_ok || in[i].qty <= 0 || in[i].qty > STOCK_PART_QTY_MAX) {
-			buf_printf(why, "構成商品「%s」の数量は1〜%dの整数で入力してください（入力: %s）。",
-			           code, STOCK_PART_QTY_MAX, in[i].qty_text ? in[i].qty_text : "");
-			return Z_INVALID;
-		}
-		for (int j = 0; j < i; j++)
-			if (!strcmp(in[j].code, code)) {
-				buf_printf(why, "構成商品「%s」が2回指定されています。1行にまとめてください。",
-				           code);
-				return Z_INVALID;
-			}
-		long long id = 0;
-		if (db_query_ll(d, "SELECT id FROM sku WHERE code = ?", DB_ARGS(DB_S(code)), 0, &id) !=
-		    Z_OK)
-			return Z_ERR;
-		if (!id) {
-			buf_printf(why, "構成商品「%s」は登録されていません。先に商品を登録してください。",
-			           code);
-			return Z_INVALID;
-		}
-		parts[i].part_sku_id = id;
-		parts[i].quantity = (int)in[i].qty;
-	}
-	return Z_OK;
-}
-
-/* True when the stored parts of set_id are exactly parts[0..n). */
-static int same_parts(db *d, long long set_id, const stock_set_part *parts, int n, bool *same)
-{
-	db_res *res = NULL;
-	*same = false;
-	if (db_queryv(d, &res, "SELECT part_sku_id, quantity FROM set_part WHERE set_sku_id = ?",
-	              DB_I(set_id)) != Z_OK)
-		return Z_ERR;
-	if (res->nrows == n) {
-		int found = 0;
-		for (int i = 0; i < res->nrows; i++)
-			for (int k = 0; k < n; k++)
-				if (parts[k].part_sku_id == db_get_ll(res, i, 0, 0) &&
-				    parts[k].quantity == db_get_ll(res, i, 1, 0))
-					found++;
-		*same = found == n;
-	}
-	db_res_free(res);
-	return Z_OK;
-}
-
-/* Defines (creates or replaces) one set inside the caller's transaction. A new code gets a
- * SKU (total 0); a name, when given, replaces the stored one. is_new: the form for a new set
- * (refuses an existing set). Z_OK with *outcome and *set_id; Z_INVALID with why; Z_ERR. */
-static int set_apply(db *d, const char *set_code, const char *set_name, const part_input *in,
-                     int n, bool is_new, set_outcome *outcome, long long *set_id, buf *why)
-{
-	db_res *res = NULL;
-	stock_set_part *parts = NULL;
-	const char *core_why = NULL;
-	int rc;
-	*set_id = 0;
-	if (!code_ok(set_code, "セット商品コード", why))
-		return Z_INVALID;
-	if (n == 0) {
-		buf_puts(why, "構成商品を1件以上入力してください。");
-		return Z_INVALID;
-	}
-	if (!(parts = calloc((size_t)n, sizeof(*parts))))
-		return Z_NOMEM;
-	if ((rc = resolve_parts(d, set_code, in, n, parts, why)) != Z_OK)
-		goto out;
-	if ((rc = db_queryv(d, &res, "SELECT id, name, is_set FROM sku WHERE code = ? FOR UPDATE",
-	                    DB_S(set_code))) != Z_OK)
-		goto out;
-	if (res->nrows == 0) {
-		rc = stock_sku_create(d, set_code, set_name, 0, set_id);
-		if (rc == Z_INVALID)
-			buf_printf(why, "セット商品コード「%s」は登録できません。", set_code);
-		if (rc == Z_CONFLICT) {
-			/* Another request created the code a moment ago. */
-			buf_printf(why, "セット商品コード「%s」は、たった今ほかの操作で登録されました。"
-			                "もう一度保存してください。", set_code);
-			rc = Z_INVALID;
-		}
-		if (rc != Z_OK)
-			goto out;
-		*outcome = SET_CREATED;
-	} else {
-		*set_id = db_get_ll(res, 0, 0, 0);
-		bool was_set = db_get_ll(res, 0, 2, 0) != 0;
-		if (is_new && was_set) {
-			buf_printf(why, "セット商品コード「%s」はすでに登録されています。一覧から編集してください。",
-			           set_code);
-			rc = Z_INVALID;
-			goto out;
-		}
-		bool same = false;
-		if ((rc = same_parts(d, *set_id, parts, n, &same)) != Z_OK)
-			goto out;
-		bool renamed = *set_name && strcmp(set_name, db_get(res, 0, 1));
-		*outcome = same && was_set && !renamed ? SET_UNCHANGED : SET_CHANGED;
-		if (renamed &&
-		    ((rc = db_execv(d, "UPDATE sku SET name = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?",
-		                    DB_S(set_name), DB_I(*set_id))) != Z_OK ||
-		     (rc = stock_refresh_search_doc(d, *set_id)) != Z_OK))
-			goto out;
-		if (same && was_set)
-			goto out;
-	}
-	rc = stock_set_define(d, *set_id, parts, n, &core_why);
-	if (rc == Z_INVALID || rc == Z_NOTFOUND) {
-		buf_printf(why, "セット商品「%s」: %s", set_code, core_why ? core_why : "登録できません。");
-		rc = Z_INVALID;
-	}
-out:
-	free(parts);
-	db_res_free(res);
-	return rc;
-}
-
-/* Deletes a set inside the caller's transaction: its parts go, and its SKU too when nothing
- * else refers to it (no listing linked, no stock moves); else it stays as an ordinary SKU. */
-static int set_delete(db *d, const char *set_code, buf *why)
-{
-	db_res *res = NULL, *users = NULL;
-	const char *core_why = NULL;
-	long long refs = 0;
-	int rc = db_queryv(d, &res, "SELECT id, is_set FROM sku WHERE code = ? FOR UPDATE",
-	                   DB_S(set_code));
-	if (rc != Z_OK)
-		goto out;
-	if (res->nrows == 0 || !db_get_ll(res, 0, 1, 0)) {
-		buf_printf(why, "セット商品「%s」は登録されていません。", set_code);
-		rc = Z_INVALID;
-		goto out;
-	}
-	long long id = db_get_ll(res, 0, 0, 0);
-	if ((rc = db_queryv(d, &users,
-	                    "SELECT s.code FROM set_part sp JOIN sku s ON s.id = sp.set_sku_id "
-	                    "WHERE sp.part_sku_id = ? ORDER BY s.code LIMIT 1",
-	                    DB_I(id))) != Z_OK)
-		goto out;
-	if (users->nrows) {
-		buf_printf(why, "セット商品「%s」はセット「%s」の構成商品です。先にそちらを変更してください。",
-		           set_code, db_get(users, 0, 0));
-		rc = Z_INVALID;
-		goto out;
-	}
-	if ((rc = stock_set_define(d, id, NULL, 0, &core_why)) != Z_OK) {
-		if (rc == Z_INVALID)
-			buf_printf(why, "%s", core_why ? core_why : "削除できません。");
-		goto out;
-	}
-	if ((rc = db_query_ll(d, "SELECT (SELECT COUNT(*) FROM listing WHERE sku_id = ?) + "
-	                         "(SELECT COUNT(*) FROM stock_move WHERE sku_id = ?)",
-	                      DB_ARGS(DB_I(id), DB_I(id)), 0, &refs)) != Z_OK)
-		goto out;
-	if (refs == 0)
-		rc = db_execv(d, "DELETE FROM sku WHERE id = ?", DB_I(id));
-out:
-	db_res_free(users);
-	db_res_free(res);
 	return rc;
 }
 
@@ -438,7 +235,7 @@ int sets_edit_page(web_request *r)
 }
 
 /* Shows the form again with what was entered and the message (status 400). */
-static int edit_refused(web_request *r, const part_input *in, int n, const char *message)
+static int edit_refused(web_request *r, const stock_set_input *in, int n, const char *message)
 {
 	char key[128];
 	web_set(r, "Page.form.code", web_text(r, "set_code"));
@@ -460,11 +257,11 @@ static int edit_refused(web_request *r, const part_input *in, int n, const char 
 /* POST /sets/save: creates or replaces a set in one transaction; the form again on refusal. */
 int sets_save(web_request *r)
 {
-	part_input *in = NULL;
+	stock_set_input *in = NULL;
 	int n = 0, rc;
 	buf why = BUF_INIT, next = BUF_INIT;
 	const char *code = web_text(r, "set_code"), *original = web_text(r, "original");
-	set_outcome outcome;
+	stock_set_outcome outcome;
 	long long set_id = 0;
 	if ((rc = read_parts(&r->body_params, &in, &n, &why)) != Z_OK) {
 		if (rc == Z_INVALID)
@@ -475,22 +272,8 @@ int sets_save(web_request *r)
 		rc = edit_refused(r, in, n, "セット商品コードは変更できません。新しいコードで登録し、元のセットを削除してください。");
 		goto out;
 	}
-	for (int attempt = 0;; attempt++) {
-		buf_reset(&why);
-		if ((rc = db_begin(r->db)) != Z_OK)
-			goto out;
-		rc = set_apply(r->db, code, web_text(r, "set_name"), in, n, !*original, &outcome,
-		               &set_id, &why);
-		if (rc == Z_OK)
-			rc = db_commit(r->db);
-		if (rc != Z_OK && db_in_transaction(r->db)) {
-			bool retry = db_retryable(r->db) && attempt < 3;
-			db_rollback(r->db);
-			if (retry)
-				continue;
-		}
-		break;
-	}
+	rc = stock_set_save(r->db, code, web_text(r, "set_name"), in, n, !*original, &outcome,
+	                    &set_id, &why);
 	if (rc == Z_INVALID) {
 		rc = edit_refused(r, in, n, buf_str(&why));
 		goto out;
@@ -517,13 +300,7 @@ out:
 int sets_delete(web_request *r)
 {
 	buf why = BUF_INIT;
-	int rc = db_begin(r->db);
-	if (rc == Z_OK)
-		rc = set_delete(r->db, web_text(r, "set_code"), &why);
-	if (rc == Z_OK)
-		rc = db_commit(r->db);
-	if (rc != Z_OK && db_in_transaction(r->db))
-		db_rollback(r->db);
+	int rc = stock_set_delete(r->db, web_text(r, "set_code"), &why);
 	if (rc == Z_INVALID)
 		rc = web_error(r, 400, buf_str(&why));
 	else if (rc == Z_OK) {
@@ -538,7 +315,7 @@ int sets_delete(web_request *r)
  * would check them (the definition is applied in a transaction that is rolled back). */
 int sets_preview_json(web_request *r)
 {
-	part_input *in = NULL;
+	stock_set_input *in = NULL;
 	int n = 0, rc;
 	buf why = BUF_INIT;
 	cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "parts");
@@ -588,13 +365,13 @@ int sets_preview_json(web_request *r)
 		int *qty = calloc((size_t)(n ? n : 1), sizeof(*qty));
 		if (!parts || !pavail || !qty) {
 			rc = Z_NOMEM;
-		} else if (*code && !code_ok(code, "セット商品コード", &why)) {
+		} else if (*code && !stock_set_code_ok(code, "セット商品コード", &why)) {
 			rc = Z_INVALID;
 		} else if (n == 0) {
 			buf_puts(&why, "構成商品を1件以上入力してください。");
 			rc = Z_INVALID;
 		} else {
-			rc = resolve_parts(r->db, code, in, n, parts, &why);
+			rc = stock_set_resolve(r->db, code, in, n, parts, &why);
 		}
 		for (int i = 0; rc == Z_OK && i < n; i++) {
 			cJSON *a = cJSON_GetObjectItem(cJSON_GetArrayItem(arr, i), "available");
@@ -611,14 +388,7 @@ int sets_preview_json(web_request *r)
 	} else {
 		/* An existing code: the definition is applied and rolled back, so the cycle and
 		 * depth checks are exactly the save's. */
-		set_outcome outcome;
-		if ((rc = db_begin(r->db)) != Z_OK)
-			goto out;
-		rc = set_apply(r->db, code, "", in, n, !*web_text(r, "original"), &outcome, &set_id,
-		               &why);
-		if (rc == Z_OK)
-			rc = stock_available(r->db, set_id, &avail);
-		db_rollback(r->db);
+		rc = stock_set_check(r->db, code, in, n, !*web_text(r, "original"), &avail, &why);
 		if (rc != Z_OK && rc != Z_INVALID)
 			goto out;
 	}
@@ -639,114 +409,24 @@ out:
 
 /* ---- CSV取込 ---- */
 
-/* Applies every set of a parsed file in the caller's transaction; row errors (with line
- * numbers) go to errors, what each set did to the page data when show is true. */
-static int import_sets(web_request *r, const setcsv_result *sets, csv_errors *errors, bool show,
-                       int counts[4])
+/* What stock_set_import did with one set, for the preview and the result page. */
+static void show_row(void *ctx, size_t i, const setcsv_set *s, stock_set_outcome outcome,
+                     const char *parts_text, long long available)
 {
+	web_request *r = ctx;
 	char key[128];
-	int rc = Z_OK;
-	buf why = BUF_INIT, parts_text = BUF_INIT;
-	bool *created = calloc(sets->n ? sets->n : 1, sizeof(*created));
-	if (!created)
-		return Z_NOMEM;
-	/* Every new set code gets its SKU first, so sets may name sets that appear later. */
-	for (size_t i = 0; i < sets->n && rc == Z_OK; i++) {
-		const setcsv_set *s = &sets->v[i];
-		long long id = 0;
-		if (s->delete)
-			continue;
-		buf_reset(&why);
-		if (!code_ok(s->set_code, "セット商品コード", &why)) {
-			csv_errors_add(errors, s->line, "%s", buf_str(&why));
-			continue;
-		}
-		if ((rc = db_query_ll(r->db, "SELECT id FROM sku WHERE code = ?",
-		                      DB_ARGS(DB_S(s->set_code)), 0, &id)) != Z_OK)
-			break;
-		if (utf8_count(s->set_name, strlen(s->set_name)) > 255) {
-			csv_errors_add(errors, s->line, "セット商品名は255文字以内にしてください。");
-			continue;
-		}
-		if (!id) {
-			rc = stock_sku_create(r->db, s->set_code, s->set_name, 0, &id);
-			created[i] = rc == Z_OK;
-			if (rc == Z_INVALID || rc == Z_CONFLICT) {
-				csv_errors_add(errors, s->line, "セット商品コード「%s」は登録できません。",
-				               s->set_code);
-				rc = Z_OK;
-			}
-		}
+	snprintf(key, sizeof(key), "Page.rows.%zu.code", i);
+	web_set(r, key, s->set_code);
+	snprintf(key, sizeof(key), "Page.rows.%zu.name", i);
+	web_set(r, key, s->set_name);
+	snprintf(key, sizeof(key), "Page.rows.%zu.action", i);
+	web_set(r, key, outcome_label[outcome]);
+	snprintf(key, sizeof(key), "Page.rows.%zu.parts", i);
+	web_set(r, key, parts_text);
+	if (outcome != STOCK_SET_DELETED) {
+		snprintf(key, sizeof(key), "Page.rows.%zu.available", i);
+		web_set_int(r, key, available);
 	}
-	/* A file with bad set codes or names goes no further: its errors are all reported. */
-	if (rc == Z_OK && errors->n)
-		goto out;
-	for (size_t i = 0; i < sets->n && rc == Z_OK; i++) {
-		const setcsv_set *s = &sets->v[i];
-		part_input *in = calloc(s->nparts ? s->nparts : 1, sizeof(*in));
-		set_outcome outcome = SET_DELETED;
-		long long set_id = 0, avail = 0;
-		if (!in) {
-			rc = Z_NOMEM;
-			break;
-		}
-		buf_reset(&why);
-		buf_reset(&parts_text);
-		for (size_t k = 0; k < s->nparts; k++) {
-			in[k].code = s->parts[k].part_code;
-			in[k].qty = s->parts[k].quantity;
-			in[k].qty_ok = true;
-			in[k].qty_text = "";
-			buf_printf(&parts_text, "%s%s ×%d", k ? "、" : "", s->parts[k].part_code,
-			           s->parts[k].quantity);
-		}
-		if (s->delete)
-			rc = set_delete(r->db, s->set_code, &why);
-		else
-			rc = set_apply(r->db, s->set_code, s->set_name, in, (int)s->nparts, false,
-			               &outcome, &set_id, &why);
-		free(in);
-		if (rc == Z_INVALID) {
-			/* Name the row of the part at fault when the message names a part. */
-			size_t line = s->line;
-			for (size_t k = 0; k < s->nparts; k++)
-				if (strstr(buf_str(&why), s->parts[k].part_code) &&
-				    strcmp(s->parts[k].part_code, s->set_code)) {
-					line = s->parts[k].line;
-					break;
-				}
-			csv_errors_add(errors, line, "%s", buf_str(&why));
-			rc = Z_OK;
-			continue;
-		}
-		if (rc != Z_OK)
-			break;
-		/* Sets whose SKU the first pass created report as new. */
-		if (outcome == SET_CHANGED && created[i])
-			outcome = SET_CREATED;
-		if (outcome != SET_DELETED && (rc = stock_available(r->db, set_id, &avail)) != Z_OK)
-			break;
-		counts[outcome]++;
-		if (show) {
-			snprintf(key, sizeof(key), "Page.rows.%zu.code", i);
-			web_set(r, key, s->set_code);
-			snprintf(key, sizeof(key), "Page.rows.%zu.name", i);
-			web_set(r, key, s->set_name);
-			snprintf(key, sizeof(key), "Page.rows.%zu.action", i);
-			web_set(r, key, outcome_label[outcome]);
-			snprintf(key, sizeof(key), "Page.rows.%zu.parts", i);
-			web_set(r, key, buf_str(&parts_text));
-			if (outcome != SET_DELETED) {
-				snprintf(key, sizeof(key), "Page.rows.%zu.available", i);
-				web_set_int(r, key, avail);
-			}
-		}
-	}
-out:
-	free(created);
-	buf_free(&why);
-	buf_free(&parts_text);
-	return rc;
 }
 
 /* Parses and applies a file in one transaction; commits when apply and nothing failed,
@@ -757,7 +437,7 @@ static int import_file(web_request *r, const char *data, size_t len, bool apply,
 	setcsv_result sets;
 	csv_errors errors = {0};
 	csv_limits lim = {.max_bytes = SET_CSV_MAX_BYTES, .max_rows = 200000};
-	int counts[4] = {0, 0, 0, 0};
+	int counts[STOCK_SET__MAX] = {0};
 	char key[64];
 	*refused = false;
 	int rc = setcsv_parse(data, len, CSV_ENC__MAX, &lim, &sets);
@@ -782,7 +462,7 @@ static int import_file(web_request *r, const char *data, size_t len, bool apply,
 	}
 	if ((rc = db_begin(r->db)) != Z_OK)
 		goto out;
-	rc = import_sets(r, &sets, &errors, true, counts);
+	rc = stock_set_import(r->db, &sets, &errors, counts, show_row, r);
 	if (rc == Z_OK && errors.n) {
 		*refused = true;
 		for (size_t i = 0; i < errors.n; i++) {
@@ -805,10 +485,10 @@ static int import_file(web_request *r, const char *data, size_t len, bool apply,
 		rc = db_commit(r->db);
 	else if (db_in_transaction(r->db))
 		db_rollback(r->db);
-	web_set_int(r, "Page.count.created", counts[SET_CREATED]);
-	web_set_int(r, "Page.count.changed", counts[SET_CHANGED]);
-	web_set_int(r, "Page.count.unchanged", counts[SET_UNCHANGED]);
-	web_set_int(r, "Page.count.deleted", counts[SET_DELETED]);
+	web_set_int(r, "Page.count.created", counts[STOCK_SET_CREATED]);
+	web_set_int(r, "Page.count.changed", counts[STOCK_SET_CHANGED]);
+	web_set_int(r, "Page.count.unchanged", counts[STOCK_SET_UNCHANGED]);
+	web_set_int(r, "Page.count.deleted", counts[STOCK_SET_DELETED]);
 out:
 	if (db_in_transaction(r->db))
 		db_rollback(r->db);
