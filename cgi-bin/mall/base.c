@@ -58,6 +58,8 @@
 
 typedef struct {
 	struct timespec last;
+	time_t limited_until;   /* after hour_api_limit / day_api_limit: no call before this */
+	bool limited_day;
 } base_state;
 
 /* One order of the list that changed in the window. */
@@ -275,6 +277,16 @@ static mall_outcome call(mall_shop *shop, const char *method, const char *path, 
 		mall_status_set(st, oc, 0, "メモリ不足");
 		return oc;
 	}
+	base_state *bs = mall_state(shop, sizeof(base_state));
+	if (bs && bs->limited_until > time(NULL)) {
+		/* BASE said the hour's (or day's) calls are used up: asking again before the count
+		 * starts over would only count against it. */
+		mall_status_set(st, MALL_RATE_LIMITED, 0, "BASEの%sの呼び出し上限に達しています",
+		                bs->limited_day ? "1日" : "1時間");
+		st->retry_after_ms = (long)(bs->limited_until - time(NULL)) * 1000;
+		buf_free(&url);
+		return MALL_RATE_LIMITED;
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		oc = refresh(shop, attempt > 0, st);
 		if (oc != MALL_OK)
@@ -307,6 +319,10 @@ static mall_outcome call(mall_shop *shop, const char *method, const char *path, 
 		}
 		bool token_bad;
 		oc = classify(shop, &resp, st, &token_bad);
+		if (oc == MALL_RATE_LIMITED && bs && resp.status != 429) {
+			bs->limited_until = time(NULL) + st->retry_after_ms / 1000;
+			bs->limited_day = strstr(st->message, "day_api_limit") != NULL;
+		}
 		if (!token_bad)
 			break;
 	}

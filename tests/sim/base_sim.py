@@ -14,7 +14,8 @@ Demo credentials:
 A Book item is (item_id, variation_id or ""), both decimal numbers; an item with variations
 has its stock as the sum of theirs. Extra control (besides simbase's):
   POST /_control/base {"refresh_ok": bool, "token_ttl": s, "expire_tokens": true,
-                       "hour_limit": n, "day_limit": n, "list_desc": bool}
+                       "hour_limit": n, "day_limit": n, "list_desc": bool,
+                       "clear_faults": true}
 Choices the documentation does not make (the simulator's, not BASE's): setting "stock" of an
 item that has variations is refused with validation_error; a negative or non-integer stock is
 validation_error; an expired token answers 400 invalid_request like an invalid one; orders are
@@ -88,6 +89,8 @@ class Base(simbase.Mall):
                 self.list_desc = bool(b.get("list_desc", self.list_desc))
                 if b.get("expire_tokens"):
                     self.tokens.clear()
+            if b.get("clear_faults"):
+                self.faults.clear()
             return {"ok": True}
         if req.path == "/_control/order":
             body = req.json()

@@ -1,6 +1,6 @@
 #!/bin/bash
-# The four mall simulators of a stack directory, each on a free loopback port.
-#   sims.sh start DIR   starts tests/sim/{yahoo,rakuten,amazon,shopify}_sim.py (those present)
+# The mall simulators of a stack directory, each on a free loopback port.
+#   sims.sh start DIR   starts tests/sim/{yahoo,rakuten,amazon,shopify,base,colorme}_sim.py (those present)
 #                       and writes DIR/sims/<mall>.port and DIR/sims/<mall>.pid
 #   sims.sh stop DIR    stops them, by pid
 #   sims.sh url DIR MALL  prints http://127.0.0.1:PORT of a running simulator
@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cmd=${1:?usage: sims.sh start|stop|url DIR [MALL]}
 DIR=${2:?usage: sims.sh start|stop|url DIR [MALL]}
 SIMS="$DIR/sims"
-MALLS="yahoo rakuten amazon shopify"
+MALLS="yahoo rakuten amazon shopify base colorme"
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 

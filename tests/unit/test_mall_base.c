@@ -192,6 +192,11 @@ static void test_hour_limit_waits_for_the_next_hour(void **state)
 	assert_true(st.retry_after_ms >= want - 2000 && st.retry_after_ms <= want + 1000);
 	assert_int_equal(sim_stock("101", ""), 8);
 	assert_int_equal(sim_stock("202", "11"), 2);
+	/* Until then the adapter does not ask again: a call would only count against it. */
+	int calls = sim_calls("/1/items/edit_stock");
+	assert_int_equal(A->push(&f.shop, &items[1], 1, &st), MALL_RATE_LIMITED);
+	assert_true(st.retry_after_ms > 0);
+	assert_int_equal(sim_calls("/1/items/edit_stock"), calls);
 	shop_free(A, &f.shop);
 }
 
