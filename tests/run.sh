@@ -7,6 +7,11 @@
 # ONLY=unit,db,... limits the layers and T=PATTERN the tests (a shell glob on the file name,
 # e.g. T='test_sets*'); the stack lives in var/test-stack and is torn down at the end,
 # whatever happened.
+# Fails fast: before the db, integration and browser layers, the stack must answer a real
+# page (GET /login through nginx, 200 with the login form); if not, the run stops at once with
+# the reason. Each test file runs under `timeout` (TEST_TIMEOUT seconds, default 900; a hung
+# simulator or page ends that file as a failure, not the run). A test binary that was not
+# built (tests/unit/test_X.c without build/tests/test_X) is a failure, not a skip.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -49,18 +54,39 @@ tally() {
 	fi
 }
 
+TEST_TIMEOUT=${TEST_TIMEOUT:-900}
+current=""
 run_one() {
 	local name=$1; shift
-	local log="$ARTIFACTS/$(echo "$name" | tr '/ ' '__').log"
-	"$@" >"$log" 2>&1
-	tally "$name" "$log" $?
+	local log="$ARTIFACTS/$(echo "$name" | tr '/ ' '__').log" rc
+	# In the background so that Ctrl-C (the trap below) can end it; timeout puts the test in
+	# its own process group and ends that whole group (simulators a test started, Chromium).
+	timeout -k 15 "$TEST_TIMEOUT" "$@" >"$log" 2>&1 &
+	current=$!
+	wait "$current"
+	rc=$?
+	current=""
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "run.sh: $name did not finish within TEST_TIMEOUT=$TEST_TIMEOUT s; ended" >>"$log"
+	fi
+	tally "$name" "$log" $rc
+}
+
+# A test whose source exists but whose program was not built fails (make unit-bin builds them).
+missing_bin() {
+	local name=$1 bin=$2
+	echo "---- $name: $bin was not built (make all unit-bin)"
+	failed=$((failed + 1))
+	failures+=("$name")
 }
 
 if want unit; then
 	echo "== unit"
-	for t in "$BUILD"/tests/test_*; do
-		[ -x "$t" ] && picked "$t" || continue
-		run_one "unit/$(basename "$t")" "$t"
+	for src in tests/unit/test_*.c; do
+		[ -f "$src" ] && picked "${src%.c}" || continue
+		t=$BUILD/tests/$(basename "$src" .c)
+		if [ -x "$t" ]; then run_one "unit/$(basename "$t")" "$t"
+		else missing_bin "unit/$(basename "$t")" "$t"; fi
 	done
 fi
 
@@ -72,7 +98,29 @@ teardown() {
 	fi
 }
 trap teardown EXIT
-trap 'exit 130' INT TERM
+trap '[ -n "$current" ] && kill -TERM "$current" 2>/dev/null; exit 130' INT TERM
+
+# The reason the stack does not serve a page, or nothing: GET /login must answer 200 with the
+# login form (a 502 means nginx cannot reach the FastCGI workers).
+preflight() {
+	local url=$1 body=$ARTIFACTS/preflight.html code i
+	for i in $(seq 1 50); do
+		code=$(curl -s -o "$body" -w '%{http_code}' --max-time 20 "$url/login" 2>/dev/null)
+		[ "$code" = 200 ] && grep -q 'name="password"' "$body" && return 0
+		[ "$code" = 000 ] || break      # nginx answers: no point in waiting
+		sleep 0.1
+	done
+	echo "GET $url/login answered ${code/#000/nothing (no connection)}, not the login page."
+	case $code in
+	502|504) echo "nginx cannot reach the FastCGI workers on $STACK/fcgi.sock:";;
+	*) echo "nginx's error log:";;
+	esac
+	tail -5 "$STACK/nginx/logs/error.log" 2>/dev/null | sed 's/^/  /'
+	if [ -s "$STACK/fcgi.log" ]; then
+		echo "the workers' stderr ($STACK/fcgi.log):"; tail -5 "$STACK/fcgi.log" | sed 's/^/  /'
+	fi
+	return 1
+}
 
 if want db || want integration || want browser; then
 	echo "== private stack in $STACK"
@@ -82,18 +130,28 @@ if want db || want integration || want browser; then
 	stack_up=1
 	if ! FLUSH_AT_COMMIT=2 tests/stack/stack.sh start "$STACK" "$PORT" >"$ARTIFACTS/stack.log" 2>&1; then
 		cat "$ARTIFACTS/stack.log"
-		failed=$((failed + 1)); failures+=("stack start")
-		ONLY=unit
+		echo "run.sh: the private stack did not start; stopping here (log: $ARTIFACTS/stack.log)"
+		echo "$passed passed, $((failed + 1)) failed"
+		exit 1
 	fi
+	if ! why=$(preflight "http://127.0.0.1:$PORT"); then
+		echo "$why"
+		echo "run.sh: the private stack does not serve pages; stopping here"
+		echo "$passed passed, $((failed + 1)) failed"
+		exit 1
+	fi
+	echo "  ok   the stack serves the login page on port $PORT"
 	export ZAIKO_CONF=$STACK/zaiko.conf ZAIKO_URL=http://127.0.0.1:$PORT ZAIKO_STACK_DIR=$STACK
 	export ZAIKO_ROOT=$ROOT ZAIKO_BUILD=$ROOT/$BUILD ZAIKO_ARTIFACTS=$ARTIFACTS
 fi
 
 if want db; then
 	echo "== db"
-	for t in "$BUILD"/tests/db/test_*; do
-		[ -x "$t" ] && picked "$t" || continue
-		run_one "db/$(basename "$t")" "$t"
+	for src in tests/db/test_*.c; do
+		[ -f "$src" ] && picked "${src%.c}" || continue
+		t=$BUILD/tests/db/$(basename "$src" .c)
+		if [ -x "$t" ]; then run_one "db/$(basename "$t")" "$t"
+		else missing_bin "db/$(basename "$t")" "$t"; fi
 	done
 fi
 

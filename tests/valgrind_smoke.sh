@@ -39,12 +39,11 @@ PW="Vg-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 echo "$PW" | "$BUILD/zaiko-batch" useradd vgadmin --role admin --password-stdin >/dev/null 2>&1 || {
 	echo "valgrind_smoke: useradd failed"; exit 1; }
 
-# Swap the stack's worker for one under memcheck on the same socket.
-for p in $(cat "$STACK/fcgi.pids"); do kill "$p" 2>/dev/null || true; done
-rm -f "$STACK/fcgi.sock" "$STACK/fcgi.pids"
-owner=""
-[ "$(id -u)" = 0 ] && owner="-U nobody -G nogroup"
-spawn-fcgi -s "$STACK/fcgi.sock" -M 0660 $owner -F 1 -P "$STACK/vg.pid" -- \
+# Swap the stack's supervised worker for one under memcheck on the same socket (owner only:
+# nginx's workers run as this user, see tests/stack/stack.sh).
+tests/stack/stack.sh stop-fcgi "$STACK"
+rm -f "$STACK/fcgi.sock"
+ZAIKO_CONF=$STACK/zaiko.conf spawn-fcgi -s "$STACK/fcgi.sock" -M 0600 -F 1 -P "$STACK/vg.pid" -- \
 	/usr/bin/valgrind --tool=memcheck --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite --track-origins=yes \
 	--num-callers=30 --log-file="$OUT/worker.%p.log" "$ROOT/$BUILD/zaiko.fcgi" \

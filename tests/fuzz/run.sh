@@ -5,7 +5,8 @@
 # The cgi-bin sources (all but the two main()s) go into one static archive, so each target
 # pulls in only the objects it uses. New inputs found go to $FUZZ_BUILD/new-corpus/<target>/,
 # leaving the committed seed corpus alone. Prints executions and crashes per target; exits 1
-# on a crash or a build failure.
+# on a crash or a build failure (a cgi-bin source or a target that does not compile is a
+# failure, never a skip), or when no target was found.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -32,8 +33,11 @@ for src in $(find cgi-bin -name '*.c' ! -path cgi-bin/web/main.c ! -path cgi-bin
 	if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || \
 	   [ "$(stat -c %Y "$o")" -lt "${newest_h%.*}" ]; then
 		if ! $CC $CFLAGS -fsanitize=fuzzer-no-link -c -o "$o" "$src" 2>"$o.log"; then
-			echo "fuzz: cannot compile $src (skipped from the archive):"; head -5 "$o.log"
+			# A target may not need this file, but a source that does not compile under the
+			# fuzz flags is a defect all the same: the run fails (after the targets run).
+			echo "fuzz: cannot compile $src (FAILED; left out of the archive):"; head -5 "$o.log"
 			rm -f "$o"
+			build_failed=1
 			continue
 		fi
 	fi
@@ -47,11 +51,17 @@ if [ ${#targets[@]} = 0 ]; then
 	for f in tests/fuzz/fuzz_*.c; do [ -f "$f" ] && targets+=("$(basename "$f" .c)"); done
 fi
 
+if [ ${#targets[@]} = 0 ]; then echo "fuzz: no target (tests/fuzz/fuzz_*.c)"; exit 1; fi
 printf '%-22s %12s %10s %8s %s\n' target executions exec/s crashes result
 total_crash=0
 for t in "${targets[@]}"; do
 	src=tests/fuzz/$t.c
 	bin=$OUT/$t
+	if [ ! -f "$src" ]; then
+		printf '%-22s %12s %10s %8s %s\n' "$t" - - - "NO SUCH TARGET ($src)"
+		build_failed=1
+		continue
+	fi
 	if ! $CC $CFLAGS -fsanitize=fuzzer -o "$bin" "$src" "$OUT/libzaiko.a" $LDLIBS 2>"$OUT/$t.build.log"; then
 		printf '%-22s %12s %10s %8s %s\n' "$t" - - - "BUILD FAILED ($OUT/$t.build.log)"
 		head -5 "$OUT/$t.build.log"

@@ -59,7 +59,8 @@ def start_cgi_server():
     for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
         if os.environ.get(name):
             extra += '            fastcgi_param %s "%s";\n' % (name, os.environ[name])
-    conf = """
+    # As root, nginx's workers run as root too: the stack dir (0700) is closed to nobody.
+    conf = ("user root root;\n" if os.getuid() == 0 else "") + """
 worker_processes 1;
 pid {tmp}/nginx.pid;
 error_log {tmp}/error.log warn;

@@ -225,7 +225,8 @@ def test_disk_full_under_upload_buffer():
         port = s.getsockname()[1]
         s.close()
         with open(conf_path, "w") as f:
-            f.write("""
+            # As root, nginx's workers run as root too: the stack dir (0700) is closed to nobody.
+            f.write(("user root root;\n" if os.getuid() == 0 else "") + """
 worker_processes 1;
 pid {tmp}/nginx.pid;
 error_log {tmp}/error.log warn;

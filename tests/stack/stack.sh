@@ -3,7 +3,15 @@
 #   stack.sh start DIR PORT   creates (first time) and starts everything; idempotent
 #   stack.sh stop DIR         stops every process it started, by pid
 #   stack.sh sql DIR [ARGS]   a mariadb client on the stack's database
+#   stack.sh restart-fcgi DIR / stop-fcgi DIR   the FastCGI workers alone
 # Environment: WORKERS (default 4), BUILD (default build), ZAIKO_KEEP_LOGS.
+#
+# Every process runs as the user who starts the stack (nginx's workers too, also as root), and
+# DIR is mode 0700: nothing depends on other users being able to enter the clone's path (a
+# clone in root's home or in `mktemp -d` works), and no other local user can reach the
+# sockets (MariaDB's root has no password, but only its owner can connect).
+# The workers run under tests/stack/fcgi-supervise.sh, which restarts one that dies; their
+# stderr goes to DIR/fcgi.log.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -12,11 +20,16 @@ DIR=${2:?usage: stack.sh start|stop|sql DIR [PORT]}
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
 SOCK=$DIR/mysql.sock
+# Only its owner may enter: the database socket (root without password), the FastCGI socket
+# and zaiko.conf (the database password) are all in here.
+chmod 0700 "$DIR"
 
 as_root_user() { [ "$(id -u)" = 0 ] && echo "--user=root" || true; }
 
-# Ends the FastCGI workers listed in fcgi.pids (spawn-fcgi -F writes one pid a line).
+# Ends the FastCGI supervisor (which ends its workers), then any worker still listed in
+# fcgi.pids (one pid a line).
 stop_workers() {
+	stop_pidfile "$DIR/fcgi.supervisor"
 	[ -f "$DIR/fcgi.pids" ] || return 0
 	local p
 	for p in $(cat "$DIR/fcgi.pids"); do kill "$p" 2>/dev/null || true; done
@@ -93,19 +106,40 @@ CONF
 start_fcgi() {
 	stop_workers
 	rm -f "$DIR/fcgi.sock"
-	local n=${WORKERS:-4} owner=""
-	# As root, nginx's workers run as nobody: give them the socket, and nothing else.
-	[ "$(id -u)" = 0 ] && owner="-U nobody -G nogroup"
-	# spawn-fcgi -F N writes one pid per line; we keep them all.
-	ZAIKO_CONF="$DIR/zaiko.conf" spawn-fcgi -s "$DIR/fcgi.sock" -M 0660 $owner -F "$n" \
-		-P "$DIR/fcgi.pids" -- "$ROOT/$BUILD/zaiko.fcgi" >/dev/null 2>>"$DIR/fcgi.log"
+	local n=${WORKERS:-4}
+	# spawn-fcgi -n creates the socket (owner only: nginx's workers run as this user too) and
+	# execs the supervisor on it; the supervisor starts the workers and writes fcgi.pids.
+	ZAIKO_CONF="$DIR/zaiko.conf" spawn-fcgi -n -s "$DIR/fcgi.sock" -M 0600 -- \
+		"$ROOT/tests/stack/fcgi-supervise.sh" "$n" "$DIR/fcgi.pids" "$ROOT/$BUILD/zaiko.fcgi" \
+		</dev/null >>"$DIR/fcgi.log" 2>&1 &
+	echo $! >"$DIR/fcgi.supervisor"
+	for _ in $(seq 1 200); do
+		[ -S "$DIR/fcgi.sock" ] && [ -s "$DIR/fcgi.pids" ] && return 0
+		kill -0 "$(cat "$DIR/fcgi.supervisor")" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "stack: the FastCGI workers did not start; see $DIR/fcgi.log" >&2
+	tail -5 "$DIR/fcgi.log" >&2
+	exit 1
+}
+
+# The stack's nginx.conf for PORT on stdout.
+nginx_conf() {
+	local port=$1
+	# Started as root, nginx would run its workers as nobody, who cannot enter DIR (0700) nor,
+	# often, the clone (root's home is 0700): they run as the invoking user instead. Started
+	# by anyone else, nginx cannot change user and must not be told to.
+	local user=""
+	[ "$(id -u)" = 0 ] && user="user $(id -un) $(id -gn);"
+	sed -e "s|@DIR@|$DIR|g" -e "s|@PORT@|$port|g" -e "s|@ROOT@|$ROOT|g" -e "s|@USER@|$user|" \
+		-e "s|@CONN_LIMIT@|${NGINX_CONN_LIMIT:-256}|" -e "s|@REQ_RATE@|${NGINX_REQ_RATE:-2000}|" \
+		-e "s|@REQ_BURST@|${NGINX_REQ_BURST:-4000}|" "$ROOT/conf/nginx-stack.conf.in"
 }
 
 start_nginx() {
 	local port=$1
 	mkdir -p "$DIR/nginx/logs" "$DIR/nginx/tmp"
-	sed -e "s|@DIR@|$DIR|g" -e "s|@PORT@|$port|g" -e "s|@ROOT@|$ROOT|g" \
-		"$ROOT/conf/nginx-stack.conf.in" >"$DIR/nginx/nginx.conf"
+	nginx_conf "$port" >"$DIR/nginx/nginx.conf"
 	if [ -f "$DIR/nginx/nginx.pid" ] && kill -0 "$(cat "$DIR/nginx/nginx.pid")" 2>/dev/null; then
 		nginx -p "$DIR/nginx/" -c "$DIR/nginx/nginx.conf" -e "$DIR/nginx/logs/error.log" -s reload
 	else
@@ -126,6 +160,12 @@ start)
 	;;
 restart-fcgi)
 	start_fcgi
+	;;
+stop-fcgi)
+	stop_workers
+	;;
+nginx-conf)
+	nginx_conf "${3:?usage: stack.sh nginx-conf DIR PORT}"
 	;;
 stop)
 	# The batch and helpers first (they talk to everything else), then the simulators,
