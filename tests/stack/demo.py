@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Demo shops for `make run`: starts the four mall simulators, and on the first start creates
-one shop per mall (Yahoo! is the base shop), about 1,000 SKUs listed in every shop with some
-drift and a few sets, and counts orders from now on (初期受注取得). The simulators keep their
-books in memory, so every start points the shops at the fresh simulators and loads each one
-with the stock its listings last showed.
+"""Demo shops for `make run`: starts the mall simulators, and on the first start creates one
+shop per mall (Yahoo! is the base shop), about 1,000 SKUs listed in every shop with some drift
+and a few sets, and counts orders from now on (初期受注取得). The simulators keep their books in
+memory, so every start points the shops at the fresh simulators and loads each one with the
+stock its listings last showed. A mall added since the demo was made (BASE, カラーミーショップ)
+gets its shop on the next start, listing what the base shop lists.
 
 usage: demo.py STACKDIR [NSKUS]"""
 import json
@@ -17,7 +18,9 @@ STACK = os.path.abspath(sys.argv[1])
 NSKUS = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 BATCH = os.path.join(ROOT, os.environ.get("BUILD", "build"), "zaiko-batch")
 MALLS = [("yahoo", "Yahoo!ショッピング店"), ("rakuten", "楽天市場店"), ("amazon", "Amazon店"),
-         ("shopify", "Shopify店")]
+         ("shopify", "Shopify店"), ("base", "BASE店"), ("colorme", "カラーミーショップ店")]
+# Carts that know an item by a number: their listings are numbered (1000000 + listing id).
+NUMBERED = ("base", "colorme")
 
 
 def sql(query):
@@ -59,8 +62,19 @@ def credentials(mall, base):
         return ({"client_id": "amzn1.application-oa2-client.zaikodemo",
                  "client_secret": "zaiko-demo-secret", "refresh_token": "Atzr|zaiko-demo-refresh"},
                 {"seller_id": "AZAIKODEMO1", "lwa_url": base + "/auth/o2/token"})
+    if mall == "base":
+        return ({"client_id": "zaiko-demo-base", "client_secret": "zaiko-demo-base-secret",
+                 "refresh_token": "zaiko-demo-base-refresh",
+                 "redirect_uri": "https://zaiko.example.jp/base/callback"}, {})
+    if mall == "colorme":
+        return ({"access_token": "zaiko-demo-colorme-token"}, {})
     return ({"access_token": "shpat_zaikodemo0000000000000000000000"},
             {"api_version": "2026-04", "location_id": "gid://shopify/Location/1"})
+
+
+def number_listings(name):
+    sql("UPDATE listing l JOIN shop s ON s.id = l.shop_id SET l.item_code = CAST(1000000 + l.id "
+        "AS CHAR), l.sub_code = '' WHERE s.name = %s" % quote(name))
 
 
 def main():
@@ -69,10 +83,14 @@ def main():
     for mall, _ in MALLS:
         with open(os.path.join(STACK, "sims", mall + ".port")) as f:
             bases[mall] = "http://127.0.0.1:%s" % f.read().strip()
-    first = sql("SELECT COUNT(*) FROM shop")[0][0] == "0"
+    existing = {r[0] for r in sql("SELECT name FROM shop")}
+    first = not existing
+    added = []
     for mall, name in MALLS:
         creds, opts = credentials(mall, bases[mall])
-        if first:
+        if first or name not in existing:
+            if not first:
+                added.append(name)
             args = ["shop-add", name, mall, "--base-url", bases[mall], "--credentials-stdin",
                     "--options", json.dumps(opts)]
             if mall == "yahoo":
@@ -91,7 +109,16 @@ def main():
         sql("UPDATE listing l JOIN shop s ON s.id = l.shop_id SET l.sub_code = 'v1' "
             "WHERE s.mall = 'rakuten'")
         for mall, name in MALLS:
+            if mall in NUMBERED:
+                number_listings(name)
             batch("initial-fetch", name)
+    for name in added:
+        sql("INSERT INTO listing (shop_id, item_code, sub_code, sku_code, name, sku_id) "
+            "SELECT n.id, CONCAT('new', l.id), '', l.sku_code, l.name, l.sku_id FROM listing l "
+            "JOIN shop s ON s.id = l.shop_id AND s.is_base = 1 JOIN shop n ON n.name = %s" %
+            quote(name))
+        number_listings(name)
+        batch("initial-fetch", name)
     # Load every simulator with what its shop's listings last showed.
     for mall, name in MALLS:
         rows = sql("SELECT l.item_code, l.sub_code, COALESCE(l.mall_stock, l.wanted, 0), l.sku_code "

@@ -51,7 +51,7 @@ if [ "$first_start" = 1 ]; then
 else
 	echo "  login: admin (the password was shown at the first start)"
 fi
-[ "$DEMO" != 0 ] && echo "  demo shops: 4 mall simulators on loopback; orders arrive by themselves"
+[ "$DEMO" != 0 ] && echo "  demo shops: 6 mall simulators on loopback; orders arrive by themselves"
 echo "  logs: $DIR/*.log   stop: Ctrl-C or 'make stop'"
 # Wait here until Ctrl-C; the trap stops everything by pid.
 while kill -0 "$(cat "$DIR/batch.pid")" 2>/dev/null; do sleep 1; done
