@@ -4,9 +4,10 @@
  *
  * Bounded batches: each statement touches at most CHUNK rows of one primary-key range and
  * commits on its own, so no lock is held longer than a few milliseconds and the batch, the
- * screens and a replica keep going while a year of history goes. The range's upper end is
- * found once through the time column's index (sql/150_purge_indexes.sql); every DELETE
- * checks the time and state again, so a row changed meanwhile stays.
+ * screens and a replica keep going while a year of history goes. The range's upper end (the
+ * highest id of an old row) is found once through the time column's index
+ * (sql/150_purge_indexes.sql); every DELETE checks the time and state again, so a row changed
+ * meanwhile stays.
  *
  * Never purged: stock_move (the ledger: a SKU's total is the sum of its moves, and the moves
  * are what a merchant reconciles against; it grows by one small row per change), pending and
@@ -34,20 +35,21 @@ struct purge_opts {
 struct history {
 	const char *setting;
 	const char *table;
-	const char *bound_sql;   /* ? = cutoff → the newest id older than it (through the index) */
+	const char *bound_sql;   /* ? = cutoff → the highest id of a row older than it (an
+	                          * index-only range scan of the time column's index) */
 	const char *delete_sql;  /* ? = lo, hi, cutoff → deletes that id range's old rows */
 };
 
 static const struct history histories[] = {
 	{"retention_push_days", "push",
-	 "SELECT id FROM push WHERE created_at < ? ORDER BY created_at DESC, id DESC LIMIT 1",
+	 "SELECT MAX(id) FROM push WHERE created_at < ?",
 	 "DELETE FROM push WHERE id >= ? AND id <= ? AND created_at < ? "
 	 "AND state IN ('done', 'failed')"},
 	{"retention_login_failure_days", "login_failure",
-	 "SELECT id FROM login_failure WHERE at < ? ORDER BY at DESC, id DESC LIMIT 1",
+	 "SELECT MAX(id) FROM login_failure WHERE at < ?",
 	 "DELETE FROM login_failure WHERE id >= ? AND id <= ? AND at < ?"},
 	{"retention_mail_days", "mail_queue",
-	 "SELECT id FROM mail_queue WHERE created_at < ? ORDER BY created_at DESC, id DESC LIMIT 1",
+	 "SELECT MAX(id) FROM mail_queue WHERE created_at < ?",
 	 "DELETE FROM mail_queue WHERE id >= ? AND id <= ? AND created_at < ? "
 	 "AND state IN ('sent', 'failed')"},
 };
@@ -128,8 +130,7 @@ static int purge_orders(db *d, const struct purge_opts *o, long long *orders, lo
 	                "VALUES(value))",
 	             DB_S(cutoff)) != Z_OK)
 		return Z_ERR;
-	if (db_query_ll(d, "SELECT id FROM mall_order WHERE fetched_at < ? "
-	                   "ORDER BY fetched_at DESC, id DESC LIMIT 1",
+	if (db_query_ll(d, "SELECT MAX(id) FROM mall_order WHERE fetched_at < ?",
 	                DB_ARGS(DB_S(cutoff)), 0, &hi) != Z_OK)
 		return Z_ERR;
 	if (hi == 0)

@@ -52,3 +52,17 @@ stack_cpu() {
 	done
 	echo "$((db * 1000 / hz)) $((fcgi * 1000 / hz)) $((web * 1000 / hz))"
 }
+
+# Builds a bench program OUT from SRC against the shared layers' objects (core, db, stock,
+# csv) with the libraries the Makefile links.
+bench_cc() {
+	local out=$1 src=$2 objs
+	objs=$(ls "$BUILD"/obj/cgi-bin/core/*.o "$BUILD"/obj/cgi-bin/db/*.o \
+		"$BUILD"/obj/cgi-bin/stock/*.o "$BUILD"/obj/cgi-bin/csv/*.o)
+	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Icgi-bin \
+		$(pkg-config --cflags libmariadb libcjson 2>/dev/null) -o "$out" "$src" $objs \
+		-lneo_cgi -lneo_cs -lneo_utl -lz -lexpat -lcrypto -lcrypt \
+		$(pkg-config --libs libmariadb libcurl libcjson 2>/dev/null) \
+		$(pkg-config --libs icu-uc icu-i18n 2>/dev/null || true) \
+		$(pkg-config --libs libutf8proc 2>/dev/null || true) -lm
+}
