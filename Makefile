@@ -6,7 +6,7 @@ CC      ?= cc
 V       ?= 0
 Q        = $(if $(filter 1,$(V)),,@)
 
-PKGS     = libmariadb libcurl libcjson
+PKGS     = libmariadb libcurl libcjson icu-uc
 WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Werror
 CFLAGS  ?= -O2 -g

@@ -38,7 +38,8 @@
         <?cs each:shop = Page.shops ?><option value="<?cs var:shop.id ?>"<?cs if:Search.shop == shop.id ?> selected<?cs /if ?>><?cs var:shop.name ?></option><?cs /each ?>
       </select></label>
     <label><?cs var:Lang.stock.search.q ?>
-      <input name="q" id="search-q" value="<?cs var:Search.q ?>" maxlength="200" placeholder="<?cs var:Lang.stock.search.q_hint ?>"></label>
+      <input name="q" id="search-q" value="<?cs var:Search.q ?>" maxlength="200" aria-describedby="search-q-note" placeholder="<?cs var:Lang.stock.search.q_hint ?>"></label>
+    <small id="search-q-note" class="hint"><?cs var:Lang.stock.search.q_note ?></small>
     <label><?cs var:Lang.list.total ?>
       <input name="tmin" id="search-tmin" class="small" inputmode="numeric" value="<?cs var:Search.tmin ?>" aria-label="<?cs var:Lang.stock.search.tmin ?>"></label>〜<input name="tmax" id="search-tmax" class="small" inputmode="numeric" value="<?cs var:Search.tmax ?>" aria-label="<?cs var:Lang.stock.search.tmax ?>">
     <label><?cs var:Lang.stock.search.link ?>

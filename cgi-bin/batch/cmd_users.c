@@ -4,6 +4,7 @@
 #include "batch/batch.h"
 #include "core/log.h"
 #include "core/secret.h"
+#include "stock/search.h"
 #include "stock/users.h"
 
 int batch_migrate(const conf *cfg, db *d, int argc, char **argv)
@@ -13,7 +14,11 @@ int batch_migrate(const conf *cfg, db *d, int argc, char **argv)
 		fprintf(stderr, "usage: zaiko-batch migrate\n");
 		return BATCH_EXIT_USAGE;
 	}
-	return db_migrate(d, dir) == Z_OK ? BATCH_EXIT_OK : BATCH_EXIT_FAILED;
+	if (db_migrate(d, dir) != Z_OK)
+		return BATCH_EXIT_FAILED;
+	/* A migration may ask for the search documents to be rebuilt with the code's
+	 * normalisation (sql/110): done here, where C can normalise them. */
+	return search_docs_upgrade(d, NULL) == Z_OK ? BATCH_EXIT_OK : BATCH_EXIT_FAILED;
 }
 
 int batch_useradd(const conf *cfg, db *d, int argc, char **argv)

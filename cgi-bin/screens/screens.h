@@ -2,6 +2,7 @@
 #ifndef ZAIKO_SCREENS_H
 #define ZAIKO_SCREENS_H
 
+#include "stock/search.h"
 #include "web/web.h"
 
 /* login.c */
@@ -49,6 +50,9 @@ int csv_job_json(web_request *r);
 int sku_page(web_request *r);
 extern const web_field stock_link_fields[];
 int stock_link_submit(web_request *r);
+/* The 在庫連携 search conditions of the request (q points into it); the CSV export reads the
+ * same fields so すべて exports the search result. */
+void stock_search_read(web_request *r, search_filter *s);
 /* Forgets the cached SKU count of this worker (after rows were added or deleted). */
 void stock_count_cache_clear(void);
 /* The listing ids of the checked rows (fields sku and listing); *out malloc'd, caller frees. */

@@ -7,6 +7,7 @@
 #include "core/strnum.h"
 #include "screens/admin_common.h"
 #include "screens/screens.h"
+#include "stock/search.h"
 #include "stock/stock.h"
 
 /* How the list reads, decided here:
@@ -20,9 +21,9 @@
  * - Pages are read by key (code > last / code < first, reversed), the last page as the
  *   remainder read backwards; the page number is carried for show only. The unfiltered count
  *   is cached per worker for COUNT_CACHE_SECONDS; filtered views are counted with their WHERE.
- * - Keywords: comma-separated terms, AND; each is normalised with stock_search_normalize and
- *   matched as bytes in sku.search_doc (% and _ escaped); a term ending in '*' is a code prefix
- *   on the unique index instead. A keyword search is counted and paged from one scan when its
+ * - Keywords: terms separated by , 、 or ， (AND), parsed and turned into the WHERE by
+ *   stock/search.c (normalised alike with the stored sku.search_doc, matched as bytes; a term
+ *   ending in '*' is a code prefix on the unique index instead). A keyword search is counted and paged from one scan when its
  *   count is not cached or small (keyword_page), else paged by walking the code index.
  * - The page is heavy (100 rows x every shop's 7 columns), so only what is shown goes into the
  *   HDF, flags only when true, and the 店舗メニュー's items are built by stock.js from one
@@ -30,8 +31,6 @@
 #define PAGE_ROWS 100
 /* Error messages shown above the search (newest first). */
 #define ERROR_ROWS 20
-/* Keyword terms (comma separated, AND). */
-#define MAX_TERMS 8
 /* The unfiltered SKU count is cached per worker this long: COUNT(*) of 100k rows costs more
  * than the rest of the page. */
 #define COUNT_CACHE_SECONDS 10
@@ -63,102 +62,8 @@ const web_field stock_list_fields[] = {
 	{0},
 };
 
-/* A WHERE clause under construction: fixed SQL fragments with placeholders, and the values
- * bound to them. No user text ever enters the SQL string. */
-typedef struct {
-	buf sql;
-	db_val vals[48];
-	int n;
-	/* Owned copies of LIKE patterns the vals point to. */
-	char *owned[MAX_TERMS * 2];
-	int nowned;
-	/* Some term is matched in the search document (a scan), not as a code prefix. */
-	bool scans;
-} where;
-
-static void where_add(where *w, const char *frag)
-{
-	buf_puts(&w->sql, w->sql.len ? " AND " : " WHERE ");
-	buf_puts(&w->sql, frag);
-}
-
-/* A condition with one placeholder and the value bound to it. */
-static void where_add_value(where *w, const char *frag, db_val v)
-{
-	where_add(w, frag);
-	w->vals[w->n++] = v;
-}
-
-static void where_free(where *w)
-{
-	buf_free(&w->sql);
-	for (int i = 0; i < w->nowned; i++)
-		free(w->owned[i]);
-}
-
-static const char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		*--e = '\0';
-	return s;
-}
-
-/* Adds one condition per comma-separated term: a term ending in '*' is a code prefix (the
- * B-tree on sku.code, < 1 ms); any other is a substring of the normalised search document
- * matched as bytes. column_doc/column_code name the columns (fixed strings). */
-static int where_terms(where *w, const char *q, const char *column_doc, const char *column_code)
-{
-	char *copy = strdup(q), *save = NULL;
-	int terms = 0, rc = Z_OK;
-	if (!copy)
-		return Z_NOMEM;
-	for (char *t = strtok_r(copy, ",、，", &save); t; t = strtok_r(NULL, ",、，", &save)) {
-		const char *term = trim(t);
-		size_t len = strlen(term);
-		buf norm = BUF_INIT, frag = BUF_INIT;
-		if (!len)
-			continue;
-		if (terms >= MAX_TERMS) {
-			rc = Z_INVALID;
-			break;
-		}
-		char *pat;
-		if (len > 1 && term[len - 1] == '*') {
-			pat = admin_like_pattern(term, len - 1, false, true);
-			buf_printf(&frag, "%s LIKE ?", column_code);
-		} else {
-			stock_search_normalize(term, &norm);
-			pat = admin_like_pattern(buf_str(&norm), norm.len, true, true);
-			buf_printf(&frag, "%s LIKE ?", column_doc);
-			w->scans = true;
-		}
-		buf_free(&norm);
-		if (!pat) {
-			buf_free(&frag);
-			rc = Z_NOMEM;
-			break;
-		}
-		w->owned[w->nowned++] = pat;
-		where_add_value(w, buf_str(&frag), DB_S(pat));
-		buf_free(&frag);
-		terms++;
-	}
-	free(copy);
-	return rc;
-}
-
-/* The search as the request gives it. */
-typedef struct {
-	bool sets, drift, unlinked, linked, has_sync, has_shop, has_tmin, has_tmax;
-	long long shop, tmin, tmax;
-	int sync; /* 1 on, 0 off */
-	const char *q;
-} search;
-
-static void search_read(web_request *r, search *s)
+/* The search as the request gives it (q points into the request). */
+void stock_search_read(web_request *r, search_filter *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->sets = web_int(r, "kind", 0) == 1;
@@ -174,57 +79,6 @@ static void search_read(web_request *r, search *s)
 	s->has_tmax = web_has(r, "tmax");
 	s->tmax = web_int(r, "tmax", 0);
 	s->q = web_text(r, "q");
-}
-
-static bool search_filtered(const search *s)
-{
-	return s->sets || s->drift || s->unlinked || s->linked || s->has_sync || s->has_shop ||
-	       s->has_tmin || s->has_tmax || *s->q;
-}
-
-/* The WHERE of the SKU view, cheapest tests first (the server evaluates them in this order):
- * indexed flags and totals, then the keyword terms on the row itself, and last the listing
- * conditions (shop, sync, linked) as one probe of the listing index (shop_id, sku_id, sync),
- * which costs an index lookup per SKU that reaches it. */
-static int where_skus(const search *s, where *w)
-{
-	if (s->sets)
-		where_add(w, "s.is_set = 1");
-	if (s->drift)
-		where_add(w, "s.drift = 1");
-	if (s->has_tmin)
-		where_add_value(w, "s.total >= ?", DB_I(s->tmin));
-	if (s->has_tmax)
-		where_add_value(w, "s.total <= ?", DB_I(s->tmax));
-	int rc = where_terms(w, s->q, "s.search_doc", "s.code");
-	if (rc != Z_OK)
-		return rc;
-	if (s->has_shop || s->has_sync || s->linked) {
-		buf e = BUF_INIT;
-		/* A scalar subquery, not EXISTS: MariaDB turns EXISTS into a semi-join that reads
-		 * every listing of the shop first (0.97 s beside 0.16 s at 400k listings). */
-		buf_puts(&e, "(SELECT 1 FROM listing l WHERE l.sku_id = s.id");
-		if (s->has_shop) {
-			buf_puts(&e, " AND l.shop_id = ?");
-			w->vals[w->n++] = DB_I(s->shop);
-		}
-		if (s->has_sync) {
-			buf_puts(&e, " AND l.sync = ?");
-			w->vals[w->n++] = DB_I(s->sync);
-		}
-		buf_puts(&e, " LIMIT 1) IS NOT NULL");
-		where_add(w, buf_str(&e));
-		buf_free(&e);
-	}
-	return Z_OK;
-}
-
-/* True when only listing conditions filter (a shop, sync, linked): the count is then read from
- * the listing index alone instead of an EXISTS per SKU. */
-static bool listing_only(const search *s)
-{
-	return !s->sets && !s->drift && !s->has_tmin && !s->has_tmax && !*s->q && !s->unlinked &&
-	       (s->has_shop || s->has_sync || s->linked);
 }
 
 /* Counts of filtered views (a shop's SKUs from the index: 0.18 s; a keyword scan: 0.15–0.3 s
@@ -301,7 +155,7 @@ static int count_cached(db *d, const char *sql, const db_val *vals, int n, long 
 	return rc;
 }
 
-static int count_listing_only(web_request *r, const search *s, long long *out)
+static int count_listing_only(web_request *r, const search_filter *s, long long *out)
 {
 	buf sql = BUF_INIT;
 	db_val vals[2];
@@ -318,19 +172,6 @@ static int count_listing_only(web_request *r, const search *s, long long *out)
 	int rc = count_cached(r->db, buf_str(&sql), vals, n, out);
 	buf_free(&sql);
 	return rc;
-}
-
-/* The WHERE of the unlinked view: listings without a SKU, one row each. Their text is not in
- * any search document (that belongs to SKUs), so terms match the listing's own columns. */
-static int where_unlinked(const search *s, where *w)
-{
-	where_add(w, "l.sku_id IS NULL");
-	if (s->has_shop)
-		where_add_value(w, "l.shop_id = ?", DB_I(s->shop));
-	if (s->has_sync)
-		where_add_value(w, "l.sync = ?", DB_I(s->sync));
-	return where_terms(w, s->q, "CONCAT_WS(' ', l.item_code, l.sub_code, l.sku_code, l.name)",
-	                   "l.item_code");
 }
 
 static long long cached_count = -1;
@@ -553,12 +394,12 @@ typedef enum { PAGE_FIRST, PAGE_AFTER, PAGE_BEFORE, PAGE_LAST } page_dir;
 
 /* Runs the page query of either view: keyset on key_col, reversing when read backwards.
  * base is "SELECT … FROM … " and w holds the WHERE; the key is bound last. */
-static int page_query(web_request *r, const char *base, const char *key_col, where *w,
+static int page_query(web_request *r, const char *base, const char *key_col, search_where *w,
                       page_dir dir, const char *key, bool key_is_int, long long limit,
                       db_res **out)
 {
 	buf sql = BUF_INIT;
-	db_val vals[50];
+	db_val vals[SEARCH_MAX_VALS + 2];
 	int n = w->n, rc;
 	memcpy(vals, w->vals, sizeof(db_val) * (size_t)w->n);
 	buf_puts(&sql, base);
@@ -615,7 +456,7 @@ static int code_bound(const char **codes, int n, const char *key, bool or_equal)
  * (utf8mb4_bin orders by code point, as strcmp orders UTF-8), and the page's rows are read by
  * code in the direction page_query would read them. Walking the code index instead reads
  * every SKU for a rare term (~100 ms at 100k SKUs) after the count scanned them all once. */
-static int keyword_page(web_request *r, bool drift, where *w, page_dir dir, const char *key,
+static int keyword_page(web_request *r, bool drift, search_where *w, page_dir dir, const char *key,
                         long long *count, db_res **rows)
 {
 	buf sql = BUF_INIT;
@@ -702,8 +543,8 @@ int stock_list_page(web_request *r)
 	db_res *shops = NULL, *rows = NULL, *L = NULL;
 	int *per_shop = NULL;
 	HDF **cells = NULL;
-	where w = {0};
-	search s;
+	search_where w = {0};
+	search_filter s;
 	buf q = BUF_INIT, sql = BUF_INIT, link = BUF_INIT;
 	int rc = Z_ERR;
 	long long count = 0, page = web_int(r, "page", 1);
@@ -711,7 +552,7 @@ int stock_list_page(web_request *r)
 	page_dir dir = PAGE_FIRST;
 	const char *key = NULL;
 
-	search_read(r, &s);
+	stock_search_read(r, &s);
 	if (web_has(r, "after")) {
 		dir = PAGE_AFTER;
 		key = web_text(r, "after");
@@ -731,7 +572,7 @@ int stock_list_page(web_request *r)
 		rc = web_error(r, 400, "指定された店舗が見つかりません（利用店舗設定で無効か、削除されています）。");
 		goto out;
 	}
-	int trc = s.unlinked ? where_unlinked(&s, &w) : where_skus(&s, &w);
+	int trc = s.unlinked ? search_where_unlinked(&s, &w) : search_where_skus(&s, &w);
 	if (trc == Z_INVALID) {
 		rc = web_error(r, 400, "キーワードは8個まで指定できます。");
 		goto out;
@@ -743,7 +584,7 @@ int stock_list_page(web_request *r)
 	if (!search_filtered(&s)) {
 		if (count_all_skus(r->db, &count) != Z_OK)
 			goto out;
-	} else if (listing_only(&s)) {
+	} else if (search_listing_only(&s)) {
 		if (count_listing_only(r, &s, &count) != Z_OK)
 			goto out;
 	} else {
@@ -927,7 +768,7 @@ int stock_list_page(web_request *r)
 out:
 	free(per_shop);
 	free(cells);
-	where_free(&w);
+	search_where_free(&w);
 	buf_free(&q);
 	buf_free(&sql);
 	buf_free(&link);

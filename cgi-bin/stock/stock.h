@@ -46,11 +46,9 @@ int stock_check_delta(long long total, long long delta, long long *after);
  * Z_INVALID when a quantity is ≤ 0 or > STOCK_PART_QTY_MAX. */
 int stock_set_available_calc(const long long *avail, const int *qty, int n, long long *out);
 
-/* Normalises text for the keyword search: fullwidth ASCII (U+FF01..U+FF5E) → ASCII,
- * ideographic space → space, ASCII upper → lower, runs of whitespace → one space; every other
- * byte is kept as it is (no NFKC beyond that: kana are compared as typed). Appends to out.
- * The screen normalises its terms with it and matches them as bytes in sku.search_doc.
- * Z_OK or Z_NOMEM. */
+/* Normalises text for the keyword search: search_normalize (stock/search.h) of the
+ * NUL-terminated in, appended to out. The screen normalises its terms the same way and
+ * matches them as bytes in sku.search_doc. Z_OK or Z_NOMEM. */
 int stock_search_normalize(const char *in, buf *out);
 
 /* ---- errors (エラーメッセージ) ---- */
@@ -349,6 +347,11 @@ int stock_apply_orders(db *d, long long shop_id, const stock_order *orders, int 
  * "item_code sub_code sku_code name", space-separated, cut to 3000 bytes on a UTF-8 boundary.
  * Z_OK, Z_NOTFOUND, Z_ERR. */
 int stock_refresh_search_doc(db *d, long long sku_id);
+
+/* Rebuilds every search document in chunks of SKUs (a commit per chunk unless the caller
+ * holds a transaction), writing only the changed ones; *changed gets their number.
+ * Z_OK or Z_ERR. */
+int stock_refresh_all_docs(db *d, long long *changed);
 
 /* Number of SKUs with a drifting listing (sku.drift = 1, via its index). Z_OK or Z_ERR. */
 int stock_drift_count(db *d, long long *out);

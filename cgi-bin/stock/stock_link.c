@@ -546,8 +546,7 @@ int stock_import_listings(db *d, long long shop_id, const stock_listing_row *row
 
 /* ---- bulk recompute ---- */
 
-/* Rebuilds every search document in chunks of SKUs, writing only the changed ones. */
-static int refresh_all_docs(db *d, long long *changed)
+int stock_refresh_all_docs(db *d, long long *changed)
 {
 	long long after = 0;
 	buf doc = BUF_INIT;
@@ -610,7 +609,7 @@ int stock_recompute_all(db *d, long long *listings, long long *skus, long long *
 	long long docs = 0, l = 0;
 	int rc = stock_recompute_sql(d, 0, &l, NULL);
 	if (rc == Z_OK)
-		rc = refresh_all_docs(d, &docs);
+		rc = stock_refresh_all_docs(d, &docs);
 	if (listings)
 		*listings = l;
 	if (skus)

@@ -2,6 +2,7 @@
  * normalisation. No database here, so tests/unit can check every edge. */
 #include <stdio.h>
 #include <string.h>
+#include "stock/search.h"
 #include "stock/stock.h"
 #include "stock/stock_int.h"
 
@@ -83,41 +84,5 @@ int stock_set_available_calc(const long long *avail, const int *qty, int n, long
 
 int stock_search_normalize(const char *in, buf *out)
 {
-	const unsigned char *p = (const unsigned char *)in;
-	bool space = false;
-	bool any = false;
-	while (*p) {
-		unsigned int c = *p;
-		size_t adv = 1;
-		/* U+FF01..U+FF5E is EF BC 81..EF BD 9E; U+3000 is E3 80 80. */
-		if (p[0] == 0xEF && (p[1] == 0xBC || p[1] == 0xBD) && p[2] >= 0x80 && p[2] <= 0xBF) {
-			unsigned int cp = 0xFF00u + ((p[1] == 0xBD) ? 0x40u : 0u) + (p[2] - 0x80u);
-			if (cp >= 0xFF01 && cp <= 0xFF5E) {
-				c = cp - 0xFF01 + 0x21;
-				adv = 3;
-			}
-		} else if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) {
-			c = ' ';
-			adv = 3;
-		}
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-			space = true;
-			p += adv;
-			continue;
-		}
-		if (space && any && buf_putc(out, ' ') != Z_OK)
-			return Z_NOMEM;
-		space = false;
-		if (adv == 3 || c < 0x80) {
-			if (c >= 'A' && c <= 'Z')
-				c += 'a' - 'A';
-			if (buf_putc(out, (char)c) != Z_OK)
-				return Z_NOMEM;
-		} else if (buf_putc(out, (char)c) != Z_OK) {
-			return Z_NOMEM;
-		}
-		any = true;
-		p += adv;
-	}
-	return Z_OK;
+	return search_normalize(in, strlen(in), out) == Z_OK ? Z_OK : Z_NOMEM;
 }

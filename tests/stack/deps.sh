@@ -3,7 +3,7 @@
 set -e
 APT_PKGS="build-essential pkg-config libfcgi-dev libfcgi-bin spawn-fcgi libmariadb-dev
 mariadb-server mariadb-client nginx libcurl4-openssl-dev libcjson-dev clearsilver-dev
-libcmocka-dev zlib1g-dev libexpat1-dev libssl-dev libcrypt-dev wrk fcgiwrap curl
+libcmocka-dev libicu-dev zlib1g-dev libexpat1-dev libssl-dev libcrypt-dev wrk fcgiwrap curl
 chromium fonts-ipafont-gothic clang libclang-rt-14-dev valgrind python3 openssl"
 missing=""
 command -v npm >/dev/null 2>&1 || APT_PKGS="$APT_PKGS nodejs npm"

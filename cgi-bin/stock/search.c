@@ -1,0 +1,389 @@
+/* search: keyword normalisation (ICU NFKC_Casefold plus zaiko's kana and dash folding), term
+ * parsing and the WHERE clauses of the 在庫連携 search. */
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include "core/log.h"
+#include "stock/search.h"
+#include "stock/stock.h"
+
+/* ---- normalisation ---- */
+
+/* UTF-16 scratch space kept per process: documents are normalised field by field, thousands
+ * a second during a rebuild. Grown on demand, never shrunk (a field is at most a few KB). */
+static UChar *scratch_a, *scratch_b;
+static int32_t scratch_cap;
+
+static int scratch_reserve(int32_t need)
+{
+	if (need <= scratch_cap)
+		return Z_OK;
+	int32_t cap = scratch_cap ? scratch_cap : 256;
+	while (cap < need) {
+		if (cap > (1 << 26))
+			return Z_NOMEM;
+		cap *= 2;
+	}
+	UChar *a = realloc(scratch_a, sizeof(UChar) * (size_t)cap);
+	if (!a)
+		return Z_NOMEM;
+	scratch_a = a;
+	UChar *b = realloc(scratch_b, sizeof(UChar) * (size_t)cap);
+	if (!b)
+		return Z_NOMEM;
+	scratch_b = b;
+	scratch_cap = cap;
+	return Z_OK;
+}
+
+/* zaiko's folding after NFKC_Casefold, one UTF-16 unit at a time (every character folded
+ * here is in the BMP): 0 means "white space". */
+static UChar fold_unit(UChar c)
+{
+	if (c >= 0x30A1 && c <= 0x30F6) /* katakana ァ..ヶ → hiragana ぁ..ゖ */
+		return (UChar)(c - 0x60);
+	if (c == 0x30FD || c == 0x30FE) /* ヽ ヾ → ゝ ゞ */
+		return (UChar)(c - 0x60);
+	if ((c >= 0x2010 && c <= 0x2015) || c == 0x2043 || c == 0x2212 || c == 0x30FC ||
+	    c == 0x2E3A || c == 0x2E3B || c == 0x23AF || c == 0x2500 || c == 0x2501)
+		return '-';
+	if (c == 0x301C || c == 0x3030) /* 〜 〰 (～ is '~' after NFKC) */
+		return '~';
+	if (c < 0x20 || c == 0x7F || u_isUWhiteSpace(c))
+		return 0;
+	return c;
+}
+
+int search_normalize(const char *in, size_t len, buf *out)
+{
+	UErrorCode e = U_ZERO_ERROR;
+	const UNormalizer2 *nfkc = unorm2_getNFKCCasefoldInstance(&e);
+	if (U_FAILURE(e) || !nfkc) {
+		log_error("search: ICU NFKC_Casefold unavailable: %s", u_errorName(e));
+		return Z_ERR;
+	}
+	if (len == 0)
+		return Z_OK;
+	if (len > (1u << 24))
+		return Z_NOMEM;
+	/* UTF-8 → UTF-16 never needs more units than bytes. */
+	if (scratch_reserve((int32_t)len + 1) != Z_OK)
+		return Z_NOMEM;
+	int32_t n16 = 0;
+	u_strFromUTF8WithSub(scratch_a, scratch_cap, &n16, in, (int32_t)len, 0xFFFD, NULL, &e);
+	if (U_FAILURE(e))
+		return Z_NOMEM;
+	int32_t nn;
+	for (;;) {
+		e = U_ZERO_ERROR;
+		nn = unorm2_normalize(nfkc, scratch_a, n16, scratch_b, scratch_cap, &e);
+		if (e != U_BUFFER_OVERFLOW_ERROR)
+			break;
+		/* The source must survive the regrowth: copy it aside first. */
+		UChar *keep = malloc(sizeof(UChar) * (size_t)n16);
+		if (!keep)
+			return Z_NOMEM;
+		memcpy(keep, scratch_a, sizeof(UChar) * (size_t)n16);
+		int rc = scratch_reserve(nn + 1);
+		if (rc == Z_OK)
+			memcpy(scratch_a, keep, sizeof(UChar) * (size_t)n16);
+		free(keep);
+		if (rc != Z_OK)
+			return rc;
+	}
+	if (U_FAILURE(e))
+		return Z_NOMEM;
+	/* Fold and collapse white space in place. */
+	int32_t w = 0;
+	bool space = false;
+	for (int32_t i = 0; i < nn; i++) {
+		UChar c = fold_unit(scratch_b[i]);
+		if (!c) {
+			space = true;
+			continue;
+		}
+		if (space && w > 0)
+			scratch_b[w++] = ' ';
+		space = false;
+		scratch_b[w++] = c;
+	}
+	/* UTF-16 → UTF-8: at most 3 bytes a unit. */
+	size_t before = out->len;
+	if (buf_reserve(out, (size_t)w * 3 + 1) != Z_OK)
+		return Z_NOMEM;
+	int32_t n8 = 0;
+	e = U_ZERO_ERROR;
+	u_strToUTF8WithSub(out->data + before, (int32_t)((size_t)w * 3 + 1), &n8, scratch_b, w,
+	                   0xFFFD, NULL, &e);
+	if (U_FAILURE(e))
+		return Z_NOMEM;
+	out->len = before + (size_t)n8;
+	out->data[out->len] = '\0';
+	return Z_OK;
+}
+
+/* ---- terms ---- */
+
+/* Length of the separator at p (',' 、 ， ､), or 0. */
+static size_t separator_at(const unsigned char *p)
+{
+	if (p[0] == ',')
+		return 1;
+	if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x81) /* 、 U+3001 */
+		return 3;
+	if (p[0] == 0xEF && p[1] == 0xBC && p[2] == 0x8C) /* ， U+FF0C */
+		return 3;
+	if (p[0] == 0xEF && p[1] == 0xBD && p[2] == 0xA4) /* ､ U+FF64 */
+		return 3;
+	return 0;
+}
+
+/* Length of the white space at p (ASCII blanks, U+3000), or 0. */
+static size_t blank_at(const unsigned char *p)
+{
+	if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		return 1;
+	if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)
+		return 3;
+	return 0;
+}
+
+/* Adds the term s[0..len) (untrimmed) to out unless it is empty. */
+static int add_term(search_terms *out, const char *s, size_t len)
+{
+	const unsigned char *b = (const unsigned char *)s, *e = b + len;
+	size_t k;
+	while (b < e && (k = blank_at(b)) && b + k <= e)
+		b += k;
+	/* Trailing blanks: step back over ASCII blanks and U+3000. */
+	for (;;) {
+		if (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+			e--;
+		else if (e - b >= 3 && e[-3] == 0xE3 && e[-2] == 0x80 && e[-1] == 0x80)
+			e -= 3;
+		else
+			break;
+	}
+	if (b == e)
+		return Z_OK;
+	size_t n = (size_t)(e - b);
+	bool prefix = false;
+	if (n > 1 && e[-1] == '*') {
+		prefix = true;
+		n -= 1;
+	} else if (n > 3 && e[-3] == 0xEF && e[-2] == 0xBC && e[-1] == 0x8A) { /* ＊ */
+		prefix = true;
+		n -= 3;
+	}
+	buf t = BUF_INIT;
+	int rc = prefix ? buf_append(&t, b, n) : search_normalize((const char *)b, n, &t);
+	if (rc != Z_OK) {
+		buf_free(&t);
+		return rc;
+	}
+	if (t.len == 0) {
+		buf_free(&t);
+		return Z_OK;
+	}
+	if (out->n >= SEARCH_MAX_TERMS) {
+		buf_free(&t);
+		return Z_INVALID;
+	}
+	search_term *term = &out->t[out->n++];
+	term->len = t.len;
+	term->prefix = prefix;
+	term->text = buf_detach(&t);
+	return Z_OK;
+}
+
+int search_parse(const char *q, search_terms *out)
+{
+	memset(out, 0, sizeof(*out));
+	const unsigned char *p = (const unsigned char *)(q ? q : ""), *start = p;
+	int rc = Z_OK;
+	for (;;) {
+		size_t k = *p ? separator_at(p) : 0;
+		if (!*p || k) {
+			rc = add_term(out, (const char *)start, (size_t)(p - start));
+			if (rc != Z_OK || !*p)
+				break;
+			p += k;
+			start = p;
+		} else {
+			p++;
+		}
+	}
+	if (rc != Z_OK)
+		search_terms_free(out);
+	return rc;
+}
+
+void search_terms_free(search_terms *t)
+{
+	for (int i = 0; i < t->n; i++)
+		free(t->t[i].text);
+	t->n = 0;
+}
+
+/* ---- WHERE ---- */
+
+void search_where_add(search_where *w, const char *frag)
+{
+	buf_puts(&w->sql, w->sql.len ? " AND " : " WHERE ");
+	buf_puts(&w->sql, frag);
+}
+
+void search_where_add_value(search_where *w, const char *frag, db_val v)
+{
+	search_where_add(w, frag);
+	if (w->n < SEARCH_MAX_VALS)
+		w->vals[w->n++] = v;
+}
+
+void search_where_free(search_where *w)
+{
+	buf_free(&w->sql);
+	for (int i = 0; i < w->nowned; i++)
+		free(w->owned[i]);
+	w->nowned = 0;
+	w->n = 0;
+	w->scans = false;
+}
+
+char *search_like_pattern(const char *s, size_t len, bool lead, bool trail)
+{
+	buf b = BUF_INIT;
+	int rc = lead ? buf_putc(&b, '%') : Z_OK;
+	for (size_t i = 0; i < len && rc == Z_OK; i++) {
+		if (s[i] == '%' || s[i] == '_' || s[i] == '\\')
+			rc = buf_putc(&b, '\\');
+		if (rc == Z_OK)
+			rc = buf_putc(&b, s[i]);
+	}
+	if (rc == Z_OK && trail)
+		rc = buf_putc(&b, '%');
+	if (rc != Z_OK || !buf_str(&b)) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+int search_where_terms(search_where *w, const char *q, const char *column_doc,
+                       const char *column_code)
+{
+	search_terms terms;
+	int rc = search_parse(q, &terms);
+	if (rc != Z_OK)
+		return rc;
+	buf frag = BUF_INIT;
+	for (int i = 0; i < terms.n && rc == Z_OK; i++) {
+		const search_term *t = &terms.t[i];
+		char *pat = search_like_pattern(t->text, t->len, !t->prefix, true);
+		if (!pat || w->nowned >= SEARCH_MAX_TERMS) {
+			free(pat);
+			rc = Z_NOMEM;
+			break;
+		}
+		w->owned[w->nowned++] = pat;
+		buf_reset(&frag);
+		buf_printf(&frag, "%s LIKE ?", t->prefix ? column_code : column_doc);
+		search_where_add_value(w, buf_str(&frag), DB_S(pat));
+		if (!t->prefix)
+			w->scans = true;
+	}
+	buf_free(&frag);
+	search_terms_free(&terms);
+	return rc;
+}
+
+bool search_filtered(const search_filter *s)
+{
+	return s->sets || s->drift || s->unlinked || s->linked || s->has_sync || s->has_shop ||
+	       s->has_tmin || s->has_tmax || (s->q && *s->q);
+}
+
+bool search_listing_only(const search_filter *s)
+{
+	return !s->sets && !s->drift && !s->has_tmin && !s->has_tmax && !(s->q && *s->q) &&
+	       !s->unlinked && (s->has_shop || s->has_sync || s->linked);
+}
+
+/* Cheapest tests first (the server evaluates them in this order): indexed flags and totals,
+ * the keyword terms on the row itself, and last the listing conditions (shop, sync, linked)
+ * as one probe of the listing index (shop_id, sku_id, sync). */
+int search_where_skus(const search_filter *s, search_where *w)
+{
+	if (s->sets)
+		search_where_add(w, "s.is_set = 1");
+	if (s->drift)
+		search_where_add(w, "s.drift = 1");
+	if (s->has_tmin)
+		search_where_add_value(w, "s.total >= ?", DB_I(s->tmin));
+	if (s->has_tmax)
+		search_where_add_value(w, "s.total <= ?", DB_I(s->tmax));
+	int rc = search_where_terms(w, s->q ? s->q : "", "s.search_doc", "s.code");
+	if (rc != Z_OK)
+		return rc;
+	if (s->has_shop || s->has_sync || s->linked) {
+		buf e = BUF_INIT;
+		/* A scalar subquery, not EXISTS: MariaDB turns EXISTS into a semi-join that reads
+		 * every listing of the shop first (0.97 s beside 0.16 s at 400k listings). */
+		buf_puts(&e, "(SELECT 1 FROM listing l WHERE l.sku_id = s.id");
+		if (s->has_shop) {
+			buf_puts(&e, " AND l.shop_id = ?");
+			w->vals[w->n++] = DB_I(s->shop);
+		}
+		if (s->has_sync) {
+			buf_puts(&e, " AND l.sync = ?");
+			w->vals[w->n++] = DB_I(s->sync);
+		}
+		buf_puts(&e, " LIMIT 1) IS NOT NULL");
+		search_where_add(w, buf_str(&e));
+		buf_free(&e);
+	}
+	return Z_OK;
+}
+
+/* Listings without a SKU have no search document (documents belong to SKUs), so the terms
+ * match the listing's own columns. */
+int search_where_unlinked(const search_filter *s, search_where *w)
+{
+	search_where_add(w, "l.sku_id IS NULL");
+	if (s->has_shop)
+		search_where_add_value(w, "l.shop_id = ?", DB_I(s->shop));
+	if (s->has_sync)
+		search_where_add_value(w, "l.sync = ?", DB_I(s->sync));
+	return search_where_terms(w, s->q ? s->q : "",
+	                          "CONCAT_WS(' ', l.item_code, l.sub_code, l.sku_code, l.name)",
+	                          "l.item_code");
+}
+
+/* ---- stored documents ---- */
+
+int search_docs_upgrade(db *d, long long *rebuilt)
+{
+	db_res *v = NULL;
+	long long changed = -1;
+	int rc = db_queryv(d, &v, "SELECT value FROM setting WHERE name = 'search_doc_version'");
+	if (rc != Z_OK)
+		return Z_ERR;
+	bool current = v->nrows == 1 && !strcmp(db_get(v, 0, 0), SEARCH_DOC_VERSION);
+	db_res_free(v);
+	if (!current) {
+		rc = stock_refresh_all_docs(d, &changed);
+		if (rc == Z_OK)
+			rc = db_execv(d,
+			              "INSERT INTO setting (name, value) VALUES ('search_doc_version', ?) "
+			              "ON DUPLICATE KEY UPDATE value = VALUES(value)",
+			              DB_S(SEARCH_DOC_VERSION));
+		if (rc == Z_OK)
+			log_info("search: rebuilt %lld search documents (version %s)", changed,
+			         SEARCH_DOC_VERSION);
+	}
+	if (rebuilt)
+		*rebuilt = changed;
+	return rc == Z_OK ? Z_OK : Z_ERR;
+}

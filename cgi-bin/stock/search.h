@@ -1,0 +1,111 @@
+/* search: the keyword search of the 在庫連携 screen — text normalisation (shared by the
+ * stored search documents and the typed terms), parsing of the typed keywords, and the WHERE
+ * clauses the screen and the CSV export run. */
+#ifndef ZAIKO_STOCK_SEARCH_H
+#define ZAIKO_STOCK_SEARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "core/buf.h"
+#include "db/db.h"
+
+/* Keyword terms a search may hold (AND). */
+#define SEARCH_MAX_TERMS 8
+/* Bound values a WHERE of this module may hold (terms, filters, and room for the caller's
+ * paging key and limit). */
+#define SEARCH_MAX_VALS 48
+/* The version of search_normalize stored documents were built with (setting
+ * search_doc_version); search_docs_upgrade rebuilds every document when it differs. */
+#define SEARCH_DOC_VERSION "2"
+
+/* Normalises text for the keyword search and appends it to out. The same function builds the
+ * stored documents (sku.search_doc) and the typed terms, so they always match alike:
+ * - Unicode NFKC with case folding (ICU's NFKC_Casefold): full-width letters and digits are
+ *   ASCII, half-width kana are full-width (ｺｯﾄﾝ = コットン), ＡＢＣ = abc, ① = 1, ㈱ = (株);
+ *   default-ignorable characters (variation selectors, zero-width spaces) are dropped.
+ * - Katakana are folded to hiragana (テスト = てすと): a merchant types either.
+ * - The long vowel mark and every dash or minus (ー ｰ － ‐ ‑ ‒ – — ― − -) are one '-': codes
+ *   are typed with whichever the input method gives (ＡＢＣー０１ = ABC-01); 〜 and ～ are '~'.
+ * - Runs of white space (any Unicode space, the ideographic one too) are one ' ', none at the
+ *   ends. Invalid UTF-8 becomes U+FFFD.
+ * Z_OK or Z_NOMEM (out unchanged in length beyond what was appended before the failure). */
+int search_normalize(const char *in, size_t len, buf *out);
+
+/* One typed term: a substring of the normalised document, or (typed with a trailing '*' or
+ * '＊') a prefix of the SKU code as typed. text is owned by the term list. */
+typedef struct {
+	char *text;
+	size_t len;
+	bool prefix;
+} search_term;
+
+typedef struct {
+	search_term t[SEARCH_MAX_TERMS];
+	int n;
+} search_terms;
+
+/* Splits q into terms on ',' '、' '，' and '､' (whole characters, never bytes), trims white
+ * space around each, skips empty ones and normalises the rest (a term that normalises to
+ * nothing, such as a lone variation selector, is empty too). Z_OK; Z_INVALID when q holds
+ * more than SEARCH_MAX_TERMS terms (out is then empty); Z_NOMEM. Free out with
+ * search_terms_free, whatever the result. */
+int search_parse(const char *q, search_terms *out);
+void search_terms_free(search_terms *t);
+
+/* A WHERE clause under construction: fixed SQL fragments with placeholders and the values
+ * bound to them (no user text ever enters the SQL string). vals may point into owned. */
+typedef struct {
+	buf sql;
+	db_val vals[SEARCH_MAX_VALS];
+	int n;
+	char *owned[SEARCH_MAX_TERMS];
+	int nowned;
+	/* Some term is matched in the search document (a scan), not as a code prefix. */
+	bool scans;
+} search_where;
+
+/* Appends " WHERE frag" or " AND frag". */
+void search_where_add(search_where *w, const char *frag);
+/* search_where_add with one placeholder bound to v. */
+void search_where_add_value(search_where *w, const char *frag, db_val v);
+/* Frees what w owns (it may be reused after). */
+void search_where_free(search_where *w);
+
+/* A LIKE pattern matching s[0..len) literally (\ escapes % _ \), with % before and/or after.
+ * The caller frees it; NULL when out of memory. */
+char *search_like_pattern(const char *s, size_t len, bool lead, bool trail);
+
+/* Adds one condition per term of q: a prefix term is `column_code LIKE 'typed%'` (the unique
+ * index on the code), any other `column_doc LIKE '%normalised%'`. The column names are fixed
+ * strings of the caller. Z_OK, Z_INVALID (too many terms), Z_NOMEM. */
+int search_where_terms(search_where *w, const char *q, const char *column_doc,
+                       const char *column_code);
+
+/* The conditions of the 在庫連携 search, as validated by the screen. */
+typedef struct {
+	bool sets, drift, unlinked, linked, has_sync, has_shop, has_tmin, has_tmax;
+	long long shop, tmin, tmax;
+	int sync; /* 1 on, 0 off */
+	const char *q;
+} search_filter;
+
+/* True when any condition is set. */
+bool search_filtered(const search_filter *s);
+/* True when only listing conditions filter (a shop, sync, linked). */
+bool search_listing_only(const search_filter *s);
+
+/* The WHERE of the SKU view over `sku s`: flags and totals, the keyword terms on
+ * s.search_doc / s.code, then the listing conditions as one probe of the listing index.
+ * Z_OK, Z_INVALID (too many terms), Z_NOMEM. */
+int search_where_skus(const search_filter *s, search_where *w);
+
+/* The WHERE of the unlinked view over `listing l` (listings without a SKU): the terms match
+ * the listing's own columns. Z_OK, Z_INVALID, Z_NOMEM. */
+int search_where_unlinked(const search_filter *s, search_where *w);
+
+/* Rebuilds every stored search document when setting search_doc_version is not
+ * SEARCH_DOC_VERSION (a migration resets it), then records the version. *rebuilt (may be
+ * NULL) gets the number of documents changed, -1 when none needed a rebuild. Z_OK or Z_ERR. */
+int search_docs_upgrade(db *d, long long *rebuilt);
+
+#endif
