@@ -29,14 +29,15 @@
       <tbody><?cs each:row = Page.preview.list ?><tr><td class="num"><?cs var:row.0 ?></td><td class="code"><?cs var:row.1 ?></td><td class="code"><?cs var:row.2 ?></td><td class="code"><?cs var:row.3 ?></td><td><?cs var:row.4 ?></td><td class="num"><?cs var:row.5 ?></td></tr><?cs /each ?></tbody>
     </table>
     <?cs /if ?>
-    <?cs if:Page.job.state == "queued" ?>
+    <?cs if:Page.job.state == "done" ?><p class="flash ok"><?cs var:Lang.stock.csv.done ?></p>
+    <?cs elif:Page.job.state == "failed" ?><p class="flash error"><?cs var:Page.job.message ?></p>
+    <?cs /if ?>
+    <?cs if:Page.job.appliable == "1" ?>
     <form method="post" action="/stock/csv/apply" id="csv-apply" data-job="<?cs var:Page.job.id ?>">
       <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
       <input type="hidden" name="job" value="<?cs var:Page.job.id ?>">
       <button type="submit" id="csv-apply-button"><?cs var:Lang.stock.csv.apply ?></button>
     </form>
-    <?cs elif:Page.job.state == "done" ?><p class="flash ok"><?cs var:Lang.stock.csv.done ?></p>
-    <?cs elif:Page.job.state == "failed" ?><p class="flash error"><?cs var:Page.job.message ?></p>
     <?cs /if ?>
     <div class="progress" id="csv-progress" hidden>
       <label for="csv-progress-bar"><?cs var:Lang.stock.csv.progress ?></label>

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "core/buf.h"
 #include "core/log.h"
 #include "db/db.h"
@@ -26,6 +27,16 @@ struct db {
 	struct cached_stmt cache[DB_STMT_CACHE];
 	int ncache;
 	bool in_tx;
+	/* The connection went away inside the open transaction: the server rolled it back. Every
+	 * statement fails until db_rollback (or db_commit) ends it; nothing reconnects meanwhile,
+	 * so the rest of a transaction never runs alone, in autocommit, on a new connection. */
+	bool tx_lost;
+	/* The last COMMIT was sent and its answer lost with the connection: it may or may not have
+	 * been applied. Cleared by db_begin and db_take_commit_unknown. */
+	bool commit_unknown;
+	/* Test stacks only ([test] kill_commit_file): a COMMIT that finds this file removes it
+	 * and kills its own connection first, as a network cut or a server crash would. */
+	char *kill_commit_file;
 	unsigned int last_errno;
 	char last_error[512];
 };
@@ -85,7 +96,11 @@ db *db_open(const conf *cfg)
 	if (!d)
 		return NULL;
 	d->cfg = cfg;
+	const char *kill = conf_get(cfg, "test", "kill_commit_file", NULL);
+	if (kill && *kill)
+		d->kill_commit_file = strdup(kill);
 	if (connect_server(d) != Z_OK) {
+		free(d->kill_commit_file);
 		free(d);
 		return NULL;
 	}
@@ -99,6 +114,7 @@ void db_close(db *d)
 	clear_cache(d);
 	if (d->conn)
 		mysql_close(d->conn);
+	free(d->kill_commit_file);
 	free(d);
 }
 
@@ -109,12 +125,18 @@ static bool lost_connection(unsigned int no)
 	       no == 1927 /* connection killed */ || no == 4031 /* idle timeout */;
 }
 
-static int reconnect(db *d)
+/* Forgets a connection that is gone; the next statement outside a transaction opens anew. */
+static void drop_connection(db *d)
 {
 	clear_cache(d);
 	if (d->conn)
 		mysql_close(d->conn);
 	d->conn = NULL;
+}
+
+static int reconnect(db *d)
+{
+	drop_connection(d);
 	log_warn("db: reconnecting after error %u", d->last_errno);
 	return connect_server(d);
 }
@@ -192,6 +214,13 @@ static int bind_params(db *d, MYSQL_STMT *st, const db_val *params, int n, MYSQL
 static MYSQL_STMT *run(db *d, const char *sql, const db_val *params, int n)
 {
 	MYSQL_BIND binds[DB_MAX_PARAMS];
+	if (d->in_tx && (d->tx_lost || !d->conn)) {
+		/* The transaction died with its connection: refuse rather than run this statement
+		 * alone on a new one. */
+		d->tx_lost = true;
+		remember_error(d, CR_SERVER_LOST, "connection lost inside a transaction");
+		return NULL;
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		d->last_errno = 0;
 		MYSQL_STMT *st = prepare(d, sql);
@@ -208,7 +237,7 @@ static MYSQL_STMT *run(db *d, const char *sql, const db_val *params, int n)
 			break;
 	}
 	if (d->in_tx && lost_connection(d->last_errno))
-		d->in_tx = false; /* the server rolled it back; the caller must retry */
+		d->tx_lost = true; /* the server rolled it back; the caller must roll back and retry */
 	if (d->last_errno && !db_retryable(d) && d->last_errno != 1062)
 		log_error("db: %u %s: %.200s", d->last_errno, d->last_error, sql);
 	return NULL;
@@ -394,24 +423,85 @@ int db_begin(db *d)
 		log_error("db: nested transaction");
 		return Z_ERR;
 	}
+	d->commit_unknown = false;
+	d->tx_lost = false;
 	if (simple(d, "START TRANSACTION") != Z_OK)
 		return Z_ERR;
 	d->in_tx = true;
 	return Z_OK;
 }
 
+/* The test hook: kills this connection from inside it, right before COMMIT. */
+static void test_kill_before_commit(db *d)
+{
+	if (!d->kill_commit_file || unlink(d->kill_commit_file) != 0)
+		return;
+	log_warn("db: test hook: killing the connection before COMMIT");
+	mysql_query(d->conn, "KILL CONNECTION_ID()");
+}
+
+/* COMMIT is sent once, on the transaction's own connection, never again on another one: a
+ * COMMIT re-sent on a new connection commits nothing and would report success. When the
+ * answer is lost with the connection the outcome is unknown (db_take_commit_unknown). */
 int db_commit(db *d)
 {
+	if (!d->in_tx) {
+		log_error("db: COMMIT without a transaction");
+		remember_error(d, 0, "no transaction");
+		return Z_ERR;
+	}
 	d->in_tx = false;
-	return simple(d, "COMMIT");
+	if (d->tx_lost || !d->conn) {
+		d->tx_lost = false;
+		remember_error(d, CR_SERVER_LOST, "connection lost inside a transaction");
+		log_error("db: COMMIT refused: the transaction was lost with its connection");
+		drop_connection(d);
+		return Z_ERR;
+	}
+	test_kill_before_commit(d);
+	if (!mysql_query(d->conn, "COMMIT"))
+		return Z_OK;
+	remember_error(d, mysql_errno(d->conn), mysql_error(d->conn));
+	if (lost_connection(d->last_errno)) {
+		d->commit_unknown = true;
+		log_error("db: COMMIT's answer lost with the connection (%u %s): outcome unknown",
+		          d->last_errno, d->last_error);
+		drop_connection(d);
+	} else {
+		log_error("db: COMMIT: %u %s", d->last_errno, d->last_error);
+	}
+	return Z_ERR;
 }
 
 int db_rollback(db *d)
 {
+	bool lost = d->tx_lost;
 	d->in_tx = false;
+	d->tx_lost = false;
 	if (!d->conn)
 		return Z_OK;
-	return simple(d, "ROLLBACK");
+	if (lost) {
+		/* The server rolled it back when the connection went; nothing to send. */
+		drop_connection(d);
+		return Z_OK;
+	}
+	if (!mysql_query(d->conn, "ROLLBACK"))
+		return Z_OK;
+	unsigned int no = mysql_errno(d->conn);
+	if (lost_connection(no)) {
+		drop_connection(d); /* a transaction never outlives its connection */
+		return Z_OK;
+	}
+	log_error("db: ROLLBACK: %u %s", no, mysql_error(d->conn));
+	return Z_ERR;
+}
+
+bool db_take_commit_unknown(db *d)
+{
+	bool was = d && d->commit_unknown;
+	if (d)
+		d->commit_unknown = false;
+	return was;
 }
 
 bool db_in_transaction(const db *d)

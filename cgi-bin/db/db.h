@@ -61,10 +61,17 @@ unsigned long db_len(const db_res *r, int row, int col);
 #define db_execv(d, sql, ...) db_exec((d), (sql), DB_ARGS(__VA_ARGS__), NULL, NULL)
 #define db_queryv(d, out, sql, ...) db_query((d), (sql), DB_ARGS(__VA_ARGS__), (out))
 
-/* Transactions. db_begin fails if one is already open. */
+/* Transactions. db_begin fails if one is already open. Inside a transaction nothing
+ * reconnects: when the connection goes, every later statement and the COMMIT fail (the server
+ * rolled the transaction back) until db_rollback ends it. db_commit sends COMMIT once on the
+ * transaction's connection; Z_ERR when it failed or its answer was lost (then
+ * db_take_commit_unknown is true: it may have been applied or not, so the caller reports
+ * "not saved, check and retry" and keeps whatever lets the user apply it again). */
 int db_begin(db *d);
 int db_commit(db *d);
 int db_rollback(db *d);
+/* True once after a COMMIT whose outcome is unknown; cleared by reading and by db_begin. */
+bool db_take_commit_unknown(db *d);
 bool db_in_transaction(const db *d);
 
 /* The server's error of the last failed call (0 if none), and its text. */

@@ -8,11 +8,18 @@
  *   job row (kind csv_totals / csv_listings, state queued): the bytes in job.payload, the
  *   preview (counts, first rows before → after) in job.result. The preview page is a GET of
  *   the job, so it survives a reload.
- * - Apply: one POST claims the job (queued → running, so it runs once), re-reads the stored
- *   file, re-checks it and applies it in ONE transaction on the request's connection: all or
- *   nothing. Progress goes to job.done over a second connection (visible while the transaction
- *   is open); stock.js polls GET /stock/csv/job and draws a progress bar. Without script the
- *   POST simply returns when done. The job ends done (payload dropped) or failed (message).
+ * - Apply: one POST claims the job (queued or failed → running, with a lease and a fresh
+ *   token, so it runs once), re-reads the stored file, re-checks it and applies it in ONE
+ *   transaction on the request's connection: all or nothing. The same transaction marks the
+ *   job done (payload dropped) only while the lease token is still its own, so the moves and
+ *   "done" commit together or not at all: a COMMIT lost with the connection leaves the job
+ *   re-appliable, and a worker that was given up (lease expired, job claimed again) cannot
+ *   apply it a second time. Progress goes to job.done over a second connection (visible while
+ *   the transaction is open), which also renews the lease; stock.js polls GET /stock/csv/job
+ *   and draws a progress bar. Without script the POST simply returns when done. A failed job
+ *   keeps its file and message and can be applied again.
+ * - A job is its uploader's: another user (admin or not) gets 404 for its preview, its apply
+ *   and its progress, so nobody applies someone else's file under their own name.
  * - Pushes follow by themselves: the changed SKUs' wanted stock, drift and pending pushes are
  *   recomputed set-based inside the same transaction (stock_requeue_changed), so they commit
  *   with the moves or not at all. */
@@ -21,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
+#include "core/secret.h"
 #include "csv/mallcsv.h"
 #include "csv/stockcsv.h"
 #include "screens/admin_common.h"
@@ -36,6 +44,14 @@
 #define IMPORT_CHUNK 10000
 /* Rows between two progress writes. */
 #define PROGRESS_EVERY 1000
+/* A running apply's lease ([web] job_lease_seconds): renewed by every progress write; a job
+ * whose lease ran out belongs to a dead worker and may be claimed again. */
+#define JOB_LEASE_DEFAULT 300
+
+static long long lease_seconds(const web_request *r)
+{
+	return conf_int(r->cfg, "web", "job_lease_seconds", JOB_LEASE_DEFAULT, 10, 86400);
+}
 
 static const char *const mode_choices[] = {"absolute", "delta", NULL};
 
@@ -231,9 +247,12 @@ static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
 		return rc;
 	if (web_has(r, "job")) {
 		rc = db_queryv(r->db, &j,
-		               "SELECT id, state, total, done, message, result, shop_id FROM job "
-		               "WHERE id = ? AND kind = ?",
-		               DB_I(web_int(r, "job", 0)), DB_S(kind));
+		               "SELECT id, state, total, done, message, result, shop_id, "
+		               "state = 'queued' OR state = 'failed' AND payload IS NOT NULL OR "
+		               "state = 'running' AND (lease_until IS NULL OR "
+		               "lease_until < UTC_TIMESTAMP()) FROM job "
+		               "WHERE id = ? AND kind = ? AND user_id = ?",
+		               DB_I(web_int(r, "job", 0)), DB_S(kind), DB_I(r->user.id));
 		if (rc != Z_OK)
 			return rc;
 		if (!j->nrows) {
@@ -247,6 +266,7 @@ static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
 			web_set(r, key, db_get(j, 0, c));
 		}
 		web_set(r, "Page.shop", db_get(j, 0, 6));
+		web_set(r, "Page.job.appliable", db_get_ll(j, 0, 7, 0) ? "1" : "0");
 		cJSON *res = db_get(j, 0, 5) ? cJSON_Parse(db_get(j, 0, 5)) : NULL;
 		if (res)
 			json_to_hdf(r, "Page.preview", res);
@@ -479,13 +499,18 @@ out:
 typedef struct {
 	db *conn;
 	long long job;
+	const char *token;    /* the lease token of this apply */
+	long long lease;      /* seconds */
 } progress;
 
+/* Writes progress and renews the lease, while the job is still this apply's. */
 static void progress_set(progress *p, long long done)
 {
 	if (p->conn)
-		db_execv(p->conn, "UPDATE job SET done = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?",
-		         DB_I(done), DB_I(p->job));
+		db_execv(p->conn,
+		         "UPDATE job SET done = ?, lease_until = UTC_TIMESTAMP() + INTERVAL ? SECOND, "
+		         "updated_at = UTC_TIMESTAMP() WHERE id = ? AND lease_token = ?",
+		         DB_I(done), DB_I(p->lease), DB_I(p->job), DB_S(p->token));
 }
 
 /* The share of the progress bar the scratch table's rows take; re-queueing takes the rest. */
@@ -623,32 +648,78 @@ struct apply_ctx {
 static int apply_tx(db *d, void *vctx)
 {
 	struct apply_ctx *c = vctx;
-	(void)d;
 	const db_res *j = c->job;
+	long long mine = 0;
 	buf_reset(c->why);
 	*c->changed = 0;
-	return c->totals ? apply_totals(c->r, db_get(j, 0, 3), db_len(j, 0, 3), c->mode,
-	                                db_get(j, 0, 2), c->p, c->why, c->changed)
-	                 : apply_listings(c->r, db_get_ll(j, 0, 1, 0), db_get(j, 0, 3),
-	                                  db_len(j, 0, 3), c->p, c->why, c->changed);
+	int rc = c->totals ? apply_totals(c->r, db_get(j, 0, 3), db_len(j, 0, 3), c->mode,
+	                                  db_get(j, 0, 2), c->p, c->why, c->changed)
+	                   : apply_listings(c->r, db_get_ll(j, 0, 1, 0), db_get(j, 0, 3),
+	                                    db_len(j, 0, 3), c->p, c->why, c->changed);
+	/* Done commits with the moves, and only while this apply still holds the lease. */
+	if (rc == Z_OK)
+		rc = db_exec(d,
+		             "UPDATE job SET state = 'done', done = total, payload = NULL, "
+		             "lease_until = NULL, lease_token = NULL, message = '', "
+		             "updated_at = UTC_TIMESTAMP() "
+		             "WHERE id = ? AND state = 'running' AND lease_token = ?",
+		             DB_ARGS(DB_I(c->p->job), DB_S(c->p->token)), &mine, NULL);
+	if (rc == Z_OK && mine != 1) {
+		buf_reset(c->why);
+		buf_puts(c->why, "この処理は別の画面から反映し直されています（何も変更していません）。");
+		rc = Z_CONFLICT;
+	}
+	return rc;
 }
 
-/* POST /stock/csv/apply: applies a stored job once, all or nothing. */
+/* Why a job could not be claimed: 404 when it is not this user's, 409 otherwise. */
+static int not_claimed(web_request *r, long long job)
+{
+	db_res *j = NULL;
+	int rc = db_queryv(r->db, &j,
+	                   "SELECT state FROM job WHERE id = ? AND user_id = ? "
+	                   "AND kind IN ('csv_totals', 'csv_listings')",
+	                   DB_I(job), DB_I(r->user.id));
+	if (rc != Z_OK)
+		return rc;
+	const char *state = j->nrows ? db_get(j, 0, 0) : NULL;
+	if (!state)
+		rc = web_error(r, 404, "指定された処理が見つかりません。");
+	else if (!strcmp(state, "running"))
+		rc = web_error(r, 409, "この処理は反映中です。終わるまでお待ちください。");
+	else
+		rc = web_error(r, 409, "この処理はすでに反映済みです。");
+	db_res_free(j);
+	return rc;
+}
+
+/* POST /stock/csv/apply: applies a stored job once, all or nothing. Its uploader may apply a
+ * queued or failed job, or one whose worker died (lease run out). */
 int csv_apply_submit(web_request *r)
 {
 	long long job = web_int(r, "job", 0), claimed = 0, changed = 0;
 	db_res *j = NULL;
 	buf why = BUF_INIT;
-	progress p = {NULL, job};
+	unsigned char raw[16];
+	char token[33];
+	progress p = {NULL, job, token, lease_seconds(r)};
 	cJSON *pv = NULL;
+	if (secret_random(raw, sizeof(raw)) != Z_OK)
+		return Z_ERR;
+	secret_hex(raw, sizeof(raw), token);
 	int rc = db_exec(r->db,
-	                 "UPDATE job SET state = 'running', done = 0, updated_at = UTC_TIMESTAMP() "
-	                 "WHERE id = ? AND state = 'queued' AND kind IN ('csv_totals', 'csv_listings')",
-	                 DB_ARGS(DB_I(job)), &claimed, NULL);
+	                 "UPDATE job SET state = 'running', done = 0, lease_token = ?, "
+	                 "lease_until = UTC_TIMESTAMP() + INTERVAL ? SECOND, "
+	                 "updated_at = UTC_TIMESTAMP() "
+	                 "WHERE id = ? AND user_id = ? AND kind IN ('csv_totals', 'csv_listings') "
+	                 "AND payload IS NOT NULL AND (state IN ('queued', 'failed') OR "
+	                 "state = 'running' AND (lease_until IS NULL OR lease_until < UTC_TIMESTAMP()))",
+	                 DB_ARGS(DB_S(token), DB_I(p.lease), DB_I(job), DB_I(r->user.id)), &claimed,
+	                 NULL);
 	if (rc != Z_OK)
 		goto out;
 	if (!claimed) {
-		rc = web_error(r, 409, "この処理はすでに反映済みか、反映中です。");
+		rc = not_claimed(r, job);
 		goto out;
 	}
 	rc = db_queryv(r->db, &j, "SELECT kind, shop_id, message, payload, result FROM job WHERE id = ?",
@@ -663,21 +734,25 @@ int csv_apply_submit(web_request *r)
 	                      &p, &why, &changed};
 	rc = stock_tx(r->db, apply_tx, &c);
 	if (rc != Z_OK) {
-		db_execv(r->db, "UPDATE job SET state = 'failed', message = ?, updated_at = UTC_TIMESTAMP() "
-		                "WHERE id = ?",
-		         DB_S(why.len ? buf_str(&why) : "反映に失敗しました。何も変更していません。"),
-		         DB_I(job));
-		if (rc == Z_INVALID) {
+		/* Still this apply's job (never one a later claim took over, nor one whose COMMIT
+		 * went through after all): failed, file kept, to be applied again. */
+		bool unknown = db_take_commit_unknown(r->db);
+		db_execv(r->db, "UPDATE job SET state = 'failed', message = ?, lease_until = NULL, "
+		                "lease_token = NULL, updated_at = UTC_TIMESTAMP() "
+		                "WHERE id = ? AND state = 'running' AND lease_token = ?",
+		         DB_S(unknown ? WEB_MSG_COMMIT_UNKNOWN
+		              : why.len ? buf_str(&why) : "反映に失敗しました。何も変更していません。"),
+		         DB_I(job), DB_S(token));
+		if (unknown) {
+			rc = web_error(r, 503, WEB_MSG_COMMIT_UNKNOWN);
+		} else if (rc == Z_INVALID || rc == Z_CONFLICT) {
 			buf msg = BUF_INIT;
 			buf_printf(&msg, "反映できませんでした（何も変更していません）。%s", buf_str(&why));
-			rc = web_error(r, 400, buf_str(&msg));
+			rc = web_error(r, rc == Z_INVALID ? 400 : 409, buf_str(&msg));
 			buf_free(&msg);
 		}
 		goto out;
 	}
-	db_execv(r->db, "UPDATE job SET state = 'done', done = total, payload = NULL, "
-	                "updated_at = UTC_TIMESTAMP() WHERE id = ?",
-	         DB_I(job));
 	log_info("csv: job %lld applied by %s, %lld rows changed", job, r->user.login, changed);
 	stock_count_cache_clear();
 	char to[64];
@@ -697,8 +772,8 @@ int csv_job_json(web_request *r)
 {
 	db_res *j = NULL;
 	int rc = db_queryv(r->db, &j, "SELECT state, total, done, message FROM job WHERE id = ? "
-	                              "AND kind IN ('csv_totals', 'csv_listings')",
-	                   DB_I(web_int(r, "job", 0)));
+	                              "AND user_id = ? AND kind IN ('csv_totals', 'csv_listings')",
+	                   DB_I(web_int(r, "job", 0)), DB_I(r->user.id));
 	if (rc != Z_OK)
 		return rc;
 	cJSON *o = cJSON_CreateObject();

@@ -81,6 +81,7 @@ void web_dispatch(web_request *r, const char *body, size_t body_len)
 	const char *why = NULL;
 	char msg[300];
 	bool known;
+	db_take_commit_unknown(r->db); /* a flag left by an earlier request says nothing of this one */
 	r->route = find_route(r->method, r->path, &known);
 	if (web_parse_cookies(r->cookie_header, &web_default_limits, &r->cookies, &why) != Z_OK) {
 		web_error(r, 400, why);
@@ -135,6 +136,11 @@ void web_dispatch(web_request *r, const char *body, size_t body_len)
 		if (db_in_transaction(r->db))
 			db_rollback(r->db);
 		log_error("router: %s %s failed (%d)", r->method, r->path, rc);
+		if (db_take_commit_unknown(r->db)) {
+			/* Maybe stored, maybe not: the user must look before doing it again. */
+			web_error(r, 503, WEB_MSG_COMMIT_UNKNOWN);
+			return;
+		}
 		bool down = db_unavailable(r->db);
 		web_error(r, down ? 503 : 500,
 		          down ? "データベースに接続できません。しばらくしてから再度お試しください。"

@@ -101,6 +101,12 @@ struct web_request {
 	bool sent;
 };
 
+/* The answer when a COMMIT's outcome is unknown (db_take_commit_unknown): not saved as far
+ * as the user may assume; look and do it again. */
+#define WEB_MSG_COMMIT_UNKNOWN                                                                  \
+	"保存できませんでした（保存の途中でデータベースとの接続が切れました）。"                    \
+	"画面を開き直して現在の内容を確認し、反映されていなければもう一度操作してください。"
+
 /* Typed access to a declared field by name (the router validated it already). */
 const web_value *web_field_value(const web_request *r, const char *name);
 long long web_int(const web_request *r, const char *name, long long def);

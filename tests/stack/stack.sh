@@ -99,6 +99,11 @@ max_body_bytes = 33554432
 [batch]
 key_file = $DIR/secret.key
 sql_dir = $ROOT/sql
+
+# Test stacks only: a COMMIT that finds this file removes it and kills its own connection
+# first (cgi-bin/db/db.c), so tests can cut the connection at commit on purpose.
+[test]
+kill_commit_file = $DIR/fault-kill-commit
 CONF
 	umask 022
 }
