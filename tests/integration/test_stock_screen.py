@@ -574,7 +574,7 @@ def test_job_routes_validate():
     eq(c.get("/stock/csv/job?job=abc").status, 400, "bad id")
     eq(c.get("/stock/csv/job?job=999999999").status, 404, "unknown job")
     eq(c.post("/stock/csv/apply", {"job": "x"}).status, 400, "bad id on apply")
-    eq(c.post("/stock/csv/apply", {"job": 999999999}).status, 409, "unknown job is not applied")
+    eq(c.post("/stock/csv/apply", {"job": 999999999}).status, 404, "unknown job is not applied")
     eq(c.get("/stock/csv/totals?job=999999999").status, 404, "unknown preview")
 
 
