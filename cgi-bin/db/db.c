@@ -274,6 +274,145 @@ void db_res_free(db_res *r)
 	free(r);
 }
 
+/* Cells of a streamed row start this big and grow to the largest seen (the server cannot
+ * tell an unbuffered result's widest cell in advance). */
+#define DB_STREAM_CELL 256
+
+/* Fetches the rows of an executed statement one by one into column buffers and hands each to
+ * fn; fn returning non-zero stops the loop (its value is returned). stored: the result was
+ * buffered with mysql_stmt_store_result, so max_length sizes the buffers exactly; else they
+ * start at DB_STREAM_CELL and a truncated cell is fetched again into a bigger one. */
+static int fetch_rows(db *d, MYSQL_STMT *st, const char *sql, bool stored,
+                      int (*fn)(void *ctx, const db_row *row), void *ctx)
+{
+	int rc = Z_ERR, ncols = 0;
+	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
+	MYSQL_BIND *binds = NULL;
+	unsigned long *lengths = NULL;
+	my_bool *nulls = NULL;
+	char **bufs = NULL;
+	const char **cells = NULL, **names = NULL;
+	if (!meta) {
+		remember_error(d, 0, "statement returns no rows");
+		return Z_ERR;
+	}
+	ncols = (int)mysql_num_fields(meta);
+	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+	size_t nc = (size_t)(ncols ? ncols : 1);
+	binds = calloc(nc, sizeof(*binds));
+	lengths = calloc(nc, sizeof(*lengths));
+	nulls = calloc(nc, sizeof(*nulls));
+	bufs = calloc(nc, sizeof(*bufs));
+	cells = calloc(nc, sizeof(*cells));
+	names = calloc(nc, sizeof(*names));
+	if (!binds || !lengths || !nulls || !bufs || !cells || !names)
+		goto out;
+	for (int c = 0; c < ncols; c++) {
+		unsigned long size = stored ? fields[c].max_length : DB_STREAM_CELL;
+		if (size < 64)
+			size = 64; /* numbers and dates converted to text */
+		if (!(bufs[c] = malloc(size + 1)))
+			goto out;
+		names[c] = fields[c].name;
+		binds[c].buffer_type = MYSQL_TYPE_STRING;
+		binds[c].buffer = bufs[c];
+		binds[c].buffer_length = size + 1;
+		binds[c].length = &lengths[c];
+		binds[c].is_null = &nulls[c];
+	}
+	if (ncols && mysql_stmt_bind_result(st, binds)) {
+		remember_error(d, mysql_stmt_errno(st), mysql_stmt_error(st));
+		goto out;
+	}
+	db_row row = {ncols, cells, lengths, names};
+	for (;;) {
+		int f = mysql_stmt_fetch(st);
+		if (f == MYSQL_NO_DATA)
+			break;
+		if (f == MYSQL_DATA_TRUNCATED && !stored) {
+			bool rebind = false;
+			for (int c = 0; c < ncols && f == MYSQL_DATA_TRUNCATED; c++) {
+				if (nulls[c] || lengths[c] < binds[c].buffer_length)
+					continue;
+				char *grown = realloc(bufs[c], lengths[c] + 1);
+				if (!grown)
+					goto out;
+				bufs[c] = grown;
+				binds[c].buffer = grown;
+				binds[c].buffer_length = lengths[c] + 1;
+				if (mysql_stmt_fetch_column(st, &binds[c], (unsigned)c, 0))
+					f = 1;
+				rebind = true;
+			}
+			if (f == MYSQL_DATA_TRUNCATED)
+				f = 0;
+			if (f == 0 && rebind && mysql_stmt_bind_result(st, binds))
+				f = 1;
+		}
+		if (f != 0) {
+			remember_error(d, mysql_stmt_errno(st),
+			               f == MYSQL_DATA_TRUNCATED ? "data truncated" : "fetch failed");
+			log_error("db: fetch: %s: %.200s", d->last_error, sql);
+			goto out;
+		}
+		for (int c = 0; c < ncols; c++) {
+			if (nulls[c]) {
+				cells[c] = NULL;
+				lengths[c] = 0;
+			} else {
+				bufs[c][lengths[c]] = '\0';
+				cells[c] = bufs[c];
+			}
+		}
+		int stop = fn(ctx, &row);
+		if (stop) {
+			rc = stop;
+			goto out;
+		}
+	}
+	rc = Z_OK;
+out:
+	/* Also reads and drops the rest of an unbuffered result, so the connection is usable. */
+	mysql_stmt_free_result(st);
+	mysql_free_result(meta);
+	if (bufs)
+		for (int c = 0; c < ncols; c++)
+			free(bufs[c]);
+	free(bufs);
+	free(binds);
+	free(lengths);
+	free(nulls);
+	free(cells);
+	free(names);
+	return rc;
+}
+
+/* Copies each row into a db_res whose arrays hold every row of the stored result. */
+struct collect {
+	db_res *r;
+	int row;
+};
+
+static int collect_row(void *vctx, const db_row *row)
+{
+	struct collect *c = vctx;
+	db_res *r = c->r;
+	if (c->row >= r->nrows)
+		return Z_ERR;
+	for (int col = 0; col < row->ncols; col++) {
+		size_t i = (size_t)c->row * (size_t)r->ncols + (size_t)col;
+		if (!row->cells[col])
+			continue;
+		r->cells[i] = malloc(row->lens[col] + 1);
+		if (!r->cells[i])
+			return Z_NOMEM;
+		memcpy(r->cells[i], row->cells[col], row->lens[col] + 1);
+		r->lens[i] = row->lens[col];
+	}
+	c->row++;
+	return 0;
+}
+
 int db_query(db *d, const char *sql, const db_val *params, int nparams, db_res **out)
 {
 	*out = NULL;
@@ -282,10 +421,6 @@ int db_query(db *d, const char *sql, const db_val *params, int nparams, db_res *
 		return Z_ERR;
 	int rc = Z_ERR;
 	MYSQL_RES *meta = NULL;
-	MYSQL_BIND *binds = NULL;
-	unsigned long *lengths = NULL;
-	my_bool *nulls = NULL;
-	char **bufs = NULL;
 	db_res *r = calloc(1, sizeof(*r));
 	if (!r)
 		goto out;
@@ -301,69 +436,66 @@ int db_query(db *d, const char *sql, const db_val *params, int nparams, db_res *
 	r->ncols = (int)mysql_num_fields(meta);
 	r->nrows = (int)mysql_stmt_num_rows(st);
 	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
-	binds = calloc((size_t)r->ncols, sizeof(*binds));
-	lengths = calloc((size_t)r->ncols, sizeof(*lengths));
-	nulls = calloc((size_t)r->ncols, sizeof(*nulls));
-	bufs = calloc((size_t)r->ncols, sizeof(*bufs));
-	r->names = calloc((size_t)r->ncols, sizeof(*r->names));
+	r->names = calloc((size_t)r->ncols + 1, sizeof(*r->names));
 	r->cells = calloc((size_t)r->nrows * (size_t)r->ncols + 1, sizeof(*r->cells));
 	r->lens = calloc((size_t)r->nrows * (size_t)r->ncols + 1, sizeof(*r->lens));
-	if (!binds || !lengths || !nulls || !bufs || !r->names || !r->cells || !r->lens)
+	if (!r->names || !r->cells || !r->lens)
 		goto out;
-	for (int c = 0; c < r->ncols; c++) {
-		unsigned long size = fields[c].max_length;
-		if (size < 64)
-			size = 64; /* numbers and dates converted to text */
-		bufs[c] = malloc(size + 1);
-		r->names[c] = strdup(fields[c].name);
-		if (!bufs[c] || !r->names[c])
+	for (int c = 0; c < r->ncols; c++)
+		if (!(r->names[c] = strdup(fields[c].name)))
 			goto out;
-		binds[c].buffer_type = MYSQL_TYPE_STRING;
-		binds[c].buffer = bufs[c];
-		binds[c].buffer_length = size + 1;
-		binds[c].length = &lengths[c];
-		binds[c].is_null = &nulls[c];
-	}
-	if (r->ncols && mysql_stmt_bind_result(st, binds)) {
-		remember_error(d, mysql_stmt_errno(st), mysql_stmt_error(st));
-		goto out;
-	}
-	for (int row = 0; row < r->nrows; row++) {
-		int f = mysql_stmt_fetch(st);
-		if (f == MYSQL_DATA_TRUNCATED || f != 0) {
-			remember_error(d, 0, f == MYSQL_DATA_TRUNCATED ? "data truncated" : "fetch failed");
-			log_error("db: fetch: %s: %.200s", d->last_error, sql);
-			goto out;
-		}
-		for (int c = 0; c < r->ncols; c++) {
-			size_t i = (size_t)row * (size_t)r->ncols + (size_t)c;
-			if (nulls[c])
-				continue;
-			r->cells[i] = malloc(lengths[c] + 1);
-			if (!r->cells[i])
-				goto out;
-			memcpy(r->cells[i], bufs[c], lengths[c]);
-			r->cells[i][lengths[c]] = '\0';
-			r->lens[i] = lengths[c];
-		}
-	}
-	rc = Z_OK;
+	struct collect col = {r, 0};
+	rc = fetch_rows(d, st, sql, true, collect_row, &col);
+	if (rc == Z_OK && col.row != r->nrows)
+		rc = Z_ERR;
+	st = NULL; /* fetch_rows freed the result */
 out:
-	mysql_stmt_free_result(st);
+	if (st)
+		mysql_stmt_free_result(st);
 	if (meta)
 		mysql_free_result(meta);
-	if (bufs)
-		for (int c = 0; c < r->ncols; c++)
-			free(bufs[c]);
-	free(bufs);
-	free(binds);
-	free(lengths);
-	free(nulls);
 	if (rc == Z_OK)
 		*out = r;
 	else
 		db_res_free(r);
 	return rc;
+}
+
+int db_query_each(db *d, const char *sql, const db_val *params, int nparams,
+                  int (*fn)(void *ctx, const db_row *row), void *ctx)
+{
+	MYSQL_STMT *st = run(d, sql, params, nparams);
+	if (!st)
+		return Z_ERR;
+	return fetch_rows(d, st, sql, false, fn, ctx);
+}
+
+const char *db_row_get(const db_row *row, int col)
+{
+	if (!row || col < 0 || col >= row->ncols)
+		return NULL;
+	return row->cells[col];
+}
+
+unsigned long db_row_len(const db_row *row, int col)
+{
+	return db_row_get(row, col) ? row->lens[col] : 0;
+}
+
+/* A cell as a whole decimal integer, def when NULL or not a number. */
+static long long cell_ll(const char *s, long long def)
+{
+	if (!s)
+		return def;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	return (errno || end == s) ? def : v;
+}
+
+long long db_row_ll(const db_row *row, int col, long long def)
+{
+	return cell_ll(db_row_get(row, col), def);
 }
 
 int db_query_ll(db *d, const char *sql, const db_val *params, int nparams, long long def,
@@ -393,13 +525,7 @@ unsigned long db_len(const db_res *r, int row, int col)
 
 long long db_get_ll(const db_res *r, int row, int col, long long def)
 {
-	const char *s = db_get(r, row, col);
-	if (!s)
-		return def;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	return (errno || end == s) ? def : v;
+	return cell_ll(db_get(r, row, col), def);
 }
 
 static int simple(db *d, const char *sql)

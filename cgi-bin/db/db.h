@@ -50,6 +50,36 @@ void db_res_free(db_res *r);
 int db_query_ll(db *d, const char *sql, const db_val *params, int nparams, long long def,
                 long long *out);
 
+/* One row of a streamed query (db_query_each); every pointer is valid during the call only. */
+typedef struct {
+	int ncols;
+	const char *const *cells;    /* NULL for SQL NULL, else NUL-terminated */
+	const unsigned long *lens;   /* byte length of each cell */
+	const char *const *names;    /* column names */
+} db_row;
+
+/* Runs a query and hands its rows to fn one at a time as the server sends them, so a big read
+ * (an export of every SKU) holds one row in memory instead of copying every cell first:
+ *
+ *     static int put_row(void *ctx, const db_row *row)   // 0: next row, please
+ *     {
+ *         return csv_writer_row(ctx, row->cells, (size_t)row->ncols);
+ *     }
+ *     rc = db_query_each(d, "SELECT code, name FROM sku ORDER BY code", NULL, 0, put_row, &w);
+ *
+ * fn returns 0 to go on; anything else stops the loop and is what db_query_each returns (a
+ * Z_* error, or a positive value of the caller's meaning "enough"); the rest of the result is
+ * read and dropped. While the loop runs the connection is busy with the result: fn must not
+ * use d (a second db_open connection may be used), and should be quick, as the server waits
+ * on it (net_write_timeout). Z_OK after the last row, Z_ERR, Z_NOMEM, or fn's value. */
+int db_query_each(db *d, const char *sql, const db_val *params, int nparams,
+                  int (*fn)(void *ctx, const db_row *row), void *ctx);
+
+/* Cell access of a streamed row; out-of-range reads give NULL / 0 / def. */
+const char *db_row_get(const db_row *row, int col);
+unsigned long db_row_len(const db_row *row, int col);
+long long db_row_ll(const db_row *row, int col, long long def);
+
 /* Cell access; out-of-range reads give NULL / def. */
 const char *db_get(const db_res *r, int row, int col);
 long long db_get_ll(const db_res *r, int row, int col, long long def);

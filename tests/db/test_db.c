@@ -1,0 +1,140 @@
+/* test_db: the database layer against the private stack's MariaDB: the streamed row iterator
+ * (db_query_each) and the whole-result query it shares its fetch loop with. */
+#include "test_stock_util.h"
+
+/* Rows of the scratch table: id, a cell of len bytes ('a'..'z' repeated) or NULL. */
+static const struct {
+	int id;
+	int len; /* -1: NULL */
+} rows[] = {{1, 0}, {2, 10}, {3, -1}, {4, 300}, {5, 5}, {6, 70000}, {7, 256}, {8, 257}, {9, 12}};
+
+static void make_table(void)
+{
+	assert_int_equal(db_exec(t_db, "DROP TEMPORARY TABLE IF EXISTS t_each", NULL, 0, NULL, NULL),
+	                 Z_OK);
+	assert_int_equal(db_exec(t_db,
+	                         "CREATE TEMPORARY TABLE t_each (id INT PRIMARY KEY, v LONGTEXT NULL)",
+	                         NULL, 0, NULL, NULL),
+	                 Z_OK);
+	for (size_t i = 0; i < Z_ARRAY_LEN(rows); i++)
+		assert_int_equal(db_execv(t_db,
+		                          "INSERT INTO t_each VALUES (?, IF(? < 0, NULL, "
+		                          "LEFT(REPEAT('abcdefghijklmnopqrstuvwxyz', 3000), ?)))",
+		                          DB_I(rows[i].id), DB_I(rows[i].len), DB_I(rows[i].len)),
+		                 Z_OK);
+}
+
+struct seen {
+	int n;
+	int stop_after;
+	const db_res *expect;
+};
+
+static int check_row(void *vctx, const db_row *row)
+{
+	struct seen *s = vctx;
+	assert_int_equal(row->ncols, 3);
+	assert_string_equal(row->names[0], "id");
+	assert_string_equal(row->names[2], "n");
+	assert_int_equal(db_row_ll(row, 0, -1), rows[s->n].id);
+	if (rows[s->n].len < 0) {
+		assert_null(db_row_get(row, 1));
+		assert_int_equal(db_row_len(row, 1), 0);
+	} else {
+		assert_non_null(db_row_get(row, 1));
+		assert_int_equal(db_row_len(row, 1), (unsigned long)rows[s->n].len);
+		assert_int_equal(strlen(db_row_get(row, 1)), (size_t)rows[s->n].len);
+		if (rows[s->n].len > 0)
+			assert_int_equal(db_row_get(row, 1)[rows[s->n].len - 1],
+			                 'a' + (rows[s->n].len - 1) % 26);
+	}
+	/* The same cells as the whole-result query gives. */
+	assert_int_equal(db_len(s->expect, s->n, 1), db_row_len(row, 1));
+	if (db_row_get(row, 1))
+		assert_memory_equal(db_get(s->expect, s->n, 1), db_row_get(row, 1), db_row_len(row, 1));
+	assert_int_equal(db_row_ll(row, 2, -1), rows[s->n].len < 0 ? -1 : rows[s->n].len);
+	assert_null(db_row_get(row, 3));
+	assert_int_equal(db_row_ll(row, 3, 42), 42);
+	s->n++;
+	return s->n == s->stop_after ? 7 : 0;
+}
+
+static const char *const each_sql = "SELECT id, v, LENGTH(v) AS n FROM t_each ORDER BY id";
+
+/* Every row arrives once, in order, with NULLs, empty cells and cells longer than the first
+ * buffer (256 bytes, then 70,000) whole; db_query agrees cell for cell. */
+static void each_streams_every_row(void **state)
+{
+	db_res *all = NULL;
+	make_table();
+	assert_int_equal(db_query(t_db, each_sql, NULL, 0, &all), Z_OK);
+	assert_int_equal(all->nrows, (int)Z_ARRAY_LEN(rows));
+	assert_int_equal(db_len(all, 5, 1), 70000);
+	struct seen s = {0, -1, all};
+	assert_int_equal(db_query_each(t_db, each_sql, NULL, 0, check_row, &s), Z_OK);
+	assert_int_equal(s.n, (int)Z_ARRAY_LEN(rows));
+	/* Again on the cached statement: the buffers start small again and grow again. */
+	s.n = 0;
+	assert_int_equal(db_query_each(t_db, each_sql, NULL, 0, check_row, &s), Z_OK);
+	assert_int_equal(s.n, (int)Z_ARRAY_LEN(rows));
+	db_res_free(all);
+}
+
+/* A callback's non-zero value stops the loop and is returned; the rest of the result is
+ * dropped, so the connection serves the next statement. */
+static void each_stops_when_told(void **state)
+{
+	db_res *all = NULL;
+	make_table();
+	assert_int_equal(db_query(t_db, each_sql, NULL, 0, &all), Z_OK);
+	struct seen s = {0, 3, all};
+	assert_int_equal(db_query_each(t_db, each_sql, NULL, 0, check_row, &s), 7);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM t_each WHERE id > ?", DB_I(1)),
+	                 (long long)Z_ARRAY_LEN(rows) - 1);
+	/* Stopping on the big row (the sixth) leaves the connection usable too. */
+	s.n = 0;
+	s.stop_after = 6;
+	assert_int_equal(db_query_each(t_db, each_sql, NULL, 0, check_row, &s), 7);
+	assert_int_equal(t_ll("SELECT COUNT(*) FROM t_each", NULL, 0), (long long)Z_ARRAY_LEN(rows));
+	db_res_free(all);
+}
+
+static int count_row(void *vctx, const db_row *row)
+{
+	(*(long long *)vctx) += db_row_ll(row, 0, 0);
+	return 0;
+}
+
+/* Parameters bind as in db_query; an empty result calls nothing; a bad statement fails. */
+static void each_params_empty_and_errors(void **state)
+{
+	long long sum = 0;
+	make_table();
+	assert_int_equal(db_query_each(t_db, "SELECT id FROM t_each WHERE id BETWEEN ? AND ?",
+	                               DB_ARGS(DB_I(2), DB_I(4)), count_row, &sum),
+	                 Z_OK);
+	assert_int_equal(sum, 2 + 3 + 4);
+	sum = 0;
+	assert_int_equal(db_query_each(t_db, "SELECT id FROM t_each WHERE id > ?", DB_ARGS(DB_I(99)),
+	                               count_row, &sum),
+	                 Z_OK);
+	assert_int_equal(sum, 0);
+	assert_int_equal(db_query_each(t_db, "SELECT nosuchcolumn FROM t_each", NULL, 0, count_row,
+	                               &sum),
+	                 Z_ERR);
+	assert_int_equal(db_query_each(t_db, "SELECT id FROM t_each WHERE id = ?", NULL, 0,
+	                               count_row, &sum),
+	                 Z_ERR);
+	assert_int_equal(t_ll("SELECT 5", NULL, 0), 5);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(each_streams_every_row),
+		cmocka_unit_test(each_stops_when_told),
+		cmocka_unit_test(each_params_empty_and_errors),
+	};
+	return cmocka_run_group_tests(tests, t_setup, t_teardown);
+}
