@@ -5,8 +5,11 @@
  *   client-credentials grant (24 h tokens, access_token then written back).
  * options (default): api_version (2026-01), location_id (the variant's only location),
  *   quantity_name (available), reason (correction), compare_and_set (1), orders_page_size (50),
- *   lines_page_size (100), lookup_page_size (250), rate_limit (1), max_wait_ms (5000),
- *   timeout_ms (client default).
+ *   lines_page_size (40), lookup_page_size (250), levels_page_size (8), max_query_cost (1000),
+ *   rate_limit (1), max_wait_ms (5000), timeout_ms (client default).
+ * Page sizes are upper bounds: each query's calculated cost (shopify_query_cost, Shopify's
+ * documented rules) is kept within max_query_cost, since Shopify refuses any query whose
+ * requested cost is above 1,000 (MAX_COST_EXCEEDED) whatever the bucket holds.
  * api_base is required: https://{shop}.myshopify.com.
  * mall_ref / mall_ref_out: "<InventoryItem gid> <Location gid>". */
 #include <math.h>
@@ -24,6 +27,8 @@
 #define SHOPIFY_VERSION "2026-01"
 /* SKUs per productVariants search; the query string stays well under Shopify's limits. */
 #define SHOPIFY_LOOKUP_BATCH 50
+/* Shopify's single-query limit (MAX_COST_EXCEEDED above it). */
+#define SHOPIFY_MAX_QUERY_COST 1000
 #define SHOPIFY_REFRESH_AHEAD 600
 #define SHOPIFY_MAX_PAGES 100000
 
@@ -256,9 +261,12 @@ static long retry_after_header(const http_response *resp)
 
 /* One GraphQL call. On MALL_OK, r holds a reply with data (caller frees it). 401 renews the
  * token once (when the shop can); THROTTLED waits once when the wait is short. */
-static mall_outcome gql(mall_shop *shop, const char *query, cJSON *variables, double cost,
+static mall_outcome gql(mall_shop *shop, const char *query, cJSON *variables,
                         shopify_reply *r, mall_status *st)
 {
+	/* What Shopify will ask of the bucket before it runs the query. */
+	long long qcost = shopify_query_cost(query, variables);
+	double cost = qcost > 0 ? (double)qcost : 10;
 	mall_outcome rc = MALL_TEMPORARY;
 	buf url = BUF_INIT;
 	char *body = NULL;
@@ -376,8 +384,58 @@ static int put_term(buf *q, const char *sku)
 
 static const char VARIANTS_QUERY[] =
 	"query($q:String!){productVariants(first:%lld, query:$q){nodes{id sku inventoryItem{id "
-	"inventoryLevels(first:8){nodes{location{id name} quantities(names:[\"available\"]){name "
+	"inventoryLevels(first:%lld){nodes{location{id name} quantities(names:[\"available\"]){name "
 	"quantity}}}}}}}";
+
+static long long max_cost(const mall_shop *shop)
+{
+	long long m = mall_opt_int(shop, "max_query_cost", SHOPIFY_MAX_QUERY_COST);
+	return m < 10 || m > SHOPIFY_MAX_QUERY_COST ? SHOPIFY_MAX_QUERY_COST : m;
+}
+
+/* The cost of fmt with the page sizes outer and inner (inner < 0: fmt has one %lld). */
+static long long cost_of(const char *fmt, long long outer, long long inner)
+{
+	char q[2048];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	if (inner < 0)
+		snprintf(q, sizeof(q), fmt, outer);
+	else
+		snprintf(q, sizeof(q), fmt, outer, inner);
+#pragma GCC diagnostic pop
+	return shopify_query_cost(q, NULL);
+}
+
+/* The largest outer page size in [1, want] whose query costs at most max (cost grows with
+ * outer by the same step each time, so two costs give the answer; the loop only confirms).
+ * 0 when even one is too dear. */
+static long long fit_outer(const char *fmt, long long want, long long inner, long long max)
+{
+	long long c1 = cost_of(fmt, 1, inner), c2 = cost_of(fmt, 2, inner);
+	if (c1 < 0 || c2 < 0 || c1 > max)
+		return 0;
+	long long step = c2 - c1, n = want;
+	if (step > 0 && (max - c1) / step + 1 < n)
+		n = (max - c1) / step + 1;
+	while (n > 1 && cost_of(fmt, n, inner) > max)
+		n--;
+	return n < 1 ? 1 : n;
+}
+
+/* Page sizes of a query with a nested connection: inner first (halved until one outer node
+ * fits), then as many outer nodes as the limit allows. */
+static void fit_pages(const mall_shop *shop, const char *fmt, long long want_outer,
+                      long long want_inner, long long *outer, long long *inner)
+{
+	long long max = max_cost(shop);
+	*inner = want_inner;
+	while (*inner > 1 && fit_outer(fmt, 1, *inner, max) < 1)
+		*inner /= 2;
+	*outer = fit_outer(fmt, want_outer, *inner, max);
+	if (*outer < 1)
+		*outer = 1;
+}
 
 /* Picks the variant and location of t->sku from a lookup, filling t or t->status. */
 static void resolve(const mall_shop *shop, target *t, const shopify_variant *v, int nv)
@@ -433,8 +491,8 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 	shopify_reply r = {0};
 	shopify_variant *v = NULL;
 	long long page = mall_opt_int(shop, "lookup_page_size", 250);
-	int per = SHOPIFY_LOOKUP_BATCH;
-	char query[sizeof(VARIANTS_QUERY) + 16];
+	long long levels = mall_opt_int(shop, "levels_page_size", SHOPIFY_MAX_LEVELS);
+	char query[sizeof(VARIANTS_QUERY) + 32];
 	int *idx = calloc(n ? (size_t)n : 1, sizeof(*idx));
 	if (!idx) {
 		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
@@ -442,7 +500,15 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 	}
 	if (page < 1 || page > 250)
 		page = 250;
-	snprintf(query, sizeof(query), VARIANTS_QUERY, page);
+	if (levels < 1 || levels > SHOPIFY_MAX_LEVELS)
+		levels = SHOPIFY_MAX_LEVELS;
+	fit_pages(shop, VARIANTS_QUERY, page, levels, &page, &levels);
+	snprintf(query, sizeof(query), VARIANTS_QUERY, page, levels);
+	/* A page filled by the hits means some may be cut off: ask for fewer SKUs than a page
+	 * holds, so that one similar SKU each does not fill it. */
+	int per = page / 2 < SHOPIFY_LOOKUP_BATCH ? (int)(page / 2) : SHOPIFY_LOOKUP_BATCH;
+	if (per < 1)
+		per = 1;
 	for (int start = 0; start < n;) {
 		int k = 0;
 		buf_reset(&q);
@@ -465,7 +531,7 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 			mall_status_set(st, rc, 0, "メモリ不足");
 			goto out;
 		}
-		rc = gql(shop, query, vars, 12, &r, st);
+		rc = gql(shop, query, vars, &r, st);
 		if (rc != MALL_OK)
 			goto out;
 		int nv = 0;
@@ -574,13 +640,18 @@ static mall_outcome set_quantities(mall_shop *shop, const mall_push_item *items,
 	}
 	if (legacy && !(use_cas && all_known))
 		cJSON_AddBoolToObject(input, "ignoreCompareQuantity", true);
-	new_key(key);
+	/* @idempotent exists from 2026-01 on; an older version refuses the unknown directive. */
+	char directive[80] = "";
+	if (!legacy) {
+		new_key(key);
+		snprintf(directive, sizeof(directive), "@idempotent(key: \"%s\")", key);
+	}
 	snprintf(query, sizeof(query),
 	         "mutation($input: InventorySetQuantitiesInput!){inventorySetQuantities(input:$input) "
-	         "@idempotent(key: \"%s\"){inventoryAdjustmentGroup{reason changes{name delta}} "
+	         "%s{inventoryAdjustmentGroup{reason changes{name delta}} "
 	         "userErrors{code field message}}}",
-	         key);
-	rc = gql(shop, query, vars, 10, &r, st);
+	         directive);
+	rc = gql(shop, query, vars, &r, st);
 	if (rc != MALL_OK)
 		goto out;
 	rc = MALL_TEMPORARY;
@@ -741,6 +812,9 @@ static mall_outcome more_lines(mall_shop *shop, shopify_order *o, long long per_
 {
 	char query[512], err[128];
 	shopify_reply r = {0};
+	long long fit = fit_outer(ORDER_LINES_QUERY, 250, -1, max_cost(shop));
+	if (fit < per_page)
+		per_page = fit;
 	snprintf(query, sizeof(query), ORDER_LINES_QUERY, per_page);
 	for (int pages = 0; o->lines_more; pages++) {
 		cJSON *vars = cJSON_CreateObject();
@@ -750,7 +824,7 @@ static mall_outcome more_lines(mall_shop *shop, shopify_order *o, long long per_
 			mall_status_set(st, MALL_TEMPORARY, 0, "Shopify: 注文明細を取得できません");
 			return MALL_TEMPORARY;
 		}
-		mall_outcome rc = gql(shop, query, vars, 5, &r, st);
+		mall_outcome rc = gql(shop, query, vars, &r, st);
 		if (rc != MALL_OK)
 			return rc;
 		int e = shopify_parse_order_lines(r.data, o, err, sizeof(err));
@@ -773,11 +847,12 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 	char query[1024], q[160], a[32], b[32], cursor[256] = "", err[128];
 	memset(st, 0, sizeof(*st));
 	long long per_page = mall_opt_int(shop, "orders_page_size", 50);
-	long long lines = mall_opt_int(shop, "lines_page_size", 100);
+	long long lines = mall_opt_int(shop, "lines_page_size", 40);
 	if (per_page < 1 || per_page > 250)
 		per_page = 50;
 	if (lines < 1 || lines > 250)
-		lines = 100;
+		lines = 40;
+	fit_pages(shop, ORDERS_QUERY, per_page, lines, &per_page, &lines);
 	snprintf(query, sizeof(query), ORDERS_QUERY, per_page, lines);
 	iso_utc(a, sizeof(a), since);
 	iso_utc(b, sizeof(b), until);
@@ -791,7 +866,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			mall_status_set(st, MALL_TEMPORARY, 0, "Shopify: 注文一覧を取得できません");
 			goto out;
 		}
-		rc = gql(shop, query, vars, 2 + (double)per_page * 2, &r, st);
+		rc = gql(shop, query, vars, &r, st);
 		if (rc != MALL_OK)
 			goto out;
 		rc = MALL_TEMPORARY;

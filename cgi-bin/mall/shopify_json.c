@@ -325,3 +325,279 @@ int shopify_parse_order_lines(const cJSON *data, shopify_order *o, char *err, si
 	}
 	return add_lines(json_member(order, "lineItems"), o, err, errlen);
 }
+
+/* ---- calculated query cost ------------------------------------------------------------------ */
+
+typedef struct {
+	const char *p;
+	const cJSON *vars;
+	int depth;
+	bool bad;
+} gql_lexer;
+
+static void gql_space(gql_lexer *l)
+{
+	for (;;) {
+		while (*l->p == ' ' || *l->p == '\t' || *l->p == '\n' || *l->p == '\r' || *l->p == ',')
+			l->p++;
+		if (*l->p != '#')
+			return;
+		while (*l->p && *l->p != '\n')
+			l->p++;
+	}
+}
+
+static bool gql_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Copies a name into out (truncated); false when there is none. */
+static bool gql_name(gql_lexer *l, char *out, size_t len)
+{
+	gql_space(l);
+	size_t n = 0;
+	if (!gql_name_char(*l->p))
+		return false;
+	while (gql_name_char(*l->p)) {
+		if (n + 1 < len)
+			out[n++] = *l->p;
+		l->p++;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* Skips one value (string, number, name, $var, list, object); its integer value, when it
+ * has one, goes to *num (else -1). */
+static void gql_value(gql_lexer *l, long long *num)
+{
+	*num = -1;
+	gql_space(l);
+	char c = *l->p;
+	if (c == '"') {
+		for (l->p++; *l->p && *l->p != '"'; l->p++)
+			if (*l->p == '\\' && l->p[1])
+				l->p++;
+		if (*l->p != '"')
+			l->bad = true;
+		else
+			l->p++;
+	} else if (c == '[' || c == '{') {
+		char close = c == '[' ? ']' : '}';
+		if (++l->depth > 50) {
+			l->bad = true;
+			return;
+		}
+		l->p++;
+		for (;;) {
+			gql_space(l);
+			if (*l->p == close) {
+				l->p++;
+				break;
+			}
+			if (!*l->p || l->bad) {
+				l->bad = true;
+				break;
+			}
+			long long ignored;
+			if (c == '{') {
+				char name[64];
+				gql_space(l);
+				if (!gql_name(l, name, sizeof(name)) || (gql_space(l), *l->p != ':')) {
+					l->bad = true;
+					break;
+				}
+				l->p++;
+			}
+			gql_value(l, &ignored);
+		}
+		l->depth--;
+	} else if (c == '$') {
+		char name[64];
+		l->p++;
+		if (!gql_name(l, name, sizeof(name))) {
+			l->bad = true;
+			return;
+		}
+		const cJSON *v = l->vars ? cJSON_GetObjectItemCaseSensitive(l->vars, name) : NULL;
+		if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1e6)
+			*num = (long long)v->valuedouble;
+	} else if (c == '-' || (c >= '0' && c <= '9')) {
+		char *end;
+		long long v = strtoll(l->p, &end, 10);
+		if (end == l->p)
+			l->bad = true;
+		l->p = end;
+		while (gql_name_char(*l->p) || *l->p == '.' || *l->p == '+' || *l->p == '-')
+			l->p++; /* a float's rest */
+		*num = v >= 0 && v <= 1000000 ? v : -1;
+	} else {
+		char name[64];
+		if (!gql_name(l, name, sizeof(name)))
+			l->bad = true;
+	}
+}
+
+static long long gql_selection(gql_lexer *l, bool in_connection);
+
+/* One field: alias, arguments, directives, selection; its cost. */
+static long long gql_field(gql_lexer *l, bool in_connection)
+{
+	char name[64];
+	if (!gql_name(l, name, sizeof(name))) {
+		l->bad = true;
+		return 0;
+	}
+	gql_space(l);
+	if (*l->p == ':') { /* alias: the field's own name follows */
+		l->p++;
+		if (!gql_name(l, name, sizeof(name))) {
+			l->bad = true;
+			return 0;
+		}
+		gql_space(l);
+	}
+	long long count = -1;
+	if (*l->p == '(') {
+		l->p++;
+		for (;;) {
+			char arg[64];
+			gql_space(l);
+			if (*l->p == ')') {
+				l->p++;
+				break;
+			}
+			if (!gql_name(l, arg, sizeof(arg)) || (gql_space(l), *l->p != ':') || l->bad) {
+				l->bad = true;
+				return 0;
+			}
+			l->p++;
+			long long v;
+			gql_value(l, &v);
+			if (l->bad)
+				return 0;
+			if (!strcmp(arg, "first") || !strcmp(arg, "last"))
+				count = v < 0 ? 0 : v;
+		}
+	}
+	for (gql_space(l); *l->p == '@'; gql_space(l)) { /* directives cost nothing */
+		char dir[64];
+		l->p++;
+		if (!gql_name(l, dir, sizeof(dir))) {
+			l->bad = true;
+			return 0;
+		}
+		gql_space(l);
+		if (*l->p == '(') {
+			for (l->p++;;) {
+				char arg[64];
+				long long v;
+				gql_space(l);
+				if (*l->p == ')') {
+					l->p++;
+					break;
+				}
+				if (!gql_name(l, arg, sizeof(arg)) || (gql_space(l), *l->p != ':')) {
+					l->bad = true;
+					return 0;
+				}
+				l->p++;
+				gql_value(l, &v);
+				if (l->bad)
+					return 0;
+			}
+		}
+	}
+	gql_space(l);
+	if (*l->p != '{')
+		return 0; /* a scalar or enum */
+	if (in_connection) {
+		/* Inside a connection: its nodes (or edges { node }) are what first counts, and
+		 * pageInfo is part of the connection's own 2. */
+		if (!strcmp(name, "nodes") || !strcmp(name, "node"))
+			return 1 + gql_selection(l, false);
+		if (!strcmp(name, "edges"))
+			return gql_selection(l, true);
+		gql_selection(l, false);
+		return 0;
+	}
+	if (count >= 0)
+		return 2 + count * gql_selection(l, true);
+	return 1 + gql_selection(l, false);
+}
+
+static long long gql_selection(gql_lexer *l, bool in_connection)
+{
+	long long sum = 0;
+	gql_space(l);
+	if (*l->p != '{' || ++l->depth > 50) {
+		l->bad = true;
+		return 0;
+	}
+	l->p++;
+	for (;;) {
+		gql_space(l);
+		if (*l->p == '}') {
+			l->p++;
+			break;
+		}
+		if (!*l->p || l->bad) {
+			l->bad = true;
+			break;
+		}
+		if (l->p[0] == '.' && l->p[1] == '.' && l->p[2] == '.') {
+			/* an inline fragment: "... on Type { … }" counts as its fields */
+			char on[64], type[64];
+			l->p += 3;
+			if (gql_name(l, on, sizeof(on)) && !strcmp(on, "on"))
+				gql_name(l, type, sizeof(type));
+			long long part = gql_selection(l, in_connection);
+			sum += part;
+			continue;
+		}
+		long long c = gql_field(l, in_connection);
+		if (sum > (1LL << 40) || c > (1LL << 40)) {
+			l->bad = true;
+			break;
+		}
+		sum += c;
+	}
+	l->depth--;
+	return sum;
+}
+
+long long shopify_query_cost(const char *query, const cJSON *variables)
+{
+	gql_lexer l = {query ? query : "", variables, 0, false};
+	char word[64];
+	bool mutation = false;
+	gql_space(&l);
+	if (*l.p != '{') {
+		if (!gql_name(&l, word, sizeof(word)))
+			return -1;
+		if (!strcmp(word, "mutation"))
+			mutation = true;
+		else if (strcmp(word, "query"))
+			return -1;
+		char opname[64];
+		gql_name(&l, opname, sizeof(opname));
+		gql_space(&l);
+		if (*l.p == '(') { /* variable definitions */
+			int depth = 0;
+			for (; *l.p; l.p++) {
+				if (*l.p == '(')
+					depth++;
+				else if (*l.p == ')' && --depth == 0) {
+					l.p++;
+					break;
+				}
+			}
+		}
+	}
+	long long cost = gql_selection(&l, false);
+	gql_space(&l);
+	if (l.bad || *l.p)
+		return -1;
+	return mutation ? 10 : cost;
+}

@@ -73,4 +73,11 @@ void shopify_orders_page_free(shopify_orders_page *page);
 /* data.order.lineItems appended to o (its order.lines grows); updates lines_more/cursor. */
 int shopify_parse_order_lines(const cJSON *data, shopify_order *o, char *err, size_t errlen);
 
+/* The calculated cost of a GraphQL document by Shopify's documented rules (shopify.dev,
+ * "GraphQL Admin API rate limits", Cost calculation): a scalar or enum field 0, an object 1, a
+ * connection (a field with a first: or last: argument) 2 plus that count times the cost of one
+ * node (the node object 1 plus what it selects; nodes/edges/pageInfo add nothing more), a
+ * mutation 10. variables give the value of a $first. -1 when the text cannot be read. */
+long long shopify_query_cost(const char *query, const cJSON *variables);
+
 #endif

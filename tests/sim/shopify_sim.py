@@ -16,7 +16,10 @@ A variant SKU is the Book's code (sub ""). Extra control (besides simbase's):
                           "bucket_max": n, "restore_rate": n, "duplicate": "SKU",
                           "static_token": bool, "clear_faults": true,
                           "sell_before_set": "SKU"}   (one unit sold just before the next set)
-The GraphQL "parser" only recognises the root fields zaiko's adapter uses.
+The GraphQL "parser" only recognises the root fields zaiko's adapter uses, but every query's
+cost is calculated by Shopify's documented rules and a query above 1,000 points is refused
+(MAX_COST_EXCEEDED), the search syntax is parsed as Shopify's (OR, AND, NOT, parentheses,
+upper-case connectives only) and @idempotent is unknown before 2026-01: see shopify_rules.py.
 """
 import base64
 import json
@@ -28,6 +31,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import simbase  # noqa: E402
+import shopify_rules  # noqa: E402
 
 STATIC_TOKEN = "shpat_zaikodemo0000000000000000000000"
 CLIENT_ID = "zaiko-demo-client"
@@ -128,14 +132,29 @@ class Shopify(simbase.Mall):
         except (ValueError, KeyError, TypeError):
             return self.json_reply(400, {"errors": {"query": "Required parameter missing or invalid"}})
         version = m.group(1)
+        try:
+            cost = shopify_rules.query_cost(query, variables)
+        except shopify_rules.GraphQLSyntaxError as e:
+            return self.json_reply(200, {"errors": [{"message": "Parse error: %s" % e,
+                                                     "extensions": {"code": "parseError"}}]})
+        if cost > shopify_rules.MAX_QUERY_COST:
+            return self.json_reply(200, {"errors": [{
+                "message": "Query cost is %d, which exceeds the single query max cost limit (%d)."
+                           % (cost, shopify_rules.MAX_QUERY_COST),
+                "extensions": {"code": "MAX_COST_EXCEEDED", "cost": cost,
+                               "maxCost": shopify_rules.MAX_QUERY_COST}}]})
+        if "@idempotent" in query and version < "2026-01":
+            return self.json_reply(200, {"errors": [{
+                "message": "Directive 'idempotent' is not defined",
+                "extensions": {"code": "undefinedDirective", "directiveName": "idempotent"}}]})
         if "inventorySetQuantities(" in query:
-            op, cost = self.set_quantities, 10
+            op = self.set_quantities
         elif "productVariants(" in query:
-            op, cost = self.product_variants, 12
+            op = self.product_variants
         elif re.search(r"\borders\(", query):
-            op, cost = self.orders, 2 + self.first(query, variables, 50) * 2
+            op = self.orders
         elif re.search(r"\border\(", query):
-            op, cost = self.order_lines, 5
+            op = self.order_lines
         else:
             return self.json_reply(200, {"errors": [{"message": "Field not supported by the simulator",
                                                      "extensions": {"code": "undefinedField"}}]})
@@ -199,17 +218,22 @@ class Shopify(simbase.Mall):
 
     def product_variants(self, query, variables, version):
         q = variables.get("q") or variables.get("query") or ""
-        skus = []
-        for term in q.split(" OR "):
-            term = term.strip().strip("()")
-            m = re.match(r'^sku:(?:"((?:[^"\\]|\\.)*)"|(\S+))$', term)
-            if m:
-                skus.append(re.sub(r"\\(.)", r"\1", m.group(1)) if m.group(1) is not None else m.group(2))
+        try:
+            tree = shopify_rules.parse_search(q)
+        except shopify_rules.SearchSyntaxError as e:
+            return {"errors": [{"message": "Invalid search query: %s" % e,
+                                "extensions": {"code": "BAD_REQUEST"}}]}
+
+        def term(code):
+            # Shopify's search matches more than the exact SKU; a prefix match imitates that.
+            # A bare word (a lower-case "or", say) is matched against the title, which the
+            # simulator's variants do not have: it matches nothing.
+            return lambda field, op, value: field == "sku" and op == ":" and code.startswith(value)
         nodes = []
         with self.book.lock:
-            # Shopify's search matches more than the exact SKU; a prefix match imitates that.
             hits = sorted({code for code, sub in self.book.stock
-                           if not sub and any(code.startswith(t) for t in skus)})
+                           if not sub and tree != ("and", []) and
+                           shopify_rules.search_match(tree, term(code))})
             for sku in hits:
                 nodes.append(self.variant_node(sku, self.num(sku)))
                 if sku in self.duplicates:
@@ -333,23 +357,36 @@ class Shopify(simbase.Mall):
 
     def orders(self, query, variables, version):
         q = variables.get("q") or ""
-        conds = re.findall(r"updated_at:(>=|<=|>|<)'([^']+)'", q)
+        try:
+            tree = shopify_rules.parse_search(q)
+        except shopify_rules.SearchSyntaxError as e:
+            return {"errors": [{"message": "Invalid search query: %s" % e,
+                                "extensions": {"code": "BAD_REQUEST"}}]}
         first = self.first(query, variables, 50)
         lines_first = 250
         m = re.search(r"lineItems\(first:\s*(\d+)", query)
         if m:
             lines_first = int(m.group(1))
         after = variables.get("after")
+        test = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b,
+                "<=": lambda a, b: a <= b, "<": lambda a, b: a < b, ":": lambda a, b: a == b}
+
+        def term(o):
+            def decide(field, op, value):
+                if field != "updated_at":
+                    return False
+                return test[op](int(o["updated"]), simbase.parse_iso(value))
+            return decide
         try:
-            bounds = [(op, simbase.parse_iso(t)) for op, t in conds]
             pos = json.loads(base64.b64decode(after).decode()) if after else None
+            with self.book.lock:
+                for o in self.book.orders[:1]:
+                    shopify_rules.search_match(tree, term(o))
         except ValueError:
             return {"errors": [{"message": "Invalid query or cursor", "extensions": {"code": "BAD_REQUEST"}}]}
-        test = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b,
-                "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
         with self.book.lock:
             found = sorted((o for o in self.book.orders
-                            if all(test[op](int(o["updated"]), t) for op, t in bounds)),
+                            if shopify_rules.search_match(tree, term(o))),
                            key=lambda o: (int(o["updated"]), o["order_no"]))
             if pos:
                 found = [o for o in found if (int(o["updated"]), o["order_no"]) > tuple(pos)]

@@ -160,22 +160,24 @@ static void test_read_stock(void **state)
 	shop_free(A, &f.shop);
 }
 
+#define SEEN_MAX 32
+
 typedef struct {
 	int n;
-	char order_no[8][64];
-	int nlines[8];
-	bool cancelled[8];
-	bool lines_cancelled[8];
-	int qty[8];
-	char first_sku[8][128];
-	char keys[8][8][128];
-	time_t updated[8];
+	char order_no[SEEN_MAX][64];
+	int nlines[SEEN_MAX];
+	bool cancelled[SEEN_MAX];
+	bool lines_cancelled[SEEN_MAX];
+	int qty[SEEN_MAX];
+	char first_sku[SEEN_MAX][128];
+	char keys[SEEN_MAX][8][128];
+	time_t updated[SEEN_MAX];
 } seen;
 
 static int on_order(const mall_order *o, void *ctx)
 {
 	seen *s = ctx;
-	if (s->n >= 8)
+	if (s->n >= SEEN_MAX)
 		return 1;
 	int i = s->n++;
 	snprintf(s->order_no[i], 64, "%s", o->order_no);
@@ -233,6 +235,70 @@ static void test_fetch_orders_pages_lines_and_cancels(void **state)
 	shop_open(&f, NULL, NULL, 5000);
 	assert_int_equal(A->fetch_orders(&f.shop, now - 7200, now - 3600, on_order, &none, &st), MALL_OK);
 	assert_int_equal(none.n, 0);
+	shop_free(A, &f.shop);
+}
+
+/* Shopify's calculated cost: the issue's figures for the old defaults, and every query the
+ * adapter sends with its defaults stays within the 1,000-point limit the simulator enforces. */
+static void test_query_cost_within_limit(void **state)
+{
+	const char *orders = "query($q:String,$after:String){orders(first:50, after:$after, query:$q, "
+	                     "sortKey:UPDATED_AT){pageInfo{hasNextPage endCursor} nodes{id name createdAt "
+	                     "updatedAt cancelledAt displayFinancialStatus displayFulfillmentStatus "
+	                     "lineItems(first:100){pageInfo{hasNextPage endCursor} nodes{id sku quantity "
+	                     "currentQuantity variant{id sku}}}}}}";
+	assert_int_equal(shopify_query_cost(orders, NULL), 2 + 50 * (1 + 2 + 100 * 2));
+	const char *variants = "query($q:String!){productVariants(first:$n, query:$q){nodes{id sku "
+	                       "inventoryItem{id inventoryLevels(first:8){nodes{location{id name} "
+	                       "quantities(names:[\"available\"]){name quantity}}}}}}}";
+	cJSON *vars = cJSON_Parse("{\"n\":250}");
+	assert_int_equal(shopify_query_cost(variants, vars), 2 + 250 * (1 + 1 + 2 + 8 * 3));
+	cJSON_Delete(vars);
+	assert_int_equal(shopify_query_cost("query{shop{id name}}", NULL), 1);
+	assert_int_equal(shopify_query_cost("{a:products(last:3){edges{cursor node{id}}}}", NULL), 2 + 3);
+	assert_int_equal(shopify_query_cost("mutation($i:X!){inventorySetQuantities(input:$i){userErrors{code}}}",
+	                                    NULL), 10);
+	assert_int_equal(shopify_query_cost("query{shop{id}", NULL), -1);
+	/* With the defaults: 30 orders, one of 45 lines (beyond a nested page), all read. */
+	fixture f;
+	mall_status st;
+	seen s = {0};
+	char body[4096];
+	int w = snprintf(body, sizeof(body), "{\"order_no\":\"#BIG\",\"lines\":[");
+	for (int i = 0; i < 45; i++)
+		w += snprintf(body + w, sizeof(body) - (size_t)w, "%s{\"code\":\"A-1\",\"qty\":1}", i ? "," : "");
+	snprintf(body + w, sizeof(body) - (size_t)w, "]}");
+	control("order", body);
+	for (int i = 0; i < 29; i++)
+		control("order", "{\"lines\":[{\"code\":\"A-1\",\"qty\":1}]}");
+	shop_open(&f, NULL, NULL, 5000);
+	time_t now = time(NULL);
+	assert_int_equal(A->fetch_orders(&f.shop, now - 3600, now + 60, on_order, &s, &st), MALL_OK);
+	assert_int_equal(s.n, 30);
+	int big = -1;
+	for (int i = 0; i < s.n; i++)
+		if (!strcmp(s.order_no[i], "#BIG"))
+			big = i;
+	assert_true(big >= 0);
+	assert_int_equal(s.nlines[big], 45);
+	/* A lookup of 60 SKUs with the defaults: pages the simulator accepts. */
+	mall_stock_item items[60];
+	char codes[60][16];
+	buf ib = BUF_INIT;
+	buf_puts(&ib, "{\"items\":[");
+	for (int i = 0; i < 60; i++) {
+		snprintf(codes[i], sizeof(codes[i]), "Z-%02d", i);
+		buf_printf(&ib, "%s{\"code\":\"%s\",\"stock\":%d}", i ? "," : "", codes[i], i);
+		items[i] = (mall_stock_item){.listing_id = i + 1, .sku_code = codes[i]};
+	}
+	buf_puts(&ib, "]}");
+	control("items", buf_str(&ib));
+	buf_free(&ib);
+	assert_int_equal(A->read_stock(&f.shop, items, 60, &st), MALL_OK);
+	for (int i = 0; i < 60; i++) {
+		assert_true(items[i].found);
+		assert_int_equal(items[i].stock, i);
+	}
 	shop_free(A, &f.shop);
 }
 
@@ -331,22 +397,30 @@ static void test_throttled_cost(void **state)
 {
 	fixture f;
 	mall_status st;
-	/* A tiny bucket: the lookup (12) fits, the mutation (10) is THROTTLED. */
+	/* A tiny bucket: the first mutation (10 points) fits, the second is THROTTLED. */
+	shop_open(&f, NULL, NULL, 5000);
+	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 2};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK); /* looks the SKU up */
+	shop_free(A, &f.shop);
 	control("limits", "{\"enabled\":true}");
 	control("shopify", "{\"bucket_max\":15,\"restore_rate\":1}");
 	shop_open(&f, NULL, NULL, 5000);
-	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 3};
+	it = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 3,
+	                      .mall_ref = "gid://shopify/InventoryItem/1000 gid://shopify/Location/1"};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	it.wanted = 4;
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_RATE_LIMITED);
 	assert_int_equal(it.status.outcome, MALL_RATE_LIMITED);
-	/* 10 points needed, about 3 there, 1 point a second. */
-	assert_true(st.retry_after_ms >= 6000 && st.retry_after_ms <= 8000);
-	assert_int_equal(sim_stock("A-1", NULL), 5);
+	/* 10 points needed, about 5 there, 1 point a second. */
+	assert_true(st.retry_after_ms >= 4000 && st.retry_after_ms <= 6000);
+	assert_int_equal(sim_stock("A-1", NULL), 3);
 	shop_free(A, &f.shop);
 	/* With its own throttle on, the adapter waits for the points instead. */
 	control("shopify", "{\"bucket_max\":15,\"restore_rate\":20}");
 	shop_open(&f, NULL, "\"rate_limit\":1", 5000);
 	for (int i = 0; i < 3; i++) {
-		it = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 20 + i};
+		it = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 20 + i,
+		                      .mall_ref = "gid://shopify/InventoryItem/1000 gid://shopify/Location/1"};
 		assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
 		assert_int_equal(it.status.outcome, MALL_OK);
 	}
@@ -355,9 +429,14 @@ static void test_throttled_cost(void **state)
 	/* Beyond max_wait_ms it reports the wait without calling. */
 	control("shopify", "{\"bucket_max\":15,\"restore_rate\":0.5}");
 	shop_open(&f, NULL, "\"rate_limit\":1,\"max_wait_ms\":100", 5000);
-	it = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 30};
+	it = (mall_push_item){.listing_id = 1, .sku_code = "A-1", .wanted = 30,
+	                      .mall_ref = "gid://shopify/InventoryItem/1000 gid://shopify/Location/1"};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	int calls = sim_calls("/graphql.json");
+	it.wanted = 31;
 	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_RATE_LIMITED);
 	assert_true(st.retry_after_ms > 100);
+	assert_int_equal(sim_calls("/graphql.json"), calls);
 	shop_free(A, &f.shop);
 }
 
@@ -458,6 +537,7 @@ int main(void)
 		cmocka_unit_test_setup(test_location_option, setup),
 		cmocka_unit_test_setup(test_read_stock, setup),
 		cmocka_unit_test_setup(test_fetch_orders_pages_lines_and_cancels, setup),
+		cmocka_unit_test_setup(test_query_cost_within_limit, setup),
 		cmocka_unit_test_setup(test_faults, setup),
 		cmocka_unit_test_setup(test_client_credentials_token_lifetime, setup),
 		cmocka_unit_test_setup(test_throttled_cost, setup),
