@@ -134,6 +134,59 @@ out:
 	return rc;
 }
 
+int amazon_parse_product_type(const char *body, size_t len, const char *marketplace, char *out,
+                              size_t outlen, char *err, size_t errlen)
+{
+	int rc = Z_INVALID;
+	out[0] = '\0';
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	if (!cJSON_IsObject(root) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "sku"))) {
+		json_set_err(err, errlen, "listing reply without a sku");
+		goto out;
+	}
+	const cJSON *sums = cJSON_GetObjectItemCaseSensitive(root, "summaries"), *e;
+	if (sums && !cJSON_IsArray(sums)) {
+		json_set_err(err, errlen, "summaries is not an array");
+		goto out;
+	}
+	rc = Z_NOTFOUND;
+	cJSON_ArrayForEach(e, sums)
+	{
+		char mp[64], type[128];
+		if (!cJSON_IsObject(e) || json_copy_str(e, "marketplaceId", true, mp, sizeof(mp)) ||
+		    json_copy_str(e, "productType", true, type, sizeof(type))) {
+			json_set_err(err, errlen, "summary without a marketplaceId or productType");
+			rc = Z_INVALID;
+			goto out;
+		}
+		/* A product type is an upper-case word (LUGGAGE, HOME_BED_AND_BATH, …). */
+		if (!type[0]) {
+			json_set_err(err, errlen, "productType is empty");
+			rc = Z_INVALID;
+			goto out;
+		}
+		for (const char *c = type; *c; c++)
+			if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_')) {
+				json_set_err(err, errlen, "productType is not a product type name");
+				rc = Z_INVALID;
+				goto out;
+			}
+		if (strcmp(mp, marketplace))
+			continue;
+		if (strlen(type) + 1 > outlen) {
+			json_set_err(err, errlen, "productType too long");
+			rc = Z_INVALID;
+			goto out;
+		}
+		snprintf(out, outlen, "%s", type);
+		rc = Z_OK;
+		break;
+	}
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
 int amazon_parse_listing(const char *body, size_t len, const char *channel, int *quantity,
                          bool *found, char *err, size_t errlen)
 {

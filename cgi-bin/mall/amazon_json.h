@@ -52,6 +52,10 @@ int amazon_parse_submission(const char *body, size_t len, bool *accepted, char *
 /* Item: the quantity of fulfillmentAvailability for channel; *found false when absent. */
 int amazon_parse_listing(const char *body, size_t len, const char *channel, int *quantity,
                          bool *found, char *err, size_t errlen);
+/* Item with summaries: the productType of the summary for marketplace into out; Z_NOTFOUND
+ * when the listing has no summary there. */
+int amazon_parse_product_type(const char *body, size_t len, const char *marketplace, char *out,
+                              size_t outlen, char *err, size_t errlen);
 /* GetOrdersResponse payload. page is zeroed first; free it with amazon_orders_page_free. */
 int amazon_parse_orders(const char *body, size_t len, amazon_orders_page *page, char *err,
                         size_t errlen);

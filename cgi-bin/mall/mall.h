@@ -23,6 +23,8 @@ typedef struct {
 	char message[300];     /* Japanese where shown to the merchant; never a secret */
 } mall_status;
 
+struct mall_order;
+
 /* A shop as an adapter sees it. The batch fills it from the shop row; the adapter may
  * change credentials (a refreshed token) and sets credentials_changed so the batch saves them. */
 typedef struct mall_shop {
@@ -36,6 +38,11 @@ typedef struct mall_shop {
 	time_t token_expires_at; /* set by refresh when known; 0 = unknown */
 	http_client *http;      /* one per shop, connection reused across calls */
 	void *adapter_state;    /* the adapter's own (token buckets, caches); freed by its release */
+	/* Set by the batch before fetch_orders, or NULL: true when the order as its header shows
+	 * it (order_no, updated_at, cancelled; no lines) was applied already and is unchanged, so
+	 * an adapter that reads lines in a call of their own may skip that call. ctx is the one
+	 * given to fetch_orders. */
+	bool (*order_known)(const struct mall_order *head, void *ctx);
 } mall_shop;
 
 /* One listing to push: absolute wanted stock. The adapter fills status (and mall_ref when it
@@ -60,7 +67,7 @@ typedef struct {
 	bool cancelled;         /* this line (or the whole order) is cancelled */
 } mall_order_line;
 
-typedef struct {
+typedef struct mall_order {
 	char order_no[64];
 	char status[32];
 	bool cancelled;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Amazon SP-API simulator: LWA token exchange, Listings Items 2021-08-01 (PATCH/GET of
 fulfillment_availability) and Orders v0 (getOrders, getOrderItems), checked both ways against
-Amazon's own models in /work/shared/malls/amazon-models (or $ZAIKO_AMAZON_MODELS).
+Amazon's own models in shared/malls/amazon-models beside the repository (ROOT/../shared, as
+the work tree and CI lay it out), or $ZAIKO_AMAZON_MODELS.
 
 Demo credentials (shop credentials JSON / options):
   client_id      amzn1.application-oa2-client.zaikodemo
@@ -10,9 +11,14 @@ Demo credentials (shop credentials JSON / options):
   seller_id      AZAIKODEMO1        marketplace_id  A1VC38T7YXB528
   lwa_url        http://127.0.0.1:PORT/auth/o2/token     api_base  http://127.0.0.1:PORT
 
-A seller SKU is the Book's code (sub ""). Extra control (besides simbase's):
+A seller SKU is the Book's code (sub ""): a listing exists only under its seller SKU, which
+need not be zaiko's SKU code. Each listing has a product type (default "HOME"; set with
+"product_types"); a PATCH must name the listing's own productType (PROTOCOLS §4.2: required,
+"use the listing's real product type"; Amazon answers INVALID otherwise), and getListingsItem
+returns it in summaries (the default includedData). Extra control (besides simbase's):
   POST /_control/amazon {"token_ttl": s, "refresh_ok": bool, "orders_page": n,
-                         "items_page": n, "expire_tokens": true, "apply_delay_ms": n}
+                         "items_page": n, "expire_tokens": true, "apply_delay_ms": n,
+                         "product_types": {"SELLER-SKU": "TYPE", ...}}
                          -> the current settings
 A PATCH is ACCEPTED at once and applied apply_delay_ms later (0: at once), as Amazon queues it.
 Every request body is validated (400 InvalidInput when it fails); every reply is validated too,
@@ -32,7 +38,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import simbase  # noqa: E402
 from openapi_check import Model  # noqa: E402
 
-MODELS = os.environ.get("ZAIKO_AMAZON_MODELS", "/work/shared/malls/amazon-models")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MODELS = os.environ.get("ZAIKO_AMAZON_MODELS",
+                        os.path.join(os.path.dirname(ROOT), "shared", "malls", "amazon-models"))
+DEFAULT_PRODUCT_TYPE = "HOME"
 CLIENT_ID = "amzn1.application-oa2-client.zaikodemo"
 CLIENT_SECRET = "zaiko-demo-secret"
 REFRESH_TOKEN = "Atzr|zaiko-demo-refresh"
@@ -77,6 +86,7 @@ class Amazon(simbase.Mall):
             self.items_page = 100
             self.apply_delay_ms = 0
             self.next_tokens = {}    # NextToken -> remaining work
+            self.product_types = {}  # seller SKU -> product type (DEFAULT_PRODUCT_TYPE)
             self.buckets = {op: Bucket(*rb) for op, rb in RATES.items()}
 
     # --- envelopes -------------------------------------------------------------------------
@@ -112,6 +122,8 @@ class Amazon(simbase.Mall):
                 self.orders_page_max = int(body.get("orders_page", self.orders_page_max))
                 self.items_page = int(body.get("items_page", self.items_page))
                 self.apply_delay_ms = int(body.get("apply_delay_ms", self.apply_delay_ms))
+                for k, v in (body.get("product_types") or {}).items():
+                    self.product_types[str(k)] = str(v)
                 if body.get("expire_tokens"):
                     self.tokens = {k: 0 for k in self.tokens}
                 return {"token_ttl": self.token_ttl, "refresh_ok": self.refresh_ok,
@@ -246,10 +258,15 @@ class Amazon(simbase.Mall):
                     issues.append(("90244", "quantity must be a non-negative integer"))
                 else:
                     qty = q
+        with self.lock:
+            ptype = self.product_types.get(sku, DEFAULT_PRODUCT_TYPE)
         with self.book.lock:
             known = (sku, "") in self.book.stock
             if not known:
                 issues.append(("4000001", "SKU %s does not exist for this seller" % sku))
+            elif body.get("productType") != ptype:
+                issues.append(("4000003", "The provided productType %s does not match the "
+                               "productType %s of this listing" % (body.get("productType"), ptype)))
             if not issues and qty is not None and query.get("mode") != "VALIDATION_PREVIEW":
                 if self.apply_delay_ms > 0:
                     threading.Timer(self.apply_delay_ms / 1000.0, self.apply, (sku, qty)).start()
@@ -279,7 +296,16 @@ class Amazon(simbase.Mall):
                                      "message": "SKU '%s' not found in marketplace %s" % (sku, MARKETPLACE),
                                      "details": ""}]}
         out = {"sku": sku}
-        if "fulfillmentAvailability" in query.get("includedData", "summaries").split(","):
+        included = query.get("includedData", "summaries").split(",")
+        if "summaries" in included:
+            with self.lock:
+                ptype = self.product_types.get(sku, DEFAULT_PRODUCT_TYPE)
+            out["summaries"] = [{"marketplaceId": MARKETPLACE, "productType": ptype,
+                                 "asin": "B0%08d" % (zlib.crc32(sku.encode()) % 10 ** 8),
+                                 "status": ["BUYABLE", "DISCOVERABLE"], "itemName": "商品 " + sku,
+                                 "createdDate": "2026-01-01T00:00:00Z",
+                                 "lastUpdatedDate": "2026-01-01T00:00:00Z"}]
+        if "fulfillmentAvailability" in included:
             out["fulfillmentAvailability"] = [{"fulfillmentChannelCode": "DEFAULT",
                                                "quantity": max(0, n)}]
         return 200, out

@@ -2,7 +2,7 @@
 use: type, required, properties, additionalProperties, enum, items, minItems, minimum, $ref)
 and query parameters against an operation's parameter list. Stdlib only.
 
-    m = Model("/work/shared/malls/amazon-models/ordersV0.json")
+    m = Model(os.path.join(MODELS, "ordersV0.json"))   # MODELS: see amazon_sim.py
     errs = m.check_response("getOrders", 200, body)      # [] when valid
     errs = m.check_request_body("patchListingsItem", body)
     errs = m.check_query("getOrders", {"MarketplaceIds": "A1VC38T7YXB528", ...})

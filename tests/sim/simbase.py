@@ -6,7 +6,8 @@ run_main(MallClass). Control endpoints (JSON in, JSON out), the same for every m
   POST /_control/reset                      {}                      empty stock and orders
   POST /_control/items                      {"items":[{"code":..,"sub":..,"stock":n}]}
   GET  /_control/stock                      -> {"items":[{"code","sub","stock"}]}
-  POST /_control/order                      {"order_no"?, "lines":[{"code","sub","qty"}]}
+  POST /_control/order                      {"order_no"?, "lines":[{"code","sub","qty"}],
+                                             "ago"?: seconds (placed that long before now)}
   POST /_control/cancel                     {"order_no": ..}
   POST /_control/fault                      {"kind": "latency|500|429|expired_token|
                                               malformed|drop", "count": n, "ms": n,
@@ -146,7 +147,8 @@ class Mall:
                 return {"items": [{"code": c, "sub": s, "stock": n}
                                   for (c, s), n in sorted(b.stock.items())]}
         if p == "/_control/order":
-            o = b.place(body["lines"], body.get("order_no"))
+            ago = float(body.get("ago", 0))
+            o = b.place(body["lines"], body.get("order_no"), time.time() - ago if ago else None)
             return {"order_no": o["order_no"]}
         if p == "/_control/cancel":
             o = b.cancel(body["order_no"])

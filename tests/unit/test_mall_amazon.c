@@ -71,7 +71,7 @@ static void test_push_sets_quantity_and_caches_token(void **state)
 	push3(&f, 7, -2, items, &st, MALL_OK);
 	assert_int_equal(items[0].status.outcome, MALL_OK);
 	assert_int_equal(items[1].status.outcome, MALL_ITEM);
-	assert_non_null(strstr(items[1].status.message, "4000001"));
+	assert_non_null(strstr(items[1].status.message, "出品がありません"));
 	assert_int_equal(items[2].status.outcome, MALL_OK);
 	assert_int_equal(sim_stock("A-1", NULL), 7);
 	assert_int_equal(sim_stock("B/2 ＃", NULL), 0); /* oversold stock is sent as 0 */
@@ -303,7 +303,7 @@ static void test_token_expiry(void **state)
 {
 	fixture f;
 	mall_status st;
-	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 2};
+	mall_push_item it = {.listing_id = 1, .item_code = "A-1", .mall_ref = "HOME", .wanted = 2};
 	shop_open(&f, NULL, 5000);
 	/* A token that lives less than the refresh margin is renewed before each use. */
 	control("amazon", "{\"token_ttl\":60}");
@@ -458,6 +458,104 @@ static void test_parsers_reject_bad_shapes(void **state)
 	assert_int_equal(amazon_parse_time("2026-13-02T03:04:05Z", &t), Z_INVALID);
 }
 
+/* A shop whose seller SKUs differ from zaiko's SKU codes: the PATCH goes to the seller SKU
+ * with the listing's own product type, read once (summaries) and handed back to be kept. */
+static void test_push_by_seller_sku_with_product_type(void **state)
+{
+	fixture f;
+	mall_status st;
+	control("items", "{\"items\":[{\"code\":\"AMZ-010\",\"stock\":5}]}");
+	control("amazon", "{\"product_types\":{\"AMZ-010\":\"LUGGAGE\"}}");
+	shop_open(&f, NULL, 5000);
+	mall_push_item it = {.listing_id = 1, .item_code = "AMZ-010", .sku_code = "ZK-010", .wanted = 7};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(it.status.outcome, MALL_OK);
+	assert_int_equal(sim_stock("AMZ-010", NULL), 7);
+	assert_int_equal(sim_stock("ZK-010", NULL), SIM_NO_STOCK);
+	assert_string_equal(it.mall_ref_out, "LUGGAGE");
+	/* Kept: the next push asks for no listing. */
+	int gets = sim_calls("/listings/");
+	it = (mall_push_item){.listing_id = 1, .item_code = "AMZ-010", .sku_code = "ZK-010",
+	                      .mall_ref = "LUGGAGE", .wanted = 6};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(it.status.outcome, MALL_OK);
+	assert_int_equal(sim_calls("/listings/"), gets + 1);
+	assert_int_equal(sim_stock("AMZ-010", NULL), 6);
+	/* A kept type that no longer matches is refused, and dropped to be read again. */
+	it = (mall_push_item){.listing_id = 1, .item_code = "AMZ-010", .sku_code = "ZK-010",
+	                      .mall_ref = "HOME", .wanted = 4};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(it.status.outcome, MALL_ITEM);
+	assert_non_null(strstr(it.status.message, "productType"));
+	assert_string_equal(it.mall_ref_out, "-");
+	assert_int_equal(sim_stock("AMZ-010", NULL), 6);
+	/* The generic PRODUCT is refused by the simulator as by Amazon (the type must match). */
+	shop_free(A, &f.shop);
+	shop_open(&f, "\"product_type\":\"PRODUCT\"", 5000);
+	it = (mall_push_item){.listing_id = 1, .item_code = "AMZ-010", .sku_code = "ZK-010", .wanted = 3};
+	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
+	assert_int_equal(it.status.outcome, MALL_ITEM);
+	assert_int_equal(sim_stock("AMZ-010", NULL), 6);
+	shop_free(A, &f.shop);
+}
+
+static const char *known_order;
+
+static bool order_known(const struct mall_order *head, void *ctx)
+{
+	(void)ctx;
+	return known_order && !strcmp(head->order_no, known_order);
+}
+
+/* getOrders refills one call a minute: a listing cut short by the limit goes on from its
+ * NextToken in the next fetch of the same window, never from page 1; an order the batch
+ * knows unchanged is not read again with getOrderItems. */
+static void test_orders_continue_after_throttle(void **state)
+{
+	fixture f;
+	mall_status st;
+	seen s = {0};
+	for (int i = 0; i < 5; i++) {
+		char body[200];
+		snprintf(body, sizeof(body), "{\"order_no\":\"250-000000%d-000000%d\",\"ago\":%d,"
+		         "\"lines\":[{\"code\":\"A-1\",\"qty\":1}]}", i, i, 120 - i);
+		control("order", body);
+	}
+	shop_open(&f, "\"rate_limit\":1,\"burst_orders\":1,\"rate_orders\":0.5,\"max_wait_ms\":100,"
+	              "\"orders_page_size\":2", 5000);
+	known_order = "250-0000003-0000003";
+	f.shop.order_known = order_known;
+	time_t now = time(NULL), since = now - 3600;
+	int rounds = 0;
+	mall_outcome o;
+	while ((o = A->fetch_orders(&f.shop, since, now + 60, on_order, &s, &st)) == MALL_RATE_LIMITED &&
+	       rounds < 10) {
+		rounds++;
+		assert_true(st.retry_after_ms > 100 && st.retry_after_ms <= 2000);
+		usleep((useconds_t)st.retry_after_ms * 1000);
+	}
+	assert_int_equal(o, MALL_OK);
+	/* Three pages, one call a fetch, then the listing of what changed since it began. */
+	assert_int_equal(rounds, 3);
+	assert_int_equal(s.n, 4);                /* five orders, one of them known */
+	for (int i = 0; i < s.n; i++) {
+		assert_string_not_equal(s.order_no[i], known_order);
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(s.order_no[i], s.order_no[j]);
+	}
+	assert_int_equal(sim_calls("/orderItems"), 4);
+	/* getOrders answered (a 403 renewing the token may come between) */
+	int lists = 0;
+	cJSON *lg = control_json("log", NULL), *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(lg, "requests"))
+		lists += !strcmp(cJSON_GetObjectItem(e, "path")->valuestring, "/orders/v0/orders") &&
+		         cJSON_GetObjectItem(e, "status")->valueint == 200;
+	cJSON_Delete(lg);
+	assert_int_equal(lists, 4);
+	known_order = NULL;
+	shop_free(A, &f.shop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +571,8 @@ int main(void)
 		cmocka_unit_test_setup(test_simulator_quota_gives_rate_limited, setup),
 		cmocka_unit_test_setup(test_own_buckets_keep_under_quota, setup),
 		cmocka_unit_test(test_parsers_reject_bad_shapes),
+		cmocka_unit_test_setup(test_push_by_seller_sku_with_product_type, setup),
+		cmocka_unit_test_setup(test_orders_continue_after_throttle, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
