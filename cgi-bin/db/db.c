@@ -39,6 +39,7 @@ struct db {
 	char *kill_commit_file;
 	unsigned int last_errno;
 	char last_error[512];
+	unsigned long generation; /* connections made so far (db_generation) */
 };
 
 static void remember_error(db *d, unsigned int no, const char *msg)
@@ -87,6 +88,7 @@ static int connect_server(db *d)
 		d->conn = NULL;
 		return Z_ERR;
 	}
+	d->generation++;
 	return Z_OK;
 }
 
@@ -628,6 +630,11 @@ bool db_take_commit_unknown(db *d)
 	if (d)
 		d->commit_unknown = false;
 	return was;
+}
+
+unsigned long db_generation(const db *d)
+{
+	return d->generation;
 }
 
 bool db_in_transaction(const db *d)

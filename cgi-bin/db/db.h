@@ -103,6 +103,9 @@ int db_rollback(db *d);
 /* True once after a COMMIT whose outcome is unknown; cleared by reading and by db_begin. */
 bool db_take_commit_unknown(db *d);
 bool db_in_transaction(const db *d);
+/* Counts the connections this handle has made: a change means the connection was lost and
+ * made again, and with it every session state (GET_LOCK locks, variables) is gone. */
+unsigned long db_generation(const db *d);
 
 /* The server's error of the last failed call (0 if none), and its text. */
 unsigned int db_errno(const db *d);

@@ -20,6 +20,12 @@ const mall_adapter *mall_adapter_for(const char *mall)
 	return NULL;
 }
 
+bool mall_item_code_folds(const char *mall)
+{
+	/* RMS folds 商品管理番号 to lower case (PROTOCOLS §2.2). */
+	return mall && !strcmp(mall, "rakuten");
+}
+
 void mall_status_set(mall_status *st, mall_outcome outcome, int http_status, const char *fmt, ...)
 {
 	st->outcome = outcome;

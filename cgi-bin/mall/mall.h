@@ -110,6 +110,10 @@ typedef struct {
 
 /* The adapter for a mall name, or NULL. */
 const mall_adapter *mall_adapter_for(const char *mall);
+/* true when the mall compares item codes without regard to case and reports them folded to
+ * lower case (Rakuten's manageNumber): an order line's item_code then matches a listing's
+ * whatever its case. */
+bool mall_item_code_folds(const char *mall);
 
 /* Helpers shared by adapters. */
 void mall_status_set(mall_status *st, mall_outcome outcome, int http_status, const char *fmt, ...)

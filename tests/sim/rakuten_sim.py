@@ -15,8 +15,18 @@ Extra control endpoints:
   POST /_control/items          also takes "sku" per item: the システム連携用SKU番号 shown in
                                 orders (merchantDefinedSkuId), and "reserved": true for a
                                 予約商品 whose stock bulk-upsert refuses (IE1101)
+  POST /_control/rakuten        {"delete_line": {"order_no": .., "line_no": n,
+                                 "restore": bool}} removes a line from an order the way the
+                                RMS order screen does: deleteItemFlag 1 (restoreInventoryFlag 1
+                                when restore, and the unit goes back to stock), with no new
+                                change-reason timestamp (PROTOCOLS §2.4)
 With limits on: bulk-upsert and the order API allow 1 request/s, bulk-get 5 request/s
-(429 + Retry-After).
+(429 + Retry-After), counted over a sliding second of arrival times, so calls paced at exactly
+the limit are refused whenever the network brings two closer than a second (PROTOCOLS §2.1:
+the limits are per second; what lies between is the client's margin).
+RMS folds 商品管理番号 (manageNumber) to lower case (PROTOCOLS §2.2): the simulator keeps items
+and order lines under the folded code, and getOrder reports the folded manageNumber whatever
+case the item was registered or ordered in.
 """
 import base64
 import json
@@ -86,6 +96,17 @@ class Rakuten(simbase.Mall):
             with self.lock:
                 self.expiry = e.timestamp()
             return {"ok": True}
+        if p == "/_control/rakuten":
+            d = (req.json() or {}).get("delete_line")
+            if d:
+                return {"ok": self.delete_line(d["order_no"], int(d["line_no"]),
+                                               bool(d.get("restore", True)))}
+            return {"ok": True}
+        if p in ("/_control/items", "/_control/order"):
+            body = req.json()
+            for it in body.get("items", body.get("lines", [])):
+                it["code"] = it["code"].lower()   # RMS folds manageNumber to lower case
+            req.body = json.dumps(body).encode()
         if p == "/_control/items":
             with self.lock:
                 for it in req.json()["items"]:
@@ -95,12 +116,27 @@ class Rakuten(simbase.Mall):
                         self.reserved.add((it["code"].lower(), it.get("sub", "")))
         return super().control(req)
 
+    def delete_line(self, order_no, line_no, restore):
+        with self.book.lock:
+            for o in self.book.orders:
+                if o["order_no"] != order_no:
+                    continue
+                for l in o["lines"]:
+                    if l["line_no"] == line_no and not l.get("deleted"):
+                        l["deleted"] = True
+                        l["restore"] = restore
+                        if restore:
+                            key = (l["code"], l["sub"])
+                            self.book.stock[key] = self.book.stock.get(key, 0) + l["qty"]
+                        return True
+        return False
+
     def limited(self, kind, per_second):
         if not self.limits:
             return None
         now = time.time()
         with self.lock:
-            recent = [t for t in self.calls.get(kind, []) if now - t < 0.95]
+            recent = [t for t in self.calls.get(kind, []) if now - t < 1.0]
             if len(recent) >= per_second:
                 self.calls[kind] = recent
                 return jbody(429, {"Results": {"errorCode": "GA0429",
@@ -309,9 +345,10 @@ class Rakuten(simbase.Mall):
                             "skuInfo": ""}] if body["version"] >= 7 else None
                     items.append({"itemDetailId": 100000 * self.book.orders.index(o) + l["line_no"],
                                   "itemName": l["code"], "itemId": 1000 + l["line_no"],
-                                  "itemNumber": l["code"], "manageNumber": l["code"],
+                                  "itemNumber": l["code"], "manageNumber": l["code"].lower(),
                                   "price": 1000, "units": l["qty"], "inventoryType": 2,
-                                  "restoreInventoryFlag": 0, "deleteItemFlag": 0,
+                                  "restoreInventoryFlag": 1 if l.get("restore") else 0,
+                                  "deleteItemFlag": 1 if l.get("deleted") else 0,
                                   "SkuModelList": sku})
                 out.append({
                     "orderNumber": o["order_no"], "orderProgress": self.progress(o),
