@@ -9,7 +9,8 @@
 #include "screens/admin_common.h"
 #include "screens/screens.h"
 
-static const char *const malls[] = {"yahoo", "rakuten", "amazon", "shopify", NULL};
+static const char *const malls[] = {"yahoo", "rakuten", "amazon", "shopify", "base", "colorme",
+                                    NULL};
 
 /* Every per-mall input: secret ones go sealed into shop.credentials, the others (ids the
  * adapters read with mall_opt) into shop.options in the clear. */
@@ -38,6 +39,13 @@ static const shop_input inputs[] = {
 	{"amazon", "amazon_marketplace_id", "marketplace_id", "マーケットプレイスID", false, false},
 	{"shopify", "shopify_access_token", "access_token", "Admin APIアクセストークン", true, false},
 	{"shopify", "shopify_location_id", "location_id", "ロケーションID", false, false},
+	{"base", "base_client_id", "client_id", "client_id", true, false},
+	{"base", "base_client_secret", "client_secret", "client_secret", true, false},
+	{"base", "base_refresh_token", "refresh_token", "リフレッシュトークン（30日有効）", true, false},
+	{"base", "base_redirect_uri", "redirect_uri", "登録したコールバックURL（redirect_uri）", true, false},
+	{"colorme", "colorme_access_token", "access_token", "アクセストークン", true, false},
+	{"colorme", "colorme_variant_separator", "variant_separator",
+	 "オプション値の区切り（子番号。既定は |）", false, false},
 };
 
 const web_field admin_shops_fields[] = {
@@ -68,6 +76,12 @@ const web_field admin_shop_save_fields[] = {
 	{.name = "amazon_marketplace_id", .type = WF_TEXT, .max = 100},
 	{.name = "shopify_access_token", .type = WF_TEXT, .max = 500},
 	{.name = "shopify_location_id", .type = WF_TEXT, .max = 100},
+	{.name = "base_client_id", .type = WF_TEXT, .max = 500},
+	{.name = "base_client_secret", .type = WF_TEXT, .max = 500},
+	{.name = "base_refresh_token", .type = WF_TEXT, .max = 2000},
+	{.name = "base_redirect_uri", .type = WF_TEXT, .max = 500},
+	{.name = "colorme_access_token", .type = WF_TEXT, .max = 2000},
+	{.name = "colorme_variant_separator", .type = WF_TEXT, .max = 8},
 	{0},
 };
 
@@ -293,7 +307,7 @@ int admin_shop_save(web_request *r)
 	long long id = web_int(r, "id", 0), new_id = 0, others_base = 0;
 	const char *mall = malls[web_int(r, "mall", 0)];
 	const char *exp_text = web_text(r, "credentials_expire_at");
-	bool is_base = web_int(r, "is_base", 0) != 0, creds_entered = false;
+	bool is_base = web_int(r, "is_base", 0) != 0, creds_entered = false, token_entered = false;
 	int rc;
 
 	if (!url_ok(web_text(r, "api_base"))) {
@@ -353,14 +367,16 @@ int admin_shop_save(web_request *r)
 			cJSON_DeleteItemFromObjectCaseSensitive(creds, in->key);
 			cJSON_AddStringToObject(creds, in->key, v);
 			creds_entered = true;
+			token_entered = token_entered || !strcmp(in->key, "access_token");
 		} else {
 			cJSON_DeleteItemFromObjectCaseSensitive(options, in->key);
 			if (*v)
 				cJSON_AddStringToObject(options, in->key, v);
 		}
 	}
-	/* New long-lived credentials make a cached access token of the old ones worthless. */
-	if (creds_entered && strcmp(mall, "shopify") && !web_has(r, "shopify_access_token"))
+	/* New long-lived credentials make a cached access token of the old ones worthless (where
+	 * the access token is itself what was entered — Shopify, カラーミー — it stays). */
+	if (creds_entered && !token_entered && strcmp(mall, "shopify"))
 		cJSON_DeleteItemFromObjectCaseSensitive(creds, "access_token");
 	if (!(options_text = cJSON_PrintUnformatted(options))) {
 		rc = Z_NOMEM;
