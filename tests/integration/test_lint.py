@@ -1,56 +1,77 @@
-"""Source rules a reviewer would otherwise check by eye: templates never use ClearSilver's
-unescaped or code-running commands nor inline script, and C never uses the unbounded or
-unchecked library calls the style guide names."""
-import glob
+"""make check's rules (tests/check/check.py) as tests: the tree passes every rule, and each
+rule fires, under its own name, on its bad fixture in tests/check/fixtures/RULE/ (and no other
+rule fires there), so a rule that silently stopped working fails here."""
 import os
-import re
+import subprocess
+import sys
 import zt
-from zt import ok
+from zt import eq, ok
 
 ROOT = zt.ROOT
+CHECK = os.path.join(ROOT, "tests", "check", "check.py")
+CS_PARSE = os.path.join(zt.BUILD, "tools", "cs_parse")
+RULES = ["template-parse", "template-escape", "inline-script", "c-unchecked-calls",
+         "strtok-utf8", "stock-write", "web-sql"]
 
 
-def files(pattern):
-    return sorted(glob.glob(os.path.join(ROOT, pattern), recursive=True))
+def cs_parse():
+    if not os.access(CS_PARSE, os.X_OK):
+        build = os.path.basename(zt.BUILD)
+        subprocess.run(["make", "--no-print-directory", "-s", "BUILD=" + build,
+                        os.path.join(build, "tools", "cs_parse")], cwd=ROOT, check=True,
+                       timeout=120)
+    return CS_PARSE
 
 
-def test_templates_escape_by_default():
-    # lvar/evar run data as template code; uvar, alt, name and escape "none" print it raw.
-    banned = re.compile(r'<\?cs\s+(lvar|evar|uvar|alt|name)\s*:|escape:\s*"none"')
-    found = []
-    for path in files("templates/*.cs"):
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if banned.search(line):
-                    found.append("%s:%d" % (os.path.relpath(path, ROOT), n))
-    ok(files("templates/*.cs"), "templates found")
-    ok(not found, "unescaped or code-running ClearSilver commands: %s" % found)
+def check(*args):
+    r = subprocess.run([sys.executable, CHECK, "--cs-parse", cs_parse()] + list(args),
+                       capture_output=True, text=True, timeout=120)
+    return r.returncode, r.stdout + r.stderr
 
 
-def test_templates_have_no_inline_script():
-    # The Content-Security-Policy forbids inline script; a handler attribute would be dead.
-    banned = re.compile(r'<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=\s*"', re.I)
-    found = []
-    for path in files("templates/*.cs"):
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if banned.search(line):
-                    found.append("%s:%d" % (os.path.relpath(path, ROOT), n))
-    ok(not found, "inline script or on* handlers: %s" % found)
+def test_rule_list_is_complete():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("check", CHECK)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    eq(mod.RULES, RULES, "the rules this test covers")
 
 
-def test_c_avoids_unchecked_calls():
-    banned = re.compile(r'\b(atoi|atol|atoll|sprintf|vsprintf|gets|strtok|mysql_query)\s*\(')
-    found = []
-    for path in files("cgi-bin/**/*.c"):
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                code = line.split("//")[0]
-                if banned.search(code) and "snprintf" not in code:
-                    found.append("%s:%d: %s" % (os.path.relpath(path, ROOT), n, line.strip()))
-    # db.c alone runs the fixed statements of transactions and migrations as plain text.
-    found = [f for f in found if not f.startswith("cgi-bin/db/db.c")]
-    ok(not found, "unchecked calls: %s" % found)
+def test_tree_passes_make_check():
+    rc, out = check()
+    eq(rc, 0, "make check on the tree:\n" + out)
+    ok("0 finding(s)" in out, out)
+
+
+def make_fires(rule):
+    def t():
+        fixture = os.path.join(ROOT, "tests", "check", "fixtures", rule)
+        ok(os.path.isdir(fixture), "fixture " + fixture)
+        rc, out = check("--root", fixture)
+        eq(rc, 1, "make check on fixtures/%s fails:\n%s" % (rule, out))
+        lines = [x for x in out.splitlines() if not x.startswith("check: ")]
+        ok(lines and all(x.startswith(rule + ": ") for x in lines),
+           "only %s fires on its fixture: %r" % (rule, lines))
+        # Limited to that rule, the same; limited to the others, the fixture passes.
+        others = sum([["--rule", x] for x in RULES if x != rule], [])
+        rc2, out2 = check("--root", fixture, *others)
+        eq(rc2, 0, "the other rules pass fixtures/%s:\n%s" % (rule, out2))
+    t.__name__ = "test_rule_fires_" + rule.replace("-", "_")
+    return t
+
+
+for _r in RULES:
+    globals()["test_rule_fires_" + _r.replace("-", "_")] = make_fires(_r)
+
+
+def test_clean_fixture_passes():
+    rc, out = check("--root", os.path.join(ROOT, "tests", "check", "fixtures", "clean"))
+    eq(rc, 0, "fixtures/clean passes every rule:\n" + out)
+
+
+def test_selftest_passes():
+    rc, out = check("--selftest")
+    eq(rc, 0, out)
 
 
 zt.run()
