@@ -676,7 +676,8 @@ static int filter_sql(const struct dirent *e)
 	       !strcmp(e->d_name + n - 4, ".sql");
 }
 
-/* Splits a migration on lines that end with ';' (our files keep one statement per ';'). */
+/* Splits a migration on lines that end with ';' (our files keep one statement per ';'); a
+ * last statement without one is run too, rather than dropped in silence. */
 static int apply_file(db *d, const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -707,6 +708,12 @@ static int apply_file(db *d, const char *path)
 			buf_putc(&stmt, '\n');
 		}
 	}
+	while (stmt.len && strchr(" \t\r\n", stmt.data[stmt.len - 1]))
+		stmt.data[--stmt.len] = '\0';
+	if (rc == Z_OK && stmt.len && mysql_query(d->conn, stmt.data)) {
+		log_error("migrate: %s: %s", path, mysql_error(d->conn));
+		rc = Z_ERR;
+	}
 	fclose(f);
 	buf_free(&stmt);
 	return rc;
@@ -728,6 +735,15 @@ int db_migrate(db *d, const char *dir)
 		log_error("migrate: cannot read %s", dir);
 		rc = Z_ERR;
 	}
+	/* Versions are recorded by number: of two files with one number only the first would
+	 * ever run, so refuse them all until one is renumbered. */
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < i; k++)
+			if (strtoll(list[i]->d_name, NULL, 10) == strtoll(list[k]->d_name, NULL, 10)) {
+				log_error("migrate: %s and %s have one number; renumber one", list[k]->d_name,
+				          list[i]->d_name);
+				rc = Z_ERR;
+			}
 	for (int i = 0; i < n; i++) {
 		const char *name = list[i]->d_name;
 		long long version = strtoll(name, NULL, 10), done = 0;

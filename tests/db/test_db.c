@@ -1,5 +1,5 @@
 /* test_db: the database layer against the private stack's MariaDB: the streamed row iterator
- * (db_query_each) and the whole-result query it shares its fetch loop with. */
+ * (db_query_each) and the whole-result query it shares its fetch loop with; migrations. */
 #include "test_stock_util.h"
 
 /* Rows of the scratch table: id, a cell of len bytes ('a'..'z' repeated) or NULL. */
@@ -129,12 +129,79 @@ static void each_params_empty_and_errors(void **state)
 	assert_int_equal(t_ll("SELECT 5", NULL, 0), 5);
 }
 
+/* ---- migrations ---- */
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void remove_dir(const char *dir, const char *const *names, int n)
+{
+	char path[512];
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+/* Two files with one number are refused and neither runs; a last statement without ';' runs.
+ * Version numbers unique to this run, removed afterwards. */
+static void migrate_numbers_and_last_statement(void **state)
+{
+	char dir[] = "/tmp/zaiko-migrate-XXXXXX", name[3][64], table[64];
+	long long v = 2000000000LL - (long long)(getpid() % 1000000) * 2;
+	assert_non_null(mkdtemp(dir));
+	snprintf(table, sizeof(table), "t_mig_%s", t_run);
+	snprintf(name[0], 64, "%lld_one.sql", v);
+	snprintf(name[1], 64, "%lld_two.sql", v);
+	char sql[512];
+	snprintf(sql, sizeof(sql), "CREATE TABLE %s (id INT);\n", table);
+	write_file(dir, name[0], sql);
+	write_file(dir, name[1], sql);
+	assert_int_equal(db_migrate(t_db, dir), Z_ERR);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM schema_version WHERE version = ?", DB_I(v)), 0);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM information_schema.tables WHERE "
+	                      "table_schema = DATABASE() AND table_name = ?", DB_S(table)),
+	                 0);
+	/* Renumbered, with the second file's last statement lacking its ';' and followed by
+	 * blank lines: both apply, in order. */
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name[1]);
+	unlink(path);
+	snprintf(name[2], 64, "%lld_two.sql", v + 1);
+	snprintf(sql, sizeof(sql), "-- rows\nINSERT INTO %s VALUES (1);\nINSERT INTO %s\n  VALUES (2)\n\n",
+	         table, table);
+	write_file(dir, name[2], sql);
+	int rc = db_migrate(t_db, dir);
+	long long applied = T_LL("SELECT COUNT(*) FROM schema_version WHERE version IN (?, ?)",
+	                         DB_I(v), DB_I(v + 1));
+	char q[200];
+	snprintf(q, sizeof(q), "SELECT COALESCE(SUM(id), -1) FROM %s", table);
+	long long sum = t_ll(q, NULL, 0);
+	snprintf(q, sizeof(q), "DROP TABLE IF EXISTS %s", table);
+	db_exec(t_db, q, NULL, 0, NULL, NULL);
+	db_execv(t_db, "DELETE FROM schema_version WHERE version IN (?, ?)", DB_I(v), DB_I(v + 1));
+	const char *const names[] = {name[0], name[2]};
+	remove_dir(dir, names, 2);
+	assert_int_equal(rc, Z_OK);
+	assert_int_equal(applied, 2);
+	assert_int_equal(sum, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(each_streams_every_row),
 		cmocka_unit_test(each_stops_when_told),
 		cmocka_unit_test(each_params_empty_and_errors),
+		cmocka_unit_test(migrate_numbers_and_last_statement),
 	};
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }
