@@ -55,8 +55,8 @@
       <p class="help"><?cs var:Lang.admin.settings.retention_help ?></p>
       <table class="retention">
       <?cs each:k = Lang.admin.settings.keep ?>
-        <tr><th><label for="<?cs name:k ?>"><?cs var:k ?></label></th>
-          <td><input id="<?cs name:k ?>" name="<?cs name:k ?>" value="<?cs var:Page.keep[name(k)] ?>" inputmode="numeric" size="5"> <?cs var:Lang.admin.settings.days ?>
+        <tr><th><label for="<?cs var:name(k) ?>"><?cs var:k ?></label></th>
+          <td><input id="<?cs var:name(k) ?>" name="<?cs var:name(k) ?>" value="<?cs var:Page.keep[name(k)] ?>" inputmode="numeric" size="5"> <?cs var:Lang.admin.settings.days ?>
             <small>（<?cs var:Page.keep_min[name(k)] ?><?cs var:Lang.admin.settings.days_min ?>）</small></td></tr>
       <?cs /each ?>
       </table>
