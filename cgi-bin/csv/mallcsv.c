@@ -29,6 +29,7 @@ static const struct {
 	[MALLCSV_SHOPIFY_PRODUCTS] = {"shopify-products", "Shopify 商品エクスポート", "shopify"},
 	[MALLCSV_SHOPIFY_INVENTORY] = {"shopify-inventory", "Shopify 在庫エクスポート", "shopify"},
 	[MALLCSV_ZAIKO] = {"zaiko", "zaiko 商品CSV", NULL},
+	[MALLCSV_BASE_ITEMS] = {"base-items", "BASE 商品CSV", "base"},
 };
 
 const char *mallcsv_kind_name(mallcsv_kind k)
@@ -61,6 +62,8 @@ mallcsv_kind mallcsv_detect(const csv_header *h)
 	if ((has(h, "商品管理番号（商品URL）") || has(h, "商品管理番号")) &&
 			(has(h, "在庫タイプ") || has(h, "商品画像URL") || has(h, "在庫数")))
 		return MALLCSV_RAKUTEN_ITEM;
+	if (has(h, "商品ID") && has(h, "種類ID") && (has(h, "種類在庫数") || has(h, "在庫数")))
+		return MALLCSV_BASE_ITEMS;
 	if (has(h, "code") && has(h, "quantity") && !has(h, "path"))
 		return MALLCSV_YAHOO_QUANTITY;
 	if (has(h, "code") && has(h, "sub-code") && (has(h, "path") || has(h, "price")))
@@ -974,6 +977,65 @@ out:
 	return rc;
 }
 
+/* ---- BASE ---------------------------------------------------------------------------------- */
+
+typedef struct {
+	int item, name, var, varname, price, stock, varstock, code, varcode, jan, image;
+} base_cols;
+
+/* One row of BASE's item CSV: a variation (種類ID given) or an item without variations. The
+ * column names are those of the file BASE's CSV app writes (not in BASE's API documentation:
+ * taken from files merchants publish). */
+static int map_base(mapper *m, const base_cols *c)
+{
+	draft d = {0};
+	d.line = m->r->row_line;
+	d.item_code = cell(m, c->item);
+	if (!require(m, d.item_code, "商品ID"))
+		return Z_OK;
+	d.sub_code = cell(m, c->var);
+	d.name = cell(m, c->name);
+	/* A variation row may leave the item's columns blank: the item's earlier row names it. */
+	for (size_t i = m->res->n; !*d.name && i-- > 0;)
+		if (strcmp(m->res->v[i].item_code, d.item_code) == 0)
+			d.name = m->res->v[i].name;
+	if (*d.sub_code) {
+		d.options = cell(m, c->varname);
+		d.sku_code = cell(m, c->varcode);
+		if (!parse_stock(m, cell(m, c->varstock), "種類在庫数", &d.has_stock, &d.stock))
+			return Z_OK;
+	} else {
+		d.sku_code = cell(m, c->code);
+		if (!parse_stock(m, cell(m, c->stock), "在庫数", &d.has_stock, &d.stock))
+			return Z_OK;
+	}
+	if (!parse_price(m, cell(m, c->price), "価格", &d.has_price, &d.price))
+		return Z_OK;
+	d.jan = cell(m, c->jan);
+	d.image_url = cell(m, c->image);
+	return emit(m, &d);
+}
+
+/* Drops the variation-less row of an item that has variation rows (the item itself, not a
+ * SKU). */
+static void base_finish(mallcsv_result *res)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < res->n; i++) {
+		bool parent = false;
+		for (size_t k = 0; !res->v[i].sub_code[0] && !parent && k < res->n; k++)
+			parent = res->v[k].sub_code[0] &&
+			         strcmp(res->v[k].item_code, res->v[i].item_code) == 0;
+		if (parent) {
+			listing_free(&res->v[i]);
+			res->skipped++;
+		} else {
+			res->v[w++] = res->v[i];
+		}
+	}
+	res->n = w;
+}
+
 /* ---- zaiko's own file ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -1167,6 +1229,7 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 	rakuten_normal_cols rnc = {0};
 	amazon_cols ac = {0};
 	zaiko_cols zc = {0};
+	base_cols bc = {0};
 	switch (res->kind) {
 	case MALLCSV_YAHOO_DATA:
 	case MALLCSV_YAHOO_QUANTITY:
@@ -1261,6 +1324,12 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 			COL(&m, "JANコード", "JAN", "jan"), COL(&m, "価格", "price"),
 			COL(&m, "在庫数", "stock")};
 		break;
+	case MALLCSV_BASE_ITEMS:
+		bc = (base_cols){COL(&m, "商品ID"), COL(&m, "商品名"), COL(&m, "種類ID"),
+			COL(&m, "種類名"), COL(&m, "価格"), COL(&m, "在庫数"), COL(&m, "種類在庫数"),
+			COL(&m, "商品コード"), COL(&m, "種類コード"), COL(&m, "JAN/GTIN", "JANコード"),
+			COL(&m, "画像1")};
+		break;
 	default:
 		break;
 	}
@@ -1295,6 +1364,9 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 		case MALLCSV_ZAIKO:
 			rc = map_zaiko(&m, &zc);
 			break;
+		case MALLCSV_BASE_ITEMS:
+			rc = map_base(&m, &bc);
+			break;
 		default:
 			break;
 		}
@@ -1308,6 +1380,8 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 	rc = Z_OK;
 	if (res->kind == MALLCSV_RAKUTEN_NORMAL)
 		rc = rakuten_normal_finish(res, 0, &products);
+	if (res->kind == MALLCSV_BASE_ITEMS)
+		base_finish(res);
 	if (rc == Z_OK)
 		rc = check_duplicates(res);
 	goto out;

@@ -23,6 +23,7 @@ typedef enum {
 	MALLCSV_SHOPIFY_PRODUCTS,  /* products_export.csv (legacy or current header) */
 	MALLCSV_SHOPIFY_INVENTORY, /* inventory export (row per location, or column per location) */
 	MALLCSV_ZAIKO,             /* zaiko's own listing file, above */
+	MALLCSV_BASE_ITEMS,        /* BASE's item CSV (商品ID, 種類ID, 種類在庫数, …): row per variation */
 	MALLCSV__MAX
 } mallcsv_kind;
 
@@ -43,6 +44,11 @@ typedef enum {
  *                      sku=Variant SKU (may be ""), jan=Variant Barcode
  *   Shopify inventory  as products; stock = sum of Available over locations, each location
  *                      in extra {"locations":{name:qty}}; "not stocked" counts as nothing
+ *   BASE items         item=商品ID, sub=種類ID ("" for an item without variations),
+ *                      sku=種類コード (variation) or 商品コード, options=種類名, stock=
+ *                      種類在庫数 (variation) or 在庫数, price=価格, jan=JAN/GTIN, image=画像1;
+ *                      an item's row without 種類ID is skipped when it has variation rows;
+ *                      a blank 商品名 is the item's earlier row's
  * Duplicates of one (item, sub) are row errors naming both lines. */
 typedef struct {
 	char *item_code;  /* the mall's product code (Yahoo code, 商品管理番号, Handle, seller-sku) */
@@ -76,7 +82,8 @@ mallcsv_kind mallcsv_detect(const csv_header *h);
 /* Short ASCII name ("yahoo-data", "rakuten-normal-item", …) and Japanese label; static. */
 const char *mallcsv_kind_name(mallcsv_kind k);
 const char *mallcsv_kind_label(mallcsv_kind k);
-/* The mall of the kind: "yahoo", "rakuten", "amazon", "shopify", or NULL for MALLCSV_ZAIKO. */
+/* The mall of the kind: "yahoo", "rakuten", "amazon", "shopify", "base", or NULL for
+ * MALLCSV_ZAIKO. */
 const char *mallcsv_kind_mall(mallcsv_kind k);
 
 /* Decodes (CSV_ENC__MAX = detect), reads and maps a whole uploaded file into res (zeroed by
