@@ -8,22 +8,23 @@
 <script src="/static/js/zaiko.js" defer></script>
 </head>
 <body>
+<a class="skip-link" href="#main"><?cs var:Lang.menu.skip ?></a>
 <header class="top">
   <a class="brand" href="/"><?cs var:Lang.app ?></a>
   <?cs if:User.login ?>
-  <nav class="menu" aria-label="メニュー">
+  <nav class="menu" aria-label="<?cs var:Lang.menu.label ?>">
     <ul>
       <li><a href="/"><?cs var:Lang.menu.stock ?></a></li>
-      <li class="group"><span><?cs var:Lang.menu.sets ?></span>
-        <ul>
+      <li class="group"><button type="button" class="menu-toggle" aria-expanded="false" aria-controls="menu-sets" id="menu-sets-button"><?cs var:Lang.menu.sets ?></button>
+        <ul id="menu-sets">
           <li><a href="/sets/edit"><?cs var:Lang.menu.set_edit ?></a></li>
           <li><a href="/sets/import"><?cs var:Lang.menu.set_import ?></a></li>
           <li><a href="/sets/export"><?cs var:Lang.menu.set_export ?></a></li>
         </ul>
       </li>
       <?cs if:User.admin == "1" ?>
-      <li class="group"><span><?cs var:Lang.menu.admin ?></span>
-        <ul>
+      <li class="group"><button type="button" class="menu-toggle" aria-expanded="false" aria-controls="menu-admin" id="menu-admin-button"><?cs var:Lang.menu.admin ?></button>
+        <ul id="menu-admin">
           <li><a href="/admin/settings"><?cs var:Lang.menu.settings ?></a></li>
           <?cs if:Menu.alerts == "1" ?><li><a href="/admin/alerts" id="menu-alerts"><?cs var:Lang.admin.alerts.title ?></a></li><?cs /if ?>
           <li><a href="/admin/shops"><?cs var:Lang.menu.shops ?></a></li>
@@ -42,4 +43,4 @@
   </form>
   <?cs /if ?>
 </header>
-<main>
+<main id="main" tabindex="-1">

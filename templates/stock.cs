@@ -1,20 +1,30 @@
 <?cs include:"header.cs" ?>
 <div class="stock-screen" id="stock-screen">
+<noscript><p class="flash error" id="noscript-note"><?cs var:Lang.stock.noscript ?> <a href="/stock/csv/totals"><?cs var:Lang.stock.actions.csv_totals ?></a></p></noscript>
 <?cs if:Page.msg ?><p class="flash ok" role="status" id="flash"><?cs var:Lang.stock.flash[Page.msg] ?><?cs if:Page.msg_n ?>（<?cs var:Page.msg_n ?><?cs var:Lang.list.count ?>）<?cs /if ?></p><?cs /if ?>
 <p class="flash error" role="alert" id="stock-alert" hidden></p>
 
+<?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?>
+<section class="banner stopped" role="alert" data-shop="<?cs var:shop.id ?>" aria-labelledby="stopped-h-<?cs var:shop.id ?>">
+  <h2 id="stopped-h-<?cs var:shop.id ?>"><?cs var:Lang.stock.stopped.title_before ?><?cs var:shop.name ?><?cs var:Lang.stock.stopped.title_after ?></h2>
+  <p><?cs var:Lang.stock.stopped.why ?><?cs if:shop.reason ?><?cs var:Lang.stock.stopped.reply ?><span class="reply"><?cs var:shop.reason ?></span><?cs /if ?></p>
+  <p><?cs var:Lang.stock.stopped.kept ?></p>
+  <p class="todo"><?cs if:User.admin == "1" ?><?cs var:Lang.stock.stopped.todo_admin ?> <a href="/admin/shops"><?cs var:Lang.menu.shops ?></a><?cs else ?><?cs var:Lang.stock.stopped.todo_staff ?><?cs /if ?></p>
+</section>
+<?cs /if ?><?cs /each ?>
+
 <?cs if:subcount(Page.errors) > 0 ?>
 <section class="errors" aria-labelledby="errors-h">
-  <h2 id="errors-h"><?cs var:Lang.stock.errors.title ?></h2>
+  <h2 id="errors-h"><?cs var:Lang.stock.errors.title ?> <span class="count" id="errors-count">（<?cs var:Lang.stock.errors.total ?><?cs var:Page.errors_total ?><?cs var:Lang.list.count ?><?cs if:Page.errors_total > subcount(Page.errors) ?><?cs var:Lang.stock.errors.newest_before ?><?cs var:subcount(Page.errors) ?><?cs var:Lang.stock.errors.newest_after ?><?cs /if ?>）</span><?cs if:User.admin == "1" ?> <a href="/admin/errors" class="errors-delete"><?cs var:Lang.menu.errors_delete ?></a><?cs /if ?></h2>
   <table class="errors">
     <thead><tr><th><?cs var:Lang.stock.errors.level ?></th><th><?cs var:Lang.stock.errors.shop ?></th><th><?cs var:Lang.list.sku ?></th><th><?cs var:Lang.stock.errors.message ?></th><th><?cs var:Lang.stock.errors.at ?></th><th></th></tr></thead>
     <tbody>
     <?cs each:e = Page.errors ?>
       <tr class="level-<?cs var:e.level ?>">
-        <td class="num"><?cs var:e.level ?></td>
+        <td class="level"><?cs if:Lang.stock.errors.levels[e.level] ?><?cs var:Lang.stock.errors.levels[e.level] ?><?cs else ?><?cs var:Lang.stock.errors.levels.other ?><?cs /if ?></td>
         <td><?cs var:e.shop ?></td>
         <td class="code"><?cs if:e.code ?><a href="/sku?code=<?cs var:url_escape(e.code) ?>"><?cs var:e.code ?></a><?cs /if ?></td>
-        <td><?cs var:e.message ?><?cs if:e.repeat > 1 ?> <span class="repeat">（<?cs var:e.repeat ?><?cs var:Lang.stock.errors.times ?>）</span><?cs /if ?>
+        <td><span class="kind"><?cs if:Lang.stock.kinds[e.kind] ?><?cs var:Lang.stock.kinds[e.kind] ?><?cs else ?><?cs var:Lang.stock.kinds.other ?><?cs /if ?>:</span> <?cs var:e.message ?><?cs if:e.repeat > 1 ?> <span class="repeat">（<?cs var:e.repeat ?><?cs var:Lang.stock.errors.times ?>）</span><?cs /if ?>
           <?cs if:e.kind == "duplicate" && e.code ?> <a class="dup" href="/?shop=<?cs var:e.shop_id ?>&amp;q=<?cs var:url_escape(e.code) ?>*"><?cs var:Lang.stock.errors.show_listings ?></a><?cs /if ?></td>
         <td class="at"><?cs var:e.at ?></td>
         <td><a href="/stock/help?kind=<?cs var:e.help ?>"><?cs var:Lang.stock.errors.howto ?></a></td>
@@ -87,7 +97,9 @@
 
 <section class="list">
   <p class="count"><strong id="count"><?cs var:Page.count ?></strong><?cs var:Lang.list.count ?><?cs if:Page.unlinked == "1" ?><?cs var:Lang.stock.list.count_unlinked ?><?cs else ?><?cs var:Lang.list.count_note ?><?cs /if ?></p>
+  <p class="note edit-hint" id="edit-hint"><?cs var:Lang.stock.edit.hint ?></p>
   <p hidden><span id="lbl-menu"><?cs var:Lang.stock.list.menu ?></span><span id="lbl-sync"><?cs var:Lang.list.sync ?></span><span id="lbl-min"><?cs var:Lang.list.min ?></span><span id="lbl-max"><?cs var:Lang.list.max ?></span></p>
+  <p hidden id="stock-words" data-saved-total="<?cs var:Lang.stock.edit.saved_total ?>" data-saved-limits="<?cs var:Lang.stock.edit.saved_limits ?>" data-sync-on="<?cs var:Lang.stock.edit.sync_on ?>" data-sync-off="<?cs var:Lang.stock.edit.sync_off ?>" data-failed="<?cs var:Lang.stock.edit.failed ?>" data-network="<?cs var:Lang.stock.edit.network ?>" data-bad-total="<?cs var:Lang.stock.edit.bad_total ?>" data-bad-limit="<?cs var:Lang.stock.edit.bad_limit ?>" data-pending="<?cs var:Lang.stock.list.pending ?>" data-wanted="<?cs var:Lang.stock.list.wanted ?>" data-applying="<?cs var:Lang.stock.edit.applying ?>" data-poll-ms="5000"></p>
   <template id="shop-menu-items">
     <li data-item="search"><a href="/?shop="><?cs var:Lang.stock.list.menu_search ?></a></li>
     <li data-item="import"><a href="/stock/csv/listings?shop="><?cs var:Lang.stock.actions.csv_listings ?></a></li>
@@ -103,10 +115,10 @@
     <thead>
       <tr>
         <th rowspan="2" class="check"><input type="checkbox" id="check-all" aria-label="<?cs var:Lang.stock.list.check_all ?>"></th>
-        <th rowspan="2"><?cs var:Lang.list.sku ?></th>
+        <th rowspan="2" class="sku"><?cs var:Lang.list.sku ?></th>
         <th rowspan="2"><?cs var:Lang.list.name ?></th>
-        <th rowspan="2"><?cs var:Lang.list.total ?></th>
-        <?cs each:shop = Page.shops ?><th colspan="7" class="shop mall-<?cs var:shop.mall ?>"><?cs var:shop.name ?><?cs if:shop.base == "1" ?> <span class="base"><?cs var:Lang.stock.list.base ?></span><?cs /if ?><?cs if:shop.state == "stopped" ?> <span class="stopped"><?cs var:Lang.stock.list.stopped ?></span><?cs /if ?></th><?cs /each ?>
+        <th rowspan="2" class="total"><?cs var:Lang.list.total ?></th>
+        <?cs each:shop = Page.shops ?><th colspan="7" class="shop mall-<?cs var:shop.mall ?>"><span id="sh<?cs var:shop.id ?>"><?cs var:shop.name ?></span><?cs if:shop.base == "1" ?> <span class="base"><?cs var:Lang.stock.list.base ?></span><?cs /if ?><?cs if:shop.state == "stopped" ?> <span class="stopped"><?cs var:Lang.stock.list.stopped ?></span><?cs /if ?></th><?cs /each ?>
       </tr>
       <tr>
         <?cs each:shop = Page.shops ?><th><?cs var:Lang.stock.list.menu ?></th><th><?cs var:Lang.stock.list.item ?></th><th><?cs var:Lang.list.sync ?></th><th><?cs var:Lang.list.min ?></th><th><?cs var:Lang.list.max ?></th><th><?cs var:Lang.stock.list.sku_col ?></th><th><?cs var:Lang.list.stock ?></th><?cs /each ?>
@@ -116,15 +128,15 @@
     <?cs each:row = Page.rows ?>
       <tr<?cs if:row.id ?> data-sku="<?cs var:row.id ?>"<?cs /if ?>>
         <td class="check"><?cs if:row.id ?><input type="checkbox" name="sku" value="<?cs var:row.id ?>" form="actions" class="row-check" aria-label="<?cs var:Lang.stock.list.select ?> <?cs var:row.code ?>"><?cs else ?><input type="checkbox" name="listing" value="<?cs var:row.listing ?>" form="actions" class="row-check" aria-label="<?cs var:Lang.stock.list.select ?> <?cs var:row.code ?>"><?cs /if ?></td>
-        <td class="code"><?cs if:row.id ?><a href="/sku?code=<?cs var:url_escape(row.code) ?>"><?cs var:row.code ?></a><?cs if:row.is_set ?> <span class="tag"><?cs var:Lang.stock.list.set ?></span><?cs /if ?><?cs else ?><?cs var:row.code ?> <span class="tag unlinked"><?cs var:Lang.stock.list.unlinked ?></span><?cs /if ?></td>
+        <td class="code sku" id="c<?cs var:row.id ?><?cs var:row.listing ?>"><?cs if:row.id ?><a href="/sku?code=<?cs var:url_escape(row.code) ?>"><?cs var:row.code ?></a><?cs if:row.is_set ?> <span class="tag"><?cs var:Lang.stock.list.set ?></span><?cs /if ?><?cs else ?><?cs var:row.code ?> <span class="tag unlinked"><?cs var:Lang.stock.list.unlinked ?></span><?cs /if ?></td>
         <td class="name"><?cs var:row.name ?></td>
-        <td class="num total"><?cs if:row.id ?><?cs if:row.is_set ?><span title="<?cs var:Lang.stock.list.set_total ?>"><?cs var:row.total ?></span><?cs else ?><input class="total-edit" inputmode="numeric" value="<?cs var:row.total ?>" data-sku="<?cs var:row.id ?>" aria-label="<?cs var:Lang.list.total ?> <?cs var:row.code ?>" size="7"><?cs /if ?><?cs /if ?></td>
+        <td class="num total"><?cs if:row.id ?><?cs if:row.is_set ?><span class="set-total" title="<?cs var:Lang.stock.list.set_total ?>"><?cs var:row.total ?></span><?cs else ?><input class="total-edit" value="<?cs var:row.total ?>" data-sku="<?cs var:row.id ?>" aria-label="<?cs var:Lang.list.total ?> <?cs var:row.code ?>" aria-describedby="edit-hint" size="7" readonly><?cs /if ?><?cs /if ?></td>
         <?cs each:cell = row.shops ?>
         <td class="menu"><?cs if:cell.n ?><button type="button" class="shop-menu" data-shop="<?cs var:cell.shop ?>" aria-expanded="false" aria-labelledby="lbl-menu">⋯</button><?cs /if ?></td>
         <td class="item"><?cs each:it = cell.items ?><div class="item<?cs var:it.cls ?>" data-listing="<?cs var:it.id ?>"><?cs if:it.image ?><img src="<?cs var:it.image ?>" alt="" loading="lazy" width="40" height="40"><?cs /if ?><span class="code"><?cs var:it.ref ?></span> <span class="iname"><?cs var:it.name ?></span><?cs if:it.options ?> <span class="opt"><?cs var:it.options ?></span><?cs /if ?><?cs if:it.price ?> <span class="price">¥<?cs var:it.price ?></span><?cs /if ?><?cs if:it.warn ?><?cs if:it.state == "duplicate" ?> <span class="warn"><?cs var:Lang.stock.list.duplicate ?></span><?cs /if ?><?cs if:it.error ?> <span class="warn" title="<?cs var:it.error ?>"><?cs var:Lang.stock.list.error ?></span><?cs /if ?><?cs /if ?></div><?cs /each ?></td>
-        <td class="sync"><?cs each:it = cell.items ?><div><input type="checkbox" class="sync-edit" data-listing="<?cs var:it.id ?>"<?cs if:it.sync ?> checked<?cs /if ?> aria-labelledby="lbl-sync"></div><?cs /each ?></td>
-        <td class="num"><?cs each:it = cell.items ?><div><input class="limit-edit" data-listing="<?cs var:it.id ?>" data-field="min" value="<?cs var:it.min ?>" inputmode="numeric" size="4" aria-labelledby="lbl-min"></div><?cs /each ?></td>
-        <td class="num"><?cs each:it = cell.items ?><div><input class="limit-edit" data-listing="<?cs var:it.id ?>" data-field="max" value="<?cs var:it.max ?>" inputmode="numeric" size="4" aria-labelledby="lbl-max"></div><?cs /each ?></td>
+        <td class="sync"><?cs each:it = cell.items ?><div><input type="checkbox" class="sync-edit" data-listing="<?cs var:it.id ?>"<?cs if:it.sync ?> checked<?cs /if ?> aria-labelledby="lbl-sync c<?cs var:row.id ?><?cs var:row.listing ?> sh<?cs var:cell.shop ?>" disabled></div><?cs /each ?></td>
+        <td class="num"><?cs each:it = cell.items ?><div><input class="limit-edit" data-listing="<?cs var:it.id ?>" data-field="min" value="<?cs var:it.min ?>" inputmode="numeric" size="4" aria-labelledby="lbl-min c<?cs var:row.id ?><?cs var:row.listing ?> sh<?cs var:cell.shop ?>" readonly></div><?cs /each ?></td>
+        <td class="num"><?cs each:it = cell.items ?><div><input class="limit-edit" data-listing="<?cs var:it.id ?>" data-field="max" value="<?cs var:it.max ?>" inputmode="numeric" size="4" aria-labelledby="lbl-max c<?cs var:row.id ?><?cs var:row.listing ?> sh<?cs var:cell.shop ?>" readonly></div><?cs /each ?></td>
         <td class="code"><?cs each:it = cell.items ?><div><?cs var:it.sku ?></div><?cs /each ?></td>
         <td class="num stock"><?cs each:it = cell.items ?><?cs if:it.drift ?><div class="stock drift" data-listing="<?cs var:it.id ?>" title="<?cs var:Lang.stock.list.wanted ?> <?cs var:it.wanted ?>"><?cs else ?><div class="stock" data-listing="<?cs var:it.id ?>"><?cs /if ?><span class="v"><?cs var:it.stock ?></span><?cs if:it.pending ?><span class="pending"><?cs var:Lang.stock.list.pending ?></span><?cs /if ?></div><?cs /each ?></td>
         <?cs /each ?>

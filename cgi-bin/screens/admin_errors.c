@@ -31,6 +31,14 @@ int admin_errors_page(web_request *r)
 		total += db_get_ll(res, i, 1, 0);
 	if ((rc = admin_hdf_rows(r, "Page.kinds", res, -1)) != Z_OK)
 		goto out;
+	/* Each kind links to its help, as on the 在庫連携 list. */
+	for (int i = 0; i < res->nrows && rc == Z_OK; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "Page.kinds.%d.help", i);
+		rc = web_set(r, key, stock_help_kind(db_get(res, i, 0)));
+	}
+	if (rc != Z_OK)
+		goto out;
 	web_set_int(r, "Page.total", total);
 	if (web_query_raw(r, "deleted")) {
 		long long n = 0;

@@ -8,6 +8,7 @@
 #include "batch/retention.h"
 #include "screens/admin_common.h"
 #include "screens/screens.h"
+#include "stock/stock.h"
 
 /* The settings of this screen, their defaults, and the keys the batch reads. */
 static const struct {
@@ -374,7 +375,7 @@ static int render_alerts(web_request *r, int status, const char *error)
 	}
 	rc = db_queryv(r->db, &res,
 	               "SELECT code, name, total, COALESCE(alert_threshold, '') AS threshold, "
-	               "alert_below AS below FROM sku WHERE code LIKE ? AND code > ? "
+	               "alert_below AS below, id, is_set FROM sku WHERE code LIKE ? AND code > ? "
 	               "ORDER BY code LIMIT 101",
 	               DB_S(like), DB_S(after));
 	if (rc != Z_OK)
@@ -382,6 +383,19 @@ static int render_alerts(web_request *r, int status, const char *error)
 	if (res->nrows > 100)
 		web_set(r, "Page.next_after", db_get(res, 99, 0));
 	if ((rc = admin_hdf_rows(r, "Page.rows", res, 100)) != Z_OK)
+		goto out;
+	/* A set's 総在庫数 is what its parts allow, as on the 在庫連携 list. */
+	for (int i = 0; i < res->nrows && i < 100 && rc == Z_OK; i++) {
+		if (db_get_ll(res, i, 6, 0) != 1)
+			continue;
+		long long avail = 0;
+		char key[64];
+		if ((rc = stock_available(r->db, db_get_ll(res, i, 5, 0), &avail)) != Z_OK)
+			break;
+		snprintf(key, sizeof(key), "Page.rows.%d.total", i);
+		rc = web_set_int(r, key, avail);
+	}
+	if (rc != Z_OK)
 		goto out;
 	admin_flash_from_query(r, settings_flashes);
 	rc = error ? admin_render_error(r, status, error, "admin_alerts.cs")

@@ -6,6 +6,7 @@
 #include <time.h>
 #include "csv/csv.h"
 #include "screens/screens.h"
+#include "stock/stock.h"
 
 static const char *const scope_choices[] = {"selected", "all", NULL};
 static const char *const enc_choices[] = {"cp932", "utf8", NULL};
@@ -31,15 +32,26 @@ static const char *const header[] = {"店舗", "SKUコード", "商品コード"
 
 static const char *const select_cols =
 	"SELECT sh.name, l.sku_code, l.item_code, l.sub_code, l.name, l.options, l.image_url, "
-	"l.jan, l.price, l.mall_stock, k.total, l.sync, l.min_stock, l.max_stock "
+	"l.jan, l.price, l.mall_stock, k.total, l.sync, l.min_stock, l.max_stock, k.id, k.is_set "
 	"FROM listing l JOIN shop sh ON sh.id = l.shop_id LEFT JOIN sku k ON k.id = l.sku_id ";
 
-static int write_rows(csv_writer *w, const db_res *res)
+static int write_rows(db *d, csv_writer *w, const db_res *res)
 {
 	for (int i = 0; i < res->nrows; i++) {
 		const char *f[14];
+		char set_total[24];
 		for (int c = 0; c < 14; c++)
 			f[c] = db_get(res, i, c);
+		/* A set's 総在庫数 is what its parts allow, as the list and the malls get it (its
+		 * stored total is not kept). */
+		if (db_get_ll(res, i, 15, 0) == 1) {
+			long long avail = 0;
+			int arc = stock_available(d, db_get_ll(res, i, 14, 0), &avail);
+			if (arc != Z_OK)
+				return arc;
+			snprintf(set_total, sizeof(set_total), "%lld", avail);
+			f[10] = set_total;
+		}
 		int rc = csv_writer_row(w, f, 14);
 		if (rc != Z_OK)
 			return rc;
@@ -98,7 +110,7 @@ int csv_export_submit(web_request *r)
 		goto out;
 	rc = csv_writer_row(&w, header, Z_ARRAY_LEN(header));
 	if (rc == Z_OK)
-		rc = write_rows(&w, res);
+		rc = write_rows(r->db, &w, res);
 	if (rc == Z_INVALID) {
 		char msg[300];
 		snprintf(msg, sizeof(msg),

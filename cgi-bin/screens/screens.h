@@ -14,6 +14,11 @@ int logout_submit(web_request *r);
 /* stock.c: the 在庫連携 screen */
 extern const web_field stock_list_fields[];
 int stock_list_page(web_request *r);
+/* GET /stock/rows (JSON): the on-screen rows' totals and listings, and the stopped shops. */
+extern const web_field stock_rows_fields[];
+int stock_rows_json(web_request *r);
+/* The /stock/help page of an error kind ("other" for kinds without their own); static. */
+const char *stock_help_kind(const char *kind);
 
 /* sets.c: セット商品 (セット登録, CSV取込, CSV出力) */
 extern const web_field sets_edit_fields[], sets_save_fields[], sets_preview_fields[],

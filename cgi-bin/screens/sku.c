@@ -2,11 +2,14 @@
  * total over time, and the push history of its listings. */
 #include "screens/admin_common.h"
 #include "screens/screens.h"
+#include "stock/stock.h"
 
 #define MOVE_ROWS 200
 #define PUSH_ROWS 100
 #define CHART_W 600
 #define CHART_H 160
+/* Up to this many moves each get a dot on the line. */
+#define CHART_DOTS 60
 
 /* Declared fields: the router validates them before the handler runs. */
 const web_field sku_fields[] = {
@@ -20,6 +23,7 @@ const web_field sku_fields[] = {
 static void chart(web_request *r, const db_res *moves)
 {
 	int n = moves->nrows;
+	char key[64];
 	if (n < 1)
 		return;
 	long long lo = 0, hi = 0;
@@ -41,6 +45,19 @@ static void chart(web_request *r, const db_res *moves)
 		double x = n == 1 ? CHART_W / 2.0 : 10.0 + (CHART_W - 20.0) * k / (n - 1);
 		double y = 10.0 + (CHART_H - 20.0) * (double)(hi - v) / (double)(hi - lo);
 		buf_printf(&pts, "%s%.1f,%.1f", k ? " " : "", x, y);
+		/* A dot per move, so one move (a line of one point draws nothing) and each step
+		 * of a few show. */
+		if (n <= CHART_DOTS) {
+			snprintf(key, sizeof(key), "Page.chart.dots.%d.x", k);
+			web_setf(r, key, "%.1f", x);
+			snprintf(key, sizeof(key), "Page.chart.dots.%d.y", k);
+			web_setf(r, key, "%.1f", y);
+		}
+		/* One move: a level line across the box at its value. */
+		if (n == 1) {
+			buf_reset(&pts);
+			buf_printf(&pts, "10.0,%.1f %.1f,%.1f", y, CHART_W - 10.0, y);
+		}
 	}
 	web_set(r, "Page.chart.points", buf_str(&pts));
 	web_set_int(r, "Page.chart.hi", hi);
@@ -66,6 +83,14 @@ int sku_page(web_request *r)
 	long long id = db_get_ll(s, 0, 0, 0);
 	if ((rc = admin_hdf_rows(r, "Page.skus", s, -1)) != Z_OK)
 		goto out;
+	/* A set holds no stock of its own: its 総在庫数 is what its parts allow, as on the list
+	 * and in every export. */
+	if (db_get_ll(s, 0, 4, 0) == 1) {
+		long long avail = 0;
+		if ((rc = stock_available(r->db, id, &avail)) != Z_OK)
+			goto out;
+		web_set_int(r, "Page.skus.0.total", avail);
+	}
 	rc = db_queryv(r->db, &L,
 	               "SELECT sh.name AS shop, l.item_code AS item, l.sub_code AS sub, l.name, "
 	               "l.sync, l.mall_stock AS stock, l.wanted, l.drift, l.state, "

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <cJSON.h>
 #include "core/strnum.h"
 #include "screens/admin_common.h"
 #include "screens/screens.h"
@@ -317,15 +318,16 @@ static void set_listing(HDF *node, const db_res *L, int row, bool images)
 static int load_shops(web_request *r, db_res **shops)
 {
 	int rc = db_queryv(r->db, shops,
-	                   "SELECT id, name, mall, is_base, state FROM shop WHERE enabled = 1 "
+	                   "SELECT id, name, mall, is_base, state, COALESCE(stop_reason, '') "
+	                   "FROM shop WHERE enabled = 1 "
 	                   "ORDER BY id = ? DESC, is_base DESC, id",
 	                   DB_I(web_int(r, "shop", 0)));
 	if (rc != Z_OK)
 		return rc;
 	char key[64];
 	for (int s = 0; s < (*shops)->nrows; s++) {
-		static const char *const names[] = {"id", "name", "mall", "base", "state"};
-		for (int c = 0; c < 5; c++) {
+		static const char *const names[] = {"id", "name", "mall", "base", "state", "reason"};
+		for (int c = 0; c < 6; c++) {
 			snprintf(key, sizeof(key), "Page.shops.%d.%s", s, names[c]);
 			web_set(r, key, db_get(*shops, s, c));
 		}
@@ -341,11 +343,15 @@ static int shop_index(const db_res *shops, const char *shop_id)
 	return -1;
 }
 
+/* Every kind the batch and the core write (stock_error), each with its own help text
+ * (Lang.stock.help.KIND) and its name on エラー削除 (Lang.stock.kinds.KIND). */
 static const char *const help_kinds[] = {"duplicate", "unlinked", "shop_stopped", "push",
-                                         "csv", "other", NULL};
+                                         "csv", "other", "fetch", "push_item", "order",
+                                         "mall_changed", NULL};
 
-/* The help page of an error kind; kinds without a page of their own share "other". */
-static const char *stock_help_kind(const char *kind)
+/* The help page of an error kind; kinds without a page of their own share "other". The
+ * result is a static string. */
+const char *stock_help_kind(const char *kind)
 {
 	for (int i = 0; kind && help_kinds[i]; i++)
 		if (!strcmp(help_kinds[i], kind))
@@ -376,6 +382,12 @@ static int load_errors(web_request *r)
 		rc = web_set(r, key, stock_help_kind(db_get(e, i, 2)));
 	}
 	db_res_free(e);
+	/* All of them, as エラー削除 counts them: the list shows the newest ERROR_ROWS. */
+	long long total = 0;
+	if (rc == Z_OK)
+		rc = db_query_ll(r->db, "SELECT COUNT(*) FROM error_log", NULL, 0, 0, &total);
+	if (rc == Z_OK)
+		rc = web_set_int(r, "Page.errors_total", total);
 	return rc;
 }
 
@@ -776,6 +788,118 @@ out:
 	db_res_free(rows);
 	db_res_free(L);
 	return rc;
+}
+
+/* ---- the rows on screen, polled by stock.js ---- */
+
+/* Rows a poll asks about: a page holds at most PAGE_ROWS. */
+#define POLL_ROWS PAGE_ROWS
+
+/* Declared fields: the router validates them before the handler runs. */
+const web_field stock_rows_fields[] = {
+	{.name = "sku", .type = WF_INT_LIST, .min = 1, .max = 2147483647, .max_count = POLL_ROWS,
+	 .label = "SKU"},
+	{.name = "listing", .type = WF_INT_LIST, .min = 1, .max = 2147483647,
+	 .max_count = POLL_ROWS, .label = "商品"},
+	{0},
+};
+
+/* The SKUs' totals as the list shows them (a set: what its parts allow) into arr. */
+static int rows_skus(web_request *r, const web_value *skus, cJSON *arr)
+{
+	db_res *res = NULL;
+	buf sql = BUF_INIT;
+	db_val vals[POLL_ROWS];
+	buf_puts(&sql, "SELECT id, total, is_set FROM sku WHERE id IN (");
+	for (int i = 0; i < skus->count; i++) {
+		buf_puts(&sql, i ? ",?" : "?");
+		vals[i] = DB_I(skus->list[i]);
+	}
+	buf_puts(&sql, ")");
+	int rc = db_query(r->db, buf_str(&sql), vals, skus->count, &res);
+	buf_free(&sql);
+	for (int i = 0; rc == Z_OK && i < res->nrows; i++) {
+		long long id = db_get_ll(res, i, 0, 0), total = db_get_ll(res, i, 1, 0);
+		if (flag(res, i, 2))
+			rc = stock_available(r->db, id, &total);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)id);
+		cJSON_AddNumberToObject(o, "total", (double)total);
+		cJSON_AddItemToArray(arr, o);
+	}
+	db_res_free(res);
+	return rc;
+}
+
+/* The listings of the SKUs and the listings themselves: what a cell shows. */
+static int rows_listings(web_request *r, const web_value *skus, const web_value *lst,
+                         cJSON *arr)
+{
+	db_res *L = NULL;
+	buf sql = BUF_INIT;
+	db_val vals[2 * POLL_ROWS];
+	int ns = skus ? skus->count : 0, nl = lst ? lst->count : 0;
+	buf_puts(&sql, "SELECT l.id, l.mall_stock, l.wanted, l.drift, p.id IS NOT NULL, l.sync, "
+	               "l.min_stock, l.max_stock FROM listing l "
+	               "LEFT JOIN push p ON p.pending_listing = l.id WHERE l.sku_id IN (0");
+	for (int i = 0; i < ns; i++) {
+		buf_puts(&sql, ",?");
+		vals[i] = DB_I(skus->list[i]);
+	}
+	buf_puts(&sql, ") OR l.id IN (0");
+	for (int i = 0; i < nl; i++) {
+		buf_puts(&sql, ",?");
+		vals[ns + i] = DB_I(lst->list[i]);
+	}
+	buf_puts(&sql, ")");
+	int rc = db_query(r->db, buf_str(&sql), vals, ns + nl, &L);
+	buf_free(&sql);
+	for (int i = 0; rc == Z_OK && i < L->nrows; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)db_get_ll(L, i, 0, 0));
+		if (db_get(L, i, 1))
+			cJSON_AddNumberToObject(o, "stock", (double)db_get_ll(L, i, 1, 0));
+		else
+			cJSON_AddNullToObject(o, "stock");
+		if (db_get(L, i, 2))
+			cJSON_AddNumberToObject(o, "wanted", (double)db_get_ll(L, i, 2, 0));
+		cJSON_AddBoolToObject(o, "drift", flag(L, i, 3));
+		cJSON_AddBoolToObject(o, "pending", flag(L, i, 4));
+		cJSON_AddBoolToObject(o, "sync", flag(L, i, 5));
+		cJSON_AddStringToObject(o, "min", db_get(L, i, 6) ? db_get(L, i, 6) : "");
+		cJSON_AddStringToObject(o, "max", db_get(L, i, 7) ? db_get(L, i, 7) : "");
+		cJSON_AddItemToArray(arr, o);
+	}
+	db_res_free(L);
+	return rc;
+}
+
+/* GET /stock/rows?sku=…&listing=… (JSON): what the rows on screen show now — each SKU's
+ * total, each listing's mall stock, 反映待ち, drift and settings — and which shops are
+ * stopped, so the list follows the malls without a reload. Two indexed reads. */
+int stock_rows_json(web_request *r)
+{
+	const web_value *skus = web_field_value(r, "sku"), *lst = web_field_value(r, "listing");
+	db_res *shops = NULL;
+	cJSON *o = cJSON_CreateObject();
+	cJSON *as = cJSON_AddArrayToObject(o, "skus"), *al = cJSON_AddArrayToObject(o, "listings");
+	cJSON *ash = cJSON_AddArrayToObject(o, "stopped");
+	int rc = Z_OK;
+	if (skus && skus->count)
+		rc = rows_skus(r, skus, as);
+	if (rc == Z_OK && ((skus && skus->count) || (lst && lst->count)))
+		rc = rows_listings(r, skus, lst, al);
+	if (rc == Z_OK)
+		rc = db_query(r->db, "SELECT id FROM shop WHERE enabled = 1 AND state = 'stopped'",
+		              NULL, 0, &shops);
+	for (int i = 0; rc == Z_OK && i < shops->nrows; i++)
+		cJSON_AddItemToArray(ash, cJSON_CreateNumber((double)db_get_ll(shops, i, 0, 0)));
+	db_res_free(shops);
+	if (rc != Z_OK) {
+		cJSON_Delete(o);
+		return rc;
+	}
+	return web_json(r, 200, o);
 }
 
 /* ---- help pages of the error kinds ---- */

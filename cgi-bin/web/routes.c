@@ -20,6 +20,7 @@ const web_route web_routes[] = {
 	{"GET", "/sets/export/download", sets_export_download, 0, sets_export_fields, 0},
 	/* 在庫連携 (stock.c, stock_edit.c, csv_*.c, sku.c) */
 	{"GET", "/stock/help", stock_help_page, 0, stock_help_fields, 0},
+	{"GET", "/stock/rows", stock_rows_json, ROUTE_JSON, stock_rows_fields, 0},
 	{"POST", "/stock/total", stock_total_submit, ROUTE_JSON, stock_total_fields, 0},
 	{"POST", "/stock/limits", stock_limits_submit, ROUTE_JSON, stock_limits_fields, 0},
 	{"POST", "/stock/sync", stock_sync_submit, ROUTE_JSON, stock_sync_fields, 0},

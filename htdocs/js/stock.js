@@ -9,6 +9,17 @@
 
   const alertBox = () => document.getElementById("stock-alert");
 
+  // The screen's words come from the page (templates/lang), never from this file.
+  const wordsEl = () => document.getElementById("stock-words");
+  function word(name, vars) {
+    const el = wordsEl();
+    let text = (el && el.dataset[name]) || "";
+    Object.entries(vars || {}).forEach(([k, v]) => {
+      text = text.split("{" + k + "}").join(String(v));
+    });
+    return text;
+  }
+
   function say(message, ok) {
     const box = alertBox();
     if (!box) return;
@@ -18,50 +29,95 @@
     box.hidden = !message;
   }
 
+  // An answer that is not JSON (a proxy's error page, a lost connection) is an error
+  // object with the status, so callers handle one shape.
   async function post(path, fields) {
     const body = new URLSearchParams(fields);
     body.set("csrf", csrf());
-    const res = await fetch(path, {
-      method: "POST",
-      body,
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    });
-    let data = {};
+    let res;
+    try {
+      res = await fetch(path, {
+        method: "POST",
+        body,
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+    } catch (e) {
+      return { status: 0, data: { error: word("network", { status: "-" }) } };
+    }
+    let data = null;
     try {
       data = await res.json();
     } catch (e) {
-      data = { error: "通信エラーが発生しました（" + res.status + "）。" };
+      data = null;
     }
+    if (!data || typeof data !== "object") data = { error: word("network", { status: res.status }) };
     return { status: res.status, data };
   }
 
-  // Redraws the listings the server returned: shop stock, drift (pink), 反映待ち, flags.
+  // The input rules of the edit boxes, one place: full-width digits and signs (what a
+  // Japanese IME types) count as their ASCII forms.
+  const SIGNS = { "＋": "+", "－": "-", "−": "-", "‐": "-", "‑": "-", "–": "-", "—": "-", "―": "-", "ー": "-", "ｰ": "-" };
+  function normalize(text) {
+    return String(text)
+      .replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+      .replace(/[＋－−‐‑–—―ーｰ]/g, (c) => SIGNS[c])
+      .replace(/[\s\u3000]+/g, "");
+  }
+
+  // 総在庫数 text → { total } to set, or null when it is not one of: digits (set the total),
+  // +N / -N (add to / take from the total the user saw), as the CSV's 差分 reads them.
+  function parseTotal(text, seen) {
+    const t = normalize(text);
+    const m = /^([+-]?)(\d{1,9})$/.exec(t);
+    if (!m) return null;
+    const n = Number(m[2]);
+    if (m[1] === "+") return { total: seen + n };
+    if (m[1] === "-") return { total: seen - n };
+    return { total: n };
+  }
+
+  function parseLimit(text) {
+    const t = normalize(text);
+    if (t === "") return "";
+    return /^\d{1,9}$/.test(t) ? String(Number(t)) : null;
+  }
+
+  // The value attribute (defaultValue) is what the server last showed: the "seen" value.
+  const dirty = (input) => normalize(input.value) !== input.defaultValue;
+  function mark(input) {
+    input.classList.toggle("unsaved", dirty(input));
+  }
+
+  // Redraws the listings the server returned: shop stock, drift (pink), 反映待ち, flags. An
+  // input the user is in, or has changed without saving, keeps what they typed.
   function redraw(listings) {
     (listings || []).forEach((l) => {
       document.querySelectorAll('div.stock[data-listing="' + l.id + '"]').forEach((cell) => {
         cell.classList.toggle("drift", !!l.drift);
         const v = cell.querySelector(".v");
-        if (v) v.textContent = l.stock === null || l.stock === undefined ? "" : String(l.stock);
+        const text = l.stock === null || l.stock === undefined ? "" : String(l.stock);
+        if (v && v.textContent !== text) v.textContent = text;
         let p = cell.querySelector(".pending");
         if (!p && l.pending) {
           p = document.createElement("span");
           p.className = "pending";
-          p.textContent = "反映待ち";
+          p.textContent = word("pending");
           cell.append(p);
         }
         if (p) p.hidden = !l.pending;
-        if (l.drift && l.wanted !== undefined) cell.title = "反映したい在庫数: " + l.wanted;
+        if (l.drift && l.wanted !== undefined) cell.title = word("wanted") + " " + l.wanted;
         else cell.removeAttribute("title");
       });
       document.querySelectorAll('input.sync-edit[data-listing="' + l.id + '"]').forEach((c) => {
-        c.checked = !!l.sync;
+        if (c !== document.activeElement && !c.dataset.busy) c.checked = !!l.sync;
       });
       ["min", "max"].forEach((f) => {
+        if (l[f] === undefined) return;
         document
           .querySelectorAll('input.limit-edit[data-listing="' + l.id + '"][data-field="' + f + '"]')
           .forEach((i) => {
-            // The value attribute is what the server last said (the "seen" value).
+            if (i === document.activeElement || dirty(i) || i.dataset.busy) return;
             i.defaultValue = l[f];
             i.value = l[f];
           });
@@ -69,33 +125,59 @@
     });
   }
 
-  // 総在庫数: Enter saves (with the value the user saw), Esc puts the seen value back.
+  // One save at a time per box: Enter and the change on leaving may both ask, and the second
+  // must see the first one's answer (else it sends a stale "seen").
+  const queue = new WeakMap();
+  function serial(input, save) {
+    const prev = queue.get(input) || Promise.resolve();
+    const next = prev.then(() => save(input)).catch(() => {});
+    queue.set(input, next);
+    return next;
+  }
+
+  // 総在庫数: saved on Enter and when the box is left (Tab, a click elsewhere) with the value
+  // the user saw; Esc puts the seen value back.
   async function saveTotal(input) {
-    // The value attribute (defaultValue) is the total as the server last showed it.
-    if (input.value.trim() === input.defaultValue) return;
+    if (!dirty(input)) {
+      input.classList.remove("invalid", "unsaved");
+      return;
+    }
+    const seen = Number(input.defaultValue);
+    const want = parseTotal(input.value, seen);
+    if (!want) {
+      input.classList.add("invalid");
+      say(word("badTotal"), false);
+      return;
+    }
+    input.dataset.busy = "1";
     input.setAttribute("aria-busy", "true");
+    const typed = input.value;
     const { status, data } = await post("/stock/total", {
       sku: input.dataset.sku,
-      total: input.value.trim(),
+      total: String(want.total),
       seen: input.defaultValue,
     });
+    delete input.dataset.busy;
     input.removeAttribute("aria-busy");
-    if (status === 200) {
+    // Typed again while the answer was on its way: keep the newer text for the next save.
+    const typedSince = input.value !== typed;
+    if (status === 200 && data.total !== undefined) {
       input.defaultValue = String(data.total);
-      input.value = String(data.total);
+      if (!typedSince) input.value = String(data.total);
       input.classList.remove("invalid");
       redraw(data.listings);
-      say("総在庫数を " + data.total + " に更新しました。", true);
-    } else if (status === 409) {
+      say(word("savedTotal", { n: data.total }), true);
+    } else if (status === 409 && data.total !== undefined) {
       // Someone else (an order) changed it: show the new value, let the user decide.
       input.defaultValue = String(data.total);
       input.value = String(data.total);
       input.classList.add("invalid");
-      say(data.error, false);
+      say(data.error || word("failed"), false);
     } else {
       input.classList.add("invalid");
-      say(data.error || "更新できませんでした。", false);
+      say(data.error || word("failed"), false);
     }
+    mark(input);
   }
 
   async function saveLimits(input) {
@@ -104,35 +186,72 @@
       document.querySelector('input.limit-edit[data-listing="' + id + '"][data-field="' + f + '"]');
     const min = get("min");
     const max = get("max");
-    if (min.value.trim() === min.defaultValue && max.value.trim() === max.defaultValue) return;
-    const { status, data } = await post("/stock/limits", {
-      listing: id,
-      min: min.value.trim(),
-      max: max.value.trim(),
-    });
+    if (!dirty(min) && !dirty(max)) {
+      input.classList.remove("invalid", "unsaved");
+      return;
+    }
+    const minV = parseLimit(min.value);
+    const maxV = parseLimit(max.value);
+    if (minV === null || maxV === null) {
+      (minV === null ? min : max).classList.add("invalid");
+      say(word("badLimit"), false);
+      return;
+    }
+    min.dataset.busy = max.dataset.busy = "1";
+    const { status, data } = await post("/stock/limits", { listing: id, min: minV, max: maxV });
+    delete min.dataset.busy;
+    delete max.dataset.busy;
     if (status === 200) {
-      input.classList.remove("invalid");
+      // Both boxes were sent: each now holds what the server stored, unless typed into since.
+      const mine = (data.listings || []).find((l) => String(l.id) === String(id));
+      [[min, minV, "min"], [max, maxV, "max"]].forEach(([box, sent, f]) => {
+        box.classList.remove("invalid");
+        if (!mine || mine[f] === undefined) return;
+        const untouched = (parseLimit(box.value) ?? box.value) === sent;
+        box.defaultValue = mine[f];
+        if (untouched) box.value = mine[f];
+      });
       redraw(data.listings);
-      say("最小・最大在庫数を更新しました。", true);
+      say(word("savedLimits"), true);
     } else {
       input.classList.add("invalid");
-      say(data.error || "更新できませんでした。", false);
+      say(data.error || word("failed"), false);
     }
+    mark(min);
+    mark(max);
   }
 
   function editable(selector, save) {
     document.querySelectorAll(selector).forEach((input) => {
+      // Without this script the boxes are read-only (and the page says so).
+      input.readOnly = false;
       input.addEventListener("keydown", (ev) => {
+        if (ev.isComposing) return;
         if (ev.key === "Enter") {
           ev.preventDefault();
-          save(input);
+          serial(input, save);
         } else if (ev.key === "Escape") {
           ev.preventDefault();
           input.value = input.defaultValue;
-          input.classList.remove("invalid");
+          input.classList.remove("invalid", "unsaved");
           say("", true);
         }
       });
+      input.addEventListener("input", () => mark(input));
+      // "change" fires when the box is left with a changed value (Tab, a click elsewhere).
+      input.addEventListener("change", () => serial(input, save));
+    });
+  }
+
+  // Leaving the page with a value typed but not saved (the save on leaving the box failed)
+  // asks first.
+  function setupLeaveWarning() {
+    window.addEventListener("beforeunload", (ev) => {
+      const unsaved = document.querySelector("input.total-edit.unsaved, input.limit-edit.unsaved");
+      if (unsaved) {
+        ev.preventDefault();
+        ev.returnValue = "";
+      }
     });
   }
 
@@ -140,18 +259,21 @@
     editable("input.total-edit", saveTotal);
     editable("input.limit-edit", saveLimits);
     document.querySelectorAll("input.sync-edit").forEach((box) => {
+      box.disabled = false;
       box.addEventListener("change", async () => {
         const want = box.checked;
+        box.dataset.busy = "1";
         const { status, data } = await post("/stock/sync", {
           listing: box.dataset.listing,
           on: want ? "1" : "0",
         });
+        delete box.dataset.busy;
         if (status === 200) {
           redraw(data.listings);
-          say(want ? "連携をONにしました。" : "連携をOFFにしました。", true);
+          say(word(want ? "syncOn" : "syncOff"), true);
         } else {
           box.checked = !want;
-          say(data.error || "更新できませんでした。", false);
+          say(data.error || word("failed"), false);
         }
       });
     });
@@ -163,6 +285,72 @@
         });
       });
     }
+  }
+
+  // The list follows the malls: the rows on screen are asked for every few seconds (one
+  // small JSON answer) and redrawn in place — 反映待ち going away, the mall's stock, a set's
+  // total, a shop stopping or resuming — without touching focus or what is being typed.
+  function setupPoll() {
+    const table = document.getElementById("stock-table");
+    const el = wordsEl();
+    if (!table || !el || !window.fetch) return;
+    const every = Number(el.dataset.pollMs) || 5000;
+    const visible = new Set();
+    const rows = Array.from(table.querySelectorAll("tbody tr"));
+    if ("IntersectionObserver" in window) {
+      const io = new IntersectionObserver((entries) => {
+        entries.forEach((e) => (e.isIntersecting ? visible.add(e.target) : visible.delete(e.target)));
+      });
+      rows.forEach((r) => io.observe(r));
+    } else {
+      rows.forEach((r) => visible.add(r));
+    }
+    let running = false;
+    async function tick() {
+      // With no row in view it still asks, for the stopped shops' banners.
+      if (running || document.hidden) return;
+      running = true;
+      const q = new URLSearchParams();
+      visible.forEach((r) => {
+        if (r.dataset.sku) q.append("sku", r.dataset.sku);
+        else {
+          const c = r.querySelector("input.row-check[name=listing]");
+          if (c) q.append("listing", c.value);
+        }
+      });
+      try {
+        const res = await fetch("/stock/rows?" + q.toString(), {
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        });
+        if (res.ok) {
+          const data = await res.json();
+          redraw(data.listings);
+          (data.skus || []).forEach((s) => {
+            const row = table.querySelector('tr[data-sku="' + s.id + '"]');
+            if (!row) return;
+            const input = row.querySelector("input.total-edit");
+            if (input) {
+              if (input !== document.activeElement && !dirty(input) && !input.dataset.busy) {
+                input.defaultValue = String(s.total);
+                input.value = String(s.total);
+              }
+            } else {
+              const span = row.querySelector(".set-total");
+              if (span && span.textContent !== String(s.total)) span.textContent = String(s.total);
+            }
+          });
+          const stopped = new Set((data.stopped || []).map(String));
+          document.querySelectorAll("section.banner.stopped[data-shop]").forEach((b) => {
+            b.hidden = !stopped.has(b.dataset.shop);
+          });
+        }
+      } catch (e) {
+        /* the next tick tries again */
+      }
+      running = false;
+    }
+    setInterval(tick, every);
   }
 
   // CSV apply: the POST runs the whole transaction; meanwhile the job row tells progress.
@@ -227,6 +415,17 @@
     if (focusButton) button.focus();
   }
 
+  // Fixed to the viewport, so the table's scrolling box does not clip it; placed under its
+  // button again whenever the page or the table scrolls.
+  function placeMenu() {
+    if (!openMenu) return;
+    const { button, list } = openMenu;
+    const at = button.getBoundingClientRect();
+    const width = list.offsetWidth;
+    list.style.left = Math.max(4, Math.min(at.left, window.innerWidth - width - 4)) + "px";
+    list.style.top = at.bottom + 2 + "px";
+  }
+
   function buildMenu(button) {
     const tmpl = document.getElementById("shop-menu-items");
     const row = button.closest("tr");
@@ -275,13 +474,9 @@
     if (wasOpen) return;
     const list = buildMenu(button);
     button.after(list);
-    // Fixed to the viewport, so the table's scrolling box does not clip it.
-    const at = button.getBoundingClientRect();
-    const width = list.offsetWidth;
-    list.style.left = Math.max(4, Math.min(at.left, window.innerWidth - width - 4)) + "px";
-    list.style.top = at.bottom + 2 + "px";
     button.setAttribute("aria-expanded", "true");
     openMenu = { button, list };
+    placeMenu();
     // Tabbing out of the menu closes it (a click elsewhere is handled on the document).
     list.addEventListener("focusout", (ev) => {
       const to = ev.relatedTarget;
@@ -301,8 +496,18 @@
     document.addEventListener("click", (ev) => {
       if (openMenu && !ev.target.closest(".shop-menu-list, button.shop-menu")) closeMenu(false);
     });
-    window.addEventListener("resize", () => closeMenu(false));
-    document.addEventListener("scroll", () => closeMenu(false), true);
+    // The menu stays with its button when the page or the table moves (a tablet's keyboard
+    // resizes the window; a long code scrolls the SKU box sideways inside the menu, which
+    // must not close it and lose the code).
+    window.addEventListener("resize", () => placeMenu());
+    document.addEventListener(
+      "scroll",
+      (ev) => {
+        if (openMenu && ev.target instanceof Node && openMenu.list.contains(ev.target)) return;
+        placeMenu();
+      },
+      true
+    );
     document.addEventListener("keydown", (ev) => {
       if (!openMenu) return;
       if (ev.key === "Escape") {
@@ -321,7 +526,9 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     setupList();
+    setupLeaveWarning();
     setupMenus();
     setupApply();
+    setupPoll();
   });
 })();

@@ -121,8 +121,15 @@ async function main() {
       await page.fill(`input.limit-edit[data-listing="${lid}"][data-field="min"]`, "9");
       await page.fill(`input.limit-edit[data-listing="${lid}"][data-field="max"]`, "3");
       await page.press(`input.limit-edit[data-listing="${lid}"][data-field="max"]`, "Enter");
-      await page.waitForSelector("#stock-alert:not([hidden])");
-      eq(sql1("SELECT min_stock IS NULL AND max_stock IS NULL FROM listing WHERE id = ?", lid), "1", "nothing stored");
+      await page.waitForFunction(() => document.querySelector("#stock-alert").textContent.includes("大きく"));
+      // Leaving 最小 saved it (edits save on leaving the box); the 最大 below it is refused.
+      eq(sql1("SELECT CONCAT(COALESCE(min_stock, '-'), '/', COALESCE(max_stock, '-')) FROM listing WHERE id = ?", lid), "9/-", "only 最小 stored");
+      await page.fill(`input.limit-edit[data-listing="${lid}"][data-field="min"]`, "");
+      await page.fill(`input.limit-edit[data-listing="${lid}"][data-field="max"]`, "");
+      await page.press(`input.limit-edit[data-listing="${lid}"][data-field="max"]`, "Enter");
+      for (let i = 0; i < 50 && sql1("SELECT min_stock IS NULL AND max_stock IS NULL FROM listing WHERE id = ?", lid) !== "1"; i++)
+        await page.waitForTimeout(200);
+      eq(sql1("SELECT min_stock IS NULL AND max_stock IS NULL FROM listing WHERE id = ?", lid), "1", "both cleared again");
     }],
     ["toggle sync by keyboard", async () => {
       const lid = sql1("SELECT id FROM listing WHERE item_code = ?", code(3));
