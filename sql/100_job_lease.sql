@@ -3,4 +3,5 @@
 -- transaction marks the job done only while the token is still its own).
 ALTER TABLE job
   ADD COLUMN IF NOT EXISTS lease_until DATETIME NULL,
-  ADD COLUMN IF NOT EXISTS lease_token CHAR(32) CHARACTER SET ascii NULL;
+  ADD COLUMN IF NOT EXISTS lease_token CHAR(32) CHARACTER SET ascii NULL,
+  ALGORITHM=INSTANT, LOCK=NONE;
