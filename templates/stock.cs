@@ -93,6 +93,20 @@
       <a href="/stock/csv/listings" id="link-csv-listings"><?cs var:Lang.stock.actions.csv_listings ?></a>
     </span>
   </form>
+  <p class="note" id="export-note"><?cs var:Lang.stock.actions.export_note ?></p>
+  <?cs if:Page.export_replaced ?>
+  <div class="flash warn" role="status" id="export-replaced">
+    <p><?cs var:Lang.stock.actions.export_replaced ?> <strong id="export-replaced-n"><?cs var:Page.export_replaced ?></strong></p>
+    <?cs if:Page.export_replaced_scope == "all" ?>
+    <form method="post" action="/stock/export" id="export-utf8">
+      <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
+      <input type="hidden" name="back" value="<?cs var:Page.query ?>">
+      <input type="hidden" name="scope" value="all"><input type="hidden" name="enc" value="utf8">
+      <button type="submit"><?cs var:Lang.stock.actions.export_utf8 ?></button>
+    </form>
+    <?cs else ?><p><?cs var:Lang.stock.actions.export_utf8_selected ?></p><?cs /if ?>
+  </div>
+  <?cs /if ?>
 </section>
 
 <section class="list">

@@ -75,7 +75,11 @@ mallcsv_kind mallcsv_detect(const csv_header *h)
 		return MALLCSV_SHOPIFY_PRODUCTS;
 	if (has(h, "seller-sku") || has(h, "出品者SKU") || (has(h, "sku") && has(h, "quantity")))
 		return MALLCSV_AMAZON_LISTINGS;
-	if ((has(h, "SKUコード") || has(h, "sku_code")) && !has(h, "総在庫数") && !has(h, "total"))
+	/* A 総在庫数 file has SKUコード too: a listing file names its 商品コード (CSV出力 writes
+	 * both, and 総在庫数 is then only read back by 総在庫数CSV一括更新). */
+	if ((has(h, "SKUコード") || has(h, "sku_code")) &&
+			((!has(h, "総在庫数") && !has(h, "total")) || has(h, "商品コード") ||
+			 has(h, "item_code")))
 		return MALLCSV_ZAIKO;
 	return MALLCSV_UNKNOWN;
 }
@@ -91,6 +95,7 @@ static void listing_free(mallcsv_listing *l)
 	free(l->options);
 	free(l->image_url);
 	free(l->jan);
+	free(l->shop);
 	free(l->extra);
 }
 
@@ -105,7 +110,7 @@ void mallcsv_result_free(mallcsv_result *res)
 
 /* What one row contributes before it is copied into the result; strings are borrowed. */
 typedef struct {
-	const char *item_code, *sub_code, *sku_code, *name, *options, *image_url, *jan;
+	const char *item_code, *sub_code, *sku_code, *name, *options, *image_url, *jan, *shop;
 	bool has_price, has_stock;
 	long long price, stock;
 	char *extra; /* owned: handed to the listing */
@@ -152,6 +157,7 @@ static int add_listing(mallcsv_result *res, draft *d)
 	l->options = dup_trimmed(d->options);
 	l->image_url = dup_trimmed(d->image_url);
 	l->jan = dup_trimmed(d->jan);
+	l->shop = dup_trimmed(d->shop);
 	l->extra = d->extra;
 	d->extra = NULL;
 	l->has_price = d->has_price;
@@ -160,7 +166,7 @@ static int add_listing(mallcsv_result *res, draft *d)
 	l->stock = d->stock;
 	l->line = d->line;
 	if (!l->item_code || !l->sub_code || !l->sku_code || !l->name || !l->options ||
-			!l->image_url || !l->jan || !l->extra) {
+			!l->image_url || !l->jan || !l->shop || !l->extra) {
 		listing_free(l);
 		return Z_NOMEM;
 	}
@@ -1039,7 +1045,7 @@ static void base_finish(mallcsv_result *res)
 /* ---- zaiko's own file ---------------------------------------------------------------------- */
 
 typedef struct {
-	int sku, item, sub, name, options, image, jan, price, stock;
+	int sku, item, sub, name, options, image, jan, price, stock, shop;
 } zaiko_cols;
 
 static int map_zaiko(mapper *m, const zaiko_cols *c)
@@ -1057,6 +1063,7 @@ static int map_zaiko(mapper *m, const zaiko_cols *c)
 	d.options = csv_unguard(cell(m, c->options));
 	d.image_url = csv_unguard(cell(m, c->image));
 	d.jan = csv_unguard(cell(m, c->jan));
+	d.shop = csv_unguard(cell(m, c->shop));
 	if (!parse_price(m, cell(m, c->price), "価格", &d.has_price, &d.price))
 		return Z_OK;
 	if (!parse_stock(m, cell(m, c->stock), "在庫数", &d.has_stock, &d.stock))
@@ -1092,7 +1099,10 @@ static int cmp_listing(const void *a, const void *b, void *ctx)
 	const mallcsv_result *res = ctx;
 	const mallcsv_listing *x = &res->v[*(const size_t *)a];
 	const mallcsv_listing *y = &res->v[*(const size_t *)b];
-	int c = strcmp(x->item_code, y->item_code);
+	/* Rows of different shops (CSV出力's 店舗) are not duplicates of each other. */
+	int c = strcmp(x->shop, y->shop);
+	if (!c)
+		c = strcmp(x->item_code, y->item_code);
 	if (!c)
 		c = strcmp(x->sub_code, y->sub_code);
 	if (!c)
@@ -1119,7 +1129,8 @@ static int check_duplicates(mallcsv_result *res)
 	size_t head = 0;
 	for (size_t k = 1; k < res->n; k++) {
 		mallcsv_listing *first = &res->v[idx[head]], *b = &res->v[idx[k]];
-		bool same_item = strcmp(first->item_code, b->item_code) == 0;
+		bool same_item = strcmp(first->shop, b->shop) == 0 &&
+				strcmp(first->item_code, b->item_code) == 0;
 		if (same_item && strcmp(first->sub_code, b->sub_code) == 0) {
 			drop[idx[k]] = true;
 			if (b->sub_code[0])
@@ -1157,6 +1168,24 @@ out:
 }
 
 /* ---- Driver ---------------------------------------------------------------------------------- */
+
+size_t mallcsv_keep_shop(mallcsv_result *res, const char *shop)
+{
+	if (!res->has_shop_column)
+		return 0;
+	size_t w = 0, dropped = 0;
+	for (size_t i = 0; i < res->n; i++) {
+		if (strcmp(res->v[i].shop, shop) != 0) {
+			listing_free(&res->v[i]);
+			dropped++;
+		} else {
+			res->v[w++] = res->v[i];
+		}
+	}
+	res->n = w;
+	res->skipped += dropped;
+	return dropped;
+}
 
 /* Finds and marks "<prefix><n><suffix>" (Option1 Name, バリエーション項目キー1). */
 static int find_indexed(mapper *m, const char *prefix, int n, const char *suffix)
@@ -1322,7 +1351,13 @@ int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 			COL(&m, "子番号", "sub_code"), COL(&m, "商品名", "name"),
 			COL(&m, "選択肢", "options"), COL(&m, "画像URL", "image_url"),
 			COL(&m, "JANコード", "JAN", "jan"), COL(&m, "価格", "price"),
-			COL(&m, "在庫数", "stock")};
+			COL(&m, "在庫数", "stock"), COL(&m, "店舗", "shop")};
+		res->has_shop_column = zc.shop >= 0;
+		/* CSV出力's SKU columns are zaiko's own, not the mall's (not kept in extra). */
+		COL(&m, "総在庫数", "total");
+		COL(&m, "連携", "sync");
+		COL(&m, "最小在庫数", "min_stock");
+		COL(&m, "最大在庫数", "max_stock");
 		break;
 	case MALLCSV_BASE_ITEMS:
 		bc = (base_cols){COL(&m, "商品ID"), COL(&m, "商品名"), COL(&m, "種類ID"),

@@ -11,7 +11,10 @@
  * Only SKUコード is required; the others may be left out and come in any order. English
  * names are accepted too: sku_code,item_code,sub_code,name,options,image_url,jan,price,stock.
  * 商品コード defaults to SKUコード. Blank 価格/在庫数 means "not given". Other columns go to
- * extra. It is written in CP932 or UTF-8 (BOM optional), comma or TAB separated. */
+ * extra. It is written in CP932 or UTF-8 (BOM optional), comma or TAB separated.
+ * The file of CSV出力 is this format too (店舗 first, 総在庫数/連携/最小在庫数/最大在庫数 after,
+ * which are zaiko's and not kept): a listing's 店舗 is in shop, so the importer takes the rows
+ * of the shop it imports into. */
 typedef enum {
 	MALLCSV_UNKNOWN = 0,
 	MALLCSV_YAHOO_DATA,        /* data.csv: code, sub-code (packed SKUs), name, price, jan */
@@ -63,6 +66,7 @@ typedef struct {
 	bool has_stock;
 	long long stock;  /* may be negative (Yahoo overdraft) */
 	char *extra;      /* the other columns as a JSON object string {"column":"value",...} */
+	char *shop;       /* zaiko's file: the 店舗 column ("" when none) */
 	size_t line;      /* physical line of the row this listing came from */
 } mallcsv_listing;
 
@@ -75,6 +79,7 @@ typedef struct {
 			     * normal-item product and option rows, select.csv rows other than
 			     * i, item.csv rows of 在庫タイプ 2, Shopify image-only rows */
 	csv_errors errors;  /* row errors; rows with errors give no listing */
+	bool has_shop_column; /* zaiko's file with a 店舗 column (CSV出力) */
 } mallcsv_result;
 
 /* Detects the kind from a loaded header (CSV-FORMATS §7 keys); MALLCSV_UNKNOWN if none fits. */
@@ -97,6 +102,10 @@ int mallcsv_parse(const char *data, size_t len, csv_encoding enc, mallcsv_kind e
 /* The same over input already in UTF-8 (no BOM needed). */
 int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 		const csv_limits *lim, mallcsv_result *res);
+/* zaiko's file with a 店舗 column (CSV出力): keeps the listings whose 店舗 is shop, drops the
+ * others (other shops' rows, and a SKU's row without any listing) and counts them in
+ * skipped; returns how many were dropped. Other files are left as they are (0). */
+size_t mallcsv_keep_shop(mallcsv_result *res, const char *shop);
 /* Frees every listing and error. */
 void mallcsv_result_free(mallcsv_result *res);
 

@@ -70,9 +70,10 @@ void stockcsv_totals_free(stockcsv_totals *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* Checks one value text against the mode; Z_OK with *v, or adds a row error. */
-static bool parse_total(const char *s, stockcsv_mode mode, size_t line, csv_errors *e,
-		long long *v)
+/* Checks one value text against the mode; Z_OK with *v, or adds a row error. signed_ok
+ * (a file of CSV出力, whose totals may be below 0) lets an absolute total carry a '-'. */
+static bool parse_total(const char *s, stockcsv_mode mode, bool signed_ok, size_t line,
+		csv_errors *e, long long *v)
 {
 	if (!*s) {
 		csv_errors_add(e, line, "総在庫数が空です");
@@ -84,13 +85,13 @@ static bool parse_total(const char *s, stockcsv_mode mode, size_t line, csv_erro
 				csv_clip(s, 40), s);
 		return false;
 	}
-	if (mode == STOCKCSV_ABSOLUTE && sign) {
+	if (mode == STOCKCSV_ABSOLUTE && sign && !(signed_ok && s[0] == '-')) {
 		csv_errors_add(e, line,
 				"総在庫数に符号は付けられません（差分で取り込むときは差分モードを選んでください）（%.*s）",
 				csv_clip(s, 40), s);
 		return false;
 	}
-	long long min = mode == STOCKCSV_DELTA ? -STOCKCSV_MAX_TOTAL : 0;
+	long long min = mode == STOCKCSV_DELTA || signed_ok ? -STOCKCSV_MAX_TOTAL : 0;
 	if (strnum_ll(s, min, STOCKCSV_MAX_TOTAL, v) != Z_OK) {
 		if (strnum_ll(s, -9223372036854775807LL, 9223372036854775807LL, v) == Z_OK)
 			csv_errors_add(e, line, "総在庫数が範囲外です（%lld〜%lld）", min,
@@ -144,10 +145,16 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 				"見出し行に「SKUコード」と「総在庫数」の列が必要です");
 		goto out;
 	}
+	/* A file of CSV出力 (商品コード beside the two columns) repeats a SKU's total on each of
+	 * its listings' rows, leaves it blank on listings without a SKU, and may hold totals
+	 * below 0 (oversold): it goes back unchanged. */
+	bool exported = csv_header_find(&f.h, "商品コード") >= 0;
 	while ((rc = csv_next(&f.r)) == 1) {
 		if (csv_row_blank(&f.r))
 			continue;
 		size_t line = f.r.row_line;
+		if (exported && !*csv_get(&f.r, ti))
+			continue;
 		code = cell_dup(&f.r, ci);
 		value = csv_trim_dup(csv_get(&f.r, ti));
 		if (!code || !value) {
@@ -157,9 +164,13 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 		long long v;
 		if (!*code) {
 			csv_errors_add(&out->errors, line, "SKUコードが空です");
-		} else if (parse_total(value, mode, line, &out->errors, &v)) {
+		} else if (parse_total(value, mode, exported && mode == STOCKCSV_ABSOLUTE, line,
+				&out->errors, &v)) {
 			size_t prev = csv_strmap_get(&seen, code);
-			if (prev != SIZE_MAX)
+			if (prev != SIZE_MAX && exported && mode == STOCKCSV_ABSOLUTE &&
+					out->v[prev].value == v)
+				; /* the same total on another listing's row of the SKU */
+			else if (prev != SIZE_MAX)
 				csv_errors_add(&out->errors, line, "SKUコード %.*s が%zu行目と重複しています",
 						csv_clip(code, 60), code, out->v[prev].line);
 			else if ((rc = add_total(out, &seen, code, v, line)) != Z_OK)

@@ -11,7 +11,10 @@
  * DELTA:    each value is a change with its sign, "+5" or "-3", within ±1,000,000,000; an
  *           unsigned value is refused so an absolute file uploaded as delta cannot slip by.
  * One SKU twice in one file is an error naming both lines. Rows with every cell blank are
- * skipped. A leading ' added by zaiko's export guard is removed from codes. */
+ * skipped. A leading ' added by zaiko's export guard is removed from codes.
+ * A file of CSV出力 (it has a 商品コード column too) goes back unchanged: in ABSOLUTE mode a SKU
+ * repeated with the same 総在庫数 is one row, a blank 総在庫数 (a listing without a SKU) is
+ * skipped, and a total below 0 (oversold) is read as it is. */
 
 #define STOCKCSV_MAX_TOTAL 1000000000LL
 

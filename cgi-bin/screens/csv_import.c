@@ -407,10 +407,11 @@ static int count_existing(db *d, long long shop, const mallcsv_result *m, long l
 }
 
 /* The shop's mall and whether it is the base shop; Z_NOTFOUND when there is no such shop. */
-static int shop_info(db *d, long long shop, char *mall, size_t mall_size, bool *is_base)
+static int shop_info(db *d, long long shop, char *mall, size_t mall_size, bool *is_base,
+                     char *name, size_t name_size)
 {
 	db_res *s = NULL;
-	int rc = db_queryv(d, &s, "SELECT mall, is_base FROM shop WHERE id = ?", DB_I(shop));
+	int rc = db_queryv(d, &s, "SELECT mall, is_base, name FROM shop WHERE id = ?", DB_I(shop));
 	if (rc != Z_OK)
 		return rc;
 	if (!s->nrows) {
@@ -419,6 +420,7 @@ static int shop_info(db *d, long long shop, char *mall, size_t mall_size, bool *
 	}
 	snprintf(mall, mall_size, "%s", db_get(s, 0, 0));
 	*is_base = db_get_ll(s, 0, 1, 0) == 1;
+	snprintf(name, name_size, "%s", db_get(s, 0, 2));
 	db_res_free(s);
 	return Z_OK;
 }
@@ -432,6 +434,41 @@ static void check_mall(const mallcsv_result *m, const char *mall, csv_errors *e)
 		               mallcsv_kind_label(m->kind));
 }
 
+/* The stock layer's row of l (strings borrowed from l). */
+static stock_listing_row listing_row(const mallcsv_listing *l)
+{
+	return (stock_listing_row){
+		.item_code = l->item_code, .sub_code = l->sub_code, .sku_code = l->sku_code,
+		.name = l->name, .options = l->options, .image_url = l->image_url, .jan = l->jan,
+		.has_price = l->has_price, .price = (int)l->price, .has_stock = l->has_stock,
+		.stock = (int)l->stock, .extra_json = *l->extra ? l->extra : NULL,
+		.line = (int)l->line};
+}
+
+/* Reads an uploaded listing file for shop as both the preview and the apply read it, so what
+ * the preview accepts the apply accepts: parse, the shop's mall, the rows of the shop (a
+ * CSV出力 file holds every shop's), and each row checked by the stock layer's own rule with
+ * the file's physical line. Z_OK with m->errors empty, Z_INVALID (errors in m->errors), or
+ * Z_NOMEM / Z_ERR. */
+static int read_listing_file(const char *data, size_t len, const char *mall,
+                             const char *shop_name, mallcsv_result *m)
+{
+	int rc = mallcsv_parse(data, len, CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, m);
+	if (rc != Z_OK)
+		return rc;
+	check_mall(m, mall, &m->errors);
+	mallcsv_keep_shop(m, shop_name);
+	for (size_t i = 0; i < m->n; i++) {
+		stock_listing_row row = listing_row(&m->v[i]);
+		const char *problem = stock_listing_row_problem(&row);
+		if (problem && csv_errors_add(&m->errors, m->v[i].line, "%s", problem) != Z_OK)
+			return Z_NOMEM;
+	}
+	csv_errors_sort(&m->errors);
+	return m->errors.n ? Z_INVALID : Z_OK;
+}
+
+
 /* POST /stock/csv/listings: checks a mall's product file for a shop; stores it as a job. */
 int csv_listings_upload(web_request *r)
 {
@@ -439,21 +476,19 @@ int csv_listings_upload(web_request *r)
 	long long shop = web_int(r, "shop", 0), existing = 0;
 	mallcsv_result m;
 	cJSON *pv = NULL;
-	char mall[32];
+	char mall[32], shop_name[256];
 	bool is_base = false;
 	memset(&m, 0, sizeof(m));
-	int rc = shop_info(r->db, shop, mall, sizeof(mall), &is_base);
+	int rc = shop_info(r->db, shop, mall, sizeof(mall), &is_base, shop_name, sizeof(shop_name));
 	if (rc == Z_NOTFOUND) {
 		rc = web_error(r, 400, "指定された店舗が見つかりません。");
 		goto out;
 	}
 	if (rc != Z_OK)
 		goto out;
-	rc = mallcsv_parse(f->text, f->len, CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, &m);
-	if (rc == Z_NOMEM)
+	rc = read_listing_file(f->text, f->len, mall, shop_name, &m);
+	if (rc != Z_OK && rc != Z_INVALID)
 		goto out;
-	if (rc == Z_OK)
-		check_mall(&m, mall, &m.errors);
 	if (rc == Z_OK && m.n == 0 && m.errors.n == 0)
 		csv_errors_add(&m.errors, 0, "取り込む商品がありません。");
 	if (m.errors.n) {
@@ -579,10 +614,10 @@ static int apply_listings(web_request *r, long long shop, const char *data, size
                           progress *p, buf *why, long long *changed)
 {
 	mallcsv_result m;
-	char mall[32];
+	char mall[32], shop_name[256];
 	bool is_base = false;
 	stock_listing_row *rows = NULL;
-	int rc = shop_info(r->db, shop, mall, sizeof(mall), &is_base);
+	int rc = shop_info(r->db, shop, mall, sizeof(mall), &is_base, shop_name, sizeof(shop_name));
 	memset(&m, 0, sizeof(m));
 	if (rc == Z_NOTFOUND) {
 		buf_puts(why, "店舗が見つかりません（削除された可能性があります）。");
@@ -590,9 +625,7 @@ static int apply_listings(web_request *r, long long shop, const char *data, size
 	}
 	if (rc != Z_OK)
 		goto out;
-	rc = mallcsv_parse(data, len, CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, &m);
-	if (rc == Z_OK)
-		check_mall(&m, mall, &m.errors);
+	rc = read_listing_file(data, len, mall, shop_name, &m);
 	if (rc == Z_INVALID || m.errors.n) {
 		csv_errors_join(&m.errors, why);
 		rc = Z_INVALID;
@@ -607,15 +640,8 @@ static int apply_listings(web_request *r, long long shop, const char *data, size
 	}
 	for (size_t at = 0; at < m.n && rc == Z_OK; at += IMPORT_CHUNK) {
 		size_t k = m.n - at < IMPORT_CHUNK ? m.n - at : IMPORT_CHUNK;
-		for (size_t i = 0; i < k; i++) {
-			const mallcsv_listing *l = &m.v[at + i];
-			rows[i] = (stock_listing_row){
-				.item_code = l->item_code, .sub_code = l->sub_code, .sku_code = l->sku_code,
-				.name = l->name, .options = l->options, .image_url = l->image_url,
-				.jan = l->jan, .has_price = l->has_price, .price = (int)l->price,
-				.has_stock = l->has_stock, .stock = (int)l->stock,
-				.extra_json = *l->extra ? l->extra : NULL};
-		}
+		for (size_t i = 0; i < k; i++)
+			rows[i] = listing_row(&m.v[at + i]);
 		stock_import_result res;
 		memset(&res, 0, sizeof(res));
 		rc = stock_import_listings(r->db, shop, rows, (int)k, is_base, &res);

@@ -46,6 +46,8 @@ int stock_push_submit(web_request *r);
 int stock_delete_submit(web_request *r);
 int stock_sync_all_submit(web_request *r);
 int csv_export_submit(web_request *r);
+/* Sets Page.export_replaced (cells written as '?' by this user's last CP932 export) once. */
+int csv_export_notice(web_request *r);
 int csv_totals_page(web_request *r);
 int csv_totals_upload(web_request *r);
 int csv_listings_page(web_request *r);

@@ -589,7 +589,8 @@ int stock_list_page(web_request *r)
 		rc = web_error(r, 400, "キーワードは8個まで指定できます。");
 		goto out;
 	}
-	if (trc != Z_OK || load_errors(r) != Z_OK || load_show_images(r, &images) != Z_OK)
+	if (trc != Z_OK || load_errors(r) != Z_OK || load_show_images(r, &images) != Z_OK ||
+	    csv_export_notice(r) != Z_OK)
 		goto out;
 
 	/* The count: cached when unfiltered, else counted with the same WHERE. */

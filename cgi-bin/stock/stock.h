@@ -269,7 +269,12 @@ typedef struct {
 	bool has_stock;          /* the mall's stock column is known */
 	int stock;
 	const char *extra_json;  /* モール別項目 as JSON text; NULL keeps the stored one */
+	int line;                /* the file's physical line, named in messages (0: the index) */
 } stock_listing_row;
+
+/* Why stock_import_listings would refuse row (Japanese, static), or NULL: a preview checks
+ * its rows with it so that what it accepts the apply accepts. */
+const char *stock_listing_row_problem(const stock_listing_row *row);
 
 typedef struct {
 	int inserted, updated, unchanged;

@@ -399,7 +399,7 @@ static int link_new_sku(db *d, struct import_ctx *c, long long sku_id, const cha
 	return rc;
 }
 
-static const char *row_problem(const stock_listing_row *row)
+const char *stock_listing_row_problem(const stock_listing_row *row)
 {
 	if (!row->item_code || !*row->item_code)
 		return "商品コードが空です。";
@@ -408,19 +408,20 @@ static const char *row_problem(const stock_listing_row *row)
 		return "コードが128文字を超えています。";
 	if (row->has_price && (row->price < 0 || row->price > STOCK_QTY_MAX))
 		return "価格が範囲外です。";
-	if (row->has_stock && (row->stock < 0 || row->stock > STOCK_QTY_MAX))
-		return "在庫数が範囲外です (0〜10億)。";
+	/* A mall's own stock may be below 0 (Yahoo overdraft): a value to store and show. */
+	if (row->has_stock && (row->stock < -STOCK_QTY_MAX || row->stock > STOCK_QTY_MAX))
+		return "在庫数が範囲外です (-10億〜10億)。";
 	return NULL;
 }
 
 static int import_row(db *d, struct import_ctx *c, const stock_listing_row *row, int index,
                       idset *touched)
 {
-	const char *problem = row_problem(row);
+	const char *problem = stock_listing_row_problem(row);
 	if (problem) {
 		if (!c->res.rejected++)
-			snprintf(c->res.first_error, sizeof(c->res.first_error), "%d行目: %s", index + 1,
-			         problem);
+			snprintf(c->res.first_error, sizeof(c->res.first_error), "%d行目: %s",
+			         row->line > 0 ? row->line : index + 1, problem);
 		return Z_OK;
 	}
 	char name[1024], options[1024], image[2048], jan[129];
@@ -511,7 +512,7 @@ static int import_tx(db *d, void *vctx)
 	/* Few rows: each listing is relinked on its own, by index, and its SKU re-queued (its
 	 * mall stock may have changed). */
 	for (int i = 0; rc == Z_OK && i < c->n; i++)
-		if (!row_problem(&c->rows[i]))
+		if (!stock_listing_row_problem(&c->rows[i]))
 			rc = relink_row(d, c->shop_id, &c->rows[i], &touched);
 	if (rc == Z_OK)
 		rc = after_link_change(d, &touched);

@@ -73,7 +73,8 @@ static void put(io *x, const char *s)
 	write_bytes(x, s, strlen(s));
 }
 
-static void send_response(io *fr, web_request *r)
+/* The status line and headers; Content-Length only when the body is whole (not streamed). */
+static void send_head(io *fr, web_request *r, bool whole)
 {
 	char line[256];
 	int status = r->status ? r->status : 200;
@@ -83,8 +84,10 @@ static void send_response(io *fr, web_request *r)
 		snprintf(line, sizeof(line), "Content-Type: %s\r\n", r->content_type_out);
 		put(fr, line);
 	}
-	snprintf(line, sizeof(line), "Content-Length: %zu\r\n", r->body.len);
-	put(fr, line);
+	if (whole) {
+		snprintf(line, sizeof(line), "Content-Length: %zu\r\n", r->body.len);
+		put(fr, line);
+	}
 	put(fr,
 	    "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
 	    "img-src 'self' data: https:; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -97,8 +100,23 @@ static void send_response(io *fr, web_request *r)
 	put(fr, line);
 	write_bytes(fr, buf_str(&r->headers), r->headers.len);
 	put(fr, "\r\n");
+}
+
+static void send_response(io *fr, web_request *r)
+{
+	send_head(fr, r, true);
 	if (strcmp(r->method, "HEAD") && r->body.len)
 		write_bytes(fr, r->body.data, r->body.len);
+}
+
+static void stream_head(web_request *r)
+{
+	send_head(r->io, r, false);
+}
+
+static void stream_write(web_request *r, const char *s, size_t n)
+{
+	write_bytes(r->io, s, n);
 }
 
 /* Reads exactly len bytes of body; false when the client sent fewer. */
@@ -152,6 +170,9 @@ static void handle(io *fr, const conf *cfg, db **dbp)
 	r.cookie_header = param(fr, "HTTP_COOKIE");
 	r.https = !strcmp(param(fr, "HTTPS"), "on");
 	r.cfg = cfg;
+	r.io = fr;
+	r.io_head = stream_head;
+	r.io_write = stream_write;
 	hdf_init(&r.hdf);
 	/* Escaping must be on before any template is parsed: every var: is HTML-escaped. */
 	hdf_set_value(r.hdf, "Config.VarEscapeMode", "html");
@@ -180,12 +201,14 @@ static void handle(io *fr, const conf *cfg, db **dbp)
 			web_dispatch(&r, buf_str(&body), body.len);
 		}
 	}
-	send_response(fr, &r);
+	if (!r.sent)
+		send_response(fr, &r);
 	if (!fr->fcgi && len > 0 && body.len < (size_t)len) {
 		fflush(stdout);
 		discard_input(fr, (size_t)len - body.len);
 	}
-	log_info("%s %s %d %zu", r.method, r.path, r.status ? r.status : 200, r.body.len);
+	log_info("%s %s %d %zu", r.method, r.path, r.status ? r.status : 200,
+	         r.sent ? r.streamed : r.body.len);
 	if (r.route)
 		web_values_free(r.route->fields, r.values);
 	web_params_free(&r.query_params);

@@ -192,7 +192,8 @@ int web_json(web_request *r, int status, cJSON *root)
 	return rc;
 }
 
-int web_download(web_request *r, const char *content_type, const char *filename, buf *b)
+/* Sets the Content-Disposition of a download named filename. */
+static int disposition(web_request *r, const char *filename)
 {
 	buf cd = BUF_INIT;
 	buf_puts(&cd, "attachment; filename=\"");
@@ -210,6 +211,35 @@ int web_download(web_request *r, const char *content_type, const char *filename,
 	}
 	int rc = web_header(r, "Content-Disposition", buf_str(&cd));
 	buf_free(&cd);
+	return rc;
+}
+
+int web_stream_begin(web_request *r, const char *content_type, const char *filename)
+{
+	if (!r->io_head || !r->io_write || r->sent)
+		return Z_ERR;
+	int rc = disposition(r, filename);
+	if (rc != Z_OK)
+		return rc;
+	r->status = 200;
+	r->content_type_out = content_type;
+	buf_reset(&r->body);
+	r->io_head(r);
+	r->sent = true;
+	return Z_OK;
+}
+
+void web_stream_write(web_request *r, const char *s, size_t n)
+{
+	if (r->sent && r->io_write && n) {
+		r->io_write(r, s, n);
+		r->streamed += n;
+	}
+}
+
+int web_download(web_request *r, const char *content_type, const char *filename, buf *b)
+{
+	int rc = disposition(r, filename);
 	buf_free(&r->body);
 	r->body = *b;
 	*b = (buf)BUF_INIT;

@@ -99,6 +99,12 @@ struct web_request {
 	buf body;
 	const char *content_type_out;
 	bool sent;
+	/* Streaming (web_stream_begin), set by the request loop: writes the status line and
+	 * headers without a Content-Length, and body bytes straight to the client. */
+	void *io;
+	void (*io_head)(web_request *r);
+	void (*io_write)(web_request *r, const char *s, size_t n);
+	size_t streamed;                 /* body bytes written by web_stream_write */
 };
 
 /* The answer when a COMMIT's outcome is unknown (db_take_commit_unknown): not saved as far
@@ -136,6 +142,12 @@ struct cJSON;
 int web_json(web_request *r, int status, struct cJSON *root);
 /* A download: content type, file name (ASCII fallback + RFC 5987 UTF-8), bytes taken from b. */
 int web_download(web_request *r, const char *content_type, const char *filename, buf *b);
+/* A download written while it is produced: sends the status line and headers now (200, no
+ * Content-Length), after which the handler writes the body with web_stream_write and may not
+ * answer anything else (r->sent). Z_OK, or Z_ERR when the loop cannot stream. */
+int web_stream_begin(web_request *r, const char *content_type, const char *filename);
+/* Writes body bytes of a streamed answer. */
+void web_stream_write(web_request *r, const char *s, size_t n);
 /* Adds a header line; name and value must hold no CR/LF (refused otherwise). */
 int web_header(web_request *r, const char *name, const char *value);
 /* Sets a cookie: HttpOnly, SameSite=Strict, Path=/, Secure under HTTPS; max_age < 0 deletes. */
