@@ -49,6 +49,74 @@ static int load_lang(const web_request *r)
 	return Z_OK;
 }
 
+/* Parsed templates, kept for the worker's life (DESIGN: a worker keeps nothing between
+ * requests but caches). Each was parsed once against tmpl_hdf, which holds what parsing reads
+ * (the escape mode, the load path); a render points it at the request's HDF for the data and
+ * back afterwards. Template files changed on disk are seen by workers started after. */
+#define TEMPLATE_CACHE 64
+static struct {
+	char *name;
+	CSPARSE *cs;
+} templates[TEMPLATE_CACHE];
+static int ntemplates;
+static HDF *tmpl_hdf;
+
+/* The parsed template name, parsing it on first use; NULL (logged) on failure. */
+static CSPARSE *template_get(const web_request *r, const char *name)
+{
+	for (int i = 0; i < ntemplates; i++)
+		if (!strcmp(templates[i].name, name))
+			return templates[i].cs;
+	CSPARSE *cs = NULL;
+	NEOERR *err = STATUS_OK;
+	if (!tmpl_hdf) {
+		err = hdf_init(&tmpl_hdf);
+		/* Escaping must be on before any template is parsed: every var: is HTML-escaped. */
+		if (err == STATUS_OK)
+			err = hdf_set_value(tmpl_hdf, "Config.VarEscapeMode", "html");
+		if (err == STATUS_OK)
+			err = hdf_set_value(tmpl_hdf, "hdf.loadpaths.0", templates_dir(r));
+		if (err != STATUS_OK) {
+			log_neoerr("", name, &err);
+			hdf_destroy(&tmpl_hdf);
+			tmpl_hdf = NULL;
+			return NULL;
+		}
+	}
+	err = cs_init(&cs, tmpl_hdf);
+	if (err == STATUS_OK)
+		cs->global_hdf = lang;
+	if (err == STATUS_OK)
+		err = cgi_register_strfuncs(cs);
+	if (err == STATUS_OK)
+		err = cs_parse_file(cs, name);
+	char *copy = err == STATUS_OK ? strdup(name) : NULL;
+	if (err != STATUS_OK || !copy) {
+		if (err != STATUS_OK)
+			log_neoerr("", name, &err);
+		cs_destroy(&cs);
+		return NULL;
+	}
+	if (ntemplates == TEMPLATE_CACHE) {
+		/* More names than the program has templates: keep the first ones, parse the rest
+		 * each time rather than grow without bound. */
+		free(copy);
+		return cs; /* the caller destroys it: see web_render */
+	}
+	templates[ntemplates].name = copy;
+	templates[ntemplates].cs = cs;
+	ntemplates++;
+	return cs;
+}
+
+static bool template_cached(const CSPARSE *cs)
+{
+	for (int i = 0; i < ntemplates; i++)
+		if (templates[i].cs == cs)
+			return true;
+	return false;
+}
+
 static NEOERR *collect(void *ctx, char *s)
 {
 	buf *b = ctx;
@@ -103,18 +171,19 @@ int web_render(web_request *r, const char *name)
 	}
 	if (err == STATUS_OK)
 		err = hdf_set_value(r->hdf, "hdf.loadpaths.0", templates_dir(r));
-	if (err == STATUS_OK)
-		err = cs_init(&cs, r->hdf);
-	if (err == STATUS_OK)
-		cs->global_hdf = lang;
-	if (err == STATUS_OK)
-		err = cgi_register_strfuncs(cs);
-	if (err == STATUS_OK)
-		err = cs_parse_file(cs, name);
+	if (err == STATUS_OK && !(cs = template_get(r, name)))
+		return Z_ERR;
 	buf_reset(&r->body);
-	if (err == STATUS_OK)
+	if (err == STATUS_OK) {
+		cs->hdf = r->hdf;
+		cs->locals = NULL;
 		err = cs_render(cs, &r->body, collect);
-	cs_destroy(&cs);
+		cs->hdf = tmpl_hdf;
+		cs->locals = NULL;
+		cs->output_ctx = NULL;
+	}
+	if (cs && !template_cached(cs))
+		cs_destroy(&cs);
 	if (err != STATUS_OK) {
 		log_neoerr("", name, &err);
 		return Z_ERR;

@@ -1,0 +1,122 @@
+/* Unit tests of web_render: templates parsed once per worker and rendered with each request's
+ * own data — escaped, with nothing of one request left in the next. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "web/web.h"
+
+static char dir[] = "/tmp/zaiko-render-XXXXXX";
+static conf *cfg;
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	char path[256], text[512];
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/lang", dir);
+	if (mkdir(path, 0700))
+		return -1;
+	write_file("lang/ja.hdf", "greeting = こんにちは\n");
+	write_file("part.cs", "[<?cs var:Page.name ?>]");
+	/* A set: writes into the data of the render; the second request must not see it. */
+	write_file("page.cs", "<?cs var:Lang.greeting ?> <?cs include:\"part.cs\" ?> "
+	                      "<?cs if:Page.mark ?>mark=<?cs var:Page.mark ?><?cs /if ?>"
+	                      "<?cs set:Page.mark = Page.name ?>"
+	                      "<?cs each:i = Page.items ?>(<?cs var:i ?>)<?cs /each ?>");
+	snprintf(text, sizeof(text), "[web]\ntemplates = %s\n", dir);
+	cfg = conf_parse(text, strlen(text));
+	return cfg ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	const char *names[] = {"lang/ja.hdf", "part.cs", "page.cs", "lang", ""};
+	char path[256];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		remove(path);
+	}
+	conf_free(cfg);
+	return 0;
+}
+
+/* Renders page.cs with a fresh request whose Page.name is name and Page.items the list. */
+static void render(const char *name, const char *const *items, int n, const char *want)
+{
+	web_request r;
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	assert_null(hdf_init(&r.hdf));
+	web_set(&r, "Page.name", name);
+	for (int i = 0; i < n; i++) {
+		char key[32];
+		snprintf(key, sizeof(key), "Page.items.%d", i);
+		web_set(&r, key, items[i]);
+	}
+	assert_int_equal(web_render(&r, "page.cs"), Z_OK);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(buf_str(&r.body), want);
+	/* The set: went into this request's data. */
+	assert_string_equal(hdf_get_value(r.hdf, "Page.mark", ""), name);
+	buf_free(&r.body);
+	buf_free(&r.headers);
+	hdf_destroy(&r.hdf);
+}
+
+static void render_twice_then_file_changed(void **state)
+{
+	const char *a[] = {"x", "<y>"}, *b[] = {"z"};
+	render("<b>", a, 2, "こんにちは [&lt;b&gt;] (x)(&lt;y&gt;)");
+	render("two", b, 1, "こんにちは [two] (z)");
+	render("three", NULL, 0, "こんにちは [three] ");
+	/* Parsed once per worker: a template changed on disk is not read again. */
+	write_file("page.cs", "changed");
+	render("four", NULL, 0, "こんにちは [four] ");
+}
+
+static void render_refuses_paths_and_missing(void **state)
+{
+	web_request r;
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	assert_null(hdf_init(&r.hdf));
+	assert_int_equal(web_render(&r, "../page.cs"), Z_ERR);
+	assert_int_equal(web_render(&r, "lang/ja.hdf"), Z_ERR);
+	assert_int_equal(web_render(&r, "missing.cs"), Z_ERR);
+	/* A failed parse is not cached: the file appearing later renders. */
+	write_file("missing.cs", "now <?cs var:Page.x ?>");
+	web_set(&r, "Page.x", "here");
+	assert_int_equal(web_render(&r, "missing.cs"), Z_OK);
+	assert_string_equal(buf_str(&r.body), "now here");
+	char path[256];
+	snprintf(path, sizeof(path), "%s/missing.cs", dir);
+	remove(path);
+	buf_free(&r.body);
+	hdf_destroy(&r.hdf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(render_twice_then_file_changed),
+		cmocka_unit_test(render_refuses_paths_and_missing),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
