@@ -103,13 +103,15 @@ trap '[ -n "$current" ] && kill -TERM "$current" 2>/dev/null; exit 130' INT TERM
 # The reason the stack does not serve a page, or nothing: GET /login must answer 200 with the
 # login form (a 502 means nginx cannot reach the FastCGI workers).
 preflight() {
-	local url=$1 body=$ARTIFACTS/preflight.html code i
+	local url=$1 body=$ARTIFACTS/preflight.html code rc i
 	for i in $(seq 1 50); do
 		code=$(curl -s -o "$body" -w '%{http_code}' --max-time 20 "$url/login" 2>/dev/null)
+		rc=$?
 		[ "$code" = 200 ] && grep -q 'name="password"' "$body" && return 0
-		[ "$code" = 000 ] || break      # nginx answers: no point in waiting
+		[ "$rc" = 7 ] || break      # only "connection refused" is worth waiting for
 		sleep 0.1
 	done
+	[ "$rc" = 28 ] && code="nothing within 20 s (the FastCGI workers do not take requests)"
 	echo "GET $url/login answered ${code/#000/nothing (no connection)}, not the login page."
 	case $code in
 	502|504) echo "nginx cannot reach the FastCGI workers on $STACK/fcgi.sock:";;
