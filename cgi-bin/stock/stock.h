@@ -38,6 +38,15 @@ int stock_check_floor_cap(bool has_min, int min, bool has_max, int max, const ch
 int stock_wanted_calc(int available, bool has_min, int min, bool has_max, int max,
                       stock_wanted *out);
 
+/* The whole wanted-stock rule, every step in out->why: available (label: "総在庫" or
+ * "セット在庫") less the SKU's 確保在庫 reserve (kept back from every shop; below 0 counts as
+ * 0), times the shop's 割当率 rate in percent (0..100, rounded down), then the floor and cap
+ * as stock_wanted_calc. E.g. "総在庫 10 − 確保 3 = 7 → × 50% = 3 → 最大 2". With reserve 0 and
+ * rate 100 it is stock_wanted_calc, why and all. stock_push.c's SQL_WANTED/SQL_WHY are the
+ * same rule for plain SKUs; tests/db/test_wanted_rule.c runs both over one table. */
+int stock_wanted_steps(const char *label, long long available, long long reserve, int rate,
+                       bool has_min, int min, bool has_max, int max, stock_wanted *out);
+
 /* A total after adding delta, refusing |delta| or |result| beyond STOCK_QTY_MAX.
  * Z_OK with *after set, or Z_INVALID. */
 int stock_check_delta(long long total, long long delta, long long *after);
@@ -89,7 +98,8 @@ int stock_set_total(db *d, long long sku_id, long long new_total, long long expe
 
 /* The available stock of a SKU: its total, as it is (it may be negative after overselling;
  * stock_wanted_calc turns that into 0); for a set, min over parts of
- * floor(max(part available, 0) / quantity), recursively; a set with no parts → 0.
+ * floor(max(part available − part 確保在庫, 0) / quantity), recursively; a set with no parts
+ * → 0. (The SKU's own 確保在庫 is the wanted rule's, stock_wanted_steps.)
  * Z_OK, Z_NOTFOUND. */
 int stock_available(db *d, long long sku_id, long long *out);
 

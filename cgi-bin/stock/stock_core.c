@@ -369,7 +369,7 @@ static int available_rec(db *d, long long sku_id, int depth, long long *out, boo
 		goto out;
 	}
 	rc = db_queryv(d, &parts,
-	               "SELECT sp.part_sku_id, sp.quantity, s.code FROM set_part sp "
+	               "SELECT sp.part_sku_id, sp.quantity, s.code, s.reserve FROM set_part sp "
 	               "JOIN sku s ON s.id = sp.part_sku_id WHERE sp.set_sku_id = ? ORDER BY s.code",
 	               DB_I(sku_id));
 	if (rc != Z_OK)
@@ -386,14 +386,18 @@ static int available_rec(db *d, long long sku_id, int depth, long long *out, boo
 		rc = available_rec(d, db_get_ll(parts, i, 0, 0), depth + 1, &avail[i], NULL, NULL);
 		if (rc != Z_OK)
 			goto out;
+		/* A part's 確保在庫 is kept back from every shop, through its sets too. */
+		avail[i] -= db_get_ll(parts, i, 3, 0);
 	}
 	if (stock_set_available_calc(avail, qty, n, out) != Z_OK)
 		*out = 0;
 	if (why) {
 		buf_puts(why, "セット: min(");
 		for (int i = 0; i < n; i++)
-			buf_printf(why, "%s%s %lld/%d", i ? ", " : "", db_get(parts, i, 2), avail[i],
-			           qty[i]);
+			buf_printf(why, "%s%s %lld/%d%s%s%s", i ? ", " : "", db_get(parts, i, 2), avail[i],
+			           qty[i], db_get_ll(parts, i, 3, 0) ? " (確保 " : "",
+			           db_get_ll(parts, i, 3, 0) ? db_get(parts, i, 3) : "",
+			           db_get_ll(parts, i, 3, 0) ? ")" : "");
 		buf_printf(why, ") = %lld", *out);
 	}
 out:

@@ -25,31 +25,41 @@ static int upsert_push(db *d, long long listing_id, long long shop_id, int wante
 	                DB_I(listing_id), DB_I(shop_id), DB_I(wanted), DB_SN(why, n));
 }
 
-/* The wanted rule of stock_wanted_label in SQL for plain SKUs (total t, floor, cap). The why
- * texts mirror the C ones so both paths leave the same history. */
+/* The wanted rule of stock_wanted_steps in SQL for plain SKUs (s: the SKU with its total and
+ * 確保在庫 reserve, sh: the shop with its 割当率 alloc_rate, l: the listing's floor and cap). The
+ * why texts are the C ones, step for step, so both paths leave the same history;
+ * tests/db/test_wanted_rule.c runs both over one table of edge cases. */
+#define SQL_NET "(s.total - s.reserve)"
+#define SQL_ALLOC "(GREATEST(s.total - s.reserve, 0) * sh.alloc_rate DIV 100)"
 #define SQL_WANTED \
 	"CASE WHEN l.min_stock IS NOT NULL AND l.max_stock IS NOT NULL " \
 	"AND l.min_stock > l.max_stock THEN 0 " \
-	"WHEN l.min_stock IS NOT NULL AND s.total <= l.min_stock THEN 0 " \
-	"WHEN l.max_stock IS NOT NULL AND s.total >= l.max_stock THEN l.max_stock " \
-	"WHEN s.total < 0 THEN 0 ELSE s.total END"
+	"WHEN l.min_stock IS NOT NULL AND " SQL_ALLOC " <= l.min_stock THEN 0 " \
+	"WHEN l.max_stock IS NOT NULL AND " SQL_ALLOC " >= l.max_stock THEN l.max_stock " \
+	"ELSE " SQL_ALLOC " END"
+#define SQL_STEPS \
+	"CONCAT('総在庫 ', s.total, " \
+	"IF(s.reserve <> 0, CONCAT(' − 確保 ', s.reserve, ' = ', " SQL_NET "), ''), " \
+	"IF(sh.alloc_rate <> 100, CONCAT(IF(" SQL_NET " < 0, ' → 0', ''), ' → × ', sh.alloc_rate, " \
+	"'% = ', " SQL_ALLOC "), ''))"
 #define SQL_WHY \
 	"CASE WHEN l.min_stock IS NOT NULL AND l.max_stock IS NOT NULL " \
 	"AND l.min_stock > l.max_stock " \
 	"THEN CONCAT('最小 ', l.min_stock, ' > 最大 ', l.max_stock, ' (設定エラー) → 0') " \
-	"WHEN l.min_stock IS NOT NULL AND s.total <= l.min_stock " \
-	"THEN CONCAT('総在庫 ', s.total, ' → 最小 ', l.min_stock, ' 以下 → 0') " \
-	"WHEN l.max_stock IS NOT NULL AND s.total >= l.max_stock " \
-	"THEN CONCAT('総在庫 ', s.total, ' → 最大 ', l.max_stock) " \
-	"WHEN s.total < 0 THEN CONCAT('総在庫 ', s.total, ' → 0') " \
-	"ELSE CONCAT('総在庫 ', s.total) END"
+	"WHEN l.min_stock IS NOT NULL AND " SQL_ALLOC " <= l.min_stock " \
+	"THEN CONCAT(" SQL_STEPS ", ' → 最小 ', l.min_stock, ' 以下 → 0') " \
+	"WHEN l.max_stock IS NOT NULL AND " SQL_ALLOC " >= l.max_stock " \
+	"THEN CONCAT(" SQL_STEPS ", ' → 最大 ', l.max_stock) " \
+	"WHEN " SQL_NET " < 0 AND sh.alloc_rate = 100 THEN CONCAT(" SQL_STEPS ", ' → 0') " \
+	"ELSE " SQL_STEPS " END"
 
 /* stock_requeue_one for a plain SKU in four statements instead of a few per listing: the
  * path every order line takes. */
 static int requeue_plain_sql(db *d, long long sku_id)
 {
 	int rc = db_execv(d,
-	                  "UPDATE listing l JOIN sku s ON s.id = l.sku_id SET l.wanted = " SQL_WANTED
+	                  "UPDATE listing l JOIN sku s ON s.id = l.sku_id "
+	                  "JOIN shop sh ON sh.id = l.shop_id SET l.wanted = " SQL_WANTED
 	                  " WHERE l.sku_id = ? AND NOT (l.wanted <=> (" SQL_WANTED "))",
 	                  DB_I(sku_id));
 	if (rc == Z_OK)
@@ -95,8 +105,9 @@ int stock_requeue_one(db *d, long long sku_id, const idset *force_ids, const cha
 	}
 	rc = db_queryv(d, &r,
 	               "SELECT l.id, l.shop_id, l.sync, l.min_stock, l.max_stock, l.mall_stock, "
-	               "l.wanted, l.state, sh.enabled FROM listing l "
-	               "JOIN shop sh ON sh.id = l.shop_id WHERE l.sku_id = ? ORDER BY l.id",
+	               "l.wanted, l.state, sh.enabled, sh.alloc_rate, s.reserve FROM listing l "
+	               "JOIN shop sh ON sh.id = l.shop_id JOIN sku s ON s.id = l.sku_id "
+	               "WHERE l.sku_id = ? ORDER BY l.id",
 	               DB_I(sku_id));
 	if (rc != Z_OK)
 		goto out;
@@ -104,8 +115,9 @@ int stock_requeue_one(db *d, long long sku_id, const idset *force_ids, const cha
 		long long id = db_get_ll(r, i, 0, 0), shop_id = db_get_ll(r, i, 1, 0);
 		bool has_min = db_get(r, i, 3) != NULL, has_max = db_get(r, i, 4) != NULL;
 		stock_wanted w;
-		stock_wanted_label(is_set ? "セット在庫" : "総在庫", avail, has_min,
-		                   (int)db_get_ll(r, i, 3, 0), has_max, (int)db_get_ll(r, i, 4, 0), &w);
+		stock_wanted_steps(is_set ? "セット在庫" : "総在庫", avail, db_get_ll(r, i, 10, 0),
+		                   (int)db_get_ll(r, i, 9, 100), has_min, (int)db_get_ll(r, i, 3, 0),
+		                   has_max, (int)db_get_ll(r, i, 4, 0), &w);
 		if (db_get(r, i, 6) == NULL || db_get_ll(r, i, 6, 0) != w.wanted)
 			rc = db_execv(d, "UPDATE listing SET wanted = ? WHERE id = ?", DB_I(w.wanted),
 			              DB_I(id));
@@ -258,7 +270,8 @@ static int changed_wanted(db *d, long long lo, long long hi)
 	return db_execv(d,
 	                "UPDATE " STOCK_CHANGED_TABLE " c "
 	                "STRAIGHT_JOIN listing l ON l.sku_id = c.sku_id "
-	                "JOIN sku s ON s.id = l.sku_id SET l.wanted = " SQL_WANTED
+	                "JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
+	                "SET l.wanted = " SQL_WANTED
 	                " WHERE c.sku_id > ? AND c.sku_id <= ? AND s.is_set = 0 "
 	                "AND NOT (l.wanted <=> (" SQL_WANTED "))",
 	                DB_I(lo), DB_I(hi));
@@ -695,7 +708,8 @@ int stock_release_claims(db *d, long long shop_id)
 static int recompute_chunk(db *d, long long shop_id, long long lo, long long hi, long long *q)
 {
 	static const char *const steps[] = {
-		"UPDATE listing l JOIN sku s ON s.id = l.sku_id SET l.wanted = " SQL_WANTED
+		"UPDATE listing l JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
+		"SET l.wanted = " SQL_WANTED
 		" WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) AND l.id > ? AND l.id <= ? "
 		"AND NOT (l.wanted <=> (" SQL_WANTED "))",
 		"UPDATE listing l SET l.wanted = NULL WHERE l.sku_id IS NULL "

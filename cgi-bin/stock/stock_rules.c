@@ -24,29 +24,55 @@ int stock_check_floor_cap(bool has_min, int min, bool has_max, int max, const ch
 	return Z_OK;
 }
 
-int stock_wanted_label(const char *label, long long available, bool has_min, int min,
-                       bool has_max, int max, stock_wanted *out)
+int stock_wanted_steps(const char *label, long long available, long long reserve, int rate,
+                       bool has_min, int min, bool has_max, int max, stock_wanted *out)
 {
+	char steps[120]; /* the longest steps (four numbers of 11 characters) take about 90 bytes */
 	if (has_min && has_max && min > max) {
 		out->wanted = 0;
 		snprintf(out->why, sizeof(out->why), "最小 %d > 最大 %d (設定エラー) → 0", min, max);
 		return Z_INVALID;
 	}
-	if (has_min && available <= min) {
+	if (rate < 0)
+		rate = 0;
+	if (rate > 100)
+		rate = 100;
+	int n = snprintf(steps, sizeof(steps), "%s %lld", label, available);
+	long long net = available;
+	if (reserve) {
+		net = available - reserve;
+		n += snprintf(steps + n, sizeof(steps) - (size_t)n, " − 確保 %lld = %lld", reserve, net);
+		if (n >= (int)sizeof(steps))
+			n = (int)sizeof(steps) - 1;
+	}
+	long long alloc = net < 0 ? 0 : net;
+	bool clamp = net < 0; /* said at the end, unless a step after it shows the 0 */
+	if (rate != 100) {
+		alloc = alloc * rate / 100; /* rounded down: never more than the share */
+		n += snprintf(steps + n, sizeof(steps) - (size_t)n, "%s → × %d%% = %lld",
+		              clamp ? " → 0" : "", rate, alloc);
+		clamp = false;
+	}
+	if (has_min && alloc <= min) {
 		out->wanted = 0;
-		snprintf(out->why, sizeof(out->why), "%s %lld → 最小 %d 以下 → 0", label, available,
-		         min);
-	} else if (has_max && available >= max) {
+		snprintf(out->why, sizeof(out->why), "%s → 最小 %d 以下 → 0", steps, min);
+	} else if (has_max && alloc >= max) {
 		out->wanted = max < 0 ? 0 : max;
-		snprintf(out->why, sizeof(out->why), "%s %lld → 最大 %d", label, available, max);
-	} else if (available < 0) {
+		snprintf(out->why, sizeof(out->why), "%s → 最大 %d", steps, max);
+	} else if (clamp) {
 		out->wanted = 0;
-		snprintf(out->why, sizeof(out->why), "%s %lld → 0", label, available);
+		snprintf(out->why, sizeof(out->why), "%s → 0", steps);
 	} else {
-		out->wanted = available > STOCK_QTY_MAX ? (int)STOCK_QTY_MAX : (int)available;
-		snprintf(out->why, sizeof(out->why), "%s %lld", label, available);
+		out->wanted = alloc > STOCK_QTY_MAX ? (int)STOCK_QTY_MAX : (int)alloc;
+		snprintf(out->why, sizeof(out->why), "%s", steps);
 	}
 	return Z_OK;
+}
+
+int stock_wanted_label(const char *label, long long available, bool has_min, int min,
+                       bool has_max, int max, stock_wanted *out)
+{
+	return stock_wanted_steps(label, available, 0, 100, has_min, min, has_max, max, out);
 }
 
 int stock_wanted_calc(int available, bool has_min, int min, bool has_max, int max,
