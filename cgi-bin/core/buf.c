@@ -5,29 +5,66 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/buf.h"
+#include "core/log.h"
+
+_Noreturn void z_oom(size_t size)
+{
+	log_error("out of memory (%zu bytes): stopping", size);
+	abort();
+}
+
+void *z_malloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+	if (!p)
+		z_oom(size);
+	return p;
+}
+
+void *z_calloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		z_oom(SIZE_MAX);
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		z_oom(n * size);
+	return p;
+}
+
+void *z_realloc(void *p, size_t size)
+{
+	void *q = realloc(p, size ? size : 1);
+	if (!q)
+		z_oom(size);
+	return q;
+}
+
+char *z_strdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		z_oom(strlen(s) + 1);
+	return d;
+}
 
 int buf_reserve(buf *b, size_t extra)
 {
 	if (extra > SIZE_MAX / 2 - b->len)
-		return Z_NOMEM;
+		z_oom(SIZE_MAX); /* no such buffer could exist */
 	size_t need = b->len + extra + 1;
 	if (need <= b->cap)
 		return Z_OK;
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	char *p = realloc(b->data, cap);
-	if (!p)
-		return Z_NOMEM;
-	b->data = p;
+	b->data = z_realloc(b->data, cap);
 	b->cap = cap;
 	return Z_OK;
 }
 
 int buf_append(buf *b, const void *data, size_t len)
 {
-	if (buf_reserve(b, len) != Z_OK)
-		return Z_NOMEM;
+	buf_reserve(b, len);
 	if (len)
 		memcpy(b->data + b->len, data, len);
 	b->len += len;
@@ -51,8 +88,9 @@ int buf_vprintf(buf *b, const char *fmt, va_list ap)
 	va_copy(copy, ap);
 	int n = vsnprintf(NULL, 0, fmt, copy);
 	va_end(copy);
-	if (n < 0 || buf_reserve(b, (size_t)n) != Z_OK)
-		return Z_NOMEM;
+	if (n < 0)
+		z_oom((size_t)INT_MAX + 1); /* output longer than vsnprintf can count */
+	buf_reserve(b, (size_t)n);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 	return Z_OK;
@@ -88,7 +126,7 @@ const char *buf_str(const buf *b)
 
 char *buf_detach(buf *b)
 {
-	char *s = b->data ? b->data : strdup("");
+	char *s = b->data ? b->data : z_strdup("");
 	b->data = NULL;
 	b->len = b->cap = 0;
 	return s;
@@ -108,9 +146,7 @@ int array_reserve(void *arrayp, int *cap, int need, size_t elem)
 		return Z_NOMEM;
 	void *old, *grown;
 	memcpy(&old, arrayp, sizeof(old));
-	grown = realloc(old, (size_t)ncap * elem);
-	if (!grown)
-		return Z_NOMEM;
+	grown = z_realloc(old, (size_t)ncap * elem);
 	memcpy(arrayp, &grown, sizeof(grown));
 	*cap = ncap;
 	return Z_OK;

@@ -128,11 +128,13 @@ static NEOERR *collect(void *ctx, char *s)
 int web_set(web_request *r, const char *key, const char *value)
 {
 	NEOERR *err = hdf_set_value(r->hdf, key, value ? value : "");
-	if (err != STATUS_OK) {
-		nerr_ignore(&err);
-		return Z_NOMEM;
-	}
-	return Z_OK;
+	if (err == STATUS_OK)
+		return Z_OK;
+	if (nerr_handle(&err, NERR_NOMEM))
+		z_oom(strlen(key) + (value ? strlen(value) : 0));
+	/* Anything else is a key the program built wrong. */
+	log_neoerr("cannot set ", key, &err);
+	return Z_ERR;
 }
 
 int web_setf(web_request *r, const char *key, const char *fmt, ...)

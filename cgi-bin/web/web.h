@@ -153,7 +153,8 @@ int web_header(web_request *r, const char *name, const char *value);
 /* Sets a cookie: HttpOnly, SameSite=Strict, Path=/, Secure under HTTPS; max_age < 0 deletes. */
 int web_cookie(web_request *r, const char *name, const char *value, long max_age);
 
-/* HDF helpers: printf-style value setting. */
+/* Page data for the template: r->hdf's key = value (NULL reads as ""). Out of memory aborts
+ * (core/buf.h), so the result needs no check: Z_OK, or Z_ERR (logged) for a malformed key. */
 int web_set(web_request *r, const char *key, const char *value);
 int web_setf(web_request *r, const char *key, const char *fmt, ...) Z_PRINTF(3, 4);
 int web_set_int(web_request *r, const char *key, long long v);

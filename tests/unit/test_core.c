@@ -7,7 +7,12 @@
 #include <cmocka.h>
 #include <ClearSilver.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "core/buf.h"
 #include "core/conf.h"
 #include "core/secret.h"
@@ -117,6 +122,77 @@ static void growable_arrays(void **state)
 	free(a);
 }
 
+/* Runs fn in a child process; true when the child died of SIGABRT (the out-of-memory policy)
+ * instead of returning. */
+static bool child_aborts(void (*fn)(void))
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* A small address space, so a large allocation fails here for real. */
+		struct rlimit lim = {256 << 20, 256 << 20};
+		setrlimit(RLIMIT_AS, &lim);
+		fn();
+		_exit(0);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void grow_past_memory(void)
+{
+	buf b = BUF_INIT;
+	/* 64 KB at a time up to 4 GB: realloc fails under the child's 256 MB limit. */
+	static char chunk[1 << 16];
+	for (int i = 0; i < 65536; i++)
+		if (buf_append(&b, chunk, sizeof(chunk)) != Z_OK)
+			_exit(3); /* a failure returned: the policy is broken */
+	_exit(4);
+}
+
+static void impossible_buffer(void)
+{
+	buf b = BUF_INIT;
+	buf_putc(&b, 'x');
+	buf_reserve(&b, SIZE_MAX - 1);
+	_exit(3);
+}
+
+static void impossible_calloc(void)
+{
+	void *p = z_calloc(SIZE_MAX / 2, 4);
+	(void)p;
+	_exit(3);
+}
+
+static void fine_allocations(void)
+{
+	char *s = z_strdup("在庫");
+	int *v = z_calloc(1000, sizeof(*v));
+	s = z_realloc(s, 100);
+	void *m = z_malloc(0);
+	if (v[999] != 0 || strcmp(s, "在庫"))
+		_exit(3);
+	free(m);
+	free(v);
+	free(s);
+}
+
+/* Out of memory ends the process (core/buf.h): a buffer never returns a failure, and a size no
+ * memory could hold aborts too; ordinary allocations return usable memory. */
+static void out_of_memory_aborts(void **state)
+{
+#if !defined(__SANITIZE_ADDRESS__)
+	/* Under ASan its own allocator reports a failing malloc before ours sees NULL. */
+	assert_true(child_aborts(grow_past_memory));
+#endif
+	assert_true(child_aborts(impossible_buffer));
+	assert_true(child_aborts(impossible_calloc));
+	assert_false(child_aborts(fine_allocations));
+}
+
 static void session_tokens(void **state)
 {
 	unsigned char a[32], b[32];
@@ -193,7 +269,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(strict_numbers), cmocka_unit_test(utf8_rules),
 		cmocka_unit_test(config_file),    cmocka_unit_test(buffers),
-		cmocka_unit_test(growable_arrays),
+		cmocka_unit_test(growable_arrays), cmocka_unit_test(out_of_memory_aborts),
 		cmocka_unit_test(session_tokens), cmocka_unit_test(password_hashes),
 		cmocka_unit_test(template_escaping),
 	};
