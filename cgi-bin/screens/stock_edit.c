@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
+#include "db/db_in.h"
 #include "screens/admin_common.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
@@ -70,10 +71,12 @@ const web_field stock_total_fields[] = {
 int stock_total_submit(web_request *r)
 {
 	long long sku = web_int(r, "sku", 0), after = 0;
+	/* Whatever was shown, -1 of an oversold SKU too, is the value the edit started from. */
+	long long seen = web_int(r, "seen", 0);
 	char ref[100];
 	snprintf(ref, sizeof(ref), "画面: %s", r->user.login);
-	int rc = stock_set_total(r->db, sku, web_int(r, "total", 0), web_int(r, "seen", 0),
-	                         "manual", ref, r->user.id, &after);
+	int rc = stock_set_total(r->db, sku, web_int(r, "total", 0), &seen, "manual", ref,
+	                         r->user.id, &after);
 	if (rc == Z_NOTFOUND)
 		return json_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
 	if (rc == Z_INVALID)
@@ -204,51 +207,66 @@ static int back_to_list(web_request *r, const char *msg, long long n)
 }
 
 /* The listing ids of the checked rows: every listing of a checked SKU and every checked
- * (unlinked) listing, in one query. *out is malloc'd (caller frees). */
+ * (unlinked) listing, each once, ordered by shop and id. The lists may be longer than one
+ * statement binds: they go in slices (db_query_in). *out is malloc'd (caller frees). */
+static int cmp_shop_id(const void *a, const void *b)
+{
+	const long long *x = a, *y = b;
+	if (x[0] != y[0])
+		return (x[0] > y[0]) - (x[0] < y[0]);
+	return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
 int stock_checked_listings(web_request *r, long long **out, int *n)
 {
 	const web_value *skus = web_field_value(r, "sku"), *lst = web_field_value(r, "listing");
-	int ns = skus ? skus->count : 0, nl = lst ? lst->count : 0;
-	db_res *res = NULL;
-	buf sql = BUF_INIT;
-	db_val *vals = calloc((size_t)(ns + nl + 2), sizeof(db_val));
-	int rc = Z_NOMEM;
+	db_res *by_sku = NULL, *by_id = NULL;
+	long long (*v)[2] = NULL;
+	int m = 0;
 	*out = NULL;
 	*n = 0;
-	if (!vals)
-		goto out;
-	buf_puts(&sql, "SELECT id FROM listing WHERE sku_id IN (0");
-	for (int i = 0; i < ns; i++) {
-		buf_puts(&sql, ",?");
-		vals[i] = DB_I(skus->list[i]);
+	int rc = db_query_in(r->db, "SELECT shop_id, id FROM listing WHERE sku_id IN ", "", NULL, 0,
+	                     skus ? skus->list : NULL, skus ? skus->count : 0, &by_sku);
+	if (rc == Z_OK)
+		rc = db_query_in(r->db, "SELECT shop_id, id FROM listing WHERE id IN ", "", NULL, 0,
+		                 lst ? lst->list : NULL, lst ? lst->count : 0, &by_id);
+	int total = (by_sku ? by_sku->nrows : 0) + (by_id ? by_id->nrows : 0);
+	if (rc == Z_OK) {
+		v = calloc((size_t)total + 1, sizeof(*v));
+		*out = calloc((size_t)total + 1, sizeof(long long));
+		rc = v && *out ? Z_OK : Z_NOMEM;
 	}
-	buf_puts(&sql, ") OR id IN (0");
-	for (int i = 0; i < nl; i++) {
-		buf_puts(&sql, ",?");
-		vals[ns + i] = DB_I(lst->list[i]);
+	for (int part = 0; rc == Z_OK && part < 2; part++) {
+		const db_res *res = part ? by_id : by_sku;
+		for (int i = 0; res && i < res->nrows; i++) {
+			v[m][0] = db_get_ll(res, i, 0, 0);
+			v[m][1] = db_get_ll(res, i, 1, 0);
+			m++;
+		}
 	}
-	buf_puts(&sql, ") ORDER BY shop_id, id");
-	rc = db_query(r->db, buf_str(&sql), vals, ns + nl, &res);
-	if (rc != Z_OK)
-		goto out;
-	*out = calloc((size_t)res->nrows + 1, sizeof(long long));
-	if (!*out) {
-		rc = Z_NOMEM;
-		goto out;
+	if (rc == Z_OK && m) {
+		qsort(v, (size_t)m, sizeof(*v), cmp_shop_id);
+		for (int i = 0; i < m; i++)
+			if (i == 0 || v[i][1] != v[i - 1][1])
+				(*out)[(*n)++] = v[i][1];
 	}
-	for (int i = 0; i < res->nrows; i++)
-		(*out)[(*n)++] = db_get_ll(res, i, 0, 0);
-out:
-	free(vals);
-	buf_free(&sql);
-	db_res_free(res);
+	if (rc != Z_OK) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	free(v);
+	db_res_free(by_sku);
+	db_res_free(by_id);
 	return rc;
 }
 
-/* POST /stock/push: 反映 of the checked rows; back to the same search. */
+/* POST /stock/push: 反映 of the checked rows; back to the same search. Everything that depends
+ * on the size of the selection is read before the pushes are queued. */
 int stock_push_submit(web_request *r)
 {
 	long long *ids = NULL, pending = 0;
+	db_res *counts = NULL;
 	int n = 0;
 	int rc = stock_checked_listings(r, &ids, &n);
 	if (rc != Z_OK)
@@ -261,24 +279,14 @@ int stock_push_submit(web_request *r)
 	if (rc != Z_OK)
 		goto out;
 	/* How many are now waiting: unlinked or sync-off listings are not pushed. */
-	buf sql = BUF_INIT;
-	db_val *vals = calloc((size_t)n, sizeof(db_val));
-	if (!vals) {
-		rc = Z_NOMEM;
-		goto out;
-	}
-	buf_puts(&sql, "SELECT COUNT(*) FROM push WHERE pending_listing IN (");
-	for (int i = 0; i < n; i++) {
-		buf_puts(&sql, i ? ",?" : "?");
-		vals[i] = DB_I(ids[i]);
-	}
-	buf_puts(&sql, ")");
-	rc = db_query_ll(r->db, buf_str(&sql), vals, n, 0, &pending);
-	buf_free(&sql);
-	free(vals);
+	rc = db_query_in(r->db, "SELECT COUNT(*) FROM push WHERE pending_listing IN ", "", NULL, 0,
+	                 ids, n, &counts);
+	for (int i = 0; rc == Z_OK && i < counts->nrows; i++)
+		pending += db_get_ll(counts, i, 0, 0);
 	if (rc == Z_OK)
 		rc = back_to_list(r, "pushed", pending);
 out:
+	db_res_free(counts);
 	free(ids);
 	return rc;
 }

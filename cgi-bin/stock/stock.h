@@ -88,11 +88,13 @@ int stock_sku_create(db *d, const char *code, const char *name, long long total,
 int stock_change_total(db *d, long long sku_id, long long delta, const char *reason,
                        const char *ref, long long user_id, long long *total_after);
 
-/* Sets a SKU's total to new_total. expected_old is the total the user saw (the screen's stale
- * check): Z_CONFLICT, nothing changed and *total_after = the current total, when it differs.
- * expected_old = -1 skips the check (a CSV stocktake sets the count as of now). Otherwise as
- * stock_change_total (a move of new_total - old; no move when equal). */
-int stock_set_total(db *d, long long sku_id, long long new_total, long long expected_old,
+/* Sets a SKU's total to new_total. *expected_old is the total the user saw (the screen's
+ * stale check): Z_CONFLICT, nothing changed and *total_after = the current total, when it
+ * differs. Every value, negative ones included (an oversold SKU shows -1), is checked;
+ * expected_old = NULL skips the check (a stocktake sets the count as of now) and is not a
+ * value anyone can send. Otherwise as stock_change_total (a move of new_total - old; no move
+ * when equal). */
+int stock_set_total(db *d, long long sku_id, long long new_total, const long long *expected_old,
                     const char *reason, const char *ref, long long user_id,
                     long long *total_after);
 

@@ -206,7 +206,7 @@ int stock_move_locked(db *d, long long sku_id, long long delta, const char *reas
 
 struct total_ctx {
 	long long sku_id, value, expected_old, user_id;
-	bool absolute;
+	bool absolute, check_old; /* check_old: refuse when the total is not expected_old */
 	const char *reason, *ref;
 	long long after;
 };
@@ -231,7 +231,7 @@ static int total_tx(db *d, void *vctx)
 		return Z_INVALID;
 	long long delta = c->value;
 	if (c->absolute) {
-		if (c->expected_old != -1 && c->expected_old != total)
+		if (c->check_old && c->expected_old != total)
 			return Z_CONFLICT;
 		if (c->value < -STOCK_QTY_MAX || c->value > STOCK_QTY_MAX)
 			return Z_INVALID;
@@ -258,15 +258,16 @@ static int run_total(db *d, struct total_ctx *c, long long *total_after)
 int stock_change_total(db *d, long long sku_id, long long delta, const char *reason,
                        const char *ref, long long user_id, long long *total_after)
 {
-	struct total_ctx c = {sku_id, delta, -1, user_id, false, reason, ref, 0};
+	struct total_ctx c = {sku_id, delta, 0, user_id, false, false, reason, ref, 0};
 	return run_total(d, &c, total_after);
 }
 
-int stock_set_total(db *d, long long sku_id, long long new_total, long long expected_old,
+int stock_set_total(db *d, long long sku_id, long long new_total, const long long *expected_old,
                     const char *reason, const char *ref, long long user_id,
                     long long *total_after)
 {
-	struct total_ctx c = {sku_id, new_total, expected_old, user_id, true, reason, ref, 0};
+	struct total_ctx c = {sku_id, new_total, expected_old ? *expected_old : 0, user_id, true,
+	                      expected_old != NULL, reason, ref, 0};
 	return run_total(d, &c, total_after);
 }
 

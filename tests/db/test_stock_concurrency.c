@@ -75,7 +75,7 @@ static int child(int proc, unsigned seed)
 			if (db_query_ll(d, "SELECT total FROM sku WHERE id = ?", DB_ARGS(DB_I(sku)), 0,
 			                &seen) != Z_OK)
 				failures++;
-			rc = stock_set_total(d, sku, seen + (rand_r(&r) % 7) - 3, seen, "manual", "edit",
+			rc = stock_set_total(d, sku, seen + (rand_r(&r) % 7) - 3, &seen, "manual", "edit",
 			                     0, NULL);
 			if (rc == Z_CONFLICT)
 				rc = Z_OK; /* an order came in between: the stale screen is refused */

@@ -523,17 +523,30 @@ static void test_stale_set_total(void **state)
 	long long after = 0;
 	/* the user saw 10; an order took 2 meanwhile */
 	assert_int_equal(t_order1(shop, t_code("o"), code, 2, false, NULL), Z_OK);
-	assert_int_equal(stock_set_total(t_db, sku, 15, 10, "manual", NULL, 1, &after), Z_CONFLICT);
+	long long seen = 10;
+	assert_int_equal(stock_set_total(t_db, sku, 15, &seen, "manual", NULL, 1, &after),
+	                 Z_CONFLICT);
 	assert_int_equal(after, 8);
 	assert_int_equal(t_total(sku), 8);
-	assert_int_equal(stock_set_total(t_db, sku, 15, 8, "manual", NULL, 1, &after), Z_OK);
+	seen = 8;
+	assert_int_equal(stock_set_total(t_db, sku, 15, &seen, "manual", NULL, 1, &after), Z_OK);
 	assert_int_equal(after, 15);
 	/* a stocktake does not check */
-	assert_int_equal(stock_set_total(t_db, sku, 20, -1, "csv", "棚卸.csv", 0, &after), Z_OK);
+	assert_int_equal(stock_set_total(t_db, sku, 20, NULL, "csv", "棚卸.csv", 0, &after), Z_OK);
 	assert_int_equal(t_total(sku), 20);
 	assert_int_equal(t_sum_moves(sku), 20);
+	/* -1 (what an oversold SKU shows) is a value like any other, never "no check" */
+	seen = -1;
+	assert_int_equal(stock_set_total(t_db, sku, 3, &seen, "manual", NULL, 1, &after), Z_CONFLICT);
+	assert_int_equal(after, 20);
+	assert_int_equal(stock_change_total(t_db, sku, -21, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(stock_set_total(t_db, sku, 3, &seen, "manual", NULL, 1, &after), Z_OK);
+	assert_int_equal(stock_set_total(t_db, sku, 4, &seen, "manual", NULL, 1, &after), Z_CONFLICT);
+	assert_int_equal(after, 3);
+	assert_int_equal(stock_set_total(t_db, sku, 20, NULL, "csv", NULL, 0, &after), Z_OK);
+	assert_int_equal(t_sum_moves(sku), 20);
 	/* bounds */
-	assert_int_equal(stock_set_total(t_db, sku, 1000000001LL, -1, "csv", NULL, 0, NULL),
+	assert_int_equal(stock_set_total(t_db, sku, 1000000001LL, NULL, "csv", NULL, 0, NULL),
 	                 Z_INVALID);
 	assert_int_equal(stock_change_total(t_db, sku, 1000000000LL, "manual", NULL, 0, NULL),
 	                 Z_INVALID);
