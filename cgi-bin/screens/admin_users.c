@@ -37,7 +37,7 @@ const web_field admin_user_password_fields[] = {
 static const admin_flash user_flashes[] = {
 	{"added", "ユーザーを追加しました。"},
 	{"updated", "ユーザーを変更しました。"},
-	{"password", "パスワードを変更しました。そのユーザーのログイン中のセッションは終了しました。"},
+	{"password", "パスワードを変更しました。そのユーザーのほかのセッションはすべて終了しました。"},
 	{NULL, NULL},
 };
 
@@ -147,15 +147,21 @@ int admin_user_password(web_request *r)
 		return Z_ERR;
 	if (!exists)
 		return web_error(r, 404, "そのユーザーは登録されていません。");
-	int rc = users_set_password(r->db, id, web_text(r, "password"), &why);
+	/* The new password and the end of every session opened with the old one commit together
+	 * (the admin's current session stays when it is their own password). */
+	int rc = db_begin(r->db);
+	if (rc == Z_OK)
+		rc = users_set_password(r->db, id, web_text(r, "password"), &why);
+	if (rc == Z_OK)
+		rc = session_end_others(r, id);
+	if (rc == Z_OK)
+		rc = db_commit(r->db);
+	if (db_in_transaction(r->db))
+		db_rollback(r->db);
 	if (rc == Z_INVALID)
 		return render_users(r, 400, why);
 	if (rc != Z_OK)
 		return rc;
-	/* Sessions opened with the old password end (the admin's own stays). */
-	if (db_execv(r->db, "DELETE FROM session WHERE user_id = ? AND user_id <> ?", DB_I(id),
-	             DB_I(r->user.id)) != Z_OK)
-		return Z_ERR;
 	log_info("users: password of user %lld reset by user %lld", id, r->user.id);
 	return web_redirect(r, "/admin/users?msg=password");
 }

@@ -51,7 +51,8 @@ int login_submit(web_request *r)
 		return show_form(r, 403, "画面の有効期限が切れました。もう一度ログインしてください。");
 	if (!*login || !*password)
 		return show_form(r, 400, "ログインIDとパスワードを入力してください。");
-	int rc = session_throttled(r, login, &why);
+	long long attempt = 0;
+	int rc = session_login_gate(r, login, &attempt, &why);
 	if (rc == Z_CONFLICT)
 		return show_form(r, 429, why);
 	if (rc != Z_OK)
@@ -64,10 +65,11 @@ int login_submit(web_request *r)
 	long long user_id = ok ? db_get_ll(res, 0, 0, 0) : 0;
 	db_res_free(res);
 	if (!ok) {
-		session_record_failure(r, login);
+		/* Already counted by the gate. */
 		log_info("login: failed for an account");
 		return show_form(r, 401, "ログインIDまたはパスワードが違います。");
 	}
+	session_login_succeeded(r, login, attempt);
 	if (session_start(r, user_id) != Z_OK)
 		return Z_ERR;
 	web_cookie(r, PRELOGIN_COOKIE, "", -1);

@@ -5,8 +5,24 @@
 #include "core/secret.h"
 #include "web/web.h"
 
-#define THROTTLE_FAILURES 5
+/* Login throttling, decided here:
+ * - An account is locked out for an address after THROTTLE_PAIR failures from that address
+ *   within THROTTLE_MINUTES: guessing from one place stops, and nobody else is locked out.
+ * - An address is locked out after THROTTLE_ADDRESS failures on any accounts within
+ *   THROTTLE_MINUTES: spraying many accounts from one place stops.
+ * - Across all addresses, an account takes at most THROTTLE_ACCOUNT_RATE failures a minute;
+ *   beyond that only addresses with no failure on it within THROTTLE_MINUTES are heard. A
+ *   distributed guesser gets one guess per address per THROTTLE_MINUTES while the legitimate
+ *   user, typing the right password at a place that has not failed, is never kept out.
+ * The count is atomic: an attempt locks its address's and its account's login_gate rows (in
+ * that order), counts, and records itself as a failure before the password is checked; a
+ * success deletes the row again. Forty parallel wrong passwords get exactly THROTTLE_PAIR
+ * evaluations. */
+#define THROTTLE_PAIR 5
+#define THROTTLE_ADDRESS 20
+#define THROTTLE_ACCOUNT_RATE 10
 #define THROTTLE_MINUTES 15
+#define GATE_ATTEMPTS 5
 
 static bool token_shape_ok(const char *t)
 {
@@ -16,6 +32,13 @@ static bool token_shape_ok(const char *t)
 static long long idle_seconds(const web_request *r)
 {
 	return conf_int(r->cfg, "web", "session_idle_hours", 8, 1, 24 * 30) * 3600;
+}
+
+/* A session ends this long after its login however much it is used ([web] session_max_hours,
+ * 24 by default): a stolen cookie does not live for ever, and a daily user logs in daily. */
+static long long max_seconds(const web_request *r)
+{
+	return conf_int(r->cfg, "web", "session_max_hours", 24, 1, 24 * 90) * 3600;
 }
 
 int session_load(web_request *r)
@@ -34,8 +57,10 @@ int session_load(web_request *r)
 	                   "'alert_mode' AND value = 'per_sku') FROM session s "
 	                   "JOIN app_user u ON u.id = s.user_id "
 	                   "WHERE s.token_hash = ? AND u.disabled = 0 "
-	                   "AND s.last_seen > UTC_TIMESTAMP() - INTERVAL ? SECOND",
-	                   DB_SN((const char *)hash, 32), DB_I(idle_seconds(r)));
+	                   "AND s.last_seen > UTC_TIMESTAMP() - INTERVAL ? SECOND "
+	                   "AND s.created_at > UTC_TIMESTAMP() - INTERVAL ? SECOND",
+	                   DB_SN((const char *)hash, 32), DB_I(idle_seconds(r)),
+	                   DB_I(max_seconds(r)));
 	if (rc != Z_OK)
 		return Z_ERR;
 	if (res->nrows == 1) {
@@ -74,8 +99,9 @@ int session_start(web_request *r, long long user_id)
 		return Z_ERR;
 	/* Old sessions of anyone are swept now and then, not on every request. */
 	if (raw[0] < 8)
-		db_execv(r->db, "DELETE FROM session WHERE last_seen < UTC_TIMESTAMP() - INTERVAL ? SECOND",
-		         DB_I(idle_seconds(r)));
+		db_execv(r->db, "DELETE FROM session WHERE last_seen < UTC_TIMESTAMP() - INTERVAL ? SECOND "
+		                "OR created_at < UTC_TIMESTAMP() - INTERVAL ? SECOND",
+		         DB_I(idle_seconds(r)), DB_I(max_seconds(r)));
 	return web_cookie(r, SESSION_COOKIE, token, 0);
 }
 
@@ -94,6 +120,18 @@ int session_end(web_request *r)
 	return Z_OK;
 }
 
+int session_end_others(web_request *r, long long user_id)
+{
+	const web_param *c = web_params_get(&r->cookies, SESSION_COOKIE);
+	unsigned char hash[32];
+	memset(hash, 0, sizeof(hash));
+	/* The current session is kept only when it is that user's own. */
+	if (c && token_shape_ok(c->value) && user_id == r->user.id)
+		secret_sha256(c->value, 64, hash);
+	return db_execv(r->db, "DELETE FROM session WHERE user_id = ? AND token_hash <> ?",
+	                DB_I(user_id), DB_SN((const char *)hash, 32));
+}
+
 bool session_csrf_ok(const web_request *r)
 {
 	const web_param *p = web_params_get(&r->body_params, "csrf");
@@ -106,31 +144,87 @@ bool session_csrf_ok(const web_request *r)
 	return c && token_shape_ok(c->value) && secret_equal(p->value, c->value, 64);
 }
 
-int session_throttled(web_request *r, const char *login, const char **why)
+/* One try at the gate inside a transaction: Z_OK with *attempt (the failure row recorded in
+ * advance), Z_CONFLICT with *why, or a database error. */
+static int gate_once(web_request *r, const char *login, long long *attempt, const char **why)
 {
-	long long by_login = 0, by_address = 0;
-	if (db_query_ll(r->db,
-	                "SELECT COUNT(*) FROM login_failure WHERE login = ? "
-	                "AND at > UTC_TIMESTAMP() - INTERVAL ? MINUTE",
-	                DB_ARGS(DB_S(login), DB_I(THROTTLE_MINUTES)), 0, &by_login) != Z_OK ||
-	    db_query_ll(r->db,
-	                "SELECT COUNT(*) FROM login_failure WHERE address = ? "
-	                "AND at > UTC_TIMESTAMP() - INTERVAL ? MINUTE",
-	                DB_ARGS(DB_S(r->remote_addr), DB_I(THROTTLE_MINUTES)), 0,
-	                &by_address) != Z_OK)
-		return Z_ERR;
-	if (by_login >= THROTTLE_FAILURES || by_address >= THROTTLE_FAILURES) {
-		*why = "ログインに続けて失敗したため、15分間ログインできません。"
+	long long pair = 0, address = 0, account = 0;
+	const char *addr = r->remote_addr ? r->remote_addr : "";
+	int rc = db_begin(r->db);
+	/* The address's row first, then the account's: every attempt locks in this order. */
+	if (rc == Z_OK)
+		rc = db_execv(r->db,
+		              "INSERT INTO login_gate (kind, name, touched) VALUES ('i', ?, "
+		              "UTC_TIMESTAMP()) ON DUPLICATE KEY UPDATE touched = VALUES(touched)",
+		              DB_S(addr));
+	if (rc == Z_OK)
+		rc = db_execv(r->db,
+		              "INSERT INTO login_gate (kind, name, touched) VALUES ('a', ?, "
+		              "UTC_TIMESTAMP()) ON DUPLICATE KEY UPDATE touched = VALUES(touched)",
+		              DB_S(login));
+	if (rc == Z_OK)
+		rc = db_query_ll(r->db,
+		                 "SELECT COUNT(*) FROM login_failure WHERE login = ? AND address = ? "
+		                 "AND at > UTC_TIMESTAMP() - INTERVAL ? MINUTE",
+		                 DB_ARGS(DB_S(login), DB_S(addr), DB_I(THROTTLE_MINUTES)), 0, &pair);
+	if (rc == Z_OK)
+		rc = db_query_ll(r->db,
+		                 "SELECT COUNT(*) FROM login_failure WHERE address = ? "
+		                 "AND at > UTC_TIMESTAMP() - INTERVAL ? MINUTE",
+		                 DB_ARGS(DB_S(addr), DB_I(THROTTLE_MINUTES)), 0, &address);
+	if (rc == Z_OK)
+		rc = db_query_ll(r->db,
+		                 "SELECT COUNT(*) FROM login_failure WHERE login = ? "
+		                 "AND at > UTC_TIMESTAMP() - INTERVAL 1 MINUTE",
+		                 DB_ARGS(DB_S(login)), 0, &account);
+	if (rc != Z_OK)
+		goto out;
+	if (pair >= THROTTLE_PAIR || address >= THROTTLE_ADDRESS) {
+		*why = "ログインに続けて失敗したため、この場所からは15分間ログインできません。"
 		       "しばらくしてから、もう一度お試しください。";
-		log_warn("login: throttled (%s)", by_login >= THROTTLE_FAILURES ? "account" : "address");
-		return Z_CONFLICT;
+		log_warn("login: throttled (%s)", pair >= THROTTLE_PAIR ? "account at address"
+		                                                        : "address");
+		rc = Z_CONFLICT;
+		goto out;
 	}
-	return Z_OK;
+	if (account >= THROTTLE_ACCOUNT_RATE && pair > 0) {
+		*why = "このログインIDへのログイン失敗が続いているため、しばらくログインできません。"
+		       "数分後に、もう一度お試しください。";
+		log_warn("login: throttled (account rate)");
+		rc = Z_CONFLICT;
+		goto out;
+	}
+	rc = db_exec(r->db,
+	             "INSERT INTO login_failure (login, address, at) VALUES (?, ?, UTC_TIMESTAMP())",
+	             DB_ARGS(DB_S(login), DB_S(addr)), NULL, attempt);
+	if (rc == Z_OK)
+		return db_commit(r->db);
+out:
+	if (db_in_transaction(r->db))
+		db_rollback(r->db);
+	return rc;
 }
 
-void session_record_failure(web_request *r, const char *login)
+int session_login_gate(web_request *r, const char *login, long long *attempt, const char **why)
 {
-	db_execv(r->db,
-	         "INSERT INTO login_failure (login, address, at) VALUES (?, ?, UTC_TIMESTAMP())",
-	         DB_S(login), DB_S(r->remote_addr));
+	int rc = Z_ERR;
+	*attempt = 0;
+	for (int i = 0; i < GATE_ATTEMPTS; i++) {
+		rc = gate_once(r, login, attempt, why);
+		if (rc != Z_ERR || !db_retryable(r->db))
+			break;
+	}
+	/* Now and then, anchors nobody used for a day go. */
+	unsigned char roll = 0;
+	if (rc == Z_OK && secret_random(&roll, 1) == Z_OK && roll < 4)
+		db_execv(r->db, "DELETE FROM login_gate WHERE touched < UTC_TIMESTAMP() - INTERVAL 1 DAY");
+	return rc;
+}
+
+void session_login_succeeded(web_request *r, const char *login, long long attempt)
+{
+	/* Not a failure after all; and this address's earlier failures on the account are
+	 * forgiven by knowing the password. */
+	db_execv(r->db, "DELETE FROM login_failure WHERE id = ? OR (login = ? AND address = ?)",
+	         DB_I(attempt), DB_S(login), DB_S(r->remote_addr ? r->remote_addr : ""));
 }

@@ -170,12 +170,17 @@ int session_load(web_request *r);
 int session_start(web_request *r, long long user_id);
 /* Deletes the current session and its cookie. */
 int session_end(web_request *r);
+/* Ends every session of user_id but the current one (kept only when it is that user's). */
+int session_end_others(web_request *r, long long user_id);
 /* True when the POSTed csrf field matches the session's (or, before login, the pre-login
  * cookie's) token. */
 bool session_csrf_ok(const web_request *r);
-/* Login throttling: Z_CONFLICT (with a message) when the login or address is locked. */
-int session_throttled(web_request *r, const char *login, const char **why);
-void session_record_failure(web_request *r, const char *login);
+/* Login throttling (the rules are at the top of session.c). Before the password is checked:
+ * Z_OK with *attempt, the attempt already recorded as a failure (atomically with the count);
+ * Z_CONFLICT with a Japanese *why when this attempt may not be heard; Z_ERR. */
+int session_login_gate(web_request *r, const char *login, long long *attempt, const char **why);
+/* The password was right: the attempt was no failure. */
+void session_login_succeeded(web_request *r, const char *login, long long attempt);
 
 /* ---- The dispatcher (web/router.c) ---- */
 
