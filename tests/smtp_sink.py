@@ -4,6 +4,7 @@ DIR/NNNN.eml (with X-Envelope-From / X-Envelope-To lines first). Standard librar
 
   smtp_sink.py --dir DIR [--port N] [--port-file FILE] [--fail-rcpt SUBSTRING]
 --fail-rcpt answers 550 to recipients containing SUBSTRING (to test failures)."""
+import base64
 import argparse
 import os
 import socketserver
@@ -33,20 +34,29 @@ class Handler(socketserver.StreamRequestHandler):
                 self.reply("250-AUTH PLAIN LOGIN")
                 self.reply("250 8BITMIME")
             elif cmd == "AUTH":
-                # PLAIN with initial response, or LOGIN: accept anything.
+                # PLAIN with initial response, or LOGIN: accept anything, and note what was
+                # given in auth.log (decoded) for tests that check the credentials sent.
                 parts = line.split()
+                given = []
                 if len(parts) >= 3:
+                    given.append(parts[2])
                     self.reply("235 ok")
                 elif parts[1].upper() == "PLAIN":
                     self.reply("334 ")
-                    self.rfile.readline()
+                    given.append(self.rfile.readline().decode("ascii", "replace").strip())
                     self.reply("235 ok")
                 else:
                     self.reply("334 VXNlcm5hbWU6")
-                    self.rfile.readline()
+                    given.append(self.rfile.readline().decode("ascii", "replace").strip())
                     self.reply("334 UGFzc3dvcmQ6")
-                    self.rfile.readline()
+                    given.append(self.rfile.readline().decode("ascii", "replace").strip())
                     self.reply("235 ok")
+                with open(os.path.join(args.dir, "auth.log"), "a") as f:
+                    for g in given:
+                        try:
+                            f.write(base64.b64decode(g).decode("utf-8", "replace") + "\n")
+                        except ValueError:
+                            f.write(g + "\n")
             elif cmd == "MAIL":
                 mail_from, rcpts = line[10:].strip(), []
                 self.reply("250 ok")

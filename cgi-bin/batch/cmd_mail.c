@@ -14,7 +14,7 @@ int batch_mail(const conf *cfg, db *d, int argc, char **argv)
 		fprintf(stderr, "usage: zaiko-batch mail\n");
 		return BATCH_EXIT_USAGE;
 	}
-	int rc = mail_send_queued(d, 1000, &sent, &failed);
+	int rc = mail_send_queued(d, cfg, 1000, &sent, &failed);
 	printf("sent %d, failed %d\n", sent, failed);
 	return rc == Z_OK ? BATCH_EXIT_OK : BATCH_EXIT_FAILED;
 }
@@ -34,7 +34,7 @@ int batch_mail_test(const conf *cfg, db *d, int argc, char **argv)
 	                         "エラー通知と在庫数通知も届きます。\n")),
 	            NULL, &id) != Z_OK)
 		return BATCH_EXIT_FAILED;
-	mail_send_queued(d, 1000, NULL, NULL);
+	mail_send_queued(d, cfg, 1000, NULL, NULL);
 	if (db_queryv(d, &r, "SELECT state, COALESCE(result, '') FROM mail_queue WHERE id = ?",
 	              DB_I(id)) != Z_OK)
 		return BATCH_EXIT_FAILED;

@@ -27,7 +27,7 @@ static void after_shops(db *d, const conf *cfg, bool *any_failed)
 	if (sync_expiry_warnings(d) != Z_OK)
 		*any_failed = true;
 	batch_run_jobs(d, cfg);
-	if (mail_send_queued(d, 100, NULL, NULL) != Z_OK)
+	if (mail_send_queued(d, cfg, 100, NULL, NULL) != Z_OK)
 		log_warn("cycle: some mail could not be sent; it stays queued");
 }
 
@@ -143,7 +143,7 @@ static int one_step(const conf *cfg, db *d, int argc, char **argv, int steps)
 		return BATCH_EXIT_FAILED;
 	if ((steps & SYNC_FETCH) && sync_alerts(d) != Z_OK)
 		failed = true;
-	mail_send_queued(d, 100, NULL, NULL);
+	mail_send_queued(d, cfg, 100, NULL, NULL);
 	return failed ? BATCH_EXIT_FAILED : BATCH_EXIT_OK;
 }
 

@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/secret.h"
+#include "db/setting_secret.h"
 
 #define MAIL_MAX_ATTEMPTS 5
 
@@ -109,10 +110,11 @@ static size_t read_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 }
 
 /* Sends one message; err gets curl's answer on failure (never a password). */
-static int smtp_send(db *d, const char *recipients, const char *subject, const char *body,
-                     char *err, size_t errlen)
+static int smtp_send(db *d, const conf *cfg, const char *recipients, const char *subject,
+                     const char *body, char *err, size_t errlen)
 {
-	char url[512], user[256], pass[256], from[320];
+	char url[512], user[256], from[320];
+	buf pass = BUF_INIT;
 	char ebuf[CURL_ERROR_SIZE] = "";
 	buf msg = BUF_INIT;
 	struct curl_slist *rcpt = NULL;
@@ -120,7 +122,13 @@ static int smtp_send(db *d, const char *recipients, const char *subject, const c
 	int rc = Z_ERR;
 	batch_setting(d, "smtp_url", "", url, sizeof(url));
 	batch_setting(d, "smtp_user", "", user, sizeof(user));
-	batch_setting(d, "smtp_password", "", pass, sizeof(pass));
+	/* Sealed in the setting table (a clear one from before is sealed now). */
+	int pr = setting_secret_get(d, conf_get(cfg, "batch", "key_file", NULL), "smtp_password",
+	                            &pass);
+	if (pr != Z_OK && pr != Z_NOTFOUND) {
+		snprintf(err, errlen, "SMTP パスワードを復号できません（鍵ファイルを確認してください）");
+		goto out;
+	}
 	batch_setting(d, "mail_from", "zaiko@localhost", from, sizeof(from));
 	if (!*url) {
 		snprintf(err, errlen, "SMTP サーバー (smtp_url) が設定されていません");
@@ -164,10 +172,10 @@ static int smtp_send(db *d, const char *recipients, const char *subject, const c
 	bool loopback = strstr(url, "://127.0.0.1") || strstr(url, "://localhost") ||
 	                strstr(url, "://[::1]");
 	curl_easy_setopt(c, CURLOPT_USE_SSL,
-	                 (*pass && !loopback) ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+	                 (pass.len && !loopback) ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
 	if (*user) {
 		curl_easy_setopt(c, CURLOPT_USERNAME, user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, pass);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, buf_str(&pass));
 	}
 	CURLcode cr = curl_easy_perform(c);
 	if (cr != CURLE_OK) {
@@ -176,14 +184,16 @@ static int smtp_send(db *d, const char *recipients, const char *subject, const c
 	}
 	rc = Z_OK;
 out:
-	memset(pass, 0, sizeof(pass));
+	if (pass.data)
+		explicit_bzero(pass.data, pass.len);
+	buf_free(&pass);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(rcpt);
 	buf_free(&msg);
 	return rc;
 }
 
-int mail_send_queued(db *d, int limit, int *sent, int *failed)
+int mail_send_queued(db *d, const conf *cfg, int limit, int *sent, int *failed)
 {
 	db_res *r = NULL;
 	long long got = 0;
@@ -202,7 +212,7 @@ int mail_send_queued(db *d, int limit, int *sent, int *failed)
 	for (int i = 0; rc == Z_OK && i < r->nrows; i++) {
 		char err[300] = "";
 		long long id = db_get_ll(r, i, 0, 0), attempts = db_get_ll(r, i, 4, 0) + 1;
-		if (smtp_send(d, db_get(r, i, 1), db_get(r, i, 2), db_get(r, i, 3), err,
+		if (smtp_send(d, cfg, db_get(r, i, 1), db_get(r, i, 2), db_get(r, i, 3), err,
 		              sizeof(err)) == Z_OK) {
 			ns++;
 			rc = db_execv(d, "UPDATE mail_queue SET state = 'sent', attempts = ?, result = 'OK', "

@@ -4,6 +4,7 @@
 
 #include <time.h>
 #include "core/buf.h"
+#include "core/conf.h"
 #include "db/db.h"
 
 /* Queues one mail (recipients: comma-separated addresses). Z_OK, Z_INVALID (no recipient),
@@ -16,11 +17,11 @@ int mail_queue(db *d, const char *kind, const char *recipients, const char *subj
 int mail_queue_error(db *d, const char *subject, const char *body);
 
 /* Sends queued mails (oldest first, at most limit) through the SMTP settings (smtp_url,
- * smtp_user, smtp_password, mail_from); records 'sent' or, after 5 failed attempts (a test
+ * smtp_user, smtp_password sealed with [batch] key_file of cfg, mail_from); records 'sent' or, after 5 failed attempts (a test
  * mail: 1), 'failed' with the server's answer in result. Without smtp_url only test mails are
  * tried (and fail with a clear result). One sender at a time (GET_LOCK 'zaiko.mail').
  * Counts may be NULL. Z_OK, or Z_ERR when a mail could not be sent this time. */
-int mail_send_queued(db *d, int limit, int *sent, int *failed);
+int mail_send_queued(db *d, const conf *cfg, int limit, int *sent, int *failed);
 
 /* Builds the RFC 5322 message (UTF-8, base64 body, MIME-encoded subject) into out. For the
  * SMTP sender and its tests. Z_OK or Z_NOMEM. */

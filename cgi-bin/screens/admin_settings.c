@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/utf8.h"
 #include "batch/retention.h"
+#include "db/setting_secret.h"
 #include "screens/admin_common.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
@@ -74,6 +75,10 @@ static int load_settings(web_request *r)
 	db_res *res = NULL;
 	char key[96];
 	bool password_set = false;
+	/* A password stored in clear before sealing is sealed the first time the page is seen. */
+	if (setting_secret_seal_clear(r->db, conf_get(r->cfg, "batch", "key_file", NULL),
+	                              "smtp_password") != Z_OK)
+		log_warn("settings: the SMTP password could not be sealed or read");
 	if (db_query(r->db, "SELECT name, value FROM setting", NULL, 0, &res) != Z_OK)
 		return Z_ERR;
 	for (size_t i = 0; i < Z_ARRAY_LEN(settings); i++) {
@@ -261,6 +266,10 @@ int admin_settings_save(web_request *r)
 		rc = settings_refused(r, "送信元メールアドレスの形式が正しくありません。");
 		goto out;
 	}
+	if (web_has(r, "smtp_password") && !conf_get(r->cfg, "batch", "key_file", NULL)) {
+		rc = settings_refused(r, "SMTPパスワードを暗号化する鍵ファイルが設定されていません（設定ファイルの [batch] key_file）。");
+		goto out;
+	}
 	if (!smtp_url_ok(url)) {
 		rc = settings_refused(r, "SMTPサーバーは smtp://ホスト:ポート または smtps://ホスト:ポート の形で入力してください。");
 		goto out;
@@ -286,11 +295,13 @@ int admin_settings_save(web_request *r)
 	snprintf(num, sizeof(num), "%lld", web_int(r, "expiry_warn_days", 14));
 	if (rc == Z_OK)
 		rc = admin_setting_put(r->db, "expiry_warn_days", num);
-	/* Write-only: an empty field keeps the stored password; only the box clears it. */
+	/* Write-only and sealed with the malls' key: an empty field keeps the stored password;
+	 * only the box clears it. */
 	if (rc == Z_OK && web_has(r, "smtp_password"))
-		rc = admin_setting_put(r->db, "smtp_password", web_text(r, "smtp_password"));
+		rc = setting_secret_put(r->db, conf_get(r->cfg, "batch", "key_file", NULL),
+		                        "smtp_password", web_text(r, "smtp_password"));
 	else if (rc == Z_OK && web_int(r, "smtp_password_clear", 0))
-		rc = admin_setting_put(r->db, "smtp_password", "");
+		rc = setting_secret_put(r->db, NULL, "smtp_password", "");
 	if (rc == Z_OK)
 		rc = db_commit(r->db);
 	if (rc != Z_OK)
