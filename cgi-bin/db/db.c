@@ -31,6 +31,10 @@ struct db {
 	 * statement fails until db_rollback (or db_commit) ends it; nothing reconnects meanwhile,
 	 * so the rest of a transaction never runs alone, in autocommit, on a new connection. */
 	bool tx_lost;
+	/* A deadlock (1213) rolled the open transaction back on the server: as with tx_lost, the
+	 * statements after it fail (with 1213, so the caller retries the whole transaction)
+	 * instead of running in autocommit until the caller notices. */
+	bool tx_aborted;
 	/* The last COMMIT was sent and its answer lost with the connection: it may or may not have
 	 * been applied. Cleared by db_begin and db_take_commit_unknown. */
 	bool commit_unknown;
@@ -223,6 +227,10 @@ static MYSQL_STMT *run(db *d, const char *sql, const db_val *params, int n)
 		remember_error(d, CR_SERVER_LOST, "connection lost inside a transaction");
 		return NULL;
 	}
+	if (d->in_tx && d->tx_aborted) {
+		remember_error(d, 1213, "transaction rolled back after a deadlock");
+		return NULL;
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		d->last_errno = 0;
 		MYSQL_STMT *st = prepare(d, sql);
@@ -240,6 +248,8 @@ static MYSQL_STMT *run(db *d, const char *sql, const db_val *params, int n)
 	}
 	if (d->in_tx && lost_connection(d->last_errno))
 		d->tx_lost = true; /* the server rolled it back; the caller must roll back and retry */
+	if (d->in_tx && d->last_errno == 1213)
+		d->tx_aborted = true;
 	if (d->last_errno && !db_retryable(d) && d->last_errno != 1062)
 		log_error("db: %u %s: %.200s", d->last_errno, d->last_error, sql);
 	return NULL;
@@ -553,6 +563,7 @@ int db_begin(db *d)
 	}
 	d->commit_unknown = false;
 	d->tx_lost = false;
+	d->tx_aborted = false;
 	if (simple(d, "START TRANSACTION") != Z_OK)
 		return Z_ERR;
 	d->in_tx = true;
@@ -579,6 +590,13 @@ int db_commit(db *d)
 		return Z_ERR;
 	}
 	d->in_tx = false;
+	if (d->tx_aborted) {
+		d->tx_aborted = false;
+		remember_error(d, 1213, "transaction rolled back after a deadlock");
+		if (d->conn)
+			mysql_query(d->conn, "ROLLBACK"); /* nothing left to undo; ends it cleanly */
+		return Z_ERR;
+	}
 	if (d->tx_lost || !d->conn) {
 		d->tx_lost = false;
 		remember_error(d, CR_SERVER_LOST, "connection lost inside a transaction");
@@ -606,6 +624,7 @@ int db_rollback(db *d)
 	bool lost = d->tx_lost;
 	d->in_tx = false;
 	d->tx_lost = false;
+	d->tx_aborted = false;
 	if (!d->conn)
 		return Z_OK;
 	if (lost) {

@@ -404,39 +404,41 @@ def big_selection(n):
         sql("INSERT INTO stock_move (sku_id, delta, total_after, reason, created_at) "
             "SELECT id, 5, 5, 'initial', UTC_TIMESTAMP(3) FROM sku WHERE code LIKE ?",
             prefix + "%")
-        sql("INSERT INTO listing (shop_id, item_code, sub_code, sku_code, name, sku_id, sync, "
-            "state) SELECT ?, code, '', code, 'many', id, 1, 'ok' FROM sku WHERE code LIKE ?",
-            int(shop), prefix + "%")
+        # Four listings per SKU (as with four shops): 300 SKUs are 1,200 listing ids.
+        for sub in ("a", "b", "c", "d"):
+            sql("INSERT INTO listing (shop_id, item_code, sub_code, sku_code, name, sku_id, "
+                "sync, state) SELECT ?, code, ?, code, 'many', id, 1, 'ok' FROM sku "
+                "WHERE code LIKE ?", int(shop), sub, prefix + "%")
     skus = [int(x[0]) for x in sql("SELECT id FROM sku WHERE code LIKE ? ORDER BY id",
                                    prefix + "%")]
     return int(shop), skus
 
 
-def test_push_with_600_checked_skus():
+def test_push_with_300_checked_skus():
     c = Client()
     c.login()
-    shop, skus = big_selection(600)
+    shop, skus = big_selection(300)
     sql("DELETE FROM push WHERE shop_id = ?", shop)
     c.get("/")
     r = post_pairs(c, "/stock/push", [("sku", s) for s in skus])
-    eq(r.status, 303, "反映 of 600 SKUs: %s" % r.text[-300:])
+    eq(r.status, 303, "反映 of 300 SKUs (1,200 listings): %s" % r.text[-300:])
     n = int(sql1("SELECT COUNT(*) FROM push WHERE state = 'pending' AND shop_id = ?", shop))
-    eq(n, 600, "one pending push per listing")
+    eq(n, 1200, "one pending push per listing")
     m = re.search(r"n=(\d+)", r.header("Location") or "")
-    ok(m and int(m.group(1)) == 600, "the message counts them: %s" % r.header("Location"))
+    ok(m and int(m.group(1)) == 1200, "the message counts them: %s" % r.header("Location"))
     sql("DELETE FROM push WHERE shop_id = ?", shop)
 
 
-def test_export_with_600_checked_skus():
+def test_export_with_300_checked_skus():
     c = Client()
     c.login()
-    shop, skus = big_selection(600)
+    shop, skus = big_selection(300)
     c.get("/")
     r = post_pairs(c, "/stock/export", [("scope", "selected"), ("enc", "utf8")] +
                    [("sku", s) for s in skus])
-    eq(r.status, 200, "CSV出力 選択 of 600 SKUs: %s" % r.text[-300:])
+    eq(r.status, 200, "CSV出力 選択 of 300 SKUs (1,200 listings): %s" % r.text[-300:])
     lines = r.body.decode("utf-8-sig").strip().splitlines()
-    eq(len(lines), 601, "a header and 600 rows")
+    eq(len(lines), 1201, "a header and 1,200 rows")
     codes = [l.split(",")[1] for l in lines[1:]]
     eq(codes, sorted(codes), "ordered by SKU code over the whole file")
 
@@ -444,10 +446,10 @@ def test_export_with_600_checked_skus():
 def test_push_with_too_many_rows_refused_before_anything():
     c = Client()
     c.login()
-    shop, skus = big_selection(600)
+    shop, skus = big_selection(300)
     sql("DELETE FROM push WHERE shop_id = ?", shop)
     c.get("/")
-    r = post_pairs(c, "/stock/push", [("sku", s) for s in skus] * 2)
+    r = post_pairs(c, "/stock/push", [("sku", s) for s in skus] * 4)
     eq(r.status, 400, "more than the field allows: refused")
     eq(sql1("SELECT COUNT(*) FROM push WHERE shop_id = ?", shop), "0", "nothing queued")
 

@@ -221,6 +221,111 @@ def test_session_fixation_and_privilege():
     report("session fixation", 3 + len(admin_paths), 3 + len(admin_paths))
 
 
+def test_session_lifetime_on_every_route():
+    """A session used a minute ago but logged in longer ago than [web] session_max_hours
+    (24) is refused on every route that needs login."""
+    import hashlib
+    c = admin_client()
+    h = hashlib.sha256(c.cookies["zaiko_session"].encode()).hexdigest()
+    sql("UPDATE session SET created_at = UTC_TIMESTAMP() - INTERVAL 25 HOUR, "
+        "last_seen = UTC_TIMESTAMP() - INTERVAL 1 MINUTE WHERE token_hash = UNHEX(?)", h)
+    tried = refused = 0
+    for r in ROUTES:
+        if "ROUTE_PUBLIC" in r["needs"]:
+            continue
+        tried += 1
+        if r["method"] == "POST":
+            resp = c.post(r["path"], {})
+            eq(resp.status, 401, "an expired session POSTs %s" % r["path"])
+        else:
+            resp = c.get(r["path"])
+            ok(resp.status in (303, 401), "an expired session GETs %s: %d"
+               % (r["path"], resp.status))
+        refused += 1
+    report("a session past its lifetime", tried, refused)
+
+
+def test_job_routes_belong_to_their_uploader():
+    """Every route with a job field, tried by another user on the admin's upload: 404, and
+    the job is untouched (nobody previews or applies someone else's file as their own)."""
+    owner = admin_client()
+    owner.get("/stock/csv/totals")
+    boundary = "zt" + os.urandom(8).hex()
+    body = ("--%s\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n"
+            "--%s\r\nContent-Disposition: form-data; name=\"mode\"\r\n\r\nabsolute\r\n"
+            "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.csv\"\r\n"
+            "Content-Type: text/csv\r\n\r\nSKUコード,総在庫数\r\nPROBE-JOB-1,5\r\n--%s--\r\n"
+            % (boundary, owner.csrf, boundary, boundary, boundary)).encode()
+    sql("INSERT IGNORE INTO sku (code, name, total, search_doc, updated_at) "
+        "VALUES ('PROBE-JOB-1', 'probe', 1, '', UTC_TIMESTAMP())")
+    resp = owner.request("POST", "/stock/csv/totals", raw_body=body,
+                         headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
+    eq(resp.status, 303, "the owner's upload")
+    job = int(resp.header("Location").split("=")[1])
+    before = sql("SELECT state, done, user_id, payload IS NULL FROM job WHERE id = ?", job)
+    other = staff_client()
+    other.get("/")
+    tried = refused = 0
+    for r in ROUTES:
+        if "job" not in [n for n, _, _ in r["fields"]]:
+            continue
+        tried += 1
+        if r["method"] == "GET":
+            resp = other.get("%s?job=%d" % (r["path"], job))
+        else:
+            resp = other.post(r["path"], {"job": job})
+        # 404 (not yours); a route for another kind of job may say it has none (409).
+        ok(resp.status in (403, 404, 409), "another user's job on %s %s: %d"
+           % (r["method"], r["path"], resp.status))
+        ok(resp.status != 409 or "/stock/csv" not in r["path"],
+           "the CSV routes answer 404 for another user's job: %s" % r["path"])
+        refused += 1
+    ok(tried >= 3, "the job routes were found (%d)" % tried)
+    eq(sql("SELECT state, done, user_id, payload IS NULL FROM job WHERE id = ?", job), before,
+       "the job untouched")
+    eq(sql1("SELECT total FROM sku WHERE code = 'PROBE-JOB-1'"), "1", "nothing applied")
+    sql("DELETE FROM job WHERE id = ?", job)
+    report("another user's CSV job", tried, refused)
+
+
+def test_login_throttle_race():
+    """The login route (the POST that needs no session) hit by 40 parallel wrong passwords:
+    exactly the limit (5) is evaluated, the rest refused, whatever the timing."""
+    import threading
+    login_routes = [r for r in routes("POST") if "ROUTE_PUBLIC" in r["needs"]
+                    and "password" in [n for n, _, _ in r["fields"]]]
+    eq([r["path"] for r in login_routes], ["/login"], "the login route found in the table")
+    sql("DELETE FROM login_failure")
+    account = "probe-race-" + os.urandom(3).hex()
+    clients = []
+    for _ in range(40):
+        c = Client()
+        c.get("/login")
+        clients.append(c)
+    answers = []
+    lock = threading.Lock()
+    go = threading.Event()
+
+    def guess(c):
+        go.wait()
+        resp = c.post("/login", {"login": account, "password": "guess-" + os.urandom(4).hex()})
+        with lock:
+            answers.append((resp.status, "ログインできません" in resp.text))
+    threads = [threading.Thread(target=guess, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    go.set()
+    for t in threads:
+        t.join(timeout=120)
+    evaluated = sum(1 for st, _ in answers if st == 401)
+    refused = sum(1 for st, said in answers if st == 429 and said)
+    eq(len(answers), 40, "every guess answered")
+    eq(evaluated, 5, "evaluated")
+    eq(refused, 35, "refused by the throttle")
+    sql("DELETE FROM login_failure")
+    report("parallel wrong passwords (one address)", 40, refused + evaluated)
+
+
 def test_headers_on_every_route():
     """Every answer, whatever the route and status, carries the browser-side guards."""
     admin = admin_client()
