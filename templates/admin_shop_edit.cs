@@ -16,6 +16,8 @@
       </select></label></p>
     <p><label><input type="checkbox" name="is_base" value="1"<?cs if:Page.shop.is_base == "1" ?> checked<?cs /if ?>> <?cs var:Lang.admin.shops.base_help ?></label></p>
     <p><label><input type="checkbox" name="enabled" value="1"<?cs if:Page.shop.enabled == "1" ?> checked<?cs /if ?>> <?cs var:Lang.admin.shops.enabled_help ?></label></p>
+    <p><label><?cs var:Lang.admin.shops.alloc_rate ?> <input type="number" name="alloc_rate" id="alloc-rate" value="<?cs var:Page.shop.alloc_rate ?>" min="0" max="100" size="4"> %</label>
+      <span class="help"><?cs var:Lang.admin.shops.alloc_rate_help ?></span></p>
     <p><label><?cs var:Lang.admin.shops.api_base ?> <input name="api_base" value="<?cs var:Page.shop.api_base ?>" size="50" maxlength="255" placeholder="https://"></label></p>
     <p><label><?cs var:Lang.admin.shops.token_expires ?> <input name="credentials_expire_at" value="<?cs var:Page.shop.credentials_expire_at ?>" size="16" maxlength="16" placeholder="2026-12-31 23:59"></label>
       <span class="help"><?cs var:Lang.admin.shops.token_help ?></span></p>

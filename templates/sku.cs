@@ -1,12 +1,17 @@
 <?cs include:"header.cs" ?>
 <?cs with:sku = Page.skus.0 ?>
 <section class="sku-page">
+  <?cs if:Page.flash ?><p class="flash" role="status"><?cs var:Page.flash ?></p><?cs /if ?>
   <p><a href="/">← <?cs var:Lang.menu.stock ?></a></p>
   <h1><?cs var:Lang.stock.sku.title ?>: <span class="code" id="sku-code"><?cs var:sku.code ?></span> <span class="sku-name" id="sku-name"><?cs var:sku.name ?></span></h1>
   <dl class="sku-facts">
     <dt><?cs var:Lang.list.sku ?></dt><dd class="code"><?cs var:sku.code ?></dd>
     <dt><?cs var:Lang.list.name ?></dt><dd><?cs var:sku.name ?></dd>
     <dt><?cs var:Lang.list.total ?></dt><dd id="sku-total"><strong><?cs var:sku.total ?></strong><?cs if:sku.is_set == "1" ?>（<?cs var:Lang.stock.list.set_total ?>）<?cs /if ?></dd>
+    <dt><?cs var:Lang.stock.sku.reserve ?></dt><dd><form method="post" action="/sku/reserve" id="reserve-form" class="inline">
+      <input type="hidden" name="csrf" value="<?cs var:Csrf ?>"><input type="hidden" name="code" value="<?cs var:sku.code ?>">
+      <input type="number" name="reserve" id="sku-reserve" value="<?cs var:sku.reserve ?>" min="0" max="1000000000" size="8">
+      <button type="submit"><?cs var:Lang.admin.save ?></button> <span class="help"><?cs var:Lang.stock.sku.reserve_help ?></span></form></dd>
     <?cs if:sku.drift == "1" ?><dt><?cs var:Lang.stock.search.drift ?></dt><dd class="drift"><?cs var:Lang.stock.sku.drift_note ?></dd><?cs /if ?>
   </dl>
 

@@ -8,6 +8,7 @@
 #include "core/seal.h"
 #include "screens/admin_common.h"
 #include "screens/screens.h"
+#include "stock/stock.h"
 
 static const char *const malls[] = {"yahoo", "rakuten", "amazon", "shopify", "base", "colorme",
                                     NULL};
@@ -61,6 +62,7 @@ const web_field admin_shop_save_fields[] = {
 	{.name = "enabled", .type = WF_BOOL, .label = "在庫連携"},
 	{.name = "api_base", .type = WF_TEXT, .max = 255, .label = "APIのURL"},
 	{.name = "credentials_expire_at", .type = WF_TEXT, .max = 16, .label = "認証情報の有効期限"},
+	{.name = "alloc_rate", .type = WF_INT, .min = 0, .max = 100, .label = "割当率"},
 	{.name = "yahoo_client_id", .type = WF_TEXT, .max = 500},
 	{.name = "yahoo_client_secret", .type = WF_TEXT, .max = 500},
 	{.name = "yahoo_refresh_token", .type = WF_TEXT, .max = 2000},
@@ -212,7 +214,7 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 		               "SELECT id, name, mall, is_base, enabled, api_base, credentials, "
 		               "COALESCE(options, '') AS options, COALESCE(" ADMIN_JST("credentials_expire_at")
 		               ", '') AS credentials_expire_at, COALESCE(" ADMIN_JST("token_expires_at")
-		               ", '') AS token_expires_at FROM shop WHERE id = ?",
+		               ", '') AS token_expires_at, alloc_rate FROM shop WHERE id = ?",
 		               DB_I(id));
 		if (rc != Z_OK)
 			goto out;
@@ -228,12 +230,14 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 		web_set(r, "Page.shop.api_base", db_get(res, 0, 5));
 		web_set(r, "Page.shop.credentials_expire_at", db_get(res, 0, 8));
 		web_set(r, "Page.shop.token_expires_at", db_get(res, 0, 9));
+		web_set(r, "Page.shop.alloc_rate", db_get(res, 0, 10));
 		if (open_credentials(r, db_get(res, 0, 6), db_len(res, 0, 6), &creds) == Z_INVALID)
 			web_set(r, "Page.creds_unreadable", "1");
 		options = cJSON_Parse(db_get(res, 0, 7));
 	} else {
 		web_set(r, "Page.shop.enabled", "1");
 		web_set(r, "Page.shop.mall", "yahoo");
+		web_set(r, "Page.shop.alloc_rate", "100");
 	}
 	if (from_form) {
 		web_set(r, "Page.shop.name", web_text(r, "name"));
@@ -242,6 +246,7 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 		web_set(r, "Page.shop.enabled", web_int(r, "enabled", 0) ? "1" : "0");
 		web_set(r, "Page.shop.api_base", web_text(r, "api_base"));
 		web_set(r, "Page.shop.credentials_expire_at", web_text(r, "credentials_expire_at"));
+		web_set_int(r, "Page.shop.alloc_rate", web_has(r, "alloc_rate") ? web_int(r, "alloc_rate", 100) : 100);
 	}
 	set_inputs(r, creds, options, from_form);
 	rc = error ? admin_render_error(r, status, error, "admin_shop_edit.cs")
@@ -308,6 +313,8 @@ int admin_shop_save(web_request *r)
 	const char *mall = malls[web_int(r, "mall", 0)];
 	const char *exp_text = web_text(r, "credentials_expire_at");
 	bool is_base = web_int(r, "is_base", 0) != 0, creds_entered = false, token_entered = false;
+	/* 割当率: the share of the available stock this shop is offered (absent: all of it). */
+	long long rate = web_has(r, "alloc_rate") ? web_int(r, "alloc_rate", 100) : 100, old_rate = 100;
 	int rc;
 
 	if (!url_ok(web_text(r, "api_base"))) {
@@ -322,7 +329,7 @@ int admin_shop_save(web_request *r)
 		goto out;
 	if (id) {
 		rc = db_queryv(r->db, &res,
-		               "SELECT mall, is_base, credentials, COALESCE(options, '') FROM shop "
+		               "SELECT mall, is_base, credentials, COALESCE(options, ''), alloc_rate FROM shop "
 		               "WHERE id = ? FOR UPDATE",
 		               DB_I(id));
 		if (rc != Z_OK)
@@ -340,6 +347,7 @@ int admin_shop_save(web_request *r)
 		if (open_credentials(r, db_get(res, 0, 2), db_len(res, 0, 2), &creds) != Z_OK)
 			creds = NULL; /* unreadable: whatever is entered now replaces them */
 		options = cJSON_Parse(db_get(res, 0, 3));
+		old_rate = db_get_ll(res, 0, 4, 100);
 	}
 	if ((rc = db_query_ll(r->db, "SELECT COUNT(*) FROM shop WHERE is_base = 1 AND id <> ?",
 	                      DB_ARGS(DB_I(id)), 0, &others_base)) != Z_OK)
@@ -403,10 +411,15 @@ int admin_shop_save(web_request *r)
 		rc = db_execv(r->db,
 		              "UPDATE shop SET name = ?, is_base = ?, enabled = ?, api_base = ?, "
 		              "options = ?, credentials_expire_at = ? - INTERVAL 9 HOUR, "
-		              "credentials = IF(?, ?, credentials) WHERE id = ?",
+		              "credentials = IF(?, ?, credentials), alloc_rate = ? WHERE id = ?",
 		              DB_S(web_text(r, "name")), DB_I(is_base), DB_I(web_int(r, "enabled", 0)),
 		              DB_S(web_text(r, "api_base")), DB_S(options_text), exp,
-		              DB_I(creds_entered), DB_SN(buf_str(&sealed), sealed.len), DB_I(id));
+		              DB_I(creds_entered), DB_SN(buf_str(&sealed), sealed.len), DB_I(rate),
+		              DB_I(id));
+		/* A new 割当率 changes every listing's wanted stock in this shop: the recompute is
+		 * marked in this transaction and done by the batch's next cycle (as a big stocktake). */
+		if (rc == Z_OK && rate != old_rate)
+			rc = stock_recompute_mark(r->db);
 		/* New credentials are the fix for a stopped shop: it resumes on the next cycle, and
 		 * the old access token's expiry no longer applies (as `zaiko-batch shop-credentials`). */
 		if (rc == Z_OK && creds_entered)
@@ -416,12 +429,13 @@ int admin_shop_save(web_request *r)
 	} else {
 		rc = db_exec(r->db,
 		             "INSERT INTO shop (name, mall, is_base, enabled, api_base, options, "
-		             "credentials_expire_at, credentials, created_at) VALUES (?, ?, ?, ?, ?, ?, "
-		             "? - INTERVAL 9 HOUR, ?, UTC_TIMESTAMP())",
+		             "credentials_expire_at, credentials, alloc_rate, created_at) VALUES (?, ?, ?, "
+		             "?, ?, ?, ? - INTERVAL 9 HOUR, ?, ?, UTC_TIMESTAMP())",
 		             DB_ARGS(DB_S(web_text(r, "name")), DB_S(mall), DB_I(is_base),
 		                     DB_I(web_int(r, "enabled", 0)), DB_S(web_text(r, "api_base")),
 		                     DB_S(options_text), exp,
-		                     creds_entered ? DB_SN(buf_str(&sealed), sealed.len) : DB_NUL),
+		                     creds_entered ? DB_SN(buf_str(&sealed), sealed.len) : DB_NUL,
+		                     DB_I(rate)),
 		             NULL, &new_id);
 	}
 	if (rc == Z_OK) {

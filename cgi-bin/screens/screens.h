@@ -37,7 +37,7 @@ int sets_export_download(web_request *r);
 extern const web_field stock_help_fields[], stock_total_fields[], stock_limits_fields[],
 	stock_sync_fields[], stock_push_fields[], stock_delete_fields[], stock_sync_all_fields[],
 	csv_export_fields[], csv_page_fields[], csv_totals_fields[], csv_listings_fields[],
-	csv_apply_fields[], csv_job_fields[], sku_fields[];
+	csv_apply_fields[], csv_job_fields[], sku_fields[], sku_reserve_fields[];
 int stock_help_page(web_request *r);
 int stock_total_submit(web_request *r);
 int stock_limits_submit(web_request *r);
@@ -55,6 +55,7 @@ int csv_listings_upload(web_request *r);
 int csv_apply_submit(web_request *r);
 int csv_job_json(web_request *r);
 int sku_page(web_request *r);
+int sku_reserve_submit(web_request *r);
 extern const web_field stock_link_fields[];
 int stock_link_submit(web_request *r);
 /* The 在庫連携 search conditions of the request (q points into it); the CSV export reads the

@@ -18,6 +18,14 @@ const web_field sku_fields[] = {
 	{0},
 };
 
+const web_field sku_reserve_fields[] = {
+	{.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
+	 .label = "SKUコード"},
+	{.name = "reserve", .type = WF_INT, .required = true, .min = 0, .max = 1000000000,
+	 .label = "確保在庫数"},
+	{0},
+};
+
 /* The chart: a polyline of total_after over the moves (oldest left), scaled to the box.
  * Only numbers reach the SVG, so the escaped output is the exact output. */
 static void chart(web_request *r, const db_res *moves)
@@ -72,7 +80,7 @@ int sku_page(web_request *r)
 {
 	db_res *s = NULL, *L = NULL, *moves = NULL, *pushes = NULL;
 	int rc = db_queryv(r->db, &s,
-	                   "SELECT id, code, name, total, is_set, drift FROM sku WHERE code = ?",
+	                   "SELECT id, code, name, total, is_set, drift, reserve FROM sku WHERE code = ?",
 	                   DB_S(web_text(r, "code")));
 	if (rc != Z_OK)
 		goto out;
@@ -129,11 +137,45 @@ int sku_page(web_request *r)
 	if (rc != Z_OK)
 		goto out;
 	web_setf(r, "Page.title", "SKU %s", db_get(s, 0, 1));
+	const char *msg = web_query_raw(r, "msg");
+	if (msg && !strcmp(msg, "reserve"))
+		web_set(r, "Page.flash", "確保在庫数を保存しました。各店舗の在庫数に反映します。");
 	rc = web_render(r, "sku.cs");
 out:
 	db_res_free(s);
 	db_res_free(L);
 	db_res_free(moves);
 	db_res_free(pushes);
+	return rc;
+}
+
+/* POST /sku/reserve: the SKU's 確保在庫数, kept back from every shop; its listings (and those
+ * of the sets containing it) are re-queued at once. */
+int sku_reserve_submit(web_request *r)
+{
+	long long id = 0;
+	const char *why = NULL;
+	const char *code = web_text(r, "code");
+	if (db_query_ll(r->db, "SELECT id FROM sku WHERE code = ?", DB_ARGS(DB_S(code)), 0, &id) !=
+	    Z_OK)
+		return Z_ERR;
+	if (!id)
+		return web_error(r, 404, "指定されたSKUコードの商品は登録されていません。");
+	int rc = stock_sku_set_reserve(r->db, id, web_int(r, "reserve", 0), &why);
+	if (rc == Z_INVALID || rc == Z_NOTFOUND)
+		return web_error(r, 400, why);
+	if (rc != Z_OK)
+		return Z_ERR;
+	buf url = BUF_INIT;
+	buf_puts(&url, "/sku?msg=reserve&code=");
+	for (const unsigned char *p = (const unsigned char *)code; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '_' || *p == '.' || *p == '~')
+			buf_putc(&url, (char)*p);
+		else
+			buf_printf(&url, "%%%02X", *p);
+	}
+	rc = web_redirect(r, buf_str(&url));
+	buf_free(&url);
 	return rc;
 }

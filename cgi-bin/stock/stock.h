@@ -240,6 +240,11 @@ int stock_push_done_many(db *d, const stock_push_outcome *outcomes, int n);
  * Z_OK or Z_ERR. */
 int stock_release_claims(db *d, long long shop_id);
 
+/* A SKU's 確保在庫 (0..STOCK_QTY_MAX kept back from every shop, through its sets too): stored
+ * and the SKU (and the sets that contain it) re-queued, in one transaction (or the
+ * caller's). Z_OK, Z_INVALID (*why Japanese, static), Z_NOTFOUND, Z_ERR. */
+int stock_sku_set_reserve(db *d, long long sku_id, long long reserve, const char **why);
+
 /* The screen's per-listing settings: 連携 (sync: 1 on, 0 off, -1 unchanged) and 最小・最大在庫数
  * (has_min/has_max false = none). Checks them (stock_check_floor_cap, *why Japanese, static),
  * stores them and re-queues the listing's SKU, in one transaction (or the caller's).

@@ -329,6 +329,39 @@ int stock_listing_settings(db *d, long long listing_id, int sync, bool has_min, 
 	return rc;
 }
 
+struct reserve_ctx {
+	long long sku_id, reserve;
+};
+
+static int reserve_tx(db *d, void *vctx)
+{
+	struct reserve_ctx *c = vctx;
+	long long found = 0;
+	int rc = db_query_ll(d, "SELECT COUNT(*) FROM sku WHERE id = ? FOR UPDATE",
+	                     DB_ARGS(DB_I(c->sku_id)), 0, &found);
+	if (rc != Z_OK)
+		return rc;
+	if (!found)
+		return Z_NOTFOUND;
+	rc = db_execv(d, "UPDATE sku SET reserve = ? WHERE id = ?", DB_I(c->reserve),
+	              DB_I(c->sku_id));
+	return rc == Z_OK ? stock_requeue_skus(d, &c->sku_id, 1) : rc;
+}
+
+int stock_sku_set_reserve(db *d, long long sku_id, long long reserve, const char **why)
+{
+	*why = NULL;
+	if (reserve < 0 || reserve > STOCK_QTY_MAX) {
+		*why = "確保在庫数は0以上10億以下にしてください。";
+		return Z_INVALID;
+	}
+	struct reserve_ctx c = {sku_id, reserve};
+	int rc = stock_tx(d, reserve_tx, &c);
+	if (rc == Z_NOTFOUND)
+		*why = "商品が見つかりません。";
+	return rc;
+}
+
 /* ---- listing import ---- */
 
 struct import_ctx {

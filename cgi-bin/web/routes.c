@@ -35,6 +35,7 @@ const web_route web_routes[] = {
 	{"POST", "/stock/csv/apply", csv_apply_submit, 0, csv_apply_fields, 0},
 	{"GET", "/stock/csv/job", csv_job_json, ROUTE_JSON, csv_job_fields, 0},
 	{"GET", "/sku", sku_page, 0, sku_fields, 0},
+	{"POST", "/sku/reserve", sku_reserve_submit, 0, sku_reserve_fields, 0},
 	{"POST", "/stock/link", stock_link_submit, 0, stock_link_fields, 0},
 	/* 管理者メニュー (admin_*.c) */
 	{"GET", "/admin/settings", admin_settings_page, ROUTE_ADMIN, NULL, 0},
