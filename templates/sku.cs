@@ -20,7 +20,9 @@
   <svg class="chart" id="sku-chart" width="<?cs var:Page.chart.w ?>" height="<?cs var:Page.chart.h ?>" viewBox="0 0 <?cs var:Page.chart.w ?> <?cs var:Page.chart.h ?>" role="img" aria-label="<?cs var:Lang.stock.sku.chart ?>">
     <rect x="0" y="0" width="<?cs var:Page.chart.w ?>" height="<?cs var:Page.chart.h ?>" class="bg"/>
     <text x="4" y="12" class="axis"><?cs var:Page.chart.hi ?></text>
-    <text x="4" y="<?cs var:Page.chart.h - 2 ?>" class="axis"><?cs var:Page.chart.lo ?></text>
+    <text x="4" y="<?cs var:Page.chart.h - 22 ?>" class="axis"><?cs var:Page.chart.lo ?></text>
+    <text x="40" y="<?cs var:Page.chart.h - 6 ?>" class="axis"><?cs var:Page.chart.from ?></text>
+    <text x="<?cs var:Page.chart.w - 10 ?>" y="<?cs var:Page.chart.h - 6 ?>" class="axis end"><?cs var:Page.chart.to ?></text>
     <polyline points="<?cs var:Page.chart.points ?>" class="line"/>
     <?cs each:d = Page.chart.dots ?><circle cx="<?cs var:d.x ?>" cy="<?cs var:d.y ?>" r="3" class="dot"/><?cs /each ?>
   </svg>

@@ -4,14 +4,21 @@
 <?cs if:Page.msg ?><p class="flash ok" role="status" id="flash"><?cs var:Lang.stock.flash[Page.msg] ?><?cs if:Page.msg_n ?>（<?cs var:Page.msg_n ?><?cs var:Lang.list.count ?>）<?cs /if ?></p><?cs /if ?>
 <p class="flash error" role="alert" id="stock-alert" hidden></p>
 
-<?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?>
-<section class="banner stopped" role="alert" data-shop="<?cs var:shop.id ?>" aria-labelledby="stopped-h-<?cs var:shop.id ?>">
-  <h2 id="stopped-h-<?cs var:shop.id ?>"><?cs var:Lang.stock.stopped.title_before ?><?cs var:shop.name ?><?cs var:Lang.stock.stopped.title_after ?></h2>
-  <p><?cs var:Lang.stock.stopped.why ?><?cs if:shop.reason ?><?cs var:Lang.stock.stopped.reply ?><span class="reply"><?cs var:shop.reason ?></span><?cs /if ?></p>
-  <p><?cs var:Lang.stock.stopped.kept ?></p>
+<?cs set:nstopped = 0 ?><?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?><?cs set:nstopped = nstopped + 1 ?><?cs /if ?><?cs /each ?>
+<?cs if:nstopped > 0 ?>
+<section class="banner stopped" role="alert" id="stopped-banner" aria-labelledby="stopped-h">
+  <h2 id="stopped-h"><?cs var:Lang.stock.stopped.title ?></h2>
+  <ul>
+  <?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?>
+    <li data-shop="<?cs var:shop.id ?>"><strong><?cs var:Lang.stock.stopped.shop_before ?><?cs var:shop.name ?><?cs var:Lang.stock.stopped.shop_after ?></strong>
+    <?cs if:shop.step ?><?cs if:Lang.stock.stopped.step[shop.step] ?><?cs var:Lang.stock.stopped.step[shop.step] ?><?cs else ?><?cs var:shop.step ?><?cs /if ?><?cs var:Lang.stock.stopped.auth_after ?> <?cs var:Lang.stock.stopped.reply ?><span class="reply"><?cs var:shop.reply ?></span>
+    <?cs elif:shop.reason ?><?cs var:Lang.stock.stopped.reason ?><?cs var:shop.reason ?><?cs /if ?></li>
+  <?cs /if ?><?cs /each ?>
+  </ul>
+  <p><?cs var:Lang.stock.stopped.why ?> <?cs var:Lang.stock.stopped.kept ?></p>
   <p class="todo"><?cs if:User.admin == "1" ?><?cs var:Lang.stock.stopped.todo_admin ?> <a href="/admin/shops"><?cs var:Lang.menu.shops ?></a><?cs else ?><?cs var:Lang.stock.stopped.todo_staff ?><?cs /if ?></p>
 </section>
-<?cs /if ?><?cs /each ?>
+<?cs /if ?>
 
 <?cs if:subcount(Page.errors) > 0 ?>
 <section class="errors" aria-labelledby="errors-h">

@@ -8,6 +8,8 @@
 #define PUSH_ROWS 100
 #define CHART_W 600
 #define CHART_H 160
+/* The line starts right of the value labels; the bottom 20 px hold the dates. */
+#define CHART_X0 40.0
 /* Up to this many moves each get a dot on the line. */
 #define CHART_DOTS 60
 
@@ -50,8 +52,9 @@ static void chart(web_request *r, const db_res *moves)
 	/* moves are newest first: draw from the end. */
 	for (int k = 0; k < n; k++) {
 		long long v = db_get_ll(moves, n - 1 - k, 2, 0);
-		double x = n == 1 ? CHART_W / 2.0 : 10.0 + (CHART_W - 20.0) * k / (n - 1);
-		double y = 10.0 + (CHART_H - 20.0) * (double)(hi - v) / (double)(hi - lo);
+		double x = n == 1 ? (CHART_X0 + CHART_W - 10.0) / 2.0
+		                  : CHART_X0 + (CHART_W - 10.0 - CHART_X0) * k / (n - 1);
+		double y = 10.0 + (CHART_H - 30.0) * (double)(hi - v) / (double)(hi - lo);
 		buf_printf(&pts, "%s%.1f,%.1f", k ? " " : "", x, y);
 		/* A dot per move, so one move (a line of one point draws nothing) and each step
 		 * of a few show. */
@@ -64,10 +67,13 @@ static void chart(web_request *r, const db_res *moves)
 		/* One move: a level line across the box at its value. */
 		if (n == 1) {
 			buf_reset(&pts);
-			buf_printf(&pts, "10.0,%.1f %.1f,%.1f", y, CHART_W - 10.0, y);
+			buf_printf(&pts, "%.1f,%.1f %.1f,%.1f", CHART_X0, y, CHART_W - 10.0, y);
 		}
 	}
 	web_set(r, "Page.chart.points", buf_str(&pts));
+	/* The dates of the oldest and newest move shown, under the line's ends. */
+	web_set(r, "Page.chart.from", db_get(moves, n - 1, 0));
+	web_set(r, "Page.chart.to", db_get(moves, 0, 0));
 	web_set_int(r, "Page.chart.hi", hi);
 	web_set_int(r, "Page.chart.lo", lo);
 	web_set_int(r, "Page.chart.w", CHART_W);

@@ -314,6 +314,27 @@ static void set_listing(HDF *node, const db_res *L, int row, bool images)
 	}
 }
 
+/* A stop reason the batch wrote as "認証エラー (STEP): REPLY" (batch/sync.c, cmd_check.c) is
+ * shown as the step in words and the mall's reply after the banner's explanation:
+ * Page.shops.I.step (fetch, push or the step's own words) and .reply. Other reasons stay
+ * whole in .reason. */
+static void stopped_reason(web_request *r, int i, const char *reason)
+{
+	static const char prefix[] = "認証エラー (";
+	char key[64], step[64];
+	const char *end;
+	if (!reason || strncmp(reason, prefix, sizeof(prefix) - 1))
+		return;
+	reason += sizeof(prefix) - 1;
+	if (!(end = strstr(reason, "): ")) || (size_t)(end - reason) >= sizeof(step))
+		return;
+	snprintf(step, sizeof(step), "%.*s", (int)(end - reason), reason);
+	snprintf(key, sizeof(key), "Page.shops.%d.step", i);
+	web_set(r, key, step);
+	snprintf(key, sizeof(key), "Page.shops.%d.reply", i);
+	web_set(r, key, end + 3);
+}
+
 /* The shops that are shown: the searched shop first, then the base shop. */
 static int load_shops(web_request *r, db_res **shops)
 {
@@ -331,6 +352,7 @@ static int load_shops(web_request *r, db_res **shops)
 			snprintf(key, sizeof(key), "Page.shops.%d.%s", s, names[c]);
 			web_set(r, key, db_get(*shops, s, c));
 		}
+		stopped_reason(r, s, db_get(*shops, s, 5));
 	}
 	return Z_OK;
 }

@@ -341,9 +341,15 @@
             }
           });
           const stopped = new Set((data.stopped || []).map(String));
-          document.querySelectorAll("section.banner.stopped[data-shop]").forEach((b) => {
-            b.hidden = !stopped.has(b.dataset.shop);
-          });
+          const banner = document.getElementById("stopped-banner");
+          if (banner) {
+            let any = false;
+            banner.querySelectorAll("li[data-shop]").forEach((li) => {
+              li.hidden = !stopped.has(li.dataset.shop);
+              any = any || !li.hidden;
+            });
+            banner.hidden = !any;
+          }
         }
       } catch (e) {
         /* the next tick tries again */

@@ -279,18 +279,20 @@ async function main() {
       sql("INSERT INTO error_log (level, kind, shop_id, message, created_at, updated_at) VALUES (9, 'shop_stopped', ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())", other, `店舗「楽天${TAG}」の連携を停止しました ${TAG}`);
       sql("DELETE FROM error_log WHERE kind = 'shop_stopped' AND shop_id = ?", other);
       await list(code(1));
-      const banner = `section.banner.stopped[data-shop="${other}"]`;
-      assert(await page.isVisible(banner), "banner shown after the error is deleted");
-      const text = await page.textContent(banner);
+      const banner = "#stopped-banner";
+      const item = `#stopped-banner li[data-shop="${other}"]`;
+      assert(await page.isVisible(item), "banner shown after the error is deleted");
+      const text = await page.textContent(item);
       assert(text.includes("楽天" + TAG), "names the shop");
-      assert(/認証/.test(text) && text.includes("Please provide valid credentials"), "says why, with the mall's reply");
+      assert(text.includes("受注取得時") && !/\(fetch\)/.test(text), "the step in words: " + text);
+      assert(/認証に失敗/.test(text) && text.includes("Please provide valid credentials"), "says why, with the mall's reply");
       assert(text.indexOf("認証に失敗") < text.indexOf("Please provide"), "the Japanese explanation first");
-      assert(text.includes("利用店舗設定"), "says what to do");
+      assert((await page.textContent(banner)).includes("利用店舗設定"), "says what to do");
       await shot(page, "hands-stopped-banner");
       sql("UPDATE shop SET state = 'ok', stop_reason = NULL WHERE id = ?", other);
-      await page.waitForSelector(banner, { state: "hidden", timeout: 15000 });
+      await page.waitForSelector(item, { state: "hidden", timeout: 15000 });
       await page.reload();
-      assert(!(await page.$(banner)), "gone once resumed");
+      assert(!(await page.$(item)), "gone once resumed");
     }],
     ["8 the merchant's words: levels, kinds, malls, mall replies, help; counts agree", async () => {
       sql("DELETE FROM error_log");
