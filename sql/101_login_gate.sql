@@ -10,4 +10,4 @@ CREATE TABLE IF NOT EXISTS login_gate (
   KEY ix_touched (touched)
 ) ENGINE=InnoDB;
 -- The pair (account, address) is what locks out now.
-ALTER TABLE login_failure ADD INDEX IF NOT EXISTS ix_pair (login, address, at);
+ALTER TABLE login_failure ADD INDEX IF NOT EXISTS ix_pair (login, address, at), ALGORITHM=INPLACE, LOCK=NONE;
