@@ -16,7 +16,7 @@ LDLIBS  += -lneo_cgi -lneo_cs -lneo_utl -lz -lfcgi -lexpat -lcrypto -lcrypt \
            $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 # Layers shared by both programs; the web front and the batch each add their own.
-COMMON_SRC = $(wildcard cgi-bin/core/*.c cgi-bin/db/*.c cgi-bin/stock/*.c cgi-bin/csv/*.c)
+COMMON_SRC = $(wildcard cgi-bin/core/*.c cgi-bin/db/*.c cgi-bin/users/*.c cgi-bin/stock/*.c cgi-bin/csv/*.c)
 WEB_SRC    = $(wildcard cgi-bin/web/*.c cgi-bin/screens/*.c)
 BATCH_SRC  = $(wildcard cgi-bin/batch/*.c cgi-bin/mall/*.c)
 MAIN_OBJS  = $(BUILD)/obj/cgi-bin/web/main.o $(BUILD)/obj/cgi-bin/batch/main.o

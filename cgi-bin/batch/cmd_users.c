@@ -5,7 +5,7 @@
 #include "core/log.h"
 #include "core/secret.h"
 #include "stock/search.h"
-#include "stock/users.h"
+#include "users/users.h"
 
 int batch_migrate(const conf *cfg, db *d, int argc, char **argv)
 {

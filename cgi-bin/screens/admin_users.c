@@ -5,7 +5,7 @@
 #include "core/log.h"
 #include "screens/admin_common.h"
 #include "screens/screens.h"
-#include "stock/users.h"
+#include "users/users.h"
 
 static const char *const roles[] = {"admin", "staff", NULL};
 

@@ -1,7 +1,7 @@
 /* users: creation and password changes, with the rules for logins and passwords. */
 #include <string.h>
 #include "core/secret.h"
-#include "stock/users.h"
+#include "users/users.h"
 
 static const char *check_password(const char *password)
 {

@@ -1,4 +1,5 @@
-/* users: accounts with roles admin and staff. */
+/* users: the accounts that may sign in (roles admin and staff): creation and passwords, for
+ * the 利用者 screen and `zaiko-batch useradd`. Not the stock core's: it knows no stock. */
 #ifndef ZAIKO_USERS_H
 #define ZAIKO_USERS_H
 
