@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 #include "core/log.h"
+#include "core/url.h"
 #include "mall/http.h"
 
 #define HTTP_MAX_BODY (64L << 20)
@@ -157,17 +158,5 @@ bool http_header_value_ok(const char *v)
 
 int http_urlencode(buf *b, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-			if (buf_putc(b, (char)*p) != Z_OK)
-				return Z_NOMEM;
-		} else {
-			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-			if (buf_append(b, e, 3) != Z_OK)
-				return Z_NOMEM;
-		}
-	}
-	return Z_OK;
+	return url_encode(b, s, NULL);
 }

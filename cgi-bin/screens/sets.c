@@ -6,6 +6,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/strnum.h"
+#include "core/url.h"
 #include "core/utf8.h"
 #include "csv/stockcsv.h"
 #include "screens/admin_common.h"
@@ -282,12 +283,7 @@ int sets_save(web_request *r)
 		goto out;
 	log_info("sets: user %lld saved set %lld (%s)", r->user.id, set_id, outcome_label[outcome]);
 	buf_puts(&next, "/sets/edit?msg=saved&code=");
-	for (const unsigned char *p = (const unsigned char *)code; *p; p++)
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-_.~", *p))
-			buf_putc(&next, (char)*p);
-		else
-			buf_printf(&next, "%%%02X", *p);
+	url_encode(&next, code, NULL);
 	rc = web_redirect(r, buf_str(&next));
 out:
 	free(in);

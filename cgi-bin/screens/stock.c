@@ -6,6 +6,7 @@
 #include <time.h>
 #include <cJSON.h>
 #include "core/strnum.h"
+#include "core/url.h"
 #include "screens/admin_common.h"
 #include "screens/screens.h"
 #include "stock/search.h"
@@ -214,13 +215,7 @@ static void search_query(web_request *r, buf *b)
 		if (!v || !*v)
 			continue;
 		buf_printf(b, "%s%s=", b->len ? "&" : "", names[i]);
-		for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			    (*p >= '0' && *p <= '9') || strchr("-_.~", *p))
-				buf_putc(b, (char)*p);
-			else
-				buf_printf(b, "%%%02X", *p);
-		}
+		url_encode(b, v, NULL);
 	}
 }
 
@@ -765,8 +760,7 @@ int stock_list_page(web_request *r)
 		buf_printf(&link, "/?%s%sbefore=", buf_str(&q), sep);
 		const char *first = s.unlinked ? db_get(rows, row_at(dir, nshown, 0), 0)
 		                               : db_get(rows, row_at(dir, nshown, 0), 1);
-		for (const unsigned char *p = (const unsigned char *)first; *p; p++)
-			buf_printf(&link, "%%%02X", *p);
+		url_encode(&link, first, NULL);
 		buf_printf(&link, "&page=%lld", page > 1 ? page - 1 : 1);
 		web_set(r, "Page.prev", buf_str(&link));
 		buf_reset(&link);
@@ -778,8 +772,7 @@ int stock_list_page(web_request *r)
 		buf_printf(&link, "/?%s%safter=", buf_str(&q), sep);
 		const char *lastk = s.unlinked ? db_get(rows, row_at(dir, nshown, nshown - 1), 0)
 		                               : db_get(rows, row_at(dir, nshown, nshown - 1), 1);
-		for (const unsigned char *p = (const unsigned char *)lastk; *p; p++)
-			buf_printf(&link, "%%%02X", *p);
+		url_encode(&link, lastk, NULL);
 		buf_printf(&link, "&page=%lld", page + 1);
 		web_set(r, "Page.next", buf_str(&link));
 		buf_reset(&link);

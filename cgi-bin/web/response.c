@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
+#include "core/url.h"
 #include "web/web.h"
 
 /* The language file, read once per process and shared by every render as the template's
@@ -273,13 +274,7 @@ static int disposition(web_request *r, const char *filename)
 		buf_putc(&cd, ((unsigned char)*p < 0x80 && *p != '"' && *p != '\\' && *p >= 0x20)
 		                  ? *p : '_');
 	buf_puts(&cd, "\"; filename*=UTF-8''");
-	for (const unsigned char *p = (const unsigned char *)filename; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~", *p))
-			buf_putc(&cd, (char)*p);
-		else
-			buf_printf(&cd, "%%%02X", *p);
-	}
+	url_encode(&cd, filename, NULL);
 	int rc = web_header(r, "Content-Disposition", buf_str(&cd));
 	buf_free(&cd);
 	return rc;

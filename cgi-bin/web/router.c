@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 #include "core/log.h"
+#include "core/url.h"
 #include "web/web.h"
 
 /* Finds the route for method+path; *path_known tells a 405 from a 404. */
@@ -57,13 +58,7 @@ static void to_login(web_request *r)
 	buf_puts(&next, "/login");
 	if (!strcmp(r->method, "GET") && strcmp(r->path, "/")) {
 		buf_puts(&next, "?next=");
-		for (const unsigned char *p = (const unsigned char *)r->path; *p; p++) {
-			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-			    strchr("/-_.", *p))
-				buf_putc(&next, (char)*p);
-			else
-				buf_printf(&next, "%%%02X", *p);
-		}
+		url_encode(&next, r->path, "/");
 	}
 	web_redirect(r, buf_str(&next));
 	buf_free(&next);

@@ -17,6 +17,7 @@
 #include "core/conf.h"
 #include "core/secret.h"
 #include "core/strnum.h"
+#include "core/url.h"
 #include "core/utf8.h"
 
 static void strict_numbers(void **state)
@@ -193,6 +194,25 @@ static void out_of_memory_aborts(void **state)
 	assert_false(child_aborts(fine_allocations));
 }
 
+/* One percent-encoder for every URL: unreserved bytes kept, the rest %XX upper-case, keep
+ * adds bytes a caller's context allows (a path's '/'). */
+static void percent_encoding(void **state)
+{
+	buf b = BUF_INIT;
+	assert_int_equal(url_encode(&b, "aZ09-._~ /?&=+%#在", NULL), Z_OK);
+	assert_string_equal(buf_str(&b), "aZ09-._~%20%2F%3F%26%3D%2B%25%23%E5%9C%A8");
+	buf_reset(&b);
+	url_encode(&b, "/stock/csv/totals?x=1", "/");
+	assert_string_equal(buf_str(&b), "/stock/csv/totals%3Fx%3D1");
+	buf_reset(&b);
+	url_encode(&b, "\x01\x7f\xff", "");
+	assert_string_equal(buf_str(&b), "%01%7F%FF");
+	buf_reset(&b);
+	url_encode(&b, "", NULL);
+	assert_int_equal(b.len, 0);
+	buf_free(&b);
+}
+
 static void session_tokens(void **state)
 {
 	unsigned char a[32], b[32];
@@ -270,6 +290,7 @@ int main(void)
 		cmocka_unit_test(strict_numbers), cmocka_unit_test(utf8_rules),
 		cmocka_unit_test(config_file),    cmocka_unit_test(buffers),
 		cmocka_unit_test(growable_arrays), cmocka_unit_test(out_of_memory_aborts),
+		cmocka_unit_test(percent_encoding),
 		cmocka_unit_test(session_tokens), cmocka_unit_test(password_hashes),
 		cmocka_unit_test(template_escaping),
 	};
