@@ -128,7 +128,7 @@
     <li data-item="unlink"><button type="submit" form="link-form" name="unlink"><?cs var:Lang.stock.list.unlink ?> <span class="ref"></span></button></li>
     <li data-item="link"><form method="post" action="/stock/link" class="link">
       <input type="hidden" name="csrf" value="<?cs var:Csrf ?>"><input type="hidden" name="back" value="<?cs var:Page.query ?>">
-      <span class="ref"></span> <input name="sku" size="10" maxlength="128" aria-label="<?cs var:Lang.stock.list.link_to ?>" placeholder="<?cs var:Lang.stock.list.link_to ?>"><button type="submit" name="manual"><?cs var:Lang.stock.list.link_manual ?></button>
+      <span class="ref"></span> <input name="sku" size="16" maxlength="128" aria-label="<?cs var:Lang.stock.list.link_to ?>" placeholder="<?cs var:Lang.stock.list.link_to ?>"><button type="submit" name="manual"><?cs var:Lang.stock.list.link_manual ?></button>
       <button type="submit" name="bycode"><?cs var:Lang.stock.list.link_code ?></button></form></li>
   </template>
   <div class="table-wrap">
