@@ -28,6 +28,8 @@ def run(top, env):
     e = {k: v for k, v in os.environ.items()
          if not k.startswith("ZAIKO_") and k not in ("T", "ONLY", "TEST_TIMEOUT", "TEST_STACK_DIR",
                                                      "TEST_PORT")}
+    e["ZAIKO_AMAZON_MODELS"] = os.environ.get("ZAIKO_AMAZON_MODELS") or os.path.join(
+        os.path.dirname(zt.ROOT), "shared", "malls", "amazon-models")
     e.update(env)
     t0 = time.time()
     r = subprocess.run([os.path.join(top, "tests/run.sh")], cwd=top, env=e,
@@ -81,6 +83,19 @@ def test_stack_that_serves_no_page_stops_the_run():
     finally:
         subprocess.run([os.path.join(top, "tests/stack/stack.sh"), "stop",
                         os.path.join(top, "var/test-stack")], capture_output=True)
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def test_missing_amazon_models_stop_the_run_with_the_reason():
+    top = tree()
+    try:
+        r, _ = run(top, {"ONLY": "unit", "ZAIKO_AMAZON_MODELS": os.path.join(top, "nowhere")})
+        out = r.stdout + r.stderr
+        ok(r.returncode != 0, "the run fails")
+        ok("SP-API models are not in" in out and "ZAIKO_AMAZON_MODELS" in out,
+           "says what is missing and how to fix it:\n" + out)
+        eq(out.strip().splitlines()[-1], "0 passed, 1 failed", "the tally")
+    finally:
         shutil.rmtree(top, ignore_errors=True)
 
 

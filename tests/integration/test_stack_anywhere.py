@@ -72,7 +72,7 @@ class Stack:
         r = as_user(self.user, argv, cwd=self.clone)
         if check and r.returncode != 0:
             log = ""
-            for name in ("mysql.log", "fcgi.log", "nginx/logs/error.log", "batch.log"):
+            for name in ("mysql-install.log", "mysql.log", "fcgi.log", "nginx/logs/error.log", "batch.log"):
                 p = os.path.join(self.dir, name)
                 if os.path.exists(p):
                     with open(p, errors="replace") as f:

@@ -58,7 +58,11 @@ start_mariadb() {
 		mariadb-install-db --no-defaults --datadir="$DIR/mysql" \
 			--auth-root-authentication-method=normal --skip-test-db \
 			--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-			--innodb-log-file-size=16M $(as_root_user) >"$DIR/mysql-install.log" 2>&1
+			--innodb-log-file-size=16M $(as_root_user) >"$DIR/mysql-install.log" 2>&1 || {
+			echo "stack: mariadb-install-db failed; $DIR/mysql-install.log says:" >&2
+			tail -15 "$DIR/mysql-install.log" >&2
+			rm -rf "$DIR/mysql"
+			exit 1; }
 	fi
 	if [ -f "$DIR/mysql.pid" ] && kill -0 "$(cat "$DIR/mysql.pid")" 2>/dev/null; then return 0; fi
 	mariadbd --no-defaults --datadir="$DIR/mysql" --socket="$SOCK" --pid-file="$DIR/mysql.pid" \
@@ -66,11 +70,17 @@ start_mariadb() {
 		--collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=${BUFFER_POOL:-256M} \
 		--innodb-flush-log-at-trx-commit=${FLUSH_AT_COMMIT:-1} --max-connections=200 \
 		$(as_root_user) >/dev/null 2>&1 &
-	for _ in $(seq 1 200); do
+	# Up to 60 s: a loaded machine starts it slowly; the loop ends early if mariadbd exits.
+	local i
+	for i in $(seq 1 1200); do
 		mariadb-admin --no-defaults --socket="$SOCK" -uroot ping >/dev/null 2>&1 && return 0
+		if [ $((i % 20)) = 0 ] && [ -f "$DIR/mysql.pid" ] && ! kill -0 "$(cat "$DIR/mysql.pid")" 2>/dev/null; then
+			break
+		fi
 		sleep 0.05
 	done
-	echo "stack: MariaDB did not start; see $DIR/mysql.log" >&2
+	echo "stack: MariaDB did not start; $DIR/mysql.log says:" >&2
+	tail -15 "$DIR/mysql.log" >&2
 	exit 1
 }
 
