@@ -65,7 +65,8 @@ wrk_rps() {
 	after=$(stack_cpu "$DIR")
 	awk -v b="$before" -v a="$after" '
 		/requests in/ { n = $1 } /Requests\/sec/ { rps = $2 }
-		END { split(b, x, " "); split(a, y, " ");
+		END { if (!n) { printf("0 - - -"); exit }
+		      split(b, x, " "); split(a, y, " ");
 		      printf("%s %.2f %.2f %.2f", rps, (y[1] - x[1]) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n) }' <<<"$out"
 }
 KW=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("コットン,白"))')
@@ -93,7 +94,7 @@ for spec in "GET /login (baseline)|/login" "default page (100 rows + count)|/" \
 	[ "$path" = /login ] && verdict="baseline"
 	[ "$path" = /login ] || summary+=("$(printf '%-44s p50 %6s ms  p99 %6s ms   %s' "$label" "$p50" "$p99" "$verdict")")
 	printf '%-34s %9s %9s %10s %8s   %5s %5s %5s   %s\n' "$label" "$p50" "$p99" "$rps" \
-		"$(echo "scale=3; $rps / $base_rps" | bc)" "$db" "$fcgi" "$web" "$verdict"
+		"$(echo "scale=3; ${rps:-0} / $base_rps" | bc)" "$db" "$fcgi" "$web" "$verdict"
 done
 read -r p50 p99 <<<"$(timing_fresh)"
 verdict="p99 < 100 ms: $(awk -v p="$p99" 'BEGIN { print (p < 100) ? "met" : "MISSED" }')"
