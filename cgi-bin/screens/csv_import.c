@@ -17,7 +17,8 @@
  *   apply it a second time. Progress goes to job.done over a second connection (visible while
  *   the transaction is open), which also renews the lease; stock.js polls GET /stock/csv/job
  *   and draws a progress bar. Without script the POST simply returns when done. A failed job
- *   keeps its file and message and can be applied again.
+ *   keeps its file (job.message, its name, is the moves' ref) and says why in job.error; it
+ *   can be applied again.
  * - A job is its uploader's: another user (admin or not) gets 404 for its preview, its apply
  *   and its progress, so nobody applies someone else's file under their own name.
  * - Pushes follow by themselves: the changed SKUs' wanted stock, drift and pending pushes are
@@ -247,7 +248,7 @@ static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
 		return rc;
 	if (web_has(r, "job")) {
 		rc = db_queryv(r->db, &j,
-		               "SELECT id, state, total, done, message, result, shop_id, "
+		               "SELECT id, state, total, done, message, result, shop_id, error, "
 		               "state = 'queued' OR state = 'failed' AND payload IS NOT NULL OR "
 		               "state = 'running' AND (lease_until IS NULL OR "
 		               "lease_until < UTC_TIMESTAMP()) FROM job "
@@ -266,7 +267,8 @@ static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
 			web_set(r, key, db_get(j, 0, c));
 		}
 		web_set(r, "Page.shop", db_get(j, 0, 6));
-		web_set(r, "Page.job.appliable", db_get_ll(j, 0, 7, 0) ? "1" : "0");
+		web_set(r, "Page.job.error", db_get(j, 0, 7));
+		web_set(r, "Page.job.appliable", db_get_ll(j, 0, 8, 0) ? "1" : "0");
 		cJSON *res = db_get(j, 0, 5) ? cJSON_Parse(db_get(j, 0, 5)) : NULL;
 		if (res)
 			json_to_hdf(r, "Page.preview", res);
@@ -686,7 +688,7 @@ static int apply_tx(db *d, void *vctx)
 	if (rc == Z_OK)
 		rc = db_exec(d,
 		             "UPDATE job SET state = 'done', done = total, payload = NULL, "
-		             "lease_until = NULL, lease_token = NULL, message = '', "
+		             "lease_until = NULL, lease_token = NULL, error = '', "
 		             "updated_at = UTC_TIMESTAMP() "
 		             "WHERE id = ? AND state = 'running' AND lease_token = ?",
 		             DB_ARGS(DB_I(c->p->job), DB_S(c->p->token)), &mine, NULL);
@@ -734,7 +736,7 @@ int csv_apply_submit(web_request *r)
 		return Z_ERR;
 	secret_hex(raw, sizeof(raw), token);
 	int rc = db_exec(r->db,
-	                 "UPDATE job SET state = 'running', done = 0, lease_token = ?, "
+	                 "UPDATE job SET state = 'running', done = 0, error = '', lease_token = ?, "
 	                 "lease_until = UTC_TIMESTAMP() + INTERVAL ? SECOND, "
 	                 "updated_at = UTC_TIMESTAMP() "
 	                 "WHERE id = ? AND user_id = ? AND kind IN ('csv_totals', 'csv_listings') "
@@ -763,7 +765,7 @@ int csv_apply_submit(web_request *r)
 		/* Still this apply's job (never one a later claim took over, nor one whose COMMIT
 		 * went through after all): failed, file kept, to be applied again. */
 		bool unknown = db_take_commit_unknown(r->db);
-		db_execv(r->db, "UPDATE job SET state = 'failed', message = ?, lease_until = NULL, "
+		db_execv(r->db, "UPDATE job SET state = 'failed', error = ?, lease_until = NULL, "
 		                "lease_token = NULL, updated_at = UTC_TIMESTAMP() "
 		                "WHERE id = ? AND state = 'running' AND lease_token = ?",
 		         DB_S(unknown ? WEB_MSG_COMMIT_UNKNOWN
@@ -797,7 +799,7 @@ out:
 int csv_job_json(web_request *r)
 {
 	db_res *j = NULL;
-	int rc = db_queryv(r->db, &j, "SELECT state, total, done, message FROM job WHERE id = ? "
+	int rc = db_queryv(r->db, &j, "SELECT state, total, done, message, error FROM job WHERE id = ? "
 	                              "AND user_id = ? AND kind IN ('csv_totals', 'csv_listings')",
 	                   DB_I(web_int(r, "job", 0)), DB_I(r->user.id));
 	if (rc != Z_OK)
@@ -812,6 +814,7 @@ int csv_job_json(web_request *r)
 	cJSON_AddNumberToObject(o, "total", (double)db_get_ll(j, 0, 1, 0));
 	cJSON_AddNumberToObject(o, "done", (double)db_get_ll(j, 0, 2, 0));
 	cJSON_AddStringToObject(o, "message", db_get(j, 0, 3));
+	cJSON_AddStringToObject(o, "error", db_get(j, 0, 4));
 	db_res_free(j);
 	return web_json(r, 200, o);
 }

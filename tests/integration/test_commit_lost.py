@@ -115,6 +115,8 @@ def test_csv_apply_with_commit_lost_keeps_the_job():
     eq([int(sql1("SELECT total FROM sku WHERE id = ?", x)) for x in (a, b)], [50, 60],
        "applied once, the second time")
     eq([moves_sum(a), moves_sum(b)], [50, 60], "total = sum of moves")
+    eq(sql("SELECT DISTINCT ref FROM stock_move WHERE reason = 'csv' AND sku_id IN (?, ?)", a, b),
+       [["棚卸.csv"]], "the moves name the file, also when applied the second time")
     eq(sql("SELECT state, payload IS NULL FROM job WHERE id = ?", job), [["done", "1"]],
        "done now, file dropped")
 

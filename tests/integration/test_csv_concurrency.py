@@ -154,7 +154,7 @@ class Scene:
         tb.cycle()
         out = {"status": ar.status, "why": why(ar), "job": job, "took": took,
                "state": sql1("SELECT state FROM job WHERE id = ?", job),
-               "message": sql1("SELECT message FROM job WHERE id = ?", job),
+               "message": sql1("SELECT error FROM job WHERE id = ?", job),
                "deadlocks": status("Innodb_deadlocks") - dl0,
                "lock_waits": status("Innodb_row_lock_waits") - lw0}
         print("  %s: apply %.2f s (HTTP %d, job %s), %d orders / %d lines (%d placed during "

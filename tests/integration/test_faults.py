@@ -295,6 +295,10 @@ http {{
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def moves_sum(sku):
+    return int(sql1("SELECT COALESCE(SUM(delta), 0) FROM stock_move WHERE sku_id = ?", sku))
+
+
 class Editor:
     """One user editing the 総在庫数 of their own SKUs in a loop. Every value sent is unique
     (never sent twice, by anyone), so a stock_move names the request that made it. What each
@@ -346,6 +350,66 @@ class Editor:
             time.sleep(0.005)
 
 
+class CsvApplier:
+    """One user applying small 総在庫数 files (+1 to each of their SKUs, each file named
+    uniquely: its stock_move rows carry the name). An apply answered otherwise than applied
+    is applied again, as the message asks, a few times; a job already applied answers 409."""
+
+    def __init__(self, tag, skus, codes):
+        self.tag, self.skus, self.codes = tag, skus, codes
+        self.client = Client()
+        self.client.login()
+        self.acked = []      # file names answered "applied"
+        self.files = []      # every file whose apply was tried
+        self.answers = []    # every apply answer's status
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def upload(self, name):
+        boundary = "ft" + os.urandom(8).hex()
+        text = "SKUコード,総在庫数\n" + "".join("%s,+1\n" % c for c in self.codes)
+        body = ("--%s\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n"
+                "--%s\r\nContent-Disposition: form-data; name=\"mode\"\r\n\r\ndelta\r\n"
+                "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+                "Content-Type: text/csv\r\n\r\n" % (boundary, self.client.csrf, boundary,
+                                                    boundary, name)).encode() + \
+            text.encode() + ("\r\n--%s--\r\n" % boundary).encode()
+        r = self.client.request("POST", "/stock/csv/totals", raw_body=body,
+                                headers={"Content-Type": "multipart/form-data; boundary=" +
+                                         boundary})
+        if r.status != 303:
+            return None
+        return int(r.header("Location").split("=")[1])
+
+    def run(self):
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            name = "%s-%d.csv" % (self.tag, n)
+            try:
+                self.client.get("/stock/csv/totals")
+                job = self.upload(name)
+            except Exception:  # noqa: BLE001 - a cut answer: try another file later
+                job = None
+            if job is None:
+                time.sleep(0.2)
+                continue
+            self.files.append(name)
+            for _ in range(4):
+                try:
+                    st = self.client.post("/stock/csv/apply", {"job": job}).status
+                except Exception:  # noqa: BLE001 - a cut answer: status 0
+                    st = 0
+                self.answers.append(st)
+                if st == 303:
+                    self.acked.append(name)
+                    break
+                if st == 409:
+                    break        # applied already (or still running under its lease)
+                time.sleep(0.5)
+            time.sleep(0.05)
+
+
 def test_acknowledged_edits_survive_faults():
     """Six users edit while connections drop at COMMIT, workers are killed and MariaDB
     restarts. Every edit answered 200 must be in stock_move; none may be applied twice;
@@ -356,6 +420,11 @@ def test_acknowledged_edits_survive_faults():
         tag + "-")
     skus = [int(r[0]) for r in sql("SELECT id FROM sku WHERE code LIKE ? ORDER BY id", tag + "-%")]
     editors = [Editor(n, skus[n * 4:(n + 1) * 4]) for n in range(6)]
+    sql("INSERT INTO sku (code, name, total, search_doc, updated_at) "
+        "SELECT CONCAT(?, seq), 'faults csv', 0, '', UTC_TIMESTAMP() FROM seq_1_to_2", tag + "-C")
+    csv_codes = [tag + "-C1", tag + "-C2"]
+    csv_skus = [int(sql1("SELECT id FROM sku WHERE code = ?", c)) for c in csv_codes]
+    applier = CsvApplier(tag, csv_skus, csv_codes)
     kill = os.path.join(STACK, "fault-kill-commit")
     pid = read_pid(os.path.join(STACK, "mysql.pid"))
     with open("/proc/%d/cmdline" % pid, "rb") as f:
@@ -364,6 +433,7 @@ def test_acknowledged_edits_survive_faults():
     try:
         for e in editors:
             e.thread.start()
+        applier.thread.start()
         # 1. Connections cut right before COMMIT, again and again.
         end = time.time() + 4
         armed = False
@@ -397,9 +467,9 @@ def test_acknowledged_edits_survive_faults():
         wait_until(db_ping, "MariaDB to accept connections again", timeout=60)
         time.sleep(2.0)
     finally:
-        for e in editors:
+        for e in editors + [applier]:
             e.stop.set()
-        for e in editors:
+        for e in editors + [applier]:
             e.thread.join(timeout=120)
         if os.path.exists(kill):
             os.unlink(kill)
@@ -436,6 +506,27 @@ def test_acknowledged_edits_survive_faults():
     for s in skus:
         last = moves.get(s, [0])[-1]
         eq(int(sql1("SELECT total FROM sku WHERE id = ?", s)), last, "total = the last move's")
+    # The CSV applies: every file answered "applied" moved each SKU once; no file twice.
+    per_file = {}
+    for ref, sku_id, cnt in sql("SELECT ref, sku_id, COUNT(*) FROM stock_move WHERE sku_id IN "
+                                "(%s) GROUP BY ref, sku_id" % ",".join(map(str, csv_skus))):
+        per_file.setdefault(ref, {})[int(sku_id)] = int(cnt)
+    csv_lost = [f for f in applier.acked if sorted(per_file.get(f, {}).items()) !=
+                sorted((s, 1) for s in csv_skus)]
+    csv_doubled = sum(c - 1 for f in per_file.values() for c in f.values() if c > 1)
+    csv_partial = [f for f, m in per_file.items() if sorted(m) != sorted(csv_skus)]
+    stored = [f for f in applier.files if f in per_file]
+    print("faults: CSV applies: %d files tried, %d answered applied, %d stored, lost %d, "
+          "doubled %d, partial %d; answers %r"
+          % (len(applier.files), len(applier.acked), len(stored), len(csv_lost), csv_doubled,
+             len(csv_partial), sorted(set(applier.answers))))
+    ok(applier.acked, "some files were applied")
+    eq(csv_lost, [], "every file answered 'applied' is in stock_move, once per SKU")
+    eq(csv_doubled, 0, "no file applied twice")
+    eq(csv_partial, [], "no file applied in part")
+    for s, c in zip(csv_skus, csv_codes):
+        eq(int(sql1("SELECT total FROM sku WHERE id = ?", s)), moves_sum(s),
+           "total = sum of moves of %s" % c)
     eq(Client().get("/login").status, 200, "the stack serves after the faults")
 
 

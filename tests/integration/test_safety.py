@@ -294,6 +294,8 @@ def test_failed_job_can_be_applied_again():
     eq(r.status, 303, "the failed job applied again without a new upload")
     eq([total_of(a), total_of(b)], [10, 20], "applied")
     eq([moves_sum(a), moves_sum(b)], [10, 20], "total = sum of moves")
+    eq(sql("SELECT DISTINCT ref FROM stock_move WHERE reason = 'csv' AND sku_id IN (?, ?)", a, b),
+       [["棚卸.csv"]], "the moves name the file")
 
 
 def worker_pids():
