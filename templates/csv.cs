@@ -63,6 +63,9 @@
       </select></label>
     <?cs /if ?>
     <label><?cs var:Lang.stock.csv.file ?> <input type="file" name="file" id="csv-file" accept=".csv,.txt,.tsv,text/csv" required></label>
+    <?cs if:Page.mode != "totals" ?>
+    <label><?cs var:Lang.stock.csv.file2 ?> <input type="file" name="file2" id="csv-file2" accept=".csv,.txt,text/csv"></label>
+    <?cs /if ?>
     <button type="submit" id="csv-upload-button"><?cs var:Lang.stock.csv.upload ?></button>
   </form>
 </section>

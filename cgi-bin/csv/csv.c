@@ -257,7 +257,7 @@ static int read_record(csv_reader *r)
 	int rc;
 	for (;;) {
 		size_t start = r->cells.len;
-		if (r->pos < r->len && d[r->pos] == '"') {
+		if (r->pos < r->len && d[r->pos] == '"' && !r->lim.literal_quotes) {
 			size_t open_line = r->line;
 			r->pos++;
 			for (;;) {

@@ -15,6 +15,7 @@ typedef struct {
 	size_t max_fields;    /* fields in one record */
 	size_t max_field_len; /* bytes of one field after unquoting */
 	char delim;           /* ',' or '\t'; 0 = guess from the first record */
+	bool literal_quotes;  /* '"' is an ordinary character (Amazon's tab-separated reports) */
 } csv_limits;
 
 #define CSV_DEFAULT_MAX_BYTES     (64u * 1024 * 1024)

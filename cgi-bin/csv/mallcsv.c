@@ -30,6 +30,8 @@ static const struct {
 	[MALLCSV_SHOPIFY_INVENTORY] = {"shopify-inventory", "Shopify 在庫エクスポート", "shopify"},
 	[MALLCSV_ZAIKO] = {"zaiko", "zaiko 商品CSV", NULL},
 	[MALLCSV_BASE_ITEMS] = {"base-items", "BASE 商品CSV", "base"},
+	[MALLCSV_RAKUTEN_PAIR] = {"rakuten-item-select",
+		"楽天市場 商品 (item.csv) + 選択肢 (select.csv)", "rakuten"},
 };
 
 const char *mallcsv_kind_name(mallcsv_kind k)
@@ -174,12 +176,37 @@ static int add_listing(mallcsv_result *res, draft *d)
 	return Z_OK;
 }
 
+/* What item.csv says of each product, for the SKU rows of select.csv: 商品名 and the axis
+ * names (項目選択肢別在庫用横軸項目名 / 縦軸項目名), by 商品管理番号. */
+struct rakuten_axes {
+	csv_strmap map;
+	char **item, **name, **haxis, **vaxis;
+	size_t n, cap;
+};
+
+static void axes_free(struct rakuten_axes *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->item[i]);
+		free(a->name[i]);
+		free(a->haxis[i]);
+		free(a->vaxis[i]);
+	}
+	free(a->item);
+	free(a->name);
+	free(a->haxis);
+	free(a->vaxis);
+	csv_strmap_free(&a->map);
+	memset(a, 0, sizeof *a);
+}
+
 /* State shared by the per-kind mappers while one file is read. */
 typedef struct {
 	csv_reader *r;
 	csv_header *h;
 	mallcsv_result *res;
 	bool *used;     /* columns a mapper consumed; the rest go to extra */
+	const struct rakuten_axes *axes; /* item.csv beside a select.csv (mallcsv_parse_pair) */
 } mapper;
 
 /* Finds the first existing name of a NULL-terminated list and marks it used; -1 if none. */
@@ -511,15 +538,27 @@ static int map_rakuten_select(mapper *m, const rakuten_select_cols *c)
 	const char *hcode = strip_excel_eq((char *)cell(m, c->hcode));
 	const char *vcode = strip_excel_eq((char *)cell(m, c->vcode));
 	const char *hname = cell(m, c->hname), *vname = cell(m, c->vname);
+	/* With item.csv beside it: the product's name and its axis names (横軸/縦軸項目名). */
+	const char *haxis = "", *vaxis = "";
+	size_t ai = m->axes ? csv_strmap_get(&m->axes->map, d.item_code) : SIZE_MAX;
+	if (ai != SIZE_MAX) {
+		d.name = m->axes->name[ai];
+		haxis = m->axes->haxis[ai];
+		vaxis = m->axes->vaxis[ai];
+	}
 	buf sub = BUF_INIT, sku = BUF_INIT, opts = BUF_INIT;
 	int rc = Z_NOMEM;
 	if (buf_puts(&sub, hcode) != Z_OK || buf_puts(&sub, vcode) != Z_OK)
 		goto out;
 	if (buf_puts(&sku, d.item_code) != Z_OK || buf_puts(&sku, buf_str(&sub)) != Z_OK)
 		goto out;
+	if (*hname && *haxis && buf_printf(&opts, "%s:", haxis) != Z_OK)
+		goto out;
 	if (buf_puts(&opts, hname) != Z_OK)
 		goto out;
-	if (*vname && ((*hname && buf_puts(&opts, " / ") != Z_OK) || buf_puts(&opts, vname) != Z_OK))
+	if (*vname && ((*hname && buf_puts(&opts, " / ") != Z_OK) ||
+			(*vaxis && buf_printf(&opts, "%s:", vaxis) != Z_OK) ||
+			buf_puts(&opts, vname) != Z_OK))
 		goto out;
 	rc = Z_OK;
 	if (!buf_str(&sub)[0]) {
@@ -1195,16 +1234,44 @@ static int find_indexed(mapper *m, const char *prefix, int n, const char *suffix
 	return COL(m, name);
 }
 
-int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
-		const csv_limits *lim, mallcsv_result *res)
+/* True when the first line is the header of an Amazon listings report: tab-separated, with
+ * seller-sku or 出品者SKU among its names. */
+static bool amazon_report(const char *data, size_t len)
+{
+	size_t n = 0;
+	while (n < len && data[n] != '\n' && data[n] != '\r')
+		n++;
+	if (!memchr(data, '\t', n))
+		return false;
+	for (const char *const *k = (const char *const[]){"seller-sku", "出品者SKU", NULL}; *k; k++) {
+		size_t kl = strlen(*k);
+		for (size_t i = 0; i + kl <= n; i++)
+			if (!memcmp(data + i, *k, kl) && (i == 0 || data[i - 1] == '\t') &&
+					(i + kl == n || data[i + kl] == '\t'))
+				return true;
+	}
+	return false;
+}
+
+static int parse_utf8(const char *data, size_t len, mallcsv_kind expect,
+		const csv_limits *lim, const struct rakuten_axes *axes, mallcsv_result *res)
 {
 	csv_reader r;
 	csv_header h = {0};
-	mapper m = {&r, &h, res, NULL};
+	mapper m = {&r, &h, res, NULL, axes};
 	product_table products = {0};
 	shopify_product shop = {0};
 	shopify_cols sc = {0};
 	memset(res, 0, sizeof *res);
+	csv_limits amazon;
+	if (amazon_report(data, len)) {
+		/* Amazon's reports are tab-separated text, not CSV: a quote is an ordinary
+		 * character (a name may start with one) and a field never spans lines. */
+		amazon = lim ? *lim : (csv_limits){0};
+		amazon.delim = '\t';
+		amazon.literal_quotes = true;
+		lim = &amazon;
+	}
 	int rc = csv_reader_init(&r, data, len, lim);
 	if (rc != Z_OK) {
 		csv_errors_add(&res->errors, 0, "%s", buf_str(&r.error));
@@ -1440,6 +1507,172 @@ out:
 	free(sc.stock_columns);
 	csv_header_free(&h);
 	csv_reader_free(&r);
+	return rc;
+}
+
+int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,
+		const csv_limits *lim, mallcsv_result *res)
+{
+	return parse_utf8(data, len, expect, lim, NULL, res);
+}
+
+/* Reads item.csv's product names and axis names into a (zeroed first). Z_OK, Z_NOMEM, or
+ * Z_INVALID when the file cannot be read (the full parse reports why). */
+static int read_axes(const char *data, size_t len, const csv_limits *lim,
+		struct rakuten_axes *a)
+{
+	csv_reader r;
+	csv_header h = {0};
+	memset(a, 0, sizeof *a);
+	int rc = csv_reader_init(&r, data, len, lim);
+	if (rc == Z_OK)
+		rc = csv_next(&r) == 1 ? csv_header_load(&h, &r) : Z_INVALID;
+	int ci = csv_header_find_any(&h, (const char *const[]){"商品管理番号（商品URL）", "商品管理番号",
+			NULL});
+	int ni = csv_header_find(&h, "商品名");
+	int hi = csv_header_find(&h, "項目選択肢別在庫用横軸項目名");
+	int vi = csv_header_find(&h, "項目選択肢別在庫用縦軸項目名");
+	while (rc == Z_OK && ci >= 0 && (rc = csv_next(&r)) == 1) {
+		rc = Z_OK;
+		const char *item = csv_get(&r, ci);
+		if (!*item || csv_strmap_get(&a->map, item) != SIZE_MAX)
+			continue;
+		if (a->n == a->cap) {
+			size_t cap = a->cap ? a->cap * 2 : 64;
+			char **v[4] = {realloc(a->item, cap * sizeof(char *)), NULL, NULL, NULL};
+			if (v[0]) a->item = v[0];
+			v[1] = realloc(a->name, cap * sizeof(char *));
+			if (v[1]) a->name = v[1];
+			v[2] = realloc(a->haxis, cap * sizeof(char *));
+			if (v[2]) a->haxis = v[2];
+			v[3] = realloc(a->vaxis, cap * sizeof(char *));
+			if (v[3]) a->vaxis = v[3];
+			if (!v[0] || !v[1] || !v[2] || !v[3]) {
+				rc = Z_NOMEM;
+				break;
+			}
+			a->cap = cap;
+		}
+		a->item[a->n] = dup_trimmed(item);
+		a->name[a->n] = dup_trimmed(csv_get(&r, ni));
+		a->haxis[a->n] = dup_trimmed(csv_get(&r, hi));
+		a->vaxis[a->n] = dup_trimmed(csv_get(&r, vi));
+		if (!a->item[a->n] || !a->name[a->n] || !a->haxis[a->n] || !a->vaxis[a->n]) {
+			free(a->item[a->n]);
+			free(a->name[a->n]);
+			free(a->haxis[a->n]);
+			free(a->vaxis[a->n]);
+			rc = Z_NOMEM;
+			break;
+		}
+		/* The map borrows the key, which stays put when the arrays grow. */
+		if (csv_strmap_put(&a->map, a->item[a->n], a->n) != Z_OK) {
+			a->n++;
+			rc = Z_NOMEM;
+			break;
+		}
+		a->n++;
+	}
+	if (rc == 0)
+		rc = Z_OK;
+	csv_header_free(&h);
+	csv_reader_free(&r);
+	return rc;
+}
+
+/* Moves the errors of one file of a pair into res, each named by its file. */
+static int take_errors(mallcsv_result *res, const csv_errors *from, const char *file)
+{
+	for (size_t i = 0; i < from->n; i++)
+		if (csv_errors_add(&res->errors, 0, "%s %s", file, from->v[i].message) != Z_OK)
+			return Z_NOMEM;
+	return Z_OK;
+}
+
+int mallcsv_parse_pair(const char *a, size_t alen, const char *b, size_t blen,
+		const csv_limits *lim, mallcsv_result *res)
+{
+	buf text[2] = {BUF_INIT, BUF_INIT};
+	csv_limits l[2];
+	csv_encoding enc[2] = {CSV_ENC__MAX, CSV_ENC__MAX};
+	mallcsv_result part[2];
+	struct rakuten_axes axes = {0};
+	const char *data[2] = {a, b};
+	size_t len[2] = {alen, blen};
+	int rc = Z_OK, item = -1;
+	memset(res, 0, sizeof *res);
+	memset(part, 0, sizeof part);
+	for (int i = 0; i < 2 && rc == Z_OK; i++)
+		rc = csv_decode_upload(data[i], len[i], &enc[i], lim, &text[i], &l[i], &res->errors);
+	/* Which is which: parse both as they are, then require one of each. */
+	for (int i = 0; i < 2 && rc == Z_OK; i++) {
+		rc = parse_utf8(buf_str(&text[i]), text[i].len, MALLCSV_UNKNOWN, &l[i], NULL, &part[i]);
+		if (rc == Z_OK && part[i].kind == MALLCSV_RAKUTEN_ITEM)
+			item = i;
+		if (rc == Z_INVALID)
+			take_errors(res, &part[i].errors, i ? "2つ目のファイル" : "1つ目のファイル");
+	}
+	if (rc == Z_OK && (item < 0 || part[1 - item].kind != MALLCSV_RAKUTEN_SELECT)) {
+		csv_errors_add(&res->errors, 0,
+				"2つのファイルを一緒に取り込めるのは楽天市場の item.csv と select.csv の組だけです"
+				"（%s と %s が選ばれました）",
+				mallcsv_kind_label(part[0].kind), mallcsv_kind_label(part[1].kind));
+		rc = Z_INVALID;
+	}
+	if (rc != Z_OK)
+		goto out;
+	int sel = 1 - item;
+	mallcsv_result_free(&part[sel]);
+	rc = read_axes(buf_str(&text[item]), text[item].len, &l[item], &axes);
+	if (rc == Z_OK)
+		rc = parse_utf8(buf_str(&text[sel]), text[sel].len, MALLCSV_RAKUTEN_SELECT, &l[sel],
+				&axes, &part[sel]);
+	if (rc == Z_INVALID)
+		take_errors(res, &part[sel].errors, "select.csv");
+	if (rc != Z_OK)
+		goto out;
+	res->kind = MALLCSV_RAKUTEN_PAIR;
+	res->encoding = enc[item];
+	res->skipped = part[0].skipped + part[1].skipped;
+	if (take_errors(res, &part[item].errors, "item.csv") != Z_OK ||
+			take_errors(res, &part[sel].errors, "select.csv") != Z_OK) {
+		rc = Z_NOMEM;
+		goto out;
+	}
+	/* item.csv's own SKUs (在庫タイプ 1), then select.csv's. */
+	for (int k = 0; k < 2 && rc == Z_OK; k++) {
+		mallcsv_result *p = &part[k ? sel : item];
+		for (size_t i = 0; i < p->n && rc == Z_OK; i++) {
+			if (res->n == res->cap) {
+				size_t cap = res->cap ? res->cap * 2 : 64;
+				mallcsv_listing *v = realloc(res->v, cap * sizeof *v);
+				if (!v) {
+					rc = Z_NOMEM;
+					break;
+				}
+				res->v = v;
+				res->cap = cap;
+			}
+			res->v[res->n++] = p->v[i];
+			memset(&p->v[i], 0, sizeof p->v[i]);
+		}
+		if (rc == Z_OK)
+			p->n = 0;
+	}
+	if (rc == Z_OK)
+		rc = check_duplicates(res);
+out:
+	if (rc != Z_OK) {
+		for (size_t i = 0; i < res->n; i++)
+			listing_free(&res->v[i]);
+		res->n = 0;
+	}
+	csv_errors_sort(&res->errors);
+	axes_free(&axes);
+	mallcsv_result_free(&part[0]);
+	mallcsv_result_free(&part[1]);
+	buf_free(&text[0]);
+	buf_free(&text[1]);
 	return rc;
 }
 

@@ -27,6 +27,7 @@ typedef enum {
 	MALLCSV_SHOPIFY_INVENTORY, /* inventory export (row per location, or column per location) */
 	MALLCSV_ZAIKO,             /* zaiko's own listing file, above */
 	MALLCSV_BASE_ITEMS,        /* BASE's item CSV (商品ID, 種類ID, 種類在庫数, …): row per variation */
+	MALLCSV_RAKUTEN_PAIR,      /* item.csv and select.csv read together (mallcsv_parse_pair) */
 	MALLCSV__MAX
 } mallcsv_kind;
 
@@ -98,6 +99,14 @@ const char *mallcsv_kind_mall(mallcsv_kind k);
  * when it could not be read at all (encoding, unknown header, unterminated quote, a bound):
  * the reason is in res->errors and res holds no listings. Z_NOMEM on no memory. Free with mallcsv_result_free. */
 int mallcsv_parse(const char *data, size_t len, csv_encoding enc, mallcsv_kind expect,
+		const csv_limits *lim, mallcsv_result *res);
+/* Rakuten's older format is two files: item.csv (products; 在庫タイプ 1 rows are SKUs) and
+ * select.csv (the SKU rows of 在庫タイプ 2 products). Read together, in either order, the
+ * SKUs of select.csv get their product's 商品名 and options with axis names from item.csv
+ * (「カラー:白 / サイズ:S」, not 「白 / S」). res->kind is MALLCSV_RAKUTEN_PAIR; the listings
+ * are item.csv's then select.csv's, each with its line in its own file; messages name the
+ * file. Z_INVALID when the two are not such a pair. Returns as mallcsv_parse. */
+int mallcsv_parse_pair(const char *a, size_t alen, const char *b, size_t blen,
 		const csv_limits *lim, mallcsv_result *res);
 /* The same over input already in UTF-8 (no BOM needed). */
 int mallcsv_parse_utf8(const char *data, size_t len, mallcsv_kind expect,

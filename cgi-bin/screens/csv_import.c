@@ -74,10 +74,44 @@ const web_field csv_totals_fields[] = {
 /* Declared fields: the router validates them before the handler runs. */
 const web_field csv_listings_fields[] = {
 	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "CSVファイル"},
+	/* Rakuten's older format is two files (item.csv + select.csv), uploaded together. */
+	{.name = "file2", .type = WF_FILE, .max = 16 << 20, .label = "2つ目のCSVファイル"},
 	{.name = "shop", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
 	 .label = "店舗"},
 	{0},
 };
+
+/* A job's payload holding two files: this line, the first file's length in decimal and a
+ * newline, then both files' bytes. */
+#define PAIR_MAGIC "zaiko-pair-1\n"
+
+/* Packs two uploaded files into one payload (see PAIR_MAGIC). Z_OK or Z_NOMEM. */
+static int pack_pair(const web_value *a, const web_value *b, buf *out)
+{
+	if (buf_puts(out, PAIR_MAGIC) != Z_OK || buf_printf(out, "%zu\n", a->len) != Z_OK ||
+	    buf_append(out, a->text, a->len) != Z_OK || buf_append(out, b->text, b->len) != Z_OK)
+		return Z_NOMEM;
+	return Z_OK;
+}
+
+/* Splits a packed payload; false when data is one file. */
+static bool unpack_pair(const char *data, size_t len, const char **a, size_t *alen,
+                        const char **b, size_t *blen)
+{
+	size_t m = strlen(PAIR_MAGIC);
+	if (len < m || memcmp(data, PAIR_MAGIC, m) != 0)
+		return false;
+	size_t i = m, n = 0;
+	while (i < len && data[i] >= '0' && data[i] <= '9' && n < ((size_t)1 << 40))
+		n = n * 10 + (size_t)(data[i++] - '0');
+	if (i >= len || data[i] != '\n' || n > len - i - 1)
+		return false;
+	*a = data + i + 1;
+	*alen = n;
+	*b = *a + n;
+	*blen = len - (i + 1) - n;
+	return true;
+}
 
 /* Declared fields: the router validates them before the handler runs. */
 const web_field csv_apply_fields[] = {
@@ -303,7 +337,7 @@ static int refuse(web_request *r, const char *mode, const csv_errors *e)
 
 /* Stores the upload and its preview as a queued job; redirects to its preview page. */
 static int store_job(web_request *r, const char *kind, long long shop_id, long long rows,
-                     cJSON *preview, const char *page)
+                     cJSON *preview, const char *page, const buf *payload)
 {
 	const web_value *f = web_field_value(r, "file");
 	char *json = cJSON_PrintUnformatted(preview);
@@ -316,7 +350,8 @@ static int store_job(web_request *r, const char *kind, long long shop_id, long l
 	                 "UTC_TIMESTAMP(), UTC_TIMESTAMP())",
 	                 DB_ARGS(DB_S(kind), DB_I(r->user.id), shop_id ? DB_I(shop_id) : DB_NUL,
 	                         DB_I(rows), DB_S(f->filename ? f->filename : ""),
-	                         DB_SN(f->text, f->len), DB_S(json)),
+	                         payload ? DB_SN(payload->data, payload->len) : DB_SN(f->text, f->len),
+	                         DB_S(json)),
 	                 NULL, &id);
 	free(json);
 	if (rc != Z_OK)
@@ -374,7 +409,7 @@ int csv_totals_upload(web_request *r)
 	cJSON_AddNumberToObject(pv, "rows", (double)t.n);
 	cJSON_AddNumberToObject(pv, "changes", (double)changes);
 	cJSON_AddNumberToObject(pv, "same", (double)((long long)t.n - changes));
-	rc = store_job(r, "csv_totals", 0, (long long)t.n, pv, "/stock/csv/totals");
+	rc = store_job(r, "csv_totals", 0, (long long)t.n, pv, "/stock/csv/totals", NULL);
 out:
 	cJSON_Delete(pv);
 	free(info);
@@ -455,7 +490,11 @@ static stock_listing_row listing_row(const mallcsv_listing *l)
 static int read_listing_file(const char *data, size_t len, const char *mall,
                              const char *shop_name, mallcsv_result *m)
 {
-	int rc = mallcsv_parse(data, len, CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, m);
+	const char *a, *b;
+	size_t alen, blen;
+	int rc = unpack_pair(data, len, &a, &alen, &b, &blen)
+	             ? mallcsv_parse_pair(a, alen, b, blen, NULL, m)
+	             : mallcsv_parse(data, len, CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, m);
 	if (rc != Z_OK)
 		return rc;
 	check_mall(m, mall, &m->errors);
@@ -480,6 +519,7 @@ int csv_listings_upload(web_request *r)
 	cJSON *pv = NULL;
 	char mall[32], shop_name[256];
 	bool is_base = false;
+	buf pair = BUF_INIT;
 	memset(&m, 0, sizeof(m));
 	int rc = shop_info(r->db, shop, mall, sizeof(mall), &is_base, shop_name, sizeof(shop_name));
 	if (rc == Z_NOTFOUND) {
@@ -488,7 +528,16 @@ int csv_listings_upload(web_request *r)
 	}
 	if (rc != Z_OK)
 		goto out;
-	rc = read_listing_file(f->text, f->len, mall, shop_name, &m);
+	const web_value *f2 = web_field_value(r, "file2");
+	if (f2 && f2->present) {
+		if (pack_pair(f, f2, &pair) != Z_OK) {
+			rc = Z_NOMEM;
+			goto out;
+		}
+		rc = read_listing_file(pair.data, pair.len, mall, shop_name, &m);
+	} else {
+		rc = read_listing_file(f->text, f->len, mall, shop_name, &m);
+	}
 	if (rc != Z_OK && rc != Z_INVALID)
 		goto out;
 	if (rc == Z_OK && m.n == 0 && m.errors.n == 0)
@@ -523,8 +572,10 @@ int csv_listings_upload(web_request *r)
 	cJSON_AddNumberToObject(pv, "updated", (double)existing);
 	cJSON_AddNumberToObject(pv, "skipped", (double)m.skipped);
 	cJSON_AddStringToObject(pv, "base", is_base ? "1" : "0");
-	rc = store_job(r, "csv_listings", shop, (long long)m.n, pv, "/stock/csv/listings");
+	rc = store_job(r, "csv_listings", shop, (long long)m.n, pv, "/stock/csv/listings",
+	               pair.len ? &pair : NULL);
 out:
+	buf_free(&pair);
 	cJSON_Delete(pv);
 	mallcsv_result_free(&m);
 	return rc;

@@ -348,7 +348,8 @@ int search_where_skus(const search_filter *s, search_where *w)
 }
 
 /* Listings without a SKU have no search document (documents belong to SKUs), so the terms
- * match the listing's own columns. */
+ * match the listing's own columns, under the table's accent-, case- and width-insensitive
+ * collation (the codes' binary collation would miss a normalised, lower-cased term). */
 int search_where_unlinked(const search_filter *s, search_where *w)
 {
 	search_where_add(w, "l.sku_id IS NULL");
@@ -357,7 +358,8 @@ int search_where_unlinked(const search_filter *s, search_where *w)
 	if (s->has_sync)
 		search_where_add_value(w, "l.sync = ?", DB_I(s->sync));
 	return search_where_terms(w, s->q ? s->q : "",
-	                          "CONCAT_WS(' ', l.item_code, l.sub_code, l.sku_code, l.name)",
+	                          "CONCAT_WS(' ', l.item_code, l.sub_code, l.sku_code, l.name) "
+	                          "COLLATE utf8mb4_unicode_ci",
 	                          "l.item_code");
 }
 
