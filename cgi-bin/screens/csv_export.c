@@ -29,6 +29,7 @@
  *   are counted, and the count waits for the 在庫連携 screen (setting export_notice.<user>)
  *   with a UTF-8 button: the file itself is already on its way when the count is known. */
 #define EXPORT_CHUNK 500
+#define EXPORT_FIRST_CHUNK 50
 /* Bytes gathered before a write to the client. */
 #define EXPORT_FLUSH 65536
 
@@ -214,7 +215,9 @@ static int export_search_skus(export *x, search_where *w)
 			vals[n++] = DB_SN(buf_str(&after), after.len);
 		}
 		buf_puts(&sql, " ORDER BY s.code LIMIT ?");
-		vals[n++] = DB_I(EXPORT_CHUNK);
+		/* A small first chunk: the first bytes leave at once. */
+		int want = first ? EXPORT_FIRST_CHUNK : EXPORT_CHUNK;
+		vals[n++] = DB_I(want);
 		db_res *s = NULL;
 		rc = db_query(x->r->db, buf_str(&sql), vals, n, &s);
 		if (rc == Z_OK && (s->nrows || first))
@@ -225,8 +228,10 @@ static int export_search_skus(export *x, search_where *w)
 			buf_append(&after, db_get(s, got - 1, 1), db_len(s, got - 1, 1));
 		}
 		db_res_free(s);
+		if (first)
+			flush(x, true);
 		first = false;
-		if (rc != Z_OK || got < EXPORT_CHUNK)
+		if (rc != Z_OK || got < want)
 			break;
 	}
 	buf_free(&sql);
