@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mall/jst.h"
+#include "core/jst.h"
 #include "mall/http.h"
 #include "mall/json_field.h"
 #include "mall/amazon_json.h"

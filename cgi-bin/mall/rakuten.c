@@ -17,8 +17,8 @@
 #include <time.h>
 #include <openssl/evp.h>
 #include "core/buf.h"
+#include "core/jst.h"
 #include "core/log.h"
-#include "mall/jst.h"
 #include "mall/mall.h"
 #include "mall/pace.h"
 #include "mall/rakuten_json.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include "core/utf8.h"
 #include "core/buf.h"
-#include "mall/jst.h"
+#include "core/jst.h"
 #include "mall/json_field.h"
 #include "mall/rakuten_json.h"
 

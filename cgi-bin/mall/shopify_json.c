@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mall/jst.h"
+#include "core/jst.h"
 #include "mall/json_field.h"
 #include "mall/shopify_json.h"
 

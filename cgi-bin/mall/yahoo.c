@@ -20,8 +20,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include "core/buf.h"
+#include "core/jst.h"
 #include "core/log.h"
-#include "mall/jst.h"
 #include "mall/mall.h"
 #include "mall/pace.h"
 #include "mall/yahoo_xml.h"

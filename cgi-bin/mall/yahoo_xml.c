@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/buf.h"
+#include "core/jst.h"
 #include "core/strnum.h"
 #include "core/utf8.h"
-#include "mall/jst.h"
 #include "mall/yahoo_xml.h"
 
 #define YAHOO_MAX_LINES 10000

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mall/jst.h"
+#include "core/jst.h"
 #include "mall/yahoo_xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

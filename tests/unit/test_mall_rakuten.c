@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "mall/jst.h"
+#include "core/jst.h"
 #include "mall/mall.h"
 #include "mall/rakuten_json.h"
 #include "malltest.h"

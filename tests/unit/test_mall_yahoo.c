@@ -7,7 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
-#include "mall/jst.h"
+#include "core/jst.h"
 #include "mall/mall.h"
 #include "mall/yahoo_xml.h"
 #include "malltest.h"

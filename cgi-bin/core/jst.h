@@ -1,5 +1,6 @@
-/* jst: mall wire times to and from UTC: Japan Standard Time (UTC+9, no daylight saving) for
- * Yahoo and 楽天, RFC 3339 with a zone for Amazon and Shopify. */
+/* jst: Japan Standard Time (UTC+9, no daylight saving), the merchant's clock, to and from UTC
+ * for the screens and the malls (Yahoo and 楽天 speak it; RFC 3339 with a zone for Amazon and
+ * Shopify). In core so the web and the malls share one. */
 #ifndef ZAIKO_JST_H
 #define ZAIKO_JST_H
 

@@ -1,8 +1,9 @@
-/* jst: the wall-clock times malls put on the wire (JST unless an offset says otherwise for the
- * Japanese malls, RFC 3339 with a zone for the others), to and from UTC time_t. */
+/* jst: Japan Standard Time and the wall-clock times malls put on the wire (JST unless an
+ * offset says otherwise for the Japanese malls, RFC 3339 with a zone for the others), to and
+ * from UTC time_t. */
 #include <stdio.h>
 #include <string.h>
-#include "mall/jst.h"
+#include "core/jst.h"
 
 /* A wire time as written; the offset (sign, oh, om: east of UTC) counts only when zoned. */
 typedef struct {
