@@ -332,6 +332,12 @@ async function main() {
       await page.goto(URL + "/stock/help?kind=fetch");
       eq((await page.textContent("#help-kind")).trim(), "受注取得の失敗", "fetch has its own help");
       sql("DELETE FROM error_log WHERE message LIKE ?", `%${TAG}%`);
+      // A listing's last push error: the mall's words after a Japanese explanation.
+      sql("UPDATE listing SET last_error = 'Item not found' WHERE id = ?", listing[`4:${other}`]);
+      await list(code(4));
+      const tip = await page.getAttribute(`div.item[data-listing="${listing[`4:${other}`]}"] span.warn`, "title");
+      assert(/^在庫を反映できませんでした。.*Item not found$/.test(tip), "listing error tooltip: " + tip);
+      sql("UPDATE listing SET last_error = NULL WHERE id = ?", listing[`4:${other}`]);
     }],
     ["11 a set shows one number on the list, the SKU page, the CSV export and 通知設定", async () => {
       sql("UPDATE sku SET total = 22 WHERE id = ?", skus[5]);
