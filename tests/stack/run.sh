@@ -63,5 +63,11 @@ fi
 [ "$DEMO" != 0 ] && echo "  demo shops: 6 mall simulators on loopback; orders arrive by themselves"
 echo "  logs: $DIR/*.log   stop: Ctrl-C or 'make stop'"
 # Wait here until Ctrl-C; the trap stops everything by pid.
-while kill -0 "$(cat "$DIR/batch.pid")" 2>/dev/null; do sleep 1; done
-echo "zaiko: the batch loop ended; see $DIR/batch.log"
+while [ -f "$DIR/batch.pid" ] && kill -0 "$(cat "$DIR/batch.pid" 2>/dev/null)" 2>/dev/null; do
+	sleep 1
+done
+if [ -f "$DIR/batch.pid" ]; then
+	echo "zaiko: the batch loop ended; see $DIR/batch.log"
+else
+	echo "zaiko: stopped by make stop"
+fi
