@@ -64,11 +64,14 @@ sleep 5
 # The longest order latency in ms overlapping [a, b] (start before b, end after a).
 stall() { awk -v a="$1" -v b="$2" '$1 < b && $1 + $2 / 1000 > a && $2 > m { m = $2 } END { printf("%.0f", m) }' "$W"; }
 count() { awk -v a="$1" -v b="$2" '$1 >= a && $1 < b { n++ } END { print n + 0 }' "$W"; }
+# Orders refused in [a, b): the stock core of today needs columns of later migrations, so
+# until they are applied it refuses orders, and a stall measured then says nothing.
+refused() { awk -v a="$1" -v b="$2" '$1 >= a && $1 < b && $3 != 0 { n++ } END { print n + 0 }' "$W"; }
 first=$(head -1 "$W" | awk '{print $1}')
 base_end=$(now)
-printf '\n%-34s %-24s %8s %12s %8s   %s\n' "migration ($((SKUS * 4)) listings)" "algorithm, lock" "seconds" "stall ms" "orders" "target"
-printf '%-34s %-24s %8s %12s %8s   %s\n' "(none: the writer alone, 5 s)" "-" "-" "$(stall "$first" "$base_end")" \
-	"$(count "$first" "$base_end")" "floor"
+printf '\n%-34s %-24s %8s %12s %8s %8s   %s\n' "migration ($((SKUS * 4)) listings)" "algorithm, lock" "seconds" "stall ms" "orders" "refused" "target"
+printf '%-34s %-24s %8s %12s %8s %8s   %s\n' "(none: the writer alone, 5 s)" "-" "-" "$(stall "$first" "$base_end")" \
+	"$(count "$first" "$base_end")" "$(refused "$first" "$base_end")" "floor"
 worst=0
 for f in sql/[0-9]*.sql; do
 	name=$(basename "$f")
@@ -80,11 +83,14 @@ for f in sql/[0-9]*.sql; do
 	ZAIKO_CONF=$DIR/steps.conf "$BUILD/zaiko-batch" migrate 2>>"$DIR/migrate.log" || { echo "migrate $name failed"; tail -3 "$DIR/migrate.log"; exit 1; }
 	b=$(now)
 	s=$(stall "$a" "$b")
-	[ "$s" -gt "$worst" ] && worst=$s worst_name=$name
-	printf '%-34s %-24s %8.1f %12s %8s   %s\n' "$name" "${alg:-(no ALTER)}" "$(echo "$b - $a" | bc)" "$s" \
-		"$(count "$a" "$b")" "< 1000 ms$(grep -q -- '-- COPY:' "$f" && echo ' (COPY: stated stall)' || true)"
+	r=$(refused "$a" "$b")
+	note=""
+	[ "$r" = 0 ] || note=" — NOT MEASURED: the writer was refused (the code needs a later migration)"
+	[ "$r" = 0 ] && [ "$s" -gt "$worst" ] && worst=$s worst_name=$name
+	printf '%-34s %-24s %8.1f %12s %8s %8s   %s\n' "$name" "${alg:-(no ALTER)}" "$(echo "$b - $a" | bc)" "$s" \
+		"$(count "$a" "$b")" "$r" "< 1000 ms$(grep -q -- '-- COPY:' "$f" && echo ' (COPY: stated stall)' || true)$note"
 done
-echo "longest write stall during migrations: ${worst} ms (${worst_name:-none}); target < 1000 ms except a stated COPY"
+echo "longest write stall during migrations (those measured): ${worst} ms (${worst_name:-none}); target < 1000 ms except a stated COPY"
 
 # ---- a year of history, then purge ----
 t0=$(now)
@@ -126,6 +132,7 @@ printf '%-44s %10s %10.1f %12s   %s\n' "zaiko-batch purge" "$rows" "$(echo "$b -
 # ---- invariants ----
 kill "$writer"; wait "$writer" || true
 applied=$(awk '$3 == 0 { n++ } END { print n + 0 }' "$W")
+# Refused orders are rolled back whole: they must leave no trace (checked below with the rest).
 failed=$(awk '$3 != 0 { n++ } END { print n + 0 }' "$W")
 stored=$(sql -e "SELECT COUNT(*) FROM mall_order WHERE order_no LIKE 'ow-%'")
 moved=$(sql -e "SELECT COUNT(*) FROM stock_move WHERE reason = 'order' AND ref LIKE 'ow-%'")
