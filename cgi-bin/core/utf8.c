@@ -1,20 +1,28 @@
 /* utf8: a strict decoder used to validate input and to cut text on character boundaries. */
 #include "core/utf8.h"
 
-/* Length of the character at s (1..4), or 0 when it is malformed. */
-static size_t char_len(const unsigned char *s, size_t n)
+size_t utf8_decode(const char *str, size_t n, uint32_t *cp)
 {
+	const unsigned char *s = (const unsigned char *)str;
+	if (n == 0)
+		return 0;
 	unsigned char c = s[0];
-	if (c < 0x80)
+	if (c < 0x80) {
+		if (cp)
+			*cp = c;
 		return 1;
+	}
 	if (c < 0xC2 || c > 0xF4)
 		return 0;
 	size_t len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
 	if (len > n)
 		return 0;
-	for (size_t i = 1; i < len; i++)
+	uint32_t v = c & (0x7F >> len);
+	for (size_t i = 1; i < len; i++) {
 		if ((s[i] & 0xC0) != 0x80)
 			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
 	if (c == 0xE0 && s[1] < 0xA0)
 		return 0; /* overlong */
 	if (c == 0xED && s[1] >= 0xA0)
@@ -23,6 +31,8 @@ static size_t char_len(const unsigned char *s, size_t n)
 		return 0; /* overlong */
 	if (c == 0xF4 && s[1] >= 0x90)
 		return 0; /* beyond U+10FFFF */
+	if (cp)
+		*cp = v;
 	return len;
 }
 
@@ -35,7 +45,7 @@ bool utf8_valid_text(const char *s, size_t n)
 			return false;
 		if (p[i] == 0x7F)
 			return false;
-		size_t len = char_len(p + i, n - i);
+		size_t len = utf8_decode((const char *)p + i, n - i, NULL);
 		if (!len)
 			return false;
 		i += len;

@@ -7,6 +7,10 @@
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF)
  * and holds no NUL and no C0 control other than TAB, LF and CR. */
 bool utf8_valid_text(const char *s, size_t n);
+/* Decodes the well-formed character at s[0..n) (no overlong form, surrogate or code point
+ * beyond U+10FFFF): its length 1..4 with *cp (may be NULL) set, or 0 when s starts with a
+ * malformed or cut-short sequence (n = 0 too). The one UTF-8 decoder of the program. */
+size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
 /* The longest prefix of s (at most max bytes) that ends on a character boundary. */
 size_t utf8_prefix(const char *s, size_t n, size_t max);
 /* n less a character cut short at the end of s[0..n) (as snprintf leaves one). */

@@ -350,26 +350,10 @@ bool csv_row_blank(const csv_reader *r)
  * bad byte, taken as is). */
 static size_t next_cp(const unsigned char *s, size_t len, unsigned *cp)
 {
-	unsigned c = s[0];
-	size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-	if (n > len) {
-		*cp = c;
-		return 1;
-	}
-	if (n == 1) {
-		*cp = c;
-		return 1;
-	}
-	unsigned v = c & (0x7F >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			*cp = c;
-			return 1;
-		}
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	*cp = v;
-	return n;
+	uint32_t v = 0;
+	size_t n = utf8_decode((const char *)s, len, &v);
+	*cp = n ? v : s[0];
+	return n ? n : 1;
 }
 
 static bool is_space_at(const unsigned char *s, size_t len, size_t *n)

@@ -3,6 +3,7 @@
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/utf8.h"
 #include "csv/encoding.h"
 
 /* Chunk size of csv_to_utf8: small enough that real files cross chunk borders mid-character,
@@ -49,34 +50,7 @@ const char *csv_encoding_label(csv_encoding enc)
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid or cut short. */
 static size_t utf8_seq(const unsigned char *p, size_t avail)
 {
-	unsigned c = p[0];
-	if (c < 0x80)
-		return 1;
-	size_t n;
-	unsigned min;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (avail < n)
-		return 0;
-	unsigned cp = c & (0x7F >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
+	return utf8_decode((const char *)p, avail, NULL);
 }
 
 bool csv_utf8_valid(const char *data, size_t len)

@@ -1,7 +1,7 @@
 /* libFuzzer target: every parser of Amazon's replies over arbitrary bytes.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Icgi-bin \
  *   -I/usr/include/cjson tests/fuzz/fuzz_amazon_json.c cgi-bin/mall/amazon_json.c \
- *   cgi-bin/mall/json_field.c cgi-bin/mall/jst.c -lcjson -lm
+ *   cgi-bin/mall/json_field.c cgi-bin/core/jst.c -lcjson -lm
  * Run:   ./fuzz_amazon_json tests/fuzz/corpus/fuzz_amazon_json */
 #include <stdint.h>
 #include <stdlib.h>

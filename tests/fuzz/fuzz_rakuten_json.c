@@ -1,7 +1,7 @@
 /* libFuzzer target: every parser of 楽天 RMS's JSON replies over arbitrary bytes.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Icgi-bin \
  *   -I/usr/include/cjson tests/fuzz/fuzz_rakuten_json.c cgi-bin/mall/rakuten_json.c \
- *   cgi-bin/mall/jst.c cgi-bin/core/utf8.c cgi-bin/core/buf.c -lcjson -lm
+ *   cgi-bin/core/jst.c cgi-bin/core/utf8.c cgi-bin/core/buf.c -lcjson -lm
  * Run:   ./fuzz_rakuten_json tests/fuzz/corpus/fuzz_rakuten_json */
 #include <stdint.h>
 #include <stdlib.h>

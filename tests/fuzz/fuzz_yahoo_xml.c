@@ -1,6 +1,6 @@
 /* libFuzzer target: every parser of Yahoo!ショッピング's XML replies over arbitrary bytes.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Icgi-bin \
- *   -I/usr/include/cjson tests/fuzz/fuzz_yahoo_xml.c cgi-bin/mall/yahoo_xml.c cgi-bin/mall/jst.c \
+ *   -I/usr/include/cjson tests/fuzz/fuzz_yahoo_xml.c cgi-bin/mall/yahoo_xml.c cgi-bin/core/jst.c \
  *   cgi-bin/core/buf.c cgi-bin/core/strnum.c cgi-bin/core/utf8.c -lexpat
  * Run:   ./fuzz_yahoo_xml tests/fuzz/corpus/fuzz_yahoo_xml */
 #include <stdint.h>

@@ -213,6 +213,31 @@ static void percent_encoding(void **state)
 	buf_free(&b);
 }
 
+/* The one UTF-8 decoder: code points of 1..4-byte characters, and 0 for every malformed
+ * form (the validator, the CSV encoding detector and the CSV header reader all call it). */
+static void utf8_decoding(void **state)
+{
+	uint32_t cp = 0;
+	assert_int_equal(utf8_decode("A", 1, &cp), 1);
+	assert_int_equal(cp, 'A');
+	assert_int_equal(utf8_decode("\xC2\xA9", 2, &cp), 2);
+	assert_int_equal(cp, 0xA9);
+	assert_int_equal(utf8_decode("在", 3, &cp), 3);
+	assert_int_equal(cp, 0x5728);
+	assert_int_equal(utf8_decode("\xF0\x9F\x98\x80", 4, &cp), 4);
+	assert_int_equal(cp, 0x1F600);
+	assert_int_equal(utf8_decode("\xF4\x8F\xBF\xBF", 4, NULL), 4); /* U+10FFFF */
+	cp = 7;
+	const char *bad[] = {"\x80", "\xC0\x80", "\xC1\xBF", "\xE0\x80\x80", "\xED\xA0\x80",
+	                     "\xF0\x80\x80\x80", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80",
+	                     "\xE5\x9C", "\xE5\x41\x41", "\xFF"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(utf8_decode(bad[i], strlen(bad[i]), &cp), 0);
+	assert_int_equal(cp, 7); /* untouched on failure */
+	assert_int_equal(utf8_decode("在", 2, &cp), 0); /* cut short by n */
+	assert_int_equal(utf8_decode("", 0, &cp), 0);
+}
+
 static void session_tokens(void **state)
 {
 	unsigned char a[32], b[32];
@@ -290,7 +315,7 @@ int main(void)
 		cmocka_unit_test(strict_numbers), cmocka_unit_test(utf8_rules),
 		cmocka_unit_test(config_file),    cmocka_unit_test(buffers),
 		cmocka_unit_test(growable_arrays), cmocka_unit_test(out_of_memory_aborts),
-		cmocka_unit_test(percent_encoding),
+		cmocka_unit_test(percent_encoding), cmocka_unit_test(utf8_decoding),
 		cmocka_unit_test(session_tokens), cmocka_unit_test(password_hashes),
 		cmocka_unit_test(template_escaping),
 	};
