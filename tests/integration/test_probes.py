@@ -321,6 +321,53 @@ def test_export_reimported_by_listing_import():
     eq(r.status, 303, "the export is read by 商品データ取込: " + msg(r))
 
 
+def test_error_names_the_physical_line():
+    """issue 14: a quoted name spanning two lines; the bad row after it is named by the line
+    a text editor shows."""
+    c = client()
+    sid = shop("yahoo", "行番号" + TAG)
+    text = ("code,name,sub-code,quantity,allow-overdraft,stock-close\r\n"
+            "t-%s,\"綿\r\nTシャツ\",%s,5,0,\r\n"
+            "t-%s,綿,%s,abc,0,\r\n" % (TAG, code("MW"), TAG, code("TS")))
+    c.get("/stock/csv/listings")
+    r = upload(c, "/stock/csv/listings", {"shop": sid}, "quantity.csv", text.encode("cp932"))
+    eq(r.status, 400, "refused: " + msg(r))
+    eq(re.findall(r"(\d+)行目", msg(r)), ["4"], "the physical line")
+
+
+def test_a_set_shows_one_number_everywhere():
+    """issue 15.11: a set with a part's 確保在庫 shows the same stock in the list, the CSV export,
+    通知設定, the SKU page and what is pushed."""
+    c = client()
+    setc = "SET-" + TAG
+    c.get("/sets/edit")
+    r = post_list(c, "/sets/save", [("set_code", setc), ("set_name", "セット確認"),
+                                     ("part_code", code("UL")), ("part_qty", "2"),
+                                     ("part_code", code("EM")), ("part_qty", "1")])
+    eq(r.status, 303, "set saved: " + msg(r))
+    sid = int(sql1("SELECT id FROM sku WHERE code = ?", setc))
+    c.get("/sku?code=" + code("UL"))
+    eq(c.post("/sku/reserve", {"code": code("UL"), "reserve": 3}).status, 303, "reserve 3")
+    sql("INSERT INTO listing (shop_id, item_code, sku_code, sku_id) VALUES (?, ?, ?, ?)",
+        setup()["base"], setc.lower(), setc, sid)
+    zt.batch("recompute")
+    want = min((total_of("UL") - 3) // 2, total_of("EM"))
+    page = c.get("/?" + urllib.parse.urlencode({"q": setc})).text
+    m = re.search(r'data-sku="%d".*?set-total"[^>]*>(-?\d+)<' % sid, page, re.S)
+    eq(m and int(m.group(1)), want, "the list")
+    c.get("/")
+    r = post_list(c, "/stock/export", [("scope", "selected"), ("sku", sid), ("enc", "utf8")])
+    row = [l for l in r.body.decode("utf-8-sig").splitlines() if setc + "," in l]
+    eq(len(row), 1, "one export row")
+    eq(int(row[0].split(",")[10]), want, "the export's 総在庫数")
+    t = re.sub(r"<[^>]+>", " ", c.get("/admin/alerts?" + urllib.parse.urlencode({"q": setc})).text)
+    ok(re.search(re.escape(setc) + r"\s+セット確認\s+%d\b" % want, t), "通知設定")
+    t = re.sub(r"<[^>]+>", " ", c.get("/sku?code=" + setc).text)
+    ok(re.search(r"総在庫数\s+%d\b" % want, t), "the SKU page")
+    eq(sql1("SELECT wanted FROM push WHERE listing_id IN (SELECT id FROM listing WHERE "
+            "sku_id = ?) ORDER BY id DESC LIMIT 1", sid), str(want), "what is pushed")
+
+
 # ---- accounts and shops ----
 
 def test_changing_a_password_ends_every_other_session():
