@@ -282,10 +282,12 @@ int batch_shop_stop(db *d, batch_shop *s, const char *reason)
 	long long recent = 0;
 	snprintf(key, sizeof(key), "stopped:%lld", s->ms.id);
 	/* A shop that stops again soon after resuming (a half-fixed credential) mails once a day,
-	 * not once per retry. */
-	rc = db_query_ll(d, "SELECT COUNT(*) FROM error_log WHERE dedupe = ? AND "
-	                    "updated_at > UTC_TIMESTAMP() - INTERVAL 1 DAY",
-	                 DB_ARGS(DB_S(key)), 0, &recent);
+	 * not once per retry. The stop's error row goes when the shop resumes, so the shop row
+	 * remembers the mail (whoever sets it mails). */
+	rc = db_exec(d, "UPDATE shop SET stop_mailed_at = UTC_TIMESTAMP() WHERE id = ? AND "
+	                "(stop_mailed_at IS NULL OR stop_mailed_at <= UTC_TIMESTAMP() - INTERVAL 1 DAY)",
+	             DB_ARGS(DB_I(s->ms.id)), &recent, NULL);
+	recent = rc == Z_OK && recent == 0;
 	if (rc == Z_OK)
 		rc = stock_error(d, 9, "shop_stopped", s->ms.id, 0, 0, key,
 	                 "店舗「%s」の連携を停止しました: %s (認証情報を更新すると再開します)",
@@ -310,8 +312,13 @@ int batch_shop_resume(db *d, batch_shop *s)
 	                    "WHERE id = ? AND state = 'stopped'",
 	                 DB_ARGS(DB_I(s->ms.id)), &changed, NULL);
 	s->stopped = false;
-	if (rc == Z_OK && changed)
+	if (rc == Z_OK && changed) {
+		char key[64];
+		snprintf(key, sizeof(key), "stopped:%lld", s->ms.id);
 		log_info("shop %lld resumed: credentials work again", s->ms.id);
+		/* The stop's cause is gone, and so is its row. */
+		rc = db_execv(d, "DELETE FROM error_log WHERE dedupe = ?", DB_S(key));
+	}
 	return rc;
 }
 

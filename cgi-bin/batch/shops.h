@@ -21,6 +21,8 @@ typedef struct {
 	unsigned char row_hash[32]; /* SHA-256 of what the adapter was made from (mall, base URL,
 	                             * sealed credentials, options): a change means reopen */
 	bool loaded;                /* credentials decrypted and adapter found */
+	unsigned long lock_generation; /* db_generation when the shop's lock was taken */
+	bool lock_lost;             /* the connection holding the lock was lost: stop the step */
 	char load_error[300];       /* why not, in Japanese, for the error row */
 } batch_shop;
 

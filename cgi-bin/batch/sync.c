@@ -66,6 +66,30 @@ static int mall_failure(db *d, batch_shop *s, const char *step, mall_status *st,
 	                   !strcmp(step, "fetch") ? "受注取得" : "在庫反映", st->message);
 }
 
+/* True while the connection that took the shop's lock is the one in use. A lost connection
+ * (reconnected underneath) took its GET_LOCK with it, and another host may run the shop now:
+ * the step stops before its next write instead of going on without the lock. */
+static bool lock_kept(db *d, batch_shop *s, sync_stats *stats)
+{
+	if (db_generation(d) == s->lock_generation && !s->lock_lost) {
+		/* Asking the server also finds a connection killed since the last statement (the
+		 * question then reconnects, and the generation tells). */
+		char name[64];
+		long long mine = 0;
+		snprintf(name, sizeof(name), "zaiko.shop.%lld", s->ms.id);
+		if (db_query_ll(d, "SELECT COALESCE(IS_USED_LOCK(?) = CONNECTION_ID(), 0)",
+		                DB_ARGS(DB_S(name)), 0, &mine) == Z_OK &&
+		    mine == 1 && db_generation(d) == s->lock_generation)
+			return true;
+	}
+	if (!s->lock_lost)
+		log_warn("shop %lld: the database connection was made again and the shop's lock went "
+		         "with it: the step stops here", s->ms.id);
+	s->lock_lost = true;
+	stats->failed = true;
+	return false;
+}
+
 struct fetch_ctx {
 	db *d;
 	batch_shop *s;
@@ -91,21 +115,88 @@ static bool seen_already(db *d, long long shop_id, const mall_order *o)
 	return same > 0;
 }
 
+/* True when the re-read order's lines are the lines applied before: the same keys, quantities
+ * and cancel flags. A mall may change a line without a new change time (Rakuten removes a line
+ * with deleteItemFlag and leaves the order's timestamps as they were). */
+static bool same_lines(db *d, long long shop_id, const mall_order *o)
+{
+	db_res *r = NULL;
+	if (db_queryv(d, &r,
+	              "SELECT l.line_key, l.quantity, l.cancelled FROM mall_order_line l "
+	              "JOIN mall_order m ON m.id = l.order_id WHERE m.shop_id = ? AND m.order_no = ?",
+	              DB_I(shop_id), DB_S(o->order_no)) != Z_OK)
+		return false;
+	bool same = r->nrows == o->nlines;
+	for (int i = 0; same && i < o->nlines; i++) {
+		const mall_order_line *l = &o->lines[i];
+		same = false;
+		for (int j = 0; j < r->nrows; j++) {
+			if (strcmp(db_get(r, j, 0), l->line_key))
+				continue;
+			same = db_get_ll(r, j, 1, -1) == l->quantity &&
+			       (db_get_ll(r, j, 2, -1) != 0) == l->cancelled;
+			break;
+		}
+	}
+	db_res_free(r);
+	return same;
+}
+
+/* mall_shop.order_known: the header alone (no lines yet) matches what was applied. */
+static bool known_head(const struct mall_order *o, void *vctx)
+{
+	struct fetch_ctx *c = vctx;
+	if (!seen_already(c->d, c->s->ms.id, o))
+		return false;
+	c->stats->unchanged++;
+	return true;
+}
+
+/* For a mall that folds item codes (Rakuten): the listing's own spelling of the line's code
+ * (「ZK-Item12」 for 「zk-item12」) into out, or the line's code when no listing has it. */
+static void listing_spelling(db *d, long long shop_id, const mall_order_line *l, char *out,
+                             size_t len)
+{
+	db_res *r = NULL;
+	snprintf(out, len, "%s", l->item_code);
+	if (db_queryv(d, &r,
+	              "SELECT item_code FROM listing WHERE shop_id = ? AND item_code_folded = LOWER(?) "
+	              "AND sub_code = ? ORDER BY item_code = ? DESC, id LIMIT 1",
+	              DB_I(shop_id), DB_S(l->item_code), DB_S(l->sub_code), DB_S(l->item_code)) ==
+	        Z_OK &&
+	    r->nrows)
+		snprintf(out, len, "%s", db_get(r, 0, 0));
+	db_res_free(r);
+}
+
 static int on_order(const mall_order *o, void *vctx)
 {
 	struct fetch_ctx *c = vctx;
 	stock_order_line *lines = NULL;
-	if (seen_already(c->d, c->s->ms.id, o)) {
+	char (*codes)[128] = NULL;
+	if (seen_already(c->d, c->s->ms.id, o) && same_lines(c->d, c->s->ms.id, o)) {
 		c->stats->unchanged++;
 		return 0;
 	}
-	if (o->nlines > 0 && !(lines = calloc((size_t)o->nlines, sizeof(*lines)))) {
+	if (!lock_kept(c->d, c->s, c->stats)) {
+		c->failed = true;
+		return 1;
+	}
+	bool folds = mall_item_code_folds(c->s->mall);
+	if (o->nlines > 0 && (!(lines = calloc((size_t)o->nlines, sizeof(*lines))) ||
+	                      (folds && !(codes = calloc((size_t)o->nlines, sizeof(*codes)))))) {
+		free(lines);
 		c->failed = true;
 		return 1;
 	}
 	for (int i = 0; i < o->nlines; i++) {
 		const mall_order_line *m = &o->lines[i];
-		lines[i] = (stock_order_line){m->line_key, m->item_code, m->sub_code, m->sku_code,
+		const char *item = m->item_code;
+		if (folds) {
+			listing_spelling(c->d, c->s->ms.id, m, codes[i], sizeof(codes[i]));
+			item = codes[i];
+		}
+		lines[i] = (stock_order_line){m->line_key, item, m->sub_code, m->sku_code,
 		                              m->quantity, m->cancelled};
 	}
 	stock_order so = {o->order_no, o->status, o->cancelled, o->ordered_at, o->updated_at,
@@ -113,6 +204,7 @@ static int on_order(const mall_order *o, void *vctx)
 	stock_order_result res = {0};
 	int rc = stock_apply_order(c->d, c->s->ms.id, &so, &res);
 	free(lines);
+	free(codes);
 	if (rc == Z_INVALID) {
 		/* A malformed order must not hold the cursor back forever: record it and go on.
 		 * Its number is the mall's text, cleaned like any mall message before it is stored. */
@@ -157,7 +249,9 @@ int sync_fetch(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 	time_t from = s->fetch_cursor ? s->fetch_cursor : s->order_cursor;
 	time_t since = from - (time_t)overlap;
 	struct fetch_ctx c = {d, s, stats, false};
+	s->ms.order_known = known_head;
 	mall_outcome out = s->adapter->fetch_orders(&s->ms, since, until, on_order, &c, &st);
+	s->ms.order_known = NULL;
 	if (c.failed) {
 		stats->failed = true;
 		return Z_ERR;
@@ -166,6 +260,8 @@ int sync_fetch(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 		return mall_failure(d, s, "fetch", &st, stats);
 	/* Every order of [since, until) is applied: the next window may start at started (less
 	 * the overlap again, for orders the mall reports late with an earlier time). */
+	if (!lock_kept(d, s, stats))
+		return Z_ERR;
 	char at[20];
 	batch_datetime(started, at);
 	int rc = db_execv(d, "UPDATE shop SET fetch_cursor = GREATEST(COALESCE(fetch_cursor, ?), ?), "
@@ -173,10 +269,12 @@ int sync_fetch(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 	                  DB_S(at), DB_S(at), DB_I(s->ms.id));
 	if (rc == Z_OK) {
 		s->fetch_cursor = started;
-		char key[64];
+		char key[64], stop[64];
 		snprintf(key, sizeof(key), "fetch:%lld", s->ms.id);
-		/* A fetch that works again clears its retry notice. */
-		rc = db_execv(d, "DELETE FROM error_log WHERE dedupe = ?", DB_S(key));
+		snprintf(stop, sizeof(stop), "stopped:%lld", s->ms.id);
+		/* A fetch that works again clears its retry notice, and the notice of the stop of a
+		 * shop that has resumed (on screen or by a probe): its cause is gone. */
+		rc = db_execv(d, "DELETE FROM error_log WHERE dedupe IN (?, ?)", DB_S(key), DB_S(stop));
 	}
 	return rc;
 }
@@ -195,6 +293,10 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 	mall_push_item *items = NULL;
 	int n = 0, rc = Z_OK;
 	int batch = s->adapter->max_push_batch > 0 ? s->adapter->max_push_batch : 1;
+	/* A shop may send fewer a call (option push_batch), never more than its mall takes. */
+	long long want = mall_opt_int(&s->ms, "push_batch", batch);
+	if (want >= 1 && want < batch)
+		batch = (int)want;
 	long long budget = batch_setting_int(d, "push_budget_seconds", 50, 1, 3600);
 	long long max_wait_ms = batch_setting_int(d, "rate_wait_max_ms", 2000, 0, 60000);
 	double deadline = now_seconds() + (double)budget;
@@ -208,6 +310,8 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 		mall_status st = {0};
 		free(p);
 		p = NULL;
+		if (!lock_kept(d, s, stats))
+			break;
 		if ((rc = stock_claim_pushes(d, s->ms.id, batch, &p, &n)) != Z_OK || n == 0)
 			break;
 		memset(items, 0, sizeof(*items) * (size_t)batch);
@@ -219,6 +323,10 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 			                            .mall_ref = p[i].mall_ref[0] ? p[i].mall_ref : NULL,
 			                            .wanted = p[i].wanted};
 		mall_outcome out = s->adapter->push(&s->ms, items, n, &st);
+		/* What the mall was told is recorded by the lock's holder only (the claims of a run
+		 * that lost it are released by the next one, and pushes are absolute). */
+		if (!lock_kept(d, s, stats))
+			break;
 		for (int i = 0; out == MALL_OK && i < n; i++)
 			if (items[i].status.outcome == MALL_AUTH) {
 				/* Refused credentials for one item are refused for the shop. */
@@ -240,6 +348,11 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 			continue;
 		}
 		bool temporary = false;
+		const char *first_temporary = NULL;
+		buf healed = BUF_INIT;
+		int nhealed = 0;
+		db_val heal[100];
+		char heal_keys[100][48];
 		for (int i = 0; rc == Z_OK && i < n; i++) {
 			mall_push_item *it = &items[i];
 			mall_outcome o = out == MALL_OK ? it->status.outcome : out;
@@ -251,11 +364,21 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 				rc = stock_push_done(d, p[i].id, true, it->wanted, "OK", 0);
 				if (rc == Z_OK)
 					rc = store_mall_ref(d, it);
+				/* The listing's earlier refusal is solved by this success. */
+				if (nhealed < (int)Z_ARRAY_LEN(heal)) {
+					snprintf(heal_keys[nhealed], sizeof(heal_keys[nhealed]), "push_item:%lld",
+					         it->listing_id);
+					heal[nhealed] = DB_S(heal_keys[nhealed]);
+					buf_puts(&healed, nhealed ? ", ?" : "?");
+					nhealed++;
+				}
 			} else if (o == MALL_ITEM) {
 				stats->push_failed++;
 				char key[64];
 				snprintf(key, sizeof(key), "push_item:%lld", it->listing_id);
 				rc = stock_push_done(d, p[i].id, false, it->wanted, msg, -1);
+				if (rc == Z_OK)
+					rc = store_mall_ref(d, it); /* e.g. a product type to read again */
 				if (rc == Z_OK)
 					rc = stock_error(d, 8, "push_item", s->ms.id, 0, it->listing_id, key,
 					                 "店舗「%s」の商品 %s%s%s に在庫を反映できません: %s", s->name,
@@ -264,14 +387,29 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 				/* temporary, or one item rate limited: back-off (the core adds jitter) */
 				stats->push_failed++;
 				temporary = true;
+				if (!first_temporary && msg[0])
+					first_temporary = msg;
 				long secs = it->status.retry_after_ms > 0
 				                ? (it->status.retry_after_ms + 999) / 1000 : 0;
 				rc = stock_push_done(d, p[i].id, false, it->wanted, msg, (int)secs);
 			}
 		}
+		if (rc == Z_OK && nhealed) {
+			char sql[1200];
+			snprintf(sql, sizeof(sql), "DELETE FROM error_log WHERE dedupe IN (%s)",
+			         buf_str(&healed));
+			rc = db_exec(d, sql, heal, nhealed, NULL, NULL);
+		}
+		buf_free(&healed);
 		if (rc != Z_OK)
 			break;
 		if (out == MALL_TEMPORARY || temporary) {
+			/* The call went through but items failed: the row says why (an unreadable reply
+			 * is a reason too), not an empty call status. */
+			if (!st.message[0] && first_temporary)
+				snprintf(st.message, sizeof(st.message), "%s", first_temporary);
+			if (!st.message[0])
+				snprintf(st.message, sizeof(st.message), "理由不明の一時的な失敗");
 			rc = mall_failure(d, s, "push", &st, stats);
 			if (out == MALL_TEMPORARY)
 				break; /* the mall is unwell: the rest waits for the next cycle */
@@ -336,6 +474,8 @@ static bool locked_step(db *d, const conf *cfg, batch_shop *s, sync_stats *stats
 		stats->skipped = true;
 		return false;
 	}
+	s->lock_generation = db_generation(d);
+	s->lock_lost = false;
 	if (step == SYNC_FETCH) {
 		if (s->stopped)
 			probe_stopped(d, cfg, s);
@@ -348,8 +488,11 @@ static bool locked_step(db *d, const conf *cfg, batch_shop *s, sync_stats *stats
 	} else if (!s->stopped) {
 		sync_push(d, cfg, s, stats);
 	}
+	/* A refreshed token is saved even without the lock: the mall has already forgotten the
+	 * old one. */
 	batch_shop_save_credentials(d, cfg, s);
-	batch_shop_unlock(d, s->ms.id);
+	if (!s->lock_lost)
+		batch_shop_unlock(d, s->ms.id);
 	return true;
 }
 

@@ -417,6 +417,8 @@ def test_token_expiry_stops_shop_mails_once_and_catches_up():
     cycle()
     zt.eq(zt.sql1("SELECT state FROM shop WHERE id = ?", w.shops["amazon"]), "ok", "resumed")
     w.expect_everywhere("A", 7)
+    zt.eq(zt.sql1("SELECT COUNT(*) FROM error_log WHERE level = 9 AND shop_id = ?",
+                  w.shops["amazon"]), "0", "the stop's row goes when the shop resumes")
 
 
 def test_admin_fixes_credentials_with_shop_credentials():
