@@ -322,6 +322,13 @@ int batch_shop_resume(db *d, batch_shop *s)
 	return rc;
 }
 
+/* The locks this process holds, with the connection they were taken on (db_generation). */
+static struct {
+	long long shop_id;
+	unsigned long generation;
+} held[256];
+static int nheld;
+
 bool batch_shop_lock(db *d, long long shop_id)
 {
 	char name[64];
@@ -329,7 +336,38 @@ bool batch_shop_lock(db *d, long long shop_id)
 	snprintf(name, sizeof(name), "zaiko.shop.%lld", shop_id);
 	if (db_query_ll(d, "SELECT GET_LOCK(?, 0)", DB_ARGS(DB_S(name)), 0, &got) != Z_OK)
 		return false;
-	return got == 1;
+	if (got != 1)
+		return false;
+	int i = 0;
+	while (i < nheld && held[i].shop_id != shop_id)
+		i++;
+	if (i == nheld) {
+		if (nheld == (int)Z_ARRAY_LEN(held)) {
+			batch_shop_unlock(d, shop_id);
+			return false;
+		}
+		nheld++;
+	}
+	held[i].shop_id = shop_id;
+	held[i].generation = db_generation(d);
+	return true;
+}
+
+bool batch_shop_lock_held(db *d, long long shop_id)
+{
+	int i = 0;
+	while (i < nheld && held[i].shop_id != shop_id)
+		i++;
+	if (i == nheld || held[i].generation != db_generation(d))
+		return false;
+	/* Asking the server also finds a connection killed since the last statement (the
+	 * question then reconnects, and the generation tells). */
+	char name[64];
+	long long mine = 0;
+	snprintf(name, sizeof(name), "zaiko.shop.%lld", shop_id);
+	return db_query_ll(d, "SELECT COALESCE(IS_USED_LOCK(?) = CONNECTION_ID(), 0)",
+	                   DB_ARGS(DB_S(name)), 0, &mine) == Z_OK &&
+	       mine == 1 && held[i].generation == db_generation(d);
 }
 
 void batch_shop_unlock(db *d, long long shop_id)
@@ -337,5 +375,8 @@ void batch_shop_unlock(db *d, long long shop_id)
 	char name[64];
 	long long got = 0;
 	snprintf(name, sizeof(name), "zaiko.shop.%lld", shop_id);
+	for (int i = 0; i < nheld; i++)
+		if (held[i].shop_id == shop_id)
+			held[i--] = held[--nheld];
 	db_query_ll(d, "SELECT RELEASE_LOCK(?)", DB_ARGS(DB_S(name)), 0, &got);
 }

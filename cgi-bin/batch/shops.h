@@ -21,7 +21,6 @@ typedef struct {
 	unsigned char row_hash[32]; /* SHA-256 of what the adapter was made from (mall, base URL,
 	                             * sealed credentials, options): a change means reopen */
 	bool loaded;                /* credentials decrypted and adapter found */
-	unsigned long lock_generation; /* db_generation when the shop's lock was taken */
 	bool lock_lost;             /* the connection holding the lock was lost: stop the step */
 	char load_error[300];       /* why not, in Japanese, for the error row */
 } batch_shop;
@@ -57,6 +56,10 @@ int batch_shop_resume(db *d, batch_shop *s);
  * connection. true when held; false when another process holds it or on error. */
 bool batch_shop_lock(db *d, long long shop_id);
 void batch_shop_unlock(db *d, long long shop_id);
+/* true while this process holds the shop's lock on the connection it took it on. A connection
+ * lost and made again (db_generation) has lost its GET_LOCK locks, and another process may hold
+ * the shop now. Asks the server (one query). */
+bool batch_shop_lock_held(db *d, long long shop_id);
 
 /* Seals json with the key file and inserts or replaces the credentials of shop id.
  * Z_OK, Z_ERR. */

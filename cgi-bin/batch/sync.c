@@ -48,9 +48,16 @@ static int mall_failure(db *d, batch_shop *s, const char *step, mall_status *st,
 {
 	batch_clean_message(st->message);
 	if (st->outcome == MALL_RATE_LIMITED) {
-		/* Deferred, not failed: the next cycle asks again. */
+		/* Deferred, not failed: the next cycle asks again. The row says so, and goes once
+		 * the step works again. */
+		char key[64];
+		snprintf(key, sizeof(key), "%s:%lld", step, s->ms.id);
 		log_info("shop %lld %s: rate limited, deferred (%s)", s->ms.id, step, st->message);
-		return Z_OK;
+		stats->deferred = true;
+		return stock_error(d, 8, step, s->ms.id, 0, 0, key,
+		                   "店舗「%s」の%sは呼び出し回数の制限により待機中です (約%ld秒後に再開します): %s",
+		                   s->name, !strcmp(step, "fetch") ? "受注取得" : "在庫反映",
+		                   (st->retry_after_ms + 999) / 1000, st->message);
 	}
 	stats->failed = true;
 	if (st->outcome == MALL_AUTH) {
@@ -71,17 +78,8 @@ static int mall_failure(db *d, batch_shop *s, const char *step, mall_status *st,
  * the step stops before its next write instead of going on without the lock. */
 static bool lock_kept(db *d, batch_shop *s, sync_stats *stats)
 {
-	if (db_generation(d) == s->lock_generation && !s->lock_lost) {
-		/* Asking the server also finds a connection killed since the last statement (the
-		 * question then reconnects, and the generation tells). */
-		char name[64];
-		long long mine = 0;
-		snprintf(name, sizeof(name), "zaiko.shop.%lld", s->ms.id);
-		if (db_query_ll(d, "SELECT COALESCE(IS_USED_LOCK(?) = CONNECTION_ID(), 0)",
-		                DB_ARGS(DB_S(name)), 0, &mine) == Z_OK &&
-		    mine == 1 && db_generation(d) == s->lock_generation)
-			return true;
-	}
+	if (!s->lock_lost && batch_shop_lock_held(d, s->ms.id))
+		return true;
 	if (!s->lock_lost)
 		log_warn("shop %lld: the database connection was made again and the shop's lock went "
 		         "with it: the step stops here", s->ms.id);
@@ -342,8 +340,10 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 			if ((rc = stock_release_claims(d, s->ms.id)) != Z_OK)
 				break;
 			long wait = st.retry_after_ms > 0 ? st.retry_after_ms : 1000;
-			if (wait > max_wait_ms || now_seconds() + wait / 1000.0 >= deadline)
-				break; /* defer to the next cycle */
+			if (wait > max_wait_ms || now_seconds() + wait / 1000.0 >= deadline) {
+				rc = mall_failure(d, s, "push", &st, stats); /* deferred, with its row */
+				break; /* to the next cycle */
+			}
 			sleep_ms(wait);
 			continue;
 		}
@@ -420,7 +420,7 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 	if (rc == Z_OK && stats->pushed > 0)
 		rc = db_execv(d, "UPDATE shop SET last_push_at = UTC_TIMESTAMP() WHERE id = ?",
 		              DB_I(s->ms.id));
-	if (rc == Z_OK && stats->pushed > 0 && !stats->failed) {
+	if (rc == Z_OK && stats->pushed > 0 && !stats->failed && !stats->deferred) {
 		/* Pushes that work again clear the shop's retry notice. */
 		char key[64];
 		snprintf(key, sizeof(key), "push:%lld", s->ms.id);
@@ -474,7 +474,6 @@ static bool locked_step(db *d, const conf *cfg, batch_shop *s, sync_stats *stats
 		stats->skipped = true;
 		return false;
 	}
-	s->lock_generation = db_generation(d);
 	s->lock_lost = false;
 	if (step == SYNC_FETCH) {
 		if (s->stopped)

@@ -16,6 +16,7 @@ typedef struct {
 	int pushed, push_failed;
 	bool failed;         /* a step of this shop did not complete (the exit code says so) */
 	bool skipped;        /* another process holds the shop */
+	bool deferred;       /* a step was put off by the mall's rate limit */
 } sync_stats;
 
 /* Fetches the shop's orders since its fetch cursor (less the overlap setting

@@ -6,8 +6,9 @@
  * key_version (default "1"); access_token is written back by refresh.
  * Options (defaults): api_path "/ShoppingWebService/V1", token_url (Yahoo's own for a
  * *.yahooapis.jp api_base, else api_base + "/yconnect/v2/token"), token_client_auth
- * "basic" | "body", refresh_ahead_s 300, pace_ms 1000 (stock calls), order_pace_ms 300,
- * timeout_ms 0 (the client's), retry_after_ms 1000, quota_retry_ms 3600000,
+ * "basic" | "body", refresh_ahead_s 300, pace_ms 1150 (stock calls: 1/s and a margin),
+ * order_pace_ms 300, timeout_ms 0 (the client's), retry_after_ms 1000, throttle_retry_ms 2000,
+ * quota_after_ms 300000, quota_retry_ms 3600000,
  * max_reply_bytes 16 MiB, push_batch 1000, unechoed_item_error 1, sign_stock_calls 0,
  * order_content_type "application/xml; charset=UTF-8", order_page_size 100,
  * order_lookback_s 1209600 (14 days), order_fields (orderInfo's Field list). */
@@ -37,6 +38,9 @@ typedef struct {
 	char sig[1100];
 	time_t sig_at;
 	char *sig_pem, *sig_seller;
+	/* 403 "Your Request was Forbidden" answers since the last success: Yahoo gives the same
+	 * answer to calls closer than a second and to an application past its daily quota. */
+	double forbidden_since;  /* monotonic seconds of the first of them, 0 when none */
 } yahoo_state;
 
 static yahoo_state *state(mall_shop *shop)
@@ -48,7 +52,7 @@ static yahoo_state *state(mall_shop *shop)
 static void pace(mall_shop *shop, bool order_api)
 {
 	long long ms = order_api ? mall_opt_int(shop, "order_pace_ms", 300)
-	                         : mall_opt_int(shop, "pace_ms", 1000);
+	                         : mall_opt_int(shop, "pace_ms", 1150);
 	yahoo_state *s = state(shop);
 	if (!s)
 		return;
@@ -175,9 +179,24 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, bool
 	}
 	if (s == 403 && !code[0] &&
 	    (strstr(msg, "Forbidden") || strstr(buf_str(&r->body), "Your Request was Forbidden"))) {
-		/* The daily quota per application ID answers "Your Request was Forbidden". */
-		mall_status_set(st, MALL_RATE_LIMITED, s, "Yahoo!の1日の呼び出し上限に達しました");
-		st->retry_after_ms = (long)mall_opt_int(shop, "quota_retry_ms", 3600000);
+		/* Calls closer than a second (1クエリ/秒) and the daily quota per application ID
+		 * both answer "Your Request was Forbidden". It is the per-second throttle (wait a
+		 * moment) until it has gone on for quota_after_ms; then it is the day's quota. */
+		yahoo_state *ys = shop->adapter_state;
+		double now = mall_mono_now();
+		if (ys && !ys->forbidden_since)
+			ys->forbidden_since = now;
+		double for_ms = ys ? (now - ys->forbidden_since) * 1000 : 0;
+		if (for_ms < (double)mall_opt_int(shop, "quota_after_ms", 300000)) {
+			mall_status_set(st, MALL_RATE_LIMITED, s,
+			                "Yahoo!の呼び出し間隔の制限 (1秒に1回) に達しました (Your Request was "
+			                "Forbidden)。間隔をあけて再送します");
+			st->retry_after_ms = (long)mall_opt_int(shop, "throttle_retry_ms", 2000);
+		} else {
+			mall_status_set(st, MALL_RATE_LIMITED, s,
+			                "Yahoo!の1日の呼び出し上限に達しました (Your Request was Forbidden)");
+			st->retry_after_ms = (long)mall_opt_int(shop, "quota_retry_ms", 3600000);
+		}
 		return st->outcome;
 	}
 	if (!strcmp(code, "px-04102")) {
@@ -382,11 +401,15 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 				                "Yahoo!の応答が大きすぎます (%zu バイト)", resp->body.len);
 				return MALL_TEMPORARY;
 			}
+			yahoo_state *ys = state(shop);
+			if (ys)
+				ys->forbidden_since = 0;
 			mall_status_ok(st, resp->status);
 			return MALL_OK;
 		}
 		if (attempt == 0 && token_rejected(resp))
 			continue;
+		state(shop); /* classify keeps its count of Forbidden answers there */
 		return classify(shop, resp, order_api, st);
 	}
 }

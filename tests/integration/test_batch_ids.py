@@ -185,5 +185,36 @@ def test_lost_connection_stops_the_step():
     tb.ctl("amazon", "reset", {})
 
 
+def test_yahoo_per_second_throttle_is_a_rate_limit_with_a_row():
+    w = IdWorld("yth", malls=["yahoo"])
+    for c in "AB":
+        w.sku(c, 5, malls=["yahoo"])
+    tb.recompute()
+    tb.cycle()
+    # Two pushes in one cycle, no pacing of our own, no waiting in the cycle: the second
+    # meets Yahoo's per-second throttle (403 "Your Request was Forbidden").
+    zt.sql("UPDATE shop SET options = JSON_SET(options, '$.push_batch', 1) WHERE id = ?",
+           w.shops["yahoo"])
+    tb.setting("rate_wait_max_ms", 0)
+    try:
+        for c in "AB":
+            zt.sql("UPDATE sku SET total = 3 WHERE id = ?", w.skus[c])
+        tb.recompute()
+        tb.ctl("yahoo", "limits", {"enabled": True})
+        tb.cycle(check=False)
+        msg = zt.sql1("SELECT message FROM error_log WHERE dedupe = ?", "push:%d" % w.shops["yahoo"])
+        zt.ok(msg and "1秒に1回" in msg, "a rate-limit row, not the daily quota: %r" % msg)
+        zt.eq(zt.sql1("SELECT COUNT(*) FROM push WHERE shop_id = ? AND state = 'pending'",
+                      w.shops["yahoo"]), "1", "the throttled push waits in the queue")
+        time.sleep(2.5)
+        tb.cycle()
+        zt.eq((w.stock_in("yahoo", "A"), w.stock_in("yahoo", "B")), (3, 3), "both sent")
+        zt.eq(zt.sql1("SELECT COUNT(*) FROM error_log WHERE dedupe = ?",
+                      "push:%d" % w.shops["yahoo"]), "0", "the row went once pushes worked")
+    finally:
+        zt.sql("DELETE FROM setting WHERE name = 'rate_wait_max_ms'")
+        tb.ctl("yahoo", "limits", {"enabled": False})
+
+
 if __name__ == "__main__":
     zt.run()

@@ -331,9 +331,11 @@ static void test_limits_and_pacing(void **state)
 	assert_int_equal(push1(f, "a", "", 1, &st), MALL_ITEM); /* unregistered, but accepted */
 	mall_push_item it = {.item_code = "a", .sub_code = "", .wanted = 2};
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_RATE_LIMITED);
-	assert_int_equal(st.retry_after_ms, 1000);
-	/* With the default 1 s pacing both pass. */
-	json_set_num(f->shop.options, "pace_ms", 1000);
+	assert_int_equal(st.http_status, 403); /* Yahoo's answer to it: "Your Request was Forbidden" */
+	assert_int_equal(st.retry_after_ms, 2000);
+	/* With the default pacing (1 s and a margin) both pass. */
+	json_set_num(f->shop.options, "pace_ms", 1150);
+	usleep(1100000);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_OK);
@@ -381,11 +383,39 @@ static void test_daily_quota_is_rate_limited(void **state)
 {
 	fixture *f = *state;
 	mall_status st;
+	/* Forbidden answers that go on past quota_after_ms are the daily quota. */
+	cJSON_AddNumberToObject(f->shop.options, "quota_after_ms", 0);
 	control("quota", "{\"count\":1}");
 	mall_push_item it = {.item_code = "a", .sub_code = "", .wanted = 1};
 	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_RATE_LIMITED);
 	assert_int_equal(st.http_status, 403);
 	assert_int_equal(st.retry_after_ms, 3600000);
+}
+
+/* Yahoo answers calls closer than a second with the daily quota's 403 "Your Request was
+ * Forbidden": the adapter takes it for the per-second throttle (a short wait), not a day. */
+static void test_per_second_throttle_is_a_short_rate_limit(void **state)
+{
+	fixture *f = *state;
+	mall_status st;
+	control("items", "{\"items\":[{\"code\":\"a\",\"stock\":1}]}");
+	control("limits", "{\"enabled\":true}");
+	cJSON_ReplaceItemInObject(f->shop.options, "pace_ms", cJSON_CreateNumber(0));
+	mall_push_item it = {.item_code = "a", .sub_code = "", .wanted = 1};
+	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_OK);
+	it.wanted = 2;
+	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_RATE_LIMITED);
+	assert_int_equal(st.http_status, 403);
+	assert_true(st.retry_after_ms > 0 && st.retry_after_ms <= 2000);
+	assert_non_null(strstr(st.message, "1秒に1回"));
+	/* Paced as by default (a second and a margin), the same pushes all pass. */
+	cJSON_ReplaceItemInObject(f->shop.options, "pace_ms", cJSON_CreateNumber(1150));
+	usleep(1200000);
+	for (int i = 0; i < 3; i++) {
+		it.wanted = 10 + i;
+		assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_OK);
+	}
+	control("limits", "{\"enabled\":false}");
 }
 
 static void test_token_that_really_expired_is_renewed(void **state)
@@ -617,6 +647,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_signature_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_credentials_never_reach_a_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_daily_quota_is_rate_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_per_second_throttle_is_a_short_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_that_really_expired_is_renewed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_reply_is_temporary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_endpoint_faults, setup, teardown),
