@@ -27,6 +27,8 @@ int batch_check_stock(const conf *cfg, db *d, int argc, char **argv);
 /* Shops with sealed credentials (cmd_shop.c). */
 int batch_shop_add(const conf *cfg, db *d, int argc, char **argv);
 int batch_shop_credentials(const conf *cfg, db *d, int argc, char **argv);
+int batch_shop_edit(const conf *cfg, db *d, int argc, char **argv);
+int batch_shop_delete(const conf *cfg, db *d, int argc, char **argv);
 /* Mail (cmd_mail.c). */
 int batch_mail(const conf *cfg, db *d, int argc, char **argv);
 int batch_mail_test(const conf *cfg, db *d, int argc, char **argv);

@@ -31,6 +31,15 @@ static const batch_command commands[] = {
 	{"shop-credentials", "SHOP",
 	 "replace SHOP's credentials (JSON on standard input) and resume it if it was stopped",
 	 true, batch_shop_credentials},
+	{"shop-edit", "SHOP [--name NEW] [--base-url URL] [--options JSON] [--enable|--disable] "
+	 "[--base] [--credentials-stdin] [--credentials-expire DATETIME|'']",
+	 "change SHOP's settings; --options merges (a key set to null is removed); a new API or "
+	 "token URL needs the credentials again (--credentials-stdin)",
+	 true, batch_shop_edit},
+	{"shop-delete", "SHOP --yes",
+	 "delete SHOP, its listings and its queued pushes (orders, stock moves and sent pushes "
+	 "stay as history)",
+	 true, batch_shop_delete},
 	{"mail", "", "send the queued mails now", true, batch_mail},
 	{"mail-test", "ADDRESS", "queue a test mail to ADDRESS and send it; prints the result",
 	 true, batch_mail_test},

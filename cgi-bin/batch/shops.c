@@ -5,6 +5,7 @@
 #include <string.h>
 #include "batch/mail.h"
 #include "batch/shops.h"
+#include "core/mallurl.h"
 #include "core/log.h"
 #include "core/seal.h"
 #include "core/secret.h"
@@ -203,6 +204,24 @@ int batch_shop_open(db *d, const conf *cfg, long long id, batch_shop *s)
 		snprintf(s->load_error, sizeof(s->load_error), "認証情報が JSON ではありません");
 		goto out;
 	}
+	/* Credentials go only where they were entered for, and only to a place fit for secrets. */
+	char why[200], dest[65];
+	if (!mallurl_shop_ok(s->api_base, s->ms.options, mallurl_allow_local(cfg), why, sizeof(why))) {
+		snprintf(s->load_error, sizeof(s->load_error), "APIのURLに認証情報を送れません: %s", why);
+		goto out;
+	}
+	mallurl_destination(s->mall, s->api_base, s->ms.options, dest);
+	const cJSON *sealed_for = cJSON_GetObjectItemCaseSensitive(s->ms.credentials, "_dest");
+	if (cJSON_IsString(sealed_for) && strcmp(sealed_for->valuestring, dest)) {
+		snprintf(s->load_error, sizeof(s->load_error),
+		         "認証情報を登録したあとでAPIのURL（送信先）が変わりました。認証情報を入力し直してください");
+		goto out;
+	}
+	if (!sealed_for) {
+		/* Sealed before destinations were recorded: bound to this one from now on. */
+		cJSON_AddStringToObject(s->ms.credentials, "_dest", dest);
+		s->ms.credentials_changed = true;
+	}
 	s->loaded = true;
 out:
 	if (plain.data)
@@ -225,7 +244,33 @@ void batch_shop_close(batch_shop *s)
 int batch_seal_credentials(db *d, const conf *cfg, long long shop_id, const char *json)
 {
 	buf sealed = BUF_INIT;
-	int rc = seal_encrypt(conf_get(cfg, "batch", "key_file", NULL), json, strlen(json), &sealed);
+	db_res *r = NULL;
+	char dest[65], *bound = NULL;
+	/* Sealed with the place they are for (mallurl_destination): sent nowhere else. */
+	int rc = db_queryv(d, &r, "SELECT mall, api_base, COALESCE(options, '') FROM shop WHERE id = ?",
+	                   DB_I(shop_id));
+	if (rc != Z_OK || !r->nrows) {
+		db_res_free(r);
+		return rc == Z_OK ? Z_NOTFOUND : rc;
+	}
+	cJSON *opts = cJSON_Parse(db_get(r, 0, 2));
+	mallurl_destination(db_get(r, 0, 0), db_get(r, 0, 1), cJSON_IsObject(opts) ? opts : NULL, dest);
+	cJSON_Delete(opts);
+	db_res_free(r);
+	cJSON *j = cJSON_Parse(json);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return Z_INVALID;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(j, "_dest");
+	cJSON_AddStringToObject(j, "_dest", dest);
+	bound = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (!bound)
+		return Z_NOMEM;
+	rc = seal_encrypt(conf_get(cfg, "batch", "key_file", NULL), bound, strlen(bound), &sealed);
+	memset(bound, 0, strlen(bound));
+	cJSON_free(bound);
 	if (rc == Z_OK)
 		rc = db_execv(d, "UPDATE shop SET credentials = ? WHERE id = ?",
 		              DB_SN(sealed.data, sealed.len), DB_I(shop_id));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
+#include "core/mallurl.h"
 #include "core/seal.h"
 #include "screens/admin_common.h"
 #include "screens/screens.h"
@@ -310,6 +311,8 @@ int admin_shop_save(web_request *r)
 	buf sealed = BUF_INIT;
 	char expires[32];
 	long long id = web_int(r, "id", 0), new_id = 0, others_base = 0;
+	char old_dest[65] = "", new_dest[65], why[200];
+	bool had_creds = false;
 	const char *mall = malls[web_int(r, "mall", 0)];
 	const char *exp_text = web_text(r, "credentials_expire_at");
 	bool is_base = web_int(r, "is_base", 0) != 0, creds_entered = false, token_entered = false;
@@ -318,7 +321,7 @@ int admin_shop_save(web_request *r)
 	int rc;
 
 	if (!url_ok(web_text(r, "api_base"))) {
-		rc = render_edit(r, id, 400, "APIのURLは https:// (または http://) で始まるURLを入力してください。");
+		rc = render_edit(r, id, 400, "APIのURLは https:// で始まるURLを入力してください。");
 		goto out;
 	}
 	if (*exp_text && !parse_jst(exp_text, expires, sizeof(expires))) {
@@ -329,8 +332,8 @@ int admin_shop_save(web_request *r)
 		goto out;
 	if (id) {
 		rc = db_queryv(r->db, &res,
-		               "SELECT mall, is_base, credentials, COALESCE(options, ''), alloc_rate FROM shop "
-		               "WHERE id = ? FOR UPDATE",
+		               "SELECT mall, is_base, credentials, COALESCE(options, ''), alloc_rate, "
+		               "api_base FROM shop WHERE id = ? FOR UPDATE",
 		               DB_I(id));
 		if (rc != Z_OK)
 			goto out;
@@ -348,6 +351,13 @@ int admin_shop_save(web_request *r)
 			creds = NULL; /* unreadable: whatever is entered now replaces them */
 		options = cJSON_Parse(db_get(res, 0, 3));
 		old_rate = db_get_ll(res, 0, 4, 100);
+		if (!cJSON_IsObject(options)) {
+			cJSON_Delete(options);
+			options = NULL;
+		}
+		/* Where the stored credentials were entered for (api_base and token URLs). */
+		mallurl_destination(mall, db_get(res, 0, 5), options, old_dest);
+		had_creds = db_len(res, 0, 2) > 0;
 	}
 	if ((rc = db_query_ll(r->db, "SELECT COUNT(*) FROM shop WHERE is_base = 1 AND id <> ?",
 	                      DB_ARGS(DB_I(id)), 0, &others_base)) != Z_OK)
@@ -382,6 +392,39 @@ int admin_shop_save(web_request *r)
 				cJSON_AddStringToObject(options, in->key, v);
 		}
 	}
+	/* Credentials go only where they were entered for: a new API URL or token URL needs them
+	 * entered again (the stored ones are dropped, never sent to the new place), and the place
+	 * must be one fit for secrets. */
+	if (!mallurl_shop_ok(web_text(r, "api_base"), options, mallurl_allow_local(r->cfg), why,
+	                     sizeof(why))) {
+		db_rollback(r->db);
+		rc = render_edit(r, id, 400, why);
+		goto out;
+	}
+	mallurl_destination(mall, web_text(r, "api_base"), options, new_dest);
+	if (id && had_creds && strcmp(old_dest, new_dest)) {
+		if (!creds_entered) {
+			db_rollback(r->db);
+			rc = render_edit(r, id, 400, "APIのURL（またはトークン取得のURL）を変えるときは、認証情報をすべて入力し直してください。"
+			                             "登録済みの認証情報を新しい送信先に送ることはありません。");
+			goto out;
+		}
+		cJSON *fresh = cJSON_CreateObject();
+		for (size_t i = 0; fresh && i < Z_ARRAY_LEN(inputs); i++) {
+			const char *v = web_text(r, inputs[i].field);
+			if (!strcmp(inputs[i].mall, mall) && inputs[i].secret && *v)
+				cJSON_AddStringToObject(fresh, inputs[i].key, v);
+		}
+		if (!fresh) {
+			rc = Z_NOMEM;
+			goto out;
+		}
+		cJSON_Delete(creds);
+		creds = fresh;
+		log_info("shops: shop %lld's API URL changed: its stored credentials are replaced", id);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(creds, "_dest");
+	cJSON_AddStringToObject(creds, "_dest", new_dest);
 	/* New long-lived credentials make a cached access token of the old ones worthless (where
 	 * the access token is itself what was entered — Shopify, カラーミー — it stays). */
 	if (creds_entered && !token_entered && strcmp(mall, "shopify"))
