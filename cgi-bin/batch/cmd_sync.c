@@ -102,8 +102,9 @@ int batch_cycle(const conf *cfg, db *d, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	log_info("cycle: looping every %.3fs", interval);
-	sync_keep_shops(true);
+	sync_set_interval(interval);
 	sync_set_stop_flag(&stop_requested);
+	sync_keep_shops(true);
 	while (!stop_requested) {
 		bool failed = false;
 		struct timespec t0, t1;

@@ -4,8 +4,12 @@
  * mail a day); its pushes stay queued. It resumes when new credentials are saved (the shop
  * screen or `shop-credentials` set state 'ok'), or by itself when a probe, at most every
  * stopped_retry_seconds (default 600), finds them working again. */
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,9 @@
 
 /* Set by the loop's SIGTERM/SIGINT handler: the work ends at the next step boundary. */
 static const volatile sig_atomic_t *stop_flag;
+/* A loop worker pushes for at most this long before it looks for orders again (0: the
+ * setting push_budget_seconds): a backlog of pushes never keeps its shop's orders waiting. */
+static double worker_push_budget;
 
 void sync_set_stop_flag(const volatile sig_atomic_t *flag)
 {
@@ -296,6 +303,8 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 	if (want >= 1 && want < batch)
 		batch = (int)want;
 	long long budget = batch_setting_int(d, "push_budget_seconds", 50, 1, 3600);
+	if (worker_push_budget > 0 && worker_push_budget < (double)budget)
+		budget = (long long)worker_push_budget;
 	long long max_wait_ms = batch_setting_int(d, "rate_wait_max_ms", 2000, 0, 60000);
 	double deadline = now_seconds() + (double)budget;
 	/* Every claimer of this shop's pushes holds the shop lock, which we hold now: a push
@@ -495,110 +504,269 @@ static bool locked_step(db *d, const conf *cfg, batch_shop *s, sync_stats *stats
 	return true;
 }
 
-/* Shops kept open between the cycles of --loop (tokens, connections, adapter state). */
-static batch_shop *kept;
-static int nkept;
+/* How a shop's step ended, as a worker's exit status. */
+enum { STEP_OK = 0, STEP_FAILED = 1, STEP_SKIPPED = 3 };
+
+static void log_shop(const batch_shop *s, const sync_stats *st, double secs)
+{
+	log_info("shop %lld %s%s%s: orders %d new or changed, %d seen before (lines new %d, "
+	         "changed %d, unlinked %d), pushes sent %d failed %d, %.3fs",
+	         s->ms.id, s->mall, s->stopped ? " (stopped)" : "",
+	         st->skipped ? " (held by another run)" : "", st->orders, st->unchanged,
+	         st->new_lines, st->changed_lines, st->unlinked_lines, st->pushed, st->push_failed,
+	         secs);
+}
+
+/* A child's start: it dies with its parent, and never touches the parent's connection (it
+ * opens its own). */
+static db *child_db(const conf *cfg, pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(STEP_FAILED);
+	return db_open(cfg);
+}
+
+/* One shop's steps in a process of its own: the shops of a cycle run side by side, so a slow
+ * mall (an Amazon backlog at 5 PATCH/s) holds up no other shop. */
+static pid_t fork_step(const conf *cfg, long long id, int step)
+{
+	pid_t parent = getpid();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	db *d = child_db(cfg, parent);
+	int code = STEP_FAILED;
+	batch_shop s;
+	if (d && batch_shop_open(d, cfg, id, &s) == Z_OK) {
+		sync_stats st = {0};
+		double t0 = now_seconds();
+		locked_step(d, cfg, &s, &st, step);
+		log_shop(&s, &st, now_seconds() - t0);
+		code = st.skipped ? STEP_SKIPPED : (st.failed || s.stopped) ? STEP_FAILED : STEP_OK;
+		batch_shop_close(&s);
+	}
+	db_close(d);
+	fflush(NULL);
+	_exit(code);
+}
+
+/* --loop: one worker process per enabled shop, each repeating its own fetch and push every
+ * interval with its shop kept open (tokens, connections, adapter state), its row re-read each
+ * time (a change of credentials or settings reopens it). It ends when the shop is disabled or
+ * deleted, or on SIGTERM. */
 static bool keep_open;
+static double loop_interval = 5.0;
+static struct {
+	long long id;
+	pid_t pid;
+} *workers;
+static int nworkers;
+
+void sync_set_interval(double seconds)
+{
+	loop_interval = seconds > 0 ? seconds : 0;
+}
+
+static void sleep_interruptible(double secs)
+{
+	double until = now_seconds() + secs;
+	while (!stopping()) {
+		double left = until - now_seconds();
+		if (left <= 0)
+			break;
+		sleep_ms(left > 0.1 ? 100 : (long)(left * 1000) + 1);
+	}
+}
+
+static void worker_main(const conf *cfg, long long id, pid_t parent)
+{
+	db *d = child_db(cfg, parent);
+	if (d)
+		worker_push_budget = (double)batch_setting_int(d, "loop_push_budget_seconds", 2, 1, 3600);
+	batch_shop s;
+	bool open = false;
+	while (d && !stopping()) {
+		long long enabled = 0;
+		if (db_query_ll(d, "SELECT enabled FROM shop WHERE id = ?", DB_ARGS(DB_I(id)), 0,
+		                &enabled) != Z_OK) {
+			sleep_interruptible(loop_interval > 1 ? loop_interval : 1);
+			continue;
+		}
+		if (!enabled)
+			break;
+		if (open) {
+			bool same = false;
+			int rc = batch_shop_reread(d, &s, &same);
+			if (rc == Z_NOTFOUND)
+				break;
+			if (rc != Z_OK || !same) {
+				batch_shop_close(&s);
+				open = false;
+			}
+		}
+		if (!open) {
+			int rc = batch_shop_open(d, cfg, id, &s);
+			if (rc == Z_NOTFOUND)
+				break;
+			if (rc != Z_OK) {
+				sleep_interruptible(loop_interval > 1 ? loop_interval : 1);
+				continue;
+			}
+			open = true;
+		}
+		sync_stats st = {0};
+		double t0 = now_seconds();
+		locked_step(d, cfg, &s, &st, SYNC_FETCH);
+		if (!stopping())
+			locked_step(d, cfg, &s, &st, SYNC_PUSH);
+		/* A line when something happened (an idle shop every interval would bury the log). */
+		if (st.orders || st.pushed || st.push_failed || st.failed)
+			log_shop(&s, &st, now_seconds() - t0);
+		sleep_interruptible(loop_interval);
+	}
+	if (open)
+		batch_shop_close(&s);
+	db_close(d);
+	fflush(NULL);
+	_exit(0);
+}
+
+static void reap_workers(bool wait_all)
+{
+	for (int i = 0; i < nworkers; i++) {
+		int status;
+		pid_t got = waitpid(workers[i].pid, &status, wait_all ? 0 : WNOHANG);
+		if (got == workers[i].pid || (got < 0 && errno == ECHILD)) {
+			workers[i--] = workers[--nworkers];
+		}
+	}
+}
 
 void sync_keep_shops(bool keep)
 {
 	keep_open = keep;
 	if (!keep) {
-		for (int i = 0; i < nkept; i++)
-			batch_shop_close(&kept[i]);
-		free(kept);
-		kept = NULL;
-		nkept = 0;
+		for (int i = 0; i < nworkers; i++)
+			kill(workers[i].pid, SIGTERM);
+		reap_workers(true);
+		free(workers);
+		workers = NULL;
+		nworkers = 0;
 	}
 }
 
-/* Opens shop id into *s, or moves the kept one there when its row still matches. */
-static int take_shop(db *d, const conf *cfg, long long id, batch_shop *s)
+/* The loop's turn: a worker for every enabled shop that has none (a worker that ended is
+ * started again while its shop is enabled). */
+static int supervise(db *d, const conf *cfg)
 {
-	for (int i = 0; i < nkept; i++) {
-		if (kept[i].ms.id != id)
+	long long *ids = NULL;
+	int n = 0;
+	reap_workers(false);
+	int rc = batch_shop_ids(d, NULL, &ids, &n);
+	if (rc != Z_OK)
+		return rc;
+	for (int i = 0; i < n && !stopping(); i++) {
+		bool running = false;
+		for (int j = 0; j < nworkers && !running; j++)
+			running = workers[j].id == ids[i];
+		if (running)
 			continue;
-		bool same = false;
-		*s = kept[i];
-		kept[i] = kept[--nkept];
-		/* The adapter's view points into the struct, which has moved. */
-		s->ms.name = s->name;
-		s->ms.mall = s->mall;
-		s->ms.api_base = s->api_base;
-		int rc = batch_shop_reread(d, s, &same);
-		if (rc == Z_OK && same)
-			return Z_OK;
-		batch_shop_close(s);
-		if (rc != Z_OK && rc != Z_NOTFOUND)
-			return rc;
-		break;
+		void *grown = realloc(workers, sizeof(*workers) * (size_t)(nworkers + 1));
+		if (!grown) {
+			rc = Z_NOMEM;
+			break;
+		}
+		workers = grown;
+		pid_t parent = getpid();
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0)
+			worker_main(cfg, ids[i], parent);
+		if (pid < 0) {
+			log_error("cycle: cannot start the worker of shop %lld", ids[i]);
+			rc = Z_ERR;
+			break;
+		}
+		workers[nworkers].id = ids[i];
+		workers[nworkers].pid = pid;
+		nworkers++;
 	}
-	return batch_shop_open(d, cfg, id, s);
+	free(ids);
+	return rc;
 }
 
 int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *any_failed)
 {
+	if (keep_open && !shop_name)
+		return supervise(d, cfg);
 	long long *ids = NULL;
-	batch_shop *shops = NULL;
-	sync_stats *stats = NULL;
-	double *seconds = NULL;
-	int n = 0, opened = 0;
+	int n = 0;
 	int rc = batch_shop_ids(d, shop_name, &ids, &n);
-	if (rc != Z_OK || n == 0)
-		goto out;
-	shops = calloc((size_t)n, sizeof(*shops));
-	stats = calloc((size_t)n, sizeof(*stats));
-	seconds = calloc((size_t)n, sizeof(*seconds));
-	if (!shops || !stats || !seconds) {
-		rc = Z_NOMEM;
-		goto out;
+	if (rc != Z_OK || n == 0) {
+		free(ids);
+		return rc;
 	}
-	for (opened = 0; opened < n; opened++)
-		if (take_shop(d, cfg, ids[opened], &shops[opened]) != Z_OK) {
-			rc = Z_ERR;
-			goto out;
-		}
+	long long max_par = batch_setting_int(d, "shop_processes", 16, 1, 256);
 	/* Every shop's orders first, then every shop's pushes: an order fetched from the last
-	 * shop still reaches the first shop in this same cycle. */
+	 * shop still reaches the first shop in this same cycle. Within a step the shops run side
+	 * by side, each in a process of its own with its own connection and lock. */
 	for (int step = SYNC_FETCH; step <= SYNC_PUSH; step <<= 1) {
 		if (!(steps & step))
 			continue;
-		for (int i = 0; i < n && !stopping(); i++) {
-			double t0 = now_seconds();
-			locked_step(d, cfg, &shops[i], &stats[i], step);
-			seconds[i] += now_seconds() - t0;
+		if (n == 1 || max_par == 1) {
+			for (int i = 0; i < n && !stopping(); i++) {
+				batch_shop s;
+				sync_stats st = {0};
+				if (batch_shop_open(d, cfg, ids[i], &s) != Z_OK) {
+					*any_failed = true;
+					continue;
+				}
+				double t0 = now_seconds();
+				locked_step(d, cfg, &s, &st, step);
+				log_shop(&s, &st, now_seconds() - t0);
+				if (st.failed || s.stopped)
+					*any_failed = true;
+				batch_shop_close(&s);
+			}
+			continue;
 		}
-	}
-	for (int i = 0; i < n; i++) {
-		batch_shop *s = &shops[i];
-		sync_stats *st = &stats[i];
-		log_info("shop %lld %s%s%s: orders %d new or changed, %d seen before (lines new %d, "
-		         "changed %d, unlinked %d), pushes sent %d failed %d, %.3fs",
-		         s->ms.id, s->mall, s->stopped ? " (stopped)" : "",
-		         st->skipped ? " (held by another run)" : "", st->orders, st->unchanged,
-		         st->new_lines, st->changed_lines, st->unlinked_lines, st->pushed,
-		         st->push_failed, seconds[i]);
-		if (st->failed || s->stopped)
-			*any_failed = true;
-	}
-out:
-	/* Shops no longer enabled are closed; this cycle's are kept for the next (loop only). */
-	{
-		bool keep = keep_open;
-		sync_keep_shops(false);
-		keep_open = keep;
-		if (keep && rc == Z_OK && shops && opened == n &&
-		    (kept = malloc(sizeof(*kept) * (size_t)n)) != NULL) {
-			memcpy(kept, shops, sizeof(*kept) * (size_t)n);
-			nkept = n;
-			opened = 0;
+		pid_t *pids = calloc((size_t)n, sizeof(*pids));
+		if (!pids) {
+			rc = Z_NOMEM;
+			break;
 		}
+		int running = 0, next = 0, done = 0;
+		while (done < next || (next < n && !stopping())) {
+			while (next < n && running < max_par && !stopping()) {
+				pids[next] = fork_step(cfg, ids[next], step);
+				if (pids[next] < 0) {
+					*any_failed = true;
+					pids[next] = 0;
+					next++;
+					done++;
+					continue;
+				}
+				running++;
+				next++;
+			}
+			int status;
+			pid_t got = wait(&status);
+			if (got < 0)
+				break;
+			for (int i = 0; i < next; i++) {
+				if (pids[i] != got)
+					continue;
+				pids[i] = 0;
+				running--;
+				done++;
+				if (!WIFEXITED(status) || WEXITSTATUS(status) == STEP_FAILED)
+					*any_failed = true;
+			}
+		}
+		free(pids);
 	}
-	for (int i = 0; i < opened; i++)
-		batch_shop_close(&shops[i]);
-	free(shops);
-	free(stats);
-	free(seconds);
 	free(ids);
 	return rc;
 }

@@ -38,9 +38,14 @@ int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *a
  * next step boundary (between shops, between bulk calls), leaving nothing half done. */
 void sync_set_stop_flag(const volatile sig_atomic_t *flag);
 
-/* true: sync_shops keeps its shops open for the next call (the --loop: tokens, connections
- * and adapter state live on while the shop's row is unchanged); false closes them. */
+/* true: the --loop. sync_shops (for every shop) then starts a worker process per enabled
+ * shop that has none, and each worker repeats its shop's fetch and push every interval on
+ * its own (sync_set_interval), with the shop kept open (tokens, connections, adapter state)
+ * while its row is unchanged: no shop waits for another. false stops the workers (SIGTERM)
+ * and waits for them. Without it, a call runs each step of every shop side by side, a
+ * process per shop (setting shop_processes, default 16, at once), and waits for them. */
 void sync_keep_shops(bool keep);
+void sync_set_interval(double seconds);
 
 /* 在庫数通知: over the stock moves made since the last call (setting alert_move_id; the first
  * call only starts there), SKUs whose order or set moves brought their total to or below the

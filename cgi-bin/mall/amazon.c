@@ -13,6 +13,7 @@
  * code. Its productType (which the PATCH must name) is read once with includedData=summaries
  * and kept as the listing's mall_ref. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,8 @@ typedef struct {
 	int resume_n, resume_i; /* how many, and the first not yet delivered */
 	bool pending_fresh;     /* the next listing starts afresh at pending_after */
 	time_t pending_after;
+	http_multi *multi;      /* PATCHes in flight side by side (patch_in_flight) */
+	int multi_slots;
 } amazon_state;
 
 /* A numeric option as a double (JSON number or numeric string), or def. */
@@ -83,6 +86,8 @@ static amazon_state *state_of(mall_shop *shop)
 	return mall_state(shop, sizeof(amazon_state));
 }
 
+static mall_bucket *bucket_of(const mall_shop *shop, amazon_state *s, amazon_op op);
+
 /* Takes one token of op's bucket, waiting up to max_wait_ms; beyond that the call is rate
  * limited and retry_after_ms says when a token will be there. */
 static mall_outcome throttle(mall_shop *shop, amazon_op op, mall_status *st)
@@ -94,19 +99,7 @@ static mall_outcome throttle(mall_shop *shop, amazon_op op, mall_status *st)
 		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
 		return MALL_TEMPORARY;
 	}
-	mall_bucket *b = &s->buckets[op];
-	if (!s->ready[op]) {
-		char key[64];
-		snprintf(key, sizeof(key), "rate_%s", op_limits[op].name);
-		b->rate = opt_double(shop, key, op_limits[op].rate);
-		snprintf(key, sizeof(key), "burst_%s", op_limits[op].name);
-		b->capacity = floor(opt_double(shop, key, op_limits[op].burst));
-		if (b->capacity < 1)
-			b->capacity = 1;
-		b->level = b->capacity;
-		b->at = mall_mono_now();
-		s->ready[op] = true;
-	}
+	mall_bucket *b = bucket_of(shop, s, op);
 	long max_wait = (long)mall_opt_int(shop, "max_wait_ms", 5000);
 	for (;;) {
 		long wait = mall_bucket_need(b, 1, true);
@@ -120,6 +113,28 @@ static mall_outcome throttle(mall_shop *shop, amazon_op op, mall_status *st)
 		}
 		mall_sleep_ms(wait);
 	}
+}
+
+static mall_bucket *bucket_of(const mall_shop *shop, amazon_state *s, amazon_op op)
+{
+	mall_bucket *b = &s->buckets[op];
+	if (!s->ready[op]) {
+		char key[64];
+		snprintf(key, sizeof(key), "rate_%s", op_limits[op].name);
+		/* The per-second limits (listings: 5/s) are kept 10 % under, unless set: our clock
+		 * starts a call when it leaves, Amazon's bucket counts it when it arrives, and calls
+		 * the network bunches together would be refused. */
+		double margin = op_limits[op].rate >= 1 ? 0.9 : 1.0;
+		b->rate = opt_double(shop, key, op_limits[op].rate * margin);
+		snprintf(key, sizeof(key), "burst_%s", op_limits[op].name);
+		b->capacity = floor(opt_double(shop, key, op_limits[op].burst));
+		if (b->capacity < 1)
+			b->capacity = 1;
+		b->level = b->capacity;
+		b->at = mall_mono_now();
+		s->ready[op] = true;
+	}
+	return b;
 }
 
 /* After a 429 the bucket is empty whatever our count said. */
@@ -428,17 +443,222 @@ static void fail_rest(mall_push_item *items, int from, int n, const mall_status 
 		items[i].status = *st;
 }
 
+/* What a 2xx answer to a listing PATCH says about the item. */
+static void patch_result(mall_push_item *it, const http_response *resp)
+{
+	bool accepted = false;
+	char msg[200], err[128];
+	if (amazon_parse_submission(body_of(resp), resp->body.len, &accepted, msg, sizeof(msg), err,
+	                            sizeof(err))) {
+		mall_status_set(&it->status, MALL_TEMPORARY, resp->status, "Amazon: 応答が不正です (%s)",
+		                err);
+		return;
+	}
+	if (!accepted) {
+		mall_status_set(&it->status, MALL_ITEM, resp->status,
+		                "Amazon: 在庫数が受け付けられませんでした: %s", msg);
+		/* A kept product type that no longer matches is read again next time. */
+		if (!it->mall_ref_out[0] && product_type_ok(it->mall_ref) && strstr(msg, "productType"))
+			snprintf(it->mall_ref_out, sizeof(it->mall_ref_out), "-");
+	}
+}
+
+/* One PATCH through api_call (token renewal, one wait on a 429). MALL_OK or MALL_ITEM: the
+ * item's status says; anything else is the call's failure. */
+static mall_outcome patch_one(mall_shop *shop, mall_push_item *it, const char *url,
+                              const char *body)
+{
+	http_response resp;
+	memset(&resp, 0, sizeof(resp));
+	mall_outcome o = api_call(shop, OP_PATCH, "PATCH", url, body, &resp, &it->status);
+	if (o == MALL_OK)
+		patch_result(it, &resp);
+	http_response_free(&resp);
+	return o == MALL_ITEM ? MALL_OK : o;
+}
+
+/* The PATCHes of ready items with up to inflight of them under way at once, each started
+ * when the bucket holds a token: when a round trip takes longer than the limit's interval
+ * (200 ms at 5/s), the limit, not the round trip, sets the pace. An answer of 403 or 429 is
+ * sent again afterwards one by one (token renewal, the wait Amazon asks). */
+static mall_outcome send_in_flight(mall_shop *shop, mall_push_item *items, int n, char **urls,
+                                   char **bodies, int inflight, mall_status *st)
+{
+	amazon_state *s = state_of(shop);
+	mall_outcome rc = s ? refresh(shop, false, st) : MALL_TEMPORARY;
+	bool *redo = calloc((size_t)n, sizeof(*redo));
+	bool *flying = calloc((size_t)n, sizeof(*flying));
+	long timeout = (long)mall_opt_int(shop, "timeout_ms", 0);
+	if (rc == MALL_OK && s && (!s->multi || s->multi_slots != inflight)) {
+		http_multi_free(s->multi);
+		s->multi = http_multi_new(inflight, timeout > 0 ? timeout : 30000, true);
+		s->multi_slots = s->multi ? inflight : 0;
+	}
+	if (rc != MALL_OK || !s || !s->multi || !redo || !flying) {
+		if (rc == MALL_OK)
+			mall_status_set(st, rc = MALL_TEMPORARY, 0, "メモリ不足");
+		for (int i = 0; i < n; i++)
+			if (urls[i])
+				items[i].status = *st;
+		free(redo);
+		free(flying);
+		return rc;
+	}
+	mall_bucket *b = bucket_of(shop, s, OP_PATCH);
+	long max_wait = (long)mall_opt_int(shop, "max_wait_ms", 5000);
+	char auth[2200];
+	snprintf(auth, sizeof(auth), "x-amz-access-token: %s", mall_cred(shop, "access_token", ""));
+	const char *headers[] = {auth, "Accept: application/json", "Content-Type: application/json",
+	                         NULL};
+	int next = 0;
+	bool limited = false;
+	mall_status lim = {0};
+	for (;;) {
+		while (!limited && next < n && http_multi_running(s->multi) < inflight) {
+			if (!urls[next]) {
+				next++;
+				continue;
+			}
+			/* One listing never has two PATCHes under way, and one sent again later takes the
+			 * later values with it: the last value must land last. */
+			bool in_air = false, later = false;
+			for (int k = 0; k < next; k++) {
+				if (!strcmp(urls[k], urls[next])) {
+					in_air = in_air || flying[k];
+					later = later || redo[k];
+				}
+			}
+			if (later) {
+				redo[next++] = true;
+				continue;
+			}
+			if (in_air)
+				break;
+			long wait = mall_bucket_need(b, 1, true);
+			if (wait) {
+				if (http_multi_running(s->multi) > 0)
+					break; /* an answer may come first */
+				if (wait > max_wait) {
+					limited = true;
+					mall_status_set(&lim, MALL_RATE_LIMITED, 0, "Amazon: patchの呼び出し上限に達しました");
+					lim.retry_after_ms = wait;
+					break;
+				}
+				mall_sleep_ms(wait);
+				continue;
+			}
+			http_request req = {"PATCH", urls[next], headers, bodies[next], strlen(bodies[next]),
+			                    timeout};
+			if (http_multi_start(s->multi, &req, (void *)(intptr_t)next) != Z_OK) {
+				mall_status_set(&items[next].status, MALL_TEMPORARY, 0, "Amazon: 送信できません");
+				next++;
+				continue;
+			}
+			flying[next++] = true;
+		}
+		if (!http_multi_running(s->multi)) {
+			if (limited || next >= n)
+				break;
+			continue;
+		}
+		long wait = !limited && next < n ? mall_bucket_need(b, 1, false) : 1000;
+		void *tag = NULL;
+		int hrc = Z_ERR;
+		http_response resp;
+		memset(&resp, 0, sizeof(resp));
+		int got = http_multi_next(s->multi, wait > 0 ? wait : 1, &tag, &resp, &hrc);
+		if (got < 0) {
+			http_response_free(&resp);
+			mall_status_set(st, rc = MALL_TEMPORARY, 0, "Amazon: 通信に失敗しました (libcurl)");
+			http_multi_free(s->multi); /* what was under way is dropped with it */
+			s->multi = NULL;
+			s->multi_slots = 0;
+			for (int i = 0; i < n; i++)
+				if (urls[i] && items[i].status.outcome == MALL_OK && !redo[i])
+					items[i].status = *st;
+			free(redo);
+			free(flying);
+			return rc;
+		}
+		if (got == 1) {
+			int i = (int)(intptr_t)tag;
+			mall_push_item *it = &items[i];
+			flying[i] = false;
+			if (hrc != Z_OK) {
+				mall_status_set(&it->status, MALL_TEMPORARY, 0, "Amazon: 通信に失敗しました (%s)",
+				                resp.error);
+			} else if (resp.status >= 200 && resp.status < 300) {
+				patch_result(it, &resp);
+			} else if (resp.status == 401 || resp.status == 403 || resp.status == 429) {
+				if (resp.status == 429)
+					bucket_drain(shop, OP_PATCH);
+				redo[i] = true;
+			} else {
+				char code[64], msg[200];
+				if (amazon_parse_errors(body_of(&resp), resp.body.len, code, sizeof(code), msg,
+				                        sizeof(msg)))
+					snprintf(msg, sizeof(msg), "HTTP %d", resp.status);
+				mall_outcome o = mall_classify_http(resp.status);
+				mall_status_set(&it->status, o == MALL_ITEM ? MALL_ITEM : MALL_TEMPORARY,
+				                resp.status, "Amazon: %s", msg);
+			}
+		}
+		http_response_free(&resp);
+	}
+	for (int i = next; i < n; i++)
+		if (urls[i]) {
+			items[i].status = lim;
+			*st = lim;
+			rc = MALL_RATE_LIMITED;
+		}
+	for (int i = 0; i < n && rc == MALL_OK; i++) {
+		if (!redo[i])
+			continue;
+		mall_outcome o = patch_one(shop, &items[i], urls[i], bodies[i]);
+		if (o != MALL_OK) {
+			*st = items[i].status;
+			rc = o;
+			for (int k = i + 1; k < n; k++)
+				if (redo[k])
+					items[k].status = *st;
+		}
+	}
+	free(redo);
+	free(flying);
+	return rc;
+}
+
+/* The product type read earlier in this call for the same seller SKU. */
+static bool same_sku_type(const mall_push_item *items, int upto, const char *sku, char *type,
+                          size_t len)
+{
+	for (int k = 0; k < upto; k++)
+		if (items[k].mall_ref_out[0] && product_type_ok(items[k].mall_ref_out) &&
+		    !strcmp(seller_sku(items[k].item_code, items[k].sku_code), sku)) {
+			snprintf(type, len, "%s", items[k].mall_ref_out);
+			return true;
+		}
+	return false;
+}
+
 static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_status *st)
 {
 	mall_outcome rc = MALL_OK;
-	http_response resp;
 	buf url = BUF_INIT;
-	memset(&resp, 0, sizeof(resp));
+	char **urls = calloc(n ? (size_t)n : 1, sizeof(*urls));
+	char **bodies = calloc(n ? (size_t)n : 1, sizeof(*bodies));
 	memset(st, 0, sizeof(*st));
+	if (!urls || !bodies) {
+		mall_status_set(st, rc = MALL_TEMPORARY, 0, "メモリ不足");
+		fail_rest(items, 0, n, st);
+		goto out;
+	}
 	if (!need_seller(shop, st)) {
 		fail_rest(items, 0, n, st);
-		return st->outcome;
+		rc = st->outcome;
+		goto out;
 	}
+	/* First what each PATCH needs (a product type read where none is kept), then the PATCHes. */
 	for (int i = 0; i < n; i++) {
 		mall_push_item *it = &items[i];
 		memset(&it->status, 0, sizeof(it->status));
@@ -455,6 +675,8 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 			snprintf(type, sizeof(type), "%s", fixed);
 		} else if (product_type_ok(it->mall_ref)) {
 			snprintf(type, sizeof(type), "%s", it->mall_ref);
+		} else if (same_sku_type(items, i, sku, type, sizeof(type))) {
+			snprintf(it->mall_ref_out, sizeof(it->mall_ref_out), "%s", type);
 		} else {
 			bool unreadable;
 			mall_outcome t = read_product_type(shop, sku, type, sizeof(type), &unreadable,
@@ -471,44 +693,40 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 			}
 			snprintf(it->mall_ref_out, sizeof(it->mall_ref_out), "%s", type);
 		}
-		char *body = patch_body(shop, type, it->wanted < 0 ? 0 : it->wanted);
+		bodies[i] = patch_body(shop, type, it->wanted < 0 ? 0 : it->wanted);
 		buf_reset(&url);
-		if (!body || listing_url(&url, shop, sku)) {
-			free(body);
+		if (!bodies[i] || listing_url(&url, shop, sku) || !(urls[i] = strdup(buf_str(&url)))) {
 			mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
 			rc = MALL_TEMPORARY;
 			fail_rest(items, i, n, st);
 			goto out;
 		}
-		mall_outcome o = api_call(shop, OP_PATCH, "PATCH", buf_str(&url), body, &resp, &it->status);
-		free(body);
-		if (o == MALL_ITEM)
+	}
+	/* Side by side only where the adapter keeps the pace itself (its own bucket). */
+	long long inflight = mall_opt_int(shop, "rate_limit", 1) ? mall_opt_int(shop, "patch_in_flight", 5) : 1;
+	if (inflight > 1) {
+		rc = send_in_flight(shop, items, n, urls, bodies, inflight > 20 ? 20 : (int)inflight, st);
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!urls[i])
 			continue;
+		mall_outcome o = patch_one(shop, &items[i], urls[i], bodies[i]);
 		if (o != MALL_OK) {
-			*st = it->status;
+			*st = items[i].status;
 			rc = o;
 			fail_rest(items, i + 1, n, st);
 			goto out;
 		}
-		bool accepted = false;
-		char msg[200], err[128];
-		if (amazon_parse_submission(body_of(&resp), resp.body.len, &accepted, msg, sizeof(msg),
-		                            err, sizeof(err))) {
-			mall_status_set(&it->status, MALL_TEMPORARY, resp.status,
-			                "Amazon: 応答が不正です (%s)", err);
-			continue;
-		}
-		if (!accepted) {
-			mall_status_set(&it->status, MALL_ITEM, resp.status,
-			                "Amazon: 在庫数が受け付けられませんでした: %s", msg);
-			/* A kept product type that no longer matches is read again next time. */
-			if (!it->mall_ref_out[0] && product_type_ok(it->mall_ref) && strstr(msg, "productType"))
-				snprintf(it->mall_ref_out, sizeof(it->mall_ref_out), "-");
-		}
 	}
 out:
+	for (int i = 0; i < n; i++) {
+		free(urls ? urls[i] : NULL);
+		free(bodies ? bodies[i] : NULL);
+	}
+	free(urls);
+	free(bodies);
 	buf_free(&url);
-	http_response_free(&resp);
 	return rc;
 }
 
@@ -829,8 +1047,11 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 
 static void release(mall_shop *shop)
 {
-	if (shop->adapter_state)
-		resume_clear(shop->adapter_state);
+	if (shop->adapter_state) {
+		amazon_state *s = shop->adapter_state;
+		resume_clear(s);
+		http_multi_free(s->multi);
+	}
 	free(shop->adapter_state);
 	shop->adapter_state = NULL;
 }

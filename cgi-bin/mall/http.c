@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "core/log.h"
 #include "core/url.h"
 #include "mall/http.h"
@@ -64,10 +65,14 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
 	return len;
 }
 
-int http_perform(http_client *c, const http_request *req, http_response *resp)
+/* Sets up c's handle for req (headers into *list, freed by the caller after the transfer).
+ * Z_ERR (resp->error set) when a header would add a line of its own. */
+static int setup(http_client *c, const http_request *req, http_response *resp,
+                 struct curl_slist **list)
 {
 	CURL *h = c->curl;
 	struct curl_slist *headers = NULL;
+	*list = NULL;
 	buf_reset(&resp->body);
 	buf_reset(&resp->headers);
 	resp->status = 0;
@@ -105,8 +110,14 @@ int http_perform(http_client *c, const http_request *req, http_response *resp)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 	}
-	CURLcode rc = curl_easy_perform(h);
-	curl_slist_free_all(headers);
+	*list = headers;
+	return Z_OK;
+}
+
+/* What a finished transfer of c's handle gave (rc: its result). */
+static int finish(http_client *c, const http_request *req, CURLcode rc, http_response *resp)
+{
+	CURL *h = c->curl;
 	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &resp->seconds);
 	if (rc != CURLE_OK) {
 		snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(rc));
@@ -119,6 +130,165 @@ int http_perform(http_client *c, const http_request *req, http_response *resp)
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = (int)status;
 	return Z_OK;
+}
+
+int http_perform(http_client *c, const http_request *req, http_response *resp)
+{
+	struct curl_slist *headers = NULL;
+	if (setup(c, req, resp, &headers) != Z_OK)
+		return Z_ERR;
+	CURLcode rc = curl_easy_perform(c->curl);
+	curl_slist_free_all(headers);
+	return finish(c, req, rc, resp);
+}
+
+/* ---- several requests in flight ---- */
+
+struct http_multi {
+	CURLM *multi;
+	int nslots, running;
+	struct {
+		http_client *client;
+		bool busy;
+		void *tag;
+		http_request req;      /* url, headers and body are copies owned here */
+		char *url, *body, **headers;
+		struct curl_slist *list;
+		http_response resp;
+	} *slots;
+};
+
+http_multi *http_multi_new(int slots, long timeout_ms, bool verify_tls)
+{
+	http_multi *m = calloc(1, sizeof(*m));
+	if (!m || slots < 1 || !(m->slots = calloc((size_t)slots, sizeof(*m->slots))) ||
+	    !(m->multi = curl_multi_init())) {
+		http_multi_free(m);
+		return NULL;
+	}
+	m->nslots = slots;
+	for (int i = 0; i < slots; i++)
+		if (!(m->slots[i].client = http_client_new(timeout_ms, verify_tls))) {
+			http_multi_free(m);
+			return NULL;
+		}
+	return m;
+}
+
+static void slot_clear(http_multi *m, int i)
+{
+	free(m->slots[i].url);
+	free(m->slots[i].body);
+	for (char **h = m->slots[i].headers; h && *h; h++)
+		free(*h);
+	free(m->slots[i].headers);
+	curl_slist_free_all(m->slots[i].list);
+	m->slots[i].url = m->slots[i].body = NULL;
+	m->slots[i].headers = NULL;
+	m->slots[i].list = NULL;
+	m->slots[i].busy = false;
+}
+
+void http_multi_free(http_multi *m)
+{
+	if (!m)
+		return;
+	for (int i = 0; m->slots && i < m->nslots; i++) {
+		if (m->slots[i].busy && m->multi)
+			curl_multi_remove_handle(m->multi, m->slots[i].client->curl);
+		slot_clear(m, i);
+		http_response_free(&m->slots[i].resp);
+		http_client_free(m->slots[i].client);
+	}
+	if (m->multi)
+		curl_multi_cleanup(m->multi);
+	free(m->slots);
+	free(m);
+}
+
+int http_multi_running(const http_multi *m)
+{
+	return m->running;
+}
+
+int http_multi_start(http_multi *m, const http_request *req, void *tag)
+{
+	int i = 0;
+	while (i < m->nslots && m->slots[i].busy)
+		i++;
+	if (i == m->nslots)
+		return Z_ERR;
+	int nh = 0;
+	while (req->headers && req->headers[nh])
+		nh++;
+	m->slots[i].url = strdup(req->url);
+	m->slots[i].body = req->body ? malloc(req->body_len + 1) : NULL;
+	m->slots[i].headers = calloc((size_t)nh + 1, sizeof(char *));
+	bool ok = m->slots[i].url && m->slots[i].headers && (!req->body || m->slots[i].body);
+	for (int k = 0; ok && k < nh; k++)
+		ok = (m->slots[i].headers[k] = strdup(req->headers[k])) != NULL;
+	if (!ok) {
+		slot_clear(m, i);
+		return Z_NOMEM;
+	}
+	if (req->body) {
+		memcpy(m->slots[i].body, req->body, req->body_len);
+		m->slots[i].body[req->body_len] = '\0';
+	}
+	m->slots[i].req = (http_request){req->method, m->slots[i].url,
+	                                 (const char *const *)m->slots[i].headers, m->slots[i].body,
+	                                 req->body_len, req->timeout_ms};
+	if (setup(m->slots[i].client, &m->slots[i].req, &m->slots[i].resp, &m->slots[i].list) !=
+	        Z_OK ||
+	    curl_multi_add_handle(m->multi, m->slots[i].client->curl) != CURLM_OK) {
+		slot_clear(m, i);
+		return Z_ERR;
+	}
+	m->slots[i].busy = true;
+	m->slots[i].tag = tag;
+	m->running++;
+	return Z_OK;
+}
+
+int http_multi_next(http_multi *m, long wait_ms, void **tag, http_response *resp, int *rc)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int still = 0, queued = 0;
+		if (curl_multi_perform(m->multi, &still) != CURLM_OK)
+			return -1;
+		CURLMsg *msg;
+		while ((msg = curl_multi_info_read(m->multi, &queued)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (int i = 0; i < m->nslots; i++) {
+				if (!m->slots[i].busy || m->slots[i].client->curl != msg->easy_handle)
+					continue;
+				CURLcode res = msg->data.result;
+				curl_multi_remove_handle(m->multi, msg->easy_handle);
+				*rc = finish(m->slots[i].client, &m->slots[i].req, res, &m->slots[i].resp);
+				/* The caller gets the response; the slot's next one starts empty. */
+				http_response_free(resp);
+				*resp = m->slots[i].resp;
+				memset(&m->slots[i].resp, 0, sizeof(m->slots[i].resp));
+				*tag = m->slots[i].tag;
+				slot_clear(m, i);
+				m->running--;
+				return 1;
+			}
+		}
+		if (!m->running)
+			return 0;
+		struct timespec t1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long spent = (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		long left = wait_ms - spent;
+		if (left <= 0)
+			return 0;
+		if (curl_multi_poll(m->multi, NULL, 0, (int)(left < 1000 ? left : 1000), NULL) != CURLM_OK)
+			return -1;
+	}
 }
 
 void http_response_free(http_response *resp)

@@ -35,6 +35,19 @@ void http_response_free(http_response *resp);
 bool http_header(const http_response *resp, const char *name, char *out, size_t outlen);
 /* True when v can go into a request header line (no CR or LF to start another line). */
 bool http_header_value_ok(const char *v);
+/* Several requests in flight at once, each on a connection of its own (kept for the next):
+ * for a mall whose limit allows more calls a second than one round trip takes. */
+typedef struct http_multi http_multi;
+http_multi *http_multi_new(int slots, long timeout_ms, bool verify_tls);
+void http_multi_free(http_multi *m);
+/* Starts req in a free slot (its url, headers and body are copied); tag comes back with the
+ * answer. Z_ERR when every slot is busy or a header is refused. */
+int http_multi_start(http_multi *m, const http_request *req, void *tag);
+int http_multi_running(const http_multi *m);
+/* Waits at most wait_ms for one request to end: 1 with its tag, its response in resp (which
+ * is freed first; the caller frees it later) and *rc as http_perform would return; 0 when
+ * none ended in time (or none runs); -1 on a failure of libcurl itself. */
+int http_multi_next(http_multi *m, long wait_ms, void **tag, http_response *resp, int *rc);
 /* Appends s percent-encoded for a query or form value (RFC 3986 unreserved kept). */
 int http_urlencode(buf *b, const char *s);
 

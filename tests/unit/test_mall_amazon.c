@@ -7,6 +7,7 @@
 #include <time.h>
 #include "mall/amazon_json.h"
 #include "mall/mall.h"
+#include "mall/pace.h"
 #include "malltest.h"
 
 typedef struct {
@@ -556,6 +557,48 @@ static void test_orders_continue_after_throttle(void **state)
 	shop_free(A, &f.shop);
 }
 
+/* A PATCH that takes longer than the limit's interval (600 ms against 200 ms at 5/s): several
+ * are kept in flight, so ten take about what the limit allows, not ten round trips; the
+ * simulator's quota (5/s, burst 5) is never exceeded. */
+static void test_patches_in_flight_keep_the_limits_pace(void **state)
+{
+	fixture f;
+	mall_status st;
+	mall_push_item items[10];
+	char codes[10][16];
+	buf ib = BUF_INIT;
+	buf_puts(&ib, "{\"items\":[");
+	for (int i = 0; i < 10; i++) {
+		snprintf(codes[i], sizeof(codes[i]), "AMZ-F%02d", i);
+		buf_printf(&ib, "%s{\"code\":\"%s\",\"stock\":0}", i ? "," : "", codes[i]);
+		items[i] = (mall_push_item){.listing_id = i + 1, .item_code = codes[i], .sku_code = "X",
+		                            .mall_ref = "HOME", .wanted = i + 1};
+	}
+	buf_puts(&ib, "]}");
+	control("items", buf_str(&ib));
+	buf_free(&ib);
+	control("limits", "{\"enabled\":true}");
+	control("fault", "{\"kind\":\"latency\",\"ms\":600,\"count\":10,\"path\":\"/listings/\"}");
+	shop_open(&f, "\"rate_limit\":1", 10000);
+	assert_int_equal(A->refresh(&f.shop, false, &st), MALL_OK);
+	double t0 = mall_mono_now();
+	assert_int_equal(A->push(&f.shop, items, 10, &st), MALL_OK);
+	double secs = mall_mono_now() - t0;
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(items[i].status.outcome, MALL_OK);
+		assert_int_equal(sim_stock(codes[i], NULL), i + 1);
+	}
+	print_message("10 PATCHes of 600 ms at 5/s: %.2f s\n", secs);
+	assert_true(secs < 3.5); /* one at a time: 6 s and more */
+	cJSON *lg = control_json("log", NULL), *e;
+	int refused = 0;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(lg, "requests"))
+		refused += cJSON_GetObjectItem(e, "status")->valueint == 429;
+	cJSON_Delete(lg);
+	assert_int_equal(refused, 0);
+	shop_free(A, &f.shop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -573,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_parsers_reject_bad_shapes),
 		cmocka_unit_test_setup(test_push_by_seller_sku_with_product_type, setup),
 		cmocka_unit_test_setup(test_orders_continue_after_throttle, setup),
+		cmocka_unit_test_setup(test_patches_in_flight_keep_the_limits_pace, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
