@@ -33,10 +33,26 @@
           <span class="stored"><?cs if:in.stored == "1" ?><?cs var:Lang.admin.shops.stored ?><?cs else ?><?cs var:Lang.admin.shops.not_stored ?><?cs /if ?></span>
         <?cs else ?>
           <input name="<?cs var:in.field ?>" value="<?cs var:in.value ?>" size="30">
-        <?cs /if ?></label></p>
+        <?cs /if ?></label>
+        <?cs if:in.help ?><br><span class="help"><?cs var:in.help ?></span><?cs /if ?></p>
       <?cs /each ?>
+    </fieldset>
+    <fieldset>
+      <legend><?cs var:Lang.admin.shops.options_json ?></legend>
+      <p class="help"><?cs var:Lang.admin.shops.options_help ?></p>
+      <textarea name="options_json" id="options-json" rows="8" cols="70"><?cs var:Page.shop.options_json ?></textarea>
     </fieldset>
     <p><button type="submit" id="save-shop"><?cs var:Lang.admin.save ?></button> <a href="/admin/shops"><?cs var:Lang.error.back ?></a></p>
   </form>
+  <?cs if:Page.shop.id ?>
+  <form method="post" action="/admin/shops/delete" id="shop-delete" class="danger">
+    <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
+    <input type="hidden" name="id" value="<?cs var:Page.shop.id ?>">
+    <h2><?cs var:Lang.admin.shops.delete ?></h2>
+    <p class="help"><?cs var:Lang.admin.shops.delete_help ?></p>
+    <p><label><?cs var:Lang.admin.shops.delete_confirm ?> <input name="confirm_name" value="" size="30" autocomplete="off"></label>
+      <button type="submit" id="delete-shop"><?cs var:Lang.admin.shops.delete ?></button></p>
+  </form>
+  <?cs /if ?>
 </section>
 <?cs include:"footer.cs" ?>

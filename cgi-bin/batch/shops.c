@@ -373,13 +373,20 @@ static struct {
 	unsigned long generation;
 } held[256];
 static int nheld;
+static long long lock_wait_seconds;
+
+void batch_shop_lock_wait(long long seconds)
+{
+	lock_wait_seconds = seconds < 0 ? 0 : seconds;
+}
 
 bool batch_shop_lock(db *d, long long shop_id)
 {
 	char name[64];
 	long long got = 0;
 	snprintf(name, sizeof(name), "zaiko.shop.%lld", shop_id);
-	if (db_query_ll(d, "SELECT GET_LOCK(?, 0)", DB_ARGS(DB_S(name)), 0, &got) != Z_OK)
+	if (db_query_ll(d, "SELECT GET_LOCK(?, ?)", DB_ARGS(DB_S(name), DB_I(lock_wait_seconds)), 0,
+	                &got) != Z_OK)
 		return false;
 	if (got != 1)
 		return false;

@@ -56,6 +56,9 @@ int batch_shop_resume(db *d, batch_shop *s);
  * connection. true when held; false when another process holds it or on error. */
 bool batch_shop_lock(db *d, long long shop_id);
 void batch_shop_unlock(db *d, long long shop_id);
+/* How long batch_shop_lock waits for a shop another process holds (default 0: not at all). A
+ * run whose predecessor was killed (its shop processes end a moment after it) waits a little. */
+void batch_shop_lock_wait(long long seconds);
 /* true while this process holds the shop's lock on the connection it took it on. A connection
  * lost and made again (db_generation) has lost its GET_LOCK locks, and another process may hold
  * the shop now. Asks the server (one query). */

@@ -539,6 +539,10 @@ static pid_t fork_step(const conf *cfg, long long id, int step)
 	db *d = child_db(cfg, parent);
 	int code = STEP_FAILED;
 	batch_shop s;
+	/* The shop processes of a run killed just before end a moment after it: wait that moment
+	 * rather than skip the shop for a whole cycle. */
+	if (d)
+		batch_shop_lock_wait(batch_setting_int(d, "shop_lock_wait_seconds", 2, 0, 60));
 	if (d && batch_shop_open(d, cfg, id, &s) == Z_OK) {
 		sync_stats st = {0};
 		double t0 = now_seconds();
@@ -708,7 +712,11 @@ int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *a
 		free(ids);
 		return rc;
 	}
-	long long max_par = batch_setting_int(d, "shop_processes", 16, 1, 256);
+	/* Side by side only when asked (setting shop_processes > 1): under kill -9 at random
+	 * points, shop processes of overlapping runs once left a listing without its pending push
+	 * (a race in the push queue not yet understood); the --loop workers are the way to run
+	 * shops independently. */
+	long long max_par = batch_setting_int(d, "shop_processes", 1, 1, 256);
 	/* Every shop's orders first, then every shop's pushes: an order fetched from the last
 	 * shop still reaches the first shop in this same cycle. Within a step the shops run side
 	 * by side, each in a process of its own with its own connection and lock. */

@@ -43,7 +43,8 @@ void sync_set_stop_flag(const volatile sig_atomic_t *flag);
  * its own (sync_set_interval), with the shop kept open (tokens, connections, adapter state)
  * while its row is unchanged: no shop waits for another. false stops the workers (SIGTERM)
  * and waits for them. Without it, a call runs each step of every shop side by side, a
- * process per shop (setting shop_processes, default 16, at once), and waits for them. */
+ * process per shop when the setting shop_processes (default 1: one after another) allows
+ * more than one at once, and waits for them. */
 void sync_keep_shops(bool keep);
 void sync_set_interval(double seconds);
 

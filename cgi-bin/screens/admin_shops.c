@@ -8,6 +8,7 @@
 #include "core/mallurl.h"
 #include "core/seal.h"
 #include "screens/admin_common.h"
+#include "stock/stock.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
 
@@ -23,31 +24,68 @@ typedef struct {
 	const char *label;
 	bool secret;
 	bool multiline;
+	const char *help;    /* where to find it in the mall's admin */
 } shop_input;
 
 static const shop_input inputs[] = {
-	{"yahoo", "yahoo_client_id", "client_id", "Client ID（アプリケーションID）", true, false},
-	{"yahoo", "yahoo_client_secret", "client_secret", "シークレット", true, false},
-	{"yahoo", "yahoo_refresh_token", "refresh_token", "リフレッシュトークン", true, false},
-	{"yahoo", "yahoo_public_key", "public_key", "公開鍵（PEM）", true, true},
-	{"yahoo", "yahoo_key_version", "key_version", "公開鍵のバージョン", true, false},
-	{"yahoo", "yahoo_seller_id", "seller_id", "ストアアカウント（seller_id）", false, false},
-	{"rakuten", "rakuten_service_secret", "service_secret", "serviceSecret", true, false},
-	{"rakuten", "rakuten_license_key", "license_key", "licenseKey", true, false},
-	{"amazon", "amazon_client_id", "client_id", "LWA Client ID", true, false},
-	{"amazon", "amazon_client_secret", "client_secret", "LWA Client Secret", true, false},
-	{"amazon", "amazon_refresh_token", "refresh_token", "リフレッシュトークン", true, false},
-	{"amazon", "amazon_seller_id", "seller_id", "セラーID", false, false},
-	{"amazon", "amazon_marketplace_id", "marketplace_id", "マーケットプレイスID", false, false},
-	{"shopify", "shopify_access_token", "access_token", "Admin APIアクセストークン", true, false},
-	{"shopify", "shopify_location_id", "location_id", "ロケーションID", false, false},
-	{"base", "base_client_id", "client_id", "client_id", true, false},
-	{"base", "base_client_secret", "client_secret", "client_secret", true, false},
-	{"base", "base_refresh_token", "refresh_token", "リフレッシュトークン（30日有効）", true, false},
-	{"base", "base_redirect_uri", "redirect_uri", "登録したコールバックURL（redirect_uri）", true, false},
-	{"colorme", "colorme_access_token", "access_token", "アクセストークン", true, false},
+	{"yahoo", "yahoo_client_id", "client_id", "Client ID（アプリケーションID）", true, false,
+	 "Yahoo!デベロッパーネットワーク › アプリケーションの管理 › 登録したアプリの「Client ID」。"},
+	{"yahoo", "yahoo_client_secret", "client_secret", "シークレット", true, false,
+	 "同じアプリの「シークレット」。"},
+	{"yahoo", "yahoo_refresh_token", "refresh_token", "リフレッシュトークン", true, false,
+	 "Yahoo! ID連携（認可コードフロー）で同意した後に発行されるリフレッシュトークン。有効期限があります。"},
+	{"yahoo", "yahoo_public_key", "public_key", "公開鍵（PEM）", true, true,
+	 "ストアクリエイターPro › 設定 › 暗号鍵管理 で発行した公開鍵（-----BEGIN PUBLIC KEY----- から）。"},
+	{"yahoo", "yahoo_key_version", "key_version", "公開鍵のバージョン", true, false,
+	 "暗号鍵管理に表示される公開鍵のバージョン（通常 1）。"},
+	{"yahoo", "yahoo_seller_id", "seller_id", "ストアアカウント（seller_id）", false, false,
+	 "ストアクリエイターPro の URL や ストア情報に表示されるストアアカウント。"},
+	{"yahoo", "yahoo_token_url", "token_url", "トークン取得のURL", false, false,
+	 "通常は空欄（Yahoo! ID連携の標準のURL）。変えると認証情報の入力し直しが必要です。"},
+	{"yahoo", "yahoo_pace_ms", "pace_ms", "在庫APIの呼び出し間隔（ミリ秒）", false, false,
+	 "空欄は 1150（Yahoo!の在庫APIは1秒に1回まで）。"},
+	{"rakuten", "rakuten_service_secret", "service_secret", "serviceSecret", true, false,
+	 "RMS › 店舗様向け情報・サービス › WEB APIサービス › 利用設定 の serviceSecret。"},
+	{"rakuten", "rakuten_license_key", "license_key", "licenseKey", true, false,
+	 "同じ画面の licenseKey（90日ごとに更新が必要です。有効期限も入力してください）。"},
+	{"rakuten", "rakuten_pace_ms", "pace_ms", "在庫更新の呼び出し間隔（ミリ秒）", false, false,
+	 "空欄は 1150（在庫APIは1秒に1回まで。少し余裕を持たせています）。"},
+	{"amazon", "amazon_client_id", "client_id", "LWA Client ID", true, false,
+	 "セラーセントラル › アプリとサービス › アプリの開発 › LWA認証情報 の「クライアント識別子」。"},
+	{"amazon", "amazon_client_secret", "client_secret", "LWA Client Secret", true, false,
+	 "同じ LWA認証情報 の「クライアント機密情報」。"},
+	{"amazon", "amazon_refresh_token", "refresh_token", "リフレッシュトークン", true, false,
+	 "アプリの開発 › アプリを承認 で発行されるリフレッシュトークン（Atzr| で始まります）。"},
+	{"amazon", "amazon_seller_id", "seller_id", "セラーID", false, false,
+	 "セラーセントラル › 設定 › 出品用アカウント情報 の「出品者トークン」。"},
+	{"amazon", "amazon_marketplace_id", "marketplace_id", "マーケットプレイスID", false, false,
+	 "空欄は Amazon.co.jp（A1VC38T7YXB528）。"},
+	{"amazon", "amazon_lwa_url", "lwa_url", "トークン取得のURL", false, false,
+	 "通常は空欄（https://api.amazon.com/auth/o2/token）。変えると認証情報の入力し直しが必要です。"},
+	{"amazon", "amazon_product_type", "product_type", "商品タイプ（全出品共通にする場合）", false, false,
+	 "通常は空欄: 出品ごとの商品タイプを出品情報（summaries）から読み取ります。"},
+	{"shopify", "shopify_access_token", "access_token", "Admin APIアクセストークン", true, false,
+	 "Shopify管理画面 › 設定 › アプリと販売チャネル › アプリを開発 › APIの認証情報 の「Admin APIのアクセストークン」（shpat_ で始まります）。"},
+	{"shopify", "shopify_client_id", "client_id", "クライアントID", true, false,
+	 "アクセストークンの代わりに、同じ画面の「クライアントID」と「クライアントシークレット」でも接続できます（24時間のトークンを自動取得）。"},
+	{"shopify", "shopify_client_secret", "client_secret", "クライアントシークレット", true, false,
+	 "同じ画面の「クライアントシークレット」。"},
+	{"shopify", "shopify_location_id", "location_id", "ロケーションID", false, false,
+	 "管理画面 › 設定 › ロケーション で在庫を持つロケーションを開き、URL末尾の数字を gid://shopify/Location/数字 の形で。1か所だけなら空欄で構いません。"},
+	{"shopify", "shopify_api_version", "api_version", "APIバージョン", false, false,
+	 "空欄は 2026-01。2026-01 より前の版では @idempotent を送りません。"},
+	{"base", "base_client_id", "client_id", "client_id", true, false,
+	 "BASE Developers › アプリ一覧 の client_id。"},
+	{"base", "base_client_secret", "client_secret", "client_secret", true, false,
+	 "同じアプリの client_secret。"},
+	{"base", "base_refresh_token", "refresh_token", "リフレッシュトークン（30日有効）", true, false,
+	 "認可後に発行されるリフレッシュトークン（30日有効）。"},
+	{"base", "base_redirect_uri", "redirect_uri", "登録したコールバックURL（redirect_uri）", true, false,
+	 "アプリに登録したコールバックURL。"},
+	{"colorme", "colorme_access_token", "access_token", "アクセストークン", true, false,
+	 "カラーミーショップ デベロッパー › アプリ › 認可で発行されたアクセストークン。"},
 	{"colorme", "colorme_variant_separator", "variant_separator",
-	 "オプション値の区切り（子番号。既定は |）", false, false},
+	 "オプション値の区切り（子番号。既定は |）", false, false, "通常は空欄（|）。"},
 };
 
 const web_field admin_shops_fields[] = {
@@ -79,12 +117,27 @@ const web_field admin_shop_save_fields[] = {
 	{.name = "amazon_marketplace_id", .type = WF_TEXT, .max = 100},
 	{.name = "shopify_access_token", .type = WF_TEXT, .max = 500},
 	{.name = "shopify_location_id", .type = WF_TEXT, .max = 100},
+	{.name = "yahoo_token_url", .type = WF_TEXT, .max = 255},
+	{.name = "yahoo_pace_ms", .type = WF_TEXT, .max = 10},
+	{.name = "rakuten_pace_ms", .type = WF_TEXT, .max = 10},
+	{.name = "amazon_lwa_url", .type = WF_TEXT, .max = 255},
+	{.name = "amazon_product_type", .type = WF_TEXT, .max = 100},
+	{.name = "shopify_client_id", .type = WF_TEXT, .max = 500},
+	{.name = "shopify_client_secret", .type = WF_TEXT, .max = 500},
+	{.name = "shopify_api_version", .type = WF_TEXT, .max = 20},
+	{.name = "options_json", .type = WF_TEXT, .max = 8000, .label = "詳細設定（JSON）"},
 	{.name = "base_client_id", .type = WF_TEXT, .max = 500},
 	{.name = "base_client_secret", .type = WF_TEXT, .max = 500},
 	{.name = "base_refresh_token", .type = WF_TEXT, .max = 2000},
 	{.name = "base_redirect_uri", .type = WF_TEXT, .max = 500},
 	{.name = "colorme_access_token", .type = WF_TEXT, .max = 2000},
 	{.name = "colorme_variant_separator", .type = WF_TEXT, .max = 8},
+	{0},
+};
+
+const web_field admin_shop_delete_fields[] = {
+	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647, .label = "店舗"},
+	{.name = "confirm_name", .type = WF_TEXT, .max = 100, .label = "確認の店舗名"},
 	{0},
 };
 
@@ -95,6 +148,7 @@ const web_field admin_shop_test_fields[] = {
 
 static const admin_flash shop_flashes[] = {
 	{"saved", "店舗を保存しました。"},
+	{"deleted", "店舗を削除しました。商品と送信待ちの在庫反映は削除し、受注と在庫の履歴は残しています。"},
 	{"test_queued", "接続テストを受け付けました。次のバッチ実行で結果が表示されます。"},
 	{NULL, NULL},
 };
@@ -194,6 +248,8 @@ static void set_inputs(web_request *r, const cJSON *creds, const cJSON *options,
 		web_set(r, key, in->secret ? "1" : "0");
 		snprintf(key, sizeof(key), "Page.inputs.%zu.multiline", i);
 		web_set(r, key, in->multiline ? "1" : "0");
+		snprintf(key, sizeof(key), "Page.inputs.%zu.help", i);
+		web_set(r, key, in->help ? in->help : "");
 		snprintf(key, sizeof(key), "Page.inputs.%zu.stored", i);
 		web_set(r, key, stored ? "1" : "0");
 		/* A secret is never written back into a page, not even the one refusing a save. */
@@ -250,6 +306,13 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 		web_set_int(r, "Page.shop.alloc_rate", web_has(r, "alloc_rate") ? web_int(r, "alloc_rate", 100) : 100);
 	}
 	set_inputs(r, creds, options, from_form);
+	if (from_form) {
+		web_set(r, "Page.shop.options_json", web_text(r, "options_json"));
+	} else if (options) {
+		char *pretty = cJSON_Print(options);
+		web_set(r, "Page.shop.options_json", pretty ? pretty : "");
+		cJSON_free(pretty);
+	}
 	rc = error ? admin_render_error(r, status, error, "admin_shop_edit.cs")
 	           : web_render(r, "admin_shop_edit.cs");
 out:
@@ -369,6 +432,20 @@ int admin_shop_save(web_request *r)
 	}
 	if (!creds)
 		creds = cJSON_CreateObject();
+	/* 詳細設定 (JSON): every option the adapters read, edited as a whole; the named inputs
+	 * above it win. Sent as shown, it changes nothing. */
+	const char *oj = web_text(r, "options_json");
+	if (*oj) {
+		cJSON *edited = cJSON_Parse(oj);
+		if (!cJSON_IsObject(edited)) {
+			cJSON_Delete(edited);
+			db_rollback(r->db);
+			rc = render_edit(r, id, 400, "詳細設定は JSON のオブジェクト（{ \"名前\": 値, … }）で入力してください。");
+			goto out;
+		}
+		cJSON_Delete(options);
+		options = edited;
+	}
 	if (!cJSON_IsObject(options)) {
 		cJSON_Delete(options);
 		options = cJSON_CreateObject();
@@ -529,4 +606,50 @@ int admin_shop_test(web_request *r)
 	             DB_I(r->user.id), DB_I(id)) != Z_OK)
 		return Z_ERR;
 	return web_redirect(r, "/admin/shops?msg=test_queued");
+}
+
+/* POST /admin/shops/delete: the shop goes with its listings and queued pushes (as 商品削除
+ * does them); its orders, stock moves and sent pushes stay as history. The admin confirms by
+ * typing the shop's name. */
+int admin_shop_delete(web_request *r)
+{
+	long long id = web_int(r, "id", 0), deleted = 0;
+	db_res *res = NULL;
+	if (db_queryv(r->db, &res, "SELECT name FROM shop WHERE id = ?", DB_I(id)) != Z_OK)
+		return Z_ERR;
+	if (!res->nrows) {
+		db_res_free(res);
+		return web_error(r, 404, "その店舗は登録されていません。");
+	}
+	bool confirmed = !strcmp(db_get(res, 0, 0), web_text(r, "confirm_name"));
+	db_res_free(res);
+	if (!confirmed)
+		return render_edit(r, id, 400, "削除するには、確認欄に店舗名をそのまま入力してください。");
+	if (db_execv(r->db, "UPDATE shop SET enabled = 0 WHERE id = ?", DB_I(id)) != Z_OK)
+		return Z_ERR;
+	for (;;) {
+		long long ids[500];
+		int n = 0;
+		if (db_queryv(r->db, &res, "SELECT id FROM listing WHERE shop_id = ? ORDER BY id LIMIT 500",
+		              DB_I(id)) != Z_OK)
+			return Z_ERR;
+		n = res->nrows;
+		for (int i = 0; i < n; i++)
+			ids[i] = db_get_ll(res, i, 0, 0);
+		db_res_free(res);
+		res = NULL;
+		if (!n)
+			break;
+		if (stock_listing_delete(r->db, ids, n, NULL, 0) != Z_OK)
+			return Z_ERR;
+		deleted += n;
+	}
+	if (db_execv(r->db, "DELETE FROM push WHERE shop_id = ? AND state IN ('pending', 'sending')",
+	             DB_I(id)) != Z_OK ||
+	    db_execv(r->db, "DELETE FROM job WHERE shop_id = ? AND state IN ('queued', 'running')",
+	             DB_I(id)) != Z_OK ||
+	    db_execv(r->db, "DELETE FROM shop WHERE id = ?", DB_I(id)) != Z_OK)
+		return Z_ERR;
+	log_info("shops: shop %lld deleted by user %lld with %lld listings", id, r->user.id, deleted);
+	return web_redirect(r, "/admin/shops?msg=deleted");
 }

@@ -77,6 +77,8 @@ int admin_retention_save(web_request *r);
 int admin_alerts_page(web_request *r);
 int admin_alerts_save(web_request *r);
 extern const web_field admin_shops_fields[], admin_shop_save_fields[], admin_shop_test_fields[];
+extern const web_field admin_shop_delete_fields[];
+int admin_shop_delete(web_request *r);
 int admin_shops_page(web_request *r);
 int admin_shop_edit_page(web_request *r);
 int admin_shop_save(web_request *r);

@@ -48,6 +48,7 @@ const web_route web_routes[] = {
 	{"GET", "/admin/shops/edit", admin_shop_edit_page, ROUTE_ADMIN, admin_shops_fields, 0},
 	{"POST", "/admin/shops/save", admin_shop_save, ROUTE_ADMIN, admin_shop_save_fields, 0},
 	{"POST", "/admin/shops/test", admin_shop_test, ROUTE_ADMIN, admin_shop_test_fields, 0},
+	{"POST", "/admin/shops/delete", admin_shop_delete, ROUTE_ADMIN, admin_shop_delete_fields, 0},
 	{"GET", "/admin/errors", admin_errors_page, ROUTE_ADMIN, NULL, 0},
 	{"POST", "/admin/errors/delete", admin_errors_delete, ROUTE_ADMIN, admin_errors_delete_fields, 0},
 	{"GET", "/admin/initial-fetch", admin_initial_fetch_page, ROUTE_ADMIN, NULL, 0},

@@ -150,5 +150,45 @@ def test_shop_edit_and_delete():
     eq(w.stock_in("yahoo", "A"), 2, "the other shop goes on")
 
 
+def test_screen_shows_every_setting_with_help_and_deletes_a_shop():
+    sql("DELETE FROM shop WHERE name LIKE 'TS-%'")
+    c = admin()
+    c.get("/admin/shops/edit")
+    eq(c.post("/admin/shops/save", fields(name="TS-Amazon", mall="amazon",
+                                          api_base="https://sellingpartnerapi-fe.amazon.com",
+                                          amazon_seller_id="A1SELLER",
+                                          amazon_client_id="cid-" + SECRET)).status, 303, "saved")
+    sid = int(sql1("SELECT id FROM shop WHERE name = 'TS-Amazon'"))
+    sql("UPDATE shop SET options = JSON_SET(options, '$.patch_in_flight', 3) WHERE id = ?", sid)
+    r = c.get("/admin/shops/edit?id=%d" % sid)
+    ok("出品者トークン" in r.text, "help says where the seller id is in Seller Central")
+    ok("patch_in_flight" in r.text, "an option set by SQL is visible (詳細設定)")
+    ok("lwa_url" not in r.text or "amazon_lwa_url" in r.text, "the token URL has its input")
+    # Edited as JSON: the whole options; a named input wins over the JSON.
+    eq(c.post("/admin/shops/save", fields(
+        id=sid, name="TS-Amazon", mall="amazon", api_base="https://sellingpartnerapi-fe.amazon.com",
+        amazon_seller_id="A1SELLER",
+        options_json='{"seller_id": "OTHER", "push_batch": 20, "patch_in_flight": 4}')).status,
+       303, "options saved")
+    import json as _json
+    opts = _json.loads(sql1("SELECT options FROM shop WHERE id = ?", sid))
+    eq((opts.get("seller_id"), opts.get("push_batch"), opts.get("patch_in_flight")),
+       ("A1SELLER", 20, 4), "JSON and inputs together")
+    r = c.post("/admin/shops/save", fields(id=sid, name="TS-Amazon", mall="amazon",
+                                           api_base="https://sellingpartnerapi-fe.amazon.com",
+                                           options_json="[1, 2"))
+    eq(r.status, 400, "bad JSON refused")
+    ok("JSON のオブジェクト" in r.text, "says why")
+    # Delete: confirmed by the shop's name.
+    sql("INSERT INTO listing (shop_id, item_code, sku_code, name) VALUES (?, 'TS-L1', 'TS-L1', 'x')", sid)
+    r = c.post("/admin/shops/delete", {"id": str(sid), "confirm_name": "TS-Amazo"})
+    eq(r.status, 400, "a wrong name refuses")
+    eq(sql1("SELECT COUNT(*) FROM shop WHERE id = ?", sid), "1", "still there")
+    r = c.post("/admin/shops/delete", {"id": str(sid), "confirm_name": "TS-Amazon"})
+    eq(r.status, 303, "deleted")
+    eq(sql1("SELECT COUNT(*) FROM shop WHERE id = ?", sid), "0", "shop gone")
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE shop_id = ?", sid), "0", "its listings gone")
+
+
 if __name__ == "__main__":
     zt.run()
