@@ -39,7 +39,7 @@ typedef struct {
 	int count;
 } web_value;
 
-#define WEB_MAX_FIELDS 32
+#define WEB_MAX_FIELDS 64
 
 /* ---- Routes ---- */
 
