@@ -3,8 +3,12 @@
 ALTER TABLE listing
   ADD COLUMN IF NOT EXISTS item_code_folded VARCHAR(128) COLLATE utf8mb4_bin
     AS (LOWER(item_code)) VIRTUAL,
-  ADD KEY IF NOT EXISTS ix_shop_folded (shop_id, item_code_folded, sub_code);
+  ALGORITHM=INSTANT, LOCK=NONE;
+ALTER TABLE listing
+  ADD KEY IF NOT EXISTS ix_shop_folded (shop_id, item_code_folded, sub_code),
+  ALGORITHM=INPLACE, LOCK=NONE;
 -- When the error mail of a shop's stop was last queued: a shop that stops again soon after
 -- resuming mails once a day, while the stop's error row goes as soon as the shop resumes.
 ALTER TABLE shop
-  ADD COLUMN IF NOT EXISTS stop_mailed_at DATETIME NULL;
+  ADD COLUMN IF NOT EXISTS stop_mailed_at DATETIME NULL,
+  ALGORITHM=INSTANT, LOCK=NONE;
