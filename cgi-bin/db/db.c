@@ -26,6 +26,10 @@ struct db {
 	const conf *cfg;
 	struct cached_stmt cache[DB_STMT_CACHE];
 	int ncache;
+	/* Parameter bindings, grown to the most a statement has bound (up to DB_MAX_PARAMS): on
+	 * the stack they were 115 KB for every statement. */
+	MYSQL_BIND *binds;
+	int nbinds;
 	bool in_tx;
 	/* The connection went away inside the open transaction: the server rolled it back. Every
 	 * statement fails until db_rollback (or db_commit) ends it; nothing reconnects meanwhile,
@@ -121,6 +125,7 @@ void db_close(db *d)
 	if (d->conn)
 		mysql_close(d->conn);
 	free(d->kill_commit_file);
+	free(d->binds);
 	free(d);
 }
 
@@ -219,7 +224,12 @@ static int bind_params(db *d, MYSQL_STMT *st, const db_val *params, int n, MYSQL
 /* Prepares (from the cache), binds and executes; retries once on a lost connection. */
 static MYSQL_STMT *run(db *d, const char *sql, const db_val *params, int n)
 {
-	MYSQL_BIND binds[DB_MAX_PARAMS];
+	int want = n < 1 ? 1 : n > DB_MAX_PARAMS ? DB_MAX_PARAMS : n;
+	if (want > d->nbinds) {
+		d->binds = z_realloc(d->binds, (size_t)want * sizeof(*d->binds));
+		d->nbinds = want;
+	}
+	MYSQL_BIND *binds = d->binds;
 	if (d->in_tx && (d->tx_lost || !d->conn)) {
 		/* The transaction died with its connection: refuse rather than run this statement
 		 * alone on a new one. */
