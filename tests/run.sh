@@ -28,12 +28,12 @@ ARTIFACTS=$ROOT/var/test-artifacts
 mkdir -p "$ARTIFACTS"
 
 # The Amazon simulator (unit, integration and browser tests use it) validates against Amazon's
-# own SP-API models, kept beside the repository (../shared/malls/amazon-models, as the work
-# tree and CI lay it out) or in $ZAIKO_AMAZON_MODELS. Without them most layers cannot work.
-models=${ZAIKO_AMAZON_MODELS:-$(dirname "$ROOT")/shared/malls/amazon-models}
+# own SP-API models, kept in tests/sim/amazon-models (or $ZAIKO_AMAZON_MODELS). Without them
+# most layers cannot work.
+models=${ZAIKO_AMAZON_MODELS:-$ROOT/tests/sim/amazon-models}
 if [ ! -f "$models/ordersV0.json" ]; then
 	echo "run.sh: Amazon's SP-API models are not in $models; the mall simulators need them."
-	echo "run.sh: put the shared directory beside the clone, or set ZAIKO_AMAZON_MODELS to"
+	echo "run.sh: restore tests/sim/amazon-models (git checkout), or set ZAIKO_AMAZON_MODELS to"
 	echo "run.sh: a directory holding listingsItems_2021-08-01.json, ordersV0.json, orders_2026-01-01.json"
 	echo "0 passed, 1 failed"
 	exit 1

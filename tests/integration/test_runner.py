@@ -29,7 +29,7 @@ def run(top, env):
          if not k.startswith("ZAIKO_") and k not in ("T", "ONLY", "TEST_TIMEOUT", "TEST_STACK_DIR",
                                                      "TEST_PORT")}
     e["ZAIKO_AMAZON_MODELS"] = os.environ.get("ZAIKO_AMAZON_MODELS") or os.path.join(
-        os.path.dirname(zt.ROOT), "shared", "malls", "amazon-models")
+        zt.ROOT, "tests", "sim", "amazon-models")
     e.update(env)
     t0 = time.time()
     r = subprocess.run([os.path.join(top, "tests/run.sh")], cwd=top, env=e,

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Amazon SP-API simulator: LWA token exchange, Listings Items 2021-08-01 (PATCH/GET of
 fulfillment_availability) and Orders v0 (getOrders, getOrderItems), checked both ways against
-Amazon's own models in shared/malls/amazon-models beside the repository (ROOT/../shared, as
-the work tree and CI lay it out), or $ZAIKO_AMAZON_MODELS.
+Amazon's own models, kept in tests/sim/amazon-models (see SOURCE.md there), or
+$ZAIKO_AMAZON_MODELS.
 
 Demo credentials (shop credentials JSON / options):
   client_id      amzn1.application-oa2-client.zaikodemo
@@ -40,7 +40,7 @@ from openapi_check import Model  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODELS = os.environ.get("ZAIKO_AMAZON_MODELS",
-                        os.path.join(os.path.dirname(ROOT), "shared", "malls", "amazon-models"))
+                        os.path.join(ROOT, "tests", "sim", "amazon-models"))
 DEFAULT_PRODUCT_TYPE = "HOME"
 CLIENT_ID = "amzn1.application-oa2-client.zaikodemo"
 CLIENT_SECRET = "zaiko-demo-secret"

@@ -14,8 +14,8 @@ BATCH="$ROOT/$BUILD/zaiko-batch"
 mkdir -p "$DIR"
 
 # The demo's Amazon simulator validates against Amazon's SP-API models, kept beside the
-# repository (../shared/malls/amazon-models) or in $ZAIKO_AMAZON_MODELS.
-models=${ZAIKO_AMAZON_MODELS:-$(dirname "$ROOT")/shared/malls/amazon-models}
+# repository in tests/sim/amazon-models (or $ZAIKO_AMAZON_MODELS).
+models=${ZAIKO_AMAZON_MODELS:-$ROOT/tests/sim/amazon-models}
 if [ "$DEMO" != 0 ] && [ ! -f "$models/ordersV0.json" ]; then
 	echo "make run: the demo shops need Amazon's SP-API models in $models" >&2
 	echo "make run: (or ZAIKO_AMAZON_MODELS=DIR); without them run DEMO=0 make run" >&2
