@@ -72,9 +72,12 @@ void stockcsv_totals_free(stockcsv_totals *t)
 
 /* Checks one value text against the mode; Z_OK with *v, or adds a row error. signed_ok
  * (a file of CSV出力, whose totals may be below 0) lets an absolute total carry a '-'. */
-static bool parse_total(const char *s, stockcsv_mode mode, bool signed_ok, size_t line,
+static bool parse_total(const char *typed, stockcsv_mode mode, bool signed_ok, size_t line,
 		csv_errors *e, long long *v)
 {
+	/* Numbers are read as the edit boxes read them: full-width digits and signs count. */
+	char folded[64];
+	const char *s = strnum_fold(typed, folded, sizeof folded) == Z_OK ? folded : typed;
 	if (!*s) {
 		csv_errors_add(e, line, "総在庫数が空です");
 		return false;
@@ -82,13 +85,13 @@ static bool parse_total(const char *s, stockcsv_mode mode, bool signed_ok, size_
 	bool sign = s[0] == '+' || s[0] == '-';
 	if (mode == STOCKCSV_DELTA && !sign) {
 		csv_errors_add(e, line, "差分モードでは +5 や -3 のように符号を付けてください（%.*s）",
-				csv_clip(s, 40), s);
+				csv_clip(typed, 40), typed);
 		return false;
 	}
 	if (mode == STOCKCSV_ABSOLUTE && sign && !(signed_ok && s[0] == '-')) {
 		csv_errors_add(e, line,
 				"総在庫数に符号は付けられません（差分で取り込むときは差分モードを選んでください）（%.*s）",
-				csv_clip(s, 40), s);
+				csv_clip(typed, 40), typed);
 		return false;
 	}
 	long long min = mode == STOCKCSV_DELTA || signed_ok ? -STOCKCSV_MAX_TOTAL : 0;
@@ -97,8 +100,8 @@ static bool parse_total(const char *s, stockcsv_mode mode, bool signed_ok, size_
 			csv_errors_add(e, line, "総在庫数が範囲外です（%lld〜%lld）", min,
 					STOCKCSV_MAX_TOTAL);
 		else
-			csv_errors_add(e, line, "総在庫数が数値ではありません（%.*s）", csv_clip(s, 40),
-					s);
+			csv_errors_add(e, line, "総在庫数が数値ではありません（%.*s）", csv_clip(typed, 40),
+					typed);
 		return false;
 	}
 	return true;

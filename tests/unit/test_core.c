@@ -38,6 +38,16 @@ static void strict_numbers(void **state)
 	}
 	int x;
 	assert_int_equal(strnum_int("2147483648", INT_MIN, INT_MAX, &x), Z_INVALID);
+	/* What a person types, folded as the edit boxes fold it. */
+	char f[16];
+	const char *typed[][2] = {{"１２", "12"}, {"＋５", "+5"}, {"－３", "-3"}, {"ー３", "-3"},
+	                          {"ｰ３", "-3"}, {"−７", "-7"}, {"‐１", "-1"}, {" 7 ", "7"},
+	                          {"1　000", "1000"}, {"5.5", "5.5"}, {"十", "十"}, {"", ""}};
+	for (size_t i = 0; i < sizeof(typed) / sizeof(typed[0]); i++) {
+		assert_int_equal(strnum_fold(typed[i][0], f, sizeof f), Z_OK);
+		assert_string_equal(f, typed[i][1]);
+	}
+	assert_int_equal(strnum_fold("12345678901234567890", f, sizeof f), Z_INVALID);
 }
 
 static void utf8_rules(void **state)

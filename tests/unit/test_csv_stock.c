@@ -47,6 +47,19 @@ static void test_totals_english_and_delta(void **state)
 	assert_int_equal(t.v[1].value, -3);
 	assert_int_equal(t.mode, STOCKCSV_DELTA);
 	stockcsv_totals_free(&t);
+	/* Signs and digits as a Japanese IME types them, read as the edit box reads them. */
+	assert_int_equal(totals("sku_code,total\r\nA,＋５\r\nB,－３\r\nC,ー１２\r\nD,−７\r\n"
+			"E,+　4\r\nF,５\r\n", STOCKCSV_DELTA, &t), Z_OK);
+	assert_int_equal(t.n, 5);
+	assert_int_equal(t.v[0].value, 5);
+	assert_int_equal(t.v[1].value, -3);
+	assert_int_equal(t.v[2].value, -12);
+	assert_int_equal(t.v[3].value, -7);
+	assert_int_equal(t.v[4].value, 4);
+	assert_int_equal(t.errors.n, 1);
+	assert_string_equal(t.errors.v[0].message,
+			"7行目: 差分モードでは +5 や -3 のように符号を付けてください（５）");
+	stockcsv_totals_free(&t);
 }
 
 static void test_totals_errors(void **state)
@@ -66,18 +79,20 @@ static void test_totals_errors(void **state)
 			"G, 8 \n"
 			"H,99999999999999999999\n";
 	assert_int_equal(totals(in, STOCKCSV_ABSOLUTE, &t), Z_OK);
-	assert_int_equal(t.n, 2);
-	assert_string_equal(t.v[1].sku_code, "G");
-	assert_int_equal(t.v[1].value, 8);
-	assert_int_equal(t.errors.n, 8);
+	/* Full-width digits count, as in the screen's edit box (「１０」 is 10). */
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.v[1].sku_code, "C");
+	assert_int_equal(t.v[1].value, 10);
+	assert_string_equal(t.v[2].sku_code, "G");
+	assert_int_equal(t.v[2].value, 8);
+	assert_int_equal(t.errors.n, 7);
 	assert_string_equal(t.errors.v[0].message, "3行目: 総在庫数が数値ではありません（5.0）");
-	assert_int_equal(t.errors.v[1].line, 4);
-	assert_string_equal(t.errors.v[2].message, "5行目: 総在庫数が範囲外です（0〜1000000000）");
-	assert_string_equal(t.errors.v[3].message, "6行目: SKUコード A が2行目と重複しています");
-	assert_string_equal(t.errors.v[4].message, "7行目: SKUコードが空です");
-	assert_string_equal(t.errors.v[5].message, "9行目: 総在庫数が空です");
-	assert_non_null(strstr(t.errors.v[6].message, "10行目: 総在庫数に符号は付けられません"));
-	assert_string_equal(t.errors.v[7].message,
+	assert_string_equal(t.errors.v[1].message, "5行目: 総在庫数が範囲外です（0〜1000000000）");
+	assert_string_equal(t.errors.v[2].message, "6行目: SKUコード A が2行目と重複しています");
+	assert_string_equal(t.errors.v[3].message, "7行目: SKUコードが空です");
+	assert_string_equal(t.errors.v[4].message, "9行目: 総在庫数が空です");
+	assert_non_null(strstr(t.errors.v[5].message, "10行目: 総在庫数に符号は付けられません"));
+	assert_string_equal(t.errors.v[6].message,
 			"12行目: 総在庫数が数値ではありません（99999999999999999999）");
 	stockcsv_totals_free(&t);
 	/* Delta mode wants signs, and stays within ±10^9. */
