@@ -59,10 +59,10 @@
     <p class="note"><?cs var:Lang.stock.csv.format_listings ?></p>
     <label><?cs var:Lang.stock.csv.shop ?>
       <select name="shop" id="csv-shop" required>
-        <?cs each:s = Page.shops ?><option value="<?cs var:s.id ?>"<?cs if:Page.shop == s.id ?> selected<?cs /if ?>><?cs var:s.name ?> (<?cs var:s.mall ?>)</option><?cs /each ?>
+        <?cs each:s = Page.shops ?><option value="<?cs var:s.id ?>"<?cs if:Page.shop == s.id ?> selected<?cs /if ?>><?cs var:s.name ?> (<?cs if:Lang.admin.malls[s.mall] ?><?cs var:Lang.admin.malls[s.mall] ?><?cs else ?><?cs var:s.mall ?><?cs /if ?>)</option><?cs /each ?>
       </select></label>
     <?cs /if ?>
-    <label><?cs var:Lang.stock.csv.file ?> <input type="file" name="file" id="csv-file" accept=".csv,.txt,.tsv,text/csv" required></label>
+    <label><?cs var:Lang.stock.csv.file ?> <input type="file" name="file" id="csv-file" accept=".csv,.txt,.tsv,text/csv"<?cs if:Page.mode != "totals" ?> multiple<?cs /if ?> required></label>
     <?cs if:Page.mode != "totals" ?>
     <label><?cs var:Lang.stock.csv.file2 ?> <input type="file" name="file2" id="csv-file2" accept=".csv,.txt,text/csv"></label>
     <?cs /if ?>

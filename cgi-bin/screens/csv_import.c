@@ -73,7 +73,8 @@ const web_field csv_totals_fields[] = {
 
 /* Declared fields: the router validates them before the handler runs. */
 const web_field csv_listings_fields[] = {
-	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "CSVファイル"},
+	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "CSVファイル",
+	 .second = "file2"},
 	/* Rakuten's older format is two files (item.csv + select.csv), uploaded together. */
 	{.name = "file2", .type = WF_FILE, .max = 16 << 20, .label = "2つ目のCSVファイル"},
 	{.name = "shop", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,

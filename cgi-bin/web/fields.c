@@ -9,6 +9,23 @@
 /* Writes the Japanese message for the user and yields Z_INVALID. */
 #define FAIL(...) (snprintf(msg, msglen, __VA_ARGS__), Z_INVALID)
 
+/* The second part of a file field whose `second` names this field (two files chosen in
+ * one box), or NULL. */
+static const web_param *second_part(const web_field *fields, int upto, const web_params *params,
+                                    const char *name)
+{
+	for (int i = 0; i < upto; i++) {
+		if (!fields[i].second || strcmp(fields[i].second, name) ||
+		    web_params_count(params, fields[i].name) != 2)
+			continue;
+		int seen = 0;
+		for (int k = 0; k < params->n; k++)
+			if (!strcmp(params->items[k].name, fields[i].name) && seen++ == 1)
+				return &params->items[k];
+	}
+	return NULL;
+}
+
 int web_validate(const web_field *fields, const web_params *params, web_value *values,
                  char *msg, size_t msglen)
 {
@@ -43,7 +60,9 @@ int web_validate(const web_field *fields, const web_params *params, web_value *v
 				return FAIL("「%s」を選択してください。", label);
 			continue;
 		}
-		if (count > 1)
+		if (!count && (p = second_part(fields, i, params, f->name)))
+			count = 1;
+		if (count > 1 && !(f->second && count == 2))
 			return FAIL("「%s」が重複しています。", label);
 		v->present = p && (p->len > 0 || p->filename);
 		if (!v->present) {

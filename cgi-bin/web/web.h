@@ -27,6 +27,9 @@ typedef struct {
 	const char *label;               /* Japanese, for messages: 「総在庫数」 */
 	const char *const *choices;      /* WF_ENUM: NULL-terminated */
 	int max_count;                   /* WF_INT_LIST */
+	/* WF_FILE: the name may come twice (two files chosen in one box); the second part is
+	 * taken as the later field named here, when that field was not sent itself. */
+	const char *second;
 } web_field;
 
 typedef struct {

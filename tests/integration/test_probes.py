@@ -477,5 +477,79 @@ def test_rakuten_order_of_a_lower_cased_manage_number():
     eq(int(sql1("SELECT total FROM sku WHERE id = ?", sid)), 8, "the order moved the SKU")
 
 
+def test_totals_csv_full_width_sign():
+    """「＋５」 as an IME types it, in 差分 mode."""
+    c = client()
+    before = total_of("PC")
+    r = totals_preview(c, "SKUコード,総在庫数\r\n%s,＋５\r\n" % code("PC"), mode="delta")
+    eq(r.status, 303, "＋５ read as +5 in delta mode: " + msg(r))
+    page = c.get(r.header("Location")).text
+    ok(re.search(r">%s</td><td class=\"num\">%d</td><td class=\"num\">%d<"
+                 % (code("PC"), before, before + 5), page), "before → after +5")
+
+
+def test_amazon_report_with_a_quote_at_the_start_of_a_name():
+    c = client()
+    sid = shop("amazon")
+    text = ("商品名\t出品ID\t出品者SKU\t価格\t数量\t出品日\t商品IDタイプ\tコンディション\t商品ID\t"
+            "フルフィルメント・チャンネル\tステータス\r\n"
+            "\"特選\" 綿Tシャツ\t0720A\t%s\t2980\t5\t2024/07/20 12:34:56 JST\t1\t11\tB0T1\tDEFAULT\tActive\r\n"
+            "マグ 12\"\t0720B\t%s\t1200\t3\t2024/07/21 09:00:00 JST\t1\t11\tB0T2\tDEFAULT\tActive\r\n"
+            % (code("MW"), code("TS")))
+    import_file(c, sid, "%s.txt" % ("2" * 14), text.encode("cp932"))
+    eq(sql("SELECT name, mall_stock FROM listing WHERE shop_id = ? ORDER BY sku_code", sid),
+       [["\"特選\" 綿Tシャツ", "5"], ["マグ 12\"", "3"]], "quotes kept as characters")
+
+
+def test_rakuten_item_and_select_together():
+    """The older RMS pair in one upload gives names and axis names (issue 14)."""
+    c = client()
+    sid = shop("rakuten")
+    item = ("コントロールカラム,商品管理番号（商品URL）,商品番号,商品名,販売価格,在庫タイプ,在庫数,"
+            "項目選択肢別在庫用横軸項目名,項目選択肢別在庫用縦軸項目名\r\n"
+            "n,zk-%s,ZK-%s,綿Tシャツ,2980,2,,カラー,サイズ\r\n" % (TAG.lower(), TAG))
+    select = ("項目選択肢用コントロールカラム,商品管理番号（商品URL）,選択肢タイプ,項目選択肢項目名,項目選択肢,"
+              "項目選択肢別在庫用横軸選択肢,項目選択肢別在庫用横軸選択肢子番号,項目選択肢別在庫用縦軸選択肢,"
+              "項目選択肢別在庫用縦軸選択肢子番号,項目選択肢別在庫用取り寄せ可能表示,項目選択肢別在庫用在庫数\r\n"
+              "n,zk-%s,i,,,白,-wh,S,-s,,4\r\n" % TAG.lower())
+    c.get("/stock/csv/listings")
+    boundary = "zt" + os.urandom(8).hex()
+    parts = []
+    for k, v in (("shop", str(sid)), ("csrf", c.csrf)):
+        parts.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+                      % (boundary, k, v)).encode())
+    for fn, data in (("dl-item.csv", item), ("dl-select.csv", select)):
+        parts.append(("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+                      "Content-Type: text/csv\r\n\r\n" % (boundary, fn)).encode()
+                     + data.encode("cp932") + b"\r\n")
+    parts.append(("--%s--\r\n" % boundary).encode())
+    r = c.request("POST", "/stock/csv/listings", raw_body=b"".join(parts),
+                  headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
+    eq(r.status, 303, "the pair in one upload: " + msg(r))
+    loc = r.header("Location")
+    eq(c.post("/stock/csv/apply", {"job": int(loc.split("=")[1])}).status, 303, "apply")
+    rows = sql("SELECT name, options, mall_stock FROM listing WHERE shop_id = ?", sid)
+    eq(rows, [["綿Tシャツ", "カラー:白 / サイズ:S", "4"]], "name and axis names from item.csv")
+
+
+def test_a_changed_api_url_does_not_keep_the_credentials():
+    """issue 13.3: credentials stored for one host are not sent to another one typed later."""
+    name = "資格" + TAG
+    import subprocess
+    subprocess.run([zt.BATCH, "shop-add", name, "rakuten", "--base-url", "http://127.0.0.1:9",
+                    "--credentials-stdin"], capture_output=True,
+                   input=b'{"service_secret": "SP1_x", "license_key": "SL1_y"}')
+    sid = int(sql1("SELECT id FROM shop WHERE name = ?", name))
+    ok(sql1("SELECT credentials IS NOT NULL FROM shop WHERE id = ?", sid) == "1", "stored")
+    c = client()
+    c.get("/admin/shops/edit?id=%d" % sid)
+    r = c.post("/admin/shops/save", {"id": sid, "name": name, "mall": "rakuten",
+                                      "api_base": "https://attacker.example/", "alloc_rate": 100})
+    moved = sql1("SELECT api_base FROM shop WHERE id = ?", sid) == "https://attacker.example/"
+    kept = sql1("SELECT credentials IS NOT NULL FROM shop WHERE id = ?", sid) == "1"
+    ok(not (moved and kept), "the API URL moved to another host with the old credentials kept "
+       "(%d %s)" % (r.status, msg(r)[:200]))
+
+
 if __name__ == "__main__":
     zt.run()
