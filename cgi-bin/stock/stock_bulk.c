@@ -1,6 +1,7 @@
 /* stock_bulk: changes of many rows at once — a 総在庫数 file's totals, set-based, and the
  * deletion of listings (商品削除) — for the screens and any command that needs them. */
 #include <stdlib.h>
+#include "db/db_in.h"
 #include "stock/stock_int.h"
 
 /* Rows per multi-row INSERT into the scratch table (two parameters each, under db.h's cap). */
@@ -145,34 +146,43 @@ struct delete_ctx {
 	int nskus;
 };
 
-static int listing_delete_tx(db *d, void *vctx)
+/* One slice of the listings being deleted: their pending pushes, then the listings. */
+static int delete_slice(const long long *ids, int k, void *vctx)
 {
-	struct delete_ctx *c = vctx;
-	const long long *ids = c->listing_ids;
-	int n = c->n;
-	db_res *affected = NULL;
+	db *d = vctx;
 	buf in = BUF_INIT, sql = BUF_INIT;
-	db_val *vals = calloc((size_t)n + 1, sizeof(db_val));
+	db_val *vals = calloc((size_t)k, sizeof(db_val));
 	int rc = Z_NOMEM;
 	if (!vals)
 		goto out;
-	buf_puts(&in, "0");
-	for (int i = 0; i < n; i++) {
-		buf_puts(&in, ",?");
+	for (int i = 0; i < k; i++)
 		vals[i] = DB_I(ids[i]);
-	}
-	buf_printf(&sql, "SELECT DISTINCT shop_id, COALESCE(sku_id, 0) FROM listing WHERE id IN (%s) "
-	                 "FOR UPDATE", buf_str(&in));
-	rc = db_query(d, buf_str(&sql), vals, n, &affected);
-	buf_reset(&sql);
+	if (db_in_placeholders(&in, k) != Z_OK)
+		goto out;
 	buf_printf(&sql, "DELETE FROM push WHERE state = 'pending' AND listing_id IN (%s)",
 	           buf_str(&in));
-	if (rc == Z_OK)
-		rc = db_exec(d, buf_str(&sql), vals, n, NULL, NULL);
+	rc = db_exec(d, buf_str(&sql), vals, k, NULL, NULL);
 	buf_reset(&sql);
 	buf_printf(&sql, "DELETE FROM listing WHERE id IN (%s)", buf_str(&in));
 	if (rc == Z_OK)
-		rc = db_exec(d, buf_str(&sql), vals, n, NULL, NULL);
+		rc = db_exec(d, buf_str(&sql), vals, k, NULL, NULL);
+out:
+	free(vals);
+	buf_free(&in);
+	buf_free(&sql);
+	return rc;
+}
+
+static int listing_delete_tx(db *d, void *vctx)
+{
+	struct delete_ctx *c = vctx;
+	db_res *affected = NULL;
+	/* Any number of listings: the ids go in slices (a statement binds at most 1,024 values),
+	 * all inside this one transaction, so the delete is still all or nothing. */
+	int rc = db_query_in(d, "SELECT DISTINCT shop_id, COALESCE(sku_id, 0) FROM listing WHERE id IN ",
+	                     " FOR UPDATE", NULL, 0, c->listing_ids, c->n, &affected);
+	if (rc == Z_OK)
+		rc = db_in_each(c->listing_ids, c->n, delete_slice, d);
 	for (int i = 0; rc == Z_OK && i < c->nskus; i++)
 		rc = db_execv(d,
 		              "DELETE FROM sku WHERE id = ? "
@@ -182,7 +192,7 @@ static int listing_delete_tx(db *d, void *vctx)
 		              DB_I(c->sku_ids[i]), DB_I(c->sku_ids[i]), DB_I(c->sku_ids[i]),
 		              DB_I(c->sku_ids[i]));
 	/* Deleting one of two duplicates solves the duplicate; the rest get fresh drift flags,
-	 * search documents and pushes. */
+	 * search documents and pushes. (Rows of several slices may name a shop or SKU again.) */
 	long long last_shop = 0;
 	for (int i = 0; rc == Z_OK && affected && i < affected->nrows; i++) {
 		long long shop = db_get_ll(affected, i, 0, 0), sku = db_get_ll(affected, i, 1, 0);
@@ -197,10 +207,6 @@ static int listing_delete_tx(db *d, void *vctx)
 				rc = stock_requeue_skus(d, &sku, 1);
 		}
 	}
-out:
-	free(vals);
-	buf_free(&in);
-	buf_free(&sql);
 	db_res_free(affected);
 	return rc;
 }

@@ -445,6 +445,30 @@ def test_export_with_300_checked_skus():
     eq(codes, sorted(codes), "ordered by SKU code over the whole file")
 
 
+def test_delete_with_300_checked_skus():
+    # 商品削除 of 300 SKUs × 4 listings: 1,200 listing ids, more than one statement can bind.
+    c = Client()
+    c.login()
+    shop = sql1("SELECT id FROM shop WHERE name = ?", "SF店" + TAG) or big_selection(1)[0]
+    prefix = TAG + "-D"
+    sql("INSERT INTO sku (code, name, total, search_doc, updated_at) "
+        "SELECT CONCAT(?, LPAD(seq, 5, '0')), 'gone', 0, '', UTC_TIMESTAMP() "
+        "FROM seq_1_to_300", prefix)
+    for sub in ("a", "b", "c", "d"):
+        sql("INSERT INTO listing (shop_id, item_code, sub_code, sku_code, name, sku_id, sync, state) "
+            "SELECT ?, code, ?, code, 'gone', id, 1, 'ok' FROM sku WHERE code LIKE ?",
+            int(shop), sub, prefix + "%")
+    skus = [int(x[0]) for x in sql("SELECT id FROM sku WHERE code LIKE ? ORDER BY id", prefix + "%")]
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE sku_code LIKE ?", prefix + "%"), "1200", "seeded")
+    c.get("/")
+    r = post_pairs(c, "/stock/delete", [("sku", s) for s in skus] + [("confirmed", "1")])
+    ok(r.status in (200, 303), "商品削除 of 1,200 listings: %d %s" % (r.status, r.text[-300:]))
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE sku_code LIKE ?", prefix + "%"), "0",
+       "every listing deleted")
+    eq(sql1("SELECT COUNT(*) FROM sku WHERE code LIKE ?", prefix + "%"), "0",
+       "the SKUs left without listings deleted too")
+
+
 def test_push_with_too_many_rows_refused_before_anything():
     c = Client()
     c.login()
