@@ -694,9 +694,11 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			}
 			refs[nrefs++] = r;
 		}
+		/* total lives in reply: read it before the reply goes. */
+		bool last = got < limit || (cJSON_IsNumber(total) && offset + got >= total->valuedouble);
 		cJSON_Delete(reply);
 		offset += got;
-		if (got < limit || (cJSON_IsNumber(total) && offset >= total->valuedouble))
+		if (last)
 			break;
 	}
 	if (nrefs)

@@ -27,7 +27,9 @@ def script(path, body):
 def run(top, env):
     e = {k: v for k, v in os.environ.items()
          if not k.startswith("ZAIKO_") and k not in ("T", "ONLY", "TEST_TIMEOUT", "TEST_STACK_DIR",
-                                                     "TEST_PORT")}
+                                                     "TEST_PORT", "BUILD")}
+    # The throwaway tree keeps its programs in build/, whatever build this run tests
+    # (make sanitize exports BUILD=build-asan).
     e["ZAIKO_AMAZON_MODELS"] = os.environ.get("ZAIKO_AMAZON_MODELS") or os.path.join(
         zt.ROOT, "tests", "sim", "amazon-models")
     e.update(env)
