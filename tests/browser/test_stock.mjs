@@ -221,13 +221,18 @@ async function main() {
       await page.focus(menu);
       await page.keyboard.press("Enter");
       await page.fill(".shop-menu-list input[name=sku]", code(2));
-      await Promise.all([page.waitForNavigation(), page.click(`.shop-menu-list button[name=manual][value="${lid}"]`)]);
+      // By keyboard, as a person tabbing through the menu: a click would first scroll the page
+      // (the menu follows its button), and with a tall stopped-shops banner the pointer could
+      // land beside a button still moving.
+      await page.focus(`.shop-menu-list button[name=manual][value="${lid}"]`);
+      await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
       eq(sql1("SELECT sku_id FROM listing WHERE id = ?", lid), String(skus[2]), "linked by hand to the SKU");
       await page.goto(URL + "/?shop=" + other + "&q=" + encodeURIComponent(code(2)));
       await page.click(`${rowOf(2)} button.shop-menu[data-shop="${other}"]`);
       const history = await page.getAttribute(".shop-menu-list a[href^='/sku']", "href");
       eq(history, "/sku?code=" + encodeURIComponent(code(2)), "在庫履歴 of the row's SKU");
-      await Promise.all([page.waitForNavigation(), page.click(`.shop-menu-list button[name=unlink][value="${lid}"]`)]);
+      await page.focus(`.shop-menu-list button[name=unlink][value="${lid}"]`);
+      await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
       eq(sql1("SELECT sku_id IS NULL FROM listing WHERE id = ?", lid), "1", "unlinked again");
     }],
     ["no console errors", async () => {
