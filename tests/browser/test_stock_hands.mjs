@@ -261,6 +261,10 @@ async function main() {
       sql("UPDATE push SET state = 'done', result = 'OK', sent_at = UTC_TIMESTAMP() WHERE listing_id = ? AND state = 'pending'", listing[`2:${base}`]);
       sql("UPDATE listing SET mall_stock = 25 WHERE id = ?", listing[`2:${base}`]);
       sql("UPDATE sku SET total = 21 WHERE id = ?", skus[5]);
+      // The poll asks for the rows in view; earlier test files leave stopped shops whose
+      // banner pushes the table down, so the rows watched here are brought into view (scrolling
+      // moves no focus).
+      await page.$eval(cell, (e) => e.scrollIntoView({ block: "center" }));
       await page.waitForFunction((sel) => {
         const c = document.querySelector(sel);
         const p = c.querySelector(".pending");
