@@ -4,7 +4,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/strnum.h"
-#include "screens/admin_common.h"
+#include "screens/common.h"
 #include "screens/screens.h"
 
 const web_field admin_errors_delete_fields[] = {
@@ -20,7 +20,7 @@ int admin_errors_page(web_request *r)
 	long long total = 0;
 	int rc = db_query(r->db,
 	                  "SELECT kind, COUNT(*) AS n, MAX(level) AS level, "
-	                  ADMIN_JST("MAX(updated_at)") " AS last, "
+	                  SCREEN_JST("MAX(updated_at)") " AS last, "
 	                  "(SELECT message FROM error_log e2 WHERE e2.kind = e.kind "
 	                  "ORDER BY e2.updated_at DESC, e2.id DESC LIMIT 1) AS example "
 	                  "FROM error_log e GROUP BY kind ORDER BY kind",
@@ -29,13 +29,13 @@ int admin_errors_page(web_request *r)
 		goto out;
 	for (int i = 0; i < res->nrows; i++)
 		total += db_get_ll(res, i, 1, 0);
-	if ((rc = admin_hdf_rows(r, "Page.kinds", res, -1)) != Z_OK)
+	if ((rc = screen_hdf_rows(r, "Page.kinds", res, -1)) != Z_OK)
 		goto out;
 	/* Each kind links to its help, as on the 在庫連携 list. */
 	for (int i = 0; i < res->nrows && rc == Z_OK; i++) {
 		char key[64];
 		snprintf(key, sizeof(key), "Page.kinds.%d.help", i);
-		rc = web_set(r, key, stock_help_kind(db_get(res, i, 0)));
+		rc = web_set(r, key, list_help_kind(db_get(res, i, 0)));
 	}
 	if (rc != Z_OK)
 		goto out;

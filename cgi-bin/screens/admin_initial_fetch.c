@@ -2,7 +2,7 @@
  * before never move stock), as `zaiko-batch initial-fetch SHOP` does. */
 #include <stdio.h>
 #include "core/log.h"
-#include "screens/admin_common.h"
+#include "screens/common.h"
 #include "screens/screens.h"
 
 const web_field admin_initial_fetch_fields[] = {
@@ -12,7 +12,7 @@ const web_field admin_initial_fetch_fields[] = {
 	{0},
 };
 
-static const admin_flash fetch_flashes[] = {
+static const screen_flash fetch_flashes[] = {
 	{"done", "初期受注取得を設定しました。これ以降の注文から在庫が引き当てられます。"},
 	{NULL, NULL},
 };
@@ -23,17 +23,17 @@ int admin_initial_fetch_page(web_request *r)
 	db_res *res = NULL;
 	int rc = db_query(r->db,
 	                  "SELECT id, name, mall, enabled, "
-	                  "COALESCE(" ADMIN_JST("initial_fetch_at") ", '') AS initial_fetch, "
-	                  "COALESCE(" ADMIN_JST("order_cursor") ", '') AS cursor_at, "
-	                  "COALESCE(" ADMIN_JST("last_fetch_at") ", '') AS last_fetch "
+	                  "COALESCE(" SCREEN_JST("initial_fetch_at") ", '') AS initial_fetch, "
+	                  "COALESCE(" SCREEN_JST("order_cursor") ", '') AS cursor_at, "
+	                  "COALESCE(" SCREEN_JST("last_fetch_at") ", '') AS last_fetch "
 	                  "FROM shop ORDER BY is_base DESC, id",
 	                  NULL, 0, &res);
 	if (rc == Z_OK)
-		rc = admin_hdf_rows(r, "Page.shops", res, -1);
+		rc = screen_hdf_rows(r, "Page.shops", res, -1);
 	db_res_free(res);
 	if (rc != Z_OK)
 		return rc;
-	admin_flash_from_query(r, fetch_flashes);
+	screen_flash_from_query(r, fetch_flashes);
 	web_set(r, "Page.title", "初期受注取得");
 	return web_render(r, "admin_initial_fetch.cs");
 }

@@ -7,7 +7,7 @@
 #include "core/utf8.h"
 #include "batch/retention.h"
 #include "db/setting_secret.h"
-#include "screens/admin_common.h"
+#include "screens/common.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
 
@@ -16,7 +16,7 @@ static const struct {
 	const char *name, *def;
 } settings[] = {
 	/* The defaults are what the readers do when a row is absent: the batch (batch/mail.c,
-	 * batch/sync.c) and, for show_images, the stock list (screens/stock.c). */
+	 * batch/sync.c) and, for show_images, the stock list (screens/list.c). */
 	{"error_mail_enabled", "1"}, {"error_mail_to", ""}, {"alert_mode", "off"},
 	{"alert_threshold", "0"},    {"show_images", "0"},  {"smtp_url", ""},
 	{"smtp_user", ""},           {"mail_from", ""},     {"expiry_warn_days", "14"},
@@ -60,7 +60,7 @@ const web_field admin_alerts_save_fields[] = {
 	{0},
 };
 
-static const admin_flash settings_flashes[] = {
+static const screen_flash settings_flashes[] = {
 	{"saved", "共通設定を保存しました。"},
 	{"test_queued", "テストメールを送信待ちにしました。送信結果は下の一覧に表示されます。"},
 	{"alert_saved", "通知設定を保存しました。"},
@@ -106,12 +106,12 @@ static int load_test_mails(web_request *r)
 	db_res *res = NULL;
 	int rc = db_query(r->db,
 	                  "SELECT id, recipients, state, COALESCE(result, '') AS result, "
-	                  ADMIN_JST("created_at") " AS created, "
-	                  "COALESCE(" ADMIN_JST("sent_at") ", '') AS sent FROM mail_queue "
+	                  SCREEN_JST("created_at") " AS created, "
+	                  "COALESCE(" SCREEN_JST("sent_at") ", '') AS sent FROM mail_queue "
 	                  "WHERE kind = 'test' ORDER BY id DESC LIMIT 5",
 	                  NULL, 0, &res);
 	if (rc == Z_OK)
-		rc = admin_hdf_rows(r, "Page.tests", res, -1);
+		rc = screen_hdf_rows(r, "Page.tests", res, -1);
 	db_res_free(res);
 	return rc;
 }
@@ -147,7 +147,7 @@ static int load_retention(web_request *r)
 		buf_reset(&v);
 		snprintf(key, sizeof(key), "Page.keep.%s", retention_periods[i].setting);
 		if (!hdf_get_value(r->hdf, key, NULL) &&
-		    (rc = admin_setting_get(r->db, retention_periods[i].setting, def, &v)) == Z_OK)
+		    (rc = screen_setting_get(r->db, retention_periods[i].setting, def, &v)) == Z_OK)
 			web_set(r, key, buf_str(&v));
 		snprintf(key, sizeof(key), "Page.keep_min.%s", retention_periods[i].setting);
 		web_set_int(r, key, retention_periods[i].min);
@@ -179,7 +179,7 @@ int admin_retention_save(web_request *r)
 	int rc = db_begin(r->db);
 	for (int i = 0; rc == Z_OK && i < RETENTION_NPERIODS; i++) {
 		snprintf(num, sizeof(num), "%lld", web_int(r, retention_periods[i].setting, 0));
-		rc = admin_setting_put(r->db, retention_periods[i].setting, num);
+		rc = screen_setting_put(r->db, retention_periods[i].setting, num);
 	}
 	if (rc == Z_OK)
 		rc = db_commit(r->db);
@@ -198,7 +198,7 @@ static int render_settings(web_request *r, int status, const char *error)
 	if (load_retention(r) != Z_OK || load_test_mails(r) != Z_OK)
 		return Z_ERR;
 	if (error)
-		return admin_render_error(r, status, error, "admin_settings.cs");
+		return screen_render_error(r, status, error, "admin_settings.cs");
 	return web_render(r, "admin_settings.cs");
 }
 
@@ -207,7 +207,7 @@ int admin_settings_page(web_request *r)
 {
 	if (load_settings(r) != Z_OK)
 		return Z_ERR;
-	admin_flash_from_query(r, settings_flashes);
+	screen_flash_from_query(r, settings_flashes);
 	return render_settings(r, 200, NULL);
 }
 
@@ -250,7 +250,7 @@ int admin_settings_save(web_request *r)
 	const char *from = web_text(r, "mail_from"), *url = web_text(r, "smtp_url");
 	char num[32];
 
-	if (admin_mail_list(web_text(r, "error_mail_to"), &to, &why) != Z_OK) {
+	if (screen_mail_list(web_text(r, "error_mail_to"), &to, &why) != Z_OK) {
 		rc = settings_refused(r, buf_str(&why));
 		goto out;
 	}
@@ -262,7 +262,7 @@ int admin_settings_save(web_request *r)
 		rc = settings_refused(r, "「一括で通知設定する」には、通知する在庫数を入力してください。");
 		goto out;
 	}
-	if (*from && !admin_mail_valid(from)) {
+	if (*from && !screen_mail_valid(from)) {
 		rc = settings_refused(r, "送信元メールアドレスの形式が正しくありません。");
 		goto out;
 	}
@@ -276,25 +276,25 @@ int admin_settings_save(web_request *r)
 	}
 	if ((rc = db_begin(r->db)) != Z_OK)
 		goto out;
-	rc = admin_setting_put(r->db, "error_mail_enabled", mail_on ? "1" : "0");
+	rc = screen_setting_put(r->db, "error_mail_enabled", mail_on ? "1" : "0");
 	if (rc == Z_OK)
-		rc = admin_setting_put(r->db, "error_mail_to", buf_str(&to));
+		rc = screen_setting_put(r->db, "error_mail_to", buf_str(&to));
 	if (rc == Z_OK)
-		rc = admin_setting_put(r->db, "alert_mode", alert_modes[mode]);
+		rc = screen_setting_put(r->db, "alert_mode", alert_modes[mode]);
 	snprintf(num, sizeof(num), "%lld", web_int(r, "alert_threshold", 0));
 	if (rc == Z_OK && web_has(r, "alert_threshold"))
-		rc = admin_setting_put(r->db, "alert_threshold", num);
+		rc = screen_setting_put(r->db, "alert_threshold", num);
 	if (rc == Z_OK)
-		rc = admin_setting_put(r->db, "show_images", web_int(r, "show_images", 0) ? "1" : "0");
+		rc = screen_setting_put(r->db, "show_images", web_int(r, "show_images", 0) ? "1" : "0");
 	if (rc == Z_OK)
-		rc = admin_setting_put(r->db, "smtp_url", url);
+		rc = screen_setting_put(r->db, "smtp_url", url);
 	if (rc == Z_OK)
-		rc = admin_setting_put(r->db, "smtp_user", web_text(r, "smtp_user"));
+		rc = screen_setting_put(r->db, "smtp_user", web_text(r, "smtp_user"));
 	if (rc == Z_OK)
-		rc = admin_setting_put(r->db, "mail_from", from);
+		rc = screen_setting_put(r->db, "mail_from", from);
 	snprintf(num, sizeof(num), "%lld", web_int(r, "expiry_warn_days", 14));
 	if (rc == Z_OK)
-		rc = admin_setting_put(r->db, "expiry_warn_days", num);
+		rc = screen_setting_put(r->db, "expiry_warn_days", num);
 	/* Write-only and sealed with the malls' key: an empty field keeps the stored password;
 	 * only the box clears it. */
 	if (rc == Z_OK && web_has(r, "smtp_password"))
@@ -322,7 +322,7 @@ int admin_test_mail(web_request *r)
 	buf to = BUF_INIT, why = BUF_INIT, smtp = BUF_INIT, body = BUF_INIT;
 	int rc;
 	const char *asked = web_text(r, "to");
-	if ((rc = admin_setting_get(r->db, "smtp_url", "", &smtp)) != Z_OK)
+	if ((rc = screen_setting_get(r->db, "smtp_url", "", &smtp)) != Z_OK)
 		goto out;
 	if (!smtp.len) {
 		rc = load_settings(r) == Z_OK
@@ -331,14 +331,14 @@ int admin_test_mail(web_request *r)
 		goto out;
 	}
 	if (*asked) {
-		if (!admin_mail_valid(asked)) {
+		if (!screen_mail_valid(asked)) {
 			rc = load_settings(r) == Z_OK
 			         ? render_settings(r, 400, "テストメールの宛先の形式が正しくありません。")
 			         : Z_ERR;
 			goto out;
 		}
 		buf_puts(&to, asked);
-	} else if ((rc = admin_setting_get(r->db, "error_mail_to", "", &to)) != Z_OK) {
+	} else if ((rc = screen_setting_get(r->db, "error_mail_to", "", &to)) != Z_OK) {
 		goto out;
 	}
 	if (!to.len) {
@@ -373,14 +373,14 @@ static int render_alerts(web_request *r, int status, const char *error)
 	buf mode = BUF_INIT;
 	char *like = NULL;
 	const char *q = web_text(r, "q"), *after = web_text(r, "after");
-	int rc = admin_setting_get(r->db, "alert_mode", "off", &mode);
+	int rc = screen_setting_get(r->db, "alert_mode", "off", &mode);
 	if (rc != Z_OK)
 		goto out;
 	web_set(r, "Page.title", "通知設定");
 	web_set(r, "Page.mode", buf_str(&mode));
 	web_set(r, "Page.q", q);
 	/* A code prefix uses the unique index; % and _ in the code are matched literally. */
-	if (!(like = admin_like_pattern(q, strlen(q), false, true))) {
+	if (!(like = screen_like_pattern(q, strlen(q), false, true))) {
 		rc = Z_NOMEM;
 		goto out;
 	}
@@ -393,7 +393,7 @@ static int render_alerts(web_request *r, int status, const char *error)
 		goto out;
 	if (res->nrows > 100)
 		web_set(r, "Page.next_after", db_get(res, 99, 0));
-	if ((rc = admin_hdf_rows(r, "Page.rows", res, 100)) != Z_OK)
+	if ((rc = screen_hdf_rows(r, "Page.rows", res, 100)) != Z_OK)
 		goto out;
 	/* A set's 総在庫数 is what its parts allow, as on the 在庫連携 list. */
 	for (int i = 0; i < res->nrows && i < 100 && rc == Z_OK; i++) {
@@ -408,8 +408,8 @@ static int render_alerts(web_request *r, int status, const char *error)
 	}
 	if (rc != Z_OK)
 		goto out;
-	admin_flash_from_query(r, settings_flashes);
-	rc = error ? admin_render_error(r, status, error, "admin_alerts.cs")
+	screen_flash_from_query(r, settings_flashes);
+	rc = error ? screen_render_error(r, status, error, "admin_alerts.cs")
 	           : web_render(r, "admin_alerts.cs");
 out:
 	db_res_free(res);

@@ -7,7 +7,7 @@
 #include "core/log.h"
 #include "core/mallurl.h"
 #include "core/seal.h"
-#include "screens/admin_common.h"
+#include "screens/common.h"
 #include "stock/stock.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
@@ -146,7 +146,7 @@ const web_field admin_shop_test_fields[] = {
 	{0},
 };
 
-static const admin_flash shop_flashes[] = {
+static const screen_flash shop_flashes[] = {
 	{"saved", "店舗を保存しました。"},
 	{"deleted", "店舗を削除しました。商品と送信待ちの在庫反映は削除し、受注と在庫の履歴は残しています。"},
 	{"test_queued", "接続テストを受け付けました。次のバッチ実行で結果が表示されます。"},
@@ -198,22 +198,22 @@ static int load_shops(web_request *r)
 	                  "SELECT s.id, s.name, s.mall, s.is_base, s.enabled, s.state, "
 	                  "COALESCE(s.stop_reason, '') AS stop_reason, s.api_base, "
 	                  "s.credentials IS NOT NULL AS has_credentials, "
-	                  "COALESCE(" ADMIN_JST(SHOP_EXPIRY) ", '') AS token_expires, "
+	                  "COALESCE(" SCREEN_JST(SHOP_EXPIRY) ", '') AS token_expires, "
 	                  "COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), " SHOP_EXPIRY "), '') "
 	                  "AS token_seconds, "
 	                  "COALESCE(FLOOR(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), " SHOP_EXPIRY ") / 86400), '') "
 	                  "AS token_days, "
-	                  "COALESCE(" ADMIN_JST("s.token_expires_at") ", '') AS access_token_expires, "
-	                  "COALESCE(" ADMIN_JST("s.last_fetch_at") ", '') AS last_fetch, "
-	                  "COALESCE(" ADMIN_JST("s.initial_fetch_at") ", '') AS initial_fetch, "
+	                  "COALESCE(" SCREEN_JST("s.token_expires_at") ", '') AS access_token_expires, "
+	                  "COALESCE(" SCREEN_JST("s.last_fetch_at") ", '') AS last_fetch, "
+	                  "COALESCE(" SCREEN_JST("s.initial_fetch_at") ", '') AS initial_fetch, "
 	                  "COALESCE(j.state, '') AS test_state, COALESCE(j.message, '') AS test_message, "
-	                  "COALESCE(" ADMIN_JST("j.updated_at") ", '') AS test_at "
+	                  "COALESCE(" SCREEN_JST("j.updated_at") ", '') AS test_at "
 	                  "FROM shop s LEFT JOIN job j ON j.id = (SELECT MAX(id) FROM job "
 	                  "WHERE kind = 'connection_test' AND shop_id = s.id) "
 	                  "ORDER BY s.is_base DESC, s.id",
 	                  NULL, 0, &res);
 	if (rc == Z_OK)
-		rc = admin_hdf_rows(r, "Page.shops", res, -1);
+		rc = screen_hdf_rows(r, "Page.shops", res, -1);
 	db_res_free(res);
 	return rc;
 }
@@ -223,7 +223,7 @@ int admin_shops_page(web_request *r)
 {
 	if (load_shops(r) != Z_OK)
 		return Z_ERR;
-	admin_flash_from_query(r, shop_flashes);
+	screen_flash_from_query(r, shop_flashes);
 	web_set(r, "Page.title", "利用店舗設定");
 	return web_render(r, "admin_shops.cs");
 }
@@ -269,8 +269,8 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 	if (id) {
 		rc = db_queryv(r->db, &res,
 		               "SELECT id, name, mall, is_base, enabled, api_base, credentials, "
-		               "COALESCE(options, '') AS options, COALESCE(" ADMIN_JST("credentials_expire_at")
-		               ", '') AS credentials_expire_at, COALESCE(" ADMIN_JST("token_expires_at")
+		               "COALESCE(options, '') AS options, COALESCE(" SCREEN_JST("credentials_expire_at")
+		               ", '') AS credentials_expire_at, COALESCE(" SCREEN_JST("token_expires_at")
 		               ", '') AS token_expires_at, alloc_rate FROM shop WHERE id = ?",
 		               DB_I(id));
 		if (rc != Z_OK)
@@ -313,7 +313,7 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 		web_set(r, "Page.shop.options_json", pretty ? pretty : "");
 		cJSON_free(pretty);
 	}
-	rc = error ? admin_render_error(r, status, error, "admin_shop_edit.cs")
+	rc = error ? screen_render_error(r, status, error, "admin_shop_edit.cs")
 	           : web_render(r, "admin_shop_edit.cs");
 out:
 	cJSON_Delete(creds);

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/log.h"
-#include "screens/admin_common.h"
+#include "screens/common.h"
 #include "screens/screens.h"
 #include "users/users.h"
 
@@ -34,7 +34,7 @@ const web_field admin_user_password_fields[] = {
 	{0},
 };
 
-static const admin_flash user_flashes[] = {
+static const screen_flash user_flashes[] = {
 	{"added", "ユーザーを追加しました。"},
 	{"updated", "ユーザーを変更しました。"},
 	{"password", "パスワードを変更しました。そのユーザーのほかのセッションはすべて終了しました。"},
@@ -45,11 +45,11 @@ static int render_users(web_request *r, int status, const char *error)
 {
 	db_res *res = NULL;
 	int rc = db_query(r->db,
-	                  "SELECT id, login, role, disabled, " ADMIN_JST("created_at") " AS created "
+	                  "SELECT id, login, role, disabled, " SCREEN_JST("created_at") " AS created "
 	                  "FROM app_user ORDER BY login",
 	                  NULL, 0, &res);
 	if (rc == Z_OK)
-		rc = admin_hdf_rows(r, "Page.users", res, -1);
+		rc = screen_hdf_rows(r, "Page.users", res, -1);
 	db_res_free(res);
 	if (rc != Z_OK)
 		return rc;
@@ -58,9 +58,9 @@ static int render_users(web_request *r, int status, const char *error)
 	web_set_int(r, "Page.min_password", USERS_MIN_PASSWORD);
 	if (error) {
 		web_set(r, "Page.form.login", web_text(r, "login"));
-		return admin_render_error(r, status, error, "admin_users.cs");
+		return screen_render_error(r, status, error, "admin_users.cs");
 	}
-	admin_flash_from_query(r, user_flashes);
+	screen_flash_from_query(r, user_flashes);
 	return web_render(r, "admin_users.cs");
 }
 

@@ -310,7 +310,7 @@ static int read_back_search(web_request *r, web_request *sub, web_params *params
                             search_filter *s, char *msg, size_t msglen)
 {
 	static const web_route list_route = {.method = "GET", .path = "/",
-	                                     .fields = stock_list_fields};
+	                                     .fields = list_fields};
 	const char *back = web_text(r, "back"), *why = NULL;
 	memset(sub, 0, sizeof(*sub));
 	sub->route = &list_route;
@@ -319,9 +319,9 @@ static int read_back_search(web_request *r, web_request *sub, web_params *params
 		return Z_INVALID;
 	}
 	sub->query_params = *params;
-	if (web_validate(stock_list_fields, params, sub->values, msg, msglen) != Z_OK)
+	if (web_validate(list_fields, params, sub->values, msg, msglen) != Z_OK)
 		return Z_INVALID;
-	stock_search_read(sub, s);
+	list_search_read(sub, s);
 	return Z_OK;
 }
 
@@ -428,7 +428,7 @@ int csv_export_submit(web_request *r)
 	}
 out:
 	if (sub) {
-		web_values_free(stock_list_fields, sub->values);
+		web_values_free(list_fields, sub->values);
 		free(sub);
 	}
 	web_params_free(&params);

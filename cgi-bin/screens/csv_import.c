@@ -32,7 +32,7 @@
 #include "core/secret.h"
 #include "csv/mallcsv.h"
 #include "csv/stockcsv.h"
-#include "screens/admin_common.h"
+#include "screens/common.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
 
@@ -225,7 +225,7 @@ static int load_shops(web_request *r)
 	                  "SELECT id, name, mall, is_base AS base FROM shop ORDER BY is_base DESC, id",
 	                  NULL, 0, &s);
 	if (rc == Z_OK)
-		rc = admin_hdf_rows(r, "Page.shops", s, -1);
+		rc = screen_hdf_rows(r, "Page.shops", s, -1);
 	db_res_free(s);
 	return rc;
 }
@@ -834,7 +834,7 @@ int csv_apply_submit(web_request *r)
 		goto out;
 	}
 	log_info("csv: job %lld applied by %s, %lld rows changed", job, r->user.login, changed);
-	stock_count_cache_clear();
+	list_count_cache_clear();
 	char to[64];
 	snprintf(to, sizeof(to), "/?msg=%s&n=%lld", totals ? "applied" : "imported", changed);
 	rc = web_redirect(r, to);

@@ -11,14 +11,14 @@ int login_page(web_request *r);
 int login_submit(web_request *r);
 int logout_submit(web_request *r);
 
-/* stock.c: the 在庫連携 screen */
-extern const web_field stock_list_fields[];
-int stock_list_page(web_request *r);
+/* list.c: the 在庫連携 list */
+extern const web_field list_fields[];
+int list_page(web_request *r);
 /* GET /stock/rows (JSON): the on-screen rows' totals and listings, and the stopped shops. */
-extern const web_field stock_rows_fields[];
-int stock_rows_json(web_request *r);
+extern const web_field list_rows_fields[];
+int list_rows_json(web_request *r);
 /* The /stock/help page of an error kind ("other" for kinds without their own); static. */
-const char *stock_help_kind(const char *kind);
+const char *list_help_kind(const char *kind);
 
 /* sets.c: セット商品 (セット登録, CSV取込, CSV出力) */
 extern const web_field sets_edit_fields[], sets_save_fields[], sets_preview_fields[],
@@ -33,18 +33,18 @@ int sets_import_apply(web_request *r);
 int sets_export_page(web_request *r);
 int sets_export_download(web_request *r);
 
-/* stock.c, stock_edit.c, csv_*.c, sku.c: the rest of the 在庫連携 screen */
-extern const web_field stock_help_fields[], stock_total_fields[], stock_limits_fields[],
-	stock_sync_fields[], stock_push_fields[], stock_delete_fields[], stock_sync_all_fields[],
+/* list.c, list_edit.c, csv_*.c, sku.c: the rest of the 在庫連携 screen */
+extern const web_field list_help_fields[], list_total_fields[], list_limits_fields[],
+	list_sync_fields[], list_push_fields[], list_delete_fields[], list_sync_all_fields[],
 	csv_export_fields[], csv_page_fields[], csv_totals_fields[], csv_listings_fields[],
 	csv_apply_fields[], csv_job_fields[], sku_fields[], sku_reserve_fields[];
-int stock_help_page(web_request *r);
-int stock_total_submit(web_request *r);
-int stock_limits_submit(web_request *r);
-int stock_sync_submit(web_request *r);
-int stock_push_submit(web_request *r);
-int stock_delete_submit(web_request *r);
-int stock_sync_all_submit(web_request *r);
+int list_help_page(web_request *r);
+int list_total_submit(web_request *r);
+int list_limits_submit(web_request *r);
+int list_sync_submit(web_request *r);
+int list_push_submit(web_request *r);
+int list_delete_submit(web_request *r);
+int list_sync_all_submit(web_request *r);
 int csv_export_submit(web_request *r);
 /* Sets Page.export_replaced (cells written as '?' by this user's last CP932 export) once. */
 int csv_export_notice(web_request *r);
@@ -56,15 +56,15 @@ int csv_apply_submit(web_request *r);
 int csv_job_json(web_request *r);
 int sku_page(web_request *r);
 int sku_reserve_submit(web_request *r);
-extern const web_field stock_link_fields[];
-int stock_link_submit(web_request *r);
+extern const web_field list_link_fields[];
+int list_link_submit(web_request *r);
 /* The 在庫連携 search conditions of the request (q points into it); the CSV export reads the
  * same fields so すべて exports the search result. */
-void stock_search_read(web_request *r, search_filter *s);
+void list_search_read(web_request *r, search_filter *s);
 /* Forgets the cached SKU count of this worker (after rows were added or deleted). */
-void stock_count_cache_clear(void);
+void list_count_cache_clear(void);
 /* The listing ids of the checked rows (fields sku and listing); *out malloc'd, caller frees. */
-int stock_checked_listings(web_request *r, long long **out, int *n);
+int list_checked_listings(web_request *r, long long **out, int *n);
 
 /* admin_*.c: 管理者メニュー (every route ROUTE_ADMIN) */
 extern const web_field admin_settings_fields[], admin_test_mail_fields[], admin_alerts_fields[],

@@ -9,7 +9,7 @@
 #include "core/url.h"
 #include "core/utf8.h"
 #include "csv/stockcsv.h"
-#include "screens/admin_common.h"
+#include "screens/common.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
 #include "stock/stock_sets.h"
@@ -72,7 +72,7 @@ const web_field sets_export_fields[] = {
 	{0},
 };
 
-static const admin_flash set_flashes[] = {
+static const screen_flash set_flashes[] = {
 	{"saved", "セット商品を保存しました。"},
 	{"deleted", "セット商品を削除しました。"},
 	{NULL, NULL},
@@ -87,8 +87,8 @@ static int read_parts(const web_params *p, stock_set_input **out, int *n, buf *w
 	int nc = 0, nq = 0, rc = Z_OK;
 	*out = NULL;
 	*n = 0;
-	if (admin_param_list(p, "part_code", &codes, &nc) != Z_OK ||
-	    admin_param_list(p, "part_qty", &qtys, &nq) != Z_OK) {
+	if (screen_param_list(p, "part_code", &codes, &nc) != Z_OK ||
+	    screen_param_list(p, "part_qty", &qtys, &nq) != Z_OK) {
 		rc = Z_NOMEM;
 		goto out;
 	}
@@ -221,7 +221,7 @@ int sets_edit_page(web_request *r)
 {
 	const char *code = web_text(r, "code");
 	int rc = Z_OK;
-	admin_flash_from_query(r, set_flashes);
+	screen_flash_from_query(r, set_flashes);
 	if (*code) {
 		rc = load_set_parts(r, code);
 		if (rc == Z_NOTFOUND)
@@ -252,7 +252,7 @@ static int edit_refused(web_request *r, const stock_set_input *in, int n, const 
 	if (load_set_list(r, "") != Z_OK)
 		return Z_ERR;
 	web_set(r, "Page.title", "セット登録");
-	return admin_render_error(r, 400, message, "sets_edit.cs");
+	return screen_render_error(r, 400, message, "sets_edit.cs");
 }
 
 /* POST /sets/save: creates or replaces a set in one transaction; the form again on refusal. */

@@ -1,6 +1,6 @@
 /* sku: one SKU's page — its listings, its stock moves with a small server-drawn chart of the
  * total over time, and the push history of its listings. */
-#include "screens/admin_common.h"
+#include "screens/common.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
 
@@ -95,7 +95,7 @@ int sku_page(web_request *r)
 		goto out;
 	}
 	long long id = db_get_ll(s, 0, 0, 0);
-	if ((rc = admin_hdf_rows(r, "Page.skus", s, -1)) != Z_OK)
+	if ((rc = screen_hdf_rows(r, "Page.skus", s, -1)) != Z_OK)
 		goto out;
 	/* A set holds no stock of its own: its 総在庫数 is what its parts allow, as on the list
 	 * and in every export. */
@@ -114,7 +114,7 @@ int sku_page(web_request *r)
 	               "ORDER BY sh.is_base DESC, l.shop_id",
 	               DB_I(id));
 	if (rc == Z_OK)
-		rc = admin_hdf_rows(r, "Page.listings", L, -1);
+		rc = screen_hdf_rows(r, "Page.listings", L, -1);
 	if (rc != Z_OK)
 		goto out;
 	rc = db_queryv(r->db, &moves,
@@ -125,7 +125,7 @@ int sku_page(web_request *r)
 	               "WHERE m.sku_id = ? ORDER BY m.id DESC LIMIT ?",
 	               DB_I(id), DB_I(MOVE_ROWS));
 	if (rc == Z_OK)
-		rc = admin_hdf_rows(r, "Page.moves", moves, -1);
+		rc = screen_hdf_rows(r, "Page.moves", moves, -1);
 	if (rc != Z_OK)
 		goto out;
 	chart(r, moves);
@@ -139,7 +139,7 @@ int sku_page(web_request *r)
 	               "ORDER BY p.id DESC LIMIT ?",
 	               DB_I(id), DB_I(PUSH_ROWS));
 	if (rc == Z_OK)
-		rc = admin_hdf_rows(r, "Page.pushes", pushes, -1);
+		rc = screen_hdf_rows(r, "Page.pushes", pushes, -1);
 	if (rc != Z_OK)
 		goto out;
 	web_setf(r, "Page.title", "SKU %s", db_get(s, 0, 1));

@@ -1,10 +1,10 @@
-/* admin_common: helpers shared by the screens. */
+/* common: helpers shared by the screens. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "screens/admin_common.h"
+#include "screens/common.h"
 
-int admin_setting_get(db *d, const char *name, const char *def, buf *out)
+int screen_setting_get(db *d, const char *name, const char *def, buf *out)
 {
 	db_res *res = NULL;
 	if (db_queryv(d, &res, "SELECT value FROM setting WHERE name = ?", DB_S(name)) != Z_OK)
@@ -15,14 +15,14 @@ int admin_setting_get(db *d, const char *name, const char *def, buf *out)
 	return rc == Z_OK ? Z_OK : Z_ERR;
 }
 
-int admin_setting_put(db *d, const char *name, const char *value)
+int screen_setting_put(db *d, const char *name, const char *value)
 {
 	return db_execv(d, "INSERT INTO setting (name, value) VALUES (?, ?) "
 	                   "ON DUPLICATE KEY UPDATE value = VALUES(value)",
 	                DB_S(name), DB_S(value));
 }
 
-char *admin_like_pattern(const char *s, size_t len, bool lead, bool trail)
+char *screen_like_pattern(const char *s, size_t len, bool lead, bool trail)
 {
 	buf b = BUF_INIT;
 	if (lead)
@@ -38,7 +38,7 @@ char *admin_like_pattern(const char *s, size_t len, bool lead, bool trail)
 	return buf_detach(&b);
 }
 
-int admin_hdf_rows(web_request *r, const char *prefix, const db_res *res, int max)
+int screen_hdf_rows(web_request *r, const char *prefix, const db_res *res, int max)
 {
 	char key[256];
 	int n = max >= 0 && max < res->nrows ? max : res->nrows;
@@ -52,7 +52,7 @@ int admin_hdf_rows(web_request *r, const char *prefix, const db_res *res, int ma
 	return Z_OK;
 }
 
-void admin_flash_from_query(web_request *r, const admin_flash *table)
+void screen_flash_from_query(web_request *r, const screen_flash *table)
 {
 	const char *key = web_query_raw(r, "msg");
 	for (int i = 0; key && table[i].key; i++)
@@ -62,14 +62,14 @@ void admin_flash_from_query(web_request *r, const admin_flash *table)
 		}
 }
 
-int admin_render_error(web_request *r, int status, const char *message, const char *name)
+int screen_render_error(web_request *r, int status, const char *message, const char *name)
 {
 	web_set(r, "Page.error", message);
 	r->status = status;
 	return web_render(r, name);
 }
 
-int admin_param_list(const web_params *p, const char *name, const char ***out, int *n)
+int screen_param_list(const web_params *p, const char *name, const char ***out, int *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -84,7 +84,7 @@ int admin_param_list(const web_params *p, const char *name, const char ***out, i
 	return Z_OK;
 }
 
-bool admin_mail_valid(const char *s)
+bool screen_mail_valid(const char *s)
 {
 	size_t n = strlen(s);
 	const char *at = strchr(s, '@');
@@ -98,7 +98,7 @@ bool admin_mail_valid(const char *s)
 	return true;
 }
 
-int admin_mail_list(const char *in, buf *out, buf *why)
+int screen_mail_list(const char *in, buf *out, buf *why)
 {
 	char *copy = strdup(in);
 	int rc = Z_OK, count = 0;
@@ -108,7 +108,7 @@ int admin_mail_list(const char *in, buf *out, buf *why)
 	     tok = strtok_r(NULL, ",; \t\r\n", &save)) {
 		if (!*tok)
 			continue;
-		if (!admin_mail_valid(tok)) {
+		if (!screen_mail_valid(tok)) {
 			buf_printf(why, "メールアドレス「%s」の形式が正しくありません。", tok);
 			rc = Z_INVALID;
 			goto out;

@@ -1,49 +1,49 @@
-/* admin_common: helpers shared by the screens: settings, result rows into the page data,
+/* common: helpers shared by the screens: settings, result rows into the page data,
  * fixed flash messages. */
-#ifndef ZAIKO_ADMIN_COMMON_H
-#define ZAIKO_ADMIN_COMMON_H
+#ifndef ZAIKO_SCREENS_COMMON_H
+#define ZAIKO_SCREENS_COMMON_H
 
 #include "web/web.h"
 
 /* Appends the value of setting name to out, or def when the row is absent. Z_OK or Z_ERR. */
-int admin_setting_get(db *d, const char *name, const char *def, buf *out);
+int screen_setting_get(db *d, const char *name, const char *def, buf *out);
 /* Inserts or replaces setting name. Z_OK or Z_ERR. */
-int admin_setting_put(db *d, const char *name, const char *value);
+int screen_setting_put(db *d, const char *name, const char *value);
 
 /* Copies the first max rows (all when max < 0) of res into the page data as
  * <prefix>.<row>.<column name>; SQL NULL becomes "". Z_OK or Z_NOMEM. */
-int admin_hdf_rows(web_request *r, const char *prefix, const db_res *res, int max);
+int screen_hdf_rows(web_request *r, const char *prefix, const db_res *res, int max);
 
 /* One flash message chosen by a fixed key (never text from the request). */
 typedef struct {
 	const char *key;
 	const char *message;
-} admin_flash;
+} screen_flash;
 
 /* Sets Page.flash from the "msg" query parameter when it names an entry of table
  * (NULL-key terminated); unknown keys show nothing. */
-void admin_flash_from_query(web_request *r, const admin_flash *table);
+void screen_flash_from_query(web_request *r, const screen_flash *table);
 
 /* Renders template name with status and the Japanese message as Page.error (a form shown
  * again after a refused POST). Returns what web_render returns. */
-int admin_render_error(web_request *r, int status, const char *message, const char *name);
+int screen_render_error(web_request *r, int status, const char *message, const char *name);
 
 /* The raw values of a repeated form field name, in order: *out is a malloc'd array of
  * borrowed pointers (caller frees the array only), *n their number. Z_OK or Z_NOMEM. */
-int admin_param_list(const web_params *p, const char *name, const char ***out, int *n);
+int screen_param_list(const web_params *p, const char *name, const char ***out, int *n);
 
 /* True when s is a plausible mail address (local@domain, no spaces or controls, ≤ 254). */
-bool admin_mail_valid(const char *s);
+bool screen_mail_valid(const char *s);
 /* Normalises a list of mail addresses (comma, semicolon, space or line separated) into
  * "a@x, b@y" in out. Z_INVALID with a Japanese message in why (static or in whybuf). */
-int admin_mail_list(const char *in, buf *out, buf *why);
+int screen_mail_list(const char *in, buf *out, buf *why);
 
 /* s[0..len) as a LIKE pattern matched literally (% _ and the escape character escaped),
  * with a leading and/or trailing % wildcard. malloc'd (caller frees); NULL on no memory. */
-char *admin_like_pattern(const char *s, size_t len, bool lead, bool trail);
+char *screen_like_pattern(const char *s, size_t len, bool lead, bool trail);
 
 /* SQL of a UTC DATETIME column shown in JST ("2026-01-02 03:04"): times are stored in UTC
  * and shown in JST (DESIGN §5). */
-#define ADMIN_JST(col) "DATE_FORMAT(" col " + INTERVAL 9 HOUR, '%Y-%m-%d %H:%i')"
+#define SCREEN_JST(col) "DATE_FORMAT(" col " + INTERVAL 9 HOUR, '%Y-%m-%d %H:%i')"
 
 #endif

@@ -1,4 +1,4 @@
-/* stock: the 在庫連携 screen — error messages, the search, the action buttons and the list of
+/* list: the 在庫連携 screen — error messages, the search, the action buttons and the list of
  * SKUs with each shop's listings, paged by key (never a large OFFSET). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include <cJSON.h>
 #include "core/strnum.h"
 #include "core/url.h"
-#include "screens/admin_common.h"
+#include "screens/common.h"
 #include "screens/screens.h"
 #include "stock/search.h"
 #include "stock/stock.h"
@@ -44,7 +44,7 @@ static const char *const msg_choices[] = {"pushed", "deleted", "sync_on", "sync_
                                           "imported", "linked", NULL};
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field stock_list_fields[] = {
+const web_field list_fields[] = {
 	{.name = "kind", .type = WF_ENUM, .choices = kind_choices, .label = "全て・セット"},
 	{.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647, .label = "店舗"},
 	{.name = "q", .type = WF_TEXT, .max = 200, .label = "商品コード・キーワード"},
@@ -65,7 +65,7 @@ const web_field stock_list_fields[] = {
 };
 
 /* The search as the request gives it (q points into the request). */
-void stock_search_read(web_request *r, search_filter *s)
+void list_search_read(web_request *r, search_filter *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->sets = web_int(r, "kind", 0) == 1;
@@ -86,7 +86,7 @@ void stock_search_read(web_request *r, search_filter *s)
 /* Counts of filtered views (a shop's SKUs from the index: 0.18 s; a keyword scan: 0.15–0.3 s
  * at 100k SKUs) are cached per worker for COUNT_CACHE_SECONDS, keyed by the statement and its
  * values, so paging through a result counts once. A change made through this worker clears
- * them (stock_count_cache_clear); other workers may show a count up to that old. */
+ * them (list_count_cache_clear); other workers may show a count up to that old. */
 #define COUNT_SLOTS 16
 static struct {
 	char *key;
@@ -195,7 +195,7 @@ static int count_all_skus(db *d, long long *out)
 }
 
 /* Forgets this worker's cached counts (after rows were added, deleted or switched). */
-void stock_count_cache_clear(void)
+void list_count_cache_clear(void)
 {
 	cached_count = -1;
 	for (int i = 0; i < COUNT_SLOTS; i++) {
@@ -368,7 +368,7 @@ static const char *const help_kinds[] = {"duplicate", "unlinked", "shop_stopped"
 
 /* The help page of an error kind; kinds without a page of their own share "other". The
  * result is a static string. */
-const char *stock_help_kind(const char *kind)
+const char *list_help_kind(const char *kind)
 {
 	for (int i = 0; kind && help_kinds[i]; i++)
 		if (!strcmp(help_kinds[i], kind))
@@ -392,11 +392,11 @@ static int load_errors(web_request *r)
 	                   DB_I(ERROR_ROWS));
 	if (rc != Z_OK)
 		return rc;
-	rc = admin_hdf_rows(r, "Page.errors", e, -1);
+	rc = screen_hdf_rows(r, "Page.errors", e, -1);
 	char key[64];
 	for (int i = 0; i < e->nrows && rc == Z_OK; i++) {
 		snprintf(key, sizeof(key), "Page.errors.%d.help", i);
-		rc = web_set(r, key, stock_help_kind(db_get(e, i, 2)));
+		rc = web_set(r, key, list_help_kind(db_get(e, i, 2)));
 	}
 	db_res_free(e);
 	/* All of them, as エラー削除 counts them: the list shows the newest ERROR_ROWS. */
@@ -412,7 +412,7 @@ static int load_errors(web_request *r)
 static int load_show_images(web_request *r, bool *show)
 {
 	buf value = BUF_INIT;
-	int rc = admin_setting_get(r->db, "show_images", "", &value);
+	int rc = screen_setting_get(r->db, "show_images", "", &value);
 	*show = rc == Z_OK && !strcmp(buf_str(&value), "1");
 	buf_free(&value);
 	return rc;
@@ -567,7 +567,7 @@ static int first_listing(const db_res *L, int col, long long key)
 }
 
 /* GET /: the 在庫連携 screen — errors, search, buttons and one page of the list. */
-int stock_list_page(web_request *r)
+int list_page(web_request *r)
 {
 	db_res *shops = NULL, *rows = NULL, *L = NULL;
 	int *per_shop = NULL;
@@ -581,7 +581,7 @@ int stock_list_page(web_request *r)
 	page_dir dir = PAGE_FIRST;
 	const char *key = NULL;
 
-	stock_search_read(r, &s);
+	list_search_read(r, &s);
 	if (web_has(r, "after")) {
 		dir = PAGE_AFTER;
 		key = web_text(r, "after");
@@ -812,7 +812,7 @@ out:
 #define POLL_ROWS PAGE_ROWS
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field stock_rows_fields[] = {
+const web_field list_rows_fields[] = {
 	{.name = "sku", .type = WF_INT_LIST, .min = 1, .max = 2147483647, .max_count = POLL_ROWS,
 	 .label = "SKU"},
 	{.name = "listing", .type = WF_INT_LIST, .min = 1, .max = 2147483647,
@@ -893,7 +893,7 @@ static int rows_listings(web_request *r, const web_value *skus, const web_value 
 /* GET /stock/rows?sku=…&listing=… (JSON): what the rows on screen show now — each SKU's
  * total, each listing's mall stock, 反映待ち, drift and settings — and which shops are
  * stopped, so the list follows the malls without a reload. Two indexed reads. */
-int stock_rows_json(web_request *r)
+int list_rows_json(web_request *r)
 {
 	const web_value *skus = web_field_value(r, "sku"), *lst = web_field_value(r, "listing");
 	db_res *shops = NULL;
@@ -921,14 +921,14 @@ int stock_rows_json(web_request *r)
 /* ---- help pages of the error kinds ---- */
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field stock_help_fields[] = {
+const web_field list_help_fields[] = {
 	{.name = "kind", .type = WF_ENUM, .choices = help_kinds, .required = true,
 	 .label = "エラーの種類"},
 	{0},
 };
 
 /* GET /stock/help?kind=: how to solve one kind of error message. */
-int stock_help_page(web_request *r)
+int list_help_page(web_request *r)
 {
 	web_set(r, "Page.title", "エラーメッセージの解消方法");
 	web_set(r, "Page.kind", help_kinds[web_int(r, "kind", 0)]);

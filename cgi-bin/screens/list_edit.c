@@ -1,4 +1,4 @@
-/* stock_edit: the 在庫連携 screen's changes — in-place edits of a total, a floor/cap and a
+/* list_edit: the 在庫連携 screen's changes — in-place edits of a total, a floor/cap and a
  * sync flag (JSON for stock.js), and the buttons 反映, 商品削除 and 連携 (一括). */
 #include <cJSON.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "db/db_in.h"
-#include "screens/admin_common.h"
+#include "screens/common.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
 
@@ -57,7 +57,7 @@ static int json_error(web_request *r, int status, const char *message)
 /* ---- 総在庫数 in place ---- */
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field stock_total_fields[] = {
+const web_field list_total_fields[] = {
 	{.name = "sku", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
 	 .label = "SKU"},
 	{.name = "total", .type = WF_INT, .required = true, .min = -STOCK_QTY_MAX,
@@ -68,7 +68,7 @@ const web_field stock_total_fields[] = {
 };
 
 /* POST /stock/total (JSON): sets a 総在庫数 unless it changed since the user saw it (409). */
-int stock_total_submit(web_request *r)
+int list_total_submit(web_request *r)
 {
 	long long sku = web_int(r, "sku", 0), after = 0;
 	/* Whatever was shown, -1 of an oversold SKU too, is the value the edit started from. */
@@ -106,7 +106,7 @@ int stock_total_submit(web_request *r)
 /* ---- 最小・最大 in place ---- */
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field stock_limits_fields[] = {
+const web_field list_limits_fields[] = {
 	{.name = "listing", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
 	 .label = "商品"},
 	{.name = "min", .type = WF_INT, .min = 0, .max = STOCK_QTY_MAX, .label = "最小"},
@@ -125,7 +125,7 @@ static int answer_listing(web_request *r, long long listing)
 }
 
 /* POST /stock/limits (JSON): a listing's 最小・最大; floor above cap is refused (400). */
-int stock_limits_submit(web_request *r)
+int list_limits_submit(web_request *r)
 {
 	long long listing = web_int(r, "listing", 0);
 	bool has_min = web_has(r, "min"), has_max = web_has(r, "max");
@@ -144,7 +144,7 @@ int stock_limits_submit(web_request *r)
 /* ---- 連携 of one listing ---- */
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field stock_sync_fields[] = {
+const web_field list_sync_fields[] = {
 	{.name = "listing", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
 	 .label = "商品"},
 	{.name = "on", .type = WF_BOOL, .required = true, .label = "連携"},
@@ -152,7 +152,7 @@ const web_field stock_sync_fields[] = {
 };
 
 /* POST /stock/sync (JSON): one listing's 連携 on or off. */
-int stock_sync_submit(web_request *r)
+int list_sync_submit(web_request *r)
 {
 	long long listing = web_int(r, "listing", 0);
 	db_res *cur = NULL;
@@ -169,7 +169,7 @@ int stock_sync_submit(web_request *r)
 	else
 		rc = Z_NOTFOUND;
 	db_res_free(cur);
-	stock_count_cache_clear();
+	list_count_cache_clear();
 	if (rc == Z_NOTFOUND)
 		return json_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
 	if (rc != Z_OK)
@@ -187,9 +187,9 @@ int stock_sync_submit(web_request *r)
 	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "戻り先"}
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field stock_push_fields[] = {CHECKED_FIELDS, {0}};
+const web_field list_push_fields[] = {CHECKED_FIELDS, {0}};
 /* Declared fields: the router validates them before the handler runs. */
-const web_field stock_delete_fields[] = {
+const web_field list_delete_fields[] = {
 	CHECKED_FIELDS,
 	{.name = "confirmed", .type = WF_BOOL, .label = "確認"},
 	{0},
@@ -217,7 +217,7 @@ static int cmp_shop_id(const void *a, const void *b)
 	return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
-int stock_checked_listings(web_request *r, long long **out, int *n)
+int list_checked_listings(web_request *r, long long **out, int *n)
 {
 	const web_value *skus = web_field_value(r, "sku"), *lst = web_field_value(r, "listing");
 	db_res *by_sku = NULL, *by_id = NULL;
@@ -263,12 +263,12 @@ int stock_checked_listings(web_request *r, long long **out, int *n)
 
 /* POST /stock/push: 反映 of the checked rows; back to the same search. Everything that depends
  * on the size of the selection is read before the pushes are queued. */
-int stock_push_submit(web_request *r)
+int list_push_submit(web_request *r)
 {
 	long long *ids = NULL, pending = 0;
 	db_res *counts = NULL;
 	int n = 0;
-	int rc = stock_checked_listings(r, &ids, &n);
+	int rc = list_checked_listings(r, &ids, &n);
 	if (rc != Z_OK)
 		goto out;
 	if (n == 0) {
@@ -310,7 +310,7 @@ static int confirm_page(web_request *r, const char *title, const char *text, con
 	rc = db_query(r->db, buf_str(&sql), vals, shown, &L);
 	buf_free(&sql);
 	if (rc == Z_OK)
-		rc = admin_hdf_rows(r, "Page.items", L, -1);
+		rc = screen_hdf_rows(r, "Page.items", L, -1);
 	db_res_free(L);
 	if (rc != Z_OK)
 		return rc;
@@ -335,12 +335,12 @@ static int confirm_page(web_request *r, const char *title, const char *text, con
 }
 
 /* POST /stock/delete: asks first; with confirmed=1 removes the checked rows from zaiko. */
-int stock_delete_submit(web_request *r)
+int list_delete_submit(web_request *r)
 {
 	long long *ids = NULL;
 	int n = 0;
 	const web_value *skus = web_field_value(r, "sku");
-	int rc = stock_checked_listings(r, &ids, &n);
+	int rc = list_checked_listings(r, &ids, &n);
 	if (rc != Z_OK)
 		goto out;
 	if (n == 0 && !(skus && skus->count)) {
@@ -358,7 +358,7 @@ int stock_delete_submit(web_request *r)
 	if (rc != Z_OK)
 		goto out;
 	log_info("stock: %s deleted %d listings", r->user.login, n);
-	stock_count_cache_clear();
+	list_count_cache_clear();
 	rc = back_to_list(r, "deleted", n);
 out:
 	free(ids);
@@ -368,7 +368,7 @@ out:
 /* ---- 連携 for every listing ---- */
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field stock_sync_all_fields[] = {
+const web_field list_sync_all_fields[] = {
 	{.name = "on", .type = WF_BOOL, .required = true, .label = "連携"},
 	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "戻り先"},
 	{.name = "confirmed", .type = WF_BOOL, .label = "確認"},
@@ -376,7 +376,7 @@ const web_field stock_sync_all_fields[] = {
 };
 
 /* POST /stock/sync-all: asks first; with confirmed=1 switches 連携 of every listing. */
-int stock_sync_all_submit(web_request *r)
+int list_sync_all_submit(web_request *r)
 {
 	bool on = web_int(r, "on", 0) == 1;
 	long long changed = 0;
@@ -396,7 +396,7 @@ int stock_sync_all_submit(web_request *r)
 		return web_render(r, "stock_confirm.cs");
 	}
 	int rc = stock_sync_all(r->db, on, &changed);
-	stock_count_cache_clear();
+	list_count_cache_clear();
 	if (rc != Z_OK)
 		return rc;
 	log_info("stock: %s switched sync %s for %lld listings", r->user.login, on ? "on" : "off",
@@ -408,7 +408,7 @@ int stock_sync_all_submit(web_request *r)
 
 /* Declared fields: the router validates them before the handler runs. Each button names its
  * listing in its own field (one form serves every row): unlink, bycode or manual (+ sku). */
-const web_field stock_link_fields[] = {
+const web_field list_link_fields[] = {
 	{.name = "unlink", .type = WF_INT, .min = 1, .max = 2147483647, .label = "紐づけ解除"},
 	{.name = "bycode", .type = WF_INT, .min = 1, .max = 2147483647, .label = "SKUコードで紐づけ"},
 	{.name = "manual", .type = WF_INT, .min = 1, .max = 2147483647, .label = "紐づけ"},
@@ -419,7 +419,7 @@ const web_field stock_link_fields[] = {
 
 /* POST /stock/link: unlinks a listing by hand, links it to a SKU code by hand, or gives it
  * back to the SKU-code rule (stock_link_manual); back to the same search. */
-int stock_link_submit(web_request *r)
+int list_link_submit(web_request *r)
 {
 	long long listing = 0, target = 0;
 	int asked = web_has(r, "unlink") + web_has(r, "bycode") + web_has(r, "manual");
@@ -448,6 +448,6 @@ int stock_link_submit(web_request *r)
 		return web_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
 	if (rc != Z_OK)
 		return rc;
-	stock_count_cache_clear();
+	list_count_cache_clear();
 	return back_to_list(r, "linked", 1);
 }
