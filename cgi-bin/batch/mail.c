@@ -1,5 +1,6 @@
 /* batch/mail: the mail queue and libcurl's SMTP client (smtp://, smtps://, STARTTLS, AUTH). */
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,26 +34,19 @@ int mail_queue_error(db *d, const char *subject, const char *body)
 	return mail_queue(d, "error", to, subject, body);
 }
 
+/* Base64 of p (OpenSSL's EVP_EncodeBlock), in lines of at most wrap characters (a multiple of
+ * 4; 0: one line) joined by CRLF. */
 static int base64(buf *out, const unsigned char *p, size_t n, size_t wrap)
 {
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t col = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		char q[4] = {tbl[(v >> 18) & 63], tbl[(v >> 12) & 63],
-		             i + 1 < n ? tbl[(v >> 6) & 63] : '=', i + 2 < n ? tbl[v & 63] : '='};
-		if (buf_append(out, q, 4) != Z_OK)
+	size_t chunk = wrap ? wrap / 4 * 3 : n; /* input bytes a line holds */
+	for (size_t i = 0; i < n; i += chunk) {
+		size_t take = n - i < chunk ? n - i : chunk;
+		if (i && buf_puts(out, "\r\n") != Z_OK)
 			return Z_NOMEM;
-		col += 4;
-		if (wrap && col >= wrap && i + 3 < n) {
-			if (buf_puts(out, "\r\n") != Z_OK)
-				return Z_NOMEM;
-			col = 0;
-		}
+		if (buf_reserve(out, (take + 2) / 3 * 4 + 1) != Z_OK)
+			return Z_NOMEM;
+		int len = EVP_EncodeBlock((unsigned char *)out->data + out->len, p + i, (int)take);
+		out->len += (size_t)len;
 	}
 	return Z_OK;
 }
