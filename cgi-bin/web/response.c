@@ -50,6 +50,132 @@ static int load_lang(const web_request *r)
 	return Z_OK;
 }
 
+/* The language set of the request. Japanese until the request carries a language. */
+static HDF *request_lang(const web_request *r)
+{
+	(void)r;
+	return lang;
+}
+
+/* The text of Lang.<key> in the request's language, else in Japanese, else NULL. */
+static const char *lang_lookup(const web_request *r, const char *key, bool japanese)
+{
+	if (!key || load_lang(r) != Z_OK)
+		return NULL;
+	char name[256];
+	if ((size_t)snprintf(name, sizeof(name), "Lang.%s", key) >= sizeof(name))
+		return NULL;
+	HDF *set = japanese ? lang : request_lang(r);
+	return set ? hdf_get_value(set, name, NULL) : NULL;
+}
+
+const char *web_lang(const web_request *r, const char *key)
+{
+	const char *s = lang_lookup(r, key, false);
+	if (!s)
+		s = lang_lookup(r, key, true);
+	if (!s) {
+		log_error("lang: no text for %s", key ? key : "(null)");
+		return key ? key : "";
+	}
+	return s;
+}
+
+/* Appends to out the conversions of the printf format fmt, one per conversion, without flags
+ * and widths ("%5lld and %-s" gives "%lld%s"); %% is no conversion. False when a conversion
+ * is one web_langf does not take (positional %1$s, %n, an unterminated %). */
+static bool format_conversions(const char *fmt, buf *out)
+{
+	for (const char *p = fmt; *p; p++) {
+		if (*p != '%')
+			continue;
+		p++;
+		if (*p == '%')
+			continue;
+		while (*p && strchr("-+ #0123456789", *p))
+			p++;
+		if (*p == '$')
+			return false;
+		buf_putc(out, '%');
+		if (*p == '.') {
+			p++;
+			if (*p == '*')
+				buf_puts(out, ".*");
+			while (*p && strchr("0123456789*", *p))
+				p++;
+		}
+		while (*p && strchr("hlLqjzt", *p))
+			buf_putc(out, *p++);
+		if (!*p || !strchr("diouxXeEfFgGaAcsp", *p))
+			return false;
+		buf_putc(out, *p);
+	}
+	return true;
+}
+
+bool web_lang_format_agrees(const char *text, const char *spec)
+{
+	buf a = BUF_INIT, b = BUF_INIT;
+	bool same = format_conversions(text, &a) && format_conversions(spec, &b) &&
+	            !strcmp(buf_str(&a), buf_str(&b));
+	buf_free(&a);
+	buf_free(&b);
+	return same;
+}
+
+/* The text of key that holds exactly the conversions of spec: the request's language, else
+ * Japanese; NULL (logged) when neither does. */
+static const char *lang_format(const web_request *r, const char *key, const char *spec)
+{
+	const char *s = lang_lookup(r, key, false);
+	if (s && web_lang_format_agrees(s, spec))
+		return s;
+	if (s)
+		log_error("lang: %s does not hold the conversions %s", key, spec);
+	s = lang_lookup(r, key, true);
+	if (s && web_lang_format_agrees(s, spec))
+		return s;
+	log_error("lang: no text for %s with the conversions %s", key, spec);
+	return NULL;
+}
+
+int web_vlangf(const web_request *r, buf *out, const char *key, const char *spec, va_list ap)
+{
+	const char *text = lang_format(r, key, spec);
+	if (!text)
+		return buf_puts(out, key);
+	return buf_vprintf(out, text, ap);
+}
+
+int web_langf(const web_request *r, buf *out, const char *key, const char *spec, ...)
+{
+	va_list ap;
+	va_start(ap, spec);
+	int rc = web_vlangf(r, out, key, spec, ap);
+	va_end(ap);
+	return rc;
+}
+
+void web_lang_snprintf(const web_request *r, char *dst, size_t n, const char *key,
+                       const char *spec, ...)
+{
+	buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, spec);
+	web_vlangf(r, &b, key, spec, ap);
+	va_end(ap);
+	if (n) {
+		/* Cut at a character boundary: a message may end mid-sentence, never mid-character. */
+		size_t len = b.len < n ? b.len : n - 1;
+		if (len < b.len)
+			while (len && ((unsigned char)buf_str(&b)[len] & 0xC0) == 0x80)
+				len--;
+		memcpy(dst, buf_str(&b), len);
+		dst[len] = '\0';
+	}
+	buf_free(&b);
+}
+
 /* Parsed templates, kept for the worker's life (DESIGN: a worker keeps nothing between
  * requests but caches). Each was parsed once against tmpl_hdf, which holds what parsing reads
  * (the escape mode, the load path); a render points it at the request's HDF for the data and

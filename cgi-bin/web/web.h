@@ -3,6 +3,7 @@
 #define ZAIKO_WEB_H
 
 #include <ClearSilver.h>
+#include <stdarg.h>
 #include "core/buf.h"
 #include "core/conf.h"
 #include "db/db.h"
@@ -128,6 +129,29 @@ const char *web_query_raw(const web_request *r, const char *name);
 int web_validate(const web_field *fields, const web_params *params, web_value *values,
                  char *msg, size_t msglen);
 void web_values_free(const web_field *fields, web_value *values);
+
+/* ---- Text in the user's language (web/response.c) ----
+ * Every text a user reads comes from templates/lang/<language>.hdf: templates read it as
+ * Lang.*, C code through these with the same key ("msg.stock.not_found" is
+ * Lang.msg.stock.not_found). The request's language, else Japanese. */
+
+/* The text of key; the key itself (logged) when no language has it. Owned by the language
+ * set, valid for the process: never freed by the caller. */
+const char *web_lang(const web_request *r, const char *key);
+/* Appends the text of key, formatted with the arguments, to out. spec is the conversions the
+ * text holds, in order ("%s%lld"): the compiler checks the arguments against it, and a text
+ * whose conversions differ is not used (the Japanese text then; the key when that differs
+ * too, logged). Z_OK, or Z_ERR. */
+int web_langf(const web_request *r, buf *out, const char *key, const char *spec, ...)
+	Z_PRINTF(4, 5);
+int web_vlangf(const web_request *r, buf *out, const char *key, const char *spec, va_list ap)
+	Z_PRINTF(4, 0);
+/* As web_langf, into dst of n bytes (cut at a character boundary when longer). */
+void web_lang_snprintf(const web_request *r, char *dst, size_t n, const char *key,
+                       const char *spec, ...) Z_PRINTF(5, 6);
+/* True when the printf format text holds the same conversions as spec, in the same order
+ * (flags and widths aside); false for positional conversions. */
+bool web_lang_format_agrees(const char *text, const char *spec);
 
 /* ---- Answers (web/response.c). Each sets r->status and the body; the loop sends it. ---- */
 

@@ -33,7 +33,9 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/lang", dir);
 	if (mkdir(path, 0700))
 		return -1;
-	write_file("lang/ja.hdf", "greeting = こんにちは\n");
+	write_file("lang/ja.hdf", "greeting = こんにちは\n"
+	                          "msg {\n  count = %s は %lld 件です。\n  wrong = 件数 %s\n"
+	                          "  long = あいうえお%s\n}\n");
 	write_file("part.cs", "[<?cs var:Page.name ?>]");
 	/* A set: writes into the data of the render; the second request must not see it. */
 	write_file("page.cs", "<?cs var:Lang.greeting ?> <?cs include:\"part.cs\" ?> "
@@ -112,11 +114,41 @@ static void render_refuses_paths_and_missing(void **state)
 	hdf_destroy(&r.hdf);
 }
 
+/* web_lang and web_langf: the text of a key; formatted only with the conversions the call
+ * site declares (a text that differs is not used); the key itself when no text exists. */
+static void lang_texts(void **state)
+{
+	web_request r;
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	assert_string_equal(web_lang(&r, "greeting"), "こんにちは");
+	assert_string_equal(web_lang(&r, "msg.missing"), "msg.missing");
+	buf b = BUF_INIT;
+	assert_int_equal(web_langf(&r, &b, "msg.count", "%s%lld", "在庫", 3LL), Z_OK);
+	assert_string_equal(buf_str(&b), "在庫 は 3 件です。");
+	buf_reset(&b);
+	/* The text holds %s where the call passes a number: the key, not a crash. */
+	web_langf(&r, &b, "msg.wrong", "%lld", 5LL);
+	assert_string_equal(buf_str(&b), "msg.wrong");
+	buf_free(&b);
+	char small[8];
+	/* Cut at a character boundary: 7 bytes hold two 3-byte characters. */
+	web_lang_snprintf(&r, small, sizeof(small), "msg.long", "%s", "");
+	assert_string_equal(small, "あい");
+	assert_true(web_lang_format_agrees("「%s」は%lld〜%lld", "%s%lld%lld"));
+	assert_true(web_lang_format_agrees("%5lld%% %-s", "%lld%s"));
+	assert_false(web_lang_format_agrees("%s %s", "%s"));
+	assert_false(web_lang_format_agrees("%d", "%lld"));
+	assert_false(web_lang_format_agrees("%1$s", "%s"));
+	assert_false(web_lang_format_agrees("50%", ""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(render_twice_then_file_changed),
 		cmocka_unit_test(render_refuses_paths_and_missing),
+		cmocka_unit_test(lang_texts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
