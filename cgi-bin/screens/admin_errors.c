@@ -8,8 +8,8 @@
 #include "screens/screens.h"
 
 const web_field admin_errors_delete_fields[] = {
-	{.name = "kind", .type = WF_TEXT, .max = 32, .label = "エラーの種類"},
-	{.name = "confirm", .type = WF_BOOL, .label = "確認"},
+	{.name = "kind", .type = WF_TEXT, .max = 32, .label = "msg.label.error_kind"},
+	{.name = "confirm", .type = WF_BOOL, .label = "msg.label.confirmed"},
 	{0},
 };
 

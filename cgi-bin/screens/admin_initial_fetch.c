@@ -7,8 +7,8 @@
 
 const web_field admin_initial_fetch_fields[] = {
 	{.name = "shop", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "店舗"},
-	{.name = "confirm", .type = WF_BOOL, .label = "確認"},
+	 .label = "msg.label.shop"},
+	{.name = "confirm", .type = WF_BOOL, .label = "msg.label.confirmed"},
 	{0},
 };
 

@@ -25,38 +25,38 @@ static const struct {
 static const char *const alert_modes[] = {"off", "all", "per_sku", NULL};
 
 const web_field admin_settings_fields[] = {
-	{.name = "error_mail_enabled", .type = WF_BOOL, .label = "エラー通知"},
-	{.name = "error_mail_to", .type = WF_TEXT, .max = 1000, .label = "通知先メールアドレス"},
+	{.name = "error_mail_enabled", .type = WF_BOOL, .label = "msg.label.error_alert"},
+	{.name = "error_mail_to", .type = WF_TEXT, .max = 1000, .label = "msg.label.alert_to"},
 	{.name = "alert_mode", .type = WF_ENUM, .required = true, .choices = alert_modes,
-	 .label = "在庫数通知"},
+	 .label = "msg.label.stock_alert"},
 	{.name = "alert_threshold", .type = WF_INT, .min = 0, .max = 1000000000,
-	 .label = "通知する在庫数"},
-	{.name = "show_images", .type = WF_BOOL, .label = "商品画像"},
-	{.name = "smtp_url", .type = WF_TEXT, .max = 255, .label = "SMTPサーバー"},
-	{.name = "smtp_user", .type = WF_TEXT, .max = 255, .label = "SMTPユーザー"},
-	{.name = "smtp_password", .type = WF_TEXT, .max = 255, .label = "SMTPパスワード"},
-	{.name = "smtp_password_clear", .type = WF_BOOL, .label = "SMTPパスワードを消去"},
-	{.name = "mail_from", .type = WF_TEXT, .max = 254, .label = "送信元メールアドレス"},
+	 .label = "msg.label.alert_at"},
+	{.name = "show_images", .type = WF_BOOL, .label = "msg.label.image"},
+	{.name = "smtp_url", .type = WF_TEXT, .max = 255, .label = "msg.label.smtp_server"},
+	{.name = "smtp_user", .type = WF_TEXT, .max = 255, .label = "msg.label.smtp_user"},
+	{.name = "smtp_password", .type = WF_TEXT, .max = 255, .label = "msg.label.smtp_password"},
+	{.name = "smtp_password_clear", .type = WF_BOOL, .label = "msg.label.smtp_password_clear"},
+	{.name = "mail_from", .type = WF_TEXT, .max = 254, .label = "msg.label.mail_from"},
 	{.name = "expiry_warn_days", .type = WF_INT, .min = 0, .max = 365,
-	 .label = "有効期限の事前通知日数"},
+	 .label = "msg.label.expiry_notice_days"},
 	{0},
 };
 
 const web_field admin_test_mail_fields[] = {
-	{.name = "to", .type = WF_TEXT, .max = 254, .label = "テストメールの宛先"},
+	{.name = "to", .type = WF_TEXT, .max = 254, .label = "msg.label.test_mail_to"},
 	{0},
 };
 
 const web_field admin_alerts_fields[] = {
-	{.name = "q", .type = WF_TEXT, .max = 128, .label = "SKUコード"},
-	{.name = "after", .type = WF_TEXT, .max = 128, .label = "ページ"},
+	{.name = "q", .type = WF_TEXT, .max = 128, .label = "msg.label.sku_code"},
+	{.name = "after", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
 	{0},
 };
 
 const web_field admin_alerts_save_fields[] = {
 	{.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
-	 .label = "SKUコード"},
-	{.name = "threshold", .type = WF_INT, .min = 0, .max = 1000000000, .label = "通知する在庫数"},
+	 .label = "msg.label.sku_code"},
+	{.name = "threshold", .type = WF_INT, .min = 0, .max = 1000000000, .label = "msg.label.alert_at"},
 	{0},
 };
 
@@ -122,15 +122,15 @@ static int render_settings(web_request *r, int status, const char *error);
 
 const web_field admin_retention_fields[] = {
 	{.name = "retention_push_days", .type = WF_INT, .required = true, .min = 0, .max = 3650,
-	 .label = "在庫更新の履歴の保存期間"},
+	 .label = "msg.label.push_keep"},
 	{.name = "retention_order_days", .type = WF_INT, .required = true, .min = 0, .max = 3650,
-	 .label = "取得した受注の保存期間"},
+	 .label = "msg.label.order_keep"},
 	{.name = "retention_login_failure_days", .type = WF_INT, .required = true, .min = 0,
-	 .max = 3650, .label = "ログイン失敗の記録の保存期間"},
+	 .max = 3650, .label = "msg.label.login_failure_keep"},
 	{.name = "retention_mail_days", .type = WF_INT, .required = true, .min = 0, .max = 3650,
-	 .label = "送信済みメールの保存期間"},
+	 .label = "msg.label.mail_keep"},
 	{.name = "retention_job_days", .type = WF_INT, .required = true, .min = 0, .max = 3650,
-	 .label = "終了した処理の保存期間"},
+	 .label = "msg.label.job_keep"},
 	{0},
 };
 

@@ -89,19 +89,19 @@ static const shop_input inputs[] = {
 };
 
 const web_field admin_shops_fields[] = {
-	{.name = "id", .type = WF_INT, .min = 1, .max = 2147483647, .label = "店舗"},
+	{.name = "id", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
 	{0},
 };
 
 const web_field admin_shop_save_fields[] = {
-	{.name = "id", .type = WF_INT, .min = 1, .max = 2147483647, .label = "店舗"},
-	{.name = "name", .type = WF_TEXT, .required = true, .min = 1, .max = 100, .label = "店舗名"},
-	{.name = "mall", .type = WF_ENUM, .required = true, .choices = malls, .label = "モール・カート"},
-	{.name = "is_base", .type = WF_BOOL, .label = "基本モール"},
-	{.name = "enabled", .type = WF_BOOL, .label = "在庫連携"},
-	{.name = "api_base", .type = WF_TEXT, .max = 255, .label = "APIのURL"},
-	{.name = "credentials_expire_at", .type = WF_TEXT, .max = 16, .label = "認証情報の有効期限"},
-	{.name = "alloc_rate", .type = WF_INT, .min = 0, .max = 100, .label = "割当率"},
+	{.name = "id", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
+	{.name = "name", .type = WF_TEXT, .required = true, .min = 1, .max = 100, .label = "msg.label.shop_name"},
+	{.name = "mall", .type = WF_ENUM, .required = true, .choices = malls, .label = "msg.label.mall"},
+	{.name = "is_base", .type = WF_BOOL, .label = "msg.label.base_mall"},
+	{.name = "enabled", .type = WF_BOOL, .label = "msg.label.stock_sync"},
+	{.name = "api_base", .type = WF_TEXT, .max = 255, .label = "msg.label.api_url"},
+	{.name = "credentials_expire_at", .type = WF_TEXT, .max = 16, .label = "msg.label.credential_expiry"},
+	{.name = "alloc_rate", .type = WF_INT, .min = 0, .max = 100, .label = "msg.label.rate"},
 	{.name = "yahoo_client_id", .type = WF_TEXT, .max = 500},
 	{.name = "yahoo_client_secret", .type = WF_TEXT, .max = 500},
 	{.name = "yahoo_refresh_token", .type = WF_TEXT, .max = 2000},
@@ -125,7 +125,7 @@ const web_field admin_shop_save_fields[] = {
 	{.name = "shopify_client_id", .type = WF_TEXT, .max = 500},
 	{.name = "shopify_client_secret", .type = WF_TEXT, .max = 500},
 	{.name = "shopify_api_version", .type = WF_TEXT, .max = 20},
-	{.name = "options_json", .type = WF_TEXT, .max = 8000, .label = "詳細設定（JSON）"},
+	{.name = "options_json", .type = WF_TEXT, .max = 8000, .label = "msg.label.extra_json"},
 	{.name = "base_client_id", .type = WF_TEXT, .max = 500},
 	{.name = "base_client_secret", .type = WF_TEXT, .max = 500},
 	{.name = "base_refresh_token", .type = WF_TEXT, .max = 2000},
@@ -136,13 +136,13 @@ const web_field admin_shop_save_fields[] = {
 };
 
 const web_field admin_shop_delete_fields[] = {
-	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647, .label = "店舗"},
-	{.name = "confirm_name", .type = WF_TEXT, .max = 100, .label = "確認の店舗名"},
+	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
+	{.name = "confirm_name", .type = WF_TEXT, .max = 100, .label = "msg.label.confirm_shop_name"},
 	{0},
 };
 
 const web_field admin_shop_test_fields[] = {
-	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647, .label = "店舗"},
+	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
 	{0},
 };
 

@@ -11,26 +11,26 @@ static const char *const roles[] = {"admin", "staff", NULL};
 
 const web_field admin_user_add_fields[] = {
 	{.name = "login", .type = WF_TEXT, .required = true, .min = 1, .max = 64,
-	 .label = "ログインID"},
+	 .label = "msg.label.login"},
 	{.name = "password", .type = WF_TEXT, .required = true, .min = 1, .max = 200,
-	 .label = "パスワード"},
-	{.name = "role", .type = WF_ENUM, .required = true, .choices = roles, .label = "権限"},
+	 .label = "msg.label.password"},
+	{.name = "role", .type = WF_ENUM, .required = true, .choices = roles, .label = "msg.label.role"},
 	{0},
 };
 
 const web_field admin_user_update_fields[] = {
 	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "ユーザー"},
-	{.name = "role", .type = WF_ENUM, .required = true, .choices = roles, .label = "権限"},
-	{.name = "disabled", .type = WF_BOOL, .label = "無効"},
+	 .label = "msg.label.user"},
+	{.name = "role", .type = WF_ENUM, .required = true, .choices = roles, .label = "msg.label.role"},
+	{.name = "disabled", .type = WF_BOOL, .label = "msg.label.disabled"},
 	{0},
 };
 
 const web_field admin_user_password_fields[] = {
 	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "ユーザー"},
+	 .label = "msg.label.user"},
 	{.name = "password", .type = WF_TEXT, .required = true, .min = 1, .max = 200,
-	 .label = "新しいパスワード"},
+	 .label = "msg.label.new_password"},
 	{0},
 };
 

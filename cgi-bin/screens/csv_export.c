@@ -39,13 +39,13 @@ static const char *const enc_choices[] = {"cp932", "utf8", NULL};
 /* Declared fields: the router validates them before the handler runs. */
 const web_field csv_export_fields[] = {
 	{.name = "scope", .type = WF_ENUM, .required = true, .choices = scope_choices,
-	 .label = "CSV出力"},
-	{.name = "enc", .type = WF_ENUM, .choices = enc_choices, .label = "文字コード"},
+	 .label = "msg.label.csv_export"},
+	{.name = "enc", .type = WF_ENUM, .choices = enc_choices, .label = "msg.label.encoding"},
 	{.name = "sku", .type = WF_INT_LIST, .min = 1, .max = 2147483647, .max_count = 1000,
-	 .label = "選択"},
+	 .label = "msg.label.checked"},
 	{.name = "listing", .type = WF_INT_LIST, .min = 1, .max = 2147483647, .max_count = 1000,
-	 .label = "選択"},
-	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "戻り先"},
+	 .label = "msg.label.checked"},
+	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"},
 	{0},
 };
 
@@ -315,11 +315,11 @@ static int read_back_search(web_request *r, web_request *sub, web_params *params
 	memset(sub, 0, sizeof(*sub));
 	sub->route = &list_route;
 	if (web_parse_urlencoded(back, strlen(back), &web_default_limits, params, &why) != Z_OK) {
-		snprintf(msg, msglen, "%s", why ? why : "検索条件が正しくありません。");
+		snprintf(msg, msglen, "%s", web_lang(r, why ? why : "msg.csv_export.bad_search"));
 		return Z_INVALID;
 	}
 	sub->query_params = *params;
-	if (web_validate(list_fields, params, sub->values, msg, msglen) != Z_OK)
+	if (web_validate(r, list_fields, params, sub->values, msg, msglen) != Z_OK)
 		return Z_INVALID;
 	list_search_read(sub, s);
 	return Z_OK;

@@ -58,27 +58,27 @@ static const char *const mode_choices[] = {"absolute", "delta", NULL};
 
 /* Declared fields: the router validates them before the handler runs. */
 const web_field csv_page_fields[] = {
-	{.name = "job", .type = WF_INT, .min = 1, .max = 1LL << 62, .label = "処理"},
-	{.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647, .label = "店舗"},
+	{.name = "job", .type = WF_INT, .min = 1, .max = 1LL << 62, .label = "msg.label.action"},
+	{.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
 	{0},
 };
 
 /* Declared fields: the router validates them before the handler runs. */
 const web_field csv_totals_fields[] = {
-	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "CSVファイル"},
+	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "msg.label.csv_file"},
 	{.name = "mode", .type = WF_ENUM, .required = true, .choices = mode_choices,
-	 .label = "更新方法"},
+	 .label = "msg.label.update_mode"},
 	{0},
 };
 
 /* Declared fields: the router validates them before the handler runs. */
 const web_field csv_listings_fields[] = {
-	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "CSVファイル",
+	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "msg.label.csv_file",
 	 .second = "file2"},
 	/* Rakuten's older format is two files (item.csv + select.csv), uploaded together. */
-	{.name = "file2", .type = WF_FILE, .max = 16 << 20, .label = "2つ目のCSVファイル"},
+	{.name = "file2", .type = WF_FILE, .max = 16 << 20, .label = "msg.label.csv_file2"},
 	{.name = "shop", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "店舗"},
+	 .label = "msg.label.shop"},
 	{0},
 };
 
@@ -117,14 +117,14 @@ static bool unpack_pair(const char *data, size_t len, const char **a, size_t *al
 /* Declared fields: the router validates them before the handler runs. */
 const web_field csv_apply_fields[] = {
 	{.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
-	 .label = "処理"},
+	 .label = "msg.label.action"},
 	{0},
 };
 
 /* Declared fields: the router validates them before the handler runs. */
 const web_field csv_job_fields[] = {
 	{.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
-	 .label = "処理"},
+	 .label = "msg.label.action"},
 	{0},
 };
 
@@ -820,11 +820,11 @@ int csv_apply_submit(web_request *r)
 		db_execv(r->db, "UPDATE job SET state = 'failed', error = ?, lease_until = NULL, "
 		                "lease_token = NULL, updated_at = UTC_TIMESTAMP() "
 		                "WHERE id = ? AND state = 'running' AND lease_token = ?",
-		         DB_S(unknown ? WEB_MSG_COMMIT_UNKNOWN
+		         DB_S(unknown ? web_lang(r, WEB_MSG_COMMIT_UNKNOWN)
 		              : why.len ? buf_str(&why) : "反映に失敗しました。何も変更していません。"),
 		         DB_I(job), DB_S(token));
 		if (unknown) {
-			rc = web_error(r, 503, WEB_MSG_COMMIT_UNKNOWN);
+			rc = web_error(r, 503, web_lang(r, WEB_MSG_COMMIT_UNKNOWN));
 		} else if (rc == Z_INVALID || rc == Z_CONFLICT) {
 			buf msg = BUF_INIT;
 			buf_printf(&msg, "反映できませんでした（何も変更していません）。%s", buf_str(&why));

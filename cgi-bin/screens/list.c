@@ -45,22 +45,22 @@ static const char *const msg_choices[] = {"pushed", "deleted", "sync_on", "sync_
 
 /* Declared fields: the router validates them before the handler runs. */
 const web_field list_fields[] = {
-	{.name = "kind", .type = WF_ENUM, .choices = kind_choices, .label = "全て・セット"},
-	{.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647, .label = "店舗"},
-	{.name = "q", .type = WF_TEXT, .max = 200, .label = "商品コード・キーワード"},
+	{.name = "kind", .type = WF_ENUM, .choices = kind_choices, .label = "msg.label.all_or_sets"},
+	{.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
+	{.name = "q", .type = WF_TEXT, .max = 200, .label = "msg.label.keyword"},
 	{.name = "tmin", .type = WF_INT, .min = -STOCK_QTY_MAX, .max = STOCK_QTY_MAX,
-	 .label = "総在庫数（下限）"},
+	 .label = "msg.label.total_min"},
 	{.name = "tmax", .type = WF_INT, .min = -STOCK_QTY_MAX, .max = STOCK_QTY_MAX,
-	 .label = "総在庫数（上限）"},
-	{.name = "link", .type = WF_ENUM, .choices = link_choices, .label = "商品の紐づけ状況"},
-	{.name = "sync", .type = WF_ENUM, .choices = sync_choices, .label = "在庫連携"},
-	{.name = "drift", .type = WF_BOOL, .label = "差異商品"},
-	{.name = "after", .type = WF_TEXT, .max = 128, .label = "ページ"},
-	{.name = "before", .type = WF_TEXT, .max = 128, .label = "ページ"},
-	{.name = "last", .type = WF_BOOL, .label = "ページ"},
-	{.name = "page", .type = WF_INT, .min = 1, .max = 100000000, .label = "ページ"},
-	{.name = "msg", .type = WF_ENUM, .choices = msg_choices, .label = "メッセージ"},
-	{.name = "n", .type = WF_INT, .min = 0, .max = 100000000, .label = "件数"},
+	 .label = "msg.label.total_max"},
+	{.name = "link", .type = WF_ENUM, .choices = link_choices, .label = "msg.label.link_state"},
+	{.name = "sync", .type = WF_ENUM, .choices = sync_choices, .label = "msg.label.stock_sync"},
+	{.name = "drift", .type = WF_BOOL, .label = "msg.label.diff_product"},
+	{.name = "after", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
+	{.name = "before", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
+	{.name = "last", .type = WF_BOOL, .label = "msg.label.page"},
+	{.name = "page", .type = WF_INT, .min = 1, .max = 100000000, .label = "msg.label.page"},
+	{.name = "msg", .type = WF_ENUM, .choices = msg_choices, .label = "msg.label.message"},
+	{.name = "n", .type = WF_INT, .min = 0, .max = 100000000, .label = "msg.label.count"},
 	{0},
 };
 
@@ -814,9 +814,9 @@ out:
 /* Declared fields: the router validates them before the handler runs. */
 const web_field list_rows_fields[] = {
 	{.name = "sku", .type = WF_INT_LIST, .min = 1, .max = 2147483647, .max_count = POLL_ROWS,
-	 .label = "SKU"},
+	 .label = "msg.label.sku"},
 	{.name = "listing", .type = WF_INT_LIST, .min = 1, .max = 2147483647,
-	 .max_count = POLL_ROWS, .label = "商品"},
+	 .max_count = POLL_ROWS, .label = "msg.label.product"},
 	{0},
 };
 
@@ -923,7 +923,7 @@ int list_rows_json(web_request *r)
 /* Declared fields: the router validates them before the handler runs. */
 const web_field list_help_fields[] = {
 	{.name = "kind", .type = WF_ENUM, .choices = help_kinds, .required = true,
-	 .label = "エラーの種類"},
+	 .label = "msg.label.error_kind"},
 	{0},
 };
 

@@ -59,11 +59,11 @@ static int json_error(web_request *r, int status, const char *message)
 /* Declared fields: the router validates them before the handler runs. */
 const web_field list_total_fields[] = {
 	{.name = "sku", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "SKU"},
+	 .label = "msg.label.sku"},
 	{.name = "total", .type = WF_INT, .required = true, .min = -STOCK_QTY_MAX,
-	 .max = STOCK_QTY_MAX, .label = "総在庫数"},
+	 .max = STOCK_QTY_MAX, .label = "msg.label.total"},
 	{.name = "seen", .type = WF_INT, .required = true, .min = -STOCK_QTY_MAX,
-	 .max = STOCK_QTY_MAX, .label = "表示中の総在庫数"},
+	 .max = STOCK_QTY_MAX, .label = "msg.label.shown_total"},
 	{0},
 };
 
@@ -108,9 +108,9 @@ int list_total_submit(web_request *r)
 /* Declared fields: the router validates them before the handler runs. */
 const web_field list_limits_fields[] = {
 	{.name = "listing", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "商品"},
-	{.name = "min", .type = WF_INT, .min = 0, .max = STOCK_QTY_MAX, .label = "最小"},
-	{.name = "max", .type = WF_INT, .min = 0, .max = STOCK_QTY_MAX, .label = "最大"},
+	 .label = "msg.label.product"},
+	{.name = "min", .type = WF_INT, .min = 0, .max = STOCK_QTY_MAX, .label = "msg.label.min"},
+	{.name = "max", .type = WF_INT, .min = 0, .max = STOCK_QTY_MAX, .label = "msg.label.max"},
 	{0},
 };
 
@@ -146,8 +146,8 @@ int list_limits_submit(web_request *r)
 /* Declared fields: the router validates them before the handler runs. */
 const web_field list_sync_fields[] = {
 	{.name = "listing", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "商品"},
-	{.name = "on", .type = WF_BOOL, .required = true, .label = "連携"},
+	 .label = "msg.label.product"},
+	{.name = "on", .type = WF_BOOL, .required = true, .label = "msg.label.sync"},
 	{0},
 };
 
@@ -181,17 +181,17 @@ int list_sync_submit(web_request *r)
 
 #define CHECKED_FIELDS                                                                        \
 	{.name = "sku", .type = WF_INT_LIST, .min = 1, .max = 2147483647,                     \
-	 .max_count = MAX_CHECKED, .label = "選択"},                                          \
+	 .max_count = MAX_CHECKED, .label = "msg.label.checked"},                                          \
 	{.name = "listing", .type = WF_INT_LIST, .min = 1, .max = 2147483647,                 \
-	 .max_count = MAX_CHECKED, .label = "選択"},                                          \
-	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "戻り先"}
+	 .max_count = MAX_CHECKED, .label = "msg.label.checked"},                                          \
+	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"}
 
 /* Declared fields: the router validates them before the handler runs. */
 const web_field list_push_fields[] = {CHECKED_FIELDS, {0}};
 /* Declared fields: the router validates them before the handler runs. */
 const web_field list_delete_fields[] = {
 	CHECKED_FIELDS,
-	{.name = "confirmed", .type = WF_BOOL, .label = "確認"},
+	{.name = "confirmed", .type = WF_BOOL, .label = "msg.label.confirmed"},
 	{0},
 };
 
@@ -369,9 +369,9 @@ out:
 
 /* Declared fields: the router validates them before the handler runs. */
 const web_field list_sync_all_fields[] = {
-	{.name = "on", .type = WF_BOOL, .required = true, .label = "連携"},
-	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "戻り先"},
-	{.name = "confirmed", .type = WF_BOOL, .label = "確認"},
+	{.name = "on", .type = WF_BOOL, .required = true, .label = "msg.label.sync"},
+	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"},
+	{.name = "confirmed", .type = WF_BOOL, .label = "msg.label.confirmed"},
 	{0},
 };
 
@@ -409,11 +409,11 @@ int list_sync_all_submit(web_request *r)
 /* Declared fields: the router validates them before the handler runs. Each button names its
  * listing in its own field (one form serves every row): unlink, bycode or manual (+ sku). */
 const web_field list_link_fields[] = {
-	{.name = "unlink", .type = WF_INT, .min = 1, .max = 2147483647, .label = "紐づけ解除"},
-	{.name = "bycode", .type = WF_INT, .min = 1, .max = 2147483647, .label = "SKUコードで紐づけ"},
-	{.name = "manual", .type = WF_INT, .min = 1, .max = 2147483647, .label = "紐づけ"},
-	{.name = "sku", .type = WF_TEXT, .max = 128, .label = "SKUコード"},
-	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "戻り先"},
+	{.name = "unlink", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.unlink"},
+	{.name = "bycode", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.link_by_code"},
+	{.name = "manual", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.link"},
+	{.name = "sku", .type = WF_TEXT, .max = 128, .label = "msg.label.sku_code"},
+	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"},
 	{0},
 };
 

@@ -4,9 +4,9 @@
 #include "screens/screens.h"
 
 const web_field login_fields[] = {
-	{.name = "login", .type = WF_TEXT, .max = 64, .label = "ログインID"},
-	{.name = "password", .type = WF_TEXT, .max = 200, .label = "パスワード"},
-	{.name = "next", .type = WF_TEXT, .max = 500, .label = "移動先"},
+	{.name = "login", .type = WF_TEXT, .max = 64, .label = "msg.label.login"},
+	{.name = "password", .type = WF_TEXT, .max = 200, .label = "msg.label.password"},
+	{.name = "next", .type = WF_TEXT, .max = 500, .label = "msg.label.move_to"},
 	{0},
 };
 

@@ -25,8 +25,8 @@
 #define SET_CSV_PREVIEW_MINUTES 60
 
 const web_field sets_edit_fields[] = {
-	{.name = "code", .type = WF_TEXT, .max = 128, .label = "セット商品コード"},
-	{.name = "after", .type = WF_TEXT, .max = 128, .label = "ページ"},
+	{.name = "code", .type = WF_TEXT, .max = 128, .label = "msg.label.set_code"},
+	{.name = "after", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
 	{0},
 };
 
@@ -35,40 +35,40 @@ const web_field sets_edit_fields[] = {
  * checked there, with the same messages. */
 const web_field sets_save_fields[] = {
 	{.name = "set_code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
-	 .label = "セット商品コード"},
-	{.name = "set_name", .type = WF_TEXT, .max = 255, .label = "セット商品名"},
-	{.name = "original", .type = WF_TEXT, .max = 128, .label = "編集中のセット"},
+	 .label = "msg.label.set_code"},
+	{.name = "set_name", .type = WF_TEXT, .max = 255, .label = "msg.label.set_name"},
+	{.name = "original", .type = WF_TEXT, .max = 128, .label = "msg.label.editing_set"},
 	{0},
 };
 
 const web_field sets_preview_fields[] = {
-	{.name = "set_code", .type = WF_TEXT, .max = 128, .label = "セット商品コード"},
-	{.name = "original", .type = WF_TEXT, .max = 128, .label = "編集中のセット"},
+	{.name = "set_code", .type = WF_TEXT, .max = 128, .label = "msg.label.set_code"},
+	{.name = "original", .type = WF_TEXT, .max = 128, .label = "msg.label.editing_set"},
 	{0},
 };
 
 const web_field sets_delete_fields[] = {
 	{.name = "set_code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
-	 .label = "セット商品コード"},
+	 .label = "msg.label.set_code"},
 	{0},
 };
 
 const web_field sets_import_fields[] = {
 	{.name = "file", .type = WF_FILE, .required = true, .max = SET_CSV_MAX_BYTES,
-	 .label = "CSVファイル"},
+	 .label = "msg.label.csv_file"},
 	{0},
 };
 
 const web_field sets_import_apply_fields[] = {
 	{.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
-	 .label = "取込"},
+	 .label = "msg.label.import"},
 	{0},
 };
 
 static const char *const export_encodings[] = {"cp932", "utf8", NULL};
 
 const web_field sets_export_fields[] = {
-	{.name = "enc", .type = WF_ENUM, .choices = export_encodings, .label = "文字コード"},
+	{.name = "enc", .type = WF_ENUM, .choices = export_encodings, .label = "msg.label.encoding"},
 	{0},
 };
 

@@ -16,15 +16,15 @@
 /* Declared fields: the router validates them before the handler runs. */
 const web_field sku_fields[] = {
 	{.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
-	 .label = "SKUコード"},
+	 .label = "msg.label.sku_code"},
 	{0},
 };
 
 const web_field sku_reserve_fields[] = {
 	{.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
-	 .label = "SKUコード"},
+	 .label = "msg.label.sku_code"},
 	{.name = "reserve", .type = WF_INT, .required = true, .min = 0, .max = 1000000000,
-	 .label = "確保在庫数"},
+	 .label = "msg.label.reserve"},
 	{0},
 };
 

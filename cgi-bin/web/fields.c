@@ -6,8 +6,8 @@
 #include "core/utf8.h"
 #include "web/web.h"
 
-/* Writes the Japanese message for the user and yields Z_INVALID. */
-#define FAIL(...) (snprintf(msg, msglen, __VA_ARGS__), Z_INVALID)
+/* Writes the message of key in the user's language (web_lang_snprintf) and yields Z_INVALID. */
+#define FAIL(key, ...) (web_lang_snprintf(r, msg, msglen, key, __VA_ARGS__), Z_INVALID)
 
 /* The second part of a file field whose `second` names this field (two files chosen in
  * one box), or NULL. */
@@ -26,23 +26,23 @@ static const web_param *second_part(const web_field *fields, int upto, const web
 	return NULL;
 }
 
-int web_validate(const web_field *fields, const web_params *params, web_value *values,
-                 char *msg, size_t msglen)
+int web_validate(const web_request *r, const web_field *fields, const web_params *params,
+                 web_value *values, char *msg, size_t msglen)
 {
 	memset(values, 0, sizeof(web_value) * WEB_MAX_FIELDS);
 	for (int i = 0; fields && fields[i].name; i++) {
 		const web_field *f = &fields[i];
-		const char *label = f->label ? f->label : f->name;
+		const char *label = f->label ? web_lang(r, f->label) : f->name;
 		web_value *v = &values[i];
 		int count = web_params_count(params, f->name);
 		const web_param *p = web_params_get(params, f->name);
 		if (i >= WEB_MAX_FIELDS) {
-			snprintf(msg, msglen, "内部エラー: 項目の定義が多すぎます。");
+			snprintf(msg, msglen, "%s", web_lang(r, "msg.field.too_many_fields"));
 			return Z_ERR;
 		}
 		if (f->type == WF_INT_LIST) {
 			if (count > f->max_count)
-				return FAIL("「%s」は%lld件まで選択できます。", label, (long long)f->max_count);
+				return FAIL("msg.field.max_count", "%s%lld", label, (long long)f->max_count);
 			v->list = calloc((size_t)(count ? count : 1), sizeof(long long));
 			if (!v->list)
 				return Z_NOMEM;
@@ -52,23 +52,23 @@ int web_validate(const web_field *fields, const web_params *params, web_value *v
 				if (strcmp(q->name, f->name))
 					continue;
 				if (strnum_ll(q->value, f->min, f->max, &x) != Z_OK)
-					return FAIL("「%s」の値が正しくありません。", label);
+					return FAIL("msg.field.invalid", "%s", label);
 				v->list[v->count++] = x;
 			}
 			v->present = v->count > 0;
 			if (f->required && !v->present)
-				return FAIL("「%s」を選択してください。", label);
+				return FAIL("msg.field.choose", "%s", label);
 			continue;
 		}
 		if (!count && (p = second_part(fields, i, params, f->name)))
 			count = 1;
 		if (count > 1 && !(f->second && count == 2))
-			return FAIL("「%s」が重複しています。", label);
+			return FAIL("msg.field.duplicated", "%s", label);
 		v->present = p && (p->len > 0 || p->filename);
 		if (!v->present) {
 			if (f->required)
-				return f->type == WF_FILE ? FAIL("「%s」のファイルを選択してください。", label)
-				                          : FAIL("「%s」を入力してください。", label);
+				return f->type == WF_FILE ? FAIL("msg.field.choose_file", "%s", label)
+				                          : FAIL("msg.field.required", "%s", label);
 			continue;
 		}
 		v->text = p->value;
@@ -76,17 +76,17 @@ int web_validate(const web_field *fields, const web_params *params, web_value *v
 		switch (f->type) {
 		case WF_TEXT: {
 			if (p->filename)
-				return FAIL("「%s」の値が正しくありません。", label);
+				return FAIL("msg.field.invalid", "%s", label);
 			long long chars = (long long)utf8_count(p->value, p->len);
 			long long max = f->max ? f->max : 1000;
 			if (chars < f->min || chars > max)
-				return FAIL("「%s」は%lld〜%lld文字で入力してください。", label,
+				return FAIL("msg.field.length", "%s%lld%lld", label,
 				            f->min, max);
 			break;
 		}
 		case WF_INT:
 			if (strnum_ll(p->value, f->min, f->max, &v->num) != Z_OK)
-				return FAIL("「%s」は%lld〜%lldの整数で入力してください。", label,
+				return FAIL("msg.field.integer", "%s%lld%lld", label,
 				            f->min, f->max);
 			break;
 		case WF_BOOL:
@@ -95,7 +95,7 @@ int web_validate(const web_field *fields, const web_params *params, web_value *v
 			else if (!strcmp(p->value, "0"))
 				v->num = 0;
 			else
-				return FAIL("「%s」の値が正しくありません。", label);
+				return FAIL("msg.field.invalid", "%s", label);
 			break;
 		case WF_ENUM: {
 			bool found = false;
@@ -105,14 +105,14 @@ int web_validate(const web_field *fields, const web_params *params, web_value *v
 					found = true;
 				}
 			if (!found)
-				return FAIL("「%s」の値が正しくありません。", label);
+				return FAIL("msg.field.invalid", "%s", label);
 			break;
 		}
 		case WF_FILE:
 			if (!p->filename)
-				return FAIL("「%s」のファイルを選択してください。", label);
+				return FAIL("msg.field.choose_file", "%s", label);
 			if (f->max && (long long)p->len > f->max)
-				return FAIL("「%s」のファイルが大きすぎます（%lld MB まで）。", label,
+				return FAIL("msg.field.file_too_large", "%s%lld", label,
 				            f->max >> 20);
 			v->filename = p->filename;
 			break;

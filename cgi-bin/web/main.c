@@ -184,18 +184,18 @@ static void handle(io *fr, const conf *cfg, db **dbp)
 	if (route_max < max)
 		max = route_max;
 	if (*cl && strnum_ll(cl, 0, 1LL << 40, &len) != Z_OK) {
-		web_error(&r, 400, "リクエストが正しくありません。");
+		web_error(&r, 400, web_lang(&r, "msg.web.bad_request"));
 	} else if ((size_t)len > max + 65536) {
 		/* The cap holds before anything is allocated; multipart framing gets some room. */
-		web_error(&r, 413, "送信データが大きすぎます。");
+		web_error(&r, 413, web_lang(&r, "msg.web.too_large"));
 		web_header(&r, "Connection", "close");
 	} else if (len > 0 && !read_body(fr, &body, (size_t)len)) {
-		web_error(&r, 400, "送信データが途中で途切れました。");
+		web_error(&r, 400, web_lang(&r, "msg.web.truncated"));
 	} else {
 		if (!*dbp)
 			*dbp = db_open(cfg);
 		if (!*dbp) {
-			web_error(&r, 503, "データベースに接続できません。しばらくしてから再度お試しください。");
+			web_error(&r, 503, web_lang(&r, "msg.web.db_down"));
 		} else {
 			r.db = *dbp;
 			web_dispatch(&r, buf_str(&body), body.len);

@@ -128,11 +128,11 @@ int web_parse_urlencoded(const char *s, size_t n, const web_limits *lim, web_par
 			size_t vlen = eq ? plen - nlen - 1 : 0;
 			size_t dn = 0, dv = 0;
 			if (++fields > lim->max_fields) {
-				*why = "項目が多すぎます。";
+				*why = "msg.web.too_many_params";
 				return Z_INVALID;
 			}
 			if (nlen > lim->max_name * 3 || vlen > lim->max_value * 3) {
-				*why = "入力が長すぎます。";
+				*why = "msg.web.too_long";
 				return Z_INVALID;
 			}
 			char *name = url_decode(pair, nlen, &dn);
@@ -140,23 +140,23 @@ int web_parse_urlencoded(const char *s, size_t n, const web_limits *lim, web_par
 			if (!name || !value) {
 				free(name);
 				free(value);
-				*why = "URLの形式が正しくありません。";
+				*why = "msg.web.bad_url";
 				return Z_INVALID;
 			}
 			if (!dn || dn > lim->max_name || dv > lim->max_value) {
 				free(name);
 				free(value);
-				*why = dn ? "入力が長すぎます。" : "項目名がありません。";
+				*why = dn ? "msg.web.too_long" : "msg.web.no_name";
 				return Z_INVALID;
 			}
 			if (!utf8_valid_text(name, dn) || !utf8_valid_text(value, dv)) {
 				free(name);
 				free(value);
-				*why = "文字コードが正しくありません（UTF-8で送信してください）。";
+				*why = "msg.web.not_utf8";
 				return Z_INVALID;
 			}
 			if (add(out, name, value, dv, NULL, NULL) != Z_OK) {
-				*why = "メモリが不足しています。";
+				*why = "msg.web.no_memory";
 				return Z_NOMEM;
 			}
 		}
@@ -208,7 +208,7 @@ int web_parse_multipart(const char *body, size_t n, const char *content_type,
 	                              : NULL;
 	size_t blen = boundary ? strlen(boundary) : 0;
 	int rc = Z_INVALID, parts = 0;
-	*why = "送信データの形式が正しくありません。";
+	*why = "msg.web.bad_body";
 	if (!boundary || blen < 1 || blen > 70) {
 		free(boundary);
 		return Z_INVALID;
@@ -233,7 +233,7 @@ int web_parse_multipart(const char *body, size_t n, const char *content_type,
 		p += 2;
 		const char *hend = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
 		if (!hend || hend - p > 4096) {
-			*why = hend ? "送信データのヘッダーが長すぎます。" : *why;
+			*why = hend ? "msg.web.header_too_long" : *why;
 			return Z_INVALID;
 		}
 		const char *data = hend + 4;
@@ -241,7 +241,7 @@ int web_parse_multipart(const char *body, size_t n, const char *content_type,
 		if (!next)
 			return Z_INVALID;
 		if (++parts > lim->max_fields) {
-			*why = "項目が多すぎます。";
+			*why = "msg.web.too_many_params";
 			return Z_INVALID;
 		}
 		char *name = NULL, *filename = NULL, *ctype = NULL;
@@ -273,17 +273,17 @@ int web_parse_multipart(const char *body, size_t n, const char *content_type,
 				goto bad_part;
 			strip_path(filename);
 			if (vlen > lim->max_file) {
-				*why = "ファイルが大きすぎます。";
+				*why = "msg.web.file_too_large";
 				goto bad_part;
 			}
 		} else if (vlen > lim->max_value || !utf8_valid_text(data, vlen)) {
-			*why = vlen > lim->max_value ? "入力が長すぎます。"
-			                             : "文字コードが正しくありません（UTF-8で送信してください）。";
+			*why = vlen > lim->max_value ? "msg.web.too_long"
+			                             : "msg.web.not_utf8";
 			goto bad_part;
 		}
 		char *value = dup_n(data, vlen);
 		if (!value || add(out, name, value, vlen, filename, ctype) != Z_OK) {
-			*why = "メモリが不足しています。";
+			*why = "msg.web.no_memory";
 			return Z_NOMEM;
 		}
 		p = next + dl;
@@ -315,7 +315,7 @@ int web_parse_cookies(const char *header, const web_limits *lim, web_params *out
 			    utf8_valid_text(eq + 1, vlen)) {
 				char *name = dup_n(p, nlen), *value = dup_n(eq + 1, vlen);
 				if (!name || !value || add(out, name, value, vlen, NULL, NULL) != Z_OK) {
-					*why = "メモリが不足しています。";
+					*why = "msg.web.no_memory";
 					return Z_NOMEM;
 				}
 			}

@@ -364,7 +364,7 @@ int web_error(web_request *r, int status, const char *message)
 		cJSON_AddStringToObject(o, "error", message);
 		return web_json(r, status, o);
 	}
-	web_set(r, "Page.title", status >= 500 ? "エラー" : "入力エラー");
+	web_set(r, "Page.title", web_lang(r, status >= 500 ? "msg.web.error_title" : "msg.web.input_error_title"));
 	web_set(r, "Page.error", message);
 	web_set_int(r, "Page.status", status);
 	if (web_render(r, "error.cs") != Z_OK) {

@@ -47,7 +47,7 @@ static int parse_body(web_request *r, const char *body, size_t len, const char *
 		return web_parse_urlencoded(body, len, &lim, &r->body_params, why);
 	if (is_prefix_ci(r->content_type, "multipart/form-data"))
 		return web_parse_multipart(body, len, r->content_type, &lim, &r->body_params, why);
-	*why = "送信データの形式に対応していません。";
+	*why = "msg.web.body_type";
 	return Z_INVALID;
 }
 
@@ -79,49 +79,49 @@ void web_dispatch(web_request *r, const char *body, size_t body_len)
 	db_take_commit_unknown(r->db); /* a flag left by an earlier request says nothing of this one */
 	r->route = find_route(r->method, r->path, &known);
 	if (web_parse_cookies(r->cookie_header, &web_default_limits, &r->cookies, &why) != Z_OK) {
-		web_error(r, 400, why);
+		web_error(r, 400, web_lang(r, why));
 		return;
 	}
 	if (!r->route) {
 		if (known) {
 			allow_header(r);
-			web_error(r, 405, "この操作はできません。");
+			web_error(r, 405, web_lang(r, "msg.web.not_allowed"));
 		} else {
-			web_error(r, 404, "ページが見つかりません。");
+			web_error(r, 404, web_lang(r, "msg.web.not_found"));
 		}
 		return;
 	}
 	if (web_parse_urlencoded(r->query, strlen(r->query), &web_default_limits, &r->query_params,
 	                         &why) != Z_OK ||
 	    parse_body(r, body, body_len, &why) != Z_OK) {
-		web_error(r, 400, why ? why : "リクエストが正しくありません。");
+		web_error(r, 400, web_lang(r, why ? why : "msg.web.bad_request"));
 		return;
 	}
 	if (session_load(r) != Z_OK) {
 		web_error(r, db_unavailable(r->db) ? 503 : 500,
-		          "データベースに接続できません。しばらくしてから再度お試しください。");
+		          web_lang(r, "msg.web.db_down"));
 		return;
 	}
 	unsigned needs = r->route->needs;
 	bool post = !strcmp(r->method, "POST");
 	if (!(needs & ROUTE_PUBLIC) && !r->user.id) {
 		if (post || (needs & ROUTE_JSON))
-			web_error(r, 401, "ログインしてください（セッションの有効期限が切れました）。");
+			web_error(r, 401, web_lang(r, "msg.web.login_expired"));
 		else
 			to_login(r);
 		return;
 	}
 	if ((needs & ROUTE_ADMIN) && !r->user.admin) {
-		web_error(r, 403, "この画面は管理者のみ利用できます。");
+		web_error(r, 403, web_lang(r, "msg.web.admin_only"));
 		return;
 	}
 	if (post && !(needs & ROUTE_NO_CSRF) && !session_csrf_ok(r)) {
 		log_warn("router: CSRF token missing or wrong on %s", r->path);
-		web_error(r, 403, "画面の有効期限が切れました。ページを開き直してから、もう一度操作してください。");
+		web_error(r, 403, web_lang(r, "msg.web.csrf"));
 		return;
 	}
 	if (r->route->fields &&
-	    web_validate(r->route->fields, post ? &r->body_params : &r->query_params, r->values, msg,
+	    web_validate(r, r->route->fields, post ? &r->body_params : &r->query_params, r->values, msg,
 	                 sizeof(msg)) != Z_OK) {
 		web_error(r, 400, msg);
 		return;
@@ -133,12 +133,12 @@ void web_dispatch(web_request *r, const char *body, size_t body_len)
 		log_error("router: %s %s failed (%d)", r->method, r->path, rc);
 		if (db_take_commit_unknown(r->db)) {
 			/* Maybe stored, maybe not: the user must look before doing it again. */
-			web_error(r, 503, WEB_MSG_COMMIT_UNKNOWN);
+			web_error(r, 503, web_lang(r, WEB_MSG_COMMIT_UNKNOWN));
 			return;
 		}
 		bool down = db_unavailable(r->db);
 		web_error(r, down ? 503 : 500,
-		          down ? "データベースに接続できません。しばらくしてから再度お試しください。"
-		               : "処理中にエラーが発生しました。時間をおいて再度お試しください。");
+		          down ? web_lang(r, "msg.web.db_down")
+		               : web_lang(r, "msg.web.failed"));
 	}
 }

@@ -180,16 +180,14 @@ static int gate_once(web_request *r, const char *login, long long *attempt, cons
 	if (rc != Z_OK)
 		goto out;
 	if (pair >= THROTTLE_PAIR || address >= THROTTLE_ADDRESS) {
-		*why = "ログインに続けて失敗したため、この場所からは15分間ログインできません。"
-		       "しばらくしてから、もう一度お試しください。";
+		*why = web_lang(r, "msg.web.throttled_address");
 		log_warn("login: throttled (%s)", pair >= THROTTLE_PAIR ? "account at address"
 		                                                        : "address");
 		rc = Z_CONFLICT;
 		goto out;
 	}
 	if (account >= THROTTLE_ACCOUNT_RATE && pair > 0) {
-		*why = "このログインIDへのログイン失敗が続いているため、しばらくログインできません。"
-		       "数分後に、もう一度お試しください。";
+		*why = web_lang(r, "msg.web.throttled_account");
 		log_warn("login: throttled (account rate)");
 		rc = Z_CONFLICT;
 		goto out;

@@ -25,7 +25,7 @@ typedef struct {
 	web_field_type type;
 	bool required;
 	long long min, max;
-	const char *label;               /* Japanese, for messages: 「総在庫数」 */
+	const char *label;               /* a language key, for messages: "msg.label.total" */
 	const char *const *choices;      /* WF_ENUM: NULL-terminated */
 	int max_count;                   /* WF_INT_LIST */
 	/* WF_FILE: the name may come twice (two files chosen in one box); the second part is
@@ -111,11 +111,9 @@ struct web_request {
 	size_t streamed;                 /* body bytes written by web_stream_write */
 };
 
-/* The answer when a COMMIT's outcome is unknown (db_take_commit_unknown): not saved as far
- * as the user may assume; look and do it again. */
-#define WEB_MSG_COMMIT_UNKNOWN                                                                  \
-	"保存できませんでした（保存の途中でデータベースとの接続が切れました）。"                    \
-	"画面を開き直して現在の内容を確認し、反映されていなければもう一度操作してください。"
+/* The language key of the answer when a COMMIT's outcome is unknown (db_take_commit_unknown):
+ * not saved as far as the user may assume; look and do it again. */
+#define WEB_MSG_COMMIT_UNKNOWN "msg.web.commit_unknown"
 
 /* Typed access to a declared field by name (the router validated it already). */
 const web_value *web_field_value(const web_request *r, const char *name);
@@ -125,9 +123,10 @@ bool web_has(const web_request *r, const char *name);
 /* Raw query parameter (for pager links etc.), or NULL. */
 const char *web_query_raw(const web_request *r, const char *name);
 
-/* Validates raw params against fields into values; Z_INVALID with a Japanese message in msg. */
-int web_validate(const web_field *fields, const web_params *params, web_value *values,
-                 char *msg, size_t msglen);
+/* Validates raw params against fields into values; Z_INVALID with a message in msg, in the
+ * language of r (labels are language keys). */
+int web_validate(const web_request *r, const web_field *fields, const web_params *params,
+                 web_value *values, char *msg, size_t msglen);
 void web_values_free(const web_field *fields, web_value *values);
 
 /* ---- Text in the user's language (web/response.c) ----

@@ -192,21 +192,35 @@ static void cookies(void **state)
 
 static const char *const modes[] = {"absolute", "delta", NULL};
 static const web_field fields[] = {
-	{.name = "total", .type = WF_INT, .required = true, .min = -10, .max = 1000, .label = "総在庫数"},
-	{.name = "name", .type = WF_TEXT, .max = 3, .label = "名前"},
-	{.name = "mode", .type = WF_ENUM, .choices = modes, .label = "モード"},
-	{.name = "id", .type = WF_INT_LIST, .min = 1, .max = 99, .max_count = 3, .label = "商品"},
-	{.name = "sync", .type = WF_BOOL, .label = "連携"},
+	{.name = "total", .type = WF_INT, .required = true, .min = -10, .max = 1000, .label = "msg.label.total"},
+	{.name = "name", .type = WF_TEXT, .max = 3, .label = "msg.label.name"},
+	{.name = "mode", .type = WF_ENUM, .choices = modes, .label = "msg.label.mode"},
+	{.name = "id", .type = WF_INT_LIST, .min = 1, .max = 99, .max_count = 3, .label = "msg.label.product"},
+	{.name = "sync", .type = WF_BOOL, .label = "msg.label.sync"},
 	{0},
 };
 
+/* Messages come from the tree's own language files (templates/lang; ZAIKO_ROOT or the
+ * current directory, as tests/run.sh runs). */
 static int validate(const char *q, web_value *v, char *msg)
 {
+	static conf *cfg;
+	if (!cfg) {
+		const char *root = getenv("ZAIKO_ROOT");
+		char text[4200];
+		snprintf(text, sizeof(text), "[web]\ntemplates = %s/templates\n",
+		         root && *root ? root : ".");
+		cfg = conf_parse(text, strlen(text));
+		assert_non_null(cfg);
+	}
+	web_request r;
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
 	web_params p;
 	const char *why;
 	memset(&p, 0, sizeof(p));
 	assert_int_equal(web_parse_urlencoded(q, strlen(q), &web_default_limits, &p, &why), Z_OK);
-	int rc = web_validate(fields, &p, v, msg, 300);
+	int rc = web_validate(&r, fields, &p, v, msg, 300);
 	web_values_free(fields, v);
 	web_params_free(&p);
 	return rc;
