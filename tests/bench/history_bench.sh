@@ -1,8 +1,9 @@
 #!/bin/bash
 # Migrations and retention at size, while orders are applied. SKUS SKUs × 4 shops (default
 # 250k × 4 = 1M listings) are loaded into a database that has only sql/001_schema.sql; an
-# order writer (tests/bench/order_writer.c, the stock core's stock_apply_order, one order after
-# another) runs throughout. Then:
+# order writer (tests/bench/order_writer.c: what applying an order writes, in plain SQL on
+# sql/001's columns, so it works at every schema step) runs throughout, one order after
+# another. Then:
 #   1. every later migration is applied in turn (`zaiko-batch migrate`, one file at a time):
 #      its seconds and the longest write stall (the slowest order that overlapped it), beside
 #      the writer's own slowest order before any migration (the floor) and a target of 1 s;
@@ -64,15 +65,15 @@ sleep 5
 # The longest order latency in ms overlapping [a, b] (start before b, end after a).
 stall() { awk -v a="$1" -v b="$2" '$1 < b && $1 + $2 / 1000 > a && $2 > m { m = $2 } END { printf("%.0f", m) }' "$W"; }
 count() { awk -v a="$1" -v b="$2" '$1 >= a && $1 < b { n++ } END { print n + 0 }' "$W"; }
-# Orders refused in [a, b): the stock core of today needs columns of later migrations, so
-# until they are applied it refuses orders, and a stall measured then says nothing.
+# Orders refused in [a, b): a stall measured while the writer was refused says nothing (the
+# writer uses sql/001's columns only, so this should stay 0 at every step).
 refused() { awk -v a="$1" -v b="$2" '$1 >= a && $1 < b && $3 != 0 { n++ } END { print n + 0 }' "$W"; }
 first=$(head -1 "$W" | awk '{print $1}')
 base_end=$(now)
 printf '\n%-34s %-24s %8s %12s %8s %8s   %s\n' "migration ($((SKUS * 4)) listings)" "algorithm, lock" "seconds" "stall ms" "orders" "refused" "target"
 printf '%-34s %-24s %8s %12s %8s %8s   %s\n' "(none: the writer alone, 5 s)" "-" "-" "$(stall "$first" "$base_end")" \
 	"$(count "$first" "$base_end")" "$(refused "$first" "$base_end")" "floor"
-worst=0
+worst=0 copies="" unmeasured=""
 for f in sql/[0-9]*.sql; do
 	name=$(basename "$f")
 	[ "$name" = 001_schema.sql ] && continue
@@ -85,12 +86,21 @@ for f in sql/[0-9]*.sql; do
 	s=$(stall "$a" "$b")
 	r=$(refused "$a" "$b")
 	note=""
-	[ "$r" = 0 ] || note=" — NOT MEASURED: the writer was refused (the code needs a later migration)"
-	[ "$r" = 0 ] && [ "$s" -gt "$worst" ] && worst=$s worst_name=$name
+	[ "$r" = 0 ] || note=" — NOT MEASURED: the writer was refused $r times (see $DIR/writer.err)"
+	# A migration that states its COPY (a `-- COPY:` reason) stalls by design: reported
+	# apart from the LOCK=NONE ones the target is about.
+	if grep -q -- '-- COPY:' "$f"; then
+		[ "$r" = 0 ] && copies="${copies:+$copies, }$name $s ms"
+	else
+		[ "$r" = 0 ] && [ "$s" -gt "$worst" ] && worst=$s worst_name=$name
+	fi
+	[ "$r" = 0 ] || unmeasured="${unmeasured:+$unmeasured, }$name"
 	printf '%-34s %-24s %8.1f %12s %8s %8s   %s\n' "$name" "${alg:-(no ALTER)}" "$(echo "$b - $a" | bc)" "$s" \
 		"$(count "$a" "$b")" "$r" "< 1000 ms$(grep -q -- '-- COPY:' "$f" && echo ' (COPY: stated stall)' || true)$note"
 done
-echo "longest write stall during migrations (those measured): ${worst} ms (${worst_name:-none}); target < 1000 ms except a stated COPY"
+echo "longest write stall during migrations without a stated COPY: ${worst} ms (${worst_name:-none}); target < 1000 ms: $([ "$worst" -lt 1000 ] && echo met || echo MISSED)"
+echo "stated COPY migrations (a write stall by design): ${copies:-none}"
+[ -z "${unmeasured:-}" ] || echo "NOT MEASURED (the writer was refused): $unmeasured"
 
 # ---- a year of history, then purge ----
 t0=$(now)
