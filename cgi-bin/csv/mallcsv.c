@@ -1422,6 +1422,7 @@ static int parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 		res->has_shop_column = zc.shop >= 0;
 		/* CSV出力's SKU columns are zaiko's own, not the mall's (not kept in extra). */
 		COL(&m, "総在庫数", "total");
+		COL(&m, "確保在庫数", "reserve");
 		COL(&m, "連携", "sync");
 		COL(&m, "最小在庫数", "min_stock");
 		COL(&m, "最大在庫数", "max_stock");

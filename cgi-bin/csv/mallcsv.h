@@ -12,7 +12,7 @@
  * names are accepted too: sku_code,item_code,sub_code,name,options,image_url,jan,price,stock.
  * 商品コード defaults to SKUコード. Blank 価格/在庫数 means "not given". Other columns go to
  * extra. It is written in CP932 or UTF-8 (BOM optional), comma or TAB separated.
- * The file of CSV出力 is this format too (店舗 first, 総在庫数/連携/最小在庫数/最大在庫数 after,
+ * The file of CSV出力 is this format too (店舗 first, 総在庫数/確保在庫数/連携/最小在庫数/最大在庫数 after,
  * which are zaiko's and not kept): a listing's 店舗 is in shop, so the importer takes the rows
  * of the shop it imports into. */
 typedef enum {

@@ -107,9 +107,29 @@ static bool parse_total(const char *typed, stockcsv_mode mode, bool signed_ok, s
 	return true;
 }
 
-/* Appends a row, taking code on Z_OK; seen maps each code to its row. Z_OK or Z_NOMEM. */
-static int add_total(stockcsv_totals *out, csv_strmap *seen, char *code, long long v,
-		size_t line)
+/* Reads a 確保在庫数 cell: 0..STOCKCSV_MAX_TOTAL without a sign; or adds a row error. */
+static bool parse_reserve(const char *typed, size_t line, csv_errors *e, long long *v)
+{
+	char folded[64];
+	const char *s = strnum_fold(typed, folded, sizeof folded) == Z_OK ? folded : typed;
+	if (s[0] == '+' || s[0] == '-') {
+		csv_errors_add(e, line, "確保在庫数は0〜%lldの数で、符号を付けずに入力してください（%.*s）",
+				STOCKCSV_MAX_TOTAL, csv_clip(typed, 40), typed);
+		return false;
+	}
+	if (strnum_ll(s, 0, STOCKCSV_MAX_TOTAL, v) != Z_OK) {
+		if (strnum_ll(s, 0, 9223372036854775807LL, v) == Z_OK)
+			csv_errors_add(e, line, "確保在庫数が範囲外です（0〜%lld）", STOCKCSV_MAX_TOTAL);
+		else
+			csv_errors_add(e, line, "確保在庫数が数値ではありません（%.*s）", csv_clip(typed, 40),
+					typed);
+		return false;
+	}
+	return true;
+}
+
+/* Appends row, taking its code on Z_OK; seen maps each code to its row. Z_OK or Z_NOMEM. */
+static int add_total(stockcsv_totals *out, csv_strmap *seen, const stockcsv_row *row)
 {
 	if (out->n == out->cap) {
 		size_t cap = out->cap ? out->cap * 2 : 64;
@@ -120,9 +140,9 @@ static int add_total(stockcsv_totals *out, csv_strmap *seen, char *code, long lo
 		out->cap = cap;
 		/* The map borrows the codes, which stay put when the rows move. */
 	}
-	if (csv_strmap_put(seen, code, out->n) != Z_OK)
+	if (csv_strmap_put(seen, row->sku_code, out->n) != Z_OK)
 		return Z_NOMEM;
-	out->v[out->n++] = (stockcsv_row){code, v, line};
+	out->v[out->n++] = *row;
 	return Z_OK;
 }
 
@@ -133,7 +153,7 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 	out->mode = mode;
 	opened f;
 	csv_strmap seen = {0};
-	char *code = NULL, *value = NULL;
+	char *code = NULL, *value = NULL, *reserve = NULL;
 	int rc = open_file(&f, data, len, &enc, lim, &out->errors);
 	out->encoding = enc;
 	if (rc != Z_OK)
@@ -142,48 +162,83 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 			NULL});
 	int ti = csv_header_find_any(&f.h, (const char *const[]){"総在庫数", "total",
 			"total_stock", NULL});
-	if (ci < 0 || ti < 0) {
+	int ri = csv_header_find_any(&f.h, (const char *const[]){"確保在庫数", "確保在庫",
+			"reserve", NULL});
+	out->has_total_column = ti >= 0;
+	out->has_reserve_column = ri >= 0;
+	if (ci < 0 || (ti < 0 && ri < 0)) {
 		rc = Z_INVALID;
 		csv_errors_add(&out->errors, f.h.line,
-				"見出し行に「SKUコード」と「総在庫数」の列が必要です");
+				"見出し行に「SKUコード」と「総在庫数」（または「確保在庫数」）の列が必要です");
+		goto out;
+	}
+	if (ri >= 0 && mode == STOCKCSV_DELTA) {
+		rc = Z_INVALID;
+		csv_errors_add(&out->errors, f.h.line,
+				"確保在庫数は増減では取り込めません（「総在庫数を上書き」を選ぶか、確保在庫数の列を外してください）");
 		goto out;
 	}
 	/* A file of CSV出力 (商品コード beside the two columns) repeats a SKU's total on each of
 	 * its listings' rows, leaves it blank on listings without a SKU, and may hold totals
 	 * below 0 (oversold): it goes back unchanged. */
 	bool exported = csv_header_find(&f.h, "商品コード") >= 0;
+	out->exported = exported;
 	while ((rc = csv_next(&f.r)) == 1) {
 		if (csv_row_blank(&f.r))
 			continue;
 		size_t line = f.r.row_line;
-		if (exported && !*csv_get(&f.r, ti))
+		if (exported && ti >= 0 && !*csv_get(&f.r, ti))
 			continue;
 		code = cell_dup(&f.r, ci);
-		value = csv_trim_dup(csv_get(&f.r, ti));
-		if (!code || !value) {
+		value = csv_trim_dup(ti >= 0 ? csv_get(&f.r, ti) : "");
+		reserve = csv_trim_dup(ri >= 0 ? csv_get(&f.r, ri) : "");
+		if (!code || !value || !reserve) {
 			rc = Z_NOMEM;
 			goto out;
 		}
-		long long v;
+		stockcsv_row row = {.sku_code = code, .line = line};
+		bool good = true;
 		if (!*code) {
 			csv_errors_add(&out->errors, line, "SKUコードが空です");
-		} else if (parse_total(value, mode, exported && mode == STOCKCSV_ABSOLUTE, line,
-				&out->errors, &v)) {
+			good = false;
+		} else if (ti >= 0 && ri >= 0 && !*value && !*reserve) {
+			csv_errors_add(&out->errors, line, "総在庫数と確保在庫数が空です");
+			good = false;
+		} else if (ti < 0 && !*reserve) {
+			csv_errors_add(&out->errors, line, "確保在庫数が空です");
+			good = false;
+		} else {
+			/* With a 確保在庫数 column a blank total leaves the total as it is. */
+			if (ti >= 0 && (*value || ri < 0)) {
+				row.has_value = parse_total(value, mode,
+						exported && mode == STOCKCSV_ABSOLUTE, line, &out->errors,
+						&row.value);
+				good = row.has_value;
+			}
+			if (ri >= 0 && *reserve) {
+				row.has_reserve = parse_reserve(reserve, line, &out->errors, &row.reserve);
+				good = good && row.has_reserve;
+			}
+		}
+		if (good) {
 			size_t prev = csv_strmap_get(&seen, code);
-			if (prev != SIZE_MAX && exported && mode == STOCKCSV_ABSOLUTE &&
-					out->v[prev].value == v)
-				; /* the same total on another listing's row of the SKU */
-			else if (prev != SIZE_MAX)
+			const stockcsv_row *p = prev != SIZE_MAX ? &out->v[prev] : NULL;
+			if (p && exported && mode == STOCKCSV_ABSOLUTE && p->has_value == row.has_value &&
+					p->value == row.value && p->has_reserve == row.has_reserve &&
+					p->reserve == row.reserve)
+				; /* the same SKU columns on another listing's row of the SKU */
+			else if (p)
 				csv_errors_add(&out->errors, line, "SKUコード %.*s が%zu行目と重複しています",
-						csv_clip(code, 60), code, out->v[prev].line);
-			else if ((rc = add_total(out, &seen, code, v, line)) != Z_OK)
+						csv_clip(code, 60), code, p->line);
+			else if ((rc = add_total(out, &seen, &row)) != Z_OK)
 				goto out;
 			else
 				code = NULL;
 		}
 		free(code);
 		free(value);
-		code = value = NULL;
+		free(reserve);
+		code = value = reserve = NULL;
 	}
 	if (rc == Z_INVALID)
 		csv_errors_add(&out->errors, 0, "%s", buf_str(&f.r.error));
@@ -198,6 +253,7 @@ out:
 	}
 	free(code);
 	free(value);
+	free(reserve);
 	csv_strmap_free(&seen);
 	close_file(&f);
 	return rc;

@@ -13,8 +13,13 @@
  * One SKU twice in one file is an error naming both lines. Rows with every cell blank are
  * skipped. A leading ' added by zaiko's export guard is removed from codes.
  * A file of CSV出力 (it has a 商品コード column too) goes back unchanged: in ABSOLUTE mode a SKU
- * repeated with the same 総在庫数 is one row, a blank 総在庫数 (a listing without a SKU) is
- * skipped, and a total below 0 (oversold) is read as it is. */
+ * repeated with the same 総在庫数 (and 確保在庫数) is one row, a blank 総在庫数 (a listing without a
+ * SKU) is skipped, and a total below 0 (oversold) is read as it is.
+ *
+ * 確保在庫数 (also: 確保在庫, reserve), optional: the SKU's new reserve, 0..1,000,000,000 without
+ * a sign (a setting, never a change: refused in DELTA mode). A file may carry 総在庫数, 確保在庫数
+ * or both; with both, a blank cell leaves that value as it is (a row with both blank is an
+ * error). Full-width digits are read as the edit boxes read them. */
 
 #define STOCKCSV_MAX_TOTAL 1000000000LL
 
@@ -25,7 +30,10 @@ typedef enum {
 
 typedef struct {
 	char *sku_code;
-	long long value; /* the new total (ABSOLUTE) or the change (DELTA) */
+	bool has_value;   /* false: the row leaves the total as it is (blank, or no column) */
+	long long value;  /* the new total (ABSOLUTE) or the change (DELTA) */
+	bool has_reserve; /* a 確保在庫数 was given */
+	long long reserve;
 	size_t line;
 } stockcsv_row;
 
@@ -34,6 +42,8 @@ typedef struct {
 	csv_encoding encoding;
 	stockcsv_row *v;
 	size_t n, cap;
+	bool has_total_column, has_reserve_column;
+	bool exported;    /* a file of CSV出力 (商品コード beside the SKU columns) */
 	csv_errors errors;
 } stockcsv_totals;
 

@@ -49,18 +49,20 @@ const web_field csv_export_fields[] = {
 	{0},
 };
 
-/* The header; SKUコード and 総在庫数 make the file readable by 総在庫数CSV一括更新, the
+/* The header; SKUコード, 総在庫数 and 確保在庫数 make the file readable by 総在庫数CSV一括更新, the
  * listing columns by 商品データ取込 (zaiko形式). */
 enum { C_SHOP, C_SKU, C_ITEM, C_SUB, C_NAME, C_OPTIONS, C_IMAGE, C_JAN, C_PRICE, C_STOCK,
-       C_TOTAL, C_SYNC, C_MIN, C_MAX, C__MAX };
+       C_TOTAL, C_RESERVE, C_SYNC, C_MIN, C_MAX, C__MAX };
 static const char *const header[C__MAX] = {"店舗", "SKUコード", "商品コード", "子番号", "商品名",
                                            "選択肢", "画像URL", "JANコード", "価格", "在庫数",
-                                           "総在庫数", "連携", "最小在庫数", "最大在庫数"};
+                                           "総在庫数", "確保在庫数", "連携", "最小在庫数",
+                                           "最大在庫数"};
 
-/* The listing columns, in header order from C_SHOP (C_SKU and C_TOTAL come from the SKU). */
+/* The listing columns, in header order from C_SHOP (C_SKU, C_TOTAL and C_RESERVE come from
+ * the SKU). */
 #define LISTING_COLS                                                                          \
 	"sh.name, l.sku_code, l.item_code, l.sub_code, l.name, l.options, l.image_url, l.jan, "   \
-	"l.price, l.mall_stock, NULL, l.sync, l.min_stock, l.max_stock"
+	"l.price, l.mall_stock, NULL, NULL, l.sync, l.min_stock, l.max_stock"
 
 typedef struct {
 	web_request *r;
@@ -124,7 +126,7 @@ static int put_row(export *x, const char *const *f)
 	return rc;
 }
 
-/* Writes the SKUs of s (columns id, code, name, total, is_set; in the order to write) with
+/* Writes the SKUs of s (columns id, code, name, total, is_set, reserve; in the order to write) with
  * their listings in enabled shops. A set's 総在庫数 is what its parts allow, as the list and
  * the malls get it (its stored total is not kept). */
 static int write_skus(export *x, const db_res *s)
@@ -169,6 +171,7 @@ static int write_skus(export *x, const db_res *s)
 				f[c] = db_get(L, k, c + 1);
 			f[C_SKU] = db_get(s, i, 1);
 			f[C_TOTAL] = total;
+			f[C_RESERVE] = db_get(s, i, 5);
 			rc = put_row(x, f);
 			any = true;
 		}
@@ -177,6 +180,7 @@ static int write_skus(export *x, const db_res *s)
 			f[C_SKU] = db_get(s, i, 1);
 			f[C_NAME] = db_get(s, i, 2);
 			f[C_TOTAL] = total;
+			f[C_RESERVE] = db_get(s, i, 5);
 			rc = put_row(x, f);
 		}
 	}
@@ -208,7 +212,7 @@ static int export_search_skus(export *x, search_where *w)
 		int n = w->n;
 		memcpy(vals, w->vals, sizeof(db_val) * (size_t)w->n);
 		buf_reset(&sql);
-		buf_puts(&sql, "SELECT s.id, s.code, s.name, s.total, s.is_set FROM sku s");
+		buf_puts(&sql, "SELECT s.id, s.code, s.name, s.total, s.is_set, s.reserve FROM sku s");
 		buf_puts(&sql, buf_str(&w->sql));
 		if (!first) {
 			buf_puts(&sql, w->sql.len ? " AND s.code > ?" : " WHERE s.code > ?");
@@ -280,7 +284,9 @@ static int export_sku_slice(const long long *ids, int k, void *ctx)
 {
 	export *x = ((struct selected *)ctx)->x;
 	db_res *s = NULL;
-	int rc = db_query_in(x->r->db, "SELECT s.id, s.code, s.name, s.total, s.is_set FROM sku s WHERE s.id IN ",
+	int rc = db_query_in(x->r->db,
+	                     "SELECT s.id, s.code, s.name, s.total, s.is_set, s.reserve FROM sku s "
+	                     "WHERE s.id IN ",
 	                     " ORDER BY s.code", NULL, 0, ids, k, &s);
 	if (rc == Z_OK && s->nrows)
 		rc = write_skus(x, s);

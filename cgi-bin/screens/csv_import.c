@@ -131,7 +131,7 @@ const web_field csv_job_fields[] = {
 /* ---- SKU lookup by code ---- */
 
 typedef struct {
-	long long id, total;
+	long long id, total, reserve;
 	bool is_set;
 } sku_info;
 
@@ -149,7 +149,7 @@ static int lookup_skus(db *d, const stockcsv_row *rows, size_t n, sku_info *info
 		db_val vals[LOOKUP_CHUNK];
 		db_res *res = NULL;
 		buf sql = BUF_INIT;
-		buf_puts(&sql, "SELECT code, id, total, is_set FROM sku WHERE code IN (");
+		buf_puts(&sql, "SELECT code, id, total, is_set, reserve FROM sku WHERE code IN (");
 		for (size_t i = 0; i < m; i++) {
 			buf_puts(&sql, i ? ",?" : "?");
 			vals[i] = DB_S(rows[at + i].sku_code);
@@ -177,6 +177,7 @@ static int lookup_skus(db *d, const stockcsv_row *rows, size_t n, sku_info *info
 				s->id = db_get_ll(res, k, 1, 0);
 				s->total = db_get_ll(res, k, 2, 0);
 				s->is_set = db_get_ll(res, k, 3, 0) == 1;
+				s->reserve = db_get_ll(res, k, 4, 0);
 			}
 		}
 		free(codes);
@@ -185,22 +186,32 @@ static int lookup_skus(db *d, const stockcsv_row *rows, size_t n, sku_info *info
 	return rc;
 }
 
-/* Checks each row against the database: unknown codes, sets, totals out of bounds. */
+/* Checks each row against the database: unknown codes, sets, totals out of bounds. A set's
+ * total is what its parts allow: a file of CSV出力 carries it as written, which is dropped; any
+ * other total of a set is refused. Its 確保在庫数 is the set's own and is taken. */
 static int check_totals(db *d, stockcsv_totals *t, sku_info *info)
 {
 	int rc = lookup_skus(d, t->v, t->n, info);
 	for (size_t i = 0; rc == Z_OK && i < t->n; i++) {
-		long long after;
-		if (!info[i].id)
-			rc = csv_errors_add(&t->errors, t->v[i].line, "SKUコード「%.60s」は登録されていません",
-			                    t->v[i].sku_code);
-		else if (info[i].is_set)
-			rc = csv_errors_add(&t->errors, t->v[i].line,
-			                    "「%.60s」はセット商品です（在庫数は構成商品から計算されます）",
-			                    t->v[i].sku_code);
-		else if (t->mode == STOCKCSV_DELTA &&
-		         stock_check_delta(info[i].total, t->v[i].value, &after) != Z_OK)
-			rc = csv_errors_add(&t->errors, t->v[i].line, "増減後の総在庫数が範囲外です");
+		stockcsv_row *row = &t->v[i];
+		long long after, avail = 0;
+		if (!info[i].id) {
+			rc = csv_errors_add(&t->errors, row->line, "SKUコード「%.60s」は登録されていません",
+			                    row->sku_code);
+		} else if (info[i].is_set && row->has_value) {
+			if (t->exported && t->mode == STOCKCSV_ABSOLUTE &&
+			    (rc = stock_available(d, info[i].id, &avail)) == Z_OK && avail == row->value) {
+				row->has_value = false;
+				info[i].total = avail;
+			} else if (rc == Z_OK) {
+				rc = csv_errors_add(&t->errors, row->line,
+				                    "「%.60s」はセット商品です（在庫数は構成商品から計算されます）",
+				                    row->sku_code);
+			}
+		} else if (row->has_value && t->mode == STOCKCSV_DELTA &&
+		           stock_check_delta(info[i].total, row->value, &after) != Z_OK) {
+			rc = csv_errors_add(&t->errors, row->line, "増減後の総在庫数が範囲外です");
+		}
 	}
 	return rc;
 }
@@ -391,11 +402,25 @@ int csv_totals_upload(web_request *r)
 	}
 	pv = cJSON_CreateObject();
 	cJSON *list = cJSON_AddArrayToObject(pv, "list");
-	long long changes = 0;
+	cJSON *rlist = cJSON_AddArrayToObject(pv, "reserves");
+	long long changes = 0, rchanges = 0, same = 0;
 	for (size_t i = 0; i < t.n; i++) {
-		long long after = mode == STOCKCSV_DELTA ? info[i].total + t.v[i].value : t.v[i].value;
-		if (after == info[i].total)
+		const stockcsv_row *v = &t.v[i];
+		bool rchange = v->has_reserve && v->reserve != info[i].reserve;
+		if (rchange && rchanges++ < PREVIEW_ROWS) {
+			cJSON *row = cJSON_CreateArray();
+			cJSON_AddItemToArray(row, cJSON_CreateNumber((double)v->line));
+			cJSON_AddItemToArray(row, cJSON_CreateString(v->sku_code));
+			cJSON_AddItemToArray(row, cJSON_CreateNumber((double)info[i].reserve));
+			cJSON_AddItemToArray(row, cJSON_CreateNumber((double)v->reserve));
+			cJSON_AddItemToArray(rlist, row);
+		}
+		long long after = !v->has_value ? info[i].total
+		                  : mode == STOCKCSV_DELTA ? info[i].total + v->value : v->value;
+		if (after == info[i].total) {
+			same += !rchange;
 			continue;
+		}
 		if (changes++ < PREVIEW_ROWS) {
 			cJSON *row = cJSON_CreateArray();
 			cJSON_AddItemToArray(row, cJSON_CreateNumber((double)t.v[i].line));
@@ -409,7 +434,9 @@ int csv_totals_upload(web_request *r)
 	cJSON_AddStringToObject(pv, "encoding", csv_encoding_label(t.encoding));
 	cJSON_AddNumberToObject(pv, "rows", (double)t.n);
 	cJSON_AddNumberToObject(pv, "changes", (double)changes);
-	cJSON_AddNumberToObject(pv, "same", (double)((long long)t.n - changes));
+	cJSON_AddNumberToObject(pv, "same", (double)same);
+	cJSON_AddStringToObject(pv, "has_reserve", t.has_reserve_column ? "1" : "0");
+	cJSON_AddNumberToObject(pv, "reserve_changes", (double)rchanges);
 	rc = store_job(r, "csv_totals", 0, (long long)t.n, pv, "/stock/csv/totals", NULL);
 out:
 	cJSON_Delete(pv);
@@ -620,21 +647,30 @@ static void totals_progress(void *vctx, int phase, long long done, long long tot
 		progress_set(c->p, first + (c->rows - first) * done / (total ? total : 1));
 }
 
-/* The file's totals through stock_bulk_totals, inside the caller's transaction. A stocktake
+/* The file's totals and 確保在庫数 through stock_bulk_stock, inside the caller's transaction. A stocktake
  * (absolute) sets the count as of now: an order after the preview is counted in the file's
  * number, as the preview said. */
 static int bulk_totals(web_request *r, const stockcsv_totals *t, const sku_info *info,
                        const char *file, progress *p, buf *why, long long *changed)
 {
 	stock_total_row *rows = calloc(t->n ? t->n : 1, sizeof(*rows));
-	if (!rows)
-		return Z_NOMEM;
-	for (size_t i = 0; i < t->n; i++)
-		rows[i] = (stock_total_row){info[i].id, t->v[i].value};
-	struct totals_progress tp = {p, (long long)t->n};
-	int rc = stock_bulk_totals(r->db, rows, t->n, t->mode == STOCKCSV_DELTA, file, r->user.id,
-	                           totals_progress, &tp, why, changed);
+	stock_total_row *reserves = calloc(t->n ? t->n : 1, sizeof(*reserves));
+	size_t nt = 0, nr = 0;
+	int rc = Z_NOMEM;
+	if (!rows || !reserves)
+		goto out;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i].has_value)
+			rows[nt++] = (stock_total_row){info[i].id, t->v[i].value};
+		if (t->v[i].has_reserve)
+			reserves[nr++] = (stock_total_row){info[i].id, t->v[i].reserve};
+	}
+	struct totals_progress tp = {p, (long long)nt};
+	rc = stock_bulk_stock(r->db, rows, nt, reserves, nr, t->mode == STOCKCSV_DELTA, file,
+	                      r->user.id, totals_progress, &tp, why, changed);
+out:
 	free(rows);
+	free(reserves);
 	return rc;
 }
 

@@ -527,7 +527,8 @@ static int keyword_page(web_request *r, bool drift, search_where *w, page_dir di
 		break;
 	}
 	buf_reset(&sql);
-	buf_puts(&sql, "SELECT s.id, s.code, s.name, s.total, s.is_set, s.drift FROM sku s WHERE ");
+	buf_puts(&sql, "SELECT s.id, s.code, s.name, s.total, s.is_set, s.drift, s.reserve FROM sku s "
+	         "WHERE ");
 	if (from == to) {
 		buf_puts(&sql, "0 = 1");
 	} else {
@@ -564,6 +565,17 @@ static int first_listing(const db_res *L, int col, long long key)
 			hi = mid;
 	}
 	return lo;
+}
+
+/* The row's 確保在庫数 and, when there is one, 有効在庫 (what the shops share: the total as
+ * the list shows it less the reserve, below 0 shown as 0, as the wanted-stock rule counts it). */
+static void set_reserve(HDF *row, long long total, long long reserve)
+{
+	char n[24];
+	snprintf(n, sizeof(n), "%lld", reserve);
+	put(row, "reserve", n);
+	snprintf(n, sizeof(n), "%lld", total - reserve > 0 ? total - reserve : 0);
+	put(row, "avail", n);
 }
 
 /* GET /: the 在庫連携 screen — errors, search, buttons and one page of the list. */
@@ -650,9 +662,9 @@ int list_page(web_request *r)
 	              ? page_query(r, "SELECT l.id FROM listing l", "l.id", &w, dir, key, true, limit,
 	                           &rows)
 	              : page_query(r, s.drift ? "SELECT s.id, s.code, s.name, s.total, s.is_set, "
-	                                        "s.drift FROM sku s FORCE INDEX (ix_drift)"
+	                                        "s.drift, s.reserve FROM sku s FORCE INDEX (ix_drift)"
 	                                      : "SELECT s.id, s.code, s.name, s.total, s.is_set, "
-	                                        "s.drift FROM sku s",
+	                                        "s.drift, s.reserve FROM sku s",
 	                           "s.code", &w, dir, key, false, limit, &rows);
 	if (prc == Z_INVALID) {
 		rc = web_error(r, 400, "ページの指定が正しくありません。");
@@ -701,7 +713,7 @@ int list_page(web_request *r)
 			put(row, "name", db_get(rows, src, 2));
 			/* A set holds no stock of its own: show what its parts allow (sets are few,
 			 * so the few extra queries a page stay cheap). */
-			long long avail = 0;
+			long long avail = db_get_ll(rows, src, 3, 0);
 			if (flag(rows, src, 4) && stock_available(r->db, id, &avail) == Z_OK) {
 				char n[24];
 				snprintf(n, sizeof(n), "%lld", avail);
@@ -711,6 +723,7 @@ int list_page(web_request *r)
 			}
 			if (flag(rows, src, 4))
 				put(row, "is_set", "1");
+			set_reserve(row, avail, db_get_ll(rows, src, 6, 0));
 		}
 		for (int sh = 0; sh < shops->nrows; sh++) {
 			cells[sh] = child(row, "shops.", sh);
@@ -820,13 +833,14 @@ const web_field list_rows_fields[] = {
 	{0},
 };
 
-/* The SKUs' totals as the list shows them (a set: what its parts allow) into arr. */
+/* The SKUs' totals as the list shows them (a set: what its parts allow), with each one's
+ * 確保在庫数 and 有効在庫, into arr. */
 static int rows_skus(web_request *r, const web_value *skus, cJSON *arr)
 {
 	db_res *res = NULL;
 	buf sql = BUF_INIT;
 	db_val vals[POLL_ROWS];
-	buf_puts(&sql, "SELECT id, total, is_set FROM sku WHERE id IN (");
+	buf_puts(&sql, "SELECT id, total, is_set, reserve FROM sku WHERE id IN (");
 	for (int i = 0; i < skus->count; i++) {
 		buf_puts(&sql, i ? ",?" : "?");
 		vals[i] = DB_I(skus->list[i]);
@@ -841,6 +855,9 @@ static int rows_skus(web_request *r, const web_value *skus, cJSON *arr)
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", (double)id);
 		cJSON_AddNumberToObject(o, "total", (double)total);
+		long long reserve = db_get_ll(res, i, 3, 0);
+		cJSON_AddNumberToObject(o, "reserve", (double)reserve);
+		cJSON_AddNumberToObject(o, "avail", (double)(total > reserve ? total - reserve : 0));
 		cJSON_AddItemToArray(arr, o);
 	}
 	db_res_free(res);

@@ -172,6 +172,15 @@ typedef void (*stock_progress_fn)(void *ctx, int phase, long long done, long lon
 int stock_bulk_totals(db *d, const stock_total_row *rows, size_t n, bool delta, const char *ref,
                       long long user_id, stock_progress_fn progress, void *pctx, buf *why,
                       long long *changed);
+/* The same with the file's 確保在庫数 as well: reserves (sku_id, the new reserve
+ * 0..STOCK_QTY_MAX; unique ids) are written where they differ, in the same transaction and
+ * before the re-queue, so every push owed to a changed total or reserve is queued once.
+ * *changed counts the SKUs whose total or reserve (or both) changed. A reserve out of range:
+ * Z_INVALID, nothing changed. */
+int stock_bulk_stock(db *d, const stock_total_row *totals, size_t nt,
+                     const stock_total_row *reserves, size_t nr, bool delta, const char *ref,
+                     long long user_id, stock_progress_fn progress, void *pctx, buf *why,
+                     long long *changed);
 
 /* 商品削除: deletes the listings (and their pending pushes) and, of sku_ids, the SKUs left
  * without listings that no set uses; removes rows from zaiko, never from a mall. stock_move

@@ -10,6 +10,8 @@
 struct bulk_totals_ctx {
 	const stock_total_row *rows;
 	size_t n;
+	const stock_total_row *reserves;
+	size_t nr;
 	bool delta;
 	const char *ref;
 	long long user_id;
@@ -28,6 +30,55 @@ static void requeue_relay(void *vctx, long long done, long long total)
 {
 	struct requeue_relay *c = vctx;
 	c->progress(c->pctx, STOCK_PHASE_REQUEUE, done, total);
+}
+
+/* 確保在庫数 of a file, set-based, inside the caller's transaction: the rows go to the scratch
+ * table csv_reserve, their SKUs are locked, each reserve that differs is written and marked
+ * changed (the caller re-queues them). A reserve is a setting, not stock: no stock_move. */
+static int reserves_load(db *d, const stock_total_row *rows, size_t n, buf *why)
+{
+	long long bad = 0;
+	int rc = db_exec(d, "DROP TEMPORARY TABLE IF EXISTS csv_reserve", NULL, 0, NULL, NULL);
+	if (rc == Z_OK)
+		rc = db_exec(d,
+		             "CREATE TEMPORARY TABLE csv_reserve (sku_id INT PRIMARY KEY, "
+		             "value BIGINT NOT NULL, changed TINYINT NOT NULL DEFAULT 0)",
+		             NULL, 0, NULL, NULL);
+	for (size_t at = 0; rc == Z_OK && at < n; at += BULK_CHUNK) {
+		size_t k = n - at < BULK_CHUNK ? n - at : BULK_CHUNK;
+		db_val vals[BULK_CHUNK * 2];
+		buf sql = BUF_INIT;
+		buf_puts(&sql, "INSERT INTO csv_reserve (sku_id, value) VALUES ");
+		for (size_t i = 0; i < k; i++) {
+			if (rows[at + i].value < 0 || rows[at + i].value > STOCK_QTY_MAX)
+				bad++;
+			buf_puts(&sql, i ? ",(?,?)" : "(?,?)");
+			vals[2 * i] = DB_I(rows[at + i].sku_id);
+			vals[2 * i + 1] = DB_I(rows[at + i].value);
+		}
+		rc = db_exec(d, buf_str(&sql), vals, (int)(2 * k), NULL, NULL);
+		buf_free(&sql);
+	}
+	if (rc == Z_OK && bad) {
+		buf_printf(why, "確保在庫数が範囲外（0〜%lld）のSKUが%lld件あります。", STOCK_QTY_MAX, bad);
+		rc = Z_INVALID;
+	}
+	if (rc == Z_OK)
+		rc = db_query_ll(d,
+		                 "SELECT COUNT(*) FROM csv_reserve c "
+		                 "STRAIGHT_JOIN sku s ON s.id = c.sku_id FOR UPDATE",
+		                 NULL, 0, 0, &bad);
+	if (rc == Z_OK)
+		rc = db_exec(d,
+		             "UPDATE csv_reserve c JOIN sku s ON s.id = c.sku_id SET c.changed = 1 "
+		             "WHERE c.value <> s.reserve",
+		             NULL, 0, NULL, NULL);
+	if (rc == Z_OK)
+		rc = db_exec(d,
+		             "UPDATE sku s JOIN csv_reserve c ON c.sku_id = s.id "
+		             "SET s.reserve = c.value WHERE c.changed = 1",
+		             NULL, 0, NULL, NULL);
+	return rc;
 }
 
 /* The totals, set-based: the rows go to a scratch table, the SKUs are locked, each changed SKU
@@ -112,6 +163,8 @@ static int bulk_totals_tx(db *d, void *vctx)
 		                     "SET s.total = c.value, s.updated_at = UTC_TIMESTAMP() "
 		                     "WHERE c.changed = 1",
 		             NULL, 0, NULL, NULL);
+	if (rc == Z_OK && c->nr)
+		rc = reserves_load(d, c->reserves, c->nr, c->why);
 	if (rc == Z_OK)
 		rc = stock_changed_open(d);
 	if (rc == Z_OK)
@@ -119,6 +172,14 @@ static int bulk_totals_tx(db *d, void *vctx)
 		             "INSERT INTO " STOCK_CHANGED_TABLE " (sku_id) "
 		             "SELECT sku_id FROM csv_total WHERE changed = 1",
 		             NULL, 0, NULL, NULL);
+	/* A SKU whose reserve and total both changed is one changed SKU. */
+	if (rc == Z_OK && c->nr)
+		rc = db_exec(d,
+		             "INSERT IGNORE INTO " STOCK_CHANGED_TABLE " (sku_id) "
+		             "SELECT sku_id FROM csv_reserve WHERE changed = 1",
+		             NULL, 0, NULL, NULL);
+	if (rc == Z_OK && c->nr)
+		rc = db_query_ll(d, "SELECT COUNT(*) FROM " STOCK_CHANGED_TABLE, NULL, 0, 0, c->changed);
 	if (rc == Z_OK) {
 		struct requeue_relay relay = {c->progress, c->pctx};
 		if (c->progress)
@@ -126,6 +187,7 @@ static int bulk_totals_tx(db *d, void *vctx)
 		rc = stock_requeue_changed(d, c->progress ? requeue_relay : NULL, &relay);
 	}
 	db_exec(d, "DROP TEMPORARY TABLE IF EXISTS csv_total", NULL, 0, NULL, NULL);
+	db_exec(d, "DROP TEMPORARY TABLE IF EXISTS csv_reserve", NULL, 0, NULL, NULL);
 	return rc;
 }
 
@@ -133,7 +195,17 @@ int stock_bulk_totals(db *d, const stock_total_row *rows, size_t n, bool delta, 
                       long long user_id, stock_progress_fn progress, void *pctx, buf *why,
                       long long *changed)
 {
-	struct bulk_totals_ctx c = {rows, n, delta, ref, user_id, progress, pctx, why, changed};
+	return stock_bulk_stock(d, rows, n, NULL, 0, delta, ref, user_id, progress, pctx, why,
+	                        changed);
+}
+
+int stock_bulk_stock(db *d, const stock_total_row *totals, size_t nt,
+                     const stock_total_row *reserves, size_t nr, bool delta, const char *ref,
+                     long long user_id, stock_progress_fn progress, void *pctx, buf *why,
+                     long long *changed)
+{
+	struct bulk_totals_ctx c = {totals, nt, reserves, nr, delta, ref, user_id, progress, pctx,
+	                            why, changed};
 	return stock_tx(d, bulk_totals_tx, &c);
 }
 

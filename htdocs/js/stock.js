@@ -137,6 +137,16 @@
 
   // 総在庫数: saved on Enter and when the box is left (Tab, a click elsewhere) with the value
   // the user saw; Esc puts the seen value back.
+  // 確保在庫数 and 有効在庫 (total − reserve, not below 0) of a row; 有効 shows only with a reserve.
+  function showReserve(row, reserve, avail) {
+    const cell = row.querySelector("td.reserve");
+    if (!cell || reserve === undefined) return;
+    const rv = cell.querySelector(".rv"), av = cell.querySelector(".av"), line = cell.querySelector(".avail");
+    if (rv && rv.textContent !== String(reserve)) rv.textContent = String(reserve);
+    if (av && av.textContent !== String(avail)) av.textContent = String(avail);
+    if (line) line.hidden = !(reserve > 0);
+  }
+
   async function saveTotal(input) {
     if (!dirty(input)) {
       input.classList.remove("invalid", "unsaved");
@@ -166,6 +176,12 @@
       if (!typedSince) input.value = String(data.total);
       input.classList.remove("invalid");
       redraw(data.listings);
+      const row = input.closest("tr");
+      const rv = row && row.querySelector("td.reserve .rv");
+      if (rv) {
+        const reserve = Number(rv.textContent);
+        showReserve(row, reserve, Math.max(data.total - reserve, 0));
+      }
       say(word("savedTotal", { n: data.total }), true);
     } else if (status === 409 && data.total !== undefined) {
       // Someone else (an order) changed it: show the new value, let the user decide.
@@ -339,6 +355,7 @@
               const span = row.querySelector(".set-total");
               if (span && span.textContent !== String(s.total)) span.textContent = String(s.total);
             }
+            showReserve(row, s.reserve, s.avail);
           });
           const stopped = new Set((data.stopped || []).map(String));
           const banner = document.getElementById("stopped-banner");

@@ -250,7 +250,7 @@ def test_export_selected_round_trips_with_zero_changes():
     text = r.body.decode("cp932")
     lines = text.splitlines()
     eq(lines[0], "店舗,SKUコード,商品コード,子番号,商品名,選択肢,画像URL,JANコード,価格,在庫数,"
-       "総在庫数,連携,最小在庫数,最大在庫数", "header")
+       "総在庫数,確保在庫数,連携,最小在庫数,最大在庫数", "header")
     eq(len(lines) - 1, len(NAMES) + 3, "one row per listing of enabled shops")
     ok(("rakuten店off" + TAG) not in text, "no row of the disabled shop")
     ok("?寿司ソックス" in text, "emoji written as ?")

@@ -128,6 +128,57 @@ static void test_totals_file_errors(void **state)
 	stockcsv_totals_free(&t);
 }
 
+/* 確保在庫数 beside 総在庫数, or alone: a blank cell leaves that value, both blank is an error,
+ * a sign or a number out of range is refused, and delta files cannot carry it. */
+static void test_totals_reserve(void **state)
+{
+	(void)state;
+	stockcsv_totals t;
+	assert_int_equal(totals("SKUコード,総在庫数,確保在庫数\nA,10,3\nB,,２\nC,7,\nD,,\n"
+			"E,1,-1\nF,1,1000000001\nG,1,abc\n", STOCKCSV_ABSOLUTE, &t), Z_OK);
+	assert_true(t.has_total_column);
+	assert_true(t.has_reserve_column);
+	assert_int_equal(t.n, 3);
+	assert_true(t.v[0].has_value && t.v[0].value == 10);
+	assert_true(t.v[0].has_reserve && t.v[0].reserve == 3);
+	assert_false(t.v[1].has_value);
+	assert_true(t.v[1].has_reserve && t.v[1].reserve == 2);
+	assert_true(t.v[2].has_value && t.v[2].value == 7);
+	assert_false(t.v[2].has_reserve);
+	assert_int_equal(t.errors.n, 4);
+	assert_string_equal(t.errors.v[0].message, "5行目: 総在庫数と確保在庫数が空です");
+	assert_non_null(strstr(t.errors.v[1].message, "6行目: 確保在庫数は0〜1000000000の数で、符号を付けずに"));
+	assert_string_equal(t.errors.v[2].message, "7行目: 確保在庫数が範囲外です（0〜1000000000）");
+	assert_string_equal(t.errors.v[3].message, "8行目: 確保在庫数が数値ではありません（abc）");
+	stockcsv_totals_free(&t);
+	/* The reserve alone (English name too). */
+	assert_int_equal(totals("sku_code,reserve\nA,0\nB,5\nC,\n", STOCKCSV_ABSOLUTE, &t), Z_OK);
+	assert_false(t.has_total_column);
+	assert_int_equal(t.n, 2);
+	assert_false(t.v[1].has_value);
+	assert_int_equal(t.v[1].reserve, 5);
+	assert_int_equal(t.errors.n, 1);
+	assert_string_equal(t.errors.v[0].message, "4行目: 確保在庫数が空です");
+	stockcsv_totals_free(&t);
+	/* Not in a delta file: the whole file is refused. */
+	assert_int_equal(totals("SKUコード,総在庫数,確保在庫数\nA,+1,2\n", STOCKCSV_DELTA, &t),
+			Z_INVALID);
+	assert_int_equal(t.n, 0);
+	assert_non_null(strstr(t.errors.v[0].message, "確保在庫数は増減では取り込めません"));
+	stockcsv_totals_free(&t);
+	/* A file of CSV出力: a SKU's rows repeat both values (one row); a different reserve on
+	 * another row of the same SKU is a duplicate. */
+	assert_int_equal(totals("店舗,SKUコード,商品コード,総在庫数,確保在庫数\n"
+			"s1,A,a1,5,2\ns2,A,a2,5,2\ns1,,x,,\ns1,B,b1,4,0\ns2,B,b2,4,1\n",
+			STOCKCSV_ABSOLUTE, &t), Z_OK);
+	assert_true(t.exported);
+	assert_int_equal(t.n, 2);
+	assert_int_equal(t.v[0].reserve, 2);
+	assert_int_equal(t.errors.n, 1);
+	assert_string_equal(t.errors.v[0].message, "6行目: SKUコード B が5行目と重複しています");
+	stockcsv_totals_free(&t);
+}
+
 /* A quoted cell is cut on a character boundary: the message stays valid UTF-8. */
 static void test_totals_error_quotes_whole_characters(void **state)
 {
@@ -316,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_totals_english_and_delta),
 		cmocka_unit_test(test_totals_errors),
 		cmocka_unit_test(test_totals_file_errors),
+		cmocka_unit_test(test_totals_reserve),
 		cmocka_unit_test(test_totals_error_quotes_whole_characters),
 		cmocka_unit_test(test_totals_write_read),
 		cmocka_unit_test(test_sets_sample),
