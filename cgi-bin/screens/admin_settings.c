@@ -250,7 +250,7 @@ int admin_settings_save(web_request *r)
 	const char *from = web_text(r, "mail_from"), *url = web_text(r, "smtp_url");
 	char num[32];
 
-	if (screen_mail_list(web_text(r, "error_mail_to"), &to, &why) != Z_OK) {
+	if (screen_mail_list(r, web_text(r, "error_mail_to"), &to, &why) != Z_OK) {
 		rc = settings_refused(r, buf_str(&why));
 		goto out;
 	}

@@ -98,7 +98,7 @@ bool screen_mail_valid(const char *s)
 	return true;
 }
 
-int screen_mail_list(const char *in, buf *out, buf *why)
+int screen_mail_list(const web_request *r, const char *in, buf *out, buf *why)
 {
 	char *copy = strdup(in);
 	int rc = Z_OK, count = 0;
@@ -109,12 +109,12 @@ int screen_mail_list(const char *in, buf *out, buf *why)
 		if (!*tok)
 			continue;
 		if (!screen_mail_valid(tok)) {
-			buf_printf(why, "メールアドレス「%s」の形式が正しくありません。", tok);
+			web_langf(r, why, "msg.common.mail_invalid", "%s", tok);
 			rc = Z_INVALID;
 			goto out;
 		}
 		if (++count > 10) {
-			buf_puts(why, "メールアドレスは10件までです。");
+			buf_puts(why, web_lang(r, "msg.common.mail_max"));
 			rc = Z_INVALID;
 			goto out;
 		}

@@ -35,8 +35,8 @@ int screen_param_list(const web_params *p, const char *name, const char ***out, 
 /* True when s is a plausible mail address (local@domain, no spaces or controls, ≤ 254). */
 bool screen_mail_valid(const char *s);
 /* Normalises a list of mail addresses (comma, semicolon, space or line separated) into
- * "a@x, b@y" in out. Z_INVALID with a Japanese message in why (static or in whybuf). */
-int screen_mail_list(const char *in, buf *out, buf *why);
+ * "a@x, b@y" in out. Z_INVALID with the message in why, in the language of r. */
+int screen_mail_list(const web_request *r, const char *in, buf *out, buf *why);
 
 /* s[0..len) as a LIKE pattern matched literally (% _ and the escape character escaped),
  * with a leading and/or trailing % wildcard. malloc'd (caller frees); NULL on no memory. */

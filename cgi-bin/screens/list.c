@@ -604,18 +604,18 @@ int list_page(web_request *r)
 		dir = PAGE_LAST;
 	}
 	if (s.has_tmin && s.has_tmax && s.tmin > s.tmax) {
-		rc = web_error(r, 400, "総在庫数の下限が上限を超えています。");
+		rc = web_error(r, 400, web_lang(r, "msg.list.total_range"));
 		goto out;
 	}
 	if (load_shops(r, &shops) != Z_OK)
 		goto out;
 	if (s.has_shop && shop_index(shops, web_query_raw(r, "shop")) < 0) {
-		rc = web_error(r, 400, "指定された店舗が見つかりません（利用店舗設定で無効か、削除されています）。");
+		rc = web_error(r, 400, web_lang(r, "msg.list.shop_unknown"));
 		goto out;
 	}
 	int trc = s.unlinked ? search_where_unlinked(&s, &w) : search_where_skus(&s, &w);
 	if (trc == Z_INVALID) {
-		rc = web_error(r, 400, "キーワードは8個まで指定できます。");
+		rc = web_error(r, 400, web_lang(r, "msg.list.keywords_max"));
 		goto out;
 	}
 	if (trc != Z_OK || load_errors(r) != Z_OK || load_show_images(r, &images) != Z_OK ||
@@ -667,7 +667,7 @@ int list_page(web_request *r)
 	                                        "s.drift, s.reserve FROM sku s",
 	                           "s.code", &w, dir, key, false, limit, &rows);
 	if (prc == Z_INVALID) {
-		rc = web_error(r, 400, "ページの指定が正しくありません。");
+		rc = web_error(r, 400, web_lang(r, "msg.list.bad_page"));
 		goto out;
 	}
 	if (prc != Z_OK)
@@ -758,7 +758,7 @@ int list_page(web_request *r)
 	/* Paging links carry the search; the page number is for show only. */
 	search_query(r, &q);
 	web_set(r, "Page.query", buf_str(&q));
-	web_set(r, "Page.title", "在庫連携");
+	web_set(r, "Page.title", web_lang(r, "msg.list.title"));
 	web_set_int(r, "Page.count", count);
 	web_set_int(r, "Page.page", page > pages ? pages : page);
 	web_set_int(r, "Page.pages", pages);
@@ -947,7 +947,7 @@ const web_field list_help_fields[] = {
 /* GET /stock/help?kind=: how to solve one kind of error message. */
 int list_help_page(web_request *r)
 {
-	web_set(r, "Page.title", "エラーメッセージの解消方法");
+	web_set(r, "Page.title", web_lang(r, "msg.list.help_title"));
 	web_set(r, "Page.kind", help_kinds[web_int(r, "kind", 0)]);
 	return web_render(r, "stock_help.cs");
 }

@@ -78,15 +78,12 @@ int list_total_submit(web_request *r)
 	int rc = stock_set_total(r->db, sku, web_int(r, "total", 0), &seen, "manual", ref,
 	                         r->user.id, &after);
 	if (rc == Z_NOTFOUND)
-		return json_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
+		return json_error(r, 404, web_lang(r, "msg.list.not_found"));
 	if (rc == Z_INVALID)
-		return json_error(r, 400, "この商品の総在庫数は変更できません（セット商品は構成商品から計算されます）。");
+		return json_error(r, 400, web_lang(r, "msg.list.set_total"));
 	if (rc == Z_CONFLICT) {
 		char msg[300];
-		snprintf(msg, sizeof(msg),
-		         "表示後に総在庫数が変わりました（受注など）。現在の総在庫数は %lld です。"
-		         "確認してから、もう一度入力してください。",
-		         after);
+		web_lang_snprintf(r, msg, sizeof(msg), "msg.list.total_changed", "%lld", after);
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "error", msg);
 		cJSON_AddNumberToObject(o, "total", (double)after);
@@ -133,9 +130,9 @@ int list_limits_submit(web_request *r)
 	const char *why = NULL;
 	int rc = stock_listing_settings(r->db, listing, -1, has_min, min, has_max, max, &why);
 	if (rc == Z_INVALID)
-		return json_error(r, 400, why ? why : "最小・最大在庫数が正しくありません。");
+		return json_error(r, 400, web_lang(r, why ? why : "msg.list.bad_limits"));
 	if (rc == Z_NOTFOUND)
-		return json_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
+		return json_error(r, 404, web_lang(r, "msg.list.not_found"));
 	if (rc != Z_OK)
 		return rc;
 	return answer_listing(r, listing);
@@ -171,7 +168,7 @@ int list_sync_submit(web_request *r)
 	db_res_free(cur);
 	list_count_cache_clear();
 	if (rc == Z_NOTFOUND)
-		return json_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
+		return json_error(r, 404, web_lang(r, "msg.list.not_found"));
 	if (rc != Z_OK)
 		return rc;
 	return answer_listing(r, listing);
@@ -272,7 +269,7 @@ int list_push_submit(web_request *r)
 	if (rc != Z_OK)
 		goto out;
 	if (n == 0) {
-		rc = web_error(r, 400, "反映する商品にチェックを入れてください。");
+		rc = web_error(r, 400, web_lang(r, "msg.list.push_none"));
 		goto out;
 	}
 	rc = stock_queue_listings(r->db, ids, n, r->user.id);
@@ -344,14 +341,13 @@ int list_delete_submit(web_request *r)
 	if (rc != Z_OK)
 		goto out;
 	if (n == 0 && !(skus && skus->count)) {
-		rc = web_error(r, 400, "削除する商品にチェックを入れてください。");
+		rc = web_error(r, 400, web_lang(r, "msg.list.delete_none"));
 		goto out;
 	}
 	if (!web_int(r, "confirmed", 0)) {
-		rc = confirm_page(r, "商品削除の確認",
-		                  "次の商品を在庫連携から削除します。モール・カートからは削除されません。"
-		                  "よろしいですか？",
-		                  "/stock/delete", "削除する", ids, n);
+		rc = confirm_page(r, web_lang(r, "msg.list.delete_title"),
+		                  web_lang(r, "msg.list.delete_text"),
+		                  "/stock/delete", web_lang(r, "msg.list.delete_yes"), ids, n);
 		goto out;
 	}
 	rc = stock_listing_delete(r->db, ids, n, skus ? skus->list : NULL, skus ? skus->count : 0);
@@ -384,12 +380,12 @@ int list_sync_all_submit(web_request *r)
 		long long total = 0;
 		if (db_query_ll(r->db, "SELECT COUNT(*) FROM listing", NULL, 0, 0, &total) != Z_OK)
 			return Z_ERR;
-		web_set(r, "Page.title", "連携の一括切替の確認");
+		web_set(r, "Page.title", web_lang(r, "msg.list.sync_all_title"));
 		web_set(r, "Page.text",
-		        on ? "在庫連携に登録しているすべての商品の連携をONにします。よろしいですか？"
-		           : "在庫連携に登録しているすべての商品の連携をOFFにします。よろしいですか？");
+		        on ? web_lang(r, "msg.list.sync_all_on")
+		           : web_lang(r, "msg.list.sync_all_off"));
 		web_set(r, "Page.action", "/stock/sync-all");
-		web_set(r, "Page.yes", "切り替える");
+		web_set(r, "Page.yes", web_lang(r, "msg.list.sync_all_yes"));
 		web_set(r, "Page.on", on ? "1" : "0");
 		web_set(r, "Page.back", web_text(r, "back"));
 		web_set_int(r, "Page.n", total);
@@ -425,18 +421,18 @@ int list_link_submit(web_request *r)
 	int asked = web_has(r, "unlink") + web_has(r, "bycode") + web_has(r, "manual");
 	int rc = Z_OK;
 	if (asked != 1)
-		return web_error(r, 400, "紐づけの操作を1つ選んでください。");
+		return web_error(r, 400, web_lang(r, "msg.list.link_choose"));
 	if (web_has(r, "manual")) {
 		const char *code = web_text(r, "sku");
 		listing = web_int(r, "manual", 0);
 		if (!*code)
-			return web_error(r, 400, "紐づけるSKUコードを入力してください。");
+			return web_error(r, 400, web_lang(r, "msg.list.link_code"));
 		rc = db_query_ll(r->db, "SELECT id FROM sku WHERE code = ?", DB_ARGS(DB_S(code)), 0,
 		                 &target);
 		if (rc != Z_OK)
 			return rc;
 		if (!target)
-			return web_error(r, 400, "そのSKUコードの商品は登録されていません。");
+			return web_error(r, 400, web_lang(r, "msg.list.link_unknown"));
 	} else if (web_has(r, "bycode")) {
 		listing = web_int(r, "bycode", 0);
 		target = STOCK_LINK_BY_CODE;
@@ -445,7 +441,7 @@ int list_link_submit(web_request *r)
 	}
 	rc = stock_link_manual(r->db, listing, target);
 	if (rc == Z_NOTFOUND)
-		return web_error(r, 404, "商品が見つかりません（削除された可能性があります）。");
+		return web_error(r, 404, web_lang(r, "msg.list.not_found"));
 	if (rc != Z_OK)
 		return rc;
 	list_count_cache_clear();

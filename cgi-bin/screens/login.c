@@ -25,7 +25,7 @@ static int show_form(web_request *r, int status, const char *message)
 		return Z_ERR;
 	secret_hex(raw, sizeof(raw), token);
 	web_cookie(r, PRELOGIN_COOKIE, token, 3600);
-	web_set(r, "Page.title", "ログイン");
+	web_set(r, "Page.title", web_lang(r, "msg.login.title"));
 	web_set(r, "Page.prelogin", token);
 	web_set(r, "Page.login", web_text(r, "login"));
 	web_set(r, "Page.next", safe_next(web_text(r, "next")));
@@ -48,9 +48,9 @@ int login_submit(web_request *r)
 	const char *why = NULL;
 	db_res *res = NULL;
 	if (!session_csrf_ok(r))
-		return show_form(r, 403, "画面の有効期限が切れました。もう一度ログインしてください。");
+		return show_form(r, 403, web_lang(r, "msg.login.expired"));
 	if (!*login || !*password)
-		return show_form(r, 400, "ログインIDとパスワードを入力してください。");
+		return show_form(r, 400, web_lang(r, "msg.login.empty"));
 	long long attempt = 0;
 	int rc = session_login_gate(r, login, &attempt, &why);
 	if (rc == Z_CONFLICT)
@@ -67,7 +67,7 @@ int login_submit(web_request *r)
 	if (!ok) {
 		/* Already counted by the gate. */
 		log_info("login: failed for an account");
-		return show_form(r, 401, "ログインIDまたはパスワードが違います。");
+		return show_form(r, 401, web_lang(r, "msg.login.wrong"));
 	}
 	session_login_succeeded(r, login, attempt);
 	if (session_start(r, user_id) != Z_OK)

@@ -91,7 +91,7 @@ int sku_page(web_request *r)
 	if (rc != Z_OK)
 		goto out;
 	if (!s->nrows) {
-		rc = web_error(r, 404, "指定されたSKUコードの商品は登録されていません。");
+		rc = web_error(r, 404, web_lang(r, "msg.sku.not_found"));
 		goto out;
 	}
 	long long id = db_get_ll(s, 0, 0, 0);
@@ -145,7 +145,7 @@ int sku_page(web_request *r)
 	web_setf(r, "Page.title", "SKU %s", db_get(s, 0, 1));
 	const char *msg = web_query_raw(r, "msg");
 	if (msg && !strcmp(msg, "reserve"))
-		web_set(r, "Page.flash", "確保在庫数を保存しました。各店舗の在庫数に反映します。");
+		web_set(r, "Page.flash", web_lang(r, "msg.sku.reserve_saved"));
 	rc = web_render(r, "sku.cs");
 out:
 	db_res_free(s);
@@ -166,10 +166,10 @@ int sku_reserve_submit(web_request *r)
 	    Z_OK)
 		return Z_ERR;
 	if (!id)
-		return web_error(r, 404, "指定されたSKUコードの商品は登録されていません。");
+		return web_error(r, 404, web_lang(r, "msg.sku.not_found"));
 	int rc = stock_sku_set_reserve(r->db, id, web_int(r, "reserve", 0), &why);
 	if (rc == Z_INVALID || rc == Z_NOTFOUND)
-		return web_error(r, 400, why);
+		return web_error(r, 400, web_lang(r, why));
 	if (rc != Z_OK)
 		return Z_ERR;
 	buf url = BUF_INIT;

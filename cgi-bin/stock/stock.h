@@ -29,7 +29,7 @@ typedef struct {
 } stock_wanted;
 
 /* Checks a listing's floor (最小在庫数) and cap (最大在庫数): each 0..STOCK_QTY_MAX and
- * floor ≤ cap when both are set. Z_OK, or Z_INVALID with *why (Japanese, static). */
+ * floor ≤ cap when both are set. Z_OK, or Z_INVALID with *why (a language key, static). */
 int stock_check_floor_cap(bool has_min, int min, bool has_max, int max, const char **why);
 
 /* The wanted stock of a listing from the available stock of its SKU: available ≤ floor → 0;
@@ -251,11 +251,11 @@ int stock_release_claims(db *d, long long shop_id);
 
 /* A SKU's 確保在庫 (0..STOCK_QTY_MAX kept back from every shop, through its sets too): stored
  * and the SKU (and the sets that contain it) re-queued, in one transaction (or the
- * caller's). Z_OK, Z_INVALID (*why Japanese, static), Z_NOTFOUND, Z_ERR. */
+ * caller's). Z_OK, Z_INVALID (*why a language key, static), Z_NOTFOUND, Z_ERR. */
 int stock_sku_set_reserve(db *d, long long sku_id, long long reserve, const char **why);
 
 /* The screen's per-listing settings: 連携 (sync: 1 on, 0 off, -1 unchanged) and 最小・最大在庫数
- * (has_min/has_max false = none). Checks them (stock_check_floor_cap, *why Japanese, static),
+ * (has_min/has_max false = none). Checks them (stock_check_floor_cap, *why a language key),
  * stores them and re-queues the listing's SKU, in one transaction (or the caller's).
  * Z_OK, Z_INVALID, Z_NOTFOUND, Z_ERR. */
 int stock_listing_settings(db *d, long long listing_id, int sync, bool has_min, int min,

@@ -319,13 +319,13 @@ int stock_listing_settings(db *d, long long listing_id, int sync, bool has_min, 
 	if (stock_check_floor_cap(has_min, min, has_max, max, why) != Z_OK)
 		return Z_INVALID;
 	if (sync < -1 || sync > 1) {
-		*why = "連携の値が正しくありません。";
+		*why = "msg.stock.bad_sync";
 		return Z_INVALID;
 	}
 	struct settings_ctx c = {listing_id, sync, has_min, has_max, min, max};
 	int rc = stock_tx(d, settings_tx, &c);
 	if (rc == Z_NOTFOUND)
-		*why = "商品が見つかりません。";
+		*why = "msg.stock.listing_not_found";
 	return rc;
 }
 
@@ -352,13 +352,13 @@ int stock_sku_set_reserve(db *d, long long sku_id, long long reserve, const char
 {
 	*why = NULL;
 	if (reserve < 0 || reserve > STOCK_QTY_MAX) {
-		*why = "確保在庫数は0以上10億以下にしてください。";
+		*why = "msg.stock.reserve_range";
 		return Z_INVALID;
 	}
 	struct reserve_ctx c = {sku_id, reserve};
 	int rc = stock_tx(d, reserve_tx, &c);
 	if (rc == Z_NOTFOUND)
-		*why = "商品が見つかりません。";
+		*why = "msg.stock.listing_not_found";
 	return rc;
 }
 

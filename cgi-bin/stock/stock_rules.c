@@ -10,15 +10,15 @@ int stock_check_floor_cap(bool has_min, int min, bool has_max, int max, const ch
 {
 	*why = NULL;
 	if (has_min && (min < 0 || min > STOCK_QTY_MAX)) {
-		*why = "最小在庫数は0以上10億以下にしてください。";
+		*why = "msg.stock.min_range";
 		return Z_INVALID;
 	}
 	if (has_max && (max < 0 || max > STOCK_QTY_MAX)) {
-		*why = "最大在庫数は0以上10億以下にしてください。";
+		*why = "msg.stock.max_range";
 		return Z_INVALID;
 	}
 	if (has_min && has_max && min > max) {
-		*why = "最小在庫数が最大在庫数より大きくなっています。";
+		*why = "msg.stock.min_above_max";
 		return Z_INVALID;
 	}
 	return Z_OK;

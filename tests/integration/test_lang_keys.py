@@ -23,22 +23,34 @@ ALLOW = {
     "cgi-bin/web/response.c": {
         "<!doctype html><meta charset=utf-8><title>エラー</title><p>エラーが発生しました。</p>",
     },
+    # The prefix the batch writes into shop.stop_reason (a stored text), matched to split it.
+    "cgi-bin/screens/list.c": {"認証エラー ("},
+    # stock_move.ref, stored with the move (texts the database keeps are not moved yet).
+    "cgi-bin/screens/list_edit.c": {"画面: %s"},
 }
 
 # Files whose literals are not moved yet: reported by test_pending_files_listed, not checked.
-PENDING = {
-    "cgi-bin/screens/admin_errors.c", "cgi-bin/screens/admin_initial_fetch.c",
-    "cgi-bin/screens/admin_settings.c", "cgi-bin/screens/admin_shops.c",
-    "cgi-bin/screens/admin_users.c", "cgi-bin/screens/common.c",
-    "cgi-bin/screens/csv_export.c", "cgi-bin/screens/csv_import.c", "cgi-bin/screens/list.c",
-    "cgi-bin/screens/list_edit.c", "cgi-bin/screens/login.c", "cgi-bin/screens/sets.c",
-    "cgi-bin/screens/sku.c",
-    "cgi-bin/stock/stock_bulk.c", "cgi-bin/stock/stock_core.c", "cgi-bin/stock/stock_link.c",
-    "cgi-bin/stock/stock_order.c", "cgi-bin/stock/stock_push.c", "cgi-bin/stock/stock_rules.c",
-    "cgi-bin/stock/stock_sets.c",
-    "cgi-bin/csv/csv.c", "cgi-bin/csv/encoding.c", "cgi-bin/csv/mallcsv.c",
-    "cgi-bin/csv/stockcsv.c",
-}
+PENDING = set("""
+cgi-bin/csv/csv.c
+cgi-bin/csv/encoding.c
+cgi-bin/csv/mallcsv.c
+cgi-bin/csv/stockcsv.c
+cgi-bin/screens/admin_errors.c
+cgi-bin/screens/admin_initial_fetch.c
+cgi-bin/screens/admin_settings.c
+cgi-bin/screens/admin_shops.c
+cgi-bin/screens/admin_users.c
+cgi-bin/screens/csv_export.c
+cgi-bin/screens/csv_import.c
+cgi-bin/screens/sets.c
+cgi-bin/stock/stock_bulk.c
+cgi-bin/stock/stock_core.c
+cgi-bin/stock/stock_link.c
+cgi-bin/stock/stock_order.c
+cgi-bin/stock/stock_push.c
+cgi-bin/stock/stock_rules.c
+cgi-bin/stock/stock_sets.c
+""".split())
 
 
 def hdf_keys(path):
