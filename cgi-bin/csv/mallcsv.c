@@ -32,6 +32,12 @@ static const struct {
 	[MALLCSV_BASE_ITEMS] = {"base-items", "BASE 商品CSV", "base"},
 	[MALLCSV_RAKUTEN_PAIR] = {"rakuten-item-select",
 		"楽天市場 商品 (item.csv) + 選択肢 (select.csv)", "rakuten"},
+	[MALLCSV_COLORME_PRODUCTS] = {"colorme-products", "カラーミーショップ 商品データ",
+		"colorme"},
+	[MALLCSV_COLORME_OPTIONS] = {"colorme-options", "カラーミーショップ 商品オプションデータ",
+		"colorme"},
+	[MALLCSV_COLORME_PAIR] = {"colorme-products-options",
+		"カラーミーショップ 商品データ + 商品オプションデータ", "colorme"},
 };
 
 const char *mallcsv_kind_name(mallcsv_kind k)
@@ -66,6 +72,11 @@ mallcsv_kind mallcsv_detect(const csv_header *h)
 		return MALLCSV_RAKUTEN_ITEM;
 	if (has(h, "商品ID") && has(h, "種類ID") && (has(h, "種類在庫数") || has(h, "在庫数")))
 		return MALLCSV_BASE_ITEMS;
+	if (has(h, "商品ID") && has(h, "登録種別") && has(h, "オプションID"))
+		return MALLCSV_COLORME_OPTIONS;
+	if (has(h, "商品ID") && has(h, "型番") && has(h, "商品名") &&
+			(has(h, "在庫管理") || has(h, "販売価格")))
+		return MALLCSV_COLORME_PRODUCTS;
 	if (has(h, "code") && has(h, "quantity") && !has(h, "path"))
 		return MALLCSV_YAHOO_QUANTITY;
 	if (has(h, "code") && has(h, "sub-code") && (has(h, "path") || has(h, "price")))
@@ -1081,6 +1092,188 @@ static void base_finish(mallcsv_result *res)
 	res->n = w;
 }
 
+/* ---- カラーミーショップ -------------------------------------------------------------------- */
+
+/* The column facts, with their sources (no official page of the download format could be read
+ * from here: help.shop-pro.jp and shop-pro.jp/manual are not reachable directly):
+ * - 商品オプションデータ: the official manual page 「商品オプション一括登録」
+ *   (https://shop-pro.jp/manual/option_imp, as stored by the search service) gives the upload
+ *   format: 10 columns 商品ID, 登録種別, オプション名1, オプション名2, オプションID, 型番, 在庫数,
+ *   適正在庫数, 販売価格, 会員価格; 登録種別 「name」 (a row naming the option axes: オプション名1/2
+ *   are the axis names) or 「item」 (a row per option value: オプション名1/2 are the values).
+ * - The download is the same 10 columns with full-width digits in two names (オプション名１,
+ *   オプション名２), every cell quoted, a 「name」 row before its product's 「item」 rows, and
+ *   販売価格 blank on some rows: a real merchant's export published in
+ *   github.com/yasu0311/iorishobo (colorme_data/option_csv_download_20260621_192106.csv, commit
+ *   28ee79c) and read by its importer (app/Services/Colorme/ProductImporter.php, commit 2484fcf,
+ *   which accepts both spellings).
+ * - 商品データ (product.csv): that merchant's export (colorme_data/product.csv, commit 28ee79c),
+ *   60 columns starting 商品ID, 大カテゴリー, 小カテゴリー, 型番, 商品名, 商品画像URL, …, 販売価格,
+ *   会員価格, 定価, 原価, 在庫数, 在庫管理 (「在庫管理する」/「在庫管理しない」), … , JAN/ISBN(GTIN),
+ *   …, 掲載設定; cells quoted, descriptions holding HTML over several lines; the product row of a
+ *   product with options carries the options' summed 在庫数. Its docs/colorme-csv-export.md (same
+ *   repository) says the files are usually Shift_JIS (CP932) and may end in a blank column.
+ * - Encoding is detected as for every upload (CP932 or UTF-8, BOM optional).
+ * Unconfirmed: whether a shop that changed the option separator (the adapter's
+ * variant_separator) exists — sub codes are built with "|", the adapter's default; whether
+ * 型番 is unique per product (it is the SKU code here, as the merchant's own code). */
+
+typedef struct {
+	int item, name, sku, image, price, stock, managed, jan;
+} colorme_product_cols;
+
+typedef struct {
+	int item, kind, v1, v2, sku, stock, price;
+} colorme_option_cols;
+
+/* The axis names of the last 「name」 row (a product's item rows follow it). */
+typedef struct {
+	char *item, *axis1, *axis2;
+} colorme_axes;
+
+static void colorme_axes_free(colorme_axes *a)
+{
+	free(a->item);
+	free(a->axis1);
+	free(a->axis2);
+	memset(a, 0, sizeof *a);
+}
+
+static int map_colorme_product(mapper *m, const colorme_product_cols *c)
+{
+	draft d = {0};
+	d.line = m->r->row_line;
+	d.item_code = cell(m, c->item);
+	if (!require(m, d.item_code, "商品ID"))
+		return Z_OK;
+	d.name = cell(m, c->name);
+	d.sku_code = cell(m, c->sku);
+	d.image_url = cell(m, c->image);
+	d.jan = cell(m, c->jan);
+	if (!parse_price(m, cell(m, c->price), "販売価格", &d.has_price, &d.price))
+		return Z_OK;
+	if (!parse_stock(m, cell(m, c->stock), "在庫数", &d.has_stock, &d.stock))
+		return Z_OK;
+	/* Unmanaged stock is not a number the shop sells from. */
+	if (strcmp(cell(m, c->managed), "在庫管理しない") == 0)
+		d.has_stock = false;
+	return emit(m, &d);
+}
+
+static int map_colorme_option(mapper *m, const colorme_option_cols *c, colorme_axes *ax)
+{
+	const char *item = cell(m, c->item), *kind = cell(m, c->kind);
+	const char *v1 = cell(m, c->v1), *v2 = cell(m, c->v2);
+	if (!require(m, item, "商品ID"))
+		return Z_OK;
+	if (strcmp(kind, "name") == 0) {
+		colorme_axes_free(ax);
+		ax->item = strdup(item);
+		ax->axis1 = strdup(v1);
+		ax->axis2 = strdup(v2);
+		m->res->skipped++;
+		return ax->item && ax->axis1 && ax->axis2 ? Z_OK : Z_NOMEM;
+	}
+	if (strcmp(kind, "item") != 0) {
+		csv_errors_add(&m->res->errors, m->r->row_line,
+				"登録種別が正しくありません（name または item）（%.*s）", csv_clip(kind, 40), kind);
+		return Z_OK;
+	}
+	if (!require(m, v1, "オプション名1"))
+		return Z_OK;
+	draft d = {0};
+	d.line = m->r->row_line;
+	d.item_code = item;
+	d.sku_code = cell(m, c->sku);
+	if (!parse_stock(m, cell(m, c->stock), "在庫数", &d.has_stock, &d.stock) ||
+			!parse_price(m, cell(m, c->price), "販売価格", &d.has_price, &d.price))
+		return Z_OK;
+	buf sub = BUF_INIT, opt = BUF_INIT;
+	bool named = ax->item && strcmp(ax->item, item) == 0;
+	buf_puts(&sub, v1);
+	if (named && *ax->axis1)
+		buf_printf(&opt, "%s:", ax->axis1);
+	buf_puts(&opt, v1);
+	if (*v2) {
+		buf_printf(&sub, "|%s", v2);
+		buf_puts(&opt, " / ");
+		if (named && *ax->axis2)
+			buf_printf(&opt, "%s:", ax->axis2);
+		buf_puts(&opt, v2);
+	}
+	d.sub_code = buf_str(&sub);
+	d.options = buf_str(&opt);
+	int rc = emit(m, &d);
+	buf_free(&sub);
+	buf_free(&opt);
+	return rc;
+}
+
+/* The two files read together: products (p) and options (o), moved into res. */
+static int colorme_merge(mallcsv_result *res, mallcsv_result *p, mallcsv_result *o)
+{
+	csv_strmap prod = {0}, optioned = {0};
+	int rc = Z_OK;
+	for (size_t i = 0; i < p->n && rc == Z_OK; i++)
+		if (csv_strmap_get(&prod, p->v[i].item_code) == SIZE_MAX)
+			rc = csv_strmap_put(&prod, p->v[i].item_code, i);
+	for (size_t i = 0; i < o->n && rc == Z_OK; i++) {
+		mallcsv_listing *l = &o->v[i];
+		if (csv_strmap_get(&optioned, l->item_code) == SIZE_MAX)
+			rc = csv_strmap_put(&optioned, l->item_code, i);
+		size_t k = csv_strmap_get(&prod, l->item_code);
+		if (rc != Z_OK || k == SIZE_MAX)
+			continue;
+		const mallcsv_listing *q = &p->v[k];
+		if (!*l->name) {
+			char *n = strdup(q->name);
+			if (!n) {
+				rc = Z_NOMEM;
+				break;
+			}
+			free(l->name);
+			l->name = n;
+		}
+		if (!*l->image_url && *q->image_url) {
+			char *u = strdup(q->image_url);
+			if (!u) {
+				rc = Z_NOMEM;
+				break;
+			}
+			free(l->image_url);
+			l->image_url = u;
+		}
+		if (!q->has_stock)
+			l->has_stock = false;
+	}
+	/* The products without options, then the options. */
+	for (int f = 0; f < 2 && rc == Z_OK; f++) {
+		mallcsv_result *from = f ? o : p;
+		for (size_t i = 0; i < from->n && rc == Z_OK; i++) {
+			mallcsv_listing *l = &from->v[i];
+			if (!f && csv_strmap_get(&optioned, l->item_code) != SIZE_MAX) {
+				res->skipped++;
+				continue;
+			}
+			if (res->n == res->cap) {
+				size_t cap = res->cap ? res->cap * 2 : 64;
+				mallcsv_listing *v = realloc(res->v, cap * sizeof *v);
+				if (!v) {
+					rc = Z_NOMEM;
+					break;
+				}
+				res->v = v;
+				res->cap = cap;
+			}
+			res->v[res->n++] = *l;
+			memset(l, 0, sizeof *l);
+		}
+	}
+	csv_strmap_free(&prod);
+	csv_strmap_free(&optioned);
+	return rc;
+}
+
 /* ---- zaiko's own file ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -1262,6 +1455,7 @@ static int parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 	product_table products = {0};
 	shopify_product shop = {0};
 	shopify_cols sc = {0};
+	colorme_axes cax = {0};
 	memset(res, 0, sizeof *res);
 	csv_limits amazon;
 	if (amazon_report(data, len)) {
@@ -1326,6 +1520,8 @@ static int parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 	amazon_cols ac = {0};
 	zaiko_cols zc = {0};
 	base_cols bc = {0};
+	colorme_product_cols cpc = {0};
+	colorme_option_cols coc = {0};
 	switch (res->kind) {
 	case MALLCSV_YAHOO_DATA:
 	case MALLCSV_YAHOO_QUANTITY:
@@ -1427,6 +1623,22 @@ static int parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 		COL(&m, "最小在庫数", "min_stock");
 		COL(&m, "最大在庫数", "max_stock");
 		break;
+	case MALLCSV_COLORME_PRODUCTS:
+		cpc = (colorme_product_cols){COL(&m, "商品ID"), COL(&m, "商品名"), COL(&m, "型番"),
+			COL(&m, "商品画像URL"), COL(&m, "販売価格"), COL(&m, "在庫数"), COL(&m, "在庫管理"),
+			COL(&m, "JAN/ISBN(GTIN)", "JANコード")};
+		/* Descriptions are long HTML that stock never needs: not kept in extra. */
+		COL(&m, "商品説明");
+		COL(&m, "簡易説明");
+		COL(&m, "フィーチャーフォン向けショップ用商品説明");
+		COL(&m, "スマートフォンショップ用商品説明");
+		COL(&m, "広告用商品説明");
+		break;
+	case MALLCSV_COLORME_OPTIONS:
+		coc = (colorme_option_cols){COL(&m, "商品ID"), COL(&m, "登録種別"),
+			COL(&m, "オプション名１", "オプション名1"), COL(&m, "オプション名２", "オプション名2"),
+			COL(&m, "型番"), COL(&m, "在庫数"), COL(&m, "販売価格")};
+		break;
 	case MALLCSV_BASE_ITEMS:
 		bc = (base_cols){COL(&m, "商品ID"), COL(&m, "商品名"), COL(&m, "種類ID"),
 			COL(&m, "種類名"), COL(&m, "価格"), COL(&m, "在庫数"), COL(&m, "種類在庫数"),
@@ -1470,6 +1682,12 @@ static int parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 		case MALLCSV_BASE_ITEMS:
 			rc = map_base(&m, &bc);
 			break;
+		case MALLCSV_COLORME_PRODUCTS:
+			rc = map_colorme_product(&m, &cpc);
+			break;
+		case MALLCSV_COLORME_OPTIONS:
+			rc = map_colorme_option(&m, &coc, &cax);
+			break;
 		default:
 			break;
 		}
@@ -1504,6 +1722,7 @@ out:
 	csv_errors_sort(&res->errors);
 	shopify_product_free(&shop);
 	products_free(&products);
+	colorme_axes_free(&cax);
 	free(m.used);
 	free(sc.stock_columns);
 	csv_header_free(&h);
@@ -1600,7 +1819,7 @@ int mallcsv_parse_pair(const char *a, size_t alen, const char *b, size_t blen,
 	struct rakuten_axes axes = {0};
 	const char *data[2] = {a, b};
 	size_t len[2] = {alen, blen};
-	int rc = Z_OK, item = -1;
+	int rc = Z_OK, item = -1, cprod = -1;
 	memset(res, 0, sizeof *res);
 	memset(part, 0, sizeof part);
 	for (int i = 0; i < 2 && rc == Z_OK; i++)
@@ -1610,12 +1829,29 @@ int mallcsv_parse_pair(const char *a, size_t alen, const char *b, size_t blen,
 		rc = parse_utf8(buf_str(&text[i]), text[i].len, MALLCSV_UNKNOWN, &l[i], NULL, &part[i]);
 		if (rc == Z_OK && part[i].kind == MALLCSV_RAKUTEN_ITEM)
 			item = i;
+		if (rc == Z_OK && part[i].kind == MALLCSV_COLORME_PRODUCTS)
+			cprod = i;
 		if (rc == Z_INVALID)
 			take_errors(res, &part[i].errors, i ? "2つ目のファイル" : "1つ目のファイル");
 	}
+	if (rc == Z_OK && cprod >= 0 && part[1 - cprod].kind == MALLCSV_COLORME_OPTIONS) {
+		int opt = 1 - cprod;
+		res->kind = MALLCSV_COLORME_PAIR;
+		res->encoding = enc[cprod];
+		res->skipped = part[0].skipped + part[1].skipped;
+		rc = take_errors(res, &part[cprod].errors, "商品データ");
+		if (rc == Z_OK)
+			rc = take_errors(res, &part[opt].errors, "商品オプションデータ");
+		if (rc == Z_OK)
+			rc = colorme_merge(res, &part[cprod], &part[opt]);
+		if (rc == Z_OK)
+			rc = check_duplicates(res);
+		goto out;
+	}
 	if (rc == Z_OK && (item < 0 || part[1 - item].kind != MALLCSV_RAKUTEN_SELECT)) {
 		csv_errors_add(&res->errors, 0,
-				"2つのファイルを一緒に取り込めるのは楽天市場の item.csv と select.csv の組だけです"
+				"2つのファイルを一緒に取り込めるのは楽天市場の item.csv と select.csv、"
+				"カラーミーショップの商品データと商品オプションデータの組だけです"
 				"（%s と %s が選ばれました）",
 				mallcsv_kind_label(part[0].kind), mallcsv_kind_label(part[1].kind));
 		rc = Z_INVALID;

@@ -28,6 +28,9 @@ typedef enum {
 	MALLCSV_ZAIKO,             /* zaiko's own listing file, above */
 	MALLCSV_BASE_ITEMS,        /* BASE's item CSV (商品ID, 種類ID, 種類在庫数, …): row per variation */
 	MALLCSV_RAKUTEN_PAIR,      /* item.csv and select.csv read together (mallcsv_parse_pair) */
+	MALLCSV_COLORME_PRODUCTS,  /* カラーミーショップ 商品データ (product.csv): row per product */
+	MALLCSV_COLORME_OPTIONS,   /* カラーミーショップ 商品オプションデータ: name/item rows */
+	MALLCSV_COLORME_PAIR,      /* the two read together (mallcsv_parse_pair) */
 	MALLCSV__MAX
 } mallcsv_kind;
 
@@ -53,6 +56,16 @@ typedef enum {
  *                      種類在庫数 (variation) or 在庫数, price=価格, jan=JAN/GTIN, image=画像1;
  *                      an item's row without 種類ID is skipped when it has variation rows;
  *                      a blank 商品名 is the item's earlier row's
+ *   カラーミー products item=商品ID, sub="", sku=型番, name=商品名, price=販売価格, jan=
+ *                      JAN/ISBN(GTIN), image=商品画像URL, stock=在庫数 unless 在庫管理 is
+ *                      「在庫管理しない」 (then not given)
+ *   カラーミー options an 「item」 row: item=商品ID, sub=オプション名１ value, or value1 "|"
+ *                      value2 (the colorme adapter's variant_separator default), sku=型番,
+ *                      stock=在庫数, price=販売価格, options="軸1:値1 / 軸2:値2" with the axis
+ *                      names of the product's 「name」 row (skipped); name="" (not in the file)
+ *   カラーミー pair    the options get 商品名 and 商品画像URL from the product file, and no stock
+ *                      when the product is 「在庫管理しない」; a product row of a product with
+ *                      option rows is skipped (its stock is the options' sum)
  * Duplicates of one (item, sub) are row errors naming both lines. */
 typedef struct {
 	char *item_code;  /* the mall's product code (Yahoo code, 商品管理番号, Handle, seller-sku) */
@@ -105,7 +118,9 @@ int mallcsv_parse(const char *data, size_t len, csv_encoding enc, mallcsv_kind e
  * SKUs of select.csv get their product's 商品名 and options with axis names from item.csv
  * (「カラー:白 / サイズ:S」, not 「白 / S」). res->kind is MALLCSV_RAKUTEN_PAIR; the listings
  * are item.csv's then select.csv's, each with its line in its own file; messages name the
- * file. Z_INVALID when the two are not such a pair. Returns as mallcsv_parse. */
+ * file. カラーミーショップ's 商品データ and 商品オプションデータ are read together the same way
+ * (MALLCSV_COLORME_PAIR, see above). Z_INVALID when the two are not such a pair. Returns as
+ * mallcsv_parse. */
 int mallcsv_parse_pair(const char *a, size_t alen, const char *b, size_t blen,
 		const csv_limits *lim, mallcsv_result *res);
 /* The same over input already in UTF-8 (no BOM needed). */

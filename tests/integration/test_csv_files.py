@@ -177,6 +177,44 @@ def test_rakuten_pair_refuses_other_files():
     ok("item.csv と select.csv" in r.text, "says which pair: " + why(r))
 
 
+def colorme_fixture(name):
+    """A unit-test fixture of カラーミーショップ's downloads (CP932), its codes made this run's."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit", "data", "csv", name)
+    text = open(path, "rb").read().decode("cp932")
+    for code in ("SHIRT", "MUG-01", "BOOK"):
+        text = text.replace('"%s' % code, '"%s-%s' % (TAG, code))
+    return text.encode("cp932")
+
+
+def test_colorme_products_and_options_in_one_upload():
+    s = shop("colorme")
+    c = client()
+    page, r = import_listings(c, s, {"file": ("option_csv_download.csv",
+                                              colorme_fixture("colorme_options.csv")),
+                                     "file2": ("product.csv", colorme_fixture("colorme_products.csv"))})
+    eq(page.status, 200, "preview: " + why(page))
+    ok("カラーミーショップ 商品データ + 商品オプションデータ" in page.text, "the kind named: " + why(page))
+    ok('id="preview-new">7<' in page.text, "2 products without options, 5 options: " + why(page))
+    eq(r.status, 303, "apply: " + why(r))
+    T = TAG
+    want = [
+        ("41000001", "白|M", T + "-SHIRT-WH-M", "麻のシャツ", "カラー:白 / サイズ:M", "4"),
+        ("41000001", "白|S", T + "-SHIRT-WH-S", "麻のシャツ", "カラー:白 / サイズ:S", "3"),
+        ("41000001", "紺|M", T + "-SHIRT-NV-M", "麻のシャツ", "カラー:紺 / サイズ:M", "0"),
+        ("41000002", "", T + "-MUG-01", "陶器のマグ", "", "12"),
+        ("41000003", "", "", "手ぬぐい", "", ""),
+        ("41000004", "１年生", "", "問題集", "学年:１年生", ""),
+        ("41000004", "２年生", "", "問題集", "学年:２年生", ""),
+    ]
+    eq(listings(s), want, "every option and product, names from the product file")
+    # The same files are another mall's files for a Yahoo shop: refused, nothing stored.
+    y = shop("yahoo")
+    r = upload_files(c, "/stock/csv/listings", {"shop": y},
+                     {"file": ("product.csv", colorme_fixture("colorme_products.csv"))})
+    eq(r.status, 400, "a カラーミー file for a Yahoo shop")
+    ok("この店舗のモール・カートのものではありません" in r.text, "says why: " + why(r))
+
+
 # ---- every script, export and re-import -------------------------------------------------------
 
 NAMES = [
