@@ -44,9 +44,14 @@ int admin_errors_page(web_request *r)
 		long long n = 0;
 		/* Only a number is echoed back, after it parsed as one. */
 		if (strnum_ll(web_query_raw(r, "deleted"), 0, 1LL << 40, &n) == Z_OK)
-			web_setf(r, "Page.flash", "エラーメッセージを%lld件削除しました。", n);
+			{
+				buf f = BUF_INIT;
+				web_langf(r, &f, "msg.errors.deleted", "%lld", n);
+				web_set(r, "Page.flash", buf_str(&f));
+				buf_free(&f);
+			}
 	}
-	web_set(r, "Page.title", "エラー削除");
+	web_set(r, "Page.title", web_lang(r, "msg.errors.title"));
 	rc = web_render(r, "admin_errors.cs");
 out:
 	db_res_free(res);
@@ -61,7 +66,7 @@ int admin_errors_delete(web_request *r)
 	char next[64];
 	int rc;
 	if (!web_int(r, "confirm", 0))
-		return web_error(r, 400, "削除してよいか確認のチェックを入れてから、もう一度操作してください。");
+		return web_error(r, 400, web_lang(r, "msg.errors.confirm"));
 	if (*kind)
 		rc = db_exec(r->db, "DELETE FROM error_log WHERE kind = ?", DB_ARGS(DB_S(kind)),
 		             &affected, NULL);

@@ -13,7 +13,7 @@ const web_field admin_initial_fetch_fields[] = {
 };
 
 static const screen_flash fetch_flashes[] = {
-	{"done", "初期受注取得を設定しました。これ以降の注文から在庫が引き当てられます。"},
+	{"done", "msg.initial_fetch.done"},
 	{NULL, NULL},
 };
 
@@ -34,7 +34,7 @@ int admin_initial_fetch_page(web_request *r)
 	if (rc != Z_OK)
 		return rc;
 	screen_flash_from_query(r, fetch_flashes);
-	web_set(r, "Page.title", "初期受注取得");
+	web_set(r, "Page.title", web_lang(r, "msg.initial_fetch.title"));
 	return web_render(r, "admin_initial_fetch.cs");
 }
 
@@ -43,7 +43,7 @@ int admin_initial_fetch_submit(web_request *r)
 {
 	long long affected = 0, shop = web_int(r, "shop", 0);
 	if (!web_int(r, "confirm", 0))
-		return web_error(r, 400, "内容を確認のうえ、確認のチェックを入れてから実行してください。");
+		return web_error(r, 400, web_lang(r, "msg.initial_fetch.confirm"));
 	/* The same three columns as `zaiko-batch initial-fetch` (batch/cmd_sync.c): the fetch
 	 * cursor starts from now too. */
 	int rc = db_exec(r->db,
@@ -53,7 +53,7 @@ int admin_initial_fetch_submit(web_request *r)
 	if (rc != Z_OK)
 		return rc;
 	if (!affected)
-		return web_error(r, 404, "その店舗は登録されていません。");
+		return web_error(r, 404, web_lang(r, "msg.initial_fetch.shop_not_found"));
 	log_info("initial-fetch: shop %lld by user %lld", shop, r->user.id);
 	return web_redirect(r, "/admin/initial-fetch?msg=done");
 }

@@ -61,10 +61,10 @@ const web_field admin_alerts_save_fields[] = {
 };
 
 static const screen_flash settings_flashes[] = {
-	{"saved", "共通設定を保存しました。"},
-	{"test_queued", "テストメールを送信待ちにしました。送信結果は下の一覧に表示されます。"},
-	{"alert_saved", "通知設定を保存しました。"},
-	{"retention_saved", "保存期間を保存しました。"},
+	{"saved", "msg.settings.saved"},
+	{"test_queued", "msg.settings.test_queued"},
+	{"alert_saved", "msg.settings.alert_saved"},
+	{"retention_saved", "msg.settings.retention_saved"},
 	{NULL, NULL},
 };
 
@@ -160,13 +160,19 @@ static int load_retention(web_request *r)
  * period has its least (orders 90 days, so a refetched order cannot move stock twice). */
 int admin_retention_save(web_request *r)
 {
+	/* The names of retention_periods (batch/retention.h), in its order, as language keys. */
+	static const char *const retention_keys[] = {
+		"msg.settings.keep_push", "msg.settings.keep_order", "msg.settings.keep_login_failure",
+		"msg.settings.keep_mail", "msg.settings.keep_job"};
+	_Static_assert(sizeof(retention_keys) / sizeof(retention_keys[0]) == RETENTION_NPERIODS,
+	               "a key per retention period");
 	char key[96], num[32];
 	for (int i = 0; i < RETENTION_NPERIODS; i++) {
 		long long v = web_int(r, retention_periods[i].setting, 0);
 		if (v != 0 && v < retention_periods[i].min) {
 			buf why = BUF_INIT;
-			buf_printf(&why, "%sの保存期間は%d日以上にしてください（0は無期限）。",
-			           retention_periods[i].label, retention_periods[i].min);
+			web_langf(r, &why, "msg.settings.keep_min", "%s%d", web_lang(r, retention_keys[i]),
+			          retention_periods[i].min);
 			for (int k = 0; k < RETENTION_NPERIODS; k++) {
 				snprintf(key, sizeof(key), "Page.keep.%s", retention_periods[k].setting);
 				web_set(r, key, web_text(r, retention_periods[k].setting));
@@ -194,7 +200,7 @@ int admin_retention_save(web_request *r)
 
 static int render_settings(web_request *r, int status, const char *error)
 {
-	web_set(r, "Page.title", "共通設定");
+	web_set(r, "Page.title", web_lang(r, "msg.settings.title"));
 	if (load_retention(r) != Z_OK || load_test_mails(r) != Z_OK)
 		return Z_ERR;
 	if (error)
@@ -255,23 +261,23 @@ int admin_settings_save(web_request *r)
 		goto out;
 	}
 	if (mail_on && !to.len) {
-		rc = settings_refused(r, "エラー通知を「通知する」にするときは、通知先メールアドレスを入力してください。");
+		rc = settings_refused(r, web_lang(r, "msg.settings.mail_to_needed"));
 		goto out;
 	}
 	if (mode == 1 && !web_has(r, "alert_threshold")) {
-		rc = settings_refused(r, "「一括で通知設定する」には、通知する在庫数を入力してください。");
+		rc = settings_refused(r, web_lang(r, "msg.settings.threshold_needed"));
 		goto out;
 	}
 	if (*from && !screen_mail_valid(from)) {
-		rc = settings_refused(r, "送信元メールアドレスの形式が正しくありません。");
+		rc = settings_refused(r, web_lang(r, "msg.settings.bad_from"));
 		goto out;
 	}
 	if (web_has(r, "smtp_password") && !conf_get(r->cfg, "batch", "key_file", NULL)) {
-		rc = settings_refused(r, "SMTPパスワードを暗号化する鍵ファイルが設定されていません（設定ファイルの [batch] key_file）。");
+		rc = settings_refused(r, web_lang(r, "msg.settings.no_key_file"));
 		goto out;
 	}
 	if (!smtp_url_ok(url)) {
-		rc = settings_refused(r, "SMTPサーバーは smtp://ホスト:ポート または smtps://ホスト:ポート の形で入力してください。");
+		rc = settings_refused(r, web_lang(r, "msg.settings.bad_smtp"));
 		goto out;
 	}
 	if ((rc = db_begin(r->db)) != Z_OK)
@@ -326,14 +332,14 @@ int admin_test_mail(web_request *r)
 		goto out;
 	if (!smtp.len) {
 		rc = load_settings(r) == Z_OK
-		         ? render_settings(r, 400, "先にSMTPサーバーを設定して保存してください。")
+		         ? render_settings(r, 400, web_lang(r, "msg.settings.smtp_first"))
 		         : Z_ERR;
 		goto out;
 	}
 	if (*asked) {
 		if (!screen_mail_valid(asked)) {
 			rc = load_settings(r) == Z_OK
-			         ? render_settings(r, 400, "テストメールの宛先の形式が正しくありません。")
+			         ? render_settings(r, 400, web_lang(r, "msg.settings.bad_test_to"))
 			         : Z_ERR;
 			goto out;
 		}
@@ -343,7 +349,7 @@ int admin_test_mail(web_request *r)
 	}
 	if (!to.len) {
 		rc = load_settings(r) == Z_OK
-		         ? render_settings(r, 400, "テストメールの宛先を入力するか、通知先メールアドレスを保存してください。")
+		         ? render_settings(r, 400, web_lang(r, "msg.settings.test_to_needed"))
 		         : Z_ERR;
 		goto out;
 	}
@@ -376,7 +382,7 @@ static int render_alerts(web_request *r, int status, const char *error)
 	int rc = screen_setting_get(r->db, "alert_mode", "off", &mode);
 	if (rc != Z_OK)
 		goto out;
-	web_set(r, "Page.title", "通知設定");
+	web_set(r, "Page.title", web_lang(r, "msg.settings.alerts_title"));
 	web_set(r, "Page.mode", buf_str(&mode));
 	web_set(r, "Page.q", q);
 	/* A code prefix uses the unique index; % and _ in the code are matched literally. */
@@ -443,6 +449,6 @@ int admin_alerts_save(web_request *r)
 	                             DB_ARGS(DB_S(code)), 0, &exists) != Z_OK)
 		return Z_ERR;
 	if (!affected && !exists)
-		return render_alerts(r, 400, "そのSKUコードの商品は登録されていません。");
+		return render_alerts(r, 400, web_lang(r, "msg.settings.sku_unknown"));
 	return web_redirect(r, "/admin/alerts?msg=alert_saved");
 }

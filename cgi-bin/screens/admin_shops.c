@@ -147,9 +147,9 @@ const web_field admin_shop_test_fields[] = {
 };
 
 static const screen_flash shop_flashes[] = {
-	{"saved", "店舗を保存しました。"},
-	{"deleted", "店舗を削除しました。商品と送信待ちの在庫反映は削除し、受注と在庫の履歴は残しています。"},
-	{"test_queued", "接続テストを受け付けました。次のバッチ実行で結果が表示されます。"},
+	{"saved", "msg.shops.saved"},
+	{"deleted", "msg.shops.deleted"},
+	{"test_queued", "msg.shops.test_queued"},
 	{NULL, NULL},
 };
 

@@ -35,9 +35,9 @@ const web_field admin_user_password_fields[] = {
 };
 
 static const screen_flash user_flashes[] = {
-	{"added", "ユーザーを追加しました。"},
-	{"updated", "ユーザーを変更しました。"},
-	{"password", "パスワードを変更しました。そのユーザーのほかのセッションはすべて終了しました。"},
+	{"added", "msg.users.added"},
+	{"updated", "msg.users.updated"},
+	{"password", "msg.users.password"},
 	{NULL, NULL},
 };
 
@@ -53,7 +53,7 @@ static int render_users(web_request *r, int status, const char *error)
 	db_res_free(res);
 	if (rc != Z_OK)
 		return rc;
-	web_set(r, "Page.title", "ユーザー管理");
+	web_set(r, "Page.title", web_lang(r, "msg.users.title"));
 	web_set_int(r, "Page.me", r->user.id);
 	web_set_int(r, "Page.min_password", USERS_MIN_PASSWORD);
 	if (error) {
@@ -79,7 +79,7 @@ int admin_user_add(web_request *r)
 	if (rc == Z_INVALID)
 		return render_users(r, 400, why);
 	if (rc == Z_CONFLICT || (rc != Z_OK && db_errno(r->db) == 1062))
-		return render_users(r, 400, "そのログインIDはすでに使われています。");
+		return render_users(r, 400, web_lang(r, "msg.users.login_taken"));
 	if (rc != Z_OK)
 		return rc;
 	log_info("users: user added by user %lld", r->user.id);
@@ -106,7 +106,7 @@ int admin_user_update(web_request *r)
 		goto out;
 	if (!exists) {
 		db_rollback(r->db);
-		rc = web_error(r, 404, "そのユーザーは登録されていません。");
+		rc = web_error(r, 404, web_lang(r, "msg.users.not_found"));
 		goto out;
 	}
 	for (int i = 0; i < res->nrows; i++)
@@ -114,7 +114,7 @@ int admin_user_update(web_request *r)
 			other_admins++;
 	if ((disabled || strcmp(role, "admin")) && other_admins == 0) {
 		db_rollback(r->db);
-		rc = render_users(r, 400, "最後の管理者を無効にしたり、権限を変更したりすることはできません。先に別の管理者を追加してください。");
+		rc = render_users(r, 400, web_lang(r, "msg.users.last_admin"));
 		goto out;
 	}
 	if ((rc = db_execv(r->db, "UPDATE app_user SET role = ?, disabled = ? WHERE id = ?",
@@ -146,7 +146,7 @@ int admin_user_password(web_request *r)
 	                &exists) != Z_OK)
 		return Z_ERR;
 	if (!exists)
-		return web_error(r, 404, "そのユーザーは登録されていません。");
+		return web_error(r, 404, web_lang(r, "msg.users.not_found"));
 	/* The new password and the end of every session opened with the old one commit together
 	 * (the admin's current session stays when it is their own password). */
 	int rc = db_begin(r->db);

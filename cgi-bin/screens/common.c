@@ -57,7 +57,7 @@ void screen_flash_from_query(web_request *r, const screen_flash *table)
 	const char *key = web_query_raw(r, "msg");
 	for (int i = 0; key && table[i].key; i++)
 		if (!strcmp(table[i].key, key)) {
-			web_set(r, "Page.flash", table[i].message);
+			web_set(r, "Page.flash", web_lang(r, table[i].message));
 			return;
 		}
 }

@@ -17,14 +17,14 @@ int screen_hdf_rows(web_request *r, const char *prefix, const db_res *res, int m
 /* One flash message chosen by a fixed key (never text from the request). */
 typedef struct {
 	const char *key;
-	const char *message;
+	const char *message;             /* a language key */
 } screen_flash;
 
 /* Sets Page.flash from the "msg" query parameter when it names an entry of table
  * (NULL-key terminated); unknown keys show nothing. */
 void screen_flash_from_query(web_request *r, const screen_flash *table);
 
-/* Renders template name with status and the Japanese message as Page.error (a form shown
+/* Renders template name with status and the message as Page.error (a form shown
  * again after a refused POST). Returns what web_render returns. */
 int screen_render_error(web_request *r, int status, const char *message, const char *name);
 

@@ -402,7 +402,7 @@ int csv_export_submit(web_request *r)
 		}
 		int trc = s.unlinked ? search_where_unlinked(&s, &w) : search_where_skus(&s, &w);
 		if (trc == Z_INVALID) {
-			rc = web_error(r, 400, "キーワードは8個まで指定できます。");
+			rc = web_error(r, 400, web_lang(r, "msg.csv_export.keywords_max"));
 			goto out;
 		}
 		rc = trc != Z_OK ? trc
@@ -413,7 +413,7 @@ int csv_export_submit(web_request *r)
 		int ns = skus && skus->present ? skus->count : 0;
 		int nl = lst && lst->present ? lst->count : 0;
 		if (!ns && !nl) {
-			rc = web_error(r, 400, "出力する商品にチェックを入れてください。");
+			rc = web_error(r, 400, web_lang(r, "msg.csv_export.none"));
 			goto out;
 		}
 		struct selected sel = {&x};

@@ -73,8 +73,8 @@ const web_field sets_export_fields[] = {
 };
 
 static const screen_flash set_flashes[] = {
-	{"saved", "セット商品を保存しました。"},
-	{"deleted", "セット商品を削除しました。"},
+	{"saved", "msg.sets.saved"},
+	{"deleted", "msg.sets.deleted"},
 	{NULL, NULL},
 };
 

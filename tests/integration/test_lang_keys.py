@@ -27,6 +27,15 @@ ALLOW = {
     "cgi-bin/screens/list.c": {"認証エラー ("},
     # stock_move.ref, stored with the move (texts the database keeps are not moved yet).
     "cgi-bin/screens/list_edit.c": {"画面: %s"},
+    # zaiko's own CSV columns: the file is read back by 総在庫数CSV一括更新 and 商品データ取込.
+    "cgi-bin/screens/csv_export.c": {
+        "店舗", "SKUコード", "商品コード", "子番号", "商品名", "選択肢", "画像URL", "JANコード",
+        "価格", "在庫数", "総在庫数", "確保在庫数", "連携", "最小在庫数", "最大在庫数"},
+    # The test mail (stored in mail_queue, sent by the batch): mail is moved with the mails.
+    "cgi-bin/screens/admin_settings.c": {
+        "zaiko 在庫連携からのテストメールです。\\n\\n",
+        "このメールが届いていれば、メール送信の設定は正しく動作しています。\\n",
+        "送信を依頼したユーザー: %s\\n", "【zaiko】テストメール"},
 }
 
 # Files whose literals are not moved yet: reported by test_pending_files_listed, not checked.
@@ -35,12 +44,7 @@ cgi-bin/csv/csv.c
 cgi-bin/csv/encoding.c
 cgi-bin/csv/mallcsv.c
 cgi-bin/csv/stockcsv.c
-cgi-bin/screens/admin_errors.c
-cgi-bin/screens/admin_initial_fetch.c
-cgi-bin/screens/admin_settings.c
 cgi-bin/screens/admin_shops.c
-cgi-bin/screens/admin_users.c
-cgi-bin/screens/csv_export.c
 cgi-bin/screens/csv_import.c
 cgi-bin/screens/sets.c
 cgi-bin/stock/stock_bulk.c
