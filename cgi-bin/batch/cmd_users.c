@@ -17,8 +17,11 @@ int batch_migrate(const conf *cfg, db *d, int argc, char **argv)
 	if (db_migrate(d, dir) != Z_OK)
 		return BATCH_EXIT_FAILED;
 	/* A migration may ask for the search documents to be rebuilt with the code's
-	 * normalisation (sql/110): done here, where C can normalise them. */
-	return search_docs_upgrade(d, NULL) == Z_OK ? BATCH_EXIT_OK : BATCH_EXIT_FAILED;
+	 * normalisation (sql/110): done here, where C can normalise them. Then the search index
+	 * is filled once for the documents written before its triggers (sql/180). */
+	if (search_docs_upgrade(d, NULL) != Z_OK || search_index_build(d, false, NULL) != Z_OK)
+		return BATCH_EXIT_FAILED;
+	return BATCH_EXIT_OK;
 }
 
 int batch_useradd(const conf *cfg, db *d, int argc, char **argv)

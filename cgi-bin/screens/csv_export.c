@@ -400,6 +400,7 @@ int csv_export_submit(web_request *r)
 			rc = web_error(r, 400, msg);
 			goto out;
 		}
+		s.db = r->db; /* the search index, as the screen reads it */
 		int trc = s.unlinked ? search_where_unlinked(&s, &w) : search_where_skus(&s, &w);
 		if (trc == Z_INVALID) {
 			rc = web_error(r, 400, web_lang(r, "msg.csv_export.keywords_max"));

@@ -1,5 +1,6 @@
 /* search: keyword normalisation (ICU NFKC_Casefold plus zaiko's kana and dash folding), term
  * parsing and the WHERE clauses of the 在庫連携 search. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
@@ -250,6 +251,7 @@ void search_where_free(search_where *w)
 	w->nowned = 0;
 	w->n = 0;
 	w->scans = false;
+	w->indexed = false;
 }
 
 char *search_like_pattern(const char *s, size_t len, bool lead, bool trail)
@@ -311,6 +313,223 @@ bool search_listing_only(const search_filter *s)
 	       !s->unlinked && (s->has_shop || s->has_sync || s->linked);
 }
 
+/* ---- the search index ---- */
+
+int search_term_grams(const char *term, size_t len, char (*out)[8], size_t *lens, int max,
+                      bool *one_char)
+{
+	/* Start of each character (UTF-8 lead bytes); a term longer than SEARCH_TERM_CHARS is
+	 * probed by its first characters (a part of its grams still holds every document that
+	 * has it). */
+	size_t starts[SEARCH_TERM_CHARS + 1];
+	int m = 0;
+	for (size_t i = 0; i < len && m <= SEARCH_TERM_CHARS; i++)
+		if (((unsigned char)term[i] & 0xC0) != 0x80)
+			starts[m++] = i;
+	int chars = m > SEARCH_TERM_CHARS ? SEARCH_TERM_CHARS : m;
+	if (m <= SEARCH_TERM_CHARS)
+		starts[m] = len;
+	*one_char = m == 1;
+	int n = 0;
+	for (int i = 0; i < (chars == 1 ? 1 : chars - 1) && n < max; i++) {
+		size_t from = starts[i], to = starts[chars == 1 ? 1 : i + 2];
+		if (to <= from || to - from > 8)
+			continue;
+		bool seen = false;
+		for (int k = 0; k < n && !seen; k++)
+			seen = lens[k] == to - from && !memcmp(out[k], term + from, to - from);
+		if (seen)
+			continue;
+		memcpy(out[n], term + from, to - from);
+		lens[n++] = to - from;
+	}
+	return n;
+}
+
+bool search_index_ready(db *d)
+{
+	db_res *v = NULL;
+	bool ready = false;
+	if (db_queryv(d, &v, "SELECT value FROM setting WHERE name = 'search_index'") == Z_OK)
+		ready = v->nrows == 1 && db_get(v, 0, 0) && !strcmp(db_get(v, 0, 0), "built");
+	db_res_free(v);
+	return ready;
+}
+
+/* Grams of a search whose postings are estimated, and how many at most a term gives. */
+#define INDEX_KEYS 24
+#define INDEX_KEYS_TERM 6
+/* The rarest gram narrows alone when its postings are at most this many; above, up to
+ * INDEX_JOIN more grams are intersected with it (each a primary-key probe of search_gram per
+ * posting, cheaper than reading the SKU row and its document). */
+#define INDEX_ALONE 1500
+#define INDEX_JOIN 2
+/* The scan is kept when even the rarest gram is in more than 1/INDEX_SCAN_SHARE of the SKUs:
+ * reading that many documents by key costs about what reading them all in order does. */
+#define INDEX_SCAN_SHARE 3
+
+typedef struct {
+	char gram[8];
+	size_t len;
+	bool prefix; /* a one-character term: every gram starting with it */
+	double est;
+} index_key;
+
+static int cmp_key(const void *a, const void *b)
+{
+	double x = ((const index_key *)a)->est, y = ((const index_key *)b)->est;
+	return x < y ? -1 : x > y;
+}
+
+/* The grams of the terms to estimate (at most INDEX_KEYS, INDEX_KEYS_TERM a term, spread
+ * over each term). */
+static int index_keys(const search_terms *terms, index_key *keys)
+{
+	int n = 0;
+	for (int i = 0; i < terms->n && n < INDEX_KEYS; i++) {
+		const search_term *t = &terms->t[i];
+		if (t->prefix)
+			continue;
+		char grams[SEARCH_TERM_CHARS][8];
+		size_t lens[SEARCH_TERM_CHARS];
+		bool one = false;
+		int ng = search_term_grams(t->text, t->len, grams, lens, SEARCH_TERM_CHARS, &one);
+		int take = ng < INDEX_KEYS_TERM ? ng : INDEX_KEYS_TERM;
+		for (int k = 0; k < take && n < INDEX_KEYS; k++) {
+			int g = take == 1 ? 0 : (int)((long)k * (ng - 1) / (take - 1));
+			bool seen = false;
+			for (int j = 0; j < n && !seen; j++)
+				seen = keys[j].prefix == one && keys[j].len == lens[g] &&
+				       !memcmp(keys[j].gram, grams[g], lens[g]);
+			if (seen)
+				continue;
+			memcpy(keys[n].gram, grams[g], lens[g]);
+			keys[n].len = lens[g];
+			keys[n].prefix = one;
+			keys[n].est = 0;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The condition on one gram of search_gram alias a (one placeholder, two for a prefix). */
+static void key_condition(buf *sql, const char *a, const index_key *k)
+{
+	if (k->prefix)
+		buf_printf(sql, "%s.gram >= ? AND %s.gram < CONCAT(?, x'FF')", a, a);
+	else
+		buf_printf(sql, "%s.gram = ?", a);
+}
+
+/* The server's own estimate of each gram's postings (an EXPLAIN: index dives, no rows read),
+ * and of the SKUs, in one round trip. Z_OK or Z_ERR. */
+static int index_estimate(db *d, index_key *keys, int n, double *skus)
+{
+	buf sql = BUF_INIT;
+	db_val vals[2 * INDEX_KEYS];
+	int nv = 0;
+	buf_puts(&sql, "EXPLAIN SELECT 1 FROM sku");
+	for (int i = 0; i < n; i++) {
+		buf_puts(&sql, " UNION ALL SELECT 1 FROM search_gram g WHERE ");
+		key_condition(&sql, "g", &keys[i]);
+		vals[nv++] = DB_SN(keys[i].gram, keys[i].len);
+		if (keys[i].prefix)
+			vals[nv++] = DB_SN(keys[i].gram, keys[i].len);
+	}
+	db_res *r = NULL;
+	int rc = buf_str(&sql) ? db_query(d, buf_str(&sql), vals, nv, &r) : Z_NOMEM;
+	int cid = -1, crows = -1;
+	for (int c = 0; rc == Z_OK && c < r->ncols; c++) {
+		if (!strcmp(r->names[c], "id"))
+			cid = c;
+		else if (!strcmp(r->names[c], "rows"))
+			crows = c;
+	}
+	if (rc == Z_OK && (cid < 0 || crows < 0))
+		rc = Z_ERR;
+	int seen = 0;
+	for (int i = 0; rc == Z_OK && i < r->nrows; i++) {
+		long long id = db_get_ll(r, i, cid, 0);
+		/* No rows column (NULL) when the server knew without looking: no posting. */
+		double rows = (double)db_get_ll(r, i, crows, 0);
+		if (id == 1) {
+			*skus = rows;
+			seen++;
+		} else if (id >= 2 && id <= n + 1) {
+			keys[id - 2].est = rows;
+			seen++;
+		}
+	}
+	if (rc == Z_OK && seen != n + 1)
+		rc = Z_ERR;
+	db_res_free(r);
+	buf_free(&sql);
+	return rc;
+}
+
+/* Narrows w to the SKUs the index holds for every term: the rarest gram's postings, joined
+ * with the next rarest when they are many. Leaves w as it is (the scan) when the index is not
+ * built, cannot be read, or would not narrow much. */
+static int index_narrow(db *d, const search_terms *terms, search_where *w)
+{
+	index_key keys[INDEX_KEYS];
+	int n = index_keys(terms, keys);
+	double skus = 0;
+	if (n == 0 || !search_index_ready(d))
+		return Z_OK;
+	if (index_estimate(d, keys, n, &skus) != Z_OK) {
+		log_error("search: the index's estimates could not be read; scanning");
+		return Z_OK;
+	}
+	qsort(keys, (size_t)n, sizeof(keys[0]), cmp_key);
+	if (keys[0].est * INDEX_SCAN_SHARE > skus && skus > 0)
+		return Z_OK;
+	/* The driver and, when it has many postings, the next rarest grams that are probed by
+	 * key (a one-character term's grams are a range, so it only ever drives). */
+	int use[1 + INDEX_JOIN], nuse = 0;
+	use[nuse++] = 0;
+	for (int i = 1; i < n && nuse < 1 + INDEX_JOIN && keys[0].est > INDEX_ALONE; i++)
+		if (!keys[i].prefix)
+			use[nuse++] = i;
+	if (w->n + nuse + 1 > SEARCH_MAX_VALS - 4 || w->nowned >= SEARCH_MAX_TERMS + 1)
+		return Z_OK;
+	/* The grams' bytes, owned by w (the values point into it). */
+	char *store = malloc(8 * (size_t)nuse);
+	if (!store)
+		return Z_NOMEM;
+	w->owned[w->nowned++] = store;
+	/* Placeholders bind in the order they appear: each joined gram, then the driver's. */
+	buf frag = BUF_INIT;
+	buf_puts(&frag, "s.id IN (SELECT g0.sku_id FROM search_gram g0");
+	for (int i = 1; i < nuse; i++) {
+		char a[8];
+		snprintf(a, sizeof(a), "g%d", i);
+		buf_printf(&frag, " JOIN search_gram %s ON %s.sku_id = g0.sku_id AND ", a, a);
+		key_condition(&frag, a, &keys[use[i]]);
+	}
+	buf_puts(&frag, " WHERE ");
+	key_condition(&frag, "g0", &keys[use[0]]);
+	buf_puts(&frag, ")");
+	if (!buf_str(&frag)) {
+		buf_free(&frag);
+		return Z_NOMEM;
+	}
+	search_where_add(w, buf_str(&frag));
+	buf_free(&frag);
+	for (int j = 1; j <= nuse; j++) {
+		int i = j < nuse ? j : 0; /* the joined grams first, the driver last */
+		const index_key *k = &keys[use[i]];
+		char *g = store + 8 * i;
+		memcpy(g, k->gram, k->len);
+		w->vals[w->n++] = DB_SN(g, k->len);
+		if (k->prefix)
+			w->vals[w->n++] = DB_SN(g, k->len);
+	}
+	w->indexed = true;
+	return Z_OK;
+}
+
 /* Cheapest tests first (the server evaluates them in this order): indexed flags and totals,
  * the keyword terms on the row itself, and last the listing conditions (shop, sync, linked)
  * as one probe of the listing index (shop_id, sku_id, sync). */
@@ -327,6 +546,15 @@ int search_where_skus(const search_filter *s, search_where *w)
 	int rc = search_where_terms(w, s->q ? s->q : "", "s.search_doc", "s.code");
 	if (rc != Z_OK)
 		return rc;
+	if (s->db && w->scans) {
+		search_terms terms;
+		rc = search_parse(s->q, &terms);
+		if (rc == Z_OK)
+			rc = index_narrow(s->db, &terms, w);
+		search_terms_free(&terms);
+		if (rc != Z_OK)
+			return rc;
+	}
 	if (s->has_shop || s->has_sync || s->linked) {
 		buf e = BUF_INIT;
 		/* A scalar subquery, not EXISTS: MariaDB turns EXISTS into a semi-join that reads
@@ -387,5 +615,52 @@ int search_docs_upgrade(db *d, long long *rebuilt)
 	}
 	if (rebuilt)
 		*rebuilt = changed;
+	return rc == Z_OK ? Z_OK : Z_ERR;
+}
+
+/* Postings are filled this many SKU ids at a time, each chunk its own commit. */
+#define INDEX_CHUNK 1000
+
+int search_index_build(db *d, bool force, long long *grams)
+{
+	db_res *v = NULL;
+	long long total = -1, max_id = 0;
+	int rc = db_queryv(d, &v, "SELECT value FROM setting WHERE name = 'search_index'");
+	if (rc != Z_OK)
+		return Z_ERR;
+	bool skip = v->nrows == 1 && db_get(v, 0, 0) &&
+	            (!strcmp(db_get(v, 0, 0), "built") || !strcmp(db_get(v, 0, 0), "off"));
+	db_res_free(v);
+	if (skip && !force)
+		goto out;
+	/* The screen scans from here until the postings are whole again. */
+	rc = db_execv(d, "DELETE FROM setting WHERE name = 'search_index'");
+	if (rc == Z_OK && force)
+		rc = db_execv(d, "TRUNCATE TABLE search_gram");
+	if (rc == Z_OK)
+		rc = db_query_ll(d, "SELECT COALESCE(MAX(id), 0) FROM sku", NULL, 0, 0, &max_id);
+	total = 0;
+	/* SKUs added after max_id are the triggers' (sql/180). The grams are the triggers' own
+	 * expression: two characters at each position of the stored bytes read as utf8mb4. */
+	for (long long lo = 0; rc == Z_OK && lo < max_id; lo += INDEX_CHUNK) {
+		long long n = 0;
+		db_val p[] = {DB_I(lo), DB_I(lo + INDEX_CHUNK)};
+		rc = db_exec(d,
+		             "INSERT IGNORE INTO search_gram (gram, sku_id) "
+		             "SELECT DISTINCT CAST(SUBSTRING(CONVERT(s.search_doc USING utf8mb4), q.seq, 2) "
+		             "AS BINARY), s.id FROM sku s JOIN seq_1_to_3000 q "
+		             "ON q.seq <= CHAR_LENGTH(CONVERT(s.search_doc USING utf8mb4)) "
+		             "WHERE s.id > ? AND s.id <= ?",
+		             p, 2, &n, NULL);
+		total += n;
+	}
+	if (rc == Z_OK)
+		rc = db_execv(d, "INSERT INTO setting (name, value) VALUES ('search_index', 'built') "
+		                 "ON DUPLICATE KEY UPDATE value = VALUES(value)");
+	if (rc == Z_OK)
+		log_info("search: index built, %lld postings", total);
+out:
+	if (grams)
+		*grams = total;
 	return rc == Z_OK ? Z_OK : Z_ERR;
 }

@@ -17,6 +17,8 @@
 /* The version of search_normalize stored documents were built with (setting
  * search_doc_version); search_docs_upgrade rebuilds every document when it differs. */
 #define SEARCH_DOC_VERSION "2"
+/* Characters of a term the search index probes (the q field holds at most 200). */
+#define SEARCH_TERM_CHARS 200
 
 /* Normalises text for the keyword search and appends it to out. The same function builds the
  * stored documents (sku.search_doc) and the typed terms, so they always match alike:
@@ -58,10 +60,13 @@ typedef struct {
 	buf sql;
 	db_val vals[SEARCH_MAX_VALS];
 	int n;
-	char *owned[SEARCH_MAX_TERMS];
+	char *owned[SEARCH_MAX_TERMS + 1];
 	int nowned;
 	/* Some term is matched in the search document (a scan), not as a code prefix. */
 	bool scans;
+	/* The terms' candidates come from the search index (search_gram), so the LIKE checks
+	 * those SKUs only, not every document. */
+	bool indexed;
 } search_where;
 
 /* Appends " WHERE frag" or " AND frag". */
@@ -87,6 +92,8 @@ typedef struct {
 	long long shop, tmin, tmax;
 	int sync; /* 1 on, 0 off */
 	const char *q;
+	/* Where the search index is read (search_where_skus); NULL: every document is scanned. */
+	db *db;
 } search_filter;
 
 /* True when any condition is set. */
@@ -96,7 +103,10 @@ bool search_listing_only(const search_filter *s);
 
 /* The WHERE of the SKU view over `sku s`: flags and totals, the keyword terms on
  * s.search_doc / s.code, then the listing conditions as one probe of the listing index.
- * Z_OK, Z_INVALID (too many terms), Z_NOMEM. */
+ * With s->db set and the search index built (setting search_index = 'built'), the terms'
+ * rarest grams narrow the SKUs first (`s.id IN (SELECT … FROM search_gram …)`); the LIKE of
+ * every term still decides, so the rows are those of the scan. Z_OK, Z_INVALID (too many
+ * terms), Z_NOMEM; a failure to read the index leaves the scan (logged), never an error. */
 int search_where_skus(const search_filter *s, search_where *w);
 
 /* The WHERE of the unlinked view over `listing l` (listings without a SKU): the terms match
@@ -107,5 +117,26 @@ int search_where_unlinked(const search_filter *s, search_where *w);
  * SEARCH_DOC_VERSION (a migration resets it), then records the version. *rebuilt (may be
  * NULL) gets the number of documents changed, -1 when none needed a rebuild. Z_OK or Z_ERR. */
 int search_docs_upgrade(db *d, long long *rebuilt);
+
+/* ---- the search index (sql/180_search_gram.sql) ----
+ * search_gram holds (gram, sku_id) for every gram of each stored document: the two characters
+ * at each position, the last character alone at the end. Triggers on sku keep it in the
+ * transaction that writes a document. */
+
+/* The grams of a normalised term, as search_where_skus probes them: n grams (at most max) of
+ * two characters, or for a one-character term that character (a prefix of grams). Each gram is
+ * out[i*8 .. +lens[i]) (at most 8 bytes); grams repeated in the term are given once. Returns n,
+ * and *one_char tells a one-character term. */
+int search_term_grams(const char *term, size_t len, char (*out)[8], size_t *lens, int max,
+                      bool *one_char);
+
+/* True when setting search_index is 'built' (the screen may read the index). */
+bool search_index_ready(db *d);
+
+/* Fills search_gram for every document (chunks of 1000 SKUs, a commit each; the triggers
+ * cover documents written meanwhile), then sets search_index = 'built'. Does nothing when it
+ * is already 'built' or set to 'off' (the scan on purpose), unless force. *grams (may be NULL)
+ * gets the postings written, -1 when nothing was needed. Z_OK or Z_ERR. */
+int search_index_build(db *d, bool force, long long *grams);
 
 #endif
