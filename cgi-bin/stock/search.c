@@ -252,6 +252,7 @@ void search_where_free(search_where *w)
 	w->n = 0;
 	w->scans = false;
 	w->indexed = false;
+	w->index_rows = w->index_skus = 0;
 }
 
 char *search_like_pattern(const char *s, size_t len, bool lead, bool trail)
@@ -373,6 +374,7 @@ typedef struct {
 	size_t len;
 	bool prefix; /* a one-character term: every gram starting with it */
 	double est;
+	int term, pos; /* which term, and where in it */
 } index_key;
 
 static int cmp_key(const void *a, const void *b)
@@ -407,6 +409,8 @@ static int index_keys(const search_terms *terms, index_key *keys)
 			keys[n].len = lens[g];
 			keys[n].prefix = one;
 			keys[n].est = 0;
+			keys[n].term = i;
+			keys[n].pos = g;
 			n++;
 		}
 	}
@@ -468,9 +472,12 @@ static int index_estimate(db *d, index_key *keys, int n, double *skus)
 	return rc;
 }
 
-/* Narrows w to the SKUs the index holds for every term: the rarest gram's postings, joined
- * with the next rarest when they are many. Leaves w as it is (the scan) when the index is not
- * built, cannot be read, or would not narrow much. */
+/* Narrows w to the SKUs the index holds for every term: the rarest gram's postings (the
+ * driver), intersected, when they are many, with the rarest gram of other terms (found together
+ * less often than the grams of one word), else with a distant gram of the same term. A
+ * one-character term's grams are a range, never probed by key: it may only drive, and it does
+ * when it is about as rare as the rarest gram and another term can be joined to it. Leaves w
+ * as it is (the scan) when the index is not built, cannot be read, or would not narrow much. */
 static int index_narrow(db *d, const search_terms *terms, search_where *w)
 {
 	index_key keys[INDEX_KEYS];
@@ -485,13 +492,31 @@ static int index_narrow(db *d, const search_terms *terms, search_where *w)
 	qsort(keys, (size_t)n, sizeof(keys[0]), cmp_key);
 	if (keys[0].est * INDEX_SCAN_SHARE > skus && skus > 0)
 		return Z_OK;
-	/* The driver and, when it has many postings, the next rarest grams that are probed by
-	 * key (a one-character term's grams are a range, so it only ever drives). */
+	int drv = 0;
+	for (int i = 1; i < n && !keys[0].prefix && keys[0].est > INDEX_ALONE; i++)
+		if (keys[i].prefix && keys[i].est <= 2 * keys[0].est && keys[i].term != keys[0].term) {
+			drv = i;
+			break;
+		}
 	int use[1 + INDEX_JOIN], nuse = 0;
-	use[nuse++] = 0;
-	for (int i = 1; i < n && nuse < 1 + INDEX_JOIN && keys[0].est > INDEX_ALONE; i++)
-		if (!keys[i].prefix)
+	use[nuse++] = drv;
+	/* Other terms' rarest grams (keys are sorted), then the same term's farthest one. */
+	for (int i = 0; i < n && nuse < 1 + INDEX_JOIN && keys[drv].est > INDEX_ALONE; i++) {
+		bool taken = false;
+		for (int k = 0; k < nuse; k++)
+			taken = taken || keys[use[k]].term == keys[i].term;
+		if (!keys[i].prefix && !taken)
 			use[nuse++] = i;
+	}
+	if (nuse == 1 && keys[drv].est > INDEX_ALONE) {
+		int far = -1;
+		for (int i = 0; i < n; i++)
+			if (i != drv && !keys[i].prefix && keys[i].term == keys[drv].term &&
+			    (far < 0 || abs(keys[i].pos - keys[drv].pos) > abs(keys[far].pos - keys[drv].pos)))
+				far = i;
+		if (far >= 0 && abs(keys[far].pos - keys[drv].pos) > 1)
+			use[nuse++] = far;
+	}
 	if (w->n + nuse + 1 > SEARCH_MAX_VALS - 4 || w->nowned >= SEARCH_MAX_TERMS + 1)
 		return Z_OK;
 	/* The grams' bytes, owned by w (the values point into it). */
@@ -499,9 +524,12 @@ static int index_narrow(db *d, const search_terms *terms, search_where *w)
 	if (!store)
 		return Z_NOMEM;
 	w->owned[w->nowned++] = store;
-	/* Placeholders bind in the order they appear: each joined gram, then the driver's. */
+	/* STRAIGHT_JOIN: the driver's postings first, each probing the others' by primary key,
+	 * all before any SKU row is read (the optimizer would read the SKU between probes).
+	 * Placeholders bind in the order they appear: each joined gram, then the driver's. */
 	buf frag = BUF_INIT;
-	buf_puts(&frag, "s.id IN (SELECT g0.sku_id FROM search_gram g0");
+	buf_puts(&frag, nuse > 1 ? "s.id IN (SELECT STRAIGHT_JOIN g0.sku_id FROM search_gram g0"
+	                         : "s.id IN (SELECT g0.sku_id FROM search_gram g0");
 	for (int i = 1; i < nuse; i++) {
 		char a[8];
 		snprintf(a, sizeof(a), "g%d", i);
@@ -527,7 +555,17 @@ static int index_narrow(db *d, const search_terms *terms, search_where *w)
 			w->vals[w->n++] = DB_SN(g, k->len);
 	}
 	w->indexed = true;
+	w->index_rows = keys[drv].est;
+	w->index_skus = skus;
 	return Z_OK;
+}
+
+bool search_index_walk_cheaper(const search_where *w, long long count, int page_rows)
+{
+	/* Walking the codes in order reads about page_rows × SKUs / count rows for a page; the
+	 * index reads the driver's postings whatever the page. */
+	return w->indexed && count > 0 &&
+	       (double)page_rows * w->index_skus / (double)count < w->index_rows;
 }
 
 /* Cheapest tests first (the server evaluates them in this order): indexed flags and totals,

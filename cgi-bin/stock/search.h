@@ -67,6 +67,8 @@ typedef struct {
 	/* The terms' candidates come from the search index (search_gram), so the LIKE checks
 	 * those SKUs only, not every document. */
 	bool indexed;
+	/* Then: the estimated postings the index reads, and the estimated SKUs. */
+	double index_rows, index_skus;
 } search_where;
 
 /* Appends " WHERE frag" or " AND frag". */
@@ -129,6 +131,11 @@ int search_docs_upgrade(db *d, long long *rebuilt);
  * and *one_char tells a one-character term. */
 int search_term_grams(const char *term, size_t len, char (*out)[8], size_t *lens, int max,
                       bool *one_char);
+
+/* True when w was narrowed by the index, yet a page of page_rows rows of a result of count
+ * SKUs is found sooner by walking the code index and checking each document (a dense
+ * result: the screen pages it without the index once it knows the count). */
+bool search_index_walk_cheaper(const search_where *w, long long count, int page_rows);
 
 /* True when setting search_index is 'built' (the screen may read the index). */
 bool search_index_ready(db *d);

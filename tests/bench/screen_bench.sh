@@ -7,10 +7,14 @@
 # then the 総在庫数 CSV update of CSV_ROWS rows through the screen (preview + apply) beside
 # LOAD DATA + UPDATE … JOIN of the same file. A summary at the end puts each figure beside its
 # target.
+# Every keyword search is timed twice: through the search index (search_gram, the default)
+# and as the scan it replaces (setting search_index = 'off'), in the same run. The index's
+# write cost: 商品データ取込 of INDEX_ROWS new products with its triggers and without them, the
+# build of the whole index, and its size.
 #   SKUS (250000), CSV_ROWS (100000), N (200), CAP (30 s a search at most), DURATION (5 s),
-#   CONNECTIONS (4), WORKERS (4),
-#   RUN_CSV=0 skips the CSV part, PAGES=0 skips the page timings, KEEP=1 keeps the stack
-#   running, DIR (var/bench-screen) the stack's directory
+#   CONNECTIONS (4), WORKERS (4), INDEX_ROWS (20000),
+#   RUN_CSV=0 skips the CSV part, PAGES=0 skips the page timings, RUN_INDEX=0 the index's
+#   write cost, KEEP=1 keeps the stack running, DIR (var/bench-screen) the stack's directory
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -47,15 +51,24 @@ timing() {
 		      printf("%.1f %.1f", t[int(n * 0.5 + 0.5)], t[int(n * 0.99 + 0.5)]) }'
 }
 # The same, each request with a different second term, so no worker has its count cached:
-# what the first view of a keyword search costs.
+# what the first view of a keyword search costs. $1 offsets the terms (each run its own).
 timing_fresh() {
-	local i
+	local i end=$((SECONDS + ${CAP:-30}))
 	for i in $(seq 1 "$N"); do
 		curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -b "zaiko_session=$SESSION" \
-			"$BASE/?q=$KW_WHITE,$((1000 + i))"
+			"$BASE/?q=$KW_WHITE,$(($1 + i))"
+		[ "$SECONDS" -lt "$end" ] || break
 	done | awk '$1 != 200 { bad++ } { t[NR] = $2 * 1000 }
 		END { n = asort(t); printf("%.1f %.1f", t[int(n * 0.5 + 0.5)], t[int(n * 0.99 + 0.5)]) }'
 }
+# The keyword search as the scan (the index switched off for the run of one timing), p50 p99.
+scan_timing() {
+	sql -e "UPDATE setting SET value = 'off' WHERE name = 'search_index'"
+	"$@"
+	sql -e "UPDATE setting SET value = 'built' WHERE name = 'search_index'"
+}
+[ "$(sql -e "SELECT value FROM setting WHERE name = 'search_index'")" = built ] ||
+	echo "WARNING: the search index is not built: every keyword search below scans"
 # wrk's req/s, and the server's CPU per request in ms as "db fcgi nginx" (CPU time of the
 # stack's processes over the run, divided by the requests wrk made).
 wrk_rps() {
@@ -72,16 +85,20 @@ wrk_rps() {
 KW=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("コットン,白"))')
 KW_WHITE=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("白"))')
 KW_NONE=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("存在しない語"))')
+KW_LONG=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("ｵｰｶﾞﾆｯｸｺｯﾄﾝ Ｔシャツ"))')
+KW_FOUR=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("りねん、靴下、紺、XL"))')
 summary=()
-printf '\n%-34s %9s %9s %10s %8s   %-17s %s\n' "page ($SKUS SKUs × 4 shops)" "p50 ms" "p99 ms" "req/s" "÷ login" \
-	"CPU ms: db fcgi nginx" "target"
+printf '\n%-34s %9s %9s %10s %8s   %-17s %-22s %s\n' "page ($SKUS SKUs × 4 shops)" "p50 ms" "p99 ms" "req/s" "÷ login" \
+	"CPU ms: db fcgi nginx" "scan p50/p99 ms" "target"
 base_rps=""
 for spec in "GET /login (baseline)|/login" "default page (100 rows + count)|/" \
 	"keyword コットン,白|/?q=$KW" "rare keyword 白,1234|/?q=$KW_WHITE,1234" "差異商品|/?drift=1" \
 	"last page|/?last=1" "code prefix G00012*|/?q=G00012*" "shop + keyword|/?shop=2&q=$KW" \
 	"shop only|/?shop=3" "在庫連携 off|/?sync=off" "セット商品|/?kind=set" \
 	"未紐づけ|/?link=unlinked" "総在庫数 0〜5|/?tmin=0&tmax=5" "shop + 差異商品|/?shop=2&drift=1" \
-	"keyword, not found|/?q=$KW_NONE"; do
+	"keyword, not found|/?q=$KW_NONE" "keyword, 1 character 白|/?q=$KW_WHITE" \
+	"keyword, long ｵｰｶﾞﾆｯｸｺｯﾄﾝ Ｔシャツ|/?q=$KW_LONG" "keyword, 4 terms|/?q=$KW_FOUR" \
+	"keyword + 差異商品|/?drift=1&q=$KW"; do
 	label=${spec%%|*}
 	path=${spec#*|}
 	read -r p50 p99 <<<"$(timing "$path")"
@@ -92,15 +109,21 @@ for spec in "GET /login (baseline)|/login" "default page (100 rows + count)|/" \
 	[ "$path" = / ] && page_db=$db page_fcgi=$fcgi page_web=$web page_cpu=$(echo "$db + $fcgi + $web" | bc)
 	verdict="p99 < 100 ms: $(awk -v p="$p99" 'BEGIN { print (p < 100) ? "met" : "MISSED" }')"
 	[ "$path" = /login ] && verdict="baseline"
-	[ "$path" = /login ] || summary+=("$(printf '%-44s p50 %6s ms  p99 %6s ms   %s' "$label" "$p50" "$p99" "$verdict")")
-	printf '%-34s %9s %9s %10s %8s   %5s %5s %5s   %s\n' "$label" "$p50" "$p99" "$rps" \
-		"$(echo "scale=3; ${rps:-0} / $base_rps" | bc)" "$db" "$fcgi" "$web" "$verdict"
+	# A keyword matched in the documents (not a code prefix): the scan of the same search.
+	scan="-"
+	case "$path" in *q=*'*'*) ;; *q=*) read -r s50 s99 <<<"$(scan_timing timing "$path")"; scan="$s50 / $s99";; esac
+	[ "$path" = /login ] || summary+=("$(printf '%-44s p50 %6s ms  p99 %6s ms   %s%s' "$label" "$p50" "$p99" "$verdict" \
+		"$([ "$scan" = - ] || echo "   (scan p50 / p99: $scan ms)")")")
+	printf '%-34s %9s %9s %10s %8s   %5s %5s %5s   %-22s %s\n' "$label" "$p50" "$p99" "$rps" \
+		"$(echo "scale=3; ${rps:-0} / $base_rps" | bc)" "$db" "$fcgi" "$web" "$scan" "$verdict"
 done
-read -r p50 p99 <<<"$(timing_fresh)"
+read -r p50 p99 <<<"$(timing_fresh 1000)"
+read -r s50 s99 <<<"$(scan_timing timing_fresh 5000)"
 verdict="p99 < 100 ms: $(awk -v p="$p99" 'BEGIN { print (p < 100) ? "met" : "MISSED" }')"
-printf '%-34s %9s %9s %10s %8s   %17s   %s\n' "keyword, count not cached (白,N)" "$p50" "$p99" "-" "-" "" "$verdict"
-summary+=("$(printf '%-44s p50 %6s ms  p99 %6s ms   %s' "keyword, count not cached (白,N)" "$p50" "$p99" "$verdict")")
-echo "(keyword counts are cached per worker for 10 s; the rows above repeat one search)"
+printf '%-34s %9s %9s %10s %8s   %17s   %-22s %s\n' "keyword, count not cached (白,N)" "$p50" "$p99" "-" "-" "" "$s50 / $s99" "$verdict"
+summary+=("$(printf '%-44s p50 %6s ms  p99 %6s ms   %s   (scan p50 / p99: %s ms)' "keyword, count not cached (白,N)" "$p50" "$p99" "$verdict" "$s50 / $s99")")
+echo "(keyword counts are cached per worker for 10 s; the rows above repeat one search; scan: the"
+echo " same search with setting search_index = 'off', in this run)"
 # What bounds the default page: its server CPU beside the baseline's, and the req/s its
 # database work alone would allow on this machine's cores with nothing else running.
 printf '\nserver CPU per request: default page %s ms, /login %s ms (%s×); the page'"'"'s database part alone\n' \
@@ -136,6 +159,41 @@ if [ "${RUN_EXPORT:-1}" != 0 ]; then
 		"$(awk -v t="$ttfb" 'BEGIN { print (t < 1) ? "met" : "MISSED" }')")")
 	summary+=("$(printf '%-44s %d MB   target < 50 MB: %s' "CSV出力 すべて, worker peak RSS" "$((peak / 1024))" \
 		"$([ "$peak" -lt 51200 ] && echo met || echo MISSED)")")
+fi
+# ---- the search index's write cost: 商品データ取込 with and without its triggers, its build ----
+if [ "${RUN_INDEX:-1}" != 0 ]; then
+	IROWS=${INDEX_ROWS:-20000}
+	bench_cc "$BUILD/search_bench" tests/bench/search_bench.c
+	base_shop=$(sql -e "SELECT id FROM shop WHERE is_base = 1 LIMIT 1")
+	with=$("$BUILD/search_bench" import "$base_shop" IDXW "$IROWS")
+	# The triggers' statements, as sql/180 creates them (a DELIMITER script for the client).
+	triggers=$(/usr/bin/python3 - sql/180_search_gram.sql <<'PY'
+import sys
+out, cur = [], []
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.lstrip().startswith("--"):
+        continue
+    cur.append(line)
+    s = "".join(cur).rstrip()
+    if s.endswith(";"):
+        if "TRIGGER" in s:
+            out.append(s[:-1])
+        cur = []
+print("DELIMITER //\n" + "".join(s + "\n//\n" for s in out))
+PY
+)
+	sql -e "DROP TRIGGER sku_search_gram_insert; DROP TRIGGER sku_search_gram_update; DROP TRIGGER sku_search_gram_delete"
+	without=$("$BUILD/search_bench" import "$base_shop" IDXN "$IROWS")
+	sql <<<"$triggers"
+	build=$("$BUILD/search_bench" build)
+	size=$(sql -e "SELECT CONCAT(ROUND((data_length + index_length) / 1048576), ' MB') FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'search_gram'")
+	skusize=$(sql -e "SELECT CONCAT(ROUND((data_length + index_length) / 1048576), ' MB') FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'sku'")
+	nskus=$(sql -e "SELECT COUNT(*) FROM sku")
+	printf '\nsearch index write cost (商品データ取込 of %s new products, one transaction, into the base shop)\n' "$IROWS"
+	printf '  with the index (triggers):    %s\n  without (triggers dropped):    %s\n' "$with" "$without"
+	printf '  whole index built from empty: %s for %s SKUs; search_gram %s beside sku %s\n' "$build" "$nskus" "$size" "$skusize"
+	summary+=("$(printf '%-44s with index: %s   without: %s' "商品データ取込, $IROWS new products" \
+		"$(echo "$with" | awk '{print $4 " s"}')" "$(echo "$without" | awk '{print $4 " s"}')")")
 fi
 if [ ${#summary[@]} -gt 0 ]; then
 	echo
