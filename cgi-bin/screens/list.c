@@ -229,15 +229,24 @@ static void put(HDF *node, const char *name, const char *value)
 }
 
 /* The child of parent named prefix + i (prefix alone when i < 0), created when missing;
- * NULL when out of memory. */
+ * NULL when out of memory. The name is built by hand: this runs for every row, cell and
+ * listing of the page. */
 static HDF *child(HDF *parent, const char *prefix, int i)
 {
-	char name[64];
+	char name[64], digits[12];
+	size_t n = strlen(prefix), k = 0;
 	HDF *node = NULL;
-	if (i < 0)
-		snprintf(name, sizeof(name), "%s", prefix);
-	else
-		snprintf(name, sizeof(name), "%s%d", prefix, i);
+	if (n > sizeof(name) - sizeof(digits))
+		return NULL;
+	memcpy(name, prefix, n);
+	if (i >= 0) {
+		do
+			digits[k++] = (char)('0' + i % 10);
+		while ((i /= 10) > 0);
+		while (k)
+			name[n++] = digits[--k];
+	}
+	name[n] = '\0';
 	NEOERR *err = hdf_get_node(parent, name, &node);
 	if (err != STATUS_OK) {
 		nerr_ignore(&err);
@@ -733,8 +742,11 @@ int list_page(web_request *r)
 				put(row, "is_set", "1");
 			set_reserve(row, avail, db_get_ll(rows, src, 6, 0));
 		}
+		HDF *row_shops = child(row, "shops", -1);
+		if (!row_shops)
+			goto out;
 		for (int sh = 0; sh < shops->nrows; sh++) {
-			cells[sh] = child(row, "shops.", sh);
+			cells[sh] = child(row_shops, "", sh);
 			if (!cells[sh])
 				goto out;
 			put(cells[sh], "shop", db_get(shops, sh, 0));
@@ -756,10 +768,15 @@ int list_page(web_request *r)
 				put(row, "name", db_get(L, k, L_NAME));
 			}
 		}
+		/* A cell with listings: its boxes' label ids, "c<row> sh<shop>" (aria-labelledby
+		 * names the column, the row's code and the shop), made once here instead of three
+		 * lookups for each of its boxes in the template. */
 		for (int sh = 0; sh < shops->nrows; sh++) {
-			char n[16];
-			snprintf(n, sizeof(n), "%d", per_shop[sh]);
-			put(cells[sh], "n", n);
+			if (!per_shop[sh])
+				continue;
+			char lab[64];
+			snprintf(lab, sizeof(lab), "c%s sh%s", db_get(rows, src, 0), db_get(shops, sh, 0));
+			put(cells[sh], "lab", lab);
 		}
 	}
 

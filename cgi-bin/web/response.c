@@ -184,6 +184,7 @@ void web_lang_snprintf(const web_request *r, char *dst, size_t n, const char *ke
 static struct {
 	char *name;
 	CSPARSE *cs;
+	size_t size; /* the largest page it rendered, reserved up front next time */
 } templates[TEMPLATE_CACHE];
 static int ntemplates;
 static HDF *tmpl_hdf;
@@ -236,13 +237,17 @@ static CSPARSE *template_get(const web_request *r, const char *name)
 	return cs;
 }
 
-static bool template_cached(const CSPARSE *cs)
+/* The cache slot of cs, or -1 when it is not kept. */
+static int template_slot(const CSPARSE *cs)
 {
 	for (int i = 0; i < ntemplates; i++)
 		if (templates[i].cs == cs)
-			return true;
-	return false;
+			return i;
+	return -1;
 }
+
+/* Pages are reserved at most this big in advance; a larger one grows as it renders. */
+#define RESERVE_MAX (2u << 20)
 
 static NEOERR *collect(void *ctx, char *s)
 {
@@ -303,6 +308,11 @@ int web_render(web_request *r, const char *name)
 	if (err == STATUS_OK && !(cs = template_get(r, name)))
 		return Z_ERR;
 	buf_reset(&r->body);
+	/* The 在庫連携 list is ~430 KB: room for the whole page at once instead of growing
+	 * (and copying) it a dozen times while ClearSilver writes it piece by piece. */
+	int slot = template_slot(cs);
+	if (slot >= 0 && templates[slot].size)
+		buf_reserve(&r->body, templates[slot].size + templates[slot].size / 8);
 	if (err == STATUS_OK) {
 		cs->hdf = r->hdf;
 		cs->locals = NULL;
@@ -311,7 +321,9 @@ int web_render(web_request *r, const char *name)
 		cs->locals = NULL;
 		cs->output_ctx = NULL;
 	}
-	if (cs && !template_cached(cs))
+	if (slot >= 0 && err == STATUS_OK && r->body.len > templates[slot].size)
+		templates[slot].size = r->body.len < RESERVE_MAX ? r->body.len : RESERVE_MAX;
+	if (cs && slot < 0)
 		cs_destroy(&cs);
 	if (err != STATUS_OK) {
 		log_neoerr("", name, &err);
