@@ -35,6 +35,7 @@ async function main() {
   console.log("  parsed = DOM interactive, usable = stock.js ready (boxes editable), wire = transfer size):");
   const cols = ["server (TTFB)", "last byte", "parsed", "usable", "load"];
   console.log("  " + "page".padEnd(8) + cols.map((c) => c.padEnd(17)).join("") + "wire KB  html KB");
+  const summary = [];
   for (const p of PATHS) {
     await context.clearCookies();
     if (p !== "/login") await context.addCookies(cookie);
@@ -61,7 +62,10 @@ async function main() {
     const f = (xs) => `${pct(xs, 0.5).toFixed(1)} / ${pct(xs, 0.99).toFixed(1)}`.padEnd(17);
     console.log("  " + p.padEnd(8) + [t.ttfb, t.resp, t.parsed, t.usable, t.load].map(f).join("") +
       (t.wire / 1024).toFixed(1).padStart(7) + (t.html / 1024).toFixed(1).padStart(9));
+    summary.push(`  usable ${p}: p50 ${pct(t.usable, 0.5).toFixed(1)} ms beside the server's p50 ` +
+      `${pct(t.ttfb, 0.5).toFixed(1)} ms (TTFB), ${(t.wire / 1024).toFixed(1)} KB on the wire`);
   }
+  for (const line of summary) console.log(line);
   await context.close();
   rmSync(profile, { recursive: true, force: true });
 }

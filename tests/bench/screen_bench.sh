@@ -70,11 +70,12 @@ scan_timing() {
 [ "$(sql -e "SELECT value FROM setting WHERE name = 'search_index'")" = built ] ||
 	echo "WARNING: the search index is not built: every keyword search below scans"
 # wrk's req/s, and the server's CPU per request in ms as "db fcgi nginx" (CPU time of the
-# stack's processes over the run, divided by the requests wrk made).
+# stack's processes over the run, divided by the requests wrk made). wrk asks for gzip as
+# every browser does, so nginx's share includes compressing the page.
 wrk_rps() {
 	local before after out
 	before=$(stack_cpu "$DIR")
-	out=$(wrk -t2 -c"$CONN" -d"${DURATION}s" -H "Cookie: $(cookie_for "$1")" "$BASE$1")
+	out=$(wrk -t2 -c"$CONN" -d"${DURATION}s" -H "Cookie: $(cookie_for "$1")" -H "Accept-Encoding: gzip" "$BASE$1")
 	after=$(stack_cpu "$DIR")
 	awk -v b="$before" -v a="$after" '
 		/requests in/ { n = $1 } /Requests\/sec/ { rps = $2 }
@@ -131,7 +132,7 @@ printf '\nserver CPU per request: default page %s ms, /login %s ms (%s×); the p
 printf 'allows at most %.0f req/s on %d cores = %.3f of /login'"'"'s req/s\n' \
 	"$(echo "$(nproc) * 1000 / $page_db" | bc -l)" "$(nproc)" \
 	"$(echo "$(nproc) * 1000 / $page_db / $base_rps" | bc -l)"
-summary+=("$(printf '%-44s db %s  fcgi %s  nginx %s ms   target fcgi + nginx ≤ db: %s' "default page server CPU per request" \
+summary+=("$(printf '%-44s db %s  fcgi %s  nginx %s ms (gzip)   target fcgi + nginx ≤ db: %s' "default page server CPU per request" \
 	"$page_db" "$page_fcgi" "$page_web" "$(echo "$page_fcgi + $page_web <= $page_db" | bc | sed 's/1/met/; s/0/MISSED/')")")
 
 # Bytes on the wire of the default page: as a browser asks (gzip) and without compression.
@@ -140,6 +141,16 @@ raw=$(curl -s -o /dev/null -w '%{size_download}' -b "zaiko_session=$SESSION" "$B
 printf '\ndefault page on the wire: %s bytes with gzip, %s without (target < 100 KB)\n' "$gz" "$raw"
 summary+=("$(printf '%-44s %s bytes (uncompressed %s)   target < 102400: %s' "default page on the wire (gzip)" "$gz" "$raw" \
 	"$([ "$gz" -lt 102400 ] && echo met || echo MISSED)")")
+
+# The same page in Chromium at this size (tests/bench/page_timing.mjs): the browser's time to
+# a usable page beside the server's time to first byte. BROWSER=0 skips it.
+if [ "${BROWSER:-1}" != 0 ] && [ -x /usr/bin/chromium ]; then
+	echo
+	bt=$(BASE=$BASE SESSION=$SESSION ZAIKO_ROOT=$ROOT N=${BROWSER_N:-20} node tests/bench/page_timing.mjs 2>&1 || true)
+	echo "$bt"
+	u=$(grep -m1 '^  usable /:' <<<"$bt" | sed 's/^  usable \/: //')
+	[ -z "$u" ] || summary+=("$(printf '%-44s %s' "default page usable in Chromium" "$u")")
+fi
 fi
 
 # ---- CSV出力 すべて: time to first byte, total, and the worker's peak RSS ----
