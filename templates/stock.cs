@@ -140,7 +140,7 @@
         <th rowspan="2"><?cs var:Lang.list.name ?></th>
         <th rowspan="2" class="total"><?cs var:Lang.list.total ?></th>
         <th rowspan="2" class="reserve" title="<?cs var:Lang.stock.list.reserve_title ?>"><?cs var:Lang.list.reserve ?></th>
-        <?cs each:shop = Page.shops ?><th colspan="7" class="shop mall-<?cs var:shop.mall ?>"><span id="sh<?cs var:shop.id ?>"><?cs var:shop.name ?></span><?cs if:shop.base == "1" ?> <span class="base"><?cs var:Lang.stock.list.base ?></span><?cs /if ?><?cs if:shop.state == "stopped" ?> <span class="stopped"><?cs var:Lang.stock.list.stopped ?></span><?cs /if ?></th><?cs /each ?>
+        <?cs each:shop = Page.shops ?><th colspan="7" class="shop mall-<?cs var:shop.mall ?>"><span id="sh<?cs var:shop.id ?>"><?cs var:shop.name ?></span><?cs if:shop.base == "1" ?> <span class="base"><?cs var:Lang.stock.list.base ?></span><?cs /if ?><?cs if:shop.state == "stopped" ?> <span class="stopped"><?cs var:Lang.stock.list.stopped ?></span><?cs /if ?><?cs if:shop.rate != 100 ?> <span class="rate" title="<?cs var:Lang.stock.list.rate_title ?>"><?cs var:Lang.stock.list.rate ?> <?cs var:shop.rate ?>%</span><?cs /if ?></th><?cs /each ?>
       </tr>
       <tr>
         <?cs each:shop = Page.shops ?><th><?cs var:Lang.stock.list.menu ?></th><th><?cs var:Lang.stock.list.item ?></th><th><?cs var:Lang.list.sync ?></th><th><?cs var:Lang.list.min ?></th><th><?cs var:Lang.list.max ?></th><th><?cs var:Lang.stock.list.sku_col ?></th><th><?cs var:Lang.list.stock ?></th><?cs /each ?>

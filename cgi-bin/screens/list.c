@@ -344,16 +344,18 @@ static void stopped_reason(web_request *r, int i, const char *reason)
 static int load_shops(web_request *r, db_res **shops)
 {
 	int rc = db_queryv(r->db, shops,
-	                   "SELECT id, name, mall, is_base, state, COALESCE(stop_reason, '') "
-	                   "FROM shop WHERE enabled = 1 "
+	                   "SELECT id, name, mall, is_base, state, COALESCE(stop_reason, ''), "
+	                   "alloc_rate FROM shop WHERE enabled = 1 "
 	                   "ORDER BY id = ? DESC, is_base DESC, id",
 	                   DB_I(web_int(r, "shop", 0)));
 	if (rc != Z_OK)
 		return rc;
 	char key[64];
 	for (int s = 0; s < (*shops)->nrows; s++) {
-		static const char *const names[] = {"id", "name", "mall", "base", "state", "reason"};
-		for (int c = 0; c < 6; c++) {
+		/* rate: the shop's 割当率, shown in its header when below 100 %. */
+		static const char *const names[] = {"id", "name", "mall", "base", "state", "reason",
+		                                    "rate"};
+		for (int c = 0; c < 7; c++) {
 			snprintf(key, sizeof(key), "Page.shops.%d.%s", s, names[c]);
 			web_set(r, key, db_get(*shops, s, c));
 		}

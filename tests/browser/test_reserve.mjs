@@ -1,6 +1,7 @@
 // test_reserve.mjs: 確保在庫数 on the 在庫連携 list at 1400 px and on a 768 px tablet — the
 // column right beside 総在庫数, 有効 (total − reserve) only where there is a reserve, both kept
 // fresh when the total is edited in the box and when the reserve changes elsewhere (the poll),
+// a shop's 割当率 in its header when below 100 %,
 // readable without covering or being covered by the sticky columns. Screenshots:
 // $ZAIKO_ARTIFACTS/reserve-list-1400.png, reserve-list-768.png.
 import { URL, adminPassword, assert, eq, launch, login, run, shot, sql, sql1 } from "./lib.mjs";
@@ -16,6 +17,7 @@ function setupData() {
   sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'rakuten', 0, UTC_TIMESTAMP())", "確保R" + TAG);
   shop = Number(sql1("SELECT id FROM shop WHERE name = ?", "確保Y" + TAG));
   other = Number(sql1("SELECT id FROM shop WHERE name = ?", "確保R" + TAG));
+  sql("UPDATE shop SET alloc_rate = 50 WHERE id = ?", other);
   for (const [n, total, reserve, name] of [["A", 10, 3, "麻のシャツ"], ["B", 5, 0, "陶器のマグ"], ["C", 2, 4, "木のトレイ"]]) {
     sql("INSERT INTO sku (code, name, total, reserve, updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP())", code(n), name, total, reserve);
     skus[n] = Number(sql1("SELECT id FROM sku WHERE code = ?", code(n)));
@@ -93,6 +95,13 @@ async function main() {
         eq(JSON.stringify(await cell(page, "A")), JSON.stringify({ reserve: "3", avail: "有効 7" }), "A");
         eq(JSON.stringify(await cell(page, "B")), JSON.stringify({ reserve: "0", avail: null }), "B, no reserve");
         eq(JSON.stringify(await cell(page, "C")), JSON.stringify({ reserve: "4", avail: "有効 0" }), "C, reserve above total");
+        // The shop's 割当率 in its header when it is below 100 %.
+        const rate = async (id) => page.$eval(`#sh${id}`, (e) => {
+          const r = e.parentElement.querySelector("span.rate");
+          return r ? r.textContent : null;
+        });
+        eq(await rate(other), "割当率 50%", "the rakuten shop's rate");
+        eq(await rate(shop), null, "100 % is not shown");
         await shot(page, "reserve-list-1400");
       }],
       ["2 a total typed in the box moves 有効 at once", async () => {
