@@ -19,6 +19,8 @@
 #define STOCK_SET_MAX_DEPTH 8
 /* A 'sending' push claimed longer ago than this is taken to belong to a crashed batch. */
 #define STOCK_CLAIM_STALE_SECONDS 600
+/* 反映 of at most this many listings is an edit (its pushes go first); more is a bulk change. */
+#define STOCK_PUSH_URGENT_MAX 50
 
 /* ---- pure rules (no database) ---- */
 
@@ -213,7 +215,8 @@ typedef struct {
 } stock_push;
 
 /* For the batch: claims up to limit pending pushes of a shop whose next_try_at has passed
- * (state → 'sending', claimed_at = now), oldest first, with FOR UPDATE SKIP LOCKED so two
+ * (state → 'sending', claimed_at = now): those of orders and edits first (push.bulk 0), then
+ * those of bulk changes (CSV, 一括連携, recompute; bulk 1), each oldest first, with FOR UPDATE SKIP LOCKED so two
  * batches never claim the same push; also re-claims 'sending' pushes older than
  * STOCK_CLAIM_STALE_SECONDS (a crashed batch). Pushes of listings no longer eligible (unlinked,
  * sync off, duplicate) are dropped as failed. *out is malloc'd (caller frees; NULL when
@@ -245,8 +248,11 @@ typedef struct {
 int stock_push_done_many(db *d, const stock_push_outcome *outcomes, int n);
 
 /* For the batch: puts a shop's 'sending' pushes back to pending (a cycle ending early, a shop
- * stopped mid-send); those with a newer pending push are marked failed (superseded).
- * Z_OK or Z_ERR. */
+ * stopped mid-send, a rate limit met halfway through a call) with the listing's wanted stock
+ * of now; those with a newer pending push are marked failed (superseded). A released claim
+ * may have reached the mall (a killed run's, some PATCHes of a call that went through), so
+ * what the shop holds is unknown: the listing's mall_stock becomes NULL, and a push stays owed
+ * whatever the wanted stock becomes until one lands. Z_OK or Z_ERR. */
 int stock_release_claims(db *d, long long shop_id);
 
 /* A SKU's 確保在庫 (0..STOCK_QTY_MAX kept back from every shop, through its sets too): stored

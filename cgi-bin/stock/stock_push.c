@@ -13,16 +13,19 @@
 #define BACKOFF_BASE_SECONDS 30
 #define BACKOFF_MAX_SECONDS 3600
 
+/* Queues (or updates) the listing's one pending push. bulk: queued by a bulk change, claimed
+ * after the pushes of orders and edits; a pending push once urgent stays urgent. */
 static int upsert_push(db *d, long long listing_id, long long shop_id, int wanted,
-                       const char *why)
+                       const char *why, bool bulk)
 {
 	size_t n = utf8_prefix(why, strlen(why), PUSH_WHY_MAX);
 	return db_execv(d,
 	                "INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
-	                "created_at) VALUES (?, ?, ?, ?, 'pending', UTC_TIMESTAMP(), "
-	                "UTC_TIMESTAMP()) "
-	                "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)",
-	                DB_I(listing_id), DB_I(shop_id), DB_I(wanted), DB_SN(why, n));
+	                "created_at, bulk) VALUES (?, ?, ?, ?, 'pending', UTC_TIMESTAMP(), "
+	                "UTC_TIMESTAMP(), ?) "
+	                "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why), "
+	                "bulk = LEAST(bulk, VALUES(bulk))",
+	                DB_I(listing_id), DB_I(shop_id), DB_I(wanted), DB_SN(why, n), DB_I(bulk));
 }
 
 /* The wanted rule of stock_wanted_steps in SQL for plain SKUs (s: the SKU with its total and
@@ -55,7 +58,7 @@ static int upsert_push(db *d, long long listing_id, long long shop_id, int wante
 
 /* stock_requeue_one for a plain SKU in four statements instead of a few per listing: the
  * path every order line takes. */
-static int requeue_plain_sql(db *d, long long sku_id)
+static int requeue_plain_sql(db *d, long long sku_id, bool bulk)
 {
 	int rc = db_execv(d,
 	                  "UPDATE listing l JOIN sku s ON s.id = l.sku_id "
@@ -81,12 +84,13 @@ static int requeue_plain_sql(db *d, long long sku_id)
 		               DB_I(sku_id));
 	for (int i = 0; rc == Z_OK && i < r->nrows; i++)
 		rc = upsert_push(d, db_get_ll(r, i, 0, 0), db_get_ll(r, i, 1, 0),
-		                 (int)db_get_ll(r, i, 2, 0), db_get(r, i, 3));
+		                 (int)db_get_ll(r, i, 2, 0), db_get(r, i, 3), bulk);
 	db_res_free(r);
 	return rc;
 }
 
-int stock_requeue_one(db *d, long long sku_id, const idset *force_ids, const char *prefix)
+static int requeue_one(db *d, long long sku_id, const idset *force_ids, const char *prefix,
+                       bool bulk)
 {
 	db_res *r = NULL;
 	buf setwhy = BUF_INIT, why = BUF_INIT;
@@ -100,7 +104,7 @@ int stock_requeue_one(db *d, long long sku_id, const idset *force_ids, const cha
 	if (rc != Z_OK)
 		goto out;
 	if (!is_set && !force_ids) {
-		rc = requeue_plain_sql(d, sku_id);
+		rc = requeue_plain_sql(d, sku_id, bulk);
 		goto drift;
 	}
 	rc = db_queryv(d, &r,
@@ -134,7 +138,7 @@ int stock_requeue_one(db *d, long long sku_id, const idset *force_ids, const cha
 			if (setwhy.len)
 				buf_printf(&why, "%s; ", buf_str(&setwhy));
 			buf_puts(&why, w.why);
-			rc = upsert_push(d, id, shop_id, w.wanted, buf_str(&why));
+			rc = upsert_push(d, id, shop_id, w.wanted, buf_str(&why), bulk);
 		} else if (!forced) {
 			/* The shop holds the value already, or may not be pushed: an older pending
 			 * push of another value must not be sent. */
@@ -152,6 +156,11 @@ out:
 	buf_free(&setwhy);
 	db_res_free(r);
 	return rc;
+}
+
+int stock_requeue_one(db *d, long long sku_id, const idset *force_ids, const char *prefix)
+{
+	return requeue_one(d, sku_id, force_ids, prefix, false);
 }
 
 /* Ids per query of add_containing_sets. Lists are padded to a power of two so that at most
@@ -313,15 +322,15 @@ static int changed_pushes(db *d, long long lo, long long hi)
 {
 	int rc = db_execv(d,
 	                  "INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
-	                  "created_at) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
-	                  "UTC_TIMESTAMP(), UTC_TIMESTAMP() FROM " STOCK_CHANGED_TABLE " c "
+	                  "created_at, bulk) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
+	                  "UTC_TIMESTAMP(), UTC_TIMESTAMP(), 1 FROM " STOCK_CHANGED_TABLE " c "
 	                  "STRAIGHT_JOIN listing l ON l.sku_id = c.sku_id "
 	                  "JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
 	                  "WHERE c.sku_id > ? AND c.sku_id <= ? AND s.is_set = 0 AND l.sync = 1 "
 	                  "AND l.state = 'ok' AND sh.enabled = 1 "
 	                  "AND NOT (l.mall_stock <=> l.wanted) "
 	                  "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)",
-	                  DB_I(lo), DB_I(hi));
+	                  DB_I(lo), DB_I(hi)); /* an urgent pending push stays urgent */
 	if (rc == Z_OK)
 		rc = db_execv(d,
 		              "UPDATE " STOCK_CHANGED_TABLE " c STRAIGHT_JOIN sku s "
@@ -405,8 +414,10 @@ static int queue_tx(db *d, void *vctx)
 	else
 		snprintf(prefix, sizeof(prefix), "反映: ");
 	idset_sort(&skus);
+	/* 反映 of a few rows is an edit on the screen; of many, a bulk change. */
+	bool bulk = c->n > STOCK_PUSH_URGENT_MAX;
 	for (int i = 0; i < skus.n && rc == Z_OK; i++)
-		rc = stock_requeue_one(d, skus.v[i], &force, prefix);
+		rc = requeue_one(d, skus.v[i], &force, prefix, bulk);
 	idset_free(&skus);
 	idset_free(&force);
 	return rc;
@@ -421,6 +432,15 @@ int stock_queue_listings(db *d, const long long *listing_ids, int n, long long u
 }
 
 /* ---- the batch's side ---- */
+
+/* A claim whose outcome is unknown (its run died, or its step was cut after the call) may have
+ * set the shop's stock: zaiko no longer knows what the shop holds. With mall_stock NULL, the
+ * listing's pending push is never dropped as "the shop holds it already" (mall_stock <=>
+ * wanted) until a push lands and records the value again. */
+static int forget_mall_stock(db *d, long long listing_id)
+{
+	return db_execv(d, "UPDATE listing SET mall_stock = NULL WHERE id = ?", DB_I(listing_id));
+}
 
 struct claim_ctx {
 	long long shop_id;
@@ -492,13 +512,22 @@ static int claim_tx(db *d, void *vctx)
 	if (rc != Z_OK)
 		goto out;
 	for (int i = 0; i < stale->nrows && rc == Z_OK && c->n < c->limit; i++) {
-		long long id = db_get_ll(stale, i, 0, 0), newer = 0;
-		rc = db_query_ll(d, "SELECT id FROM push WHERE pending_listing = ?",
-		                 DB_ARGS(DB_I(db_get_ll(stale, i, 1, 0))), 0, &newer);
+		long long id = db_get_ll(stale, i, 0, 0), listing_id = db_get_ll(stale, i, 1, 0);
+		long long newer = 0;
+		/* It may have reached the mall: what the shop holds is unknown from now on. */
+		rc = forget_mall_stock(d, listing_id);
+		if (rc == Z_OK)
+			rc = db_query_ll(d, "SELECT id FROM push WHERE pending_listing = ?",
+			                 DB_ARGS(DB_I(listing_id)), 0, &newer);
 		if (rc == Z_OK && newer)
 			rc = db_execv(d, "UPDATE push SET state = 'failed', result = ? WHERE id = ?",
 			              DB_S("新しい値に置き換えられました"), DB_I(id));
 		else if (rc == Z_OK)
+			/* Sent again with the wanted stock of now, not the claim's old value. */
+			rc = db_execv(d, "UPDATE push p JOIN listing l ON l.id = p.listing_id "
+			                 "SET p.wanted = COALESCE(l.wanted, p.wanted) WHERE p.id = ?",
+			              DB_I(id));
+		if (rc == Z_OK && !newer)
 			rc = take_claim(d, c, id);
 	}
 	if (rc != Z_OK || c->n >= c->limit)
@@ -506,7 +535,7 @@ static int claim_tx(db *d, void *vctx)
 	rc = db_queryv(d, &r,
 	               "SELECT id FROM push WHERE state = 'pending' AND shop_id = ? "
 	               "AND (next_try_at IS NULL OR next_try_at <= UTC_TIMESTAMP()) "
-	               "ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED",
+	               "ORDER BY bulk, id LIMIT ? FOR UPDATE SKIP LOCKED",
 	               DB_I(c->shop_id), DB_I(c->limit - c->n));
 	for (int i = 0; rc == Z_OK && i < r->nrows; i++)
 		rc = take_claim(d, c, db_get_ll(r, i, 0, 0));
@@ -558,13 +587,16 @@ struct done_ctx {
 	const char *result;
 };
 
-/* Puts a claimed push back in the queue, or fails it when a newer one waits. */
+/* Puts a claimed push back in the queue, or fails it when a newer one waits. maybe_sent: the
+ * mall may have taken it (see forget_mall_stock). */
 static int requeue_claim(db *d, long long push_id, long long listing_id, int delay,
-                         bool count_attempt, const char *result)
+                         bool count_attempt, const char *result, bool maybe_sent)
 {
 	long long newer = 0;
-	int rc = db_query_ll(d, "SELECT id FROM push WHERE pending_listing = ?",
-	                     DB_ARGS(DB_I(listing_id)), 0, &newer);
+	int rc = maybe_sent ? forget_mall_stock(d, listing_id) : Z_OK;
+	if (rc == Z_OK)
+		rc = db_query_ll(d, "SELECT id FROM push WHERE pending_listing = ?",
+		                 DB_ARGS(DB_I(listing_id)), 0, &newer);
 	if (rc != Z_OK)
 		return rc;
 	if (newer)
@@ -623,8 +655,9 @@ static int done_tx(db *d, void *vctx)
 		if (rc == Z_OK && sku_id > 0)
 			rc = stock_requeue_one(d, sku_id, NULL, NULL);
 	} else if (c->retry_after >= 0) {
+		/* A temporary failure: the mall did not take the value. */
 		rc = requeue_claim(d, c->push_id, listing_id, backoff_seconds(attempts, c->retry_after),
-		                   true, result);
+		                   true, result, false);
 	} else {
 		rc = db_execv(d, "UPDATE push SET state = 'failed', result = ?, claimed_at = NULL "
 		                 "WHERE id = ?",
@@ -688,7 +721,7 @@ static int release_tx(db *d, void *vctx)
 	                   DB_I(shop_id));
 	for (int i = 0; rc == Z_OK && i < r->nrows; i++)
 		rc = requeue_claim(d, db_get_ll(r, i, 0, 0), db_get_ll(r, i, 1, 0), 0, false,
-		                   "送信前に中断しました");
+		                   "送信前に中断しました", true);
 	db_res_free(r);
 	return rc;
 }
@@ -724,14 +757,14 @@ static int recompute_chunk(db *d, long long shop_id, long long lo, long long hi,
 		"OR sh.enabled <> 1 OR l.wanted IS NULL OR l.mall_stock <=> l.wanted)",
 		/* Last: its row count is the pushes queued. */
 		"INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
-		"created_at) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
-		"UTC_TIMESTAMP(), UTC_TIMESTAMP() FROM listing l "
+		"created_at, bulk) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
+		"UTC_TIMESTAMP(), UTC_TIMESTAMP(), 1 FROM listing l "
 		"JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
 		"WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) "
 		"AND l.id > ? AND l.id <= ? AND l.sync = 1 "
 		"AND l.state = 'ok' AND sh.enabled = 1 AND l.wanted IS NOT NULL "
 		"AND NOT (l.mall_stock <=> l.wanted) "
-		"ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)",
+		"ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)", /* bulk kept */
 	};
 	const int nsteps = (int)(sizeof(steps) / sizeof(steps[0]));
 	db_val p[] = {DB_I(shop_id), DB_I(shop_id), DB_I(lo), DB_I(hi)};

@@ -513,6 +513,147 @@ static void test_released_claim_sends_the_wanted_of_now(void **state)
 	free(p);
 }
 
+/* A bulk change (here a recompute after the shop reported 0 for every listing) queues many
+ * pushes; an order or an edit afterwards queues a few. The claim takes the few first, and a
+ * listing already waiting in the backlog is promoted with its newer value (one pending push
+ * per listing, the newest wanted stock). */
+static void test_edit_pushes_go_before_a_bulk_backlog(void **state)
+{
+	(void)state;
+	enum { N = 120 };
+	long long shop = t_shop(true, 1);
+	long long skus[N], listings[N];
+	for (int i = 0; i < N; i++) {
+		const char *code = t_code("prio");
+		skus[i] = t_sku(code, 10);
+		listings[i] = t_listing(shop, code, code, 10); /* the shop holds 10: nothing owed */
+	}
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE shop_id = ? AND state = 'pending'",
+	                      DB_I(shop)),
+	                 0);
+	assert_int_equal(db_execv(t_db, "UPDATE listing SET mall_stock = 0 WHERE shop_id = ?",
+	                          DB_I(shop)),
+	                 Z_OK);
+	long long l = 0, s = 0, q = 0;
+	assert_int_equal(stock_recompute_all(t_db, &l, &s, &q), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE shop_id = ? AND state = 'pending' "
+	                      "AND bulk = 1 AND wanted = 10",
+	                      DB_I(shop)),
+	                 N);
+	/* Orders on the last listing (already in the backlog) and on the one before it. */
+	assert_int_equal(stock_change_total(t_db, skus[N - 1], -3, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(stock_change_total(t_db, skus[N - 2], -1, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ?",
+	                      DB_I(listings[N - 1])),
+	                 1);
+	assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?",
+	                      DB_I(listings[N - 1])),
+	                 7);
+	/* A later bulk change does not demote them. */
+	assert_int_equal(stock_recompute_all(t_db, &l, &s, &q), Z_OK);
+	stock_push *p = NULL;
+	int n = 0;
+	assert_int_equal(stock_claim_pushes(t_db, shop, 5, &p, &n), Z_OK);
+	assert_int_equal(n, 5);
+	/* The two edits first (in the order their pushes were first queued), then the backlog in
+	 * its own order. */
+	assert_int_equal(p[0].listing_id, listings[N - 2]);
+	assert_int_equal(p[0].wanted, 9);
+	assert_int_equal(p[1].listing_id, listings[N - 1]);
+	assert_int_equal(p[1].wanted, 7);
+	assert_int_equal(p[2].listing_id, listings[0]);
+	assert_int_equal(p[2].wanted, 10);
+	/* An edit while its listing's bulk push is on the wire: the newer value waits, first in
+	 * line, and wins over the one being sent. */
+	assert_int_equal(stock_change_total(t_db, skus[0], -2, "manual", NULL, 0, NULL), Z_OK);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(stock_push_done(t_db, p[i].id, true, p[i].wanted, "ok", 0), Z_OK);
+	free(p);
+	assert_int_equal(stock_claim_pushes(t_db, shop, 1, &p, &n), Z_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].listing_id, listings[0]);
+	assert_int_equal(p[0].wanted, 8);
+	assert_int_equal(stock_push_done(t_db, p[0].id, true, 8, "ok", 0), Z_OK);
+	assert_int_equal(T_LL("SELECT mall_stock FROM listing WHERE id = ?", DB_I(listings[0])), 8);
+	free(p);
+	/* The claim reads the queue through its index. */
+	assert_int_equal(t_ll("SELECT COUNT(*) FROM information_schema.statistics WHERE "
+	                      "table_schema = DATABASE() AND table_name = 'push' AND "
+	                      "index_name = 'ix_queue_shop_bulk' AND column_name = 'bulk' "
+	                      "AND seq_in_index = 3", NULL, 0),
+	                 1);
+}
+
+/* A claim whose run died after the mall took the value (kill -9 between the call and its
+ * record): what the shop holds is unknown. Whatever the wanted stock does afterwards, a push
+ * stays owed until one lands; before, the released claim was superseded by a newer push, the
+ * total went back to the last recorded mall stock, the newer push was dropped as "the shop
+ * holds it" and the shop kept the value of the dead run (927 against a wanted 812). */
+static void test_released_claim_of_a_dead_run_keeps_a_push_owed(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	const char *code = t_code("doubt");
+	long long sku = t_sku(code, 812);
+	long long l = t_listing(shop, code, code, 812);
+	stock_push *p = NULL;
+	int n = 0;
+	/* 927 is claimed and reaches the shop; the run dies before recording it. */
+	assert_int_equal(stock_change_total(t_db, sku, 115, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(stock_claim_pushes(t_db, shop, 10, &p, &n), Z_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].wanted, 927);
+	free(p);
+	/* A newer value is queued, the next run releases the dead claim (superseded). */
+	assert_int_equal(stock_change_total(t_db, sku, -27, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(stock_release_claims(t_db, shop), Z_OK);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE listing_id = ? AND state = 'failed'",
+	                      DB_I(l)),
+	                 1);
+	/* Back to what zaiko last recorded the shop as holding: the push must stay. */
+	assert_int_equal(stock_change_total(t_db, sku, -88, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?", DB_I(l)), 812);
+	assert_int_equal(stock_claim_pushes(t_db, shop, 10, &p, &n), Z_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].wanted, 812);
+	assert_int_equal(stock_push_done(t_db, p[0].id, true, 812, "ok", 0), Z_OK);
+	assert_int_equal(T_LL("SELECT mall_stock FROM listing WHERE id = ?", DB_I(l)), 812);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM push WHERE pending_listing = ?", DB_I(l)), 0);
+	free(p);
+	/* The same without a newer value before the release: the claim goes back, the total
+	 * returns to the recorded value, the push still goes out. */
+	assert_int_equal(stock_change_total(t_db, sku, 115, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(stock_claim_pushes(t_db, shop, 10, &p, &n), Z_OK);
+	assert_int_equal(n, 1);
+	free(p);
+	assert_int_equal(stock_release_claims(t_db, shop), Z_OK);
+	assert_int_equal(stock_change_total(t_db, sku, -115, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?", DB_I(l)), 812);
+	/* A stale claim found by the next claim (its run died 11 minutes ago) is the same. */
+	assert_int_equal(stock_claim_pushes(t_db, shop, 10, &p, &n), Z_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(stock_push_done(t_db, p[0].id, true, 812, "ok", 0), Z_OK);
+	free(p);
+	assert_int_equal(stock_change_total(t_db, sku, 115, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(stock_claim_pushes(t_db, shop, 10, &p, &n), Z_OK);
+	assert_int_equal(n, 1);
+	long long dead = p[0].id;
+	free(p);
+	assert_int_equal(db_execv(t_db, "UPDATE push SET claimed_at = UTC_TIMESTAMP() - INTERVAL 11 "
+	                                "MINUTE WHERE id = ?", DB_I(dead)),
+	                 Z_OK);
+	assert_int_equal(stock_change_total(t_db, sku, -27, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(stock_claim_pushes(t_db, shop, 10, &p, &n), Z_OK); /* takes 900 */
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].wanted, 900);
+	assert_int_equal(T_LL("SELECT state = 'failed' FROM push WHERE id = ?", DB_I(dead)), 1);
+	/* 900 fails for now and goes back; the total returns to 812: still owed. */
+	assert_int_equal(stock_push_done(t_db, p[0].id, false, 900, "HTTP 503", 0), Z_OK);
+	free(p);
+	assert_int_equal(stock_change_total(t_db, sku, -88, "manual", NULL, 0, NULL), Z_OK);
+	assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?", DB_I(l)), 812);
+}
+
 static void test_stale_set_total(void **state)
 {
 	(void)state;
@@ -705,6 +846,8 @@ int main(void)
 		cmocka_unit_test(test_pushes_coalesced),
 		cmocka_unit_test(test_claims),
 		cmocka_unit_test(test_released_claim_sends_the_wanted_of_now),
+		cmocka_unit_test(test_edit_pushes_go_before_a_bulk_backlog),
+		cmocka_unit_test(test_released_claim_of_a_dead_run_keeps_a_push_owed),
 		cmocka_unit_test(test_stale_set_total),
 		cmocka_unit_test(test_import_and_search),
 		cmocka_unit_test(test_import_bulk),
