@@ -22,6 +22,8 @@ typedef struct {
 	                             * sealed credentials, options): a change means reopen */
 	bool loaded;                /* credentials decrypted and adapter found */
 	bool lock_lost;             /* the connection holding the lock was lost: stop the step */
+	double push_item_seconds;   /* a pushed item's share of its call, as last measured (0: not
+	                             * yet): sizes the next claim to the time left */
 	char load_error[300];       /* why not, in Japanese, for the error row */
 } batch_shop;
 

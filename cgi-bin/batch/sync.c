@@ -292,6 +292,9 @@ static int store_mall_ref(db *d, const mall_push_item *it)
 	                DB_I(it->listing_id));
 }
 
+/* Items of a shop's first claim, before a call has measured what an item costs. */
+#define PUSH_FIRST_CLAIM 10
+
 int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 {
 	stock_push *p = NULL;
@@ -319,8 +322,22 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 		p = NULL;
 		if (!lock_kept(d, s, stats))
 			break;
-		if ((rc = stock_claim_pushes(d, s->ms.id, batch, &p, &n)) != Z_OK || n == 0)
+		/* A claim is sent whole before the step looks at the clock again, and the pushes of
+		 * an order queued meanwhile wait for it: claim what fits in the time left (at least
+		 * one item), as the last calls measured; a few first when nothing is measured yet. A
+		 * bulk call (Rakuten, Yahoo) costs little an item and keeps its full size; Amazon's
+		 * PATCH a listing at 5/s claims about 5 a second. */
+		int size = batch;
+		if (s->push_item_seconds > 0) {
+			double fit = (deadline - now_seconds()) / s->push_item_seconds;
+			if (fit < size)
+				size = fit < 1 ? 1 : (int)fit;
+		} else if (size > PUSH_FIRST_CLAIM) {
+			size = PUSH_FIRST_CLAIM;
+		}
+		if ((rc = stock_claim_pushes(d, s->ms.id, size, &p, &n)) != Z_OK || n == 0)
 			break;
+		double call_start = now_seconds();
 		memset(items, 0, sizeof(*items) * (size_t)batch);
 		for (int i = 0; i < n; i++)
 			items[i] = (mall_push_item){.listing_id = p[i].listing_id,
@@ -330,6 +347,11 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 			                            .mall_ref = p[i].mall_ref[0] ? p[i].mall_ref : NULL,
 			                            .wanted = p[i].wanted};
 		mall_outcome out = s->adapter->push(&s->ms, items, n, &st);
+		if (out == MALL_OK || out == MALL_TEMPORARY) {
+			double per = (now_seconds() - call_start) / n;
+			s->push_item_seconds = s->push_item_seconds > 0
+			                           ? (s->push_item_seconds + per) / 2 : per;
+		}
 		/* What the mall was told is recorded by the lock's holder only (the claims of a run
 		 * that lost it are released by the next one, and pushes are absolute). */
 		if (!lock_kept(d, s, stats))

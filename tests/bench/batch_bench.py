@@ -39,68 +39,68 @@ def timed(*args):
 BACKLOG = int(os.environ.get("BACKLOG", "1000"))
 
 
-def backlog_shop(w):
-    """A fifth shop: another Amazon seller (its own simulator, so its own quota) with BACKLOG
-    listings whose pushes are all pending, sent at Amazon's 5 PATCH/s (the adapter's own
-    bucket, the simulator's quota on): about BACKLOG / 5 seconds of work."""
-    d = os.path.join(zt.STACK, "sims-backlog")
-    os.makedirs(d, exist_ok=True)
-    port_file = os.path.join(d, "amazon.port")
-    if os.path.exists(port_file):
-        os.unlink(port_file)
-    sim = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "tests/sim/amazon_sim.py"),
-                            "--port", "0", "--port-file", port_file],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        if os.path.exists(port_file) and open(port_file).read().strip():
-            break
-        time.sleep(0.05)
-    url = "http://127.0.0.1:%s" % open(port_file).read().strip()
-    creds, opts = tb.shop_credentials("amazon")
-    opts = dict(opts, rate_limit=1, lwa_url=url + "/auth/o2/token")
-    name = "%s-amzbacklog" % w.tag
-    r = zt.batch("shop-add", name, "amazon", "--base-url", url, "--credentials-stdin",
-                 "--options", tb.json.dumps(opts), input=tb.json.dumps(creds))
-    sid = int(r.stdout.decode().strip())
-    zt.batch("initial-fetch", name)
+def amazon_paced(w):
+    """Amazon at its real listings pace on both sides: the simulator enforces the quotas of
+    patchListingsItem (5/s) and getListingsItem (5/s, burst 10), and the shop's adapter keeps
+    its own buckets (10 % under). The orders calls stay unlimited, as in the other malls' runs:
+    getOrders' real refill (one a minute) would measure the order fetch, not the push."""
+    ctl = tb.ctl
+    ctl("amazon", "amazon", {"limited_ops": ["patchListingsItem", "getListingsItem"]})
+    ctl("amazon", "limits", {"enabled": True})
+    zt.batch("shop-edit", "%s-amazon" % w.tag, "--options", tb.json.dumps(
+        {"rate_limit": 1, "rate_orders": 1000, "burst_orders": 1000,
+         "rate_order_items": 1000, "burst_order_items": 1000}))
+
+
+def add_backlog(w):
+    """BACKLOG more listings on the very Amazon shop every order must reach, each owing a
+    push (the shop reported 0, zaiko holds 7), queued by a bulk recompute as 一括連携 or a
+    CSV would queue them. A listing's first push also reads its product type: a GET and a
+    PATCH each, about 4.5 listings a second, so the backlog lasts about 220 s."""
+    sid = w.shops["amazon"]
     tag = w.tag
     zt.sql("INSERT INTO sku (code, name, total, updated_at) SELECT CONCAT(?, '-K', seq), "
            "CONCAT('商品', seq), 7, UTC_TIMESTAMP() FROM seq_1_to_%d" % BACKLOG, tag)
-    zt.sql("INSERT INTO listing (shop_id, item_code, sku_code, sku_id, name) "
-           "SELECT ?, CONCAT('AMZ-', code), code, id, name FROM sku WHERE code LIKE CONCAT(?, '-K%%')",
-           sid, tag)
+    zt.sql("INSERT INTO listing (shop_id, item_code, sku_code, sku_id, name, mall_stock) "
+           "SELECT ?, CONCAT('AMZ-', code), code, id, name, 0 FROM sku "
+           "WHERE code LIKE CONCAT(?, '-K%%')", sid, tag)
     items = [{"code": "AMZ-%s-K%d" % (tag, i), "stock": 0} for i in range(1, BACKLOG + 1)]
-    req = tb.urllib.request.Request(url + "/_control/items", data=tb.json.dumps(
-        {"items": items}).encode(), headers={"Content-Type": "application/json"})
-    tb.urllib.request.urlopen(req, timeout=30).read()
+    tb.ctl("amazon", "items", {"items": items})
     tb.recompute()
-    return sim, sid
+    return sid
 
 
 def backlog_left(sid):
-    return int(zt.sql1("SELECT COUNT(*) FROM push WHERE shop_id = ? AND state IN "
+    return int(zt.sql1("SELECT COUNT(*) FROM push WHERE shop_id = ? AND bulk = 1 AND state IN "
                        "('pending', 'sending')", sid))
 
 
 def latency(backlog=False):
+    """Orders placed round-robin on the four malls; each timed until every other shop shows
+    the new stock. With backlog, only the orders placed while the backlog still drains
+    count (how many: the last value returned)."""
     w = tb.World("latb" if backlog else "lat")
     codes = ["L%d" % i for i in range(10)]
     for c in codes:
         w.sku(c, 100000)
     tb.recompute()
     tb.cycle()
-    sim = sid = None
+    amazon_paced(w)
+    sid = None
     if backlog:
-        sim, sid = backlog_shop(w)
+        sid = add_backlog(w)
         left0 = backlog_left(sid)
     log_path = os.path.join(zt.STACK, "bench-loop.log")
     log = open(log_path, "wb")
     p = subprocess.Popen(["/usr/bin/time", "-v", zt.BATCH, "cycle", "--loop", "--interval",
                           INTERVAL], stdout=subprocess.DEVNULL, stderr=log)
     lat = []
+    counted = 0
     try:
         time.sleep(1)
         for i in range(ORDERS):
+            if backlog and backlog_left(sid) == 0:
+                break
             src = tb.MALLS[i % 4]
             c = codes[i % len(codes)]
             want = w.total(c) - 1
@@ -114,8 +114,11 @@ def latency(backlog=False):
                     raise SystemExit("order %d (%s) did not reach every shop in 60 s; see %s" %
                                      (i, src, log_path))
                 time.sleep(0.01)
-            lat.append(time.time() - t0)
-        drained = (left0 - backlog_left(sid)) if backlog else 0
+            if not backlog or backlog_left(sid) > 0:
+                lat.append(time.time() - t0)
+        counted = len(lat)
+        left = backlog_left(sid) if backlog else 0
+        drained = (left0 - left) if backlog else 0
     finally:
         # /usr/bin/time does not pass SIGTERM on: signal the batch itself.
         kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(p.pid)], capture_output=True)
@@ -123,16 +126,19 @@ def latency(backlog=False):
             os.kill(int(pid), 15)
         p.wait(timeout=60)
         log.close()
-        if sim:
-            sim.terminate()
-            sim.wait(timeout=10)
+        tb.ctl("amazon", "amazon", {"limited_ops": None})
+        tb.ctl("amazon", "limits", {"enabled": False})
+        if sid:
             zt.sql("UPDATE shop SET enabled = 0 WHERE id = ?", sid)
     with open(log_path, "rb") as f:
         err = f.read()
     m = re.search(rb"Maximum resident set size \(kbytes\): (\d+)", err)
+    if not lat:
+        raise SystemExit("no order was measured (the backlog drained before the first)")
     lat.sort()
-    return (statistics.median(lat), lat[int(len(lat) * 0.95) - 1], lat[-1],
-            int(m.group(1)) if m else 0, drained)
+    p95 = lat[max(0, int(len(lat) * 0.95) - 1)]
+    return (statistics.median(lat), p95, lat[-1], int(m.group(1)) if m else 0, drained,
+            left if backlog else 0, counted)
 
 
 def bulk_cycle():
@@ -176,13 +182,15 @@ def idle_cycle():
 def main():
     tb.start_sims()
     print("zaiko-batch benchmark (simulators on loopback, private MariaDB)")
-    p50, p95, worst, rss_loop, _ = latency()
-    print("  order → every other shop, loop --interval %s, %d orders: p50 %.3f s, p95 %.3f s, "
-          "max %.3f s; loop peak RSS %d KiB" % (INTERVAL, ORDERS, p50, p95, worst, rss_loop))
-    p50, p95, worst, rss_loop, drained = latency(backlog=True)
-    print("  the same WHILE a second Amazon shop drains a backlog of %d pushes (5 PATCH/s; %d "
-          "sent during the measurement): p50 %.3f s, p95 %.3f s, max %.3f s" % (
-              BACKLOG, drained, p50, p95, worst))
+    p50, p95, worst, rss_loop, _, _, n = latency()
+    print("  order → every other shop, loop --interval %s, %d orders (Amazon paced at 5 PATCH/s): "
+          "p50 %.3f s, p95 %.3f s, max %.3f s; loop peak RSS %d KiB" % (
+              INTERVAL, n, p50, p95, worst, rss_loop))
+    p50, p95, worst, rss_loop, drained, left, n = latency(backlog=True)
+    print("  the same WHILE a backlog of %d bulk pushes drains on the Amazon shop the orders "
+          "reach (%d sent, %d left when the last order landed; %d orders): p50 %.3f s, "
+          "p95 %.3f s, max %.3f s (target p95 <= 5 s)" % (
+              BACKLOG, drained, left, n, p50, p95, worst))
     dt, rss = bulk_cycle()
     print("  one cycle, %d new orders over 4 shops (+ their pushes): %.2f s (%.0f orders/s), "
           "peak RSS %d KiB" % (BULK, dt, BULK / dt, rss))

@@ -18,8 +18,11 @@ need not be zaiko's SKU code. Each listing has a product type (default "HOME"; s
 returns it in summaries (the default includedData). Extra control (besides simbase's):
   POST /_control/amazon {"token_ttl": s, "refresh_ok": bool, "orders_page": n,
                          "items_page": n, "expire_tokens": true, "apply_delay_ms": n,
-                         "product_types": {"SELLER-SKU": "TYPE", ...}}
+                         "product_types": {"SELLER-SKU": "TYPE", ...},
+                         "limited_ops": ["patchListingsItem", ...] | null}
                          -> the current settings
+  (limited_ops: while limits are on, only these operations' quotas are enforced; null, the
+  default after reset: all of them)
 A PATCH is ACCEPTED at once and applied apply_delay_ms later (0: at once), as Amazon queues it.
 Every request body is validated (400 InvalidInput when it fails); every reply is validated too,
 and a reply that fails is answered as 500 "model violation" and printed on stderr.
@@ -88,6 +91,7 @@ class Amazon(simbase.Mall):
             self.next_tokens = {}    # NextToken -> remaining work
             self.product_types = {}  # seller SKU -> product type (DEFAULT_PRODUCT_TYPE)
             self.buckets = {op: Bucket(*rb) for op, rb in RATES.items()}
+            self.limited_ops = None  # None: every operation's quota; else only these
 
     # --- envelopes -------------------------------------------------------------------------
     def envelope(self, status, code, message, details="", headers=None):
@@ -122,6 +126,9 @@ class Amazon(simbase.Mall):
                 self.orders_page_max = int(body.get("orders_page", self.orders_page_max))
                 self.items_page = int(body.get("items_page", self.items_page))
                 self.apply_delay_ms = int(body.get("apply_delay_ms", self.apply_delay_ms))
+                if "limited_ops" in body:
+                    ops = body["limited_ops"]
+                    self.limited_ops = None if ops is None else set(map(str, ops))
                 for k, v in (body.get("product_types") or {}).items():
                     self.product_types[str(k)] = str(v)
                 if body.get("expire_tokens"):
@@ -174,7 +181,7 @@ class Amazon(simbase.Mall):
             return self.envelope(403, "Unauthorized", "Access to requested resource is denied.",
                                  "The access token you provided has expired.")
         rate = {"x-amzn-RateLimit-Limit": "%g" % RATES[op][0]}
-        if self.limits:
+        if self.limits and (self.limited_ops is None or op in self.limited_ops):
             with self.lock:
                 ok = self.buckets[op].take()
             if not ok:
