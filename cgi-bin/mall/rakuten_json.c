@@ -355,7 +355,16 @@ static int parse_order(const cJSON *m, bool cancel_on_pending, mall_order *o, ch
 				snprintf(err, errlen, "%s: line %d: bad deleteItemFlag", o->order_no, o->nlines + 1);
 				return Z_INVALID;
 			}
-			l->cancelled = o->cancelled || deleted == 1;
+			/* A removed line returns its units unless the shop removed it with
+			 * restoreInventoryFlag 2 (在庫を戻さない: RMS keeps the units off its stock, and
+			 * so does zaiko); 0 (the item's own setting) and 1 return them (PROTOCOLS §2.4). */
+			long long restore = 0;
+			if (int_field(item, "restoreInventoryFlag", 0, 2, &restore) < 0) {
+				snprintf(err, errlen, "%s: line %d: bad restoreInventoryFlag", o->order_no,
+				         o->nlines + 1);
+				return Z_INVALID;
+			}
+			l->cancelled = o->cancelled || (deleted == 1 && restore != 2);
 			const cJSON *skus = json_member(item, "SkuModelList");
 			if (!absent(skus) && !cJSON_IsArray(skus)) {
 				snprintf(err, errlen, "%s: line %d: SkuModelList is not a list", o->order_no,

@@ -91,6 +91,30 @@ def test_rakuten_removed_line_returns_its_unit():
     zt.eq(w.total("B"), 10, "returned once")
 
 
+def test_rakuten_removed_line_without_restore_keeps_its_unit():
+    """restoreInventoryFlag 2 (在庫を戻さない): RMS keeps the removed line's units off its
+    stock, and zaiko does not return them either (it would push them back to Rakuten); a line
+    removed with 0 (the item's setting) returns them as 1 does (PROTOCOLS §2.4)."""
+    w = IdWorld("rkn", malls=["rakuten", "yahoo"])
+    for c in ("A", "B", "C"):
+        w.sku(c, 10, malls=["rakuten", "yahoo"])
+    tb.recompute()
+    tb.cycle()
+    o = w.order("rakuten", [("A", 1), ("B", 2), ("C", 3)])
+    tb.cycle()
+    zt.eq((w.total("A"), w.total("B"), w.total("C")), (9, 8, 7), "the lines applied")
+    tb.ctl("rakuten", "rakuten", {"delete_line": {"order_no": o, "line_no": 2, "restore": 2}})
+    tb.ctl("rakuten", "rakuten", {"delete_line": {"order_no": o, "line_no": 3, "restore": 0}})
+    tb.cycle()
+    zt.eq(w.total("B"), 8, "removed without restoring: the units stay sold")
+    zt.eq(w.stock_in("rakuten", "B"), 8, "as RMS keeps them")
+    zt.eq(w.total("C"), 10, "removed with the item's setting: the units came back")
+    zt.eq(w.total("A"), 9, "the other line is untouched")
+    zt.eq(w.stock_in("yahoo", "C"), 10, "and reached Yahoo")
+    zt.eq(zt.sql1("SELECT COUNT(*) FROM stock_move WHERE sku_id = ?", w.skus["B"]), "2",
+          "B: its initial stock and the order, nothing returned")
+
+
 def test_listing_error_heals_after_a_later_success():
     w = IdWorld("heal", malls=["amazon"])
     w.sku("A", 5, malls=["amazon"])

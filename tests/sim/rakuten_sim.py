@@ -16,10 +16,12 @@ Extra control endpoints:
                                 orders (merchantDefinedSkuId), and "reserved": true for a
                                 予約商品 whose stock bulk-upsert refuses (IE1101)
   POST /_control/rakuten        {"delete_line": {"order_no": .., "line_no": n,
-                                 "restore": bool}} removes a line from an order the way the
-                                RMS order screen does: deleteItemFlag 1 (restoreInventoryFlag 1
-                                when restore, and the unit goes back to stock), with no new
-                                change-reason timestamp (PROTOCOLS §2.4)
+                                 "restore": bool or 0/1/2}} removes a line from an order the way
+                                the RMS order screen does: deleteItemFlag 1 with
+                                restoreInventoryFlag 1 (true: the unit goes back to stock),
+                                2 (false: 在庫を戻さない, the stock stays as it is) or 0 (the
+                                item's setting, here: back to stock), with no new change-reason
+                                timestamp (PROTOCOLS §2.4)
 With limits on: bulk-upsert and the order API allow 1 request/s, bulk-get 5 request/s
 (429 + Retry-After), counted over a sliding second of arrival times, so calls paced at exactly
 the limit are refused whenever the network brings two closer than a second (PROTOCOLS §2.1:
@@ -99,8 +101,11 @@ class Rakuten(simbase.Mall):
         if p == "/_control/rakuten":
             d = (req.json() or {}).get("delete_line")
             if d:
-                return {"ok": self.delete_line(d["order_no"], int(d["line_no"]),
-                                               bool(d.get("restore", True)))}
+                r = d.get("restore", True)
+                flag = (1 if r else 2) if isinstance(r, bool) else int(r)
+                if flag not in (0, 1, 2):
+                    return {"ok": False}
+                return {"ok": self.delete_line(d["order_no"], int(d["line_no"]), flag)}
             return {"ok": True}
         if p in ("/_control/items", "/_control/order"):
             body = req.json()
@@ -125,7 +130,7 @@ class Rakuten(simbase.Mall):
                     if l["line_no"] == line_no and not l.get("deleted"):
                         l["deleted"] = True
                         l["restore"] = restore
-                        if restore:
+                        if restore != 2:
                             key = (l["code"], l["sub"])
                             self.book.stock[key] = self.book.stock.get(key, 0) + l["qty"]
                         return True
@@ -347,7 +352,7 @@ class Rakuten(simbase.Mall):
                                   "itemName": l["code"], "itemId": 1000 + l["line_no"],
                                   "itemNumber": l["code"], "manageNumber": l["code"].lower(),
                                   "price": 1000, "units": l["qty"], "inventoryType": 2,
-                                  "restoreInventoryFlag": 1 if l.get("restore") else 0,
+                                  "restoreInventoryFlag": l.get("restore", 0),
                                   "deleteItemFlag": 1 if l.get("deleted") else 0,
                                   "SkuModelList": sku})
                 out.append({
