@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "core/buf.h"
 #include "core/mallurl.h"
 #include "core/secret.h"
@@ -30,6 +32,28 @@ static bool local_v4(const unsigned char a[4])
 	       (a[0] == 100 && (a[1] & 0xc0) == 64) || a[0] >= 224;
 }
 
+static bool local_v6(const unsigned char a[16])
+{
+	static const unsigned char zero[16];
+	bool mapped = !memcmp(a, zero, 10) && a[10] == 0xff && a[11] == 0xff;
+	if (mapped)
+		return local_v4(a + 12);
+	return !memcmp(a, zero, 15) /* :: and ::1 */ || (a[0] & 0xfe) == 0xfc ||
+	       (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff;
+}
+
+bool mallurl_sockaddr_local(const void *sa, size_t len)
+{
+	const struct sockaddr *s = sa;
+	if (!s || len < sizeof(s->sa_family))
+		return true;
+	if (s->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+		return local_v4((const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr);
+	if (s->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+		return local_v6(((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr);
+	return true; /* a Unix socket or anything else is no mall */
+}
+
 static bool local_host(const char *host)
 {
 	unsigned char a[16];
@@ -40,14 +64,8 @@ static bool local_host(const char *host)
 		return true;
 	if (inet_pton(AF_INET, host, a) == 1)
 		return local_v4(a);
-	if (inet_pton(AF_INET6, host, a) == 1) {
-		static const unsigned char zero[16];
-		bool mapped = !memcmp(a, zero, 10) && a[10] == 0xff && a[11] == 0xff;
-		if (mapped)
-			return local_v4(a + 12);
-		return !memcmp(a, zero, 15) /* :: and ::1 */ || (a[0] & 0xfe) == 0xfc ||
-		       (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
-	}
+	if (inet_pton(AF_INET6, host, a) == 1)
+		return local_v6(a);
 	/* A bare number (2130706433) or a dotted form inet_pton does not take (0x7f.1) is an
 	 * address some resolvers still read: not a host name a mall would use. */
 	bool digits = true;

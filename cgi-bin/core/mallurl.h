@@ -16,6 +16,12 @@ extern const char *const mallurl_destination_keys[];
  * are accepted (the simulators of tests and `make run`). */
 bool mallurl_allow_local(const conf *cfg);
 
+/* Whether a socket address (struct sockaddr_in or sockaddr_in6, len bytes) is one no mall
+ * lives at: loopback, private, link-local, CGNAT, unspecified, multicast, IPv6 ULA/link-local
+ * or an IPv4 one mapped. The HTTP client asks it of the address it is about to connect to, so
+ * a host NAME that resolves to such an address is caught too. */
+bool mallurl_sockaddr_local(const void *sa, size_t len);
+
 /* Whether credentials may be sent to url: empty (the mall's default), or https:// to a host
  * that is not a loopback, private, link-local or unspecified address (nor localhost); http://
  * and such hosts only with allow_local. No user:password@ part, no spaces or quotes. On false

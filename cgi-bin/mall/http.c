@@ -4,7 +4,9 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/socket.h>
 #include "core/log.h"
+#include "core/mallurl.h"
 #include "core/url.h"
 #include "mall/http.h"
 
@@ -14,7 +16,32 @@ struct http_client {
 	CURL *curl;
 	long timeout_ms;
 	bool verify_tls;
+	bool refused;           /* this transfer's address was refused (see open_socket) */
 };
+
+/* Connections to local and private addresses are refused unless allowed (conf [batch]
+ * allow_local_mall_urls, which the test stack sets). */
+static bool allow_local;
+
+void http_allow_local(bool allow)
+{
+	allow_local = allow;
+}
+
+/* Every address curl is about to connect to, after name resolution: a mall URL whose host
+ * NAME resolves to a loopback or private address (a rebinding DNS name, an /etc/hosts entry)
+ * gets no connection, so no credentials and no request reach it. curl tries the name's next
+ * address, if any. */
+static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	http_client *c = ctx;
+	if (purpose == CURLSOCKTYPE_IPCXN && !allow_local &&
+	    mallurl_sockaddr_local(&a->addr, a->addrlen)) {
+		c->refused = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
 
 http_client *http_client_new(long timeout_ms, bool verify_tls)
 {
@@ -100,6 +127,9 @@ static int setup(http_client *c, const http_request *req, http_response *resp,
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp->headers);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	c->refused = false;
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, c);
 	for (const char *const *p = req->headers; p && *p; p++)
 		headers = curl_slist_append(headers, *p);
 	headers = curl_slist_append(headers, "Expect:");
@@ -120,7 +150,11 @@ static int finish(http_client *c, const http_request *req, CURLcode rc, http_res
 	CURL *h = c->curl;
 	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &resp->seconds);
 	if (rc != CURLE_OK) {
-		snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(rc));
+		if (c->refused)
+			snprintf(resp->error, sizeof(resp->error),
+			         "送信先のホスト名がローカルまたはプライベートのアドレスを指しています (接続しません)");
+		else
+			snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(rc));
 		/* The query is left out: some malls take a secret there (Rakuten's licenseKey). */
 		log_warn("http: %s %.*s: %s", req->method ? req->method : "GET",
 		         (int)strcspn(req->url, "?"), req->url, resp->error);

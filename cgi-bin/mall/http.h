@@ -24,6 +24,10 @@ typedef struct {
 	double seconds;
 } http_response;
 
+/* Whether connections to loopback, private and link-local addresses are allowed (default:
+ * refused, whatever name led there; the batch allows them when conf [batch]
+ * allow_local_mall_urls = 1, as the simulators of tests need). For the whole process. */
+void http_allow_local(bool allow);
 /* verify_tls: false only for loopback tests that use self-signed certificates. */
 http_client *http_client_new(long timeout_ms, bool verify_tls);
 void http_client_free(http_client *c);

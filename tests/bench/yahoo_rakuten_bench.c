@@ -42,6 +42,7 @@ static int bench(const char *mall, int nitems, int norders)
 	memset(&shop, 0, sizeof(shop));
 	shop.mall = mall;
 	shop.api_base = s.base;
+	http_allow_local(true); /* the simulators listen on loopback */
 	shop.http = http_client_new(30000, true);
 	shop.options = cJSON_Parse("{\"pace_ms\":0,\"order_pace_ms\":0,\"read_pace_ms\":0}");
 	sim_control(&s, "limits", "{\"enabled\":false}", NULL);

@@ -77,6 +77,7 @@ static inline void shop_init(mall_shop *shop, long long id, const char *name, co
 	shop->api_base = api_base;
 	shop->credentials = credentials;
 	shop->options = options;
+	http_allow_local(true); /* the simulators listen on loopback */
 	shop->http = http_client_new(timeout_ms, true);
 }
 

@@ -43,6 +43,7 @@ static inline int sim_start(sim *s, const char *name)
 			unlink(portfile);
 			if (ok) {
 				snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
+				http_allow_local(true); /* the simulators listen on loopback */
 				s->http = http_client_new(10000, true);
 				return 0;
 			}
