@@ -6,6 +6,7 @@ import re
 import subprocess
 import time
 import urllib.parse
+import json
 import zt
 from zt import Client, eq, ok, sql, sql1
 
@@ -510,6 +511,101 @@ def test_sql_metacharacters_in_every_get_field():
                 tried += 1
     eq(db_fingerprint(), before, "the database is unchanged")
     report("SQL metacharacters in GET fields", tried, tried)
+
+
+
+# ---- where credentials go ----
+
+MALLURL_C = os.path.join(zt.ROOT, "cgi-bin", "core", "mallurl.c")
+CREDS = {"rakuten": ({"service_secret": "SP1_probe", "license_key": "SL1_probe"}, {}),
+         "amazon": ({"client_id": "amzn1.application-oa2-client.probe", "client_secret": "s",
+                     "refresh_token": "Atzr|probe"}, {"seller_id": "APROBE"}),
+         "yahoo": ({"client_id": "probe", "client_secret": "s", "refresh_token": "r",
+                    "seller_id": "probe-store"}, {}),
+         "shopify": ({"access_token": "shpat_probe"}, {"location_id": "gid://shopify/Location/1"})}
+ELSEWHERE = ["https://attacker.example/", "https://attacker.example:8443/x",
+             "http://127.0.0.1:9/", "https://10.0.0.1/"]
+
+
+def destination_keys():
+    """The options that decide where credentials go, as mallurl.c lists them."""
+    with open(MALLURL_C, encoding="utf-8") as f:
+        m = re.search(r"mallurl_destination_keys\[\]\s*=\s*\{([^}]*)\}", f.read())
+    ok(m, "mallurl.c lists its destination options")
+    return re.findall(r'"(\w+)"', m.group(1))
+
+
+def url_probes():
+    """(route, field, mall, value builder) for every admin form field that can move a shop's
+    credentials somewhere else: api_base, a field named *_url (a mall's own: yahoo_token_url
+    on a Yahoo shop), and each destination option written into a JSON options field."""
+    keys = destination_keys()
+    out = []
+    for r in routes("POST", need="ROUTE_ADMIN"):
+        names = {n for n, _, _ in r["fields"]}
+        if "mall" not in names or "id" not in names:
+            continue
+        for n, t, _ in r["fields"]:
+            if t != "WF_TEXT":
+                continue
+            if n == "api_base":
+                for mall in ("rakuten", "amazon"):
+                    out.append((r, n, mall, lambda v: v))
+            elif n.endswith("_url") and n.split("_")[0] in CREDS:
+                out.append((r, n, n.split("_")[0], lambda v: v))
+            elif n.startswith("options"):
+                for k in keys:
+                    out.append((r, n, "amazon", lambda v, k=k: '{"%s": "%s"}' % (k, v)))
+    return out
+
+
+def test_no_form_moves_stored_credentials_elsewhere():
+    """issue 13.3, generated from the route table: whichever admin form field can change where
+    a shop's calls go (the API URL, a token URL, a destination option in the JSON options) is
+    refused, or the stored credentials are dropped with the change: a shop never keeps
+    credentials entered for one place while its URL points at another."""
+    c = admin_client()
+    probes = url_probes()
+    ok(any(f == "api_base" for _, f, _, _ in probes), "the shop form's API URL is among the "
+       "probed fields: %r" % sorted({f for _, f, _, _ in probes}))
+    tried = refused = 0
+    for r, field, mall, build in probes:
+        for target in ELSEWHERE:
+            name = "!URL-%s-%d" % (mall, tried)
+            creds, opts = CREDS[mall]
+            p = subprocess.run([zt.BATCH, "shop-add", name, mall, "--base-url",
+                                "http://127.0.0.1:9", "--credentials-stdin", "--options",
+                                json.dumps(opts)],
+                               capture_output=True, input=json.dumps(creds).encode())
+            eq(p.returncode, 0, "shop-add %s: %s" % (name, p.stderr.decode()[-300:]))
+            sid = int(sql1("SELECT id FROM shop WHERE name = ?", name))
+            try:
+                state = ("SELECT COALESCE(api_base, ''), COALESCE(options, ''), "
+                         "COALESCE(SHA2(credentials, 256), 'none') FROM shop WHERE id = ?")
+                before = sql(state, sid)
+                ok(before[0][2] != "none", "credentials stored for %s" % name)
+                c.get("/admin/shops/edit?id=%d" % sid)
+                fields = {"id": sid, "name": name, "mall": mall, "alloc_rate": 100,
+                          "api_base": "http://127.0.0.1:9"}
+                fields[field] = build(target)
+                resp = c.post(r["path"], fields)
+                ok(resp.status < 500, "%s %s=%r answered %d" % (r["path"], field, target,
+                                                               resp.status))
+                after = sql(state, sid)
+                moved = target in after[0][0] + after[0][1]
+                kept = after[0][2] != "none"
+                ok(not (moved and kept), "%s %s=%r: the destination moved and the stored "
+                   "credentials stayed (%d)" % (r["path"], field, target, resp.status))
+                if not moved:
+                    eq(after[0][2], before[0][2], "refused: the credentials are unchanged")
+                    refused += 1
+                else:
+                    eq(after[0][2], "none", "moved: the old credentials were dropped")
+                    refused += 1
+                tried += 1
+            finally:
+                sql("DELETE FROM shop WHERE id = ?", sid)
+    report("API URL changes keep no credentials", tried, refused)
 
 
 # ---- stored XSS ----
