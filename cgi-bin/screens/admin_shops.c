@@ -21,71 +21,71 @@ typedef struct {
 	const char *mall;
 	const char *field;   /* the form's name: mall_key */
 	const char *key;     /* the JSON key the adapter reads */
-	const char *label;
+	const char *label;   /* a language key */
 	bool secret;
 	bool multiline;
-	const char *help;    /* where to find it in the mall's admin */
+	const char *help;    /* a language key: where to find it in the mall's admin */
 } shop_input;
 
 static const shop_input inputs[] = {
-	{"yahoo", "yahoo_client_id", "client_id", "Client ID（アプリケーションID）", true, false,
-	 "Yahoo!デベロッパーネットワーク › アプリケーションの管理 › 登録したアプリの「Client ID」。"},
-	{"yahoo", "yahoo_client_secret", "client_secret", "シークレット", true, false,
-	 "同じアプリの「シークレット」。"},
-	{"yahoo", "yahoo_refresh_token", "refresh_token", "リフレッシュトークン", true, false,
-	 "Yahoo! ID連携（認可コードフロー）で同意した後に発行されるリフレッシュトークン。有効期限があります。"},
-	{"yahoo", "yahoo_public_key", "public_key", "公開鍵（PEM）", true, true,
-	 "ストアクリエイターPro › 設定 › 暗号鍵管理 で発行した公開鍵（-----BEGIN PUBLIC KEY----- から）。"},
-	{"yahoo", "yahoo_key_version", "key_version", "公開鍵のバージョン", true, false,
-	 "暗号鍵管理に表示される公開鍵のバージョン（通常 1）。"},
-	{"yahoo", "yahoo_seller_id", "seller_id", "ストアアカウント（seller_id）", false, false,
-	 "ストアクリエイターPro の URL や ストア情報に表示されるストアアカウント。"},
-	{"yahoo", "yahoo_token_url", "token_url", "トークン取得のURL", false, false,
-	 "通常は空欄（Yahoo! ID連携の標準のURL）。変えると認証情報の入力し直しが必要です。"},
-	{"yahoo", "yahoo_pace_ms", "pace_ms", "在庫APIの呼び出し間隔（ミリ秒）", false, false,
-	 "空欄は 1150（Yahoo!の在庫APIは1秒に1回まで）。"},
-	{"rakuten", "rakuten_service_secret", "service_secret", "serviceSecret", true, false,
-	 "RMS › 店舗様向け情報・サービス › WEB APIサービス › 利用設定 の serviceSecret。"},
-	{"rakuten", "rakuten_license_key", "license_key", "licenseKey", true, false,
-	 "同じ画面の licenseKey（90日ごとに更新が必要です。有効期限も入力してください）。"},
-	{"rakuten", "rakuten_pace_ms", "pace_ms", "在庫更新の呼び出し間隔（ミリ秒）", false, false,
-	 "空欄は 1150（在庫APIは1秒に1回まで。少し余裕を持たせています）。"},
-	{"amazon", "amazon_client_id", "client_id", "LWA Client ID", true, false,
-	 "セラーセントラル › アプリとサービス › アプリの開発 › LWA認証情報 の「クライアント識別子」。"},
-	{"amazon", "amazon_client_secret", "client_secret", "LWA Client Secret", true, false,
-	 "同じ LWA認証情報 の「クライアント機密情報」。"},
-	{"amazon", "amazon_refresh_token", "refresh_token", "リフレッシュトークン", true, false,
-	 "アプリの開発 › アプリを承認 で発行されるリフレッシュトークン（Atzr| で始まります）。"},
-	{"amazon", "amazon_seller_id", "seller_id", "セラーID", false, false,
-	 "セラーセントラル › 設定 › 出品用アカウント情報 の「出品者トークン」。"},
-	{"amazon", "amazon_marketplace_id", "marketplace_id", "マーケットプレイスID", false, false,
-	 "空欄は Amazon.co.jp（A1VC38T7YXB528）。"},
-	{"amazon", "amazon_lwa_url", "lwa_url", "トークン取得のURL", false, false,
-	 "通常は空欄（https://api.amazon.com/auth/o2/token）。変えると認証情報の入力し直しが必要です。"},
-	{"amazon", "amazon_product_type", "product_type", "商品タイプ（全出品共通にする場合）", false, false,
-	 "通常は空欄: 出品ごとの商品タイプを出品情報（summaries）から読み取ります。"},
-	{"shopify", "shopify_access_token", "access_token", "Admin APIアクセストークン", true, false,
-	 "Shopify管理画面 › 設定 › アプリと販売チャネル › アプリを開発 › APIの認証情報 の「Admin APIのアクセストークン」（shpat_ で始まります）。"},
-	{"shopify", "shopify_client_id", "client_id", "クライアントID", true, false,
-	 "アクセストークンの代わりに、同じ画面の「クライアントID」と「クライアントシークレット」でも接続できます（24時間のトークンを自動取得）。"},
-	{"shopify", "shopify_client_secret", "client_secret", "クライアントシークレット", true, false,
-	 "同じ画面の「クライアントシークレット」。"},
-	{"shopify", "shopify_location_id", "location_id", "ロケーションID", false, false,
-	 "管理画面 › 設定 › ロケーション で在庫を持つロケーションを開き、URL末尾の数字を gid://shopify/Location/数字 の形で。1か所だけなら空欄で構いません。"},
-	{"shopify", "shopify_api_version", "api_version", "APIバージョン", false, false,
-	 "空欄は 2026-01。2026-01 より前の版では @idempotent を送りません。"},
-	{"base", "base_client_id", "client_id", "client_id", true, false,
-	 "BASE Developers › アプリ一覧 の client_id。"},
-	{"base", "base_client_secret", "client_secret", "client_secret", true, false,
-	 "同じアプリの client_secret。"},
-	{"base", "base_refresh_token", "refresh_token", "リフレッシュトークン（30日有効）", true, false,
-	 "認可後に発行されるリフレッシュトークン（30日有効）。"},
-	{"base", "base_redirect_uri", "redirect_uri", "登録したコールバックURL（redirect_uri）", true, false,
-	 "アプリに登録したコールバックURL。"},
-	{"colorme", "colorme_access_token", "access_token", "アクセストークン", true, false,
-	 "カラーミーショップ デベロッパー › アプリ › 認可で発行されたアクセストークン。"},
+	{"yahoo", "yahoo_client_id", "client_id", "msg.shops.yahoo_client_id", true, false,
+	 "msg.shops.yahoo_client_id_help"},
+	{"yahoo", "yahoo_client_secret", "client_secret", "msg.shops.yahoo_client_secret", true, false,
+	 "msg.shops.yahoo_client_secret_help"},
+	{"yahoo", "yahoo_refresh_token", "refresh_token", "msg.shops.yahoo_refresh_token", true, false,
+	 "msg.shops.yahoo_refresh_token_help"},
+	{"yahoo", "yahoo_public_key", "public_key", "msg.shops.yahoo_public_key", true, true,
+	 "msg.shops.yahoo_public_key_help"},
+	{"yahoo", "yahoo_key_version", "key_version", "msg.shops.yahoo_key_version", true, false,
+	 "msg.shops.yahoo_key_version_help"},
+	{"yahoo", "yahoo_seller_id", "seller_id", "msg.shops.yahoo_seller_id", false, false,
+	 "msg.shops.yahoo_seller_id_help"},
+	{"yahoo", "yahoo_token_url", "token_url", "msg.shops.yahoo_token_url", false, false,
+	 "msg.shops.yahoo_token_url_help"},
+	{"yahoo", "yahoo_pace_ms", "pace_ms", "msg.shops.yahoo_pace_ms", false, false,
+	 "msg.shops.yahoo_pace_ms_help"},
+	{"rakuten", "rakuten_service_secret", "service_secret", "msg.shops.rakuten_service_secret", true, false,
+	 "msg.shops.rakuten_service_secret_help"},
+	{"rakuten", "rakuten_license_key", "license_key", "msg.shops.rakuten_license_key", true, false,
+	 "msg.shops.rakuten_license_key_help"},
+	{"rakuten", "rakuten_pace_ms", "pace_ms", "msg.shops.rakuten_pace_ms", false, false,
+	 "msg.shops.rakuten_pace_ms_help"},
+	{"amazon", "amazon_client_id", "client_id", "msg.shops.amazon_client_id", true, false,
+	 "msg.shops.amazon_client_id_help"},
+	{"amazon", "amazon_client_secret", "client_secret", "msg.shops.amazon_client_secret", true, false,
+	 "msg.shops.amazon_client_secret_help"},
+	{"amazon", "amazon_refresh_token", "refresh_token", "msg.shops.amazon_refresh_token", true, false,
+	 "msg.shops.amazon_refresh_token_help"},
+	{"amazon", "amazon_seller_id", "seller_id", "msg.shops.amazon_seller_id", false, false,
+	 "msg.shops.amazon_seller_id_help"},
+	{"amazon", "amazon_marketplace_id", "marketplace_id", "msg.shops.amazon_marketplace_id", false, false,
+	 "msg.shops.amazon_marketplace_id_help"},
+	{"amazon", "amazon_lwa_url", "lwa_url", "msg.shops.amazon_lwa_url", false, false,
+	 "msg.shops.amazon_lwa_url_help"},
+	{"amazon", "amazon_product_type", "product_type", "msg.shops.amazon_product_type", false, false,
+	 "msg.shops.amazon_product_type_help"},
+	{"shopify", "shopify_access_token", "access_token", "msg.shops.shopify_access_token", true, false,
+	 "msg.shops.shopify_access_token_help"},
+	{"shopify", "shopify_client_id", "client_id", "msg.shops.shopify_client_id", true, false,
+	 "msg.shops.shopify_client_id_help"},
+	{"shopify", "shopify_client_secret", "client_secret", "msg.shops.shopify_client_secret", true, false,
+	 "msg.shops.shopify_client_secret_help"},
+	{"shopify", "shopify_location_id", "location_id", "msg.shops.shopify_location_id", false, false,
+	 "msg.shops.shopify_location_id_help"},
+	{"shopify", "shopify_api_version", "api_version", "msg.shops.shopify_api_version", false, false,
+	 "msg.shops.shopify_api_version_help"},
+	{"base", "base_client_id", "client_id", "msg.shops.base_client_id", true, false,
+	 "msg.shops.base_client_id_help"},
+	{"base", "base_client_secret", "client_secret", "msg.shops.base_client_secret", true, false,
+	 "msg.shops.base_client_secret_help"},
+	{"base", "base_refresh_token", "refresh_token", "msg.shops.base_refresh_token", true, false,
+	 "msg.shops.base_refresh_token_help"},
+	{"base", "base_redirect_uri", "redirect_uri", "msg.shops.base_redirect_uri", true, false,
+	 "msg.shops.base_redirect_uri_help"},
+	{"colorme", "colorme_access_token", "access_token", "msg.shops.colorme_access_token", true, false,
+	 "msg.shops.colorme_access_token_help"},
 	{"colorme", "colorme_variant_separator", "variant_separator",
-	 "オプション値の区切り（子番号。既定は |）", false, false, "通常は空欄（|）。"},
+	 "msg.shops.colorme_variant_separator", false, false, "msg.shops.colorme_variant_separator_help"},
 };
 
 const web_field admin_shops_fields[] = {
@@ -224,7 +224,7 @@ int admin_shops_page(web_request *r)
 	if (load_shops(r) != Z_OK)
 		return Z_ERR;
 	screen_flash_from_query(r, shop_flashes);
-	web_set(r, "Page.title", "利用店舗設定");
+	web_set(r, "Page.title", web_lang(r, "msg.shops.title"));
 	return web_render(r, "admin_shops.cs");
 }
 
@@ -243,13 +243,13 @@ static void set_inputs(web_request *r, const cJSON *creds, const cJSON *options,
 		snprintf(key, sizeof(key), "Page.inputs.%zu.field", i);
 		web_set(r, key, in->field);
 		snprintf(key, sizeof(key), "Page.inputs.%zu.label", i);
-		web_set(r, key, in->label);
+		web_set(r, key, web_lang(r, in->label));
 		snprintf(key, sizeof(key), "Page.inputs.%zu.secret", i);
 		web_set(r, key, in->secret ? "1" : "0");
 		snprintf(key, sizeof(key), "Page.inputs.%zu.multiline", i);
 		web_set(r, key, in->multiline ? "1" : "0");
 		snprintf(key, sizeof(key), "Page.inputs.%zu.help", i);
-		web_set(r, key, in->help ? in->help : "");
+		web_set(r, key, in->help ? web_lang(r, in->help) : "");
 		snprintf(key, sizeof(key), "Page.inputs.%zu.stored", i);
 		web_set(r, key, stored ? "1" : "0");
 		/* A secret is never written back into a page, not even the one refusing a save. */
@@ -265,7 +265,7 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 	cJSON *creds = NULL, *options = NULL;
 	int rc = Z_OK;
 	bool from_form = error != NULL;
-	web_set(r, "Page.title", "利用店舗設定");
+	web_set(r, "Page.title", web_lang(r, "msg.shops.title"));
 	if (id) {
 		rc = db_queryv(r->db, &res,
 		               "SELECT id, name, mall, is_base, enabled, api_base, credentials, "
@@ -276,7 +276,7 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 		if (rc != Z_OK)
 			goto out;
 		if (!res->nrows) {
-			rc = web_error(r, 404, "その店舗は登録されていません。");
+			rc = web_error(r, 404, web_lang(r, "msg.shops.not_found"));
 			goto out;
 		}
 		web_set(r, "Page.shop.id", db_get(res, 0, 0));
@@ -384,11 +384,11 @@ int admin_shop_save(web_request *r)
 	int rc;
 
 	if (!url_ok(web_text(r, "api_base"))) {
-		rc = render_edit(r, id, 400, "APIのURLは https:// で始まるURLを入力してください。");
+		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_api_url"));
 		goto out;
 	}
 	if (*exp_text && !parse_jst(exp_text, expires, sizeof(expires))) {
-		rc = render_edit(r, id, 400, "認証情報の有効期限は「2026-12-31 23:59」の形で入力してください。");
+		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_expiry"));
 		goto out;
 	}
 	if ((rc = db_begin(r->db)) != Z_OK)
@@ -402,12 +402,12 @@ int admin_shop_save(web_request *r)
 			goto out;
 		if (!res->nrows) {
 			db_rollback(r->db);
-			rc = web_error(r, 404, "その店舗は登録されていません。");
+			rc = web_error(r, 404, web_lang(r, "msg.shops.not_found"));
 			goto out;
 		}
 		if (strcmp(db_get(res, 0, 0), mall)) {
 			db_rollback(r->db);
-			rc = render_edit(r, id, 400, "登録済みの店舗のモール・カートは変更できません。新しい店舗として登録してください。");
+			rc = render_edit(r, id, 400, web_lang(r, "msg.shops.mall_fixed"));
 			goto out;
 		}
 		if (open_credentials(r, db_get(res, 0, 2), db_len(res, 0, 2), &creds) != Z_OK)
@@ -427,7 +427,7 @@ int admin_shop_save(web_request *r)
 		goto out;
 	if (!is_base && !others_base) {
 		db_rollback(r->db);
-		rc = render_edit(r, id, 400, "基本モールの店舗が1つ必要です。この店舗を基本モールにするか、先に他の店舗を基本モールにしてください。");
+		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.base_needed"));
 		goto out;
 	}
 	if (!creds)
@@ -440,7 +440,7 @@ int admin_shop_save(web_request *r)
 		if (!cJSON_IsObject(edited)) {
 			cJSON_Delete(edited);
 			db_rollback(r->db);
-			rc = render_edit(r, id, 400, "詳細設定は JSON のオブジェクト（{ \"名前\": 値, … }）で入力してください。");
+			rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_json"));
 			goto out;
 		}
 		cJSON_Delete(options);
@@ -482,8 +482,7 @@ int admin_shop_save(web_request *r)
 	if (id && had_creds && strcmp(old_dest, new_dest)) {
 		if (!creds_entered) {
 			db_rollback(r->db);
-			rc = render_edit(r, id, 400, "APIのURL（またはトークン取得のURL）を変えるときは、認証情報をすべて入力し直してください。"
-			                             "登録済みの認証情報を新しい送信先に送ることはありません。");
+			rc = render_edit(r, id, 400, web_lang(r, "msg.shops.dest_changed"));
 			goto out;
 		}
 		cJSON *fresh = cJSON_CreateObject();
@@ -513,7 +512,7 @@ int admin_shop_save(web_request *r)
 	if (creds_entered) {
 		if (!key_file(r)) {
 			db_rollback(r->db);
-			rc = render_edit(r, id, 500, "認証情報を暗号化する鍵ファイルが設定されていません（設定ファイルの [batch] key_file）。");
+			rc = render_edit(r, id, 500, web_lang(r, "msg.shops.no_key_file"));
 			goto out;
 		}
 		if (!(creds_text = cJSON_PrintUnformatted(creds))) {
@@ -562,7 +561,7 @@ int admin_shop_save(web_request *r)
 		rc = db_commit(r->db);
 	} else if (db_errno(r->db) == 1062) {
 		db_rollback(r->db);
-		rc = render_edit(r, id, 400, "同じ名前の店舗がすでにあります。別の店舗名にしてください。");
+		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.name_taken"));
 		goto out;
 	}
 	if (rc != Z_OK)
@@ -593,7 +592,7 @@ int admin_shop_test(web_request *r)
 	                &exists) != Z_OK)
 		return Z_ERR;
 	if (!exists)
-		return web_error(r, 404, "その店舗は登録されていません。");
+		return web_error(r, 404, web_lang(r, "msg.shops.not_found"));
 	/* One waiting test per shop is enough: a second click does not queue another. */
 	if (db_query_ll(r->db, "SELECT COUNT(*) FROM job WHERE kind = 'connection_test' AND "
 	                       "shop_id = ? AND state IN ('queued', 'running')",
@@ -619,12 +618,12 @@ int admin_shop_delete(web_request *r)
 		return Z_ERR;
 	if (!res->nrows) {
 		db_res_free(res);
-		return web_error(r, 404, "その店舗は登録されていません。");
+		return web_error(r, 404, web_lang(r, "msg.shops.not_found"));
 	}
 	bool confirmed = !strcmp(db_get(res, 0, 0), web_text(r, "confirm_name"));
 	db_res_free(res);
 	if (!confirmed)
-		return render_edit(r, id, 400, "削除するには、確認欄に店舗名をそのまま入力してください。");
+		return render_edit(r, id, 400, web_lang(r, "msg.shops.delete_confirm"));
 	if (db_execv(r->db, "UPDATE shop SET enabled = 0 WHERE id = ?", DB_I(id)) != Z_OK)
 		return Z_ERR;
 	for (;;) {

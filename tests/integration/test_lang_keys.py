@@ -44,7 +44,6 @@ cgi-bin/csv/csv.c
 cgi-bin/csv/encoding.c
 cgi-bin/csv/mallcsv.c
 cgi-bin/csv/stockcsv.c
-cgi-bin/screens/admin_shops.c
 cgi-bin/screens/csv_import.c
 cgi-bin/screens/sets.c
 cgi-bin/stock/stock_bulk.c
