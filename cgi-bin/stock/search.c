@@ -662,8 +662,18 @@ int search_docs_upgrade(db *d, long long *rebuilt)
 int search_index_build(db *d, bool force, long long *grams)
 {
 	db_res *v = NULL;
-	long long total = -1, max_id = 0;
-	int rc = db_queryv(d, &v, "SELECT value FROM setting WHERE name = 'search_index'");
+	long long total = -1, max_id = 0, table = 0;
+	/* A database migrated only part of the way (before sql/180) has no index to fill. */
+	int rc = db_query_ll(d,
+	                     "SELECT COUNT(*) FROM information_schema.tables WHERE "
+	                     "table_schema = DATABASE() AND table_name = 'search_gram'",
+	                     NULL, 0, 0, &table);
+	if (rc != Z_OK || !table) {
+		if (grams)
+			*grams = -1;
+		return rc == Z_OK ? Z_OK : Z_ERR;
+	}
+	rc = db_queryv(d, &v, "SELECT value FROM setting WHERE name = 'search_index'");
 	if (rc != Z_OK)
 		return Z_ERR;
 	bool skip = v->nrows == 1 && db_get(v, 0, 0) &&

@@ -26,13 +26,15 @@ bench_data() {
 }
 
 bench_login() {
-	local dir=$1 pw pre
+	local dir=$1 pw pre user
 	pw=bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	echo "$pw" | "$BUILD/zaiko-batch" useradd bench --role staff --password-stdin
+	# A user of its own each time, so a reused stack (REUSE=1) takes another login.
+	user=bench$(head -c 3 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	echo "$pw" | "$BUILD/zaiko-batch" useradd "$user" --role staff --password-stdin
 	JAR=$dir/cookies
 	curl -s -c "$JAR" "$BASE/login" -o "$dir/login.html"
 	pre=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$dir/login.html" | head -1 | sed 's/.*value="//; s/"//')
-	curl -s -b "$JAR" -c "$JAR" -o /dev/null -d "csrf=$pre&login=bench&password=$pw&next=/" "$BASE/login"
+	curl -s -b "$JAR" -c "$JAR" -o /dev/null -d "csrf=$pre&login=$user&password=$pw&next=/" "$BASE/login"
 	SESSION=$(awk '$6 == "zaiko_session" {print $7}' "$JAR")
 	[ -n "$SESSION" ] || { echo "bench: login failed"; exit 1; }
 }

@@ -15,7 +15,8 @@
 #   SKUS (250000), CSV_ROWS (100000), N (200), CAP (30 s a search at most), DURATION (5 s),
 #   CONNECTIONS (4), WORKERS (4), INDEX_ROWS (20000),
 #   RUN_CSV=0 skips the CSV part, PAGES=0 skips the page timings, RUN_INDEX=0 the index's
-#   write cost, KEEP=1 keeps the stack running, DIR (var/bench-screen) the stack's directory
+#   write cost, KEEP=1 keeps the stack running, DIR (var/bench-screen) the stack's directory,
+#   REUSE=1 uses the running stack in DIR with its data
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -27,11 +28,21 @@ N=${N:-200}
 DURATION=${DURATION:-5}
 CONN=${CONNECTIONS:-4}
 . tests/bench/lib.sh
-BUFFER_POOL=${BUFFER_POOL:-512M} bench_stack "$DIR"
 sql() { tests/stack/stack.sh sql "$DIR" --local-infile=1 -N -B "$@"; }
+if [ -n "${REUSE:-}" ]; then
+	# The running stack in DIR with its data (a run before with KEEP=1); the index write cost
+	# below adds INDEX_ROWS × 2 products to it.
+	PORT=$(cat "$DIR/port")
+	BASE=http://127.0.0.1:$PORT
+	export ZAIKO_CONF=$DIR/zaiko.conf
+	SKUS=$(sql -e "SELECT COUNT(*) FROM sku")
+	echo "data: reused, $SKUS SKUs, $(sql -e 'SELECT COUNT(*) FROM listing') listings"
+else
+BUFFER_POOL=${BUFFER_POOL:-512M} bench_stack "$DIR"
 t0=$(date +%s.%N)
 bench_data "$DIR" "$SKUS"
 echo "data: $SKUS SKUs × 4 shops = $(sql -e 'SELECT COUNT(*) FROM listing') listings, $(sql -e 'SELECT COUNT(*) FROM sku WHERE drift = 1') drifting SKUs, generated in $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s"
+fi
 
 bench_login "$DIR"
 CSRF=$(curl -s -b "$JAR" "$BASE/" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')
