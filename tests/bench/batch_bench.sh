@@ -1,10 +1,12 @@
 #!/bin/bash
 # zaiko-batch figures on a private stack and the four mall simulators:
-#   latency from an order in one simulator to the new stock in all others (loop mode),
-#   one cycle with 1,000 new orders over 4 shops, an idle cycle at many listings, peak RSS.
+#   latency from an order in one simulator to the new stock in all others (loop mode, Amazon
+#   paced at 5 PATCH/s), then the same while BACKLOG bulk pushes drain on the very Amazon shop
+#   the orders must reach; one cycle with 1,000 new orders over 4 shops, an idle cycle at many
+#   listings, peak RSS.
 # Standalone: tests/bench/batch_bench.sh [STACKDIR] [PORT]
 # Environment: BUILD (default build), ORDERS (200), BULK (1000), LISTINGS (SKUs per shop, 20000),
-#              INTERVAL (loop interval, 0.2).
+#              INTERVAL (loop interval, 0.2), BACKLOG (1000).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
