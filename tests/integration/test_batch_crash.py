@@ -19,8 +19,19 @@ KILLS = int(os.environ.get("ZAIKO_CRASH_KILLS", "20"))
 
 
 def test_kill_9_at_random_points_loses_and_doubles_nothing():
+    crash_run("cycle")
+
+
+def test_kill_9_of_loop_workers_loses_and_doubles_nothing():
+    """The same with `cycle --loop`: a worker process per shop, pushing and fetching side by
+    side; kill -9 now of one worker (the loop starts another), now of the whole process group
+    (the next loop releases what the dead ones had claimed)."""
+    crash_run("loop")
+
+
+def crash_run(mode):
     rnd = random.Random(int(os.environ.get("ZAIKO_CRASH_SEED", "7")))
-    w = tb.World("crash")
+    w = tb.World("crash" if mode == "cycle" else "crashl")
     codes = ["A", "B", "C", "D"]
     for c in codes:
         w.sku(c, 1000)
@@ -58,7 +69,7 @@ def test_kill_9_at_random_points_loses_and_doubles_nothing():
             subprocess.run([zt.BATCH, "cycle"], capture_output=True)
             spans.append(time.time() - t0)
         span = min(spans)
-        for _ in range(KILLS):
+        for _ in range(KILLS if mode == "cycle" else 0):
             p = subprocess.Popen([zt.BATCH, "cycle"], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
             time.sleep(rnd.uniform(0.0, 0.9 * span))
@@ -66,6 +77,22 @@ def test_kill_9_at_random_points_loses_and_doubles_nothing():
                 p.send_signal(signal.SIGKILL)
                 kills += 1
             p.wait()
+        for _ in range(KILLS if mode == "loop" else 0):
+            p = subprocess.Popen([zt.BATCH, "cycle", "--loop", "--interval", "0.1"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
+            for _ in range(rnd.randint(0, 3)):
+                time.sleep(rnd.uniform(0.2, 1.5))
+                kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(p.pid)],
+                                      capture_output=True).stdout.split()
+                if kids:
+                    os.kill(int(rnd.choice(kids)), signal.SIGKILL)
+                    kills += 1
+            time.sleep(rnd.uniform(0.0, 2.0))
+            os.killpg(p.pid, signal.SIGKILL)
+            kills += 1
+            p.wait()
+            time.sleep(0.2)
     finally:
         stop.set()
         th.join()
@@ -105,8 +132,8 @@ def test_kill_9_at_random_points_loses_and_doubles_nothing():
     zt.eq(zt.sql1("SELECT COUNT(*) FROM push WHERE state IN ('pending', 'sending') AND "
                   "shop_id IN (%s)" % ",".join(map(str, w.shops.values()))), "0",
           "no push left behind")
-    print("  %d orders, %d cancelled, %d of %d cycles killed (a cycle: %.2f s)" % (
-        len(placed), len(cancelled), kills, KILLS, span))
+    print("  %s: %d orders, %d cancelled, %d kills -9 over %d runs (a cycle: %.2f s)" % (
+        mode, len(placed), len(cancelled), kills, KILLS, span))
 
 
 if __name__ == "__main__":
