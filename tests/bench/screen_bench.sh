@@ -15,8 +15,9 @@
 #   SKUS (250000), CSV_ROWS (100000), N (200), CAP (30 s a search at most), DURATION (5 s),
 #   CONNECTIONS (4), WORKERS (4), INDEX_ROWS (20000),
 #   RUN_CSV=0 skips the CSV part, PAGES=0 skips the page timings, RUN_INDEX=0 the index's
-#   write cost, KEEP=1 keeps the stack running, DIR (var/bench-screen) the stack's directory,
-#   REUSE=1 uses the running stack in DIR with its data
+#   write cost, BROWSER=0 the Chromium timing (BROWSER_N loads, 20), KEEP=1 keeps the stack
+#   running, DIR (var/bench-screen) the stack's directory, REUSE=1 uses the running stack in
+#   DIR with its data
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
