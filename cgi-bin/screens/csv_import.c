@@ -25,6 +25,7 @@
  *   recomputed set-based inside the same transaction (stock_requeue_changed), so they commit
  *   with the moves or not at all. */
 #include <cJSON.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,28 +190,46 @@ static int lookup_skus(db *d, const stockcsv_row *rows, size_t n, sku_info *info
 /* Checks each row against the database: unknown codes, sets, totals out of bounds. A set's
  * total is what its parts allow: a file of CSV出力 carries it as written, which is dropped; any
  * other total of a set is refused. Its 確保在庫数 is the set's own and is taken. */
-static int check_totals(db *d, stockcsv_totals *t, sku_info *info)
+/* Adds the text of key, formatted, to e as the error of line (web_langf). */
+static int error_text(const web_request *r, csv_errors *e, size_t line, const char *key,
+                      const char *spec, ...) Z_PRINTF(5, 6);
+static int error_text(const web_request *r, csv_errors *e, size_t line, const char *key,
+                      const char *spec, ...)
 {
+	buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, spec);
+	int rc = web_vlangf(r, &b, key, spec, ap);
+	va_end(ap);
+	if (rc == Z_OK)
+		rc = csv_errors_add(e, line, "%s", buf_str(&b));
+	buf_free(&b);
+	return rc;
+}
+
+static int check_totals(const web_request *r, stockcsv_totals *t, sku_info *info)
+{
+	db *d = r->db;
 	int rc = lookup_skus(d, t->v, t->n, info);
 	for (size_t i = 0; rc == Z_OK && i < t->n; i++) {
 		stockcsv_row *row = &t->v[i];
 		long long after, avail = 0;
 		if (!info[i].id) {
-			rc = csv_errors_add(&t->errors, row->line, "SKUコード「%.60s」は登録されていません",
-			                    row->sku_code);
+			rc = error_text(r, &t->errors, row->line, "msg.csv_import.sku_unknown", "%s",
+			                row->sku_code);
 		} else if (info[i].is_set && row->has_value) {
 			if (t->exported && t->mode == STOCKCSV_ABSOLUTE &&
 			    (rc = stock_available(d, info[i].id, &avail)) == Z_OK && avail == row->value) {
 				row->has_value = false;
 				info[i].total = avail;
 			} else if (rc == Z_OK) {
-				rc = csv_errors_add(&t->errors, row->line,
-				                    "「%.60s」はセット商品です（在庫数は構成商品から計算されます）",
-				                    row->sku_code);
+				rc = error_text(r, &t->errors, row->line, "msg.csv_import.is_set", "%s",
+				                row->sku_code);
 			}
 		} else if (row->has_value && t->mode == STOCKCSV_DELTA &&
 		           stock_check_delta(info[i].total, row->value, &after) != Z_OK) {
-			rc = csv_errors_add(&t->errors, row->line, "増減後の総在庫数が範囲外です");
+			rc = csv_errors_add(&t->errors, row->line, "%s",
+			                    web_lang(r, "msg.csv_import.delta_range"));
 		}
 	}
 	return rc;
@@ -279,7 +298,8 @@ static int page_head(web_request *r, const char *mode)
 	if (rc != Z_OK)
 		return rc;
 	web_set(r, "Page.mode", mode);
-	web_set(r, "Page.title", !strcmp(mode, "totals") ? "総在庫数CSV一括更新" : "商品データ取込");
+	web_set(r, "Page.title", web_lang(r, !strcmp(mode, "totals") ? "msg.csv_import.totals_title"
+	                                                             : "msg.csv_import.listings_title"));
 	if (web_has(r, "shop"))
 		web_set_int(r, "Page.shop", web_int(r, "shop", 0));
 	return Z_OK;
@@ -304,7 +324,7 @@ static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
 			return rc;
 		if (!j->nrows) {
 			db_res_free(j);
-			return web_error(r, 404, "指定された処理が見つかりません。");
+			return web_error(r, 404, web_lang(r, "msg.csv_import.job_not_found"));
 		}
 		static const char *const names[] = {"id", "state", "total", "done", "message"};
 		char key[64];
@@ -385,14 +405,14 @@ int csv_totals_upload(web_request *r)
 	if (rc == Z_NOMEM)
 		goto out;
 	if (rc == Z_OK && t.n == 0 && t.errors.n == 0)
-		csv_errors_add(&t.errors, 0, "更新する行がありません。");
+		csv_errors_add(&t.errors, 0, "%s", web_lang(r, "msg.csv_import.no_rows"));
 	if (rc == Z_OK && t.n) {
 		info = calloc(t.n, sizeof(*info));
 		if (!info) {
 			rc = Z_NOMEM;
 			goto out;
 		}
-		rc = check_totals(r->db, &t, info);
+		rc = check_totals(r, &t, info);
 		if (rc != Z_OK)
 			goto out;
 	}
@@ -491,12 +511,12 @@ static int shop_info(db *d, long long shop, char *mall, size_t mall_size, bool *
 }
 
 /* The mall file's kind must be the shop's mall (zaiko's own file fits every shop). */
-static void check_mall(const mallcsv_result *m, const char *mall, csv_errors *e)
+static void check_mall(const web_request *r, const mallcsv_result *m, const char *mall,
+                       csv_errors *e)
 {
 	const char *km = mallcsv_kind_mall(m->kind);
 	if (km && strcmp(km, mall))
-		csv_errors_add(e, 0, "このファイル（%s）はこの店舗のモール・カートのものではありません。",
-		               mallcsv_kind_label(m->kind));
+		error_text(r, e, 0, "msg.csv_import.other_mall", "%s", mallcsv_kind_label(m->kind));
 }
 
 /* The stock layer's row of l (strings borrowed from l). */
@@ -515,8 +535,8 @@ static stock_listing_row listing_row(const mallcsv_listing *l)
  * CSV出力 file holds every shop's), and each row checked by the stock layer's own rule with
  * the file's physical line. Z_OK with m->errors empty, Z_INVALID (errors in m->errors), or
  * Z_NOMEM / Z_ERR. */
-static int read_listing_file(const char *data, size_t len, const char *mall,
-                             const char *shop_name, mallcsv_result *m)
+static int read_listing_file(const web_request *r, const char *data, size_t len,
+                             const char *mall, const char *shop_name, mallcsv_result *m)
 {
 	const char *a, *b;
 	size_t alen, blen;
@@ -525,7 +545,7 @@ static int read_listing_file(const char *data, size_t len, const char *mall,
 	             : mallcsv_parse(data, len, CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, m);
 	if (rc != Z_OK)
 		return rc;
-	check_mall(m, mall, &m->errors);
+	check_mall(r, m, mall, &m->errors);
 	mallcsv_keep_shop(m, shop_name);
 	for (size_t i = 0; i < m->n; i++) {
 		stock_listing_row row = listing_row(&m->v[i]);
@@ -551,7 +571,7 @@ int csv_listings_upload(web_request *r)
 	memset(&m, 0, sizeof(m));
 	int rc = shop_info(r->db, shop, mall, sizeof(mall), &is_base, shop_name, sizeof(shop_name));
 	if (rc == Z_NOTFOUND) {
-		rc = web_error(r, 400, "指定された店舗が見つかりません。");
+		rc = web_error(r, 400, web_lang(r, "msg.csv_import.shop_not_found"));
 		goto out;
 	}
 	if (rc != Z_OK)
@@ -562,14 +582,14 @@ int csv_listings_upload(web_request *r)
 			rc = Z_NOMEM;
 			goto out;
 		}
-		rc = read_listing_file(pair.data, pair.len, mall, shop_name, &m);
+		rc = read_listing_file(r, pair.data, pair.len, mall, shop_name, &m);
 	} else {
-		rc = read_listing_file(f->text, f->len, mall, shop_name, &m);
+		rc = read_listing_file(r, f->text, f->len, mall, shop_name, &m);
 	}
 	if (rc != Z_OK && rc != Z_INVALID)
 		goto out;
 	if (rc == Z_OK && m.n == 0 && m.errors.n == 0)
-		csv_errors_add(&m.errors, 0, "取り込む商品がありません。");
+		csv_errors_add(&m.errors, 0, "%s", web_lang(r, "msg.csv_import.no_listings"));
 	if (m.errors.n) {
 		rc = refuse(r, "listings", &m.errors);
 		goto out;
@@ -683,7 +703,7 @@ static int apply_totals(web_request *r, const char *data, size_t len, const char
 	int rc = stockcsv_parse_totals(data, len, CSV_ENC__MAX, m, NULL, &t);
 	if (rc == Z_OK && t.n) {
 		info = calloc(t.n, sizeof(*info));
-		rc = info ? check_totals(r->db, &t, info) : Z_NOMEM;
+		rc = info ? check_totals(r, &t, info) : Z_NOMEM;
 	}
 	if (rc == Z_OK && t.errors.n)
 		rc = Z_INVALID;
@@ -710,12 +730,12 @@ static int apply_listings(web_request *r, long long shop, const char *data, size
 	int rc = shop_info(r->db, shop, mall, sizeof(mall), &is_base, shop_name, sizeof(shop_name));
 	memset(&m, 0, sizeof(m));
 	if (rc == Z_NOTFOUND) {
-		buf_puts(why, "店舗が見つかりません（削除された可能性があります）。");
+		buf_puts(why, web_lang(r, "msg.csv_import.shop_gone"));
 		rc = Z_INVALID;
 	}
 	if (rc != Z_OK)
 		goto out;
-	rc = read_listing_file(data, len, mall, shop_name, &m);
+	rc = read_listing_file(r, data, len, mall, shop_name, &m);
 	if (rc == Z_INVALID || m.errors.n) {
 		csv_errors_join(&m.errors, why);
 		rc = Z_INVALID;
@@ -736,7 +756,8 @@ static int apply_listings(web_request *r, long long shop, const char *data, size
 		memset(&res, 0, sizeof(res));
 		rc = stock_import_listings(r->db, shop, rows, (int)k, is_base, &res);
 		if (rc == Z_OK && res.rejected) {
-			buf_printf(why, "%d件の行を取り込めませんでした: %s", res.rejected, res.first_error);
+			web_langf(r, why, "msg.csv_import.rows_rejected", "%d%s", res.rejected,
+			          res.first_error);
 			rc = Z_INVALID;
 		}
 		*changed += res.inserted + res.updated;
@@ -782,7 +803,7 @@ static int apply_tx(db *d, void *vctx)
 		             DB_ARGS(DB_I(c->p->job), DB_S(c->p->token)), &mine, NULL);
 	if (rc == Z_OK && mine != 1) {
 		buf_reset(c->why);
-		buf_puts(c->why, "この処理は別の画面から反映し直されています（何も変更していません）。");
+		buf_puts(c->why, web_lang(c->r, "msg.csv_import.applied_elsewhere"));
 		rc = Z_CONFLICT;
 	}
 	return rc;
@@ -800,11 +821,11 @@ static int not_claimed(web_request *r, long long job)
 		return rc;
 	const char *state = j->nrows ? db_get(j, 0, 0) : NULL;
 	if (!state)
-		rc = web_error(r, 404, "指定された処理が見つかりません。");
+		rc = web_error(r, 404, web_lang(r, "msg.csv_import.job_not_found"));
 	else if (!strcmp(state, "running"))
-		rc = web_error(r, 409, "この処理は反映中です。終わるまでお待ちください。");
+		rc = web_error(r, 409, web_lang(r, "msg.csv_import.running"));
 	else
-		rc = web_error(r, 409, "この処理はすでに反映済みです。");
+		rc = web_error(r, 409, web_lang(r, "msg.csv_import.already_applied"));
 	db_res_free(j);
 	return rc;
 }
@@ -857,13 +878,13 @@ int csv_apply_submit(web_request *r)
 		                "lease_token = NULL, updated_at = UTC_TIMESTAMP() "
 		                "WHERE id = ? AND state = 'running' AND lease_token = ?",
 		         DB_S(unknown ? web_lang(r, WEB_MSG_COMMIT_UNKNOWN)
-		              : why.len ? buf_str(&why) : "反映に失敗しました。何も変更していません。"),
+		              : why.len ? buf_str(&why) : web_lang(r, "msg.csv_import.apply_failed")),
 		         DB_I(job), DB_S(token));
 		if (unknown) {
 			rc = web_error(r, 503, web_lang(r, WEB_MSG_COMMIT_UNKNOWN));
 		} else if (rc == Z_INVALID || rc == Z_CONFLICT) {
 			buf msg = BUF_INIT;
-			buf_printf(&msg, "反映できませんでした（何も変更していません）。%s", buf_str(&why));
+			web_langf(r, &msg, "msg.csv_import.not_applied", "%s", buf_str(&why));
 			rc = web_error(r, rc == Z_INVALID ? 400 : 409, buf_str(&msg));
 			buf_free(&msg);
 		}
@@ -894,7 +915,7 @@ int csv_job_json(web_request *r)
 		return rc;
 	cJSON *o = cJSON_CreateObject();
 	if (!j->nrows) {
-		cJSON_AddStringToObject(o, "error", "指定された処理が見つかりません。");
+		cJSON_AddStringToObject(o, "error", web_lang(r, "msg.csv_import.job_not_found"));
 		db_res_free(j);
 		return web_json(r, 404, o);
 	}

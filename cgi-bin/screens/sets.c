@@ -78,10 +78,13 @@ static const screen_flash set_flashes[] = {
 	{NULL, NULL},
 };
 
-static const char *const outcome_label[STOCK_SET__MAX] = {"新規", "変更", "変更なし", "削除"};
+/* As language keys. */
+static const char *const outcome_label[STOCK_SET__MAX] = {"msg.sets.new", "msg.sets.changed",
+                                                          "msg.sets.unchanged", "msg.sets.deleted_row"};
 
 /* Reads the part rows of a form or query; rows with both cells blank are skipped. */
-static int read_parts(const web_params *p, stock_set_input **out, int *n, buf *why)
+static int read_parts(const web_request *r, const web_params *p, stock_set_input **out, int *n,
+                      buf *why)
 {
 	const char **codes = NULL, **qtys = NULL;
 	int nc = 0, nq = 0, rc = Z_OK;
@@ -93,7 +96,7 @@ static int read_parts(const web_params *p, stock_set_input **out, int *n, buf *w
 		goto out;
 	}
 	if (nc != nq) {
-		buf_puts(why, "構成商品の行が正しく送信されていません。");
+		buf_puts(why, web_lang(r, "msg.sets.parts_rows"));
 		rc = Z_INVALID;
 		goto out;
 	}
@@ -106,7 +109,7 @@ static int read_parts(const web_params *p, stock_set_input **out, int *n, buf *w
 		if (!*codes[i] && !*qtys[i])
 			continue;
 		if (*n >= SET_PARTS_MAX) {
-			buf_printf(why, "構成商品は%d件までです。", SET_PARTS_MAX);
+			web_langf(r, why, "msg.sets.parts_count", "%d", SET_PARTS_MAX);
 			rc = Z_INVALID;
 			goto out;
 		}
@@ -212,7 +215,7 @@ static void add_blank_rows(web_request *r, int n)
 
 static int render_edit(web_request *r)
 {
-	web_set(r, "Page.title", "セット登録");
+	web_set(r, "Page.title", web_lang(r, "msg.sets.edit_title"));
 	return web_render(r, "sets_edit.cs");
 }
 
@@ -225,7 +228,7 @@ int sets_edit_page(web_request *r)
 	if (*code) {
 		rc = load_set_parts(r, code);
 		if (rc == Z_NOTFOUND)
-			return web_error(r, 404, "そのセット商品は登録されていません。");
+			return web_error(r, 404, web_lang(r, "msg.sets.not_found"));
 		if (rc != Z_OK)
 			return rc;
 	}
@@ -251,7 +254,7 @@ static int edit_refused(web_request *r, const stock_set_input *in, int n, const 
 	add_blank_rows(r, n);
 	if (load_set_list(r, "") != Z_OK)
 		return Z_ERR;
-	web_set(r, "Page.title", "セット登録");
+	web_set(r, "Page.title", web_lang(r, "msg.sets.edit_title"));
 	return screen_render_error(r, 400, message, "sets_edit.cs");
 }
 
@@ -264,13 +267,13 @@ int sets_save(web_request *r)
 	const char *code = web_text(r, "set_code"), *original = web_text(r, "original");
 	stock_set_outcome outcome;
 	long long set_id = 0;
-	if ((rc = read_parts(&r->body_params, &in, &n, &why)) != Z_OK) {
+	if ((rc = read_parts(r, &r->body_params, &in, &n, &why)) != Z_OK) {
 		if (rc == Z_INVALID)
 			rc = edit_refused(r, in, 0, buf_str(&why));
 		goto out;
 	}
 	if (*original && strcmp(original, code)) {
-		rc = edit_refused(r, in, n, "セット商品コードは変更できません。新しいコードで登録し、元のセットを削除してください。");
+		rc = edit_refused(r, in, n, web_lang(r, "msg.sets.code_fixed"));
 		goto out;
 	}
 	rc = stock_set_save(r->db, code, web_text(r, "set_name"), in, n, !*original, &outcome,
@@ -316,7 +319,7 @@ int sets_preview_json(web_request *r)
 	buf why = BUF_INIT;
 	cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "parts");
 	const char *code = web_text(r, "set_code");
-	if ((rc = read_parts(&r->query_params, &in, &n, &why)) == Z_ERR || rc == Z_NOMEM)
+	if ((rc = read_parts(r, &r->query_params, &in, &n, &why)) == Z_ERR || rc == Z_NOMEM)
 		goto out;
 	for (int i = 0; i < n && rc == Z_OK; i++) {
 		db_res *res = NULL;
@@ -347,8 +350,7 @@ int sets_preview_json(web_request *r)
 	if (set_id && !db_get_ll(known, 0, 2, 0)) {
 		/* Making an ordinary SKU a set retires its total: say so before the save. */
 		buf note = BUF_INIT;
-		buf_printf(&note, "登録済みの商品「%s」（総在庫数 %s）をセット商品にします。保存すると、"
-		                  "在庫数は構成商品から計算されます。", code, db_get(known, 0, 1));
+		web_langf(r, &note, "msg.sets.making_set", "%s%s", code, db_get(known, 0, 1));
 		cJSON_AddStringToObject(root, "note", buf_str(&note));
 		buf_free(&note);
 	}
@@ -364,7 +366,7 @@ int sets_preview_json(web_request *r)
 		} else if (*code && !stock_set_code_ok(code, "セット商品コード", &why)) {
 			rc = Z_INVALID;
 		} else if (n == 0) {
-			buf_puts(&why, "構成商品を1件以上入力してください。");
+			buf_puts(&why, web_lang(r, "msg.sets.parts_needed"));
 			rc = Z_INVALID;
 		} else {
 			rc = stock_set_resolve(r->db, code, in, n, parts, &why);
@@ -416,7 +418,7 @@ static void show_row(void *ctx, size_t i, const setcsv_set *s, stock_set_outcome
 	snprintf(key, sizeof(key), "Page.rows.%zu.name", i);
 	web_set(r, key, s->set_name);
 	snprintf(key, sizeof(key), "Page.rows.%zu.action", i);
-	web_set(r, key, outcome_label[outcome]);
+	web_set(r, key, web_lang(r, outcome_label[outcome]));
 	snprintf(key, sizeof(key), "Page.rows.%zu.parts", i);
 	web_set(r, key, parts_text);
 	if (outcome != STOCK_SET_DELETED) {
@@ -453,7 +455,7 @@ static int import_file(web_request *r, const char *data, size_t len, bool apply,
 	}
 	if (sets.n == 0) {
 		*refused = true;
-		web_set(r, "Page.errors.0", "取り込むセット商品がありません。");
+		web_set(r, "Page.errors.0", web_lang(r, "msg.sets.import_none"));
 		goto out;
 	}
 	if ((rc = db_begin(r->db)) != Z_OK)
@@ -474,7 +476,7 @@ static int import_file(web_request *r, const char *data, size_t len, bool apply,
 		             DB_ARGS(DB_S("applied"), DB_I(job_id)), &affected, NULL);
 		if (rc == Z_OK && affected != 1) {
 			*refused = true;
-			web_set(r, "Page.errors.0", "この取込はすでに実行されています。");
+			web_set(r, "Page.errors.0", web_lang(r, "msg.sets.import_done"));
 		}
 	}
 	if (rc == Z_OK && apply && !*refused)
@@ -496,7 +498,7 @@ out:
 /* GET /sets/import: the upload form. */
 int sets_import_page(web_request *r)
 {
-	web_set(r, "Page.title", "セット商品 CSV取込");
+	web_set(r, "Page.title", web_lang(r, "msg.sets.import_title"));
 	return web_render(r, "sets_import.cs");
 }
 
@@ -507,7 +509,7 @@ int sets_import_preview(web_request *r)
 	const web_value *file = web_field_value(r, "file");
 	bool refused = false;
 	long long job_id = 0;
-	web_set(r, "Page.title", "セット商品 CSV取込");
+	web_set(r, "Page.title", web_lang(r, "msg.sets.import_title"));
 	web_set(r, "Page.filename", file->filename);
 	int rc = import_file(r, file->text, file->len, false, &refused, 0);
 	if (rc != Z_OK)
@@ -544,7 +546,7 @@ int sets_import_apply(web_request *r)
 	db_res *job = NULL;
 	bool refused = false;
 	long long job_id = web_int(r, "job", 0);
-	web_set(r, "Page.title", "セット商品 CSV取込");
+	web_set(r, "Page.title", web_lang(r, "msg.sets.import_title"));
 	int rc = db_queryv(r->db, &job,
 	                   "SELECT payload, message FROM job WHERE id = ? AND kind = 'set_csv_preview' "
 	                   "AND user_id = ? AND created_at > UTC_TIMESTAMP() - INTERVAL ? MINUTE",
@@ -553,7 +555,7 @@ int sets_import_apply(web_request *r)
 		return rc;
 	if (job->nrows == 0) {
 		db_res_free(job);
-		return web_error(r, 409, "取込の確認画面の有効期限が切れたか、すでに実行されています。もう一度ファイルを選択してください。");
+		return web_error(r, 409, web_lang(r, "msg.sets.import_expired"));
 	}
 	web_set(r, "Page.filename", db_get(job, 0, 1));
 	rc = import_file(r, db_get(job, 0, 0) ? db_get(job, 0, 0) : "", db_len(job, 0, 0), true,
@@ -578,7 +580,7 @@ int sets_export_page(web_request *r)
 	long long n = 0;
 	if (db_query_ll(r->db, "SELECT COUNT(*) FROM sku WHERE is_set = 1", NULL, 0, 0, &n) != Z_OK)
 		return Z_ERR;
-	web_set(r, "Page.title", "セット商品 CSV出力");
+	web_set(r, "Page.title", web_lang(r, "msg.sets.export_title"));
 	web_set_int(r, "Page.count", n);
 	return web_render(r, "sets_export.cs");
 }
@@ -622,8 +624,7 @@ int sets_export_download(web_request *r)
 	rc = setcsv_write(&w, sets, nsets);
 	if (rc == Z_INVALID) {
 		buf msg = BUF_INIT;
-		buf_printf(&msg, "%zu行目にShift_JIS (CP932) で表せない文字があります。"
-		                 "「UTF-8（BOM付き）」で出力してください。", w.bad_row);
+		web_langf(r, &msg, "msg.sets.not_encodable", "%zu", w.bad_row);
 		rc = web_error(r, 422, buf_str(&msg));
 		buf_free(&msg);
 		goto out;

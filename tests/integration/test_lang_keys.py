@@ -36,6 +36,9 @@ ALLOW = {
         "zaiko 在庫連携からのテストメールです。\\n\\n",
         "このメールが届いていれば、メール送信の設定は正しく動作しています。\\n",
         "送信を依頼したユーザー: %s\\n", "【zaiko】テストメール"},
+    # Not moved yet: the stock core builds the message around the field's name
+    # (stock_set_code_ok; stock_sets.c is pending).
+    "cgi-bin/screens/sets.c": {"セット商品コード"},
 }
 
 # Files whose literals are not moved yet: reported by test_pending_files_listed, not checked.
@@ -44,8 +47,6 @@ cgi-bin/csv/csv.c
 cgi-bin/csv/encoding.c
 cgi-bin/csv/mallcsv.c
 cgi-bin/csv/stockcsv.c
-cgi-bin/screens/csv_import.c
-cgi-bin/screens/sets.c
 cgi-bin/stock/stock_bulk.c
 cgi-bin/stock/stock_core.c
 cgi-bin/stock/stock_link.c
