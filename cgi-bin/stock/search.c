@@ -584,7 +584,9 @@ int search_where_skus(const search_filter *s, search_where *w)
 	int rc = search_where_terms(w, s->q ? s->q : "", "s.search_doc", "s.code");
 	if (rc != Z_OK)
 		return rc;
-	if (s->db && w->scans) {
+	/* セット商品 and 差異商品 are small views of their own index (a few % of the SKUs): their
+	 * documents are checked faster than the postings of a common gram are read. */
+	if (s->db && w->scans && !s->sets && !s->drift) {
 		search_terms terms;
 		rc = search_parse(s->q, &terms);
 		if (rc == Z_OK)
