@@ -22,7 +22,9 @@
 #include "core/log.h"
 #include "mall/amazon_json.h"
 #include "mall/mall.h"
+#include "mall/oauth.h"
 #include "mall/pace.h"
+#include "mall/retry.h"
 
 #define AMAZON_API_BASE "https://sellingpartnerapi-fe.amazon.com"
 #define AMAZON_LWA_URL "https://api.amazon.com/auth/o2/token"
@@ -159,93 +161,45 @@ static int put_base(buf *b, const mall_shop *shop)
 	return buf_append(b, base, (size_t)mall_base_len(base));
 }
 
+/* LWA answers a refused refresh token with 400 or 401 (read by the shared rules); any other
+ * refusal is taken as passing trouble, not a reason to stop the shop. */
+static bool lwa_refused(mall_shop *shop, const http_response *r, const char *code, mall_status *st)
+{
+	if (r->status == 400 || r->status == 401 || r->status == 429 || r->status < 400 ||
+	    r->status >= 500)
+		return false;
+	mall_status_set(st, MALL_TEMPORARY, r->status, "Amazon: トークン取得に失敗しました (HTTP %d)",
+	                r->status);
+	return true;
+}
+
 static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 {
-	mall_outcome rc = MALL_TEMPORARY;
-	buf form = BUF_INIT;
-	http_response resp;
-	memset(&resp, 0, sizeof(resp));
 	memset(st, 0, sizeof(*st));
-	const char *tok = mall_cred(shop, "access_token", "");
-	time_t now = time(NULL);
-	if (!force && tok[0] &&
-	    (shop->token_expires_at == 0 || shop->token_expires_at > now + AMAZON_REFRESH_AHEAD))
+	if (!force && mall_token_fresh(shop, AMAZON_REFRESH_AHEAD, 0))
 		return MALL_OK;
-	const char *keys[] = {"refresh_token", "client_id", "client_secret"};
-	for (size_t i = 0; i < Z_ARRAY_LEN(keys); i++) {
-		if (!mall_cred(shop, keys[i], "")[0]) {
-			mall_status_set(st, MALL_AUTH, 0, "Amazon: 認証情報 %s が未設定です", keys[i]);
-			return MALL_AUTH;
-		}
-	}
-	if (buf_puts(&form, "grant_type=refresh_token&refresh_token=") ||
-	    http_urlencode(&form, mall_cred(shop, "refresh_token", "")) ||
-	    buf_puts(&form, "&client_id=") || http_urlencode(&form, mall_cred(shop, "client_id", "")) ||
-	    buf_puts(&form, "&client_secret=") ||
-	    http_urlencode(&form, mall_cred(shop, "client_secret", ""))) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
-		goto out;
-	}
-	const char *headers[] = {"Content-Type: application/x-www-form-urlencoded;charset=UTF-8",
-	                         "Accept: application/json", NULL};
-	http_request req = {"POST", mall_opt(shop, "lwa_url", AMAZON_LWA_URL), headers,
-	                    buf_str(&form), form.len, mall_opt_int(shop, "timeout_ms", 0)};
-	if (http_perform(shop->http, &req, &resp) != Z_OK) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "Amazon: トークン取得の通信に失敗しました (%s)",
-		                resp.error);
-		goto out;
-	}
-	if (resp.status == 400 || resp.status == 401) {
-		char code[64];
-		if (amazon_parse_lwa_error(resp.body.data ? resp.body.data : "", resp.body.len, code,
-		                           sizeof(code)))
-			snprintf(code, sizeof(code), "HTTP %d", resp.status);
-		rc = MALL_AUTH;
-		mall_status_set(st, rc, resp.status,
-		                "Amazon: リフレッシュトークンが拒否されました (%s)。アプリの再認可が必要です",
-		                code);
-		goto out;
-	}
-	if (resp.status != 200) {
-		rc = mall_classify_http(resp.status) == MALL_RATE_LIMITED ? MALL_RATE_LIMITED
-		                                                            : MALL_TEMPORARY;
-		mall_status_set(st, rc, resp.status, "Amazon: トークン取得に失敗しました (HTTP %d)",
-		                resp.status);
-		if (rc == MALL_RATE_LIMITED)
-			st->retry_after_ms = 1000;
-		goto out;
-	}
-	char token[2048], err[128];
-	long ttl = 0;
-	if (amazon_parse_token(resp.body.data ? resp.body.data : "", resp.body.len, token,
-	                       sizeof(token), &ttl, err, sizeof(err))) {
-		mall_status_set(st, MALL_TEMPORARY, resp.status, "Amazon: トークン応答が不正です (%s)",
-		                err);
-		goto out;
-	}
-	if (!shop->credentials || mall_cred_set(shop, "access_token", token)) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
-		goto out;
-	}
-	shop->credentials_changed = true;
-	shop->token_expires_at = now + ttl;
-	rc = MALL_OK;
-out:
-	buf_free(&form);
-	http_response_free(&resp);
-	return rc;
+	const char *form[] = {"grant_type", "refresh_token",
+	                      "refresh_token", mall_cred(shop, "refresh_token", ""),
+	                      "client_id", mall_cred(shop, "client_id", ""),
+	                      "client_secret", mall_cred(shop, "client_secret", ""), NULL};
+	const mall_oauth g = {.label = "Amazon",
+	                      .url = mall_opt(shop, "lwa_url", AMAZON_LWA_URL),
+	                      .content_type = "application/x-www-form-urlencoded;charset=UTF-8",
+	                      .form = form,
+	                      .default_ttl = 3600,
+	                      .strict_ttl = true,
+	                      .advice = "アプリの再認可が必要です",
+	                      .refused = lwa_refused};
+	return mall_oauth_grant(shop, &g, st);
 }
 
 /* Reads the retry hint of a 429: Retry-After (seconds) or one period of the reported rate. */
 static long retry_after(const http_response *resp, amazon_op op)
 {
 	char v[64];
-	if (http_header(resp, "Retry-After", v, sizeof(v))) {
-		char *end;
-		double s = strtod(v, &end);
-		if (end != v && isfinite(s) && s >= 0 && s < 86400)
-			return (long)ceil(s * 1000);
-	}
+	long after;
+	if (mall_retry_after_header(resp, &after))
+		return after;
 	double rate = op_limits[op].rate;
 	if (http_header(resp, "x-amzn-RateLimit-Limit", v, sizeof(v))) {
 		char *end;
@@ -257,70 +211,58 @@ static long retry_after(const http_response *resp, amazon_op op)
 	return ms > 3600000 ? 3600000 : (long)ms;
 }
 
-/* One SP-API call with a valid token: on 403 the token is renewed once and the call repeated.
- * MALL_OK: a 2xx reply (in resp). MALL_ITEM: a 4xx other than 403/429, resp holds it and
+static mall_outcome throttle_op(mall_shop *shop, void *ctx, mall_status *st)
+{
+	return throttle(shop, *(const amazon_op *)ctx, st);
+}
+
+/* One SP-API answer: 2xx done; 401/403 renews the token; 429 empties our bucket and waits once
+ * (our bucket and Amazon's drift apart by network jitter: one short wait and a retry is cheaper
+ * than failing the whole batch); any other 4xx is MALL_ITEM with Amazon's error. */
+static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_response *resp,
+                                mall_status *st)
+{
+	amazon_op op = *(const amazon_op *)ctx;
+	if (hrc != Z_OK) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "Amazon: 通信に失敗しました (%s)", resp->error);
+		return MALL_RETRY_DONE;
+	}
+	if (resp->status >= 200 && resp->status < 300)
+		return MALL_RETRY_DONE;
+	char code[64], msg[200];
+	if (amazon_parse_errors(resp->body.data ? resp->body.data : "", resp->body.len, code,
+	                        sizeof(code), msg, sizeof(msg)))
+		snprintf(msg, sizeof(msg), "HTTP %d", resp->status);
+	if (resp->status == 403 || resp->status == 401) {
+		log_info("amazon: shop %lld: access refused (%s), renewing the token", shop->id, msg);
+		mall_status_set(st, MALL_AUTH, resp->status, "Amazon: アクセスが拒否されました: %s", msg);
+		return MALL_RETRY_RENEW;
+	}
+	if (resp->status == 429) {
+		bucket_drain(shop, op);
+		mall_status_set(st, MALL_RATE_LIMITED, 429, "Amazon: 呼び出し上限を超えました: %s", msg);
+		st->retry_after_ms = retry_after(resp, op);
+		return MALL_RETRY_WAIT;
+	}
+	mall_outcome o = mall_classify_http(resp->status);
+	mall_status_set(st, o == MALL_ITEM ? MALL_ITEM : MALL_TEMPORARY, resp->status, "Amazon: %s",
+	                msg);
+	return MALL_RETRY_DONE;
+}
+
+/* One SP-API call with a valid token through the shared loop (mall/retry.h).
+ * MALL_OK: a 2xx reply (in resp). MALL_ITEM: a 4xx other than 401/403/429, resp holds it and
  * st->message Amazon's error. Anything else: the call failed as st says. */
 static mall_outcome api_call(mall_shop *shop, amazon_op op, const char *method, const char *url,
                              const char *body, http_response *resp, mall_status *st)
 {
-	bool renewed = false, waited = false;
-	memset(st, 0, sizeof(*st));
-	for (int attempt = 0; attempt < 3; attempt++) {
-		mall_outcome rc = refresh(shop, renewed, st);
-		if (rc != MALL_OK)
-			return rc;
-		rc = throttle(shop, op, st);
-		if (rc != MALL_OK)
-			return rc;
-		char auth[2200];
-		snprintf(auth, sizeof(auth), "x-amz-access-token: %s",
-		         mall_cred(shop, "access_token", ""));
-		const char *headers[] = {auth, "Accept: application/json",
-		                         body ? "Content-Type: application/json" : NULL, NULL};
-		http_request req = {method, url, headers, body, body ? strlen(body) : 0,
-		                    mall_opt_int(shop, "timeout_ms", 0)};
-		if (http_perform(shop->http, &req, resp) != Z_OK) {
-			mall_status_set(st, MALL_TEMPORARY, 0, "Amazon: 通信に失敗しました (%s)",
-			                resp->error);
-			return MALL_TEMPORARY;
-		}
-		if (resp->status >= 200 && resp->status < 300)
-			return MALL_OK;
-		char code[64], msg[200];
-		if (amazon_parse_errors(resp->body.data ? resp->body.data : "", resp->body.len, code,
-		                        sizeof(code), msg, sizeof(msg)))
-			snprintf(msg, sizeof(msg), "HTTP %d", resp->status);
-		if (resp->status == 403 || resp->status == 401) {
-			log_info("amazon: shop %lld: access refused (%s), renewing the token", shop->id,
-			         msg);
-			mall_status_set(st, MALL_AUTH, resp->status, "Amazon: アクセスが拒否されました: %s",
-			                msg);
-			if (renewed)
-				return MALL_AUTH;
-			renewed = true;
-			continue;
-		}
-		if (resp->status == 429) {
-			/* Our bucket and Amazon's drift apart by network jitter: when we keep our own,
-			 * one short wait and a retry is cheaper than failing the whole batch. */
-			bucket_drain(shop, op);
-			mall_status_set(st, MALL_RATE_LIMITED, 429, "Amazon: 呼び出し上限を超えました: %s",
-			                msg);
-			st->retry_after_ms = retry_after(resp, op);
-			if (!waited && mall_opt_int(shop, "rate_limit", 1) &&
-			    st->retry_after_ms <= mall_opt_int(shop, "max_wait_ms", 5000)) {
-				waited = true;
-				mall_sleep_ms(st->retry_after_ms);
-				continue;
-			}
-			return MALL_RATE_LIMITED;
-		}
-		mall_outcome o = mall_classify_http(resp->status);
-		mall_status_set(st, o == MALL_ITEM ? MALL_ITEM : MALL_TEMPORARY, resp->status,
-		                "Amazon: %s", msg);
-		return st->outcome;
-	}
-	return st->outcome;
+	const char *headers[] = {"Accept: application/json",
+	                         body ? "Content-Type: application/json" : NULL, NULL};
+	const mall_retry c = {.refresh = refresh, .throttle = throttle_op, .judge = judge, .ctx = &op,
+	                      .auth = "x-amz-access-token: ", .headers = headers, .may_wait = true};
+	http_request req = {method, url, NULL, body, body ? strlen(body) : 0,
+	                    mall_opt_int(shop, "timeout_ms", 0)};
+	return mall_retry_call(shop, &c, &req, resp, st);
 }
 
 static const char *body_of(const http_response *resp)

@@ -29,45 +29,6 @@ int amazon_parse_time(const char *s, time_t *out)
 	return mall_parse_utc_time(s, MALL_TIME_LOWER | MALL_TIME_SPACE, out);
 }
 
-int amazon_parse_token(const char *body, size_t len, char *token, size_t toklen, long *expires_in,
-                       char *err, size_t errlen)
-{
-	int rc = Z_INVALID;
-	cJSON *root = cJSON_ParseWithLength(body, len);
-	if (!cJSON_IsObject(root)) {
-		json_set_err(err, errlen, "token reply is not a JSON object");
-		goto out;
-	}
-	if (json_copy_str(root, "access_token", true, token, toklen) || !token[0] ||
-	    !http_header_value_ok(token)) {
-		json_set_err(err, errlen, "token reply without a usable access_token");
-		goto out;
-	}
-	int ttl = 3600;
-	if (cJSON_GetObjectItemCaseSensitive(root, "expires_in") &&
-	    json_get_int(root, "expires_in", 1, 366 * 86400, &ttl)) {
-		json_set_err(err, errlen, "token reply with a bad expires_in");
-		token[0] = '\0';
-		goto out;
-	}
-	*expires_in = ttl;
-	rc = Z_OK;
-out:
-	cJSON_Delete(root);
-	return rc;
-}
-
-int amazon_parse_lwa_error(const char *body, size_t len, char *code, size_t codelen)
-{
-	cJSON *root = cJSON_ParseWithLength(body, len);
-	int rc = cJSON_IsObject(root) && !json_copy_str(root, "error", true, code, codelen) ? Z_OK
-	                                                                               : Z_INVALID;
-	if (rc)
-		code[0] = '\0';
-	cJSON_Delete(root);
-	return rc;
-}
-
 int amazon_parse_errors(const char *body, size_t len, char *code, size_t codelen, char *msg,
                         size_t msglen)
 {

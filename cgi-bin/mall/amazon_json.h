@@ -37,11 +37,6 @@ typedef struct {
 
 /* "2026-01-02T03:04:05Z", fractions and ±hh:mm offsets allowed; into UTC seconds. */
 int amazon_parse_time(const char *s, time_t *out);
-/* LWA reply: access_token (into token) and expires_in seconds (3600 when absent). */
-int amazon_parse_token(const char *body, size_t len, char *token, size_t toklen, long *expires_in,
-                       char *err, size_t errlen);
-/* LWA error reply {"error":..,"error_description":..}: the error code into code. */
-int amazon_parse_lwa_error(const char *body, size_t len, char *code, size_t codelen);
 /* SP-API error envelope {"errors":[{code,message,details}]}: the first error. */
 int amazon_parse_errors(const char *body, size_t len, char *code, size_t codelen, char *msg,
                         size_t msglen);

@@ -48,7 +48,9 @@
 #include "core/log.h"
 #include "mall/json_field.h"
 #include "mall/mall.h"
+#include "mall/oauth.h"
 #include "mall/pace.h"
+#include "mall/retry.h"
 
 #define BASE_MAX_PAGES 10000
 #define BASE_CODE_MAX 20
@@ -75,45 +77,10 @@ static void pace(mall_shop *shop)
 		mall_pace(&s->last, mall_opt_int(shop, "pace_ms", 0));
 }
 
-/* True when s is a BASE id: 1..BASE_CODE_MAX decimal digits. */
-static bool is_id(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (!n || n > BASE_CODE_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-static int put_url(buf *b, const mall_shop *shop, const char *path)
-{
-	const char *base = shop->api_base ? shop->api_base : "";
-	return buf_append(b, base, (size_t)mall_base_len(base)) || buf_puts(b, path);
-}
-
-/* "YYYY-MM-DD HH:MM:SS" wall time at the shop's offset (JST unless told). */
-static void wall_time(const mall_shop *shop, time_t t, char *out, size_t len)
-{
-	struct tm tm;
-	time_t w = t + (time_t)mall_opt_int(shop, "tz_offset_s", 9 * 3600);
-	gmtime_r(&w, &tm);
-	strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-static cJSON *parse_body(const mall_shop *shop, const http_response *r)
-{
-	long long max = mall_opt_int(shop, "max_reply_bytes", 16L << 20);
-	if (!r->body.data || (long long)r->body.len > max)
-		return NULL;
-	return cJSON_ParseWithLength(r->body.data, r->body.len);
-}
-
 /* The error code of a reply ({"error": …}), "" when none. */
 static void error_of(const mall_shop *shop, const http_response *r, char *code, size_t len)
 {
-	cJSON *j = parse_body(shop, r);
+	cJSON *j = mall_parse_body(shop, r);
 	if (json_copy_str(j, "error", false, code, len) != Z_OK)
 		code[0] = '\0';
 	for (char *p = code; *p; p++)
@@ -134,83 +101,15 @@ static long until_reset_ms(const mall_shop *shop, bool day)
 	return (long)((left + 1) * 1000);
 }
 
-/* The refresh-token grant: a new access token (and refresh token when one comes). */
-static mall_outcome grant(mall_shop *shop, mall_status *st)
+/* BASE's own limit codes on the token endpoint; the rest is read by the shared rules. */
+static bool token_refused(mall_shop *shop, const http_response *r, const char *code, mall_status *st)
 {
-	mall_outcome oc = MALL_TEMPORARY;
-	buf url = BUF_INIT, form = BUF_INIT;
-	http_response resp;
-	cJSON *j = NULL;
-	memset(&resp, 0, sizeof(resp));
-	const char *cid = mall_cred(shop, "client_id", ""), *sec = mall_cred(shop, "client_secret", "");
-	const char *rt = mall_cred(shop, "refresh_token", ""), *redir = mall_cred(shop, "redirect_uri", "");
-	if (!*cid || !*sec || !*rt || !*redir || !shop->credentials) {
-		mall_status_set(st, MALL_AUTH, 0,
-		                "BASEの認証情報 (client_id, client_secret, refresh_token, redirect_uri) が設定されていません");
-		return MALL_AUTH;
-	}
-	if (put_url(&url, shop, mall_opt(shop, "token_path", "/1/oauth/token")) ||
-	    buf_puts(&form, "grant_type=refresh_token&client_id=") || http_urlencode(&form, cid) ||
-	    buf_puts(&form, "&client_secret=") || http_urlencode(&form, sec) ||
-	    buf_puts(&form, "&refresh_token=") || http_urlencode(&form, rt) ||
-	    buf_puts(&form, "&redirect_uri=") || http_urlencode(&form, redir)) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
-		goto out;
-	}
-	const char *headers[] = {"Content-Type: application/x-www-form-urlencoded",
-	                         "Accept: application/json", NULL};
-	http_request req = {"POST", buf_str(&url), headers, buf_str(&form), form.len,
-	                    (long)mall_opt_int(shop, "timeout_ms", 0)};
-	pace(shop);
-	if (http_perform(shop->http, &req, &resp) != Z_OK) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "BASEのトークン発行に接続できません: %s", resp.error);
-		goto out;
-	}
-	if (resp.status != 200) {
-		char code[48];
-		error_of(shop, &resp, code, sizeof(code));
-		if (resp.status == 429 || !strcmp(code, "hour_api_limit") || !strcmp(code, "day_api_limit")) {
-			mall_status_set(st, MALL_RATE_LIMITED, resp.status, "BASEの呼び出し上限に達しました (%s)", code);
-			st->retry_after_ms = resp.status == 429 ? mall_retry_after_ms(shop, &resp)
-			                                        : until_reset_ms(shop, !strcmp(code, "day_api_limit"));
-		} else if (resp.status >= 500 || resp.status == 408 || !strcmp(code, "server_error")) {
-			mall_status_set(st, MALL_TEMPORARY, resp.status,
-			                "BASEのトークン発行が一時的に応答できません (HTTP %d)", resp.status);
-		} else {
-			mall_status_set(st, MALL_AUTH, resp.status,
-			                "BASEがトークン発行を拒否しました (%s)。リフレッシュトークンの期限 (30日) が切れた場合はBASEで再認可してください",
-			                code[0] ? code : "HTTP");
-		}
-		oc = st->outcome;
-		goto out;
-	}
-	j = parse_body(shop, &resp);
-	const cJSON *at = json_member(j, "access_token"), *ex = json_member(j, "expires_in");
-	const cJSON *nrt = json_member(j, "refresh_token");
-	if (!cJSON_IsString(at) || !at->valuestring[0] || strlen(at->valuestring) > 2048 ||
-	    !http_header_value_ok(at->valuestring) || (ex && !cJSON_IsNumber(ex))) {
-		mall_status_set(st, MALL_TEMPORARY, 200, "BASEのトークン応答を解釈できません");
-		goto out;
-	}
-	double secs = ex ? ex->valuedouble : 3600;
-	if (secs < 1 || secs > 366 * 86400.0)
-		secs = 3600;
-	if (mall_cred_set(shop, "access_token", at->valuestring) ||
-	    (cJSON_IsString(nrt) && nrt->valuestring[0] && strlen(nrt->valuestring) <= 2048 &&
-	     mall_cred_set(shop, "refresh_token", nrt->valuestring))) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
-		goto out;
-	}
-	shop->credentials_changed = true;
-	shop->token_expires_at = time(NULL) + (time_t)secs;
-	mall_status_ok(st, 200);
-	oc = MALL_OK;
-out:
-	cJSON_Delete(j);
-	buf_free(&url);
-	buf_free(&form);
-	http_response_free(&resp);
-	return oc;
+	bool day = !strcmp(code, "day_api_limit");
+	if (!day && strcmp(code, "hour_api_limit"))
+		return false;
+	mall_status_set(st, MALL_RATE_LIMITED, r->status, "BASEの呼び出し上限に達しました (%s)", code);
+	st->retry_after_ms = until_reset_ms(shop, day);
+	return true;
 }
 
 static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
@@ -220,14 +119,33 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		mall_status_set(st, MALL_AUTH, 0, "BASE: APIのURLが未設定です");
 		return MALL_AUTH;
 	}
-	const char *tok = mall_cred(shop, "access_token", "");
-	long long ahead = mall_opt_int(shop, "refresh_ahead_s", 300);
-	if (!force && tok[0] && strlen(tok) <= 2048 && http_header_value_ok(tok) &&
-	    (!shop->token_expires_at || shop->token_expires_at - ahead > time(NULL))) {
+	if (!force && mall_token_fresh(shop, mall_opt_int(shop, "refresh_ahead_s", 300), 0)) {
 		mall_status_ok(st, 0);
 		return MALL_OK;
 	}
-	return grant(shop, st);
+	/* The refresh-token grant: a new access token (and refresh token when one comes). */
+	buf url = BUF_INIT;
+	if (mall_put_url(&url, shop, mall_opt(shop, "token_path", "/1/oauth/token"))) {
+		buf_free(&url);
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		return MALL_TEMPORARY;
+	}
+	const char *form[] = {"grant_type", "refresh_token",
+	                      "client_id", mall_cred(shop, "client_id", ""),
+	                      "client_secret", mall_cred(shop, "client_secret", ""),
+	                      "refresh_token", mall_cred(shop, "refresh_token", ""),
+	                      "redirect_uri", mall_cred(shop, "redirect_uri", ""), NULL};
+	const mall_oauth g = {.label = "BASE",
+	                      .url = buf_str(&url),
+	                      .form = form,
+	                      .default_ttl = 3600,
+	                      .rotate = true,
+	                      .advice = "リフレッシュトークンの期限 (30日) が切れた場合はBASEで再認可してください",
+	                      .before = pace,
+	                      .refused = token_refused};
+	mall_outcome rc = mall_oauth_grant(shop, &g, st);
+	buf_free(&url);
+	return rc;
 }
 
 /* A non-200 reply of an API call → outcome; *token_bad when it says the token is not good. */
@@ -263,8 +181,49 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, mall
 	return st->outcome;
 }
 
-/* One call with the token, renewed once when BASE refuses it. On MALL_OK *out holds the
- * parsed 200 reply (the caller deletes it). */
+/* BASE said the hour's (or day's) calls are used up: asking again before the count starts
+ * over would only count against it. Otherwise the pace between calls. */
+static mall_outcome throttle(mall_shop *shop, void *ctx, mall_status *st)
+{
+	base_state *bs = mall_state(shop, sizeof(base_state));
+	if (bs && bs->limited_until > time(NULL)) {
+		mall_status_set(st, MALL_RATE_LIMITED, 0, "BASEの%sの呼び出し上限に達しています",
+		                bs->limited_day ? "1日" : "1時間");
+		st->retry_after_ms = (long)(bs->limited_until - time(NULL)) * 1000;
+		return MALL_RATE_LIMITED;
+	}
+	pace(shop);
+	return MALL_OK;
+}
+
+/* One answer: 200 done (parsed into *ctx); a refused token renews it; a limit code keeps
+ * the shop from asking until the count starts over. */
+static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_response *resp,
+                                mall_status *st)
+{
+	cJSON **out = ctx;
+	if (hrc != Z_OK) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "BASEに接続できません: %s", resp->error);
+		return MALL_RETRY_DONE;
+	}
+	if (resp->status == 200) {
+		if (!(*out = mall_parse_body(shop, resp)))
+			mall_status_set(st, MALL_TEMPORARY, 200, "BASEの応答を解釈できません");
+		else
+			mall_status_ok(st, 200);
+		return MALL_RETRY_DONE;
+	}
+	bool token_bad;
+	base_state *bs = mall_state(shop, sizeof(base_state));
+	if (classify(shop, resp, st, &token_bad) == MALL_RATE_LIMITED && bs && resp->status != 429) {
+		bs->limited_until = time(NULL) + st->retry_after_ms / 1000;
+		bs->limited_day = strstr(st->message, "day_api_limit") != NULL;
+	}
+	return token_bad ? MALL_RETRY_RENEW : MALL_RETRY_DONE;
+}
+
+/* One call with the token through the shared loop (mall/retry.h), renewed once when BASE
+ * refuses it. On MALL_OK *out holds the parsed 200 reply (the caller deletes it). */
 static mall_outcome call(mall_shop *shop, const char *method, const char *path, const char *form,
                          cJSON **out, mall_status *st)
 {
@@ -273,59 +232,17 @@ static mall_outcome call(mall_shop *shop, const char *method, const char *path, 
 	mall_outcome oc = MALL_TEMPORARY;
 	*out = NULL;
 	memset(&resp, 0, sizeof(resp));
-	if (put_url(&url, shop, path)) {
+	if (mall_put_url(&url, shop, path)) {
 		mall_status_set(st, oc, 0, "メモリ不足");
 		return oc;
 	}
-	base_state *bs = mall_state(shop, sizeof(base_state));
-	if (bs && bs->limited_until > time(NULL)) {
-		/* BASE said the hour's (or day's) calls are used up: asking again before the count
-		 * starts over would only count against it. */
-		mall_status_set(st, MALL_RATE_LIMITED, 0, "BASEの%sの呼び出し上限に達しています",
-		                bs->limited_day ? "1日" : "1時間");
-		st->retry_after_ms = (long)(bs->limited_until - time(NULL)) * 1000;
-		buf_free(&url);
-		return MALL_RATE_LIMITED;
-	}
-	for (int attempt = 0; attempt < 2; attempt++) {
-		oc = refresh(shop, attempt > 0, st);
-		if (oc != MALL_OK)
-			break;
-		char auth[2200];
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", mall_cred(shop, "access_token", ""));
-		const char *headers[] = {auth, "Accept: application/json",
-		                         form ? "Content-Type: application/x-www-form-urlencoded" : NULL,
-		                         NULL};
-		http_request req = {method, buf_str(&url), headers, form, form ? strlen(form) : 0,
-		                    (long)mall_opt_int(shop, "timeout_ms", 0)};
-		http_response_free(&resp);
-		memset(&resp, 0, sizeof(resp));
-		pace(shop);
-		if (http_perform(shop->http, &req, &resp) != Z_OK) {
-			oc = MALL_TEMPORARY;
-			mall_status_set(st, oc, 0, "BASEに接続できません: %s", resp.error);
-			break;
-		}
-		if (resp.status == 200) {
-			*out = parse_body(shop, &resp);
-			if (!*out) {
-				oc = MALL_TEMPORARY;
-				mall_status_set(st, oc, 200, "BASEの応答を解釈できません");
-			} else {
-				mall_status_ok(st, 200);
-				oc = MALL_OK;
-			}
-			break;
-		}
-		bool token_bad;
-		oc = classify(shop, &resp, st, &token_bad);
-		if (oc == MALL_RATE_LIMITED && bs && resp.status != 429) {
-			bs->limited_until = time(NULL) + st->retry_after_ms / 1000;
-			bs->limited_day = strstr(st->message, "day_api_limit") != NULL;
-		}
-		if (!token_bad)
-			break;
-	}
+	const char *headers[] = {"Accept: application/json",
+	                         form ? "Content-Type: application/x-www-form-urlencoded" : NULL, NULL};
+	const mall_retry c = {.refresh = refresh, .throttle = throttle, .judge = judge, .ctx = out,
+	                      .auth = "Authorization: Bearer ", .headers = headers};
+	http_request req = {method, buf_str(&url), NULL, form, form ? strlen(form) : 0,
+	                    (long)mall_opt_int(shop, "timeout_ms", 0)};
+	oc = mall_retry_call(shop, &c, &req, &resp, st);
 	http_response_free(&resp);
 	buf_free(&url);
 	return oc;
@@ -363,7 +280,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		const char *sub = it->sub_code ? it->sub_code : "";
 		memset(&it->status, 0, sizeof(it->status));
 		it->mall_ref_out[0] = '\0';
-		if (!is_id(it->item_code) || (*sub && !is_id(sub))) {
+		if (!mall_is_digits(it->item_code, BASE_CODE_MAX) || (*sub && !mall_is_digits(sub, BASE_CODE_MAX))) {
 			mall_status_set(&it->status, MALL_ITEM, 0,
 			                "BASEの商品ID・種類IDは数字です (%.40s%s%.40s)", it->item_code ? it->item_code : "",
 			                *sub ? " / " : "", sub);
@@ -408,7 +325,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 	for (int i = 0; i < n; i++)
 		items[i].found = false;
 	for (int i = 0; i < n; i++) {
-		if (items[i].found || !is_id(items[i].item_code))
+		if (items[i].found || !mall_is_digits(items[i].item_code, BASE_CODE_MAX))
 			continue;
 		bool asked = false;
 		for (int k = 0; k < i && !asked; k++)
@@ -449,17 +366,9 @@ static bool id_text(const cJSON *v, char *out, size_t len)
 		return true;
 	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e18)
 		return snprintf(out, len, "%.0f", v->valuedouble) < (int)len;
-	if (cJSON_IsString(v) && is_id(v->valuestring))
+	if (cJSON_IsString(v) && mall_is_digits(v->valuestring, BASE_CODE_MAX))
 		return snprintf(out, len, "%s", v->valuestring) < (int)len;
 	return false;
-}
-
-static bool unix_time(const cJSON *v, time_t *out)
-{
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 253402300799.0)
-		return false;
-	*out = (time_t)v->valuedouble;
-	return true;
 }
 
 static int cmp_ref(const void *a, const void *b)
@@ -485,13 +394,13 @@ static mall_outcome one_order(mall_shop *shop, const base_ref *ref, mall_order_c
 	int cnt = cJSON_IsArray(its) ? cJSON_GetArraySize(its) : -1;
 	if (json_copy_str(ord, "unique_key", true, o.order_no, sizeof(o.order_no)) ||
 	    json_copy_str(ord, "dispatch_status", false, o.status, sizeof(o.status)) ||
-	    !unix_time(json_member(ord, "ordered"), &o.ordered_at) || cnt < 0 || cnt > 10000 ||
+	    !json_unix_time(json_member(ord, "ordered"), &o.ordered_at) || cnt < 0 || cnt > 10000 ||
 	    (cnt && !(lines = calloc((size_t)cnt, sizeof(*lines))))) {
 		cJSON_Delete(reply);
 		mall_status_set(st, MALL_TEMPORARY, 200, "BASE: 注文 %s の応答を解釈できません", ref->key);
 		return MALL_TEMPORARY;
 	}
-	if (!unix_time(json_member(ord, "modified"), &o.updated_at))
+	if (!json_unix_time(json_member(ord, "modified"), &o.updated_at))
 		o.updated_at = ref->modified;
 	const cJSON *c = json_member(ord, "cancelled");
 	o.cancelled = !strcmp(o.status, "cancelled") || (c && !cJSON_IsNull(c) && !cJSON_IsFalse(c));
@@ -540,8 +449,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 	if (back < 0 || back > 366 * 86400LL)
 		back = 14 * 86400;
 	char from[24], to[24];
-	wall_time(shop, since - (time_t)back, from, sizeof(from));
-	wall_time(shop, until, to, sizeof(to));
+	mall_wall_time(shop, since - (time_t)back, from, sizeof(from));
+	mall_wall_time(shop, until, to, sizeof(to));
 	for (long long offset = 0, pages = 0;; pages++) {
 		buf path = BUF_INIT;
 		cJSON *reply = NULL;
@@ -574,7 +483,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			got++;
 			if (json_copy_str(o, "unique_key", true, r.key, sizeof(r.key)) || !r.key[0] ||
 			    strspn(r.key, KEY_CHARS) != strlen(r.key) ||
-			    !unix_time(json_member(o, "modified"), &r.modified)) {
+			    !json_unix_time(json_member(o, "modified"), &r.modified)) {
 				cJSON_Delete(reply);
 				oc = MALL_TEMPORARY;
 				mall_status_set(st, oc, 200, "BASE: 注文一覧に解釈できない注文があります");
@@ -616,10 +525,5 @@ out:
 	return oc;
 }
 
-static void release(mall_shop *shop)
-{
-	free(shop->adapter_state);
-	shop->adapter_state = NULL;
-}
-
-const mall_adapter mall_base = {"base", 50, 50, push, fetch_orders, read_stock, refresh, release};
+const mall_adapter mall_base = {"base", 50, 50, push, fetch_orders, read_stock, refresh,
+                                   mall_release_state};

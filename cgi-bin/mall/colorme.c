@@ -47,7 +47,9 @@
 #include "core/log.h"
 #include "mall/json_field.h"
 #include "mall/mall.h"
+#include "mall/oauth.h"
 #include "mall/pace.h"
+#include "mall/retry.h"
 
 #define COLORME_MAX_PAGES 10000
 #define COLORME_READ_BATCH 50
@@ -69,44 +71,11 @@ static void pace(mall_shop *shop)
 		mall_pace(&s->last, mall_opt_int(shop, "pace_ms", 0));
 }
 
-static bool is_id(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (!n || n > COLORME_ID_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-static int put_url(buf *b, const mall_shop *shop, const char *path)
-{
-	const char *base = shop->api_base ? shop->api_base : "";
-	return buf_append(b, base, (size_t)mall_base_len(base)) || buf_puts(b, path);
-}
-
-static void wall_time(const mall_shop *shop, time_t t, char *out, size_t len)
-{
-	struct tm tm;
-	time_t w = t + (time_t)mall_opt_int(shop, "tz_offset_s", 9 * 3600);
-	gmtime_r(&w, &tm);
-	strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-static cJSON *parse_body(const mall_shop *shop, const http_response *r)
-{
-	long long max = mall_opt_int(shop, "max_reply_bytes", 16L << 20);
-	if (!r->body.data || (long long)r->body.len > max)
-		return NULL;
-	return cJSON_ParseWithLength(r->body.data, r->body.len);
-}
-
 /* The first error's code and message of a reply, cleaned for a log line. */
 static void error_of(const mall_shop *shop, const http_response *r, char *code, size_t clen,
                      char *msg, size_t mlen)
 {
-	cJSON *j = parse_body(shop, r);
+	cJSON *j = mall_parse_body(shop, r);
 	const cJSON *e = cJSON_GetArrayItem(json_member(j, "errors"), 0);
 	const cJSON *c = json_member(e, "code");
 	code[0] = msg[0] = '\0';
@@ -118,75 +87,6 @@ static void error_of(const mall_shop *shop, const http_response *r, char *code, 
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
 	cJSON_Delete(j);
-}
-
-/* The refresh-token grant, for shops whose app was given one (unconfirmed at カラーミー). */
-static mall_outcome grant(mall_shop *shop, mall_status *st)
-{
-	mall_outcome oc = MALL_TEMPORARY;
-	buf url = BUF_INIT, form = BUF_INIT;
-	http_response resp;
-	cJSON *j = NULL;
-	memset(&resp, 0, sizeof(resp));
-	const char *cid = mall_cred(shop, "client_id", ""), *sec = mall_cred(shop, "client_secret", "");
-	const char *rt = mall_cred(shop, "refresh_token", "");
-	if (put_url(&url, shop, mall_opt(shop, "token_path", "/oauth/token")) ||
-	    buf_puts(&form, "grant_type=refresh_token&client_id=") || http_urlencode(&form, cid) ||
-	    buf_puts(&form, "&client_secret=") || http_urlencode(&form, sec) ||
-	    buf_puts(&form, "&refresh_token=") || http_urlencode(&form, rt)) {
-		mall_status_set(st, oc, 0, "メモリ不足");
-		goto out;
-	}
-	const char *headers[] = {"Content-Type: application/x-www-form-urlencoded",
-	                         "Accept: application/json", NULL};
-	http_request req = {"POST", buf_str(&url), headers, buf_str(&form), form.len,
-	                    (long)mall_opt_int(shop, "timeout_ms", 0)};
-	pace(shop);
-	if (http_perform(shop->http, &req, &resp) != Z_OK) {
-		mall_status_set(st, oc, 0, "カラーミーショップのトークン発行に接続できません: %s", resp.error);
-		goto out;
-	}
-	if (resp.status != 200) {
-		if (resp.status == 429) {
-			mall_status_set(st, MALL_RATE_LIMITED, 429, "カラーミーショップの呼び出し上限に達しました");
-			st->retry_after_ms = mall_retry_after_ms(shop, &resp);
-		} else if (resp.status >= 500 || resp.status == 408) {
-			mall_status_set(st, MALL_TEMPORARY, resp.status,
-			                "カラーミーショップのトークン発行が一時的に応答できません (HTTP %d)", resp.status);
-		} else {
-			mall_status_set(st, MALL_AUTH, resp.status,
-			                "カラーミーショップがトークンの再発行を拒否しました (HTTP %d)。アプリを再認可してアクセストークンを登録してください",
-			                resp.status);
-		}
-		oc = st->outcome;
-		goto out;
-	}
-	j = parse_body(shop, &resp);
-	const cJSON *at = json_member(j, "access_token"), *nrt = json_member(j, "refresh_token");
-	const cJSON *ex = json_member(j, "expires_in");
-	if (!cJSON_IsString(at) || !at->valuestring[0] || strlen(at->valuestring) > 2048 ||
-	    !http_header_value_ok(at->valuestring) || (ex && !cJSON_IsNumber(ex))) {
-		mall_status_set(st, MALL_TEMPORARY, 200, "カラーミーショップのトークン応答を解釈できません");
-		goto out;
-	}
-	if (mall_cred_set(shop, "access_token", at->valuestring) ||
-	    (cJSON_IsString(nrt) && nrt->valuestring[0] && strlen(nrt->valuestring) <= 2048 &&
-	     mall_cred_set(shop, "refresh_token", nrt->valuestring))) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
-		goto out;
-	}
-	shop->credentials_changed = true;
-	shop->token_expires_at = ex && ex->valuedouble >= 1 && ex->valuedouble < 366 * 86400.0
-	                             ? time(NULL) + (time_t)ex->valuedouble
-	                             : 0;
-	mall_status_ok(st, 200);
-	oc = MALL_OK;
-out:
-	cJSON_Delete(j);
-	buf_free(&url);
-	buf_free(&form);
-	http_response_free(&resp);
-	return oc;
 }
 
 static bool can_grant(const mall_shop *shop)
@@ -202,19 +102,38 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		mall_status_set(st, MALL_AUTH, 0, "カラーミーショップ: APIのURLが未設定です");
 		return MALL_AUTH;
 	}
-	const char *tok = mall_cred(shop, "access_token", "");
-	bool usable = tok[0] && strlen(tok) <= 2048 && http_header_value_ok(tok);
-	bool near = shop->token_expires_at && shop->token_expires_at - 300 <= time(NULL);
-	if (!force && usable && !(near && can_grant(shop))) {
+	/* A token without a refresh token is used as long as カラーミー takes it. */
+	bool usable = mall_token_usable(shop, 0);
+	if (!force && usable && (mall_token_fresh(shop, 300, 0) || !can_grant(shop))) {
 		mall_status_ok(st, 0);
 		return MALL_OK;
 	}
-	if (can_grant(shop))
-		return grant(shop, st);
-	mall_status_set(st, MALL_AUTH, 0,
-	                usable ? "カラーミーショップがアクセストークンを受け付けません。アプリを再認可して新しいトークンを登録してください"
-	                       : "カラーミーショップのアクセストークンが設定されていません");
-	return MALL_AUTH;
+	if (!can_grant(shop)) {
+		mall_status_set(st, MALL_AUTH, 0,
+		                usable ? "カラーミーショップがアクセストークンを受け付けません。アプリを再認可して新しいトークンを登録してください"
+		                       : "カラーミーショップのアクセストークンが設定されていません");
+		return MALL_AUTH;
+	}
+	/* The refresh-token grant, for shops whose app was given one (unconfirmed at カラーミー). */
+	buf url = BUF_INIT;
+	if (mall_put_url(&url, shop, mall_opt(shop, "token_path", "/oauth/token"))) {
+		buf_free(&url);
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		return MALL_TEMPORARY;
+	}
+	const char *form[] = {"grant_type", "refresh_token",
+	                      "client_id", mall_cred(shop, "client_id", ""),
+	                      "client_secret", mall_cred(shop, "client_secret", ""),
+	                      "refresh_token", mall_cred(shop, "refresh_token", ""), NULL};
+	const mall_oauth g = {.label = "カラーミーショップ",
+	                      .url = buf_str(&url),
+	                      .form = form,
+	                      .rotate = true,
+	                      .advice = "アプリを再認可してアクセストークンを登録してください",
+	                      .before = pace};
+	mall_outcome rc = mall_oauth_grant(shop, &g, st);
+	buf_free(&url);
+	return rc;
 }
 
 static mall_outcome classify(const mall_shop *shop, const http_response *r, mall_status *st)
@@ -240,7 +159,34 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, mall
 	return st->outcome;
 }
 
-/* One call; a 401 renews the token once when the shop can. On MALL_OK *out is the reply. */
+static mall_outcome throttle(mall_shop *shop, void *ctx, mall_status *st)
+{
+	pace(shop);
+	return MALL_OK;
+}
+
+/* One answer: 2xx done (parsed into *ctx); a 401 renews the token when the shop can. */
+static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_response *resp,
+                                mall_status *st)
+{
+	cJSON **out = ctx;
+	if (hrc != Z_OK) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "カラーミーショップに接続できません: %s", resp->error);
+		return MALL_RETRY_DONE;
+	}
+	if (resp->status >= 200 && resp->status < 300) {
+		if (!(*out = mall_parse_body(shop, resp)))
+			mall_status_set(st, MALL_TEMPORARY, resp->status, "カラーミーショップの応答を解釈できません");
+		else
+			mall_status_ok(st, resp->status);
+		return MALL_RETRY_DONE;
+	}
+	classify(shop, resp, st);
+	return resp->status == 401 && can_grant(shop) ? MALL_RETRY_RENEW : MALL_RETRY_DONE;
+}
+
+/* One call through the shared loop (mall/retry.h); a 401 renews the token once when the
+ * shop can. On MALL_OK *out is the reply. */
 static mall_outcome call(mall_shop *shop, const char *method, const char *path, const char *json,
                          cJSON **out, mall_status *st)
 {
@@ -249,43 +195,17 @@ static mall_outcome call(mall_shop *shop, const char *method, const char *path, 
 	mall_outcome oc = MALL_TEMPORARY;
 	*out = NULL;
 	memset(&resp, 0, sizeof(resp));
-	if (put_url(&url, shop, path)) {
+	if (mall_put_url(&url, shop, path)) {
 		mall_status_set(st, oc, 0, "メモリ不足");
 		return oc;
 	}
-	for (int attempt = 0; attempt < 2; attempt++) {
-		oc = refresh(shop, attempt > 0, st);
-		if (oc != MALL_OK)
-			break;
-		char auth[2200];
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", mall_cred(shop, "access_token", ""));
-		const char *headers[] = {auth, "Accept: application/json",
-		                         json ? "Content-Type: application/json" : NULL, NULL};
-		http_request req = {method, buf_str(&url), headers, json, json ? strlen(json) : 0,
-		                    (long)mall_opt_int(shop, "timeout_ms", 0)};
-		http_response_free(&resp);
-		memset(&resp, 0, sizeof(resp));
-		pace(shop);
-		if (http_perform(shop->http, &req, &resp) != Z_OK) {
-			oc = MALL_TEMPORARY;
-			mall_status_set(st, oc, 0, "カラーミーショップに接続できません: %s", resp.error);
-			break;
-		}
-		if (resp.status >= 200 && resp.status < 300) {
-			*out = parse_body(shop, &resp);
-			if (!*out) {
-				oc = MALL_TEMPORARY;
-				mall_status_set(st, oc, resp.status, "カラーミーショップの応答を解釈できません");
-			} else {
-				mall_status_ok(st, resp.status);
-				oc = MALL_OK;
-			}
-			break;
-		}
-		oc = classify(shop, &resp, st);
-		if (resp.status != 401 || !can_grant(shop))
-			break;
-	}
+	const char *headers[] = {"Accept: application/json",
+	                         json ? "Content-Type: application/json" : NULL, NULL};
+	const mall_retry c = {.refresh = refresh, .throttle = throttle, .judge = judge, .ctx = out,
+	                      .auth = "Authorization: Bearer ", .headers = headers};
+	http_request req = {method, buf_str(&url), NULL, json, json ? strlen(json) : 0,
+	                    (long)mall_opt_int(shop, "timeout_ms", 0)};
+	oc = mall_retry_call(shop, &c, &req, &resp, st);
 	http_response_free(&resp);
 	buf_free(&url);
 	return oc;
@@ -429,7 +349,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 	for (int i = 0; i < n; i++) {
 		memset(&items[i].status, 0, sizeof(items[i].status));
 		items[i].mall_ref_out[0] = '\0';
-		if (!is_id(items[i].item_code)) {
+		if (!mall_is_digits(items[i].item_code, COLORME_ID_MAX)) {
 			mall_status_set(&items[i].status, MALL_ITEM, 0, "カラーミーショップの商品IDは数字です (%.40s)",
 			                items[i].item_code ? items[i].item_code : "");
 			done[i] = true;
@@ -483,11 +403,11 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 			return MALL_TEMPORARY;
 		}
 		for (; next < n && k < COLORME_READ_BATCH; next++) {
-			if (!is_id(items[next].item_code))
+			if (!mall_is_digits(items[next].item_code, COLORME_ID_MAX))
 				continue;
 			bool asked = false;
 			for (int q = start; q < next && !asked; q++)
-				asked = is_id(items[q].item_code) && !strcmp(items[q].item_code, items[next].item_code);
+				asked = mall_is_digits(items[q].item_code, COLORME_ID_MAX) && !strcmp(items[q].item_code, items[next].item_code);
 			if (asked)
 				continue;
 			if ((k && buf_putc(&path, ',')) || buf_puts(&path, items[next].item_code)) {
@@ -516,7 +436,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 			snprintf(idt, sizeof(idt), "%.0f", id->valuedouble);
 			for (int q = start; q < next; q++) {
 				int got;
-				if (is_id(items[q].item_code) && !strcmp(items[q].item_code, idt) &&
+				if (mall_is_digits(items[q].item_code, COLORME_ID_MAX) && !strcmp(items[q].item_code, idt) &&
 				    stock_in_product(shop, p, items[q].sub_code ? items[q].sub_code : "", &got) == Z_OK) {
 					items[q].stock = got;
 					items[q].found = true;
@@ -528,14 +448,6 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 	}
 	mall_status_ok(st, 200);
 	return MALL_OK;
-}
-
-static bool unix_time(const cJSON *v, time_t *out)
-{
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 253402300799.0)
-		return false;
-	*out = (time_t)v->valuedouble;
-	return true;
 }
 
 static int cmp_sale(const void *a, const void *b)
@@ -569,7 +481,7 @@ static mall_outcome one_sale(mall_shop *shop, const cJSON *sale, time_t updated,
 		details = json_member(sale, "details");
 	}
 	int cnt = cJSON_IsArray(details) ? cJSON_GetArraySize(details) : -1;
-	if (cnt < 0 || cnt > 10000 || !unix_time(json_member(sale, "make_date"), &o.ordered_at) ||
+	if (cnt < 0 || cnt > 10000 || !json_unix_time(json_member(sale, "make_date"), &o.ordered_at) ||
 	    (cnt && !(lines = calloc((size_t)cnt, sizeof(*lines))))) {
 		cJSON_Delete(fetched);
 		mall_status_set(st, MALL_TEMPORARY, 200, "カラーミーショップ: 受注 %s を解釈できません", o.order_no);
@@ -639,9 +551,9 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 	if (back < 0 || back > 366 * 86400LL)
 		back = 60 * 86400;
 	char after[24], from[24], to[24];
-	wall_time(shop, since - (time_t)back, after, sizeof(after));
-	wall_time(shop, since, from, sizeof(from));
-	wall_time(shop, until, to, sizeof(to));
+	mall_wall_time(shop, since - (time_t)back, after, sizeof(after));
+	mall_wall_time(shop, since, from, sizeof(from));
+	mall_wall_time(shop, until, to, sizeof(to));
 	for (long long offset = 0, pages = 0;; pages++) {
 		buf path = BUF_INIT;
 		cJSON *reply = NULL;
@@ -674,7 +586,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		while (cJSON_GetArraySize(sales) > 0) {
 			cJSON *s = cJSON_DetachItemFromArray(sales, 0);
 			sale_ref r = {s, 0};
-			if (!unix_time(json_member(s, "update_date"), &r.updated)) {
+			if (!json_unix_time(json_member(s, "update_date"), &r.updated)) {
 				cJSON_Delete(s);
 				cJSON_Delete(reply);
 				oc = MALL_TEMPORARY;
@@ -717,11 +629,5 @@ out:
 	return oc;
 }
 
-static void release(mall_shop *shop)
-{
-	free(shop->adapter_state);
-	shop->adapter_state = NULL;
-}
-
 const mall_adapter mall_colorme = {"colorme", 100, 100, push, fetch_orders, read_stock, refresh,
-                                   release};
+                                   mall_release_state};

@@ -41,3 +41,11 @@ int json_get_int(const cJSON *obj, const char *key, int min, int max, int *out)
 	*out = (int)d;
 	return Z_OK;
 }
+
+bool json_unix_time(const cJSON *v, time_t *out)
+{
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 253402300799.0)
+		return false;
+	*out = (time_t)v->valuedouble;
+	return true;
+}

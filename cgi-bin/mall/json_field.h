@@ -1,8 +1,9 @@
-/* json_field: bounded reads of members of untrusted JSON replies (Amazon, Rakuten, Shopify). */
+/* json_field: bounded reads of members of untrusted JSON replies (every JSON mall). */
 #ifndef ZAIKO_JSON_FIELD_H
 #define ZAIKO_JSON_FIELD_H
 
 #include <stddef.h>
+#include <time.h>
 #include <cJSON.h>
 #include "core/zaiko.h"
 
@@ -15,5 +16,7 @@ const cJSON *json_member(const cJSON *obj, const char *key);
 int json_copy_str(const cJSON *obj, const char *key, bool required, char *out, size_t outlen);
 /* Integral number member key within [min, max] into *out; Z_INVALID otherwise (absent too). */
 int json_get_int(const cJSON *obj, const char *key, int min, int max, int *out);
+/* A JSON number of Unix seconds (0 .. year 9999) into *out; false otherwise. */
+bool json_unix_time(const cJSON *v, time_t *out);
 
 #endif

@@ -1,5 +1,5 @@
 /* mall: adapter lookup and helpers shared by every adapter. */
-#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,17 +110,64 @@ int mall_base_len(const char *base)
 	return (int)n;
 }
 
+bool mall_retry_after_header(const http_response *r, long *ms)
+{
+	char v[64];
+	if (!http_header(r, "Retry-After", v, sizeof(v)))
+		return false;
+	char *end;
+	double s = strtod(v, &end);
+	if (end == v || *end || !isfinite(s) || s < 0 || s >= 86400)
+		return false;
+	*ms = (long)ceil(s * 1000);
+	return true;
+}
+
 long mall_retry_after_ms(const mall_shop *shop, const http_response *r)
 {
-	char v[32];
-	if (http_header(r, "Retry-After", v, sizeof(v))) {
-		char *end;
-		errno = 0;
-		long long secs = strtoll(v, &end, 10);
-		if (!errno && end != v && !*end && secs >= 0 && secs < 86400)
-			return secs > 0 ? (long)(secs * 1000) : 1000;
-	}
+	long ms;
+	if (mall_retry_after_header(r, &ms))
+		return ms > 0 ? ms : 1000;
 	return (long)mall_opt_int(shop, "retry_after_ms", 1000);
+}
+
+int mall_put_url(buf *b, const mall_shop *shop, const char *path)
+{
+	const char *base = shop->api_base ? shop->api_base : "";
+	return buf_append(b, base, (size_t)mall_base_len(base)) || buf_puts(b, path);
+}
+
+bool mall_is_digits(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (!n || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+void mall_wall_time(const mall_shop *shop, time_t t, char *out, size_t len)
+{
+	struct tm tm;
+	time_t w = t + (time_t)mall_opt_int(shop, "tz_offset_s", 9 * 3600);
+	gmtime_r(&w, &tm);
+	strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+cJSON *mall_parse_body(const mall_shop *shop, const http_response *r)
+{
+	long long max = mall_opt_int(shop, "max_reply_bytes", 16L << 20);
+	if (!r->body.data || (long long)r->body.len > max)
+		return NULL;
+	return cJSON_ParseWithLength(r->body.data, r->body.len);
+}
+
+void mall_release_state(mall_shop *shop)
+{
+	free(shop->adapter_state);
+	shop->adapter_state = NULL;
 }
 
 void *mall_state(mall_shop *shop, size_t size)

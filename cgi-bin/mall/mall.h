@@ -138,5 +138,19 @@ int mall_base_len(const char *base);
 /* The wait a 429 asks for: Retry-After in whole seconds (0 counts as 1 s), else the shop's
  * option retry_after_ms (1000). */
 long mall_retry_after_ms(const mall_shop *shop, const http_response *r);
+/* Retry-After in seconds (a fraction allowed, below a day) as milliseconds, rounded up, into
+ * *ms; false when the header is absent or unreadable. */
+bool mall_retry_after_header(const http_response *r, long *ms);
+/* Appends the shop's api_base (trailing slashes dropped) and path. */
+int mall_put_url(buf *b, const mall_shop *shop, const char *path);
+/* True when s is 1..max decimal digits (a mall's numeric id, safe in a URL path). */
+bool mall_is_digits(const char *s, size_t max);
+/* "YYYY-MM-DD HH:MM:SS" wall time of t at the shop's tz_offset_s (JST, 32400, unless set). */
+void mall_wall_time(const mall_shop *shop, time_t t, char *out, size_t len);
+/* The reply's JSON, or NULL when there is none, it is larger than the shop's max_reply_bytes
+ * (16 MiB) or it does not parse. The caller deletes it. */
+cJSON *mall_parse_body(const mall_shop *shop, const http_response *r);
+/* A release for adapters whose state is one allocation (mall_state). */
+void mall_release_state(mall_shop *shop);
 
 #endif

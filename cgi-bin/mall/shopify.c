@@ -21,7 +21,9 @@
 #include "core/log.h"
 #include "core/secret.h"
 #include "mall/mall.h"
+#include "mall/oauth.h"
 #include "mall/pace.h"
+#include "mall/retry.h"
 #include "mall/shopify_json.h"
 
 #define SHOPIFY_VERSION "2026-01"
@@ -30,6 +32,8 @@
 /* Shopify's single-query limit (MAX_COST_EXCEEDED above it). */
 #define SHOPIFY_MAX_QUERY_COST 1000
 #define SHOPIFY_REFRESH_AHEAD 600
+/* The longest access token taken (Shopify's are about 40 characters). */
+#define SHOPIFY_TOKEN_MAX 1000
 #define SHOPIFY_MAX_PAGES 100000
 
 typedef struct cache_entry {
@@ -142,68 +146,6 @@ static int put_base(buf *b, const mall_shop *shop)
 	return buf_append(b, base, (size_t)mall_base_len(base));
 }
 
-/* Client-credentials grant (24 h tokens) for apps that have a client id and secret. */
-static mall_outcome grant(mall_shop *shop, mall_status *st)
-{
-	mall_outcome rc = MALL_TEMPORARY;
-	buf url = BUF_INIT, form = BUF_INIT;
-	http_response resp;
-	memset(&resp, 0, sizeof(resp));
-	if (put_base(&url, shop) || buf_puts(&url, "/admin/oauth/access_token") ||
-	    buf_puts(&form, "grant_type=client_credentials&client_id=") ||
-	    http_urlencode(&form, mall_cred(shop, "client_id", "")) ||
-	    buf_puts(&form, "&client_secret=") ||
-	    http_urlencode(&form, mall_cred(shop, "client_secret", ""))) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
-		goto out;
-	}
-	const char *headers[] = {"Content-Type: application/x-www-form-urlencoded",
-	                         "Accept: application/json", NULL};
-	http_request req = {"POST", buf_str(&url), headers, buf_str(&form), form.len,
-	                    mall_opt_int(shop, "timeout_ms", 0)};
-	if (http_perform(shop->http, &req, &resp) != Z_OK) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "Shopify: トークン取得の通信に失敗しました (%s)",
-		                resp.error);
-		goto out;
-	}
-	if (resp.status >= 400 && resp.status < 500 && resp.status != 429) {
-		rc = MALL_AUTH;
-		mall_status_set(st, rc, resp.status,
-		                "Shopify: アクセストークンの発行が拒否されました (HTTP %d)。アプリの設定を確認してください",
-		                resp.status);
-		goto out;
-	}
-	if (resp.status != 200) {
-		mall_status_set(st, MALL_TEMPORARY, resp.status, "Shopify: トークン取得に失敗しました (HTTP %d)",
-		                resp.status);
-		goto out;
-	}
-	cJSON *root = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
-	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(root, "access_token");
-	const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
-	if (!cJSON_IsString(tok) || !tok->valuestring[0] || strlen(tok->valuestring) > 1000 ||
-	    !http_header_value_ok(tok->valuestring) ||
-	    (ttl && (!cJSON_IsNumber(ttl) || ttl->valuedouble < 1 || ttl->valuedouble > 366 * 86400.0))) {
-		cJSON_Delete(root);
-		mall_status_set(st, MALL_TEMPORARY, resp.status, "Shopify: トークン応答が不正です");
-		goto out;
-	}
-	int e = shop->credentials ? mall_cred_set(shop, "access_token", tok->valuestring) : Z_ERR;
-	shop->token_expires_at = time(NULL) + (ttl ? (time_t)ttl->valuedouble : 86399);
-	cJSON_Delete(root);
-	if (e) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
-		goto out;
-	}
-	shop->credentials_changed = true;
-	rc = MALL_OK;
-out:
-	buf_free(&url);
-	buf_free(&form);
-	http_response_free(&resp);
-	return rc;
-}
-
 static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -212,16 +154,35 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		return MALL_AUTH;
 	}
 	bool can_grant = mall_cred(shop, "client_id", "")[0] && mall_cred(shop, "client_secret", "")[0];
-	const char *tok = mall_cred(shop, "access_token", "");
-	if (!force && tok[0] &&
-	    (shop->token_expires_at == 0 || shop->token_expires_at > time(NULL) + SHOPIFY_REFRESH_AHEAD))
+	if (!force && mall_token_fresh(shop, SHOPIFY_REFRESH_AHEAD, SHOPIFY_TOKEN_MAX))
 		return MALL_OK;
-	if (can_grant)
-		return grant(shop, st);
-	mall_status_set(st, MALL_AUTH, 0,
-	                tok[0] ? "Shopify: アクセストークンが無効です。新しいトークンを登録してください"
-	                       : "Shopify: アクセストークンが未設定です");
-	return MALL_AUTH;
+	if (!can_grant) {
+		mall_status_set(st, MALL_AUTH, 0,
+		                mall_cred(shop, "access_token", "")[0]
+		                    ? "Shopify: アクセストークンが無効です。新しいトークンを登録してください"
+		                    : "Shopify: アクセストークンが未設定です");
+		return MALL_AUTH;
+	}
+	/* The client-credentials grant (24 h tokens) for apps that have a client id and secret. */
+	buf url = BUF_INIT;
+	if (put_base(&url, shop) || buf_puts(&url, "/admin/oauth/access_token")) {
+		buf_free(&url);
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		return MALL_TEMPORARY;
+	}
+	const char *form[] = {"grant_type", "client_credentials",
+	                      "client_id", mall_cred(shop, "client_id", ""),
+	                      "client_secret", mall_cred(shop, "client_secret", ""), NULL};
+	const mall_oauth g = {.label = "Shopify",
+	                      .url = buf_str(&url),
+	                      .form = form,
+	                      .max_token = SHOPIFY_TOKEN_MAX,
+	                      .default_ttl = 86399,
+	                      .strict_ttl = true,
+	                      .advice = "アプリの設定を確認してください"};
+	mall_outcome rc = mall_oauth_grant(shop, &g, st);
+	buf_free(&url);
+	return rc;
 }
 
 /* Waits until the cost bucket (as the last reply reported it) holds cost points, or says
@@ -249,29 +210,86 @@ static mall_outcome throttle(mall_shop *shop, double cost, mall_status *st)
 
 static long retry_after_header(const http_response *resp)
 {
-	char v[64];
-	if (http_header(resp, "Retry-After", v, sizeof(v))) {
-		char *end;
-		double s = strtod(v, &end);
-		if (end != v && isfinite(s) && s >= 0 && s < 86400)
-			return (long)ceil(s * 1000);
-	}
-	return 1000;
+	long ms;
+	return mall_retry_after_header(resp, &ms) ? ms : 1000;
 }
 
-/* One GraphQL call. On MALL_OK, r holds a reply with data (caller frees it). 401 renews the
- * token once (when the shop can); THROTTLED waits once when the wait is short. */
+/* What one GraphQL call's attempts share: the query's cost and where its reply goes. */
+typedef struct {
+	double cost;
+	shopify_reply *r;
+} gql_call;
+
+static mall_outcome throttle_cost(mall_shop *shop, void *ctx, mall_status *st)
+{
+	return throttle(shop, ((const gql_call *)ctx)->cost, st);
+}
+
+/* One GraphQL answer: 401 renews the token; THROTTLED (in a 200 reply) waits; a reply with
+ * data is done (parsed into the call's reply), the cost bucket taken from it. */
+static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_response *resp,
+                                mall_status *st)
+{
+	gql_call *c = ctx;
+	shopify_reply *r = c->r;
+	shopify_reply_free(r);
+	if (hrc != Z_OK) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "Shopify: 通信に失敗しました (%s)", resp->error);
+		return MALL_RETRY_DONE;
+	}
+	if (resp->status == 401) {
+		mall_status_set(st, MALL_AUTH, 401, "Shopify: アクセストークンが拒否されました");
+		return MALL_RETRY_RENEW;
+	}
+	if (resp->status == 429) {
+		mall_status_set(st, MALL_RATE_LIMITED, 429, "Shopify: 呼び出し上限を超えました");
+		st->retry_after_ms = retry_after_header(resp);
+		return MALL_RETRY_DONE;
+	}
+	if (resp->status != 200) {
+		mall_status_set(st, MALL_TEMPORARY, resp->status, "Shopify: HTTP %d", resp->status);
+		return MALL_RETRY_DONE;
+	}
+	char err[128];
+	if (shopify_parse_reply(resp->body.data ? resp->body.data : "", resp->body.len, r, err,
+	                        sizeof(err))) {
+		mall_status_set(st, MALL_TEMPORARY, 200, "Shopify: 応答が不正です (%s)", err);
+		return MALL_RETRY_DONE;
+	}
+	shopify_state *s = state_of(shop);
+	if (s && r->cost_known) {
+		s->cost_known = true;
+		s->cost = (mall_bucket){r->available, r->restore_rate, r->maximum, mall_mono_now()};
+	}
+	if (r->throttled) {
+		double need = r->requested_cost > 0 ? r->requested_cost : c->cost;
+		mall_status_set(st, MALL_RATE_LIMITED, 200, "Shopify: APIコストの上限に達しました (THROTTLED)");
+		st->retry_after_ms = r->cost_known
+		                         ? (long)ceil(fmax(need - r->available, 1) / r->restore_rate * 1000)
+		                         : 1000;
+		return MALL_RETRY_WAIT;
+	}
+	if (r->error[0] || !r->data)
+		mall_status_set(st, MALL_TEMPORARY, 200, "Shopify: GraphQLエラー: %s%s%s", r->error,
+		                r->error_code[0] ? " " : "", r->error_code);
+	else
+		mall_status_ok(st, 200);
+	return MALL_RETRY_DONE;
+}
+
+/* One GraphQL call through the shared loop (mall/retry.h). On MALL_OK, r holds a reply with
+ * data (caller frees it). 401 renews the token once (when the shop can); THROTTLED waits once
+ * when the wait is short. */
 static mall_outcome gql(mall_shop *shop, const char *query, cJSON *variables,
                         shopify_reply *r, mall_status *st)
 {
 	/* What Shopify will ask of the bucket before it runs the query. */
 	long long qcost = shopify_query_cost(query, variables);
-	double cost = qcost > 0 ? (double)qcost : 10;
+	gql_call call = {qcost > 0 ? (double)qcost : 10, r};
 	mall_outcome rc = MALL_TEMPORARY;
 	buf url = BUF_INIT;
 	char *body = NULL;
 	http_response resp;
-	bool renewed = false, waited = false;
 	memset(&resp, 0, sizeof(resp));
 	memset(r, 0, sizeof(*r));
 	memset(st, 0, sizeof(*st));
@@ -288,79 +306,13 @@ static mall_outcome gql(mall_shop *shop, const char *query, cJSON *variables,
 		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
 		goto out;
 	}
-	for (int attempt = 0; attempt < 3; attempt++) {
-		shopify_reply_free(r);
-		rc = refresh(shop, renewed, st);
-		if (rc != MALL_OK)
-			goto out;
-		rc = throttle(shop, cost, st);
-		if (rc != MALL_OK)
-			goto out;
-		char auth[1100];
-		snprintf(auth, sizeof(auth), "X-Shopify-Access-Token: %s",
-		         mall_cred(shop, "access_token", ""));
-		const char *headers[] = {auth, "Content-Type: application/json",
-		                         "Accept: application/json", NULL};
-		http_request req = {"POST", buf_str(&url), headers, body, strlen(body),
-		                    mall_opt_int(shop, "timeout_ms", 0)};
-		rc = MALL_TEMPORARY;
-		if (http_perform(shop->http, &req, &resp) != Z_OK) {
-			mall_status_set(st, rc, 0, "Shopify: 通信に失敗しました (%s)", resp.error);
-			goto out;
-		}
-		if (resp.status == 401) {
-			mall_status_set(st, MALL_AUTH, 401, "Shopify: アクセストークンが拒否されました");
-			rc = MALL_AUTH;
-			if (renewed)
-				goto out;
-			renewed = true;
-			continue;
-		}
-		if (resp.status == 429) {
-			rc = MALL_RATE_LIMITED;
-			mall_status_set(st, rc, 429, "Shopify: 呼び出し上限を超えました");
-			st->retry_after_ms = retry_after_header(&resp);
-			goto out;
-		}
-		if (resp.status != 200) {
-			mall_status_set(st, rc, resp.status, "Shopify: HTTP %d", resp.status);
-			goto out;
-		}
-		char err[128];
-		if (shopify_parse_reply(resp.body.data ? resp.body.data : "", resp.body.len, r, err,
-		                        sizeof(err))) {
-			mall_status_set(st, rc, 200, "Shopify: 応答が不正です (%s)", err);
-			goto out;
-		}
-		shopify_state *s = state_of(shop);
-		if (s && r->cost_known) {
-			s->cost_known = true;
-			s->cost = (mall_bucket){r->available, r->restore_rate, r->maximum, mall_mono_now()};
-		}
-		if (r->throttled) {
-			double need = r->requested_cost > 0 ? r->requested_cost : cost;
-			long wait = r->cost_known
-			                ? (long)ceil(fmax(need - r->available, 1) / r->restore_rate * 1000)
-			                : 1000;
-			rc = MALL_RATE_LIMITED;
-			mall_status_set(st, rc, 200, "Shopify: APIコストの上限に達しました (THROTTLED)");
-			st->retry_after_ms = wait;
-			if (!waited && mall_opt_int(shop, "rate_limit", 1) &&
-			    wait <= mall_opt_int(shop, "max_wait_ms", 5000)) {
-				waited = true;
-				mall_sleep_ms(wait);
-				continue;
-			}
-			goto out;
-		}
-		if (r->error[0] || !r->data) {
-			mall_status_set(st, rc, 200, "Shopify: GraphQLエラー: %s%s%s", r->error,
-			                r->error_code[0] ? " " : "", r->error_code);
-			goto out;
-		}
-		rc = MALL_OK;
-		goto out;
-	}
+	const char *headers[] = {"Content-Type: application/json", "Accept: application/json", NULL};
+	const mall_retry c = {.refresh = refresh, .throttle = throttle_cost, .judge = judge,
+	                      .ctx = &call, .auth = "X-Shopify-Access-Token: ", .headers = headers,
+	                      .may_wait = true};
+	http_request req = {"POST", buf_str(&url), NULL, body, strlen(body),
+	                    mall_opt_int(shop, "timeout_ms", 0)};
+	rc = mall_retry_call(shop, &c, &req, &resp, st);
 out:
 	if (rc != MALL_OK)
 		shopify_reply_free(r);

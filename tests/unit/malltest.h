@@ -31,6 +31,29 @@ static inline void control(const char *what, const char *body)
 	cJSON_Delete(control_json(what, body));
 }
 
+/* The adapter under test, set by sim_group_start (unused by tests of parsers alone). */
+static const mall_adapter *A __attribute__((unused));
+
+/* A shop of the adapter under test against S; base is the shop's copy of S's address. */
+typedef struct {
+	mall_shop shop;
+	char base[64];
+} shop_fixture;
+
+/* A cmocka group setup's body: A is mall's adapter and S its simulator, started. */
+static inline int sim_group_start(const char *mall)
+{
+	A = mall_adapter_for(mall);
+	return A && sim_start(&S, mall) == 0 ? 0 : -1;
+}
+
+/* The cmocka group teardown that stops S. */
+static inline int sim_group_stop(void **state)
+{
+	sim_stop(&S);
+	return 0;
+}
+
 /* Clears the simulator's state and turns its rate limits off (each test's starting point). */
 static inline void sim_reset(void)
 {
@@ -90,6 +113,16 @@ static inline void shop_free(const mall_adapter *a, mall_shop *shop)
 	http_client_free(shop->http);
 }
 
+/* Opens f as shop id of A against S with credentials and options (JSON texts). */
+static inline void fixture_open(shop_fixture *f, long long id, const char *name,
+                                const char *credentials, const char *options, long timeout_ms)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->base, sizeof(f->base), "%s", S.base);
+	shop_init(&f->shop, id, name, A->mall, f->base, cJSON_Parse(credentials), cJSON_Parse(options),
+	          timeout_ms);
+}
+
 /* Replaces key of a JSON object (shop->options, shop->credentials) with a number or string. */
 static inline void json_set_num(cJSON *obj, const char *key, double v)
 {
@@ -130,6 +163,31 @@ static inline int collect_orders(const mall_order *o, void *ctx)
 	}
 	s->n++;
 	return s->stop_after && s->n >= s->stop_after;
+}
+
+/* The faults BASE and カラーミー meet alike, on a fresh shop f with item it (an item of
+ * the simulator's): a 500 on push_path is temporary; a 429 (Retry-After: 1) rate limited for
+ * 1 s; a cut-short reply of orders_path temporary; then the push goes through. */
+static inline void check_common_faults(shop_fixture *f, mall_push_item *it, const char *push_path,
+                                       const char *orders_path)
+{
+	mall_status st;
+	orders_seen seen = {0};
+	char fault[160];
+	snprintf(fault, sizeof(fault), "{\"kind\":\"500\",\"path\":\"%s\"}", push_path);
+	control("fault", fault);
+	assert_int_equal(A->push(&f->shop, it, 1, &st), MALL_TEMPORARY);
+	assert_int_equal(it->status.outcome, MALL_TEMPORARY);
+	snprintf(fault, sizeof(fault), "{\"kind\":\"429\",\"path\":\"%s\"}", push_path);
+	control("fault", fault);
+	assert_int_equal(A->push(&f->shop, it, 1, &st), MALL_RATE_LIMITED);
+	assert_int_equal(st.retry_after_ms, 1000);
+	snprintf(fault, sizeof(fault), "{\"kind\":\"malformed\",\"path\":\"%s\"}", orders_path);
+	control("fault", fault);
+	assert_int_equal(A->fetch_orders(&f->shop, time(NULL) - 60, time(NULL) + 1, collect_orders,
+	                                 &seen, &st), MALL_TEMPORARY);
+	assert_int_equal(A->push(&f->shop, it, 1, &st), MALL_OK);
+	assert_int_equal(sim_stock(it->item_code, it->sub_code), it->wanted);
 }
 
 #endif

@@ -12,19 +12,9 @@
               "\"refresh_token\":\"zaiko-demo-base-refresh\"," \
               "\"redirect_uri\":\"https://zaiko.example.jp/base/callback\"}"
 
-static const mall_adapter *A;
-
-typedef struct {
-	mall_shop shop;
-	char base[64];
-} fixture;
-
-static void shop_open(fixture *f, const char *creds, const char *opts)
+static void shop_open(shop_fixture *f, const char *creds, const char *opts)
 {
-	memset(f, 0, sizeof(*f));
-	snprintf(f->base, sizeof(f->base), "%s", S.base);
-	shop_init(&f->shop, 5, "BASEテスト", "base", f->base, cJSON_Parse(creds ? creds : CREDS),
-	          cJSON_Parse(opts ? opts : "{}"), 5000);
+	fixture_open(f, 5, "BASEテスト", creds ? creds : CREDS, opts ? opts : "{}", 5000);
 }
 
 static int setup(void **state)
@@ -38,19 +28,12 @@ static int setup(void **state)
 
 static int group_setup(void **state)
 {
-	A = mall_adapter_for("base");
-	return A && sim_start(&S, "base") == 0 ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	sim_stop(&S);
-	return 0;
+	return sim_group_start("base");
 }
 
 static void test_push_item_and_variation(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	shop_open(&f, NULL, NULL);
 	mall_push_item items[5] = {
@@ -84,7 +67,7 @@ static void test_push_item_and_variation(void **state)
 
 static void test_read_stock(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	shop_open(&f, NULL, NULL);
 	mall_stock_item items[4] = {{.listing_id = 1, .item_code = "101", .sub_code = ""},
@@ -103,7 +86,7 @@ static void test_read_stock(void **state)
 
 static void test_orders_and_cancellation(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	orders_seen seen = {0};
 	time_t t0 = time(NULL) - 2;
@@ -148,7 +131,7 @@ static void test_orders_and_cancellation(void **state)
 
 static void test_expired_token_is_renewed_once(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	shop_open(&f, NULL, NULL);
 	mall_push_item it = {.listing_id = 1, .item_code = "101", .sub_code = "", .wanted = 3};
@@ -175,7 +158,7 @@ static void test_expired_token_is_renewed_once(void **state)
 
 static void test_hour_limit_waits_for_the_next_hour(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	control("limits", "{\"enabled\":true}");
 	control("base", "{\"hour_limit\":1}");
@@ -202,22 +185,10 @@ static void test_hour_limit_waits_for_the_next_hour(void **state)
 
 static void test_faults(void **state)
 {
-	fixture f;
-	mall_status st;
-	orders_seen seen = {0};
+	shop_fixture f;
 	shop_open(&f, NULL, NULL);
 	mall_push_item it = {.listing_id = 1, .item_code = "101", .sub_code = "", .wanted = 6};
-	control("fault", "{\"kind\":\"500\",\"path\":\"/1/items/edit_stock\"}");
-	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_TEMPORARY);
-	assert_int_equal(it.status.outcome, MALL_TEMPORARY);
-	control("fault", "{\"kind\":\"429\",\"path\":\"/1/items/edit_stock\"}");
-	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_RATE_LIMITED);
-	assert_int_equal(st.retry_after_ms, 1000);
-	control("fault", "{\"kind\":\"malformed\",\"path\":\"/1/orders\"}");
-	assert_int_equal(A->fetch_orders(&f.shop, time(NULL) - 60, time(NULL) + 1, collect_orders,
-	                                 &seen, &st), MALL_TEMPORARY);
-	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
-	assert_int_equal(sim_stock("101", ""), 6);
+	check_common_faults(&f, &it, "/1/items/edit_stock", "/1/orders");
 	shop_free(A, &f.shop);
 }
 
@@ -231,5 +202,5 @@ int main(void)
 		cmocka_unit_test_setup(test_hour_limit_waits_for_the_next_hour, setup),
 		cmocka_unit_test_setup(test_faults, setup),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, sim_group_stop);
 }

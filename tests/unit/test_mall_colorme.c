@@ -13,19 +13,9 @@
               "\"client_secret\":\"zaiko-demo-colorme-secret\"," \
               "\"refresh_token\":\"zaiko-demo-colorme-refresh\"}"
 
-static const mall_adapter *A;
-
-typedef struct {
-	mall_shop shop;
-	char base[64];
-} fixture;
-
-static void shop_open(fixture *f, const char *creds, const char *opts)
+static void shop_open(shop_fixture *f, const char *creds, const char *opts)
 {
-	memset(f, 0, sizeof(*f));
-	snprintf(f->base, sizeof(f->base), "%s", S.base);
-	shop_init(&f->shop, 6, "カラーミーテスト", "colorme", f->base,
-	          cJSON_Parse(creds ? creds : TOKEN), cJSON_Parse(opts ? opts : "{}"), 5000);
+	fixture_open(f, 6, "カラーミーテスト", creds ? creds : TOKEN, opts ? opts : "{}", 5000);
 }
 
 static int setup(void **state)
@@ -40,19 +30,12 @@ static int setup(void **state)
 
 static int group_setup(void **state)
 {
-	A = mall_adapter_for("colorme");
-	return A && sim_start(&S, "colorme") == 0 ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	sim_stop(&S);
-	return 0;
+	return sim_group_start("colorme");
 }
 
 static void test_push_product_and_options(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	shop_open(&f, NULL, NULL);
 	mall_push_item items[7] = {
@@ -94,7 +77,7 @@ static void test_push_product_and_options(void **state)
 
 static void test_read_stock(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	shop_open(&f, NULL, NULL);
 	mall_stock_item items[4] = {{.listing_id = 1, .item_code = "101", .sub_code = ""},
@@ -113,7 +96,7 @@ static void test_read_stock(void **state)
 
 static void test_sales_and_cancellation(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	orders_seen seen = {0};
 	time_t t0 = time(NULL) - 2;
@@ -157,7 +140,7 @@ static void test_sales_and_cancellation(void **state)
 
 static void test_revoked_token(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	mall_push_item it = {.listing_id = 1, .item_code = "101", .sub_code = "", .wanted = 3};
 	/* A token alone: a 401 stops the shop. */
@@ -180,22 +163,10 @@ static void test_revoked_token(void **state)
 
 static void test_faults(void **state)
 {
-	fixture f;
-	mall_status st;
-	orders_seen seen = {0};
+	shop_fixture f;
 	shop_open(&f, NULL, NULL);
 	mall_push_item it = {.listing_id = 1, .item_code = "101", .sub_code = "", .wanted = 6};
-	control("fault", "{\"kind\":\"500\",\"path\":\"/v1/products/\"}");
-	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_TEMPORARY);
-	assert_int_equal(it.status.outcome, MALL_TEMPORARY);
-	control("fault", "{\"kind\":\"429\",\"path\":\"/v1/products/\"}");
-	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_RATE_LIMITED);
-	assert_int_equal(st.retry_after_ms, 1000);
-	control("fault", "{\"kind\":\"malformed\",\"path\":\"/v1/sales.json\"}");
-	assert_int_equal(A->fetch_orders(&f.shop, time(NULL) - 60, time(NULL) + 1, collect_orders,
-	                                 &seen, &st), MALL_TEMPORARY);
-	assert_int_equal(A->push(&f.shop, &it, 1, &st), MALL_OK);
-	assert_int_equal(sim_stock("101", ""), 6);
+	check_common_faults(&f, &it, "/v1/products/", "/v1/sales.json");
 	shop_free(A, &f.shop);
 }
 
@@ -208,5 +179,5 @@ int main(void)
 		cmocka_unit_test_setup(test_revoked_token, setup),
 		cmocka_unit_test_setup(test_faults, setup),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, sim_group_stop);
 }

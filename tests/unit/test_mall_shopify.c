@@ -11,24 +11,14 @@
 
 #define STATIC_TOKEN "shpat_zaikodemo0000000000000000000000"
 
-static const mall_adapter *A;
-
-typedef struct {
-	mall_shop shop;
-	char base[64];
-} fixture;
-
 /* creds: a JSON object text; extra: options put first (cJSON finds the first duplicate). */
-static void shop_open(fixture *f, const char *creds, const char *extra, long timeout_ms)
+static void shop_open(shop_fixture *f, const char *creds, const char *extra, long timeout_ms)
 {
 	char opts[512];
-	memset(f, 0, sizeof(*f));
-	snprintf(f->base, sizeof(f->base), "%s", S.base);
 	snprintf(opts, sizeof(opts), "{%s%s\"api_version\":\"2026-04\",\"rate_limit\":0}",
 	         extra ? extra : "", extra ? "," : "");
-	shop_init(&f->shop, 2, "Shopifyテスト", "shopify", f->base,
-	          cJSON_Parse(creds ? creds : "{\"access_token\":\"" STATIC_TOKEN "\"}"),
-	          cJSON_Parse(opts), timeout_ms);
+	fixture_open(f, 2, "Shopifyテスト", creds ? creds : "{\"access_token\":\"" STATIC_TOKEN "\"}",
+	             opts, timeout_ms);
 }
 
 static int setup(void **state)
@@ -42,19 +32,12 @@ static int setup(void **state)
 
 static int group_setup(void **state)
 {
-	A = mall_adapter_for("shopify");
-	return A && sim_start(&S, "shopify") == 0 ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	sim_stop(&S);
-	return 0;
+	return sim_group_start("shopify");
 }
 
 static void test_push_sets_available_and_reports_ids(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	shop_open(&f, NULL, NULL, 5000);
 	mall_push_item items[4] = {
@@ -96,7 +79,7 @@ static void test_push_sets_available_and_reports_ids(void **state)
 
 static void test_stale_ref_is_looked_up_again(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	shop_open(&f, NULL, NULL, 5000);
 	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 4,
@@ -110,7 +93,7 @@ static void test_stale_ref_is_looked_up_again(void **state)
 
 static void test_lookup_picks_the_exact_sku(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	control("items", "{\"items\":[{\"code\":\"A-10\",\"stock\":50},{\"code\":\"A-11\",\"stock\":60}]}");
 	/* Pages of 2 variants: "A-1" also finds A-10 and A-11, so the batch page is full and the
@@ -132,7 +115,7 @@ static void test_lookup_picks_the_exact_sku(void **state)
 
 static void test_location_option(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	shop_open(&f, NULL, "\"location_id\":\"gid://shopify/Location/9\"", 5000);
 	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 4};
@@ -145,7 +128,7 @@ static void test_location_option(void **state)
 
 static void test_read_stock(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	shop_open(&f, NULL, NULL, 5000);
 	mall_stock_item items[3] = {{.listing_id = 1, .sku_code = "A-1"},
@@ -198,7 +181,7 @@ static int on_order(const mall_order *o, void *ctx)
 
 static void test_fetch_orders_pages_lines_and_cancels(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	seen s = {0};
 	shop_open(&f, NULL, "\"orders_page_size\":2,\"lines_page_size\":2", 5000);
@@ -260,7 +243,7 @@ static void test_query_cost_within_limit(void **state)
 	                                    NULL), 10);
 	assert_int_equal(shopify_query_cost("query{shop{id}", NULL), -1);
 	/* With the defaults: 30 orders, one of 45 lines (beyond a nested page), all read. */
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	seen s = {0};
 	char body[4096];
@@ -305,7 +288,7 @@ static void test_query_cost_within_limit(void **state)
 static mall_outcome push_with_fault(const char *creds, const char *fault, long timeout_ms,
                                     mall_status *st, mall_push_item *it)
 {
-	fixture f;
+	shop_fixture f;
 	shop_open(&f, creds, NULL, timeout_ms);
 	control("shopify", "{\"clear_faults\":true}");
 	if (fault)
@@ -351,7 +334,7 @@ static void test_faults(void **state)
 	                        "{\"kind\":\"latency\",\"ms\":2500}"};
 	control("order", "{\"lines\":[{\"code\":\"A-1\",\"qty\":1}]}");
 	for (size_t i = 0; i < Z_ARRAY_LEN(faults); i++) {
-		fixture f;
+		shop_fixture f;
 		seen s = {0};
 		shop_open(&f, NULL, NULL, 1000);
 		control("shopify", "{\"clear_faults\":true}");
@@ -366,7 +349,7 @@ static void test_faults(void **state)
 
 static void test_client_credentials_token_lifetime(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	mall_push_item it = {.listing_id = 1, .sku_code = "A-1", .wanted = 2};
 	control("shopify", "{\"token_ttl\":60}");
@@ -395,7 +378,7 @@ static void test_client_credentials_token_lifetime(void **state)
 
 static void test_throttled_cost(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	/* A tiny bucket: the first mutation (10 points) fits, the second is THROTTLED. */
 	shop_open(&f, NULL, NULL, 5000);
@@ -442,7 +425,7 @@ static void test_throttled_cost(void **state)
 
 static void test_compare_and_set_stale(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	shop_open(&f, NULL, NULL, 5000);
 	/* A unit sells between the adapter's lookup (5 available) and its set: the set is refused
@@ -462,7 +445,7 @@ static void test_compare_and_set_stale(void **state)
 
 static void test_legacy_version_compare_quantity(void **state)
 {
-	fixture f;
+	shop_fixture f;
 	mall_status st;
 	/* 2025-10 knows only compareQuantity: the same push, the same stale protection. */
 	shop_open(&f, NULL, "\"api_version\":\"2025-10\"", 5000);
@@ -545,5 +528,5 @@ int main(void)
 		cmocka_unit_test_setup(test_legacy_version_compare_quantity, setup),
 		cmocka_unit_test(test_parsers),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, sim_group_stop);
 }
