@@ -333,6 +333,16 @@ static bool require(mapper *m, const char *value, const char *column)
 	return false;
 }
 
+/* How every mapper starts a row: a zeroed draft on the row's line whose item code is the
+ * cell of col, which must not be blank (false, the row's error noted, when it is). */
+static bool draft_start(mapper *m, draft *d, int col, const char *column)
+{
+	memset(d, 0, sizeof *d);
+	d->line = m->r->row_line;
+	d->item_code = cell(m, col);
+	return require(m, d->item_code, column);
+}
+
 /* ---- Yahoo!ショッピング ------------------------------------------------------------------- */
 
 typedef struct {
@@ -499,10 +509,8 @@ typedef struct {
 
 static int map_rakuten_item(mapper *m, const rakuten_item_cols *c)
 {
-	draft d = {0};
-	d.line = m->r->row_line;
-	d.item_code = cell(m, c->item);
-	if (!require(m, d.item_code, "商品管理番号（商品URL）"))
+	draft d;
+	if (!draft_start(m, &d, c->item, "商品管理番号（商品URL）"))
 		return Z_OK;
 	const char *type = cell(m, c->type);
 	if (strcmp(type, "2") == 0) {
@@ -719,10 +727,8 @@ static int set_str(char **dst, const char *s)
 
 static int map_rakuten_normal(mapper *m, const rakuten_normal_cols *c, product_table *t)
 {
-	draft d = {0};
-	d.line = m->r->row_line;
-	d.item_code = cell(m, c->item);
-	if (!require(m, d.item_code, "商品管理番号（商品URL）"))
+	draft d;
+	if (!draft_start(m, &d, c->item, "商品管理番号（商品URL）"))
 		return Z_OK;
 	const char *sku = cell(m, c->sku);
 	if (*cell(m, c->type)) {
@@ -800,10 +806,8 @@ typedef struct {
 
 static int map_amazon(mapper *m, const amazon_cols *c)
 {
-	draft d = {0};
-	d.line = m->r->row_line;
-	d.item_code = cell(m, c->sku);
-	if (!require(m, d.item_code, "出品者SKU（seller-sku）"))
+	draft d;
+	if (!draft_start(m, &d, c->sku, "出品者SKU（seller-sku）"))
 		return Z_OK;
 	d.sku_code = d.item_code;
 	d.sub_code = "";
@@ -872,10 +876,8 @@ static int shopify_options(mapper *m, const shopify_cols *c, char *const *names,
 
 static int map_shopify_products(mapper *m, const shopify_cols *c, shopify_product *p)
 {
-	draft d = {0};
-	d.line = m->r->row_line;
-	d.item_code = cell(m, c->handle);
-	if (!require(m, d.item_code, "Handle"))
+	draft d;
+	if (!draft_start(m, &d, c->handle, "Handle"))
 		return Z_OK;
 	if (!p->handle || strcmp(p->handle, d.item_code) != 0) {
 		shopify_product_free(p);
@@ -966,10 +968,8 @@ static void shopify_location(mapper *m, const shopify_cols *c, size_t i, const c
  * location after COO. "not stocked" cells count as nothing. */
 static int map_shopify_inventory(mapper *m, const shopify_cols *c)
 {
-	draft d = {0};
-	d.line = m->r->row_line;
-	d.item_code = cell(m, c->handle);
-	if (!require(m, d.item_code, "Handle"))
+	draft d;
+	if (!draft_start(m, &d, c->handle, "Handle"))
 		return Z_OK;
 	buf sub = BUF_INIT, opts = BUF_INIT;
 	int rc = shopify_options(m, c, NULL, &sub, &opts);
@@ -1044,10 +1044,8 @@ typedef struct {
  * taken from files merchants publish). */
 static int map_base(mapper *m, const base_cols *c)
 {
-	draft d = {0};
-	d.line = m->r->row_line;
-	d.item_code = cell(m, c->item);
-	if (!require(m, d.item_code, "商品ID"))
+	draft d;
+	if (!draft_start(m, &d, c->item, "商品ID"))
 		return Z_OK;
 	d.sub_code = cell(m, c->var);
 	d.name = cell(m, c->name);
@@ -1141,10 +1139,8 @@ static void colorme_axes_free(colorme_axes *a)
 
 static int map_colorme_product(mapper *m, const colorme_product_cols *c)
 {
-	draft d = {0};
-	d.line = m->r->row_line;
-	d.item_code = cell(m, c->item);
-	if (!require(m, d.item_code, "商品ID"))
+	draft d;
+	if (!draft_start(m, &d, c->item, "商品ID"))
 		return Z_OK;
 	d.name = cell(m, c->name);
 	d.sku_code = cell(m, c->sku);
@@ -1446,6 +1442,250 @@ static bool amazon_report(const char *data, size_t len)
 	return false;
 }
 
+/* Where a read failed: the reader's message, which starts with its line number. */
+static int read_failed(csv_reader *r, mallcsv_result *res, int rc)
+{
+	if (rc == Z_INVALID && csv_errors_add(&res->errors, 0, "%s", buf_str(&r->error)) == Z_OK &&
+			res->errors.n)
+		res->errors.v[res->errors.n - 1].line = r->err_line;
+	return rc;
+}
+
+/* How a parse ends: a file that could not be read to its end (rc not Z_OK) yields no
+ * listings, since half a file must not look like a whole one; errors in line order. */
+static void settle(mallcsv_result *res, int rc)
+{
+	if (rc != Z_OK) {
+		for (size_t i = 0; i < res->n; i++)
+			listing_free(&res->v[i]);
+		res->n = 0;
+	}
+	csv_errors_sort(&res->errors);
+}
+
+/* Reads r up to its header into h, and the file's kind into res->kind: refused (Z_INVALID,
+ * the reason in res->errors) when it is empty, of no known kind, or not expect. */
+static int read_header(csv_reader *r, csv_header *h, mallcsv_kind expect, mallcsv_result *res)
+{
+	int rc = csv_next(r);
+	if (rc == 0) {
+		rc = Z_INVALID;
+		csv_errors_add(&res->errors, 0, "ファイルが空です");
+		return rc;
+	}
+	if (rc < 0)
+		return read_failed(r, res, rc);
+	/* Amazon category templates put two rows above the key row that starts with sku. */
+	if (r->nfields && strncmp(r->fields[0].ptr, "TemplateType=", 13) == 0) {
+		for (int i = 0; i < 2 && rc == 1 && strcmp(csv_get(r, 0), "sku") != 0; i++)
+			rc = csv_next(r);
+		if (rc < 0)
+			return read_failed(r, res, rc);
+		if (rc == 0) {
+			rc = Z_INVALID;
+			csv_errors_add(&res->errors, 0, "見出し行（sku）が見つかりません");
+			return rc;
+		}
+	}
+	if ((rc = csv_header_load(h, r)) != Z_OK)
+		return rc;
+	res->kind = mallcsv_detect(h);
+	if (res->kind == MALLCSV_UNKNOWN) {
+		const char *first = h->n ? h->names[0] : "";
+		rc = Z_INVALID;
+		csv_errors_add(&res->errors, h->line,
+				"見出し行からファイルの種類を判別できません（先頭の列: %.*s）",
+				csv_clip(first, 60), first);
+		return rc;
+	}
+	if (expect != MALLCSV_UNKNOWN && expect != res->kind) {
+		rc = Z_INVALID;
+		csv_errors_add(&res->errors, h->line, "このファイルは%sです（%sを選んでください）",
+				mallcsv_kind_label(res->kind), mallcsv_kind_label(expect));
+		return rc;
+	}
+	return Z_OK;
+}
+
+/* The column indexes of a file, by kind (only its kind's member is filled). */
+typedef struct {
+	yahoo_cols yahoo;
+	rakuten_item_cols ritem;
+	rakuten_select_cols rselect;
+	rakuten_normal_cols rnormal;
+	amazon_cols amazon;
+	shopify_cols shopify;
+	zaiko_cols zaiko;
+	base_cols base;
+	colorme_product_cols cproduct;
+	colorme_option_cols coption;
+} kind_cols;
+
+/* Finds the columns of the file's kind in its header, marking them used. */
+static int find_columns(mapper *m, kind_cols *c)
+{
+	switch (m->res->kind) {
+	case MALLCSV_YAHOO_DATA:
+	case MALLCSV_YAHOO_QUANTITY:
+		c->yahoo = (yahoo_cols){COL(m, "code"), COL(m, "sub-code"), COL(m, "name"),
+			COL(m, "price"), COL(m, "jan"), COL(m, "quantity")};
+		break;
+	case MALLCSV_RAKUTEN_ITEM:
+		c->ritem = (rakuten_item_cols){COL(m, "商品管理番号（商品URL）", "商品管理番号"), COL(m, "商品番号"),
+			COL(m, "商品名"), COL(m, "販売価格", "通常購入販売価格"), COL(m, "在庫タイプ"),
+			COL(m, "在庫数"), COL(m, "商品画像URL")};
+		break;
+	case MALLCSV_RAKUTEN_SELECT:
+		c->rselect = (rakuten_select_cols){COL(m, "商品管理番号（商品URL）", "商品管理番号"), COL(m, "選択肢タイプ"),
+			COL(m, "項目選択肢別在庫用横軸選択肢"), COL(m, "項目選択肢別在庫用横軸選択肢子番号"),
+			COL(m, "項目選択肢別在庫用縦軸選択肢"), COL(m, "項目選択肢別在庫用縦軸選択肢子番号"),
+			COL(m, "項目選択肢別在庫用在庫数")};
+		break;
+	case MALLCSV_RAKUTEN_NORMAL:
+		c->rnormal.item = COL(m, "商品管理番号（商品URL）", "商品管理番号");
+		c->rnormal.number = COL(m, "商品番号");
+		c->rnormal.name = COL(m, "商品名");
+		c->rnormal.type = COL(m, "選択肢タイプ");
+		c->rnormal.sku = COL(m, "SKU管理番号");
+		c->rnormal.syssku = COL(m, "システム連携用SKU番号");
+		c->rnormal.keydefs = COL(m, "バリエーション項目キー定義");
+		c->rnormal.namedefs = COL(m, "バリエーション項目名定義");
+		c->rnormal.price = COL(m, "販売価格", "通常購入販売価格");
+		c->rnormal.stock = COL(m, "在庫数");
+		c->rnormal.image = COL(m, "商品画像パス1");
+		c->rnormal.skuimage = COL(m, "SKU画像パス");
+		for (int i = 0; i < RAKUTEN_AXES; i++) {
+			c->rnormal.key[i] = find_indexed(m, "バリエーション項目キー", i + 1, "");
+			c->rnormal.choice[i] = find_indexed(m, "バリエーション項目選択肢", i + 1, "");
+		}
+		for (int i = 0; i < RAKUTEN_ATTRS; i++) {
+			char name[64];
+			snprintf(name, sizeof name, "商品属性（項目）%d", i + 1);
+			c->rnormal.attr_name[i] = csv_header_find(m->h, name);
+			snprintf(name, sizeof name, "商品属性（値）%d", i + 1);
+			c->rnormal.attr_value[i] = csv_header_find(m->h, name);
+		}
+		break;
+	case MALLCSV_AMAZON_LISTINGS:
+		c->amazon = (amazon_cols){COL(m, "seller-sku", "出品者SKU", "sku"),
+			COL(m, "item-name", "商品名", "title"), COL(m, "price", "価格"),
+			COL(m, "quantity", "数量"), COL(m, "image-url")};
+		break;
+	case MALLCSV_SHOPIFY_PRODUCTS:
+	case MALLCSV_SHOPIFY_INVENTORY:
+		c->shopify.handle = COL(m, "Handle", "URL handle");
+		c->shopify.title = COL(m, "Title");
+		c->shopify.sku = COL(m, "Variant SKU", "SKU");
+		c->shopify.qty = COL(m, "Variant Inventory Qty", "Inventory quantity");
+		c->shopify.price = COL(m, "Variant Price", "Price");
+		c->shopify.barcode = COL(m, "Variant Barcode", "Barcode");
+		c->shopify.image = COL(m, "Image Src", "Product image URL");
+		c->shopify.vimage = COL(m, "Variant Image");
+		for (int i = 0; i < SHOPIFY_OPTIONS; i++) {
+			c->shopify.oname[i] = find_indexed(m, "Option", i + 1, " Name");
+			c->shopify.ovalue[i] = find_indexed(m, "Option", i + 1, " Value");
+		}
+		c->shopify.location = COL(m, "Location");
+		c->shopify.available = COL(m, "Available (not editable)", "Available");
+		c->shopify.coo = COL(m, "COO");
+		if (m->res->kind == MALLCSV_SHOPIFY_INVENTORY && c->shopify.location >= 0 &&
+				c->shopify.available < 0) {
+			csv_errors_add(&m->res->errors, m->h->line,
+					"Available (not editable) の列がありません（すべての数量を含めてエクスポートしてください）");
+			return Z_INVALID;
+		}
+		if (m->res->kind == MALLCSV_SHOPIFY_INVENTORY && c->shopify.location < 0) {
+			/* Old layout: the known columns after COO are not locations. */
+			COL(m, "HS Code");
+			COL(m, "Bin name");
+			c->shopify.stock_columns = malloc(m->h->n * sizeof *c->shopify.stock_columns);
+			if (!c->shopify.stock_columns)
+				return Z_NOMEM;
+			for (size_t i = (size_t)c->shopify.coo + 1; i < m->h->n; i++) {
+				if (m->used[i])
+					continue;
+				c->shopify.stock_columns[c->shopify.nstock_columns++] = (int)i;
+				m->used[i] = true;
+			}
+		}
+		break;
+	case MALLCSV_ZAIKO:
+		c->zaiko = (zaiko_cols){COL(m, "SKUコード", "sku_code"), COL(m, "商品コード", "item_code"),
+			COL(m, "子番号", "sub_code"), COL(m, "商品名", "name"),
+			COL(m, "選択肢", "options"), COL(m, "画像URL", "image_url"),
+			COL(m, "JANコード", "JAN", "jan"), COL(m, "価格", "price"),
+			COL(m, "在庫数", "stock"), COL(m, "店舗", "shop")};
+		m->res->has_shop_column = c->zaiko.shop >= 0;
+		/* CSV出力's SKU columns are zaiko's own, not the mall's (not kept in extra). */
+		COL(m, "総在庫数", "total");
+		COL(m, "確保在庫数", "reserve");
+		COL(m, "連携", "sync");
+		COL(m, "最小在庫数", "min_stock");
+		COL(m, "最大在庫数", "max_stock");
+		break;
+	case MALLCSV_COLORME_PRODUCTS:
+		c->cproduct = (colorme_product_cols){COL(m, "商品ID"), COL(m, "商品名"), COL(m, "型番"),
+			COL(m, "商品画像URL"), COL(m, "販売価格"), COL(m, "在庫数"), COL(m, "在庫管理"),
+			COL(m, "JAN/ISBN(GTIN)", "JANコード")};
+		/* Descriptions are long HTML that stock never needs: not kept in extra. */
+		COL(m, "商品説明");
+		COL(m, "簡易説明");
+		COL(m, "フィーチャーフォン向けショップ用商品説明");
+		COL(m, "スマートフォンショップ用商品説明");
+		COL(m, "広告用商品説明");
+		break;
+	case MALLCSV_COLORME_OPTIONS:
+		c->coption = (colorme_option_cols){COL(m, "商品ID"), COL(m, "登録種別"),
+			COL(m, "オプション名１", "オプション名1"), COL(m, "オプション名２", "オプション名2"),
+			COL(m, "型番"), COL(m, "在庫数"), COL(m, "販売価格")};
+		break;
+	case MALLCSV_BASE_ITEMS:
+		c->base = (base_cols){COL(m, "商品ID"), COL(m, "商品名"), COL(m, "種類ID"),
+			COL(m, "種類名"), COL(m, "価格"), COL(m, "在庫数"), COL(m, "種類在庫数"),
+			COL(m, "商品コード"), COL(m, "種類コード"), COL(m, "JAN/GTIN", "JANコード"),
+			COL(m, "画像1")};
+		break;
+	default:
+		break;
+	}
+	return Z_OK;
+}
+
+/* Maps one row of the file's kind. */
+static int map_row(mapper *m, const kind_cols *c, product_table *products, shopify_product *shop,
+		colorme_axes *cax)
+{
+	switch (m->res->kind) {
+	case MALLCSV_YAHOO_DATA:
+		return map_yahoo(m, &c->yahoo, false);
+	case MALLCSV_YAHOO_QUANTITY:
+		return map_yahoo(m, &c->yahoo, true);
+	case MALLCSV_RAKUTEN_ITEM:
+		return map_rakuten_item(m, &c->ritem);
+	case MALLCSV_RAKUTEN_SELECT:
+		return map_rakuten_select(m, &c->rselect);
+	case MALLCSV_RAKUTEN_NORMAL:
+		return map_rakuten_normal(m, &c->rnormal, products);
+	case MALLCSV_AMAZON_LISTINGS:
+		return map_amazon(m, &c->amazon);
+	case MALLCSV_SHOPIFY_PRODUCTS:
+		return map_shopify_products(m, &c->shopify, shop);
+	case MALLCSV_SHOPIFY_INVENTORY:
+		return map_shopify_inventory(m, &c->shopify);
+	case MALLCSV_ZAIKO:
+		return map_zaiko(m, &c->zaiko);
+	case MALLCSV_BASE_ITEMS:
+		return map_base(m, &c->base);
+	case MALLCSV_COLORME_PRODUCTS:
+		return map_colorme_product(m, &c->cproduct);
+	case MALLCSV_COLORME_OPTIONS:
+		return map_colorme_option(m, &c->coption, cax);
+	default:
+		return Z_OK;
+	}
+}
+
+/* Reads one file (UTF-8): its header, the columns of its kind, then every row. */
 static int parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 		const csv_limits *lim, const struct rakuten_axes *axes, mallcsv_result *res)
 {
@@ -1454,8 +1694,9 @@ static int parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 	mapper m = {&r, &h, res, NULL, axes};
 	product_table products = {0};
 	shopify_product shop = {0};
-	shopify_cols sc = {0};
 	colorme_axes cax = {0};
+	kind_cols cols;
+	memset(&cols, 0, sizeof cols);
 	memset(res, 0, sizeof *res);
 	csv_limits amazon;
 	if (amazon_report(data, len)) {
@@ -1471,231 +1712,25 @@ static int parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 		csv_errors_add(&res->errors, 0, "%s", buf_str(&r.error));
 		goto out;
 	}
-	rc = csv_next(&r);
-	if (rc == 0) {
-		rc = Z_INVALID;
-		csv_errors_add(&res->errors, 0, "ファイルが空です");
+	if ((rc = read_header(&r, &h, expect, res)) != Z_OK)
 		goto out;
-	}
-	if (rc < 0)
-		goto read_error;
-	/* Amazon category templates put two rows above the key row that starts with sku. */
-	if (r.nfields && strncmp(r.fields[0].ptr, "TemplateType=", 13) == 0) {
-		for (int i = 0; i < 2 && rc == 1 && strcmp(csv_get(&r, 0), "sku") != 0; i++)
-			rc = csv_next(&r);
-		if (rc < 0)
-			goto read_error;
-		if (rc == 0) {
-			rc = Z_INVALID;
-			csv_errors_add(&res->errors, 0, "見出し行（sku）が見つかりません");
-			goto out;
-		}
-	}
-	if ((rc = csv_header_load(&h, &r)) != Z_OK)
-		goto out;
-	res->kind = mallcsv_detect(&h);
-	if (res->kind == MALLCSV_UNKNOWN) {
-		const char *first = h.n ? h.names[0] : "";
-		rc = Z_INVALID;
-		csv_errors_add(&res->errors, h.line,
-				"見出し行からファイルの種類を判別できません（先頭の列: %.*s）",
-				csv_clip(first, 60), first);
-		goto out;
-	}
-	if (expect != MALLCSV_UNKNOWN && expect != res->kind) {
-		rc = Z_INVALID;
-		csv_errors_add(&res->errors, h.line, "このファイルは%sです（%sを選んでください）",
-				mallcsv_kind_label(res->kind), mallcsv_kind_label(expect));
-		goto out;
-	}
 	m.used = calloc(h.n ? h.n : 1, sizeof *m.used);
 	if (!m.used) {
 		rc = Z_NOMEM;
 		goto out;
 	}
-	yahoo_cols yc = {0};
-	rakuten_item_cols ric = {0};
-	rakuten_select_cols rsc = {0};
-	rakuten_normal_cols rnc = {0};
-	amazon_cols ac = {0};
-	zaiko_cols zc = {0};
-	base_cols bc = {0};
-	colorme_product_cols cpc = {0};
-	colorme_option_cols coc = {0};
-	switch (res->kind) {
-	case MALLCSV_YAHOO_DATA:
-	case MALLCSV_YAHOO_QUANTITY:
-		yc = (yahoo_cols){COL(&m, "code"), COL(&m, "sub-code"), COL(&m, "name"),
-			COL(&m, "price"), COL(&m, "jan"), COL(&m, "quantity")};
-		break;
-	case MALLCSV_RAKUTEN_ITEM:
-		ric = (rakuten_item_cols){COL(&m, "商品管理番号（商品URL）", "商品管理番号"), COL(&m, "商品番号"),
-			COL(&m, "商品名"), COL(&m, "販売価格", "通常購入販売価格"), COL(&m, "在庫タイプ"),
-			COL(&m, "在庫数"), COL(&m, "商品画像URL")};
-		break;
-	case MALLCSV_RAKUTEN_SELECT:
-		rsc = (rakuten_select_cols){COL(&m, "商品管理番号（商品URL）", "商品管理番号"), COL(&m, "選択肢タイプ"),
-			COL(&m, "項目選択肢別在庫用横軸選択肢"), COL(&m, "項目選択肢別在庫用横軸選択肢子番号"),
-			COL(&m, "項目選択肢別在庫用縦軸選択肢"), COL(&m, "項目選択肢別在庫用縦軸選択肢子番号"),
-			COL(&m, "項目選択肢別在庫用在庫数")};
-		break;
-	case MALLCSV_RAKUTEN_NORMAL:
-		rnc.item = COL(&m, "商品管理番号（商品URL）", "商品管理番号");
-		rnc.number = COL(&m, "商品番号");
-		rnc.name = COL(&m, "商品名");
-		rnc.type = COL(&m, "選択肢タイプ");
-		rnc.sku = COL(&m, "SKU管理番号");
-		rnc.syssku = COL(&m, "システム連携用SKU番号");
-		rnc.keydefs = COL(&m, "バリエーション項目キー定義");
-		rnc.namedefs = COL(&m, "バリエーション項目名定義");
-		rnc.price = COL(&m, "販売価格", "通常購入販売価格");
-		rnc.stock = COL(&m, "在庫数");
-		rnc.image = COL(&m, "商品画像パス1");
-		rnc.skuimage = COL(&m, "SKU画像パス");
-		for (int i = 0; i < RAKUTEN_AXES; i++) {
-			rnc.key[i] = find_indexed(&m, "バリエーション項目キー", i + 1, "");
-			rnc.choice[i] = find_indexed(&m, "バリエーション項目選択肢", i + 1, "");
-		}
-		for (int i = 0; i < RAKUTEN_ATTRS; i++) {
-			char name[64];
-			snprintf(name, sizeof name, "商品属性（項目）%d", i + 1);
-			rnc.attr_name[i] = csv_header_find(&h, name);
-			snprintf(name, sizeof name, "商品属性（値）%d", i + 1);
-			rnc.attr_value[i] = csv_header_find(&h, name);
-		}
-		break;
-	case MALLCSV_AMAZON_LISTINGS:
-		ac = (amazon_cols){COL(&m, "seller-sku", "出品者SKU", "sku"),
-			COL(&m, "item-name", "商品名", "title"), COL(&m, "price", "価格"),
-			COL(&m, "quantity", "数量"), COL(&m, "image-url")};
-		break;
-	case MALLCSV_SHOPIFY_PRODUCTS:
-	case MALLCSV_SHOPIFY_INVENTORY:
-		sc.handle = COL(&m, "Handle", "URL handle");
-		sc.title = COL(&m, "Title");
-		sc.sku = COL(&m, "Variant SKU", "SKU");
-		sc.qty = COL(&m, "Variant Inventory Qty", "Inventory quantity");
-		sc.price = COL(&m, "Variant Price", "Price");
-		sc.barcode = COL(&m, "Variant Barcode", "Barcode");
-		sc.image = COL(&m, "Image Src", "Product image URL");
-		sc.vimage = COL(&m, "Variant Image");
-		for (int i = 0; i < SHOPIFY_OPTIONS; i++) {
-			sc.oname[i] = find_indexed(&m, "Option", i + 1, " Name");
-			sc.ovalue[i] = find_indexed(&m, "Option", i + 1, " Value");
-		}
-		sc.location = COL(&m, "Location");
-		sc.available = COL(&m, "Available (not editable)", "Available");
-		sc.coo = COL(&m, "COO");
-		if (res->kind == MALLCSV_SHOPIFY_INVENTORY && sc.location >= 0 && sc.available < 0) {
-			rc = Z_INVALID;
-			csv_errors_add(&res->errors, h.line,
-					"Available (not editable) の列がありません（すべての数量を含めてエクスポートしてください）");
-			goto out;
-		}
-		if (res->kind == MALLCSV_SHOPIFY_INVENTORY && sc.location < 0) {
-			/* Old layout: the known columns after COO are not locations. */
-			COL(&m, "HS Code");
-			COL(&m, "Bin name");
-			sc.stock_columns = malloc(h.n * sizeof *sc.stock_columns);
-			if (!sc.stock_columns) {
-				rc = Z_NOMEM;
-				goto out;
-			}
-			for (size_t i = (size_t)sc.coo + 1; i < h.n; i++) {
-				if (m.used[i])
-					continue;
-				sc.stock_columns[sc.nstock_columns++] = (int)i;
-				m.used[i] = true;
-			}
-		}
-		break;
-	case MALLCSV_ZAIKO:
-		zc = (zaiko_cols){COL(&m, "SKUコード", "sku_code"), COL(&m, "商品コード", "item_code"),
-			COL(&m, "子番号", "sub_code"), COL(&m, "商品名", "name"),
-			COL(&m, "選択肢", "options"), COL(&m, "画像URL", "image_url"),
-			COL(&m, "JANコード", "JAN", "jan"), COL(&m, "価格", "price"),
-			COL(&m, "在庫数", "stock"), COL(&m, "店舗", "shop")};
-		res->has_shop_column = zc.shop >= 0;
-		/* CSV出力's SKU columns are zaiko's own, not the mall's (not kept in extra). */
-		COL(&m, "総在庫数", "total");
-		COL(&m, "確保在庫数", "reserve");
-		COL(&m, "連携", "sync");
-		COL(&m, "最小在庫数", "min_stock");
-		COL(&m, "最大在庫数", "max_stock");
-		break;
-	case MALLCSV_COLORME_PRODUCTS:
-		cpc = (colorme_product_cols){COL(&m, "商品ID"), COL(&m, "商品名"), COL(&m, "型番"),
-			COL(&m, "商品画像URL"), COL(&m, "販売価格"), COL(&m, "在庫数"), COL(&m, "在庫管理"),
-			COL(&m, "JAN/ISBN(GTIN)", "JANコード")};
-		/* Descriptions are long HTML that stock never needs: not kept in extra. */
-		COL(&m, "商品説明");
-		COL(&m, "簡易説明");
-		COL(&m, "フィーチャーフォン向けショップ用商品説明");
-		COL(&m, "スマートフォンショップ用商品説明");
-		COL(&m, "広告用商品説明");
-		break;
-	case MALLCSV_COLORME_OPTIONS:
-		coc = (colorme_option_cols){COL(&m, "商品ID"), COL(&m, "登録種別"),
-			COL(&m, "オプション名１", "オプション名1"), COL(&m, "オプション名２", "オプション名2"),
-			COL(&m, "型番"), COL(&m, "在庫数"), COL(&m, "販売価格")};
-		break;
-	case MALLCSV_BASE_ITEMS:
-		bc = (base_cols){COL(&m, "商品ID"), COL(&m, "商品名"), COL(&m, "種類ID"),
-			COL(&m, "種類名"), COL(&m, "価格"), COL(&m, "在庫数"), COL(&m, "種類在庫数"),
-			COL(&m, "商品コード"), COL(&m, "種類コード"), COL(&m, "JAN/GTIN", "JANコード"),
-			COL(&m, "画像1")};
-		break;
-	default:
-		break;
-	}
+	if ((rc = find_columns(&m, &cols)) != Z_OK)
+		goto out;
 	while ((rc = csv_next(&r)) == 1) {
 		if (csv_row_blank(&r))
 			continue;
-		switch (res->kind) {
-		case MALLCSV_YAHOO_DATA:
-			rc = map_yahoo(&m, &yc, false);
-			break;
-		case MALLCSV_YAHOO_QUANTITY:
-			rc = map_yahoo(&m, &yc, true);
-			break;
-		case MALLCSV_RAKUTEN_ITEM:
-			rc = map_rakuten_item(&m, &ric);
-			break;
-		case MALLCSV_RAKUTEN_SELECT:
-			rc = map_rakuten_select(&m, &rsc);
-			break;
-		case MALLCSV_RAKUTEN_NORMAL:
-			rc = map_rakuten_normal(&m, &rnc, &products);
-			break;
-		case MALLCSV_AMAZON_LISTINGS:
-			rc = map_amazon(&m, &ac);
-			break;
-		case MALLCSV_SHOPIFY_PRODUCTS:
-			rc = map_shopify_products(&m, &sc, &shop);
-			break;
-		case MALLCSV_SHOPIFY_INVENTORY:
-			rc = map_shopify_inventory(&m, &sc);
-			break;
-		case MALLCSV_ZAIKO:
-			rc = map_zaiko(&m, &zc);
-			break;
-		case MALLCSV_BASE_ITEMS:
-			rc = map_base(&m, &bc);
-			break;
-		case MALLCSV_COLORME_PRODUCTS:
-			rc = map_colorme_product(&m, &cpc);
-			break;
-		case MALLCSV_COLORME_OPTIONS:
-			rc = map_colorme_option(&m, &coc, &cax);
-			break;
-		default:
-			break;
-		}
-		if (rc != Z_OK)
+		if ((rc = map_row(&m, &cols, &products, &shop, &cax)) != Z_OK)
 			break;
 	}
-	if (rc < 0 && rc != Z_NOMEM)
-		goto read_error;
+	if (rc < 0 && rc != Z_NOMEM) {
+		read_failed(&r, res, rc);
+		goto out;
+	}
 	if (rc != Z_OK && rc != 0)
 		goto out;
 	rc = Z_OK;
@@ -1705,26 +1740,13 @@ static int parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 		base_finish(res);
 	if (rc == Z_OK)
 		rc = check_duplicates(res);
-	goto out;
-read_error:
-	/* The reader's message already starts with its line number. */
-	if (rc == Z_INVALID && csv_errors_add(&res->errors, 0, "%s", buf_str(&r.error)) == Z_OK &&
-			res->errors.n)
-		res->errors.v[res->errors.n - 1].line = r.err_line;
 out:
-	/* A file that could not be read to its end yields no listings: half a file must not
-	 * look like a whole one. */
-	if (rc != Z_OK) {
-		for (size_t i = 0; i < res->n; i++)
-			listing_free(&res->v[i]);
-		res->n = 0;
-	}
-	csv_errors_sort(&res->errors);
+	settle(res, rc);
 	shopify_product_free(&shop);
 	products_free(&products);
 	colorme_axes_free(&cax);
 	free(m.used);
-	free(sc.stock_columns);
+	free(cols.shopify.stock_columns);
 	csv_header_free(&h);
 	csv_reader_free(&r);
 	return rc;
@@ -1899,12 +1921,7 @@ int mallcsv_parse_pair(const char *a, size_t alen, const char *b, size_t blen,
 	if (rc == Z_OK)
 		rc = check_duplicates(res);
 out:
-	if (rc != Z_OK) {
-		for (size_t i = 0; i < res->n; i++)
-			listing_free(&res->v[i]);
-		res->n = 0;
-	}
-	csv_errors_sort(&res->errors);
+	settle(res, rc);
 	axes_free(&axes);
 	mallcsv_result_free(&part[0]);
 	mallcsv_result_free(&part[1]);
