@@ -295,6 +295,70 @@ static int store_mall_ref(db *d, const mall_push_item *it)
 /* Items of a shop's first claim, before a call has measured what an item costs. */
 #define PUSH_FIRST_CLAIM 10
 
+/* Records what the mall answered for each of the n claimed pushes p (items, the call's
+ * outcome out and status st): done, refused for the item (with its notice), or back to the
+ * queue with back-off (*temporary set, the first reason into first_temporary, which holds
+ * a status message). A success clears the listing's earlier notice. */
+static int record_pushes(db *d, batch_shop *s, const stock_push *p, mall_push_item *items, int n,
+                         mall_outcome out, mall_status *st, sync_stats *stats, bool *temporary,
+                         char *first_temporary)
+{
+	buf healed = BUF_INIT;
+	int nhealed = 0;
+	db_val heal[100];
+	char heal_keys[100][48];
+	int rc = Z_OK;
+	for (int i = 0; rc == Z_OK && i < n; i++) {
+		mall_push_item *it = &items[i];
+		mall_outcome o = out == MALL_OK ? it->status.outcome : out;
+		batch_clean_message(it->status.message);
+		batch_clean_message(st->message);
+		const char *msg = it->status.message[0] ? it->status.message : st->message;
+		if (o == MALL_OK) {
+			stats->pushed++;
+			rc = stock_push_done(d, p[i].id, true, it->wanted, "OK", 0);
+			if (rc == Z_OK)
+				rc = store_mall_ref(d, it);
+			/* The listing's earlier refusal is solved by this success. */
+			if (nhealed < (int)Z_ARRAY_LEN(heal)) {
+				snprintf(heal_keys[nhealed], sizeof(heal_keys[nhealed]), "push_item:%lld",
+				         it->listing_id);
+				heal[nhealed] = DB_S(heal_keys[nhealed]);
+				buf_puts(&healed, nhealed ? ", ?" : "?");
+				nhealed++;
+			}
+		} else if (o == MALL_ITEM) {
+			stats->push_failed++;
+			char key[64];
+			snprintf(key, sizeof(key), "push_item:%lld", it->listing_id);
+			rc = stock_push_done(d, p[i].id, false, it->wanted, msg, -1);
+			if (rc == Z_OK)
+				rc = store_mall_ref(d, it); /* e.g. a product type to read again */
+			if (rc == Z_OK)
+				rc = stock_error(d, 8, "push_item", s->ms.id, 0, it->listing_id, key,
+				                 "店舗「%s」の商品 %s%s%s に在庫を反映できません: %s", s->name,
+				                 it->item_code, *it->sub_code ? " / " : "", it->sub_code, msg);
+		} else {
+			/* temporary, or one item rate limited: back-off (the core adds jitter) */
+			stats->push_failed++;
+			*temporary = true;
+			if (!first_temporary[0] && msg[0])
+				snprintf(first_temporary, sizeof(st->message), "%s", msg);
+			long secs = it->status.retry_after_ms > 0
+			                ? (it->status.retry_after_ms + 999) / 1000 : 0;
+			rc = stock_push_done(d, p[i].id, false, it->wanted, msg, (int)secs);
+		}
+	}
+	if (rc == Z_OK && nhealed) {
+		char sql[1200];
+		snprintf(sql, sizeof(sql), "DELETE FROM error_log WHERE dedupe IN (%s)",
+		         buf_str(&healed));
+		rc = db_exec(d, sql, heal, nhealed, NULL, NULL);
+	}
+	buf_free(&healed);
+	return rc;
+}
+
 int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 {
 	stock_push *p = NULL;
@@ -379,65 +443,14 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 			continue;
 		}
 		bool temporary = false;
-		const char *first_temporary = NULL;
-		buf healed = BUF_INIT;
-		int nhealed = 0;
-		db_val heal[100];
-		char heal_keys[100][48];
-		for (int i = 0; rc == Z_OK && i < n; i++) {
-			mall_push_item *it = &items[i];
-			mall_outcome o = out == MALL_OK ? it->status.outcome : out;
-			batch_clean_message(it->status.message);
-			batch_clean_message(st.message);
-			const char *msg = it->status.message[0] ? it->status.message : st.message;
-			if (o == MALL_OK) {
-				stats->pushed++;
-				rc = stock_push_done(d, p[i].id, true, it->wanted, "OK", 0);
-				if (rc == Z_OK)
-					rc = store_mall_ref(d, it);
-				/* The listing's earlier refusal is solved by this success. */
-				if (nhealed < (int)Z_ARRAY_LEN(heal)) {
-					snprintf(heal_keys[nhealed], sizeof(heal_keys[nhealed]), "push_item:%lld",
-					         it->listing_id);
-					heal[nhealed] = DB_S(heal_keys[nhealed]);
-					buf_puts(&healed, nhealed ? ", ?" : "?");
-					nhealed++;
-				}
-			} else if (o == MALL_ITEM) {
-				stats->push_failed++;
-				char key[64];
-				snprintf(key, sizeof(key), "push_item:%lld", it->listing_id);
-				rc = stock_push_done(d, p[i].id, false, it->wanted, msg, -1);
-				if (rc == Z_OK)
-					rc = store_mall_ref(d, it); /* e.g. a product type to read again */
-				if (rc == Z_OK)
-					rc = stock_error(d, 8, "push_item", s->ms.id, 0, it->listing_id, key,
-					                 "店舗「%s」の商品 %s%s%s に在庫を反映できません: %s", s->name,
-					                 it->item_code, *it->sub_code ? " / " : "", it->sub_code, msg);
-			} else {
-				/* temporary, or one item rate limited: back-off (the core adds jitter) */
-				stats->push_failed++;
-				temporary = true;
-				if (!first_temporary && msg[0])
-					first_temporary = msg;
-				long secs = it->status.retry_after_ms > 0
-				                ? (it->status.retry_after_ms + 999) / 1000 : 0;
-				rc = stock_push_done(d, p[i].id, false, it->wanted, msg, (int)secs);
-			}
-		}
-		if (rc == Z_OK && nhealed) {
-			char sql[1200];
-			snprintf(sql, sizeof(sql), "DELETE FROM error_log WHERE dedupe IN (%s)",
-			         buf_str(&healed));
-			rc = db_exec(d, sql, heal, nhealed, NULL, NULL);
-		}
-		buf_free(&healed);
+		char first_temporary[sizeof(st.message)] = "";
+		rc = record_pushes(d, s, p, items, n, out, &st, stats, &temporary, first_temporary);
 		if (rc != Z_OK)
 			break;
 		if (out == MALL_TEMPORARY || temporary) {
 			/* The call went through but items failed: the row says why (an unreadable reply
 			 * is a reason too), not an empty call status. */
-			if (!st.message[0] && first_temporary)
+			if (!st.message[0] && first_temporary[0])
 				snprintf(st.message, sizeof(st.message), "%s", first_temporary);
 			if (!st.message[0])
 				snprintf(st.message, sizeof(st.message), "理由不明の一時的な失敗");
