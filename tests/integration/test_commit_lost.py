@@ -7,7 +7,7 @@ import os
 import re
 import time
 import zt
-from zt import Client, eq, ok, sql, sql1
+from zt import Client, eq, moves_sum, new_sku, ok, sql, sql1, totals_upload
 
 TAG = "CL" + os.urandom(3).hex().upper()
 KILL = os.path.join(os.path.abspath(zt.STACK), "fault-kill-commit")
@@ -30,24 +30,12 @@ def fired():
     return not os.path.exists(KILL)
 
 
-def new_sku(code, total):
-    sql("INSERT INTO sku (code, name, total, search_doc, updated_at) "
-        "VALUES (?, 'commit-lost', ?, ?, UTC_TIMESTAMP())", code, total, code.lower())
-    sid = int(sql1("SELECT id FROM sku WHERE code = ?", code))
-    if total:
-        sql("INSERT INTO stock_move (sku_id, delta, total_after, reason, created_at) "
-            "VALUES (?, ?, ?, 'initial', UTC_TIMESTAMP(3))", sid, total, total)
-    return sid
-
-
-def moves_sum(sid):
-    return int(sql1("SELECT COALESCE(SUM(delta), 0) FROM stock_move WHERE sku_id = ?", sid))
 
 
 def test_total_edit_with_commit_lost_is_not_reported_saved():
     c = Client()
     c.login()
-    sid = new_sku(TAG + "-1", 10)
+    sid = new_sku(TAG + "-1", 10, "commit-lost")
     try:
         arm()
         r = c.post("/stock/total", {"sku": sid, "total": 77, "seen": 10})
@@ -70,31 +58,12 @@ def test_total_edit_with_commit_lost_is_not_reported_saved():
     eq(moves_sum(sid), 25, "total = sum of moves after")
 
 
-def multipart(fields, files):
-    boundary = "zt" + os.urandom(8).hex()
-    out = []
-    for k, v in fields.items():
-        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
-                    % (boundary, k, v)).encode())
-    for k, (fn, data) in files.items():
-        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
-                    "Content-Type: text/csv\r\n\r\n" % (boundary, k, fn)).encode() + data + b"\r\n")
-    out.append(("--%s--\r\n" % boundary).encode())
-    return b"".join(out), "multipart/form-data; boundary=" + boundary
-
-
-def totals_upload(c, text, mode="absolute"):
-    c.get("/stock/csv/totals")
-    body, ctype = multipart({"mode": mode, "csrf": c.csrf}, {"file": ("棚卸.csv", text.encode())})
-    r = c.request("POST", "/stock/csv/totals", raw_body=body, headers={"Content-Type": ctype})
-    eq(r.status, 303, "preview stored: %s" % r.text[:300])
-    return int(r.header("Location").split("=")[1])
 
 
 def test_csv_apply_with_commit_lost_keeps_the_job():
     c = Client()
     c.login()
-    a, b = new_sku(TAG + "-A", 5), new_sku(TAG + "-B", 6)
+    a, b = new_sku(TAG + "-A", 5, "commit-lost"), new_sku(TAG + "-B", 6, "commit-lost")
     job = totals_upload(c, "SKUコード,総在庫数\n%s-A,50\n%s-B,60\n" % (TAG, TAG))
     try:
         arm()

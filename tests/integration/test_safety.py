@@ -3,7 +3,6 @@ stale-edit check of an oversold SKU, login throttling (a parallel race, and an a
 must not lock the real user out), sessions after a password change and their absolute
 lifetime, CSV jobs (ownership, a failed job retried, a dead worker's job reclaimed), more
 checked rows than one statement binds, and the SMTP password sealed at rest."""
-import http.client
 import os
 import re
 import subprocess
@@ -12,58 +11,19 @@ import threading
 import time
 import urllib.parse
 import zt
-from zt import Client, eq, ok, sql, sql1
+from zt import Client, eq, moves_sum, ok, sql, sql1, totals_upload
 
 TAG = "SF" + os.urandom(3).hex().upper()
 
 
-class AddrClient(Client):
-    """A browser at another loopback address (nginx sees it as REMOTE_ADDR): the same as
-    zt.Client, its connections bound to that source address."""
-
-    def __init__(self, source, base=zt.URL):
-        super().__init__(base)
-        self.source = source
-
-    def request(self, method, path, body=None, headers=None, raw_body=None):
-        h = {"Host": "%s:%d" % (self.host, self.port)}
-        if self.cookies:
-            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
-        if body is not None and raw_body is None:
-            raw_body = urllib.parse.urlencode(body).encode()
-            h["Content-Type"] = "application/x-www-form-urlencoded"
-        h.update(headers or {})
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=60,
-                                          source_address=(self.source, 0))
-        conn.request(method, path, body=raw_body, headers=h)
-        r = conn.getresponse()
-        resp = zt.Response(r.status, r.getheaders(), r.read())
-        conn.close()
-        for v in resp.headers_all("Set-Cookie"):
-            name, _, rest = v.partition("=")
-            value = rest.split(";", 1)[0]
-            if "Max-Age=0" in v or "expires=Thu, 01 Jan 1970" in v:
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
-        m = re.search(rb'name="csrf" value="([0-9a-f]+)"', resp.body)
-        if m:
-            self.csrf = m.group(1).decode()
-        return resp
+def AddrClient(source, base=zt.URL):
+    """A browser at another loopback address (nginx sees it as REMOTE_ADDR)."""
+    return Client(base, source=source)
 
 
 def new_sku(code, total):
-    sql("INSERT INTO sku (code, name, total, search_doc, updated_at) "
-        "VALUES (?, 'safety', ?, ?, UTC_TIMESTAMP())", code, total, code.lower())
-    sid = int(sql1("SELECT id FROM sku WHERE code = ?", code))
-    if total:
-        sql("INSERT INTO stock_move (sku_id, delta, total_after, reason, created_at) "
-            "VALUES (?, ?, ?, 'initial', UTC_TIMESTAMP(3))", sid, total, total)
-    return sid
+    return zt.new_sku(code, total, "safety")
 
-
-def moves_sum(sid):
-    return int(sql1("SELECT COALESCE(SUM(delta), 0) FROM stock_move WHERE sku_id = ?", sid))
 
 
 def total_of(sid):
@@ -233,25 +193,6 @@ def test_session_has_an_absolute_lifetime():
 
 # ---- 6: CSV jobs ----
 
-def multipart(fields, files):
-    boundary = "zt" + os.urandom(8).hex()
-    out = []
-    for k, v in fields.items():
-        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
-                    % (boundary, k, v)).encode())
-    for k, (fn, data) in files.items():
-        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
-                    "Content-Type: text/csv\r\n\r\n" % (boundary, k, fn)).encode() + data + b"\r\n")
-    out.append(("--%s--\r\n" % boundary).encode())
-    return b"".join(out), "multipart/form-data; boundary=" + boundary
-
-
-def totals_upload(c, text, mode="absolute", name="棚卸.csv"):
-    c.get("/stock/csv/totals")
-    body, ctype = multipart({"mode": mode, "csrf": c.csrf}, {"file": (name, text.encode())})
-    r = c.request("POST", "/stock/csv/totals", raw_body=body, headers={"Content-Type": ctype})
-    eq(r.status, 303, "preview stored: %s" % r.text[:300])
-    return int(r.header("Location").split("=")[1])
 
 
 def test_job_belongs_to_its_uploader():

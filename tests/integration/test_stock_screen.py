@@ -6,26 +6,13 @@ import os
 import re
 import urllib.parse
 import zt
-from zt import Client, eq, ok, sql, sql1
+from zt import Client, eq, multipart, ok, sql, sql1
 
 TAG = "T" + os.urandom(3).hex().upper()   # this run's codes and shop names
 BASE_SHOP = "基本店" + TAG
 OTHER_SHOP = "楽天店" + TAG
 _state = {}
 
-
-def multipart(fields, files):
-    """A multipart/form-data body: fields {name: value}, files {name: (filename, bytes)}."""
-    boundary = "zt" + os.urandom(8).hex()
-    out = []
-    for k, v in fields.items():
-        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
-                    % (boundary, k, v)).encode())
-    for k, (fn, data) in files.items():
-        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
-                    "Content-Type: text/csv\r\n\r\n" % (boundary, k, fn)).encode() + data + b"\r\n")
-    out.append(("--%s--\r\n" % boundary).encode())
-    return b"".join(out), "multipart/form-data; boundary=" + boundary
 
 
 def upload(c, path, fields, filename, data):

@@ -47,12 +47,14 @@ class Response:
 class Client:
     """One browser: a cookie jar and the last CSRF token seen in a page."""
 
-    def __init__(self, base=URL, address=None):
+    def __init__(self, base=URL, address=None, source=None):
         u = urllib.parse.urlsplit(base)
         self.host, self.port = u.hostname, u.port or 80
         self.cookies = {}
         self.csrf = None
         self.address = address   # sent as X-Forwarded-For only where the stack trusts it
+        # Another loopback address to connect from (nginx sees it as REMOTE_ADDR), or None.
+        self.source = source
 
     def request(self, method, path, body=None, headers=None, raw_body=None):
         h = {"Host": "%s:%d" % (self.host, self.port)}
@@ -62,7 +64,8 @@ class Client:
             raw_body = urllib.parse.urlencode(body).encode()
             h["Content-Type"] = "application/x-www-form-urlencoded"
         h.update(headers or {})
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=60,
+                                          source_address=(self.source, 0) if self.source else None)
         conn.request(method, path, body=raw_body, headers=h)
         r = conn.getresponse()
         resp = Response(r.status, r.getheaders(), r.read())
@@ -118,6 +121,45 @@ def sql(query, *params):
 def sql1(query, *params):
     rows = sql(query, *params)
     return rows[0][0] if rows and rows[0] else None
+
+
+def new_sku(code, total, name="zt"):
+    """A SKU with its starting total as one 'initial' stock move; its id."""
+    sql("INSERT INTO sku (code, name, total, search_doc, updated_at) "
+        "VALUES (?, ?, ?, ?, UTC_TIMESTAMP())", code, name, total, code.lower())
+    sid = int(sql1("SELECT id FROM sku WHERE code = ?", code))
+    if total:
+        sql("INSERT INTO stock_move (sku_id, delta, total_after, reason, created_at) "
+            "VALUES (?, ?, ?, 'initial', UTC_TIMESTAMP(3))", sid, total, total)
+    return sid
+
+
+def moves_sum(sid):
+    """The sum of a SKU's stock moves (which must equal its total)."""
+    return int(sql1("SELECT COALESCE(SUM(delta), 0) FROM stock_move WHERE sku_id = ?", sid))
+
+
+def multipart(fields, files):
+    """A multipart/form-data body: fields {name: value}, files {name: (filename, bytes)}."""
+    boundary = "zt" + os.urandom(8).hex()
+    out = []
+    for k, v in fields.items():
+        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+                    % (boundary, k, v)).encode())
+    for k, (fn, data) in files.items():
+        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                    "Content-Type: text/csv\r\n\r\n" % (boundary, k, fn)).encode() + data + b"\r\n")
+    out.append(("--%s--\r\n" % boundary).encode())
+    return b"".join(out), "multipart/form-data; boundary=" + boundary
+
+
+def totals_upload(c, text, mode="absolute", name="棚卸.csv"):
+    """Uploads a 総在庫数 CSV for preview; the job id the preview is stored under."""
+    c.get("/stock/csv/totals")
+    body, ctype = multipart({"mode": mode, "csrf": c.csrf}, {"file": (name, text.encode())})
+    r = c.request("POST", "/stock/csv/totals", raw_body=body, headers={"Content-Type": ctype})
+    eq(r.status, 303, "preview stored: %s" % r.text[:300])
+    return int(r.header("Location").split("=")[1])
 
 
 def batch(*args, env=None, check=True, timeout=300):
