@@ -78,7 +78,6 @@ class Amazon(simbase.Mall):
         super().__init__()
         self.listings = Model(os.path.join(MODELS, "listingsItems_2021-08-01.json"))
         self.orders_model = Model(os.path.join(MODELS, "ordersV0.json"))
-        self.on_reset()
 
     def on_reset(self):
         with self.lock:

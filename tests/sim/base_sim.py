@@ -45,10 +45,6 @@ KEY = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 class Base(simbase.Mall):
     name = "base"
 
-    def __init__(self):
-        super().__init__()
-        self.on_reset()
-
     def on_reset(self):
         with self.lock:
             self.tokens = {}            # access token -> expiry
@@ -61,17 +57,13 @@ class Base(simbase.Mall):
             self.list_desc = True
 
     # --- envelopes -----------------------------------------------------------------------
-    def reply(self, status, obj):
-        return status, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(
-            obj, ensure_ascii=False).encode()
-
     def err(self, code, desc):
-        return self.reply(400, {"error": code, "error_description": desc})
+        return self.json_reply(400, {"error": code, "error_description": desc})
 
     def error_response(self, status):
         if status == 429:
-            return self.reply(429, {"error": "too_many_requests", "error_description": "simulated"})
-        return self.reply(status, {"error": "server_error", "error_description": "DB error"})
+            return self.json_reply(429, {"error": "too_many_requests", "error_description": "simulated"})
+        return self.json_reply(status, {"error": "server_error", "error_description": "DB error"})
 
     def expired_token_response(self):
         with self.lock:
@@ -110,7 +102,7 @@ class Base(simbase.Mall):
         if req.path == "/1/oauth/token":
             return self.token(req)
         if not req.path.startswith("/1/"):
-            return self.reply(404, {"error": "not_found", "error_description": "Not Found"})
+            return self.json_reply(404, {"error": "not_found", "error_description": "Not Found"})
         auth = req.headers.get("Authorization", "")
         tok = auth[7:] if auth.startswith("Bearer ") else ""
         with self.lock:
@@ -130,14 +122,14 @@ class Base(simbase.Mall):
         m = re.match(r"^/1/items/detail/([^/]+)$", p)
         if m:
             item = self.item_json(m.group(1))
-            return self.reply(200, {"item": item}) if item else self.err(
+            return self.json_reply(200, {"item": item}) if item else self.err(
                 "bad_item_id", "不正なitem_idです。")
         if p == "/1/orders":
             return self.orders(req)
         m = re.match(r"^/1/orders/detail/([^/]*)$", p)
         if m:
             return self.order_detail(m.group(1))
-        return self.reply(404, {"error": "not_found", "error_description": "Not Found"})
+        return self.json_reply(404, {"error": "not_found", "error_description": "Not Found"})
 
     def count_call(self):
         if not self.limits:
@@ -157,14 +149,14 @@ class Base(simbase.Mall):
 
     def token(self, req):
         if req.method != "POST":
-            return self.reply(400, {"error": "access_denied", "error_description": "POSTで送信してください。"})
+            return self.json_reply(400, {"error": "access_denied", "error_description": "POSTで送信してください。"})
         f = req.form()
         if f.get("grant_type") not in ("refresh_token", "authorization_code"):
             return self.err("invalid_request", "不正なgrant_typeです。")
         if not f.get("client_id") or not f.get("client_secret"):
             return self.err("invalid_request", "client_idもしくはclient_secretがありません。")
         if f.get("client_id") != CLIENT_ID or f.get("client_secret") != CLIENT_SECRET:
-            return self.reply(400, {"error": "unauthorized_client",
+            return self.json_reply(400, {"error": "unauthorized_client",
                                     "error_description": "クライアントが見つかりませんでした。"})
         if f.get("redirect_uri") != REDIRECT_URI or f.get("grant_type") != "refresh_token":
             return self.err("invalid_request", "不正なパラメーターです。")
@@ -176,7 +168,7 @@ class Base(simbase.Mall):
             self.tokens[at] = time.time() + self.token_ttl
             self.refresh_tokens.add(rt)
             ttl = self.token_ttl
-        return self.reply(200, {"access_token": at, "token_type": "bearer", "expires_in": ttl,
+        return self.json_reply(200, {"access_token": at, "token_type": "bearer", "expires_in": ttl,
                                 "refresh_token": rt})
 
     # --- items ---------------------------------------------------------------------------
@@ -225,7 +217,7 @@ class Base(simbase.Mall):
             if not re.match(r"^[0-9]{1,9}$", val):
                 return self.err("validation_error", "バリデーションエラーです。")
             self.book.stock[key] = int(val)
-        return self.reply(200, {"item": self.item_json(item_id)})
+        return self.json_reply(200, {"item": self.item_json(item_id)})
 
     # --- orders --------------------------------------------------------------------------
     @staticmethod
@@ -271,7 +263,7 @@ class Base(simbase.Mall):
             found = [o for o in self.book.orders if start <= int(o["created"]) <= end]
             found.sort(key=lambda o: (o["created"], o["order_no"]), reverse=self.list_desc)
             page = [self.order_json(o) for o in found[offset:offset + limit]]
-        return self.reply(200, {"orders": page})
+        return self.json_reply(200, {"orders": page})
 
     def order_detail(self, key):
         if not key:
@@ -279,7 +271,7 @@ class Base(simbase.Mall):
         with self.book.lock:
             for o in self.book.orders:
                 if o["order_no"] == key:
-                    return self.reply(200, {"order": self.order_json(o, detail=True)})
+                    return self.json_reply(200, {"order": self.order_json(o, detail=True)})
         return self.err("no_order", "注文情報が見つかりませんでした。")
 
 

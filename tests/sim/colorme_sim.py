@@ -47,10 +47,6 @@ PRODUCT_KEYS = {"name", "price", "category_id_big", "category_id_small", "cost",
 class ColorMe(simbase.Mall):
     name = "colorme"
 
-    def __init__(self):
-        super().__init__()
-        self.on_reset()
-
     def on_reset(self):
         with self.lock:
             self.tokens = {STATIC_TOKEN}
@@ -58,12 +54,8 @@ class ColorMe(simbase.Mall):
             self.omit_details = False
             self.seq = 0
 
-    def reply(self, status, obj):
-        return status, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(
-            obj, ensure_ascii=False).encode()
-
     def err(self, status, code, message):
-        return self.reply(status, {"errors": [{"code": code, "message": message,
+        return self.json_reply(status, {"errors": [{"code": code, "message": message,
                                                "status": status}]})
 
     def error_response(self, status):
@@ -115,7 +107,7 @@ class ColorMe(simbase.Mall):
             return self.update_product(m.group(1), req)
         if m and req.method == "GET":
             prod = self.product_json(m.group(1))
-            return self.reply(200, {"product": prod}) if prod else self.not_found()
+            return self.json_reply(200, {"product": prod}) if prod else self.not_found()
         if p == "/v1/products.json" and req.method == "GET":
             return self.products(req)
         if p == "/v1/sales.json" and req.method == "GET":
@@ -125,7 +117,7 @@ class ColorMe(simbase.Mall):
             with self.book.lock:
                 for o in self.book.orders:
                     if o["order_no"] == m.group(1):
-                        return self.reply(200, {"sale": self.sale_json(o, True)})
+                        return self.json_reply(200, {"sale": self.sale_json(o, True)})
             return self.not_found()
         return self.not_found()
 
@@ -135,14 +127,14 @@ class ColorMe(simbase.Mall):
     def token(self, req):
         f = req.form()
         if f.get("client_id") != CLIENT_ID or f.get("client_secret") != CLIENT_SECRET:
-            return self.reply(401, {"error": "invalid_client"})
+            return self.json_reply(401, {"error": "invalid_client"})
         with self.lock:
             if f.get("grant_type") != "refresh_token" or not self.refresh_ok or \
                     f.get("refresh_token") != REFRESH_TOKEN:
-                return self.reply(400, {"error": "invalid_grant"})
+                return self.json_reply(400, {"error": "invalid_grant"})
             at = secrets.token_hex(16)
             self.tokens.add(at)
-        return self.reply(200, {"access_token": at, "token_type": "bearer",
+        return self.json_reply(200, {"access_token": at, "token_type": "bearer",
                                 "scope": "read_products write_products read_sales"})
 
     # --- products ------------------------------------------------------------------------
@@ -216,7 +208,7 @@ class ColorMe(simbase.Mall):
                         return self.err(400, 400000, "在庫数が不正です。")
                     changes[key] = v
             self.book.stock.update(changes)
-        return self.reply(200, {"product": self.product_json(pid)})
+        return self.json_reply(200, {"product": self.product_json(pid)})
 
     @staticmethod
     def page_args(a, default, maximum):
@@ -238,7 +230,7 @@ class ColorMe(simbase.Mall):
             want = set(a["ids"].split(","))
             pids = [p for p in pids if p in want]
         page = [self.product_json(p) for p in pids[offset:offset + limit]]
-        return self.reply(200, {"products": page, "meta": {"total": len(pids), "limit": limit,
+        return self.json_reply(200, {"products": page, "meta": {"total": len(pids), "limit": limit,
                                                            "offset": offset}})
 
     # --- sales ---------------------------------------------------------------------------
@@ -293,7 +285,7 @@ class ColorMe(simbase.Mall):
             with self.lock:
                 omit = self.omit_details
             page = [self.sale_json(o, not omit) for o in found[offset:offset + limit]]
-        return self.reply(200, {"sales": page, "meta": {"total": len(found), "limit": limit,
+        return self.json_reply(200, {"sales": page, "meta": {"total": len(found), "limit": limit,
                                                         "offset": offset}})
 
 

@@ -65,10 +65,6 @@ def jbody(status, obj, headers=None):
 class Rakuten(simbase.Mall):
     name = "rakuten"
 
-    def __init__(self):
-        super().__init__()
-        self.on_reset()
-
     def on_reset(self):
         with self.lock:
             self.skus = {}

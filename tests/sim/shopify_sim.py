@@ -47,10 +47,6 @@ REASONS = {"correction", "cycle_count_available", "damaged", "movement_created",
 class Shopify(simbase.Mall):
     name = "shopify"
 
-    def __init__(self):
-        super().__init__()
-        self.on_reset()
-
     def on_reset(self):
         with self.lock:
             self.tokens = {}          # issued token -> expiry
@@ -69,11 +65,6 @@ class Shopify(simbase.Mall):
             self.sell_before_set = None  # a SKU sold between a client's read and its set
 
     # --- envelopes -------------------------------------------------------------------------
-    def json_reply(self, status, obj, headers=None):
-        h = {"Content-Type": "application/json; charset=utf-8"}
-        h.update(headers or {})
-        return status, h, json.dumps(obj, ensure_ascii=False).encode()
-
     def error_response(self, status):
         if status == 429:
             return self.json_reply(429, {"errors": "Exceeded 2 calls per second for api client. "

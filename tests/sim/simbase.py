@@ -111,7 +111,8 @@ def parse_iso(s):
 class Mall:
     """Override handle(req) -> (status, headers dict, body bytes) for the mall's wire paths,
     and expired_token_response() for the mall's own 'token expired' answer. self.lock guards
-    the subclass's own state (tokens, settings); on_reset() runs under it at reset."""
+    the subclass's own state (tokens, settings); on_reset() sets that state up, at start and at
+    each reset."""
     name = "mall"
 
     def __init__(self):
@@ -119,6 +120,13 @@ class Mall:
         self.faults = Faults()
         self.limits = True
         self.lock = threading.Lock()
+        self.on_reset()
+
+    def json_reply(self, status, obj, headers=None):
+        """A JSON answer (UTF-8, non-ASCII kept as is), with extra headers when given."""
+        h = {"Content-Type": "application/json; charset=utf-8"}
+        h.update(headers or {})
+        return status, h, json.dumps(obj, ensure_ascii=False).encode()
 
     def handle(self, req):
         return 404, {}, b"not found"

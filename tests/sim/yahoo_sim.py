@@ -130,7 +130,6 @@ class Yahoo(simbase.Mall):
     def __init__(self, key_path=None):
         super().__init__()
         self.key = RsaKey(key_path)
-        self.on_reset()
 
     def on_reset(self):
         with self.lock:
