@@ -1,10 +1,12 @@
-/* csvtest: what the CSV unit tests share: reading a sample file under tests/unit/data/csv/.
- * Header-only, for tests; include after cmocka.h. */
+/* csvtest: what the CSV unit tests share: reading a sample file under tests/unit/data/csv/
+ * and parsing a mall file's text. Header-only, for tests; include after cmocka.h. */
 #ifndef ZAIKO_CSVTEST_H
 #define ZAIKO_CSVTEST_H
 
 #include <stdio.h>
+#include <string.h>
 #include "core/buf.h"
+#include "csv/mallcsv.h"
 
 /* Reads tests/unit/data/csv/<name> (tests run from the repository root); the caller frees. */
 static inline char *slurp(const char *name, size_t *len)
@@ -21,6 +23,12 @@ static inline char *slurp(const char *name, size_t *len)
 	fclose(f);
 	*len = b.len;
 	return buf_detach(&b);
+}
+
+/* A mall file given as UTF-8 text, its kind and encoding found as an upload's would be. */
+static inline int parse_text(const char *text, mallcsv_result *res)
+{
+	return mallcsv_parse(text, strlen(text), CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, res);
 }
 
 #endif

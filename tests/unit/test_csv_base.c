@@ -14,11 +14,6 @@
 #define HEADER "商品ID,商品名,種類ID,種類名,説明,価格,税率,在庫数,公開状態,表示順,種類在庫数," \
                "画像1,画像2,商品コード,種類コード,JAN/GTIN\r\n"
 
-static int parse_text(const char *text, mallcsv_result *res)
-{
-	return mallcsv_parse(text, strlen(text), CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, res);
-}
-
 static void test_items_and_variations(void **state)
 {
 	(void)state;

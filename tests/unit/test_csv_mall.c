@@ -20,11 +20,6 @@ static int parse_file(const char *name, mallcsv_result *res)
 	return rc;
 }
 
-static int parse_text(const char *text, mallcsv_result *res)
-{
-	return mallcsv_parse(text, strlen(text), CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, res);
-}
-
 /* The value of key in a listing's extra JSON ("" when absent). */
 static void assert_extra(const mallcsv_listing *l, const char *key, const char *want)
 {
