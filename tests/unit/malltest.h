@@ -165,6 +165,52 @@ static inline int collect_orders(const mall_order *o, void *ctx)
 	return s->stop_after && s->n >= s->stop_after;
 }
 
+/* Arms the simulator's next fault of kind on requests whose path contains path (count times
+ * when count > 0). */
+static inline void sim_fault(const char *kind, int count, const char *path)
+{
+	char body[200];
+	if (count > 0)
+		snprintf(body, sizeof(body), "{\"kind\":\"%s\",\"count\":%d,\"path\":\"%s\"}", kind,
+		         count, path);
+	else
+		snprintf(body, sizeof(body), "{\"kind\":\"%s\",\"path\":\"%s\"}", kind, path);
+	control("fault", body);
+}
+
+/* A 429 (Retry-After: 1) on push_path: the push and its item are rate limited for 1 s. */
+static inline void check_push_429(const mall_adapter *a, mall_shop *shop, mall_push_item *it,
+                                  const char *push_path)
+{
+	mall_status st;
+	sim_fault("429", 0, push_path);
+	assert_int_equal(a->push(shop, it, 1, &st), MALL_RATE_LIMITED);
+	assert_int_equal(st.retry_after_ms, 1000);
+	assert_int_equal(it->status.outcome, MALL_RATE_LIMITED);
+}
+
+/* Two dropped connections on push_path (curl resends once by itself when a reused connection
+ * dies unanswered): temporary with no HTTP status; the next push works again. */
+static inline void check_push_dropped(const mall_adapter *a, mall_shop *shop, mall_push_item *it,
+                                      const char *push_path)
+{
+	mall_status st;
+	sim_fault("drop", 2, push_path);
+	assert_int_equal(a->push(shop, it, 1, &st), MALL_TEMPORARY);
+	assert_int_equal(st.http_status, 0);
+	assert_int_equal(a->push(shop, it, 1, &st), MALL_OK);
+}
+
+/* A stock reply longer than the shop's max_reply_bytes (set to 50 here) is temporary and
+ * finds nothing. */
+static inline void check_read_oversized(const mall_adapter *a, mall_shop *shop, mall_stock_item *it)
+{
+	mall_status st;
+	json_set_num(shop->options, "max_reply_bytes", 50);
+	assert_int_equal(a->read_stock(shop, it, 1, &st), MALL_TEMPORARY);
+	assert_false(it->found);
+}
+
 /* The faults BASE and カラーミー meet alike, on a fresh shop f with item it (an item of
  * the simulator's): a 500 on push_path is temporary; a 429 (Retry-After: 1) rate limited for
  * 1 s; a cut-short reply of orders_path temporary; then the push goes through. */
@@ -173,17 +219,11 @@ static inline void check_common_faults(shop_fixture *f, mall_push_item *it, cons
 {
 	mall_status st;
 	orders_seen seen = {0};
-	char fault[160];
-	snprintf(fault, sizeof(fault), "{\"kind\":\"500\",\"path\":\"%s\"}", push_path);
-	control("fault", fault);
+	sim_fault("500", 0, push_path);
 	assert_int_equal(A->push(&f->shop, it, 1, &st), MALL_TEMPORARY);
 	assert_int_equal(it->status.outcome, MALL_TEMPORARY);
-	snprintf(fault, sizeof(fault), "{\"kind\":\"429\",\"path\":\"%s\"}", push_path);
-	control("fault", fault);
-	assert_int_equal(A->push(&f->shop, it, 1, &st), MALL_RATE_LIMITED);
-	assert_int_equal(st.retry_after_ms, 1000);
-	snprintf(fault, sizeof(fault), "{\"kind\":\"malformed\",\"path\":\"%s\"}", orders_path);
-	control("fault", fault);
+	check_push_429(A, &f->shop, it, push_path);
+	sim_fault("malformed", 0, orders_path);
 	assert_int_equal(A->fetch_orders(&f->shop, time(NULL) - 60, time(NULL) + 1, collect_orders,
 	                                 &seen, &st), MALL_TEMPORARY);
 	assert_int_equal(A->push(&f->shop, it, 1, &st), MALL_OK);

@@ -314,12 +314,8 @@ static void test_server_error_is_temporary(void **state)
 static void test_429_is_rate_limited(void **state)
 {
 	fixture *f = *state;
-	mall_status st;
 	mall_push_item it = {.item_code = "a", .sub_code = "", .wanted = 1};
-	control("fault", "{\"kind\":\"429\",\"path\":\"setStock\"}");
-	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_RATE_LIMITED);
-	assert_int_equal(st.retry_after_ms, 1000);
-	assert_int_equal(it.status.outcome, MALL_RATE_LIMITED);
+	check_push_429(f->a, &f->shop, &it, "setStock");
 }
 
 static void test_limits_and_pacing(void **state)
@@ -369,14 +365,8 @@ static void test_malformed_reply_is_temporary(void **state)
 static void test_dropped_connection_is_temporary(void **state)
 {
 	fixture *f = *state;
-	mall_status st;
-	/* Two drops: curl resends once by itself when a reused connection dies unanswered. */
-	control("fault", "{\"kind\":\"drop\",\"count\":2,\"path\":\"setStock\"}");
 	mall_push_item it = {.item_code = "a", .sub_code = "", .wanted = 1};
-	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_TEMPORARY);
-	assert_int_equal(st.http_status, 0);
-	/* The next call works again. */
-	assert_int_equal(f->a->push(&f->shop, &it, 1, &st), MALL_OK);
+	check_push_dropped(f->a, &f->shop, &it, "setStock");
 }
 
 static void test_daily_quota_is_rate_limited(void **state)
@@ -441,12 +431,9 @@ static void test_token_that_really_expired_is_renewed(void **state)
 static void test_oversized_reply_is_temporary(void **state)
 {
 	fixture *f = *state;
-	mall_status st;
 	control("items", "{\"items\":[{\"code\":\"a\",\"stock\":1}]}");
-	json_set_num(f->shop.options, "max_reply_bytes", 50);
 	mall_stock_item it = {.item_code = "a"};
-	assert_int_equal(f->a->read_stock(&f->shop, &it, 1, &st), MALL_TEMPORARY);
-	assert_false(it.found);
+	check_read_oversized(f->a, &f->shop, &it);
 }
 
 static void test_token_endpoint_faults(void **state)
