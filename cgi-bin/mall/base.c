@@ -201,18 +201,8 @@ static mall_outcome throttle(mall_shop *shop, void *ctx, mall_status *st)
 static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_response *resp,
                                 mall_status *st)
 {
-	cJSON **out = ctx;
-	if (hrc != Z_OK) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "BASEに接続できません: %s", resp->error);
+	if (mall_judge_json(shop, "BASE", true, hrc, resp, ctx, st))
 		return MALL_RETRY_DONE;
-	}
-	if (resp->status == 200) {
-		if (!(*out = mall_parse_body(shop, resp)))
-			mall_status_set(st, MALL_TEMPORARY, 200, "BASEの応答を解釈できません");
-		else
-			mall_status_ok(st, 200);
-		return MALL_RETRY_DONE;
-	}
 	bool token_bad;
 	base_state *bs = mall_state(shop, sizeof(base_state));
 	if (classify(shop, resp, st, &token_bad) == MALL_RATE_LIMITED && bs && resp->status != 429) {
@@ -227,25 +217,10 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 static mall_outcome call(mall_shop *shop, const char *method, const char *path, const char *form,
                          cJSON **out, mall_status *st)
 {
-	buf url = BUF_INIT;
-	http_response resp;
-	mall_outcome oc = MALL_TEMPORARY;
 	*out = NULL;
-	memset(&resp, 0, sizeof(resp));
-	if (mall_put_url(&url, shop, path)) {
-		mall_status_set(st, oc, 0, "メモリ不足");
-		return oc;
-	}
-	const char *headers[] = {"Accept: application/json",
-	                         form ? "Content-Type: application/x-www-form-urlencoded" : NULL, NULL};
 	const mall_retry c = {.refresh = refresh, .throttle = throttle, .judge = judge, .ctx = out,
-	                      .auth = "Authorization: Bearer ", .headers = headers};
-	http_request req = {method, buf_str(&url), NULL, form, form ? strlen(form) : 0,
-	                    (long)mall_opt_int(shop, "timeout_ms", 0)};
-	oc = mall_retry_call(shop, &c, &req, &resp, st);
-	http_response_free(&resp);
-	buf_free(&url);
-	return oc;
+	                      .auth = "Authorization: Bearer "};
+	return mall_retry_json(shop, &c, method, path, form, "application/x-www-form-urlencoded", st);
 }
 
 /* The stock BASE reports for item (and variation var, unless ""): Z_OK with *n, else

@@ -1,5 +1,6 @@
 /* retry: refresh → throttle → request → judge, with one renewal and one wait (see retry.h). */
 #include <stdio.h>
+#include "core/buf.h"
 #include <string.h>
 #include "mall/oauth.h"
 #include "mall/pace.h"
@@ -43,4 +44,46 @@ mall_outcome mall_retry_call(mall_shop *shop, const mall_retry *c, const http_re
 		}
 		return st->outcome;
 	}
+}
+
+mall_outcome mall_retry_json(mall_shop *shop, const mall_retry *c, const char *method,
+                             const char *path, const char *body, const char *ctype,
+                             mall_status *st)
+{
+	buf url = BUF_INIT;
+	char type[128];
+	http_response resp;
+	memset(&resp, 0, sizeof(resp));
+	memset(st, 0, sizeof(*st));
+	if (mall_put_url(&url, shop, path)) {
+		buf_free(&url);
+		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		return MALL_TEMPORARY;
+	}
+	snprintf(type, sizeof(type), "Content-Type: %s", ctype ? ctype : "application/json");
+	const char *headers[] = {"Accept: application/json", body ? type : NULL, NULL};
+	mall_retry json = *c;
+	json.headers = headers;
+	http_request req = {method, buf_str(&url), NULL, body, body ? strlen(body) : 0,
+	                    (long)mall_opt_int(shop, "timeout_ms", 0)};
+	mall_outcome oc = mall_retry_call(shop, &json, &req, &resp, st);
+	http_response_free(&resp);
+	buf_free(&url);
+	return oc;
+}
+
+bool mall_judge_json(mall_shop *shop, const char *label, bool only_200, int hrc,
+                     const http_response *resp, cJSON **out, mall_status *st)
+{
+	if (hrc != Z_OK) {
+		mall_status_set(st, MALL_TEMPORARY, 0, "%sに接続できません: %s", label, resp->error);
+		return true;
+	}
+	if (only_200 ? resp->status != 200 : resp->status < 200 || resp->status >= 300)
+		return false;
+	if (!(*out = mall_parse_body(shop, resp)))
+		mall_status_set(st, MALL_TEMPORARY, resp->status, "%sの応答を解釈できません", label);
+	else
+		mall_status_ok(st, resp->status);
+	return true;
 }

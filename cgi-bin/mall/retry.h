@@ -36,4 +36,16 @@ typedef struct {
 mall_outcome mall_retry_call(mall_shop *shop, const mall_retry *c, const http_request *req,
                              http_response *resp, mall_status *st);
 
+/* mall_retry_call for a JSON API at the shop's api_base: the request goes to api_base + path
+ * with body (may be NULL) of type ctype, asking for JSON; c's headers are not used. */
+mall_outcome mall_retry_json(mall_shop *shop, const mall_retry *c, const char *method,
+                             const char *path, const char *body, const char *ctype,
+                             mall_status *st);
+/* What the judges of the JSON malls (BASE, カラーミー) read alike: a transport failure is
+ * temporary ("<label>に接続できません"); a success (200, or any 2xx unless only_200) is
+ * parsed into *out (mall_parse_body), temporary when it does not parse. true when st is
+ * settled; false for an HTTP failure, which the mall reads its own way. */
+bool mall_judge_json(mall_shop *shop, const char *label, bool only_200, int hrc,
+                     const http_response *resp, cJSON **out, mall_status *st);
+
 #endif
