@@ -124,28 +124,20 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		return MALL_OK;
 	}
 	/* The refresh-token grant: a new access token (and refresh token when one comes). */
-	buf url = BUF_INIT;
-	if (mall_put_url(&url, shop, mall_opt(shop, "token_path", "/1/oauth/token"))) {
-		buf_free(&url);
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
-		return MALL_TEMPORARY;
-	}
 	const char *form[] = {"grant_type", "refresh_token",
 	                      "client_id", mall_cred(shop, "client_id", ""),
 	                      "client_secret", mall_cred(shop, "client_secret", ""),
 	                      "refresh_token", mall_cred(shop, "refresh_token", ""),
 	                      "redirect_uri", mall_cred(shop, "redirect_uri", ""), NULL};
 	const mall_oauth g = {.label = "BASE",
-	                      .url = buf_str(&url),
+	                      .path = mall_opt(shop, "token_path", "/1/oauth/token"),
 	                      .form = form,
 	                      .default_ttl = 3600,
 	                      .rotate = true,
 	                      .advice = "リフレッシュトークンの期限 (30日) が切れた場合はBASEで再認可してください",
 	                      .before = pace,
 	                      .refused = token_refused};
-	mall_outcome rc = mall_oauth_grant(shop, &g, st);
-	buf_free(&url);
-	return rc;
+	return mall_oauth_grant(shop, &g, st);
 }
 
 /* A non-200 reply of an API call → outcome; *token_bad when it says the token is not good. */

@@ -115,25 +115,17 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		return MALL_AUTH;
 	}
 	/* The refresh-token grant, for shops whose app was given one (unconfirmed at カラーミー). */
-	buf url = BUF_INIT;
-	if (mall_put_url(&url, shop, mall_opt(shop, "token_path", "/oauth/token"))) {
-		buf_free(&url);
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
-		return MALL_TEMPORARY;
-	}
 	const char *form[] = {"grant_type", "refresh_token",
 	                      "client_id", mall_cred(shop, "client_id", ""),
 	                      "client_secret", mall_cred(shop, "client_secret", ""),
 	                      "refresh_token", mall_cred(shop, "refresh_token", ""), NULL};
 	const mall_oauth g = {.label = "カラーミーショップ",
-	                      .url = buf_str(&url),
+	                      .path = mall_opt(shop, "token_path", "/oauth/token"),
 	                      .form = form,
 	                      .rotate = true,
 	                      .advice = "アプリを再認可してアクセストークンを登録してください",
 	                      .before = pace};
-	mall_outcome rc = mall_oauth_grant(shop, &g, st);
-	buf_free(&url);
-	return rc;
+	return mall_oauth_grant(shop, &g, st);
 }
 
 static mall_outcome classify(const mall_shop *shop, const http_response *r, mall_status *st)

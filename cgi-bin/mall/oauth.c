@@ -103,7 +103,7 @@ static int put_form(buf *form, const mall_oauth *g, const char **missing)
 mall_outcome mall_oauth_grant(mall_shop *shop, const mall_oauth *g, mall_status *st)
 {
 	mall_outcome rc = MALL_TEMPORARY;
-	buf form = BUF_INIT;
+	buf form = BUF_INIT, url = BUF_INIT;
 	http_response resp;
 	mall_token_reply tok;
 	const char *missing = "";
@@ -116,7 +116,10 @@ mall_outcome mall_oauth_grant(mall_shop *shop, const mall_oauth *g, mall_status 
 		                missing[0] ? missing : "");
 		goto out;
 	}
-	if (e || !g->url || !g->url[0]) {
+	if (!e && !g->url && g->path)
+		e = mall_put_url(&url, shop, g->path);
+	const char *to = g->url ? g->url : buf_str(&url);
+	if (e || !to[0]) {
 		mall_status_set(st, rc, 0, e ? "メモリ不足" : "%s: トークンのURLが未設定です", g->label);
 		goto out;
 	}
@@ -124,7 +127,7 @@ mall_outcome mall_oauth_grant(mall_shop *shop, const mall_oauth *g, mall_status 
 	snprintf(ctype, sizeof(ctype), "Content-Type: %s",
 	         g->content_type ? g->content_type : "application/x-www-form-urlencoded");
 	const char *headers[] = {ctype, "Accept: application/json", NULL};
-	http_request req = {"POST", g->url, headers, buf_str(&form), form.len,
+	http_request req = {"POST", to, headers, buf_str(&form), form.len,
 	                    (long)mall_opt_int(shop, "timeout_ms", 0)};
 	if (g->before)
 		g->before(shop);
@@ -154,6 +157,7 @@ mall_outcome mall_oauth_grant(mall_shop *shop, const mall_oauth *g, mall_status 
 	rc = MALL_OK;
 out:
 	buf_free(&form);
+	buf_free(&url);
 	http_response_free(&resp);
 	return rc;
 }

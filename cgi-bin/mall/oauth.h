@@ -14,7 +14,8 @@
 
 typedef struct mall_oauth {
 	const char *label;          /* the mall's name in messages: "Amazon", "BASE", … */
-	const char *url;            /* the token endpoint */
+	const char *url;            /* the token endpoint, or NULL: */
+	const char *path;           /* the token endpoint's path under the shop's api_base */
 	const char *content_type;   /* NULL: application/x-www-form-urlencoded */
 	const char *const *form;    /* name, value, name, value, …, NULL; values are encoded here;
 	                             * a NULL or empty value refuses the grant (MALL_AUTH) */

@@ -164,25 +164,17 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		return MALL_AUTH;
 	}
 	/* The client-credentials grant (24 h tokens) for apps that have a client id and secret. */
-	buf url = BUF_INIT;
-	if (put_base(&url, shop) || buf_puts(&url, "/admin/oauth/access_token")) {
-		buf_free(&url);
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
-		return MALL_TEMPORARY;
-	}
 	const char *form[] = {"grant_type", "client_credentials",
 	                      "client_id", mall_cred(shop, "client_id", ""),
 	                      "client_secret", mall_cred(shop, "client_secret", ""), NULL};
 	const mall_oauth g = {.label = "Shopify",
-	                      .url = buf_str(&url),
+	                      .path = "/admin/oauth/access_token",
 	                      .form = form,
 	                      .max_token = SHOPIFY_TOKEN_MAX,
 	                      .default_ttl = 86399,
 	                      .strict_ttl = true,
 	                      .advice = "アプリの設定を確認してください"};
-	mall_outcome rc = mall_oauth_grant(shop, &g, st);
-	buf_free(&url);
-	return rc;
+	return mall_oauth_grant(shop, &g, st);
 }
 
 /* Waits until the cost bucket (as the last reply reported it) holds cost points, or says

@@ -174,9 +174,18 @@ static void test_grant(void **state)
 	assert_int_equal(mall_oauth_grant(&shop, &g, &st), MALL_OK);
 	assert_string_not_equal(mall_cred(&shop, "access_token", ""), first);
 	assert_string_not_equal(mall_cred(&shop, "refresh_token", ""), "zaiko-demo-base-refresh");
-	/* The rotated refresh token works for the next grant. */
+	/* The rotated refresh token works for the next grant; the endpoint given as a path
+	 * under the shop's api_base. */
 	g = grant_of(&shop, form, true);
+	g.url = NULL;
+	g.path = "/1/oauth/token";
 	assert_int_equal(mall_oauth_grant(&shop, &g, &st), MALL_OK);
+	assert_int_equal(sim_calls("/1/oauth/token"), 3);
+	/* Neither: refused before any request. */
+	g = grant_of(&shop, form, true);
+	g.url = NULL;
+	assert_int_equal(mall_oauth_grant(&shop, &g, &st), MALL_TEMPORARY);
+	assert_non_null(strstr(st.message, "URL"));
 	assert_int_equal(sim_calls("/1/oauth/token"), 3);
 	close_shop(&shop);
 }
