@@ -1,9 +1,10 @@
 /* csvtest: what the CSV unit tests share: reading a sample file under tests/unit/data/csv/
- * and parsing a mall file's text. Header-only, for tests; include after cmocka.h. */
+ * and parsing a mall file (a sample or a text). Header-only, for tests; include after cmocka.h. */
 #ifndef ZAIKO_CSVTEST_H
 #define ZAIKO_CSVTEST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/buf.h"
 #include "csv/mallcsv.h"
@@ -23,6 +24,16 @@ static inline char *slurp(const char *name, size_t *len)
 	fclose(f);
 	*len = b.len;
 	return buf_detach(&b);
+}
+
+/* The sample file name parsed as an upload would be (kind and encoding found). */
+static inline int parse_file(const char *name, mallcsv_result *res)
+{
+	size_t len;
+	char *data = slurp(name, &len);
+	int rc = mallcsv_parse(data, len, CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, res);
+	free(data);
+	return rc;
 }
 
 /* A mall file given as UTF-8 text, its kind and encoding found as an upload's would be. */

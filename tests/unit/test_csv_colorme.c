@@ -15,20 +15,6 @@
 #include "csv/mallcsv.h"
 #include "csvtest.h"
 
-static int parse_file(const char *name, mallcsv_result *res)
-{
-	size_t len;
-	char *data = slurp(name, &len);
-	int rc = mallcsv_parse(data, len, CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, res);
-	free(data);
-	return rc;
-}
-
-static int parse_text(const char *text, mallcsv_result *res)
-{
-	return mallcsv_parse(text, strlen(text), CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, res);
-}
-
 static const mallcsv_listing *find(const mallcsv_result *res, const char *item, const char *sub)
 {
 	for (size_t i = 0; i < res->n; i++)

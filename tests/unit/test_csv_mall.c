@@ -11,15 +11,6 @@
 #include "csv/mallcsv.h"
 #include "csvtest.h"
 
-static int parse_file(const char *name, mallcsv_result *res)
-{
-	size_t len;
-	char *data = slurp(name, &len);
-	int rc = mallcsv_parse(data, len, CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, res);
-	free(data);
-	return rc;
-}
-
 /* The value of key in a listing's extra JSON ("" when absent). */
 static void assert_extra(const mallcsv_listing *l, const char *key, const char *want)
 {
