@@ -419,6 +419,31 @@ static mall_outcome patch_one(mall_shop *shop, mall_push_item *it, const char *u
 	return o == MALL_ITEM ? MALL_OK : o;
 }
 
+/* Reads the answer to a PATCH sent side by side into the item's status: false when it is
+ * to be sent again one by one (401/403: the token renewed; 429: after Amazon's wait). */
+static bool in_flight_answer(mall_shop *shop, mall_push_item *it, int hrc, const http_response *resp)
+{
+	if (hrc != Z_OK) {
+		mall_status_set(&it->status, MALL_TEMPORARY, 0, "Amazon: 通信に失敗しました (%s)",
+		                resp->error);
+	} else if (resp->status >= 200 && resp->status < 300) {
+		patch_result(it, resp);
+	} else if (resp->status == 401 || resp->status == 403 || resp->status == 429) {
+		if (resp->status == 429)
+			bucket_drain(shop, OP_PATCH);
+		return false;
+	} else {
+		char code[64], msg[200];
+		if (amazon_parse_errors(body_of(resp), resp->body.len, code, sizeof(code), msg,
+		                        sizeof(msg)))
+			snprintf(msg, sizeof(msg), "HTTP %d", resp->status);
+		mall_outcome o = mall_classify_http(resp->status);
+		mall_status_set(&it->status, o == MALL_ITEM ? MALL_ITEM : MALL_TEMPORARY, resp->status,
+		                "Amazon: %s", msg);
+	}
+	return true;
+}
+
 /* The PATCHes of ready items with up to inflight of them under way at once, each started
  * when the bucket holds a token: when a round trip takes longer than the limit's interval
  * (200 ms at 5/s), the limit, not the round trip, sets the pace. An answer of 403 or 429 is
@@ -526,24 +551,7 @@ static mall_outcome send_in_flight(mall_shop *shop, mall_push_item *items, int n
 			int i = (int)(intptr_t)tag;
 			mall_push_item *it = &items[i];
 			flying[i] = false;
-			if (hrc != Z_OK) {
-				mall_status_set(&it->status, MALL_TEMPORARY, 0, "Amazon: 通信に失敗しました (%s)",
-				                resp.error);
-			} else if (resp.status >= 200 && resp.status < 300) {
-				patch_result(it, &resp);
-			} else if (resp.status == 401 || resp.status == 403 || resp.status == 429) {
-				if (resp.status == 429)
-					bucket_drain(shop, OP_PATCH);
-				redo[i] = true;
-			} else {
-				char code[64], msg[200];
-				if (amazon_parse_errors(body_of(&resp), resp.body.len, code, sizeof(code), msg,
-				                        sizeof(msg)))
-					snprintf(msg, sizeof(msg), "HTTP %d", resp.status);
-				mall_outcome o = mall_classify_http(resp.status);
-				mall_status_set(&it->status, o == MALL_ITEM ? MALL_ITEM : MALL_TEMPORARY,
-				                resp.status, "Amazon: %s", msg);
-			}
+			redo[i] = !in_flight_answer(shop, it, hrc, &resp);
 		}
 		http_response_free(&resp);
 	}
