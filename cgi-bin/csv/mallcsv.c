@@ -149,18 +149,36 @@ static char *dup_trimmed(const char *s)
 	return strndup(s, len);
 }
 
+/* Room in res for one more listing. Z_OK or Z_NOMEM. */
+static int result_room(mallcsv_result *res)
+{
+	if (res->n < res->cap)
+		return Z_OK;
+	size_t cap = res->cap ? res->cap * 2 : 64;
+	mallcsv_listing *v = realloc(res->v, cap * sizeof *v);
+	if (!v)
+		return Z_NOMEM;
+	res->v = v;
+	res->cap = cap;
+	return Z_OK;
+}
+
+/* Moves l to the end of res, leaving l empty. Z_OK or Z_NOMEM (l untouched). */
+static int result_take(mallcsv_result *res, mallcsv_listing *l)
+{
+	if (result_room(res) != Z_OK)
+		return Z_NOMEM;
+	res->v[res->n++] = *l;
+	memset(l, 0, sizeof *l);
+	return Z_OK;
+}
+
 /* Copies d into a new listing of res. d->extra (never NULL) is handed over, and d->extra
  * set to NULL, unless the list could not grow. Z_OK or Z_NOMEM. */
 static int add_listing(mallcsv_result *res, draft *d)
 {
-	if (res->n == res->cap) {
-		size_t cap = res->cap ? res->cap * 2 : 64;
-		mallcsv_listing *v = realloc(res->v, cap * sizeof *v);
-		if (!v)
-			return Z_NOMEM;
-		res->v = v;
-		res->cap = cap;
-	}
+	if (result_room(res) != Z_OK)
+		return Z_NOMEM;
 	mallcsv_listing *l = &res->v[res->n];
 	memset(l, 0, sizeof *l);
 	l->item_code = dup_trimmed(d->item_code);
@@ -1251,18 +1269,7 @@ static int colorme_merge(mallcsv_result *res, mallcsv_result *p, mallcsv_result 
 				res->skipped++;
 				continue;
 			}
-			if (res->n == res->cap) {
-				size_t cap = res->cap ? res->cap * 2 : 64;
-				mallcsv_listing *v = realloc(res->v, cap * sizeof *v);
-				if (!v) {
-					rc = Z_NOMEM;
-					break;
-				}
-				res->v = v;
-				res->cap = cap;
-			}
-			res->v[res->n++] = *l;
-			memset(l, 0, sizeof *l);
+			rc = result_take(res, l);
 		}
 	}
 	csv_strmap_free(&prod);
@@ -1902,18 +1909,7 @@ int mallcsv_parse_pair(const char *a, size_t alen, const char *b, size_t blen,
 	for (int k = 0; k < 2 && rc == Z_OK; k++) {
 		mallcsv_result *p = &part[k ? sel : item];
 		for (size_t i = 0; i < p->n && rc == Z_OK; i++) {
-			if (res->n == res->cap) {
-				size_t cap = res->cap ? res->cap * 2 : 64;
-				mallcsv_listing *v = realloc(res->v, cap * sizeof *v);
-				if (!v) {
-					rc = Z_NOMEM;
-					break;
-				}
-				res->v = v;
-				res->cap = cap;
-			}
-			res->v[res->n++] = p->v[i];
-			memset(&p->v[i], 0, sizeof p->v[i]);
+			rc = result_take(res, &p->v[i]);
 		}
 		if (rc == Z_OK)
 			p->n = 0;
