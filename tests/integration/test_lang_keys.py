@@ -233,6 +233,25 @@ def test_no_japanese_literal_left():
     eq(found, [], "Japanese literals outside the language files")
 
 
+def test_served_messages_come_from_the_files():
+    # Through nginx and the workers: messages built in C are the texts of ja.hdf (the
+    # request's language is Japanese today), the field label included.
+    import html
+    ja, _ = lang_files()
+    r = zt.Client().get("/no-such-page")
+    eq(r.status, 404, "status")
+    ok(html.escape(ja["Lang.msg.web.not_found"], quote=False) in r.text,
+       "404 page shows msg.web.not_found: " + r.text[:400])
+    c = zt.Client()
+    c.login()
+    r = c.get("/?tmin=abc")
+    eq(r.status, 400, "a bad number")
+    want = ja["Lang.msg.field.integer"].replace("%s", ja["Lang.msg.label.total_min"], 1)
+    want = want.split("%lld")[0]
+    ok(html.escape(want, quote=False) in r.text, "the field message with its label (%r): %s"
+       % (want, r.text[:600]))
+
+
 def test_pending_files_listed():
     # PENDING and ALLOW name files that exist, so neither outlives a rename silently.
     for path in sorted(PENDING | set(ALLOW)):
