@@ -748,9 +748,11 @@ int sync_shops(db *d, const conf *cfg, const char *shop_name, int steps, bool *a
 		return rc;
 	}
 	/* Side by side only when asked (setting shop_processes > 1): under kill -9 at random
-	 * points, shop processes of overlapping runs once left a listing without its pending push
-	 * (a race in the push queue not yet understood); the --loop workers are the way to run
-	 * shops independently. */
+	 * points, shop processes of overlapping runs once left a listing without its pending push.
+	 * The cause was in the push queue (a released claim that had reached the mall was taken
+	 * as unsent, and the newer push dropped as "held already"; see stock_release_claims), but
+	 * crash runs with shop_processes > 1 have not been repeated since; the --loop workers are
+	 * the way to run shops independently. */
 	long long max_par = batch_setting_int(d, "shop_processes", 1, 1, 256);
 	/* Every shop's orders first, then every shop's pushes: an order fetched from the last
 	 * shop still reaches the first shop in this same cycle. Within a step the shops run side
