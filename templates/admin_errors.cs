@@ -9,7 +9,7 @@
     <thead><tr><th><?cs var:Lang.admin.errors.kind ?></th><th><?cs var:Lang.admin.errors.count ?></th><th><?cs var:Lang.admin.errors.last ?></th><th><?cs var:Lang.admin.errors.example ?></th><th></th></tr></thead>
     <tbody>
     <?cs each:k = Page.kinds ?>
-      <tr><td class="kind"><?cs if:Lang.stock.kinds[k.kind] ?><?cs var:Lang.stock.kinds[k.kind] ?><?cs else ?><?cs var:Lang.stock.kinds.other ?><?cs /if ?></td><td class="num"><?cs var:k.n ?></td><td><?cs var:k.last ?></td><td><?cs var:k.example ?> <a href="/stock/help?kind=<?cs var:k.help ?>"><?cs var:Lang.stock.errors.howto ?></a></td>
+      <tr><td class="kind"><?cs if:Lang.stock.kinds[k.kind] ?><?cs var:Lang.stock.kinds[k.kind] ?><?cs else ?><?cs var:Lang.stock.kinds.other ?><?cs /if ?></td><td class="num"><?cs var:k.n ?></td><td><?cs var:k.last ?></td><td><span data-data><?cs var:k.example ?></span> <a href="/stock/help?kind=<?cs var:k.help ?>"><?cs var:Lang.stock.errors.howto ?></a></td>
         <td><form method="post" action="/admin/errors/delete" data-confirm="<?cs var:Lang.admin.errors.confirm_kind ?>">
           <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
           <input type="hidden" name="kind" value="<?cs var:k.kind ?>">

@@ -57,7 +57,7 @@
       <?cs each:k = Lang.admin.settings.keep ?>
         <tr><th><label for="<?cs var:name(k) ?>"><?cs var:k ?></label></th>
           <td><input id="<?cs var:name(k) ?>" name="<?cs var:name(k) ?>" value="<?cs var:Page.keep[name(k)] ?>" inputmode="numeric" size="5"> <?cs var:Lang.admin.settings.days ?>
-            <small>（<?cs var:Page.keep_min[name(k)] ?><?cs var:Lang.admin.settings.days_min ?>）</small></td></tr>
+            <small><?cs var:Lang.paren.open ?><?cs var:Page.keep_min[name(k)] ?><?cs var:Lang.admin.settings.days_min ?><?cs var:Lang.paren.close ?></small></td></tr>
       <?cs /each ?>
       </table>
       <p class="help"><?cs var:Lang.admin.settings.retention_note ?></p>
@@ -76,9 +76,9 @@
     <thead><tr><th><?cs var:Lang.admin.settings.queued_at ?></th><th><?cs var:Lang.admin.settings.test_to ?></th><th><?cs var:Lang.admin.state ?></th><th><?cs var:Lang.admin.result ?></th></tr></thead>
     <tbody>
     <?cs each:t = Page.tests ?>
-      <tr class="mail-<?cs var:t.state ?>"><td><?cs var:t.created ?></td><td><?cs var:t.recipients ?></td>
-        <td><?cs if:t.state == "sent" ?><?cs var:Lang.admin.mail_sent ?>（<?cs var:t.sent ?>）<?cs elif:t.state == "failed" ?><?cs var:Lang.admin.mail_failed ?><?cs else ?><?cs var:Lang.admin.mail_queued ?><?cs /if ?></td>
-        <td><?cs var:t.result ?></td></tr>
+      <tr class="mail-<?cs var:t.state ?>"><td><?cs var:t.created ?></td><td><span data-data><?cs var:t.recipients ?></span></td>
+        <td><?cs if:t.state == "sent" ?><?cs var:Lang.admin.mail_sent ?><?cs var:Lang.paren.open ?><?cs var:t.sent ?><?cs var:Lang.paren.close ?><?cs elif:t.state == "failed" ?><?cs var:Lang.admin.mail_failed ?><?cs else ?><?cs var:Lang.admin.mail_queued ?><?cs /if ?></td>
+        <td><span data-data><?cs var:t.result ?></span></td></tr>
     <?cs /each ?>
     </tbody>
   </table>

@@ -1,7 +1,7 @@
 <?cs include:"header.cs" ?>
 <script src="/static/js/admin.js" defer></script>
 <section class="admin shop-edit">
-  <h1><?cs var:Lang.admin.shops.title ?>: <?cs if:Page.shop.id ?><?cs var:Page.shop.name ?><?cs else ?><?cs var:Lang.admin.shops.add ?><?cs /if ?></h1>
+  <h1><?cs var:Lang.admin.shops.title ?>: <?cs if:Page.shop.id ?><span data-data><?cs var:Page.shop.name ?></span><?cs else ?><?cs var:Lang.admin.shops.add ?><?cs /if ?></h1>
   <?cs if:Page.error ?><p class="flash error" role="alert"><?cs var:Page.error ?></p><?cs /if ?>
   <?cs if:Page.creds_unreadable ?><p class="flash error"><?cs var:Lang.admin.shops.unreadable ?></p><?cs /if ?>
   <form method="post" action="/admin/shops/save" id="shop-form">
@@ -11,7 +11,7 @@
     <p><label><?cs var:Lang.admin.shops.mall ?>
       <select name="mall" id="shop-mall">
         <?cs each:m = Lang.admin.malls ?>
-        <?cs if:!Page.shop.id || Page.shop.mall == name(m) ?><option value="<?cs var:name(m) ?>"<?cs if:Page.shop.mall == name(m) ?> selected<?cs /if ?>><?cs var:m ?></option><?cs /if ?>
+        <?cs if:!Page.shop.id || Page.shop.mall == name(m) ?><option data-data value="<?cs var:name(m) ?>"<?cs if:Page.shop.mall == name(m) ?> selected<?cs /if ?>><?cs var:m ?></option><?cs /if ?>
         <?cs /each ?>
       </select></label></p>
     <p><label><input type="checkbox" name="is_base" value="1"<?cs if:Page.shop.is_base == "1" ?> checked<?cs /if ?>> <?cs var:Lang.admin.shops.base_help ?></label></p>
@@ -26,7 +26,7 @@
       <legend><?cs var:Lang.admin.shops.credentials ?></legend>
       <p class="help"><?cs var:Lang.admin.shops.cred_help ?></p>
       <?cs each:in = Page.inputs ?>
-      <p class="mall-input" data-mall="<?cs var:in.mall ?>"><label><span class="mall-tag">[<?cs var:Lang.admin.malls[in.mall] ?>]</span> <?cs var:in.label ?><br>
+      <p class="mall-input" data-mall="<?cs var:in.mall ?>"><label><span class="mall-tag" data-data>[<?cs var:Lang.admin.malls[in.mall] ?>]</span> <?cs var:in.label ?><br>
         <?cs if:in.secret == "1" ?>
           <?cs if:in.multiline == "1" ?><textarea name="<?cs var:in.field ?>" rows="4" cols="60" autocomplete="off"></textarea>
           <?cs else ?><input type="password" name="<?cs var:in.field ?>" value="" size="40" autocomplete="new-password"><?cs /if ?>

@@ -10,15 +10,15 @@
     <tbody>
     <?cs each:s = Page.shops ?>
       <tr data-shop="<?cs var:s.id ?>">
-        <td><?cs var:s.name ?></td>
-        <td class="mall-<?cs var:s.mall ?>"><?cs var:Lang.admin.malls[s.mall] ?></td>
+        <td><span data-data><?cs var:s.name ?></span></td>
+        <td class="mall-<?cs var:s.mall ?>" data-data><?cs var:Lang.admin.malls[s.mall] ?></td>
         <td><?cs if:s.is_base == "1" ?><?cs var:Lang.admin.shops.base ?><?cs /if ?></td>
         <td><?cs if:s.enabled == "1" ?><?cs var:Lang.admin.shops.on ?><?cs else ?><?cs var:Lang.admin.shops.off ?><?cs /if ?></td>
-        <td><?cs if:s.state == "stopped" ?><span class="stopped"><?cs var:Lang.admin.shops.stopped ?></span> <?cs var:s.stop_reason ?><?cs else ?><?cs var:Lang.admin.shops.ok ?><?cs /if ?></td>
+        <td><?cs if:s.state == "stopped" ?><span class="stopped"><?cs var:Lang.admin.shops.stopped ?></span> <span data-data><?cs var:s.stop_reason ?></span><?cs else ?><?cs var:Lang.admin.shops.ok ?><?cs /if ?></td>
         <td><?cs if:s.has_credentials == "1" ?><?cs var:Lang.admin.shops.cred_set ?><?cs else ?><?cs var:Lang.admin.shops.cred_none ?><?cs /if ?></td>
         <td><?cs if:s.token_expires ?><span class="countdown" data-seconds="<?cs var:s.token_seconds ?>"><?cs var:s.token_expires ?>
-          <span class="left">（<?cs if:s.token_seconds < 0 ?><?cs var:Lang.admin.shops.expired ?><?cs else ?><?cs var:Lang.admin.shops.remaining ?> <?cs var:s.token_days ?><?cs var:Lang.admin.shops.days ?><?cs /if ?>）</span></span><?cs /if ?></td>
-        <td class="test-result"><?cs if:s.test_state ?><?cs if:s.test_state == "done" ?><?cs var:Lang.admin.shops.test_ok ?><?cs elif:s.test_state == "failed" ?><?cs var:Lang.admin.shops.test_ng ?><?cs else ?><?cs var:Lang.admin.shops.test_waiting ?><?cs /if ?> <?cs var:s.test_message ?> <?cs var:s.test_at ?><?cs /if ?></td>
+          <span class="left"><?cs var:Lang.paren.open ?><?cs if:s.token_seconds < 0 ?><?cs var:Lang.admin.shops.expired ?><?cs else ?><?cs var:Lang.admin.shops.remaining ?> <?cs var:s.token_days ?><?cs var:Lang.admin.shops.days ?><?cs /if ?><?cs var:Lang.paren.close ?></span></span><?cs /if ?></td>
+        <td class="test-result"><?cs if:s.test_state ?><?cs if:s.test_state == "done" ?><?cs var:Lang.admin.shops.test_ok ?><?cs elif:s.test_state == "failed" ?><?cs var:Lang.admin.shops.test_ng ?><?cs else ?><?cs var:Lang.admin.shops.test_waiting ?><?cs /if ?> <span data-data><?cs var:s.test_message ?></span> <?cs var:s.test_at ?><?cs /if ?></td>
         <td><a href="/admin/shops/edit?id=<?cs var:s.id ?>"><?cs var:Lang.admin.edit ?></a>
           <a href="/stock/csv/listings?shop=<?cs var:s.id ?>"><?cs var:Lang.admin.shops.import ?></a>
           <form method="post" action="/admin/shops/test" class="inline">

@@ -4,17 +4,21 @@
   <?cs if:Page.flash ?><p class="flash ok" role="status"><?cs var:Page.flash ?></p><?cs /if ?>
   <?cs if:Page.error ?><p class="flash error" role="alert"><?cs var:Page.error ?></p><?cs /if ?>
   <table class="stock" id="users">
-    <thead><tr><th><?cs var:Lang.login.id ?></th><th><?cs var:Lang.admin.users.role ?></th><th><?cs var:Lang.admin.users.state ?></th><th><?cs var:Lang.admin.users.created ?></th><th><?cs var:Lang.admin.users.reset ?></th></tr></thead>
+    <thead><tr><th><?cs var:Lang.login.id ?></th><th><?cs var:Lang.admin.users.role ?></th><th><?cs var:Lang.admin.users.lang ?> / <?cs var:Lang.admin.users.state ?></th><th><?cs var:Lang.admin.users.created ?></th><th><?cs var:Lang.admin.users.reset ?></th></tr></thead>
     <tbody>
     <?cs each:u = Page.users ?>
       <tr data-login="<?cs var:u.login ?>">
-        <td class="code"><?cs var:u.login ?><?cs if:u.id == Page.me ?>（<?cs var:Lang.admin.users.me ?>）<?cs /if ?></td>
+        <td class="code"><span data-data><?cs var:u.login ?></span><?cs if:u.id == Page.me ?><?cs var:Lang.paren.open ?><?cs var:Lang.admin.users.me ?><?cs var:Lang.paren.close ?><?cs /if ?></td>
         <td colspan="2"><form method="post" action="/admin/users/update" class="inline">
           <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
           <input type="hidden" name="id" value="<?cs var:u.id ?>">
           <select name="role" aria-label="<?cs var:Lang.admin.users.role ?>">
             <option value="admin"<?cs if:u.role == "admin" ?> selected<?cs /if ?>><?cs var:Lang.admin.users.admin ?></option>
             <option value="staff"<?cs if:u.role == "staff" ?> selected<?cs /if ?>><?cs var:Lang.admin.users.staff ?></option>
+          </select>
+          <select name="lang" aria-label="<?cs var:Lang.admin.users.lang ?>">
+            <option value="ja" lang="ja"<?cs if:u.lang != "en" ?> selected<?cs /if ?>><?cs var:Lang.langs.ja ?></option>
+            <option value="en" lang="en"<?cs if:u.lang == "en" ?> selected<?cs /if ?>><?cs var:Lang.langs.en ?></option>
           </select>
           <label><input type="checkbox" name="disabled" value="1"<?cs if:u.disabled == "1" ?> checked<?cs /if ?>> <?cs var:Lang.admin.users.disabled ?></label>
           <button type="submit"><?cs var:Lang.admin.users.change ?></button></form></td>

@@ -1,5 +1,5 @@
 <!doctype html>
-<html lang="ja">
+<html lang="<?cs if:Req.lang == "en" ?>en<?cs else ?>ja<?cs /if ?>">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -8,6 +8,7 @@
 <script src="/static/js/zaiko.js" defer></script>
 </head>
 <body>
+<span hidden id="js-words" data-set-check-failed="<?cs var:Lang.js.set_check_failed ?>" data-unregistered="<?cs var:Lang.js.unregistered ?>" data-expired="<?cs var:Lang.js.expired ?>" data-remaining="<?cs var:Lang.js.remaining ?>" data-apply-failed="<?cs var:Lang.js.apply_failed ?>" data-none="<?cs var:Lang.js.none ?>"></span>
 <a class="skip-link" href="#main"><?cs var:Lang.menu.skip ?></a>
 <header class="top">
   <a class="brand" href="/"><?cs var:Lang.app ?></a>
@@ -37,9 +38,21 @@
     </ul>
   </nav>
   <form class="logout" method="post" action="/logout">
-    <span class="who"><?cs var:User.login ?></span>
+    <span class="who"><span data-data><?cs var:User.login ?></span></span>
     <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
     <button type="submit"><?cs var:Lang.menu.logout ?></button>
+  </form>
+  <?cs /if ?>
+  <?cs if:User.login || Page.prelogin ?>
+  <form class="lang" method="post" action="/lang" id="lang-form">
+    <input type="hidden" name="csrf" value="<?cs if:User.login ?><?cs var:Csrf ?><?cs else ?><?cs var:Page.prelogin ?><?cs /if ?>">
+    <input type="hidden" name="next" value="<?cs var:Req.here ?>">
+    <label for="lang-select"><?cs var:Lang.menu.lang ?></label>
+    <select name="lang" id="lang-select">
+      <option value="ja" lang="ja"<?cs if:Req.lang != "en" ?> selected<?cs /if ?>><?cs var:Lang.langs.ja ?></option>
+      <option value="en" lang="en"<?cs if:Req.lang == "en" ?> selected<?cs /if ?>><?cs var:Lang.langs.en ?></option>
+    </select>
+    <button type="submit" id="lang-submit"><?cs var:Lang.menu.lang_submit ?></button>
   </form>
   <?cs /if ?>
 </header>

@@ -21,7 +21,7 @@
         <tr class="part">
           <td><input name="part_code" value="<?cs var:p.code ?>" maxlength="128" aria-label="<?cs var:Lang.sets.part_code ?>"></td>
           <td><input name="part_qty" value="<?cs var:p.qty ?>" inputmode="numeric" size="6" aria-label="<?cs var:Lang.sets.qty ?>"></td>
-          <td class="part-name"><?cs var:p.name ?></td>
+          <td class="part-name" data-data><?cs var:p.name ?></td>
           <td class="num part-available"><?cs var:p.available ?></td>
         </tr>
       <?cs /each ?>
@@ -47,9 +47,9 @@
     <tbody>
     <?cs each:s = Page.sets ?>
       <tr>
-        <td class="code"><?cs var:s.code ?></td>
-        <td><?cs var:s.name ?></td>
-        <td><?cs var:s.parts ?></td>
+        <td class="code"><span data-data><?cs var:s.code ?></span></td>
+        <td><span data-data><?cs var:s.name ?></span></td>
+        <td><span data-data><?cs var:s.parts ?></span></td>
         <td class="num"><?cs var:s.available ?></td>
         <td><a href="/sets/edit?code=<?cs var:url_escape(s.code) ?>"><?cs var:Lang.sets.edit_link ?></a></td>
       </tr>

@@ -12,7 +12,7 @@
     </div>
   <?cs /if ?>
   <?cs if:Page.preview || Page.applied ?>
-    <p><?cs var:Lang.sets.file ?>: <?cs var:Page.filename ?>（<?cs var:Page.encoding ?>）</p>
+    <p><?cs var:Lang.sets.file ?>: <span data-data><?cs var:Page.filename ?></span><?cs var:Lang.paren.open ?><?cs var:Page.encoding ?><?cs var:Lang.paren.close ?></p>
     <p class="summary"><?cs var:Lang.sets.created ?> <strong id="n-created"><?cs var:Page.count.created ?></strong> /
       <?cs var:Lang.sets.changed ?> <strong id="n-changed"><?cs var:Page.count.changed ?></strong> /
       <?cs var:Lang.sets.unchanged ?> <strong id="n-unchanged"><?cs var:Page.count.unchanged ?></strong> /
@@ -21,7 +21,7 @@
       <thead><tr><th><?cs var:Lang.sets.action ?></th><th><?cs var:Lang.sets.code ?></th><th><?cs var:Lang.sets.name ?></th><th><?cs var:Lang.sets.parts ?></th><th><?cs var:Lang.sets.available ?></th></tr></thead>
       <tbody>
       <?cs each:row = Page.rows ?>
-        <tr><td><?cs var:row.action ?></td><td class="code"><?cs var:row.code ?></td><td><?cs var:row.name ?></td><td><?cs var:row.parts ?></td><td class="num"><?cs var:row.available ?></td></tr>
+        <tr><td><?cs var:row.action ?></td><td class="code"><span data-data><?cs var:row.code ?></span></td><td><span data-data><?cs var:row.name ?></span></td><td><span data-data><?cs var:row.parts ?></span></td><td class="num"><?cs var:row.available ?></td></tr>
       <?cs /each ?>
       </tbody>
     </table>
@@ -38,7 +38,8 @@
     <form method="post" action="/sets/import" enctype="multipart/form-data">
       <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
       <p><?cs var:Lang.sets.import_help ?></p>
-      <pre class="format">セット商品コード,セット商品名,構成商品コード,数量,削除</pre>
+      <p><?cs var:Lang.sets.format_note ?></p>
+      <pre class="format" data-data><?cs var:Lang.sets.format_header ?></pre>
       <p><label><?cs var:Lang.sets.file ?> <input type="file" name="file" accept=".csv,text/csv" required></label></p>
       <button type="submit"><?cs var:Lang.sets.preview ?></button>
     </form>

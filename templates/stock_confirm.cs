@@ -7,10 +7,10 @@
   <table class="stock">
     <thead><tr><th><?cs var:Lang.stock.errors.shop ?></th><th><?cs var:Lang.stock.list.item ?></th><th><?cs var:Lang.stock.list.sku_col ?></th><th><?cs var:Lang.list.name ?></th></tr></thead>
     <tbody>
-    <?cs each:it = Page.items ?><tr><td><?cs var:it.shop ?></td><td class="code"><?cs var:it.item ?><?cs if:it.sub ?> / <?cs var:it.sub ?><?cs /if ?></td><td class="code"><?cs var:it.sku ?></td><td><?cs var:it.name ?></td></tr><?cs /each ?>
+    <?cs each:it = Page.items ?><tr><td><span data-data><?cs var:it.shop ?></span></td><td class="code"><span data-data><?cs var:it.item ?></span><?cs if:it.sub ?> / <span data-data><?cs var:it.sub ?></span><?cs /if ?></td><td class="code"><span data-data><?cs var:it.sku ?></span></td><td><span data-data><?cs var:it.name ?></span></td></tr><?cs /each ?>
     </tbody>
   </table>
-  <?cs if:Page.more > 0 ?><p>ほか<?cs var:Page.more ?><?cs var:Lang.list.count ?></p><?cs /if ?>
+  <?cs if:Page.more > 0 ?><p><?cs var:Lang.stock.confirm.more_before ?><?cs var:Page.more ?><?cs var:Lang.stock.confirm.more_after ?></p><?cs /if ?>
   <?cs elif:?Page.on ?><p><?cs var:Page.n ?><?cs var:Lang.stock.confirm.listings ?></p><?cs /if ?>
   <form method="post" action="<?cs var:Page.action ?>" class="confirm">
     <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">

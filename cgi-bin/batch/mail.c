@@ -34,6 +34,30 @@ int mail_queue_error(db *d, const char *subject, const char *body)
 	return mail_queue(d, "error", to, subject, body);
 }
 
+const char *const mail_langs[MAIL_LANGS] = {"ja", "en"};
+const char *const mail_error_to_settings[MAIL_LANGS] = {"error_mail_to", "error_mail_to_en"};
+
+int mail_queue_error_each(db *d, mail_texts_fn texts, void *ctx)
+{
+	char enabled[16];
+	int rc = Z_OK;
+	batch_setting(d, "error_mail_enabled", "1", enabled, sizeof(enabled));
+	if (!strcmp(enabled, "0"))
+		return Z_OK;
+	for (int i = 0; rc == Z_OK && i < MAIL_LANGS; i++) {
+		char to[1000];
+		batch_setting(d, mail_error_to_settings[i], "", to, sizeof(to));
+		if (!*to)
+			continue;
+		buf subject = BUF_INIT, body = BUF_INIT;
+		texts(mail_langs[i], ctx, &subject, &body);
+		rc = mail_queue(d, "error", to, buf_str(&subject), buf_str(&body));
+		buf_free(&subject);
+		buf_free(&body);
+	}
+	return rc;
+}
+
 /* Base64 of p (OpenSSL's EVP_EncodeBlock), in lines of at most wrap characters (a multiple of
  * 4; 0: one line) joined by CRLF. */
 static int base64(buf *out, const unsigned char *p, size_t n, size_t wrap)

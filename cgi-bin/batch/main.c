@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch/batch.h"
+#include "core/lang.h"
 #include "core/log.h"
 #include "core/mallurl.h"
 #include "mall/http.h"
@@ -84,6 +85,9 @@ int main(int argc, char **argv)
 		return BATCH_EXIT_FAILED;
 	/* Mall calls connect to no local or private address, whatever name led there. */
 	http_allow_local(mallurl_allow_local(cfg));
+	/* The language files, for mail in each recipient's language (logged when unreadable:
+	 * mail then carries the text's key). */
+	lang_load(cfg);
 	db *d = NULL;
 	if (cmd->needs_db && !(d = db_open(cfg))) {
 		conf_free(cfg);

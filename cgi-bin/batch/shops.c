@@ -7,6 +7,7 @@
 #include "batch/shops.h"
 #include "core/mallurl.h"
 #include "core/log.h"
+#include "core/lang.h"
 #include "core/seal.h"
 #include "core/secret.h"
 #include "core/strnum.h"
@@ -308,6 +309,20 @@ int batch_shop_save_credentials(db *d, const conf *cfg, batch_shop *s)
 	return rc;
 }
 
+/* The mail of a stopped shop in one language (mail.stopped in the language files). */
+typedef struct {
+	const batch_shop *s;
+	const char *msg;
+} stopped_mail;
+
+static void stopped_texts(const char *lang, void *ctx, buf *subject, buf *body)
+{
+	const stopped_mail *m = ctx;
+	lang_textf(NULL, lang, subject, "mail.stopped.subject", "%s", m->s->name);
+	lang_textf(NULL, lang, body, "mail.stopped.body", "%s%s%s", m->s->name, m->s->mall,
+	               m->msg);
+}
+
 int batch_shop_stop(db *d, batch_shop *s, const char *reason)
 {
 	long long changed = 0;
@@ -338,14 +353,8 @@ int batch_shop_stop(db *d, batch_shop *s, const char *reason)
 	                 "店舗「%s」の連携を停止しました: %s (認証情報を更新すると再開します)",
 	                 s->name, msg);
 	if (rc == Z_OK && !recent) {
-		char subject[300], body[1500];
-		snprintf(subject, sizeof(subject), "[zaiko] 店舗「%s」の連携が停止しました", s->name);
-		snprintf(body, sizeof(body),
-		         "店舗「%s」(%s) の在庫連携を停止しました。\n\n理由: %s\n\n"
-		         "在庫の反映は送信待ちのまま保持されています。管理者メニューの店舗設定で認証情報を"
-		         "更新すると、次の連携で再開し、送信待ちの在庫を反映します。\n",
-		         s->name, s->mall, msg);
-		rc = mail_queue_error(d, subject, body);
+		stopped_mail m = {s, msg};
+		rc = mail_queue_error_each(d, stopped_texts, &m);
 	}
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include "batch/mail.h"
 #include "batch/sync.h"
 #include "core/log.h"
+#include "core/lang.h"
 #include "stock/stock.h"
 
 /* Set by the loop's SIGTERM/SIGINT handler: the work ends at the next step boundary. */
@@ -862,23 +863,35 @@ int sync_alerts(db *d)
 		             DB_ARGS(DB_I(db_get_ll(r, i, 0, 0))), &changed, NULL);
 		if (rc == Z_OK && changed) {
 			count++;
-			buf_printf(&body, "%s  %s  総在庫数 %s (通知する在庫数 %s)\n", db_get(r, i, 1),
-			           db_get(r, i, 2), db_get(r, i, 3), db_get(r, i, 4));
+			/* The crossed rows, by their index in r (a row reads the same in any language). */
+			buf_printf(&body, "%d,", i);
 		}
 	}
 	if (rc != Z_OK || count == 0)
 		goto out;
-	batch_setting(d, "alert_mail_to", "", to, sizeof(to));
-	if (!*to)
-		batch_setting(d, "error_mail_to", "", to, sizeof(to));
-	if (*to) {
-		char subject[200];
-		snprintf(subject, sizeof(subject), "[zaiko] 在庫数通知: %d 件の SKU が通知する在庫数以下になりました",
-		         count);
-		buf text = BUF_INIT;
-		buf_printf(&text, "受注により、次の SKU の総在庫数が通知する在庫数以下になりました。\n\n%s",
-		           buf_str(&body));
-		rc = mail_queue(d, "alert", to, subject, buf_str(&text));
+	/* In each recipient's language: alert_mail_to (else error_mail_to) in Japanese,
+	 * error_mail_to_en in English. */
+	for (int l = 0; rc == Z_OK && l < MAIL_LANGS; l++) {
+		if (l == 0)
+			batch_setting(d, "alert_mail_to", "", to, sizeof(to));
+		if (l > 0 || !*to)
+			batch_setting(d, mail_error_to_settings[l], "", to, sizeof(to));
+		if (!*to)
+			continue;
+		buf subject = BUF_INIT, text = BUF_INIT;
+		lang_textf(NULL, mail_langs[l], &subject, "mail.alert.subject", "%d", count);
+		const char *intro = lang_get(NULL, mail_langs[l], "mail.alert.intro");
+		buf_puts(&text, intro ? intro : "mail.alert.intro");
+		buf_puts(&text, "\n\n");
+		for (const char *p = buf_str(&body); *p;) {
+			int i = atoi(p);
+			lang_textf(NULL, mail_langs[l], &text, "mail.alert.line", "%s%s%s%s",
+			               db_get(r, i, 1), db_get(r, i, 2), db_get(r, i, 3), db_get(r, i, 4));
+			buf_putc(&text, '\n');
+			p = strchr(p, ',') + 1;
+		}
+		rc = mail_queue(d, "alert", to, buf_str(&subject), buf_str(&text));
+		buf_free(&subject);
 		buf_free(&text);
 	}
 	log_info("alerts: %d SKU(s) crossed the threshold", count);
@@ -893,6 +906,18 @@ out:
 	db_res_free(r);
 	buf_free(&body);
 	return rc;
+}
+
+/* The mail of credentials about to expire, in one language (mail.expiry). */
+typedef struct {
+	const char *shop, *at;
+} expiry_mail;
+
+static void expiry_texts(const char *lang, void *ctx, buf *subject, buf *body)
+{
+	const expiry_mail *m = ctx;
+	lang_textf(NULL, lang, subject, "mail.expiry.subject", "%s", m->shop);
+	lang_textf(NULL, lang, body, "mail.expiry.body", "%s%s", m->shop, m->at);
 }
 
 int sync_expiry_warnings(db *d)
@@ -918,15 +943,8 @@ int sync_expiry_warnings(db *d)
 		                     DB_S(db_get(r, i, 2))), &changed, NULL);
 		if (rc != Z_OK || !changed)
 			continue;
-		char subject[300], body[1000];
-		snprintf(subject, sizeof(subject), "[zaiko] 店舗「%s」の認証情報の有効期限が近づいています",
-		         db_get(r, i, 1));
-		snprintf(body, sizeof(body),
-		         "店舗「%s」の認証情報 (楽天の licenseKey、Yahoo! のリフレッシュトークンなど) は "
-		         "%s (UTC) に有効期限を迎えます。\n期限が切れると在庫連携が停止します。"
-		         "管理者メニューの店舗設定で更新してください。\n",
-		         db_get(r, i, 1), db_get(r, i, 2));
-		rc = mail_queue_error(d, subject, body);
+		expiry_mail m = {db_get(r, i, 1), db_get(r, i, 2)};
+		rc = mail_queue_error_each(d, expiry_texts, &m);
 	}
 	db_res_free(r);
 	return rc;

@@ -8,6 +8,7 @@
 #include "users/users.h"
 
 static const char *const roles[] = {"admin", "staff", NULL};
+static const char *const langs[] = {"ja", "en", NULL};
 
 const web_field admin_user_add_fields[] = {
 	{.name = "login", .type = WF_TEXT, .required = true, .min = 1, .max = 64,
@@ -23,6 +24,7 @@ const web_field admin_user_update_fields[] = {
 	 .label = "msg.label.user"},
 	{.name = "role", .type = WF_ENUM, .required = true, .choices = roles, .label = "msg.label.role"},
 	{.name = "disabled", .type = WF_BOOL, .label = "msg.label.disabled"},
+	{.name = "lang", .type = WF_ENUM, .choices = langs, .label = "msg.label.lang"},
 	{0},
 };
 
@@ -45,7 +47,7 @@ static int render_users(web_request *r, int status, const char *error)
 {
 	db_res *res = NULL;
 	int rc = db_query(r->db,
-	                  "SELECT id, login, role, disabled, " SCREEN_JST("created_at") " AS created "
+	                  "SELECT id, login, role, disabled, lang, " SCREEN_JST("created_at") " AS created "
 	                  "FROM app_user ORDER BY login",
 	                  NULL, 0, &res);
 	if (rc == Z_OK)
@@ -93,6 +95,8 @@ int admin_user_update(web_request *r)
 	long long id = web_int(r, "id", 0), exists = 0, other_admins = 0;
 	const char *role = roles[web_int(r, "role", 1)];
 	bool disabled = web_int(r, "disabled", 0) != 0;
+	/* Not sent (an older form): the user's language stays. */
+	const char *lang = web_has(r, "lang") ? langs[web_int(r, "lang", 0)] : NULL;
 	int rc = db_begin(r->db);
 	if (rc != Z_OK)
 		return rc;
@@ -117,8 +121,11 @@ int admin_user_update(web_request *r)
 		rc = render_users(r, 400, web_lang(r, "msg.users.last_admin"));
 		goto out;
 	}
-	if ((rc = db_execv(r->db, "UPDATE app_user SET role = ?, disabled = ? WHERE id = ?",
-	                   DB_S(role), DB_I(disabled), DB_I(id))) != Z_OK)
+	if ((rc = db_execv(r->db,
+	                   "UPDATE app_user SET role = ?, disabled = ?, lang = COALESCE(?, lang) "
+	                   "WHERE id = ?",
+	                   DB_S(role), DB_I(disabled), DB_SOPT(lang),
+	                   DB_I(id))) != Z_OK)
 		goto out;
 	/* A disabled user is out now, not at the next login (a role is read with the session on
 	 * every request, so a changed one needs nothing here). */
@@ -127,8 +134,8 @@ int admin_user_update(web_request *r)
 		goto out;
 	if ((rc = db_commit(r->db)) != Z_OK)
 		goto out;
-	log_info("users: user %lld changed by user %lld (role %s, disabled %d)", id, r->user.id,
-	         role, disabled);
+	log_info("users: user %lld changed by user %lld (role %s, disabled %d, lang %s)", id,
+	         r->user.id, role, disabled, lang ? lang : "kept");
 	rc = web_redirect(r, "/admin/users?msg=updated");
 out:
 	if (db_in_transaction(r->db))

@@ -1,6 +1,7 @@
 /* login: the login page, login with throttling, logout. */
 #include "core/log.h"
 #include "core/secret.h"
+#include "core/lang.h"
 #include "screens/screens.h"
 
 const web_field login_fields[] = {
@@ -58,11 +59,12 @@ int login_submit(web_request *r)
 	if (rc != Z_OK)
 		return Z_ERR;
 	if (db_queryv(r->db, &res,
-	              "SELECT id, password_hash FROM app_user WHERE login = ? AND disabled = 0",
+	              "SELECT id, password_hash, lang FROM app_user WHERE login = ? AND disabled = 0",
 	              DB_S(login)) != Z_OK)
 		return Z_ERR;
 	bool ok = secret_check_password(password, res->nrows ? db_get(res, 0, 1) : NULL);
 	long long user_id = ok ? db_get_ll(res, 0, 0, 0) : 0;
+	const char *lang = ok ? lang_known(db_get(res, 0, 2)) : NULL;
 	db_res_free(res);
 	if (!ok) {
 		/* Already counted by the gate. */
@@ -73,6 +75,9 @@ int login_submit(web_request *r)
 	if (session_start(r, user_id) != Z_OK)
 		return Z_ERR;
 	web_cookie(r, PRELOGIN_COOKIE, "", -1);
+	/* The login page after a logout speaks the user's language. */
+	if (lang)
+		web_cookie(r, LANG_COOKIE, lang, LANG_COOKIE_SECONDS);
 	log_info("login: user %lld", user_id);
 	return web_redirect(r, safe_next(web_text(r, "next")));
 }
@@ -82,4 +87,27 @@ int logout_submit(web_request *r)
 	if (session_end(r) != Z_OK)
 		return Z_ERR;
 	return web_redirect(r, "/login");
+}
+
+static const char *const lang_choices[] = {"ja", "en", NULL};
+
+const web_field lang_fields[] = {
+	{.name = "lang", .type = WF_ENUM, .required = true, .choices = lang_choices,
+	 .label = "msg.label.lang"},
+	{.name = "next", .type = WF_TEXT, .max = 500, .label = "msg.label.move_to"},
+	{0},
+};
+
+/* POST /lang: the language of the screens. A logged-in user's choice is stored with the user
+ * (it is theirs on every device and in their mail); the cookie makes the login page follow
+ * it, and is all there is before login. Back to the page the form was on. */
+int lang_submit(web_request *r)
+{
+	const char *lang = lang_choices[web_int(r, "lang", 0)];
+	if (r->user.id &&
+	    db_execv(r->db, "UPDATE app_user SET lang = ? WHERE id = ?", DB_S(lang),
+	             DB_I(r->user.id)) != Z_OK)
+		return Z_ERR;
+	web_cookie(r, LANG_COOKIE, lang, LANG_COOKIE_SECONDS);
+	return web_redirect(r, safe_next(web_text(r, "next")));
 }

@@ -10,6 +10,9 @@ extern const web_field login_fields[];
 int login_page(web_request *r);
 int login_submit(web_request *r);
 int logout_submit(web_request *r);
+/* POST /lang: the user's (or, before login, the browser's) language. */
+extern const web_field lang_fields[];
+int lang_submit(web_request *r);
 
 /* list.c: the 在庫連携 list */
 extern const web_field list_fields[];

@@ -168,6 +168,7 @@ static void handle(io *fr, const conf *cfg, db **dbp)
 	r.remote_addr = param(fr, "REMOTE_ADDR");
 	r.content_type = param(fr, "CONTENT_TYPE");
 	r.cookie_header = param(fr, "HTTP_COOKIE");
+	r.accept_language = param(fr, "HTTP_ACCEPT_LANGUAGE");
 	r.https = !strcmp(param(fr, "HTTPS"), "on");
 	r.cfg = cfg;
 	r.io = fr;

@@ -1,17 +1,16 @@
 /* response: rendering through ClearSilver (escaped by default), redirects, errors, JSON,
  * downloads, headers and cookies. Nothing reaches the client but through these. */
 #include <cJSON.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include "core/lang.h"
 #include "core/log.h"
 #include "core/url.h"
 #include "web/web.h"
-
-/* The language file, read once per process and shared by every render as the template's
- * global data set (names not in the request's HDF are looked up there), never copied. */
-static HDF *lang;
 
 static const char *templates_dir(const web_request *r)
 {
@@ -29,51 +28,71 @@ static void log_neoerr(const char *what, const char *name, NEOERR **err)
 	nerr_ignore(err);
 }
 
-static int load_lang(const web_request *r)
+const char *web_lang_code(const web_request *r)
 {
-	if (lang)
-		return Z_OK;
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/lang/ja.hdf", templates_dir(r));
-	HDF *under = NULL;
-	NEOERR *err = hdf_init(&lang);
-	if (err == STATUS_OK)
-		err = hdf_get_node(lang, "Lang", &under);
-	if (err == STATUS_OK)
-		err = hdf_read_file(under, path);
-	if (err != STATUS_OK) {
-		log_neoerr("cannot read ", path, &err);
-		hdf_destroy(&lang);
-		lang = NULL;
-		return Z_ERR;
+	return r && r->lang && !strcmp(r->lang, "en") ? "en" : "ja";
+}
+
+/* The q of one Accept-Language item's parameters (";q=0.5"), 1 when absent, 0 when bad. */
+static double accept_q(const char *p, const char *end)
+{
+	while (p < end) {
+		while (p < end && (*p == ';' || *p == ' ' || *p == '\t'))
+			p++;
+		if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+			char num[8];
+			size_t n = 0;
+			for (p += 2; p < end && n < sizeof(num) - 1 && (isdigit((unsigned char)*p) || *p == '.'); p++)
+				num[n++] = *p;
+			num[n] = 0;
+			return n ? strtod(num, NULL) : 0;
+		}
+		while (p < end && *p != ';')
+			p++;
 	}
-	return Z_OK;
+	return 1;
 }
 
-/* The language set of the request. Japanese until the request carries a language. */
-static HDF *request_lang(const web_request *r)
+void web_lang_choose(web_request *r)
 {
-	(void)r;
-	return lang;
-}
-
-/* The text of Lang.<key> in the request's language, else in Japanese, else NULL. */
-static const char *lang_lookup(const web_request *r, const char *key, bool japanese)
-{
-	if (!key || load_lang(r) != Z_OK)
-		return NULL;
-	char name[256];
-	if ((size_t)snprintf(name, sizeof(name), "Lang.%s", key) >= sizeof(name))
-		return NULL;
-	HDF *set = japanese ? lang : request_lang(r);
-	return set ? hdf_get_value(set, name, NULL) : NULL;
+	const web_param *c = web_params_get(&r->cookies, LANG_COOKIE);
+	const char *known = c ? lang_known(c->value) : NULL;
+	if (known) {
+		r->lang = known;
+		return;
+	}
+	r->lang = "ja";
+	const char *h = r->accept_language;
+	double best = 0;
+	/* Items "tag;q=0.8" separated by commas; the primary subtag decides (en-US is en). The
+	 * header is bounded by the server; look at no more than 64 items. */
+	for (int items = 0; h && *h && items < 64; items++) {
+		const char *end = strchr(h, ',');
+		if (!end)
+			end = h + strlen(h);
+		while (h < end && (*h == ' ' || *h == '\t'))
+			h++;
+		size_t tag = 0;
+		while (h + tag < end && isalpha((unsigned char)h[tag]))
+			tag++;
+		const char *semi = memchr(h, ';', (size_t)(end - h));
+		double q = semi ? accept_q(semi, end) : 1;
+		if (tag == 2 && q > best) {
+			if (!strncasecmp(h, "ja", 2)) {
+				best = q;
+				r->lang = "ja";
+			} else if (!strncasecmp(h, "en", 2)) {
+				best = q;
+				r->lang = "en";
+			}
+		}
+		h = *end ? end + 1 : end;
+	}
 }
 
 const char *web_lang(const web_request *r, const char *key)
 {
-	const char *s = lang_lookup(r, key, false);
-	if (!s)
-		s = lang_lookup(r, key, true);
+	const char *s = key ? lang_get(r->cfg, web_lang_code(r), key) : NULL;
 	if (!s) {
 		log_error("lang: no text for %s", key ? key : "(null)");
 		return key ? key : "";
@@ -81,70 +100,14 @@ const char *web_lang(const web_request *r, const char *key)
 	return s;
 }
 
-/* Appends to out the conversions of the printf format fmt, one per conversion, without flags
- * and widths ("%5lld and %-s" gives "%lld%s"); %% is no conversion. False when a conversion
- * is one web_langf does not take (positional %1$s, %n, an unterminated %). */
-static bool format_conversions(const char *fmt, buf *out)
-{
-	for (const char *p = fmt; *p; p++) {
-		if (*p != '%')
-			continue;
-		p++;
-		if (*p == '%')
-			continue;
-		while (*p && strchr("-+ #0123456789", *p))
-			p++;
-		if (*p == '$')
-			return false;
-		buf_putc(out, '%');
-		if (*p == '.') {
-			p++;
-			if (*p == '*')
-				buf_puts(out, ".*");
-			while (*p && strchr("0123456789*", *p))
-				p++;
-		}
-		while (*p && strchr("hlLqjzt", *p))
-			buf_putc(out, *p++);
-		if (!*p || !strchr("diouxXeEfFgGaAcsp", *p))
-			return false;
-		buf_putc(out, *p);
-	}
-	return true;
-}
-
 bool web_lang_format_agrees(const char *text, const char *spec)
 {
-	buf a = BUF_INIT, b = BUF_INIT;
-	bool same = format_conversions(text, &a) && format_conversions(spec, &b) &&
-	            !strcmp(buf_str(&a), buf_str(&b));
-	buf_free(&a);
-	buf_free(&b);
-	return same;
-}
-
-/* The text of key that holds exactly the conversions of spec: the request's language, else
- * Japanese; NULL (logged) when neither does. */
-static const char *lang_format(const web_request *r, const char *key, const char *spec)
-{
-	const char *s = lang_lookup(r, key, false);
-	if (s && web_lang_format_agrees(s, spec))
-		return s;
-	if (s)
-		log_error("lang: %s does not hold the conversions %s", key, spec);
-	s = lang_lookup(r, key, true);
-	if (s && web_lang_format_agrees(s, spec))
-		return s;
-	log_error("lang: no text for %s with the conversions %s", key, spec);
-	return NULL;
+	return lang_format_agrees(text, spec);
 }
 
 int web_vlangf(const web_request *r, buf *out, const char *key, const char *spec, va_list ap)
 {
-	const char *text = lang_format(r, key, spec);
-	if (!text)
-		return buf_puts(out, key);
-	return buf_vprintf(out, text, ap);
+	return lang_vtextf(r->cfg, web_lang_code(r), out, key, spec, ap);
 }
 
 int web_langf(const web_request *r, buf *out, const char *key, const char *spec, ...)
@@ -213,7 +176,7 @@ static CSPARSE *template_get(const web_request *r, const char *name)
 	}
 	err = cs_init(&cs, tmpl_hdf);
 	if (err == STATUS_OK)
-		cs->global_hdf = lang;
+		cs->global_hdf = lang_hdf("ja");
 	if (err == STATUS_OK)
 		err = cgi_register_strfuncs(cs);
 	if (err == STATUS_OK)
@@ -293,8 +256,19 @@ int web_render(web_request *r, const char *name)
 	NEOERR *err = STATUS_OK;
 	if (strstr(name, "..") || strchr(name, '/'))
 		return Z_ERR;
-	if (load_lang(r) != Z_OK)
+	if (lang_load(r->cfg) != Z_OK)
 		return Z_ERR;
+	web_set(r, "Req.lang", web_lang_code(r));
+	/* The language form's way back: this page when it was a GET, else the start page (a POST's
+	 * path may have no page to show). */
+	if (r->method && !strcmp(r->method, "GET") && r->path && web_path_is_local(r->path)) {
+		if (r->query && *r->query)
+			web_setf(r, "Req.here", "%s?%s", r->path, r->query);
+		else
+			web_set(r, "Req.here", r->path);
+	} else {
+		web_set(r, "Req.here", "/");
+	}
 	/* The escape mode is set when the HDF is created (before cs_init), see main.c. */
 	if (r->user.id) {
 		web_set(r, "User.login", r->user.login);
@@ -315,9 +289,11 @@ int web_render(web_request *r, const char *name)
 		buf_reserve(&r->body, templates[slot].size + templates[slot].size / 8);
 	if (err == STATUS_OK) {
 		cs->hdf = r->hdf;
+		cs->global_hdf = lang_hdf(web_lang_code(r));
 		cs->locals = NULL;
 		err = cs_render(cs, &r->body, collect);
 		cs->hdf = tmpl_hdf;
+		cs->global_hdf = lang_hdf("ja");
 		cs->locals = NULL;
 		cs->output_ctx = NULL;
 	}

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/url.h"
 #include "web/web.h"
+#include "core/lang.h"
 
 /* Finds the route for method+path; *path_known tells a 405 from a 404. */
 static const web_route *find_route(const char *method, const char *path, bool *path_known)
@@ -82,6 +83,7 @@ void web_dispatch(web_request *r, const char *body, size_t body_len)
 		web_error(r, 400, web_lang(r, why));
 		return;
 	}
+	web_lang_choose(r);
 	if (!r->route) {
 		if (known) {
 			allow_header(r);
@@ -102,6 +104,8 @@ void web_dispatch(web_request *r, const char *body, size_t body_len)
 		          web_lang(r, "msg.web.db_down"));
 		return;
 	}
+	if (r->user.id)
+		r->lang = lang_known(r->user.lang) ? lang_known(r->user.lang) : "ja";
 	unsigned needs = r->route->needs;
 	bool post = !strcmp(r->method, "POST");
 	if (!(needs & ROUTE_PUBLIC) && !r->user.id) {

@@ -7,6 +7,7 @@ const web_route web_routes[] = {
 	{"GET", "/login", login_page, ROUTE_PUBLIC, login_fields, 0},
 	{"POST", "/login", login_submit, ROUTE_PUBLIC | ROUTE_NO_CSRF, login_fields, 0},
 	{"POST", "/logout", logout_submit, 0, NULL, 0},
+	{"POST", "/lang", lang_submit, ROUTE_PUBLIC, lang_fields, 0},
 	{"GET", "/", list_page, 0, list_fields, 0},
 	/* セット商品 (sets.c) */
 	{"GET", "/sets/edit", sets_edit_page, 0, sets_edit_fields, 0},

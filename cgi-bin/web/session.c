@@ -54,7 +54,7 @@ int session_load(web_request *r)
 	                   "SELECT u.id, u.login, u.role, s.csrf, "
 	                   "s.last_seen < UTC_TIMESTAMP() - INTERVAL 60 SECOND, "
 	                   "u.role = 'admin' AND EXISTS (SELECT 1 FROM setting WHERE name = "
-	                   "'alert_mode' AND value = 'per_sku') FROM session s "
+	                   "'alert_mode' AND value = 'per_sku'), u.lang FROM session s "
 	                   "JOIN app_user u ON u.id = s.user_id "
 	                   "WHERE s.token_hash = ? AND u.disabled = 0 "
 	                   "AND s.last_seen > UTC_TIMESTAMP() - INTERVAL ? SECOND "
@@ -69,6 +69,7 @@ int session_load(web_request *r)
 		r->user.admin = !strcmp(db_get(res, 0, 2), "admin");
 		snprintf(r->user.csrf, sizeof(r->user.csrf), "%s", db_get(res, 0, 3));
 		r->user.alerts_menu = db_get_ll(res, 0, 5, 0) != 0;
+		snprintf(r->user.lang, sizeof(r->user.lang), "%s", db_get(res, 0, 6));
 		/* Touch at most once a minute: a page view should not always write (nor send a
 		 * statement that finds nothing to write). */
 		if (db_get_ll(res, 0, 4, 1))

@@ -80,11 +80,13 @@ typedef struct {
 	 * redirect, so the value cannot go stale within a request. */
 	bool alerts_menu;
 	char csrf[65];
+	char lang[3];                    /* the user's language: "ja" or "en" */
 } web_user;
 
 struct web_request {
 	/* From the server */
 	const char *method, *path, *query, *remote_addr, *content_type, *cookie_header;
+	const char *accept_language;     /* may be NULL */
 	bool https;
 	char request_id[17];
 	/* Parsed input */
@@ -93,6 +95,9 @@ struct web_request {
 	web_value values[WEB_MAX_FIELDS];
 	/* Who */
 	web_user user;                   /* id 0 when not logged in */
+	/* The language of the answer, "ja" or "en" (NULL reads as "ja"): the user's setting once
+	 * logged in, before that the language cookie, else Accept-Language (web_lang_choose). */
+	const char *lang;
 	/* Services */
 	db *db;
 	const conf *cfg;
@@ -151,6 +156,17 @@ void web_lang_snprintf(const web_request *r, char *dst, size_t n, const char *ke
 /* True when the printf format text holds the same conversions as spec, in the same order
  * (flags and widths aside); false for positional conversions. */
 bool web_lang_format_agrees(const char *text, const char *spec);
+
+/* ---- Languages (web/response.c): templates/lang/ja.hdf and en.hdf, read once per process. */
+
+#define LANG_COOKIE "zaiko_lang"
+#define LANG_COOKIE_SECONDS (400L * 24 * 3600)
+/* "ja" or "en": the request's language. */
+const char *web_lang_code(const web_request *r);
+/* The language before login: the LANG_COOKIE cookie, else the first of ja/en in
+ * Accept-Language by preference (q), else Japanese. Sets r->lang. The language files
+ * themselves: core/lang.h. */
+void web_lang_choose(web_request *r);
 
 /* ---- Answers (web/response.c). Each sets r->status and the body; the loop sends it. ---- */
 

@@ -40,18 +40,18 @@ function setupSetForm(form) {
       data = await res.json();
       if (!res.ok) throw new Error(data.error || String(res.status));
     } catch (e) {
-      if (mine === seq) check.textContent = "在庫数を計算できませんでした: " + e.message;
+      if (mine === seq) check.textContent = window.zaikoWord("setCheckFailed") + " " + e.message;
       return;
     }
     if (mine !== seq) return; // a newer answer is on its way
     (data.parts || []).forEach((p, i) => {
       const tr = used[i];
       if (!tr) return;
-      tr.querySelector(".part-name").textContent = p.unknown ? "（未登録の商品）" : (p.name || "");
+      tr.querySelector(".part-name").textContent = p.unknown ? window.zaikoWord("unregistered") : (p.name || "");
       tr.querySelector(".part-available").textContent = p.unknown ? "" : String(p.available);
       tr.classList.toggle("unknown", !!p.unknown);
     });
-    out.textContent = data.available === null || data.available === undefined ? "－" : String(data.available);
+    out.textContent = data.available === null || data.available === undefined ? window.zaikoWord("none") : String(data.available);
     check.textContent = data.error || data.note || "";
     check.classList.toggle("error", !!data.error);
   }, 300);
@@ -102,13 +102,13 @@ function setupCountdowns() {
       }
       if (!Number.isFinite(left)) return;
       if (left <= 0) {
-        label.textContent = "（期限切れ）";
+        label.textContent = window.zaikoWord("expired");
         el.classList.add("expired");
         return;
       }
       const d = Math.floor(left / 86400), h = Math.floor((left % 86400) / 3600);
       const m = Math.floor((left % 3600) / 60), s = left % 60;
-      label.textContent = "（残り " + d + "日 " + pad(h) + ":" + pad(m) + ":" + pad(s) + "）";
+      label.textContent = window.zaikoWord("remaining", { d, hms: pad(h) + ":" + pad(m) + ":" + pad(s) });
       el.classList.toggle("soon", left < 7 * 86400);
     });
   };

@@ -418,7 +418,7 @@
       }
       const page = new DOMParser().parseFromString(await res.text(), "text/html");
       const msg = page.querySelector(".message p");
-      text.textContent = msg ? msg.textContent : "反映できませんでした。";
+      text.textContent = msg ? msg.textContent : window.zaikoWord("applyFailed");
       text.classList.add("error");
       text.setAttribute("role", "alert");
     });

@@ -3,6 +3,15 @@
 // The stylesheet opens the header's groups on focus without the script; with it they open on
 // a click or tap (aria-expanded) instead.
 document.documentElement.classList.add("js");
+// The words a script shows, in the page's language: header.cs puts them on #js-words as
+// data attributes from the language file (data-set-check-failed is word("setCheckFailed")).
+// {name} in a word is replaced by vars.name.
+window.zaikoWord = (name, vars) => {
+  const el = document.getElementById("js-words");
+  let w = (el && el.dataset[name]) || "";
+  for (const [k, v] of Object.entries(vars || {})) w = w.split("{" + k + "}").join(String(v));
+  return w;
+};
 document.addEventListener("DOMContentLoaded", () => {
   // Forms marked data-confirm ask before they are sent.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "web/web.h"
+#include "core/lang.h"
 
 static char dir[] = "/tmp/zaiko-render-XXXXXX";
 static conf *cfg;
@@ -33,9 +34,10 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/lang", dir);
 	if (mkdir(path, 0700))
 		return -1;
-	write_file("lang/ja.hdf", "greeting = こんにちは\n"
+	write_file("lang/ja.hdf", "greeting = こんにちは\nonly_ja = 日本語だけ\n"
 	                          "msg {\n  count = %s は %lld 件です。\n  wrong = 件数 %s\n"
 	                          "  long = あいうえお%s\n}\n");
+	write_file("lang/en.hdf", "greeting = Hello\n");
 	write_file("part.cs", "[<?cs var:Page.name ?>]");
 	/* A set: writes into the data of the render; the second request must not see it. */
 	write_file("page.cs", "<?cs var:Lang.greeting ?> <?cs include:\"part.cs\" ?> "
@@ -49,7 +51,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	const char *names[] = {"lang/ja.hdf", "part.cs", "page.cs", "lang", ""};
+	const char *names[] = {"lang/ja.hdf", "lang/en.hdf", "lang.cs", "part.cs", "page.cs", "lang", ""};
 	char path[256];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
@@ -141,6 +143,67 @@ static void lang_texts(void **state)
 	assert_false(web_lang_format_agrees("%d", "%lld"));
 	assert_false(web_lang_format_agrees("%1$s", "%s"));
 	assert_false(web_lang_format_agrees("50%", ""));
+	/* In English: the English text, Japanese for a key English lacks. */
+	r.lang = "en";
+	assert_string_equal(web_lang(&r, "greeting"), "Hello");
+	assert_string_equal(web_lang(&r, "only_ja"), "日本語だけ");
+}
+
+/* The request's language picks the file a render reads; a key English lacks falls back to
+ * Japanese; <html lang> material (Req.lang) follows. */
+static void render_in_request_language(void **state)
+{
+	write_file("lang.cs", "<?cs var:Req.lang ?>:<?cs var:Lang.greeting ?>/<?cs var:Lang.only_ja ?>");
+	const char *langs[] = {"en", "ja", NULL, "en"};
+	const char *want[] = {"en:Hello/日本語だけ", "ja:こんにちは/日本語だけ", "ja:こんにちは/日本語だけ",
+	                      "en:Hello/日本語だけ"};
+	for (int i = 0; i < 4; i++) {
+		web_request r;
+		memset(&r, 0, sizeof(r));
+		r.cfg = cfg;
+		r.lang = langs[i];
+		assert_null(hdf_init(&r.hdf));
+		assert_int_equal(web_render(&r, "lang.cs"), Z_OK);
+		assert_string_equal(buf_str(&r.body), want[i]);
+		buf_free(&r.body);
+		buf_free(&r.headers);
+		hdf_destroy(&r.hdf);
+	}
+	assert_string_equal(lang_get(cfg, "en", "greeting"), "Hello");
+	assert_string_equal(lang_get(cfg, "en", "only_ja"), "日本語だけ");
+	assert_string_equal(lang_get(cfg, "ja", "greeting"), "こんにちは");
+	assert_null(lang_get(cfg, "en", "nowhere"));
+}
+
+/* Before login: the cookie, else Accept-Language by q, else Japanese. */
+static void choose_language_before_login(void **state)
+{
+	struct {
+		const char *cookie, *accept, *want;
+	} cases[] = {
+		{NULL, NULL, "ja"},
+		{NULL, "en-US,en;q=0.9", "en"},
+		{NULL, "ja,en-US;q=0.8,en;q=0.7", "ja"},
+		{NULL, "fr-FR, en;q=0.5, ja;q=0.4", "en"},
+		{NULL, "fr-FR, ja;q=0.6, en;q=0.5", "ja"},
+		{NULL, "de, fr", "ja"},
+		{NULL, "en;q=0", "ja"},
+		{NULL, "english, eng", "ja"},
+		{"zaiko_lang=en", "ja", "en"},
+		{"zaiko_lang=ja", "en", "ja"},
+		{"zaiko_lang=xx", "en", "en"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		web_request r;
+		const char *why = NULL;
+		memset(&r, 0, sizeof(r));
+		r.accept_language = cases[i].accept;
+		assert_int_equal(web_parse_cookies(cases[i].cookie, &web_default_limits, &r.cookies, &why),
+		                 Z_OK);
+		web_lang_choose(&r);
+		assert_string_equal(web_lang_code(&r), cases[i].want);
+		web_params_free(&r.cookies);
+	}
 }
 
 int main(void)
@@ -149,6 +212,8 @@ int main(void)
 		cmocka_unit_test(render_twice_then_file_changed),
 		cmocka_unit_test(render_refuses_paths_and_missing),
 		cmocka_unit_test(lang_texts),
+		cmocka_unit_test(render_in_request_language),
+		cmocka_unit_test(choose_language_before_login),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
