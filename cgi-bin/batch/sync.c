@@ -821,7 +821,7 @@ int sync_alerts(db *d)
 {
 	char mode[16], to[1000];
 	db_res *r = NULL;
-	buf body = BUF_INIT;
+	buf crossed = BUF_INIT; /* the indexes (int) of r's rows that crossed */
 	int rc, count = 0;
 	long long last = -1, upto = 0;
 	/* Moves are read once each, from where the last run stopped (kept as a setting), so an
@@ -864,7 +864,7 @@ int sync_alerts(db *d)
 		if (rc == Z_OK && changed) {
 			count++;
 			/* The crossed rows, by their index in r (a row reads the same in any language). */
-			buf_printf(&body, "%d,", i);
+			buf_append(&crossed, (const char *)&i, sizeof(i));
 		}
 	}
 	if (rc != Z_OK || count == 0)
@@ -883,12 +883,12 @@ int sync_alerts(db *d)
 		const char *intro = lang_get(NULL, mail_langs[l], "mail.alert.intro");
 		buf_puts(&text, intro ? intro : "mail.alert.intro");
 		buf_puts(&text, "\n\n");
-		for (const char *p = buf_str(&body); *p;) {
-			int i = atoi(p);
+		for (size_t k = 0; k + sizeof(int) <= crossed.len; k += sizeof(int)) {
+			int i;
+			memcpy(&i, crossed.data + k, sizeof(i));
 			lang_textf(NULL, mail_langs[l], &text, "mail.alert.line", "%s%s%s%s",
-			               db_get(r, i, 1), db_get(r, i, 2), db_get(r, i, 3), db_get(r, i, 4));
+			           db_get(r, i, 1), db_get(r, i, 2), db_get(r, i, 3), db_get(r, i, 4));
 			buf_putc(&text, '\n');
-			p = strchr(p, ',') + 1;
 		}
 		rc = mail_queue(d, "alert", to, buf_str(&subject), buf_str(&text));
 		buf_free(&subject);
@@ -904,7 +904,7 @@ done:
 	}
 out:
 	db_res_free(r);
-	buf_free(&body);
+	buf_free(&crossed);
 	return rc;
 }
 
