@@ -34,7 +34,7 @@
         <?cs else ?>
           <input name="<?cs var:in.field ?>" value="<?cs var:in.value ?>" size="30">
         <?cs /if ?></label>
-        <?cs if:in.help ?><br><span class="help"><?cs var:in.help ?></span><?cs /if ?></p>
+        <?cs if:in.help ?><br><span class="help" data-mall-words><?cs var:in.help ?></span><?cs /if ?></p>
       <?cs /each ?>
     </fieldset>
     <fieldset>
