@@ -13,6 +13,8 @@
       <label><input type="radio" name="error_mail_enabled" value="0"<?cs if:Page.s.error_mail_enabled != "1" ?> checked<?cs /if ?>> <?cs var:Lang.admin.settings.no_notify ?></label>
       <p><label><?cs var:Lang.admin.settings.mail_to ?><br>
         <textarea name="error_mail_to" rows="2" cols="60" maxlength="1000"><?cs var:Page.s.error_mail_to ?></textarea></label></p>
+      <p><label><?cs var:Lang.admin.settings.mail_to_en ?><br>
+        <textarea name="error_mail_to_en" id="error-mail-to-en" rows="2" cols="60" maxlength="1000"><?cs var:Page.s.error_mail_to_en ?></textarea></label></p>
       <p><label><?cs var:Lang.admin.settings.expiry_warn_days ?>
         <input name="expiry_warn_days" value="<?cs var:Page.s.expiry_warn_days ?>" inputmode="numeric" size="4"></label></p>
     </fieldset>

@@ -17,7 +17,8 @@ static const struct {
 } settings[] = {
 	/* The defaults are what the readers do when a row is absent: the batch (batch/mail.c,
 	 * batch/sync.c) and, for show_images, the stock list (screens/list.c). */
-	{"error_mail_enabled", "1"}, {"error_mail_to", ""}, {"alert_mode", "off"},
+	{"error_mail_enabled", "1"}, {"error_mail_to", ""}, {"error_mail_to_en", ""},
+	{"alert_mode", "off"},
 	{"alert_threshold", "0"},    {"show_images", "0"},  {"smtp_url", ""},
 	{"smtp_user", ""},           {"mail_from", ""},     {"expiry_warn_days", "14"},
 };
@@ -27,6 +28,7 @@ static const char *const alert_modes[] = {"off", "all", "per_sku", NULL};
 const web_field admin_settings_fields[] = {
 	{.name = "error_mail_enabled", .type = WF_BOOL, .label = "msg.label.error_alert"},
 	{.name = "error_mail_to", .type = WF_TEXT, .max = 1000, .label = "msg.label.alert_to"},
+	{.name = "error_mail_to_en", .type = WF_TEXT, .max = 1000, .label = "msg.label.alert_to_en"},
 	{.name = "alert_mode", .type = WF_ENUM, .required = true, .choices = alert_modes,
 	 .label = "msg.label.stock_alert"},
 	{.name = "alert_threshold", .type = WF_INT, .min = 0, .max = 1000000000,
@@ -224,6 +226,7 @@ static int settings_refused(web_request *r, const char *why)
 		return Z_ERR;
 	web_set(r, "Page.s.error_mail_enabled", web_int(r, "error_mail_enabled", 0) ? "1" : "0");
 	web_set(r, "Page.s.error_mail_to", web_text(r, "error_mail_to"));
+	web_set(r, "Page.s.error_mail_to_en", web_text(r, "error_mail_to_en"));
 	web_set(r, "Page.s.alert_mode", alert_modes[web_int(r, "alert_mode", 0)]);
 	web_set(r, "Page.s.alert_threshold", web_text(r, "alert_threshold"));
 	web_set(r, "Page.s.show_images", web_int(r, "show_images", 0) ? "1" : "0");
@@ -249,18 +252,20 @@ static bool smtp_url_ok(const char *url)
 /* POST /admin/settings: validates and stores every setting in one transaction. */
 int admin_settings_save(web_request *r)
 {
-	buf to = BUF_INIT, why = BUF_INIT;
+	buf to = BUF_INIT, to_en = BUF_INIT, why = BUF_INIT;
 	int rc = Z_OK;
 	bool mail_on = web_int(r, "error_mail_enabled", 0) != 0;
 	long long mode = web_int(r, "alert_mode", 0);
 	const char *from = web_text(r, "mail_from"), *url = web_text(r, "smtp_url");
 	char num[32];
 
-	if (screen_mail_list(r, web_text(r, "error_mail_to"), &to, &why) != Z_OK) {
+	if (screen_mail_list(r, web_text(r, "error_mail_to"), &to, &why) != Z_OK ||
+	    screen_mail_list(r, web_text(r, "error_mail_to_en"), &to_en, &why) != Z_OK) {
 		rc = settings_refused(r, buf_str(&why));
 		goto out;
 	}
-	if (mail_on && !to.len) {
+	/* Japanese and English recipients (mail in each one's language): one list may be empty. */
+	if (mail_on && !to.len && !to_en.len) {
 		rc = settings_refused(r, web_lang(r, "msg.settings.mail_to_needed"));
 		goto out;
 	}
@@ -285,6 +290,8 @@ int admin_settings_save(web_request *r)
 	rc = screen_setting_put(r->db, "error_mail_enabled", mail_on ? "1" : "0");
 	if (rc == Z_OK)
 		rc = screen_setting_put(r->db, "error_mail_to", buf_str(&to));
+	if (rc == Z_OK)
+		rc = screen_setting_put(r->db, "error_mail_to_en", buf_str(&to_en));
 	if (rc == Z_OK)
 		rc = screen_setting_put(r->db, "alert_mode", alert_modes[mode]);
 	snprintf(num, sizeof(num), "%lld", web_int(r, "alert_threshold", 0));
@@ -318,6 +325,7 @@ out:
 	if (db_in_transaction(r->db))
 		db_rollback(r->db);
 	buf_free(&to);
+	buf_free(&to_en);
 	buf_free(&why);
 	return rc;
 }
