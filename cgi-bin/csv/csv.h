@@ -142,24 +142,6 @@ const char *csv_unguard(const char *s);
  * no memory. */
 char *csv_trim_dup(const char *s);
 
-/* ---- String → index map ---------------------------------------------------------------- */
-
-/* Finds rows by a code (duplicates, groups) in one pass over a file: open addressing over
- * borrowed keys, which must stay put while the map is used. Zero-initialise; free with
- * csv_strmap_free. */
-typedef struct {
-	const char **keys;
-	size_t *vals;
-	size_t n, nslots;
-} csv_strmap;
-
-/* The index stored for key, or SIZE_MAX. */
-size_t csv_strmap_get(const csv_strmap *m, const char *key);
-/* Stores key → val; key must not be present yet. Z_OK or Z_NOMEM (map unchanged). */
-int csv_strmap_put(csv_strmap *m, const char *key, size_t val);
-/* Frees the map's memory (not the keys); the map is empty and reusable. */
-void csv_strmap_free(csv_strmap *m);
-
 /* ---- Writer ------------------------------------------------------------------------------ */
 
 /* Writes rows to out: fields quoted when they hold the delimiter, a quote, CR or LF (or

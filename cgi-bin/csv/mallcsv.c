@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cJSON.h>
+#include "core/hmap.h"
 #include "core/strnum.h"
 #include "csv/mallcsv.h"
 
@@ -208,7 +209,7 @@ static int add_listing(mallcsv_result *res, draft *d)
 /* What item.csv says of each product, for the SKU rows of select.csv: 商品名 and the axis
  * names (項目選択肢別在庫用横軸項目名 / 縦軸項目名), by 商品管理番号. */
 struct rakuten_axes {
-	csv_strmap map;
+	hmap map; /* item code → position */
 	char **item, **name, **haxis, **vaxis;
 	size_t n, cap;
 };
@@ -225,7 +226,7 @@ static void axes_free(struct rakuten_axes *a)
 	free(a->name);
 	free(a->haxis);
 	free(a->vaxis);
-	csv_strmap_free(&a->map);
+	hmap_free(&a->map);
 	memset(a, 0, sizeof *a);
 }
 
@@ -577,8 +578,8 @@ static int map_rakuten_select(mapper *m, const rakuten_select_cols *c)
 	const char *hname = cell(m, c->hname), *vname = cell(m, c->vname);
 	/* With item.csv beside it: the product's name and its axis names (横軸/縦軸項目名). */
 	const char *haxis = "", *vaxis = "";
-	size_t ai = m->axes ? csv_strmap_get(&m->axes->map, d.item_code) : SIZE_MAX;
-	if (ai != SIZE_MAX) {
+	size_t ai = m->axes ? hmap_gets(&m->axes->map, d.item_code) : HMAP_NONE;
+	if (ai != HMAP_NONE) {
 		d.name = m->axes->name[ai];
 		haxis = m->axes->haxis[ai];
 		vaxis = m->axes->vaxis[ai];
@@ -625,7 +626,7 @@ typedef struct {
 typedef struct {
 	rakuten_product *v;
 	size_t n, cap;
-	csv_strmap index; /* item code → position in v */
+	hmap index; /* item code → position in v */
 } product_table;
 
 static void products_free(product_table *t)
@@ -639,7 +640,7 @@ static void products_free(product_table *t)
 		free(t->v[i].namedefs);
 	}
 	free(t->v);
-	csv_strmap_free(&t->index);
+	hmap_free(&t->index);
 	memset(t, 0, sizeof *t);
 }
 
@@ -647,8 +648,8 @@ static void products_free(product_table *t)
  * out of memory. */
 static rakuten_product *product_get(product_table *t, const char *item, bool create)
 {
-	size_t i = csv_strmap_get(&t->index, item);
-	if (i != SIZE_MAX)
+	size_t i = hmap_gets(&t->index, item);
+	if (i != HMAP_NONE)
 		return &t->v[i];
 	if (!create)
 		return NULL;
@@ -662,14 +663,10 @@ static rakuten_product *product_get(product_table *t, const char *item, bool cre
 	}
 	rakuten_product *p = &t->v[t->n];
 	memset(p, 0, sizeof *p);
-	/* The map borrows p->item, which stays put when v moves. */
 	p->item = strdup(item);
 	if (!p->item)
 		return NULL;
-	if (csv_strmap_put(&t->index, p->item, t->n) != Z_OK) {
-		free(p->item);
-		return NULL;
-	}
+	hmap_puts(&t->index, p->item, t->n);
 	t->n++;
 	return p;
 }
@@ -1226,17 +1223,17 @@ static int map_colorme_option(mapper *m, const colorme_option_cols *c, colorme_a
 /* The two files read together: products (p) and options (o), moved into res. */
 static int colorme_merge(mallcsv_result *res, mallcsv_result *p, mallcsv_result *o)
 {
-	csv_strmap prod = {0}, optioned = {0};
+	hmap prod = {0}, optioned = {0};
 	int rc = Z_OK;
 	for (size_t i = 0; i < p->n && rc == Z_OK; i++)
-		if (csv_strmap_get(&prod, p->v[i].item_code) == SIZE_MAX)
-			rc = csv_strmap_put(&prod, p->v[i].item_code, i);
+		if (hmap_gets(&prod, p->v[i].item_code) == HMAP_NONE)
+			hmap_puts(&prod, p->v[i].item_code, i);
 	for (size_t i = 0; i < o->n && rc == Z_OK; i++) {
 		mallcsv_listing *l = &o->v[i];
-		if (csv_strmap_get(&optioned, l->item_code) == SIZE_MAX)
-			rc = csv_strmap_put(&optioned, l->item_code, i);
-		size_t k = csv_strmap_get(&prod, l->item_code);
-		if (rc != Z_OK || k == SIZE_MAX)
+		if (hmap_gets(&optioned, l->item_code) == HMAP_NONE)
+			hmap_puts(&optioned, l->item_code, i);
+		size_t k = hmap_gets(&prod, l->item_code);
+		if (k == HMAP_NONE)
 			continue;
 		const mallcsv_listing *q = &p->v[k];
 		if (!*l->name) {
@@ -1265,15 +1262,15 @@ static int colorme_merge(mallcsv_result *res, mallcsv_result *p, mallcsv_result 
 		mallcsv_result *from = f ? o : p;
 		for (size_t i = 0; i < from->n && rc == Z_OK; i++) {
 			mallcsv_listing *l = &from->v[i];
-			if (!f && csv_strmap_get(&optioned, l->item_code) != SIZE_MAX) {
+			if (!f && hmap_gets(&optioned, l->item_code) != HMAP_NONE) {
 				res->skipped++;
 				continue;
 			}
 			rc = result_take(res, l);
 		}
 	}
-	csv_strmap_free(&prod);
-	csv_strmap_free(&optioned);
+	hmap_free(&prod);
+	hmap_free(&optioned);
 	return rc;
 }
 
@@ -1784,7 +1781,7 @@ static int read_axes(const char *data, size_t len, const csv_limits *lim,
 	while (rc == Z_OK && ci >= 0 && (rc = csv_next(&r)) == 1) {
 		rc = Z_OK;
 		const char *item = csv_get(&r, ci);
-		if (!*item || csv_strmap_get(&a->map, item) != SIZE_MAX)
+		if (!*item || hmap_gets(&a->map, item) != HMAP_NONE)
 			continue;
 		if (a->n == a->cap) {
 			size_t cap = a->cap ? a->cap * 2 : 64;
@@ -1814,12 +1811,7 @@ static int read_axes(const char *data, size_t len, const csv_limits *lim,
 			rc = Z_NOMEM;
 			break;
 		}
-		/* The map borrows the key, which stays put when the arrays grow. */
-		if (csv_strmap_put(&a->map, a->item[a->n], a->n) != Z_OK) {
-			a->n++;
-			rc = Z_NOMEM;
-			break;
-		}
+		hmap_puts(&a->map, a->item[a->n], a->n);
 		a->n++;
 	}
 	if (rc == 0)

@@ -1,6 +1,7 @@
 /* csv/stockcsv: reading and writing the 総在庫数 一括更新 file and the セット商品 CSV. */
 #include <stdlib.h>
 #include <string.h>
+#include "core/hmap.h"
 #include "core/strnum.h"
 #include "csv/stockcsv.h"
 
@@ -129,7 +130,7 @@ static bool parse_reserve(const char *typed, size_t line, csv_errors *e, long lo
 }
 
 /* Appends row, taking its code on Z_OK; seen maps each code to its row. Z_OK or Z_NOMEM. */
-static int add_total(stockcsv_totals *out, csv_strmap *seen, const stockcsv_row *row)
+static int add_total(stockcsv_totals *out, hmap *seen, const stockcsv_row *row)
 {
 	if (out->n == out->cap) {
 		size_t cap = out->cap ? out->cap * 2 : 64;
@@ -138,10 +139,8 @@ static int add_total(stockcsv_totals *out, csv_strmap *seen, const stockcsv_row 
 			return Z_NOMEM;
 		out->v = nv;
 		out->cap = cap;
-		/* The map borrows the codes, which stay put when the rows move. */
 	}
-	if (csv_strmap_put(seen, row->sku_code, out->n) != Z_OK)
-		return Z_NOMEM;
+	hmap_puts(seen, row->sku_code, out->n);
 	out->v[out->n++] = *row;
 	return Z_OK;
 }
@@ -152,7 +151,7 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 	memset(out, 0, sizeof *out);
 	out->mode = mode;
 	opened f;
-	csv_strmap seen = {0};
+	hmap seen = {0};
 	char *code = NULL, *value = NULL, *reserve = NULL;
 	int rc = open_file(&f, data, len, &enc, lim, &out->errors);
 	out->encoding = enc;
@@ -221,8 +220,8 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 			}
 		}
 		if (good) {
-			size_t prev = csv_strmap_get(&seen, code);
-			const stockcsv_row *p = prev != SIZE_MAX ? &out->v[prev] : NULL;
+			size_t prev = hmap_gets(&seen, code);
+			const stockcsv_row *p = prev != HMAP_NONE ? &out->v[prev] : NULL;
 			if (p && exported && mode == STOCKCSV_ABSOLUTE && p->has_value == row.has_value &&
 					p->value == row.value && p->has_reserve == row.has_reserve &&
 					p->reserve == row.reserve)
@@ -254,7 +253,7 @@ out:
 	free(code);
 	free(value);
 	free(reserve);
-	csv_strmap_free(&seen);
+	hmap_free(&seen);
 	close_file(&f);
 	return rc;
 }
@@ -320,7 +319,7 @@ typedef struct {
 
 /* Reads one row into its set; row problems become errors, not failures. */
 static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c,
-		csv_strmap *sets)
+		hmap *sets)
 {
 	size_t line = r->row_line;
 	char *code = cell_dup(r, c->set), *name = cell_dup(r, c->name);
@@ -357,9 +356,9 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c,
 			goto out;
 		}
 	}
-	size_t idx = csv_strmap_get(sets, code);
+	size_t idx = hmap_gets(sets, code);
 	setcsv_set *s;
-	if (idx == SIZE_MAX) {
+	if (idx == HMAP_NONE) {
 		if (out->n == out->cap) {
 			size_t cap = out->cap ? out->cap * 2 : 32;
 			setcsv_set *v = realloc(out->v, cap * sizeof *v);
@@ -377,10 +376,8 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c,
 		s->delete = flag;
 		s->line = line;
 		code = name = NULL;
-		/* Counted before the map can fail, so setcsv_result_free frees its strings. */
 		out->n++;
-		if ((rc = csv_strmap_put(sets, s->set_code, out->n - 1)) != Z_OK)
-			goto out;
+		hmap_puts(sets, s->set_code, out->n - 1);
 	} else {
 		s = &out->v[idx];
 		if (s->delete != (bool)flag) {
@@ -427,7 +424,7 @@ int setcsv_parse(const char *data, size_t len, csv_encoding enc, const csv_limit
 {
 	memset(out, 0, sizeof *out);
 	opened f;
-	csv_strmap sets = {0};
+	hmap sets = {0};
 	int rc = open_file(&f, data, len, &enc, lim, &out->errors);
 	out->encoding = enc;
 	if (rc != Z_OK)
@@ -448,8 +445,6 @@ int setcsv_parse(const char *data, size_t len, csv_encoding enc, const csv_limit
 	while ((rc = csv_next(&f.r)) == 1) {
 		if (csv_row_blank(&f.r))
 			continue;
-		/* The map borrows set codes owned by out->v entries, which realloc moves but whose
-		 * strings stay put. */
 		if ((rc = set_row(out, &f.r, &c, &sets)) != Z_OK)
 			goto out;
 	}
@@ -466,7 +461,7 @@ out:
 		out->errors = keep;
 		out->encoding = enc;
 	}
-	csv_strmap_free(&sets);
+	hmap_free(&sets);
 	close_file(&f);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/buf.h"
+#include "core/hmap.h"
 #include "core/log.h"
 #include "db/db.h"
 
@@ -16,16 +17,15 @@
 /* IN lists of a page (100 ids) or a CSV chunk (500 codes) bind this many. */
 #define DB_MAX_PARAMS 1024
 
-struct cached_stmt {
-	char *sql;            /* our copy of the text: the cache key */
-	MYSQL_STMT *stmt;
-};
-
 struct db {
 	MYSQL *conn;
 	const conf *cfg;
-	struct cached_stmt cache[DB_STMT_CACHE];
-	int ncache;
+	/* Prepared statements, found by their text's hash (hmap keeps a copy of the text and
+	 * compares it on a hash match: built SQL is freed and another text may later sit at the
+	 * same address). */
+	hmap stmt_index; /* SQL text → position in stmts */
+	MYSQL_STMT *stmts[DB_STMT_CACHE];
+	int nstmts;
 	/* Parameter bindings, grown to the most a statement has bound (up to DB_MAX_PARAMS): on
 	 * the stack they were 115 KB for every statement. */
 	MYSQL_BIND *binds;
@@ -58,12 +58,10 @@ static void remember_error(db *d, unsigned int no, const char *msg)
 
 static void clear_cache(db *d)
 {
-	for (int i = 0; i < d->ncache; i++) {
-		if (d->cache[i].stmt)
-			mysql_stmt_close(d->cache[i].stmt);
-		free(d->cache[i].sql);
-	}
-	d->ncache = 0;
+	for (int i = 0; i < d->nstmts; i++)
+		mysql_stmt_close(d->stmts[i]);
+	d->nstmts = 0;
+	hmap_reset(&d->stmt_index);
 }
 
 static int connect_server(db *d)
@@ -122,6 +120,7 @@ void db_close(db *d)
 	if (!d)
 		return;
 	clear_cache(d);
+	hmap_free(&d->stmt_index);
 	if (d->conn)
 		mysql_close(d->conn);
 	free(d->kill_commit_file);
@@ -154,17 +153,15 @@ static int reconnect(db *d)
 
 static MYSQL_STMT *prepare(db *d, const char *sql)
 {
-	for (int i = 0; i < d->ncache; i++)
-		/* Compare the text always: built SQL is freed and another one may later sit at the
-		 * same address. */
-		if (!strcmp(d->cache[i].sql, sql))
-			return d->cache[i].stmt;
+	size_t len = strlen(sql), at = hmap_get(&d->stmt_index, sql, len);
+	if (at != HMAP_NONE)
+		return d->stmts[at];
 	if (!d->conn && connect_server(d) != Z_OK)
 		return NULL;
 	MYSQL_STMT *st = mysql_stmt_init(d->conn);
 	if (!st)
 		return NULL;
-	if (mysql_stmt_prepare(st, sql, strlen(sql))) {
+	if (mysql_stmt_prepare(st, sql, len)) {
 		remember_error(d, mysql_stmt_errno(st), mysql_stmt_error(st));
 		if (!lost_connection(d->last_errno))
 			log_error("db: prepare failed: %u %s: %.200s", d->last_errno, d->last_error, sql);
@@ -173,18 +170,12 @@ static MYSQL_STMT *prepare(db *d, const char *sql)
 	}
 	my_bool update_max = 1;
 	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
-	if (d->ncache == DB_STMT_CACHE) {
+	if (d->nstmts == DB_STMT_CACHE) {
 		/* Dynamic SQL filled the cache: start over rather than grow without bound. */
 		clear_cache(d);
 	}
-	struct cached_stmt *c = &d->cache[d->ncache];
-	c->sql = strdup(sql);
-	if (!c->sql) {
-		mysql_stmt_close(st);
-		return NULL;
-	}
-	c->stmt = st;
-	d->ncache++;
+	hmap_put(&d->stmt_index, sql, len, (size_t)d->nstmts);
+	d->stmts[d->nstmts++] = st;
 	return st;
 }
 

@@ -17,54 +17,20 @@
 
 /* ---- idset ---- */
 
-static unsigned int slot_of(long long id, int nslots)
-{
-	unsigned long long h = (unsigned long long)id * 0x9E3779B97F4A7C15ull;
-	return (unsigned int)(h >> 32) & (unsigned int)(nslots - 1);
-}
-
-static void slot_put(long long *slots, int nslots, long long id)
-{
-	unsigned int i = slot_of(id, nslots);
-	while (slots[i] && slots[i] != id)
-		i = (i + 1) & (unsigned int)(nslots - 1);
-	slots[i] = id;
-}
-
 int idset_add(idset *s, long long id)
 {
 	if (id <= 0 || idset_has(s, id))
 		return Z_OK;
 	if (array_reserve(&s->v, &s->cap, s->n + 1, sizeof(*s->v)) != Z_OK)
 		return Z_NOMEM;
-	if ((s->n + 1) * 2 > s->nslots) {
-		/* Keep the table at most half full; rebuild it from the ids. */
-		int nslots = s->nslots ? s->nslots * 2 : 64;
-		long long *slots = calloc((size_t)nslots, sizeof(*slots));
-		if (!slots)
-			return Z_NOMEM;
-		for (int i = 0; i < s->n; i++)
-			slot_put(slots, nslots, s->v[i]);
-		free(s->slots);
-		s->slots = slots;
-		s->nslots = nslots;
-	}
 	s->v[s->n++] = id;
-	slot_put(s->slots, s->nslots, id);
+	hmap_put(&s->index, &id, sizeof(id), 1);
 	return Z_OK;
 }
 
 bool idset_has(const idset *s, long long id)
 {
-	if (!s->nslots)
-		return false;
-	unsigned int i = slot_of(id, s->nslots);
-	while (s->slots[i]) {
-		if (s->slots[i] == id)
-			return true;
-		i = (i + 1) & (unsigned int)(s->nslots - 1);
-	}
-	return false;
+	return hmap_get(&s->index, &id, sizeof(id)) != HMAP_NONE;
 }
 
 static int cmp_ll(const void *a, const void *b)
@@ -82,9 +48,9 @@ void idset_sort(idset *s)
 void idset_free(idset *s)
 {
 	free(s->v);
-	free(s->slots);
-	s->v = s->slots = NULL;
-	s->n = s->cap = s->nslots = 0;
+	hmap_free(&s->index);
+	s->v = NULL;
+	s->n = s->cap = 0;
 }
 
 /* ---- transactions ---- */

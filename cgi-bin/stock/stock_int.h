@@ -2,15 +2,16 @@
 #ifndef ZAIKO_STOCK_INT_H
 #define ZAIKO_STOCK_INT_H
 
+#include "core/hmap.h"
 #include "stock/stock.h"
 
-/* A growable set of positive ids (kept unique, in insertion order), with a hash index so
- * that relinking a whole shop stays linear. Zero-initialise; free with idset_free. */
+/* A growable set of positive ids (kept unique, in insertion order), with a hash index (the
+ * core's hmap, keyed by the id's bytes) so that relinking a whole shop stays linear.
+ * Zero-initialise; free with idset_free. */
 typedef struct {
 	long long *v;
 	int n, cap;
-	long long *slots; /* open addressing, 0 = empty */
-	int nslots;
+	hmap index;
 } idset;
 
 /* Adds id (> 0; others are ignored) unless present; Z_OK or Z_NOMEM. */

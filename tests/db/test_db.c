@@ -2,6 +2,56 @@
  * (db_query_each) and the whole-result query it shares its fetch loop with; migrations. */
 #include "test_stock_util.h"
 
+/* The server's count of prepares on this connection. */
+static long long prepares(void)
+{
+	long long n = -1;
+	assert_int_equal(db_query_ll(t_db,
+	                             "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS "
+	                             "WHERE VARIABLE_NAME = 'COM_STMT_PREPARE'",
+	                             NULL, 0, -1, &n),
+	                 Z_OK);
+	return n;
+}
+
+static long long run_text(const char *sql, long long x)
+{
+	long long v = -1;
+	assert_int_equal(db_query_ll(t_db, sql, DB_ARGS(DB_I(x)), -1, &v), Z_OK);
+	return v;
+}
+
+/* The statement cache finds a text by its hash and content, not its address: the same text
+ * in another buffer is not prepared again, another text in a reused buffer gets its own
+ * statement; past 256 texts the cache starts over and every text still gives its answer. */
+static void statement_cache_by_text(void **state)
+{
+	prepares();
+	long long p0 = prepares(); /* its own statement is cached by now */
+	char *a = strdup("SELECT 1000 + ?");
+	assert_int_equal(run_text(a, 1), 1001);
+	assert_int_equal(prepares(), p0 + 1);
+	free(a);
+	char *b = strdup("SELECT 1000 + ?");
+	assert_int_equal(run_text(b, 2), 1002);
+	assert_int_equal(prepares(), p0 + 1); /* a hit */
+	free(b);
+	char *c = strdup("SELECT 2000 + ?"); /* may sit where a and b were */
+	assert_int_equal(run_text(c, 3), 2003);
+	assert_int_equal(prepares(), p0 + 2);
+	free(c);
+	char sql[64];
+	for (int i = 0; i < 300; i++) {
+		snprintf(sql, sizeof sql, "SELECT %d + ?", 10000 + i);
+		assert_int_equal(run_text(sql, i), 10000 + 2 * i);
+	}
+	for (int i = 299; i >= 0; i--) {
+		snprintf(sql, sizeof sql, "SELECT %d + ?", 10000 + i);
+		assert_int_equal(run_text(sql, 1), 10001 + i);
+	}
+	assert_int_equal(run_text("SELECT 1000 + ?", 5), 1005);
+}
+
 /* Rows of the scratch table: id, a cell of len bytes ('a'..'z' repeated) or NULL. */
 static const struct {
 	int id;
@@ -198,6 +248,7 @@ static void migrate_numbers_and_last_statement(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(statement_cache_by_text),
 		cmocka_unit_test(each_streams_every_row),
 		cmocka_unit_test(each_stops_when_told),
 		cmocka_unit_test(each_params_empty_and_errors),

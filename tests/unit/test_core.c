@@ -8,6 +8,7 @@
 #include <ClearSilver.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 #include "core/buf.h"
 #include "core/conf.h"
+#include "core/hmap.h"
 #include "core/secret.h"
 #include "core/strnum.h"
 #include "core/url.h"
@@ -319,10 +321,79 @@ static void template_escaping(void **state)
 	buf_free(&out);
 }
 
+/* The one hash table: strings and binary keys, replacing values, growth past many
+ * doublings with every key still found, collisions of the slot index, reset and reuse. */
+static void hash_map(void **state)
+{
+	hmap m = {0};
+	assert_int_equal(hmap_gets(&m, "A-1"), HMAP_NONE); /* empty, never allocated */
+	assert_int_equal(hmap_puts(&m, "A-1", 7), HMAP_NONE);
+	assert_int_equal(hmap_puts(&m, "A-10", 8), HMAP_NONE);
+	assert_int_equal(hmap_puts(&m, "", 9), HMAP_NONE);
+	assert_int_equal(hmap_puts(&m, "在庫", 10), HMAP_NONE);
+	assert_int_equal(hmap_gets(&m, "A-1"), 7);
+	assert_int_equal(hmap_gets(&m, "A-10"), 8);
+	assert_int_equal(hmap_gets(&m, ""), 9);
+	assert_int_equal(hmap_gets(&m, "在庫"), 10);
+	assert_int_equal(hmap_gets(&m, "A-"), HMAP_NONE);
+	assert_int_equal(hmap_gets(&m, "a-1"), HMAP_NONE);
+	assert_int_equal(hmap_puts(&m, "A-1", 70), 7); /* replaced, the old value answered */
+	assert_int_equal(hmap_gets(&m, "A-1"), 70);
+	assert_int_equal(m.n, 4);
+	/* Binary keys (ids): a NUL inside is part of the key. */
+	long long ids[] = {1, 256, 1LL << 40, -1};
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(hmap_put(&m, &ids[i], sizeof ids[i], 100 + i), HMAP_NONE);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(hmap_get(&m, &ids[i], sizeof ids[i]), 100 + i);
+	long long other = 2;
+	assert_int_equal(hmap_get(&m, &other, sizeof other), HMAP_NONE);
+	assert_int_equal(hmap_get(&m, "A-1", 2), HMAP_NONE); /* a prefix is another key */
+
+	/* 100,000 keys: many doublings; each found with its own value, none invented. */
+	hmap_reset(&m);
+	assert_int_equal(m.n, 0);
+	assert_int_equal(hmap_gets(&m, "A-1"), HMAP_NONE);
+	char k[32];
+	for (size_t i = 0; i < 100000; i++) {
+		snprintf(k, sizeof k, "SKU-%zu", i);
+		assert_int_equal(hmap_puts(&m, k, i), HMAP_NONE);
+	}
+	assert_int_equal(m.n, 100000);
+	assert_true(m.nslots >= 200000); /* at most half full */
+	for (size_t i = 0; i < 100000; i++) {
+		snprintf(k, sizeof k, "SKU-%zu", i);
+		assert_int_equal(hmap_gets(&m, k), i);
+	}
+	snprintf(k, sizeof k, "SKU-%d", 100000);
+	assert_int_equal(hmap_gets(&m, k), HMAP_NONE);
+	/* Keys whose hashes share the slot index probe on to their own slot. */
+	hmap_free(&m);
+	size_t mask = 63, want = SIZE_MAX, found = 0;
+	char same[4][32];
+	for (size_t i = 0; found < 4 && i < 1000000; i++) {
+		snprintf(k, sizeof k, "c%zu", i);
+		size_t slot = (size_t)hmap_hash(k, strlen(k)) & mask;
+		if (want == SIZE_MAX)
+			want = slot;
+		if (slot == want)
+			snprintf(same[found++], sizeof same[0], "%s", k);
+	}
+	assert_int_equal(found, 4);
+	for (size_t i = 0; i < 4; i++)
+		hmap_puts(&m, same[i], i);
+	assert_int_equal(m.nslots, 64); /* still the first size, so they did collide */
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(hmap_gets(&m, same[i]), i);
+	hmap_free(&m);
+	assert_null(m.slots);
+	assert_int_equal(m.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(strict_numbers), cmocka_unit_test(utf8_rules),
+		cmocka_unit_test(strict_numbers), cmocka_unit_test(utf8_rules), cmocka_unit_test(hash_map),
 		cmocka_unit_test(config_file),    cmocka_unit_test(buffers),
 		cmocka_unit_test(growable_arrays), cmocka_unit_test(out_of_memory_aborts),
 		cmocka_unit_test(percent_encoding), cmocka_unit_test(utf8_decoding),
