@@ -123,12 +123,43 @@ int mall_parse_utc_time(const char *s, unsigned flags, time_t *out)
 	return to_utc(&t, &form, out);
 }
 
+int jst_parse_entry(const char *s, time_t *out)
+{
+	static const wire_form form = {" ", "", false, 2100, 9};
+	wire_time t;
+	memset(&t, 0, sizeof(t));
+	const char *p = s;
+	size_t n = s ? strlen(s) : 0;
+	if (n != 10 && n != 16)
+		return Z_INVALID;
+	if (!digits(&p, 4, &t.y) || *p++ != '-' || !digits(&p, 2, &t.mo) || *p++ != '-' ||
+	    !digits(&p, 2, &t.d))
+		return Z_INVALID;
+	if (n == 16 && (*p++ != ' ' || !digits(&p, 2, &t.h) || *p++ != ':' || !digits(&p, 2, &t.mi)))
+		return Z_INVALID;
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (t.y % 4 == 0 && t.y % 100 != 0) || t.y % 400 == 0;
+	if (t.y < 2000 || t.mo < 1 || t.mo > 12 || t.d > days[t.mo - 1] + (t.mo == 2 && leap))
+		return Z_INVALID; /* 2026-02-31 is no date: the database would refuse it */
+	t.sign = 1;
+	t.oh = 9;
+	return to_utc(&t, &form, out);
+}
+
+void jst_tm(time_t t, struct tm *out)
+{
+	time_t j = t + 9 * 3600;
+	gmtime_r(&j, out);
+}
+
 void jst_format(time_t t, jst_style style, char *out, size_t outlen)
 {
 	struct tm tm;
-	time_t j = t + 9 * 3600;
-	gmtime_r(&j, &tm);
-	if (style == JST_COMPACT)
+	jst_tm(t, &tm);
+	if (style == JST_PAGE)
+		snprintf(out, outlen, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900,
+		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	else if (style == JST_COMPACT)
 		snprintf(out, outlen, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
 		         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	else

@@ -2,6 +2,7 @@
  * user has confirmed. */
 #include <stdio.h>
 #include <string.h>
+#include "core/jst.h"
 #include "core/log.h"
 #include "core/strnum.h"
 #include "screens/common.h"
@@ -20,7 +21,7 @@ int admin_errors_page(web_request *r)
 	long long total = 0;
 	int rc = db_query(r->db,
 	                  "SELECT kind, COUNT(*) AS n, MAX(level) AS level, "
-	                  SCREEN_JST("MAX(updated_at)") " AS last, "
+	                  JST_SQL("MAX(updated_at)", JST_SQL_MINUTE) " AS last, "
 	                  "(SELECT message FROM error_log e2 WHERE e2.kind = e.kind "
 	                  "ORDER BY e2.updated_at DESC, e2.id DESC LIMIT 1) AS example "
 	                  "FROM error_log e GROUP BY kind ORDER BY kind",

@@ -1,6 +1,7 @@
 /* admin_initial_fetch: 初期受注取得 — per shop, start counting orders from now (orders placed
  * before never move stock), as `zaiko-batch initial-fetch SHOP` does. */
 #include <stdio.h>
+#include "core/jst.h"
 #include "core/log.h"
 #include "screens/common.h"
 #include "screens/screens.h"
@@ -23,9 +24,9 @@ int admin_initial_fetch_page(web_request *r)
 	db_res *res = NULL;
 	int rc = db_query(r->db,
 	                  "SELECT id, name, mall, enabled, "
-	                  "COALESCE(" SCREEN_JST("initial_fetch_at") ", '') AS initial_fetch, "
-	                  "COALESCE(" SCREEN_JST("order_cursor") ", '') AS cursor_at, "
-	                  "COALESCE(" SCREEN_JST("last_fetch_at") ", '') AS last_fetch "
+	                  "COALESCE(" JST_SQL("initial_fetch_at", JST_SQL_MINUTE) ", '') AS initial_fetch, "
+	                  "COALESCE(" JST_SQL("order_cursor", JST_SQL_MINUTE) ", '') AS cursor_at, "
+	                  "COALESCE(" JST_SQL("last_fetch_at", JST_SQL_MINUTE) ", '') AS last_fetch "
 	                  "FROM shop ORDER BY is_base DESC, id",
 	                  NULL, 0, &res);
 	if (rc == Z_OK)

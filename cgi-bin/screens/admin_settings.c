@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/jst.h"
 #include "core/log.h"
 #include "core/utf8.h"
 #include "batch/retention.h"
@@ -108,8 +109,8 @@ static int load_test_mails(web_request *r)
 	db_res *res = NULL;
 	int rc = db_query(r->db,
 	                  "SELECT id, recipients, state, COALESCE(result, '') AS result, "
-	                  SCREEN_JST("created_at") " AS created, "
-	                  "COALESCE(" SCREEN_JST("sent_at") ", '') AS sent FROM mail_queue "
+	                  JST_SQL("created_at", JST_SQL_MINUTE) " AS created, "
+	                  "COALESCE(" JST_SQL("sent_at", JST_SQL_MINUTE) ", '') AS sent FROM mail_queue "
 	                  "WHERE kind = 'test' ORDER BY id DESC LIMIT 5",
 	                  NULL, 0, &res);
 	if (rc == Z_OK)

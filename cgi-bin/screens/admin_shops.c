@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/jst.h"
 #include "core/log.h"
 #include "core/mallurl.h"
 #include "core/seal.h"
@@ -198,16 +199,16 @@ static int load_shops(web_request *r)
 	                  "SELECT s.id, s.name, s.mall, s.is_base, s.enabled, s.state, "
 	                  "COALESCE(s.stop_reason, '') AS stop_reason, s.api_base, "
 	                  "s.credentials IS NOT NULL AS has_credentials, "
-	                  "COALESCE(" SCREEN_JST(SHOP_EXPIRY) ", '') AS token_expires, "
+	                  "COALESCE(" JST_SQL(SHOP_EXPIRY, JST_SQL_MINUTE) ", '') AS token_expires, "
 	                  "COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), " SHOP_EXPIRY "), '') "
 	                  "AS token_seconds, "
 	                  "COALESCE(FLOOR(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), " SHOP_EXPIRY ") / 86400), '') "
 	                  "AS token_days, "
-	                  "COALESCE(" SCREEN_JST("s.token_expires_at") ", '') AS access_token_expires, "
-	                  "COALESCE(" SCREEN_JST("s.last_fetch_at") ", '') AS last_fetch, "
-	                  "COALESCE(" SCREEN_JST("s.initial_fetch_at") ", '') AS initial_fetch, "
+	                  "COALESCE(" JST_SQL("s.token_expires_at", JST_SQL_MINUTE) ", '') AS access_token_expires, "
+	                  "COALESCE(" JST_SQL("s.last_fetch_at", JST_SQL_MINUTE) ", '') AS last_fetch, "
+	                  "COALESCE(" JST_SQL("s.initial_fetch_at", JST_SQL_MINUTE) ", '') AS initial_fetch, "
 	                  "COALESCE(j.state, '') AS test_state, COALESCE(j.message, '') AS test_message, "
-	                  "COALESCE(" SCREEN_JST("j.updated_at") ", '') AS test_at "
+	                  "COALESCE(" JST_SQL("j.updated_at", JST_SQL_MINUTE) ", '') AS test_at "
 	                  "FROM shop s LEFT JOIN job j ON j.id = (SELECT MAX(id) FROM job "
 	                  "WHERE kind = 'connection_test' AND shop_id = s.id) "
 	                  "ORDER BY s.is_base DESC, s.id",
@@ -269,8 +270,8 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 	if (id) {
 		rc = db_queryv(r->db, &res,
 		               "SELECT id, name, mall, is_base, enabled, api_base, credentials, "
-		               "COALESCE(options, '') AS options, COALESCE(" SCREEN_JST("credentials_expire_at")
-		               ", '') AS credentials_expire_at, COALESCE(" SCREEN_JST("token_expires_at")
+		               "COALESCE(options, '') AS options, COALESCE(" JST_SQL("credentials_expire_at", JST_SQL_MINUTE)
+		               ", '') AS credentials_expire_at, COALESCE(" JST_SQL("token_expires_at", JST_SQL_MINUTE)
 		               ", '') AS token_expires_at, alloc_rate FROM shop WHERE id = ?",
 		               DB_I(id));
 		if (rc != Z_OK)
@@ -328,31 +329,6 @@ int admin_shop_edit_page(web_request *r)
 	return render_edit(r, web_int(r, "id", 0), 200, NULL);
 }
 
-/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" (JST, as shown) to UTC "YYYY-MM-DD HH:MM:00" for SQL
- * arithmetic; false when malformed. */
-static bool parse_jst(const char *s, char *out, size_t outlen)
-{
-	int y, mo, d, h = 0, mi = 0, used = 0;
-	size_t n = strlen(s);
-	if (n == 10) {
-		if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10)
-			return false;
-	} else if (n == 16) {
-		if (sscanf(s, "%4d-%2d-%2d %2d:%2d%n", &y, &mo, &d, &h, &mi, &used) != 5 || used != 16)
-			return false;
-	} else {
-		return false;
-	}
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (y < 2000 || y > 2100 || mo < 1 || mo > 12 || h > 23 || mi > 59 || h < 0 || mi < 0)
-		return false;
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (d < 1 || d > days[mo - 1] + (mo == 2 && leap))
-		return false; /* 2026-02-31 is no date: the database would refuse it */
-	snprintf(out, outlen, "%04d-%02d-%02d %02d:%02d:00", y, mo, d, h, mi);
-	return true;
-}
-
 static bool url_ok(const char *url)
 {
 	if (!*url)
@@ -372,7 +348,7 @@ int admin_shop_save(web_request *r)
 	cJSON *creds = NULL, *options = NULL;
 	char *creds_text = NULL, *options_text = NULL;
 	buf sealed = BUF_INIT;
-	char expires[32];
+	time_t expires = 0;
 	long long id = web_int(r, "id", 0), new_id = 0, others_base = 0;
 	char old_dest[65] = "", new_dest[65], why[200];
 	bool had_creds = false;
@@ -387,7 +363,7 @@ int admin_shop_save(web_request *r)
 		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_api_url"));
 		goto out;
 	}
-	if (*exp_text && !parse_jst(exp_text, expires, sizeof(expires))) {
+	if (*exp_text && jst_parse_entry(exp_text, &expires) != Z_OK) {
 		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_expiry"));
 		goto out;
 	}
@@ -525,11 +501,11 @@ int admin_shop_save(web_request *r)
 	if (is_base && (rc = db_execv(r->db, "UPDATE shop SET is_base = 0 WHERE id <> ? AND is_base = 1",
 	                              DB_I(id))) != Z_OK)
 		goto out;
-	db_val exp = *exp_text ? DB_S(expires) : DB_NUL;
+	db_val exp = *exp_text ? DB_I((long long)expires) : DB_NUL;
 	if (id) {
 		rc = db_execv(r->db,
 		              "UPDATE shop SET name = ?, is_base = ?, enabled = ?, api_base = ?, "
-		              "options = ?, credentials_expire_at = ? - INTERVAL 9 HOUR, "
+		              "options = ?, credentials_expire_at = FROM_UNIXTIME(?), "
 		              "credentials = IF(?, ?, credentials), alloc_rate = ? WHERE id = ?",
 		              DB_S(web_text(r, "name")), DB_I(is_base), DB_I(web_int(r, "enabled", 0)),
 		              DB_S(web_text(r, "api_base")), DB_S(options_text), exp,
@@ -549,7 +525,7 @@ int admin_shop_save(web_request *r)
 		rc = db_exec(r->db,
 		             "INSERT INTO shop (name, mall, is_base, enabled, api_base, options, "
 		             "credentials_expire_at, credentials, alloc_rate, created_at) VALUES (?, ?, ?, "
-		             "?, ?, ?, ? - INTERVAL 9 HOUR, ?, ?, UTC_TIMESTAMP())",
+		             "?, ?, ?, FROM_UNIXTIME(?), ?, ?, UTC_TIMESTAMP())",
 		             DB_ARGS(DB_S(web_text(r, "name")), DB_S(mall), DB_I(is_base),
 		                     DB_I(web_int(r, "enabled", 0)), DB_S(web_text(r, "api_base")),
 		                     DB_S(options_text), exp,

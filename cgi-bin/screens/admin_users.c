@@ -2,6 +2,7 @@
  * the last enabled admin can be neither disabled nor demoted. */
 #include <stdio.h>
 #include <string.h>
+#include "core/jst.h"
 #include "core/log.h"
 #include "screens/common.h"
 #include "screens/screens.h"
@@ -47,7 +48,8 @@ static int render_users(web_request *r, int status, const char *error)
 {
 	db_res *res = NULL;
 	int rc = db_query(r->db,
-	                  "SELECT id, login, role, disabled, lang, " SCREEN_JST("created_at") " AS created "
+	                  "SELECT id, login, role, disabled, lang, "
+	                  JST_SQL("created_at", JST_SQL_MINUTE) " AS created "
 	                  "FROM app_user ORDER BY login",
 	                  NULL, 0, &res);
 	if (rc == Z_OK)

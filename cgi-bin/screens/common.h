@@ -42,8 +42,4 @@ int screen_mail_list(const web_request *r, const char *in, buf *out, buf *why);
  * with a leading and/or trailing % wildcard. malloc'd (caller frees); NULL on no memory. */
 char *screen_like_pattern(const char *s, size_t len, bool lead, bool trail);
 
-/* SQL of a UTC DATETIME column shown in JST ("2026-01-02 03:04"): times are stored in UTC
- * and shown in JST (DESIGN §5). */
-#define SCREEN_JST(col) "DATE_FORMAT(" col " + INTERVAL 9 HOUR, '%Y-%m-%d %H:%i')"
-
 #endif

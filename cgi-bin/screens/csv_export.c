@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "core/jst.h"
 #include "csv/csv.h"
 #include "core/log.h"
 #include "csv/encoding.h"
@@ -382,9 +383,8 @@ int csv_export_submit(web_request *r)
 	x.w.replace_unmappable = true;
 
 	/* The merchant's clock: JST whatever the server's zone. */
-	time_t now = time(NULL) + 9 * 3600;
 	struct tm tm;
-	gmtime_r(&now, &tm);
+	jst_tm(time(NULL), &tm);
 	strftime(name, sizeof(name),
 	         all ? "zaiko_all_%Y%m%d_%H%M%S.csv" : "zaiko_selected_%Y%m%d_%H%M%S.csv", &tm);
 	x.filename = name;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <cJSON.h>
+#include "core/jst.h"
 #include "core/strnum.h"
 #include "core/url.h"
 #include "screens/common.h"
@@ -394,8 +395,7 @@ static int load_errors(web_request *r)
 	db_res *e = NULL;
 	int rc = db_queryv(r->db, &e,
 	                   "SELECT e.id, e.level, e.kind, sh.name AS shop, k.code AS sku, e.message, "
-	                   "DATE_FORMAT(CONVERT_TZ(e.updated_at, '+00:00', '+09:00'), "
-	                   "'%Y-%m-%d %H:%i') AS `at`, e.repeat_count AS `repeat`, e.shop_id, "
+	                   JST_SQL("e.updated_at", JST_SQL_MINUTE) " AS `at`, e.repeat_count AS `repeat`, e.shop_id, "
 	                   "COALESCE(k.code, l.sku_code, '') AS code "
 	                   "FROM error_log e LEFT JOIN shop sh ON sh.id = e.shop_id "
 	                   "LEFT JOIN sku k ON k.id = e.sku_id "

@@ -1,5 +1,6 @@
 /* sku: one SKU's page — its listings, its stock moves with a small server-drawn chart of the
  * total over time, and the push history of its listings. */
+#include "core/jst.h"
 #include "screens/common.h"
 #include "screens/screens.h"
 #include "stock/stock.h"
@@ -118,8 +119,7 @@ int sku_page(web_request *r)
 	if (rc != Z_OK)
 		goto out;
 	rc = db_queryv(r->db, &moves,
-	               "SELECT DATE_FORMAT(CONVERT_TZ(m.created_at, '+00:00', '+09:00'), "
-	               "'%Y-%m-%d %H:%i:%s') AS `at`, m.delta, m.total_after AS `after`, "
+	               "SELECT " JST_SQL("m.created_at", JST_SQL_SECOND) " AS `at`, m.delta, m.total_after AS `after`, "
 	               "m.reason, m.ref, u.login AS `user` "
 	               "FROM stock_move m LEFT JOIN app_user u ON u.id = m.user_id "
 	               "WHERE m.sku_id = ? ORDER BY m.id DESC LIMIT ?",
@@ -130,10 +130,9 @@ int sku_page(web_request *r)
 		goto out;
 	chart(r, moves);
 	rc = db_queryv(r->db, &pushes,
-	               "SELECT DATE_FORMAT(CONVERT_TZ(p.created_at, '+00:00', '+09:00'), "
-	               "'%Y-%m-%d %H:%i:%s') AS `at`, sh.name AS shop, l.item_code AS item, p.wanted, "
-	               "p.why, p.state, p.attempts, p.result, DATE_FORMAT(CONVERT_TZ(p.sent_at, "
-	               "'+00:00', '+09:00'), '%Y-%m-%d %H:%i:%s') AS sent "
+	               "SELECT " JST_SQL("p.created_at", JST_SQL_SECOND) " AS `at`, sh.name AS shop, l.item_code AS item, p.wanted, "
+	               "p.why, p.state, p.attempts, p.result, "
+	               JST_SQL("p.sent_at", JST_SQL_SECOND) " AS sent "
 	               "FROM listing l JOIN push p ON p.listing_id = l.id "
 	               "JOIN shop sh ON sh.id = p.shop_id WHERE l.sku_id = ? "
 	               "ORDER BY p.id DESC LIMIT ?",

@@ -1,6 +1,31 @@
 /* test_db: the database layer against the private stack's MariaDB: the streamed row iterator
  * (db_query_each) and the whole-result query it shares its fetch loop with; migrations. */
 #include "test_stock_util.h"
+#include "core/jst.h"
+
+/* The two ways of showing a stored time agree: JST_SQL (pages whose SQL formats the time)
+ * reads, second for second, as jst_format's JST_PAGE in C, across midnight, a leap day and a
+ * year's end; NULL stays NULL. */
+static void jst_sql_reads_as_jst_format(void **state)
+{
+	const time_t ts[] = {86400, 1709218799, 1709218800, 1798729199, 1798729200, 1893553440};
+	for (size_t i = 0; i < Z_ARRAY_LEN(ts); i++) {
+		db_res *res = NULL;
+		char c[32];
+		assert_int_equal(db_queryv(t_db, &res,
+		                           "SELECT " JST_SQL("FROM_UNIXTIME(?)", JST_SQL_SECOND) ", "
+		                           JST_SQL("FROM_UNIXTIME(?)", JST_SQL_MINUTE) ", "
+		                           JST_SQL("NULL", JST_SQL_MINUTE),
+		                           DB_I(ts[i]), DB_I(ts[i])),
+		                 Z_OK);
+		jst_format(ts[i], JST_PAGE, c, sizeof c);
+		assert_string_equal(db_get(res, 0, 0), c);
+		c[16] = '\0';
+		assert_string_equal(db_get(res, 0, 1), c);
+		assert_null(db_get(res, 0, 2));
+		db_res_free(res);
+	}
+}
 
 /* The server's count of prepares on this connection. */
 static long long prepares(void)
@@ -249,6 +274,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(statement_cache_by_text),
+		cmocka_unit_test(jst_sql_reads_as_jst_format),
 		cmocka_unit_test(each_streams_every_row),
 		cmocka_unit_test(each_stops_when_told),
 		cmocka_unit_test(each_params_empty_and_errors),

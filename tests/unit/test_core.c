@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/conf.h"
 #include "core/hmap.h"
+#include "core/jst.h"
 #include "core/secret.h"
 #include "core/strnum.h"
 #include "core/url.h"
@@ -321,6 +322,43 @@ static void template_escaping(void **state)
 	buf_free(&out);
 }
 
+/* JST for people: form entries ("YYYY-MM-DD", "YYYY-MM-DD HH:MM") to UTC, real dates only;
+ * JST_PAGE and jst_tm show UTC instants on the merchant's clock across midnight and years. */
+static void jst_entries_and_pages(void **state)
+{
+	time_t t = 0;
+	assert_int_equal(jst_parse_entry("2030-01-02 03:04", &t), Z_OK);
+	assert_int_equal(t, 1893553440 - 9 * 3600); /* 2030-01-02T03:04:00Z less nine hours */
+	assert_int_equal(jst_parse_entry("2026-12-31", &t), Z_OK);
+	assert_int_equal(t, 1798675200 - 9 * 3600); /* 2026-12-31T00:00:00+09:00 */
+	assert_int_equal(jst_parse_entry("2028-02-29 23:59", &t), Z_OK); /* a leap day */
+	const char *bad[] = {"", "2026-02-31", "2027-02-29", "2100-02-29", "31/12/2030",
+	                     "2026-12-31 24:00", "2026-12-31 23:60", "2026-12-31T23:59",
+	                     "2026-12-31 23:59:00", "1999-12-31", "2101-01-01", "2026-1-31",
+	                     "2026-13-01", "2026-00-10", "2026-12-00", "２０２６-12-31",
+	                     "2026-12-31 9:05"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = 42;
+		assert_int_equal(jst_parse_entry(bad[i], &t), Z_INVALID);
+		assert_int_equal(t, 42);
+	}
+	assert_int_equal(jst_parse_entry(NULL, &t), Z_INVALID);
+	char s[32];
+	jst_format(1798761599, JST_PAGE, s, sizeof s); /* 2026-12-31T23:59:59Z */
+	assert_string_equal(s, "2027-01-01 08:59:59");
+	jst_format(1798729200 - 1, JST_PAGE, s, sizeof s); /* 15:00Z less a second */
+	assert_string_equal(s, "2026-12-31 23:59:59");
+	assert_int_equal(jst_parse_entry("2027-01-01 08:59", &t), Z_OK);
+	jst_format(t, JST_PAGE, s, sizeof s);
+	assert_string_equal(s, "2027-01-01 08:59:00"); /* a round trip */
+	struct tm tm;
+	jst_tm(1798729200, &tm); /* 2026-12-31T15:00:00Z: midnight in Japan */
+	assert_int_equal(tm.tm_year + 1900, 2027);
+	assert_int_equal(tm.tm_mon, 0);
+	assert_int_equal(tm.tm_mday, 1);
+	assert_int_equal(tm.tm_hour, 0);
+}
+
 /* The one hash table: strings and binary keys, replacing values, growth past many
  * doublings with every key still found, collisions of the slot index, reset and reuse. */
 static void hash_map(void **state)
@@ -394,6 +432,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(strict_numbers), cmocka_unit_test(utf8_rules), cmocka_unit_test(hash_map),
+		cmocka_unit_test(jst_entries_and_pages),
 		cmocka_unit_test(config_file),    cmocka_unit_test(buffers),
 		cmocka_unit_test(growable_arrays), cmocka_unit_test(out_of_memory_aborts),
 		cmocka_unit_test(percent_encoding), cmocka_unit_test(utf8_decoding),
