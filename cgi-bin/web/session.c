@@ -3,6 +3,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/secret.h"
+#include "users/sessions.h"
 #include "web/web.h"
 
 /* Login throttling, decided here:
@@ -45,40 +46,21 @@ int session_load(web_request *r)
 {
 	const web_param *c = web_params_get(&r->cookies, SESSION_COOKIE);
 	unsigned char hash[32];
-	db_res *res = NULL;
 	memset(&r->user, 0, sizeof(r->user));
 	if (!c || !token_shape_ok(c->value))
 		return Z_OK;
 	secret_sha256(c->value, 64, hash);
-	int rc = db_queryv(r->db, &res,
-	                   "SELECT u.id, u.login, u.role, s.csrf, "
-	                   "s.last_seen < UTC_TIMESTAMP() - INTERVAL 60 SECOND, "
-	                   "u.role = 'admin' AND EXISTS (SELECT 1 FROM setting WHERE name = "
-	                   "'alert_mode' AND value = 'per_sku'), u.lang FROM session s "
-	                   "JOIN app_user u ON u.id = s.user_id "
-	                   "WHERE s.token_hash = ? AND u.disabled = 0 "
-	                   "AND s.last_seen > UTC_TIMESTAMP() - INTERVAL ? SECOND "
-	                   "AND s.created_at > UTC_TIMESTAMP() - INTERVAL ? SECOND",
-	                   DB_SN((const char *)hash, 32), DB_I(idle_seconds(r)),
-	                   DB_I(max_seconds(r)));
-	if (rc != Z_OK)
-		return Z_ERR;
-	if (res->nrows == 1) {
-		r->user.id = db_get_ll(res, 0, 0, 0);
-		snprintf(r->user.login, sizeof(r->user.login), "%s", db_get(res, 0, 1));
-		r->user.admin = !strcmp(db_get(res, 0, 2), "admin");
-		snprintf(r->user.csrf, sizeof(r->user.csrf), "%s", db_get(res, 0, 3));
-		r->user.alerts_menu = db_get_ll(res, 0, 5, 0) != 0;
-		snprintf(r->user.lang, sizeof(r->user.lang), "%s", db_get(res, 0, 6));
-		/* Touch at most once a minute: a page view should not always write (nor send a
-		 * statement that finds nothing to write). */
-		if (db_get_ll(res, 0, 4, 1))
-			rc = db_execv(r->db,
-			              "UPDATE session SET last_seen = UTC_TIMESTAMP() WHERE token_hash = ? "
-			              "AND last_seen < UTC_TIMESTAMP() - INTERVAL 60 SECOND",
-			              DB_SN((const char *)hash, 32));
+	sessions_user u;
+	bool found;
+	int rc = sessions_find(r->db, hash, idle_seconds(r), max_seconds(r), &u, &found);
+	if (found) {
+		r->user.id = u.id;
+		snprintf(r->user.login, sizeof(r->user.login), "%s", u.login);
+		r->user.admin = u.admin;
+		snprintf(r->user.csrf, sizeof(r->user.csrf), "%s", u.csrf);
+		r->user.alerts_menu = u.alerts_menu;
+		snprintf(r->user.lang, sizeof(r->user.lang), "%s", u.lang);
 	}
-	db_res_free(res);
 	return rc;
 }
 
@@ -93,16 +75,11 @@ int session_start(web_request *r, long long user_id)
 	secret_hex(raw, sizeof(raw), token);
 	secret_hex(csrf_raw, sizeof(csrf_raw), csrf);
 	secret_sha256(token, 64, hash);
-	if (db_execv(r->db,
-	             "INSERT INTO session (token_hash, user_id, csrf, created_at, last_seen) "
-	             "VALUES (?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
-	             DB_SN((const char *)hash, 32), DB_I(user_id), DB_S(csrf)) != Z_OK)
+	if (sessions_create(r->db, hash, user_id, csrf) != Z_OK)
 		return Z_ERR;
 	/* Old sessions of anyone are swept now and then, not on every request. */
 	if (raw[0] < 8)
-		db_execv(r->db, "DELETE FROM session WHERE last_seen < UTC_TIMESTAMP() - INTERVAL ? SECOND "
-		                "OR created_at < UTC_TIMESTAMP() - INTERVAL ? SECOND",
-		         DB_I(idle_seconds(r)), DB_I(max_seconds(r)));
+		sessions_sweep(r->db, idle_seconds(r), max_seconds(r));
 	return web_cookie(r, SESSION_COOKIE, token, 0);
 }
 
@@ -112,8 +89,7 @@ int session_end(web_request *r)
 	if (c && token_shape_ok(c->value)) {
 		unsigned char hash[32];
 		secret_sha256(c->value, 64, hash);
-		if (db_execv(r->db, "DELETE FROM session WHERE token_hash = ?",
-		             DB_SN((const char *)hash, 32)) != Z_OK)
+		if (sessions_delete(r->db, hash) != Z_OK)
 			return Z_ERR;
 		web_cookie(r, SESSION_COOKIE, "", -1);
 	}
@@ -129,8 +105,7 @@ int session_end_others(web_request *r, long long user_id)
 	/* The current session is kept only when it is that user's own. */
 	if (c && token_shape_ok(c->value) && user_id == r->user.id)
 		secret_sha256(c->value, 64, hash);
-	return db_execv(r->db, "DELETE FROM session WHERE user_id = ? AND token_hash <> ?",
-	                DB_I(user_id), DB_SN((const char *)hash, 32));
+	return sessions_delete_others(r->db, user_id, hash);
 }
 
 bool session_csrf_ok(const web_request *r)
@@ -149,53 +124,27 @@ bool session_csrf_ok(const web_request *r)
  * advance), Z_CONFLICT with *why, or a database error. */
 static int gate_once(web_request *r, const char *login, long long *attempt, const char **why)
 {
-	long long pair = 0, address = 0, account = 0;
+	sessions_failures n;
 	const char *addr = r->remote_addr ? r->remote_addr : "";
 	int rc = db_begin(r->db);
-	/* The address's row first, then the account's: every attempt locks in this order. */
 	if (rc == Z_OK)
-		rc = db_execv(r->db,
-		              "INSERT INTO login_gate (kind, name, touched) VALUES ('i', ?, "
-		              "UTC_TIMESTAMP()) ON DUPLICATE KEY UPDATE touched = VALUES(touched)",
-		              DB_S(addr));
-	if (rc == Z_OK)
-		rc = db_execv(r->db,
-		              "INSERT INTO login_gate (kind, name, touched) VALUES ('a', ?, "
-		              "UTC_TIMESTAMP()) ON DUPLICATE KEY UPDATE touched = VALUES(touched)",
-		              DB_S(login));
-	if (rc == Z_OK)
-		rc = db_query_ll(r->db,
-		                 "SELECT COUNT(*) FROM login_failure WHERE login = ? AND address = ? "
-		                 "AND at > UTC_TIMESTAMP() - INTERVAL ? MINUTE",
-		                 DB_ARGS(DB_S(login), DB_S(addr), DB_I(THROTTLE_MINUTES)), 0, &pair);
-	if (rc == Z_OK)
-		rc = db_query_ll(r->db,
-		                 "SELECT COUNT(*) FROM login_failure WHERE address = ? "
-		                 "AND at > UTC_TIMESTAMP() - INTERVAL ? MINUTE",
-		                 DB_ARGS(DB_S(addr), DB_I(THROTTLE_MINUTES)), 0, &address);
-	if (rc == Z_OK)
-		rc = db_query_ll(r->db,
-		                 "SELECT COUNT(*) FROM login_failure WHERE login = ? "
-		                 "AND at > UTC_TIMESTAMP() - INTERVAL 1 MINUTE",
-		                 DB_ARGS(DB_S(login)), 0, &account);
+		rc = sessions_gate_count(r->db, login, addr, THROTTLE_MINUTES, &n);
 	if (rc != Z_OK)
 		goto out;
-	if (pair >= THROTTLE_PAIR || address >= THROTTLE_ADDRESS) {
+	if (n.pair >= THROTTLE_PAIR || n.address >= THROTTLE_ADDRESS) {
 		*why = web_lang(r, "msg.web.throttled_address");
-		log_warn("login: throttled (%s)", pair >= THROTTLE_PAIR ? "account at address"
+		log_warn("login: throttled (%s)", n.pair >= THROTTLE_PAIR ? "account at address"
 		                                                        : "address");
 		rc = Z_CONFLICT;
 		goto out;
 	}
-	if (account >= THROTTLE_ACCOUNT_RATE && pair > 0) {
+	if (n.account >= THROTTLE_ACCOUNT_RATE && n.pair > 0) {
 		*why = web_lang(r, "msg.web.throttled_account");
 		log_warn("login: throttled (account rate)");
 		rc = Z_CONFLICT;
 		goto out;
 	}
-	rc = db_exec(r->db,
-	             "INSERT INTO login_failure (login, address, at) VALUES (?, ?, UTC_TIMESTAMP())",
-	             DB_ARGS(DB_S(login), DB_S(addr)), NULL, attempt);
+	rc = sessions_failure_add(r->db, login, addr, attempt);
 	if (rc == Z_OK)
 		return db_commit(r->db);
 out:
@@ -216,7 +165,7 @@ int session_login_gate(web_request *r, const char *login, long long *attempt, co
 	/* Now and then, anchors nobody used for a day go. */
 	unsigned char roll = 0;
 	if (rc == Z_OK && secret_random(&roll, 1) == Z_OK && roll < 4)
-		db_execv(r->db, "DELETE FROM login_gate WHERE touched < UTC_TIMESTAMP() - INTERVAL 1 DAY");
+		sessions_gate_sweep(r->db);
 	return rc;
 }
 
@@ -224,6 +173,5 @@ void session_login_succeeded(web_request *r, const char *login, long long attemp
 {
 	/* Not a failure after all; and this address's earlier failures on the account are
 	 * forgiven by knowing the password. */
-	db_execv(r->db, "DELETE FROM login_failure WHERE id = ? OR (login = ? AND address = ?)",
-	         DB_I(attempt), DB_S(login), DB_S(r->remote_addr ? r->remote_addr : ""));
+	sessions_failure_forgive(r->db, attempt, login, r->remote_addr ? r->remote_addr : "");
 }
