@@ -341,6 +341,136 @@ static bool url_ok(const char *url)
 	return true;
 }
 
+/* The stored shop row (mall, is_base, credentials, options, alloc_rate, api_base): its
+ * credentials (NULL when unreadable: whatever is entered now replaces them), options (NULL
+ * unless an object), 割当率 and where the credentials were entered for (api_base and token
+ * URLs). */
+static void read_stored(web_request *r, const db_res *res, const char *mall, cJSON **creds,
+                        cJSON **options, long long *old_rate, char *old_dest)
+{
+	if (open_credentials(r, db_get(res, 0, 2), db_len(res, 0, 2), creds) != Z_OK)
+		*creds = NULL;
+	*options = cJSON_Parse(db_get(res, 0, 3));
+	*old_rate = db_get_ll(res, 0, 4, 100);
+	if (!cJSON_IsObject(*options)) {
+		cJSON_Delete(*options);
+		*options = NULL;
+	}
+	mallurl_destination(mall, db_get(res, 0, 5), *options, old_dest);
+}
+
+/* 詳細設定 (JSON): every option the adapters read, edited as a whole, replaces *options
+ * when sent (the named inputs, applied after it, win; sent as shown, it changes nothing);
+ * *options is an object afterwards. False when what was sent is not a JSON object. */
+static bool take_options_json(web_request *r, cJSON **options)
+{
+	const char *oj = web_text(r, "options_json");
+	if (*oj) {
+		cJSON *edited = cJSON_Parse(oj);
+		if (!cJSON_IsObject(edited)) {
+			cJSON_Delete(edited);
+			return false;
+		}
+		cJSON_Delete(*options);
+		*options = edited;
+	}
+	if (!cJSON_IsObject(*options)) {
+		cJSON_Delete(*options);
+		*options = cJSON_CreateObject();
+	}
+	return true;
+}
+
+/* The mall's named inputs into the stored credentials and options: an entered secret replaces
+ * the stored one (*creds_entered, and *token_entered for an access token); an empty secret
+ * keeps it; an empty option is removed. */
+static void apply_inputs(web_request *r, const char *mall, cJSON *creds, cJSON *options,
+                         bool *creds_entered, bool *token_entered)
+{
+	for (size_t i = 0; i < Z_ARRAY_LEN(inputs); i++) {
+		const shop_input *in = &inputs[i];
+		if (strcmp(in->mall, mall))
+			continue;
+		const char *v = web_text(r, in->field);
+		if (in->secret) {
+			/* Empty keeps what is stored: the page never shows it to be sent back. */
+			if (!*v)
+				continue;
+			cJSON_DeleteItemFromObjectCaseSensitive(creds, in->key);
+			cJSON_AddStringToObject(creds, in->key, v);
+			*creds_entered = true;
+			*token_entered = *token_entered || !strcmp(in->key, "access_token");
+		} else {
+			cJSON_DeleteItemFromObjectCaseSensitive(options, in->key);
+			if (*v)
+				cJSON_AddStringToObject(options, in->key, v);
+		}
+	}
+}
+
+/* Only the secrets entered now (the stored ones stay behind when the API URL changed), or
+ * NULL without memory. */
+static cJSON *entered_credentials(web_request *r, const char *mall)
+{
+	cJSON *fresh = cJSON_CreateObject();
+	for (size_t i = 0; fresh && i < Z_ARRAY_LEN(inputs); i++) {
+		const char *v = web_text(r, inputs[i].field);
+		if (!strcmp(inputs[i].mall, mall) && inputs[i].secret && *v)
+			cJSON_AddStringToObject(fresh, inputs[i].key, v);
+	}
+	return fresh;
+}
+
+/* What admin_shop_save writes to the shop row. */
+typedef struct {
+	long long id; /* 0: a new shop */
+	const char *mall;
+	bool is_base, creds_entered;
+	db_val expires;
+	const char *options_text;
+	const buf *sealed;
+	long long rate, old_rate;
+} shop_write;
+
+/* Inside the save's transaction: updates shop w->id (marking the recompute for a new 割当率,
+ * resuming a stopped shop on new credentials) or inserts a new one (*new_id). */
+static int write_shop(web_request *r, const shop_write *w, long long *new_id)
+{
+	int rc;
+	if (w->id) {
+		rc = db_execv(r->db,
+		              "UPDATE shop SET name = ?, is_base = ?, enabled = ?, api_base = ?, "
+		              "options = ?, credentials_expire_at = FROM_UNIXTIME(?), "
+		              "credentials = IF(?, ?, credentials), alloc_rate = ? WHERE id = ?",
+		              DB_S(web_text(r, "name")), DB_I(w->is_base), DB_I(web_int(r, "enabled", 0)),
+		              DB_S(web_text(r, "api_base")), DB_S(w->options_text), w->expires,
+		              DB_I(w->creds_entered), DB_SN(buf_str(w->sealed), w->sealed->len),
+		              DB_I(w->rate), DB_I(w->id));
+		/* A new 割当率 changes every listing's wanted stock in this shop: the recompute is
+		 * marked in this transaction and done by the batch's next cycle (as a big stocktake). */
+		if (rc == Z_OK && w->rate != w->old_rate)
+			rc = stock_recompute_mark(r->db);
+		/* New credentials are the fix for a stopped shop: it resumes on the next cycle, and
+		 * the old access token's expiry no longer applies (as `zaiko-batch shop-credentials`). */
+		if (rc == Z_OK && w->creds_entered)
+			rc = db_execv(r->db, "UPDATE shop SET state = 'ok', stop_reason = NULL, "
+			                     "probe_at = NULL, token_expires_at = NULL WHERE id = ?",
+			              DB_I(w->id));
+	} else {
+		rc = db_exec(r->db,
+		             "INSERT INTO shop (name, mall, is_base, enabled, api_base, options, "
+		             "credentials_expire_at, credentials, alloc_rate, created_at) VALUES (?, ?, ?, "
+		             "?, ?, ?, FROM_UNIXTIME(?), ?, ?, UTC_TIMESTAMP())",
+		             DB_ARGS(DB_S(web_text(r, "name")), DB_S(w->mall), DB_I(w->is_base),
+		                     DB_I(web_int(r, "enabled", 0)), DB_S(web_text(r, "api_base")),
+		                     DB_S(w->options_text), w->expires,
+		                     w->creds_entered ? DB_SN(buf_str(w->sealed), w->sealed->len) : DB_NUL,
+		                     DB_I(w->rate)),
+		             NULL, new_id);
+	}
+	return rc;
+}
+
 /* POST /admin/shops/save: adds or updates a shop; entered secrets are merged and sealed. */
 int admin_shop_save(web_request *r)
 {
@@ -386,16 +516,7 @@ int admin_shop_save(web_request *r)
 			rc = render_edit(r, id, 400, web_lang(r, "msg.shops.mall_fixed"));
 			goto out;
 		}
-		if (open_credentials(r, db_get(res, 0, 2), db_len(res, 0, 2), &creds) != Z_OK)
-			creds = NULL; /* unreadable: whatever is entered now replaces them */
-		options = cJSON_Parse(db_get(res, 0, 3));
-		old_rate = db_get_ll(res, 0, 4, 100);
-		if (!cJSON_IsObject(options)) {
-			cJSON_Delete(options);
-			options = NULL;
-		}
-		/* Where the stored credentials were entered for (api_base and token URLs). */
-		mallurl_destination(mall, db_get(res, 0, 5), options, old_dest);
+		read_stored(r, res, mall, &creds, &options, &old_rate, old_dest);
 		had_creds = db_len(res, 0, 2) > 0;
 	}
 	if ((rc = db_query_ll(r->db, "SELECT COUNT(*) FROM shop WHERE is_base = 1 AND id <> ?",
@@ -408,43 +529,12 @@ int admin_shop_save(web_request *r)
 	}
 	if (!creds)
 		creds = cJSON_CreateObject();
-	/* 詳細設定 (JSON): every option the adapters read, edited as a whole; the named inputs
-	 * above it win. Sent as shown, it changes nothing. */
-	const char *oj = web_text(r, "options_json");
-	if (*oj) {
-		cJSON *edited = cJSON_Parse(oj);
-		if (!cJSON_IsObject(edited)) {
-			cJSON_Delete(edited);
-			db_rollback(r->db);
-			rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_json"));
-			goto out;
-		}
-		cJSON_Delete(options);
-		options = edited;
+	if (!take_options_json(r, &options)) {
+		db_rollback(r->db);
+		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_json"));
+		goto out;
 	}
-	if (!cJSON_IsObject(options)) {
-		cJSON_Delete(options);
-		options = cJSON_CreateObject();
-	}
-	for (size_t i = 0; i < Z_ARRAY_LEN(inputs); i++) {
-		const shop_input *in = &inputs[i];
-		if (strcmp(in->mall, mall))
-			continue;
-		const char *v = web_text(r, in->field);
-		if (in->secret) {
-			/* Empty keeps what is stored: the page never shows it to be sent back. */
-			if (!*v)
-				continue;
-			cJSON_DeleteItemFromObjectCaseSensitive(creds, in->key);
-			cJSON_AddStringToObject(creds, in->key, v);
-			creds_entered = true;
-			token_entered = token_entered || !strcmp(in->key, "access_token");
-		} else {
-			cJSON_DeleteItemFromObjectCaseSensitive(options, in->key);
-			if (*v)
-				cJSON_AddStringToObject(options, in->key, v);
-		}
-	}
+	apply_inputs(r, mall, creds, options, &creds_entered, &token_entered);
 	/* Credentials go only where they were entered for: a new API URL or token URL needs them
 	 * entered again (the stored ones are dropped, never sent to the new place), and the place
 	 * must be one fit for secrets. */
@@ -461,12 +551,7 @@ int admin_shop_save(web_request *r)
 			rc = render_edit(r, id, 400, web_lang(r, "msg.shops.dest_changed"));
 			goto out;
 		}
-		cJSON *fresh = cJSON_CreateObject();
-		for (size_t i = 0; fresh && i < Z_ARRAY_LEN(inputs); i++) {
-			const char *v = web_text(r, inputs[i].field);
-			if (!strcmp(inputs[i].mall, mall) && inputs[i].secret && *v)
-				cJSON_AddStringToObject(fresh, inputs[i].key, v);
-		}
+		cJSON *fresh = entered_credentials(r, mall);
 		if (!fresh) {
 			rc = Z_NOMEM;
 			goto out;
@@ -502,37 +587,10 @@ int admin_shop_save(web_request *r)
 	                              DB_I(id))) != Z_OK)
 		goto out;
 	db_val exp = *exp_text ? DB_I((long long)expires) : DB_NUL;
-	if (id) {
-		rc = db_execv(r->db,
-		              "UPDATE shop SET name = ?, is_base = ?, enabled = ?, api_base = ?, "
-		              "options = ?, credentials_expire_at = FROM_UNIXTIME(?), "
-		              "credentials = IF(?, ?, credentials), alloc_rate = ? WHERE id = ?",
-		              DB_S(web_text(r, "name")), DB_I(is_base), DB_I(web_int(r, "enabled", 0)),
-		              DB_S(web_text(r, "api_base")), DB_S(options_text), exp,
-		              DB_I(creds_entered), DB_SN(buf_str(&sealed), sealed.len), DB_I(rate),
-		              DB_I(id));
-		/* A new 割当率 changes every listing's wanted stock in this shop: the recompute is
-		 * marked in this transaction and done by the batch's next cycle (as a big stocktake). */
-		if (rc == Z_OK && rate != old_rate)
-			rc = stock_recompute_mark(r->db);
-		/* New credentials are the fix for a stopped shop: it resumes on the next cycle, and
-		 * the old access token's expiry no longer applies (as `zaiko-batch shop-credentials`). */
-		if (rc == Z_OK && creds_entered)
-			rc = db_execv(r->db, "UPDATE shop SET state = 'ok', stop_reason = NULL, "
-			                     "probe_at = NULL, token_expires_at = NULL WHERE id = ?",
-			              DB_I(id));
-	} else {
-		rc = db_exec(r->db,
-		             "INSERT INTO shop (name, mall, is_base, enabled, api_base, options, "
-		             "credentials_expire_at, credentials, alloc_rate, created_at) VALUES (?, ?, ?, "
-		             "?, ?, ?, FROM_UNIXTIME(?), ?, ?, UTC_TIMESTAMP())",
-		             DB_ARGS(DB_S(web_text(r, "name")), DB_S(mall), DB_I(is_base),
-		                     DB_I(web_int(r, "enabled", 0)), DB_S(web_text(r, "api_base")),
-		                     DB_S(options_text), exp,
-		                     creds_entered ? DB_SN(buf_str(&sealed), sealed.len) : DB_NUL,
-		                     DB_I(rate)),
-		             NULL, &new_id);
-	}
+	shop_write w = {.id = id, .mall = mall, .is_base = is_base, .creds_entered = creds_entered,
+	                .expires = exp, .options_text = options_text, .sealed = &sealed,
+	                .rate = rate, .old_rate = old_rate};
+	rc = write_shop(r, &w, &new_id);
 	if (rc == Z_OK) {
 		rc = db_commit(r->db);
 	} else if (db_errno(r->db) == 1062) {

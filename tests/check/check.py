@@ -19,6 +19,8 @@ Rules:
                      of a total is a stock_move row written by the stock core)
   web-sql            no SQL text in cgi-bin/web/ (the web front calls cgi-bin/db, users and the
                      screens)
+  long-function      no C function in cgi-bin/ longer than 150 lines (its opening brace to its
+                     closing one) unless the comment above it says why it is "one piece"
 """
 import argparse
 import glob
@@ -46,10 +48,22 @@ PENDING = {
     },
     "strtok-utf8": {
     },
+    # Functions over 150 lines: mallcsv.c's parse_utf8 and sync.c's sync_push (mall/, csv/ and
+    # batch/ are split by `mallhouse`, issue 17); list.c's list_page (its query and render are
+    # being split by the list rendering work).
+    "long-function": {
+        "cgi-bin/batch/sync.c",
+        "cgi-bin/csv/mallcsv.c",
+        "cgi-bin/screens/list.c",
+    },
 }
 
+# The longest function (lines from its opening brace to its closing one) without a reason.
+LONG_FUNCTION_LINES = 150
+ONE_PIECE = re.compile(r"\bone piece\b", re.I)
+
 RULES = ["template-parse", "template-escape", "inline-script", "c-unchecked-calls",
-         "strtok-utf8", "stock-write", "web-sql"]
+         "strtok-utf8", "stock-write", "web-sql", "long-function"]
 
 
 class Findings:
@@ -228,6 +242,44 @@ def rule_c(root, f):
             for n, lit in literals:
                 if SQL.search(lit):
                     f.add("web-sql", name, n, "SQL text: %s" % lit.strip()[:80])
+        # long-function
+        if name not in PENDING["long-function"]:
+            for fn, n, length in long_functions(text, code):
+                f.add("long-function", name, n,
+                      "%s() is %d lines (over %d) with no comment saying why it is one piece"
+                      % (fn, length, LONG_FUNCTION_LINES))
+
+
+def long_functions(text, code):
+    """[(name, line of its opening brace, lines)] of the functions in code (comments blanked,
+    literals emptied) longer than LONG_FUNCTION_LINES whose comments since the previous
+    top-level declaration (in text, line for line the same) do not say "one piece"."""
+    out = []
+    lines = text.split("\n")
+    depth, line, last_end, last_end_line = 0, 1, 0, 1
+    start = None
+    for i, c in enumerate(code):
+        if c == "\n":
+            line += 1
+        elif c == "{":
+            if depth == 0:
+                head = code[last_end:i]
+                # A function body follows its parameter list; an initializer follows "=", a
+                # struct, union or enum its tag.
+                start = (line, head, last_end_line) if head.rstrip().endswith(")") else None
+            depth += 1
+        elif c == "}" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                if start and line - start[0] + 1 > LONG_FUNCTION_LINES:
+                    said = "\n".join(lines[start[2] - 1:start[0]])
+                    if not ONE_PIECE.search(said):
+                        m = re.search(r"(\w+)\s*\(", start[1])
+                        out.append((m.group(1) if m else "?", start[0], line - start[0] + 1))
+                last_end, last_end_line = i + 1, line
+        elif c == ";" and depth == 0:
+            last_end, last_end_line = i + 1, line
+    return out
 
 
 def strtok_delimiter(text, code, pos):

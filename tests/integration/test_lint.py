@@ -11,7 +11,7 @@ ROOT = zt.ROOT
 CHECK = os.path.join(ROOT, "tests", "check", "check.py")
 CS_PARSE = os.path.join(zt.BUILD, "tools", "cs_parse")
 RULES = ["template-parse", "template-escape", "inline-script", "c-unchecked-calls",
-         "strtok-utf8", "stock-write", "web-sql"]
+         "strtok-utf8", "stock-write", "web-sql", "long-function"]
 
 
 def cs_parse():
@@ -62,6 +62,21 @@ def make_fires(rule):
 
 for _r in RULES:
     globals()["test_rule_fires_" + _r.replace("-", "_")] = make_fires(_r)
+
+
+def test_long_function_names_the_function_and_its_length():
+    fixture = os.path.join(ROOT, "tests", "check", "fixtures", "long-function")
+    rc, out = check("--root", fixture, "--rule", "long-function")
+    eq(rc, 1, out)
+    ok("long-function: cgi-bin/screens/long.c:3: long_handler() is 151 lines (over 150)" in out,
+       out)
+    # fixtures/clean holds one of exactly 150 lines and a longer one whose comment says why
+    # it is one piece: neither is a finding (test_clean_fixture_passes).
+    clean = os.path.join(ROOT, "tests", "check", "fixtures", "clean", "cgi-bin", "core",
+                         "long_ok.c")
+    with open(clean, encoding="utf-8") as fh:
+        text = fh.read()
+    ok("int at_the_limit(" in text and "One piece:" in text, "the clean fixture's long functions")
 
 
 def test_clean_fixture_passes():
