@@ -69,21 +69,6 @@ int screen_render_error(web_request *r, int status, const char *message, const c
 	return web_render(r, name);
 }
 
-int screen_param_list(const web_params *p, const char *name, const char ***out, int *n)
-{
-	*out = NULL;
-	*n = 0;
-	int count = web_params_count(p, name);
-	const char **v = calloc((size_t)(count ? count : 1), sizeof(*v));
-	if (!v)
-		return Z_NOMEM;
-	for (int k = 0; k < p->n; k++)
-		if (!strcmp(p->items[k].name, name) && !p->items[k].filename)
-			v[(*n)++] = p->items[k].value;
-	*out = v;
-	return Z_OK;
-}
-
 bool screen_mail_valid(const char *s)
 {
 	size_t n = strlen(s);

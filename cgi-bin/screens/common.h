@@ -28,10 +28,6 @@ void screen_flash_from_query(web_request *r, const screen_flash *table);
  * again after a refused POST). Returns what web_render returns. */
 int screen_render_error(web_request *r, int status, const char *message, const char *name);
 
-/* The raw values of a repeated form field name, in order: *out is a malloc'd array of
- * borrowed pointers (caller frees the array only), *n their number. Z_OK or Z_NOMEM. */
-int screen_param_list(const web_params *p, const char *name, const char ***out, int *n);
-
 /* True when s is a plausible mail address (local@domain, no spaces or controls, ≤ 254). */
 bool screen_mail_valid(const char *s);
 /* Normalises a list of mail addresses (comma, semicolon, space or line separated) into

@@ -23,52 +23,79 @@
 /* Upload bound of a set CSV and how long a preview may be applied. */
 #define SET_CSV_MAX_BYTES (8 << 20)
 #define SET_CSV_PREVIEW_MINUTES 60
+/* Part rows a form may send, blank ones included (at most SET_PARTS_MAX filled). */
+#define SET_PART_ROWS_MAX 1000
 
-const web_field sets_edit_fields[] = {
-	{.name = "code", .type = WF_TEXT, .max = 128, .label = "msg.label.set_code"},
-	{.name = "after", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
+enum { EDIT_CODE, EDIT_AFTER, EDIT__N };
+const web_field sets_edit_fields[EDIT__N + 1] = {
+	[EDIT_CODE] = {.name = "code", .type = WF_TEXT, .max = 128, .label = "msg.label.set_code"},
+	[EDIT_AFTER] = {.name = "after", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
 	{0},
 };
 
-/* The part rows (part_code, part_qty, repeated) are read from the raw body by
- * read_parts(): the declared-field table has no repeated text type, so they are bounded and
- * checked there, with the same messages. */
-const web_field sets_save_fields[] = {
-	{.name = "set_code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
+/* The part rows (part_code, part_qty, repeated in step) are declared repeated texts, bounded
+ * by the router; read_parts() pairs them and checks the quantities. */
+enum { SAVE_CODE, SAVE_NAME, SAVE_ORIGINAL, SAVE_PART_CODE, SAVE_PART_QTY, SAVE__N };
+const web_field sets_save_fields[SAVE__N + 1] = {
+	[SAVE_CODE] = {.name = "set_code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
 	 .label = "msg.label.set_code"},
-	{.name = "set_name", .type = WF_TEXT, .max = 255, .label = "msg.label.set_name"},
-	{.name = "original", .type = WF_TEXT, .max = 128, .label = "msg.label.editing_set"},
+	[SAVE_NAME] = {.name = "set_name", .type = WF_TEXT, .max = 255,
+	 .label = "msg.label.set_name"},
+	[SAVE_ORIGINAL] = {.name = "original", .type = WF_TEXT, .max = 128,
+	 .label = "msg.label.editing_set"},
+	[SAVE_PART_CODE] = {.name = "part_code", .type = WF_TEXT_LIST, .max = 1000,
+	 .max_count = SET_PART_ROWS_MAX,
+	 .label = "msg.label.part_code"},
+	[SAVE_PART_QTY] = {.name = "part_qty", .type = WF_TEXT_LIST, .max = 1000,
+	 .max_count = SET_PART_ROWS_MAX,
+	 .label = "msg.label.part_qty"},
 	{0},
 };
 
-const web_field sets_preview_fields[] = {
-	{.name = "set_code", .type = WF_TEXT, .max = 128, .label = "msg.label.set_code"},
-	{.name = "original", .type = WF_TEXT, .max = 128, .label = "msg.label.editing_set"},
+enum { PREVIEW_CODE, PREVIEW_ORIGINAL, PREVIEW_PART_CODE, PREVIEW_PART_QTY, PREVIEW__N };
+const web_field sets_preview_fields[PREVIEW__N + 1] = {
+	[PREVIEW_CODE] = {.name = "set_code", .type = WF_TEXT, .max = 128,
+	 .label = "msg.label.set_code"},
+	[PREVIEW_ORIGINAL] = {.name = "original", .type = WF_TEXT, .max = 128,
+	 .label = "msg.label.editing_set"},
+	[PREVIEW_PART_CODE] = {.name = "part_code", .type = WF_TEXT_LIST, .max = 1000,
+	 .max_count = SET_PART_ROWS_MAX,
+	 .label = "msg.label.part_code"},
+	[PREVIEW_PART_QTY] = {.name = "part_qty", .type = WF_TEXT_LIST, .max = 1000,
+	 .max_count = SET_PART_ROWS_MAX,
+	 .label = "msg.label.part_qty"},
 	{0},
 };
 
-const web_field sets_delete_fields[] = {
-	{.name = "set_code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
+enum { DELETE_CODE, DELETE__N };
+const web_field sets_delete_fields[DELETE__N + 1] = {
+	[DELETE_CODE] = {.name = "set_code", .type = WF_TEXT, .required = true, .min = 1,
+	 .max = 128,
 	 .label = "msg.label.set_code"},
 	{0},
 };
 
-const web_field sets_import_fields[] = {
-	{.name = "file", .type = WF_FILE, .required = true, .max = SET_CSV_MAX_BYTES,
+enum { IMPORT_FILE, IMPORT__N };
+const web_field sets_import_fields[IMPORT__N + 1] = {
+	[IMPORT_FILE] = {.name = "file", .type = WF_FILE, .required = true,
+	 .max = SET_CSV_MAX_BYTES,
 	 .label = "msg.label.csv_file"},
 	{0},
 };
 
-const web_field sets_import_apply_fields[] = {
-	{.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
+enum { APPLY_JOB, APPLY__N };
+const web_field sets_import_apply_fields[APPLY__N + 1] = {
+	[APPLY_JOB] = {.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
 	 .label = "msg.label.import"},
 	{0},
 };
 
 static const char *const export_encodings[] = {"cp932", "utf8", NULL};
 
-const web_field sets_export_fields[] = {
-	{.name = "enc", .type = WF_ENUM, .choices = export_encodings, .label = "msg.label.encoding"},
+enum { EXPORT_ENC, EXPORT__N };
+const web_field sets_export_fields[EXPORT__N + 1] = {
+	[EXPORT_ENC] = {.name = "enc", .type = WF_ENUM, .choices = export_encodings,
+	 .label = "msg.label.encoding"},
 	{0},
 };
 
@@ -82,19 +109,16 @@ static const screen_flash set_flashes[] = {
 static const char *const outcome_label[STOCK_SET__MAX] = {"msg.sets.new", "msg.sets.changed",
                                                           "msg.sets.unchanged", "msg.sets.deleted_row"};
 
-/* Reads the part rows of a form or query; rows with both cells blank are skipped. */
-static int read_parts(const web_request *r, const web_params *p, stock_set_input **out, int *n,
-                      buf *why)
+/* Pairs the part rows of a form or query (the declared part_code and part_qty lists); rows
+ * with both cells blank are skipped. */
+static int read_parts(const web_request *r, const web_value *code_list,
+                      const web_value *qty_list, stock_set_input **out, int *n, buf *why)
 {
-	const char **codes = NULL, **qtys = NULL;
-	int nc = 0, nq = 0, rc = Z_OK;
+	const char *const *codes = code_list ? code_list->texts : NULL;
+	const char *const *qtys = qty_list ? qty_list->texts : NULL;
+	int nc = code_list ? code_list->count : 0, nq = qty_list ? qty_list->count : 0, rc = Z_OK;
 	*out = NULL;
 	*n = 0;
-	if (screen_param_list(p, "part_code", &codes, &nc) != Z_OK ||
-	    screen_param_list(p, "part_qty", &qtys, &nq) != Z_OK) {
-		rc = Z_NOMEM;
-		goto out;
-	}
 	if (nc != nq) {
 		buf_puts(why, web_lang(r, "msg.sets.parts_rows"));
 		rc = Z_INVALID;
@@ -119,8 +143,6 @@ static int read_parts(const web_request *r, const web_params *p, stock_set_input
 		pi->qty_ok = strnum_ll(qtys[i], -STOCK_QTY_MAX, STOCK_QTY_MAX, &pi->qty) == Z_OK;
 	}
 out:
-	free(codes);
-	free(qtys);
 	return rc;
 }
 
@@ -222,7 +244,7 @@ static int render_edit(web_request *r)
 /* GET /sets/edit: the set list and the editor (a new set, or ?code=). */
 int sets_edit_page(web_request *r)
 {
-	const char *code = web_text(r, "code");
+	const char *code = web_text_of(r, sets_edit_fields, EDIT_CODE);
 	int rc = Z_OK;
 	screen_flash_from_query(r, set_flashes);
 	if (*code) {
@@ -233,7 +255,7 @@ int sets_edit_page(web_request *r)
 			return rc;
 	}
 	add_blank_rows(r, (int)hdf_get_int_value(r->hdf, "Page.nparts", 0));
-	if ((rc = load_set_list(r, web_text(r, "after"))) != Z_OK)
+	if ((rc = load_set_list(r, web_text_of(r, sets_edit_fields, EDIT_AFTER))) != Z_OK)
 		return rc;
 	return render_edit(r);
 }
@@ -242,9 +264,9 @@ int sets_edit_page(web_request *r)
 static int edit_refused(web_request *r, const stock_set_input *in, int n, const char *message)
 {
 	char key[128];
-	web_set(r, "Page.form.code", web_text(r, "set_code"));
-	web_set(r, "Page.form.name", web_text(r, "set_name"));
-	web_set(r, "Page.form.original", web_text(r, "original"));
+	web_set(r, "Page.form.code", web_text_of(r, sets_save_fields, SAVE_CODE));
+	web_set(r, "Page.form.name", web_text_of(r, sets_save_fields, SAVE_NAME));
+	web_set(r, "Page.form.original", web_text_of(r, sets_save_fields, SAVE_ORIGINAL));
 	for (int i = 0; i < n; i++) {
 		snprintf(key, sizeof(key), "Page.parts.%d.code", i);
 		web_set(r, key, in[i].code);
@@ -264,10 +286,12 @@ int sets_save(web_request *r)
 	stock_set_input *in = NULL;
 	int n = 0, rc;
 	buf why = BUF_INIT, next = BUF_INIT;
-	const char *code = web_text(r, "set_code"), *original = web_text(r, "original");
+	const char *code = web_text_of(r, sets_save_fields, SAVE_CODE);
+	const char *original = web_text_of(r, sets_save_fields, SAVE_ORIGINAL);
 	stock_set_outcome outcome;
 	long long set_id = 0;
-	if ((rc = read_parts(r, &r->body_params, &in, &n, &why)) != Z_OK) {
+	if ((rc = read_parts(r, web_value_of(r, sets_save_fields, SAVE_PART_CODE),
+	                     web_value_of(r, sets_save_fields, SAVE_PART_QTY), &in, &n, &why)) != Z_OK) {
 		if (rc == Z_INVALID)
 			rc = edit_refused(r, in, 0, buf_str(&why));
 		goto out;
@@ -276,7 +300,7 @@ int sets_save(web_request *r)
 		rc = edit_refused(r, in, n, web_lang(r, "msg.sets.code_fixed"));
 		goto out;
 	}
-	rc = stock_set_save(r->db, code, web_text(r, "set_name"), in, n, !*original, &outcome,
+	rc = stock_set_save(r->db, code, web_text_of(r, sets_save_fields, SAVE_NAME), in, n, !*original, &outcome,
 	                    &set_id, &why);
 	if (rc == Z_INVALID) {
 		rc = edit_refused(r, in, n, buf_str(&why));
@@ -299,7 +323,7 @@ out:
 int sets_delete(web_request *r)
 {
 	buf why = BUF_INIT;
-	int rc = stock_set_delete(r->db, web_text(r, "set_code"), &why);
+	int rc = stock_set_delete(r->db, web_text_of(r, sets_delete_fields, DELETE_CODE), &why);
 	if (rc == Z_INVALID)
 		rc = web_error(r, 400, buf_str(&why));
 	else if (rc == Z_OK) {
@@ -318,8 +342,11 @@ int sets_preview_json(web_request *r)
 	int n = 0, rc;
 	buf why = BUF_INIT;
 	cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "parts");
-	const char *code = web_text(r, "set_code");
-	if ((rc = read_parts(r, &r->query_params, &in, &n, &why)) == Z_ERR || rc == Z_NOMEM)
+	const char *code = web_text_of(r, sets_preview_fields, PREVIEW_CODE);
+	if ((rc = read_parts(r, web_value_of(r, sets_preview_fields, PREVIEW_PART_CODE),
+	                     web_value_of(r, sets_preview_fields, PREVIEW_PART_QTY), &in, &n,
+	                     &why)) == Z_ERR ||
+	    rc == Z_NOMEM)
 		goto out;
 	for (int i = 0; i < n && rc == Z_OK; i++) {
 		db_res *res = NULL;
@@ -386,7 +413,7 @@ int sets_preview_json(web_request *r)
 	} else {
 		/* An existing code: the definition is applied and rolled back, so the cycle and
 		 * depth checks are exactly the save's. */
-		rc = stock_set_check(r->db, code, in, n, !*web_text(r, "original"), &avail, &why);
+		rc = stock_set_check(r->db, code, in, n, !*web_text_of(r, sets_preview_fields, PREVIEW_ORIGINAL), &avail, &why);
 		if (rc != Z_OK && rc != Z_INVALID)
 			goto out;
 	}
@@ -506,7 +533,7 @@ int sets_import_page(web_request *r)
  * it in a job row for the apply button. */
 int sets_import_preview(web_request *r)
 {
-	const web_value *file = web_field_value(r, "file");
+	const web_value *file = web_value_of(r, sets_import_fields, IMPORT_FILE);
 	bool refused = false;
 	long long job_id = 0;
 	web_set(r, "Page.title", web_lang(r, "msg.sets.import_title"));
@@ -545,7 +572,7 @@ int sets_import_apply(web_request *r)
 {
 	db_res *job = NULL;
 	bool refused = false;
-	long long job_id = web_int(r, "job", 0);
+	long long job_id = web_int_of(r, sets_import_apply_fields, APPLY_JOB, 0);
 	web_set(r, "Page.title", web_lang(r, "msg.sets.import_title"));
 	int rc = db_queryv(r->db, &job,
 	                   "SELECT payload, message FROM job WHERE id = ? AND kind = 'set_csv_preview' "
@@ -594,7 +621,7 @@ int sets_export_download(web_request *r)
 	size_t nsets = 0;
 	buf out = BUF_INIT;
 	csv_writer w;
-	bool utf8 = web_int(r, "enc", 0) == 1;
+	bool utf8 = web_int_of(r, sets_export_fields, EXPORT_ENC, 0) == 1;
 	int rc = db_query(r->db,
 	                  "SELECT s.code, s.name, p.code, sp.quantity FROM sku s "
 	                  "JOIN set_part sp ON sp.set_sku_id = s.id JOIN sku p ON p.id = sp.part_sku_id "

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/log.h"
 #include "core/strnum.h"
 #include "core/utf8.h"
 #include "web/web.h"
@@ -58,6 +59,28 @@ int web_validate(const web_request *r, const web_field *fields, const web_params
 			v->present = v->count > 0;
 			if (f->required && !v->present)
 				return FAIL("msg.field.choose", "%s", label);
+			continue;
+		}
+		if (f->type == WF_TEXT_LIST) {
+			if (count > f->max_count)
+				return FAIL("msg.field.max_count", "%s%lld", label, (long long)f->max_count);
+			long long max = f->max ? f->max : 1000;
+			v->texts = calloc((size_t)(count ? count : 1), sizeof(*v->texts));
+			if (!v->texts)
+				return Z_NOMEM;
+			for (int k = 0; k < params->n; k++) {
+				const web_param *q = &params->items[k];
+				if (strcmp(q->name, f->name))
+					continue;
+				if (q->filename)
+					return FAIL("msg.field.invalid", "%s", label);
+				if ((long long)utf8_count(q->value, q->len) > max)
+					return FAIL("msg.field.length", "%s%lld%lld", label, f->min, max);
+				v->texts[v->count++] = q->value;
+			}
+			v->present = v->count > 0;
+			if (f->required && !v->present)
+				return FAIL("msg.field.required", "%s", label);
 			continue;
 		}
 		if (!count && (p = second_part(fields, i, params, f->name)))
@@ -117,6 +140,7 @@ int web_validate(const web_request *r, const web_field *fields, const web_params
 			v->filename = p->filename;
 			break;
 		case WF_INT_LIST:
+		case WF_TEXT_LIST:
 			break;
 		}
 	}
@@ -127,7 +151,9 @@ void web_values_free(const web_field *fields, web_value *values)
 {
 	for (int i = 0; fields && fields[i].name && i < WEB_MAX_FIELDS; i++) {
 		free(values[i].list);
+		free(values[i].texts);
 		values[i].list = NULL;
+		values[i].texts = NULL;
 	}
 }
 
@@ -138,6 +164,35 @@ const web_value *web_field_value(const web_request *r, const char *name)
 		if (!strcmp(f[i].name, name))
 			return &r->values[i];
 	return NULL;
+}
+
+const web_value *web_value_of(const web_request *r, const web_field *table, int field)
+{
+	if (!r->route || r->route->fields != table || field < 0 || field >= WEB_MAX_FIELDS ||
+	    !table[field].name) {
+		log_error("web: field %d of a table that is not the route's (%s)", field,
+		          r->path ? r->path : "");
+		return NULL;
+	}
+	return &r->values[field];
+}
+
+long long web_int_of(const web_request *r, const web_field *table, int field, long long def)
+{
+	const web_value *v = web_value_of(r, table, field);
+	return v && v->present ? v->num : def;
+}
+
+const char *web_text_of(const web_request *r, const web_field *table, int field)
+{
+	const web_value *v = web_value_of(r, table, field);
+	return v && v->present && v->text ? v->text : "";
+}
+
+bool web_has_of(const web_request *r, const web_field *table, int field)
+{
+	const web_value *v = web_value_of(r, table, field);
+	return v && v->present;
 }
 
 long long web_int(const web_request *r, const char *name, long long def)

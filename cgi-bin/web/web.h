@@ -17,6 +17,8 @@ typedef enum {
 	WF_BOOL,     /* "1"/"on" true, "0"/"" false */
 	WF_ENUM,     /* one of choices; the index lands in num */
 	WF_INT_LIST, /* the same name repeated (checked rows): up to max_count integers in [min, max] */
+	WF_TEXT_LIST, /* the same name repeated (form rows): up to max_count texts of at most max
+	               * characters each (1000 when 0), empty ones kept in their place */
 	WF_FILE,     /* a multipart file part of at most max bytes */
 } web_field_type;
 
@@ -40,7 +42,8 @@ typedef struct {
 	long long num;                   /* WF_INT, WF_BOOL, WF_ENUM index */
 	const char *filename;            /* WF_FILE */
 	long long *list;                 /* WF_INT_LIST */
-	int count;
+	const char **texts;              /* WF_TEXT_LIST */
+	int count;                       /* WF_INT_LIST, WF_TEXT_LIST */
 } web_value;
 
 #define WEB_MAX_FIELDS 64
@@ -123,6 +126,17 @@ struct web_request {
 /* Typed access to a declared field by name (the router validated it already). */
 const web_value *web_field_value(const web_request *r, const char *name);
 long long web_int(const web_request *r, const char *name, long long def);
+/* Fields by name, as kcgi's keys: a screen names a route's fields in an enum and declares the
+ * table indexed by it, so a misspelt field is a compile error, not a silent default:
+ *     enum { SETS_SAVE_CODE, SETS_SAVE_NAME, SETS_SAVE__N };
+ *     const web_field sets_save_fields[SETS_SAVE__N + 1] = {
+ *         [SETS_SAVE_CODE] = {.name = "set_code", ...}, [SETS_SAVE_NAME] = {...}, };
+ *     web_text_of(r, sets_save_fields, SETS_SAVE_CODE)
+ * The table must be the route's (else an error is logged and the field reads as absent). */
+const web_value *web_value_of(const web_request *r, const web_field *table, int field);
+long long web_int_of(const web_request *r, const web_field *table, int field, long long def);
+const char *web_text_of(const web_request *r, const web_field *table, int field);
+bool web_has_of(const web_request *r, const web_field *table, int field);
 const char *web_text(const web_request *r, const char *name); /* "" when absent */
 bool web_has(const web_request *r, const char *name);
 /* Raw query parameter (for pager links etc.), or NULL. */

@@ -200,19 +200,13 @@ static const web_field fields[] = {
 	{0},
 };
 
+static conf *test_cfg(void);
+
 /* Messages come from the tree's own language files (templates/lang; ZAIKO_ROOT or the
  * current directory, as tests/run.sh runs). */
 static int validate(const char *q, web_value *v, char *msg)
 {
-	static conf *cfg;
-	if (!cfg) {
-		const char *root = getenv("ZAIKO_ROOT");
-		char text[4200];
-		snprintf(text, sizeof(text), "[web]\ntemplates = %s/templates\n",
-		         root && *root ? root : ".");
-		cfg = conf_parse(text, strlen(text));
-		assert_non_null(cfg);
-	}
+	conf *cfg = test_cfg();
 	web_request r;
 	memset(&r, 0, sizeof(r));
 	r.cfg = cfg;
@@ -224,6 +218,20 @@ static int validate(const char *q, web_value *v, char *msg)
 	web_values_free(fields, v);
 	web_params_free(&p);
 	return rc;
+}
+
+static conf *test_cfg(void)
+{
+	static conf *cfg;
+	if (!cfg) {
+		const char *root = getenv("ZAIKO_ROOT");
+		char text[4200];
+		snprintf(text, sizeof(text), "[web]\ntemplates = %s/templates\n",
+		         root && *root ? root : ".");
+		cfg = conf_parse(text, strlen(text));
+		assert_non_null(cfg);
+	}
+	return cfg;
 }
 
 static void field_validation(void **state)
@@ -259,6 +267,62 @@ static void field_validation(void **state)
 	assert_string_equal(msg, "「総在庫数」は-10〜1000の整数で入力してください。");
 }
 
+/* Fields by name: an enum indexes the table; repeated texts keep their order and their
+ * blanks, are bounded in number and length; a table that is not the route's reads as absent. */
+enum { L_CODE, L_QTY, L_NOTE, L__N };
+static const web_field list_fields[L__N + 1] = {
+	[L_CODE] = {.name = "code", .type = WF_TEXT_LIST, .max = 3, .max_count = 3,
+	            .label = "msg.label.part_code"},
+	[L_QTY] = {.name = "qty", .type = WF_TEXT_LIST, .max_count = 3, .label = "msg.label.part_qty"},
+	[L_NOTE] = {.name = "note", .type = WF_TEXT, .label = "msg.label.set_code"},
+	{0},
+};
+
+static int validate_list(web_request *r, const char *q, web_params *p, char *msg)
+{
+	const char *why;
+	memset(p, 0, sizeof(*p));
+	assert_int_equal(web_parse_urlencoded(q, strlen(q), &web_default_limits, p, &why), Z_OK);
+	return web_validate(r, list_fields, p, r->values, msg, 300);
+}
+
+static void text_lists_by_name(void **state)
+{
+	web_route route = {.fields = list_fields};
+	web_request r;
+	web_params p;
+	char msg[300];
+	memset(&r, 0, sizeof(r));
+	r.cfg = test_cfg();
+	r.route = &route;
+	assert_int_equal(validate_list(&r, "code=A&qty=1&code=&qty=&code=%E5%9C%A8&qty=2&note=x", &p,
+	                               msg),
+	                 Z_OK);
+	const web_value *codes = web_value_of(&r, list_fields, L_CODE);
+	assert_non_null(codes);
+	assert_int_equal(codes->count, 3);
+	assert_string_equal(codes->texts[0], "A");
+	assert_string_equal(codes->texts[1], ""); /* a blank row keeps its place */
+	assert_string_equal(codes->texts[2], "在");
+	assert_int_equal(web_value_of(&r, list_fields, L_QTY)->count, 3);
+	assert_string_equal(web_text_of(&r, list_fields, L_NOTE), "x");
+	assert_true(web_has_of(&r, list_fields, L_NOTE));
+	/* Another route's table: absent, not another field's value. */
+	assert_null(web_value_of(&r, fields, 0));
+	assert_string_equal(web_text_of(&r, fields, 1), "");
+	assert_int_equal(web_int_of(&r, fields, 0, 7), 7);
+	web_values_free(list_fields, r.values);
+	web_params_free(&p);
+	const char *bad[] = {"code=1&code=2&code=3&code=4", "code=abcd", "qty=1&qty=2&qty=3&qty=4"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (validate_list(&r, bad[i], &p, msg) != Z_INVALID)
+			fail_msg("accepted: %s", bad[i]);
+		assert_true(strstr(msg, "「") != NULL);
+		web_values_free(list_fields, r.values);
+		web_params_free(&p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +336,7 @@ int main(void)
 		cmocka_unit_test(multipart_boundary_inside_data_needs_crlf),
 		cmocka_unit_test(cookies),
 		cmocka_unit_test(field_validation),
+		cmocka_unit_test(text_lists_by_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
