@@ -59,7 +59,8 @@ static void remember_error(db *d, unsigned int no, const char *msg)
 static void clear_cache(db *d)
 {
 	for (int i = 0; i < d->nstmts; i++)
-		mysql_stmt_close(d->stmts[i]);
+		if (d->stmts[i])
+			mysql_stmt_close(d->stmts[i]);
 	d->nstmts = 0;
 	hmap_reset(&d->stmt_index);
 }
@@ -154,7 +155,7 @@ static int reconnect(db *d)
 static MYSQL_STMT *prepare(db *d, const char *sql)
 {
 	size_t len = strlen(sql), at = hmap_get(&d->stmt_index, sql, len);
-	if (at != HMAP_NONE)
+	if (at != HMAP_NONE && d->stmts[at])
 		return d->stmts[at];
 	if (!d->conn && connect_server(d) != Z_OK)
 		return NULL;
@@ -170,6 +171,10 @@ static MYSQL_STMT *prepare(db *d, const char *sql)
 	}
 	my_bool update_max = 1;
 	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
+	if (at != HMAP_NONE) {
+		d->stmts[at] = st; /* its text's statement was closed by result_failed */
+		return st;
+	}
 	if (d->nstmts == DB_STMT_CACHE) {
 		/* Dynamic SQL filled the cache: start over rather than grow without bound. */
 		clear_cache(d);
@@ -177,6 +182,32 @@ static MYSQL_STMT *prepare(db *d, const char *sql)
 	hmap_put(&d->stmt_index, sql, len, (size_t)d->nstmts);
 	d->stmts[d->nstmts++] = st;
 	return st;
+}
+
+/* A statement whose result set failed after it began (a deadlock or lock wait timeout while a
+ * locking read sends its rows, a fetch error): Connector/C still counts rows as owed to it,
+ * and its next mysql_stmt_execute would first read them, waiting rw_timeout for packets the
+ * server never sends (the server shows the connection as Sleep; after 60 s 2006). So it is
+ * closed and its text prepared anew next time; the error is kept for the caller, and inside a
+ * transaction it counts as in run(). */
+static void result_failed(db *d, const char *sql, MYSQL_STMT *st, const char *what)
+{
+	/* An unbuffered fetch leaves its error on the connection, not the statement. */
+	if (mysql_stmt_errno(st))
+		remember_error(d, mysql_stmt_errno(st), mysql_stmt_error(st));
+	else if (d->conn && mysql_errno(d->conn))
+		remember_error(d, mysql_errno(d->conn), mysql_error(d->conn));
+	else
+		remember_error(d, 0, what);
+	size_t at = hmap_get(&d->stmt_index, sql, strlen(sql));
+	if (at != HMAP_NONE && d->stmts[at] == st) {
+		mysql_stmt_close(st);
+		d->stmts[at] = NULL;
+	}
+	if (d->in_tx && lost_connection(d->last_errno))
+		d->tx_lost = true;
+	if (d->in_tx && d->last_errno == 1213)
+		d->tx_aborted = true;
 }
 
 static int bind_params(db *d, MYSQL_STMT *st, const db_val *params, int n, MYSQL_BIND *binds)
@@ -363,9 +394,11 @@ static int fetch_rows(db *d, MYSQL_STMT *st, const char *sql, bool stored,
 				f = 1;
 		}
 		if (f != 0) {
-			remember_error(d, mysql_stmt_errno(st),
-			               f == MYSQL_DATA_TRUNCATED ? "data truncated" : "fetch failed");
-			log_error("db: fetch: %s: %.200s", d->last_error, sql);
+			result_failed(d, sql, st,
+			              f == MYSQL_DATA_TRUNCATED ? "data truncated" : "fetch failed");
+			st = NULL;
+			if (!db_retryable(d))
+				log_error("db: fetch: %s: %.200s", d->last_error, sql);
 			goto out;
 		}
 		for (int c = 0; c < ncols; c++) {
@@ -386,7 +419,8 @@ static int fetch_rows(db *d, MYSQL_STMT *st, const char *sql, bool stored,
 	rc = Z_OK;
 out:
 	/* Also reads and drops the rest of an unbuffered result, so the connection is usable. */
-	mysql_stmt_free_result(st);
+	if (st)
+		mysql_stmt_free_result(st);
 	mysql_free_result(meta);
 	if (bufs)
 		for (int c = 0; c < ncols; c++)
@@ -438,7 +472,8 @@ int db_query(db *d, const char *sql, const db_val *params, int nparams, db_res *
 	if (!r)
 		goto out;
 	if (mysql_stmt_store_result(st)) {
-		remember_error(d, mysql_stmt_errno(st), mysql_stmt_error(st));
+		result_failed(d, sql, st, "store failed");
+		st = NULL;
 		goto out;
 	}
 	meta = mysql_stmt_result_metadata(st);

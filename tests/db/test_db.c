@@ -270,6 +270,78 @@ static void migrate_numbers_and_last_statement(void **state)
 	assert_int_equal(sum, 3);
 }
 
+/* A locking read that fails after its result set began (a lock wait timeout, as a deadlock
+ * would, comes after the column metadata) leaves its cached statement as Connector/C knows
+ * it: rows announced, none read. Run again, the statement first "flushes" those rows and
+ * waits for packets the server never sends (the loop worker's 60 s stall in release_tx's
+ * SELECT ... FOR UPDATE, the server showing the connection as Sleep). The next run of the
+ * same text must answer at once, in a transaction too, whether the failed read was whole or
+ * streamed. alarm() ends a hung run instead of waiting for the read timeout. */
+static int tally_row(void *ctx, const db_row *row)
+{
+	(void)row;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void failed_locking_read_leaves_its_statement_usable(void **state)
+{
+	char table[64], sql[200];
+	snprintf(table, sizeof(table), "t_stall_%s", t_run);
+	snprintf(sql, sizeof(sql), "CREATE TABLE %s (id INT PRIMARY KEY) ENGINE=InnoDB", table);
+	assert_int_equal(db_exec(t_db, sql, NULL, 0, NULL, NULL), Z_OK);
+	snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES (1), (2), (3)", table);
+	assert_int_equal(db_exec(t_db, sql, NULL, 0, NULL, NULL), Z_OK);
+	assert_int_equal(db_exec(t_db, "SET SESSION innodb_lock_wait_timeout = 1", NULL, 0, NULL,
+	                         NULL),
+	                 Z_OK);
+	db *other = t_open();
+	char lock2[200], whole[200], streamed[200];
+	snprintf(lock2, sizeof(lock2), "SELECT id FROM %s WHERE id = 2 FOR UPDATE", table);
+	snprintf(whole, sizeof(whole), "SELECT id FROM %s WHERE id >= ? ORDER BY id FOR UPDATE",
+	         table);
+	snprintf(streamed, sizeof(streamed),
+	         "SELECT id FROM %s WHERE id >= ? ORDER BY id LOCK IN SHARE MODE", table);
+	alarm(30);
+	for (int round = 0; round < 2; round++) {
+		const char *q = round ? streamed : whole;
+		db_res *r = NULL;
+		assert_int_equal(db_begin(other), Z_OK);
+		assert_int_equal(db_query(other, lock2, NULL, 0, &r), Z_OK);
+		db_res_free(r);
+		r = NULL;
+		/* Row 1 is sent, row 2 waits for the lock and times out. */
+		assert_int_equal(db_begin(t_db), Z_OK);
+		int got = 0;
+		int rc = round ? db_query_each(t_db, q, DB_ARGS(DB_I(1)), tally_row, &got)
+		               : db_query(t_db, q, DB_ARGS(DB_I(1)), &r);
+		assert_int_equal(rc, Z_ERR);
+		assert_int_equal(db_errno(t_db), 1205);
+		db_rollback(t_db);
+		db_rollback(other);
+		/* The same cached text again, in a transaction (where a lost connection is not
+		 * retried): every row, at once. */
+		unsigned long gen = db_generation(t_db);
+		assert_int_equal(db_begin(t_db), Z_OK);
+		got = 0;
+		if (round) {
+			assert_int_equal(db_query_each(t_db, q, DB_ARGS(DB_I(1)), tally_row, &got), Z_OK);
+		} else {
+			assert_int_equal(db_query(t_db, q, DB_ARGS(DB_I(1)), &r), Z_OK);
+			got = r->nrows;
+			db_res_free(r);
+		}
+		assert_int_equal(got, 3);
+		assert_int_equal(db_commit(t_db), Z_OK);
+		assert_int_equal(db_generation(t_db), gen);
+	}
+	alarm(0);
+	db_close(other);
+	db_exec(t_db, "SET SESSION innodb_lock_wait_timeout = DEFAULT", NULL, 0, NULL, NULL);
+	snprintf(sql, sizeof(sql), "DROP TABLE %s", table);
+	assert_int_equal(db_exec(t_db, sql, NULL, 0, NULL, NULL), Z_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +351,7 @@ int main(void)
 		cmocka_unit_test(each_stops_when_told),
 		cmocka_unit_test(each_params_empty_and_errors),
 		cmocka_unit_test(migrate_numbers_and_last_statement),
+		cmocka_unit_test(failed_locking_read_leaves_its_statement_usable),
 	};
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }
