@@ -891,30 +891,10 @@ static int rows_skus(web_request *r, const web_value *skus, cJSON *arr)
 	return rc;
 }
 
-/* The listings of the SKUs and the listings themselves: what a cell shows. */
-static int rows_listings(web_request *r, const web_value *skus, const web_value *lst,
-                         cJSON *arr)
+/* The rows of a LIST_STATE_SQL query as the objects stock.js redraws a cell from. */
+void list_state_json(const db_res *L, cJSON *arr)
 {
-	db_res *L = NULL;
-	buf sql = BUF_INIT;
-	db_val vals[2 * POLL_ROWS];
-	int ns = skus ? skus->count : 0, nl = lst ? lst->count : 0;
-	buf_puts(&sql, "SELECT l.id, l.mall_stock, l.wanted, l.drift, p.id IS NOT NULL, l.sync, "
-	               "l.min_stock, l.max_stock FROM listing l "
-	               "LEFT JOIN push p ON p.pending_listing = l.id WHERE l.sku_id IN (0");
-	for (int i = 0; i < ns; i++) {
-		buf_puts(&sql, ",?");
-		vals[i] = DB_I(skus->list[i]);
-	}
-	buf_puts(&sql, ") OR l.id IN (0");
-	for (int i = 0; i < nl; i++) {
-		buf_puts(&sql, ",?");
-		vals[ns + i] = DB_I(lst->list[i]);
-	}
-	buf_puts(&sql, ")");
-	int rc = db_query(r->db, buf_str(&sql), vals, ns + nl, &L);
-	buf_free(&sql);
-	for (int i = 0; rc == Z_OK && i < L->nrows; i++) {
+	for (int i = 0; i < L->nrows; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", (double)db_get_ll(L, i, 0, 0));
 		if (db_get(L, i, 1))
@@ -930,6 +910,31 @@ static int rows_listings(web_request *r, const web_value *skus, const web_value 
 		cJSON_AddStringToObject(o, "max", db_get(L, i, 7) ? db_get(L, i, 7) : "");
 		cJSON_AddItemToArray(arr, o);
 	}
+}
+
+/* The listings of the SKUs and the listings themselves: what a cell shows. */
+static int rows_listings(web_request *r, const web_value *skus, const web_value *lst,
+                         cJSON *arr)
+{
+	db_res *L = NULL;
+	buf sql = BUF_INIT;
+	db_val vals[2 * POLL_ROWS];
+	int ns = skus ? skus->count : 0, nl = lst ? lst->count : 0;
+	buf_puts(&sql, LIST_STATE_SQL "WHERE l.sku_id IN (0");
+	for (int i = 0; i < ns; i++) {
+		buf_puts(&sql, ",?");
+		vals[i] = DB_I(skus->list[i]);
+	}
+	buf_puts(&sql, ") OR l.id IN (0");
+	for (int i = 0; i < nl; i++) {
+		buf_puts(&sql, ",?");
+		vals[ns + i] = DB_I(lst->list[i]);
+	}
+	buf_puts(&sql, ")");
+	int rc = db_query(r->db, buf_str(&sql), vals, ns + nl, &L);
+	buf_free(&sql);
+	if (rc == Z_OK)
+		list_state_json(L, arr);
 	db_res_free(L);
 	return rc;
 }

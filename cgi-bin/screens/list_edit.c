@@ -19,30 +19,11 @@
 static int listing_states(db *d, long long sku_id, long long listing_id, cJSON *arr)
 {
 	db_res *L = NULL;
-	int rc = db_queryv(d, &L,
-	                   "SELECT l.id, l.mall_stock, l.wanted, l.drift, p.id IS NOT NULL, l.sync, "
-	                   "l.min_stock, l.max_stock FROM listing l "
-	                   "LEFT JOIN push p ON p.pending_listing = l.id "
-	                   "WHERE (l.sku_id = ? OR l.id = ?)",
+	int rc = db_queryv(d, &L, LIST_STATE_SQL "WHERE (l.sku_id = ? OR l.id = ?)",
 	                   DB_I(sku_id > 0 ? sku_id : -1), DB_I(listing_id > 0 ? listing_id : -1));
 	if (rc != Z_OK)
 		return rc;
-	for (int i = 0; i < L->nrows; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)db_get_ll(L, i, 0, 0));
-		if (db_get(L, i, 1))
-			cJSON_AddNumberToObject(o, "stock", (double)db_get_ll(L, i, 1, 0));
-		else
-			cJSON_AddNullToObject(o, "stock");
-		if (db_get(L, i, 2))
-			cJSON_AddNumberToObject(o, "wanted", (double)db_get_ll(L, i, 2, 0));
-		cJSON_AddBoolToObject(o, "drift", db_get_ll(L, i, 3, 0) == 1);
-		cJSON_AddBoolToObject(o, "pending", db_get_ll(L, i, 4, 0) == 1);
-		cJSON_AddBoolToObject(o, "sync", db_get_ll(L, i, 5, 0) == 1);
-		cJSON_AddStringToObject(o, "min", db_get(L, i, 6) ? db_get(L, i, 6) : "");
-		cJSON_AddStringToObject(o, "max", db_get(L, i, 7) ? db_get(L, i, 7) : "");
-		cJSON_AddItemToArray(arr, o);
-	}
+	list_state_json(L, arr);
 	db_res_free(L);
 	return Z_OK;
 }

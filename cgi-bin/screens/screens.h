@@ -2,6 +2,8 @@
 #ifndef ZAIKO_SCREENS_H
 #define ZAIKO_SCREENS_H
 
+#include <cJSON.h>
+
 #include "stock/search.h"
 #include "web/web.h"
 
@@ -68,6 +70,13 @@ void list_search_read(web_request *r, search_filter *s);
 void list_count_cache_clear(void);
 /* The listing ids of the checked rows (fields sku and listing); *out malloc'd, caller frees. */
 int list_checked_listings(web_request *r, long long **out, int *n);
+/* A listing's state as a cell shows it (mall stock, wanted, drift, 反映待ち, sync, floor/cap):
+ * LIST_STATE_SQL followed by a WHERE on l, and list_state_json to add its rows to arr, one
+ * object a listing (stock.js redraws cells from them after a poll or an edit). */
+#define LIST_STATE_SQL \
+	"SELECT l.id, l.mall_stock, l.wanted, l.drift, p.id IS NOT NULL, l.sync, l.min_stock, " \
+	"l.max_stock FROM listing l LEFT JOIN push p ON p.pending_listing = l.id "
+void list_state_json(const db_res *L, cJSON *arr);
 
 /* admin_*.c: 管理者メニュー (every route ROUTE_ADMIN) */
 extern const web_field admin_settings_fields[], admin_test_mail_fields[], admin_alerts_fields[],

@@ -82,7 +82,7 @@ export async function login(page) {
   await page.goto(URL + "/login");
   await page.fill('input[name="login"]', "admin");
   await page.fill('input[name="password"]', adminPassword());
-  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button[type="submit"]')]);
   if (new globalThis.URL(page.url()).pathname === "/login") throw new Error("login failed");
 }
 

@@ -230,7 +230,7 @@ async function main() {
       await p2.goto(URL + "/login");
       await p2.fill('input[name="login"]', "staff1");
       await p2.fill('input[name="password"]', staffPassword());
-      await Promise.all([p2.waitForNavigation(), p2.click('button[type="submit"]')]);
+      await Promise.all([p2.waitForNavigation(), p2.click('form[action="/login"] button[type="submit"]')]);
       assert(!(await p2.content()).includes('href="/admin/settings"'), "no admin links");
       const res = await p2.goto(URL + "/admin/shops");
       eq(res.status(), 403, "403");

@@ -194,8 +194,10 @@ def test_paging_is_keyset_and_bookmarkable():
     ok(TAG + "P0100" in first.text and TAG + "P0101" not in first.text, "100 a page")
     nxt = re.search(r'href="([^"]+)" id="page-next"', first.text).group(1).replace("&amp;", "&")
     second = c.get(nxt)
-    ok(TAG + "P0101" in second.text and TAG + "P0120" in second.text and TAG + "P0100" not in second.text,
-       "page 2 by key")
+    # The rows are the SKU links (the page's other links, e.g. the language form's way back,
+    # may name the page key too).
+    rows = lambda page: re.findall(r'href="/sku\?code=(' + TAG + r'P\d{4})"', page)
+    eq(rows(second.text), [TAG + "P%04d" % n for n in range(101, 121)], "page 2 by key")
     last = re.search(r'href="([^"]+)" id="page-last"', first.text).group(1).replace("&amp;", "&")
     eq(c.get(last).text.count('class="row-check"'), 20, "the last page holds the remainder")
     prev = re.search(r'href="([^"]+)" id="page-prev"', second.text).group(1).replace("&amp;", "&")
@@ -214,7 +216,7 @@ def test_keyword_paging_matches_the_database_order():
         "FROM seq_1_to_230", TAG + "K", TAG + "K", word)
     sql("UPDATE sku SET search_doc = CONCAT(search_doc, ' other') WHERE code LIKE ?", TAG + "K%")
     want = [r[0] for r in sql("SELECT code FROM sku WHERE code LIKE ? ORDER BY code", TAG + "K%")]
-    rows = lambda page: re.findall(r'<a href="/sku\?code=[^"]+">(' + TAG + r'K\d{4})</a>', page)
+    rows = lambda page: re.findall(r'href="/sku\?code=(' + TAG + r'K\d{4})"', page)
     link = lambda page, name: re.search(r'href="([^"]+)" id="page-' + name + '"', page).group(1).replace("&amp;", "&")
     first = c.get(q(q=word + ", other")).text
     eq(count_of(first), 230, "count")
@@ -364,7 +366,8 @@ def test_csv_totals_cp932_preview_then_apply():
     page = c.get(r.header("Location")).text
     ok("Shift_JIS" in page, "encoding detected")
     ok('id="preview-changes">1<' in page, "one row changes")
-    ok(re.search(r">%s</td><td class=\"num\">10</td><td class=\"num\">77<" % code(1), page),
+    cells = re.sub(r'</?span[^>]*>', '', page)   # the cells' text, without its data marks
+    ok(re.search(r">%s</td><td class=\"num\">10</td><td class=\"num\">77<" % code(1), cells),
        "before → after")
     ok("棚卸し" in page, "absolute mode is a stocktake and says so")
     eq(sql1("SELECT total FROM sku WHERE code = ?", code(1)), "10", "preview changes nothing")
