@@ -590,15 +590,157 @@ static void set_reserve(HDF *row, long long total, long long reserve)
 	put(row, "avail", n);
 }
 
+/* Page.rows.I: the row's own columns, then one cell per shown shop (in the order of
+ * Page.shops) holding that shop's listings (L, ordered by the key the rows are matched on) as
+ * items. */
+static int page_rows(web_request *r, const db_res *shops, const db_res *rows, const db_res *L,
+                     page_dir dir, int nshown, bool unlinked, bool images)
+{
+	int rc = Z_ERR;
+	HDF **cells = NULL;
+	int *per_shop = NULL;
+	cells = calloc((size_t)shops->nrows + 1, sizeof(*cells));
+	per_shop = calloc((size_t)shops->nrows + 1, sizeof(int));
+	HDF *list = child(r->hdf, "Page.rows", -1);
+	if (!cells || !per_shop || !list)
+		goto fail;
+	for (int i = 0; i < nshown; i++) {
+		int src = row_at(dir, nshown, i);
+		long long id = db_get_ll(rows, src, 0, 0);
+		HDF *row = child(list, "", i);
+		if (!row)
+			goto fail;
+		if (unlinked) {
+			put(row, "listing", db_get(rows, src, 0));
+		} else {
+			put(row, "id", db_get(rows, src, 0));
+			put(row, "code", db_get(rows, src, 1));
+			put(row, "name", db_get(rows, src, 2));
+			/* A set holds no stock of its own: show what its parts allow (sets are few,
+			 * so the few extra queries a page stay cheap). */
+			long long avail = db_get_ll(rows, src, 3, 0);
+			if (flag(rows, src, 4) && stock_available(r->db, id, &avail) == Z_OK) {
+				char n[24];
+				snprintf(n, sizeof(n), "%lld", avail);
+				put(row, "total", n);
+			} else {
+				put(row, "total", db_get(rows, src, 3));
+			}
+			if (flag(rows, src, 4))
+				put(row, "is_set", "1");
+			set_reserve(row, avail, db_get_ll(rows, src, 6, 0));
+		}
+		HDF *row_shops = child(row, "shops", -1);
+		if (!row_shops)
+			goto fail;
+		for (int sh = 0; sh < shops->nrows; sh++) {
+			cells[sh] = child(row_shops, "", sh);
+			if (!cells[sh])
+				goto fail;
+			put(cells[sh], "shop", db_get(shops, sh, 0));
+			per_shop[sh] = 0;
+		}
+		/* The listings are ordered by the key the rows are matched on. */
+		int key_col = unlinked ? L_ID : L_SKU_ID;
+		for (int k = first_listing(L, key_col, id); L && k < L->nrows; k++) {
+			if (db_get_ll(L, k, key_col, -1) != id)
+				break;
+			int sh = shop_index(shops, db_get(L, k, L_SHOP));
+			if (sh < 0)
+				continue;
+			HDF *item = child(cells[sh], "items.", per_shop[sh]++);
+			if (item)
+				set_listing(item, L, k, images);
+			if (unlinked) {
+				put(row, "code", db_get(L, k, L_SKU_CODE));
+				put(row, "name", db_get(L, k, L_NAME));
+			}
+		}
+		/* A cell with listings: its boxes' label ids, "c<row> sh<shop>" (aria-labelledby
+		 * names the column, the row's code and the shop), made once here instead of three
+		 * lookups for each of its boxes in the template. */
+		for (int sh = 0; sh < shops->nrows; sh++) {
+			if (!per_shop[sh])
+				continue;
+			char lab[64];
+			snprintf(lab, sizeof(lab), "c%s sh%s", db_get(rows, src, 0), db_get(shops, sh, 0));
+			put(cells[sh], "lab", lab);
+		}
+	}
+
+	rc = Z_OK;
+fail:
+	free(per_shop);
+	free(cells);
+	return rc;
+}
+
+/* The paging links (they carry the search; the page number is for show only), the count and
+ * the search form as asked. */
+static void page_links(web_request *r, const search_filter *s, const db_res *rows, page_dir dir,
+                       int nshown, bool more, long long count, long long page, long long pages)
+{
+	buf q = BUF_INIT, link = BUF_INIT;
+	search_query(r, &q);
+	web_set(r, "Page.query", buf_str(&q));
+	web_set(r, "Page.title", web_lang(r, "msg.list.title"));
+	web_set_int(r, "Page.count", count);
+	web_set_int(r, "Page.page", page > pages ? pages : page);
+	web_set_int(r, "Page.pages", pages);
+	web_set(r, "Page.unlinked", s->unlinked ? "1" : "0");
+	bool has_prev = dir == PAGE_AFTER || dir == PAGE_LAST || (dir == PAGE_BEFORE && more);
+	bool has_next = dir == PAGE_FIRST ? more : dir == PAGE_AFTER ? more : dir == PAGE_BEFORE;
+	if (dir == PAGE_LAST)
+		has_next = false;
+	const char *sep = q.len ? "&" : "";
+	if (has_prev && nshown) {
+		buf_reset(&link);
+		buf_printf(&link, "/?%s%sbefore=", buf_str(&q), sep);
+		const char *first = s->unlinked ? db_get(rows, row_at(dir, nshown, 0), 0)
+		                               : db_get(rows, row_at(dir, nshown, 0), 1);
+		url_encode(&link, first, NULL);
+		buf_printf(&link, "&page=%lld", page > 1 ? page - 1 : 1);
+		web_set(r, "Page.prev", buf_str(&link));
+		buf_reset(&link);
+		buf_printf(&link, "/?%s", buf_str(&q));
+		web_set(r, "Page.first", buf_str(&link));
+	}
+	if (has_next && nshown) {
+		buf_reset(&link);
+		buf_printf(&link, "/?%s%safter=", buf_str(&q), sep);
+		const char *lastk = s->unlinked ? db_get(rows, row_at(dir, nshown, nshown - 1), 0)
+		                               : db_get(rows, row_at(dir, nshown, nshown - 1), 1);
+		url_encode(&link, lastk, NULL);
+		buf_printf(&link, "&page=%lld", page + 1);
+		web_set(r, "Page.next", buf_str(&link));
+		buf_reset(&link);
+		buf_printf(&link, "/?%s%slast=1", buf_str(&q), sep);
+		web_set(r, "Page.last", buf_str(&link));
+	}
+	/* The search form shows what was asked. */
+	web_set(r, "Search.kind", s->sets ? "set" : "all");
+	web_set(r, "Search.shop", web_query_raw(r, "shop"));
+	web_set(r, "Search.q", s->q);
+	web_set(r, "Search.tmin", web_query_raw(r, "tmin"));
+	web_set(r, "Search.tmax", web_query_raw(r, "tmax"));
+	web_set(r, "Search.link", web_query_raw(r, "link"));
+	web_set(r, "Search.sync", web_query_raw(r, "sync"));
+	web_set(r, "Search.drift", s->drift ? "1" : "0");
+	if (web_has(r, "msg")) {
+		web_set(r, "Page.msg", msg_choices[web_int(r, "msg", 0)]);
+		web_set_int(r, "Page.msg_n", web_int(r, "n", 0));
+	}
+	buf_free(&q);
+	buf_free(&link);
+}
+
 /* GET /: the 在庫連携 screen — errors, search, buttons and one page of the list. */
 int list_page(web_request *r)
 {
 	db_res *shops = NULL, *rows = NULL, *L = NULL;
-	int *per_shop = NULL;
-	HDF **cells = NULL;
 	search_where w = {0};
 	search_filter s;
-	buf q = BUF_INIT, sql = BUF_INIT, link = BUF_INIT;
+	buf sql = BUF_INIT;
 	int rc = Z_ERR;
 	long long count = 0, page = web_int(r, "page", 1);
 	bool images = false;
@@ -711,135 +853,13 @@ int list_page(web_request *r)
 			goto out;
 	}
 
-	/* Page.rows.I: the row's own columns, then one cell per shown shop (in the order of
-	 * Page.shops) holding that shop's listings as items. */
-	cells = calloc((size_t)shops->nrows + 1, sizeof(*cells));
-	per_shop = calloc((size_t)shops->nrows + 1, sizeof(int));
-	HDF *list = child(r->hdf, "Page.rows", -1);
-	if (!cells || !per_shop || !list)
+	if (page_rows(r, shops, rows, L, dir, nshown, s.unlinked, images) != Z_OK)
 		goto out;
-	for (int i = 0; i < nshown; i++) {
-		int src = row_at(dir, nshown, i);
-		long long id = db_get_ll(rows, src, 0, 0);
-		HDF *row = child(list, "", i);
-		if (!row)
-			goto out;
-		if (s.unlinked) {
-			put(row, "listing", db_get(rows, src, 0));
-		} else {
-			put(row, "id", db_get(rows, src, 0));
-			put(row, "code", db_get(rows, src, 1));
-			put(row, "name", db_get(rows, src, 2));
-			/* A set holds no stock of its own: show what its parts allow (sets are few,
-			 * so the few extra queries a page stay cheap). */
-			long long avail = db_get_ll(rows, src, 3, 0);
-			if (flag(rows, src, 4) && stock_available(r->db, id, &avail) == Z_OK) {
-				char n[24];
-				snprintf(n, sizeof(n), "%lld", avail);
-				put(row, "total", n);
-			} else {
-				put(row, "total", db_get(rows, src, 3));
-			}
-			if (flag(rows, src, 4))
-				put(row, "is_set", "1");
-			set_reserve(row, avail, db_get_ll(rows, src, 6, 0));
-		}
-		HDF *row_shops = child(row, "shops", -1);
-		if (!row_shops)
-			goto out;
-		for (int sh = 0; sh < shops->nrows; sh++) {
-			cells[sh] = child(row_shops, "", sh);
-			if (!cells[sh])
-				goto out;
-			put(cells[sh], "shop", db_get(shops, sh, 0));
-			per_shop[sh] = 0;
-		}
-		/* The listings are ordered by the key the rows are matched on. */
-		int key_col = s.unlinked ? L_ID : L_SKU_ID;
-		for (int k = first_listing(L, key_col, id); L && k < L->nrows; k++) {
-			if (db_get_ll(L, k, key_col, -1) != id)
-				break;
-			int sh = shop_index(shops, db_get(L, k, L_SHOP));
-			if (sh < 0)
-				continue;
-			HDF *item = child(cells[sh], "items.", per_shop[sh]++);
-			if (item)
-				set_listing(item, L, k, images);
-			if (s.unlinked) {
-				put(row, "code", db_get(L, k, L_SKU_CODE));
-				put(row, "name", db_get(L, k, L_NAME));
-			}
-		}
-		/* A cell with listings: its boxes' label ids, "c<row> sh<shop>" (aria-labelledby
-		 * names the column, the row's code and the shop), made once here instead of three
-		 * lookups for each of its boxes in the template. */
-		for (int sh = 0; sh < shops->nrows; sh++) {
-			if (!per_shop[sh])
-				continue;
-			char lab[64];
-			snprintf(lab, sizeof(lab), "c%s sh%s", db_get(rows, src, 0), db_get(shops, sh, 0));
-			put(cells[sh], "lab", lab);
-		}
-	}
-
-	/* Paging links carry the search; the page number is for show only. */
-	search_query(r, &q);
-	web_set(r, "Page.query", buf_str(&q));
-	web_set(r, "Page.title", web_lang(r, "msg.list.title"));
-	web_set_int(r, "Page.count", count);
-	web_set_int(r, "Page.page", page > pages ? pages : page);
-	web_set_int(r, "Page.pages", pages);
-	web_set(r, "Page.unlinked", s.unlinked ? "1" : "0");
-	bool has_prev = dir == PAGE_AFTER || dir == PAGE_LAST || (dir == PAGE_BEFORE && more);
-	bool has_next = dir == PAGE_FIRST ? more : dir == PAGE_AFTER ? more : dir == PAGE_BEFORE;
-	if (dir == PAGE_LAST)
-		has_next = false;
-	const char *sep = q.len ? "&" : "";
-	if (has_prev && nshown) {
-		buf_reset(&link);
-		buf_printf(&link, "/?%s%sbefore=", buf_str(&q), sep);
-		const char *first = s.unlinked ? db_get(rows, row_at(dir, nshown, 0), 0)
-		                               : db_get(rows, row_at(dir, nshown, 0), 1);
-		url_encode(&link, first, NULL);
-		buf_printf(&link, "&page=%lld", page > 1 ? page - 1 : 1);
-		web_set(r, "Page.prev", buf_str(&link));
-		buf_reset(&link);
-		buf_printf(&link, "/?%s", buf_str(&q));
-		web_set(r, "Page.first", buf_str(&link));
-	}
-	if (has_next && nshown) {
-		buf_reset(&link);
-		buf_printf(&link, "/?%s%safter=", buf_str(&q), sep);
-		const char *lastk = s.unlinked ? db_get(rows, row_at(dir, nshown, nshown - 1), 0)
-		                               : db_get(rows, row_at(dir, nshown, nshown - 1), 1);
-		url_encode(&link, lastk, NULL);
-		buf_printf(&link, "&page=%lld", page + 1);
-		web_set(r, "Page.next", buf_str(&link));
-		buf_reset(&link);
-		buf_printf(&link, "/?%s%slast=1", buf_str(&q), sep);
-		web_set(r, "Page.last", buf_str(&link));
-	}
-	/* The search form shows what was asked. */
-	web_set(r, "Search.kind", s.sets ? "set" : "all");
-	web_set(r, "Search.shop", web_query_raw(r, "shop"));
-	web_set(r, "Search.q", s.q);
-	web_set(r, "Search.tmin", web_query_raw(r, "tmin"));
-	web_set(r, "Search.tmax", web_query_raw(r, "tmax"));
-	web_set(r, "Search.link", web_query_raw(r, "link"));
-	web_set(r, "Search.sync", web_query_raw(r, "sync"));
-	web_set(r, "Search.drift", s.drift ? "1" : "0");
-	if (web_has(r, "msg")) {
-		web_set(r, "Page.msg", msg_choices[web_int(r, "msg", 0)]);
-		web_set_int(r, "Page.msg_n", web_int(r, "n", 0));
-	}
+	page_links(r, &s, rows, dir, nshown, more, count, page, pages);
 	rc = web_render(r, "stock.cs");
 out:
-	free(per_shop);
-	free(cells);
 	search_where_free(&w);
-	buf_free(&q);
 	buf_free(&sql);
-	buf_free(&link);
 	db_res_free(shops);
 	db_res_free(rows);
 	db_res_free(L);
