@@ -1,4 +1,5 @@
-/* libFuzzer target: every parser of Amazon's replies over arbitrary bytes.
+/* libFuzzer target: every parser of Amazon's replies over arbitrary bytes, and the OAuth 2.0
+ * token answer every adapter with expiring tokens reads (mall/oauth.c), strict and lenient.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Icgi-bin \
  *   -I/usr/include/cjson tests/fuzz/fuzz_amazon_json.c cgi-bin/mall/amazon_json.c \
  *   cgi-bin/mall/json_field.c cgi-bin/core/jst.c -lcjson -lm
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mall/amazon_json.h"
+#include "mall/oauth.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,15 +20,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	char a[256], b[256];
-	long ttl;
 	bool flag;
 	int q;
 	time_t t;
 	amazon_orders_page op;
 	amazon_items_page ip;
 	amazon_parse_time(s, &t);
-	amazon_parse_token(s, size, a, sizeof(a), &ttl, b, sizeof(b));
-	amazon_parse_lwa_error(s, size, a, sizeof(a));
+	static mall_token_reply tok;
+	const mall_oauth strict = {.label = "Amazon", .default_ttl = 3600, .strict_ttl = true,
+	                           .rotate = false};
+	const mall_oauth lenient = {.label = "BASE", .max_token = 1000, .default_ttl = 0,
+	                            .rotate = true};
+	mall_oauth_parse(&strict, s, size, &tok, b, sizeof(b));
+	mall_oauth_parse(&lenient, s, size, &tok, b, sizeof(b));
 	amazon_parse_errors(s, size, a, 16, b, sizeof(b));
 	amazon_parse_submission(s, size, &flag, a, sizeof(a), b, sizeof(b));
 	amazon_parse_listing(s, size, "DEFAULT", &q, &flag, b, sizeof(b));
