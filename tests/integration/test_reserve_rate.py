@@ -34,8 +34,9 @@ def save_rate(c, shop_id, rate):
     return c.post("/admin/shops/save", fields)
 
 
-def test_reserve_and_rate_reach_the_shops_with_every_step_shown():
-    w = tb.World("rr", malls=MALLS)
+def world(tag):
+    """SKU A (10), parts P and Q (9 each) and set S = 2 P + Q in every mall, pushed once."""
+    w = tb.World(tag, malls=MALLS)
     if sql1("SELECT COUNT(*) FROM shop WHERE is_base = 1") == "0":
         sql("UPDATE shop SET is_base = 1 WHERE id = ?", w.shops["yahoo"])
     w.sku("A", 10, malls=MALLS)
@@ -44,6 +45,11 @@ def test_reserve_and_rate_reach_the_shops_with_every_step_shown():
     w.sku("S", 0, malls=MALLS, set_parts={"P": 2, "Q": 1})
     tb.recompute()
     tb.cycle()
+    return w
+
+
+def test_reserve_and_rate_reach_the_shops_with_every_step_shown():
+    w = world("rr")
     w.expect_everywhere("A", 10, malls=MALLS)
     c = admin()
     # The reserve on the SKU page.
@@ -109,15 +115,7 @@ def sku_state(w, *names):
 
 
 def test_reserve_in_the_list_the_export_and_the_totals_file():
-    w = tb.World("rl", malls=MALLS)
-    if sql1("SELECT COUNT(*) FROM shop WHERE is_base = 1") == "0":
-        sql("UPDATE shop SET is_base = 1 WHERE id = ?", w.shops["yahoo"])
-    w.sku("A", 10, malls=MALLS)
-    w.sku("P", 9, malls=MALLS)
-    w.sku("Q", 9, malls=MALLS)
-    w.sku("S", 0, malls=MALLS, set_parts={"P": 2, "Q": 1})
-    tb.recompute()
-    tb.cycle()
+    w = world("rl")
     c = admin()
     eq(c.post("/sku/reserve", {"code": w.code("A"), "reserve": "3"}).status, 303, "reserve 3")
     # The list: 確保在庫数 beside 総在庫数, 有効 = 総在庫数 − 確保 only when there is a reserve.
