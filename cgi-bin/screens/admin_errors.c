@@ -4,13 +4,21 @@
 #include <string.h>
 #include "core/jst.h"
 #include "core/log.h"
-#include "core/strnum.h"
 #include "screens/common.h"
 #include "screens/screens.h"
 
-const web_field admin_errors_delete_fields[] = {
-	{.name = "kind", .type = WF_TEXT, .max = 32, .label = "msg.label.error_kind"},
-	{.name = "confirm", .type = WF_BOOL, .label = "msg.label.confirmed"},
+/* The page after a delete: ?deleted=N, the messages deleted. */
+enum { PAGE_DELETED, PAGE__N };
+const web_field admin_errors_fields[PAGE__N + 1] = {
+	[PAGE_DELETED] = {.name = "deleted", .type = WF_INT, .min = 0, .max = 1LL << 40,
+	 .label = "msg.label.count"},
+	{0},
+};
+
+enum { DELETE_KIND, DELETE_CONFIRM, DELETE__N };
+const web_field admin_errors_delete_fields[DELETE__N + 1] = {
+	[DELETE_KIND] = {.name = "kind", .type = WF_TEXT, .max = 32, .label = "msg.label.error_kind"},
+	[DELETE_CONFIRM] = {.name = "confirm", .type = WF_BOOL, .label = "msg.label.confirmed"},
 	{0},
 };
 
@@ -41,16 +49,13 @@ int admin_errors_page(web_request *r)
 	if (rc != Z_OK)
 		goto out;
 	web_set_int(r, "Page.total", total);
-	if (web_query_raw(r, "deleted")) {
-		long long n = 0;
-		/* Only a number is echoed back, after it parsed as one. */
-		if (strnum_ll(web_query_raw(r, "deleted"), 0, 1LL << 40, &n) == Z_OK)
-			{
-				buf f = BUF_INIT;
-				web_langf(r, &f, "msg.errors.deleted", "%lld", n);
-				web_set(r, "Page.flash", buf_str(&f));
-				buf_free(&f);
-			}
+	/* Only a number is echoed back (the router parsed it as one). */
+	if (web_has_of(r, admin_errors_fields, PAGE_DELETED)) {
+		buf f = BUF_INIT;
+		web_langf(r, &f, "msg.errors.deleted", "%lld",
+		          web_int_of(r, admin_errors_fields, PAGE_DELETED, 0));
+		web_set(r, "Page.flash", buf_str(&f));
+		buf_free(&f);
 	}
 	web_set(r, "Page.title", web_lang(r, "msg.errors.title"));
 	rc = web_render(r, "admin_errors.cs");
@@ -63,10 +68,10 @@ out:
 int admin_errors_delete(web_request *r)
 {
 	long long affected = 0;
-	const char *kind = web_text(r, "kind");
+	const char *kind = web_text_of(r, admin_errors_delete_fields, DELETE_KIND);
 	char next[64];
 	int rc;
-	if (!web_int(r, "confirm", 0))
+	if (!web_int_of(r, admin_errors_delete_fields, DELETE_CONFIRM, 0))
 		return web_error(r, 400, web_lang(r, "msg.errors.confirm"));
 	if (*kind)
 		rc = db_exec(r->db, "DELETE FROM error_log WHERE kind = ?", DB_ARGS(DB_S(kind)),

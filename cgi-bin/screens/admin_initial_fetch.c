@@ -6,10 +6,17 @@
 #include "screens/common.h"
 #include "screens/screens.h"
 
-const web_field admin_initial_fetch_fields[] = {
-	{.name = "shop", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "msg.label.shop"},
-	{.name = "confirm", .type = WF_BOOL, .label = "msg.label.confirmed"},
+enum { PAGE_MSG, PAGE__N };
+const web_field admin_initial_fetch_page_fields[PAGE__N + 1] = {
+	[PAGE_MSG] = SCREEN_FLASH_FIELD,
+	{0},
+};
+
+enum { FETCH_SHOP, FETCH_CONFIRM, FETCH__N };
+const web_field admin_initial_fetch_fields[FETCH__N + 1] = {
+	[FETCH_SHOP] = {.name = "shop", .type = WF_INT, .required = true, .min = 1,
+	 .max = 2147483647, .label = "msg.label.shop"},
+	[FETCH_CONFIRM] = {.name = "confirm", .type = WF_BOOL, .label = "msg.label.confirmed"},
 	{0},
 };
 
@@ -34,7 +41,8 @@ int admin_initial_fetch_page(web_request *r)
 	db_res_free(res);
 	if (rc != Z_OK)
 		return rc;
-	screen_flash_from_query(r, fetch_flashes);
+	screen_flash_show(r, fetch_flashes,
+	                  web_text_of(r, admin_initial_fetch_page_fields, PAGE_MSG));
 	web_set(r, "Page.title", web_lang(r, "msg.initial_fetch.title"));
 	return web_render(r, "admin_initial_fetch.cs");
 }
@@ -42,8 +50,8 @@ int admin_initial_fetch_page(web_request *r)
 /* POST /admin/initial-fetch: sets the shop's cursors to now once confirmed. */
 int admin_initial_fetch_submit(web_request *r)
 {
-	long long affected = 0, shop = web_int(r, "shop", 0);
-	if (!web_int(r, "confirm", 0))
+	long long affected = 0, shop = web_int_of(r, admin_initial_fetch_fields, FETCH_SHOP, 0);
+	if (!web_int_of(r, admin_initial_fetch_fields, FETCH_CONFIRM, 0))
 		return web_error(r, 400, web_lang(r, "msg.initial_fetch.confirm"));
 	/* The same three columns as `zaiko-batch initial-fetch` (batch/cmd_sync.c): the fetch
 	 * cursor starts from now too. */

@@ -26,40 +26,81 @@ static const struct {
 
 static const char *const alert_modes[] = {"off", "all", "per_sku", NULL};
 
-const web_field admin_settings_fields[] = {
-	{.name = "error_mail_enabled", .type = WF_BOOL, .label = "msg.label.error_alert"},
-	{.name = "error_mail_to", .type = WF_TEXT, .max = 1000, .label = "msg.label.alert_to"},
-	{.name = "error_mail_to_en", .type = WF_TEXT, .max = 1000, .label = "msg.label.alert_to_en"},
-	{.name = "alert_mode", .type = WF_ENUM, .required = true, .choices = alert_modes,
-	 .label = "msg.label.stock_alert"},
-	{.name = "alert_threshold", .type = WF_INT, .min = 0, .max = 1000000000,
-	 .label = "msg.label.alert_at"},
-	{.name = "show_images", .type = WF_BOOL, .label = "msg.label.image"},
-	{.name = "smtp_url", .type = WF_TEXT, .max = 255, .label = "msg.label.smtp_server"},
-	{.name = "smtp_user", .type = WF_TEXT, .max = 255, .label = "msg.label.smtp_user"},
-	{.name = "smtp_password", .type = WF_TEXT, .max = 255, .label = "msg.label.smtp_password"},
-	{.name = "smtp_password_clear", .type = WF_BOOL, .label = "msg.label.smtp_password_clear"},
-	{.name = "mail_from", .type = WF_TEXT, .max = 254, .label = "msg.label.mail_from"},
-	{.name = "expiry_warn_days", .type = WF_INT, .min = 0, .max = 365,
+/* GET /admin/settings: the flash of the last save. */
+enum { PAGE_MSG, PAGE__N };
+const web_field admin_settings_page_fields[PAGE__N + 1] = {
+	[PAGE_MSG] = SCREEN_FLASH_FIELD,
+	{0},
+};
+
+enum {
+	SET_MAIL_ENABLED, SET_MAIL_TO, SET_MAIL_TO_EN, SET_ALERT_MODE, SET_ALERT_THRESHOLD,
+	SET_SHOW_IMAGES, SET_SMTP_URL, SET_SMTP_USER, SET_SMTP_PASSWORD, SET_SMTP_PASSWORD_CLEAR,
+	SET_MAIL_FROM, SET_EXPIRY_WARN_DAYS, SET__N
+};
+const web_field admin_settings_fields[SET__N + 1] = {
+	[SET_MAIL_ENABLED] = {.name = "error_mail_enabled", .type = WF_BOOL,
+	 .label = "msg.label.error_alert"},
+	[SET_MAIL_TO] = {.name = "error_mail_to", .type = WF_TEXT, .max = 1000,
+	 .label = "msg.label.alert_to"},
+	[SET_MAIL_TO_EN] = {.name = "error_mail_to_en", .type = WF_TEXT, .max = 1000,
+	 .label = "msg.label.alert_to_en"},
+	[SET_ALERT_MODE] = {.name = "alert_mode", .type = WF_ENUM, .required = true,
+	 .choices = alert_modes, .label = "msg.label.stock_alert"},
+	[SET_ALERT_THRESHOLD] = {.name = "alert_threshold", .type = WF_INT, .min = 0,
+	 .max = 1000000000, .label = "msg.label.alert_at"},
+	[SET_SHOW_IMAGES] = {.name = "show_images", .type = WF_BOOL, .label = "msg.label.image"},
+	[SET_SMTP_URL] = {.name = "smtp_url", .type = WF_TEXT, .max = 255,
+	 .label = "msg.label.smtp_server"},
+	[SET_SMTP_USER] = {.name = "smtp_user", .type = WF_TEXT, .max = 255,
+	 .label = "msg.label.smtp_user"},
+	[SET_SMTP_PASSWORD] = {.name = "smtp_password", .type = WF_TEXT, .max = 255,
+	 .label = "msg.label.smtp_password"},
+	[SET_SMTP_PASSWORD_CLEAR] = {.name = "smtp_password_clear", .type = WF_BOOL,
+	 .label = "msg.label.smtp_password_clear"},
+	[SET_MAIL_FROM] = {.name = "mail_from", .type = WF_TEXT, .max = 254,
+	 .label = "msg.label.mail_from"},
+	[SET_EXPIRY_WARN_DAYS] = {.name = "expiry_warn_days", .type = WF_INT, .min = 0, .max = 365,
 	 .label = "msg.label.expiry_notice_days"},
 	{0},
 };
 
-const web_field admin_test_mail_fields[] = {
-	{.name = "to", .type = WF_TEXT, .max = 254, .label = "msg.label.test_mail_to"},
+/* The fields of admin_settings_fields (a SET_ value). */
+static const char *set_text(const web_request *r, int field)
+{
+	return web_text_of(r, admin_settings_fields, field);
+}
+
+static long long set_int(const web_request *r, int field, long long def)
+{
+	return web_int_of(r, admin_settings_fields, field, def);
+}
+
+static bool set_has(const web_request *r, int field)
+{
+	return web_has_of(r, admin_settings_fields, field);
+}
+
+enum { TEST_TO, TEST__N };
+const web_field admin_test_mail_fields[TEST__N + 1] = {
+	[TEST_TO] = {.name = "to", .type = WF_TEXT, .max = 254, .label = "msg.label.test_mail_to"},
 	{0},
 };
 
-const web_field admin_alerts_fields[] = {
-	{.name = "q", .type = WF_TEXT, .max = 128, .label = "msg.label.sku_code"},
-	{.name = "after", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
+enum { ALERTS_Q, ALERTS_AFTER, ALERTS_MSG, ALERTS__N };
+const web_field admin_alerts_fields[ALERTS__N + 1] = {
+	[ALERTS_Q] = {.name = "q", .type = WF_TEXT, .max = 128, .label = "msg.label.sku_code"},
+	[ALERTS_AFTER] = {.name = "after", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
+	[ALERTS_MSG] = SCREEN_FLASH_FIELD,
 	{0},
 };
 
-const web_field admin_alerts_save_fields[] = {
-	{.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
+enum { ALERT_CODE, ALERT_THRESHOLD, ALERT__N };
+const web_field admin_alerts_save_fields[ALERT__N + 1] = {
+	[ALERT_CODE] = {.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
 	 .label = "msg.label.sku_code"},
-	{.name = "threshold", .type = WF_INT, .min = 0, .max = 1000000000, .label = "msg.label.alert_at"},
+	[ALERT_THRESHOLD] = {.name = "threshold", .type = WF_INT, .min = 0, .max = 1000000000,
+	 .label = "msg.label.alert_at"},
 	{0},
 };
 
@@ -123,17 +164,20 @@ static int render_settings(web_request *r, int status, const char *error);
 
 /* ---- 保存期間: how long each history is kept (zaiko-batch purge deletes what is older) ---- */
 
-const web_field admin_retention_fields[] = {
-	{.name = "retention_push_days", .type = WF_INT, .required = true, .min = 0, .max = 3650,
-	 .label = "msg.label.push_keep"},
-	{.name = "retention_order_days", .type = WF_INT, .required = true, .min = 0, .max = 3650,
-	 .label = "msg.label.order_keep"},
-	{.name = "retention_login_failure_days", .type = WF_INT, .required = true, .min = 0,
-	 .max = 3650, .label = "msg.label.login_failure_keep"},
-	{.name = "retention_mail_days", .type = WF_INT, .required = true, .min = 0, .max = 3650,
-	 .label = "msg.label.mail_keep"},
-	{.name = "retention_job_days", .type = WF_INT, .required = true, .min = 0, .max = 3650,
-	 .label = "msg.label.job_keep"},
+/* In the order of retention_periods (batch/retention.h): field i is period i's setting. */
+enum { KEEP_PUSH, KEEP_ORDER, KEEP_LOGIN_FAILURE, KEEP_MAIL, KEEP_JOB, KEEP__N };
+_Static_assert(KEEP__N == RETENTION_NPERIODS, "a field per retention period");
+const web_field admin_retention_fields[KEEP__N + 1] = {
+	[KEEP_PUSH] = {.name = "retention_push_days", .type = WF_INT, .required = true, .min = 0,
+	 .max = 3650, .label = "msg.label.push_keep"},
+	[KEEP_ORDER] = {.name = "retention_order_days", .type = WF_INT, .required = true, .min = 0,
+	 .max = 3650, .label = "msg.label.order_keep"},
+	[KEEP_LOGIN_FAILURE] = {.name = "retention_login_failure_days", .type = WF_INT,
+	 .required = true, .min = 0, .max = 3650, .label = "msg.label.login_failure_keep"},
+	[KEEP_MAIL] = {.name = "retention_mail_days", .type = WF_INT, .required = true, .min = 0,
+	 .max = 3650, .label = "msg.label.mail_keep"},
+	[KEEP_JOB] = {.name = "retention_job_days", .type = WF_INT, .required = true, .min = 0,
+	 .max = 3650, .label = "msg.label.job_keep"},
 	{0},
 };
 
@@ -170,15 +214,23 @@ int admin_retention_save(web_request *r)
 	_Static_assert(sizeof(retention_keys) / sizeof(retention_keys[0]) == RETENTION_NPERIODS,
 	               "a key per retention period");
 	char key[96], num[32];
+	/* The fields and the periods are two tables kept in one order: refuse rather than store
+	 * one period's days under another's name. */
+	for (int i = 0; i < RETENTION_NPERIODS; i++)
+		if (strcmp(admin_retention_fields[i].name, retention_periods[i].setting)) {
+			log_error("settings: retention field %d is %s, the period %s", i,
+			          admin_retention_fields[i].name, retention_periods[i].setting);
+			return Z_ERR;
+		}
 	for (int i = 0; i < RETENTION_NPERIODS; i++) {
-		long long v = web_int(r, retention_periods[i].setting, 0);
+		long long v = web_int_of(r, admin_retention_fields, i, 0);
 		if (v != 0 && v < retention_periods[i].min) {
 			buf why = BUF_INIT;
 			web_langf(r, &why, "msg.settings.keep_min", "%s%d", web_lang(r, retention_keys[i]),
 			          retention_periods[i].min);
 			for (int k = 0; k < RETENTION_NPERIODS; k++) {
 				snprintf(key, sizeof(key), "Page.keep.%s", retention_periods[k].setting);
-				web_set(r, key, web_text(r, retention_periods[k].setting));
+				web_set(r, key, web_text_of(r, admin_retention_fields, k));
 			}
 			int rc = load_settings(r) == Z_OK ? render_settings(r, 400, buf_str(&why)) : Z_ERR;
 			buf_free(&why);
@@ -187,7 +239,7 @@ int admin_retention_save(web_request *r)
 	}
 	int rc = db_begin(r->db);
 	for (int i = 0; rc == Z_OK && i < RETENTION_NPERIODS; i++) {
-		snprintf(num, sizeof(num), "%lld", web_int(r, retention_periods[i].setting, 0));
+		snprintf(num, sizeof(num), "%lld", web_int_of(r, admin_retention_fields, i, 0));
 		rc = screen_setting_put(r->db, retention_periods[i].setting, num);
 	}
 	if (rc == Z_OK)
@@ -216,7 +268,7 @@ int admin_settings_page(web_request *r)
 {
 	if (load_settings(r) != Z_OK)
 		return Z_ERR;
-	screen_flash_from_query(r, settings_flashes);
+	screen_flash_show(r, settings_flashes, web_text_of(r, admin_settings_page_fields, PAGE_MSG));
 	return render_settings(r, 200, NULL);
 }
 
@@ -225,16 +277,16 @@ static int settings_refused(web_request *r, const char *why)
 {
 	if (load_settings(r) != Z_OK)
 		return Z_ERR;
-	web_set(r, "Page.s.error_mail_enabled", web_int(r, "error_mail_enabled", 0) ? "1" : "0");
-	web_set(r, "Page.s.error_mail_to", web_text(r, "error_mail_to"));
-	web_set(r, "Page.s.error_mail_to_en", web_text(r, "error_mail_to_en"));
-	web_set(r, "Page.s.alert_mode", alert_modes[web_int(r, "alert_mode", 0)]);
-	web_set(r, "Page.s.alert_threshold", web_text(r, "alert_threshold"));
-	web_set(r, "Page.s.show_images", web_int(r, "show_images", 0) ? "1" : "0");
-	web_set(r, "Page.s.smtp_url", web_text(r, "smtp_url"));
-	web_set(r, "Page.s.smtp_user", web_text(r, "smtp_user"));
-	web_set(r, "Page.s.mail_from", web_text(r, "mail_from"));
-	web_set(r, "Page.s.expiry_warn_days", web_text(r, "expiry_warn_days"));
+	web_set(r, "Page.s.error_mail_enabled", set_int(r, SET_MAIL_ENABLED, 0) ? "1" : "0");
+	web_set(r, "Page.s.error_mail_to", set_text(r, SET_MAIL_TO));
+	web_set(r, "Page.s.error_mail_to_en", set_text(r, SET_MAIL_TO_EN));
+	web_set(r, "Page.s.alert_mode", alert_modes[set_int(r, SET_ALERT_MODE, 0)]);
+	web_set(r, "Page.s.alert_threshold", set_text(r, SET_ALERT_THRESHOLD));
+	web_set(r, "Page.s.show_images", set_int(r, SET_SHOW_IMAGES, 0) ? "1" : "0");
+	web_set(r, "Page.s.smtp_url", set_text(r, SET_SMTP_URL));
+	web_set(r, "Page.s.smtp_user", set_text(r, SET_SMTP_USER));
+	web_set(r, "Page.s.mail_from", set_text(r, SET_MAIL_FROM));
+	web_set(r, "Page.s.expiry_warn_days", set_text(r, SET_EXPIRY_WARN_DAYS));
 	return render_settings(r, 400, why);
 }
 
@@ -255,13 +307,13 @@ int admin_settings_save(web_request *r)
 {
 	buf to = BUF_INIT, to_en = BUF_INIT, why = BUF_INIT;
 	int rc = Z_OK;
-	bool mail_on = web_int(r, "error_mail_enabled", 0) != 0;
-	long long mode = web_int(r, "alert_mode", 0);
-	const char *from = web_text(r, "mail_from"), *url = web_text(r, "smtp_url");
+	bool mail_on = set_int(r, SET_MAIL_ENABLED, 0) != 0;
+	long long mode = set_int(r, SET_ALERT_MODE, 0);
+	const char *from = set_text(r, SET_MAIL_FROM), *url = set_text(r, SET_SMTP_URL);
 	char num[32];
 
-	if (screen_mail_list(r, web_text(r, "error_mail_to"), &to, &why) != Z_OK ||
-	    screen_mail_list(r, web_text(r, "error_mail_to_en"), &to_en, &why) != Z_OK) {
+	if (screen_mail_list(r, set_text(r, SET_MAIL_TO), &to, &why) != Z_OK ||
+	    screen_mail_list(r, set_text(r, SET_MAIL_TO_EN), &to_en, &why) != Z_OK) {
 		rc = settings_refused(r, buf_str(&why));
 		goto out;
 	}
@@ -270,7 +322,7 @@ int admin_settings_save(web_request *r)
 		rc = settings_refused(r, web_lang(r, "msg.settings.mail_to_needed"));
 		goto out;
 	}
-	if (mode == 1 && !web_has(r, "alert_threshold")) {
+	if (mode == 1 && !set_has(r, SET_ALERT_THRESHOLD)) {
 		rc = settings_refused(r, web_lang(r, "msg.settings.threshold_needed"));
 		goto out;
 	}
@@ -278,7 +330,7 @@ int admin_settings_save(web_request *r)
 		rc = settings_refused(r, web_lang(r, "msg.settings.bad_from"));
 		goto out;
 	}
-	if (web_has(r, "smtp_password") && !conf_get(r->cfg, "batch", "key_file", NULL)) {
+	if (set_has(r, SET_SMTP_PASSWORD) && !conf_get(r->cfg, "batch", "key_file", NULL)) {
 		rc = settings_refused(r, web_lang(r, "msg.settings.no_key_file"));
 		goto out;
 	}
@@ -295,26 +347,26 @@ int admin_settings_save(web_request *r)
 		rc = screen_setting_put(r->db, "error_mail_to_en", buf_str(&to_en));
 	if (rc == Z_OK)
 		rc = screen_setting_put(r->db, "alert_mode", alert_modes[mode]);
-	snprintf(num, sizeof(num), "%lld", web_int(r, "alert_threshold", 0));
-	if (rc == Z_OK && web_has(r, "alert_threshold"))
+	snprintf(num, sizeof(num), "%lld", set_int(r, SET_ALERT_THRESHOLD, 0));
+	if (rc == Z_OK && set_has(r, SET_ALERT_THRESHOLD))
 		rc = screen_setting_put(r->db, "alert_threshold", num);
 	if (rc == Z_OK)
-		rc = screen_setting_put(r->db, "show_images", web_int(r, "show_images", 0) ? "1" : "0");
+		rc = screen_setting_put(r->db, "show_images", set_int(r, SET_SHOW_IMAGES, 0) ? "1" : "0");
 	if (rc == Z_OK)
 		rc = screen_setting_put(r->db, "smtp_url", url);
 	if (rc == Z_OK)
-		rc = screen_setting_put(r->db, "smtp_user", web_text(r, "smtp_user"));
+		rc = screen_setting_put(r->db, "smtp_user", set_text(r, SET_SMTP_USER));
 	if (rc == Z_OK)
 		rc = screen_setting_put(r->db, "mail_from", from);
-	snprintf(num, sizeof(num), "%lld", web_int(r, "expiry_warn_days", 14));
+	snprintf(num, sizeof(num), "%lld", set_int(r, SET_EXPIRY_WARN_DAYS, 14));
 	if (rc == Z_OK)
 		rc = screen_setting_put(r->db, "expiry_warn_days", num);
 	/* Write-only and sealed with the malls' key: an empty field keeps the stored password;
 	 * only the box clears it. */
-	if (rc == Z_OK && web_has(r, "smtp_password"))
+	if (rc == Z_OK && set_has(r, SET_SMTP_PASSWORD))
 		rc = setting_secret_put(r->db, conf_get(r->cfg, "batch", "key_file", NULL),
-		                        "smtp_password", web_text(r, "smtp_password"));
-	else if (rc == Z_OK && web_int(r, "smtp_password_clear", 0))
+		                        "smtp_password", set_text(r, SET_SMTP_PASSWORD));
+	else if (rc == Z_OK && set_int(r, SET_SMTP_PASSWORD_CLEAR, 0))
 		rc = setting_secret_put(r->db, NULL, "smtp_password", "");
 	if (rc == Z_OK)
 		rc = db_commit(r->db);
@@ -336,7 +388,7 @@ int admin_test_mail(web_request *r)
 {
 	buf to = BUF_INIT, why = BUF_INIT, smtp = BUF_INIT, body = BUF_INIT;
 	int rc;
-	const char *asked = web_text(r, "to");
+	const char *asked = web_text_of(r, admin_test_mail_fields, TEST_TO);
 	if ((rc = screen_setting_get(r->db, "smtp_url", "", &smtp)) != Z_OK)
 		goto out;
 	if (!smtp.len) {
@@ -382,12 +434,14 @@ out:
 
 /* ---- 通知設定: per-SKU thresholds ---- */
 
-static int render_alerts(web_request *r, int status, const char *error)
+/* The 通知設定 page from code prefix q after code after, with the flash of key (may be
+ * NULL) or the error. */
+static int render_alerts(web_request *r, int status, const char *error, const char *q,
+                         const char *after, const char *flash)
 {
 	db_res *res = NULL;
 	buf mode = BUF_INIT;
 	char *like = NULL;
-	const char *q = web_text(r, "q"), *after = web_text(r, "after");
 	int rc = screen_setting_get(r->db, "alert_mode", "off", &mode);
 	if (rc != Z_OK)
 		goto out;
@@ -423,7 +477,7 @@ static int render_alerts(web_request *r, int status, const char *error)
 	}
 	if (rc != Z_OK)
 		goto out;
-	screen_flash_from_query(r, settings_flashes);
+	screen_flash_show(r, settings_flashes, flash);
 	rc = error ? screen_render_error(r, status, error, "admin_alerts.cs")
 	           : web_render(r, "admin_alerts.cs");
 out:
@@ -436,18 +490,21 @@ out:
 /* GET /admin/alerts: 通知設定, SKUs by code prefix with their thresholds. */
 int admin_alerts_page(web_request *r)
 {
-	return render_alerts(r, 200, NULL);
+	return render_alerts(r, 200, NULL, web_text_of(r, admin_alerts_fields, ALERTS_Q),
+	                     web_text_of(r, admin_alerts_fields, ALERTS_AFTER),
+	                     web_text_of(r, admin_alerts_fields, ALERTS_MSG));
 }
 
 /* POST /admin/alerts: sets (or clears, when empty) one SKU's threshold. */
 int admin_alerts_save(web_request *r)
 {
 	long long affected = 0;
-	const char *code = web_text(r, "code");
+	const char *code = web_text_of(r, admin_alerts_save_fields, ALERT_CODE);
 	int rc;
-	if (web_has(r, "threshold"))
+	if (web_has_of(r, admin_alerts_save_fields, ALERT_THRESHOLD))
 		rc = db_exec(r->db, "UPDATE sku SET alert_threshold = ?, alert_below = 0 WHERE code = ?",
-		             DB_ARGS(DB_I(web_int(r, "threshold", 0)), DB_S(code)), &affected, NULL);
+		             DB_ARGS(DB_I(web_int_of(r, admin_alerts_save_fields, ALERT_THRESHOLD, 0)),
+		                     DB_S(code)), &affected, NULL);
 	else
 		rc = db_exec(r->db, "UPDATE sku SET alert_threshold = NULL, alert_below = 0 WHERE code = ?",
 		             DB_ARGS(DB_S(code)), &affected, NULL);
@@ -458,6 +515,6 @@ int admin_alerts_save(web_request *r)
 	                             DB_ARGS(DB_S(code)), 0, &exists) != Z_OK)
 		return Z_ERR;
 	if (!affected && !exists)
-		return render_alerts(r, 400, web_lang(r, "msg.settings.sku_unknown"));
+		return render_alerts(r, 400, web_lang(r, "msg.settings.sku_unknown"), "", "", NULL);
 	return web_redirect(r, "/admin/alerts?msg=alert_saved");
 }

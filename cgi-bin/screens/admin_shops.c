@@ -16,11 +16,27 @@
 static const char *const malls[] = {"yahoo", "rakuten", "amazon", "shopify", "base", "colorme",
                                     NULL};
 
+/* The fields of POST /admin/shops/save (the per-mall inputs name theirs). */
+enum {
+	SAVE_ID, SAVE_NAME, SAVE_MALL, SAVE_IS_BASE, SAVE_ENABLED, SAVE_API_BASE,
+	SAVE_CREDENTIALS_EXPIRE_AT, SAVE_ALLOC_RATE, SAVE_YAHOO_CLIENT_ID,
+	SAVE_YAHOO_CLIENT_SECRET, SAVE_YAHOO_REFRESH_TOKEN, SAVE_YAHOO_PUBLIC_KEY,
+	SAVE_YAHOO_KEY_VERSION, SAVE_YAHOO_SELLER_ID, SAVE_RAKUTEN_SERVICE_SECRET,
+	SAVE_RAKUTEN_LICENSE_KEY, SAVE_AMAZON_CLIENT_ID, SAVE_AMAZON_CLIENT_SECRET,
+	SAVE_AMAZON_REFRESH_TOKEN, SAVE_AMAZON_SELLER_ID, SAVE_AMAZON_MARKETPLACE_ID,
+	SAVE_SHOPIFY_ACCESS_TOKEN, SAVE_SHOPIFY_LOCATION_ID, SAVE_YAHOO_TOKEN_URL,
+	SAVE_YAHOO_PACE_MS, SAVE_RAKUTEN_PACE_MS, SAVE_AMAZON_LWA_URL,
+	SAVE_AMAZON_PRODUCT_TYPE, SAVE_SHOPIFY_CLIENT_ID, SAVE_SHOPIFY_CLIENT_SECRET,
+	SAVE_SHOPIFY_API_VERSION, SAVE_OPTIONS_JSON, SAVE_BASE_CLIENT_ID,
+	SAVE_BASE_CLIENT_SECRET, SAVE_BASE_REFRESH_TOKEN, SAVE_BASE_REDIRECT_URI,
+	SAVE_COLORME_ACCESS_TOKEN, SAVE_COLORME_VARIANT_SEPARATOR, SAVE__N
+};
+
 /* Every per-mall input: secret ones go sealed into shop.credentials, the others (ids the
  * adapters read with mall_opt) into shop.options in the clear. */
 typedef struct {
 	const char *mall;
-	const char *field;   /* the form's name: mall_key */
+	int field;           /* the form's field (SAVE_): mall_key */
 	const char *key;     /* the JSON key the adapter reads */
 	const char *label;   /* a language key */
 	bool secret;
@@ -29,123 +45,149 @@ typedef struct {
 } shop_input;
 
 static const shop_input inputs[] = {
-	{"yahoo", "yahoo_client_id", "client_id", "msg.shops.yahoo_client_id", true, false,
+	{"yahoo", SAVE_YAHOO_CLIENT_ID, "client_id", "msg.shops.yahoo_client_id", true, false,
 	 "msg.shops.yahoo_client_id_help"},
-	{"yahoo", "yahoo_client_secret", "client_secret", "msg.shops.yahoo_client_secret", true, false,
+	{"yahoo", SAVE_YAHOO_CLIENT_SECRET, "client_secret", "msg.shops.yahoo_client_secret", true, false,
 	 "msg.shops.yahoo_client_secret_help"},
-	{"yahoo", "yahoo_refresh_token", "refresh_token", "msg.shops.yahoo_refresh_token", true, false,
+	{"yahoo", SAVE_YAHOO_REFRESH_TOKEN, "refresh_token", "msg.shops.yahoo_refresh_token", true, false,
 	 "msg.shops.yahoo_refresh_token_help"},
-	{"yahoo", "yahoo_public_key", "public_key", "msg.shops.yahoo_public_key", true, true,
+	{"yahoo", SAVE_YAHOO_PUBLIC_KEY, "public_key", "msg.shops.yahoo_public_key", true, true,
 	 "msg.shops.yahoo_public_key_help"},
-	{"yahoo", "yahoo_key_version", "key_version", "msg.shops.yahoo_key_version", true, false,
+	{"yahoo", SAVE_YAHOO_KEY_VERSION, "key_version", "msg.shops.yahoo_key_version", true, false,
 	 "msg.shops.yahoo_key_version_help"},
-	{"yahoo", "yahoo_seller_id", "seller_id", "msg.shops.yahoo_seller_id", false, false,
+	{"yahoo", SAVE_YAHOO_SELLER_ID, "seller_id", "msg.shops.yahoo_seller_id", false, false,
 	 "msg.shops.yahoo_seller_id_help"},
-	{"yahoo", "yahoo_token_url", "token_url", "msg.shops.yahoo_token_url", false, false,
+	{"yahoo", SAVE_YAHOO_TOKEN_URL, "token_url", "msg.shops.yahoo_token_url", false, false,
 	 "msg.shops.yahoo_token_url_help"},
-	{"yahoo", "yahoo_pace_ms", "pace_ms", "msg.shops.yahoo_pace_ms", false, false,
+	{"yahoo", SAVE_YAHOO_PACE_MS, "pace_ms", "msg.shops.yahoo_pace_ms", false, false,
 	 "msg.shops.yahoo_pace_ms_help"},
-	{"rakuten", "rakuten_service_secret", "service_secret", "msg.shops.rakuten_service_secret", true, false,
+	{"rakuten", SAVE_RAKUTEN_SERVICE_SECRET, "service_secret", "msg.shops.rakuten_service_secret", true, false,
 	 "msg.shops.rakuten_service_secret_help"},
-	{"rakuten", "rakuten_license_key", "license_key", "msg.shops.rakuten_license_key", true, false,
+	{"rakuten", SAVE_RAKUTEN_LICENSE_KEY, "license_key", "msg.shops.rakuten_license_key", true, false,
 	 "msg.shops.rakuten_license_key_help"},
-	{"rakuten", "rakuten_pace_ms", "pace_ms", "msg.shops.rakuten_pace_ms", false, false,
+	{"rakuten", SAVE_RAKUTEN_PACE_MS, "pace_ms", "msg.shops.rakuten_pace_ms", false, false,
 	 "msg.shops.rakuten_pace_ms_help"},
-	{"amazon", "amazon_client_id", "client_id", "msg.shops.amazon_client_id", true, false,
+	{"amazon", SAVE_AMAZON_CLIENT_ID, "client_id", "msg.shops.amazon_client_id", true, false,
 	 "msg.shops.amazon_client_id_help"},
-	{"amazon", "amazon_client_secret", "client_secret", "msg.shops.amazon_client_secret", true, false,
+	{"amazon", SAVE_AMAZON_CLIENT_SECRET, "client_secret", "msg.shops.amazon_client_secret", true, false,
 	 "msg.shops.amazon_client_secret_help"},
-	{"amazon", "amazon_refresh_token", "refresh_token", "msg.shops.amazon_refresh_token", true, false,
+	{"amazon", SAVE_AMAZON_REFRESH_TOKEN, "refresh_token", "msg.shops.amazon_refresh_token", true, false,
 	 "msg.shops.amazon_refresh_token_help"},
-	{"amazon", "amazon_seller_id", "seller_id", "msg.shops.amazon_seller_id", false, false,
+	{"amazon", SAVE_AMAZON_SELLER_ID, "seller_id", "msg.shops.amazon_seller_id", false, false,
 	 "msg.shops.amazon_seller_id_help"},
-	{"amazon", "amazon_marketplace_id", "marketplace_id", "msg.shops.amazon_marketplace_id", false, false,
+	{"amazon", SAVE_AMAZON_MARKETPLACE_ID, "marketplace_id", "msg.shops.amazon_marketplace_id", false, false,
 	 "msg.shops.amazon_marketplace_id_help"},
-	{"amazon", "amazon_lwa_url", "lwa_url", "msg.shops.amazon_lwa_url", false, false,
+	{"amazon", SAVE_AMAZON_LWA_URL, "lwa_url", "msg.shops.amazon_lwa_url", false, false,
 	 "msg.shops.amazon_lwa_url_help"},
-	{"amazon", "amazon_product_type", "product_type", "msg.shops.amazon_product_type", false, false,
+	{"amazon", SAVE_AMAZON_PRODUCT_TYPE, "product_type", "msg.shops.amazon_product_type", false, false,
 	 "msg.shops.amazon_product_type_help"},
-	{"shopify", "shopify_access_token", "access_token", "msg.shops.shopify_access_token", true, false,
+	{"shopify", SAVE_SHOPIFY_ACCESS_TOKEN, "access_token", "msg.shops.shopify_access_token", true, false,
 	 "msg.shops.shopify_access_token_help"},
-	{"shopify", "shopify_client_id", "client_id", "msg.shops.shopify_client_id", true, false,
+	{"shopify", SAVE_SHOPIFY_CLIENT_ID, "client_id", "msg.shops.shopify_client_id", true, false,
 	 "msg.shops.shopify_client_id_help"},
-	{"shopify", "shopify_client_secret", "client_secret", "msg.shops.shopify_client_secret", true, false,
+	{"shopify", SAVE_SHOPIFY_CLIENT_SECRET, "client_secret", "msg.shops.shopify_client_secret", true, false,
 	 "msg.shops.shopify_client_secret_help"},
-	{"shopify", "shopify_location_id", "location_id", "msg.shops.shopify_location_id", false, false,
+	{"shopify", SAVE_SHOPIFY_LOCATION_ID, "location_id", "msg.shops.shopify_location_id", false, false,
 	 "msg.shops.shopify_location_id_help"},
-	{"shopify", "shopify_api_version", "api_version", "msg.shops.shopify_api_version", false, false,
+	{"shopify", SAVE_SHOPIFY_API_VERSION, "api_version", "msg.shops.shopify_api_version", false, false,
 	 "msg.shops.shopify_api_version_help"},
-	{"base", "base_client_id", "client_id", "msg.shops.base_client_id", true, false,
+	{"base", SAVE_BASE_CLIENT_ID, "client_id", "msg.shops.base_client_id", true, false,
 	 "msg.shops.base_client_id_help"},
-	{"base", "base_client_secret", "client_secret", "msg.shops.base_client_secret", true, false,
+	{"base", SAVE_BASE_CLIENT_SECRET, "client_secret", "msg.shops.base_client_secret", true, false,
 	 "msg.shops.base_client_secret_help"},
-	{"base", "base_refresh_token", "refresh_token", "msg.shops.base_refresh_token", true, false,
+	{"base", SAVE_BASE_REFRESH_TOKEN, "refresh_token", "msg.shops.base_refresh_token", true, false,
 	 "msg.shops.base_refresh_token_help"},
-	{"base", "base_redirect_uri", "redirect_uri", "msg.shops.base_redirect_uri", true, false,
+	{"base", SAVE_BASE_REDIRECT_URI, "redirect_uri", "msg.shops.base_redirect_uri", true, false,
 	 "msg.shops.base_redirect_uri_help"},
-	{"colorme", "colorme_access_token", "access_token", "msg.shops.colorme_access_token", true, false,
+	{"colorme", SAVE_COLORME_ACCESS_TOKEN, "access_token", "msg.shops.colorme_access_token", true, false,
 	 "msg.shops.colorme_access_token_help"},
-	{"colorme", "colorme_variant_separator", "variant_separator",
+	{"colorme", SAVE_COLORME_VARIANT_SEPARATOR, "variant_separator",
 	 "msg.shops.colorme_variant_separator", false, false, "msg.shops.colorme_variant_separator_help"},
 };
 
-const web_field admin_shops_fields[] = {
-	{.name = "id", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
+/* GET /admin/shops: the flash of the last change. */
+enum { LIST_MSG, LIST__N };
+const web_field admin_shops_page_fields[LIST__N + 1] = {
+	[LIST_MSG] = SCREEN_FLASH_FIELD,
 	{0},
 };
 
-const web_field admin_shop_save_fields[] = {
-	{.name = "id", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
-	{.name = "name", .type = WF_TEXT, .required = true, .min = 1, .max = 100, .label = "msg.label.shop_name"},
-	{.name = "mall", .type = WF_ENUM, .required = true, .choices = malls, .label = "msg.label.mall"},
-	{.name = "is_base", .type = WF_BOOL, .label = "msg.label.base_mall"},
-	{.name = "enabled", .type = WF_BOOL, .label = "msg.label.stock_sync"},
-	{.name = "api_base", .type = WF_TEXT, .max = 255, .label = "msg.label.api_url"},
-	{.name = "credentials_expire_at", .type = WF_TEXT, .max = 16, .label = "msg.label.credential_expiry"},
-	{.name = "alloc_rate", .type = WF_INT, .min = 0, .max = 100, .label = "msg.label.rate"},
-	{.name = "yahoo_client_id", .type = WF_TEXT, .max = 500},
-	{.name = "yahoo_client_secret", .type = WF_TEXT, .max = 500},
-	{.name = "yahoo_refresh_token", .type = WF_TEXT, .max = 2000},
-	{.name = "yahoo_public_key", .type = WF_TEXT, .max = 4000},
-	{.name = "yahoo_key_version", .type = WF_TEXT, .max = 20},
-	{.name = "yahoo_seller_id", .type = WF_TEXT, .max = 100},
-	{.name = "rakuten_service_secret", .type = WF_TEXT, .max = 500},
-	{.name = "rakuten_license_key", .type = WF_TEXT, .max = 500},
-	{.name = "amazon_client_id", .type = WF_TEXT, .max = 500},
-	{.name = "amazon_client_secret", .type = WF_TEXT, .max = 500},
-	{.name = "amazon_refresh_token", .type = WF_TEXT, .max = 2000},
-	{.name = "amazon_seller_id", .type = WF_TEXT, .max = 100},
-	{.name = "amazon_marketplace_id", .type = WF_TEXT, .max = 100},
-	{.name = "shopify_access_token", .type = WF_TEXT, .max = 500},
-	{.name = "shopify_location_id", .type = WF_TEXT, .max = 100},
-	{.name = "yahoo_token_url", .type = WF_TEXT, .max = 255},
-	{.name = "yahoo_pace_ms", .type = WF_TEXT, .max = 10},
-	{.name = "rakuten_pace_ms", .type = WF_TEXT, .max = 10},
-	{.name = "amazon_lwa_url", .type = WF_TEXT, .max = 255},
-	{.name = "amazon_product_type", .type = WF_TEXT, .max = 100},
-	{.name = "shopify_client_id", .type = WF_TEXT, .max = 500},
-	{.name = "shopify_client_secret", .type = WF_TEXT, .max = 500},
-	{.name = "shopify_api_version", .type = WF_TEXT, .max = 20},
-	{.name = "options_json", .type = WF_TEXT, .max = 8000, .label = "msg.label.extra_json"},
-	{.name = "base_client_id", .type = WF_TEXT, .max = 500},
-	{.name = "base_client_secret", .type = WF_TEXT, .max = 500},
-	{.name = "base_refresh_token", .type = WF_TEXT, .max = 2000},
-	{.name = "base_redirect_uri", .type = WF_TEXT, .max = 500},
-	{.name = "colorme_access_token", .type = WF_TEXT, .max = 2000},
-	{.name = "colorme_variant_separator", .type = WF_TEXT, .max = 8},
+/* GET /admin/shops/edit: a new shop, or shop ?id=. */
+enum { EDIT_ID, EDIT__N };
+const web_field admin_shops_fields[EDIT__N + 1] = {
+	[EDIT_ID] = {.name = "id", .type = WF_INT, .min = 1, .max = 2147483647,
+	 .label = "msg.label.shop"},
 	{0},
 };
 
-const web_field admin_shop_delete_fields[] = {
-	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
-	{.name = "confirm_name", .type = WF_TEXT, .max = 100, .label = "msg.label.confirm_shop_name"},
+const web_field admin_shop_save_fields[SAVE__N + 1] = {
+	[SAVE_ID] = {.name = "id", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
+	[SAVE_NAME] = {.name = "name", .type = WF_TEXT, .required = true, .min = 1, .max = 100, .label = "msg.label.shop_name"},
+	[SAVE_MALL] = {.name = "mall", .type = WF_ENUM, .required = true, .choices = malls, .label = "msg.label.mall"},
+	[SAVE_IS_BASE] = {.name = "is_base", .type = WF_BOOL, .label = "msg.label.base_mall"},
+	[SAVE_ENABLED] = {.name = "enabled", .type = WF_BOOL, .label = "msg.label.stock_sync"},
+	[SAVE_API_BASE] = {.name = "api_base", .type = WF_TEXT, .max = 255, .label = "msg.label.api_url"},
+	[SAVE_CREDENTIALS_EXPIRE_AT] = {.name = "credentials_expire_at", .type = WF_TEXT, .max = 16, .label = "msg.label.credential_expiry"},
+	[SAVE_ALLOC_RATE] = {.name = "alloc_rate", .type = WF_INT, .min = 0, .max = 100, .label = "msg.label.rate"},
+	[SAVE_YAHOO_CLIENT_ID] = {.name = "yahoo_client_id", .type = WF_TEXT, .max = 500},
+	[SAVE_YAHOO_CLIENT_SECRET] = {.name = "yahoo_client_secret", .type = WF_TEXT, .max = 500},
+	[SAVE_YAHOO_REFRESH_TOKEN] = {.name = "yahoo_refresh_token", .type = WF_TEXT, .max = 2000},
+	[SAVE_YAHOO_PUBLIC_KEY] = {.name = "yahoo_public_key", .type = WF_TEXT, .max = 4000},
+	[SAVE_YAHOO_KEY_VERSION] = {.name = "yahoo_key_version", .type = WF_TEXT, .max = 20},
+	[SAVE_YAHOO_SELLER_ID] = {.name = "yahoo_seller_id", .type = WF_TEXT, .max = 100},
+	[SAVE_RAKUTEN_SERVICE_SECRET] = {.name = "rakuten_service_secret", .type = WF_TEXT, .max = 500},
+	[SAVE_RAKUTEN_LICENSE_KEY] = {.name = "rakuten_license_key", .type = WF_TEXT, .max = 500},
+	[SAVE_AMAZON_CLIENT_ID] = {.name = "amazon_client_id", .type = WF_TEXT, .max = 500},
+	[SAVE_AMAZON_CLIENT_SECRET] = {.name = "amazon_client_secret", .type = WF_TEXT, .max = 500},
+	[SAVE_AMAZON_REFRESH_TOKEN] = {.name = "amazon_refresh_token", .type = WF_TEXT, .max = 2000},
+	[SAVE_AMAZON_SELLER_ID] = {.name = "amazon_seller_id", .type = WF_TEXT, .max = 100},
+	[SAVE_AMAZON_MARKETPLACE_ID] = {.name = "amazon_marketplace_id", .type = WF_TEXT, .max = 100},
+	[SAVE_SHOPIFY_ACCESS_TOKEN] = {.name = "shopify_access_token", .type = WF_TEXT, .max = 500},
+	[SAVE_SHOPIFY_LOCATION_ID] = {.name = "shopify_location_id", .type = WF_TEXT, .max = 100},
+	[SAVE_YAHOO_TOKEN_URL] = {.name = "yahoo_token_url", .type = WF_TEXT, .max = 255},
+	[SAVE_YAHOO_PACE_MS] = {.name = "yahoo_pace_ms", .type = WF_TEXT, .max = 10},
+	[SAVE_RAKUTEN_PACE_MS] = {.name = "rakuten_pace_ms", .type = WF_TEXT, .max = 10},
+	[SAVE_AMAZON_LWA_URL] = {.name = "amazon_lwa_url", .type = WF_TEXT, .max = 255},
+	[SAVE_AMAZON_PRODUCT_TYPE] = {.name = "amazon_product_type", .type = WF_TEXT, .max = 100},
+	[SAVE_SHOPIFY_CLIENT_ID] = {.name = "shopify_client_id", .type = WF_TEXT, .max = 500},
+	[SAVE_SHOPIFY_CLIENT_SECRET] = {.name = "shopify_client_secret", .type = WF_TEXT, .max = 500},
+	[SAVE_SHOPIFY_API_VERSION] = {.name = "shopify_api_version", .type = WF_TEXT, .max = 20},
+	[SAVE_OPTIONS_JSON] = {.name = "options_json", .type = WF_TEXT, .max = 8000, .label = "msg.label.extra_json"},
+	[SAVE_BASE_CLIENT_ID] = {.name = "base_client_id", .type = WF_TEXT, .max = 500},
+	[SAVE_BASE_CLIENT_SECRET] = {.name = "base_client_secret", .type = WF_TEXT, .max = 500},
+	[SAVE_BASE_REFRESH_TOKEN] = {.name = "base_refresh_token", .type = WF_TEXT, .max = 2000},
+	[SAVE_BASE_REDIRECT_URI] = {.name = "base_redirect_uri", .type = WF_TEXT, .max = 500},
+	[SAVE_COLORME_ACCESS_TOKEN] = {.name = "colorme_access_token", .type = WF_TEXT, .max = 2000},
+	[SAVE_COLORME_VARIANT_SEPARATOR] = {.name = "colorme_variant_separator", .type = WF_TEXT, .max = 8},
 	{0},
 };
 
-const web_field admin_shop_test_fields[] = {
-	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
+enum { DELETE_ID, DELETE_CONFIRM_NAME, DELETE__N };
+const web_field admin_shop_delete_fields[DELETE__N + 1] = {
+	[DELETE_ID] = {.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
+	 .label = "msg.label.shop"},
+	[DELETE_CONFIRM_NAME] = {.name = "confirm_name", .type = WF_TEXT, .max = 100,
+	 .label = "msg.label.confirm_shop_name"},
 	{0},
 };
+
+enum { TEST_ID, TEST__N };
+const web_field admin_shop_test_fields[TEST__N + 1] = {
+	[TEST_ID] = {.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
+	 .label = "msg.label.shop"},
+	{0},
+};
+
+/* The fields of admin_shop_save_fields (a SAVE_ value). */
+static const char *save_text(const web_request *r, int field)
+{
+	return web_text_of(r, admin_shop_save_fields, field);
+}
+
+static long long save_int(const web_request *r, int field, long long def)
+{
+	return web_int_of(r, admin_shop_save_fields, field, def);
+}
 
 static const screen_flash shop_flashes[] = {
 	{"saved", "msg.shops.saved"},
@@ -224,7 +266,7 @@ int admin_shops_page(web_request *r)
 {
 	if (load_shops(r) != Z_OK)
 		return Z_ERR;
-	screen_flash_from_query(r, shop_flashes);
+	screen_flash_show(r, shop_flashes, web_text_of(r, admin_shops_page_fields, LIST_MSG));
 	web_set(r, "Page.title", web_lang(r, "msg.shops.title"));
 	return web_render(r, "admin_shops.cs");
 }
@@ -242,7 +284,7 @@ static void set_inputs(web_request *r, const cJSON *creds, const cJSON *options,
 		snprintf(key, sizeof(key), "Page.inputs.%zu.mall", i);
 		web_set(r, key, in->mall);
 		snprintf(key, sizeof(key), "Page.inputs.%zu.field", i);
-		web_set(r, key, in->field);
+		web_set(r, key, admin_shop_save_fields[in->field].name);
 		snprintf(key, sizeof(key), "Page.inputs.%zu.label", i);
 		web_set(r, key, web_lang(r, in->label));
 		snprintf(key, sizeof(key), "Page.inputs.%zu.secret", i);
@@ -256,16 +298,18 @@ static void set_inputs(web_request *r, const cJSON *creds, const cJSON *options,
 		/* A secret is never written back into a page, not even the one refusing a save. */
 		snprintf(key, sizeof(key), "Page.inputs.%zu.value", i);
 		if (!in->secret)
-			web_set(r, key, from_form ? web_text(r, in->field) : stored ? v->valuestring : "");
+			web_set(r, key, from_form ? save_text(r, in->field) : stored ? v->valuestring : "");
 	}
 }
 
-static int render_edit(web_request *r, long long id, int status, const char *error)
+/* The edit form of shop id (0: a new one); with an error, from_form shows the values the
+ * save sent (the fields of admin_shop_save_fields), else the stored ones. */
+static int render_edit(web_request *r, long long id, int status, const char *error,
+                       bool from_form)
 {
 	db_res *res = NULL;
 	cJSON *creds = NULL, *options = NULL;
 	int rc = Z_OK;
-	bool from_form = error != NULL;
 	web_set(r, "Page.title", web_lang(r, "msg.shops.title"));
 	if (id) {
 		rc = db_queryv(r->db, &res,
@@ -298,17 +342,17 @@ static int render_edit(web_request *r, long long id, int status, const char *err
 		web_set(r, "Page.shop.alloc_rate", "100");
 	}
 	if (from_form) {
-		web_set(r, "Page.shop.name", web_text(r, "name"));
-		web_set(r, "Page.shop.mall", malls[web_int(r, "mall", 0)]);
-		web_set(r, "Page.shop.is_base", web_int(r, "is_base", 0) ? "1" : "0");
-		web_set(r, "Page.shop.enabled", web_int(r, "enabled", 0) ? "1" : "0");
-		web_set(r, "Page.shop.api_base", web_text(r, "api_base"));
-		web_set(r, "Page.shop.credentials_expire_at", web_text(r, "credentials_expire_at"));
-		web_set_int(r, "Page.shop.alloc_rate", web_has(r, "alloc_rate") ? web_int(r, "alloc_rate", 100) : 100);
+		web_set(r, "Page.shop.name", save_text(r, SAVE_NAME));
+		web_set(r, "Page.shop.mall", malls[save_int(r, SAVE_MALL, 0)]);
+		web_set(r, "Page.shop.is_base", save_int(r, SAVE_IS_BASE, 0) ? "1" : "0");
+		web_set(r, "Page.shop.enabled", save_int(r, SAVE_ENABLED, 0) ? "1" : "0");
+		web_set(r, "Page.shop.api_base", save_text(r, SAVE_API_BASE));
+		web_set(r, "Page.shop.credentials_expire_at", save_text(r, SAVE_CREDENTIALS_EXPIRE_AT));
+		web_set_int(r, "Page.shop.alloc_rate", save_int(r, SAVE_ALLOC_RATE, 100));
 	}
 	set_inputs(r, creds, options, from_form);
 	if (from_form) {
-		web_set(r, "Page.shop.options_json", web_text(r, "options_json"));
+		web_set(r, "Page.shop.options_json", save_text(r, SAVE_OPTIONS_JSON));
 	} else if (options) {
 		char *pretty = cJSON_Print(options);
 		web_set(r, "Page.shop.options_json", pretty ? pretty : "");
@@ -326,7 +370,7 @@ out:
 /* GET /admin/shops/edit: the form for a new shop, or shop ?id= (secrets never shown). */
 int admin_shop_edit_page(web_request *r)
 {
-	return render_edit(r, web_int(r, "id", 0), 200, NULL);
+	return render_edit(r, web_int_of(r, admin_shops_fields, EDIT_ID, 0), 200, NULL, false);
 }
 
 static bool url_ok(const char *url)
@@ -364,7 +408,7 @@ static void read_stored(web_request *r, const db_res *res, const char *mall, cJS
  * *options is an object afterwards. False when what was sent is not a JSON object. */
 static bool take_options_json(web_request *r, cJSON **options)
 {
-	const char *oj = web_text(r, "options_json");
+	const char *oj = save_text(r, SAVE_OPTIONS_JSON);
 	if (*oj) {
 		cJSON *edited = cJSON_Parse(oj);
 		if (!cJSON_IsObject(edited)) {
@@ -391,7 +435,7 @@ static void apply_inputs(web_request *r, const char *mall, cJSON *creds, cJSON *
 		const shop_input *in = &inputs[i];
 		if (strcmp(in->mall, mall))
 			continue;
-		const char *v = web_text(r, in->field);
+		const char *v = save_text(r, in->field);
 		if (in->secret) {
 			/* Empty keeps what is stored: the page never shows it to be sent back. */
 			if (!*v)
@@ -414,7 +458,7 @@ static cJSON *entered_credentials(web_request *r, const char *mall)
 {
 	cJSON *fresh = cJSON_CreateObject();
 	for (size_t i = 0; fresh && i < Z_ARRAY_LEN(inputs); i++) {
-		const char *v = web_text(r, inputs[i].field);
+		const char *v = save_text(r, inputs[i].field);
 		if (!strcmp(inputs[i].mall, mall) && inputs[i].secret && *v)
 			cJSON_AddStringToObject(fresh, inputs[i].key, v);
 	}
@@ -442,8 +486,8 @@ static int write_shop(web_request *r, const shop_write *w, long long *new_id)
 		              "UPDATE shop SET name = ?, is_base = ?, enabled = ?, api_base = ?, "
 		              "options = ?, credentials_expire_at = FROM_UNIXTIME(?), "
 		              "credentials = IF(?, ?, credentials), alloc_rate = ? WHERE id = ?",
-		              DB_S(web_text(r, "name")), DB_I(w->is_base), DB_I(web_int(r, "enabled", 0)),
-		              DB_S(web_text(r, "api_base")), DB_S(w->options_text), w->expires,
+		              DB_S(save_text(r, SAVE_NAME)), DB_I(w->is_base), DB_I(save_int(r, SAVE_ENABLED, 0)),
+		              DB_S(save_text(r, SAVE_API_BASE)), DB_S(w->options_text), w->expires,
 		              DB_I(w->creds_entered), DB_SN(buf_str(w->sealed), w->sealed->len),
 		              DB_I(w->rate), DB_I(w->id));
 		/* A new 割当率 changes every listing's wanted stock in this shop: the recompute is
@@ -461,8 +505,8 @@ static int write_shop(web_request *r, const shop_write *w, long long *new_id)
 		             "INSERT INTO shop (name, mall, is_base, enabled, api_base, options, "
 		             "credentials_expire_at, credentials, alloc_rate, created_at) VALUES (?, ?, ?, "
 		             "?, ?, ?, FROM_UNIXTIME(?), ?, ?, UTC_TIMESTAMP())",
-		             DB_ARGS(DB_S(web_text(r, "name")), DB_S(w->mall), DB_I(w->is_base),
-		                     DB_I(web_int(r, "enabled", 0)), DB_S(web_text(r, "api_base")),
+		             DB_ARGS(DB_S(save_text(r, SAVE_NAME)), DB_S(w->mall), DB_I(w->is_base),
+		                     DB_I(save_int(r, SAVE_ENABLED, 0)), DB_S(save_text(r, SAVE_API_BASE)),
 		                     DB_S(w->options_text), w->expires,
 		                     w->creds_entered ? DB_SN(buf_str(w->sealed), w->sealed->len) : DB_NUL,
 		                     DB_I(w->rate)),
@@ -479,22 +523,22 @@ int admin_shop_save(web_request *r)
 	char *creds_text = NULL, *options_text = NULL;
 	buf sealed = BUF_INIT;
 	time_t expires = 0;
-	long long id = web_int(r, "id", 0), new_id = 0, others_base = 0;
+	long long id = save_int(r, SAVE_ID, 0), new_id = 0, others_base = 0;
 	char old_dest[65] = "", new_dest[65], why[200];
 	bool had_creds = false;
-	const char *mall = malls[web_int(r, "mall", 0)];
-	const char *exp_text = web_text(r, "credentials_expire_at");
-	bool is_base = web_int(r, "is_base", 0) != 0, creds_entered = false, token_entered = false;
+	const char *mall = malls[save_int(r, SAVE_MALL, 0)];
+	const char *exp_text = save_text(r, SAVE_CREDENTIALS_EXPIRE_AT);
+	bool is_base = save_int(r, SAVE_IS_BASE, 0) != 0, creds_entered = false, token_entered = false;
 	/* 割当率: the share of the available stock this shop is offered (absent: all of it). */
-	long long rate = web_has(r, "alloc_rate") ? web_int(r, "alloc_rate", 100) : 100, old_rate = 100;
+	long long rate = save_int(r, SAVE_ALLOC_RATE, 100), old_rate = 100;
 	int rc;
 
-	if (!url_ok(web_text(r, "api_base"))) {
-		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_api_url"));
+	if (!url_ok(save_text(r, SAVE_API_BASE))) {
+		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_api_url"), true);
 		goto out;
 	}
 	if (*exp_text && jst_parse_entry(exp_text, &expires) != Z_OK) {
-		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_expiry"));
+		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_expiry"), true);
 		goto out;
 	}
 	if ((rc = db_begin(r->db)) != Z_OK)
@@ -513,7 +557,7 @@ int admin_shop_save(web_request *r)
 		}
 		if (strcmp(db_get(res, 0, 0), mall)) {
 			db_rollback(r->db);
-			rc = render_edit(r, id, 400, web_lang(r, "msg.shops.mall_fixed"));
+			rc = render_edit(r, id, 400, web_lang(r, "msg.shops.mall_fixed"), true);
 			goto out;
 		}
 		read_stored(r, res, mall, &creds, &options, &old_rate, old_dest);
@@ -524,31 +568,31 @@ int admin_shop_save(web_request *r)
 		goto out;
 	if (!is_base && !others_base) {
 		db_rollback(r->db);
-		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.base_needed"));
+		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.base_needed"), true);
 		goto out;
 	}
 	if (!creds)
 		creds = cJSON_CreateObject();
 	if (!take_options_json(r, &options)) {
 		db_rollback(r->db);
-		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_json"));
+		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.bad_json"), true);
 		goto out;
 	}
 	apply_inputs(r, mall, creds, options, &creds_entered, &token_entered);
 	/* Credentials go only where they were entered for: a new API URL or token URL needs them
 	 * entered again (the stored ones are dropped, never sent to the new place), and the place
 	 * must be one fit for secrets. */
-	if (!mallurl_shop_ok(web_text(r, "api_base"), options, mallurl_allow_local(r->cfg), why,
+	if (!mallurl_shop_ok(save_text(r, SAVE_API_BASE), options, mallurl_allow_local(r->cfg), why,
 	                     sizeof(why))) {
 		db_rollback(r->db);
-		rc = render_edit(r, id, 400, why);
+		rc = render_edit(r, id, 400, why, true);
 		goto out;
 	}
-	mallurl_destination(mall, web_text(r, "api_base"), options, new_dest);
+	mallurl_destination(mall, save_text(r, SAVE_API_BASE), options, new_dest);
 	if (id && had_creds && strcmp(old_dest, new_dest)) {
 		if (!creds_entered) {
 			db_rollback(r->db);
-			rc = render_edit(r, id, 400, web_lang(r, "msg.shops.dest_changed"));
+			rc = render_edit(r, id, 400, web_lang(r, "msg.shops.dest_changed"), true);
 			goto out;
 		}
 		cJSON *fresh = entered_credentials(r, mall);
@@ -573,7 +617,7 @@ int admin_shop_save(web_request *r)
 	if (creds_entered) {
 		if (!key_file(r)) {
 			db_rollback(r->db);
-			rc = render_edit(r, id, 500, web_lang(r, "msg.shops.no_key_file"));
+			rc = render_edit(r, id, 500, web_lang(r, "msg.shops.no_key_file"), true);
 			goto out;
 		}
 		if (!(creds_text = cJSON_PrintUnformatted(creds))) {
@@ -595,7 +639,7 @@ int admin_shop_save(web_request *r)
 		rc = db_commit(r->db);
 	} else if (db_errno(r->db) == 1062) {
 		db_rollback(r->db);
-		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.name_taken"));
+		rc = render_edit(r, id, 400, web_lang(r, "msg.shops.name_taken"), true);
 		goto out;
 	}
 	if (rc != Z_OK)
@@ -621,7 +665,7 @@ out:
 /* POST /admin/shops/test: queues a 'connection_test' job for the batch (one at a time). */
 int admin_shop_test(web_request *r)
 {
-	long long id = web_int(r, "id", 0), exists = 0, busy = 0;
+	long long id = web_int_of(r, admin_shop_test_fields, TEST_ID, 0), exists = 0, busy = 0;
 	if (db_query_ll(r->db, "SELECT COUNT(*) FROM shop WHERE id = ?", DB_ARGS(DB_I(id)), 0,
 	                &exists) != Z_OK)
 		return Z_ERR;
@@ -646,7 +690,7 @@ int admin_shop_test(web_request *r)
  * typing the shop's name. */
 int admin_shop_delete(web_request *r)
 {
-	long long id = web_int(r, "id", 0), deleted = 0;
+	long long id = web_int_of(r, admin_shop_delete_fields, DELETE_ID, 0), deleted = 0;
 	db_res *res = NULL;
 	if (db_queryv(r->db, &res, "SELECT name FROM shop WHERE id = ?", DB_I(id)) != Z_OK)
 		return Z_ERR;
@@ -654,10 +698,11 @@ int admin_shop_delete(web_request *r)
 		db_res_free(res);
 		return web_error(r, 404, web_lang(r, "msg.shops.not_found"));
 	}
-	bool confirmed = !strcmp(db_get(res, 0, 0), web_text(r, "confirm_name"));
+	bool confirmed = !strcmp(db_get(res, 0, 0),
+	                         web_text_of(r, admin_shop_delete_fields, DELETE_CONFIRM_NAME));
 	db_res_free(res);
 	if (!confirmed)
-		return render_edit(r, id, 400, web_lang(r, "msg.shops.delete_confirm"));
+		return render_edit(r, id, 400, web_lang(r, "msg.shops.delete_confirm"), false);
 	if (db_execv(r->db, "UPDATE shop SET enabled = 0 WHERE id = ?", DB_I(id)) != Z_OK)
 		return Z_ERR;
 	for (;;) {

@@ -11,29 +11,40 @@
 static const char *const roles[] = {"admin", "staff", NULL};
 static const char *const langs[] = {"ja", "en", NULL};
 
-const web_field admin_user_add_fields[] = {
-	{.name = "login", .type = WF_TEXT, .required = true, .min = 1, .max = 64,
+enum { PAGE_MSG, PAGE__N };
+const web_field admin_users_page_fields[PAGE__N + 1] = {
+	[PAGE_MSG] = SCREEN_FLASH_FIELD,
+	{0},
+};
+
+enum { ADD_LOGIN, ADD_PASSWORD, ADD_ROLE, ADD__N };
+const web_field admin_user_add_fields[ADD__N + 1] = {
+	[ADD_LOGIN] = {.name = "login", .type = WF_TEXT, .required = true, .min = 1, .max = 64,
 	 .label = "msg.label.login"},
-	{.name = "password", .type = WF_TEXT, .required = true, .min = 1, .max = 200,
-	 .label = "msg.label.password"},
-	{.name = "role", .type = WF_ENUM, .required = true, .choices = roles, .label = "msg.label.role"},
+	[ADD_PASSWORD] = {.name = "password", .type = WF_TEXT, .required = true, .min = 1,
+	 .max = 200, .label = "msg.label.password"},
+	[ADD_ROLE] = {.name = "role", .type = WF_ENUM, .required = true, .choices = roles,
+	 .label = "msg.label.role"},
 	{0},
 };
 
-const web_field admin_user_update_fields[] = {
-	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
+enum { UPDATE_ID, UPDATE_ROLE, UPDATE_DISABLED, UPDATE_LANG, UPDATE__N };
+const web_field admin_user_update_fields[UPDATE__N + 1] = {
+	[UPDATE_ID] = {.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
 	 .label = "msg.label.user"},
-	{.name = "role", .type = WF_ENUM, .required = true, .choices = roles, .label = "msg.label.role"},
-	{.name = "disabled", .type = WF_BOOL, .label = "msg.label.disabled"},
-	{.name = "lang", .type = WF_ENUM, .choices = langs, .label = "msg.label.lang"},
+	[UPDATE_ROLE] = {.name = "role", .type = WF_ENUM, .required = true, .choices = roles,
+	 .label = "msg.label.role"},
+	[UPDATE_DISABLED] = {.name = "disabled", .type = WF_BOOL, .label = "msg.label.disabled"},
+	[UPDATE_LANG] = {.name = "lang", .type = WF_ENUM, .choices = langs, .label = "msg.label.lang"},
 	{0},
 };
 
-const web_field admin_user_password_fields[] = {
-	{.name = "id", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "msg.label.user"},
-	{.name = "password", .type = WF_TEXT, .required = true, .min = 1, .max = 200,
-	 .label = "msg.label.new_password"},
+enum { PASSWORD_ID, PASSWORD_NEW, PASSWORD__N };
+const web_field admin_user_password_fields[PASSWORD__N + 1] = {
+	[PASSWORD_ID] = {.name = "id", .type = WF_INT, .required = true, .min = 1,
+	 .max = 2147483647, .label = "msg.label.user"},
+	[PASSWORD_NEW] = {.name = "password", .type = WF_TEXT, .required = true, .min = 1,
+	 .max = 200, .label = "msg.label.new_password"},
 	{0},
 };
 
@@ -44,7 +55,9 @@ static const screen_flash user_flashes[] = {
 	{NULL, NULL},
 };
 
-static int render_users(web_request *r, int status, const char *error)
+/* The users page; with an error, the refused form again (login: the login it asked for, or
+ * ""). */
+static int render_users(web_request *r, int status, const char *error, const char *login)
 {
 	db_res *res = NULL;
 	int rc = db_query(r->db,
@@ -61,29 +74,30 @@ static int render_users(web_request *r, int status, const char *error)
 	web_set_int(r, "Page.me", r->user.id);
 	web_set_int(r, "Page.min_password", USERS_MIN_PASSWORD);
 	if (error) {
-		web_set(r, "Page.form.login", web_text(r, "login"));
+		web_set(r, "Page.form.login", login);
 		return screen_render_error(r, status, error, "admin_users.cs");
 	}
-	screen_flash_from_query(r, user_flashes);
+	screen_flash_show(r, user_flashes, web_text_of(r, admin_users_page_fields, PAGE_MSG));
 	return web_render(r, "admin_users.cs");
 }
 
 /* GET /admin/users: the users with role, disable and password forms. */
 int admin_users_page(web_request *r)
 {
-	return render_users(r, 200, NULL);
+	return render_users(r, 200, NULL, "");
 }
 
 /* POST /admin/users/add: creates a user through users_create. */
 int admin_user_add(web_request *r)
 {
 	const char *why = NULL;
-	int rc = users_create(r->db, web_text(r, "login"), web_text(r, "password"),
-	                      roles[web_int(r, "role", 1)], &why);
+	const char *login = web_text_of(r, admin_user_add_fields, ADD_LOGIN);
+	int rc = users_create(r->db, login, web_text_of(r, admin_user_add_fields, ADD_PASSWORD),
+	                      roles[web_int_of(r, admin_user_add_fields, ADD_ROLE, 1)], &why);
 	if (rc == Z_INVALID)
-		return render_users(r, 400, why);
+		return render_users(r, 400, why, login);
 	if (rc == Z_CONFLICT || (rc != Z_OK && db_errno(r->db) == 1062))
-		return render_users(r, 400, web_lang(r, "msg.users.login_taken"));
+		return render_users(r, 400, web_lang(r, "msg.users.login_taken"), login);
 	if (rc != Z_OK)
 		return rc;
 	log_info("users: user added by user %lld", r->user.id);
@@ -94,11 +108,14 @@ int admin_user_add(web_request *r)
 int admin_user_update(web_request *r)
 {
 	db_res *res = NULL;
-	long long id = web_int(r, "id", 0), exists = 0, other_admins = 0;
-	const char *role = roles[web_int(r, "role", 1)];
-	bool disabled = web_int(r, "disabled", 0) != 0;
+	long long id = web_int_of(r, admin_user_update_fields, UPDATE_ID, 0), exists = 0;
+	long long other_admins = 0;
+	const char *role = roles[web_int_of(r, admin_user_update_fields, UPDATE_ROLE, 1)];
+	bool disabled = web_int_of(r, admin_user_update_fields, UPDATE_DISABLED, 0) != 0;
 	/* Not sent (an older form): the user's language stays. */
-	const char *lang = web_has(r, "lang") ? langs[web_int(r, "lang", 0)] : NULL;
+	const char *lang = web_has_of(r, admin_user_update_fields, UPDATE_LANG)
+	                       ? langs[web_int_of(r, admin_user_update_fields, UPDATE_LANG, 0)]
+	                       : NULL;
 	int rc = db_begin(r->db);
 	if (rc != Z_OK)
 		return rc;
@@ -120,7 +137,7 @@ int admin_user_update(web_request *r)
 			other_admins++;
 	if ((disabled || strcmp(role, "admin")) && other_admins == 0) {
 		db_rollback(r->db);
-		rc = render_users(r, 400, web_lang(r, "msg.users.last_admin"));
+		rc = render_users(r, 400, web_lang(r, "msg.users.last_admin"), "");
 		goto out;
 	}
 	if ((rc = db_execv(r->db,
@@ -150,7 +167,7 @@ out:
 int admin_user_password(web_request *r)
 {
 	const char *why = NULL;
-	long long id = web_int(r, "id", 0), exists = 0;
+	long long id = web_int_of(r, admin_user_password_fields, PASSWORD_ID, 0), exists = 0;
 	if (db_query_ll(r->db, "SELECT COUNT(*) FROM app_user WHERE id = ?", DB_ARGS(DB_I(id)), 0,
 	                &exists) != Z_OK)
 		return Z_ERR;
@@ -160,7 +177,8 @@ int admin_user_password(web_request *r)
 	 * (the admin's current session stays when it is their own password). */
 	int rc = db_begin(r->db);
 	if (rc == Z_OK)
-		rc = users_set_password(r->db, id, web_text(r, "password"), &why);
+		rc = users_set_password(r->db, id,
+		                        web_text_of(r, admin_user_password_fields, PASSWORD_NEW), &why);
 	if (rc == Z_OK)
 		rc = session_end_others(r, id);
 	if (rc == Z_OK)
@@ -168,7 +186,7 @@ int admin_user_password(web_request *r)
 	if (db_in_transaction(r->db))
 		db_rollback(r->db);
 	if (rc == Z_INVALID)
-		return render_users(r, 400, why);
+		return render_users(r, 400, why, "");
 	if (rc != Z_OK)
 		return rc;
 	log_info("users: password of user %lld reset by user %lld", id, r->user.id);

@@ -52,9 +52,8 @@ int screen_hdf_rows(web_request *r, const char *prefix, const db_res *res, int m
 	return Z_OK;
 }
 
-void screen_flash_from_query(web_request *r, const screen_flash *table)
+void screen_flash_show(web_request *r, const screen_flash *table, const char *key)
 {
-	const char *key = web_query_raw(r, "msg");
 	for (int i = 0; key && table[i].key; i++)
 		if (!strcmp(table[i].key, key)) {
 			web_set(r, "Page.flash", web_lang(r, table[i].message));

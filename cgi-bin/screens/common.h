@@ -20,9 +20,13 @@ typedef struct {
 	const char *message;             /* a language key */
 } screen_flash;
 
-/* Sets Page.flash from the "msg" query parameter when it names an entry of table
+/* The declared "msg" field of a page that shows a flash (a redirect's ?msg=key). */
+#define SCREEN_FLASH_FIELD \
+	{.name = "msg", .type = WF_TEXT, .max = 64, .label = "msg.label.message"}
+
+/* Sets Page.flash when key (the page's SCREEN_FLASH_FIELD) names an entry of table
  * (NULL-key terminated); unknown keys show nothing. */
-void screen_flash_from_query(web_request *r, const screen_flash *table);
+void screen_flash_show(web_request *r, const screen_flash *table, const char *key);
 
 /* Renders template name with status and the message as Page.error (a form shown
  * again after a refused POST). Returns what web_render returns. */

@@ -4,10 +4,13 @@
 #include "core/lang.h"
 #include "screens/screens.h"
 
-const web_field login_fields[] = {
-	{.name = "login", .type = WF_TEXT, .max = 64, .label = "msg.label.login"},
-	{.name = "password", .type = WF_TEXT, .max = 200, .label = "msg.label.password"},
-	{.name = "next", .type = WF_TEXT, .max = 500, .label = "msg.label.move_to"},
+/* GET and POST /login. */
+enum { LOGIN_LOGIN, LOGIN_PASSWORD, LOGIN_NEXT, LOGIN__N };
+const web_field login_fields[LOGIN__N + 1] = {
+	[LOGIN_LOGIN] = {.name = "login", .type = WF_TEXT, .max = 64, .label = "msg.label.login"},
+	[LOGIN_PASSWORD] = {.name = "password", .type = WF_TEXT, .max = 200,
+	 .label = "msg.label.password"},
+	[LOGIN_NEXT] = {.name = "next", .type = WF_TEXT, .max = 500, .label = "msg.label.move_to"},
 	{0},
 };
 
@@ -28,8 +31,8 @@ static int show_form(web_request *r, int status, const char *message)
 	web_cookie(r, PRELOGIN_COOKIE, token, 3600);
 	web_set(r, "Page.title", web_lang(r, "msg.login.title"));
 	web_set(r, "Page.prelogin", token);
-	web_set(r, "Page.login", web_text(r, "login"));
-	web_set(r, "Page.next", safe_next(web_text(r, "next")));
+	web_set(r, "Page.login", web_text_of(r, login_fields, LOGIN_LOGIN));
+	web_set(r, "Page.next", safe_next(web_text_of(r, login_fields, LOGIN_NEXT)));
 	if (message)
 		web_set(r, "Page.error", message);
 	r->status = status;
@@ -45,7 +48,8 @@ int login_page(web_request *r)
 
 int login_submit(web_request *r)
 {
-	const char *login = web_text(r, "login"), *password = web_text(r, "password");
+	const char *login = web_text_of(r, login_fields, LOGIN_LOGIN);
+	const char *password = web_text_of(r, login_fields, LOGIN_PASSWORD);
 	const char *why = NULL;
 	db_res *res = NULL;
 	if (!session_csrf_ok(r))
@@ -79,7 +83,7 @@ int login_submit(web_request *r)
 	if (lang)
 		web_cookie(r, LANG_COOKIE, lang, LANG_COOKIE_SECONDS);
 	log_info("login: user %lld", user_id);
-	return web_redirect(r, safe_next(web_text(r, "next")));
+	return web_redirect(r, safe_next(web_text_of(r, login_fields, LOGIN_NEXT)));
 }
 
 int logout_submit(web_request *r)
@@ -91,10 +95,11 @@ int logout_submit(web_request *r)
 
 static const char *const lang_choices[] = {"ja", "en", NULL};
 
-const web_field lang_fields[] = {
-	{.name = "lang", .type = WF_ENUM, .required = true, .choices = lang_choices,
+enum { LANG_LANG, LANG_NEXT, LANG__N };
+const web_field lang_fields[LANG__N + 1] = {
+	[LANG_LANG] = {.name = "lang", .type = WF_ENUM, .required = true, .choices = lang_choices,
 	 .label = "msg.label.lang"},
-	{.name = "next", .type = WF_TEXT, .max = 500, .label = "msg.label.move_to"},
+	[LANG_NEXT] = {.name = "next", .type = WF_TEXT, .max = 500, .label = "msg.label.move_to"},
 	{0},
 };
 
@@ -103,11 +108,11 @@ const web_field lang_fields[] = {
  * it, and is all there is before login. Back to the page the form was on. */
 int lang_submit(web_request *r)
 {
-	const char *lang = lang_choices[web_int(r, "lang", 0)];
+	const char *lang = lang_choices[web_int_of(r, lang_fields, LANG_LANG, 0)];
 	if (r->user.id &&
 	    db_execv(r->db, "UPDATE app_user SET lang = ? WHERE id = ?", DB_S(lang),
 	             DB_I(r->user.id)) != Z_OK)
 		return Z_ERR;
 	web_cookie(r, LANG_COOKIE, lang, LANG_COOKIE_SECONDS);
-	return web_redirect(r, safe_next(web_text(r, "next")));
+	return web_redirect(r, safe_next(web_text_of(r, lang_fields, LANG_NEXT)));
 }

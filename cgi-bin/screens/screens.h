@@ -79,8 +79,8 @@ int list_checked_listings(web_request *r, long long **out, int *n);
 void list_state_json(const db_res *L, cJSON *arr);
 
 /* admin_*.c: 管理者メニュー (every route ROUTE_ADMIN) */
-extern const web_field admin_settings_fields[], admin_test_mail_fields[], admin_alerts_fields[],
-	admin_alerts_save_fields[];
+extern const web_field admin_settings_page_fields[], admin_settings_fields[],
+	admin_test_mail_fields[], admin_alerts_fields[], admin_alerts_save_fields[];
 int admin_settings_page(web_request *r);
 int admin_settings_save(web_request *r);
 int admin_test_mail(web_request *r);
@@ -88,20 +88,21 @@ extern const web_field admin_retention_fields[];
 int admin_retention_save(web_request *r);
 int admin_alerts_page(web_request *r);
 int admin_alerts_save(web_request *r);
-extern const web_field admin_shops_fields[], admin_shop_save_fields[], admin_shop_test_fields[];
+extern const web_field admin_shops_page_fields[], admin_shops_fields[], admin_shop_save_fields[],
+	admin_shop_test_fields[];
 extern const web_field admin_shop_delete_fields[];
 int admin_shop_delete(web_request *r);
 int admin_shops_page(web_request *r);
 int admin_shop_edit_page(web_request *r);
 int admin_shop_save(web_request *r);
 int admin_shop_test(web_request *r);
-extern const web_field admin_errors_delete_fields[];
+extern const web_field admin_errors_fields[], admin_errors_delete_fields[];
 int admin_errors_page(web_request *r);
 int admin_errors_delete(web_request *r);
-extern const web_field admin_initial_fetch_fields[];
+extern const web_field admin_initial_fetch_page_fields[], admin_initial_fetch_fields[];
 int admin_initial_fetch_page(web_request *r);
 int admin_initial_fetch_submit(web_request *r);
-extern const web_field admin_user_add_fields[], admin_user_update_fields[],
+extern const web_field admin_users_page_fields[], admin_user_add_fields[], admin_user_update_fields[],
 	admin_user_password_fields[];
 int admin_users_page(web_request *r);
 int admin_user_add(web_request *r);

@@ -26,10 +26,11 @@
 /* Part rows a form may send, blank ones included (at most SET_PARTS_MAX filled). */
 #define SET_PART_ROWS_MAX 1000
 
-enum { EDIT_CODE, EDIT_AFTER, EDIT__N };
+enum { EDIT_CODE, EDIT_AFTER, EDIT_MSG, EDIT__N };
 const web_field sets_edit_fields[EDIT__N + 1] = {
 	[EDIT_CODE] = {.name = "code", .type = WF_TEXT, .max = 128, .label = "msg.label.set_code"},
 	[EDIT_AFTER] = {.name = "after", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
+	[EDIT_MSG] = SCREEN_FLASH_FIELD,
 	{0},
 };
 
@@ -246,7 +247,7 @@ int sets_edit_page(web_request *r)
 {
 	const char *code = web_text_of(r, sets_edit_fields, EDIT_CODE);
 	int rc = Z_OK;
-	screen_flash_from_query(r, set_flashes);
+	screen_flash_show(r, set_flashes, web_text_of(r, sets_edit_fields, EDIT_MSG));
 	if (*code) {
 		rc = load_set_parts(r, code);
 		if (rc == Z_NOTFOUND)

@@ -15,18 +15,26 @@
 #define CHART_DOTS 60
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field sku_fields[] = {
-	{.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
+enum { PAGE_CODE, PAGE_MSG, PAGE__N };
+const web_field sku_fields[PAGE__N + 1] = {
+	[PAGE_CODE] = {.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
 	 .label = "msg.label.sku_code"},
+	[PAGE_MSG] = SCREEN_FLASH_FIELD,
 	{0},
 };
 
-const web_field sku_reserve_fields[] = {
-	{.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
+enum { RESERVE_CODE, RESERVE_QTY, RESERVE__N };
+const web_field sku_reserve_fields[RESERVE__N + 1] = {
+	[RESERVE_CODE] = {.name = "code", .type = WF_TEXT, .required = true, .min = 1, .max = 128,
 	 .label = "msg.label.sku_code"},
-	{.name = "reserve", .type = WF_INT, .required = true, .min = 0, .max = 1000000000,
-	 .label = "msg.label.reserve"},
+	[RESERVE_QTY] = {.name = "reserve", .type = WF_INT, .required = true, .min = 0,
+	 .max = 1000000000, .label = "msg.label.reserve"},
 	{0},
+};
+
+static const screen_flash sku_flashes[] = {
+	{"reserve", "msg.sku.reserve_saved"},
+	{NULL, NULL},
 };
 
 /* The chart: a polyline of total_after over the moves (oldest left), scaled to the box.
@@ -88,7 +96,7 @@ int sku_page(web_request *r)
 	db_res *s = NULL, *L = NULL, *moves = NULL, *pushes = NULL;
 	int rc = db_queryv(r->db, &s,
 	                   "SELECT id, code, name, total, is_set, drift, reserve FROM sku WHERE code = ?",
-	                   DB_S(web_text(r, "code")));
+	                   DB_S(web_text_of(r, sku_fields, PAGE_CODE)));
 	if (rc != Z_OK)
 		goto out;
 	if (!s->nrows) {
@@ -142,9 +150,7 @@ int sku_page(web_request *r)
 	if (rc != Z_OK)
 		goto out;
 	web_setf(r, "Page.title", "SKU %s", db_get(s, 0, 1));
-	const char *msg = web_query_raw(r, "msg");
-	if (msg && !strcmp(msg, "reserve"))
-		web_set(r, "Page.flash", web_lang(r, "msg.sku.reserve_saved"));
+	screen_flash_show(r, sku_flashes, web_text_of(r, sku_fields, PAGE_MSG));
 	rc = web_render(r, "sku.cs");
 out:
 	db_res_free(s);
@@ -160,13 +166,13 @@ int sku_reserve_submit(web_request *r)
 {
 	long long id = 0;
 	const char *why = NULL;
-	const char *code = web_text(r, "code");
+	const char *code = web_text_of(r, sku_reserve_fields, RESERVE_CODE);
 	if (db_query_ll(r->db, "SELECT id FROM sku WHERE code = ?", DB_ARGS(DB_S(code)), 0, &id) !=
 	    Z_OK)
 		return Z_ERR;
 	if (!id)
 		return web_error(r, 404, web_lang(r, "msg.sku.not_found"));
-	int rc = stock_sku_set_reserve(r->db, id, web_int(r, "reserve", 0), &why);
+	int rc = stock_sku_set_reserve(r->db, id, web_int_of(r, sku_reserve_fields, RESERVE_QTY, 0), &why);
 	if (rc == Z_INVALID || rc == Z_NOTFOUND)
 		return web_error(r, 400, web_lang(r, why));
 	if (rc != Z_OK)
