@@ -39,6 +39,10 @@ def copy_tree(dst):
         shutil.copy2(os.path.join(zt.BUILD, prog), os.path.join(dst, "build", prog))
 
 
+# An ordinary user's PATH on Debian (/etc/login.defs ENV_PATH).
+USER_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games"
+
+
 def wait_until(cond, what, timeout=30.0):
     end = time.time() + timeout
     while time.time() < end:
@@ -49,9 +53,12 @@ def wait_until(cond, what, timeout=30.0):
 
 
 def as_user(user, argv, **kw):
-    """argv run as user (runuser) when user is given, else as ourselves."""
+    """argv run as user (runuser) when user is given, else as ourselves. The user gets the
+    PATH a Debian login gives an ordinary user (login.defs' ENV_PATH): no sbin, where
+    mariadbd and nginx live."""
     if user:
-        argv = ["runuser", "-u", user, "--", "env", "HOME=" + pwd.getpwnam(user).pw_dir] + argv
+        argv = ["runuser", "-u", user, "--", "env", "HOME=" + pwd.getpwnam(user).pw_dir,
+                "PATH=" + USER_PATH] + argv
     return subprocess.run(argv, capture_output=True, text=True, timeout=kw.pop("timeout", 300),
                           **kw)
 

@@ -13,6 +13,8 @@
 # The workers run under tests/stack/fcgi-supervise.sh, which restarts one that dies; their
 # stderr goes to DIR/fcgi.log.
 set -eu
+# mariadbd and nginx live in sbin, which an ordinary user's PATH on Debian does not hold.
+PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 cmd=${1:?usage: stack.sh start|stop|sql DIR [PORT]}
@@ -65,22 +67,25 @@ start_mariadb() {
 			exit 1; }
 	fi
 	if [ -f "$DIR/mysql.pid" ] && kill -0 "$(cat "$DIR/mysql.pid")" 2>/dev/null; then return 0; fi
+	command -v mariadbd >/dev/null || {
+		echo "stack: mariadbd is not installed (run 'make deps' or apt-get install mariadb-server)" >&2
+		exit 1; }
 	mariadbd --no-defaults --datadir="$DIR/mysql" --socket="$SOCK" --pid-file="$DIR/mysql.pid" \
 		--log-error="$DIR/mysql.log" --skip-networking --character-set-server=utf8mb4 \
 		--collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=${BUFFER_POOL:-256M} \
 		--innodb-flush-log-at-trx-commit=${FLUSH_AT_COMMIT:-1} --max-connections=200 \
-		$(as_root_user) >/dev/null 2>&1 &
+		$(as_root_user) >"$DIR/mysql.start.log" 2>&1 &
+	local pid=$! i
 	# Up to 60 s: a loaded machine starts it slowly; the loop ends early if mariadbd exits.
-	local i
 	for i in $(seq 1 1200); do
 		mariadb-admin --no-defaults --socket="$SOCK" -uroot ping >/dev/null 2>&1 && return 0
-		if [ $((i % 20)) = 0 ] && [ -f "$DIR/mysql.pid" ] && ! kill -0 "$(cat "$DIR/mysql.pid")" 2>/dev/null; then
+		if [ $((i % 20)) = 0 ] && ! kill -0 "$pid" 2>/dev/null; then
 			break
 		fi
 		sleep 0.05
 	done
 	echo "stack: MariaDB did not start; $DIR/mysql.log says:" >&2
-	tail -15 "$DIR/mysql.log" >&2
+	tail -15 "$DIR/mysql.log" "$DIR/mysql.start.log" >&2 2>/dev/null || true
 	exit 1
 }
 
