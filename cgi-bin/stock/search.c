@@ -314,6 +314,30 @@ bool search_listing_only(const search_filter *s)
 	       !s->unlinked && (s->has_shop || s->has_sync || s->linked);
 }
 
+bool search_has_listing(const search_filter *s)
+{
+	return s->has_shop || s->has_sync || s->linked;
+}
+
+/* The listing conditions after "l.sku_id …": " AND l.shop_id = ? AND l.sync = ?". */
+static void listing_conditions(const search_filter *s, buf *sql, db_val *vals, int *n)
+{
+	if (s->has_shop) {
+		buf_puts(sql, " AND l.shop_id = ?");
+		vals[(*n)++] = DB_I(s->shop);
+	}
+	if (s->has_sync) {
+		buf_puts(sql, " AND l.sync = ?");
+		vals[(*n)++] = DB_I(s->sync);
+	}
+}
+
+void search_listing_join(const search_filter *s, buf *sql, db_val *vals, int *n)
+{
+	buf_puts(sql, " JOIN listing l ON l.sku_id = s.id");
+	listing_conditions(s, sql, vals, n);
+}
+
 /* ---- the search index ---- */
 
 int search_term_grams(const char *term, size_t len, char (*out)[8], size_t *lens, int max,
@@ -427,8 +451,10 @@ static void key_condition(buf *sql, const char *a, const index_key *k)
 }
 
 /* The server's own estimate of each gram's postings (an EXPLAIN: index dives, no rows read),
- * and of the SKUs, in one round trip. Z_OK or Z_ERR. */
-static int index_estimate(db *d, index_key *keys, int n, double *skus)
+ * of the SKUs, and with drift of the 差異商品 SKUs (*drifting), in one round trip. Z_OK or
+ * Z_ERR. */
+static int index_estimate(db *d, index_key *keys, int n, double *skus, bool drift,
+                          double *drifting)
 {
 	buf sql = BUF_INIT;
 	db_val vals[2 * INDEX_KEYS];
@@ -441,6 +467,8 @@ static int index_estimate(db *d, index_key *keys, int n, double *skus)
 		if (keys[i].prefix)
 			vals[nv++] = DB_SN(keys[i].gram, keys[i].len);
 	}
+	if (drift)
+		buf_puts(&sql, " UNION ALL SELECT 1 FROM sku s FORCE INDEX (ix_drift) WHERE s.drift = 1");
 	db_res *r = NULL;
 	int rc = buf_str(&sql) ? db_query(d, buf_str(&sql), vals, nv, &r) : Z_NOMEM;
 	int cid = -1, crows = -1;
@@ -463,9 +491,12 @@ static int index_estimate(db *d, index_key *keys, int n, double *skus)
 		} else if (id >= 2 && id <= n + 1) {
 			keys[id - 2].est = rows;
 			seen++;
+		} else if (drift && id == n + 2) {
+			*drifting = rows;
+			seen++;
 		}
 	}
-	if (rc == Z_OK && seen != n + 1)
+	if (rc == Z_OK && seen != n + 1 + drift)
 		rc = Z_ERR;
 	db_res_free(r);
 	buf_free(&sql);
@@ -477,20 +508,24 @@ static int index_estimate(db *d, index_key *keys, int n, double *skus)
  * less often than the grams of one word), else with a distant gram of the same term. A
  * one-character term's grams are a range, never probed by key: it may only drive, and it does
  * when it is about as rare as the rarest gram and another term can be joined to it. Leaves w
- * as it is (the scan) when the index is not built, cannot be read, or would not narrow much. */
-static int index_narrow(db *d, const search_terms *terms, search_where *w)
+ * as it is (the scan) when the index is not built, cannot be read, or would not narrow much.
+ * With drift (差異商品), the scan of the drifting SKUs' documents is kept unless the rarest
+ * gram has fewer postings than there are drifting SKUs. */
+static int index_narrow(db *d, const search_terms *terms, search_where *w, bool drift)
 {
 	index_key keys[INDEX_KEYS];
 	int n = index_keys(terms, keys);
-	double skus = 0;
+	double skus = 0, drifting = 0;
 	if (n == 0 || !search_index_ready(d))
 		return Z_OK;
-	if (index_estimate(d, keys, n, &skus) != Z_OK) {
+	if (index_estimate(d, keys, n, &skus, drift, &drifting) != Z_OK) {
 		log_error("search: the index's estimates could not be read; scanning");
 		return Z_OK;
 	}
 	qsort(keys, (size_t)n, sizeof(keys[0]), cmp_key);
 	if (keys[0].est * INDEX_SCAN_SHARE > skus && skus > 0)
+		return Z_OK;
+	if (drift && keys[0].est >= drifting)
 		return Z_OK;
 	int drv = 0;
 	for (int i = 1; i < n && !keys[0].prefix && keys[0].est > INDEX_ALONE; i++)
@@ -584,31 +619,32 @@ int search_where_skus(const search_filter *s, search_where *w)
 	int rc = search_where_terms(w, s->q ? s->q : "", "s.search_doc", "s.code");
 	if (rc != Z_OK)
 		return rc;
-	/* セット商品 and 差異商品 are small views of their own index (a few % of the SKUs): their
-	 * documents are checked faster than the postings of a common gram are read. */
-	if (s->db && w->scans && !s->sets && !s->drift) {
+	/* セット商品 is a small view of its own index (50 SKUs in 250k): its documents are checked
+	 * faster than the postings of a gram are read. 差異商品 (~10 % of the SKUs) is narrowed
+	 * when the rarest gram holds fewer SKUs than it (index_narrow). */
+	if (s->db && w->scans && !s->sets) {
 		search_terms terms;
 		rc = search_parse(s->q, &terms);
 		if (rc == Z_OK)
-			rc = index_narrow(s->db, &terms, w);
+			rc = index_narrow(s->db, &terms, w, s->drift);
 		search_terms_free(&terms);
 		if (rc != Z_OK)
 			return rc;
 	}
-	if (s->has_shop || s->has_sync || s->linked) {
+	if (search_has_listing(s) && s->listing != SEARCH_LISTING_JOINED) {
 		buf e = BUF_INIT;
-		/* A scalar subquery, not EXISTS: MariaDB turns EXISTS into a semi-join that reads
-		 * every listing of the shop first (0.97 s beside 0.16 s at 400k listings). */
-		buf_puts(&e, "(SELECT 1 FROM listing l WHERE l.sku_id = s.id");
-		if (s->has_shop) {
-			buf_puts(&e, " AND l.shop_id = ?");
-			w->vals[w->n++] = DB_I(s->shop);
+		if (s->listing == SEARCH_LISTING_IN) {
+			/* The listing index first: (sync, sku_id) or (shop_id, sku_id, sync). */
+			buf_puts(&e, "s.id IN (SELECT l.sku_id FROM listing l WHERE l.sku_id IS NOT NULL");
+			listing_conditions(s, &e, w->vals, &w->n);
+			buf_puts(&e, ")");
+		} else {
+			/* A scalar subquery, not EXISTS: MariaDB turns EXISTS into a semi-join that reads
+			 * every listing of the shop first (0.97 s beside 0.16 s at 400k listings). */
+			buf_puts(&e, "(SELECT 1 FROM listing l WHERE l.sku_id = s.id");
+			listing_conditions(s, &e, w->vals, &w->n);
+			buf_puts(&e, " LIMIT 1) IS NOT NULL");
 		}
-		if (s->has_sync) {
-			buf_puts(&e, " AND l.sync = ?");
-			w->vals[w->n++] = DB_I(s->sync);
-		}
-		buf_puts(&e, " LIMIT 1) IS NOT NULL");
 		search_where_add(w, buf_str(&e));
 		buf_free(&e);
 	}

@@ -88,6 +88,19 @@ char *search_like_pattern(const char *s, size_t len, bool lead, bool trail);
 int search_where_terms(search_where *w, const char *q, const char *column_doc,
                        const char *column_code);
 
+/* How search_where_skus puts the listing conditions (shop, sync, linked). */
+typedef enum {
+	/* A probe of the listing index per SKU (`(SELECT 1 FROM listing l WHERE l.sku_id = s.id
+	 * …) IS NOT NULL`): a page walked in code order stops after its rows. */
+	SEARCH_LISTING_PROBE = 0,
+	/* `s.id IN (SELECT l.sku_id FROM listing l WHERE …)`: the SKUs of the matching listings
+	 * are read from the listing index first (a rare result: a few listings switched off). */
+	SEARCH_LISTING_IN,
+	/* Left out: the caller joins `listing l` itself (search_listing_join), as the count of a
+	 * SKU view with listing conditions does (a join is ~5× cheaper than the probe per SKU). */
+	SEARCH_LISTING_JOINED,
+} search_listing_mode;
+
 /* The conditions of the 在庫連携 search, as validated by the screen. */
 typedef struct {
 	bool sets, drift, unlinked, linked, has_sync, has_shop, has_tmin, has_tmax;
@@ -96,12 +109,18 @@ typedef struct {
 	const char *q;
 	/* Where the search index is read (search_where_skus); NULL: every document is scanned. */
 	db *db;
+	search_listing_mode listing;
 } search_filter;
 
 /* True when any condition is set. */
 bool search_filtered(const search_filter *s);
 /* True when only listing conditions filter (a shop, sync, linked). */
 bool search_listing_only(const search_filter *s);
+/* True when some listing condition filters (a shop, sync, linked). */
+bool search_has_listing(const search_filter *s);
+/* Appends " JOIN listing l ON l.sku_id = s.id" and the listing conditions to sql, their values
+ * to vals[*n…] (at most 2). For SEARCH_LISTING_JOINED. */
+void search_listing_join(const search_filter *s, buf *sql, db_val *vals, int *n);
 
 /* The WHERE of the SKU view over `sku s`: flags and totals, the keyword terms on
  * s.search_doc / s.code, then the listing conditions as one probe of the listing index.
