@@ -39,25 +39,31 @@ def setup():
         if rnd.random() < 0.03:
             words.append(RARE)
         rows.append(("%s-%05d" % (TAG, rnd.randrange(100000) * 100 + i), " ".join(words),
-                     rnd.randint(0, 12), 1 if rnd.random() < 0.15 else 0))
+                     rnd.randint(0, 12)))
     for k in range(0, N, 300):
         part = rows[k:k + 300]
-        sql("INSERT INTO sku (code, name, total, drift, updated_at) VALUES " +
-            ",".join(["(?, ?, ?, ?, UTC_TIMESTAMP())"] * len(part)),
+        sql("INSERT INTO sku (code, name, total, updated_at) VALUES " +
+            ",".join(["(?, ?, ?, UTC_TIMESTAMP())"] * len(part)),
             *[v for r in part for v in r])
     ids = [int(r[0]) for r in sql("SELECT id FROM sku WHERE code LIKE ? ORDER BY id", TAG + "-%")]
     eq(len(ids), N, "SKUs made")
     listings = []
     for n, sid in enumerate(ids):
         for shop in rnd.sample(shops, rnd.randint(0, len(shops))):
-            # A few listings switched off; now and then two listings of one shop for a SKU.
+            # A few listings switched off; now and then two listings of one shop for a SKU;
+            # about one in six differs from its mall's stock (差異: the SKU drifts).
             for dup in range(2 if rnd.random() < 0.02 else 1):
-                listings.append((shop, "%s-L%05d-%d" % (TAG, n, dup), sid,
-                                 0 if rnd.random() < 0.04 else 1))
+                sync = 0 if rnd.random() < 0.1 else 1
+                mall = 1 if rnd.random() < 0.06 else None
+                listings.append((shop, "%s-L%05d-%d" % (TAG, n, dup), sid, sync, mall,
+                                 None if mall is None else 2))
     for k in range(0, len(listings), 500):
         part = listings[k:k + 500]
-        sql("INSERT INTO listing (shop_id, item_code, sku_id, sync) VALUES " +
-            ",".join(["(?, ?, ?, ?)"] * len(part)), *[v for r in part for v in r])
+        sql("INSERT INTO listing (shop_id, item_code, sku_id, sync, mall_stock, wanted) VALUES " +
+            ",".join(["(?, ?, ?, ?, ?, ?)"] * len(part)), *[v for r in part for v in r])
+    # sku.drift as the stock core keeps it: some listing of the SKU differs.
+    sql("UPDATE sku s SET s.drift = EXISTS (SELECT 1 FROM listing l WHERE l.sku_id = s.id "
+        "AND l.drift = 1) WHERE s.code LIKE ?", TAG + "-%")
     sql("DELETE FROM setting WHERE name = 'search_doc_version'")
     zt.batch("migrate")
     eq(sql1("SELECT value FROM setting WHERE name = 'search_index'"), "built", "the index is built")
