@@ -22,6 +22,16 @@ if [ "$DEMO" != 0 ] && [ ! -f "$models/ordersV0.json" ]; then
 	exit 1
 fi
 
+# Another program on the port (a second zaiko in another clone, a web server): say so before
+# anything starts, instead of nginx's bind() errors.
+ours=0
+[ -f "$DIR/nginx/nginx.pid" ] && kill -0 "$(cat "$DIR/nginx/nginx.pid")" 2>/dev/null && ours=1
+if [ "$ours" = 0 ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+	echo "make run: port $PORT on 127.0.0.1 is already in use by another program." >&2
+	echo "make run: stop it, or choose another port: PORT=8081 make run" >&2
+	exit 1
+fi
+
 stop_all() {
 	trap - INT TERM EXIT
 	echo
