@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "core/utf8.h"
 #include "core/log.h"
 #include "core/secret.h"
@@ -580,13 +581,82 @@ int stock_import_listings(db *d, long long shop_id, const stock_listing_row *row
 
 /* ---- bulk recompute ---- */
 
+/* stock_refresh_all_docs reads DOC_CHUNK SKUs at a time without locking anything, then writes
+ * the documents that changed in short transactions of at most DOC_TX_ROWS rows or DOC_TX_MS
+ * milliseconds: an order waiting for one of those SKUs waits that long at most, not for a
+ * whole chunk (sql/110 has every document of a running shop rewritten, and with sql/180's
+ * triggers each write also rewrites the SKU's grams). */
+#define DOC_TX_ROWS 100
+#define DOC_TX_MS 150
+#define DOC_TX_TRIES 5
+
+/* One changed document: the SKU, the document read (hex, for the compare) and the new one,
+ * both as offsets into the chunk's buffer. */
+struct doc_write {
+	long long id;
+	size_t old_at, new_at, new_len;
+};
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Writes w[0..n) in transactions of at most DOC_TX_ROWS rows or DOC_TX_MS ms (one caller's
+ * transaction when it holds one). A document is replaced only while it is still the one read:
+ * one written meanwhile (a stock change refreshes its SKU's document in its own transaction,
+ * from the rows it just wrote) stays. A deadlock or lock wait timeout rolls back that
+ * transaction alone, and it is tried again. */
+static int write_docs(db *d, const struct doc_write *w, int n, const char *text,
+                      long long *changed)
+{
+	bool own = !db_in_transaction(d);
+	int tries = 0;
+	for (int i = 0; i < n;) {
+		int start = i;
+		long long done = 0;
+		int rc = own ? db_begin(d) : Z_OK;
+		double t0 = mono_ms();
+		for (; rc == Z_OK && i < n; i++) {
+			if (own && i > start && (i - start >= DOC_TX_ROWS || mono_ms() - t0 >= DOC_TX_MS))
+				break;
+			long long affected = 0;
+			db_val p[] = {DB_SN(text + w[i].new_at, w[i].new_len), DB_I(w[i].id),
+			              DB_S(text + w[i].old_at)};
+			rc = db_exec(d,
+			             "UPDATE sku SET search_doc = ? WHERE id = ? AND search_doc = UNHEX(?)",
+			             p, (int)Z_ARRAY_LEN(p), &affected, NULL);
+			done += affected;
+		}
+		if (own && rc == Z_OK)
+			rc = db_commit(d);
+		if (rc == Z_OK) {
+			*changed += done;
+			tries = 0;
+			continue;
+		}
+		if (!own)
+			return rc;
+		bool again = db_retryable(d) && ++tries < DOC_TX_TRIES;
+		if (db_in_transaction(d))
+			db_rollback(d);
+		if (!again)
+			return rc;
+		i = start;
+	}
+	return Z_OK;
+}
+
 int stock_refresh_all_docs(db *d, long long *changed)
 {
 	long long after = 0;
-	buf doc = BUF_INIT;
-	int rc = Z_OK;
+	buf doc = BUF_INIT, text = BUF_INIT;
+	struct doc_write *w = calloc(DOC_CHUNK, sizeof(*w));
+	int rc = w ? Z_OK : Z_NOMEM;
 	*changed = 0;
-	for (;;) {
+	while (rc == Z_OK) {
 		db_res *s = NULL, *l = NULL;
 		rc = db_queryv(d, &s, "SELECT id, code, name, search_doc FROM sku WHERE id > ? "
 		                      "ORDER BY id LIMIT ?",
@@ -596,17 +666,12 @@ int stock_refresh_all_docs(db *d, long long *changed)
 			break;
 		}
 		long long last = db_get_ll(s, s->nrows - 1, 0, 0);
-		/* One commit per chunk: a commit per SKU costs a disk flush each. */
-		bool own = !db_in_transaction(d);
-		if (own && (rc = db_begin(d)) != Z_OK) {
-			db_res_free(s);
-			break;
-		}
 		rc = db_queryv(d, &l,
 		               "SELECT sku_id, item_code, sub_code, sku_code, name FROM listing "
 		               "WHERE sku_id > ? AND sku_id <= ? ORDER BY sku_id, id",
 		               DB_I(after), DB_I(last));
-		int j = 0;
+		int j = 0, nw = 0;
+		buf_reset(&text);
 		for (int i = 0; rc == Z_OK && i < s->nrows; i++) {
 			long long id = db_get_ll(s, i, 0, 0);
 			buf_reset(&doc);
@@ -618,24 +683,33 @@ int stock_refresh_all_docs(db *d, long long *changed)
 				for (int f = 1; f <= 4 && nl < 100 && doc.len < 3000; f++)
 					stock_doc_append(&doc, db_get(l, j, f));
 			size_t n = utf8_prefix(buf_str(&doc), doc.len, 3000);
-			if (n == db_len(s, i, 3) && !memcmp(buf_str(&doc), db_get(s, i, 3), n))
+			size_t old_len = db_len(s, i, 3);
+			if (n == old_len && !memcmp(buf_str(&doc), db_get(s, i, 3), n))
 				continue;
-			rc = db_execv(d, "UPDATE sku SET search_doc = ? WHERE id = ?",
-			              DB_SN(buf_str(&doc), n), DB_I(id));
-			(*changed)++;
+			char *hex = malloc(old_len * 2 + 1);
+			if (!hex) {
+				rc = Z_NOMEM;
+				break;
+			}
+			secret_hex(db_get(s, i, 3), old_len, hex);
+			w[nw] = (struct doc_write){id, text.len, 0, n};
+			rc = buf_append(&text, hex, old_len * 2 + 1);
+			free(hex);
+			w[nw].new_at = text.len;
+			if (rc == Z_OK)
+				rc = buf_append(&text, buf_str(&doc), n);
+			nw++;
 		}
 		db_res_free(l);
 		db_res_free(s);
-		if (own && rc == Z_OK)
-			rc = db_commit(d);
-		else if (own)
-			db_rollback(d);
+		if (rc == Z_OK)
+			rc = write_docs(d, w, nw, buf_str(&text), changed);
 		after = last;
-		if (rc != Z_OK)
-			break;
 	}
+	free(w);
+	buf_free(&text);
 	buf_free(&doc);
-	return rc;
+	return rc == Z_OK ? Z_OK : Z_ERR;
 }
 
 int stock_recompute_all(db *d, long long *listings, long long *skus, long long *queued)
