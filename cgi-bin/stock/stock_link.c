@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "core/utf8.h"
 #include "core/log.h"
 #include "core/secret.h"
@@ -582,12 +581,11 @@ int stock_import_listings(db *d, long long shop_id, const stock_listing_row *row
 /* ---- bulk recompute ---- */
 
 /* stock_refresh_all_docs reads DOC_CHUNK SKUs at a time without locking anything, then writes
- * the documents that changed in short transactions of at most DOC_TX_ROWS rows or DOC_TX_MS
- * milliseconds: an order waiting for one of those SKUs waits that long at most, not for a
- * whole chunk (sql/110 has every document of a running shop rewritten, and with sql/180's
- * triggers each write also rewrites the SKU's grams). */
+ * the documents that changed DOC_TX_ROWS at a time, each group one UPDATE in a transaction of
+ * its own: an order waiting for one of those SKUs waits for one statement, not for a whole
+ * chunk of round trips (sql/110 has every document of a running shop rewritten, and with
+ * sql/180's triggers each write also rewrites the SKU's grams). */
 #define DOC_TX_ROWS 100
-#define DOC_TX_MS 150
 #define DOC_TX_TRIES 5
 
 /* One changed document: the SKU, the document read (hex, for the compare) and the new one,
@@ -597,43 +595,51 @@ struct doc_write {
 	size_t old_at, new_at, new_len;
 };
 
-static double mono_ms(void)
+/* The UPDATE of DOC_TX_ROWS documents: one text whatever the number (unused places are NULL
+ * and match nothing), so the statement is prepared once. A document is replaced only while it
+ * is still the one read. */
+static int doc_update_sql(buf *sql)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+	int rc = buf_puts(sql, "UPDATE sku SET search_doc = CASE");
+	for (int i = 0; rc == Z_OK && i < DOC_TX_ROWS; i++)
+		rc = buf_puts(sql, " WHEN id = ? AND search_doc = UNHEX(?) THEN ?");
+	if (rc == Z_OK)
+		rc = buf_puts(sql, " ELSE search_doc END WHERE id IN (?");
+	for (int i = 1; rc == Z_OK && i < DOC_TX_ROWS; i++)
+		rc = buf_puts(sql, ", ?");
+	return rc == Z_OK ? buf_puts(sql, ")") : rc;
 }
 
-/* Writes w[0..n) in transactions of at most DOC_TX_ROWS rows or DOC_TX_MS ms (one caller's
- * transaction when it holds one). A document is replaced only while it is still the one read:
- * one written meanwhile (a stock change refreshes its SKU's document in its own transaction,
- * from the rows it just wrote) stays. A deadlock or lock wait timeout rolls back that
- * transaction alone, and it is tried again. */
-static int write_docs(db *d, const struct doc_write *w, int n, const char *text,
-                      long long *changed)
+/* Writes w[0..n): DOC_TX_ROWS at a time, each UPDATE its own transaction (or all in the
+ * caller's, when it holds one). A document written meanwhile (a stock change refreshes its
+ * SKU's document in its own transaction, from the rows it just wrote) stays. A deadlock or lock
+ * wait timeout rolls back that group alone, and it is tried again. */
+static int write_docs(db *d, const char *sql, const struct doc_write *w, int n,
+                      const char *text, long long *changed)
 {
 	bool own = !db_in_transaction(d);
 	int tries = 0;
-	for (int i = 0; i < n;) {
-		int start = i;
+	db_val p[DOC_TX_ROWS * 4];
+	for (int start = 0; start < n;) {
+		int k = n - start < DOC_TX_ROWS ? n - start : DOC_TX_ROWS;
+		for (int i = 0; i < DOC_TX_ROWS; i++) {
+			p[i * 3] = p[i * 3 + 1] = p[i * 3 + 2] = p[DOC_TX_ROWS * 3 + i] = DB_NUL;
+			if (i >= k)
+				continue;
+			const struct doc_write *x = &w[start + i];
+			p[i * 3] = p[DOC_TX_ROWS * 3 + i] = DB_I(x->id);
+			p[i * 3 + 1] = DB_S(text + x->old_at);
+			p[i * 3 + 2] = DB_SN(text + x->new_at, x->new_len);
+		}
 		long long done = 0;
 		int rc = own ? db_begin(d) : Z_OK;
-		double t0 = mono_ms();
-		for (; rc == Z_OK && i < n; i++) {
-			if (own && i > start && (i - start >= DOC_TX_ROWS || mono_ms() - t0 >= DOC_TX_MS))
-				break;
-			long long affected = 0;
-			db_val p[] = {DB_SN(text + w[i].new_at, w[i].new_len), DB_I(w[i].id),
-			              DB_S(text + w[i].old_at)};
-			rc = db_exec(d,
-			             "UPDATE sku SET search_doc = ? WHERE id = ? AND search_doc = UNHEX(?)",
-			             p, (int)Z_ARRAY_LEN(p), &affected, NULL);
-			done += affected;
-		}
+		if (rc == Z_OK)
+			rc = db_exec(d, sql, p, (int)Z_ARRAY_LEN(p), &done, NULL);
 		if (own && rc == Z_OK)
 			rc = db_commit(d);
 		if (rc == Z_OK) {
 			*changed += done;
+			start += k;
 			tries = 0;
 			continue;
 		}
@@ -644,7 +650,6 @@ static int write_docs(db *d, const struct doc_write *w, int n, const char *text,
 			db_rollback(d);
 		if (!again)
 			return rc;
-		i = start;
 	}
 	return Z_OK;
 }
@@ -652,9 +657,9 @@ static int write_docs(db *d, const struct doc_write *w, int n, const char *text,
 int stock_refresh_all_docs(db *d, long long *changed)
 {
 	long long after = 0;
-	buf doc = BUF_INIT, text = BUF_INIT;
+	buf doc = BUF_INIT, text = BUF_INIT, sql = BUF_INIT;
 	struct doc_write *w = calloc(DOC_CHUNK, sizeof(*w));
-	int rc = w ? Z_OK : Z_NOMEM;
+	int rc = w ? doc_update_sql(&sql) : Z_NOMEM;
 	*changed = 0;
 	while (rc == Z_OK) {
 		db_res *s = NULL, *l = NULL;
@@ -703,10 +708,11 @@ int stock_refresh_all_docs(db *d, long long *changed)
 		db_res_free(l);
 		db_res_free(s);
 		if (rc == Z_OK)
-			rc = write_docs(d, w, nw, buf_str(&text), changed);
+			rc = write_docs(d, buf_str(&sql), w, nw, buf_str(&text), changed);
 		after = last;
 	}
 	free(w);
+	buf_free(&sql);
 	buf_free(&text);
 	buf_free(&doc);
 	return rc == Z_OK ? Z_OK : Z_ERR;
