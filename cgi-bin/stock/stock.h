@@ -385,9 +385,10 @@ int stock_apply_orders(db *d, long long shop_id, const stock_order *orders, int 
  * Z_OK, Z_NOTFOUND, Z_ERR. */
 int stock_refresh_search_doc(db *d, long long sku_id);
 
-/* Rebuilds every search document in chunks of SKUs (a commit per chunk unless the caller
- * holds a transaction), writing only the changed ones; *changed gets their number.
- * Z_OK or Z_ERR. */
+/* Rebuilds every search document: reads the SKUs in chunks without locks and writes only the
+ * changed documents, 100 to an UPDATE, each UPDATE its own transaction unless the caller holds
+ * one (a waiting order waits for one statement). A document changed since it was read (a stock
+ * change wrote it) is left as it is. *changed gets the number written. Z_OK or Z_ERR. */
 int stock_refresh_all_docs(db *d, long long *changed);
 
 /* Number of SKUs with a drifting listing (sku.drift = 1, via its index). Z_OK or Z_ERR. */
