@@ -3,8 +3,8 @@
 # first byte and to the last, bytes, and the FastCGI worker's peak RSS (VmHWM) for the CP932
 # export of every SKU, beside GET /login's time to first byte of the same stack (the floor)
 # and the targets (first byte < 1 s, RSS < 50 MB).
-#   SKUS (250000), WORKERS (1: the one worker's peak is the export's), DIR
-#   (var/bench-export), REUSE=1 uses the running stack in DIR with its data (KEEP=1 keeps it)
+#   SKUS (250000), WORKERS (1), DIR (var/bench-export), REUSE=1 uses the running stack in DIR
+#   with its data (KEEP=1 keeps it; make bench reuses the screen bench's stack)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -35,6 +35,9 @@ CSRF=$(curl -s -b "$JAR" "$BASE/" | grep -o 'name="csrf" value="[0-9a-f]*"' | he
 
 # Peak RSS (kB) of every FastCGI worker, one line each: "pid VmHWM".
 peaks() { for p in $(cat "$DIR/fcgi.pids"); do echo "$p $(awk '/VmHWM/ {print $2}' /proc/$p/status 2>/dev/null)"; done; }
+# Each worker's peak is reset first (clear_refs 5), so on a reused stack (make bench: the
+# screen bench's, four workers) the peak afterwards is this export's, not an earlier page's.
+for p in $(cat "$DIR/fcgi.pids"); do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done
 before=$(peaks)
 login=$(curl -s -o /dev/null -w '%{time_starttransfer}' "$BASE/login")
 out=$(curl -s -o "$DIR/export.csv" -b "$JAR" -w '%{http_code} %{time_starttransfer} %{time_total} %{size_download}' \

@@ -12,7 +12,8 @@
 #      the longest write stall during it;
 #   3. the invariants: every order the writer was told was applied is there exactly once, and
 #      every SKU's total is the sum of its moves.
-#   SKUS (250000), PER_DAY (2000), KEEP=1 keeps the stack, DIR (var/bench-history)
+#   SKUS (250000), PER_DAY (2000), KEEP=1 keeps the stack, DIR (var/bench-history), GEN_CACHE
+#   (see tests/stack/gen_data.sh)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -40,8 +41,15 @@ sql -e "INSERT INTO shop (name, mall, is_base, order_cursor, created_at) VALUES
 	('Amazon店','amazon',0,UTC_TIMESTAMP() - INTERVAL 1 DAY,UTC_TIMESTAMP()),
 	('Shopify店','shopify',0,UTC_TIMESTAMP() - INTERVAL 1 DAY,UTC_TIMESTAMP())"
 t0=$(now)
-out=$DIR/gen-data
-/usr/bin/python3 tests/stack/gen_data.py "$out" "$SKUS" 1 "1,2,3,4" G
+# The files gen_data.sh writes for a fresh stack with these four shops: with GEN_CACHE (make
+# bench) the screen bench's generated data set is loaded again rather than made anew.
+if [ -n "${GEN_CACHE:-}" ]; then
+	out=$GEN_CACHE/$SKUS-1-1,2,3,4-G
+	[ -f "$out/done" ] || { rm -rf "$out"; /usr/bin/python3 tests/stack/gen_data.py "$out" "$SKUS" 1 "1,2,3,4" G; touch "$out/done"; }
+else
+	out=$DIR/gen-data
+	/usr/bin/python3 tests/stack/gen_data.py "$out" "$SKUS" 1 "1,2,3,4" G
+fi
 sql <<SQL
 SET unique_checks = 0;
 LOAD DATA LOCAL INFILE '$out/sku.tsv' INTO TABLE sku CHARACTER SET utf8mb4
@@ -53,7 +61,7 @@ LOAD DATA LOCAL INFILE '$out/listing.tsv' INTO TABLE listing CHARACTER SET utf8m
   SET mall_stock_at = IF(mall_stock IS NULL, NULL, UTC_TIMESTAMP()), link_mode = 'code',
   wanted = mall_stock;
 SQL
-rm -rf "$out"
+[ -n "${GEN_CACHE:-}" ] || rm -rf "$out"
 echo "data: $SKUS SKUs × 4 shops = $(sql -e 'SELECT COUNT(*) FROM listing') listings at sql/001, loaded in $(printf '%.0f' "$(echo "$(now) - $t0" | bc)") s"
 
 # ---- the order writer, throughout ----

@@ -3,7 +3,9 @@
 # SKU in every existing shop (about 3 % drifting), a few sets, initial stock moves; then runs
 # `zaiko-batch recompute` for wanted stock, pushes, drift and search documents.
 #   tests/stack/gen_data.sh STACKDIR NSKUS [PREFIX]     (shops must exist; PREFIX default G)
-# Environment: BUILD (default build).
+# Environment: BUILD (default build); GEN_CACHE=DIR keeps the generated files in DIR, one
+# folder per (NSKUS, first SKU id, shops, PREFIX), and loads them again from there on the next
+# run with the same arguments (make bench generates its 250k data set once).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -16,10 +18,15 @@ sql() { "$ROOT/tests/stack/stack.sh" sql "$DIR" --local-infile=1 -N -B "$@"; }
 shops=$(sql -e "SELECT GROUP_CONCAT(id ORDER BY id) FROM shop")
 [ "$shops" != "NULL" ] && [ -n "$shops" ] || { echo "gen_data: create shops first" >&2; exit 1; }
 first=$(sql -e "SELECT COALESCE(MAX(id), 0) + 1 FROM sku")
-out=$DIR/gen-data
-rm -rf "$out"
 t0=$(date +%s.%N)
-/usr/bin/python3 "$ROOT/tests/stack/gen_data.py" "$out" "$N" "$first" "$shops" "$PREFIX"
+if [ -n "${GEN_CACHE:-}" ]; then
+	out=$GEN_CACHE/$N-$first-$shops-$PREFIX
+	[ -f "$out/done" ] || { rm -rf "$out"; /usr/bin/python3 "$ROOT/tests/stack/gen_data.py" "$out" "$N" "$first" "$shops" "$PREFIX"; touch "$out/done"; }
+else
+	out=$DIR/gen-data
+	rm -rf "$out"
+	/usr/bin/python3 "$ROOT/tests/stack/gen_data.py" "$out" "$N" "$first" "$shops" "$PREFIX"
+fi
 # LOAD DATA LOCAL works with the --no-defaults client when --local-infile=1 is given.
 sql <<SQL
 SET unique_checks = 0;
@@ -40,4 +47,4 @@ t1=$(date +%s.%N)
 ZAIKO_CONF="$DIR/zaiko.conf" "$ROOT/$BUILD/zaiko-batch" recompute
 t2=$(date +%s.%N)
 echo "gen_data: $N SKUs × shops ($shops) loaded in $(echo "$t1 - $t0" | bc) s, recompute $(echo "$t2 - $t1" | bc) s"
-rm -rf "$out"
+[ -n "${GEN_CACHE:-}" ] || rm -rf "$out"
