@@ -5,6 +5,7 @@
 #include "batch/mail.h"
 #include "batch/shops.h"
 #include "batch/sync.h"
+#include "core/lang.h"
 #include "core/log.h"
 
 int batch_mail(const conf *cfg, db *d, int argc, char **argv)
@@ -27,12 +28,21 @@ int batch_mail_test(const conf *cfg, db *d, int argc, char **argv)
 		fprintf(stderr, "usage: zaiko-batch mail-test ADDRESS\n");
 		return BATCH_EXIT_USAGE;
 	}
-	if (db_exec(d, "INSERT INTO mail_queue (kind, recipients, subject, body, created_at) "
-	               "VALUES ('test', ?, ?, ?, UTC_TIMESTAMP())",
-	            DB_ARGS(DB_S(argv[1]), DB_S("[zaiko] テストメール"),
-	                    DB_S("zaiko からのテストメールです。このメールが届いていれば、"
-	                         "エラー通知と在庫数通知も届きます。\n")),
-	            NULL, &id) != Z_OK)
+	/* In the address's language: English when 共通設定 lists it among the English
+	 * recipients (error_mail_to_en), else Japanese. */
+	char en[1000];
+	batch_setting(d, "error_mail_to_en", "", en, sizeof(en));
+	const char *lang = lang_address_listed(en, argv[1]) ? "en" : "ja";
+	buf body = BUF_INIT;
+	buf_puts(&body, lang_text(lang, "mail.test.body"));
+	buf_putc(&body, '\n');
+	int rc = db_exec(d, "INSERT INTO mail_queue (kind, recipients, subject, body, created_at) "
+	                    "VALUES ('test', ?, ?, ?, UTC_TIMESTAMP())",
+	                 DB_ARGS(DB_S(argv[1]), DB_S(lang_text(lang, "mail.test.subject")),
+	                         DB_S(buf_str(&body))),
+	                 NULL, &id);
+	buf_free(&body);
+	if (rc != Z_OK)
 		return BATCH_EXIT_FAILED;
 	mail_send_queued(d, cfg, 1000, NULL, NULL);
 	if (db_queryv(d, &r, "SELECT state, COALESCE(result, '') FROM mail_queue WHERE id = ?",

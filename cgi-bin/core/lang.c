@@ -1,6 +1,8 @@
 /* lang: the language files, read once per process (see lang.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "core/lang.h"
 #include "core/log.h"
 
@@ -13,11 +15,27 @@ static int lang_index(const char *lang)
 	return lang && !strcmp(lang, "en") ? LANG_EN : LANG_JA;
 }
 
+/* Where the templates are: cfg's [web] templates; without a cfg (a reader called before any
+ * program loaded the files: unit tests, fuzz targets) $ZAIKO_TEMPLATES, else the tree's
+ * templates under $ZAIKO_ROOT or the current directory. */
+static const char *templates_dir(const conf *cfg, char *tmp, size_t n)
+{
+	if (cfg)
+		return conf_get(cfg, "web", "templates", "/usr/local/share/zaiko/templates");
+	const char *env = getenv("ZAIKO_TEMPLATES");
+	if (env && *env)
+		return env;
+	env = getenv("ZAIKO_ROOT");
+	snprintf(tmp, n, "%s/templates", env && *env ? env : ".");
+	return tmp;
+}
+
 /* Reads the set of language upto: Japanese, then upto's own file over it. */
 static int read_set(const conf *cfg, int upto)
 {
-	const char *dir = conf_get(cfg, "web", "templates", "/usr/local/share/zaiko/templates");
-	char path[1024] = "";
+	char tmp[900];
+	const char *dir = templates_dir(cfg, tmp, sizeof(tmp));
+	char path[1100] = "";
 	HDF *under = NULL;
 	NEOERR *err = hdf_init(&langs[upto]);
 	if (err == STATUS_OK)
@@ -43,9 +61,16 @@ static int read_set(const conf *cfg, int upto)
 
 int lang_load(const conf *cfg)
 {
+	/* Without a cfg a failed read is not tried again on every message. */
+	static bool failed_without_cfg;
+	if (!cfg && failed_without_cfg && (!langs[LANG_JA] || !langs[LANG_EN]))
+		return Z_ERR;
 	for (int i = 0; i < LANG_N; i++)
-		if (!langs[i] && read_set(cfg, i) != Z_OK)
+		if (!langs[i] && read_set(cfg, i) != Z_OK) {
+			if (!cfg)
+				failed_without_cfg = true;
 			return Z_ERR;
+		}
 	return Z_OK;
 }
 
@@ -72,6 +97,42 @@ const char *lang_get(const conf *cfg, const char *lang, const char *key)
 	    (size_t)snprintf(name, sizeof(name), "Lang.%s", key) >= sizeof(name))
 		return NULL;
 	return hdf_get_value(langs[lang_index(lang)], name, NULL);
+}
+
+const char *lang_text(const char *lang, const char *key)
+{
+	const char *s = lang_get(NULL, lang, key);
+	if (s)
+		return s;
+	log_error("lang: no text for %s", key ? key : "(null)");
+	return key ? key : "";
+}
+
+bool lang_address_listed(const char *list, const char *address)
+{
+	size_t n = address ? strlen(address) : 0;
+	while (n && address[n - 1] == ' ')
+		n--;
+	while (n && *address == ' ') {
+		address++;
+		n--;
+	}
+	if (!list || !n)
+		return false;
+	for (const char *p = list; *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		const char *end = p;
+		while (*end && *end != ',')
+			end++;
+		size_t len = (size_t)(end - p);
+		while (len && p[len - 1] == ' ')
+			len--;
+		if (len == n && !strncasecmp(p, address, n))
+			return true;
+		p = end;
+	}
+	return false;
 }
 
 /* Appends to out the conversions of the printf format fmt, one per conversion, without flags

@@ -21,6 +21,13 @@ const char *lang_known(const char *s);
 HDF *lang_hdf(const char *lang);
 /* The text of key in lang (English falls back to Japanese); NULL when no file has it. */
 const char *lang_get(const conf *cfg, const char *lang, const char *key);
+/* The text of key in lang, for a text without conversions: Japanese when lang lacks it, the key
+ * itself (logged) when no file has it. Never NULL. */
+const char *lang_text(const char *lang, const char *key);
+/* True when address is one of list's (comma-separated, spaces around each ignored; compared
+ * without ASCII case): how mail picks a recipient's language from the recipient lists
+ * (error_mail_to_en names the English ones). */
+bool lang_address_listed(const char *list, const char *address);
 /* True when the printf format text holds the same conversions as spec, in the same order
  * (flags and widths aside); false for positional conversions. */
 bool lang_format_agrees(const char *text, const char *spec);

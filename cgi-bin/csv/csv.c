@@ -3,32 +3,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/lang.h"
 #include "core/utf8.h"
 #include "csv/csv.h"
 
 /* ---- Row errors ---------------------------------------------------------------------------- */
 
-int csv_errors_add(csv_errors *e, size_t line, const char *fmt, ...)
+/* Adds the message text (taken), after the line's number. */
+static int errors_take(csv_errors *e, size_t line, buf *text)
 {
 	if (e->n >= CSV_MAX_ERRORS) {
 		e->dropped++;
+		buf_free(text);
 		return Z_OK;
 	}
 	if (e->n == e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 16;
 		csv_row_error *v = realloc(e->v, cap * sizeof *v);
-		if (!v)
+		if (!v) {
+			buf_free(text);
 			return Z_NOMEM;
+		}
 		e->v = v;
 		e->cap = cap;
 	}
 	buf b = BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = line ? buf_printf(&b, "%zu行目: ", line) : Z_OK;
-	if (rc == Z_OK)
-		rc = buf_vprintf(&b, fmt, ap);
-	va_end(ap);
+	int rc = line ? lang_textf(NULL, e->lang, &b, "msg.csv.row", "%zu%s", line, buf_str(text))
+	              : buf_puts(&b, buf_str(text));
+	buf_free(text);
 	if (rc != Z_OK) {
 		buf_free(&b);
 		return Z_NOMEM;
@@ -37,6 +39,35 @@ int csv_errors_add(csv_errors *e, size_t line, const char *fmt, ...)
 	e->v[e->n].message = buf_detach(&b);
 	e->n++;
 	return Z_OK;
+}
+
+int csv_errors_add(csv_errors *e, size_t line, const char *key, const char *spec, ...)
+{
+	buf text = BUF_INIT;
+	va_list ap;
+	va_start(ap, spec);
+	int rc = lang_vtextf(NULL, e->lang, &text, key, spec, ap);
+	va_end(ap);
+	if (rc != Z_OK) {
+		buf_free(&text);
+		return Z_NOMEM;
+	}
+	return errors_take(e, line, &text);
+}
+
+int csv_errors_add_key(csv_errors *e, size_t line, const char *key)
+{
+	return csv_errors_add_text(e, line, lang_text(e->lang, key));
+}
+
+int csv_errors_add_text(csv_errors *e, size_t line, const char *text)
+{
+	buf b = BUF_INIT;
+	if (buf_puts(&b, text) != Z_OK) {
+		buf_free(&b);
+		return Z_NOMEM;
+	}
+	return errors_take(e, line, &b);
 }
 
 int csv_clip(const char *s, size_t max)
@@ -63,7 +94,9 @@ void csv_errors_free(csv_errors *e)
 	for (size_t i = 0; i < e->n; i++)
 		free(e->v[i].message);
 	free(e->v);
+	const char *lang = e->lang;
 	memset(e, 0, sizeof *e);
+	e->lang = lang;
 }
 
 int csv_errors_join(const csv_errors *e, buf *out)
@@ -71,7 +104,8 @@ int csv_errors_join(const csv_errors *e, buf *out)
 	for (size_t i = 0; i < e->n; i++)
 		if (buf_puts(out, e->v[i].message) != Z_OK || buf_putc(out, '\n') != Z_OK)
 			return Z_NOMEM;
-	if (e->dropped && buf_printf(out, "ほか%zu件\n", e->dropped) != Z_OK)
+	if (e->dropped && (lang_textf(NULL, e->lang, out, "msg.csv.more", "%zu", e->dropped) != Z_OK ||
+	                   buf_putc(out, '\n') != Z_OK))
 		return Z_NOMEM;
 	return Z_OK;
 }
@@ -98,7 +132,7 @@ int csv_reader_init(csv_reader *r, const char *data, size_t len, const csv_limit
 	r->delim = r->lim.delim;
 	if (len > r->lim.max_bytes) {
 		r->failed = true;
-		buf_printf(&r->error, "ファイルが大きすぎます（上限 %zu バイト）", r->lim.max_bytes);
+		lang_textf(NULL, r->lim.lang, &r->error, "msg.csv.too_big", "%zu", r->lim.max_bytes);
 		return Z_INVALID;
 	}
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
@@ -121,21 +155,24 @@ void csv_reader_free(csv_reader *r)
 int csv_decode_upload(const char *data, size_t len, csv_encoding *enc, const csv_limits *lim,
 		buf *text, csv_limits *text_lim, csv_errors *errors)
 {
-	buf msg = BUF_INIT;
+	size_t bad_line = 0;
 	*text_lim = lim ? *lim : (csv_limits){0};
+	errors->lang = text_lim->lang;
 	size_t max = or_default(text_lim->max_bytes, CSV_DEFAULT_MAX_BYTES);
 	int rc;
 	if (len > max) {
 		rc = Z_INVALID;
-		csv_errors_add(errors, 0, "ファイルが大きすぎます（上限 %zu バイト）", max);
+		csv_errors_add(errors, 0, "msg.csv.too_big", "%zu", max);
 		goto out;
 	}
-	rc = csv_to_utf8(data, len, enc, text, NULL, &msg);
-	if (rc == Z_INVALID)
-		csv_errors_add(errors, 0, "%s", buf_str(&msg));
+	rc = csv_to_utf8(data, len, enc, text, &bad_line, NULL);
+	if (rc == Z_INVALID && bad_line)
+		csv_errors_add(errors, bad_line, "msg.csv.undecodable", "%s",
+		               csv_encoding_label(*enc, errors->lang));
+	else if (rc == Z_INVALID)
+		csv_errors_add_key(errors, 0, "msg.csv.no_converter");
 	text_lim->max_bytes = text->len + 1;
 out:
-	buf_free(&msg);
 	return rc;
 }
 
@@ -158,25 +195,40 @@ static char guess_delim(const char *p, size_t len)
 	return tabs > commas ? '\t' : ',';
 }
 
-static int reader_fail(csv_reader *r, size_t line, const char *fmt, ...) Z_PRINTF(3, 4);
-static int reader_fail(csv_reader *r, size_t line, const char *fmt, ...)
+/* Stops the reader with the text as the error of line. */
+static int reader_fail_text(csv_reader *r, size_t line, const char *text)
 {
-	va_list ap;
 	r->failed = true;
 	r->err_line = line;
 	buf_reset(&r->error);
-	buf_printf(&r->error, "%zu行目: ", line);
-	va_start(ap, fmt);
-	buf_vprintf(&r->error, fmt, ap);
-	va_end(ap);
+	lang_textf(NULL, r->lim.lang, &r->error, "msg.csv.row", "%zu%s", line, text);
 	return Z_INVALID;
+}
+
+static int reader_fail(csv_reader *r, size_t line, const char *key, const char *spec, ...)
+	Z_PRINTF(4, 5);
+static int reader_fail(csv_reader *r, size_t line, const char *key, const char *spec, ...)
+{
+	va_list ap;
+	buf text = BUF_INIT;
+	va_start(ap, spec);
+	lang_vtextf(NULL, r->lim.lang, &text, key, spec, ap);
+	va_end(ap);
+	reader_fail_text(r, line, buf_str(&text));
+	buf_free(&text);
+	return Z_INVALID;
+}
+
+static int reader_fail_key(csv_reader *r, size_t line, const char *key)
+{
+	return reader_fail_text(r, line, lang_text(r->lim.lang, key));
 }
 
 /* Closes the field being built in r->cells: records its offset, checks the bounds. */
 static int end_field(csv_reader *r, size_t start)
 {
 	if (r->nfields >= r->lim.max_fields)
-		return reader_fail(r, r->row_line, "列が多すぎます（上限 %zu 列）", r->lim.max_fields);
+		return reader_fail(r, r->row_line, "msg.csv.too_many_columns", "%zu", r->lim.max_fields);
 	if (r->nfields == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 32;
 		size_t *o = realloc(r->offs, cap * sizeof *o);
@@ -199,7 +251,7 @@ static int end_field(csv_reader *r, size_t start)
 static int add_bytes(csv_reader *r, size_t start, const char *p, size_t n)
 {
 	if (r->cells.len - start + n > r->lim.max_field_len)
-		return reader_fail(r, r->line, "項目が長すぎます（上限 %zu バイト）",
+		return reader_fail(r, r->line, "msg.csv.field_too_long", "%zu",
 				r->lim.max_field_len);
 	return buf_append(&r->cells, p, n) == Z_OK ? Z_OK : Z_NOMEM;
 }
@@ -248,7 +300,7 @@ static int read_record(csv_reader *r)
 	if (!r->delim)
 		r->delim = guess_delim(r->data + r->pos, r->len - r->pos);
 	if (r->rows >= r->lim.max_rows)
-		return reader_fail(r, r->line, "行が多すぎます（上限 %zu 行）", r->lim.max_rows);
+		return reader_fail(r, r->line, "msg.csv.too_many_rows", "%zu", r->lim.max_rows);
 	buf_reset(&r->cells);
 	r->nfields = 0;
 	r->row_line = r->line;
@@ -262,8 +314,7 @@ static int read_record(csv_reader *r)
 			r->pos++;
 			for (;;) {
 				if (r->pos >= r->len)
-					return reader_fail(r, open_line,
-							"引用符（\"）が閉じられていません");
+					return reader_fail_key(r, open_line, "msg.csv.quote_open");
 				size_t run = r->pos;
 				while (run < r->len && d[run] != '"' && d[run] != '\n' &&
 						d[run] != '\r' && d[run] != '\0')
@@ -275,7 +326,7 @@ static int read_record(csv_reader *r)
 					continue;
 				char c = d[r->pos];
 				if (c == '\0')
-					return reader_fail(r, r->line, "NUL文字が含まれています");
+					return reader_fail_key(r, r->line, "msg.csv.nul");
 				if (c == '"') {
 					if (r->pos + 1 < r->len && d[r->pos + 1] == '"') {
 						if ((rc = add_bytes(r, start, "\"", 1)) != Z_OK)
@@ -295,9 +346,8 @@ static int read_record(csv_reader *r)
 			if (r->pos < r->len && d[r->pos] != delim && d[r->pos] != '\n' &&
 					d[r->pos] != '\r') {
 				if (d[r->pos] == '\0')
-					return reader_fail(r, r->line, "NUL文字が含まれています");
-				return reader_fail(r, r->line,
-						"引用符（\"）で囲んだ項目の後に余分な文字があります");
+					return reader_fail_key(r, r->line, "msg.csv.nul");
+				return reader_fail_key(r, r->line, "msg.csv.after_quote");
 			}
 		} else {
 			size_t run = r->pos;
@@ -305,7 +355,7 @@ static int read_record(csv_reader *r)
 					d[run] != '\0')
 				run++;
 			if (run < r->len && d[run] == '\0')
-				return reader_fail(r, r->line, "NUL文字が含まれています");
+				return reader_fail_key(r, r->line, "msg.csv.nul");
 			if ((rc = add_bytes(r, start, d + r->pos, run - r->pos)) != Z_OK)
 				return rc;
 			r->pos = run;

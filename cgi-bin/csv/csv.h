@@ -16,6 +16,7 @@ typedef struct {
 	size_t max_field_len; /* bytes of one field after unquoting */
 	char delim;           /* ',' or '\t'; 0 = guess from the first record */
 	bool literal_quotes;  /* '"' is an ordinary character (Amazon's tab-separated reports) */
+	const char *lang;     /* the language of the messages ("ja", "en"; NULL: Japanese) */
 } csv_limits;
 
 #define CSV_DEFAULT_MAX_BYTES     (64u * 1024 * 1024)
@@ -25,23 +26,34 @@ typedef struct {
 
 /* ---- Row errors ---------------------------------------------------------------------------- */
 
-/* One problem in one input line; message is Japanese and starts with "N行目: ". */
+/* One problem in one input line; message is in the list's language and starts with the
+ * line's number (msg.csv.row: "N行目: …"). */
 typedef struct {
 	size_t line;
 	char *message;
 } csv_row_error;
 
-/* A list of row errors. At most CSV_MAX_ERRORS are kept; `dropped` counts the rest. */
+/* A list of row errors. At most CSV_MAX_ERRORS are kept; `dropped` counts the rest. lang is
+ * the language its messages are written in ("ja", "en"; NULL: Japanese): the readers set it
+ * from csv_limits.lang. */
 typedef struct {
 	csv_row_error *v;
 	size_t n, cap;
 	size_t dropped;
+	const char *lang;
 } csv_errors;
 
 #define CSV_MAX_ERRORS 1000u
 
-/* Adds "<line>行目: <message>" (line 0: the message alone). Z_OK or Z_NOMEM. */
-int csv_errors_add(csv_errors *e, size_t line, const char *fmt, ...) Z_PRINTF(3, 4);
+/* Adds the text of the language key in e->lang (core/lang.h: spec is the conversions it holds,
+ * checked by the compiler), after the line's number (msg.csv.row; line 0: the text alone).
+ * Z_OK or Z_NOMEM. */
+int csv_errors_add(csv_errors *e, size_t line, const char *key, const char *spec, ...)
+	Z_PRINTF(4, 5);
+/* Adds the text of a language key without conversions, as csv_errors_add. */
+int csv_errors_add_key(csv_errors *e, size_t line, const char *key);
+/* Adds a text already in e->lang, after the line's number as csv_errors_add. */
+int csv_errors_add_text(csv_errors *e, size_t line, const char *text);
 /* How many bytes of s a message quotes: at most max, cut on a character boundary so the
  * message stays valid UTF-8 (a plain "%.40s" may split a character). For "%.*s". */
 int csv_clip(const char *s, size_t max);
@@ -49,7 +61,8 @@ int csv_clip(const char *s, size_t max);
 void csv_errors_sort(csv_errors *e);
 /* Frees every message; the list is empty and reusable. */
 void csv_errors_free(csv_errors *e);
-/* Appends every message to out, one per line ('\n'), plus "ほかN件" when some were dropped. */
+/* Appends every message to out, one per line ('\n'), plus msg.csv.more ("ほかN件") when some
+ * were dropped. */
 int csv_errors_join(const csv_errors *e, buf *out);
 
 /* ---- Reader ------------------------------------------------------------------------------ */

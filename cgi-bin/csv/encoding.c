@@ -3,6 +3,7 @@
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/lang.h"
 #include "core/utf8.h"
 #include "csv/encoding.h"
 
@@ -31,7 +32,7 @@ static const char *const iconv_names[CSV_ENC__MAX] = {
 };
 
 static const char *const labels[CSV_ENC__MAX] = {
-	[CSV_ENC_UTF8_BOM] = "UTF-8 (BOM付き)",
+	[CSV_ENC_UTF8_BOM] = NULL, /* a text: msg.csv.utf8_bom */
 	[CSV_ENC_UTF8] = "UTF-8",
 	[CSV_ENC_CP932] = "Shift_JIS (CP932)",
 	[CSV_ENC_CP1252] = "Windows-1252",
@@ -42,9 +43,14 @@ const char *csv_encoding_iconv_name(csv_encoding enc)
 	return (unsigned)enc < CSV_ENC__MAX ? iconv_names[enc] : "UTF-8";
 }
 
-const char *csv_encoding_label(csv_encoding enc)
+const char *csv_encoding_label(csv_encoding enc, const char *lang)
 {
-	return (unsigned)enc < CSV_ENC__MAX ? labels[enc] : "?";
+	if ((unsigned)enc >= CSV_ENC__MAX)
+		return "?";
+	if (labels[enc])
+		return labels[enc];
+	const char *s = lang_get(NULL, lang, "msg.csv.utf8_bom");
+	return s ? s : "UTF-8 BOM";
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid or cut short. */
@@ -266,7 +272,7 @@ int csv_to_utf8(const char *data, size_t len, csv_encoding *enc, buf *out, size_
 	int rc = csv_decoder_open(&d, *enc);
 	if (rc != Z_OK) {
 		if (msg)
-			buf_puts(msg, "文字コードを変換できません");
+			buf_puts(msg, lang_text(NULL, "msg.csv.no_converter"));
 		goto out;
 	}
 	for (size_t off = 0; off < len && rc == Z_OK; off += DECODE_CHUNK) {
@@ -279,9 +285,13 @@ int csv_to_utf8(const char *data, size_t len, csv_encoding *enc, buf *out, size_
 		size_t line = csv_decoder_error_line(d);
 		if (bad_line)
 			*bad_line = line;
-		if (msg)
-			buf_printf(msg, "%zu行目: 文字コード（%s）として読めない文字があります", line,
-					csv_encoding_label(*enc));
+		if (msg) {
+			buf text = BUF_INIT;
+			lang_textf(NULL, NULL, &text, "msg.csv.undecodable", "%s",
+			           csv_encoding_label(*enc, NULL));
+			lang_textf(NULL, NULL, msg, "msg.csv.row", "%zu%s", line, buf_str(&text));
+			buf_free(&text);
+		}
 	}
 out:
 	if (rc != Z_OK && out->len > start) {

@@ -29,9 +29,10 @@ typedef enum {
  * converting it fails on the bad line rather than yielding mojibake. Never fails. */
 csv_encoding csv_detect_encoding(const char *data, size_t len);
 
-/* Returns the iconv name / a display name ("UTF-8 (BOM付き)", "Shift_JIS (CP932)"); static. */
+/* Returns the iconv name / a display name in lang ("UTF-8 (BOM付き)", "Shift_JIS (CP932)";
+ * lang NULL: Japanese); static. */
 const char *csv_encoding_iconv_name(csv_encoding enc);
-const char *csv_encoding_label(csv_encoding enc);
+const char *csv_encoding_label(csv_encoding enc, const char *lang);
 
 /* True when data[0..len) is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF). */
 bool csv_utf8_valid(const char *data, size_t len);
@@ -57,8 +58,9 @@ void csv_decoder_free(csv_decoder *d);
 
 /* Detects (when *enc is CSV_ENC__MAX on entry) and converts a whole file to UTF-8, appended
  * to out without BOM; *enc receives the encoding used. On Z_INVALID, *bad_line (if not NULL)
- * holds the 1-based line of the undecodable byte and msg (if not NULL) gets a Japanese
- * message such as "3行目: 文字コードを判別できない文字があります". */
+ * holds the 1-based line of the undecodable byte and msg (if not NULL) gets the Japanese
+ * message (msg.csv.undecodable, "3行目: 文字コード（UTF-8）として読めない文字があります"; a
+ * caller with a language words it itself from *bad_line, as csv_decode_upload does). */
 int csv_to_utf8(const char *data, size_t len, csv_encoding *enc, buf *out, size_t *bad_line,
 		buf *msg);
 

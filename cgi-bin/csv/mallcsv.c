@@ -4,6 +4,7 @@
 #include <string.h>
 #include <cJSON.h>
 #include "core/hmap.h"
+#include "core/lang.h"
 #include "core/strnum.h"
 #include "csv/mallcsv.h"
 
@@ -15,30 +16,30 @@
 
 static const struct {
 	const char *name;
-	const char *label;
+	const char *label; /* a language key */
 	const char *mall;
 } kinds[MALLCSV__MAX] = {
-	[MALLCSV_UNKNOWN] = {"unknown", "不明なファイル", NULL},
-	[MALLCSV_YAHOO_DATA] = {"yahoo-data", "Yahoo!ショッピング 商品データ (data.csv)", "yahoo"},
-	[MALLCSV_YAHOO_QUANTITY] = {"yahoo-quantity", "Yahoo!ショッピング 在庫 (quantity.csv)",
+	[MALLCSV_UNKNOWN] = {"unknown", "msg.csv_kinds.unknown", NULL},
+	[MALLCSV_YAHOO_DATA] = {"yahoo-data", "msg.csv_kinds.yahoo_data", "yahoo"},
+	[MALLCSV_YAHOO_QUANTITY] = {"yahoo-quantity", "msg.csv_kinds.yahoo_quantity",
 		"yahoo"},
-	[MALLCSV_RAKUTEN_ITEM] = {"rakuten-item", "楽天市場 商品 (item.csv)", "rakuten"},
-	[MALLCSV_RAKUTEN_SELECT] = {"rakuten-select", "楽天市場 選択肢 (select.csv)", "rakuten"},
-	[MALLCSV_RAKUTEN_NORMAL] = {"rakuten-normal-item", "楽天市場 SKU商品 (normal-item.csv)",
+	[MALLCSV_RAKUTEN_ITEM] = {"rakuten-item", "msg.csv_kinds.rakuten_item", "rakuten"},
+	[MALLCSV_RAKUTEN_SELECT] = {"rakuten-select", "msg.csv_kinds.rakuten_select", "rakuten"},
+	[MALLCSV_RAKUTEN_NORMAL] = {"rakuten-normal-item", "msg.csv_kinds.rakuten_normal",
 		"rakuten"},
-	[MALLCSV_AMAZON_LISTINGS] = {"amazon-listings", "Amazon 出品詳細レポート", "amazon"},
-	[MALLCSV_SHOPIFY_PRODUCTS] = {"shopify-products", "Shopify 商品エクスポート", "shopify"},
-	[MALLCSV_SHOPIFY_INVENTORY] = {"shopify-inventory", "Shopify 在庫エクスポート", "shopify"},
-	[MALLCSV_ZAIKO] = {"zaiko", "zaiko 商品CSV", NULL},
-	[MALLCSV_BASE_ITEMS] = {"base-items", "BASE 商品CSV", "base"},
+	[MALLCSV_AMAZON_LISTINGS] = {"amazon-listings", "msg.csv_kinds.amazon_listings", "amazon"},
+	[MALLCSV_SHOPIFY_PRODUCTS] = {"shopify-products", "msg.csv_kinds.shopify_products", "shopify"},
+	[MALLCSV_SHOPIFY_INVENTORY] = {"shopify-inventory", "msg.csv_kinds.shopify_inventory", "shopify"},
+	[MALLCSV_ZAIKO] = {"zaiko", "msg.csv_kinds.zaiko", NULL},
+	[MALLCSV_BASE_ITEMS] = {"base-items", "msg.csv_kinds.base_items", "base"},
 	[MALLCSV_RAKUTEN_PAIR] = {"rakuten-item-select",
-		"楽天市場 商品 (item.csv) + 選択肢 (select.csv)", "rakuten"},
-	[MALLCSV_COLORME_PRODUCTS] = {"colorme-products", "カラーミーショップ 商品データ",
+		"msg.csv_kinds.rakuten_pair", "rakuten"},
+	[MALLCSV_COLORME_PRODUCTS] = {"colorme-products", "msg.csv_kinds.colorme_products",
 		"colorme"},
-	[MALLCSV_COLORME_OPTIONS] = {"colorme-options", "カラーミーショップ 商品オプションデータ",
+	[MALLCSV_COLORME_OPTIONS] = {"colorme-options", "msg.csv_kinds.colorme_options",
 		"colorme"},
 	[MALLCSV_COLORME_PAIR] = {"colorme-products-options",
-		"カラーミーショップ 商品データ + 商品オプションデータ", "colorme"},
+		"msg.csv_kinds.colorme_pair", "colorme"},
 };
 
 const char *mallcsv_kind_name(mallcsv_kind k)
@@ -46,9 +47,9 @@ const char *mallcsv_kind_name(mallcsv_kind k)
 	return (unsigned)k < MALLCSV__MAX ? kinds[k].name : "unknown";
 }
 
-const char *mallcsv_kind_label(mallcsv_kind k)
+const char *mallcsv_kind_label(mallcsv_kind k, const char *lang)
 {
-	return (unsigned)k < MALLCSV__MAX ? kinds[k].label : kinds[0].label;
+	return lang_text(lang, (unsigned)k < MALLCSV__MAX ? kinds[k].label : kinds[0].label);
 }
 
 const char *mallcsv_kind_mall(mallcsv_kind k)
@@ -306,7 +307,7 @@ static bool parse_stock(mapper *m, const char *s, const char *column, bool *has_
 	if (!*s)
 		return true;
 	if (strnum_ll(s, -STOCK_LIMIT, STOCK_LIMIT, v) != Z_OK) {
-		csv_errors_add(&m->res->errors, m->r->row_line, "%sが数値ではありません（%.*s）",
+		csv_errors_add(&m->res->errors, m->r->row_line, "msg.csv.column_nan", "%s%.*s",
 				column, csv_clip(s, 40), s);
 		return false;
 	}
@@ -336,8 +337,8 @@ static bool parse_price(mapper *m, const char *s, const char *column, bool *has_
 		ok = strnum_ll(s, 0, PRICE_LIMIT, v) == Z_OK;
 	}
 	if (!ok) {
-		csv_errors_add(&m->res->errors, m->r->row_line,
-				"%sが0以上の整数ではありません（%.*s）", column, csv_clip(s, 40), s);
+		csv_errors_add(&m->res->errors, m->r->row_line, "msg.csv.column_price", "%s%.*s",
+				column, csv_clip(s, 40), s);
 		return false;
 	}
 	*has_v = true;
@@ -348,7 +349,7 @@ static bool require(mapper *m, const char *value, const char *column)
 {
 	if (*value)
 		return true;
-	csv_errors_add(&m->res->errors, m->r->row_line, "%sが空です", column);
+	csv_errors_add(&m->res->errors, m->r->row_line, "msg.csv.column_empty", "%s", column);
 	return false;
 }
 
@@ -500,7 +501,7 @@ static int map_yahoo(mapper *m, const yahoo_cols *c, bool quantity_file)
 		/* All or none of the row's SKUs: drop the ones added before the bad entry. */
 		while (m->res->n > before)
 			listing_free(&m->res->v[--m->res->n]);
-		rc = csv_errors_add(&m->res->errors, d.line, "sub-code の形式が正しくありません");
+		rc = csv_errors_add_key(&m->res->errors, d.line, "msg.csv.yahoo_sub_code");
 	}
 	free(d.extra);
 	return rc;
@@ -600,7 +601,7 @@ static int map_rakuten_select(mapper *m, const rakuten_select_cols *c)
 		goto out;
 	rc = Z_OK;
 	if (!buf_str(&sub)[0]) {
-		rc = csv_errors_add(&m->res->errors, d.line, "項目選択肢の子番号が空です");
+		rc = csv_errors_add_key(&m->res->errors, d.line, "msg.csv.rakuten_sub_empty");
 		goto out;
 	}
 	if (!parse_stock(m, cell(m, c->stock), "項目選択肢別在庫用在庫数", &d.has_stock, &d.stock))
@@ -1007,7 +1008,7 @@ static int map_shopify_inventory(mapper *m, const shopify_cols *c)
 		d.has_stock = true;
 		d.stock += v;
 		if (d.stock > STOCK_LIMIT || d.stock < -STOCK_LIMIT) {
-			rc = csv_errors_add(&m->res->errors, d.line, "在庫数の合計が大きすぎます");
+			rc = csv_errors_add_key(&m->res->errors, d.line, "msg.csv.stock_sum_big");
 			goto out;
 		}
 	}
@@ -1018,7 +1019,7 @@ static int map_shopify_inventory(mapper *m, const shopify_cols *c)
 		/* The same variant at another location. */
 		if (d.has_stock) {
 			if (prev->stock + d.stock > STOCK_LIMIT || prev->stock + d.stock < -STOCK_LIMIT) {
-				rc = csv_errors_add(&m->res->errors, d.line, "在庫数の合計が大きすぎます");
+				rc = csv_errors_add_key(&m->res->errors, d.line, "msg.csv.stock_sum_big");
 				goto out;
 			}
 			prev->stock += d.stock;
@@ -1186,8 +1187,8 @@ static int map_colorme_option(mapper *m, const colorme_option_cols *c, colorme_a
 		return ax->item && ax->axis1 && ax->axis2 ? Z_OK : Z_NOMEM;
 	}
 	if (strcmp(kind, "item") != 0) {
-		csv_errors_add(&m->res->errors, m->r->row_line,
-				"登録種別が正しくありません（name または item）（%.*s）", csv_clip(kind, 40), kind);
+		csv_errors_add(&m->res->errors, m->r->row_line, "msg.csv.colorme_kind", "%.*s",
+				csv_clip(kind, 40), kind);
 		return Z_OK;
 	}
 	if (!require(m, v1, "オプション名1"))
@@ -1366,13 +1367,12 @@ static int check_duplicates(mallcsv_result *res)
 		if (same_item && strcmp(first->sub_code, b->sub_code) == 0) {
 			drop[idx[k]] = true;
 			if (b->sub_code[0])
-				rc = csv_errors_add(&res->errors, b->line,
-						"商品コード %.*s / 子番号 %.*s が%zu行目と重複しています",
+				rc = csv_errors_add(&res->errors, b->line, "msg.csv.item_sub_twice",
+						"%.*s%.*s%zu",
 						csv_clip(b->item_code, 60), b->item_code,
 						csv_clip(b->sub_code, 60), b->sub_code, first->line);
 			else
-				rc = csv_errors_add(&res->errors, b->line,
-						"商品コード %.*s が%zu行目と重複しています",
+				rc = csv_errors_add(&res->errors, b->line, "msg.csv.item_twice", "%.*s%zu",
 						csv_clip(b->item_code, 60), b->item_code, first->line);
 			if (rc != Z_OK)
 				goto out;
@@ -1449,7 +1449,7 @@ static bool amazon_report(const char *data, size_t len)
 /* Where a read failed: the reader's message, which starts with its line number. */
 static int read_failed(csv_reader *r, mallcsv_result *res, int rc)
 {
-	if (rc == Z_INVALID && csv_errors_add(&res->errors, 0, "%s", buf_str(&r->error)) == Z_OK &&
+	if (rc == Z_INVALID && csv_errors_add_text(&res->errors, 0, buf_str(&r->error)) == Z_OK &&
 			res->errors.n)
 		res->errors.v[res->errors.n - 1].line = r->err_line;
 	return rc;
@@ -1474,7 +1474,7 @@ static int read_header(csv_reader *r, csv_header *h, mallcsv_kind expect, mallcs
 	int rc = csv_next(r);
 	if (rc == 0) {
 		rc = Z_INVALID;
-		csv_errors_add(&res->errors, 0, "ファイルが空です");
+		csv_errors_add_key(&res->errors, 0, "msg.csv.empty");
 		return rc;
 	}
 	if (rc < 0)
@@ -1487,7 +1487,7 @@ static int read_header(csv_reader *r, csv_header *h, mallcsv_kind expect, mallcs
 			return read_failed(r, res, rc);
 		if (rc == 0) {
 			rc = Z_INVALID;
-			csv_errors_add(&res->errors, 0, "見出し行（sku）が見つかりません");
+			csv_errors_add_key(&res->errors, 0, "msg.csv.amazon_no_header");
 			return rc;
 		}
 	}
@@ -1497,15 +1497,15 @@ static int read_header(csv_reader *r, csv_header *h, mallcsv_kind expect, mallcs
 	if (res->kind == MALLCSV_UNKNOWN) {
 		const char *first = h->n ? h->names[0] : "";
 		rc = Z_INVALID;
-		csv_errors_add(&res->errors, h->line,
-				"見出し行からファイルの種類を判別できません（先頭の列: %.*s）",
+		csv_errors_add(&res->errors, h->line, "msg.csv.kind_unknown", "%.*s",
 				csv_clip(first, 60), first);
 		return rc;
 	}
 	if (expect != MALLCSV_UNKNOWN && expect != res->kind) {
 		rc = Z_INVALID;
-		csv_errors_add(&res->errors, h->line, "このファイルは%sです（%sを選んでください）",
-				mallcsv_kind_label(res->kind), mallcsv_kind_label(expect));
+		csv_errors_add(&res->errors, h->line, "msg.csv.kind_other", "%s%s",
+				mallcsv_kind_label(res->kind, res->errors.lang),
+				mallcsv_kind_label(expect, res->errors.lang));
 		return rc;
 	}
 	return Z_OK;
@@ -1594,8 +1594,7 @@ static int find_columns(mapper *m, kind_cols *c)
 		c->shopify.coo = COL(m, "COO");
 		if (m->res->kind == MALLCSV_SHOPIFY_INVENTORY && c->shopify.location >= 0 &&
 				c->shopify.available < 0) {
-			csv_errors_add(&m->res->errors, m->h->line,
-					"Available (not editable) の列がありません（すべての数量を含めてエクスポートしてください）");
+			csv_errors_add_key(&m->res->errors, m->h->line, "msg.csv.shopify_available");
 			return Z_INVALID;
 		}
 		if (m->res->kind == MALLCSV_SHOPIFY_INVENTORY && c->shopify.location < 0) {
@@ -1702,6 +1701,7 @@ static int parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 	kind_cols cols;
 	memset(&cols, 0, sizeof cols);
 	memset(res, 0, sizeof *res);
+	res->errors.lang = lim ? lim->lang : NULL;
 	csv_limits amazon;
 	if (amazon_report(data, len)) {
 		/* Amazon's reports are tab-separated text, not CSV: a quote is an ordinary
@@ -1713,7 +1713,7 @@ static int parse_utf8(const char *data, size_t len, mallcsv_kind expect,
 	}
 	int rc = csv_reader_init(&r, data, len, lim);
 	if (rc != Z_OK) {
-		csv_errors_add(&res->errors, 0, "%s", buf_str(&r.error));
+		csv_errors_add_text(&res->errors, 0, buf_str(&r.error));
 		goto out;
 	}
 	if ((rc = read_header(&r, &h, expect, res)) != Z_OK)
@@ -1821,11 +1821,15 @@ static int read_axes(const char *data, size_t len, const csv_limits *lim,
 	return rc;
 }
 
-/* Moves the errors of one file of a pair into res, each named by its file. */
+/* Moves the errors of one file of a pair into res, each named by its file (a language key,
+ * or the file's own name). */
 static int take_errors(mallcsv_result *res, const csv_errors *from, const char *file)
 {
+	if (!strncmp(file, "msg.", 4))
+		file = lang_text(res->errors.lang, file);
 	for (size_t i = 0; i < from->n; i++)
-		if (csv_errors_add(&res->errors, 0, "%s %s", file, from->v[i].message) != Z_OK)
+		if (csv_errors_add(&res->errors, 0, "msg.csv.in_file", "%s%s", file,
+		                   from->v[i].message) != Z_OK)
 			return Z_NOMEM;
 	return Z_OK;
 }
@@ -1853,16 +1857,16 @@ int mallcsv_parse_pair(const char *a, size_t alen, const char *b, size_t blen,
 		if (rc == Z_OK && part[i].kind == MALLCSV_COLORME_PRODUCTS)
 			cprod = i;
 		if (rc == Z_INVALID)
-			take_errors(res, &part[i].errors, i ? "2つ目のファイル" : "1つ目のファイル");
+			take_errors(res, &part[i].errors, i ? "msg.csv.file_second" : "msg.csv.file_first");
 	}
 	if (rc == Z_OK && cprod >= 0 && part[1 - cprod].kind == MALLCSV_COLORME_OPTIONS) {
 		int opt = 1 - cprod;
 		res->kind = MALLCSV_COLORME_PAIR;
 		res->encoding = enc[cprod];
 		res->skipped = part[0].skipped + part[1].skipped;
-		rc = take_errors(res, &part[cprod].errors, "商品データ");
+		rc = take_errors(res, &part[cprod].errors, "msg.csv.file_colorme_products");
 		if (rc == Z_OK)
-			rc = take_errors(res, &part[opt].errors, "商品オプションデータ");
+			rc = take_errors(res, &part[opt].errors, "msg.csv.file_colorme_options");
 		if (rc == Z_OK)
 			rc = colorme_merge(res, &part[cprod], &part[opt]);
 		if (rc == Z_OK)
@@ -1870,11 +1874,9 @@ int mallcsv_parse_pair(const char *a, size_t alen, const char *b, size_t blen,
 		goto out;
 	}
 	if (rc == Z_OK && (item < 0 || part[1 - item].kind != MALLCSV_RAKUTEN_SELECT)) {
-		csv_errors_add(&res->errors, 0,
-				"2つのファイルを一緒に取り込めるのは楽天市場の item.csv と select.csv、"
-				"カラーミーショップの商品データと商品オプションデータの組だけです"
-				"（%s と %s が選ばれました）",
-				mallcsv_kind_label(part[0].kind), mallcsv_kind_label(part[1].kind));
+		csv_errors_add(&res->errors, 0, "msg.csv.pair_wrong", "%s%s",
+				mallcsv_kind_label(part[0].kind, res->errors.lang),
+				mallcsv_kind_label(part[1].kind, res->errors.lang));
 		rc = Z_INVALID;
 	}
 	if (rc != Z_OK)

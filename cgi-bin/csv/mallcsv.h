@@ -98,9 +98,10 @@ typedef struct {
 
 /* Detects the kind from a loaded header (CSV-FORMATS §7 keys); MALLCSV_UNKNOWN if none fits. */
 mallcsv_kind mallcsv_detect(const csv_header *h);
-/* Short ASCII name ("yahoo-data", "rakuten-normal-item", …) and Japanese label; static. */
+/* Short ASCII name ("yahoo-data", "rakuten-normal-item", …) and the label in lang ("ja",
+ * "en"; NULL: Japanese; the msg.csv_kinds texts); static. */
 const char *mallcsv_kind_name(mallcsv_kind k);
-const char *mallcsv_kind_label(mallcsv_kind k);
+const char *mallcsv_kind_label(mallcsv_kind k, const char *lang);
 /* The mall of the kind: "yahoo", "rakuten", "amazon", "shopify", "base", or NULL for
  * MALLCSV_ZAIKO. */
 const char *mallcsv_kind_mall(mallcsv_kind k);

@@ -29,12 +29,12 @@ static int open_file(opened *f, const char *data, size_t len, csv_encoding *enc,
 		return rc;
 	rc = csv_next(&f->r);
 	if (rc == 0) {
-		csv_errors_add(errors, 0, "ファイルが空です");
+		csv_errors_add_key(errors, 0, "msg.csv.empty");
 		return Z_INVALID;
 	}
 	if (rc < 0) {
 		if (rc == Z_INVALID)
-			csv_errors_add(errors, 0, "%s", buf_str(&f->r.error));
+			csv_errors_add_text(errors, 0, buf_str(&f->r.error));
 		return rc;
 	}
 	return csv_header_load(&f->h, &f->r);
@@ -80,28 +80,27 @@ static bool parse_total(const char *typed, stockcsv_mode mode, bool signed_ok, s
 	char folded[64];
 	const char *s = strnum_fold(typed, folded, sizeof folded) == Z_OK ? folded : typed;
 	if (!*s) {
-		csv_errors_add(e, line, "総在庫数が空です");
+		csv_errors_add_key(e, line, "msg.csv.total_empty");
 		return false;
 	}
 	bool sign = s[0] == '+' || s[0] == '-';
 	if (mode == STOCKCSV_DELTA && !sign) {
-		csv_errors_add(e, line, "差分モードでは +5 や -3 のように符号を付けてください（%.*s）",
+		csv_errors_add(e, line, "msg.csv.delta_sign", "%.*s",
 				csv_clip(typed, 40), typed);
 		return false;
 	}
 	if (mode == STOCKCSV_ABSOLUTE && sign && !(signed_ok && s[0] == '-')) {
-		csv_errors_add(e, line,
-				"総在庫数に符号は付けられません（差分で取り込むときは差分モードを選んでください）（%.*s）",
+		csv_errors_add(e, line, "msg.csv.total_signed", "%.*s",
 				csv_clip(typed, 40), typed);
 		return false;
 	}
 	long long min = mode == STOCKCSV_DELTA || signed_ok ? -STOCKCSV_MAX_TOTAL : 0;
 	if (strnum_ll(s, min, STOCKCSV_MAX_TOTAL, v) != Z_OK) {
 		if (strnum_ll(s, -9223372036854775807LL, 9223372036854775807LL, v) == Z_OK)
-			csv_errors_add(e, line, "総在庫数が範囲外です（%lld〜%lld）", min,
+			csv_errors_add(e, line, "msg.csv.total_range", "%lld%lld", min,
 					STOCKCSV_MAX_TOTAL);
 		else
-			csv_errors_add(e, line, "総在庫数が数値ではありません（%.*s）", csv_clip(typed, 40),
+			csv_errors_add(e, line, "msg.csv.total_nan", "%.*s", csv_clip(typed, 40),
 					typed);
 		return false;
 	}
@@ -114,15 +113,15 @@ static bool parse_reserve(const char *typed, size_t line, csv_errors *e, long lo
 	char folded[64];
 	const char *s = strnum_fold(typed, folded, sizeof folded) == Z_OK ? folded : typed;
 	if (s[0] == '+' || s[0] == '-') {
-		csv_errors_add(e, line, "確保在庫数は0〜%lldの数で、符号を付けずに入力してください（%.*s）",
+		csv_errors_add(e, line, "msg.csv.reserve_signed", "%lld%.*s",
 				STOCKCSV_MAX_TOTAL, csv_clip(typed, 40), typed);
 		return false;
 	}
 	if (strnum_ll(s, 0, STOCKCSV_MAX_TOTAL, v) != Z_OK) {
 		if (strnum_ll(s, 0, 9223372036854775807LL, v) == Z_OK)
-			csv_errors_add(e, line, "確保在庫数が範囲外です（0〜%lld）", STOCKCSV_MAX_TOTAL);
+			csv_errors_add(e, line, "msg.csv.reserve_range", "%lld", STOCKCSV_MAX_TOTAL);
 		else
-			csv_errors_add(e, line, "確保在庫数が数値ではありません（%.*s）", csv_clip(typed, 40),
+			csv_errors_add(e, line, "msg.csv.reserve_nan", "%.*s", csv_clip(typed, 40),
 					typed);
 		return false;
 	}
@@ -167,14 +166,12 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 	out->has_reserve_column = ri >= 0;
 	if (ci < 0 || (ti < 0 && ri < 0)) {
 		rc = Z_INVALID;
-		csv_errors_add(&out->errors, f.h.line,
-				"見出し行に「SKUコード」と「総在庫数」（または「確保在庫数」）の列が必要です");
+		csv_errors_add_key(&out->errors, f.h.line, "msg.csv.totals_header");
 		goto out;
 	}
 	if (ri >= 0 && mode == STOCKCSV_DELTA) {
 		rc = Z_INVALID;
-		csv_errors_add(&out->errors, f.h.line,
-				"確保在庫数は増減では取り込めません（「総在庫数を上書き」を選ぶか、確保在庫数の列を外してください）");
+		csv_errors_add_key(&out->errors, f.h.line, "msg.csv.reserve_delta");
 		goto out;
 	}
 	/* A file of CSV出力 (商品コード beside the two columns) repeats a SKU's total on each of
@@ -198,13 +195,13 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 		stockcsv_row row = {.sku_code = code, .line = line};
 		bool good = true;
 		if (!*code) {
-			csv_errors_add(&out->errors, line, "SKUコードが空です");
+			csv_errors_add_key(&out->errors, line, "msg.csv.code_empty");
 			good = false;
 		} else if (ti >= 0 && ri >= 0 && !*value && !*reserve) {
-			csv_errors_add(&out->errors, line, "総在庫数と確保在庫数が空です");
+			csv_errors_add_key(&out->errors, line, "msg.csv.both_empty");
 			good = false;
 		} else if (ti < 0 && !*reserve) {
-			csv_errors_add(&out->errors, line, "確保在庫数が空です");
+			csv_errors_add_key(&out->errors, line, "msg.csv.reserve_empty");
 			good = false;
 		} else {
 			/* With a 確保在庫数 column a blank total leaves the total as it is. */
@@ -227,7 +224,7 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 					p->reserve == row.reserve)
 				; /* the same SKU columns on another listing's row of the SKU */
 			else if (p)
-				csv_errors_add(&out->errors, line, "SKUコード %.*s が%zu行目と重複しています",
+				csv_errors_add(&out->errors, line, "msg.csv.code_twice", "%.*s%zu",
 						csv_clip(code, 60), code, p->line);
 			else if ((rc = add_total(out, &seen, &row)) != Z_OK)
 				goto out;
@@ -240,7 +237,7 @@ int stockcsv_parse_totals(const char *data, size_t len, csv_encoding enc, stockc
 		code = value = reserve = NULL;
 	}
 	if (rc == Z_INVALID)
-		csv_errors_add(&out->errors, 0, "%s", buf_str(&f.r.error));
+		csv_errors_add_text(&out->errors, 0, buf_str(&f.r.error));
 	if (rc == 0)
 		rc = Z_OK;
 out:
@@ -330,28 +327,27 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c,
 		goto out;
 	rc = Z_OK;
 	if (!*code) {
-		csv_errors_add(&out->errors, line, "セット商品コードが空です");
+		csv_errors_add_key(&out->errors, line, "msg.csv.set_code_empty");
 		goto out;
 	}
 	int flag = delete_flag(del);
 	if (flag < 0) {
-		csv_errors_add(&out->errors, line, "削除の値が正しくありません（1 または空欄）");
+		csv_errors_add_key(&out->errors, line, "msg.csv.delete_flag");
 		goto out;
 	}
 	int quantity = 0;
 	if (!flag) {
 		if (!*part) {
-			csv_errors_add(&out->errors, line, "構成商品コードが空です");
+			csv_errors_add_key(&out->errors, line, "msg.csv.part_code_empty");
 			goto out;
 		}
 		if (strcmp(part, code) == 0) {
-			csv_errors_add(&out->errors, line,
-					"セット商品 %.*s が自分自身を構成商品にしています", csv_clip(code, 60),
+			csv_errors_add(&out->errors, line, "msg.csv.set_self", "%.*s", csv_clip(code, 60),
 					code);
 			goto out;
 		}
 		if (strnum_int(qty, 1, SETCSV_MAX_QUANTITY, &quantity) != Z_OK) {
-			csv_errors_add(&out->errors, line, "数量は1〜%dの整数で入力してください（%.*s）",
+			csv_errors_add(&out->errors, line, "msg.csv.quantity", "%d%.*s",
 					SETCSV_MAX_QUANTITY, csv_clip(qty, 40), qty);
 			goto out;
 		}
@@ -381,8 +377,7 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c,
 	} else {
 		s = &out->v[idx];
 		if (s->delete != (bool)flag) {
-			csv_errors_add(&out->errors, line,
-					"セット商品 %.*s の削除が%zu行目と食い違っています（削除はセットのすべての行に付けてください）",
+			csv_errors_add(&out->errors, line, "msg.csv.delete_differs", "%.*s%zu",
 					csv_clip(s->set_code, 60), s->set_code, s->line);
 			goto out;
 		}
@@ -391,7 +386,7 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c,
 			s->set_name = name;
 			name = NULL;
 		} else if (*name && strcmp(name, s->set_name) != 0) {
-			csv_errors_add(&out->errors, line, "セット商品 %.*s の名前が%zu行目と異なります",
+			csv_errors_add(&out->errors, line, "msg.csv.name_differs", "%.*s%zu",
 					csv_clip(s->set_code, 60), s->set_code, s->line);
 			goto out;
 		}
@@ -400,8 +395,7 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c,
 		goto out;
 	for (size_t j = 0; j < s->nparts; j++) {
 		if (strcmp(s->parts[j].part_code, part) == 0) {
-			csv_errors_add(&out->errors, line,
-					"構成商品 %.*s がセット商品 %.*s の%zu行目と重複しています",
+			csv_errors_add(&out->errors, line, "msg.csv.part_twice", "%.*s%.*s%zu",
 					csv_clip(part, 60), part, csv_clip(s->set_code, 60), s->set_code,
 					s->parts[j].line);
 			goto out;
@@ -438,8 +432,7 @@ int setcsv_parse(const char *data, size_t len, csv_encoding enc, const csv_limit
 	};
 	if (c.set < 0 || c.part < 0 || c.qty < 0) {
 		rc = Z_INVALID;
-		csv_errors_add(&out->errors, f.h.line,
-				"見出し行に「セット商品コード」「構成商品コード」「数量」の列が必要です");
+		csv_errors_add_key(&out->errors, f.h.line, "msg.csv.sets_header");
 		goto out;
 	}
 	while ((rc = csv_next(&f.r)) == 1) {
@@ -449,7 +442,7 @@ int setcsv_parse(const char *data, size_t len, csv_encoding enc, const csv_limit
 			goto out;
 	}
 	if (rc == Z_INVALID)
-		csv_errors_add(&out->errors, 0, "%s", buf_str(&f.r.error));
+		csv_errors_add_text(&out->errors, 0, buf_str(&f.r.error));
 	if (rc == 0)
 		rc = Z_OK;
 out:

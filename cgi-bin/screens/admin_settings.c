@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/jst.h"
+#include "core/lang.h"
 #include "core/log.h"
 #include "core/utf8.h"
 #include "batch/retention.h"
@@ -383,10 +384,27 @@ out:
 	return rc;
 }
 
-/* POST /admin/settings/test-mail: queues a test mail (kind 'test') for the batch. */
+/* Queues the test mail to the addresses to, in lang. */
+static int queue_test_mail(web_request *r, const char *to, const char *lang)
+{
+	buf subject = BUF_INIT, body = BUF_INIT;
+	buf_puts(&subject, lang_text(lang, "mail.test.screen_subject"));
+	lang_textf(r->cfg, lang, &body, "mail.test.screen_body", "%s", r->user.login);
+	buf_putc(&body, '\n');
+	int rc = db_execv(r->db, "INSERT INTO mail_queue (kind, recipients, subject, body, state, "
+	                         "created_at) VALUES ('test', ?, ?, ?, 'queued', UTC_TIMESTAMP())",
+	                  DB_S(to), DB_S(buf_str(&subject)), DB_S(buf_str(&body)));
+	buf_free(&subject);
+	buf_free(&body);
+	return rc;
+}
+
+/* POST /admin/settings/test-mail: queues a test mail (kind 'test') for the batch: to the
+ * address typed, in the language of the list that names it (else the user's); without one,
+ * to each recipient list in its language (error_mail_to Japanese, error_mail_to_en English). */
 int admin_test_mail(web_request *r)
 {
-	buf to = BUF_INIT, why = BUF_INIT, smtp = BUF_INIT, body = BUF_INIT;
+	buf to = BUF_INIT, to_en = BUF_INIT, smtp = BUF_INIT;
 	int rc;
 	const char *asked = web_text_of(r, admin_test_mail_fields, TEST_TO);
 	if ((rc = screen_setting_get(r->db, "smtp_url", "", &smtp)) != Z_OK)
@@ -397,38 +415,39 @@ int admin_test_mail(web_request *r)
 		         : Z_ERR;
 		goto out;
 	}
-	if (*asked) {
-		if (!screen_mail_valid(asked)) {
-			rc = load_settings(r) == Z_OK
-			         ? render_settings(r, 400, web_lang(r, "msg.settings.bad_test_to"))
-			         : Z_ERR;
-			goto out;
-		}
-		buf_puts(&to, asked);
-	} else if ((rc = screen_setting_get(r->db, "error_mail_to", "", &to)) != Z_OK) {
+	if (*asked && !screen_mail_valid(asked)) {
+		rc = load_settings(r) == Z_OK
+		         ? render_settings(r, 400, web_lang(r, "msg.settings.bad_test_to"))
+		         : Z_ERR;
 		goto out;
 	}
-	if (!to.len) {
+	if ((rc = screen_setting_get(r->db, "error_mail_to", "", &to)) != Z_OK ||
+	    (rc = screen_setting_get(r->db, "error_mail_to_en", "", &to_en)) != Z_OK)
+		goto out;
+	if (*asked) {
+		const char *lang = lang_address_listed(buf_str(&to_en), asked) ? "en"
+		                   : lang_address_listed(buf_str(&to), asked)  ? "ja"
+		                                                                : web_lang_code(r);
+		rc = queue_test_mail(r, asked, lang);
+	} else if (!to.len && !to_en.len) {
 		rc = load_settings(r) == Z_OK
 		         ? render_settings(r, 400, web_lang(r, "msg.settings.test_to_needed"))
 		         : Z_ERR;
 		goto out;
+	} else {
+		if (to.len)
+			rc = queue_test_mail(r, buf_str(&to), "ja");
+		if (rc == Z_OK && to_en.len)
+			rc = queue_test_mail(r, buf_str(&to_en), "en");
 	}
-	buf_printf(&body, "zaiko 在庫連携からのテストメールです。\n\n"
-	                  "このメールが届いていれば、メール送信の設定は正しく動作しています。\n"
-	                  "送信を依頼したユーザー: %s\n", r->user.login);
-	rc = db_execv(r->db, "INSERT INTO mail_queue (kind, recipients, subject, body, state, "
-	                     "created_at) VALUES ('test', ?, ?, ?, 'queued', UTC_TIMESTAMP())",
-	              DB_S(buf_str(&to)), DB_S("【zaiko】テストメール"), DB_S(buf_str(&body)));
 	if (rc != Z_OK)
 		goto out;
 	log_info("settings: test mail queued by user %lld", r->user.id);
 	rc = web_redirect(r, "/admin/settings?msg=test_queued");
 out:
 	buf_free(&to);
-	buf_free(&why);
+	buf_free(&to_en);
 	buf_free(&smtp);
-	buf_free(&body);
 	return rc;
 }
 

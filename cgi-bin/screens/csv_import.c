@@ -202,7 +202,7 @@ static int error_text(const web_request *r, csv_errors *e, size_t line, const ch
 	int rc = web_vlangf(r, &b, key, spec, ap);
 	va_end(ap);
 	if (rc == Z_OK)
-		rc = csv_errors_add(e, line, "%s", buf_str(&b));
+		rc = csv_errors_add_text(e, line, buf_str(&b));
 	buf_free(&b);
 	return rc;
 }
@@ -228,8 +228,7 @@ static int check_totals(const web_request *r, stockcsv_totals *t, sku_info *info
 			}
 		} else if (row->has_value && t->mode == STOCKCSV_DELTA &&
 		           stock_check_delta(info[i].total, row->value, &after) != Z_OK) {
-			rc = csv_errors_add(&t->errors, row->line, "%s",
-			                    web_lang(r, "msg.csv_import.delta_range"));
+			rc = csv_errors_add_key(&t->errors, row->line, "msg.csv_import.delta_range");
 		}
 	}
 	return rc;
@@ -401,11 +400,12 @@ int csv_totals_upload(web_request *r)
 	stockcsv_totals t;
 	sku_info *info = NULL;
 	cJSON *pv = NULL;
-	int rc = stockcsv_parse_totals(f->text, f->len, CSV_ENC__MAX, mode, NULL, &t);
+	const csv_limits lim = {.lang = r->lang};
+	int rc = stockcsv_parse_totals(f->text, f->len, CSV_ENC__MAX, mode, &lim, &t);
 	if (rc == Z_NOMEM)
 		goto out;
 	if (rc == Z_OK && t.n == 0 && t.errors.n == 0)
-		csv_errors_add(&t.errors, 0, "%s", web_lang(r, "msg.csv_import.no_rows"));
+		csv_errors_add_text(&t.errors, 0, web_lang(r, "msg.csv_import.no_rows"));
 	if (rc == Z_OK && t.n) {
 		info = calloc(t.n, sizeof(*info));
 		if (!info) {
@@ -451,7 +451,7 @@ int csv_totals_upload(web_request *r)
 		}
 	}
 	cJSON_AddStringToObject(pv, "mode", mode == STOCKCSV_DELTA ? "delta" : "absolute");
-	cJSON_AddStringToObject(pv, "encoding", csv_encoding_label(t.encoding));
+	cJSON_AddStringToObject(pv, "encoding", csv_encoding_label(t.encoding, r->lang));
 	cJSON_AddNumberToObject(pv, "rows", (double)t.n);
 	cJSON_AddNumberToObject(pv, "changes", (double)changes);
 	cJSON_AddNumberToObject(pv, "same", (double)same);
@@ -516,7 +516,7 @@ static void check_mall(const web_request *r, const mallcsv_result *m, const char
 {
 	const char *km = mallcsv_kind_mall(m->kind);
 	if (km && strcmp(km, mall))
-		error_text(r, e, 0, "msg.csv_import.other_mall", "%s", mallcsv_kind_label(m->kind));
+		error_text(r, e, 0, "msg.csv_import.other_mall", "%s", mallcsv_kind_label(m->kind, r->lang));
 }
 
 /* The stock layer's row of l (strings borrowed from l). */
@@ -540,9 +540,10 @@ static int read_listing_file(const web_request *r, const char *data, size_t len,
 {
 	const char *a, *b;
 	size_t alen, blen;
+	const csv_limits lim = {.lang = r->lang};
 	int rc = unpack_pair(data, len, &a, &alen, &b, &blen)
-	             ? mallcsv_parse_pair(a, alen, b, blen, NULL, m)
-	             : mallcsv_parse(data, len, CSV_ENC__MAX, MALLCSV_UNKNOWN, NULL, m);
+	             ? mallcsv_parse_pair(a, alen, b, blen, &lim, m)
+	             : mallcsv_parse(data, len, CSV_ENC__MAX, MALLCSV_UNKNOWN, &lim, m);
 	if (rc != Z_OK)
 		return rc;
 	check_mall(r, m, mall, &m->errors);
@@ -550,7 +551,7 @@ static int read_listing_file(const web_request *r, const char *data, size_t len,
 	for (size_t i = 0; i < m->n; i++) {
 		stock_listing_row row = listing_row(&m->v[i]);
 		const char *problem = stock_listing_row_problem(&row);
-		if (problem && csv_errors_add(&m->errors, m->v[i].line, "%s", problem) != Z_OK)
+		if (problem && csv_errors_add_key(&m->errors, m->v[i].line, problem) != Z_OK)
 			return Z_NOMEM;
 	}
 	csv_errors_sort(&m->errors);
@@ -589,7 +590,7 @@ int csv_listings_upload(web_request *r)
 	if (rc != Z_OK && rc != Z_INVALID)
 		goto out;
 	if (rc == Z_OK && m.n == 0 && m.errors.n == 0)
-		csv_errors_add(&m.errors, 0, "%s", web_lang(r, "msg.csv_import.no_listings"));
+		csv_errors_add_text(&m.errors, 0, web_lang(r, "msg.csv_import.no_listings"));
 	if (m.errors.n) {
 		rc = refuse(r, "listings", &m.errors);
 		goto out;
@@ -613,8 +614,8 @@ int csv_listings_upload(web_request *r)
 			cJSON_AddItemToArray(row, cJSON_CreateString(""));
 		cJSON_AddItemToArray(list, row);
 	}
-	cJSON_AddStringToObject(pv, "kind", mallcsv_kind_label(m.kind));
-	cJSON_AddStringToObject(pv, "encoding", csv_encoding_label(m.encoding));
+	cJSON_AddStringToObject(pv, "kind", mallcsv_kind_label(m.kind, r->lang));
+	cJSON_AddStringToObject(pv, "encoding", csv_encoding_label(m.encoding, r->lang));
 	cJSON_AddNumberToObject(pv, "rows", (double)m.n);
 	cJSON_AddNumberToObject(pv, "new", (double)((long long)m.n - existing));
 	cJSON_AddNumberToObject(pv, "updated", (double)existing);
@@ -687,7 +688,7 @@ static int bulk_totals(web_request *r, const stockcsv_totals *t, const sku_info 
 	}
 	struct totals_progress tp = {p, (long long)nt};
 	rc = stock_bulk_stock(r->db, rows, nt, reserves, nr, t->mode == STOCKCSV_DELTA, file,
-	                      r->user.id, totals_progress, &tp, why, changed);
+	                      r->user.id, totals_progress, &tp, r->lang, why, changed);
 out:
 	free(rows);
 	free(reserves);
@@ -700,7 +701,8 @@ static int apply_totals(web_request *r, const char *data, size_t len, const char
 	stockcsv_totals t;
 	sku_info *info = NULL;
 	stockcsv_mode m = !strcmp(mode, "delta") ? STOCKCSV_DELTA : STOCKCSV_ABSOLUTE;
-	int rc = stockcsv_parse_totals(data, len, CSV_ENC__MAX, m, NULL, &t);
+	const csv_limits lim = {.lang = r->lang};
+	int rc = stockcsv_parse_totals(data, len, CSV_ENC__MAX, m, &lim, &t);
 	if (rc == Z_OK && t.n) {
 		info = calloc(t.n, sizeof(*info));
 		rc = info ? check_totals(r, &t, info) : Z_NOMEM;
@@ -756,8 +758,12 @@ static int apply_listings(web_request *r, long long shop, const char *data, size
 		memset(&res, 0, sizeof(res));
 		rc = stock_import_listings(r->db, shop, rows, (int)k, is_base, &res);
 		if (rc == Z_OK && res.rejected) {
+			buf first = BUF_INIT;
+			web_langf(r, &first, "msg.csv.row", "%zu%s", (size_t)res.first_error_line,
+			          web_lang(r, res.first_error));
 			web_langf(r, why, "msg.csv_import.rows_rejected", "%d%s", res.rejected,
-			          res.first_error);
+			          buf_str(&first));
+			buf_free(&first);
 			rc = Z_INVALID;
 		}
 		*changed += res.inserted + res.updated;

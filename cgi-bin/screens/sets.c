@@ -301,7 +301,7 @@ int sets_save(web_request *r)
 		rc = edit_refused(r, in, n, web_lang(r, "msg.sets.code_fixed"));
 		goto out;
 	}
-	rc = stock_set_save(r->db, code, web_text_of(r, sets_save_fields, SAVE_NAME), in, n, !*original, &outcome,
+	rc = stock_set_save(r->db, r->lang, code, web_text_of(r, sets_save_fields, SAVE_NAME), in, n, !*original, &outcome,
 	                    &set_id, &why);
 	if (rc == Z_INVALID) {
 		rc = edit_refused(r, in, n, buf_str(&why));
@@ -324,7 +324,7 @@ out:
 int sets_delete(web_request *r)
 {
 	buf why = BUF_INIT;
-	int rc = stock_set_delete(r->db, web_text_of(r, sets_delete_fields, DELETE_CODE), &why);
+	int rc = stock_set_delete(r->db, r->lang, web_text_of(r, sets_delete_fields, DELETE_CODE), &why);
 	if (rc == Z_INVALID)
 		rc = web_error(r, 400, buf_str(&why));
 	else if (rc == Z_OK) {
@@ -391,13 +391,13 @@ int sets_preview_json(web_request *r)
 		int *qty = calloc((size_t)(n ? n : 1), sizeof(*qty));
 		if (!parts || !pavail || !qty) {
 			rc = Z_NOMEM;
-		} else if (*code && !stock_set_code_ok(code, "セット商品コード", &why)) {
+		} else if (*code && !stock_set_code_ok(r->lang, code, "msg.label.set_code", &why)) {
 			rc = Z_INVALID;
 		} else if (n == 0) {
 			buf_puts(&why, web_lang(r, "msg.sets.parts_needed"));
 			rc = Z_INVALID;
 		} else {
-			rc = stock_set_resolve(r->db, code, in, n, parts, &why);
+			rc = stock_set_resolve(r->db, r->lang, code, in, n, parts, &why);
 		}
 		for (int i = 0; rc == Z_OK && i < n; i++) {
 			cJSON *a = cJSON_GetObjectItem(cJSON_GetArrayItem(arr, i), "available");
@@ -414,7 +414,7 @@ int sets_preview_json(web_request *r)
 	} else {
 		/* An existing code: the definition is applied and rolled back, so the cycle and
 		 * depth checks are exactly the save's. */
-		rc = stock_set_check(r->db, code, in, n, !*web_text_of(r, sets_preview_fields, PREVIEW_ORIGINAL), &avail, &why);
+		rc = stock_set_check(r->db, r->lang, code, in, n, !*web_text_of(r, sets_preview_fields, PREVIEW_ORIGINAL), &avail, &why);
 		if (rc != Z_OK && rc != Z_INVALID)
 			goto out;
 	}
@@ -461,15 +461,15 @@ static int import_file(web_request *r, const char *data, size_t len, bool apply,
                        long long job_id)
 {
 	setcsv_result sets;
-	csv_errors errors = {0};
-	csv_limits lim = {.max_bytes = SET_CSV_MAX_BYTES, .max_rows = 200000};
+	csv_errors errors = {.lang = r->lang};
+	csv_limits lim = {.max_bytes = SET_CSV_MAX_BYTES, .max_rows = 200000, .lang = r->lang};
 	int counts[STOCK_SET__MAX] = {0};
 	char key[64];
 	*refused = false;
 	int rc = setcsv_parse(data, len, CSV_ENC__MAX, &lim, &sets);
 	if (rc == Z_NOMEM)
 		goto out;
-	web_set(r, "Page.encoding", csv_encoding_label(sets.encoding));
+	web_set(r, "Page.encoding", csv_encoding_label(sets.encoding, r->lang));
 	if (rc == Z_INVALID || sets.errors.n) {
 		*refused = true;
 		for (size_t i = 0; i < sets.errors.n; i++) {

@@ -115,9 +115,10 @@ typedef struct {
 } stock_set_part;
 
 /* Replaces the parts of a set SKU (n = 0 makes it an ordinary SKU again) and re-queues its
- * listings. Refuses, with *why (Japanese, static) and Z_INVALID: a part equal to the set, an
- * unknown part, a part listed twice, a quantity out of bounds, a cycle (a part that is, or
- * contains, the set), nesting deeper than STOCK_SET_MAX_DEPTH, n > 100. Z_NOTFOUND for an
+ * listings. Refuses, with *why (a language key, static: "msg.set_define.…") and Z_INVALID: a
+ * part equal to the set, an unknown part, a part listed twice, a quantity out of bounds, a
+ * cycle (a part that is, or contains, the set), nesting deeper than STOCK_SET_MAX_DEPTH,
+ * n > 100. Z_NOTFOUND for an
  * unknown set SKU. One transaction (or the caller's). */
 int stock_set_define(db *d, long long set_sku_id, const stock_set_part *parts, int n,
                      const char **why);
@@ -168,12 +169,12 @@ typedef void (*stock_progress_fn)(void *ctx, int phase, long long done, long lon
  * changes, then stock_requeue_changed for those SKUs, all in one transaction (the caller's
  * when one is open, else its own, retried on deadlock). The SKUs are locked first: an
  * absolute total is the count as of now. A set among the SKUs, or a delta whose result is
- * beyond ±STOCK_QTY_MAX, is refused with Z_INVALID and a Japanese message appended to why
- * (nothing changed). progress (may be NULL) gets both phases. Z_OK with *changed = SKUs whose
- * total changed, Z_INVALID, Z_ERR. The SKU ids must be unique and exist. */
+ * beyond ±STOCK_QTY_MAX, is refused with Z_INVALID and a message in lang ("ja", "en"; NULL:
+ * Japanese) appended to why (nothing changed). progress (may be NULL) gets both phases. Z_OK
+ * with *changed = SKUs whose total changed, Z_INVALID, Z_ERR. The SKU ids must be unique and exist. */
 int stock_bulk_totals(db *d, const stock_total_row *rows, size_t n, bool delta, const char *ref,
-                      long long user_id, stock_progress_fn progress, void *pctx, buf *why,
-                      long long *changed);
+                      long long user_id, stock_progress_fn progress, void *pctx,
+                      const char *lang, buf *why, long long *changed);
 /* The same with the file's 確保在庫数 as well: reserves (sku_id, the new reserve
  * 0..STOCK_QTY_MAX; unique ids) are written where they differ, in the same transaction and
  * before the re-queue, so every push owed to a changed total or reserve is queued once.
@@ -181,8 +182,8 @@ int stock_bulk_totals(db *d, const stock_total_row *rows, size_t n, bool delta, 
  * Z_INVALID, nothing changed. */
 int stock_bulk_stock(db *d, const stock_total_row *totals, size_t nt,
                      const stock_total_row *reserves, size_t nr, bool delta, const char *ref,
-                     long long user_id, stock_progress_fn progress, void *pctx, buf *why,
-                     long long *changed);
+                     long long user_id, stock_progress_fn progress, void *pctx,
+                     const char *lang, buf *why, long long *changed);
 
 /* 商品削除: deletes the listings (and their pending pushes) and, of sku_ids, the SKUs left
  * without listings that no set uses; removes rows from zaiko, never from a mall. stock_move
@@ -304,15 +305,16 @@ typedef struct {
 	int line;                /* the file's physical line, named in messages (0: the index) */
 } stock_listing_row;
 
-/* Why stock_import_listings would refuse row (Japanese, static), or NULL: a preview checks
- * its rows with it so that what it accepts the apply accepts. */
+/* Why stock_import_listings would refuse row (a language key, static: "msg.stock_link.…"), or
+ * NULL: a preview checks its rows with it so that what it accepts the apply accepts. */
 const char *stock_listing_row_problem(const stock_listing_row *row);
 
 typedef struct {
 	int inserted, updated, unchanged;
 	int skus_created;
 	int rejected;            /* rows refused (empty item code, out-of-bounds numbers) */
-	char first_error[300];   /* Japanese, the first refused row's reason; "" if none */
+	const char *first_error; /* the first refused row's reason (a language key), NULL if none */
+	int first_error_line;    /* its line (the row's line, else its index from 1) */
 } stock_import_result;
 
 /* Upserts listings by (shop_id, item_code, sub_code), keeping sync, min, max and manual links;

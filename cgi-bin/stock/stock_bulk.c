@@ -1,6 +1,7 @@
 /* stock_bulk: changes of many rows at once — a 総在庫数 file's totals, set-based, and the
  * deletion of listings (商品削除) — for the screens and any command that needs them. */
 #include <stdlib.h>
+#include "core/lang.h"
 #include "db/db_in.h"
 #include "stock/stock_int.h"
 
@@ -17,6 +18,7 @@ struct bulk_totals_ctx {
 	long long user_id;
 	stock_progress_fn progress;
 	void *pctx;
+	const char *lang;
 	buf *why;
 	long long *changed;
 };
@@ -35,7 +37,8 @@ static void requeue_relay(void *vctx, long long done, long long total)
 /* 確保在庫数 of a file, set-based, inside the caller's transaction: the rows go to the scratch
  * table csv_reserve, their SKUs are locked, each reserve that differs is written and marked
  * changed (the caller re-queues them). A reserve is a setting, not stock: no stock_move. */
-static int reserves_load(db *d, const stock_total_row *rows, size_t n, buf *why)
+static int reserves_load(db *d, const stock_total_row *rows, size_t n, const char *lang,
+                         buf *why)
 {
 	long long bad = 0;
 	int rc = db_exec(d, "DROP TEMPORARY TABLE IF EXISTS csv_reserve", NULL, 0, NULL, NULL);
@@ -60,7 +63,8 @@ static int reserves_load(db *d, const stock_total_row *rows, size_t n, buf *why)
 		buf_free(&sql);
 	}
 	if (rc == Z_OK && bad) {
-		buf_printf(why, "確保在庫数が範囲外（0〜%lld）のSKUが%lld件あります。", STOCK_QTY_MAX, bad);
+		lang_textf(NULL, lang, why, "msg.stock_bulk.reserve_range", "%lld%lld", STOCK_QTY_MAX,
+		           bad);
 		rc = Z_INVALID;
 	}
 	if (rc == Z_OK)
@@ -124,7 +128,7 @@ static int bulk_totals_tx(db *d, void *vctx)
 		                 "STRAIGHT_JOIN sku s ON s.id = c.sku_id FOR UPDATE",
 		                 NULL, 0, 0, &bad);
 	if (rc == Z_OK && bad) {
-		buf_puts(c->why, "セット商品の総在庫数は変更できません（構成商品から計算されます）。");
+		buf_puts(c->why, lang_text(c->lang, "msg.stock_bulk.set_total"));
 		rc = Z_INVALID;
 	}
 	if (rc == Z_OK && delta)
@@ -133,7 +137,7 @@ static int bulk_totals_tx(db *d, void *vctx)
 		                 "WHERE s.total + c.value NOT BETWEEN ? AND ?",
 		                 DB_ARGS(DB_I(-STOCK_QTY_MAX), DB_I(STOCK_QTY_MAX)), 0, &bad);
 	if (rc == Z_OK && delta && bad) {
-		buf_printf(c->why, "増減後の総在庫数が範囲外になるSKUが%lld件あります。", bad);
+		lang_textf(NULL, c->lang, c->why, "msg.stock_bulk.delta_range", "%lld", bad);
 		rc = Z_INVALID;
 	}
 	if (rc == Z_OK)
@@ -164,7 +168,7 @@ static int bulk_totals_tx(db *d, void *vctx)
 		                     "WHERE c.changed = 1",
 		             NULL, 0, NULL, NULL);
 	if (rc == Z_OK && c->nr)
-		rc = reserves_load(d, c->reserves, c->nr, c->why);
+		rc = reserves_load(d, c->reserves, c->nr, c->lang, c->why);
 	if (rc == Z_OK)
 		rc = stock_changed_open(d);
 	if (rc == Z_OK)
@@ -192,20 +196,20 @@ static int bulk_totals_tx(db *d, void *vctx)
 }
 
 int stock_bulk_totals(db *d, const stock_total_row *rows, size_t n, bool delta, const char *ref,
-                      long long user_id, stock_progress_fn progress, void *pctx, buf *why,
-                      long long *changed)
+                      long long user_id, stock_progress_fn progress, void *pctx,
+                      const char *lang, buf *why, long long *changed)
 {
-	return stock_bulk_stock(d, rows, n, NULL, 0, delta, ref, user_id, progress, pctx, why,
+	return stock_bulk_stock(d, rows, n, NULL, 0, delta, ref, user_id, progress, pctx, lang, why,
 	                        changed);
 }
 
 int stock_bulk_stock(db *d, const stock_total_row *totals, size_t nt,
                      const stock_total_row *reserves, size_t nr, bool delta, const char *ref,
-                     long long user_id, stock_progress_fn progress, void *pctx, buf *why,
-                     long long *changed)
+                     long long user_id, stock_progress_fn progress, void *pctx,
+                     const char *lang, buf *why, long long *changed)
 {
 	struct bulk_totals_ctx c = {totals, nt, reserves, nr, delta, ref, user_id, progress, pctx,
-	                            why, changed};
+	                            lang, why, changed};
 	return stock_tx(d, bulk_totals_tx, &c);
 }
 

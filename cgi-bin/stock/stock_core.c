@@ -440,13 +440,13 @@ static int set_define_tx(db *d, void *vctx)
 		if (rc != Z_OK)
 			return rc;
 		if (!found) {
-			c->why = "構成品のSKUが見つかりません。";
+			c->why = "msg.set_define.part_missing";
 			return Z_INVALID;
 		}
 		int h = 0;
 		rc = set_height(d, c->parts[i].part_sku_id, false, c->set_id, 0, &h);
 		if (rc == Z_CONFLICT) {
-			c->why = "セット商品の構成が循環しています (構成品がこのセットを含んでいます)。";
+			c->why = "msg.set_define.cycle";
 			return Z_INVALID;
 		}
 		if (rc != Z_OK)
@@ -457,7 +457,7 @@ static int set_define_tx(db *d, void *vctx)
 	if ((rc = set_height(d, c->set_id, true, 0, 0, &above)) != Z_OK)
 		return rc;
 	if (c->n > 0 && below + 1 + above > STOCK_SET_MAX_DEPTH) {
-		c->why = "セット商品の入れ子が深すぎます。";
+		c->why = "msg.set_define.too_deep";
 		return Z_INVALID;
 	}
 	if ((rc = db_execv(d, "DELETE FROM set_part WHERE set_sku_id = ?", DB_I(c->set_id))) != Z_OK)
@@ -482,21 +482,21 @@ int stock_set_define(db *d, long long set_sku_id, const stock_set_part *parts, i
 {
 	*why = NULL;
 	if (n < 0 || n > SET_MAX_PARTS) {
-		*why = "構成品は100個までです。";
+		*why = "msg.set_define.too_many";
 		return Z_INVALID;
 	}
 	for (int i = 0; i < n; i++) {
 		if (parts[i].part_sku_id == set_sku_id) {
-			*why = "セット商品を自分自身の構成品にはできません。";
+			*why = "msg.set_define.self";
 			return Z_INVALID;
 		}
 		if (parts[i].quantity <= 0 || parts[i].quantity > STOCK_PART_QTY_MAX) {
-			*why = "構成品の数量は1以上100万以下にしてください。";
+			*why = "msg.set_define.quantity";
 			return Z_INVALID;
 		}
 		for (int j = 0; j < i; j++)
 			if (parts[j].part_sku_id == parts[i].part_sku_id) {
-				*why = "同じ構成品が2回指定されています。";
+				*why = "msg.set_define.twice";
 				return Z_INVALID;
 			}
 	}
@@ -504,7 +504,7 @@ int stock_set_define(db *d, long long set_sku_id, const stock_set_part *parts, i
 	int rc = stock_tx(d, set_define_tx, &c);
 	*why = c.why;
 	if (rc == Z_NOTFOUND)
-		*why = "セット商品のSKUが見つかりません。";
+		*why = "msg.set_define.set_missing";
 	return rc;
 }
 

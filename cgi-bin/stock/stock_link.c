@@ -435,15 +435,15 @@ static int link_new_sku(db *d, struct import_ctx *c, long long sku_id, const cha
 const char *stock_listing_row_problem(const stock_listing_row *row)
 {
 	if (!row->item_code || !*row->item_code)
-		return "商品コードが空です。";
+		return "msg.stock_link.item_code_empty";
 	if (count_chars(row->item_code) > 128 || count_chars(row->sub_code) > 128 ||
 	    count_chars(row->sku_code) > 128 || count_chars(row->mall_ref) > 128)
-		return "コードが128文字を超えています。";
+		return "msg.stock_link.code_long";
 	if (row->has_price && (row->price < 0 || row->price > STOCK_QTY_MAX))
-		return "価格が範囲外です。";
+		return "msg.stock_link.price_range";
 	/* A mall's own stock may be below 0 (Yahoo overdraft): a value to store and show. */
 	if (row->has_stock && (row->stock < -STOCK_QTY_MAX || row->stock > STOCK_QTY_MAX))
-		return "在庫数が範囲外です (-10億〜10億)。";
+		return "msg.stock_link.stock_range";
 	return NULL;
 }
 
@@ -452,9 +452,10 @@ static int import_row(db *d, struct import_ctx *c, const stock_listing_row *row,
 {
 	const char *problem = stock_listing_row_problem(row);
 	if (problem) {
-		if (!c->res.rejected++)
-			snprintf(c->res.first_error, sizeof(c->res.first_error), "%d行目: %s",
-			         row->line > 0 ? row->line : index + 1, problem);
+		if (!c->res.rejected++) {
+			c->res.first_error = problem;
+			c->res.first_error_line = row->line > 0 ? row->line : index + 1;
+		}
 		return Z_OK;
 	}
 	char name[1024], options[1024], image[2048], jan[129];

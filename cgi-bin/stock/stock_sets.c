@@ -1,52 +1,61 @@
 /* stock_sets: セット商品 as the screens and commands define them by code — one set saved or
- * deleted, a set file imported — over stock_set_define, with Japanese reasons for refusals. */
+ * deleted, a set file imported — over stock_set_define, with reasons for refusals in the
+ * caller's language (the msg.stock_sets texts of the language files). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/lang.h"
 #include "core/utf8.h"
 #include "stock/stock_int.h"
 #include "stock/stock_sets.h"
 
 /* Checks a set code as the stock core will (1..128 characters, no controls, no edge
  * spaces), with a message. */
-bool stock_set_code_ok(const char *code, const char *what, buf *why)
+bool stock_set_code_ok(const char *lang, const char *code, const char *what, buf *why)
 {
 	size_t len = strlen(code);
+	const char *label = lang_get(NULL, lang, what);
+	if (!label)
+		label = what;
 	if (!len) {
-		buf_printf(why, "%sを入力してください。", what);
+		lang_textf(NULL, lang, why, "msg.stock_sets.code_needed", "%s", label);
 		return false;
 	}
 	if (!utf8_valid_text(code, len) || utf8_count(code, len) > 128 || strpbrk(code, "\t\r\n") ||
 	    code[0] == ' ' || code[len - 1] == ' ') {
-		buf_printf(why, "%s「%s」は128文字以内で、前後に空白を含めずに入力してください。", what,
-		           code);
+		lang_textf(NULL, lang, why, "msg.stock_sets.code_bad", "%s%s", label, code);
 		return false;
 	}
 	return true;
 }
 
+/* The text of a stock core refusal (a language key, static) in lang; fallback for none. */
+static const char *core_text(const char *lang, const char *key, const char *fallback)
+{
+	const char *s = lang_get(NULL, lang, key ? key : fallback);
+	return s ? s : key ? key : fallback;
+}
+
 /* Resolves the part codes to SKU ids, with a message naming the first bad row. */
-int stock_set_resolve(db *d, const char *set_code, const stock_set_input *in, int n,
-                         stock_set_part *parts, buf *why)
+int stock_set_resolve(db *d, const char *lang, const char *set_code, const stock_set_input *in,
+                      int n, stock_set_part *parts, buf *why)
 {
 	for (int i = 0; i < n; i++) {
 		const char *code = in[i].code;
-		if (!stock_set_code_ok(code, "構成商品コード", why))
+		if (!stock_set_code_ok(lang, code, "msg.label.part_code", why))
 			return Z_INVALID;
 		if (!strcmp(code, set_code)) {
-			buf_printf(why, "セット商品コード「%s」を、そのセット自身の構成商品にはできません。",
-			           code);
+			lang_textf(NULL, lang, why, "msg.stock_sets.part_is_set", "%s", code);
 			return Z_INVALID;
 		}
 		if (!in[i].qty_ok || in[i].qty <= 0 || in[i].qty > STOCK_PART_QTY_MAX) {
-			buf_printf(why, "構成商品「%s」の数量は1〜%dの整数で入力してください（入力: %s）。",
-			           code, STOCK_PART_QTY_MAX, in[i].qty_text ? in[i].qty_text : "");
+			lang_textf(NULL, lang, why, "msg.stock_sets.part_qty", "%s%d%s", code,
+			           STOCK_PART_QTY_MAX, in[i].qty_text ? in[i].qty_text : "");
 			return Z_INVALID;
 		}
 		for (int j = 0; j < i; j++)
 			if (!strcmp(in[j].code, code)) {
-				buf_printf(why, "構成商品「%s」が2回指定されています。1行にまとめてください。",
-				           code);
+				lang_textf(NULL, lang, why, "msg.stock_sets.part_twice", "%s", code);
 				return Z_INVALID;
 			}
 		long long id = 0;
@@ -54,8 +63,7 @@ int stock_set_resolve(db *d, const char *set_code, const stock_set_input *in, in
 		    Z_OK)
 			return Z_ERR;
 		if (!id) {
-			buf_printf(why, "構成商品「%s」は登録されていません。先に商品を登録してください。",
-			           code);
+			lang_textf(NULL, lang, why, "msg.stock_sets.part_unknown", "%s", code);
 			return Z_INVALID;
 		}
 		parts[i].part_sku_id = id;
@@ -88,23 +96,24 @@ static int same_parts(db *d, long long set_id, const stock_set_part *parts, int 
 /* Defines (creates or replaces) one set inside the caller's transaction. A new code gets a
  * SKU (total 0); a name, when given, replaces the stored one. is_new: the form for a new set
  * (refuses an existing set). Z_OK with *outcome and *set_id; Z_INVALID with why; Z_ERR. */
-static int set_save_tx(db *d, const char *set_code, const char *set_name, const stock_set_input *in,
-                     int n, bool is_new, stock_set_outcome *outcome, long long *set_id, buf *why)
+static int set_save_tx(db *d, const char *lang, const char *set_code, const char *set_name,
+                       const stock_set_input *in, int n, bool is_new, stock_set_outcome *outcome,
+                       long long *set_id, buf *why)
 {
 	db_res *res = NULL;
 	stock_set_part *parts = NULL;
 	const char *core_why = NULL;
 	int rc;
 	*set_id = 0;
-	if (!stock_set_code_ok(set_code, "セット商品コード", why))
+	if (!stock_set_code_ok(lang, set_code, "msg.label.set_code", why))
 		return Z_INVALID;
 	if (n == 0) {
-		buf_puts(why, "構成商品を1件以上入力してください。");
+		buf_puts(why, lang_text(lang, "msg.stock_sets.parts_needed"));
 		return Z_INVALID;
 	}
 	if (!(parts = calloc((size_t)n, sizeof(*parts))))
 		return Z_NOMEM;
-	if ((rc = stock_set_resolve(d, set_code, in, n, parts, why)) != Z_OK)
+	if ((rc = stock_set_resolve(d, lang, set_code, in, n, parts, why)) != Z_OK)
 		goto out;
 	if ((rc = db_queryv(d, &res, "SELECT id, name, is_set FROM sku WHERE code = ? FOR UPDATE",
 	                    DB_S(set_code))) != Z_OK)
@@ -112,11 +121,10 @@ static int set_save_tx(db *d, const char *set_code, const char *set_name, const 
 	if (res->nrows == 0) {
 		rc = stock_sku_create(d, set_code, set_name, 0, set_id);
 		if (rc == Z_INVALID)
-			buf_printf(why, "セット商品コード「%s」は登録できません。", set_code);
+			lang_textf(NULL, lang, why, "msg.stock_sets.code_refused", "%s", set_code);
 		if (rc == Z_CONFLICT) {
 			/* Another request created the code a moment ago. */
-			buf_printf(why, "セット商品コード「%s」は、たった今ほかの操作で登録されました。"
-			                "もう一度保存してください。", set_code);
+			lang_textf(NULL, lang, why, "msg.stock_sets.code_raced", "%s", set_code);
 			rc = Z_INVALID;
 		}
 		if (rc != Z_OK)
@@ -126,8 +134,7 @@ static int set_save_tx(db *d, const char *set_code, const char *set_name, const 
 		*set_id = db_get_ll(res, 0, 0, 0);
 		bool was_set = db_get_ll(res, 0, 2, 0) != 0;
 		if (is_new && was_set) {
-			buf_printf(why, "セット商品コード「%s」はすでに登録されています。一覧から編集してください。",
-			           set_code);
+			lang_textf(NULL, lang, why, "msg.stock_sets.code_taken", "%s", set_code);
 			rc = Z_INVALID;
 			goto out;
 		}
@@ -146,7 +153,8 @@ static int set_save_tx(db *d, const char *set_code, const char *set_name, const 
 	}
 	rc = stock_set_define(d, *set_id, parts, n, &core_why);
 	if (rc == Z_INVALID || rc == Z_NOTFOUND) {
-		buf_printf(why, "セット商品「%s」: %s", set_code, core_why ? core_why : "登録できません。");
+		lang_textf(NULL, lang, why, "msg.stock_sets.set_refused", "%s%s", set_code,
+		           core_text(lang, core_why, "msg.stock_sets.cannot_save"));
 		rc = Z_INVALID;
 	}
 out:
@@ -157,7 +165,7 @@ out:
 
 /* Deletes a set inside the caller's transaction: its parts go, and its SKU too when nothing
  * else refers to it (no listing linked, no stock moves); else it stays as an ordinary SKU. */
-static int set_delete_tx(db *d, const char *set_code, buf *why)
+static int set_delete_tx(db *d, const char *lang, const char *set_code, buf *why)
 {
 	db_res *res = NULL, *users = NULL;
 	const char *core_why = NULL;
@@ -167,7 +175,7 @@ static int set_delete_tx(db *d, const char *set_code, buf *why)
 	if (rc != Z_OK)
 		goto out;
 	if (res->nrows == 0 || !db_get_ll(res, 0, 1, 0)) {
-		buf_printf(why, "セット商品「%s」は登録されていません。", set_code);
+		lang_textf(NULL, lang, why, "msg.stock_sets.not_a_set", "%s", set_code);
 		rc = Z_INVALID;
 		goto out;
 	}
@@ -178,14 +186,14 @@ static int set_delete_tx(db *d, const char *set_code, buf *why)
 	                    DB_I(id))) != Z_OK)
 		goto out;
 	if (users->nrows) {
-		buf_printf(why, "セット商品「%s」はセット「%s」の構成商品です。先にそちらを変更してください。",
-		           set_code, db_get(users, 0, 0));
+		lang_textf(NULL, lang, why, "msg.stock_sets.used_by", "%s%s", set_code,
+		           db_get(users, 0, 0));
 		rc = Z_INVALID;
 		goto out;
 	}
 	if ((rc = stock_set_define(d, id, NULL, 0, &core_why)) != Z_OK) {
 		if (rc == Z_INVALID)
-			buf_printf(why, "%s", core_why ? core_why : "削除できません。");
+			buf_puts(why, core_text(lang, core_why, "msg.stock_sets.cannot_delete"));
 		goto out;
 	}
 	if ((rc = db_query_ll(d, "SELECT (SELECT COUNT(*) FROM listing WHERE sku_id = ?) + "
@@ -217,22 +225,22 @@ int stock_set_import(db *d, const setcsv_result *sets, csv_errors *errors,
 		if (s->delete)
 			continue;
 		buf_reset(&why);
-		if (!stock_set_code_ok(s->set_code, "セット商品コード", &why)) {
-			csv_errors_add(errors, s->line, "%s", buf_str(&why));
+		if (!stock_set_code_ok(errors->lang, s->set_code, "msg.label.set_code", &why)) {
+			csv_errors_add_text(errors, s->line, buf_str(&why));
 			continue;
 		}
 		if ((rc = db_query_ll(d, "SELECT id FROM sku WHERE code = ?",
 		                      DB_ARGS(DB_S(s->set_code)), 0, &id)) != Z_OK)
 			break;
 		if (utf8_count(s->set_name, strlen(s->set_name)) > 255) {
-			csv_errors_add(errors, s->line, "セット商品名は255文字以内にしてください。");
+			csv_errors_add_key(errors, s->line, "msg.stock_sets.name_long");
 			continue;
 		}
 		if (!id) {
 			rc = stock_sku_create(d, s->set_code, s->set_name, 0, &id);
 			created[i] = rc == Z_OK;
 			if (rc == Z_INVALID || rc == Z_CONFLICT) {
-				csv_errors_add(errors, s->line, "セット商品コード「%s」は登録できません。",
+				csv_errors_add(errors, s->line, "msg.stock_sets.code_refused", "%s",
 				               s->set_code);
 				rc = Z_OK;
 			}
@@ -261,10 +269,10 @@ int stock_set_import(db *d, const setcsv_result *sets, csv_errors *errors,
 			           s->parts[k].quantity);
 		}
 		if (s->delete)
-			rc = set_delete_tx(d, s->set_code, &why);
+			rc = set_delete_tx(d, errors->lang, s->set_code, &why);
 		else
-			rc = set_save_tx(d, s->set_code, s->set_name, in, (int)s->nparts, false,
-			               &outcome, &set_id, &why);
+			rc = set_save_tx(d, errors->lang, s->set_code, s->set_name, in, (int)s->nparts,
+			                 false, &outcome, &set_id, &why);
 		free(in);
 		if (rc == Z_INVALID) {
 			/* Name the row of the part at fault when the message names a part. */
@@ -275,7 +283,7 @@ int stock_set_import(db *d, const setcsv_result *sets, csv_errors *errors,
 					line = s->parts[k].line;
 					break;
 				}
-			csv_errors_add(errors, line, "%s", buf_str(&why));
+			csv_errors_add_text(errors, line, buf_str(&why));
 			rc = Z_OK;
 			continue;
 		}
@@ -299,7 +307,7 @@ out:
 
 
 struct save_ctx {
-	const char *set_code, *set_name;
+	const char *lang, *set_code, *set_name;
 	const stock_set_input *in;
 	int n;
 	bool is_new;
@@ -312,19 +320,20 @@ static int save_attempt(db *d, void *vctx)
 {
 	struct save_ctx *c = vctx;
 	buf_reset(c->why);
-	return set_save_tx(d, c->set_code, c->set_name, c->in, c->n, c->is_new, c->outcome,
+	return set_save_tx(d, c->lang, c->set_code, c->set_name, c->in, c->n, c->is_new, c->outcome,
 	                   c->set_id, c->why);
 }
 
-int stock_set_save(db *d, const char *set_code, const char *set_name, const stock_set_input *in,
-                   int n, bool is_new, stock_set_outcome *outcome, long long *set_id, buf *why)
+int stock_set_save(db *d, const char *lang, const char *set_code, const char *set_name,
+                   const stock_set_input *in, int n, bool is_new, stock_set_outcome *outcome,
+                   long long *set_id, buf *why)
 {
-	struct save_ctx c = {set_code, set_name, in, n, is_new, outcome, set_id, why};
+	struct save_ctx c = {lang, set_code, set_name, in, n, is_new, outcome, set_id, why};
 	return stock_tx(d, save_attempt, &c);
 }
 
-int stock_set_check(db *d, const char *set_code, const stock_set_input *in, int n, bool is_new,
-                    long long *available, buf *why)
+int stock_set_check(db *d, const char *lang, const char *set_code, const stock_set_input *in,
+                    int n, bool is_new, long long *available, buf *why)
 {
 	stock_set_outcome outcome;
 	long long set_id = 0;
@@ -332,7 +341,7 @@ int stock_set_check(db *d, const char *set_code, const stock_set_input *in, int 
 	int rc = db_begin(d);
 	if (rc != Z_OK)
 		return rc;
-	rc = set_save_tx(d, set_code, "", in, n, is_new, &outcome, &set_id, why);
+	rc = set_save_tx(d, lang, set_code, "", in, n, is_new, &outcome, &set_id, why);
 	if (rc == Z_OK)
 		rc = stock_available(d, set_id, available);
 	db_rollback(d);
@@ -340,7 +349,7 @@ int stock_set_check(db *d, const char *set_code, const stock_set_input *in, int 
 }
 
 struct delete_ctx {
-	const char *set_code;
+	const char *lang, *set_code;
 	buf *why;
 };
 
@@ -348,11 +357,11 @@ static int delete_attempt(db *d, void *vctx)
 {
 	struct delete_ctx *c = vctx;
 	buf_reset(c->why);
-	return set_delete_tx(d, c->set_code, c->why);
+	return set_delete_tx(d, c->lang, c->set_code, c->why);
 }
 
-int stock_set_delete(db *d, const char *set_code, buf *why)
+int stock_set_delete(db *d, const char *lang, const char *set_code, buf *why)
 {
-	struct delete_ctx c = {set_code, why};
+	struct delete_ctx c = {lang, set_code, why};
 	return stock_tx(d, delete_attempt, &c);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/lang.h"
 #include "core/log.h"
 #include "core/secret.h"
 #include "core/strnum.h"
@@ -229,6 +230,10 @@ int main(void)
 	FCGX_Request fr;
 	if (!cfg)
 		return 1;
+	/* The language files, before any request: handlers hand them to the stock core and the
+	 * CSV readers, which read them without a configuration (logged when unreadable; pages
+	 * then fail to render). */
+	lang_load(cfg);
 	if (FCGX_Init() != 0)
 		return 1;
 	struct sigaction sa;

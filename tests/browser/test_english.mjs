@@ -7,9 +7,9 @@
 // questions — must be English. The data of this test is Japanese on purpose, so an unmarked
 // data cell fails. Screenshots: $ZAIKO_ARTIFACTS/screenshots-en/NAME-WIDTH.png.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ARTIFACTS, BUILD, ROOT, URL, assert, batch, eq, launch, run, sql, sql1 } from "./lib.mjs";
+import { ARTIFACTS, BUILD, URL, assert, batch, eq, launch, run, sql, sql1 } from "./lib.mjs";
 
 const TAG = "EN" + Math.random().toString(16).slice(2, 7).toUpperCase();
 const DIR = path.join(ARTIFACTS, "screenshots-en");
@@ -17,18 +17,6 @@ const LOGIN = "en-" + TAG.toLowerCase();
 const OTHER = "en2-" + TAG.toLowerCase();
 const PASSWORD = "English-" + Math.random().toString(16).slice(2, 14);
 const ids = {};
-
-// Messages the stock core and the CSV readers build (a CSV row's error, a set's unknown part)
-// come from C files whose literals are not moved to the language files yet: the PENDING list
-// of tests/integration/test_lang_keys.py. While a file is listed there, the row messages it
-// writes (the selectors below) may be Japanese; once it leaves the list they must be English
-// like everything else, with no edit here. Every such exception is printed.
-const LANG_KEYS = readFileSync(path.join(ROOT, "tests/integration/test_lang_keys.py"), "utf8");
-const PENDING_BLOCK = (LANG_KEYS.match(/PENDING = set\("""([\s\S]*?)"""/) || ["", ""])[1];
-const PENDING_MESSAGES = [
-  ["cgi-bin/csv/stockcsv.c", "#csv-errors li"],
-  ["cgi-bin/stock/stock_sets.c", "ul.errors li, #set-check"],
-].filter(([file]) => PENDING_BLOCK.split(/\s+/).includes(file));
 
 // Japanese script and full-width forms (as tests/unit/test_lang.c counts them).
 const JAPANESE = /[\u3000-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]/;
@@ -87,18 +75,9 @@ function cleanup() {
 // Every Japanese text of the page outside data: text nodes, the title, the attributes a
 // person reads or hears, and the questions of data-confirm forms. Each as "where: text".
 async function japaneseOutsideData(page) {
-  const pending = PENDING_MESSAGES.map(([, sel]) => sel).join(", ");
-  const found = await page.evaluate(([source, pendingSel]) => {
+  return page.evaluate((source) => {
     const re = new RegExp(source);
-    const excused = [];
-    const isData = (el) => {
-      if (el.closest("[data-data], [data-mall-words], [lang='ja']:not(html)")) return true;
-      if (pendingSel && el.closest(pendingSel)) {
-        excused.push(el.textContent.trim().slice(0, 80));
-        return true;
-      }
-      return false;
-    };
+    const isData = (el) => !!el.closest("[data-data], [data-mall-words], [lang='ja']:not(html)");
     const where = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : "");
     const found = [];
     if (re.test(document.title)) found.push("title: " + document.title);
@@ -118,11 +97,26 @@ async function japaneseOutsideData(page) {
       if ((el.tagName === "INPUT" && /^(submit|button|reset)$/.test(el.type)) && re.test(el.value))
         found.push(where(el) + "[value]: " + el.value);
     }
-    return { found, excused };
-  }, [JAPANESE.source, pending]);
-  for (const t of found.excused.filter((t) => new RegExp(JAPANESE.source).test(t)))
-    console.log("  (pending in test_lang_keys.py, not yet English) " + t);
-  return found.found;
+    return found;
+  }, JAPANESE.source);
+}
+
+// Uploads text as the file of the page's upload form and waits for the answer.
+async function upload(page, where, name, text) {
+  await page.goto(URL + where);
+  const file = path.join(ARTIFACTS, `english-${name}-${TAG}.csv`);
+  writeFileSync(file, text);
+  await page.setInputFiles('input[type="file"][name="file"]', file);
+  await Promise.all([page.waitForNavigation(), page.click('form[enctype] button[type="submit"]')]);
+}
+
+// The messages of a list (a CSV's row errors): each English, each in want, all of want there.
+async function englishRows(page, selector, want) {
+  const rows = (await page.locator(selector).allTextContents()).map((t) => t.trim());
+  for (const r of rows) assert(!JAPANESE.test(r), `a Japanese message in ${selector}: ${r}`);
+  for (const w of want) assert(rows.includes(w), `${selector} has "${w}": ${rows.join(" | ")}`);
+  const bad = await japaneseOutsideData(page);
+  assert(bad.length === 0, `Japanese outside data: ${bad.slice(0, 6).join(" | ")}`);
 }
 
 // The data the screens must show (marked) — proof that the walk saw real Japanese data and
@@ -253,6 +247,61 @@ async function main() {
       }, null, { timeout: 10000 });
       const said = await row.locator(".part-name").textContent();
       assert(!JAPANESE.test(said) && /not registered/.test(said), "the script's word: " + said);
+      const bad = await japaneseOutsideData(page);
+      assert(bad.length === 0, `Japanese outside data: ${bad.slice(0, 6).join(" | ")}`);
+    }]);
+    tests.push([`${width} px: a 総在庫数 file's row errors are English (the CSV reader's and the screen's)`, async () => {
+      await upload(page, "/stock/csv/totals", "rows",
+        `SKUコード,総在庫数\n${TAG}-1,x\n,5\n${TAG}-2,+3\n${TAG}-3,2\n${TAG}-3,4\n${TAG}-none,1\n"${TAG}-2,1\n`);
+      await page.screenshot({ path: path.join(DIR, `csv-row-errors-${width}.png`), fullPage: true });
+      await englishRows(page, "#csv-errors li", [
+        "Line 2: The total stock is not a number (x)",
+        "Line 3: The SKU code is empty",
+        "Line 4: The total stock cannot carry a sign (to import changes, choose the change mode) (+3)",
+        `Line 6: The SKU code ${TAG}-3 is also on line 5`,
+        "Line 8: A quotation mark (\") is not closed",
+      ]);
+      await upload(page, "/stock/csv/totals", "header", `SKU,在庫\n${TAG}-1,1\n`);
+      await englishRows(page, "#csv-errors li",
+        ["Line 1: The header row needs an SKU code column and a total stock or reserve stock column"]);
+      eq(Number(sql1("SELECT total FROM sku WHERE code = ?", `${TAG}-1`)), 5, "nothing applied");
+    }]);
+    tests.push([`${width} px: a set file's refusals are English (the reader's and the stock core's)`, async () => {
+      const head = "セット商品コード,セット商品名,構成商品コード,数量,削除\n";
+      await upload(page, "/sets/import", "set-rows",
+        head + `${TAG}-SETX,英語のセットX,${TAG}-1,0,\n${TAG}-SETY,,${TAG}-SETY,1,\n${TAG}-SETZ,,${TAG}-1,1,x\n`);
+      await page.screenshot({ path: path.join(DIR, `sets-import-errors-${width}.png`), fullPage: true });
+      await englishRows(page, "ul.errors li", [
+        "Line 2: Enter the quantity as a whole number from 1 to 9999 (0)",
+        `Line 3: The set product ${TAG}-SETY names itself as a part`,
+        "Line 4: The delete column holds an unknown value (1 or empty)",
+      ]);
+      // Read well, refused by the stock core: a part nobody registered.
+      await upload(page, "/sets/import", "set-refused", head + `${TAG}-SETX,英語のセットX,${TAG}-none,1,\n`);
+      await englishRows(page, "ul.errors li",
+        [`Line 2: The part “${TAG}-none” is not registered. Register the product first.`]);
+      await upload(page, "/sets/import", "set-header", "セット商品コード,数量\nA,1\n");
+      await englishRows(page, "ul.errors li",
+        ["Line 1: The header row needs the set product code, part code and quantity columns"]);
+      eq(sql1("SELECT COUNT(*) FROM sku WHERE code LIKE ?", `${TAG}-SET_`), "0", "no set made");
+    }]);
+    tests.push([`${width} px: the set editor's refusals are English (a save and the live check)`, async () => {
+      await page.goto(URL + "/sets/edit");
+      await page.fill("#set-code", `${TAG}-1`);
+      const row = page.locator("#parts tbody tr.part").first();
+      await row.locator('[name="part_code"]').fill(`${TAG}-1`);
+      await row.locator('[name="part_qty"]').fill("1");
+      // The check follows the typing: wait for its answer to the whole form.
+      const want = `The set product code “${TAG}-1” cannot be a part of its own set.`;
+      await page.waitForFunction((w) => (document.querySelector("#set-check").textContent || "").includes(w),
+        want, { timeout: 10000 }).catch(() => {});
+      const check = (await page.textContent("#set-check")).trim();
+      assert(check.includes(want) && !JAPANESE.test(check), "the live check: " + check);
+      await row.locator('[name="part_code"]').fill(`${TAG}-2`);
+      await row.locator('[name="part_qty"]').fill("abc");
+      await Promise.all([page.waitForNavigation(), page.click('#set-form button[type="submit"]')]);
+      eq((await page.textContent("#set-error")).trim(),
+        `Enter the quantity of part “${TAG}-2” as a whole number from 1 to 1000000 (entered: abc).`, "the save's refusal");
       const bad = await japaneseOutsideData(page);
       assert(bad.length === 0, `Japanese outside data: ${bad.slice(0, 6).join(" | ")}`);
     }]);

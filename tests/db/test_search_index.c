@@ -151,13 +151,13 @@ static void test_postings_follow_every_writer(void **state)
 	stock_set_input parts[] = {{.code = a, .qty = 2, .qty_ok = true, .qty_text = "2"}};
 	stock_set_outcome out;
 	long long idset = 0;
-	assert_int_equal(stock_set_save(t_db, set, "福袋 ガイドブック", parts, 1, true, &out, &idset,
+	assert_int_equal(stock_set_save(t_db, NULL, set, "福袋 ガイドブック", parts, 1, true, &out, &idset,
 	                                &why),
 	                 Z_OK);
 	assert_postings(idset);
 	long long before = T_LL("SELECT COUNT(*) FROM search_gram");
 	long long avail = 0;
-	assert_int_equal(stock_set_check(t_db, t_code("setcheck"), parts, 1, true, &avail, &why),
+	assert_int_equal(stock_set_check(t_db, NULL, t_code("setcheck"), parts, 1, true, &avail, &why),
 	                 Z_OK);
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM search_gram"), before);
 	buf_free(&why);

@@ -1,5 +1,6 @@
 /* test_stock_core: the stock core against the real MariaDB: orders once, cancellations,
  * sets, cycles, unlinked lines, duplicates, manual links, the push queue, stale edits. */
+#include "core/lang.h"
 #include "test_stock_util.h"
 
 static void test_order_applied_once(void **state)
@@ -237,7 +238,10 @@ static void test_sets_of_sets(void **state)
 	/* refusals: cycles (direct and through a nested set), self, bad quantities, unknown */
 	stock_set_part cyc[] = {{s2, 1}};
 	assert_int_equal(stock_set_define(t_db, s, cyc, 1, &why), Z_INVALID);
-	assert_non_null(strstr(why, "循環"));
+	/* The refusal is a language key, worded by the caller's language file. */
+	assert_string_equal(why, "msg.set_define.cycle");
+	assert_non_null(strstr(lang_text(NULL, why), "循環"));
+	assert_non_null(strstr(lang_text("en", why), "cycle"));
 	stock_set_part cyc2[] = {{s2, 1}};
 	assert_int_equal(stock_set_define(t_db, a, cyc2, 1, &why), Z_INVALID);
 	stock_set_part self[] = {{s, 1}};
@@ -282,7 +286,8 @@ static void test_set_nesting_bound(void **state)
 	long long over = t_sku(t_code("NB"), 0);
 	stock_set_part too_deep[] = {{below, 1}};
 	assert_int_equal(stock_set_define(t_db, over, too_deep, 1, &why), Z_INVALID);
-	assert_non_null(strstr(why, "深すぎ"));
+	assert_string_equal(why, "msg.set_define.too_deep");
+	assert_non_null(strstr(lang_text(NULL, why), "深すぎ"));
 	/* Above: sets stacked on a plain SKU q; q may become a set only while the stack leaves
 	 * room for its own level. */
 	long long q = t_sku(t_code("NQ"), 0), top = q;
@@ -294,7 +299,8 @@ static void test_set_nesting_bound(void **state)
 	}
 	stock_set_part qpart[] = {{p, 1}};
 	assert_int_equal(stock_set_define(t_db, q, qpart, 1, &why), Z_INVALID);
-	assert_non_null(strstr(why, "深すぎ"));
+	assert_string_equal(why, "msg.set_define.too_deep");
+	assert_non_null(strstr(lang_text(NULL, why), "深すぎ"));
 	assert_int_equal(stock_set_define(t_db, top, NULL, 0, &why), Z_OK);
 	assert_int_equal(stock_set_define(t_db, q, qpart, 1, &why), Z_OK);
 }
@@ -721,7 +727,8 @@ static void test_import_and_search(void **state)
 	assert_int_equal(res.inserted, 2);
 	assert_int_equal(res.skus_created, 2);
 	assert_int_equal(res.rejected, 1);
-	assert_true(res.first_error[0] != '\0');
+	assert_string_equal(res.first_error, "msg.stock_link.item_code_empty");
+	assert_int_equal(res.first_error_line, 3);
 	long long s1 = T_LL("SELECT id FROM sku WHERE code = ?", DB_S(c1));
 	assert_int_equal(t_total(s1), 12);
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM stock_move WHERE sku_id = ? AND reason = 'initial'",

@@ -175,19 +175,36 @@ def test_test_mail_queued():
     ok("送信待ち" in r.text, "the page shows it waiting")
 
 
-def test_test_mail_sent_by_batch_to_sink():
+def start_sink():
+    """tests/smtp_sink.py on a free loopback port: (process, its directory, the port)."""
     sink = os.path.join(zt.ROOT, "tests", "smtp_sink.py")
     ok(os.path.exists(sink), "tests/smtp_sink.py exists")
     d = tempfile.mkdtemp(prefix="zaiko-sink-")
     port_file = os.path.join(d, "port")
     p = subprocess.Popen(["/usr/bin/python3", sink, "--dir", d, "--port", "0", "--port-file",
                           port_file], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if os.path.exists(port_file) and open(port_file).read().strip():
+            break
+        time.sleep(0.05)
+    return p, d, open(port_file).read().strip()
+
+
+def sink_mails(d):
+    """The mails in the sink, in order: (envelope recipients, subject, body), decoded."""
+    import email
+    import email.header
+    out = []
+    for f in sorted(x for x in os.listdir(d) if x.endswith(".eml")):
+        m = email.message_from_bytes(open(os.path.join(d, f), "rb").read())
+        subject = str(email.header.make_header(email.header.decode_header(m["Subject"])))
+        out.append((m["X-Envelope-To"], subject, m.get_payload(decode=True).decode("utf-8")))
+    return out
+
+
+def test_test_mail_sent_by_batch_to_sink():
+    p, d, port = start_sink()
     try:
-        for _ in range(100):
-            if os.path.exists(port_file) and open(port_file).read().strip():
-                break
-            time.sleep(0.05)
-        port = open(port_file).read().strip()
         sql("UPDATE mail_queue SET state = 'failed' WHERE state = 'queued'")
         c = admin()
         c.get("/admin/settings")
@@ -207,6 +224,54 @@ def test_test_mail_sent_by_batch_to_sink():
     finally:
         p.terminate()
         p.wait(5)
+
+
+JAPANESE = re.compile("[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
+
+
+def test_test_mail_in_each_recipients_language():
+    # 共通設定's test button, with no address typed, mails each list in its language: the
+    # Japanese list in Japanese, the English list (英語で送る通知先) in English. A typed address
+    # gets the language of the list that names it.
+    p, d, port = start_sink()
+    try:
+        sql("UPDATE mail_queue SET state = 'failed' WHERE state = 'queued'")
+        c = admin()
+        c.get("/admin/settings")
+        eq(c.post("/admin/settings", dict(SETTINGS_OK, smtp_url="smtp://127.0.0.1:" + port,
+                                          error_mail_to="ja-ops@example.jp",
+                                          error_mail_to_en="en-ops@example.jp, Boss@example.com"
+                                          )).status, 303, "settings with both lists")
+        eq(setting("error_mail_to_en"), "en-ops@example.jp, Boss@example.com", "stored")
+        eq(c.post("/admin/settings/test-mail", {"to": ""}).status, 303, "queued")
+        eq(c.post("/admin/settings/test-mail", {"to": "boss@example.com"}).status, 303, "typed")
+        eq(c.post("/admin/settings/test-mail", {"to": "ja-ops@example.jp"}).status, 303, "typed")
+        zt.batch("mail")
+        got = sink_mails(d)
+        eq(len(got), 4, "four mails: %r" % [(m[0], m[1]) for m in got])
+        english = [m for m in got if m[1] == "[zaiko] Test mail"]
+        japanese = [m for m in got if m[1] == "【zaiko】テストメール"]
+        eq(len(english), 2, "two in English")
+        eq(len(japanese), 2, "two in Japanese")
+        eq(sorted(a.strip(" <>") for m in english for a in m[0].split(",")),
+           ["Boss@example.com", "boss@example.com", "en-ops@example.jp"],
+           "the English list and the address typed from it")
+        eq([a.strip(" <>") for m in japanese for a in m[0].split(",")],
+           ["ja-ops@example.jp", "ja-ops@example.jp"], "the Japanese list, as a list and typed")
+        for to, subject, body in english:
+            ok("mail sending is set up correctly" in body and "user: admin" in body,
+               "English body to %s: %r" % (to, body))
+            ok(not JAPANESE.search(subject + body), "no Japanese in the mail to %s: %r"
+               % (to, body))
+        for to, subject, body in japanese:
+            ok("メール送信の設定は正しく動作しています" in body and "ユーザー: admin" in body,
+               "Japanese body: %r" % body)
+    finally:
+        p.terminate()
+        p.wait(5)
+        c = admin()
+        c.get("/admin/settings")
+        c.post("/admin/settings", SETTINGS_OK)
 
 
 # ---- 利用店舗設定 ----

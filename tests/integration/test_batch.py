@@ -8,6 +8,7 @@ import email.header
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -105,7 +106,8 @@ def shop_credentials(mall):
             {"api_version": "2026-04", "rate_limit": 0, "location_id": "gid://shopify/Location/1"})
 
 
-TOUCHED_SETTINGS = ["smtp_url", "mail_from", "error_mail_to", "error_mail_enabled", "alert_mode",
+TOUCHED_SETTINGS = ["smtp_url", "mail_from", "error_mail_to", "error_mail_to_en",
+                    "error_mail_enabled", "alert_mode",
                     "alert_threshold", "stopped_retry_seconds", "order_overlap_seconds",
                     "expiry_warn_days", "alert_move_id"]
 _saved = {}
@@ -148,7 +150,7 @@ class World:
         zt.sql("UPDATE shop SET enabled = 0")
         for k, v in {"smtp_url": "smtp://127.0.0.1:%d" % sink["port"],
                      "mail_from": "zaiko@example.jp", "error_mail_to": "admin@example.jp",
-                     "error_mail_enabled": "1", "alert_mode": "off", "alert_threshold": "0",
+                     "error_mail_to_en": "", "error_mail_enabled": "1", "alert_mode": "off", "alert_threshold": "0",
                      "stopped_retry_seconds": "0", "order_overlap_seconds": "600"}.items():
             setting(k, v)
         self.shops = {}
@@ -546,6 +548,62 @@ def test_mail_test_and_refused_recipient():
     zt.eq(r.returncode, 1, "a refused recipient fails")
     zt.eq(zt.sql1("SELECT state FROM mail_queue WHERE recipients = 'refuse@example.jp' "
                   "ORDER BY id DESC LIMIT 1"), "failed", "recorded as failed")
+
+
+JAPANESE = re.compile("[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
+
+
+def test_mail_test_in_the_recipients_language():
+    # zaiko-batch mail-test writes in the address's language: English to an address on
+    # 共通設定's English list (英語で送る通知先), Japanese to any other.
+    start_sims()
+    sink = start_sink()
+    _save_once()
+    setting("smtp_url", "smtp://127.0.0.1:%d" % sink["port"])
+    setting("mail_from", "zaiko@example.jp")
+    setting("error_mail_to_en", "other@example.jp, Owner-EN@example.jp")
+    before = len(mails())
+    zt.ok(b"sent" in zt.batch("mail-test", "owner-en@example.jp").stdout, "sent in English")
+    zt.ok(b"sent" in zt.batch("mail-test", "owner-ja@example.jp").stdout, "sent in Japanese")
+    got = mails()[before:]
+    zt.eq(len(got), 2, "two mails")
+    to, subject, body = got[0]
+    zt.ok("owner-en@example.jp" in to, to)
+    zt.eq(subject, "[zaiko] Test mail", "English subject")
+    zt.ok("error notices and stock alerts will reach you too" in body, body)
+    zt.ok(not JAPANESE.search(subject + body), "no Japanese: %r" % body)
+    to, subject, body = got[1]
+    zt.ok("owner-ja@example.jp" in to, to)
+    zt.eq(subject, "[zaiko] テストメール", "Japanese subject")
+    zt.ok("エラー通知と在庫数通知も届きます" in body, body)
+    setting("error_mail_to_en", "")
+
+
+def test_error_mails_in_each_recipients_language():
+    # An エラー通知 (here the credentials' expiry warning) goes to each list in its language:
+    # error_mail_to in Japanese, error_mail_to_en in English, once each.
+    w = World("mlang", malls=["rakuten"])
+    w.sku("A", 5, malls=["rakuten"])
+    recompute()
+    setting("expiry_warn_days", 14)
+    setting("error_mail_to_en", "en-admin@example.jp")
+    from datetime import datetime, timedelta, timezone
+    jst = datetime.now(timezone(timedelta(hours=9))) + timedelta(days=5)
+    ctl("rakuten", "license", {"expiry": jst.strftime("%Y-%m-%dT%H:%M:%S")})
+    before = len(mails())
+    cycle()
+    cycle()
+    got = [m for m in mails()[before:] if w.tag in m[1]]
+    zt.eq(len(got), 2, "one warning per list: %r" % [(m[0], m[1]) for m in got])
+    ja = [m for m in got if "admin@example.jp" in m[0] and "en-admin" not in m[0]]
+    en = [m for m in got if "en-admin@example.jp" in m[0]]
+    zt.eq((len(ja), len(en)), (1, 1), "one to each list")
+    zt.ok("有効期限" in ja[0][1] and "有効期限" in ja[0][2], "Japanese: %r" % (ja[0][1:],))
+    zt.ok(en[0][1].startswith("[zaiko] Credentials of shop") and "expire at" in en[0][2],
+          "English: %r" % (en[0][1:],))
+    zt.ok(not JAPANESE.search(en[0][1] + en[0][2]), "no Japanese in the English mail: %r"
+          % (en[0][1:],))
+    setting("error_mail_to_en", "")
 
 
 def test_credentials_are_sealed_at_rest():

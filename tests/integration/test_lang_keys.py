@@ -31,29 +31,48 @@ ALLOW = {
     "cgi-bin/screens/csv_export.c": {
         "店舗", "SKUコード", "商品コード", "子番号", "商品名", "選択肢", "画像URL", "JANコード",
         "価格", "在庫数", "総在庫数", "確保在庫数", "連携", "最小在庫数", "最大在庫数"},
-    # The test mail (stored in mail_queue, sent by the batch): mail is moved with the mails.
-    "cgi-bin/screens/admin_settings.c": {
-        "zaiko 在庫連携からのテストメールです。\\n\\n",
-        "このメールが届いていれば、メール送信の設定は正しく動作しています。\\n",
-        "送信を依頼したユーザー: %s\\n", "【zaiko】テストメール"},
-    # Not moved yet: the stock core builds the message around the field's name
-    # (stock_set_code_ok; stock_sets.c is pending).
-    "cgi-bin/screens/sets.c": {"セット商品コード"},
+    # zaiko's own CSV columns, read and written by the 総在庫数 and セット商品 files, and the
+    # 削除 mark a set file may carry.
+    "cgi-bin/csv/stockcsv.c": {
+        "SKUコード", "総在庫数", "確保在庫数", "確保在庫", "商品コード", "削除", "セット商品コード",
+        "セット商品名", "構成商品コード", "数量"},
+    # The malls' and carts' own column names (and cell values such as 在庫管理しない) as their
+    # files write them: data the reader looks for, and names a row error quotes. Those with a
+    # Japanese word beside an English column name ("quantity（在庫数）") are the names zaiko's
+    # messages give such columns.
+    "cgi-bin/csv/mallcsv.c": {
+        "Available（在庫数）", "JANコード", "SKUコード", "SKU画像パス", "SKU管理番号",
+        "Variant Inventory Qty（在庫数）", "Variant Price（価格）", "price（価格）", "quantity（在庫数）",
+        "オプションID", "オプション名1", "オプション名2", "オプション名１", "オプション名２", "システム連携用SKU番号",
+        "スマートフォンショップ用商品説明", "バリエーション項目キー", "バリエーション項目キー定義", "バリエーション項目名定義", "バリエーション項目選択肢",
+        "フィーチャーフォン向けショップ用商品説明", "価格", "価格（price）", "出品者SKU", "出品者SKU（seller-sku）", "商品ID",
+        "商品コード", "商品名", "商品属性（値）%d", "商品属性（項目）%d", "商品画像URL", "商品画像パス1", "商品番号", "商品管理番号",
+        "商品管理番号（商品URL）", "商品説明", "在庫タイプ", "在庫数", "在庫管理", "在庫管理しない", "型番", "子番号", "広告用商品説明",
+        "店舗", "数量", "数量（quantity）", "最大在庫数", "最小在庫数", "画像1", "画像URL", "登録種別", "確保在庫数", "種類ID",
+        "種類コード", "種類名", "種類在庫数", "簡易説明", "総在庫数", "販売価格", "通常購入販売価格", "連携", "選択肢", "選択肢タイプ",
+        "項目選択肢別在庫用在庫数", "項目選択肢別在庫用横軸選択肢", "項目選択肢別在庫用横軸選択肢子番号", "項目選択肢別在庫用横軸項目名",
+        "項目選択肢別在庫用縦軸選択肢", "項目選択肢別在庫用縦軸選択肢子番号", "項目選択肢別在庫用縦軸項目名", "項目選択肢用コントロールカラム",},
+}
+
+# Texts the database keeps, written in Japanese when they are made (the push breakdown, error
+# rows): not moved by this test's files' owners; the stored texts are moved as a whole.
+STORED = {
+    # The set line of the push breakdown (stock_available_why, for stock_push.c).
+    "cgi-bin/stock/stock_core.c": {"セット: min(", " (確保 "},
+    # The error row of a duplicate link (error_log).
+    "cgi-bin/stock/stock_link.c": {
+        "複数の商品が紐づいています: SKU %s — %s (解決するまで在庫を", "反映しません)",
+        "複数の商品が紐づいています: SKU %s — %s (解決するまで在庫を反映しません)"},
+    # The error row of an order line without a SKU (error_log).
+    "cgi-bin/stock/stock_order.c": {
+        "SKUが紐づいていない商品の受注がありました (在庫は変わりません): ",
+        "注文 %s 商品コード %s%s%s SKU %s"},
 }
 
 # Files whose literals are not moved yet: reported by test_pending_files_listed, not checked.
 PENDING = set("""
-cgi-bin/csv/csv.c
-cgi-bin/csv/encoding.c
-cgi-bin/csv/mallcsv.c
-cgi-bin/csv/stockcsv.c
-cgi-bin/stock/stock_bulk.c
-cgi-bin/stock/stock_core.c
-cgi-bin/stock/stock_link.c
-cgi-bin/stock/stock_order.c
 cgi-bin/stock/stock_push.c
 cgi-bin/stock/stock_rules.c
-cgi-bin/stock/stock_sets.c
 """.split())
 
 
@@ -229,7 +248,7 @@ def test_no_japanese_literal_left():
     for path, text in sources():
         if not any(path.startswith(f + "/") for f in FOLDERS) or path in PENDING:
             continue
-        found += japanese_literals(path, text, ALLOW.get(path, set()))
+        found += japanese_literals(path, text, ALLOW.get(path, set()) | STORED.get(path, set()))
     eq(found, [], "Japanese literals outside the language files")
 
 
@@ -253,11 +272,13 @@ def test_served_messages_come_from_the_files():
 
 
 def test_pending_files_listed():
-    # PENDING and ALLOW name files that exist, so neither outlives a rename silently.
-    for path in sorted(PENDING | set(ALLOW)):
+    # PENDING, ALLOW and STORED name files that exist, so none outlives a rename silently.
+    for path in sorted(PENDING | set(ALLOW) | set(STORED)):
         ok(os.path.exists(os.path.join(ROOT, path)), "no file " + path)
     print("not yet moved to the language files: %d file(s): %s" % (len(PENDING),
                                                                     " ".join(sorted(PENDING))))
+    print("stored texts left in Japanese: %d literal(s) in %s" % (
+        sum(len(v) for v in STORED.values()), " ".join(sorted(STORED))))
 
 
 zt.run()

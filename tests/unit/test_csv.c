@@ -441,16 +441,45 @@ static void test_errors_list(void **state)
 	(void)state;
 	csv_errors e = {0};
 	for (size_t i = 1; i <= CSV_MAX_ERRORS + 5; i++)
-		assert_int_equal(csv_errors_add(&e, i, "在庫数が数値ではありません"), Z_OK);
+		assert_int_equal(csv_errors_add(&e, i, "msg.csv.column_empty", "%s", "在庫数"), Z_OK);
 	assert_int_equal(e.n, CSV_MAX_ERRORS);
 	assert_int_equal(e.dropped, 5);
-	assert_string_equal(e.v[11].message, "12行目: 在庫数が数値ではありません");
+	assert_string_equal(e.v[11].message, "12行目: 在庫数が空です");
 	buf out = BUF_INIT;
 	assert_int_equal(csv_errors_join(&e, &out), Z_OK);
 	assert_non_null(strstr(buf_str(&out), "ほか5件"));
 	buf_free(&out);
 	csv_errors_free(&e);
 	assert_int_equal(e.n, 0);
+}
+
+/* The same list in English: each message, its line and the count of the dropped ones come
+ * from en.hdf; a text given as it is keeps its words. */
+static void test_errors_list_english(void **state)
+{
+	(void)state;
+	csv_errors e = {.lang = "en"};
+	for (size_t i = 1; i <= CSV_MAX_ERRORS + 2; i++)
+		assert_int_equal(csv_errors_add(&e, i, "msg.csv.total_nan", "%.*s", 3, "abcdef"), Z_OK);
+	assert_string_equal(e.v[0].message, "Line 1: The total stock is not a number (abc)");
+	csv_errors_free(&e);
+	assert_string_equal(e.lang, "en");
+	assert_int_equal(csv_errors_add_key(&e, 7, "msg.csv.code_empty"), Z_OK);
+	assert_int_equal(csv_errors_add_text(&e, 0, "as given"), Z_OK);
+	e.dropped = 2;
+	buf out = BUF_INIT;
+	assert_int_equal(csv_errors_join(&e, &out), Z_OK);
+	assert_string_equal(buf_str(&out), "Line 7: The SKU code is empty\nas given\nand 2 more\n");
+	buf_free(&out);
+	csv_errors_free(&e);
+	/* The reader's own errors follow its limits' language. */
+	csv_limits lim = {.max_fields = 2, .lang = "en"};
+	csv_reader r;
+	assert_int_equal(csv_reader_init(&r, "a,b\nc,d,e\n", 10, &lim), Z_OK);
+	assert_int_equal(csv_next(&r), 1);
+	assert_int_equal(csv_next(&r), Z_INVALID);
+	assert_string_equal(buf_str(&r.error), "Line 2: Too many columns (at most 2)");
+	csv_reader_free(&r);
 }
 
 int main(void)
@@ -478,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_writer_formula_guard),
 		cmocka_unit_test(test_writer_cp932),
 		cmocka_unit_test(test_errors_list),
+		cmocka_unit_test(test_errors_list_english),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
