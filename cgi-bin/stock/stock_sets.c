@@ -265,8 +265,9 @@ int stock_set_import(db *d, const setcsv_result *sets, csv_errors *errors,
 			in[k].qty = s->parts[k].quantity;
 			in[k].qty_ok = true;
 			in[k].qty_text = "";
-			buf_printf(&parts_text, "%s%s ×%d", k ? "、" : "", s->parts[k].part_code,
-			           s->parts[k].quantity);
+			lang_textf(NULL, errors->lang, &parts_text,
+			           k ? "msg.stock_sets.part_next" : "msg.stock_sets.part_first", "%s%d",
+			           s->parts[k].part_code, s->parts[k].quantity);
 		}
 		if (s->delete)
 			rc = set_delete_tx(d, errors->lang, s->set_code, &why);

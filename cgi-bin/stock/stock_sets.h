@@ -61,7 +61,8 @@ int stock_set_check(db *d, const char *lang, const char *set_code, const stock_s
 int stock_set_delete(db *d, const char *lang, const char *set_code, buf *why);
 
 /* Called by stock_set_import for each set applied: its index in the file, the set, what was
- * done, its parts as "CODE ×N、…", its available stock (0 when deleted). */
+ * done, its parts as "CODE ×N、…" (msg.stock_sets.part_first and part_next, in errors->lang),
+ * its available stock (0 when deleted). */
 typedef void (*stock_set_row_fn)(void *ctx, size_t i, const setcsv_set *s,
                                  stock_set_outcome outcome, const char *parts_text,
                                  long long available);
