@@ -49,6 +49,43 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The shop column that says since when step has been deferred. */
+static const char *deferred_column(const char *step)
+{
+	return !strcmp(step, "fetch") ? "fetch_deferred_since" : "push_deferred_since";
+}
+
+/* Notes that step is deferred (from now, unless it already was) and says whether it has been
+ * for rate_limit_notice_minutes (15) or more. Waiting out a mall's rate limit is normal
+ * pacing: Shopify's bucket refills in seconds, Amazon's getOrders a call a minute. Stock that
+ * has not reached a mall for a quarter of an hour is a delay the merchant must know of. */
+static bool deferred_long(db *d, const batch_shop *s, const char *step)
+{
+	const char *col = deferred_column(step);
+	char sql[200];
+	long long secs = 0;
+	long long minutes = batch_setting_int(d, "rate_limit_notice_minutes", 15, 0, 7 * 1440);
+	snprintf(sql, sizeof(sql), "UPDATE shop SET %s = COALESCE(%s, UTC_TIMESTAMP()) WHERE id = ?",
+	         col, col);
+	if (db_execv(d, sql, DB_I(s->ms.id)) != Z_OK)
+		return true;
+	snprintf(sql, sizeof(sql), "SELECT TIMESTAMPDIFF(SECOND, %s, UTC_TIMESTAMP()) FROM shop "
+	                           "WHERE id = ?", col);
+	if (db_query_ll(d, sql, DB_ARGS(DB_I(s->ms.id)), 0, &secs) != Z_OK)
+		return true;
+	return secs >= minutes * 60;
+}
+
+/* The step went through: its deferral (if any) is over. */
+static int deferral_over(db *d, const batch_shop *s, const char *step)
+{
+	const char *col = deferred_column(step);
+	char sql[160];
+	snprintf(sql, sizeof(sql), "UPDATE shop SET %s = NULL WHERE id = ? AND %s IS NOT NULL", col,
+	         col);
+	return db_execv(d, sql, DB_I(s->ms.id));
+}
+
 /* A failed mall call: auth stops the shop; a rate limit defers it; anything else is a level 8
  * row (deduplicated). */
 static int mall_failure(db *d, batch_shop *s, const char *step, mall_status *st,
@@ -56,12 +93,14 @@ static int mall_failure(db *d, batch_shop *s, const char *step, mall_status *st,
 {
 	batch_clean_message(st->message);
 	if (st->outcome == MALL_RATE_LIMITED) {
-		/* Deferred, not failed: the next cycle asks again. The row says so, and goes once
-		 * the step works again. */
+		/* Deferred, not failed: the next cycle asks again. A deferral that lasts gets the
+		 * row, which goes once the step works again. */
 		char key[64];
 		snprintf(key, sizeof(key), "%s:%lld", step, s->ms.id);
 		log_info("shop %lld %s: rate limited, deferred (%s)", s->ms.id, step, st->message);
 		stats->deferred = true;
+		if (!deferred_long(d, s, step))
+			return Z_OK;
 		return stock_error(d, 8, step, s->ms.id, 0, 0, key,
 		                   "店舗「%s」の%sは呼び出し回数の制限により待機中です (約%ld秒後に再開します): %s",
 		                   s->name, !strcmp(step, "fetch") ? "受注取得" : "在庫反映",
@@ -247,6 +286,9 @@ int sync_fetch(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 	batch_shop_save_credentials(d, cfg, s);
 	if (!s->order_cursor)
 		return Z_OK; /* 初期受注取得 not done: no order of this shop counts yet */
+	/* Not yet due by the mall's limits: skipped (the next cycle asks again), not deferred. */
+	if (s->adapter->fetch_due && s->adapter->fetch_due(&s->ms) > 0)
+		return Z_OK;
 	long long overlap = batch_setting_int(d, "order_overlap_seconds", 600, 0, 7 * 86400);
 	/* The window ends after the current second so an order of this very second is seen
 	 * now; the cursor moves only to the second's start, so the next window (which starts
@@ -282,6 +324,8 @@ int sync_fetch(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 		 * shop that has resumed (on screen or by a probe): its cause is gone. */
 		rc = db_execv(d, "DELETE FROM error_log WHERE dedupe IN (?, ?)", DB_S(key), DB_S(stop));
 	}
+	if (rc == Z_OK)
+		rc = deferral_over(d, s, "fetch");
 	return rc;
 }
 
@@ -381,6 +425,9 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 		return rc;
 	if (!(items = calloc((size_t)batch, sizeof(*items))))
 		return Z_NOMEM;
+	/* Whether this step (not the fetch before it) was deferred. */
+	bool deferred_before = stats->deferred;
+	stats->deferred = false;
 	while (now_seconds() < deadline && !stopping()) {
 		mall_status st = {0};
 		free(p);
@@ -471,6 +518,9 @@ int sync_push(db *d, const conf *cfg, batch_shop *s, sync_stats *stats)
 		snprintf(key, sizeof(key), "push:%lld", s->ms.id);
 		rc = db_execv(d, "DELETE FROM error_log WHERE dedupe = ?", DB_S(key));
 	}
+	if (rc == Z_OK && !stats->deferred && !s->lock_lost)
+		rc = deferral_over(d, s, "push");
+	stats->deferred = stats->deferred || deferred_before;
 	if (rc != Z_OK) {
 		/* Leave nothing claimed behind (the next run would release it anyway). */
 		stock_release_claims(d, s->ms.id);

@@ -65,6 +65,7 @@ typedef struct {
 	time_t pending_after;
 	http_multi *multi;      /* PATCHes in flight side by side (patch_in_flight) */
 	int multi_slots;
+	double polled_at;       /* when the last fresh listing asked its first page (0: never) */
 } amazon_state;
 
 /* A numeric option as a double (JSON number or numeric string), or def. */
@@ -920,6 +921,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		}
 		if (!s->resume || s->pending_fresh) {
 			time_t t0 = time(NULL);
+			s->polled_at = mall_mono_now();
 			amazon_order_head *heads;
 			int n;
 			char *next;
@@ -995,6 +997,23 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 	}
 }
 
+/* getOrders refills one call a minute (burst 20): a new listing is due no sooner than one
+ * refill after the last one began, so polling every few seconds keeps to the quota and the
+ * burst stays for paging; a listing under way goes on as soon as its bucket holds a call. */
+static long fetch_due(mall_shop *shop)
+{
+	amazon_state *s = state_of(shop);
+	if (!s || !mall_opt_int(shop, "rate_limit", 1))
+		return 0;
+	mall_bucket *b = bucket_of(shop, s, OP_ORDERS);
+	long wait = mall_bucket_need(b, 1, false);
+	if ((s->resume && !s->pending_fresh) || s->polled_at <= 0)
+		return wait;
+	double left = s->polled_at + 1 / b->rate - mall_mono_now();
+	long ms = left > 0 ? (long)ceil(left * 1000) : 0;
+	return ms > wait ? ms : wait;
+}
+
 static void release(mall_shop *shop)
 {
 	if (shop->adapter_state) {
@@ -1006,4 +1025,5 @@ static void release(mall_shop *shop)
 	shop->adapter_state = NULL;
 }
 
-const mall_adapter mall_amazon = {"amazon", 100, 100, push, fetch_orders, read_stock, refresh, release};
+const mall_adapter mall_amazon = {"amazon", 100, 100, push, fetch_orders, read_stock, refresh, release,
+                                  fetch_due};

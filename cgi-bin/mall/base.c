@@ -493,4 +493,4 @@ out:
 }
 
 const mall_adapter mall_base = {"base", 50, 50, push, fetch_orders, read_stock, refresh,
-                                   mall_release_state};
+                                   mall_release_state, NULL};

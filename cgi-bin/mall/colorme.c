@@ -597,4 +597,4 @@ out:
 }
 
 const mall_adapter mall_colorme = {"colorme", 100, 100, push, fetch_orders, read_stock, refresh,
-                                   mall_release_state};
+                                   mall_release_state, NULL};

@@ -106,6 +106,10 @@ typedef struct {
 	mall_outcome (*refresh)(mall_shop *shop, bool force, mall_status *st);
 	/* Frees adapter_state. */
 	void (*release)(mall_shop *shop);
+	/* Milliseconds until an order fetch is due by the mall's documented limits (0: now), so
+	 * that polling keeps to the rate the mall's bucket refills at instead of running into
+	 * the limit; may be NULL (always due). A fetch not yet due is skipped, not deferred. */
+	long (*fetch_due)(mall_shop *shop);
 } mall_adapter;
 
 /* The adapter for a mall name, or NULL. */

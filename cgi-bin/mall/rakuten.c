@@ -585,4 +585,4 @@ static void release(mall_shop *shop)
 }
 
 const mall_adapter mall_rakuten = {"rakuten", RAKUTEN_MAX_UPSERT, RAKUTEN_MAX_GET, push,
-                                   fetch_orders, read_stock, refresh, release};
+                                   fetch_orders, read_stock, refresh, release, NULL};

@@ -6,10 +6,14 @@
  * options (default): api_version (2026-01), location_id (the variant's only location),
  *   quantity_name (available), reason (correction), compare_and_set (1), orders_page_size (50),
  *   lines_page_size (40), lookup_page_size (250), levels_page_size (8), max_query_cost (1000),
- *   rate_limit (1), max_wait_ms (5000), timeout_ms (client default).
+ *   poll_page_size (5: orders on a fetch's first page, with 10 lines each),
+ *   rate_limit (1), max_wait_ms (5000, or the time half the bucket takes to refill when that is
+ *   longer), timeout_ms (client default).
  * Page sizes are upper bounds: each query's calculated cost (shopify_query_cost, Shopify's
- * documented rules) is kept within max_query_cost, since Shopify refuses any query whose
- * requested cost is above 1,000 (MAX_COST_EXCEEDED) whatever the bucket holds.
+ * documented rules) is kept within half of max_query_cost (and of the bucket), since Shopify
+ * refuses any query whose requested cost is above 1,000 (MAX_COST_EXCEEDED) whatever the
+ * bucket holds, and a query must find its whole requested cost in the bucket before it runs
+ * (the unused part is refunded after).
  * api_base is required: https://{shop}.myshopify.com.
  * mall_ref / mall_ref_out: "<InventoryItem gid> <Location gid>". */
 #include <math.h>
@@ -177,8 +181,11 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	return mall_oauth_grant(shop, &g, st);
 }
 
-/* Waits until the cost bucket (as the last reply reported it) holds cost points, or says
- * how long that would take when it is beyond max_wait_ms. */
+/* Waits until the cost bucket (as the last reply reported it) holds cost points, or says how
+ * long that would take when it is beyond max_wait_ms. Every query asks at most half the bucket
+ * (half_cost), and max_wait_ms is by default at least the time half the bucket takes to
+ * refill: a call always waits its turn instead of being put off, so the order fetch and the
+ * pushes that follow it each get their share of the bucket every cycle. */
 static mall_outcome throttle(mall_shop *shop, double cost, mall_status *st)
 {
 	shopify_state *s = state_of(shop);
@@ -191,7 +198,9 @@ static mall_outcome throttle(mall_shop *shop, double cost, mall_status *st)
 	long wait = mall_bucket_need(&s->cost, cost, false);
 	if (!wait)
 		return MALL_OK;
-	if (wait > mall_opt_int(shop, "max_wait_ms", 5000)) {
+	long long half = s->cost.rate > 0 ? (long long)ceil(s->cost.capacity / 2 / s->cost.rate * 1000)
+	                                  : 0;
+	if (wait > mall_opt_int(shop, "max_wait_ms", half > 5000 && half < 60000 ? half : 5000)) {
 		mall_status_set(st, MALL_RATE_LIMITED, 0, "Shopify: APIコストの上限に達しました");
 		st->retry_after_ms = wait;
 		return MALL_RATE_LIMITED;
@@ -337,6 +346,19 @@ static long long max_cost(const mall_shop *shop)
 	return m < 10 || m > SHOPIFY_MAX_QUERY_COST ? SHOPIFY_MAX_QUERY_COST : m;
 }
 
+/* The most a lookup or an order page may ask: half of max_cost or of the bucket (as last
+ * reported), whichever is less. A query near the 1,000-point limit needs a full bucket before
+ * it may run: polled every few seconds, such queries alone drained the bucket and the pushes
+ * behind them never found room. */
+static long long half_cost(mall_shop *shop)
+{
+	double m = (double)max_cost(shop);
+	shopify_state *s = state_of(shop);
+	if (s && s->cost_known && s->cost.capacity > 0 && s->cost.capacity < m)
+		m = s->cost.capacity;
+	return m / 2 < 10 ? 10 : (long long)(m / 2);
+}
+
 /* The cost of fmt with the page sizes outer and inner (inner < 0: fmt has one %lld). */
 static long long cost_of(const char *fmt, long long outer, long long inner)
 {
@@ -369,10 +391,10 @@ static long long fit_outer(const char *fmt, long long want, long long inner, lon
 
 /* Page sizes of a query with a nested connection: inner first (halved until one outer node
  * fits), then as many outer nodes as the limit allows. */
-static void fit_pages(const mall_shop *shop, const char *fmt, long long want_outer,
+static void fit_pages(mall_shop *shop, const char *fmt, long long want_outer,
                       long long want_inner, long long *outer, long long *inner)
 {
-	long long max = max_cost(shop);
+	long long max = half_cost(shop);
 	*inner = want_inner;
 	while (*inner > 1 && fit_outer(fmt, 1, *inner, max) < 1)
 		*inner /= 2;
@@ -447,7 +469,7 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 	if (levels < 1 || levels > SHOPIFY_MAX_LEVELS)
 		levels = SHOPIFY_MAX_LEVELS;
 	fit_pages(shop, VARIANTS_QUERY, page, levels, &page, &levels);
-	snprintf(query, sizeof(query), VARIANTS_QUERY, page, levels);
+	bool wide = false;      /* one SKU asked again with a whole page */
 	/* A page filled by the hits means some may be cut off: ask for fewer SKUs than a page
 	 * holds, so that one similar SKU each does not fill it. */
 	int per = page / 2 < SHOPIFY_LOOKUP_BATCH ? (int)(page / 2) : SHOPIFY_LOOKUP_BATCH;
@@ -468,6 +490,10 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 		}
 		if (!k)
 			continue;
+		/* A page sized to the SKUs asked (each may match a few similar ones): what a query
+		 * asks of the bucket follows the work, not the largest page allowed. */
+		long long first = wide || 2LL * k + 3 > page ? page : 2LL * k + 3;
+		snprintf(query, sizeof(query), VARIANTS_QUERY, first, levels);
 		cJSON *vars = cJSON_CreateObject();
 		if (!vars || !cJSON_AddStringToObject(vars, "q", buf_str(&q))) {
 			cJSON_Delete(vars);
@@ -486,10 +512,16 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 			goto out;
 		}
 		shopify_reply_free(&r);
-		if (nv >= page && k > 1) {
-			per = 1;
+		if (nv >= first && (k > 1 || first < page)) {
+			/* Filled: the exact variant may have been cut off. Several SKUs are asked again
+			 * one at a time, one SKU once more with a whole page. */
+			if (k > 1)
+				per = 1;
+			else
+				wide = true;
 			start = idx[0];
 		} else {
+			wide = false;
 			shopify_state *s = state_of(shop);
 			for (int i = 0; i < k; i++) {
 				resolve(shop, &ts[idx[i]], v, nv);
@@ -756,7 +788,7 @@ static mall_outcome more_lines(mall_shop *shop, shopify_order *o, long long per_
 {
 	char query[512], err[128];
 	shopify_reply r = {0};
-	long long fit = fit_outer(ORDER_LINES_QUERY, 250, -1, max_cost(shop));
+	long long fit = fit_outer(ORDER_LINES_QUERY, 250, -1, half_cost(shop));
 	if (fit < per_page)
 		per_page = fit;
 	snprintf(query, sizeof(query), ORDER_LINES_QUERY, per_page);
@@ -782,6 +814,29 @@ static mall_outcome more_lines(mall_shop *shop, shopify_order *o, long long per_
 	return MALL_OK;
 }
 
+/* The page sizes of an order fetch: the first page's (poll_*: a poll mostly finds a few
+ * orders or none, so it asks for few and costs little) and the later pages'. */
+typedef struct {
+	long long poll_orders, poll_lines, orders, lines;
+} order_pages;
+
+static order_pages pages_of(mall_shop *shop)
+{
+	order_pages p;
+	p.orders = mall_opt_int(shop, "orders_page_size", 50);
+	p.lines = mall_opt_int(shop, "lines_page_size", 40);
+	if (p.orders < 1 || p.orders > 250)
+		p.orders = 50;
+	if (p.lines < 1 || p.lines > 250)
+		p.lines = 40;
+	fit_pages(shop, ORDERS_QUERY, p.orders, p.lines, &p.orders, &p.lines);
+	p.poll_orders = mall_opt_int(shop, "poll_page_size", 5);
+	if (p.poll_orders < 1 || p.poll_orders > p.orders)
+		p.poll_orders = p.orders;
+	p.poll_lines = p.lines < 10 ? p.lines : 10;
+	return p;
+}
+
 static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, mall_order_cb cb,
                                  void *ctx, mall_status *st)
 {
@@ -790,14 +845,9 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 	shopify_orders_page page = {0};
 	char query[1024], q[160], a[32], b[32], cursor[256] = "", err[128];
 	memset(st, 0, sizeof(*st));
-	long long per_page = mall_opt_int(shop, "orders_page_size", 50);
-	long long lines = mall_opt_int(shop, "lines_page_size", 40);
-	if (per_page < 1 || per_page > 250)
-		per_page = 50;
-	if (lines < 1 || lines > 250)
-		lines = 40;
-	fit_pages(shop, ORDERS_QUERY, per_page, lines, &per_page, &lines);
-	snprintf(query, sizeof(query), ORDERS_QUERY, per_page, lines);
+	order_pages pg = pages_of(shop);
+	long long lines = pg.lines;
+	snprintf(query, sizeof(query), ORDERS_QUERY, pg.poll_orders, pg.poll_lines);
 	iso_utc(a, sizeof(a), since);
 	iso_utc(b, sizeof(b), until);
 	snprintf(q, sizeof(q), "updated_at:>='%s' AND updated_at:<'%s'", a, b);
@@ -837,6 +887,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		shopify_orders_page_free(&page);
 		if (!more)
 			break;
+		snprintf(query, sizeof(query), ORDERS_QUERY, pg.orders, pg.lines);
 	}
 	rc = MALL_OK;
 out:
@@ -862,4 +913,5 @@ static void release(mall_shop *shop)
 	shop->adapter_state = NULL;
 }
 
-const mall_adapter mall_shopify = {"shopify", 100, 100, push, fetch_orders, read_stock, refresh, release};
+const mall_adapter mall_shopify = {"shopify", 100, 100, push, fetch_orders, read_stock, refresh, release,
+                                   NULL};

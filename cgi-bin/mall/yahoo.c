@@ -742,4 +742,4 @@ static void release(mall_shop *shop)
 }
 
 const mall_adapter mall_yahoo = {"yahoo", YAHOO_MAX_CODES, YAHOO_MAX_CODES, push, fetch_orders,
-                                 read_stock, refresh, release};
+                                 read_stock, refresh, release, NULL};

@@ -4,7 +4,10 @@ Calculated query cost (https://shopify.dev/docs/apps/build/apis/graphql-admin/ra
 "Cost calculation"; PROTOCOLS.md §3.5 says the same): a scalar or enum field costs 0, an
 object 1, a connection (sized by its first/last argument) 2 plus that many times the cost of
 one node, a mutation 10. A query whose requested cost is above 1,000 is refused before it
-runs with MAX_COST_EXCEEDED, whatever the bucket holds.
+runs with MAX_COST_EXCEEDED, whatever the bucket holds. Before a query runs the bucket must
+hold its requested cost; once it has run, the bucket is refunded the difference between the
+requested cost and the actual cost, which counts what the reply holds (a connection's nodes as
+returned, not as asked) ("Requested and actual cost").
 
 Search syntax (https://shopify.dev/docs/api/usage/search-syntax): terms are `field:value`
 (or a bare word, matched against default fields) with an optional comparator (:<, :<=, :>,
@@ -128,6 +131,80 @@ class _Parser:
         if "first" in args or "last" in args:
             return 2 + (count or 0) * self.selection(True)
         return 1 + self.selection()
+
+
+class _TreeParser(_Parser):
+    """The same grammar as _Parser, read into a tree of (key, name, args, children) for the
+    actual cost: children is None for a leaf, fragments are merged into their parent."""
+
+    def tree_selection(self):
+        self.take("{")
+        out = []
+        while self.peek() != "}":
+            if self.peek() == "...":
+                self.take("...")
+                if self.peek() == "on":
+                    self.take("on")
+                    self.take()
+                out.extend(self.tree_selection())
+                continue
+            key = name = self.take()
+            if self.peek() == ":":
+                self.take(":")
+                name = self.take()
+            args = self.arguments()
+            self.directives()
+            out.append((key, name, args, self.tree_selection() if self.peek() == "{" else None))
+        self.take("}")
+        return out
+
+
+def _actual(sel, data):
+    """The actual cost of selection sel over the reply's data (Shopify's "actual cost": what
+    the result holds; a connection counts the nodes it returned, a null object only itself)."""
+    total = 0
+    for key, name, args, children in sel:
+        if children is None:
+            continue
+        v = data.get(key) if isinstance(data, dict) else None
+        if "first" in args or "last" in args:
+            total += 2
+            for ckey, cname, _, csel in children:
+                items = v.get(ckey) if isinstance(v, dict) else None
+                if csel is None or not isinstance(items, list):
+                    continue
+                for it in items:
+                    if cname == "edges":
+                        for ekey, ename, _, esel in csel:
+                            if ename == "node" and esel is not None:
+                                total += 1 + _actual(esel, (it or {}).get(ekey))
+                    elif cname in ("nodes", "node"):
+                        total += 1 + _actual(csel, it)
+        else:
+            if isinstance(v, list):
+                v = v[0] if v else None
+            total += 1 + (_actual(children, v) if isinstance(v, dict) else 0)
+    return total
+
+
+def actual_cost(text, variables, data):
+    """What a query that ran costs by what it returned (the bucket is refunded the rest of its
+    requested cost): mutations 10, queries by _actual."""
+    p = _TreeParser(text, variables)
+    if p.peek() in ("query", "mutation"):
+        if p.take() == "mutation":
+            return MUTATION_COST
+        if p.peek() not in ("(", "{", None):
+            p.take()
+        if p.peek() == "(":
+            depth = 0
+            while True:
+                tok = p.take()
+                depth += tok == "("
+                depth -= tok == ")"
+                if depth == 0:
+                    break
+    return _actual(p.tree_selection(), data or {})
 
 
 def query_cost(text, variables=None):

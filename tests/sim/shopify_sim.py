@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Shopify Admin GraphQL simulator: productVariants by SKU, inventorySetQuantities (with
 changeFromQuantity compare-and-set and @idempotent keys), orders with cursor paging (and
-order(id) for more line items), calculated query cost with THROTTLED answers, 401 on a bad
+order(id) for more line items), calculated query cost (requested before, refunded to the
+actual cost after) with THROTTLED answers, 401 on a bad
 token, and the client-credentials token grant.
 
 Demo credentials:
@@ -15,7 +16,10 @@ A variant SKU is the Book's code (sub ""). Extra control (besides simbase's):
   POST /_control/shopify {"refresh_ok": bool, "token_ttl": s, "orders_page": n, "lines_page": n,
                           "bucket_max": n, "restore_rate": n, "duplicate": "SKU",
                           "static_token": bool, "clear_faults": true,
-                          "sell_before_set": "SKU"}   (one unit sold just before the next set)
+                          "sell_before_set": "SKU",   (one unit sold just before the next set)
+                          "refund": bool}   (false: a call keeps its whole requested cost)
+  GET  /_control/costs   -> {"calls": [{at, op, requested, actual, before, after, restore}]}
+                            (also printed, one line a call, to the simulator's output)
 The GraphQL "parser" only recognises the root fields zaiko's adapter uses, but every query's
 cost is calculated by Shopify's documented rules and a query above 1,000 points is refused
 (MAX_COST_EXCEEDED), the search syntax is parsed as Shopify's (OR, AND, NOT, parentheses,
@@ -63,6 +67,8 @@ class Shopify(simbase.Mall):
             self.duplicates = set()
             self.idempotent = {}      # key -> earlier answer
             self.sell_before_set = None  # a SKU sold between a client's read and its set
+            self.refund = True        # the bucket gets back requested - actual cost
+            self.costs = []           # what each call asked and cost (/_control/costs)
 
     # --- envelopes -------------------------------------------------------------------------
     def error_response(self, status):
@@ -93,9 +99,14 @@ class Shopify(simbase.Mall):
                 self.token_ttl = int(b.get("token_ttl", self.token_ttl))
                 if "sell_before_set" in b:
                     self.sell_before_set = b["sell_before_set"]
+                self.refund = bool(b.get("refund", self.refund))
             if b.get("clear_faults"):
                 self.faults.clear()
             return {"ok": True}
+        if req.path == "/_control/costs":
+            with self.lock:
+                return {"calls": list(self.costs), "bucket_max": self.bucket_max,
+                        "restore_rate": self.restore_rate}
         return super().control(req)
 
     # --- dispatch ----------------------------------------------------------------------------
@@ -153,20 +164,43 @@ class Shopify(simbase.Mall):
             now = time.monotonic()
             self.available = min(self.bucket_max, self.available + (now - self.at) * self.restore_rate)
             self.at = now
+            before = self.available
             throttled = self.limits and cost > self.available
             if not throttled:
                 self.available -= cost
             status = {"maximumAvailable": self.bucket_max, "currentlyAvailable": int(self.available),
                       "restoreRate": self.restore_rate}
         if throttled:
+            self.note_cost(op, cost, None, before, status)
             return self.json_reply(200, {"errors": [{"message": "Throttled", "extensions": {
                 "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
                 "extensions": {"cost": {"requestedQueryCost": cost, "actualQueryCost": None,
                                         "throttleStatus": status}}})
         out = op(query, variables, version)
+        # Once the query has run, the bucket gets back what the reply did not use.
+        actual = shopify_rules.actual_cost(query, variables, out.get("data")) if self.refund \
+            else cost
+        actual = min(actual, cost)
+        with self.lock:
+            self.available = min(self.bucket_max, self.available + (cost - actual))
+            status = dict(status, currentlyAvailable=int(self.available))
+        self.note_cost(op, cost, actual, before, status)
         out.setdefault("extensions", {})["cost"] = {
-            "requestedQueryCost": cost, "actualQueryCost": cost, "throttleStatus": status}
+            "requestedQueryCost": cost, "actualQueryCost": actual, "throttleStatus": status}
         return self.json_reply(200, out)
+
+    def note_cost(self, op, requested, actual, before, status):
+        """One line per GraphQL call in the log and in /_control/costs: what it asked, what it
+        cost, and the bucket before and after (actual None: THROTTLED)."""
+        e = {"at": round(time.time(), 3), "op": op.__name__, "requested": requested,
+             "actual": actual, "before": round(before, 1),
+             "after": status["currentlyAvailable"], "restore": status["restoreRate"]}
+        with self.lock:
+            self.costs.append(e)
+            del self.costs[:-5000]
+        print("cost %s %s requested %d actual %s bucket %.0f -> %d" % (
+            time.strftime("%H:%M:%S", time.gmtime(e["at"])), e["op"], requested,
+            "THROTTLED" if actual is None else actual, before, e["after"]), flush=True)
 
     @staticmethod
     def first(query, variables, default):

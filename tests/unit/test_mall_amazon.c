@@ -392,6 +392,17 @@ static void test_own_buckets_keep_under_quota(void **state)
 	assert_true(st.retry_after_ms > 50000 && st.retry_after_ms <= 60000);
 	assert_int_equal(st.http_status, 0);
 	shop_free(A, &f.shop);
+	/* Polled no more often than getOrders refills, though the burst (20) has calls to spare:
+	 * the next listing is due a minute after the last began. */
+	shop_open(&f, "\"rate_limit\":1", 5000);
+	assert_int_equal(A->fetch_due(&f.shop), 0);
+	assert_int_equal(A->fetch_orders(&f.shop, now - 60, now + 60, on_order, &s, &st), MALL_OK);
+	long due = A->fetch_due(&f.shop);
+	assert_true(due > 55000 && due <= 60000);
+	shop_free(A, &f.shop);
+	shop_open(&f, "\"rate_limit\":0", 5000);
+	assert_int_equal(A->fetch_due(&f.shop), 0);
+	shop_free(A, &f.shop);
 }
 
 static void test_parsers_reject_bad_shapes(void **state)
