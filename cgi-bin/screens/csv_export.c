@@ -38,15 +38,17 @@ static const char *const scope_choices[] = {"selected", "all", NULL};
 static const char *const enc_choices[] = {"cp932", "utf8", NULL};
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field csv_export_fields[] = {
-	{.name = "scope", .type = WF_ENUM, .required = true, .choices = scope_choices,
-	 .label = "msg.label.csv_export"},
-	{.name = "enc", .type = WF_ENUM, .choices = enc_choices, .label = "msg.label.encoding"},
-	{.name = "sku", .type = WF_INT_LIST, .min = 1, .max = 2147483647, .max_count = 1000,
-	 .label = "msg.label.checked"},
-	{.name = "listing", .type = WF_INT_LIST, .min = 1, .max = 2147483647, .max_count = 1000,
-	 .label = "msg.label.checked"},
-	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"},
+enum { EXPORT_SCOPE, EXPORT_ENC, EXPORT_SKU, EXPORT_LISTING, EXPORT_BACK, EXPORT__N };
+const web_field csv_export_fields[EXPORT__N + 1] = {
+	[EXPORT_SCOPE] = {.name = "scope", .type = WF_ENUM, .required = true,
+	 .choices = scope_choices, .label = "msg.label.csv_export"},
+	[EXPORT_ENC] = {.name = "enc", .type = WF_ENUM, .choices = enc_choices,
+	 .label = "msg.label.encoding"},
+	[EXPORT_SKU] = {.name = "sku", .type = WF_INT_LIST, .min = 1, .max = 2147483647,
+	 .max_count = 1000, .label = "msg.label.checked"},
+	[EXPORT_LISTING] = {.name = "listing", .type = WF_INT_LIST, .min = 1, .max = 2147483647,
+	 .max_count = 1000, .label = "msg.label.checked"},
+	[EXPORT_BACK] = {.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"},
 	{0},
 };
 
@@ -318,14 +320,13 @@ static int read_back_search(web_request *r, web_request *sub, web_params *params
 {
 	static const web_route list_route = {.method = "GET", .path = "/",
 	                                     .fields = list_fields};
-	const char *back = web_text(r, "back"), *why = NULL;
+	const char *back = web_text_of(r, csv_export_fields, EXPORT_BACK), *why = NULL;
 	memset(sub, 0, sizeof(*sub));
 	sub->route = &list_route;
 	if (web_parse_urlencoded(back, strlen(back), &web_default_limits, params, &why) != Z_OK) {
 		snprintf(msg, msglen, "%s", web_lang(r, why ? why : "msg.csv_export.bad_search"));
 		return Z_INVALID;
 	}
-	sub->query_params = *params;
 	if (web_validate(r, list_fields, params, sub->values, msg, msglen) != Z_OK)
 		return Z_INVALID;
 	list_search_read(sub, s);
@@ -371,8 +372,9 @@ int csv_export_notice(web_request *r)
 /* POST /stock/export: the CSV download of the checked rows or of the search result. */
 int csv_export_submit(web_request *r)
 {
-	bool all = web_int(r, "scope", 0) == 1;
-	csv_out_encoding enc = web_int(r, "enc", 0) == 1 ? CSV_OUT_UTF8_BOM : CSV_OUT_CP932;
+	bool all = web_int_of(r, csv_export_fields, EXPORT_SCOPE, 0) == 1;
+	csv_out_encoding enc = web_int_of(r, csv_export_fields, EXPORT_ENC, 0) == 1 ? CSV_OUT_UTF8_BOM
+	                                                                            : CSV_OUT_CP932;
 	export x = {.r = r, .out = BUF_INIT, .scratch = BUF_INIT, .cp932 = enc == CSV_OUT_CP932};
 	search_where w = {0};
 	web_request *sub = NULL;
@@ -410,7 +412,8 @@ int csv_export_submit(web_request *r)
 		     : s.unlinked ? export_search_unlinked(&x, &w)
 		                  : export_search_skus(&x, &w);
 	} else {
-		const web_value *skus = web_field_value(r, "sku"), *lst = web_field_value(r, "listing");
+		const web_value *skus = web_value_of(r, csv_export_fields, EXPORT_SKU);
+		const web_value *lst = web_value_of(r, csv_export_fields, EXPORT_LISTING);
 		int ns = skus && skus->present ? skus->count : 0;
 		int nl = lst && lst->present ? lst->count : 0;
 		if (!ns && !nl) {

@@ -57,29 +57,37 @@ static long long lease_seconds(const web_request *r)
 
 static const char *const mode_choices[] = {"absolute", "delta", NULL};
 
-/* Declared fields: the router validates them before the handler runs. */
-const web_field csv_page_fields[] = {
-	{.name = "job", .type = WF_INT, .min = 1, .max = 1LL << 62, .label = "msg.label.action"},
-	{.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
+/* Declared fields: the router validates them before the handler runs. One table for both
+ * upload pages (GET /stock/csv/totals and /stock/csv/listings). */
+enum { PAGE_JOB, PAGE_SHOP, PAGE__N };
+const web_field csv_page_fields[PAGE__N + 1] = {
+	[PAGE_JOB] = {.name = "job", .type = WF_INT, .min = 1, .max = 1LL << 62,
+	 .label = "msg.label.action"},
+	[PAGE_SHOP] = {.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647,
+	 .label = "msg.label.shop"},
 	{0},
 };
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field csv_totals_fields[] = {
-	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "msg.label.csv_file"},
-	{.name = "mode", .type = WF_ENUM, .required = true, .choices = mode_choices,
+enum { TOTALS_FILE, TOTALS_MODE, TOTALS__N };
+const web_field csv_totals_fields[TOTALS__N + 1] = {
+	[TOTALS_FILE] = {.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20,
+	 .label = "msg.label.csv_file"},
+	[TOTALS_MODE] = {.name = "mode", .type = WF_ENUM, .required = true, .choices = mode_choices,
 	 .label = "msg.label.update_mode"},
 	{0},
 };
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field csv_listings_fields[] = {
-	{.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20, .label = "msg.label.csv_file",
-	 .second = "file2"},
+enum { LISTINGS_FILE, LISTINGS_FILE2, LISTINGS_SHOP, LISTINGS__N };
+const web_field csv_listings_fields[LISTINGS__N + 1] = {
+	[LISTINGS_FILE] = {.name = "file", .type = WF_FILE, .required = true, .max = 16 << 20,
+	 .label = "msg.label.csv_file", .second = "file2"},
 	/* Rakuten's older format is two files (item.csv + select.csv), uploaded together. */
-	{.name = "file2", .type = WF_FILE, .max = 16 << 20, .label = "msg.label.csv_file2"},
-	{.name = "shop", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "msg.label.shop"},
+	[LISTINGS_FILE2] = {.name = "file2", .type = WF_FILE, .max = 16 << 20,
+	 .label = "msg.label.csv_file2"},
+	[LISTINGS_SHOP] = {.name = "shop", .type = WF_INT, .required = true, .min = 1,
+	 .max = 2147483647, .label = "msg.label.shop"},
 	{0},
 };
 
@@ -116,15 +124,17 @@ static bool unpack_pair(const char *data, size_t len, const char **a, size_t *al
 }
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field csv_apply_fields[] = {
-	{.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
+enum { APPLY_JOB, APPLY__N };
+const web_field csv_apply_fields[APPLY__N + 1] = {
+	[APPLY_JOB] = {.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
 	 .label = "msg.label.action"},
 	{0},
 };
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field csv_job_fields[] = {
-	{.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
+enum { JOB_JOB, JOB__N };
+const web_field csv_job_fields[JOB__N + 1] = {
+	[JOB_JOB] = {.name = "job", .type = WF_INT, .required = true, .min = 1, .max = 1LL << 62,
 	 .label = "msg.label.action"},
 	{0},
 };
@@ -290,8 +300,9 @@ static void json_to_hdf(web_request *r, const char *prefix, const cJSON *o)
 	}
 }
 
-/* What every answer of csv.cs shows: the shops, the mode with its title, the chosen shop. */
-static int page_head(web_request *r, const char *mode)
+/* What every answer of csv.cs shows: the shops, the mode with its title, the chosen shop
+ * (0: none). */
+static int page_head(web_request *r, const char *mode, long long shop)
 {
 	int rc = load_shops(r);
 	if (rc != Z_OK)
@@ -299,8 +310,8 @@ static int page_head(web_request *r, const char *mode)
 	web_set(r, "Page.mode", mode);
 	web_set(r, "Page.title", web_lang(r, !strcmp(mode, "totals") ? "msg.csv_import.totals_title"
 	                                                             : "msg.csv_import.listings_title"));
-	if (web_has(r, "shop"))
-		web_set_int(r, "Page.shop", web_int(r, "shop", 0));
+	if (shop)
+		web_set_int(r, "Page.shop", shop);
 	return Z_OK;
 }
 
@@ -308,17 +319,18 @@ static int page_head(web_request *r, const char *mode)
 static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
 {
 	db_res *j = NULL;
-	int rc = page_head(r, tmpl_mode);
+	int rc = page_head(r, tmpl_mode, web_int_of(r, csv_page_fields, PAGE_SHOP, 0));
 	if (rc != Z_OK)
 		return rc;
-	if (web_has(r, "job")) {
+	if (web_has_of(r, csv_page_fields, PAGE_JOB)) {
 		rc = db_queryv(r->db, &j,
 		               "SELECT id, state, total, done, message, result, shop_id, error, "
 		               "state = 'queued' OR state = 'failed' AND payload IS NOT NULL OR "
 		               "state = 'running' AND (lease_until IS NULL OR "
 		               "lease_until < UTC_TIMESTAMP()) FROM job "
 		               "WHERE id = ? AND kind = ? AND user_id = ?",
-		               DB_I(web_int(r, "job", 0)), DB_S(kind), DB_I(r->user.id));
+		               DB_I(web_int_of(r, csv_page_fields, PAGE_JOB, 0)), DB_S(kind),
+		               DB_I(r->user.id));
 		if (rc != Z_OK)
 			return rc;
 		if (!j->nrows) {
@@ -356,9 +368,9 @@ int csv_listings_page(web_request *r)
 }
 
 /* A refused file: the page again, with the row errors; nothing was stored or changed. */
-static int refuse(web_request *r, const char *mode, const csv_errors *e)
+static int refuse(web_request *r, const char *mode, long long shop, const csv_errors *e)
 {
-	int rc = page_head(r, mode);
+	int rc = page_head(r, mode, shop);
 	if (rc != Z_OK)
 		return rc;
 	set_errors(r, e);
@@ -366,11 +378,11 @@ static int refuse(web_request *r, const char *mode, const csv_errors *e)
 	return web_render(r, "csv.cs");
 }
 
-/* Stores the upload and its preview as a queued job; redirects to its preview page. */
-static int store_job(web_request *r, const char *kind, long long shop_id, long long rows,
-                     cJSON *preview, const char *page, const buf *payload)
+/* Stores the upload f (its bytes, or payload when given) and its preview as a queued job;
+ * redirects to its preview page. */
+static int store_job(web_request *r, const web_value *f, const char *kind, long long shop_id,
+                     long long rows, cJSON *preview, const char *page, const buf *payload)
 {
-	const web_value *f = web_field_value(r, "file");
 	char *json = cJSON_PrintUnformatted(preview);
 	long long id = 0;
 	if (!json)
@@ -395,8 +407,9 @@ static int store_job(web_request *r, const char *kind, long long shop_id, long l
 /* POST /stock/csv/totals: checks a 総在庫数 file; stores it as a job and shows its preview. */
 int csv_totals_upload(web_request *r)
 {
-	const web_value *f = web_field_value(r, "file");
-	stockcsv_mode mode = web_int(r, "mode", 0) == 1 ? STOCKCSV_DELTA : STOCKCSV_ABSOLUTE;
+	const web_value *f = web_value_of(r, csv_totals_fields, TOTALS_FILE);
+	stockcsv_mode mode = web_int_of(r, csv_totals_fields, TOTALS_MODE, 0) == 1 ? STOCKCSV_DELTA
+	                                                                           : STOCKCSV_ABSOLUTE;
 	stockcsv_totals t;
 	sku_info *info = NULL;
 	cJSON *pv = NULL;
@@ -417,7 +430,7 @@ int csv_totals_upload(web_request *r)
 			goto out;
 	}
 	if (t.errors.n) {
-		rc = refuse(r, "totals", &t.errors);
+		rc = refuse(r, "totals", 0, &t.errors);
 		goto out;
 	}
 	pv = cJSON_CreateObject();
@@ -457,7 +470,7 @@ int csv_totals_upload(web_request *r)
 	cJSON_AddNumberToObject(pv, "same", (double)same);
 	cJSON_AddStringToObject(pv, "has_reserve", t.has_reserve_column ? "1" : "0");
 	cJSON_AddNumberToObject(pv, "reserve_changes", (double)rchanges);
-	rc = store_job(r, "csv_totals", 0, (long long)t.n, pv, "/stock/csv/totals", NULL);
+	rc = store_job(r, f, "csv_totals", 0, (long long)t.n, pv, "/stock/csv/totals", NULL);
 out:
 	cJSON_Delete(pv);
 	free(info);
@@ -562,8 +575,8 @@ static int read_listing_file(const web_request *r, const char *data, size_t len,
 /* POST /stock/csv/listings: checks a mall's product file for a shop; stores it as a job. */
 int csv_listings_upload(web_request *r)
 {
-	const web_value *f = web_field_value(r, "file");
-	long long shop = web_int(r, "shop", 0), existing = 0;
+	const web_value *f = web_value_of(r, csv_listings_fields, LISTINGS_FILE);
+	long long shop = web_int_of(r, csv_listings_fields, LISTINGS_SHOP, 0), existing = 0;
 	mallcsv_result m;
 	cJSON *pv = NULL;
 	char mall[32], shop_name[256];
@@ -577,7 +590,7 @@ int csv_listings_upload(web_request *r)
 	}
 	if (rc != Z_OK)
 		goto out;
-	const web_value *f2 = web_field_value(r, "file2");
+	const web_value *f2 = web_value_of(r, csv_listings_fields, LISTINGS_FILE2);
 	if (f2 && f2->present) {
 		if (pack_pair(f, f2, &pair) != Z_OK) {
 			rc = Z_NOMEM;
@@ -592,7 +605,7 @@ int csv_listings_upload(web_request *r)
 	if (rc == Z_OK && m.n == 0 && m.errors.n == 0)
 		csv_errors_add_text(&m.errors, 0, web_lang(r, "msg.csv_import.no_listings"));
 	if (m.errors.n) {
-		rc = refuse(r, "listings", &m.errors);
+		rc = refuse(r, "listings", shop, &m.errors);
 		goto out;
 	}
 	rc = count_existing(r->db, shop, &m, &existing);
@@ -621,7 +634,7 @@ int csv_listings_upload(web_request *r)
 	cJSON_AddNumberToObject(pv, "updated", (double)existing);
 	cJSON_AddNumberToObject(pv, "skipped", (double)m.skipped);
 	cJSON_AddStringToObject(pv, "base", is_base ? "1" : "0");
-	rc = store_job(r, "csv_listings", shop, (long long)m.n, pv, "/stock/csv/listings",
+	rc = store_job(r, f, "csv_listings", shop, (long long)m.n, pv, "/stock/csv/listings",
 	               pair.len ? &pair : NULL);
 out:
 	buf_free(&pair);
@@ -840,7 +853,7 @@ static int not_claimed(web_request *r, long long job)
  * queued or failed job, or one whose worker died (lease run out). */
 int csv_apply_submit(web_request *r)
 {
-	long long job = web_int(r, "job", 0), claimed = 0, changed = 0;
+	long long job = web_int_of(r, csv_apply_fields, APPLY_JOB, 0), claimed = 0, changed = 0;
 	db_res *j = NULL;
 	buf why = BUF_INIT;
 	unsigned char raw[16];
@@ -916,7 +929,7 @@ int csv_job_json(web_request *r)
 	db_res *j = NULL;
 	int rc = db_queryv(r->db, &j, "SELECT state, total, done, message, error FROM job WHERE id = ? "
 	                              "AND user_id = ? AND kind IN ('csv_totals', 'csv_listings')",
-	                   DB_I(web_int(r, "job", 0)), DB_I(r->user.id));
+	                   DB_I(web_int_of(r, csv_job_fields, JOB_JOB, 0)), DB_I(r->user.id));
 	if (rc != Z_OK)
 		return rc;
 	cJSON *o = cJSON_CreateObject();

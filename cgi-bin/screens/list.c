@@ -44,44 +44,74 @@ static const char *const sync_choices[] = {"on", "off", NULL};
 static const char *const msg_choices[] = {"pushed", "deleted", "sync_on", "sync_off", "applied",
                                           "imported", "linked", NULL};
 
-/* Declared fields: the router validates them before the handler runs. */
-const web_field list_fields[] = {
-	{.name = "kind", .type = WF_ENUM, .choices = kind_choices, .label = "msg.label.all_or_sets"},
-	{.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.shop"},
-	{.name = "q", .type = WF_TEXT, .max = 200, .label = "msg.label.keyword"},
-	{.name = "tmin", .type = WF_INT, .min = -STOCK_QTY_MAX, .max = STOCK_QTY_MAX,
+/* Declared fields: the router validates them before the handler runs. The search is
+ * LIST_KIND to LIST_DRIFT (the paging links carry those); CSV出力 すべて validates its back
+ * query with this table too. */
+enum {
+	LIST_KIND, LIST_SHOP, LIST_Q, LIST_TMIN, LIST_TMAX, LIST_LINK, LIST_SYNC, LIST_DRIFT,
+	LIST_AFTER, LIST_BEFORE, LIST_LAST, LIST_PAGE, LIST_MSG, LIST_N, LIST__N
+};
+const web_field list_fields[LIST__N + 1] = {
+	[LIST_KIND] = {.name = "kind", .type = WF_ENUM, .choices = kind_choices,
+	 .label = "msg.label.all_or_sets"},
+	[LIST_SHOP] = {.name = "shop", .type = WF_INT, .min = 1, .max = 2147483647,
+	 .label = "msg.label.shop"},
+	[LIST_Q] = {.name = "q", .type = WF_TEXT, .max = 200, .label = "msg.label.keyword"},
+	[LIST_TMIN] = {.name = "tmin", .type = WF_INT, .min = -STOCK_QTY_MAX, .max = STOCK_QTY_MAX,
 	 .label = "msg.label.total_min"},
-	{.name = "tmax", .type = WF_INT, .min = -STOCK_QTY_MAX, .max = STOCK_QTY_MAX,
+	[LIST_TMAX] = {.name = "tmax", .type = WF_INT, .min = -STOCK_QTY_MAX, .max = STOCK_QTY_MAX,
 	 .label = "msg.label.total_max"},
-	{.name = "link", .type = WF_ENUM, .choices = link_choices, .label = "msg.label.link_state"},
-	{.name = "sync", .type = WF_ENUM, .choices = sync_choices, .label = "msg.label.stock_sync"},
-	{.name = "drift", .type = WF_BOOL, .label = "msg.label.diff_product"},
-	{.name = "after", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
-	{.name = "before", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
-	{.name = "last", .type = WF_BOOL, .label = "msg.label.page"},
-	{.name = "page", .type = WF_INT, .min = 1, .max = 100000000, .label = "msg.label.page"},
-	{.name = "msg", .type = WF_ENUM, .choices = msg_choices, .label = "msg.label.message"},
-	{.name = "n", .type = WF_INT, .min = 0, .max = 100000000, .label = "msg.label.count"},
+	[LIST_LINK] = {.name = "link", .type = WF_ENUM, .choices = link_choices,
+	 .label = "msg.label.link_state"},
+	[LIST_SYNC] = {.name = "sync", .type = WF_ENUM, .choices = sync_choices,
+	 .label = "msg.label.stock_sync"},
+	[LIST_DRIFT] = {.name = "drift", .type = WF_BOOL, .label = "msg.label.diff_product"},
+	[LIST_AFTER] = {.name = "after", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
+	[LIST_BEFORE] = {.name = "before", .type = WF_TEXT, .max = 128, .label = "msg.label.page"},
+	[LIST_LAST] = {.name = "last", .type = WF_BOOL, .label = "msg.label.page"},
+	[LIST_PAGE] = {.name = "page", .type = WF_INT, .min = 1, .max = 100000000,
+	 .label = "msg.label.page"},
+	[LIST_MSG] = {.name = "msg", .type = WF_ENUM, .choices = msg_choices,
+	 .label = "msg.label.message"},
+	[LIST_N] = {.name = "n", .type = WF_INT, .min = 0, .max = 100000000,
+	 .label = "msg.label.count"},
 	{0},
 };
+
+/* A field of list_fields (a LIST_ value) as sent: its text ("" when absent), number or
+ * presence. */
+static const char *list_text(const web_request *r, int field)
+{
+	return web_text_of(r, list_fields, field);
+}
+
+static long long list_int(const web_request *r, int field, long long def)
+{
+	return web_int_of(r, list_fields, field, def);
+}
+
+static bool list_has(const web_request *r, int field)
+{
+	return web_has_of(r, list_fields, field);
+}
 
 /* The search as the request gives it (q points into the request). */
 void list_search_read(web_request *r, search_filter *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->sets = web_int(r, "kind", 0) == 1;
-	s->drift = web_int(r, "drift", 0) == 1;
-	s->linked = web_has(r, "link") && web_int(r, "link", 0) == 0;
-	s->unlinked = web_has(r, "link") && web_int(r, "link", 0) == 1;
-	s->has_sync = web_has(r, "sync");
-	s->sync = web_int(r, "sync", 0) == 0 ? 1 : 0;
-	s->has_shop = web_has(r, "shop");
-	s->shop = web_int(r, "shop", 0);
-	s->has_tmin = web_has(r, "tmin");
-	s->tmin = web_int(r, "tmin", 0);
-	s->has_tmax = web_has(r, "tmax");
-	s->tmax = web_int(r, "tmax", 0);
-	s->q = web_text(r, "q");
+	s->sets = list_int(r, LIST_KIND, 0) == 1;
+	s->drift = list_int(r, LIST_DRIFT, 0) == 1;
+	s->linked = list_has(r, LIST_LINK) && list_int(r, LIST_LINK, 0) == 0;
+	s->unlinked = list_has(r, LIST_LINK) && list_int(r, LIST_LINK, 0) == 1;
+	s->has_sync = list_has(r, LIST_SYNC);
+	s->sync = list_int(r, LIST_SYNC, 0) == 0 ? 1 : 0;
+	s->has_shop = list_has(r, LIST_SHOP);
+	s->shop = list_int(r, LIST_SHOP, 0);
+	s->has_tmin = list_has(r, LIST_TMIN);
+	s->tmin = list_int(r, LIST_TMIN, 0);
+	s->has_tmax = list_has(r, LIST_TMAX);
+	s->tmax = list_int(r, LIST_TMAX, 0);
+	s->q = list_text(r, LIST_Q);
 	s->db = r->db; /* keywords are narrowed by the search index when it is built */
 }
 
@@ -248,13 +278,11 @@ void list_count_cache_clear(void)
 /* Appends the search's own parameters (not the paging) to b as a query string. */
 static void search_query(web_request *r, buf *b)
 {
-	static const char *const names[] = {"kind", "shop", "q", "tmin", "tmax", "link", "sync",
-	                                    "drift", NULL};
-	for (int i = 0; names[i]; i++) {
-		const char *v = web_query_raw(r, names[i]);
-		if (!v || !*v)
+	for (int f = LIST_KIND; f <= LIST_DRIFT; f++) {
+		const char *v = list_text(r, f);
+		if (!*v)
 			continue;
-		buf_printf(b, "%s%s=", b->len ? "&" : "", names[i]);
+		buf_printf(b, "%s%s=", b->len ? "&" : "", list_fields[f].name);
 		url_encode(b, v, NULL);
 	}
 }
@@ -386,7 +414,7 @@ static int load_shops(web_request *r, db_res **shops)
 	                   "SELECT id, name, mall, is_base, state, COALESCE(stop_reason, ''), "
 	                   "alloc_rate FROM shop WHERE enabled = 1 "
 	                   "ORDER BY id = ? DESC, is_base DESC, id",
-	                   DB_I(web_int(r, "shop", 0)));
+	                   DB_I(list_int(r, LIST_SHOP, 0)));
 	if (rc != Z_OK)
 		return rc;
 	char key[64];
@@ -757,16 +785,16 @@ static void page_links(web_request *r, const search_filter *s, const db_res *row
 	}
 	/* The search form shows what was asked. */
 	web_set(r, "Search.kind", s->sets ? "set" : "all");
-	web_set(r, "Search.shop", web_query_raw(r, "shop"));
+	web_set(r, "Search.shop", list_text(r, LIST_SHOP));
 	web_set(r, "Search.q", s->q);
-	web_set(r, "Search.tmin", web_query_raw(r, "tmin"));
-	web_set(r, "Search.tmax", web_query_raw(r, "tmax"));
-	web_set(r, "Search.link", web_query_raw(r, "link"));
-	web_set(r, "Search.sync", web_query_raw(r, "sync"));
+	web_set(r, "Search.tmin", list_text(r, LIST_TMIN));
+	web_set(r, "Search.tmax", list_text(r, LIST_TMAX));
+	web_set(r, "Search.link", list_text(r, LIST_LINK));
+	web_set(r, "Search.sync", list_text(r, LIST_SYNC));
 	web_set(r, "Search.drift", s->drift ? "1" : "0");
-	if (web_has(r, "msg")) {
-		web_set(r, "Page.msg", msg_choices[web_int(r, "msg", 0)]);
-		web_set_int(r, "Page.msg_n", web_int(r, "n", 0));
+	if (list_has(r, LIST_MSG)) {
+		web_set(r, "Page.msg", msg_choices[list_int(r, LIST_MSG, 0)]);
+		web_set_int(r, "Page.msg_n", list_int(r, LIST_N, 0));
 	}
 	buf_free(&q);
 	buf_free(&link);
@@ -824,19 +852,19 @@ int list_page(web_request *r)
 	search_filter s;
 	buf sql = BUF_INIT;
 	int rc = Z_ERR;
-	long long count = 0, page = web_int(r, "page", 1);
+	long long count = 0, page = list_int(r, LIST_PAGE, 1);
 	bool images = false;
 	page_dir dir = PAGE_FIRST;
 	const char *key = NULL;
 
 	list_search_read(r, &s);
-	if (web_has(r, "after")) {
+	if (list_has(r, LIST_AFTER)) {
 		dir = PAGE_AFTER;
-		key = web_text(r, "after");
-	} else if (web_has(r, "before")) {
+		key = list_text(r, LIST_AFTER);
+	} else if (list_has(r, LIST_BEFORE)) {
 		dir = PAGE_BEFORE;
-		key = web_text(r, "before");
-	} else if (web_int(r, "last", 0)) {
+		key = list_text(r, LIST_BEFORE);
+	} else if (list_int(r, LIST_LAST, 0)) {
 		dir = PAGE_LAST;
 	}
 	if (s.has_tmin && s.has_tmax && s.tmin > s.tmax) {
@@ -845,7 +873,7 @@ int list_page(web_request *r)
 	}
 	if (load_shops(r, &shops) != Z_OK)
 		goto out;
-	if (s.has_shop && shop_index(shops, web_query_raw(r, "shop")) < 0) {
+	if (s.has_shop && shop_index(shops, list_text(r, LIST_SHOP)) < 0) {
 		rc = web_error(r, 400, web_lang(r, "msg.list.shop_unknown"));
 		goto out;
 	}
@@ -946,10 +974,11 @@ out:
 #define POLL_ROWS PAGE_ROWS
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field list_rows_fields[] = {
-	{.name = "sku", .type = WF_INT_LIST, .min = 1, .max = 2147483647, .max_count = POLL_ROWS,
-	 .label = "msg.label.sku"},
-	{.name = "listing", .type = WF_INT_LIST, .min = 1, .max = 2147483647,
+enum { ROWS_SKU, ROWS_LISTING, ROWS__N };
+const web_field list_rows_fields[ROWS__N + 1] = {
+	[ROWS_SKU] = {.name = "sku", .type = WF_INT_LIST, .min = 1, .max = 2147483647,
+	 .max_count = POLL_ROWS, .label = "msg.label.sku"},
+	[ROWS_LISTING] = {.name = "listing", .type = WF_INT_LIST, .min = 1, .max = 2147483647,
 	 .max_count = POLL_ROWS, .label = "msg.label.product"},
 	{0},
 };
@@ -1038,7 +1067,8 @@ static int rows_listings(web_request *r, const web_value *skus, const web_value 
  * stopped, so the list follows the malls without a reload. Two indexed reads. */
 int list_rows_json(web_request *r)
 {
-	const web_value *skus = web_field_value(r, "sku"), *lst = web_field_value(r, "listing");
+	const web_value *skus = web_value_of(r, list_rows_fields, ROWS_SKU);
+	const web_value *lst = web_value_of(r, list_rows_fields, ROWS_LISTING);
 	db_res *shops = NULL;
 	cJSON *o = cJSON_CreateObject();
 	cJSON *as = cJSON_AddArrayToObject(o, "skus"), *al = cJSON_AddArrayToObject(o, "listings");
@@ -1064,8 +1094,9 @@ int list_rows_json(web_request *r)
 /* ---- help pages of the error kinds ---- */
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field list_help_fields[] = {
-	{.name = "kind", .type = WF_ENUM, .choices = help_kinds, .required = true,
+enum { HELP_KIND, HELP__N };
+const web_field list_help_fields[HELP__N + 1] = {
+	[HELP_KIND] = {.name = "kind", .type = WF_ENUM, .choices = help_kinds, .required = true,
 	 .label = "msg.label.error_kind"},
 	{0},
 };
@@ -1074,6 +1105,6 @@ const web_field list_help_fields[] = {
 int list_help_page(web_request *r)
 {
 	web_set(r, "Page.title", web_lang(r, "msg.list.help_title"));
-	web_set(r, "Page.kind", help_kinds[web_int(r, "kind", 0)]);
+	web_set(r, "Page.kind", help_kinds[web_int_of(r, list_help_fields, HELP_KIND, 0)]);
 	return web_render(r, "stock_help.cs");
 }

@@ -38,12 +38,13 @@ static int json_error(web_request *r, int status, const char *message)
 /* ---- 総在庫数 in place ---- */
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field list_total_fields[] = {
-	{.name = "sku", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "msg.label.sku"},
-	{.name = "total", .type = WF_INT, .required = true, .min = -STOCK_QTY_MAX,
+enum { TOTAL_SKU, TOTAL_TOTAL, TOTAL_SEEN, TOTAL__N };
+const web_field list_total_fields[TOTAL__N + 1] = {
+	[TOTAL_SKU] = {.name = "sku", .type = WF_INT, .required = true, .min = 1,
+	 .max = 2147483647, .label = "msg.label.sku"},
+	[TOTAL_TOTAL] = {.name = "total", .type = WF_INT, .required = true, .min = -STOCK_QTY_MAX,
 	 .max = STOCK_QTY_MAX, .label = "msg.label.total"},
-	{.name = "seen", .type = WF_INT, .required = true, .min = -STOCK_QTY_MAX,
+	[TOTAL_SEEN] = {.name = "seen", .type = WF_INT, .required = true, .min = -STOCK_QTY_MAX,
 	 .max = STOCK_QTY_MAX, .label = "msg.label.shown_total"},
 	{0},
 };
@@ -51,13 +52,13 @@ const web_field list_total_fields[] = {
 /* POST /stock/total (JSON): sets a 総在庫数 unless it changed since the user saw it (409). */
 int list_total_submit(web_request *r)
 {
-	long long sku = web_int(r, "sku", 0), after = 0;
+	long long sku = web_int_of(r, list_total_fields, TOTAL_SKU, 0), after = 0;
 	/* Whatever was shown, -1 of an oversold SKU too, is the value the edit started from. */
-	long long seen = web_int(r, "seen", 0);
+	long long seen = web_int_of(r, list_total_fields, TOTAL_SEEN, 0);
 	char ref[100];
 	snprintf(ref, sizeof(ref), "画面: %s", r->user.login);
-	int rc = stock_set_total(r->db, sku, web_int(r, "total", 0), &seen, "manual", ref,
-	                         r->user.id, &after);
+	int rc = stock_set_total(r->db, sku, web_int_of(r, list_total_fields, TOTAL_TOTAL, 0), &seen,
+	                         "manual", ref, r->user.id, &after);
 	if (rc == Z_NOTFOUND)
 		return json_error(r, 404, web_lang(r, "msg.list.not_found"));
 	if (rc == Z_INVALID)
@@ -84,11 +85,14 @@ int list_total_submit(web_request *r)
 /* ---- 最小・最大 in place ---- */
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field list_limits_fields[] = {
-	{.name = "listing", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "msg.label.product"},
-	{.name = "min", .type = WF_INT, .min = 0, .max = STOCK_QTY_MAX, .label = "msg.label.min"},
-	{.name = "max", .type = WF_INT, .min = 0, .max = STOCK_QTY_MAX, .label = "msg.label.max"},
+enum { LIMITS_LISTING, LIMITS_MIN, LIMITS_MAX, LIMITS__N };
+const web_field list_limits_fields[LIMITS__N + 1] = {
+	[LIMITS_LISTING] = {.name = "listing", .type = WF_INT, .required = true, .min = 1,
+	 .max = 2147483647, .label = "msg.label.product"},
+	[LIMITS_MIN] = {.name = "min", .type = WF_INT, .min = 0, .max = STOCK_QTY_MAX,
+	 .label = "msg.label.min"},
+	[LIMITS_MAX] = {.name = "max", .type = WF_INT, .min = 0, .max = STOCK_QTY_MAX,
+	 .label = "msg.label.max"},
 	{0},
 };
 
@@ -105,9 +109,11 @@ static int answer_listing(web_request *r, long long listing)
 /* POST /stock/limits (JSON): a listing's 最小・最大; floor above cap is refused (400). */
 int list_limits_submit(web_request *r)
 {
-	long long listing = web_int(r, "listing", 0);
-	bool has_min = web_has(r, "min"), has_max = web_has(r, "max");
-	int min = (int)web_int(r, "min", 0), max = (int)web_int(r, "max", 0);
+	long long listing = web_int_of(r, list_limits_fields, LIMITS_LISTING, 0);
+	bool has_min = web_has_of(r, list_limits_fields, LIMITS_MIN);
+	bool has_max = web_has_of(r, list_limits_fields, LIMITS_MAX);
+	int min = (int)web_int_of(r, list_limits_fields, LIMITS_MIN, 0);
+	int max = (int)web_int_of(r, list_limits_fields, LIMITS_MAX, 0);
 	const char *why = NULL;
 	int rc = stock_listing_settings(r->db, listing, -1, has_min, min, has_max, max, &why);
 	if (rc == Z_INVALID)
@@ -122,17 +128,18 @@ int list_limits_submit(web_request *r)
 /* ---- 連携 of one listing ---- */
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field list_sync_fields[] = {
-	{.name = "listing", .type = WF_INT, .required = true, .min = 1, .max = 2147483647,
-	 .label = "msg.label.product"},
-	{.name = "on", .type = WF_BOOL, .required = true, .label = "msg.label.sync"},
+enum { SYNC_LISTING, SYNC_ON, SYNC__N };
+const web_field list_sync_fields[SYNC__N + 1] = {
+	[SYNC_LISTING] = {.name = "listing", .type = WF_INT, .required = true, .min = 1,
+	 .max = 2147483647, .label = "msg.label.product"},
+	[SYNC_ON] = {.name = "on", .type = WF_BOOL, .required = true, .label = "msg.label.sync"},
 	{0},
 };
 
 /* POST /stock/sync (JSON): one listing's 連携 on or off. */
 int list_sync_submit(web_request *r)
 {
-	long long listing = web_int(r, "listing", 0);
+	long long listing = web_int_of(r, list_sync_fields, SYNC_LISTING, 0);
 	db_res *cur = NULL;
 	const char *why = NULL;
 	/* The settings call takes floor and cap too: pass the stored ones through unchanged. */
@@ -141,7 +148,8 @@ int list_sync_submit(web_request *r)
 	if (rc != Z_OK)
 		return rc;
 	if (cur->nrows)
-		rc = stock_listing_settings(r->db, listing, (int)web_int(r, "on", 0),
+		rc = stock_listing_settings(r->db, listing,
+		                            (int)web_int_of(r, list_sync_fields, SYNC_ON, 0),
 		                            db_get(cur, 0, 0) != NULL, (int)db_get_ll(cur, 0, 0, 0),
 		                            db_get(cur, 0, 1) != NULL, (int)db_get_ll(cur, 0, 1, 0), &why);
 	else
@@ -157,27 +165,30 @@ int list_sync_submit(web_request *r)
 
 /* ---- the buttons on checked rows ---- */
 
+/* The checked rows and the search to go back to: the first fields of every button's table
+ * (list_checked_listings reads them from either). */
+enum { CHECKED_SKU, CHECKED_LISTING, CHECKED_BACK, CHECKED__N };
 #define CHECKED_FIELDS                                                                        \
-	{.name = "sku", .type = WF_INT_LIST, .min = 1, .max = 2147483647,                     \
-	 .max_count = MAX_CHECKED, .label = "msg.label.checked"},                                          \
-	{.name = "listing", .type = WF_INT_LIST, .min = 1, .max = 2147483647,                 \
-	 .max_count = MAX_CHECKED, .label = "msg.label.checked"},                                          \
-	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"}
+	[CHECKED_SKU] = {.name = "sku", .type = WF_INT_LIST, .min = 1, .max = 2147483647,      \
+	 .max_count = MAX_CHECKED, .label = "msg.label.checked"},                              \
+	[CHECKED_LISTING] = {.name = "listing", .type = WF_INT_LIST, .min = 1,                \
+	 .max = 2147483647, .max_count = MAX_CHECKED, .label = "msg.label.checked"},           \
+	[CHECKED_BACK] = {.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"}
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field list_push_fields[] = {CHECKED_FIELDS, {0}};
+const web_field list_push_fields[CHECKED__N + 1] = {CHECKED_FIELDS, {0}};
 /* Declared fields: the router validates them before the handler runs. */
-const web_field list_delete_fields[] = {
+enum { DELETE_CONFIRMED = CHECKED__N, DELETE__N };
+const web_field list_delete_fields[DELETE__N + 1] = {
 	CHECKED_FIELDS,
-	{.name = "confirmed", .type = WF_BOOL, .label = "msg.label.confirmed"},
+	[DELETE_CONFIRMED] = {.name = "confirmed", .type = WF_BOOL, .label = "msg.label.confirmed"},
 	{0},
 };
 
-/* Back to the list the user came from, with a message. */
-static int back_to_list(web_request *r, const char *msg, long long n)
+/* Back to the list the user came from (back: its query string), with a message. */
+static int back_to_list(web_request *r, const char *back, const char *msg, long long n)
 {
 	buf to = BUF_INIT;
-	const char *back = web_text(r, "back");
 	buf_printf(&to, "/?%s%smsg=%s&n=%lld", back, *back ? "&" : "", msg, n);
 	int rc = web_redirect(r, buf_str(&to));
 	buf_free(&to);
@@ -195,9 +206,10 @@ static int cmp_shop_id(const void *a, const void *b)
 	return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
-int list_checked_listings(web_request *r, long long **out, int *n)
+static int list_checked_listings(web_request *r, const web_field *table, long long **out, int *n)
 {
-	const web_value *skus = web_field_value(r, "sku"), *lst = web_field_value(r, "listing");
+	const web_value *skus = web_value_of(r, table, CHECKED_SKU);
+	const web_value *lst = web_value_of(r, table, CHECKED_LISTING);
 	db_res *by_sku = NULL, *by_id = NULL;
 	long long (*v)[2] = NULL;
 	int m = 0;
@@ -246,7 +258,7 @@ int list_push_submit(web_request *r)
 	long long *ids = NULL, pending = 0;
 	db_res *counts = NULL;
 	int n = 0;
-	int rc = list_checked_listings(r, &ids, &n);
+	int rc = list_checked_listings(r, list_push_fields, &ids, &n);
 	if (rc != Z_OK)
 		goto out;
 	if (n == 0) {
@@ -262,7 +274,7 @@ int list_push_submit(web_request *r)
 	for (int i = 0; rc == Z_OK && i < counts->nrows; i++)
 		pending += db_get_ll(counts, i, 0, 0);
 	if (rc == Z_OK)
-		rc = back_to_list(r, "pushed", pending);
+		rc = back_to_list(r, web_text_of(r, list_push_fields, CHECKED_BACK), "pushed", pending);
 out:
 	db_res_free(counts);
 	free(ids);
@@ -293,7 +305,8 @@ static int confirm_page(web_request *r, const char *title, const char *text, con
 	if (rc != Z_OK)
 		return rc;
 	char key[64];
-	const web_value *skus = web_field_value(r, "sku"), *lst = web_field_value(r, "listing");
+	const web_value *skus = web_value_of(r, list_delete_fields, CHECKED_SKU);
+	const web_value *lst = web_value_of(r, list_delete_fields, CHECKED_LISTING);
 	for (int i = 0; skus && i < skus->count; i++) {
 		snprintf(key, sizeof(key), "Page.skus.%d", i);
 		web_set_int(r, key, skus->list[i]);
@@ -306,7 +319,7 @@ static int confirm_page(web_request *r, const char *title, const char *text, con
 	web_set(r, "Page.text", text);
 	web_set(r, "Page.action", action);
 	web_set(r, "Page.yes", yes);
-	web_set(r, "Page.back", web_text(r, "back"));
+	web_set(r, "Page.back", web_text_of(r, list_delete_fields, CHECKED_BACK));
 	web_set_int(r, "Page.n", n);
 	web_set_int(r, "Page.more", n - shown);
 	return web_render(r, "stock_confirm.cs");
@@ -317,15 +330,15 @@ int list_delete_submit(web_request *r)
 {
 	long long *ids = NULL;
 	int n = 0;
-	const web_value *skus = web_field_value(r, "sku");
-	int rc = list_checked_listings(r, &ids, &n);
+	const web_value *skus = web_value_of(r, list_delete_fields, CHECKED_SKU);
+	int rc = list_checked_listings(r, list_delete_fields, &ids, &n);
 	if (rc != Z_OK)
 		goto out;
 	if (n == 0 && !(skus && skus->count)) {
 		rc = web_error(r, 400, web_lang(r, "msg.list.delete_none"));
 		goto out;
 	}
-	if (!web_int(r, "confirmed", 0)) {
+	if (!web_int_of(r, list_delete_fields, DELETE_CONFIRMED, 0)) {
 		rc = confirm_page(r, web_lang(r, "msg.list.delete_title"),
 		                  web_lang(r, "msg.list.delete_text"),
 		                  "/stock/delete", web_lang(r, "msg.list.delete_yes"), ids, n);
@@ -336,7 +349,7 @@ int list_delete_submit(web_request *r)
 		goto out;
 	log_info("stock: %s deleted %d listings", r->user.login, n);
 	list_count_cache_clear();
-	rc = back_to_list(r, "deleted", n);
+	rc = back_to_list(r, web_text_of(r, list_delete_fields, CHECKED_BACK), "deleted", n);
 out:
 	free(ids);
 	return rc;
@@ -345,19 +358,21 @@ out:
 /* ---- 連携 for every listing ---- */
 
 /* Declared fields: the router validates them before the handler runs. */
-const web_field list_sync_all_fields[] = {
-	{.name = "on", .type = WF_BOOL, .required = true, .label = "msg.label.sync"},
-	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"},
-	{.name = "confirmed", .type = WF_BOOL, .label = "msg.label.confirmed"},
+enum { ALL_ON, ALL_BACK, ALL_CONFIRMED, ALL__N };
+const web_field list_sync_all_fields[ALL__N + 1] = {
+	[ALL_ON] = {.name = "on", .type = WF_BOOL, .required = true, .label = "msg.label.sync"},
+	[ALL_BACK] = {.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"},
+	[ALL_CONFIRMED] = {.name = "confirmed", .type = WF_BOOL, .label = "msg.label.confirmed"},
 	{0},
 };
 
 /* POST /stock/sync-all: asks first; with confirmed=1 switches 連携 of every listing. */
 int list_sync_all_submit(web_request *r)
 {
-	bool on = web_int(r, "on", 0) == 1;
+	bool on = web_int_of(r, list_sync_all_fields, ALL_ON, 0) == 1;
+	const char *back = web_text_of(r, list_sync_all_fields, ALL_BACK);
 	long long changed = 0;
-	if (!web_int(r, "confirmed", 0)) {
+	if (!web_int_of(r, list_sync_all_fields, ALL_CONFIRMED, 0)) {
 		long long total = 0;
 		if (db_query_ll(r->db, "SELECT COUNT(*) FROM listing", NULL, 0, 0, &total) != Z_OK)
 			return Z_ERR;
@@ -368,7 +383,7 @@ int list_sync_all_submit(web_request *r)
 		web_set(r, "Page.action", "/stock/sync-all");
 		web_set(r, "Page.yes", web_lang(r, "msg.list.sync_all_yes"));
 		web_set(r, "Page.on", on ? "1" : "0");
-		web_set(r, "Page.back", web_text(r, "back"));
+		web_set(r, "Page.back", back);
 		web_set_int(r, "Page.n", total);
 		return web_render(r, "stock_confirm.cs");
 	}
@@ -378,19 +393,23 @@ int list_sync_all_submit(web_request *r)
 		return rc;
 	log_info("stock: %s switched sync %s for %lld listings", r->user.login, on ? "on" : "off",
 	         changed);
-	return back_to_list(r, on ? "sync_on" : "sync_off", changed);
+	return back_to_list(r, back, on ? "sync_on" : "sync_off", changed);
 }
 
 /* ---- 紐づけ from the 店舗メニュー ---- */
 
 /* Declared fields: the router validates them before the handler runs. Each button names its
  * listing in its own field (one form serves every row): unlink, bycode or manual (+ sku). */
-const web_field list_link_fields[] = {
-	{.name = "unlink", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.unlink"},
-	{.name = "bycode", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.link_by_code"},
-	{.name = "manual", .type = WF_INT, .min = 1, .max = 2147483647, .label = "msg.label.link"},
-	{.name = "sku", .type = WF_TEXT, .max = 128, .label = "msg.label.sku_code"},
-	{.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"},
+enum { LINK_UNLINK, LINK_BYCODE, LINK_MANUAL, LINK_SKU, LINK_BACK, LINK__N };
+const web_field list_link_fields[LINK__N + 1] = {
+	[LINK_UNLINK] = {.name = "unlink", .type = WF_INT, .min = 1, .max = 2147483647,
+	 .label = "msg.label.unlink"},
+	[LINK_BYCODE] = {.name = "bycode", .type = WF_INT, .min = 1, .max = 2147483647,
+	 .label = "msg.label.link_by_code"},
+	[LINK_MANUAL] = {.name = "manual", .type = WF_INT, .min = 1, .max = 2147483647,
+	 .label = "msg.label.link"},
+	[LINK_SKU] = {.name = "sku", .type = WF_TEXT, .max = 128, .label = "msg.label.sku_code"},
+	[LINK_BACK] = {.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"},
 	{0},
 };
 
@@ -399,13 +418,15 @@ const web_field list_link_fields[] = {
 int list_link_submit(web_request *r)
 {
 	long long listing = 0, target = 0;
-	int asked = web_has(r, "unlink") + web_has(r, "bycode") + web_has(r, "manual");
+	int asked = web_has_of(r, list_link_fields, LINK_UNLINK) +
+	            web_has_of(r, list_link_fields, LINK_BYCODE) +
+	            web_has_of(r, list_link_fields, LINK_MANUAL);
 	int rc = Z_OK;
 	if (asked != 1)
 		return web_error(r, 400, web_lang(r, "msg.list.link_choose"));
-	if (web_has(r, "manual")) {
-		const char *code = web_text(r, "sku");
-		listing = web_int(r, "manual", 0);
+	if (web_has_of(r, list_link_fields, LINK_MANUAL)) {
+		const char *code = web_text_of(r, list_link_fields, LINK_SKU);
+		listing = web_int_of(r, list_link_fields, LINK_MANUAL, 0);
 		if (!*code)
 			return web_error(r, 400, web_lang(r, "msg.list.link_code"));
 		rc = db_query_ll(r->db, "SELECT id FROM sku WHERE code = ?", DB_ARGS(DB_S(code)), 0,
@@ -414,11 +435,11 @@ int list_link_submit(web_request *r)
 			return rc;
 		if (!target)
 			return web_error(r, 400, web_lang(r, "msg.list.link_unknown"));
-	} else if (web_has(r, "bycode")) {
-		listing = web_int(r, "bycode", 0);
+	} else if (web_has_of(r, list_link_fields, LINK_BYCODE)) {
+		listing = web_int_of(r, list_link_fields, LINK_BYCODE, 0);
 		target = STOCK_LINK_BY_CODE;
 	} else {
-		listing = web_int(r, "unlink", 0);
+		listing = web_int_of(r, list_link_fields, LINK_UNLINK, 0);
 	}
 	rc = stock_link_manual(r->db, listing, target);
 	if (rc == Z_NOTFOUND)
@@ -426,5 +447,5 @@ int list_link_submit(web_request *r)
 	if (rc != Z_OK)
 		return rc;
 	list_count_cache_clear();
-	return back_to_list(r, "linked", 1);
+	return back_to_list(r, web_text_of(r, list_link_fields, LINK_BACK), "linked", 1);
 }

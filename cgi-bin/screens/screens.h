@@ -68,8 +68,6 @@ int list_link_submit(web_request *r);
 void list_search_read(web_request *r, search_filter *s);
 /* Forgets the cached SKU count of this worker (after rows were added or deleted). */
 void list_count_cache_clear(void);
-/* The listing ids of the checked rows (fields sku and listing); *out malloc'd, caller frees. */
-int list_checked_listings(web_request *r, long long **out, int *n);
 /* A listing's state as a cell shows it (mall stock, wanted, drift, 反映待ち, sync, floor/cap):
  * LIST_STATE_SQL followed by a WHERE on l, and list_state_json to add its rows to arr, one
  * object a listing (stock.js redraws cells from them after a poll or an edit). */

@@ -157,15 +157,6 @@ void web_values_free(const web_field *fields, web_value *values)
 	}
 }
 
-const web_value *web_field_value(const web_request *r, const char *name)
-{
-	const web_field *f = r->route ? r->route->fields : NULL;
-	for (int i = 0; f && f[i].name && i < WEB_MAX_FIELDS; i++)
-		if (!strcmp(f[i].name, name))
-			return &r->values[i];
-	return NULL;
-}
-
 const web_value *web_value_of(const web_request *r, const web_field *table, int field)
 {
 	if (!r->route || r->route->fields != table || field < 0 || field >= WEB_MAX_FIELDS ||
@@ -193,28 +184,4 @@ bool web_has_of(const web_request *r, const web_field *table, int field)
 {
 	const web_value *v = web_value_of(r, table, field);
 	return v && v->present;
-}
-
-long long web_int(const web_request *r, const char *name, long long def)
-{
-	const web_value *v = web_field_value(r, name);
-	return v && v->present ? v->num : def;
-}
-
-const char *web_text(const web_request *r, const char *name)
-{
-	const web_value *v = web_field_value(r, name);
-	return v && v->present && v->text ? v->text : "";
-}
-
-bool web_has(const web_request *r, const char *name)
-{
-	const web_value *v = web_field_value(r, name);
-	return v && v->present;
-}
-
-const char *web_query_raw(const web_request *r, const char *name)
-{
-	const web_param *p = web_params_get(&r->query_params, name);
-	return p ? p->value : NULL;
 }

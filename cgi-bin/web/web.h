@@ -123,11 +123,10 @@ struct web_request {
  * not saved as far as the user may assume; look and do it again. */
 #define WEB_MSG_COMMIT_UNKNOWN "msg.web.commit_unknown"
 
-/* Typed access to a declared field by name (the router validated it already). */
-const web_value *web_field_value(const web_request *r, const char *name);
-long long web_int(const web_request *r, const char *name, long long def);
-/* Fields by name, as kcgi's keys: a screen names a route's fields in an enum and declares the
- * table indexed by it, so a misspelt field is a compile error, not a silent default:
+/* Typed access to a declared field (the router validated it already), as kcgi's keys: a
+ * screen names a route's fields in an enum and declares the table indexed by it, so a
+ * misspelt field is a compile error, not a silent default. There is no access by name (make
+ * check's field-by-name rule keeps the screens so):
  *     enum { SETS_SAVE_CODE, SETS_SAVE_NAME, SETS_SAVE__N };
  *     const web_field sets_save_fields[SETS_SAVE__N + 1] = {
  *         [SETS_SAVE_CODE] = {.name = "set_code", ...}, [SETS_SAVE_NAME] = {...}, };
@@ -135,12 +134,8 @@ long long web_int(const web_request *r, const char *name, long long def);
  * The table must be the route's (else an error is logged and the field reads as absent). */
 const web_value *web_value_of(const web_request *r, const web_field *table, int field);
 long long web_int_of(const web_request *r, const web_field *table, int field, long long def);
-const char *web_text_of(const web_request *r, const web_field *table, int field);
+const char *web_text_of(const web_request *r, const web_field *table, int field); /* "" absent */
 bool web_has_of(const web_request *r, const web_field *table, int field);
-const char *web_text(const web_request *r, const char *name); /* "" when absent */
-bool web_has(const web_request *r, const char *name);
-/* Raw query parameter (for pager links etc.), or NULL. */
-const char *web_query_raw(const web_request *r, const char *name);
 
 /* Validates raw params against fields into values; Z_INVALID with a message in msg, in the
  * language of r (labels are language keys). */

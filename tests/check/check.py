@@ -21,6 +21,10 @@ Rules:
                      screens)
   long-function      no C function in cgi-bin/ longer than 150 lines (its opening brace to its
                      closing one) unless the comment above it says why it is "one piece"
+  field-by-name      no field read by name in cgi-bin/screens/ (web_int, web_text, web_has,
+                     web_field_value, web_query_raw, web_params_get/count, a request's
+                     query_params or body_params): a screen reads its declared fields through
+                     its enum (web_*_of), so a misspelt field does not compile. No exemptions.
 """
 import argparse
 import glob
@@ -59,7 +63,13 @@ LONG_FUNCTION_LINES = 150
 ONE_PIECE = re.compile(r"\bone piece\b", re.I)
 
 RULES = ["template-parse", "template-escape", "inline-script", "c-unchecked-calls",
-         "strtok-utf8", "stock-write", "web-sql", "long-function"]
+         "strtok-utf8", "stock-write", "web-sql", "long-function", "field-by-name"]
+
+# A field read by name, or a raw parameter of the request, in code (comments blanked by
+# lex_c, string literals emptied).
+FIELD_BY_NAME = re.compile(r"\b(web_int|web_text|web_has|web_field_value|web_query_raw|"
+                           r"web_params_get|web_params_count)\s*\(|"
+                           r"(?:->|\.)\s*(query_params|body_params)\b")
 
 
 class Findings:
@@ -238,6 +248,13 @@ def rule_c(root, f):
             for n, lit in literals:
                 if SQL.search(lit):
                     f.add("web-sql", name, n, "SQL text: %s" % lit.strip()[:80])
+        # field-by-name
+        if name.startswith("cgi-bin/screens/"):
+            emptied = re.sub(r'"(?:[^"\\\n]|\\.)*"', '""', code)
+            for m in FIELD_BY_NAME.finditer(emptied):
+                what = m.group(1) + "()" if m.group(1) else "the request's " + m.group(2)
+                f.add("field-by-name", name, line_of(emptied, m.start()),
+                      "%s: read the field through the route's enum (web_*_of)" % what)
         # long-function
         if name not in PENDING["long-function"]:
             for fn, n, length in long_functions(text, code):

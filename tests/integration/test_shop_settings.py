@@ -184,6 +184,10 @@ def test_screen_shows_every_setting_with_help_and_deletes_a_shop():
     sql("INSERT INTO listing (shop_id, item_code, sku_code, name) VALUES (?, 'TS-L1', 'TS-L1', 'x')", sid)
     r = c.post("/admin/shops/delete", {"id": str(sid), "confirm_name": "TS-Amazo"})
     eq(r.status, 400, "a wrong name refuses")
+    # The refusal shows the stored shop (the delete form sends no shop fields to show again).
+    ok('name="name" value="TS-Amazon"' in r.text, "the refused delete shows the shop's name")
+    ok('name="api_base" value="https://sellingpartnerapi-fe.amazon.com"' in r.text,
+       "and its API URL")
     eq(sql1("SELECT COUNT(*) FROM shop WHERE id = ?", sid), "1", "still there")
     r = c.post("/admin/shops/delete", {"id": str(sid), "confirm_name": "TS-Amazon"})
     eq(r.status, 303, "deleted")
