@@ -26,21 +26,34 @@ def c_int(expr):
 
 
 def parse_fields():
-    """{table name: [(field name, WF_TYPE, required)]} from every web_field table."""
+    """{table name: [(field name, WF_TYPE, required)]} from every web_field table, entries
+    designated ([FIELD] = {...}) or not, with the field macros of the screens (CHECKED_FIELDS,
+    SCREEN_FLASH_FIELD) expanded."""
     tables = {}
+    sources = {}
     for sub in ("web", "screens"):
         d = os.path.join(zt.ROOT, "cgi-bin", sub)
         for name in sorted(os.listdir(d)):
-            if not name.endswith(".c"):
-                continue
-            with open(os.path.join(d, name), encoding="utf-8") as f:
-                text = f.read()
-            for m in re.finditer(r"web_field\s+(\w+)\s*\[\]\s*=\s*\{(.*?)\n\};", text, re.S):
-                fields = []
-                for e in re.finditer(r"\{\s*\.name\s*=\s*\"(\w+)\"\s*,\s*\.type\s*=\s*(WF_\w+)"
-                                     r"([^{}]*)\}", m.group(2)):
-                    fields.append((e.group(1), e.group(2), ".required = true" in e.group(3)))
-                tables[m.group(1)] = fields
+            if name.endswith((".c", ".h")):
+                with open(os.path.join(d, name), encoding="utf-8") as f:
+                    sources[name] = f.read().replace("\\\n", " ")
+    macros = {}
+    for text in sources.values():
+        for m in re.finditer(r"^#define\s+(\w+)\s+(.*\.name\s*=.*)$", text, re.M):
+            macros[m.group(1)] = m.group(2)
+    ok(macros, "the field macros of the screens are found")
+    for name, text in sources.items():
+        if not name.endswith(".c"):
+            continue
+        for m in re.finditer(r"web_field\s+(\w+)\s*\[[^\]]*\]\s*=\s*\{(.*?)\};", text, re.S):
+            body = m.group(2)
+            for macro, expansion in macros.items():
+                body = re.sub(r"\b%s\b" % macro, lambda _m, e=expansion: e, body)
+            fields = []
+            for e in re.finditer(r"\{\s*\.name\s*=\s*\"(\w+)\"\s*,\s*\.type\s*=\s*(WF_\w+)"
+                                 r"([^{}]*)\}", body):
+                fields.append((e.group(1), e.group(2), ".required = true" in e.group(3)))
+            tables[m.group(1)] = fields
     return tables
 
 
@@ -56,6 +69,7 @@ def parse_routes():
         table = m.group(5)
         routes.append({
             "method": m.group(1), "path": m.group(2), "handler": m.group(3), "needs": needs,
+            "table": table,
             "fields": fields.get(table, []) if table != "NULL" else [],
             "max_body": c_int(m.group(6)) or DEFAULT_MAX_BODY,
         })
@@ -118,6 +132,9 @@ def test_route_table_is_read():
     with open(ROUTES_C, encoding="utf-8") as f:
         rows = len(re.findall(r'\{\s*"(?:GET|POST)"', f.read()))
     eq(len(ROUTES), rows, "every row of routes.c parsed")
+    # A field table the parser could not read would leave its route's fields unprobed.
+    unread = [r["table"] for r in ROUTES if r["table"] != "NULL" and not r["fields"]]
+    eq(unread, [], "every route's field table parsed")
     print("probes: %d routes (%d POST, %d admin)" % (len(ROUTES), len(routes("POST")),
                                                       len(routes(need="ROUTE_ADMIN"))))
 
