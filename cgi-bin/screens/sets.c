@@ -349,6 +349,15 @@ int sets_preview_json(web_request *r)
 	                     &why)) == Z_ERR ||
 	    rc == Z_NOMEM)
 		goto out;
+	/* Rows that do not pair or a quantity that is no number: said like any other refusal
+	 * of the preview (not a server error). */
+	if (rc == Z_INVALID) {
+		cJSON_AddNullToObject(root, "available");
+		cJSON_AddStringToObject(root, "error", buf_str(&why));
+		rc = web_json(r, 200, root);
+		root = NULL;
+		goto out;
+	}
 	for (int i = 0; i < n && rc == Z_OK; i++) {
 		db_res *res = NULL;
 		cJSON *o = cJSON_CreateObject();

@@ -114,6 +114,13 @@ def test_live_preview_figures_and_messages():
     ok("数量" in j.get("error", ""), j)
     j = preview(c, "TS-NEW", [("TS-A", "x")])
     ok("数量" in j.get("error", ""), j)
+    # Rows that do not pair (a code without its quantity) are refused in the answer, not
+    # with a server error.
+    r = c.get("/sets/preview?" + urllib.parse.urlencode([("set_code", "TS-NEW"),
+                                                         ("part_code", "TS-A")]))
+    eq(r.status, 200, "unpaired rows: preview status")
+    ok("構成商品の行が正しく送信されていません" in r.json().get("error", ""), r.text)
+    eq(r.json().get("available"), None, "no figure for unpaired rows")
     j = preview(c, "TS-A", [("TS-A", 1)])
     ok("セット商品コード「TS-A」を、そのセット自身の構成商品にはできません" in j.get("error", ""), j)
     j = preview(c, "TS-B", [("TS-A", 1)])
