@@ -14,7 +14,7 @@
     <tbody>
     <?cs each:row = Page.rows ?>
       <tr<?cs if:row.below == "1" ?> class="below"<?cs /if ?>>
-        <td class="code"><span data-data><?cs var:row.code ?></span></td><td><span data-data><?cs var:row.name ?></span></td><td class="num"><?cs var:row.total ?></td>
+        <td class="code" data-data><?cs var:row.code ?></td><td data-data><?cs var:row.name ?></td><td class="num"><?cs var:row.total ?></td>
         <td><form method="post" action="/admin/alerts" class="inline">
           <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
           <input type="hidden" name="code" value="<?cs var:row.code ?>">

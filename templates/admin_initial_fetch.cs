@@ -11,7 +11,7 @@
     <thead><tr><th><?cs var:Lang.admin.shops.name ?></th><th><?cs var:Lang.admin.shops.mall ?></th><th><?cs var:Lang.admin.fetch.done_at ?></th><th><?cs var:Lang.admin.fetch.last_fetch ?></th><th></th></tr></thead>
     <tbody>
     <?cs each:s = Page.shops ?>
-      <tr><td><span data-data><?cs var:s.name ?></span></td><td data-data><?cs if:Lang.admin.malls[s.mall] ?><?cs var:Lang.admin.malls[s.mall] ?><?cs else ?><?cs var:s.mall ?><?cs /if ?></td>
+      <tr><td data-data><?cs var:s.name ?></td><td data-data><?cs if:Lang.admin.malls[s.mall] ?><?cs var:Lang.admin.malls[s.mall] ?><?cs else ?><?cs var:s.mall ?><?cs /if ?></td>
         <td class="fetched"><?cs if:s.initial_fetch ?><?cs var:s.initial_fetch ?><?cs else ?><?cs var:Lang.admin.fetch.never ?><?cs /if ?></td>
         <td><?cs var:s.last_fetch ?></td>
         <td><form method="post" action="/admin/initial-fetch" data-confirm="<?cs var:Lang.admin.fetch.confirm ?>">

@@ -78,9 +78,9 @@
     <thead><tr><th><?cs var:Lang.admin.settings.queued_at ?></th><th><?cs var:Lang.admin.settings.test_to ?></th><th><?cs var:Lang.admin.state ?></th><th><?cs var:Lang.admin.result ?></th></tr></thead>
     <tbody>
     <?cs each:t = Page.tests ?>
-      <tr class="mail-<?cs var:t.state ?>"><td><?cs var:t.created ?></td><td><span data-data><?cs var:t.recipients ?></span></td>
+      <tr class="mail-<?cs var:t.state ?>"><td><?cs var:t.created ?></td><td data-data><?cs var:t.recipients ?></td>
         <td><?cs if:t.state == "sent" ?><?cs var:Lang.admin.mail_sent ?><?cs var:Lang.paren.open ?><?cs var:t.sent ?><?cs var:Lang.paren.close ?><?cs elif:t.state == "failed" ?><?cs var:Lang.admin.mail_failed ?><?cs else ?><?cs var:Lang.admin.mail_queued ?><?cs /if ?></td>
-        <td><span data-data><?cs var:t.result ?></span></td></tr>
+        <td data-data><?cs var:t.result ?></td></tr>
     <?cs /each ?>
     </tbody>
   </table>

@@ -10,7 +10,7 @@
     <tbody>
     <?cs each:s = Page.shops ?>
       <tr data-shop="<?cs var:s.id ?>">
-        <td><span data-data><?cs var:s.name ?></span></td>
+        <td data-data><?cs var:s.name ?></td>
         <td class="mall-<?cs var:s.mall ?>" data-data><?cs var:Lang.admin.malls[s.mall] ?></td>
         <td><?cs if:s.is_base == "1" ?><?cs var:Lang.admin.shops.base ?><?cs /if ?></td>
         <td><?cs if:s.enabled == "1" ?><?cs var:Lang.admin.shops.on ?><?cs else ?><?cs var:Lang.admin.shops.off ?><?cs /if ?></td>

@@ -19,7 +19,7 @@
     <p><?cs var:Lang.stock.csv.changes ?>: <strong id="preview-changes"><?cs var:Page.preview.changes ?></strong><?cs var:Lang.list.count ?> <?cs var:Lang.sep ?> <?cs var:Lang.stock.csv.unchanged ?>: <?cs var:Page.preview.same ?><?cs var:Lang.list.count ?></p>
     <table class="stock" id="preview-table">
       <thead><tr><th><?cs var:Lang.stock.csv.line ?></th><th><?cs var:Lang.list.sku ?></th><th><?cs var:Lang.stock.csv.before ?></th><th><?cs var:Lang.stock.csv.after ?></th></tr></thead>
-      <tbody><?cs each:row = Page.preview.list ?><tr><td class="num"><?cs var:row.0 ?></td><td class="code"><span data-data><?cs var:row.1 ?></span></td><td class="num"><span data-data><?cs var:row.2 ?></span></td><td class="num"><span data-data><?cs var:row.3 ?></span></td></tr><?cs /each ?></tbody>
+      <tbody><?cs each:row = Page.preview.list ?><tr><td class="num"><?cs var:row.0 ?></td><td class="code" data-data><?cs var:row.1 ?></td><td class="num" data-data><?cs var:row.2 ?></td><td class="num" data-data><?cs var:row.3 ?></td></tr><?cs /each ?></tbody>
     </table>
     <?cs if:Page.preview.has_reserve == "1" ?>
     <p><?cs var:Lang.stock.csv.reserve_changes ?>: <strong id="preview-reserve-changes"><?cs var:Page.preview.reserve_changes ?></strong><?cs var:Lang.list.count ?></p>
@@ -33,11 +33,11 @@
     <p><?cs var:Page.preview.rows ?><?cs var:Lang.list.count ?><?cs var:Lang.paren.open ?><?cs var:Lang.stock.csv.new ?> <strong id="preview-new"><?cs var:Page.preview.new ?></strong> <?cs var:Lang.sep ?> <?cs var:Lang.stock.csv.updated ?> <strong id="preview-updated"><?cs var:Page.preview.updated ?></strong><?cs var:Lang.paren.close ?></p>
     <table class="stock" id="preview-table">
       <thead><tr><th><?cs var:Lang.stock.csv.line ?></th><th><?cs var:Lang.stock.list.item ?></th><th><?cs var:Lang.stock.csv.sub_code ?></th><th><?cs var:Lang.list.sku ?></th><th><?cs var:Lang.list.name ?></th><th><?cs var:Lang.list.stock ?></th></tr></thead>
-      <tbody><?cs each:row = Page.preview.list ?><tr><td class="num"><?cs var:row.0 ?></td><td class="code"><span data-data><?cs var:row.1 ?></span></td><td class="code"><span data-data><?cs var:row.2 ?></span></td><td class="code"><span data-data><?cs var:row.3 ?></span></td><td><span data-data><?cs var:row.4 ?></span></td><td class="num"><?cs var:row.5 ?></td></tr><?cs /each ?></tbody>
+      <tbody><?cs each:row = Page.preview.list ?><tr><td class="num"><?cs var:row.0 ?></td><td class="code" data-data><?cs var:row.1 ?></td><td class="code" data-data><?cs var:row.2 ?></td><td class="code" data-data><?cs var:row.3 ?></td><td data-data><?cs var:row.4 ?></td><td class="num"><?cs var:row.5 ?></td></tr><?cs /each ?></tbody>
     </table>
     <?cs /if ?>
     <?cs if:Page.job.state == "done" ?><p class="flash ok"><?cs var:Lang.stock.csv.done ?></p>
-    <?cs elif:Page.job.state == "failed" ?><p class="flash error"><span data-data><?cs var:Page.job.error ?></span></p>
+    <?cs elif:Page.job.state == "failed" ?><p class="flash error" data-data><?cs var:Page.job.error ?></p>
     <?cs /if ?>
     <?cs if:Page.job.appliable == "1" ?>
     <form method="post" action="/stock/csv/apply" id="csv-apply" data-job="<?cs var:Page.job.id ?>">

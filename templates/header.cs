@@ -38,7 +38,7 @@
     </ul>
   </nav>
   <form class="logout" method="post" action="/logout">
-    <span class="who"><span data-data><?cs var:User.login ?></span></span>
+    <span class="who" data-data><?cs var:User.login ?></span>
     <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
     <button type="submit"><?cs var:Lang.menu.logout ?></button>
   </form>

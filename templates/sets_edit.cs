@@ -47,9 +47,9 @@
     <tbody>
     <?cs each:s = Page.sets ?>
       <tr>
-        <td class="code"><span data-data><?cs var:s.code ?></span></td>
-        <td><span data-data><?cs var:s.name ?></span></td>
-        <td><span data-data><?cs var:s.parts ?></span></td>
+        <td class="code" data-data><?cs var:s.code ?></td>
+        <td data-data><?cs var:s.name ?></td>
+        <td data-data><?cs var:s.parts ?></td>
         <td class="num"><?cs var:s.available ?></td>
         <td><a href="/sets/edit?code=<?cs var:url_escape(s.code) ?>"><?cs var:Lang.sets.edit_link ?></a></td>
       </tr>

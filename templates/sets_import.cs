@@ -21,7 +21,7 @@
       <thead><tr><th><?cs var:Lang.sets.action ?></th><th><?cs var:Lang.sets.code ?></th><th><?cs var:Lang.sets.name ?></th><th><?cs var:Lang.sets.parts ?></th><th><?cs var:Lang.sets.available ?></th></tr></thead>
       <tbody>
       <?cs each:row = Page.rows ?>
-        <tr><td><?cs var:row.action ?></td><td class="code"><span data-data><?cs var:row.code ?></span></td><td><span data-data><?cs var:row.name ?></span></td><td><span data-data><?cs var:row.parts ?></span></td><td class="num"><?cs var:row.available ?></td></tr>
+        <tr><td><?cs var:row.action ?></td><td class="code" data-data><?cs var:row.code ?></td><td data-data><?cs var:row.name ?></td><td data-data><?cs var:row.parts ?></td><td class="num"><?cs var:row.available ?></td></tr>
       <?cs /each ?>
       </tbody>
     </table>

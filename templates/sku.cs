@@ -3,10 +3,10 @@
 <section class="sku-page">
   <?cs if:Page.flash ?><p class="flash" role="status"><?cs var:Page.flash ?></p><?cs /if ?>
   <p><a href="/">← <?cs var:Lang.menu.stock ?></a></p>
-  <h1><?cs var:Lang.stock.sku.title ?>: <span class="code" id="sku-code"><span data-data><?cs var:sku.code ?></span></span> <span class="sku-name" id="sku-name"><span data-data><?cs var:sku.name ?></span></span></h1>
+  <h1><?cs var:Lang.stock.sku.title ?>: <span class="code" id="sku-code" data-data><?cs var:sku.code ?></span> <span class="sku-name" id="sku-name" data-data><?cs var:sku.name ?></span></h1>
   <dl class="sku-facts">
-    <dt><?cs var:Lang.list.sku ?></dt><dd class="code"><span data-data><?cs var:sku.code ?></span></dd>
-    <dt><?cs var:Lang.list.name ?></dt><dd><span data-data><?cs var:sku.name ?></span></dd>
+    <dt><?cs var:Lang.list.sku ?></dt><dd class="code" data-data><?cs var:sku.code ?></dd>
+    <dt><?cs var:Lang.list.name ?></dt><dd data-data><?cs var:sku.name ?></dd>
     <dt><?cs var:Lang.list.total ?></dt><dd id="sku-total"><strong><?cs var:sku.total ?></strong><?cs if:sku.is_set == "1" ?><?cs var:Lang.paren.open ?><?cs var:Lang.stock.list.set_total ?><?cs var:Lang.paren.close ?><?cs /if ?></dd>
     <dt><?cs var:Lang.stock.sku.reserve ?></dt><dd><form method="post" action="/sku/reserve" id="reserve-form" class="inline">
       <input type="hidden" name="csrf" value="<?cs var:Csrf ?>"><input type="hidden" name="code" value="<?cs var:sku.code ?>">
@@ -34,7 +34,7 @@
     <thead><tr><th><?cs var:Lang.stock.errors.shop ?></th><th><?cs var:Lang.stock.list.item ?></th><th><?cs var:Lang.list.name ?></th><th><?cs var:Lang.list.sync ?></th><th><?cs var:Lang.list.stock ?></th></tr></thead>
     <tbody>
     <?cs each:l = Page.listings ?>
-      <tr><td><span data-data><?cs var:l.shop ?></span></td><td class="code"><span data-data><?cs var:l.item ?></span><?cs if:l.sub ?> / <span data-data><?cs var:l.sub ?></span><?cs /if ?></td><td><span data-data><?cs var:l.name ?></span></td>
+      <tr><td data-data><?cs var:l.shop ?></td><td class="code"><span data-data><?cs var:l.item ?></span><?cs if:l.sub ?> / <span data-data><?cs var:l.sub ?></span><?cs /if ?></td><td data-data><?cs var:l.name ?></td>
         <td><?cs if:l.sync == "1" ?><?cs var:Lang.stock.search.sync_on ?><?cs else ?><?cs var:Lang.stock.search.sync_off ?><?cs /if ?></td>
         <td class="num<?cs if:l.drift == "1" ?> drift<?cs /if ?>"><?cs var:l.stock ?><?cs if:l.pending == "1" ?> <span class="pending"><?cs var:Lang.stock.list.pending ?></span><?cs /if ?></td></tr>
     <?cs /each ?>
@@ -48,7 +48,7 @@
     <thead><tr><th><?cs var:Lang.stock.errors.at ?></th><th><?cs var:Lang.stock.sku.delta ?></th><th><?cs var:Lang.list.total ?></th><th><?cs var:Lang.stock.sku.reason_h ?></th><th><?cs var:Lang.stock.sku.ref ?></th><th><?cs var:Lang.stock.sku.user ?></th></tr></thead>
     <tbody>
     <?cs each:m = Page.moves ?>
-      <tr><td><?cs var:m.at ?></td><td class="num"><?cs var:m.delta ?></td><td class="num"><?cs var:m.after ?></td><td><?cs var:Lang.stock.sku.reason[m.reason] ?></td><td><?cs if:m.ref == "import" ?><?cs var:Lang.stock.sku.ref_import ?><?cs else ?><span data-data><?cs var:m.ref ?></span><?cs /if ?></td><td><span data-data><?cs var:m.user ?></span></td></tr>
+      <tr><td><?cs var:m.at ?></td><td class="num"><?cs var:m.delta ?></td><td class="num"><?cs var:m.after ?></td><td><?cs var:Lang.stock.sku.reason[m.reason] ?></td><td><?cs if:m.ref == "import" ?><?cs var:Lang.stock.sku.ref_import ?><?cs else ?><span data-data><?cs var:m.ref ?></span><?cs /if ?></td><td data-data><?cs var:m.user ?></td></tr>
     <?cs /each ?>
     </tbody>
   </table>
@@ -60,10 +60,10 @@
     <thead><tr><th><?cs var:Lang.stock.errors.at ?></th><th><?cs var:Lang.stock.errors.shop ?></th><th><?cs var:Lang.stock.list.item ?></th><th><?cs var:Lang.stock.sku.wanted ?></th><th><?cs var:Lang.stock.sku.why ?></th><th><?cs var:Lang.stock.sku.state_h ?></th><th><?cs var:Lang.stock.sku.attempts ?></th><th><?cs var:Lang.stock.sku.result ?></th><th><?cs var:Lang.stock.sku.sent ?></th></tr></thead>
     <tbody>
     <?cs each:p = Page.pushes ?>
-      <tr><td><?cs var:p.at ?></td><td><span data-data><?cs var:p.shop ?></span></td><td class="code"><span data-data><?cs var:p.item ?></span></td><td class="num"><?cs var:p.wanted ?></td><td><span data-data><?cs var:p.why ?></span></td>
+      <tr><td><?cs var:p.at ?></td><td data-data><?cs var:p.shop ?></td><td class="code" data-data><?cs var:p.item ?></td><td class="num"><?cs var:p.wanted ?></td><td data-data><?cs var:p.why ?></td>
         <td class="push-state state-<?cs var:p.state ?>"><?cs if:Lang.stock.sku.state[p.state] ?><?cs var:Lang.stock.sku.state[p.state] ?><?cs else ?><?cs var:p.state ?><?cs /if ?></td>
         <td class="num"><?cs var:p.attempts ?></td>
-        <td><?cs if:p.result == "OK" ?><?cs var:Lang.stock.sku.result_ok ?><?cs elif:p.result ?><?cs var:Lang.stock.sku.mall_reply ?><span class="reply"><span data-data><?cs var:p.result ?></span></span><?cs /if ?></td><td><?cs var:p.sent ?></td></tr>
+        <td><?cs if:p.result == "OK" ?><?cs var:Lang.stock.sku.result_ok ?><?cs elif:p.result ?><?cs var:Lang.stock.sku.mall_reply ?><span class="reply" data-data><?cs var:p.result ?></span><?cs /if ?></td><td><?cs var:p.sent ?></td></tr>
     <?cs /each ?>
     </tbody>
   </table>

@@ -7,7 +7,7 @@
   <table class="stock">
     <thead><tr><th><?cs var:Lang.stock.errors.shop ?></th><th><?cs var:Lang.stock.list.item ?></th><th><?cs var:Lang.stock.list.sku_col ?></th><th><?cs var:Lang.list.name ?></th></tr></thead>
     <tbody>
-    <?cs each:it = Page.items ?><tr><td><span data-data><?cs var:it.shop ?></span></td><td class="code"><span data-data><?cs var:it.item ?></span><?cs if:it.sub ?> / <span data-data><?cs var:it.sub ?></span><?cs /if ?></td><td class="code"><span data-data><?cs var:it.sku ?></span></td><td><span data-data><?cs var:it.name ?></span></td></tr><?cs /each ?>
+    <?cs each:it = Page.items ?><tr><td data-data><?cs var:it.shop ?></td><td class="code"><span data-data><?cs var:it.item ?></span><?cs if:it.sub ?> / <span data-data><?cs var:it.sub ?></span><?cs /if ?></td><td class="code" data-data><?cs var:it.sku ?></td><td data-data><?cs var:it.name ?></td></tr><?cs /each ?>
     </tbody>
   </table>
   <?cs if:Page.more > 0 ?><p><?cs var:Lang.stock.confirm.more_before ?><?cs var:Page.more ?><?cs var:Lang.stock.confirm.more_after ?></p><?cs /if ?>
