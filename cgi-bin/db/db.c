@@ -306,9 +306,14 @@ void db_res_free(db_res *r)
 {
 	if (!r)
 		return;
+	/* A row's cells share one allocation, which starts at its first non-NULL cell. */
 	if (r->cells)
-		for (long i = 0; i < (long)r->nrows * r->ncols; i++)
-			free(r->cells[i]);
+		for (long row = 0; row < r->nrows; row++)
+			for (long i = row * r->ncols; i < (row + 1) * r->ncols; i++)
+				if (r->cells[i]) {
+					free(r->cells[i]);
+					break;
+				}
 	if (r->names)
 		for (int i = 0; i < r->ncols; i++)
 			free(r->names[i]);
@@ -446,15 +451,23 @@ static int collect_row(void *vctx, const db_row *row)
 	db_res *r = c->r;
 	if (c->row >= r->nrows)
 		return Z_ERR;
+	/* One allocation a row, its cells one after the other (a page of the 在庫連携 list is
+	 * ~7,000 cells: one malloc and free each was a tenth of the request). */
+	size_t size = 0;
+	for (int col = 0; col < row->ncols; col++)
+		if (row->cells[col])
+			size += row->lens[col] + 1;
+	char *p = size ? malloc(size) : NULL;
+	if (size && !p)
+		return Z_NOMEM;
 	for (int col = 0; col < row->ncols; col++) {
 		size_t i = (size_t)c->row * (size_t)r->ncols + (size_t)col;
 		if (!row->cells[col])
 			continue;
-		r->cells[i] = malloc(row->lens[col] + 1);
-		if (!r->cells[i])
-			return Z_NOMEM;
-		memcpy(r->cells[i], row->cells[col], row->lens[col] + 1);
+		memcpy(p, row->cells[col], row->lens[col] + 1);
+		r->cells[i] = p;
 		r->lens[i] = row->lens[col];
+		p += row->lens[col] + 1;
 	}
 	c->row++;
 	return 0;

@@ -25,7 +25,9 @@ typedef struct {
 /* A text that may be NULL: SQL NULL then. */
 #define DB_SOPT(x) ((x) ? DB_S(x) : DB_NUL)
 
-/* A whole result, copied out of the server's buffers. */
+/* A whole result, copied out of the server's buffers. The cells of one row share one
+ * allocation, which starts at the row's first non-NULL cell (db_res_free frees that one):
+ * move whole rows between results, never single cells. */
 typedef struct {
 	int nrows, ncols;
 	char **cells;          /* nrows * ncols; NULL for SQL NULL */

@@ -663,12 +663,13 @@ static int page_rows(web_request *r, const db_res *shops, const db_res *rows, co
                      page_dir dir, int nshown, bool unlinked, bool images)
 {
 	int rc = Z_ERR;
-	HDF **cells = NULL;
+	HDF **cells = NULL, **items = NULL;
 	int *per_shop = NULL;
 	cells = calloc((size_t)shops->nrows + 1, sizeof(*cells));
+	items = calloc((size_t)shops->nrows + 1, sizeof(*items));
 	per_shop = calloc((size_t)shops->nrows + 1, sizeof(int));
 	HDF *list = child(r->hdf, "Page.rows", -1);
-	if (!cells || !per_shop || !list)
+	if (!cells || !items || !per_shop || !list)
 		goto fail;
 	for (int i = 0; i < nshown; i++) {
 		int src = row_at(dir, nshown, i);
@@ -703,7 +704,7 @@ static int page_rows(web_request *r, const db_res *shops, const db_res *rows, co
 			cells[sh] = child(row_shops, "", sh);
 			if (!cells[sh])
 				goto fail;
-			put(cells[sh], "shop", db_get(shops, sh, 0));
+			items[sh] = NULL;
 			per_shop[sh] = 0;
 		}
 		/* The listings are ordered by the key the rows are matched on. */
@@ -714,7 +715,10 @@ static int page_rows(web_request *r, const db_res *shops, const db_res *rows, co
 			int sh = shop_index(shops, db_get(L, k, L_SHOP));
 			if (sh < 0)
 				continue;
-			HDF *item = child(cells[sh], "items.", per_shop[sh]++);
+			/* The cell's items node is made once, not looked up again by path per listing. */
+			if (!items[sh] && !(items[sh] = child(cells[sh], "items", -1)))
+				goto fail;
+			HDF *item = child(items[sh], "", per_shop[sh]++);
 			if (item)
 				set_listing(item, L, k, images);
 			if (unlinked) {
@@ -722,14 +726,16 @@ static int page_rows(web_request *r, const db_res *shops, const db_res *rows, co
 				put(row, "name", db_get(L, k, L_NAME));
 			}
 		}
-		/* A cell with listings: its boxes' label ids, "c<row> sh<shop>" (aria-labelledby
-		 * names the column, the row's code and the shop), made once here instead of three
-		 * lookups for each of its boxes in the template. */
+		/* A cell with listings: its shop (the menu button's) and its boxes' label ids,
+		 * "c<row> sh<shop>" (aria-labelledby names the column, the row's code and the shop),
+		 * made once here instead of three lookups for each of its boxes in the template. An
+		 * empty cell shows neither, and gets neither. */
 		for (int sh = 0; sh < shops->nrows; sh++) {
 			if (!per_shop[sh])
 				continue;
 			char lab[64];
 			snprintf(lab, sizeof(lab), "c%s sh%s", db_get(rows, src, 0), db_get(shops, sh, 0));
+			put(cells[sh], "shop", db_get(shops, sh, 0));
 			put(cells[sh], "lab", lab);
 		}
 	}
@@ -737,6 +743,7 @@ static int page_rows(web_request *r, const db_res *shops, const db_res *rows, co
 	rc = Z_OK;
 fail:
 	free(per_shop);
+	free(items);
 	free(cells);
 	return rc;
 }
