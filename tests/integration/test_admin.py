@@ -5,7 +5,6 @@ import os
 import re
 import subprocess
 import tempfile
-import time
 import zt
 from zt import Client, eq, ok, sql, sql1
 
@@ -117,10 +116,7 @@ def test_settings_validation():
         (dict(SETTINGS_OK, mail_from="a b@c"), "送信元メールアドレス"),
         (dict(SETTINGS_OK, expiry_warn_days="999"), "有効期限の事前通知日数"),
     ]
-    for fields, message in cases:
-        r = c.post("/admin/settings", fields)
-        eq(r.status, 400, "refused: %s" % message)
-        ok(message in r.text, "message %s: %s" % (message, r.text[-400:]))
+    zt.refused(c, "/admin/settings", cases)
     eq(sql("SELECT name, value FROM setting ORDER BY name"), before, "nothing changed")
     # Off and per-SKU need no threshold; the stored one stays.
     eq(c.post("/admin/settings", dict(SETTINGS_OK, alert_mode="per_sku", alert_threshold="")).status,
@@ -180,14 +176,8 @@ def start_sink():
     sink = os.path.join(zt.ROOT, "tests", "smtp_sink.py")
     ok(os.path.exists(sink), "tests/smtp_sink.py exists")
     d = tempfile.mkdtemp(prefix="zaiko-sink-")
-    port_file = os.path.join(d, "port")
-    p = subprocess.Popen(["/usr/bin/python3", sink, "--dir", d, "--port", "0", "--port-file",
-                          port_file], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        if os.path.exists(port_file) and open(port_file).read().strip():
-            break
-        time.sleep(0.05)
-    return p, d, open(port_file).read().strip()
+    p, port = zt.smtp_sink(d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return p, d, port
 
 
 def sink_mails(d):
@@ -208,7 +198,7 @@ def test_test_mail_sent_by_batch_to_sink():
         sql("UPDATE mail_queue SET state = 'failed' WHERE state = 'queued'")
         c = admin()
         c.get("/admin/settings")
-        eq(c.post("/admin/settings", dict(SETTINGS_OK, smtp_url="smtp://127.0.0.1:" + port,
+        eq(c.post("/admin/settings", dict(SETTINGS_OK, smtp_url="smtp://127.0.0.1:%d" % port,
                                           smtp_password="pw-" + SECRET)).status, 303, "SMTP")
         eq(c.post("/admin/settings/test-mail", {"to": "tester@example.jp"}).status, 303, "queued")
         zt.batch("mail")
@@ -238,7 +228,7 @@ def test_test_mail_in_each_recipients_language():
         sql("UPDATE mail_queue SET state = 'failed' WHERE state = 'queued'")
         c = admin()
         c.get("/admin/settings")
-        eq(c.post("/admin/settings", dict(SETTINGS_OK, smtp_url="smtp://127.0.0.1:" + port,
+        eq(c.post("/admin/settings", dict(SETTINGS_OK, smtp_url="smtp://127.0.0.1:%d" % port,
                                           error_mail_to="ja-ops@example.jp",
                                           error_mail_to_en="en-ops@example.jp, Boss@example.com"
                                           )).status, 303, "settings with both lists")
@@ -358,10 +348,7 @@ def test_shop_validation():
         (shop_fields(name="", is_base="0"), "店舗名"),
         (shop_fields(name="TA-2", mall="ebay"), "モール・カート"),
     ]
-    for fields, message in cases:
-        r = c.post("/admin/shops/save", fields)
-        eq(r.status, 400, "refused: " + message)
-        ok(message in r.text, "message %s: %s" % (message, r.text[-300:]))
+    zt.refused(c, "/admin/shops/save", cases)
     eq(sql1("SELECT COUNT(*) FROM shop WHERE name LIKE 'TA-%'"), "1", "nothing added")
     sid = sql1("SELECT id FROM shop WHERE name = 'TA-Yahoo'")
     r = c.post("/admin/shops/save", shop_fields(id=sid, mall="amazon"))

@@ -41,21 +41,14 @@ def start_sink():
         return SINK
     d = os.path.join(zt.STACK, "mail-%s" % RUN)
     os.makedirs(d, exist_ok=True)
-    port_file = os.path.join(d, "port")
     def die_with_parent():
         import ctypes
         ctypes.CDLL("libc.so.6").prctl(1, 15)   # PR_SET_PDEATHSIG, SIGTERM
 
-    p = subprocess.Popen(["/usr/bin/python3", os.path.join(zt.ROOT, "tests/smtp_sink.py"),
-                          "--dir", d, "--port-file", port_file, "--fail-rcpt", "refuse"],
-                         preexec_fn=die_with_parent)
-    for _ in range(200):
-        if os.path.exists(port_file):
-            break
-        time.sleep(0.05)
+    p, port = zt.smtp_sink(d, "--fail-rcpt", "refuse", preexec_fn=die_with_parent)
     import atexit
     atexit.register(p.terminate)
-    SINK.update(dir=d, port=int(open(port_file).read()), proc=p)
+    SINK.update(dir=d, port=port, proc=p)
     return SINK
 
 
@@ -665,15 +658,6 @@ def test_loop_ends_cleanly_on_sigterm():
     zt.ok(b"stopped by signal" in err, "logged its end")
 
 
-def wait_for(cond, what, seconds=20):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
-
-
 def test_loop_keeps_shops_open_and_sees_new_credentials():
     w = World("loopc", malls=["rakuten", "shopify"])
     w.sku("A", 10, malls=["rakuten", "shopify"])
@@ -683,18 +667,19 @@ def test_loop_keeps_shops_open_and_sees_new_credentials():
     p = subprocess.Popen([zt.BATCH, "cycle", "--loop", "--interval", "0.2"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        wait_for(lambda: w.stock_in("rakuten", "A") == 10 and w.stock_in("shopify", "A") == 10,
-                 "the first pushes")
+        zt.wait_until(lambda: w.stock_in("rakuten", "A") == 10 and
+                      w.stock_in("shopify", "A") == 10, "the first pushes")
         time.sleep(2)   # about ten cycles
         checks = [r for r in ctl("rakuten", "log")["requests"] if "license" in r["path"]]
         zt.eq(len(checks), 1, "the licenseKey is checked once while the loop keeps the shop")
         zt.batch("shop-credentials", name, input=json.dumps(dict(creds, license_key="SL_bad")))
         w.order("shopify", [("A", 2)])
-        wait_for(lambda: zt.sql1("SELECT state FROM shop WHERE id = ?", w.shops["rakuten"]) ==
-                 "stopped", "the loop to use the new (bad) credentials")
+        zt.wait_until(lambda: zt.sql1("SELECT state FROM shop WHERE id = ?",
+                                      w.shops["rakuten"]) == "stopped",
+                      "the loop to use the new (bad) credentials")
         zt.eq(w.stock_in("rakuten", "A"), 10, "nothing pushed with refused credentials")
         zt.batch("shop-credentials", name, input=json.dumps(creds))
-        wait_for(lambda: w.stock_in("rakuten", "A") == 8, "the fixed shop to catch up")
+        zt.wait_until(lambda: w.stock_in("rakuten", "A") == 8, "the fixed shop to catch up")
     finally:
         p.send_signal(15)
         _, err = p.communicate(timeout=30)

@@ -6,33 +6,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
+import test_web
 import zt
 from zt import Client, eq, ok, sql
 
 STACK = os.path.abspath(zt.STACK)  # nginx resolves relative paths against its prefix
 
 STATE = {}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_for(cond, what, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def start_cgi_server():
@@ -50,29 +32,19 @@ def start_cgi_server():
                             start_new_session=True)
     STATE["wrap"] = wrap
     STATE["tmp"] = tmp
-    wait_for(lambda: os.path.exists(sock), "fcgiwrap's socket")
+    zt.wait_until(lambda: os.path.exists(sock), "fcgiwrap's socket", timeout=10)
     os.chmod(sock, 0o666)
-    port = free_port()
+    port = zt.free_port()
     # fcgiwrap gives the CGI program only the FastCGI parameters as its environment: the
     # configuration path travels like SetEnv on a shared host.
     extra = ""
     for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
         if os.environ.get(name):
             extra += '            fastcgi_param %s "%s";\n' % (name, os.environ[name])
-    # As root, nginx's workers run as root too: the stack dir (0700) is closed to nobody.
-    conf = ("user root root;\n" if os.getuid() == 0 else "") + """
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
+    http = """
     include /etc/nginx/mime.types;
     access_log {tmp}/access.log;
     client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
     client_max_body_size 64m;
     server {{
         listen 127.0.0.1:{port};
@@ -87,32 +59,17 @@ http {{
 {extra}            fastcgi_pass unix:{sock};
         }}
     }}
-}}
 """.format(tmp=tmp, port=port, root=zt.ROOT, prog=os.path.join(zt.BUILD, "zaiko.fcgi"),
            conf=os.environ["ZAIKO_CONF"], sock=sock, extra=extra)
-    conf_path = os.path.join(tmp, "nginx.conf")
-    with open(conf_path, "w") as f:
-        f.write(conf)
-    subprocess.run(["nginx", "-p", tmp + "/", "-c", conf_path, "-e", tmp + "/error.log"],
-                   check=True)
-    STATE["nginx"] = conf_path
+    STATE["nginx"] = zt.Nginx(tmp, zt.nginx_conf(tmp, http))
     STATE["url"] = "http://127.0.0.1:%d" % port
-
-    def up():
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            return False
-    wait_for(up, "the CGI nginx")
+    zt.wait_port(port, timeout=10)
     return STATE["url"]
 
 
 def stop_cgi_server():
     if "nginx" in STATE:
-        tmp = STATE["tmp"]
-        subprocess.run(["nginx", "-p", tmp + "/", "-c", STATE["nginx"], "-e",
-                        tmp + "/error.log", "-s", "quit"], capture_output=True)
+        STATE["nginx"].stop()
     if "wrap" in STATE:
         try:
             os.killpg(STATE["wrap"].pid, signal.SIGTERM)
@@ -141,52 +98,27 @@ def test_cgi_static_and_favicon():
     eq(c.get("/static/css/zaiko.css").status, 200, "a static file from htdocs")
 
 
+# The request pipeline's checks of test_web.py, made through fcgiwrap.
+
 def test_cgi_login_list_logout():
-    c = cgi_client()
-    c.login()
-    r = c.get("/")
-    eq(r.status, 200, "list after login")
-    ok("在庫連携" in r.text, "the list page")
-    r = c.post("/logout")
-    eq(r.status, 303, "logout")
-    eq(c.get("/").status, 303, "logged out")
+    test_web.test_login_success_and_logout(cgi_client)
 
 
 def test_cgi_login_failure_and_needs_login():
-    c = cgi_client()
-    r = c.get("/")
-    eq(r.status, 303, "the list needs login")
-    eq(r.header("Location"), "/login", "to the login page")
-    c.get("/login")
-    r = c.post("/login", {"login": "admin", "password": "wrong-password-cgi"})
-    eq(r.status, 401, "wrong password")
-    ok("ログインIDまたはパスワードが違います" in r.text, "Japanese message")
-    sql("DELETE FROM login_failure")
+    test_web.test_list_needs_login(cgi_client)
+    test_web.test_login_failure_message(cgi_client)
 
 
 def test_cgi_404_and_405():
-    c = cgi_client()
-    c.login()
-    r = c.get("/no/such/page")
-    eq(r.status, 404, "unknown path")
-    ok("ページが見つかりません" in r.text, "Japanese 404")
-    eq(c.request("DELETE", "/").status, 405, "wrong method")
+    test_web.test_404_and_405(cgi_client)
 
 
 def test_cgi_csrf_403():
-    c = cgi_client()
-    c.login()
-    eq(c.post("/logout", csrf=False).status, 403, "no token")
-    eq(c.post("/logout", {"csrf": "f" * 64}).status, 403, "wrong token")
-    eq(c.get("/").status, 200, "still logged in")
+    test_web.test_post_without_csrf_is_403(cgi_client)
 
 
 def test_cgi_413():
-    c = cgi_client()
-    c.login()
-    r = c.request("POST", "/logout", raw_body=b"a=" + b"x" * (2 << 20),
-                  headers={"Content-Type": "application/x-www-form-urlencoded"})
-    eq(r.status, 413, "too large")
+    test_web.test_413_before_reading(cgi_client)
 
 
 def test_cgi_escaping():

@@ -5,44 +5,17 @@ it (the workers are restarted only by the last test, which kills some on purpose
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
 import time
 import zt
-from zt import Client, eq, ok, sql, sql1
+from zt import Client, eq, ok, sql, sql1, alive, wait_until, worker_pids
 
 STACK = os.path.abspath(zt.STACK)  # nginx resolves relative paths against its prefix
 
 DOWN_MSG = "データベースに接続できません"
 SOCK = os.path.join(STACK, "mysql.sock")
-
-
-def alive(pid):
-    """True while pid runs; a zombie (nobody reaps orphans in some containers) is dead."""
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("State:"):
-                    return "Z" not in line.split()[1]
-    except OSError:
-        return False
-    return False
-
-
-def wait_until(cond, what, timeout=20.0, step=0.05):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return
-        time.sleep(step)
-    raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
-
-
-def worker_pids():
-    with open(os.path.join(STACK, "fcgi.pids")) as f:
-        return sorted(int(x) for x in f.read().split())
 
 
 def read_pid(path):
@@ -161,13 +134,10 @@ def nginx_cmd(*extra):
             os.path.join(d, "logs", "error.log")] + list(extra)
 
 
-def port_open(where=None):
-    host, port = (where or zt.URL.split("//", 1)[1]).rstrip("/").split(":")
-    try:
-        socket.create_connection((host, int(port.rstrip("/"))), timeout=1).close()
-        return True
-    except OSError:
-        return False
+def port_open():
+    """The stack's nginx answers connections."""
+    host, port = zt.URL.split("//", 1)[1].rstrip("/").split(":")
+    return zt.port_open(int(port), host)
 
 
 def test_nginx_reload_under_load_loses_nothing():
@@ -227,28 +197,13 @@ def test_disk_full_under_upload_buffer():
         print("faults: disk-full test skipped (mount refused: %s)" % m.stderr.decode().strip())
         shutil.rmtree(tmp, ignore_errors=True)
         return
-    conf_path = os.path.join(tmp, "nginx.conf")
-    started = False
+    ngx = None
     try:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        with open(conf_path, "w") as f:
-            # As root, nginx's workers run as root too: the stack dir (0700) is closed to nobody.
-            f.write(("user root root;\n" if os.getuid() == 0 else "") + """
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
+        port = zt.free_port()
+        ngx = zt.Nginx(tmp, zt.nginx_conf(tmp, """
     access_log {tmp}/access.log;
     client_body_temp_path {full};
     client_body_buffer_size 16k;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
     client_max_body_size 64m;
     server {{
         listen 127.0.0.1:{port};
@@ -259,13 +214,10 @@ http {{
             fastcgi_pass unix:{sock};
         }}
     }}
-}}
-""".format(tmp=tmp, full=full, port=port, sock=os.path.join(STACK, "fcgi.sock")))
-        subprocess.run(["nginx", "-p", tmp + "/", "-c", conf_path, "-e", tmp + "/error.log"],
-                       check=True)
-        started = True
+""".format(tmp=tmp, full=full, port=port, sock=os.path.join(STACK, "fcgi.sock")),
+            connections=64))
         base = "http://127.0.0.1:%d" % port
-        wait_until(lambda: port_open("127.0.0.1:%d" % port), "the disk-full nginx")
+        zt.wait_port(port)
         c = Client(base)
         c.login()
         workers = worker_pids()
@@ -293,14 +245,8 @@ http {{
         print("faults: disk full under nginx's body buffer: upload answered %d, app unaffected"
               % r.status)
     finally:
-        if started:
-            subprocess.run(["nginx", "-p", tmp + "/", "-c", conf_path, "-e", tmp + "/error.log",
-                            "-s", "quit"], capture_output=True)
-            try:
-                wait_until(lambda: not os.path.exists(os.path.join(tmp, "nginx.pid")),
-                           "the disk-full nginx to stop", timeout=10)
-            except AssertionError:
-                pass
+        if ngx:
+            ngx.stop()
         subprocess.run(["umount", full], capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -20,25 +20,6 @@ STACK = os.path.abspath(zt.STACK)
 SECURITY = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("nothing listens on %d" % port)
-
-
 def raw_get(port, path, headers=None, tls=False, timeout=30):
     if tls:
         ctx = ssl.create_default_context()
@@ -53,26 +34,6 @@ def raw_get(port, path, headers=None, tls=False, timeout=30):
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:
         c.close()
-
-
-class Nginx:
-    """An nginx of our own: PREFIX holds its conf, logs and temp files."""
-
-    def __init__(self, prefix, conf):
-        self.prefix = prefix
-        self.conf = os.path.join(prefix, "nginx.conf")
-        with open(self.conf, "w") as f:
-            f.write(conf)
-        r = subprocess.run(["nginx", "-p", prefix + "/", "-c", self.conf, "-e",
-                            os.path.join(prefix, "error.log")], capture_output=True, text=True)
-        eq(r.returncode, 0, "nginx starts: %s" % r.stderr)
-
-    def stop(self):
-        subprocess.run(["nginx", "-p", self.prefix + "/", "-c", self.conf, "-e",
-                        os.path.join(self.prefix, "error.log"), "-s", "quit"], capture_output=True)
-        end = time.time() + 10
-        while time.time() < end and os.path.exists(os.path.join(self.prefix, "nginx.pid")):
-            time.sleep(0.05)
 
 
 def hold_posts(port, n, tls=False):
@@ -159,14 +120,14 @@ def stack_nginx(tmp, port, env):
     os.makedirs(os.path.join(tmp, "nginx", "logs"))
     os.makedirs(os.path.join(tmp, "nginx", "tmp"))
     os.symlink(os.path.join(STACK, "fcgi.sock"), os.path.join(tmp, "fcgi.sock"))
-    ngx = Nginx(os.path.join(tmp, "nginx"), conf)
-    wait_port(port)
+    ngx = zt.Nginx(os.path.join(tmp, "nginx"), conf)
+    zt.wait_port(port)
     return ngx
 
 
 def test_stack_limits_connections_requests_and_slow_headers():
     tmp = tempfile.mkdtemp(prefix="ngx-", dir=STACK)
-    port = free_port()
+    port = zt.free_port()
     ngx = stack_nginx(tmp, port, {"NGINX_CONN_LIMIT": "3", "NGINX_REQ_RATE": "2",
                                   "NGINX_REQ_BURST": "10"})
     try:
@@ -222,30 +183,18 @@ def example_conf(tmp, http_port, https_port):
     with open(os.path.join(tmp, "site.conf"), "w") as f:
         f.write(site)
     # The example is a site file (inside http {}); the rest is what Debian's nginx.conf has.
-    user = "user root root;\n" if os.getuid() == 0 else ""
-    return user + """
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
+    return zt.nginx_conf(tmp, """    include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
     include {tmp}/site.conf;
-}}
-""".format(tmp=tmp)
+""".format(tmp=tmp))
 
 
 def test_example_conf_gzip_headers_and_limits():
     tmp = tempfile.mkdtemp(prefix="ngx-example-", dir=STACK)
-    http_port, https_port = free_port(), free_port()
-    ngx = Nginx(tmp, example_conf(tmp, http_port, https_port))
+    http_port, https_port = zt.free_port(), zt.free_port()
+    ngx = zt.Nginx(tmp, example_conf(tmp, http_port, https_port))
     try:
-        wait_port(https_port)
+        zt.wait_port(https_port)
         status, h, _ = raw_get(http_port, "/login")
         eq(status, 301, "plain HTTP redirects to HTTPS")
         app = raw_get(https_port, "/login", tls=True)

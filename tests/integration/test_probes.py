@@ -42,20 +42,12 @@ def client():
 def setup():
     if _state:
         return _state
-    sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'yahoo', 1, UTC_TIMESTAMP())",
-        BASE)
-    _state["base"] = int(sql1("SELECT id FROM shop WHERE name = ?", BASE))
+    _state["base"] = zt.new_shop(BASE)
     c = Client()
     c.login()
-    c.get("/stock/csv/listings")
-    rows = ["SKUコード,商品コード,商品名,選択肢,価格,在庫数"]
-    for suffix, name, total in PRODUCTS:
-        rows.append('%s,%s,"%s",,100,%d' % (code(suffix), code(suffix).lower(), name, total))
-    data = ("\ufeff" + "\r\n".join(rows) + "\r\n").encode("utf-8")
-    r = upload(c, "/stock/csv/listings", {"shop": _state["base"]}, "base.csv", data)
-    eq(r.status, 303, "base upload: " + msg(r))
-    job = int(r.header("Location").split("=")[1])
-    eq(c.post("/stock/csv/apply", {"job": job}).status, 303, "base apply")
+    zt.import_listings(c, _state["base"],
+                       ['%s,%s,"%s",,100,%d' % (code(suffix), code(suffix).lower(), name, total)
+                        for suffix, name, total in PRODUCTS], filename="base.csv", bom=True)
     _state["sku"] = {s: int(sql1("SELECT id FROM sku WHERE code = ?", code(s)))
                      for s, _, _ in PRODUCTS}
     return _state

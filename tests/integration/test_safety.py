@@ -11,7 +11,7 @@ import threading
 import time
 import urllib.parse
 import zt
-from zt import Client, eq, moves_sum, ok, sql, sql1, totals_upload
+from zt import Client, alive, eq, moves_sum, ok, sql, sql1, totals_upload, worker_pids
 
 TAG = "SF" + os.urandom(3).hex().upper()
 
@@ -239,22 +239,6 @@ def test_failed_job_can_be_applied_again():
        [["棚卸.csv"]], "the moves name the file")
 
 
-def worker_pids():
-    with open(os.path.join(zt.STACK, "fcgi.pids")) as f:
-        return sorted(int(x) for x in f.read().split())
-
-
-def alive(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("State:"):
-                    return "Z" not in line.split()[1]
-    except OSError:
-        return False
-    return False
-
-
 def restart_workers():
     subprocess.run([os.path.join(zt.ROOT, "tests/stack/stack.sh"), "restart-fcgi", zt.STACK],
                    capture_output=True, env=dict(os.environ))
@@ -429,19 +413,11 @@ def test_smtp_password_sealed_and_used():
     c.login()
     c.get("/admin/settings")
     sink_dir = tempfile.mkdtemp(prefix="zaiko-sink-")
-    port_file = os.path.join(sink_dir, "port")
-    p = subprocess.Popen(["/usr/bin/python3", os.path.join(zt.ROOT, "tests", "smtp_sink.py"),
-                          "--dir", sink_dir, "--port", "0", "--port-file", port_file],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p, port = zt.smtp_sink(sink_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            if os.path.exists(port_file) and open(port_file).read().strip():
-                break
-            time.sleep(0.05)
-        port = open(port_file).read().strip()
         fields = {"error_mail_enabled": "0", "error_mail_to": "", "alert_mode": "all",
                   "alert_threshold": "5", "show_images": "0",
-                  "smtp_url": "smtp://127.0.0.1:" + port, "smtp_user": "mailer",
+                  "smtp_url": "smtp://127.0.0.1:%d" % port, "smtp_user": "mailer",
                   "mail_from": "zaiko@example.jp", "expiry_warn_days": "10",
                   "smtp_password": secret}
         eq(c.post("/admin/settings", fields).status, 303, "saved")

@@ -37,23 +37,13 @@ def code(suffix):
 def setup():
     if _state:
         return _state
-    sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'yahoo', 1, UTC_TIMESTAMP())",
-        SHOP)
-    _state["shop"] = int(sql1("SELECT id FROM shop WHERE name = ?", SHOP))
+    _state["shop"] = zt.new_shop(SHOP)
     c = Client()
     c.login()
-    c.get("/stock/csv/listings")
-    rows = ["SKUコード,商品コード,商品名,選択肢,価格,在庫数"]
-    for i, (suffix, name, opt) in enumerate(PRODUCTS, 1):
-        rows.append('%s,%s,"%s",%s,%d,%d' % (code(suffix), code(suffix).lower(), name, opt,
-                                              100 * i, i))
-    data = ("\r\n".join(rows) + "\r\n").encode("utf-8")
-    r = upload(c, "/stock/csv/listings", {"shop": _state["shop"]},
-               "items.csv", data)
-    eq(r.status, 303, "upload: " + why(r))
-    job = int(r.header("Location").split("=")[1])
-    r = c.post("/stock/csv/apply", {"job": job})
-    eq(r.status, 303, "apply: " + why(r))
+    zt.import_listings(c, _state["shop"],
+                       ['%s,%s,"%s",%s,%d,%d' % (code(suffix), code(suffix).lower(), name, opt,
+                                                 100 * i, i)
+                        for i, (suffix, name, opt) in enumerate(PRODUCTS, 1)])
     eq(sql1("SELECT COUNT(*) FROM sku WHERE code LIKE ?", TAG + "-%"), str(len(PRODUCTS)),
        "every product has its SKU")
     _state["c"] = c

@@ -10,23 +10,13 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 import zt
 from zt import Client, eq, ok
 
 PARTS = ["tests/stack", "conf", "templates", "htdocs", "sql"]
 STACK_ENV = {"WORKERS": "2", "BUFFER_POOL": "32M", "BUILD": "build"}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def copy_tree(dst):
@@ -44,12 +34,7 @@ USER_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games"
 
 
 def wait_until(cond, what, timeout=30.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
+    zt.wait_until(cond, what, timeout, step=0.1)
 
 
 def as_user(user, argv, **kw):
@@ -67,7 +52,7 @@ class Stack:
     def __init__(self, clone, user=None):
         self.clone, self.user = clone, user
         self.dir = os.path.join(clone, "var", "run")
-        self.port = free_port()
+        self.port = zt.free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         self.env = dict(os.environ, **STACK_ENV)
         for k in ("ZAIKO_CONF", "ZAIKO_STACK_DIR"):
@@ -108,17 +93,6 @@ class Stack:
             return []
 
 
-def alive(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("State:"):
-                    return "Z" not in line.split()[1]
-    except OSError:
-        return False
-    return False
-
-
 def serves_and_logs_in(st, who):
     """The login page, a login with a password made here, and the list, through nginx."""
     c = Client(st.base)
@@ -156,7 +130,7 @@ def check_supervision(st, who):
     eq(len(before), 2, "%s: two workers listed" % who)
     os.kill(before[0], signal.SIGKILL)
     wait_until(lambda: len(st.worker_pids()) == 2 and before[0] not in st.worker_pids() and
-               all(alive(p) for p in st.worker_pids()), "%s: the killed worker replaced" % who)
+               all(zt.alive(p) for p in st.worker_pids()), "%s: the killed worker replaced" % who)
     eq(Client(st.base).get("/login").status, 200, "%s: served after the restart" % who)
     log = os.path.join(st.dir, "fcgi.log")
     with open(log, errors="replace") as f:

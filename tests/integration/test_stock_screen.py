@@ -6,7 +6,7 @@ import os
 import re
 import urllib.parse
 import zt
-from zt import Client, eq, multipart, ok, sql, sql1
+from zt import Client, eq, multipart, ok, sql, sql1, upload, why
 
 TAG = "T" + os.urandom(3).hex().upper()   # this run's codes and shop names
 BASE_SHOP = "基本店" + TAG
@@ -14,26 +14,11 @@ OTHER_SHOP = "楽天店" + TAG
 _state = {}
 
 
-
-def upload(c, path, fields, filename, data):
-    fields = dict(fields)
-    fields["csrf"] = c.csrf
-    body, ctype = multipart(fields, {"file": (filename, data)})
-    return c.request("POST", path, raw_body=body, headers={"Content-Type": ctype})
-
-
 def post_list(c, path, pairs):
     """POSTs repeated fields (sku=1&sku=2) with the CSRF token."""
     pairs = list(pairs) + [("csrf", c.csrf)]
     return c.request("POST", path, raw_body=urllib.parse.urlencode(pairs).encode(),
                      headers={"Content-Type": "application/x-www-form-urlencoded"})
-
-
-def why(r):
-    """The message part of a page, for assertion texts."""
-    t = r.text
-    i = max(t.find("<main>"), 0)
-    return re.sub(r"<[^>]+>|\s+", " ", t[i:i + 1500])
 
 
 def code(n):

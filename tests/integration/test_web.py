@@ -1,5 +1,6 @@
 """The request pipeline through nginx: login, sessions, CSRF, throttling, errors, escaping,
-limits, and plain-CGI mode."""
+limits, and plain-CGI mode. The tests that take `new` (what makes a fresh client) are run
+again by test_cgi.py through fcgiwrap, which must answer like the FastCGI workers."""
 import os
 import subprocess
 import time
@@ -18,14 +19,14 @@ def test_security_headers_on_every_answer():
         ok(r.header("Referrer-Policy"), "Referrer-Policy present")
 
 
-def test_list_needs_login():
-    r = Client().get("/")
+def test_list_needs_login(new=Client):
+    r = new().get("/")
     eq(r.status, 303, "status")
     eq(r.header("Location"), "/login", "redirect")
 
 
-def test_login_success_and_logout():
-    c = Client()
+def test_login_success_and_logout(new=Client):
+    c = new()
     c.login()
     r = c.get("/")
     eq(r.status, 200, "list after login")
@@ -38,8 +39,8 @@ def test_login_success_and_logout():
        "raw token not stored")
     r = c.post("/logout")
     eq(r.status, 303, "logout")
-    eq(Client().get("/").status, 303, "fresh client still logged out")
-    c2 = Client()
+    eq(new().get("/").status, 303, "fresh client still logged out")
+    c2 = new()
     c2.cookies["zaiko_session"] = cookie
     eq(c2.get("/").status, 303, "the old token is dead after logout")
 
@@ -61,8 +62,8 @@ def test_new_token_at_login_no_fixation():
     ok(c.cookies["zaiko_session"] != planted, "a new token is issued at login")
 
 
-def test_login_failure_message():
-    c = Client()
+def test_login_failure_message(new=Client):
+    c = new()
     c.get("/login")
     r = c.post("/login", {"login": "admin", "password": "wrong-password-1"})
     eq(r.status, 401, "status")
@@ -105,8 +106,8 @@ def test_throttling_locks_account_at_address_then_address():
        "unlocked once the failures age out")
 
 
-def test_post_without_csrf_is_403():
-    c = Client()
+def test_post_without_csrf_is_403(new=Client):
+    c = new()
     c.login()
     r = c.post("/logout", csrf=False)
     eq(r.status, 403, "no token")
@@ -124,8 +125,8 @@ def test_expired_session_goes_to_login():
     eq(r.header("Location"), "/login", "to the login page")
 
 
-def test_404_and_405():
-    c = Client()
+def test_404_and_405(new=Client):
+    c = new()
     c.login()
     r = c.get("/nothing/here")
     eq(r.status, 404, "unknown path")
@@ -135,8 +136,8 @@ def test_404_and_405():
     ok("GET" in (r.header("Allow") or ""), "Allow header")
 
 
-def test_413_before_reading():
-    c = Client()
+def test_413_before_reading(new=Client):
+    c = new()
     c.login()
     big = b"a=" + b"x" * (2 << 20)
     r = c.request("POST", "/logout", raw_body=big,
@@ -188,4 +189,5 @@ def test_plain_cgi_mode_answers():
     ok("ログイン".encode() in body, "login page body")
 
 
-zt.run()
+if __name__ == "__main__":
+    zt.run()

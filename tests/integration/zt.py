@@ -8,8 +8,10 @@ import inspect
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 import traceback
 import urllib.parse
 
@@ -162,6 +164,56 @@ def totals_upload(c, text, mode="absolute", name="棚卸.csv"):
     return int(r.header("Location").split("=")[1])
 
 
+def upload(c, path, fields, filename, data):
+    """POSTs a file (field "file") with the other fields and the CSRF token, as a form does."""
+    fields = dict(fields)
+    fields["csrf"] = c.csrf
+    body, ctype = multipart(fields, {"file": (filename, data)})
+    return c.request("POST", path, raw_body=body, headers={"Content-Type": ctype})
+
+
+def why(r):
+    """The message part of a page, for assertion texts."""
+    t = r.text
+    i = max(t.find("<main>"), 0)
+    return re.sub(r"<[^>]+>|\s+", " ", t[i:i + 1500])
+
+
+def new_shop(name, mall="yahoo", is_base=1):
+    """A shop row made directly (no credentials: nothing talks to a mall for it); its id."""
+    sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, ?, ?, UTC_TIMESTAMP())",
+        name, mall, is_base)
+    return int(sql1("SELECT id FROM shop WHERE name = ?", name))
+
+
+LISTINGS_HEADER = "SKUコード,商品コード,商品名,選択肢,価格,在庫数"
+
+
+def import_listings(c, shop, rows, filename="items.csv", bom=False):
+    """商品データ取込 of the CSV lines rows (after the header) for shop, previewed and applied
+    through the screen (which creates the SKUs, their totals and search documents)."""
+    c.get("/stock/csv/listings")
+    text = "\r\n".join([LISTINGS_HEADER] + list(rows)) + "\r\n"
+    data = (("\ufeff" if bom else "") + text).encode("utf-8")
+    r = upload(c, "/stock/csv/listings", {"shop": shop}, filename, data)
+    eq(r.status, 303, "%s uploaded: %s" % (filename, why(r)))
+    job = int(r.header("Location").split("=")[1])
+    r = c.post("/stock/csv/apply", {"job": job})
+    eq(r.status, 303, "%s applied: %s" % (filename, why(r)))
+    return job
+
+
+def refused(c, path, cases, after=None):
+    """Each (fields, message) of cases POSTed to path is refused: 400 and the message in the
+    page. after(fields), when given, checks that the refusal changed nothing."""
+    for fields, message in cases:
+        r = c.post(path, fields)
+        eq(r.status, 400, "refused: %s (%r)" % (message, fields))
+        ok(message in r.text, "message %r in %r" % (message, r.text[-600:]))
+        if after:
+            after(fields)
+
+
 def batch(*args, env=None, check=True, timeout=300):
     e = dict(os.environ)
     e.update(env or {})
@@ -216,6 +268,111 @@ def staff_client(login="staff1"):
     c = Client()
     c.login(login, pw)
     return c
+
+
+# ---- processes and ports of the stack, and servers a test starts for itself ----
+
+def free_port():
+    """A loopback port nobody listens on (at the moment of asking)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_until(cond, what, timeout=20.0, step=0.05):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return
+        time.sleep(step)
+    raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def wait_port(port, timeout=20.0):
+    wait_until(lambda: port_open(port), "something to listen on %d" % port, timeout)
+
+
+def alive(pid):
+    """True while pid runs; a zombie (nobody reaps orphans in some containers) is dead."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("State:"):
+                    return "Z" not in line.split()[1]
+    except OSError:
+        return False
+    return False
+
+
+def worker_pids(stack=None):
+    """The FastCGI workers of the stack (stack.sh keeps their pids in fcgi.pids)."""
+    with open(os.path.join(stack or STACK, "fcgi.pids")) as f:
+        return sorted(int(x) for x in f.read().split())
+
+
+def nginx_conf(tmp, http, connections=256):
+    """A whole nginx.conf for an nginx of a test's own whose pid, logs and temp files live in
+    tmp; http is the inside of its http {} block (servers and any other directives)."""
+    # As root, nginx's workers run as root too: the stack dir (0700) is closed to nobody.
+    user = "user root root;\n" if os.getuid() == 0 else ""
+    return user + ("worker_processes 1;\n"
+                   "pid {tmp}/nginx.pid;\n"
+                   "error_log {tmp}/error.log warn;\n"
+                   "events {{ worker_connections {n}; }}\n"
+                   "http {{\n"
+                   "    proxy_temp_path {tmp}/proxy;\n"
+                   "    fastcgi_temp_path {tmp}/fastcgi;\n"
+                   "    uwsgi_temp_path {tmp}/uwsgi;\n"
+                   "    scgi_temp_path {tmp}/scgi;\n").format(tmp=tmp, n=connections) + \
+        http + "}\n"
+
+
+class Nginx:
+    """An nginx of a test's own: PREFIX holds its conf (written here), logs and temp files."""
+
+    def __init__(self, prefix, conf):
+        self.prefix = prefix
+        self.conf = os.path.join(prefix, "nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write(conf)
+        r = subprocess.run(["nginx", "-p", prefix + "/", "-c", self.conf, "-e",
+                            os.path.join(prefix, "error.log")], capture_output=True, text=True)
+        eq(r.returncode, 0, "nginx starts: %s" % r.stderr)
+
+    def stop(self):
+        subprocess.run(["nginx", "-p", self.prefix + "/", "-c", self.conf, "-e",
+                        os.path.join(self.prefix, "error.log"), "-s", "quit"], capture_output=True)
+        end = time.time() + 10
+        while time.time() < end and os.path.exists(os.path.join(self.prefix, "nginx.pid")):
+            time.sleep(0.05)
+
+
+def smtp_sink(d, *args, **popen):
+    """tests/smtp_sink.py keeping what it receives in d (one .eml a message, auth.log), on a
+    free port: (process, port). The caller terminates the process."""
+    port_file = os.path.join(d, "port")
+    p = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "tests", "smtp_sink.py"),
+                          "--dir", d, "--port", "0", "--port-file", port_file] + list(args),
+                         **popen)
+    def written():
+        try:
+            with open(port_file) as f:
+                return f.read().strip() != ""
+        except OSError:
+            return False
+    wait_until(written, "the SMTP sink's port", timeout=10)
+    with open(port_file) as f:
+        return p, int(f.read().strip())
 
 
 def eq(a, b, what=""):
