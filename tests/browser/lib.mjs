@@ -53,6 +53,36 @@ export function adminPassword() {
   return readFileSync(file, "utf8").trim();
 }
 
+// A shop row made directly (no credentials: nothing talks to a mall for it); its id.
+export function newShop(name, mall, isBase = 0) {
+  sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, ?, ?, UTC_TIMESTAMP())", name, mall, isBase);
+  return Number(sql1("SELECT id FROM shop WHERE name = ?", name));
+}
+
+// A SKU row made directly; its id.
+export function newSku(code, name, total, reserve = 0) {
+  sql("INSERT INTO sku (code, name, total, reserve, updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP())", code, name, total, reserve);
+  return Number(sql1("SELECT id FROM sku WHERE code = ?", code));
+}
+
+// A listing of a shop linked to a SKU (price null: none known); its id.
+export function newListing(shop, itemCode, skuCode, name, mallStock, sku, price = null) {
+  sql(
+    "INSERT INTO listing (shop_id, item_code, sku_code, name, mall_stock, sku_id, price) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    shop, itemCode, skuCode, name, mallStock, sku, price);
+  return Number(sql1("SELECT id FROM listing WHERE shop_id = ? AND item_code = ?", shop, itemCode));
+}
+
+// Waits until fn() is true (polled every 200 ms), or fails after ms.
+export async function until(what, fn, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() > end) throw new Error("timed out waiting for " + what);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 // A fresh profile each run (playwright passes it as --user-data-dir). Returns the context.
 export async function launch(options = {}) {
   const profile = mkdtempSync(path.join(tmpdir(), "zaiko-chromium-"));
@@ -117,4 +147,21 @@ export async function run(tests) {
   }
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
+}
+
+// Runs a test file's main(); a failure outside the tests (setup) is reported as one failed
+// test, after cleanup() when given.
+export function start(main, cleanup = null) {
+  main().catch((e) => {
+    console.log("FAIL setup: " + (e && e.message ? e.message : e));
+    if (cleanup) {
+      try {
+        cleanup();
+      } catch (c) {
+        console.log("cleanup after the failure: " + c.message);
+      }
+    }
+    console.log("0 passed, 1 failed");
+    process.exitCode = 1;
+  });
 }

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { BUILD, STACK, URL, assert, eq, launch, login, run, shot, sql, sql1 } from "./lib.mjs";
+import { BUILD, STACK, URL, assert, eq, launch, login, run, shot, sql, sql1, start } from "./lib.mjs";
 
 const TAG = "BA" + Math.random().toString(16).slice(2, 7).toUpperCase();
 const SECRET = "browser-secret-" + TAG;
@@ -255,8 +255,4 @@ async function main() {
   await close();
 }
 
-main().catch((e) => {
-  console.log("FAIL setup: " + e.message);
-  console.log("0 passed, 1 failed");
-  process.exitCode = 1;
-});
+start(main);

@@ -9,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ARTIFACTS, BUILD, URL, assert, batch, eq, launch, run, sql, sql1 } from "./lib.mjs";
+import { ARTIFACTS, BUILD, URL, assert, batch, eq, launch, run, sql, sql1, start } from "./lib.mjs";
 
 const TAG = "EN" + Math.random().toString(16).slice(2, 7).toUpperCase();
 const DIR = path.join(ARTIFACTS, "screenshots-en");
@@ -371,8 +371,4 @@ async function main() {
   cleanup();
 }
 
-main().catch((e) => {
-  console.log("FAIL setup: " + e.message);
-  console.log("0 passed, 1 failed");
-  process.exitCode = 1;
-});
+start(main);

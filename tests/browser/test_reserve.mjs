@@ -4,7 +4,7 @@
 // a shop's 割当率 in its header when below 100 %,
 // readable without covering or being covered by the sticky columns. Screenshots:
 // $ZAIKO_ARTIFACTS/reserve-list-1400.png, reserve-list-768.png.
-import { URL, adminPassword, assert, eq, launch, login, run, shot, sql, sql1 } from "./lib.mjs";
+import { URL, adminPassword, assert, eq, launch, login, newListing, newShop, newSku, run, shot, sql, sql1, start, until } from "./lib.mjs";
 
 const TAG = "R" + Math.random().toString(16).slice(2, 8).toUpperCase();
 const code = (n) => `${TAG}-${n}`;
@@ -13,17 +13,12 @@ let other = 0;
 const skus = {};
 
 function setupData() {
-  sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'yahoo', 0, UTC_TIMESTAMP())", "確保Y" + TAG);
-  sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'rakuten', 0, UTC_TIMESTAMP())", "確保R" + TAG);
-  shop = Number(sql1("SELECT id FROM shop WHERE name = ?", "確保Y" + TAG));
-  other = Number(sql1("SELECT id FROM shop WHERE name = ?", "確保R" + TAG));
+  shop = newShop("確保Y" + TAG, "yahoo");
+  other = newShop("確保R" + TAG, "rakuten");
   sql("UPDATE shop SET alloc_rate = 50 WHERE id = ?", other);
   for (const [n, total, reserve, name] of [["A", 10, 3, "麻のシャツ"], ["B", 5, 0, "陶器のマグ"], ["C", 2, 4, "木のトレイ"]]) {
-    sql("INSERT INTO sku (code, name, total, reserve, updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP())", code(n), name, total, reserve);
-    skus[n] = Number(sql1("SELECT id FROM sku WHERE code = ?", code(n)));
-    for (const s of [shop, other])
-      sql("INSERT INTO listing (shop_id, item_code, sku_code, name, mall_stock, sku_id) VALUES (?, ?, ?, ?, ?, ?)",
-        s, (s === other ? "r-" : "") + code(n), code(n), name, total, skus[n]);
+    skus[n] = newSku(code(n), name, total, reserve);
+    for (const s of [shop, other]) newListing(s, (s === other ? "r-" : "") + code(n), code(n), name, total, skus[n]);
   }
 }
 
@@ -36,15 +31,6 @@ function cleanup() {
 }
 
 const rowOf = (n) => `tr[data-sku="${skus[n]}"]`;
-
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > end) throw new Error("timed out waiting for " + what);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 // What the reserve cell of a row shows: the reserve, and 有効 when it is shown.
 async function cell(page, n) {
@@ -152,8 +138,4 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  cleanup();
-  process.exitCode = 1;
-});
+start(main, cleanup);

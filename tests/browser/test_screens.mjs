@@ -4,7 +4,7 @@
 // $ZAIKO_ARTIFACTS/screenshots/NAME-WIDTH.png for a person to look at.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { ARTIFACTS, URL, assert, batch, eq, launch, login, run, sql, sql1 } from "./lib.mjs";
+import { ARTIFACTS, URL, assert, batch, eq, launch, login, run, sql, sql1, start } from "./lib.mjs";
 
 const TAG = "SC" + Math.random().toString(16).slice(2, 7).toUpperCase();
 const DIR = path.join(ARTIFACTS, "screenshots");
@@ -115,8 +115,4 @@ async function main() {
   cleanup();
 }
 
-main().catch((e) => {
-  console.log("FAIL setup: " + e.message);
-  console.log("0 passed, 1 failed");
-  process.exitCode = 1;
-});
+start(main);

@@ -1,7 +1,7 @@
 // test_stock.mjs: the 在庫連携 screen in headless Chromium — log in, search by every condition,
 // edit a total and watch the drift colour, toggle sync, 反映, delete after confirming, and a
 // CP932 CSV preview and apply. Screenshots go to $ZAIKO_ARTIFACTS.
-import { URL, assert, batch, eq, launch, login, run, shot, sql, sql1 } from "./lib.mjs";
+import { URL, assert, batch, eq, launch, login, newListing, newShop, newSku, run, shot, sql, sql1, start } from "./lib.mjs";
 
 const TAG = "B" + Math.random().toString(16).slice(2, 8).toUpperCase();
 const code = (n) => `${TAG}-${String(n).padStart(3, "0")}`;
@@ -10,20 +10,14 @@ let other = 0;
 const skus = {};
 
 function setupData() {
-  sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'yahoo', 1, UTC_TIMESTAMP())", "基本" + TAG);
-  sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'shopify', 0, UTC_TIMESTAMP())", "Shopify" + TAG);
-  base = Number(sql1("SELECT id FROM shop WHERE name = ?", "基本" + TAG));
-  other = Number(sql1("SELECT id FROM shop WHERE name = ?", "Shopify" + TAG));
+  base = newShop("基本" + TAG, "yahoo", 1);
+  other = newShop("Shopify" + TAG, "shopify");
   const names = ["コットンTシャツ 白", "コットンTシャツ 黒", "リネンシャツ", "マグカップ"];
   names.forEach((name, i) => {
     const n = i + 1;
-    sql("INSERT INTO sku (code, name, total, updated_at) VALUES (?, ?, ?, UTC_TIMESTAMP())", code(n), name, 10 * n);
-    skus[n] = Number(sql1("SELECT id FROM sku WHERE code = ?", code(n)));
-    for (const shop of [base, other]) {
-      sql(
-        "INSERT INTO listing (shop_id, item_code, sku_code, name, mall_stock, sku_id, price) VALUES (?, ?, ?, ?, ?, ?, 1980)",
-        shop, (shop === other ? "s-" : "") + code(n), code(n), name, 10 * n, skus[n]);
-    }
+    skus[n] = newSku(code(n), name, 10 * n);
+    for (const shop of [base, other])
+      newListing(shop, (shop === other ? "s-" : "") + code(n), code(n), name, 10 * n, skus[n], 1980);
   });
   sql("INSERT INTO listing (shop_id, item_code, sku_code, name, mall_stock) VALUES (?, ?, ?, ?, 1)", other, "s-orphan-" + TAG, TAG + "-ZZ", "紐づけなし" + TAG);
   sql("UPDATE listing SET sync = 0 WHERE item_code = ?", "s-" + code(4));
@@ -244,8 +238,4 @@ async function main() {
   await close();
 }
 
-main().catch((e) => {
-  console.log("FAIL setup: " + e.message);
-  console.log("0 passed, 1 failed");
-  process.exitCode = 1;
-});
+start(main);

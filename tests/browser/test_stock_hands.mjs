@@ -3,7 +3,7 @@
 // the SKU page, keyboard reach and labels, the rows following the malls, the stopped-shop
 // banner, the merchant's words, a 768 px tablet with touch, JavaScript off, and one number
 // for a set everywhere. Typing goes through the keyboard at human speed where it matters.
-import { URL, adminPassword, assert, batch, eq, launch, login, run, shot, sql, sql1 } from "./lib.mjs";
+import { URL, adminPassword, assert, batch, eq, launch, login, newListing, newShop, newSku, run, shot, sql, sql1, start, until } from "./lib.mjs";
 
 const TAG = "H" + Math.random().toString(16).slice(2, 8).toUpperCase();
 const code = (n) => `${TAG}-${String(n).padStart(3, "0")}`;
@@ -15,21 +15,14 @@ const skus = {};
 const listing = {};
 
 function setupData() {
-  sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'yahoo', 0, UTC_TIMESTAMP())", "基本" + TAG);
-  sql("INSERT INTO shop (name, mall, is_base, created_at) VALUES (?, 'rakuten', 0, UTC_TIMESTAMP())", "楽天" + TAG);
-  base = Number(sql1("SELECT id FROM shop WHERE name = ?", "基本" + TAG));
-  other = Number(sql1("SELECT id FROM shop WHERE name = ?", "楽天" + TAG));
+  base = newShop("基本" + TAG, "yahoo");
+  other = newShop("楽天" + TAG, "rakuten");
   const names = ["麻のシャツ", "綿のシャツ", "陶器のマグ", "木のトレイ", "部品A", "部品B"];
   names.forEach((name, i) => {
     const n = i + 1;
-    sql("INSERT INTO sku (code, name, total, updated_at) VALUES (?, ?, ?, UTC_TIMESTAMP())", code(n), name, 10 * n);
-    skus[n] = Number(sql1("SELECT id FROM sku WHERE code = ?", code(n)));
-    for (const shop of [base, other]) {
-      sql(
-        "INSERT INTO listing (shop_id, item_code, sku_code, name, mall_stock, sku_id, price) VALUES (?, ?, ?, ?, ?, ?, 1200)",
-        shop, (shop === other ? "r-" : "") + code(n), code(n), name, 10 * n, skus[n]);
-      listing[`${n}:${shop}`] = Number(sql1("SELECT id FROM listing WHERE shop_id = ? AND sku_id = ?", shop, skus[n]));
-    }
+    skus[n] = newSku(code(n), name, 10 * n);
+    for (const shop of [base, other])
+      listing[`${n}:${shop}`] = newListing(shop, (shop === other ? "r-" : "") + code(n), code(n), name, 10 * n, skus[n], 1200);
   });
   // A SKU with a code longer than the 店舗メニュー's box, and a listing waiting for it.
   sql("INSERT INTO sku (code, name, total, updated_at) VALUES (?, 'ロングコード', 3, UTC_TIMESTAMP())", LONG);
@@ -59,15 +52,6 @@ const total = (n) => sql1("SELECT total FROM sku WHERE id = ?", skus[n]);
 const rowOf = (n) => `tr[data-sku="${skus[n]}"]`;
 const totalBox = (n) => `${rowOf(n)} input.total-edit`;
 const limitBox = (l, f) => `input.limit-edit[data-listing="${l}"][data-field="${f}"]`;
-
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > end) throw new Error("timed out waiting for " + what);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 // Clicks into a box, selects what is there and types text at human speed.
 async function typeInto(page, sel, text) {
@@ -431,8 +415,4 @@ async function main() {
   cleanup();
 }
 
-main().catch((e) => {
-  console.log("FAIL setup: " + e.message);
-  console.log("0 passed, 1 failed");
-  process.exitCode = 1;
-});
+start(main);
