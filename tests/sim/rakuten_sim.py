@@ -364,19 +364,6 @@ class Rakuten(simbase.Mall):
         return jbody(200, {"MessageModelList": msgs, "OrderModelList": out})
 
 
-def quiet_disconnects():
-    """A client that timed out or hung up (the latency and drop faults) is expected here:
-    print no traceback for it; other errors still print."""
-    orig = simbase.ThreadingHTTPServer.handle_error
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            return
-        orig(self, request, client_address)
-
-    simbase.ThreadingHTTPServer.handle_error = handle_error
-
-
 if __name__ == "__main__":
-    quiet_disconnects()
+    simbase.quiet_disconnects()
     simbase.run_main(Rakuten)

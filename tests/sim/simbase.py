@@ -256,6 +256,19 @@ def make_handler(mall):
     return Handler
 
 
+def quiet_disconnects():
+    """A client that timed out or hung up is expected where a simulator injects latency and
+    dropped connections (楽天, Yahoo!): print no traceback for it; other errors still print."""
+    orig = ThreadingHTTPServer.handle_error
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        orig(self, request, client_address)
+
+    ThreadingHTTPServer.handle_error = handle_error
+
+
 def run_main(mall_class):
     ap = argparse.ArgumentParser(description="zaiko %s simulator" % mall_class.name)
     ap.add_argument("--port", type=int, default=0)

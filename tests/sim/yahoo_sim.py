@@ -419,19 +419,6 @@ class Yahoo(simbase.Mall):
                         '</ResultSet>' % body)
 
 
-def quiet_disconnects():
-    """A client that timed out or hung up (the latency and drop faults) is expected here:
-    print no traceback for it; other errors still print."""
-    orig = simbase.ThreadingHTTPServer.handle_error
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            return
-        orig(self, request, client_address)
-
-    simbase.ThreadingHTTPServer.handle_error = handle_error
-
-
 def main():
     key = None
     if "--key" in sys.argv:
@@ -443,7 +430,7 @@ def main():
         def __init__(self):
             super().__init__(key)
 
-    quiet_disconnects()
+    simbase.quiet_disconnects()
     simbase.run_main(Configured)
 
 
