@@ -4,21 +4,16 @@
  *   -I/usr/include/cjson tests/fuzz/fuzz_amazon_json.c cgi-bin/mall/amazon_json.c \
  *   cgi-bin/mall/json_field.c cgi-bin/core/jst.c -lcjson -lm
  * Run:   ./fuzz_amazon_json tests/fuzz/corpus/fuzz_amazon_json */
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 #include "mall/amazon_json.h"
 #include "mall/oauth.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
+	char *s = fuzz_copy(data, size, 1);
 	if (!s)
 		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
 	char a[256], b[256];
 	bool flag;
 	int q;

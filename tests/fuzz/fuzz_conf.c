@@ -1,7 +1,7 @@
 /* fuzz_conf: libFuzzer target for the configuration parser (core/conf.h conf_parse). */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fuzz.h"
 #include "core/conf.h"
 #include "core/log.h"
 
@@ -14,13 +14,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* Parses an exactly sized copy, then reads back keys the programs ask for. */
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *copy = malloc(size ? size : 1);
+	char *copy = fuzz_copy(data, size, 0);
 	if (!copy)
 		return 0;
-	memcpy(copy, data, size);
 	conf *c = conf_parse(copy, size);
 	if (c) {
 		volatile size_t sum = 0;

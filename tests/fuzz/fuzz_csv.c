@@ -4,15 +4,14 @@
  * Build: clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Icgi-bin -I/usr/include/cjson \
  *   tests/fuzz/fuzz_csv.c cgi-bin/csv/[a-z]*.c cgi-bin/core/buf.c cgi-bin/core/strnum.c -lcjson
  * Run:   ./fuzz_csv tests/fuzz/corpus/csv */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fuzz.h"
 #include "csv/csv.h"
 #include "csv/encoding.h"
 #include "csv/mallcsv.h"
 #include "csv/stockcsv.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Small bounds so the fuzzer reaches every limit quickly. */
 static const csv_limits small = {

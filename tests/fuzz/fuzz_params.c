@@ -1,8 +1,8 @@
 /* fuzz_params: libFuzzer target for the request parsers of web/params.h (query and form
  * bodies, multipart bodies, Cookie headers). The first byte picks the parser. */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fuzz.h"
 #include "web/params.h"
 
 /* Small limits so the fuzzer reaches every "too many / too long" branch quickly. */
@@ -36,7 +36,6 @@ static void walk(const web_params *p)
 
 /* Parses the body after the selector byte with one parser; the copy is exactly sized so an
  * over-read is caught. */
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	web_params out = {0};
@@ -49,10 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	switch (which) {
 	case 0: /* query string or urlencoded body: (pointer, length), no terminator promised */
-		copy = malloc(size ? size : 1);
+		copy = fuzz_copy(data, size, 0);
 		if (!copy)
 			goto out;
-		memcpy(copy, data, size);
 		web_parse_urlencoded(copy, size, &fuzz_limits, &out, &why);
 		break;
 	case 1: { /* multipart: the first line is the boundary parameter, the rest the body */
@@ -70,20 +68,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    ctype + sizeof("multipart/form-data; boundary=") - 1 + blen)
 			goto out; /* a header value never holds NUL */
 		size_t skip = nl ? (size_t)(nl - data) + 1 : 0;
-		copy = malloc(size - skip ? size - skip : 1);
+		copy = fuzz_copy(data + skip, size - skip, 0);
 		if (!copy)
 			goto out;
-		memcpy(copy, data + skip, size - skip);
 		web_parse_multipart(copy, size - skip, ctype, &fuzz_limits, &out, &why);
 		break;
 	}
 	case 2: /* Cookie header: a C string as the server hands it over */
 	case 3: /* the same with the large default limits */
-		copy = malloc(size + 1);
+		copy = fuzz_copy(data, size, 1);
 		if (!copy)
 			goto out;
-		memcpy(copy, data, size);
-		copy[size] = '\0';
 		if (strlen(copy) != size)
 			goto out; /* CGI variables never hold NUL */
 		web_parse_cookies(copy, which == 2 ? &fuzz_limits : &web_default_limits, &out, &why);

@@ -3,19 +3,15 @@
  *   -I/usr/include/cjson tests/fuzz/fuzz_rakuten_json.c cgi-bin/mall/rakuten_json.c \
  *   cgi-bin/core/jst.c cgi-bin/core/utf8.c cgi-bin/core/buf.c -lcjson -lm
  * Run:   ./fuzz_rakuten_json tests/fuzz/corpus/fuzz_rakuten_json */
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 #include "mall/rakuten_json.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size ? size : 1);
+	char *s = fuzz_copy(data, size, 0);
 	if (!s)
 		return 0;
-	memcpy(s, data, size);
 	char err[200], code[32], msg[200];
 	rakuten_inventory *rows = NULL;
 	rakuten_error *errs = NULL;

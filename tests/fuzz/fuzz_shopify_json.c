@@ -3,20 +3,16 @@
  *   -I/usr/include/cjson tests/fuzz/fuzz_shopify_json.c cgi-bin/mall/shopify_json.c \
  *   cgi-bin/mall/json_field.c cgi-bin/core/jst.c -lcjson -lm
  * Run:   ./fuzz_shopify_json tests/fuzz/corpus/fuzz_shopify_json */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fuzz.h"
 #include "mall/shopify_json.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
+	char *s = fuzz_copy(data, size, 1);
 	if (!s)
 		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
 	char err[128];
 	time_t t;
 	shopify_parse_time(s, &t);

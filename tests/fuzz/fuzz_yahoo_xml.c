@@ -3,21 +3,18 @@
  *   -I/usr/include/cjson tests/fuzz/fuzz_yahoo_xml.c cgi-bin/mall/yahoo_xml.c cgi-bin/core/jst.c \
  *   cgi-bin/core/buf.c cgi-bin/core/strnum.c cgi-bin/core/utf8.c -lexpat
  * Run:   ./fuzz_yahoo_xml tests/fuzz/corpus/fuzz_yahoo_xml */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fuzz.h"
 #include "core/jst.h"
 #include "mall/yahoo_xml.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* An exact copy without a NUL: the parsers must honour the length. */
-	char *s = malloc(size ? size : 1);
+	char *s = fuzz_copy(data, size, 0);
 	if (!s)
 		return 0;
-	memcpy(s, data, size);
 	char err[200], code[32], msg[200];
 	yahoo_stock_row *rows = NULL;
 	yahoo_order_ref *refs = NULL;
