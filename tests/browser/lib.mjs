@@ -83,7 +83,8 @@ export async function until(what, fn, ms = 15000) {
   }
 }
 
-// A fresh profile each run (playwright passes it as --user-data-dir). Returns the context.
+// A fresh profile each run (playwright passes it as --user-data-dir). Returns the context,
+// its first page and close().
 export async function launch(options = {}) {
   const profile = mkdtempSync(path.join(tmpdir(), "zaiko-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
@@ -105,7 +106,21 @@ export async function launch(options = {}) {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
   };
-  return { context, close };
+  const page = context.pages()[0] || (await context.newPage());
+  return { context, page, close };
+}
+
+// What launch() takes for a screen width: 1400 px and up a desktop, below a touch tablet
+// (768 × 1024), both in a Japanese browser.
+export function atWidth(width) {
+  return { viewport: { width, height: width > 1000 ? 900 : 1024 }, locale: "ja-JP", hasTouch: width < 1000 };
+}
+
+// Collects the page's console errors and uncaught exceptions into errors (returned).
+export function watchErrors(page, errors = []) {
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return errors;
 }
 
 export async function login(page) {

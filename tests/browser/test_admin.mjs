@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { BUILD, STACK, URL, assert, eq, launch, login, run, shot, sql, sql1, start } from "./lib.mjs";
+import { BUILD, STACK, URL, assert, eq, launch, login, run, shot, sql, sql1, start, watchErrors } from "./lib.mjs";
 
 const TAG = "BA" + Math.random().toString(16).slice(2, 7).toUpperCase();
 const SECRET = "browser-secret-" + TAG;
@@ -38,11 +38,8 @@ function staffPassword() {
 
 async function main() {
   setupData();
-  const { context, close } = await launch({ viewport: { width: 1280, height: 900 }, locale: "ja-JP", acceptDownloads: true });
-  const page = context.pages()[0] || (await context.newPage());
-  const consoleErrors = [];
-  page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  const { context, page, close } = await launch({ viewport: { width: 1280, height: 900 }, locale: "ja-JP", acceptDownloads: true });
+  const consoleErrors = watchErrors(page);
   page.on("dialog", (d) => d.accept());
   const submit = (sel) => Promise.all([page.waitForNavigation(), page.click(sel)]);
 

@@ -9,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ARTIFACTS, BUILD, URL, assert, batch, eq, launch, run, sql, sql1, start } from "./lib.mjs";
+import { ARTIFACTS, BUILD, URL, assert, atWidth, batch, eq, launch, run, sql, sql1, start, watchErrors } from "./lib.mjs";
 
 const TAG = "EN" + Math.random().toString(16).slice(2, 7).toUpperCase();
 const DIR = path.join(ARTIFACTS, "screenshots-en");
@@ -196,10 +196,9 @@ async function main() {
     const errors = [];
     tests.push([`${width} px: log in in Japanese, switch to English from the header`, async () => {
       // A Japanese browser: the login page is Japanese until the user says otherwise.
-      ctx = await launch({ viewport: { width, height: width > 1000 ? 900 : 1024 }, locale: "ja-JP", hasTouch: width < 1000 });
-      page = ctx.context.pages()[0] || (await ctx.context.newPage());
-      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-      page.on("pageerror", (e) => errors.push(String(e)));
+      ctx = await launch(atWidth(width));
+      page = ctx.page;
+      watchErrors(page, errors);
       page.on("dialog", (d) => d.accept());
       sql("UPDATE app_user SET lang = 'ja' WHERE login = ?", LOGIN);
       await page.goto(URL + "/login");
@@ -335,7 +334,7 @@ async function main() {
     for (const [locale, want] of [["en-US", "en"], ["ja-JP", "ja"], ["fr-FR", "ja"]]) {
       const c = await launch({ locale });
       try {
-        const p = c.context.pages()[0] || (await c.context.newPage());
+        const p = c.page;
         await p.goto(URL + "/login");
         eq(await p.getAttribute("html", "lang"), want, `login page for ${locale}`);
         if (want === "en") {
@@ -351,7 +350,7 @@ async function main() {
     sql("UPDATE app_user SET lang = 'ja' WHERE login = ?", LOGIN);
     const c = await launch({ viewport: { width: 1400, height: 900 }, locale: "ja-JP" });
     try {
-      const p = c.context.pages()[0] || (await c.context.newPage());
+      const p = c.page;
       await p.goto(URL + "/login");
       await p.fill('input[name="login"]', LOGIN);
       await p.fill('input[name="password"]', PASSWORD);

@@ -4,7 +4,7 @@
 // a shop's 割当率 in its header when below 100 %,
 // readable without covering or being covered by the sticky columns. Screenshots:
 // $ZAIKO_ARTIFACTS/reserve-list-1400.png, reserve-list-768.png.
-import { URL, adminPassword, assert, eq, launch, login, newListing, newShop, newSku, run, shot, sql, sql1, start, until } from "./lib.mjs";
+import { URL, adminPassword, assert, atWidth, eq, launch, login, newListing, newShop, newSku, run, shot, sql, sql1, start, until } from "./lib.mjs";
 
 const TAG = "R" + Math.random().toString(16).slice(2, 8).toUpperCase();
 const code = (n) => `${TAG}-${n}`;
@@ -64,8 +64,7 @@ async function placed(page, n) {
 async function main() {
   setupData();
   adminPassword();
-  const { context, close } = await launch({ viewport: { width: 1400, height: 900 }, locale: "ja-JP" });
-  const page = context.pages()[0] || (await context.newPage());
+  const { page, close } = await launch({ viewport: { width: 1400, height: 900 }, locale: "ja-JP" });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   try {
@@ -113,8 +112,7 @@ async function main() {
         await until("有効 hidden again", async () => (await cell(page, "B")).avail === null);
       }],
       ["4 768 px tablet: the column is readable beside the sticky 総在庫数; the page itself does not scroll sideways", async () => {
-        const { context: tablet, close: closeTablet } = await launch({ viewport: { width: 768, height: 1024 }, hasTouch: true, locale: "ja-JP" });
-        const tpage = tablet.pages()[0] || (await tablet.newPage());
+        const { page: tpage, close: closeTablet } = await launch(atWidth(768));
         try {
           await login(tpage);
           await tpage.goto(`${URL}/?shop=${shop}`);

@@ -4,7 +4,7 @@
 // $ZAIKO_ARTIFACTS/screenshots/NAME-WIDTH.png for a person to look at.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { ARTIFACTS, URL, assert, batch, eq, launch, login, run, sql, sql1, start } from "./lib.mjs";
+import { ARTIFACTS, URL, assert, atWidth, batch, eq, launch, login, run, sql, sql1, start, watchErrors } from "./lib.mjs";
 
 const TAG = "SC" + Math.random().toString(16).slice(2, 7).toUpperCase();
 const DIR = path.join(ARTIFACTS, "screenshots");
@@ -78,10 +78,9 @@ async function main() {
     let page = null;
     const errors = [];
     tests.push([`${width} px: log in (the login screen)`, async () => {
-      ctx = await launch({ viewport: { width, height: width > 1000 ? 900 : 1024 }, locale: "ja-JP", hasTouch: width < 1000 });
-      page = ctx.context.pages()[0] || (await ctx.context.newPage());
-      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-      page.on("pageerror", (e) => errors.push(String(e)));
+      ctx = await launch(atWidth(width));
+      page = ctx.page;
+      watchErrors(page, errors);
       page.on("dialog", (d) => d.accept());
       await page.goto(URL + "/login");
       await page.screenshot({ path: path.join(DIR, `login-${width}.png`), fullPage: true });

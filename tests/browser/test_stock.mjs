@@ -28,8 +28,7 @@ const countText = async (page) => Number((await page.textContent("#count")).trim
 
 async function main() {
   setupData();
-  const { context, close } = await launch({ viewport: { width: 1280, height: 900 }, locale: "ja-JP" });
-  const page = context.pages()[0] || (await context.newPage());
+  const { page, close } = await launch({ viewport: { width: 1280, height: 900 }, locale: "ja-JP" });
   const consoleErrors = [];
   page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
   page.on("dialog", (d) => d.accept());

@@ -3,7 +3,7 @@
 // the SKU page, keyboard reach and labels, the rows following the malls, the stopped-shop
 // banner, the merchant's words, a 768 px tablet with touch, JavaScript off, and one number
 // for a set everywhere. Typing goes through the keyboard at human speed where it matters.
-import { URL, adminPassword, assert, batch, eq, launch, login, newListing, newShop, newSku, run, shot, sql, sql1, start, until } from "./lib.mjs";
+import { URL, adminPassword, assert, atWidth, batch, eq, launch, login, newListing, newShop, newSku, run, shot, sql, sql1, start, until, watchErrors } from "./lib.mjs";
 
 const TAG = "H" + Math.random().toString(16).slice(2, 8).toUpperCase();
 const code = (n) => `${TAG}-${String(n).padStart(3, "0")}`;
@@ -62,11 +62,8 @@ async function typeInto(page, sel, text) {
 async function main() {
   setupData();
   adminPassword();
-  const { context, close } = await launch({ viewport: { width: 1400, height: 900 }, locale: "ja-JP" });
-  const page = context.pages()[0] || (await context.newPage());
-  const errors = [];
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const { page, close } = await launch({ viewport: { width: 1400, height: 900 }, locale: "ja-JP" });
+  const errors = watchErrors(page);
   page.on("dialog", (d) => d.accept());
   const list = (q, shop = base) => page.goto(`${URL}/?shop=${shop}&q=${encodeURIComponent(q)}`);
 
@@ -349,8 +346,7 @@ async function main() {
       eq(await page.$eval("#alerts tbody tr td.num", (e) => e.textContent.trim()), "11", "通知設定");
     }],
     ["9 768 px tablet: SKU and 総在庫数 stay in view; a tap elsewhere closes menus", async () => {
-      const { context: tablet, close: closeTablet } = await launch({ viewport: { width: 768, height: 1024 }, hasTouch: true, locale: "ja-JP" });
-      const tpage = tablet.pages()[0] || (await tablet.newPage());
+      const { page: tpage, close: closeTablet } = await launch(atWidth(768));
       try {
       await login(tpage);
       await tpage.goto(`${URL}/?shop=${base}&q=${encodeURIComponent(TAG + "-00*")}`);
@@ -385,9 +381,8 @@ async function main() {
       }
     }],
     ["10 without JavaScript the boxes say so and cannot be typed into; the menus still open", async () => {
-      const { context: nojs, close: closeNojs } = await launch({ viewport: { width: 1400, height: 900 }, locale: "ja-JP", javaScriptEnabled: false });
+      const { page: p, close: closeNojs } = await launch({ viewport: { width: 1400, height: 900 }, locale: "ja-JP", javaScriptEnabled: false });
       try {
-        const p = nojs.pages()[0] || (await nojs.newPage());
         await login(p);
         await p.goto(`${URL}/?shop=${base}&q=${encodeURIComponent(code(1))}`);
         assert(await p.isVisible("#noscript-note"), "the <noscript> note is shown");
