@@ -16,6 +16,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zt  # noqa: E402
+sys.path.insert(0, os.path.join(zt.ROOT, "tests", "sim"))
+import simbase  # noqa: E402
 
 MALLS = ["yahoo", "rakuten", "amazon", "shopify"]
 SIMS = {}
@@ -80,23 +82,17 @@ def setting(name, value):
     zt.sql("REPLACE INTO setting (name, value) VALUES (?, ?)", name, str(value))
 
 
+# Options that take the pacing out of a shop: the tests wait for nothing but the simulators.
+UNPACED = {"yahoo": {"pace_ms": 0, "order_pace_ms": 0},
+           "rakuten": {"pace_ms": 0, "read_pace_ms": 0, "order_pace_ms": 0},
+           "amazon": {"rate_limit": 0}, "shopify": {"rate_limit": 0}}
+
+
 def shop_credentials(mall):
-    base = SIMS[mall]
-    if mall == "yahoo":
-        pk = ctl("yahoo", "public_key")
-        return ({"client_id": "demo-client", "client_secret": "demo-secret",
-                 "refresh_token": "demo-refresh", "seller_id": "demo-store",
-                 "public_key": pk["public_key"], "key_version": pk.get("key_version", "1")},
-                {"pace_ms": 0, "order_pace_ms": 0})
-    if mall == "rakuten":
-        return ({"service_secret": "SP000000_demoSecret", "license_key": "SL000000_demoLicense"},
-                {"pace_ms": 0, "read_pace_ms": 0, "order_pace_ms": 0})
-    if mall == "amazon":
-        return ({"client_id": "amzn1.application-oa2-client.zaikodemo",
-                 "client_secret": "zaiko-demo-secret", "refresh_token": "Atzr|zaiko-demo-refresh"},
-                {"seller_id": "AZAIKODEMO1", "lwa_url": base + "/auth/o2/token", "rate_limit": 0})
-    return ({"access_token": "shpat_zaikodemo0000000000000000000000"},
-            {"api_version": "2026-04", "rate_limit": 0, "location_id": "gid://shopify/Location/1"})
+    creds, opts = simbase.demo_credentials(
+        mall, SIMS[mall], ctl("yahoo", "public_key") if mall == "yahoo" else None)
+    opts.update(UNPACED.get(mall, {}))
+    return creds, opts
 
 
 TOUCHED_SETTINGS = ["smtp_url", "mail_from", "error_mail_to", "error_mail_to_en",

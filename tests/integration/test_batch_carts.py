@@ -16,18 +16,7 @@ import test_batch as tb  # noqa: E402
 CARTS = ["base", "colorme"]
 MALLS = ["yahoo"] + CARTS
 
-_four_credentials = tb.shop_credentials
 _four_item = tb.World.item
-
-
-def shop_credentials(mall):
-    if mall == "base":
-        return ({"client_id": "zaiko-demo-base", "client_secret": "zaiko-demo-base-secret",
-                 "refresh_token": "zaiko-demo-base-refresh",
-                 "redirect_uri": "https://zaiko.example.jp/base/callback"}, {})
-    if mall == "colorme":
-        return ({"access_token": "zaiko-demo-colorme-token"}, {})
-    return _four_credentials(mall)
 
 
 def item(self, mall, c):
@@ -37,7 +26,6 @@ def item(self, mall, c):
     return _four_item(self, mall, c)
 
 
-tb.shop_credentials = shop_credentials
 tb.World.item = item
 
 

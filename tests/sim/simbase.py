@@ -256,6 +256,35 @@ def make_handler(mall):
     return Handler
 
 
+def demo_credentials(mall, base, public_key=None):
+    """What each simulator accepts (its demo credentials, documented at the top of each
+    simulator file) as `zaiko-batch shop-add … --credentials-stdin --options` take them:
+    (credentials, options). base is the simulator's URL; Yahoo!'s needs the simulator's
+    public key (GET /_control/public_key)."""
+    if mall == "yahoo":
+        return ({"client_id": "demo-client", "client_secret": "demo-secret",
+                 "refresh_token": "demo-refresh", "seller_id": "demo-store",
+                 "public_key": public_key["public_key"],
+                 "key_version": public_key.get("key_version", "1")}, {})
+    if mall == "rakuten":
+        return ({"service_secret": "SP000000_demoSecret", "license_key": "SL000000_demoLicense"},
+                {})
+    if mall == "amazon":
+        return ({"client_id": "amzn1.application-oa2-client.zaikodemo",
+                 "client_secret": "zaiko-demo-secret", "refresh_token": "Atzr|zaiko-demo-refresh"},
+                {"seller_id": "AZAIKODEMO1", "lwa_url": base + "/auth/o2/token"})
+    if mall == "base":
+        return ({"client_id": "zaiko-demo-base", "client_secret": "zaiko-demo-base-secret",
+                 "refresh_token": "zaiko-demo-base-refresh",
+                 "redirect_uri": "https://zaiko.example.jp/base/callback"}, {})
+    if mall == "colorme":
+        return ({"access_token": "zaiko-demo-colorme-token"}, {})
+    if mall == "shopify":
+        return ({"access_token": "shpat_zaikodemo0000000000000000000000"},
+                {"api_version": "2026-04", "location_id": "gid://shopify/Location/1"})
+    raise ValueError("no simulator for mall %r" % mall)
+
+
 def quiet_disconnects():
     """A client that timed out or hung up is expected where a simulator injects latency and
     dropped connections (楽天, Yahoo!): print no traceback for it; other errors still print."""

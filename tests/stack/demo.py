@@ -17,6 +17,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 STACK = os.path.abspath(sys.argv[1])
 NSKUS = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 BATCH = os.path.join(ROOT, os.environ.get("BUILD", "build"), "zaiko-batch")
+sys.path.insert(0, os.path.join(ROOT, "tests", "sim"))
+import simbase  # noqa: E402
 MALLS = [("yahoo", "Yahoo!ショッピング店"), ("rakuten", "楽天市場店"), ("amazon", "Amazon店"),
          ("shopify", "Shopify店"), ("base", "BASE店"), ("colorme", "カラーミーショップ店")]
 # Carts that know an item by a number: their listings are numbered (1000000 + listing id).
@@ -49,27 +51,8 @@ def batch(*args, stdin=None):
 
 
 def credentials(mall, base):
-    """The simulators' demo credentials (documented at the top of each simulator)."""
-    if mall == "yahoo":
-        pk = ctl(base, "public_key")
-        return ({"client_id": "demo-client", "client_secret": "demo-secret",
-                 "refresh_token": "demo-refresh", "seller_id": "demo-store",
-                 "public_key": pk["public_key"], "key_version": pk.get("key_version", "1")}, {})
-    if mall == "rakuten":
-        return ({"service_secret": "SP000000_demoSecret", "license_key": "SL000000_demoLicense"},
-                {})
-    if mall == "amazon":
-        return ({"client_id": "amzn1.application-oa2-client.zaikodemo",
-                 "client_secret": "zaiko-demo-secret", "refresh_token": "Atzr|zaiko-demo-refresh"},
-                {"seller_id": "AZAIKODEMO1", "lwa_url": base + "/auth/o2/token"})
-    if mall == "base":
-        return ({"client_id": "zaiko-demo-base", "client_secret": "zaiko-demo-base-secret",
-                 "refresh_token": "zaiko-demo-base-refresh",
-                 "redirect_uri": "https://zaiko.example.jp/base/callback"}, {})
-    if mall == "colorme":
-        return ({"access_token": "zaiko-demo-colorme-token"}, {})
-    return ({"access_token": "shpat_zaikodemo0000000000000000000000"},
-            {"api_version": "2026-04", "location_id": "gid://shopify/Location/1"})
+    return simbase.demo_credentials(mall, base,
+                                    ctl(base, "public_key") if mall == "yahoo" else None)
 
 
 def number_listings(name):
