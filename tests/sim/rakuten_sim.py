@@ -231,18 +231,25 @@ class Rakuten(simbase.Mall):
                         "quantity")
         return errs
 
-    def bulk_upsert(self, req):
+    def bulk_inventories(self, req, most, upsert):
+        """A bulk request's inventories, checked: (list, None), or (None, the 400 reply)."""
         try:
             invs = req.json().get("inventories")
         except (ValueError, AttributeError):
             invs = None
-        if not isinstance(invs, list) or not 1 <= len(invs) <= 400:
-            return jbody(400, {"errors": [{"code": "IE0105", "message":
-                                           "inventories must hold 1 to 400 items.",
-                                           "metadata": {"propertyPath": "inventories"}}]})
-        errs = self.inv_errors(invs, True)
+        if not isinstance(invs, list) or not 1 <= len(invs) <= most:
+            return None, jbody(400, {"errors": [{"code": "IE0105", "message":
+                                                 "inventories must hold 1 to %d items." % most,
+                                                 "metadata": {"propertyPath": "inventories"}}]})
+        errs = self.inv_errors(invs, upsert)
         if errs:
-            return jbody(400, {"errors": errs})
+            return None, jbody(400, {"errors": errs})
+        return invs, None
+
+    def bulk_upsert(self, req):
+        invs, refused = self.bulk_inventories(req, 400, True)
+        if refused:
+            return refused
         with self.book.lock:
             for it in invs:
                 key = (it["manageNumber"].lower(), it["variantId"])
@@ -253,17 +260,9 @@ class Rakuten(simbase.Mall):
         return 204, {}, b""
 
     def bulk_get(self, req):
-        try:
-            invs = req.json().get("inventories")
-        except (ValueError, AttributeError):
-            invs = None
-        if not isinstance(invs, list) or not 1 <= len(invs) <= 1000:
-            return jbody(400, {"errors": [{"code": "IE0105", "message":
-                                           "inventories must hold 1 to 1000 items.",
-                                           "metadata": {"propertyPath": "inventories"}}]})
-        errs = self.inv_errors(invs, False)
-        if errs:
-            return jbody(400, {"errors": errs})
+        invs, refused = self.bulk_inventories(req, 1000, False)
+        if refused:
+            return refused
         out = []
         now = jst(time.time(), "+09:00")
         with self.book.lock:
