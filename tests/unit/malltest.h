@@ -211,6 +211,24 @@ static inline void check_read_oversized(const mall_adapter *a, mall_shop *shop, 
 	assert_false(it->found);
 }
 
+/* One stock read of three listings on a shop whose simulator holds A-1 (5) and the item
+ * third (3): the first found by its SKU code, NOPE not found, the third by its item code
+ * (a code the mall's query must escape). */
+static inline void check_read_found_missing(const mall_adapter *a, mall_shop *shop,
+                                            const char *third)
+{
+	mall_status st;
+	mall_stock_item items[3] = {{.listing_id = 1, .sku_code = "A-1"},
+	                            {.listing_id = 2, .sku_code = "NOPE"},
+	                            {.listing_id = 3, .item_code = third}};
+	assert_int_equal(a->read_stock(shop, items, 3, &st), MALL_OK);
+	assert_true(items[0].found);
+	assert_int_equal(items[0].stock, 5);
+	assert_false(items[1].found);
+	assert_true(items[2].found);
+	assert_int_equal(items[2].stock, 3);
+}
+
 /* The faults BASE and カラーミー meet alike, on a fresh shop f with item it (an item of
  * the simulator's): a 500 on push_path is temporary; a 429 (Retry-After: 1) rate limited for
  * 1 s; a cut-short reply of orders_path temporary; then the push goes through. */

@@ -73,17 +73,8 @@ static void test_push_sets_quantity_and_caches_token(void **state)
 static void test_read_stock(void **state)
 {
 	shop_fixture f;
-	mall_status st;
 	shop_open(&f, NULL, 5000);
-	mall_stock_item items[3] = {{.listing_id = 1, .sku_code = "A-1"},
-	                            {.listing_id = 2, .sku_code = "NOPE"},
-	                            {.listing_id = 3, .item_code = "B/2 ＃"}};
-	assert_int_equal(A->read_stock(&f.shop, items, 3, &st), MALL_OK);
-	assert_true(items[0].found);
-	assert_int_equal(items[0].stock, 5);
-	assert_false(items[1].found);
-	assert_true(items[2].found);
-	assert_int_equal(items[2].stock, 3);
+	check_read_found_missing(A, &f.shop, "B/2 ＃");
 	shop_free(A, &f.shop);
 }
 
