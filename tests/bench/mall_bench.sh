@@ -14,8 +14,8 @@ objs=$(ls "$BUILD"/obj/cgi-bin/core/*.o "$BUILD"/obj/cgi-bin/mall/*.o)
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Werror -Icgi-bin -Itests/unit \
 	$(pkg-config --cflags libcurl libcjson) -o "$BUILD/mall_bench" \
-	tests/bench/mall_bench.c $objs -lexpat -lcrypto -lcrypt \
-	$(pkg-config --libs libcurl libcjson) -lm
+	tests/bench/mall_bench.c $objs -lneo_cgi -lneo_cs -lneo_utl -lz -lexpat -lcrypto -lcrypt \
+	$(pkg-config --libs libcurl libcjson) $(pkg-config --libs icu-uc icu-i18n 2>/dev/null || true) -lm
 args="${1:-25} ${2:-2000} ${3:-5000}"
 echo "\$ BUILD=$BUILD tests/bench/mall_bench.sh $args    (runs $BUILD/mall_bench $args)"
 status=0

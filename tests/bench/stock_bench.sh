@@ -22,10 +22,8 @@ sql() { tests/stack/stack.sh sql "$DIR" -N -B "$@"; }
 
 # The bench program links the same objects as the programs (no Makefile rule needed).
 [ -n "${SKIP_MAKE:-}" ] || make --no-print-directory BUILD="$BUILD" all >/dev/null
-objs=$(ls "$BUILD"/obj/cgi-bin/core/*.o "$BUILD"/obj/cgi-bin/db/*.o "$BUILD"/obj/cgi-bin/stock/*.o "$BUILD"/obj/cgi-bin/csv/*.o)
-cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Icgi-bin $(pkg-config --cflags libmariadb) \
-	-o "$BUILD/stock_bench" tests/bench/stock_bench.c $objs \
-	$(pkg-config --libs libmariadb) -lcrypto -lcrypt -lm
+. tests/bench/lib.sh
+bench_cc "$BUILD/stock_bench" tests/bench/stock_bench.c
 [ -n "${KEEP:-}" ] || trap 'tests/stack/stack.sh stop "$DIR" >/dev/null 2>&1 || true' EXIT
 tests/stack/stack.sh start "$DIR" "$PORT"
 export ZAIKO_CONF=$DIR/zaiko.conf

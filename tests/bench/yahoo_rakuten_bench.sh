@@ -11,7 +11,7 @@ BUILD=${BUILD:-build}
 objs=$(ls "$BUILD"/obj/cgi-bin/core/*.o "$BUILD"/obj/cgi-bin/mall/*.o)
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Icgi-bin -Itests/unit \
 	$(pkg-config --cflags libcurl libcjson) -o "$BUILD/yahoo_rakuten_bench" \
-	tests/bench/yahoo_rakuten_bench.c $objs -lexpat -lcrypto -lcrypt \
-	$(pkg-config --libs libcurl libcjson) -lm
+	tests/bench/yahoo_rakuten_bench.c $objs -lneo_cgi -lneo_cs -lneo_utl -lz -lexpat -lcrypto -lcrypt \
+	$(pkg-config --libs libcurl libcjson) $(pkg-config --libs icu-uc icu-i18n 2>/dev/null || true) -lm
 echo "\$ $BUILD/yahoo_rakuten_bench ${1:-5000} ${2:-200}"
 "$BUILD/yahoo_rakuten_bench" "${1:-5000}" "${2:-200}"
