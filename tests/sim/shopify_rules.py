@@ -187,6 +187,20 @@ def _actual(sel, data):
     return total
 
 
+def _skip_operation_head(p):
+    """After `query` or `mutation`: the operation's name and its (variables), if any."""
+    if p.peek() not in ("(", "{", None):
+        p.take()
+    if p.peek() == "(":
+        depth = 0
+        while True:
+            tok = p.take()
+            depth += tok == "("
+            depth -= tok == ")"
+            if depth == 0:
+                break
+
+
 def actual_cost(text, variables, data):
     """What a query that ran costs by what it returned (the bucket is refunded the rest of its
     requested cost): mutations 10, queries by _actual."""
@@ -194,16 +208,7 @@ def actual_cost(text, variables, data):
     if p.peek() in ("query", "mutation"):
         if p.take() == "mutation":
             return MUTATION_COST
-        if p.peek() not in ("(", "{", None):
-            p.take()
-        if p.peek() == "(":
-            depth = 0
-            while True:
-                tok = p.take()
-                depth += tok == "("
-                depth -= tok == ")"
-                if depth == 0:
-                    break
+        _skip_operation_head(p)
     return _actual(p.tree_selection(), data or {})
 
 
@@ -213,16 +218,7 @@ def query_cost(text, variables=None):
     mutation = False
     if p.peek() in ("query", "mutation"):
         mutation = p.take() == "mutation"
-        if p.peek() not in ("(", "{", None):
-            p.take()
-        if p.peek() == "(":
-            depth = 0
-            while True:
-                tok = p.take()
-                depth += tok == "("
-                depth -= tok == ")"
-                if depth == 0:
-                    break
+        _skip_operation_head(p)
     cost = p.selection()
     if p.peek() is not None:
         raise GraphQLSyntaxError("text after the operation")
