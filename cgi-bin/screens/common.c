@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/smsg.h"
 #include "screens/common.h"
 
 int screen_setting_get(db *d, const char *name, const char *def, buf *out)
@@ -50,6 +51,33 @@ int screen_hdf_rows(web_request *r, const char *prefix, const db_res *res, int m
 				return Z_NOMEM;
 		}
 	return Z_OK;
+}
+
+int screen_stored_texts(web_request *r, const char *prefix, const db_res *res,
+                        const char *text_col, const char *msg_col)
+{
+	int mc = -1;
+	for (int c = 0; c < res->ncols; c++)
+		if (!strcmp(res->names[c], msg_col))
+			mc = c;
+	if (mc < 0)
+		return Z_OK;
+	char key[256];
+	int rc = Z_OK;
+	buf out = BUF_INIT;
+	for (int i = 0; rc == Z_OK && i < res->nrows; i++) {
+		const char *m = db_get(res, i, mc);
+		buf_reset(&out);
+		if (!m || smsg_render(r->cfg, web_lang_code(r), m, &out) != Z_OK)
+			continue;
+		snprintf(key, sizeof(key), "%s.%d.%s", prefix, i, text_col);
+		rc = web_set(r, key, buf_str(&out)) == Z_OK ? Z_OK : Z_NOMEM;
+		snprintf(key, sizeof(key), "%s.%d.%s_shown", prefix, i, text_col);
+		if (rc == Z_OK)
+			rc = web_set(r, key, "1") == Z_OK ? Z_OK : Z_NOMEM;
+	}
+	buf_free(&out);
+	return rc;
 }
 
 void screen_flash_show(web_request *r, const screen_flash *table, const char *key)

@@ -14,6 +14,13 @@ int screen_setting_put(db *d, const char *name, const char *value);
  * <prefix>.<row>.<column name>; SQL NULL becomes "". Z_OK or Z_NOMEM. */
 int screen_hdf_rows(web_request *r, const char *prefix, const db_res *res, int max);
 
+/* After screen_hdf_rows: a row whose column msg_col holds a stored text as language keys
+ * (core/smsg.h) gets <prefix>.<row>.<text_col> in the reader's language, and
+ * <prefix>.<row>.<text_col>_shown = 1 (the template then shows it as text, not as data);
+ * other rows keep the stored text. Z_OK or Z_NOMEM. */
+int screen_stored_texts(web_request *r, const char *prefix, const db_res *res,
+                        const char *text_col, const char *msg_col);
+
 /* One flash message chosen by a fixed key (never text from the request). */
 typedef struct {
 	const char *key;

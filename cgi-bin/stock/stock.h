@@ -28,6 +28,7 @@
 typedef struct {
 	int wanted;
 	char why[200]; /* e.g. "総在庫 12 → 最大 10", "最小 3 以下 → 0"; UTF-8, NUL-terminated */
+	char msg[300]; /* the same steps as language keys and numbers (core/smsg.h): msg.push.* */
 } stock_wanted;
 
 /* Checks a listing's floor (最小在庫数) and cap (最大在庫数): each 0..STOCK_QTY_MAX and

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "core/smsg.h"
 #include "core/utf8.h"
 #include "core/log.h"
 #include "core/secret.h"
@@ -310,7 +311,7 @@ int stock_sku_create(db *d, const char *code, const char *name, long long total,
 /* ---- available stock and sets ---- */
 
 static int available_rec(db *d, long long sku_id, int depth, long long *out, bool *is_set,
-                         buf *why)
+                         buf *why, buf *msg)
 {
 	db_res *r = NULL, *parts = NULL;
 	long long *avail = NULL;
@@ -350,7 +351,8 @@ static int available_rec(db *d, long long sku_id, int depth, long long *out, boo
 	}
 	for (int i = 0; i < n; i++) {
 		qty[i] = (int)db_get_ll(parts, i, 1, 1);
-		rc = available_rec(d, db_get_ll(parts, i, 0, 0), depth + 1, &avail[i], NULL, NULL);
+		rc = available_rec(d, db_get_ll(parts, i, 0, 0), depth + 1, &avail[i], NULL, NULL,
+		                   NULL);
 		if (rc != Z_OK)
 			goto out;
 		/* A part's 確保在庫 is kept back from every shop, through its sets too. */
@@ -367,6 +369,22 @@ static int available_rec(db *d, long long sku_id, int depth, long long *out, boo
 			           db_get_ll(parts, i, 3, 0) ? ")" : "");
 		buf_printf(why, ") = %lld", *out);
 	}
+	if (msg) { /* the same as stored keys (core/smsg.h), rendering in Japanese to why */
+		smsg_key(msg, "msg.push.set_open");
+		for (int i = 0; i < n; i++) {
+			if (i)
+				smsg_lit(msg, ", ");
+			bool kept = db_get_ll(parts, i, 3, 0) != 0;
+			smsg_key(msg, kept ? "msg.push.set_part_reserve" : "msg.push.set_part");
+			smsg_arg(msg, db_get(parts, i, 2));
+			smsg_argll(msg, avail[i]);
+			smsg_argll(msg, qty[i]);
+			if (kept)
+				smsg_arg(msg, db_get(parts, i, 3));
+		}
+		smsg_key(msg, ""); /* a literal: ") = 3" */
+		smsg_argf(msg, ") = %lld", *out);
+	}
 out:
 	free(avail);
 	free(qty);
@@ -375,14 +393,15 @@ out:
 	return rc;
 }
 
-int stock_available_why(db *d, long long sku_id, long long *out, bool *is_set, buf *why)
+int stock_available_why(db *d, long long sku_id, long long *out, bool *is_set, buf *why,
+                        buf *msg)
 {
-	return available_rec(d, sku_id, 0, out, is_set, why);
+	return available_rec(d, sku_id, 0, out, is_set, why, msg);
 }
 
 int stock_available(db *d, long long sku_id, long long *out)
 {
-	return available_rec(d, sku_id, 0, out, NULL, NULL);
+	return available_rec(d, sku_id, 0, out, NULL, NULL, NULL);
 }
 
 /* Height of the set tree below sku (up: of the chain of sets above it), 0 when it has no

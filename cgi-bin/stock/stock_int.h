@@ -30,8 +30,10 @@ int stock_move_locked(db *d, long long sku_id, long long delta, const char *reas
                       const char *ref, long long user_id, long long *total_after);
 
 /* Available stock of a SKU (set arithmetic recursively); why (may be NULL) gets the set
- * arithmetic "セット: min(A 7/2, B 9/3) = 3" for sets. *is_set may be NULL. */
-int stock_available_why(db *d, long long sku_id, long long *out, bool *is_set, buf *why);
+ * arithmetic "セット: min(A 7/2, B 9/3) = 3" for sets, msg (may be NULL) the same as stored
+ * keys (core/smsg.h). *is_set may be NULL. */
+int stock_available_why(db *d, long long sku_id, long long *out, bool *is_set, buf *why,
+                        buf *msg);
 
 /* Recomputes one SKU's listings (wanted, pending pushes) and its drift flag. When force_ids
  * is given, those listings get a push even if the shop holds the value (反映), with prefix

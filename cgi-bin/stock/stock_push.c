@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/smsg.h"
 #include "core/utf8.h"
 #include "core/log.h"
 #include "core/secret.h"
@@ -10,22 +11,28 @@
 #include "stock/stock_int.h"
 
 #define PUSH_WHY_MAX 250
+#define PUSH_WHY_MSG_MAX 1000 /* push.why_msg, characters (bytes here: no more) */
 #define BACKOFF_BASE_SECONDS 30
 #define BACKOFF_MAX_SECONDS 3600
 
 /* Queues (or updates) the listing's one pending push. bulk: queued by a bulk change, claimed
- * after the pushes of orders and edits; a pending push once urgent stays urgent. */
+ * after the pushes of orders and edits; a pending push once urgent stays urgent. why is the
+ * Japanese breakdown, msg (may be NULL) the same steps as keys and numbers (core/smsg.h),
+ * shown in each reader's language; a msg longer than its column is not kept (why shows). */
 static int upsert_push(db *d, long long listing_id, long long shop_id, int wanted,
-                       const char *why, bool bulk)
+                       const char *why, const char *msg, bool bulk)
 {
 	size_t n = utf8_prefix(why, strlen(why), PUSH_WHY_MAX);
+	if (msg && strlen(msg) > PUSH_WHY_MSG_MAX)
+		msg = NULL;
 	return db_execv(d,
-	                "INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
-	                "created_at, bulk) VALUES (?, ?, ?, ?, 'pending', UTC_TIMESTAMP(), "
-	                "UTC_TIMESTAMP(), ?) "
+	                "INSERT INTO push (listing_id, shop_id, wanted, why, why_msg, state, "
+	                "next_try_at, created_at, bulk) VALUES (?, ?, ?, ?, ?, 'pending', "
+	                "UTC_TIMESTAMP(), UTC_TIMESTAMP(), ?) "
 	                "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why), "
-	                "bulk = LEAST(bulk, VALUES(bulk))",
-	                DB_I(listing_id), DB_I(shop_id), DB_I(wanted), DB_SN(why, n), DB_I(bulk));
+	                "why_msg = VALUES(why_msg), bulk = LEAST(bulk, VALUES(bulk))",
+	                DB_I(listing_id), DB_I(shop_id), DB_I(wanted), DB_SN(why, n), DB_SOPT(msg),
+	                DB_I(bulk));
 }
 
 /* The wanted rule of stock_wanted_steps in SQL for plain SKUs (s: the SKU with its total and
@@ -55,6 +62,29 @@ static int upsert_push(db *d, long long listing_id, long long shop_id, int wante
 	"THEN CONCAT(" SQL_STEPS ", ' → 最大 ', l.max_stock) " \
 	"WHEN " SQL_NET " < 0 AND sh.alloc_rate = 100 THEN CONCAT(" SQL_STEPS ", ' → 0') " \
 	"ELSE " SQL_STEPS " END"
+/* SQL_WHY as stored keys and numbers (core/smsg.h), the form stock_wanted_steps gives msg:
+ * segments after RS, arguments after US, a literal space segment between steps. */
+#define SQL_RS "CHAR(30 USING utf8mb4)"
+#define SQL_US "CHAR(31 USING utf8mb4)"
+#define SQL_SEP SQL_RS ", " SQL_US ", ' ', " SQL_RS
+#define SQL_STEPS_MSG \
+	"CONCAT('msg.push.total', " SQL_US ", s.total, " \
+	"IF(s.reserve <> 0, CONCAT(" SQL_SEP ", 'msg.push.reserve', " SQL_US ", s.reserve, " \
+	SQL_US ", " SQL_NET "), ''), " \
+	"IF(sh.alloc_rate <> 100, CONCAT(IF(" SQL_NET " < 0, CONCAT(" SQL_SEP ", 'msg.push.zero'), " \
+	"''), " SQL_SEP ", 'msg.push.rate', " SQL_US ", sh.alloc_rate, " SQL_US ", " SQL_ALLOC \
+	"), ''))"
+#define SQL_WHY_MSG \
+	"CASE WHEN l.min_stock IS NOT NULL AND l.max_stock IS NOT NULL " \
+	"AND l.min_stock > l.max_stock " \
+	"THEN CONCAT('msg.push.floor_above_cap', " SQL_US ", l.min_stock, " SQL_US ", l.max_stock) " \
+	"WHEN l.min_stock IS NOT NULL AND " SQL_ALLOC " <= l.min_stock " \
+	"THEN CONCAT(" SQL_STEPS_MSG ", " SQL_SEP ", 'msg.push.floor', " SQL_US ", l.min_stock) " \
+	"WHEN l.max_stock IS NOT NULL AND " SQL_ALLOC " >= l.max_stock " \
+	"THEN CONCAT(" SQL_STEPS_MSG ", " SQL_SEP ", 'msg.push.cap', " SQL_US ", l.max_stock) " \
+	"WHEN " SQL_NET " < 0 AND sh.alloc_rate = 100 " \
+	"THEN CONCAT(" SQL_STEPS_MSG ", " SQL_SEP ", 'msg.push.zero') " \
+	"ELSE " SQL_STEPS_MSG " END"
 
 /* stock_requeue_one for a plain SKU in four statements instead of a few per listing: the
  * path every order line takes. */
@@ -77,26 +107,29 @@ static int requeue_plain_sql(db *d, long long sku_id, bool bulk)
 	db_res *r = NULL;
 	if (rc == Z_OK)
 		rc = db_queryv(d, &r,
-		               "SELECT l.id, l.shop_id, l.wanted, " SQL_WHY " FROM listing l "
+		               "SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", " SQL_WHY_MSG
+		               " FROM listing l "
 		               "JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
 		               "WHERE l.sku_id = ? AND l.sync = 1 AND l.state = 'ok' AND sh.enabled = 1 "
 		               "AND NOT (l.mall_stock <=> l.wanted)",
 		               DB_I(sku_id));
 	for (int i = 0; rc == Z_OK && i < r->nrows; i++)
 		rc = upsert_push(d, db_get_ll(r, i, 0, 0), db_get_ll(r, i, 1, 0),
-		                 (int)db_get_ll(r, i, 2, 0), db_get(r, i, 3), bulk);
+		                 (int)db_get_ll(r, i, 2, 0), db_get(r, i, 3), db_get(r, i, 4), bulk);
 	db_res_free(r);
 	return rc;
 }
 
+/* prefix: the Japanese text put before the why of a forced push ("反映: "), prefix_msg the
+ * same as stored keys (NULL: none). */
 static int requeue_one(db *d, long long sku_id, const idset *force_ids, const char *prefix,
-                       bool bulk)
+                       const char *prefix_msg, bool bulk)
 {
 	db_res *r = NULL;
-	buf setwhy = BUF_INIT, why = BUF_INIT;
+	buf setwhy = BUF_INIT, why = BUF_INIT, setmsg = BUF_INIT, msg = BUF_INIT;
 	long long avail = 0;
 	bool is_set = false;
-	int rc = stock_available_why(d, sku_id, &avail, &is_set, &setwhy);
+	int rc = stock_available_why(d, sku_id, &avail, &is_set, &setwhy, &setmsg);
 	if (rc == Z_NOTFOUND) {
 		rc = Z_OK; /* deleted meanwhile: nothing to push */
 		goto out;
@@ -133,12 +166,24 @@ static int requeue_one(db *d, long long sku_id, const idset *force_ids, const ch
 		bool differs = db_get(r, i, 5) == NULL || db_get_ll(r, i, 5, 0) != w.wanted;
 		if (eligible && (forced || differs)) {
 			buf_reset(&why);
+			buf_reset(&msg);
 			if (forced && prefix)
 				buf_puts(&why, prefix);
+			if (forced && prefix_msg)
+				buf_puts(&msg, prefix_msg);
 			if (setwhy.len)
 				buf_printf(&why, "%s; ", buf_str(&setwhy));
+			if (setmsg.len) {
+				if (msg.len)
+					buf_putc(&msg, SMSG_RS);
+				buf_puts(&msg, buf_str(&setmsg));
+				smsg_lit(&msg, "; ");
+			}
 			buf_puts(&why, w.why);
-			rc = upsert_push(d, id, shop_id, w.wanted, buf_str(&why), bulk);
+			if (msg.len)
+				buf_putc(&msg, SMSG_RS);
+			buf_puts(&msg, w.msg);
+			rc = upsert_push(d, id, shop_id, w.wanted, buf_str(&why), buf_str(&msg), bulk);
 		} else if (!forced) {
 			/* The shop holds the value already, or may not be pushed: an older pending
 			 * push of another value must not be sent. */
@@ -154,13 +199,15 @@ drift:
 out:
 	buf_free(&why);
 	buf_free(&setwhy);
+	buf_free(&msg);
+	buf_free(&setmsg);
 	db_res_free(r);
 	return rc;
 }
 
 int stock_requeue_one(db *d, long long sku_id, const idset *force_ids, const char *prefix)
 {
-	return requeue_one(d, sku_id, force_ids, prefix, false);
+	return requeue_one(d, sku_id, force_ids, prefix, NULL, false);
 }
 
 /* Ids per query of add_containing_sets. Lists are padded to a power of two so that at most
@@ -321,15 +368,17 @@ static int changed_drop_pushes(db *d, long long changed)
 static int changed_pushes(db *d, long long lo, long long hi)
 {
 	int rc = db_execv(d,
-	                  "INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
-	                  "created_at, bulk) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
+	                  "INSERT INTO push (listing_id, shop_id, wanted, why, why_msg, state, "
+	                  "next_try_at, created_at, bulk) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY
+	                  ", " SQL_WHY_MSG ", 'pending', "
 	                  "UTC_TIMESTAMP(), UTC_TIMESTAMP(), 1 FROM " STOCK_CHANGED_TABLE " c "
 	                  "STRAIGHT_JOIN listing l ON l.sku_id = c.sku_id "
 	                  "JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
 	                  "WHERE c.sku_id > ? AND c.sku_id <= ? AND s.is_set = 0 AND l.sync = 1 "
 	                  "AND l.state = 'ok' AND sh.enabled = 1 "
 	                  "AND NOT (l.mall_stock <=> l.wanted) "
-	                  "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)",
+	                  "ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why), "
+	                  "why_msg = VALUES(why_msg)",
 	                  DB_I(lo), DB_I(hi)); /* an urgent pending push stays urgent */
 	if (rc == Z_OK)
 		rc = db_execv(d,
@@ -409,15 +458,22 @@ static int queue_tx(db *d, void *vctx)
 		}
 	}
 	char prefix[64];
-	if (c->user_id)
+	buf pmsg = BUF_INIT;
+	if (c->user_id) {
 		snprintf(prefix, sizeof(prefix), "反映 (ユーザー %lld): ", c->user_id);
-	else
+		smsg_key(&pmsg, "msg.push.forced_user");
+		smsg_argll(&pmsg, c->user_id);
+	} else {
 		snprintf(prefix, sizeof(prefix), "反映: ");
+		smsg_key(&pmsg, "msg.push.forced");
+	}
+	smsg_lit(&pmsg, " ");
 	idset_sort(&skus);
 	/* 反映 of a few rows is an edit on the screen; of many, a bulk change. */
 	bool bulk = c->n > STOCK_PUSH_URGENT_MAX;
 	for (int i = 0; i < skus.n && rc == Z_OK; i++)
-		rc = requeue_one(d, skus.v[i], &force, prefix, bulk);
+		rc = requeue_one(d, skus.v[i], &force, prefix, buf_str(&pmsg), bulk);
+	buf_free(&pmsg);
 	idset_free(&skus);
 	idset_free(&force);
 	return rc;
@@ -756,15 +812,17 @@ static int recompute_chunk(db *d, long long shop_id, long long lo, long long hi,
 		"AND (l.sku_id IS NULL OR l.sync <> 1 OR l.state <> 'ok' "
 		"OR sh.enabled <> 1 OR l.wanted IS NULL OR l.mall_stock <=> l.wanted)",
 		/* Last: its row count is the pushes queued. */
-		"INSERT INTO push (listing_id, shop_id, wanted, why, state, next_try_at, "
-		"created_at, bulk) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", 'pending', "
+		"INSERT INTO push (listing_id, shop_id, wanted, why, why_msg, state, next_try_at, "
+		"created_at, bulk) SELECT l.id, l.shop_id, l.wanted, " SQL_WHY ", " SQL_WHY_MSG
+		", 'pending', "
 		"UTC_TIMESTAMP(), UTC_TIMESTAMP(), 1 FROM listing l "
 		"JOIN sku s ON s.id = l.sku_id JOIN shop sh ON sh.id = l.shop_id "
 		"WHERE s.is_set = 0 AND (? = 0 OR l.shop_id = ?) "
 		"AND l.id > ? AND l.id <= ? AND l.sync = 1 "
 		"AND l.state = 'ok' AND sh.enabled = 1 AND l.wanted IS NOT NULL "
 		"AND NOT (l.mall_stock <=> l.wanted) "
-		"ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why)", /* bulk kept */
+		"ON DUPLICATE KEY UPDATE wanted = VALUES(wanted), why = VALUES(why), "
+		"why_msg = VALUES(why_msg)", /* bulk kept */
 	};
 	const int nsteps = (int)(sizeof(steps) / sizeof(steps[0]));
 	db_val p[] = {DB_I(shop_id), DB_I(shop_id), DB_I(lo), DB_I(hi)};

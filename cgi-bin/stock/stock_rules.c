@@ -2,6 +2,7 @@
  * normalisation. No database here, so tests/unit can check every edge. */
 #include <stdio.h>
 #include <string.h>
+#include "core/smsg.h"
 #include "stock/search.h"
 #include "stock/stock.h"
 #include "stock/stock_int.h"
@@ -24,13 +25,38 @@ int stock_check_floor_cap(bool has_min, int min, bool has_max, int max, const ch
 	return Z_OK;
 }
 
+/* The steps of stock_wanted_steps as stored keys (core/smsg.h), rendering in Japanese to its
+ * why text exactly: each step after the first is a literal space then its key. */
+static void step_msg(buf *m, const char *key, int n, long long a, long long b)
+{
+	if (m->len)
+		smsg_lit(m, " ");
+	smsg_key(m, key);
+	if (n > 0)
+		smsg_argll(m, a);
+	if (n > 1)
+		smsg_argll(m, b);
+}
+
+static void wanted_msg(stock_wanted *out, const buf *m)
+{
+	/* Numbers only: at most about 8 segments of 30 bytes, well inside msg. */
+	size_t n = m->len < sizeof(out->msg) ? m->len : 0;
+	memcpy(out->msg, buf_str(m), n);
+	out->msg[n] = '\0';
+}
+
 int stock_wanted_steps(const char *label, long long available, long long reserve, int rate,
                        bool has_min, int min, bool has_max, int max, stock_wanted *out)
 {
 	char steps[120]; /* the longest steps (four numbers of 11 characters) take about 90 bytes */
+	buf m = BUF_INIT;
 	if (has_min && has_max && min > max) {
 		out->wanted = 0;
 		snprintf(out->why, sizeof(out->why), "最小 %d > 最大 %d (設定エラー) → 0", min, max);
+		step_msg(&m, "msg.push.floor_above_cap", 2, min, max);
+		wanted_msg(out, &m);
+		buf_free(&m);
 		return Z_INVALID;
 	}
 	if (rate < 0)
@@ -38,12 +64,15 @@ int stock_wanted_steps(const char *label, long long available, long long reserve
 	if (rate > 100)
 		rate = 100;
 	int n = snprintf(steps, sizeof(steps), "%s %lld", label, available);
+	step_msg(&m, strcmp(label, "セット在庫") ? "msg.push.total" : "msg.push.set_total", 1,
+	         available, 0);
 	long long net = available;
 	if (reserve) {
 		net = available - reserve;
 		n += snprintf(steps + n, sizeof(steps) - (size_t)n, " − 確保 %lld = %lld", reserve, net);
 		if (n >= (int)sizeof(steps))
 			n = (int)sizeof(steps) - 1;
+		step_msg(&m, "msg.push.reserve", 2, reserve, net);
 	}
 	long long alloc = net < 0 ? 0 : net;
 	bool clamp = net < 0; /* said at the end, unless a step after it shows the 0 */
@@ -51,21 +80,29 @@ int stock_wanted_steps(const char *label, long long available, long long reserve
 		alloc = alloc * rate / 100; /* rounded down: never more than the share */
 		n += snprintf(steps + n, sizeof(steps) - (size_t)n, "%s → × %d%% = %lld",
 		              clamp ? " → 0" : "", rate, alloc);
+		if (clamp)
+			step_msg(&m, "msg.push.zero", 0, 0, 0);
+		step_msg(&m, "msg.push.rate", 2, rate, alloc);
 		clamp = false;
 	}
 	if (has_min && alloc <= min) {
 		out->wanted = 0;
 		snprintf(out->why, sizeof(out->why), "%s → 最小 %d 以下 → 0", steps, min);
+		step_msg(&m, "msg.push.floor", 1, min, 0);
 	} else if (has_max && alloc >= max) {
 		out->wanted = max < 0 ? 0 : max;
 		snprintf(out->why, sizeof(out->why), "%s → 最大 %d", steps, max);
+		step_msg(&m, "msg.push.cap", 1, max, 0);
 	} else if (clamp) {
 		out->wanted = 0;
 		snprintf(out->why, sizeof(out->why), "%s → 0", steps);
+		step_msg(&m, "msg.push.zero", 0, 0, 0);
 	} else {
 		out->wanted = alloc > STOCK_QTY_MAX ? (int)STOCK_QTY_MAX : (int)alloc;
 		snprintf(out->why, sizeof(out->why), "%s", steps);
 	}
+	wanted_msg(out, &m);
+	buf_free(&m);
 	return Z_OK;
 }
 

@@ -3,6 +3,40 @@
  * and bulk change of a plain SKU). Both must give the same wanted stock and the same why, the
  * why showing every step (総在庫 − 確保 → × 割当率, rounded down → 最小/最大). */
 #include "test_stock_util.h"
+#include "core/lang.h"
+#include "core/smsg.h"
+
+/* The pending push of listing l: its why, and its why_msg (the same steps as language keys,
+ * core/smsg.h) rendered in Japanese must be that text exactly; returns the English. */
+static const char *push_why_checked(long long l, const char *want_ja)
+{
+	static char en[400];
+	static conf *lc;
+	if (!lc) {
+		const char *dir = getenv("ZAIKO_TEMPLATES");
+		char text[1200];
+		snprintf(text, sizeof(text), "[web]\ntemplates = %s\n", dir && *dir ? dir : "templates");
+		lc = conf_parse(text, strlen(text));
+		assert_non_null(lc);
+		assert_int_equal(lang_load(lc), Z_OK);
+	}
+	db_res *r = NULL;
+	assert_int_equal(db_queryv(t_db, &r, "SELECT why, why_msg FROM push WHERE pending_listing = ?",
+	                           DB_I(l)), Z_OK);
+	assert_int_equal(r->nrows, 1);
+	if (want_ja)
+		assert_string_equal(db_get(r, 0, 0), want_ja);
+	assert_non_null(db_get(r, 0, 1));
+	buf ja = BUF_INIT, e = BUF_INIT;
+	assert_int_equal(smsg_render(lc, "ja", db_get(r, 0, 1), &ja), Z_OK);
+	assert_string_equal(buf_str(&ja), db_get(r, 0, 0));
+	assert_int_equal(smsg_render(lc, "en", db_get(r, 0, 1), &e), Z_OK);
+	snprintf(en, sizeof(en), "%s", buf_str(&e));
+	buf_free(&ja);
+	buf_free(&e);
+	db_res_free(r);
+	return en;
+}
 
 typedef struct {
 	long long total, reserve;
@@ -69,12 +103,15 @@ static void test_c_and_sql_agree_over_the_table(void **state)
 		assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(l)), c->want);
 		assert_int_equal(T_LL("SELECT wanted FROM push WHERE pending_listing = ?", DB_I(l)),
 		                 c->want);
-		db_res *r = NULL;
-		assert_int_equal(db_queryv(t_db, &r, "SELECT why FROM push WHERE pending_listing = ?",
-		                           DB_I(l)), Z_OK);
-		assert_int_equal(r->nrows, 1);
-		assert_string_equal(db_get(r, 0, 0), c->why);
-		db_res_free(r);
+		const char *en = push_why_checked(l, c->why);
+		print_message("  en: %s\n", en);
+		/* The C path (a 反映) stores the same steps, prefixed. */
+		assert_int_equal(stock_queue_listings(t_db, &l, 1, 7), Z_OK);
+		char forced[300];
+		snprintf(forced, sizeof(forced), "反映 (ユーザー 7): %s", c->why);
+		char forced_en[500];
+		snprintf(forced_en, sizeof(forced_en), "Push (user 7): %s", en);
+		assert_string_equal(push_why_checked(l, forced), forced_en);
 		/* And through the bulk recompute of the shop (the SQL of a CSV change). */
 		assert_int_equal(db_execv(t_db, "UPDATE listing SET wanted = NULL WHERE id = ?", DB_I(l)),
 		                 Z_OK);
@@ -82,11 +119,7 @@ static void test_c_and_sql_agree_over_the_table(void **state)
 		                 Z_OK);
 		assert_int_equal(stock_recompute_all(t_db, NULL, NULL, NULL), Z_OK);
 		assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(l)), c->want);
-		assert_int_equal(db_queryv(t_db, &r, "SELECT why FROM push WHERE pending_listing = ?",
-		                           DB_I(l)), Z_OK);
-		assert_int_equal(r->nrows, 1);
-		assert_string_equal(db_get(r, 0, 0), c->why);
-		db_res_free(r);
+		assert_string_equal(push_why_checked(l, c->why), en);
 		/* Sync off: the wanted stock is kept, nothing is pushed. */
 		assert_int_equal(db_execv(t_db, "UPDATE listing SET sync = 0 WHERE id = ?", DB_I(l)), Z_OK);
 		assert_int_equal(stock_requeue_skus(t_db, &sku, 1), Z_OK);
@@ -127,6 +160,11 @@ static void test_sets_respect_reserve_and_rate(void **state)
 	assert_non_null(strstr(db_get(r, 0, 0), "/2 (確保 4)"));
 	assert_non_null(strstr(db_get(r, 0, 0), "セット在庫 3 − 確保 1 = 2 → × 60% = 1"));
 	db_res_free(r);
+	const char *en = push_why_checked(l, NULL);
+	print_message("set why, en: %s\n", en);
+	assert_non_null(strstr(en, "Set: min("));
+	assert_non_null(strstr(en, "/2 (reserve 4)"));
+	assert_non_null(strstr(en, "; Set stock 3 − reserve 1 = 2 → × 60% = 1"));
 	/* A set's parts whose reserve is above their total allow no set. */
 	assert_int_equal(db_execv(t_db, "UPDATE sku SET reserve = 50 WHERE id = ?", DB_I(q)), Z_OK);
 	assert_int_equal(stock_requeue_skus(t_db, &q, 1), Z_OK);

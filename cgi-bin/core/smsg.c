@@ -1,0 +1,161 @@
+/* smsg: stored texts as language keys plus arguments (see smsg.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "core/lang.h"
+#include "core/log.h"
+#include "core/smsg.h"
+
+void smsg_key(buf *m, const char *key)
+{
+	if (m->len)
+		buf_putc(m, SMSG_RS);
+	buf_puts(m, key);
+}
+
+void smsg_arg(buf *m, const char *s)
+{
+	buf_putc(m, SMSG_US);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
+		buf_putc(m, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
+}
+
+void smsg_argf(buf *m, const char *fmt, ...)
+{
+	buf a = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&a, fmt, ap);
+	va_end(ap);
+	smsg_arg(m, buf_str(&a));
+	buf_free(&a);
+}
+
+void smsg_argll(buf *m, long long v)
+{
+	smsg_argf(m, "%lld", v);
+}
+
+void smsg_lit(buf *m, const char *s)
+{
+	smsg_key(m, "");
+	smsg_arg(m, s);
+}
+
+void smsg_add(buf *m, const char *key, int n, ...)
+{
+	va_list ap;
+	va_start(ap, n);
+	smsg_key(m, key);
+	for (int i = 0; i < n; i++)
+		smsg_arg(m, va_arg(ap, const char *));
+	va_end(ap);
+}
+
+/* The number of %s in text, -1 when it holds another conversion. */
+static int text_args(const char *text)
+{
+	int n = 0;
+	for (const char *p = text; *p; p++) {
+		if (*p != '%')
+			continue;
+		if (p[1] == '%')
+			p++;
+		else if (p[1] == 's')
+			n++, p++;
+		else
+			return -1;
+	}
+	return n;
+}
+
+static bool key_ok(const char *k, size_t len)
+{
+	if (len < 5 || len > 120 || strncmp(k, "msg.", 4))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '_' ||
+		      k[i] == '.'))
+			return false;
+	return true;
+}
+
+/* One segment [seg, end): key, then args after each US. */
+static int render_segment(const conf *cfg, const char *lang, const char *seg, const char *end,
+                          buf *out)
+{
+	const char *args[16];
+	size_t alen[16];
+	int n = 0;
+	const char *k_end = memchr(seg, SMSG_US, (size_t)(end - seg));
+	if (!k_end)
+		k_end = end;
+	for (const char *p = k_end; p < end;) {
+		const char *a = p + 1, *next = memchr(a, SMSG_US, (size_t)(end - a));
+		if (!next)
+			next = end;
+		if (n == 16)
+			return Z_INVALID;
+		args[n] = a;
+		alen[n++] = (size_t)(next - a);
+		p = next;
+	}
+	size_t klen = (size_t)(k_end - seg);
+	if (klen == 0) { /* literal */
+		for (int i = 0; i < n; i++)
+			buf_append(out, args[i], alen[i]);
+		return Z_OK;
+	}
+	char key[128];
+	if (!key_ok(seg, klen))
+		return Z_INVALID;
+	memcpy(key, seg, klen);
+	key[klen] = '\0';
+	const char *text = lang_get(cfg, lang, key);
+	if (text && text_args(text) != n) {
+		log_error("smsg: %s in %s does not take %d arguments", key, lang ? lang : "ja", n);
+		text = lang_get(cfg, "ja", key);
+	}
+	if (!text || text_args(text) != n)
+		return Z_INVALID;
+	int i = 0;
+	for (const char *p = text; *p; p++) {
+		if (*p == '%' && p[1] == '%') {
+			buf_putc(out, '%');
+			p++;
+		} else if (*p == '%' && p[1] == 's') {
+			buf_append(out, args[i], alen[i]);
+			i++;
+			p++;
+		} else {
+			buf_putc(out, *p);
+		}
+	}
+	return Z_OK;
+}
+
+int smsg_render(const conf *cfg, const char *lang, const char *m, buf *out)
+{
+	if (!m || !*m)
+		return Z_INVALID;
+	for (const char *seg = m;;) {
+		const char *end = strchr(seg, SMSG_RS);
+		if (!end)
+			end = seg + strlen(seg);
+		if (render_segment(cfg, lang, seg, end, out) != Z_OK)
+			return Z_INVALID;
+		if (!*end)
+			return Z_OK;
+		seg = end + 1;
+	}
+}
+
+void smsg_show(const conf *cfg, const char *lang, const char *text, const char *m, buf *out)
+{
+	buf b = BUF_INIT;
+	if (m && *m && smsg_render(cfg, lang, m, &b) == Z_OK)
+		buf_puts(out, buf_str(&b));
+	else
+		buf_puts(out, text ? text : "");
+	buf_free(&b);
+}

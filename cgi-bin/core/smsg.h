@@ -1,0 +1,40 @@
+/* smsg: a text kept in the database as language keys with their arguments, so each reader
+ * sees it in their own language (templates/lang/<lang>.hdf) instead of the language of the
+ * process that wrote it. Written beside the Japanese text the row always had (the `*_msg`
+ * columns of migration 185); a row without one (older rows) shows its text as it is.
+ *
+ * The form: segments separated by RS (0x1e), each a key followed by its arguments, each after
+ * a US (0x1f): "msg.push.total\x1f12\x1e\x1f \x1emsg.push.cap\x1f5". A segment whose key is
+ * empty is literal text (language-neutral pieces: spaces, ", ", numbers). The text of a key
+ * takes its arguments through %s (and %% for a per cent sign); nothing else. */
+#ifndef ZAIKO_SMSG_H
+#define ZAIKO_SMSG_H
+
+#include <stdbool.h>
+#include "core/buf.h"
+#include "core/conf.h"
+#include "core/zaiko.h"
+
+#define SMSG_RS '\x1e'
+#define SMSG_US '\x1f'
+
+/* Starts a segment of key (a "msg." key of [a-z0-9_.]); its arguments follow. */
+void smsg_key(buf *m, const char *key);
+/* An argument of the last segment (NULL as ""); control characters become spaces, so an
+ * argument cannot break the form. */
+void smsg_arg(buf *m, const char *s);
+void smsg_argf(buf *m, const char *fmt, ...) Z_PRINTF(2, 3);
+void smsg_argll(buf *m, long long v);
+/* A literal segment (text shown as it is in every language). */
+void smsg_lit(buf *m, const char *s);
+/* A key segment with n string arguments. */
+void smsg_add(buf *m, const char *key, int n, ...);
+/* Appends m's segments to out in lang ("ja", "en"; English lacks a key → Japanese). Z_OK, or
+ * Z_INVALID when m is malformed, names a key no file has, or gives a text other than the
+ * number of arguments it takes (out then holds a partial text: callers show the stored text
+ * instead). cfg as lang_get. */
+int smsg_render(const conf *cfg, const char *lang, const char *m, buf *out);
+/* The text to show: m rendered in lang when m is set and renders, else text. Into out. */
+void smsg_show(const conf *cfg, const char *lang, const char *text, const char *m, buf *out);
+
+#endif
