@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Texts the database keeps (the why of each pushed number, error rows, a shop's stop reason)
+are stored as language keys with their arguments beside their Japanese text, and each reader
+sees them in their own language: an English user in English, a Japanese user in the Japanese
+the row always held. A row written before (text only) shows its text as it is."""
+import html
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import zt  # noqa: E402
+import test_batch as tb  # noqa: E402
+from zt import eq, ok, sql, sql1  # noqa: E402
+
+JAPANESE = re.compile("[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def reader(lang):
+    """A staff user reading in lang."""
+    sql("UPDATE app_user SET lang = ? WHERE login = 'lang_reader'", lang)
+    c = zt.staff_client("lang_reader")
+    sql("UPDATE app_user SET lang = ? WHERE login = 'lang_reader'", lang)
+    return c
+
+
+def cell_texts(page, table_id, cls):
+    """The texts of the cells of class cls in the table of id table_id, tags stripped."""
+    m = re.search(r'<table[^>]*id="%s".*?</table>' % table_id, page, re.S)
+    ok(m, "table %s on the page" % table_id)
+    return [html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r'<td class="%s">(.*?)</td>' % cls, m.group(0), re.S)]
+
+
+def test_push_history_in_the_readers_language():
+    w = tb.World("sl", malls=["yahoo"])
+    w.sku("A", 10, malls=["yahoo"])
+    sql("UPDATE sku SET reserve = 3 WHERE id = ?", w.skus["A"])
+    sql("UPDATE shop SET alloc_rate = 50 WHERE id = ?", w.shops["yahoo"])
+    tb.recompute()
+    tb.cycle()
+    eq(w.stock_in("yahoo", "A"), 3, "(10 − 3) × 50 %, rounded down")
+    page = "/sku?code=" + w.code("A")
+    ja_why = "総在庫 10 − 確保 3 = 7 → × 50% = 3"
+    en_why = "Total stock 10 − reserve 3 = 7 → × 50% = 3"
+    eq(sql1("SELECT why FROM push WHERE listing_id IN (SELECT id FROM listing WHERE sku_id = ?) "
+            "ORDER BY id DESC LIMIT 1", w.skus["A"]), ja_why, "the stored Japanese text")
+    en = cell_texts(reader("en").get(page).text, "sku-pushes", "push-why")
+    ok(en_why in en, "English reader sees every step in English: %r" % en)
+    ok(not any(JAPANESE.search(t) for t in en), "no Japanese in the English breakdown: %r" % en)
+    ja = cell_texts(reader("ja").get(page).text, "sku-pushes", "push-why")
+    ok(ja_why in ja, "Japanese reader sees the Japanese steps: %r" % ja)
+    # A 反映 by a user: its prefix too.
+    c = reader("en")
+    lid = sql1("SELECT id FROM listing WHERE sku_id = ?", w.skus["A"])
+    uid = sql1("SELECT id FROM app_user WHERE login = 'lang_reader'")
+    sql("UPDATE listing SET mall_stock = 0 WHERE id = ?", lid)
+    r = c.post("/stock/push", {"listing": lid})
+    ok(r.status in (200, 303), "反映 accepted: %d %s" % (r.status, r.text[-300:]))
+    en = cell_texts(c.get(page).text, "sku-pushes", "push-why")
+    want = "Push (user %s): %s" % (uid, en_why)
+    ok(want in en, "the 反映 prefix in English: %r" % en)
+    ja = cell_texts(reader("ja").get(page).text, "sku-pushes", "push-why")
+    ok("反映 (ユーザー %s): %s" % (uid, ja_why) in ja, "and in Japanese: %r" % ja)
+    # A row written before the keys were stored shows its text as it is (marked as data).
+    sql("UPDATE push SET why = '総在庫 10 (旧)', why_msg = NULL WHERE listing_id = ?", lid)
+    page_en = reader("en").get(page).text
+    ok('<span data-data>総在庫 10 (旧)</span>' in page_en, "an old row shows its stored text")
+    sql("UPDATE app_user SET lang = 'ja' WHERE login = 'lang_reader'")
+
+
+zt.run()
