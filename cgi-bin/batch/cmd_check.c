@@ -6,6 +6,7 @@
 #include "batch/batch.h"
 #include "batch/sync.h"
 #include "core/log.h"
+#include "core/smsg.h"
 #include "stock/stock.h"
 
 typedef struct {
@@ -46,7 +47,12 @@ static int check_chunk(db *d, batch_shop *s, db_res *r, check_stats *cs)
 		if (out == MALL_AUTH) {
 			char reason[400];
 			snprintf(reason, sizeof(reason), "認証エラー (在庫確認): %s", st.message);
-			batch_shop_stop(d, s, reason);
+			buf m = BUF_INIT;
+			smsg_key(&m, "msg.batch.auth_error_check");
+			smsg_lit(&m, " ");
+			batch_msg_mall(&m, st.msg, st.message);
+			batch_shop_stop_m(d, s, reason, buf_str(&m));
+			buf_free(&m);
 		}
 		rc = Z_ERR;
 		goto out;
@@ -71,11 +77,19 @@ static int check_chunk(db *d, batch_shop *s, db_res *r, check_stats *cs)
 		cs->changed_by_mall++;
 		char key[64];
 		snprintf(key, sizeof(key), "mall_changed:%lld", it->listing_id);
-		rc = stock_error(d, 8, "mall_changed", s->ms.id, sku_id, it->listing_id, key,
-		                 "モール側で在庫数が変更されています: 店舗「%s」商品 %s%s%s "
-		                 "(最後に反映した在庫数 %s、モールの在庫数 %d)",
-		                 s->name, it->item_code, *it->sub_code ? " / " : "", it->sub_code,
-		                 db_get(r, i, 5), it->stock);
+		buf m = BUF_INIT;
+		smsg_keyf(&m, "msg.batch.mall_changed",
+		          "モール側で在庫数が変更されています: 店舗「%s」商品 %s%s%s "
+		          "(最後に反映した在庫数 %s、モールの在庫数 %d)",
+		          s->name, it->item_code, *it->sub_code ? " / " : "", it->sub_code,
+		          db_get(r, i, 5), it->stock);
+		rc = stock_error_m(d, 8, "mall_changed", s->ms.id, sku_id, it->listing_id, key,
+		                   buf_str(&m),
+		                   "モール側で在庫数が変更されています: 店舗「%s」商品 %s%s%s "
+		                   "(最後に反映した在庫数 %s、モールの在庫数 %d)",
+		                   s->name, it->item_code, *it->sub_code ? " / " : "", it->sub_code,
+		                   db_get(r, i, 5), it->stock);
+		buf_free(&m);
 	}
 out:
 	free(items);

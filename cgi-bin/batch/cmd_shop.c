@@ -138,8 +138,8 @@ int batch_shop_credentials(const conf *cfg, db *d, int argc, char **argv)
 	}
 	/* New credentials are the admin's fix for a stopped shop: it resumes on the next cycle. */
 	if (batch_seal_credentials(d, cfg, id, creds) == Z_OK &&
-	    db_execv(d, "UPDATE shop SET state = 'ok', stop_reason = NULL, probe_at = NULL, "
-	                "token_expires_at = NULL WHERE id = ?", DB_I(id)) == Z_OK)
+	    db_execv(d, "UPDATE shop SET state = 'ok', stop_reason = NULL, stop_reason_msg = NULL, "
+	                "probe_at = NULL, token_expires_at = NULL WHERE id = ?", DB_I(id)) == Z_OK)
 		ret = BATCH_EXIT_OK;
 	wipe_free(creds);
 	return ret;
@@ -251,8 +251,8 @@ int batch_shop_edit(const conf *cfg, db *d, int argc, char **argv)
 	if (rc == Z_OK && creds)
 		rc = batch_seal_credentials(d, cfg, id, creds);
 	if (rc == Z_OK && creds)
-		rc = db_execv(d, "UPDATE shop SET state = 'ok', stop_reason = NULL, probe_at = NULL, "
-		                 "token_expires_at = NULL WHERE id = ?", DB_I(id));
+		rc = db_execv(d, "UPDATE shop SET state = 'ok', stop_reason = NULL, stop_reason_msg = NULL, "
+		                 "probe_at = NULL, token_expires_at = NULL WHERE id = ?", DB_I(id));
 	if (rc == Z_OK)
 		rc = db_commit(d);
 	if (rc != Z_OK) {

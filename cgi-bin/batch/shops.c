@@ -11,8 +11,39 @@
 #include "core/seal.h"
 #include "core/secret.h"
 #include "core/strnum.h"
+#include "core/smsg.h"
 #include "core/utf8.h"
 #include "stock/stock.h"
+
+/* Why the shop cannot be opened: load_error in Japanese, load_msg as language keys. */
+static void load_fail(batch_shop *s, const char *key, const char *fmt, ...) Z_PRINTF(3, 4);
+
+static void load_fail(batch_shop *s, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	buf m = BUF_INIT;
+	va_start(ap, fmt);
+	vsnprintf(s->load_error, sizeof(s->load_error), fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	int rc = smsg_vkeyf(&m, key, fmt, ap);
+	va_end(ap);
+	s->load_msg[0] = '\0';
+	if (rc == Z_OK && m.len < sizeof(s->load_msg))
+		memcpy(s->load_msg, buf_str(&m), m.len + 1);
+	buf_free(&m);
+}
+
+void batch_msg_mall(buf *m, const char *st_msg, const char *text)
+{
+	if (st_msg && *st_msg) {
+		if (m->len)
+			buf_putc(m, SMSG_RS);
+		buf_puts(m, st_msg);
+	} else {
+		smsg_lit(m, text);
+	}
+}
 
 void batch_clean_message(char *m)
 {
@@ -179,43 +210,43 @@ int batch_shop_open(db *d, const conf *cfg, long long id, batch_shop *s)
 	if (db_get(r, 0, 5) && *db_get(r, 0, 5)) {
 		s->ms.options = cJSON_Parse(db_get(r, 0, 5));
 		if (!cJSON_IsObject(s->ms.options)) {
-			snprintf(s->load_error, sizeof(s->load_error), "店舗の設定 (options) が JSON ではありません");
+			load_fail(s, "msg.batch.options_json", "店舗の設定 (options) が JSON ではありません");
 			goto out;
 		}
 	}
 	if (!s->adapter) {
-		snprintf(s->load_error, sizeof(s->load_error), "モール %s に対応していません", s->mall);
+		load_fail(s, "msg.batch.mall_unknown", "モール %s に対応していません", s->mall);
 		goto out;
 	}
 	if (!db_get(r, 0, 4) || db_len(r, 0, 4) == 0) {
-		snprintf(s->load_error, sizeof(s->load_error), "認証情報が設定されていません");
+		load_fail(s, "msg.batch.no_credentials", "認証情報が設定されていません");
 		goto out;
 	}
 	int sr = seal_decrypt(conf_get(cfg, "batch", "key_file", NULL), db_get(r, 0, 4),
 	                      db_len(r, 0, 4), &plain);
 	if (sr != Z_OK) {
-		snprintf(s->load_error, sizeof(s->load_error),
-		         "認証情報を復号できません (鍵ファイルを確認してください)");
+		load_fail(s, "msg.batch.credentials_sealed",
+		          "認証情報を復号できません (鍵ファイルを確認してください)");
 		goto out;
 	}
 	s->ms.credentials = cJSON_Parse(buf_str(&plain));
 	if (!cJSON_IsObject(s->ms.credentials)) {
 		cJSON_Delete(s->ms.credentials);
 		s->ms.credentials = NULL;
-		snprintf(s->load_error, sizeof(s->load_error), "認証情報が JSON ではありません");
+		load_fail(s, "msg.batch.credentials_json", "認証情報が JSON ではありません");
 		goto out;
 	}
 	/* Credentials go only where they were entered for, and only to a place fit for secrets. */
 	char why[200], dest[65];
 	if (!mallurl_shop_ok(s->api_base, s->ms.options, mallurl_allow_local(cfg), why, sizeof(why))) {
-		snprintf(s->load_error, sizeof(s->load_error), "APIのURLに認証情報を送れません: %s", why);
+		load_fail(s, "msg.batch.url_refused", "APIのURLに認証情報を送れません: %s", why);
 		goto out;
 	}
 	mallurl_destination(s->mall, s->api_base, s->ms.options, dest);
 	const cJSON *sealed_for = cJSON_GetObjectItemCaseSensitive(s->ms.credentials, "_dest");
 	if (cJSON_IsString(sealed_for) && strcmp(sealed_for->valuestring, dest)) {
-		snprintf(s->load_error, sizeof(s->load_error),
-		         "認証情報を登録したあとでAPIのURL（送信先）が変わりました。認証情報を入力し直してください");
+		load_fail(s, "msg.batch.destination_changed",
+		          "認証情報を登録したあとでAPIのURL（送信先）が変わりました。認証情報を入力し直してください");
 		goto out;
 	}
 	if (!sealed_for) {
@@ -313,25 +344,38 @@ int batch_shop_save_credentials(db *d, const conf *cfg, batch_shop *s)
 typedef struct {
 	const batch_shop *s;
 	const char *msg;
+	const char *form; /* msg as language keys (core/smsg.h), or NULL */
 } stopped_mail;
 
 static void stopped_texts(const char *lang, void *ctx, buf *subject, buf *body)
 {
 	const stopped_mail *m = ctx;
+	buf reason = BUF_INIT;
+	smsg_show(NULL, lang, m->msg, m->form, &reason); /* the reason in the mail's language */
 	lang_textf(NULL, lang, subject, "mail.stopped.subject", "%s", m->s->name);
 	lang_textf(NULL, lang, body, "mail.stopped.body", "%s%s%s", m->s->name, m->s->mall,
-	               m->msg);
+	               buf_str(&reason));
+	buf_free(&reason);
 }
 
 int batch_shop_stop(db *d, batch_shop *s, const char *reason)
+{
+	return batch_shop_stop_m(d, s, reason, NULL);
+}
+
+int batch_shop_stop_m(db *d, batch_shop *s, const char *reason, const char *reason_msg)
 {
 	long long changed = 0;
 	char msg[500];
 	snprintf(msg, sizeof(msg), "%s", reason);
 	batch_clean_message(msg);
+	if (reason_msg && (!*reason_msg || !smsg_storable(reason_msg) ||
+	                   utf8_count(reason_msg, strlen(reason_msg)) > 1000))
+		reason_msg = NULL;
 	int rc = db_exec(d, "UPDATE shop SET state = 'stopped', stop_reason = ?, "
-	                    "probe_at = UTC_TIMESTAMP() WHERE id = ? AND state = 'ok'",
-	                 DB_ARGS(DB_S(msg), DB_I(s->ms.id)), &changed, NULL);
+	                    "stop_reason_msg = ?, probe_at = UTC_TIMESTAMP() "
+	                    "WHERE id = ? AND state = 'ok'",
+	                 DB_ARGS(DB_S(msg), DB_SOPT(reason_msg), DB_I(s->ms.id)), &changed, NULL);
 	s->stopped = true;
 	if (rc == Z_OK)
 		rc = stock_release_claims(d, s->ms.id);
@@ -348,12 +392,22 @@ int batch_shop_stop(db *d, batch_shop *s, const char *reason)
 	                "(stop_mailed_at IS NULL OR stop_mailed_at <= UTC_TIMESTAMP() - INTERVAL 1 DAY)",
 	             DB_ARGS(DB_I(s->ms.id)), &recent, NULL);
 	recent = rc == Z_OK && recent == 0;
+	buf em = BUF_INIT;
+	if (reason_msg) {
+		smsg_keyf(&em, "msg.batch.stopped", "店舗「%s」の連携を停止しました:", s->name);
+		smsg_lit(&em, " ");
+		buf_putc(&em, SMSG_RS);
+		buf_puts(&em, reason_msg);
+		smsg_lit(&em, " ");
+		smsg_key(&em, "msg.batch.stopped_tail");
+	}
 	if (rc == Z_OK)
-		rc = stock_error(d, 9, "shop_stopped", s->ms.id, 0, 0, key,
+		rc = stock_error_m(d, 9, "shop_stopped", s->ms.id, 0, 0, key, em.len ? buf_str(&em) : NULL,
 	                 "店舗「%s」の連携を停止しました: %s (認証情報を更新すると再開します)",
 	                 s->name, msg);
+	buf_free(&em);
 	if (rc == Z_OK && !recent) {
-		stopped_mail m = {s, msg};
+		stopped_mail m = {s, msg, reason_msg};
 		rc = mail_queue_error_each(d, stopped_texts, &m);
 	}
 	return rc;
@@ -362,7 +416,8 @@ int batch_shop_stop(db *d, batch_shop *s, const char *reason)
 int batch_shop_resume(db *d, batch_shop *s)
 {
 	long long changed = 0;
-	int rc = db_exec(d, "UPDATE shop SET state = 'ok', stop_reason = NULL, probe_at = NULL "
+	int rc = db_exec(d, "UPDATE shop SET state = 'ok', stop_reason = NULL, "
+	                    "stop_reason_msg = NULL, probe_at = NULL "
 	                    "WHERE id = ? AND state = 'stopped'",
 	                 DB_ARGS(DB_I(s->ms.id)), &changed, NULL);
 	s->stopped = false;

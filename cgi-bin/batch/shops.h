@@ -25,6 +25,7 @@ typedef struct {
 	double push_item_seconds;   /* a pushed item's share of its call, as last measured (0: not
 	                             * yet): sizes the next claim to the time left */
 	char load_error[300];       /* why not, in Japanese, for the error row */
+	char load_msg[500];         /* the same as language keys (core/smsg.h), or "" */
 } batch_shop;
 
 /* Ids of the enabled shops (name: only that one, enabled or not), in id order. *ids is
@@ -51,6 +52,12 @@ int batch_shop_save_credentials(db *d, const conf *cfg, batch_shop *s);
  * and on the transition from 'ok' writes a level 9 error row and queues ONE error mail.
  * Z_OK or Z_ERR. */
 int batch_shop_stop(db *d, batch_shop *s, const char *reason);
+/* batch_shop_stop with reason_msg (may be NULL): the reason as language keys (core/smsg.h),
+ * kept in shop.stop_reason_msg and in the error row's message_msg. */
+int batch_shop_stop_m(db *d, batch_shop *s, const char *reason, const char *reason_msg);
+/* Appends to m a mall's message: its keys (st_msg, from mall_status_setk) when it has them,
+ * else its text as a literal (the mall's own words, shown as they are). */
+void batch_msg_mall(buf *m, const char *st_msg, const char *text);
 /* Resumes a stopped shop whose credentials work again. Z_OK or Z_ERR. */
 int batch_shop_resume(db *d, batch_shop *s);
 

@@ -18,6 +18,7 @@
 #include "batch/sync.h"
 #include "core/log.h"
 #include "core/lang.h"
+#include "core/smsg.h"
 #include "stock/stock.h"
 
 /* Set by the loop's SIGTERM/SIGINT handler: the work ends at the next step boundary. */
@@ -101,23 +102,54 @@ static int mall_failure(db *d, batch_shop *s, const char *step, mall_status *st,
 		stats->deferred = true;
 		if (!deferred_long(d, s, step))
 			return Z_OK;
-		return stock_error(d, 8, step, s->ms.id, 0, 0, key,
-		                   "店舗「%s」の%sは呼び出し回数の制限により待機中です (約%ld秒後に再開します): %s",
-		                   s->name, !strcmp(step, "fetch") ? "受注取得" : "在庫反映",
-		                   (st->retry_after_ms + 999) / 1000, st->message);
+		long secs = (st->retry_after_ms + 999) / 1000;
+		buf m = BUF_INIT;
+		if (!strcmp(step, "fetch"))
+			smsg_keyf(&m, "msg.batch.fetch_limited",
+			          "店舗「%s」の受注取得は呼び出し回数の制限により待機中です (約%ld秒後に再開します):",
+			          s->name, secs);
+		else
+			smsg_keyf(&m, "msg.batch.push_limited",
+			          "店舗「%s」の在庫反映は呼び出し回数の制限により待機中です (約%ld秒後に再開します):",
+			          s->name, secs);
+		smsg_lit(&m, " ");
+		batch_msg_mall(&m, st->msg, st->message);
+		int rc = stock_error_m(d, 8, step, s->ms.id, 0, 0, key, buf_str(&m),
+		                       "店舗「%s」の%sは呼び出し回数の制限により待機中です (約%ld秒後に再開します): %s",
+		                       s->name, !strcmp(step, "fetch") ? "受注取得" : "在庫反映", secs,
+		                       st->message);
+		buf_free(&m);
+		return rc;
 	}
 	stats->failed = true;
 	if (st->outcome == MALL_AUTH) {
 		char reason[400];
 		snprintf(reason, sizeof(reason), "認証エラー (%s): %s", step, st->message);
-		return batch_shop_stop(d, s, reason);
+		buf m = BUF_INIT;
+		smsg_keyf(&m, "msg.batch.auth_error", "認証エラー (%s):", step);
+		smsg_lit(&m, " ");
+		batch_msg_mall(&m, st->msg, st->message);
+		int rc = batch_shop_stop_m(d, s, reason, buf_str(&m));
+		buf_free(&m);
+		return rc;
 	}
 	char key[64];
 	snprintf(key, sizeof(key), "%s:%lld", step, s->ms.id);
 	log_warn("shop %lld %s: %s (HTTP %d)", s->ms.id, step, st->message, st->http_status);
-	return stock_error(d, 8, step, s->ms.id, 0, 0, key,
-	                   "店舗「%s」の%sに失敗しました (再試行します): %s", s->name,
-	                   !strcmp(step, "fetch") ? "受注取得" : "在庫反映", st->message);
+	buf m = BUF_INIT;
+	if (!strcmp(step, "fetch"))
+		smsg_keyf(&m, "msg.batch.fetch_failed", "店舗「%s」の受注取得に失敗しました (再試行します):",
+		          s->name);
+	else
+		smsg_keyf(&m, "msg.batch.push_failed", "店舗「%s」の在庫反映に失敗しました (再試行します):",
+		          s->name);
+	smsg_lit(&m, " ");
+	batch_msg_mall(&m, st->msg, st->message);
+	int rc = stock_error_m(d, 8, step, s->ms.id, 0, 0, key, buf_str(&m),
+	                       "店舗「%s」の%sに失敗しました (再試行します): %s", s->name,
+	                       !strcmp(step, "fetch") ? "受注取得" : "在庫反映", st->message);
+	buf_free(&m);
+	return rc;
 }
 
 /* True while the connection that took the shop's lock is the one in use. A lost connection
@@ -257,8 +289,11 @@ static int on_order(const mall_order *o, void *vctx)
 		snprintf(no, sizeof(no), "%s", o->order_no);
 		batch_clean_message(no);
 		snprintf(key, sizeof(key), "order:%lld:%s", c->s->ms.id, no);
-		stock_error(c->d, 8, "order", c->s->ms.id, 0, 0, key,
-		            "注文 %s を取り込めません (注文の内容が不正です)", no);
+		buf m = BUF_INIT;
+		smsg_keyf(&m, "msg.batch.bad_order", "注文 %s を取り込めません (注文の内容が不正です)", no);
+		stock_error_m(c->d, 8, "order", c->s->ms.id, 0, 0, key, buf_str(&m),
+		              "注文 %s を取り込めません (注文の内容が不正です)", no);
+		buf_free(&m);
 		return 0;
 	}
 	if (rc != Z_OK) {
@@ -379,10 +414,17 @@ static int record_pushes(db *d, batch_shop *s, const stock_push *p, mall_push_it
 			rc = stock_push_done(d, p[i].id, false, it->wanted, msg, -1);
 			if (rc == Z_OK)
 				rc = store_mall_ref(d, it); /* e.g. a product type to read again */
+			buf m = BUF_INIT;
+			smsg_keyf(&m, "msg.batch.push_item", "店舗「%s」の商品 %s%s%s に在庫を反映できません:",
+			          s->name, it->item_code, *it->sub_code ? " / " : "", it->sub_code);
+			smsg_lit(&m, " ");
+			batch_msg_mall(&m, it->status.message[0] ? it->status.msg : st->msg, msg);
 			if (rc == Z_OK)
-				rc = stock_error(d, 8, "push_item", s->ms.id, 0, it->listing_id, key,
-				                 "店舗「%s」の商品 %s%s%s に在庫を反映できません: %s", s->name,
-				                 it->item_code, *it->sub_code ? " / " : "", it->sub_code, msg);
+				rc = stock_error_m(d, 8, "push_item", s->ms.id, 0, it->listing_id, key,
+				                   buf_str(&m), "店舗「%s」の商品 %s%s%s に在庫を反映できません: %s",
+				                   s->name, it->item_code, *it->sub_code ? " / " : "",
+				                   it->sub_code, msg);
+			buf_free(&m);
 		} else {
 			/* temporary, or one item rate limited: back-off (the core adds jitter) */
 			stats->push_failed++;
@@ -575,7 +617,7 @@ static bool locked_step(db *d, const conf *cfg, batch_shop *s, sync_stats *stats
 			probe_stopped(d, cfg, s);
 		if (!s->loaded && !s->stopped) {
 			stats->failed = true;
-			batch_shop_stop(d, s, s->load_error);
+			batch_shop_stop_m(d, s, s->load_error, s->load_msg);
 		}
 		if (!s->stopped)
 			sync_fetch(d, cfg, s, stats);

@@ -5,6 +5,7 @@
 #include "core/lang.h"
 #include "core/log.h"
 #include "core/smsg.h"
+#include "core/utf8.h"
 
 void smsg_key(buf *m, const char *key)
 {
@@ -50,6 +51,112 @@ void smsg_add(buf *m, const char *key, int n, ...)
 	for (int i = 0; i < n; i++)
 		smsg_arg(m, va_arg(ap, const char *));
 	va_end(ap);
+}
+
+int smsg_vkeyf(buf *m, const char *key, const char *fmt, va_list ap)
+{
+	buf seg = BUF_INIT;
+	va_list aq;
+	va_copy(aq, ap);
+	int rc = Z_OK;
+	smsg_key(&seg, key);
+	for (const char *p = fmt; rc == Z_OK && *p; p++) {
+		if (*p != '%')
+			continue;
+		if (p[1] == '%') {
+			p++;
+			continue;
+		}
+		char spec[32];
+		size_t k = 0;
+		int star[2], nstar = 0;
+		spec[k++] = *p++;
+		while (*p && strchr("-+ #0", *p) && k < 20)
+			spec[k++] = *p++;
+		for (int part = 0; part < 2; part++) { /* width, then .precision */
+			if (part == 1) {
+				if (*p != '.')
+					break;
+				spec[k++] = *p++;
+			}
+			if (*p == '*') {
+				star[nstar++] = va_arg(aq, int);
+				spec[k++] = *p++;
+			}
+			while (*p >= '0' && *p <= '9' && k < 24)
+				spec[k++] = *p++;
+		}
+		int len = 0; /* 1 h, 2 l, 3 ll, 4 z */
+		if (*p == 'h')
+			len = 1, spec[k++] = *p++;
+		else if (p[0] == 'l' && p[1] == 'l')
+			len = 3, spec[k++] = *p++, spec[k++] = *p++;
+		else if (*p == 'l')
+			len = 2, spec[k++] = *p++;
+		else if (*p == 'z')
+			len = 4, spec[k++] = *p++;
+		if (!*p || !strchr("diuxcs", *p) || (*p == 's' && len) || (*p == 'c' && len)) {
+			rc = Z_INVALID;
+			break;
+		}
+		char conv = *p;
+		spec[k++] = conv;
+		spec[k] = '\0';
+		buf a = BUF_INIT;
+		/* The pieces of one conversion, formatted as the whole text would format it. */
+#define SMSG_ONE(v) \
+	(nstar == 2 ? buf_printf(&a, spec, star[0], star[1], v) \
+	 : nstar == 1 ? buf_printf(&a, spec, star[0], v) : buf_printf(&a, spec, v))
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		if (conv == 's')
+			SMSG_ONE(va_arg(aq, const char *));
+		else if (conv == 'c')
+			SMSG_ONE(va_arg(aq, int));
+		else if (conv == 'd' || conv == 'i')
+			len == 3 ? SMSG_ONE(va_arg(aq, long long)) : len == 2 ? SMSG_ONE(va_arg(aq, long))
+			: len == 4 ? SMSG_ONE(va_arg(aq, long)) : SMSG_ONE(va_arg(aq, int));
+		else
+			len == 3 ? SMSG_ONE(va_arg(aq, unsigned long long))
+			: len == 2 || len == 4 ? SMSG_ONE(va_arg(aq, unsigned long))
+			: SMSG_ONE(va_arg(aq, unsigned));
+#pragma GCC diagnostic pop
+#undef SMSG_ONE
+		smsg_arg(&seg, buf_str(&a));
+		buf_free(&a);
+	}
+	va_end(aq);
+	if (rc == Z_OK) {
+		if (m->len)
+			buf_putc(m, SMSG_RS);
+		buf_puts(m, buf_str(&seg));
+	}
+	buf_free(&seg);
+	return rc;
+}
+
+int smsg_keyf(buf *m, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = smsg_vkeyf(m, key, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+bool smsg_storable(const char *m)
+{
+	size_t n = strlen(m);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)m[i];
+		if ((c < 0x20 && c != (unsigned char)SMSG_RS && c != (unsigned char)SMSG_US) || c == 0x7f)
+			return false;
+		size_t len = utf8_decode(m + i, n - i, NULL);
+		if (!len)
+			return false;
+		i += len;
+	}
+	return true;
 }
 
 /* The number of %s in text, -1 when it holds another conversion. */

@@ -10,6 +10,7 @@
 #ifndef ZAIKO_SMSG_H
 #define ZAIKO_SMSG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include "core/buf.h"
 #include "core/conf.h"
@@ -29,6 +30,18 @@ void smsg_argll(buf *m, long long v);
 void smsg_lit(buf *m, const char *s);
 /* A key segment with n string arguments. */
 void smsg_add(buf *m, const char *key, int n, ...);
+/* A key segment whose arguments are those of a printf call: each conversion of fmt (the
+ * Japanese text of key as a format, "%sに接続できません: %s") formats its own argument, which
+ * becomes a string argument; so key's language texts hold %s where fmt has any conversion,
+ * and the Japanese one is fmt with each conversion made %s (tests/integration/
+ * test_lang_keys.py checks that for every literal call). Conversions: d i u x c s with
+ * h l ll z, flags, widths and precisions (also *). Z_OK, or Z_INVALID (nothing appended) for
+ * another conversion. */
+int smsg_vkeyf(buf *m, const char *key, const char *fmt, va_list ap) Z_PRINTF(3, 0);
+int smsg_keyf(buf *m, const char *key, const char *fmt, ...) Z_PRINTF(3, 4);
+/* True when m is well-formed UTF-8 with no control character but RS and US: a form that
+ * may be stored (an argument cut inside a character, or a mall's stray byte, is not). */
+bool smsg_storable(const char *m);
 /* Appends m's segments to out in lang ("ja", "en"; English lacks a key → Japanese). Z_OK, or
  * Z_INVALID when m is malformed, names a key no file has, or gives a text other than the
  * number of arguments it takes (out then holds a partial text: callers show the stored text

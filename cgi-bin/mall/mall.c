@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/smsg.h"
 #include "core/utf8.h"
 #include "mall/mall.h"
 
@@ -26,17 +27,44 @@ bool mall_item_code_folds(const char *mall)
 	return mall && !strcmp(mall, "rakuten");
 }
 
-void mall_status_set(mall_status *st, mall_outcome outcome, int http_status, const char *fmt, ...)
+static void status_vset(mall_status *st, mall_outcome outcome, int http_status,
+                        const char *fmt, va_list ap) Z_PRINTF(4, 0);
+
+static void status_vset(mall_status *st, mall_outcome outcome, int http_status,
+                        const char *fmt, va_list ap)
 {
 	st->outcome = outcome;
 	st->http_status = http_status;
-	va_list ap;
-	va_start(ap, fmt);
+	st->msg[0] = '\0';
 	int n = vsnprintf(st->message, sizeof(st->message), fmt, ap);
-	va_end(ap);
 	/* A message longer than the field is cut on a character boundary, never inside one. */
 	if (n >= (int)sizeof(st->message))
 		st->message[utf8_complete(st->message, strlen(st->message))] = '\0';
+}
+
+void mall_status_set(mall_status *st, mall_outcome outcome, int http_status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	status_vset(st, outcome, http_status, fmt, ap);
+	va_end(ap);
+}
+
+void mall_status_setk(mall_status *st, mall_outcome outcome, int http_status, const char *key,
+                      const char *fmt, ...)
+{
+	va_list ap;
+	buf m = BUF_INIT;
+	va_start(ap, fmt);
+	int rc = smsg_vkeyf(&m, key, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	status_vset(st, outcome, http_status, fmt, ap);
+	va_end(ap);
+	/* Kept only whole: a cut form would not render (the text shows then). */
+	if (rc == Z_OK && m.len < sizeof(st->msg))
+		memcpy(st->msg, buf_str(&m), m.len + 1);
+	buf_free(&m);
 }
 
 mall_outcome mall_classify_http(int http_status)

@@ -21,6 +21,8 @@ typedef struct {
 	int http_status;       /* 0 when no HTTP answer came */
 	long retry_after_ms;   /* for MALL_RATE_LIMITED; 0 = unknown */
 	char message[300];     /* Japanese where shown to the merchant; never a secret */
+	char msg[600];         /* message as language keys (core/smsg.h) when set by
+	                        * mall_status_setk, else "": stored beside the text */
 } mall_status;
 
 struct mall_order;
@@ -122,6 +124,11 @@ bool mall_item_code_folds(const char *mall);
 /* Helpers shared by adapters. */
 void mall_status_set(mall_status *st, mall_outcome outcome, int http_status, const char *fmt, ...)
 	Z_PRINTF(4, 5);
+/* mall_status_set, also keeping the message as key with the call's arguments in st->msg, so
+ * the merchant reads it in their language: key's Japanese text (msg.mallerr.*) is fmt with
+ * every conversion made %s (tests/integration/test_lang_keys.py checks it). */
+void mall_status_setk(mall_status *st, mall_outcome outcome, int http_status, const char *key,
+                      const char *fmt, ...) Z_PRINTF(5, 6);
 /* Classifies an HTTP status alone: 2xx ok, 401/403 auth, 429 rate limited, 5xx/0 temporary,
  * other 4xx item. Adapters refine this with the mall's error body. */
 mall_outcome mall_classify_http(int http_status);

@@ -31,14 +31,17 @@ int admin_errors_page(web_request *r)
 	                  "SELECT kind, COUNT(*) AS n, MAX(level) AS level, "
 	                  JST_SQL("MAX(updated_at)", JST_SQL_MINUTE) " AS last, "
 	                  "(SELECT message FROM error_log e2 WHERE e2.kind = e.kind "
-	                  "ORDER BY e2.updated_at DESC, e2.id DESC LIMIT 1) AS example "
+	                  "ORDER BY e2.updated_at DESC, e2.id DESC LIMIT 1) AS example, "
+	                  "(SELECT message_msg FROM error_log e2 WHERE e2.kind = e.kind "
+	                  "ORDER BY e2.updated_at DESC, e2.id DESC LIMIT 1) AS example_msg "
 	                  "FROM error_log e GROUP BY kind ORDER BY kind",
 	                  NULL, 0, &res);
 	if (rc != Z_OK)
 		goto out;
 	for (int i = 0; i < res->nrows; i++)
 		total += db_get_ll(res, i, 1, 0);
-	if ((rc = screen_hdf_rows(r, "Page.kinds", res, -1)) != Z_OK)
+	if ((rc = screen_hdf_rows(r, "Page.kinds", res, -1)) != Z_OK ||
+	    (rc = screen_stored_texts(r, "Page.kinds", res, "example", "example_msg")) != Z_OK)
 		goto out;
 	/* Each kind links to its help, as on the 在庫連携 list. */
 	for (int i = 0; i < res->nrows && rc == Z_OK; i++) {

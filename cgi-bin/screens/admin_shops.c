@@ -239,7 +239,7 @@ static int load_shops(web_request *r)
 	db_res *res = NULL;
 	int rc = db_query(r->db,
 	                  "SELECT s.id, s.name, s.mall, s.is_base, s.enabled, s.state, "
-	                  "COALESCE(s.stop_reason, '') AS stop_reason, s.api_base, "
+	                  "COALESCE(s.stop_reason, '') AS stop_reason, s.stop_reason_msg, s.api_base, "
 	                  "s.credentials IS NOT NULL AS has_credentials, "
 	                  "COALESCE(" JST_SQL(SHOP_EXPIRY, JST_SQL_MINUTE) ", '') AS token_expires, "
 	                  "COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), " SHOP_EXPIRY "), '') "
@@ -257,6 +257,8 @@ static int load_shops(web_request *r)
 	                  NULL, 0, &res);
 	if (rc == Z_OK)
 		rc = screen_hdf_rows(r, "Page.shops", res, -1);
+	if (rc == Z_OK)
+		rc = screen_stored_texts(r, "Page.shops", res, "stop_reason", "stop_reason_msg");
 	db_res_free(res);
 	return rc;
 }
@@ -498,7 +500,8 @@ static int write_shop(web_request *r, const shop_write *w, long long *new_id)
 		 * the old access token's expiry no longer applies (as `zaiko-batch shop-credentials`). */
 		if (rc == Z_OK && w->creds_entered)
 			rc = db_execv(r->db, "UPDATE shop SET state = 'ok', stop_reason = NULL, "
-			                     "probe_at = NULL, token_expires_at = NULL WHERE id = ?",
+			                     "stop_reason_msg = NULL, probe_at = NULL, "
+			                     "token_expires_at = NULL WHERE id = ?",
 			              DB_I(w->id));
 	} else {
 		rc = db_exec(r->db,

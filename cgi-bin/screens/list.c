@@ -8,6 +8,7 @@
 #include "core/jst.h"
 #include "core/strnum.h"
 #include "core/url.h"
+#include "core/smsg.h"
 #include "screens/common.h"
 #include "screens/screens.h"
 #include "stock/search.h"
@@ -390,11 +391,33 @@ static void set_listing(HDF *node, const db_res *L, int row, bool images)
  * shown as the step in words and the mall's reply after the banner's explanation:
  * Page.shops.I.step (fetch, push or the step's own words) and .reply. Other reasons stay
  * whole in .reason. */
-static void stopped_reason(web_request *r, int i, const char *reason)
+static void stopped_reason(web_request *r, int i, const char *reason, const char *msg)
 {
 	static const char prefix[] = "認証エラー (";
 	char key[64], step[64];
 	const char *end;
+	buf shown = BUF_INIT;
+	/* Stored as keys (core/smsg.h): the reason in the reader's language; an authentication
+	 * error's form is its step (msg.batch.auth_error), a space, then the mall's reply. */
+	if (msg && !strncmp(msg, "msg.batch.auth_error\x1f", 21) &&
+	    (end = strchr(msg, SMSG_RS)) && (end = strchr(end + 1, SMSG_RS)) &&
+	    smsg_render(r->cfg, web_lang_code(r), end + 1, &shown) == Z_OK) {
+		snprintf(step, sizeof(step), "%.*s", (int)strcspn(msg + 21, "\x1e\x1f"), msg + 21);
+		snprintf(key, sizeof(key), "Page.shops.%d.step", i);
+		web_set(r, key, step);
+		snprintf(key, sizeof(key), "Page.shops.%d.reply", i);
+		web_set(r, key, buf_str(&shown));
+		buf_free(&shown);
+		return;
+	}
+	buf_reset(&shown);
+	if (msg && smsg_render(r->cfg, web_lang_code(r), msg, &shown) == Z_OK) {
+		snprintf(key, sizeof(key), "Page.shops.%d.reason", i);
+		web_set(r, key, buf_str(&shown));
+		buf_free(&shown);
+		return;
+	}
+	buf_free(&shown);
 	if (!reason || strncmp(reason, prefix, sizeof(prefix) - 1))
 		return;
 	reason += sizeof(prefix) - 1;
@@ -412,7 +435,7 @@ static int load_shops(web_request *r, db_res **shops)
 {
 	int rc = db_queryv(r->db, shops,
 	                   "SELECT id, name, mall, is_base, state, COALESCE(stop_reason, ''), "
-	                   "alloc_rate FROM shop WHERE enabled = 1 "
+	                   "alloc_rate, stop_reason_msg FROM shop WHERE enabled = 1 "
 	                   "ORDER BY id = ? DESC, is_base DESC, id",
 	                   DB_I(list_int(r, LIST_SHOP, 0)));
 	if (rc != Z_OK)
@@ -426,7 +449,7 @@ static int load_shops(web_request *r, db_res **shops)
 			snprintf(key, sizeof(key), "Page.shops.%d.%s", s, names[c]);
 			web_set(r, key, db_get(*shops, s, c));
 		}
-		stopped_reason(r, s, db_get(*shops, s, 5));
+		stopped_reason(r, s, db_get(*shops, s, 5), db_get(*shops, s, 7));
 	}
 	return Z_OK;
 }
@@ -461,6 +484,7 @@ static int load_errors(web_request *r)
 	db_res *e = NULL;
 	int rc = db_queryv(r->db, &e,
 	                   "SELECT e.id, e.level, e.kind, sh.name AS shop, k.code AS sku, e.message, "
+	                   "e.message_msg, "
 	                   JST_SQL("e.updated_at", JST_SQL_MINUTE) " AS `at`, e.repeat_count AS `repeat`, e.shop_id, "
 	                   "COALESCE(k.code, l.sku_code, '') AS code "
 	                   "FROM error_log e LEFT JOIN shop sh ON sh.id = e.shop_id "
@@ -471,6 +495,8 @@ static int load_errors(web_request *r)
 	if (rc != Z_OK)
 		return rc;
 	rc = screen_hdf_rows(r, "Page.errors", e, -1);
+	if (rc == Z_OK)
+		rc = screen_stored_texts(r, "Page.errors", e, "message", "message_msg");
 	char key[64];
 	for (int i = 0; i < e->nrows && rc == Z_OK; i++) {
 		snprintf(key, sizeof(key), "Page.errors.%d.help", i);

@@ -71,6 +71,12 @@ int stock_search_normalize(const char *in, buf *out);
  * message is truncated to 1000 bytes on a UTF-8 boundary. Z_OK or Z_ERR. */
 int stock_error(db *d, int level, const char *kind, long long shop_id, long long sku_id,
                 long long listing_id, const char *dedupe, const char *fmt, ...) Z_PRINTF(8, 9);
+/* stock_error with msg (may be NULL): the same message as language keys and arguments
+ * (core/smsg.h), kept in error_log.message_msg so each reader sees it in their language; its
+ * Japanese rendering must be the text fmt gives. A msg over 2000 characters is not kept. */
+int stock_error_m(db *d, int level, const char *kind, long long shop_id, long long sku_id,
+                  long long listing_id, const char *dedupe, const char *msg, const char *fmt,
+                  ...) Z_PRINTF(9, 10);
 
 /* ---- SKUs and totals ---- */
 

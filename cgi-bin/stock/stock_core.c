@@ -91,14 +91,39 @@ int stock_tx(db *d, int (*fn)(db *d, void *ctx), void *ctx)
 
 /* ---- errors ---- */
 
+static int verror(db *d, int level, const char *kind, long long shop_id, long long sku_id,
+                  long long listing_id, const char *dedupe, const char *smsg, const char *fmt,
+                  va_list ap) Z_PRINTF(9, 0);
+
 int stock_error(db *d, int level, const char *kind, long long shop_id, long long sku_id,
                 long long listing_id, const char *dedupe, const char *fmt, ...)
 {
-	char msg[1001];
 	va_list ap;
 	va_start(ap, fmt);
-	int len = vsnprintf(msg, sizeof(msg), fmt, ap);
+	int rc = verror(d, level, kind, shop_id, sku_id, listing_id, dedupe, NULL, fmt, ap);
 	va_end(ap);
+	return rc;
+}
+
+int stock_error_m(db *d, int level, const char *kind, long long shop_id, long long sku_id,
+                  long long listing_id, const char *dedupe, const char *msg, const char *fmt,
+                  ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = verror(d, level, kind, shop_id, sku_id, listing_id, dedupe, msg, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int verror(db *d, int level, const char *kind, long long shop_id, long long sku_id,
+                  long long listing_id, const char *dedupe, const char *smsg, const char *fmt,
+                  va_list ap)
+{
+	char msg[1001];
+	int len = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (smsg && (!smsg_storable(smsg) || utf8_count(smsg, strlen(smsg)) > 2000))
+		smsg = NULL;
 	if (len < 0)
 		return Z_ERR;
 	size_t n = utf8_prefix(msg, strlen(msg), 1000);
@@ -114,14 +139,14 @@ int stock_error(db *d, int level, const char *kind, long long shop_id, long long
 	}
 	db_val p[] = {DB_I(level), DB_S(kind), shop_id ? DB_I(shop_id) : DB_NUL,
 	              sku_id ? DB_I(sku_id) : DB_NUL, listing_id ? DB_I(listing_id) : DB_NUL,
-	              DB_S(msg), DB_SOPT(dk)};
+	              DB_S(msg), DB_SOPT(smsg), DB_SOPT(dk)};
 	return db_exec(d,
 	               "INSERT INTO error_log (level, kind, shop_id, sku_id, listing_id, message, "
-	               "dedupe, created_at, updated_at) "
-	               "VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP()) "
+	               "message_msg, dedupe, created_at, updated_at) "
+	               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP()) "
 	               "ON DUPLICATE KEY UPDATE repeat_count = repeat_count + 1, "
 	               "updated_at = UTC_TIMESTAMP(), message = VALUES(message), "
-	               "level = VALUES(level)",
+	               "message_msg = VALUES(message_msg), level = VALUES(level)",
 	               p, (int)Z_ARRAY_LEN(p), NULL, NULL);
 }
 

@@ -23,7 +23,7 @@ static int upsert_push(db *d, long long listing_id, long long shop_id, int wante
                        const char *why, const char *msg, bool bulk)
 {
 	size_t n = utf8_prefix(why, strlen(why), PUSH_WHY_MAX);
-	if (msg && strlen(msg) > PUSH_WHY_MSG_MAX)
+	if (msg && (strlen(msg) > PUSH_WHY_MSG_MAX || !smsg_storable(msg)))
 		msg = NULL;
 	return db_execv(d,
 	                "INSERT INTO push (listing_id, shop_id, wanted, why, why_msg, state, "

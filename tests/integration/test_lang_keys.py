@@ -243,6 +243,87 @@ def test_msg_blocks_hold_the_same_keys_and_conversions():
     eq(empty, [], "empty English texts")
 
 
+STORED_SECTIONS = ("Lang.msg.push.", "Lang.msg.batch.", "Lang.msg.mallerr.", "Lang.msg.job.")
+KEYF_CALL = re.compile(r"\b(smsg_keyf|smsg_vkeyf|mall_status_setk|load_fail)\s*\(")
+LITERAL_RUN = re.compile(r'\s*((?:"(?:[^"\\]|\\.)*"\s*)+)')
+AS_STRING = re.compile(r"%(?!%)[-+ #0-9]*(\.(\*|[0-9]*))?(hh|h|ll|l|z)?[diuxcs]")
+
+
+def keyf_calls(text):
+    """(line, key, format) of each call that stores a message as a key with the arguments
+    of a printf format (core/smsg.h): the key literal, then the format's literal pieces
+    joined as the compiler joins them."""
+    out = []
+    for m in KEYF_CALL.finditer(text):
+        k = re.compile(r'"(msg\.[a-z0-9_]+\.[a-z0-9_]+)"\s*,').search(text, m.end(), m.end() + 200)
+        if not k:
+            continue
+        run = LITERAL_RUN.match(text, k.end())
+        if not run:
+            continue
+        fmt = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', run.group(1)))
+        out.append((text.count("\n", 0, m.start()) + 1, k.group(1), fmt))
+    return out
+
+
+def keyf_problems(path, text, ja, en):
+    """A stored key's Japanese text must be its call's format with every conversion made %s
+    (so a Japanese reader sees exactly what the row's text column holds), and its English
+    text must take as many %s."""
+    probs = []
+    for ln, key, fmt in keyf_calls(text):
+        want = AS_STRING.sub("%s", fmt).replace('\\"', '"')
+        got = ja.get("Lang." + key)
+        if got != want:
+            probs.append("%s:%d: %s in ja.hdf is %r, the call's format gives %r"
+                         % (path, ln, key, got, want))
+        e = en.get("Lang." + key)
+        if e is None or conversions(e) != conversions(want):
+            probs.append("%s:%d: %s in en.hdf does not take the %d arguments: %r"
+                         % (path, ln, key, len(conversions(want) or []), e))
+    return probs
+
+
+def test_stored_keys_render_the_written_text():
+    # Texts the database keeps as keys (push why, error rows, stop reasons, mall errors):
+    # every key the batch, the malls, the stock core and SQL store exists in both files,
+    # takes %s only, and the keyf calls' Japanese texts are their formats.
+    ja, en = lang_files()
+    probs, calls, by_folder = [], 0, {}
+    for path, text in sources():
+        found = keyf_calls(text)
+        calls += len(found)
+        probs += keyf_problems(path, text, ja, en)
+        for ln, key, spec in used_keys(text):
+            folder = path.split("/")[1]
+            by_folder[folder] = by_folder.get(folder, 0) + 1
+        for key in re.findall(r"'(msg\.[a-z0-9_]+\.[a-z0-9_]+)'", text):  # keys inside SQL
+            for name, keys in (("ja", ja), ("en", en)):
+                if "Lang." + key not in keys:
+                    probs.append("%s: %s (in SQL) is not in %s.hdf" % (path, key, name))
+    for name, keys in (("ja", ja), ("en", en)):
+        for k, v in keys.items():
+            if k.startswith(STORED_SECTIONS) and re.search(r"%(?![s%])", v):
+                probs.append("%s.hdf: %s takes a conversion other than %%s: %r" % (name, k, v))
+    ok(calls >= 10, "keyf calls found: %d" % calls)
+    ok(by_folder.get("batch", 0) >= 10 and by_folder.get("mall", 0) >= 5,
+       "keys used by the batch and the malls: %r" % by_folder)
+    eq(probs, [], "stored keys missing, or not their call's text")
+
+
+def test_keyf_checker_finds_what_it_must():
+    bad = ('smsg_keyf(&m, "msg.t.a", "店舗「%s」は %ld 秒"\n  "後",\n x, y);\n'
+           'mall_status_setk(st, MALL_ITEM, 0, "msg.t.b", "%.*s: %d", n, p, 3);\n'
+           'smsg_keyf(&m, "msg.t.c", "x %s", a);')
+    eq(keyf_calls(bad), [(1, "msg.t.a", "店舗「%s」は %ld 秒後"), (4, "msg.t.b", "%.*s: %d"),
+                         (5, "msg.t.c", "x %s")], "calls")
+    ja = {"Lang.msg.t.a": "店舗「%s」は %s 秒後", "Lang.msg.t.b": "%s: %s", "Lang.msg.t.c": "x"}
+    en = {"Lang.msg.t.a": "Shop %s in %s s", "Lang.msg.t.b": "%s", "Lang.msg.t.c": "x %s"}
+    eq(keyf_problems("x.c", bad, ja, en),
+       ["x.c:4: msg.t.b in en.hdf does not take the 2 arguments: '%s'",
+        "x.c:5: msg.t.c in ja.hdf is 'x', the call's format gives 'x %s'"], "problems")
+
+
 def test_no_japanese_literal_left():
     found = []
     for path, text in sources():
