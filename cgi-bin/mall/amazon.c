@@ -99,7 +99,8 @@ static mall_outcome throttle(mall_shop *shop, amazon_op op, mall_status *st)
 		return MALL_OK;
 	amazon_state *s = state_of(shop);
 	if (!s) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
 	mall_bucket *b = bucket_of(shop, s, op);
@@ -109,8 +110,8 @@ static mall_outcome throttle(mall_shop *shop, amazon_op op, mall_status *st)
 		if (!wait)
 			return MALL_OK;
 		if (wait > max_wait) {
-			mall_status_set(st, MALL_RATE_LIMITED, 0,
-			                "Amazon: %sの呼び出し上限に達しました", op_limits[op].name);
+			mall_status_setk(st, MALL_RATE_LIMITED, 0, "msg.mallerr.amazon_02",
+			                 "Amazon: %sの呼び出し上限に達しました", op_limits[op].name);
 			st->retry_after_ms = wait;
 			return MALL_RATE_LIMITED;
 		}
@@ -169,8 +170,9 @@ static bool lwa_refused(mall_shop *shop, const http_response *r, const char *cod
 	if (r->status == 400 || r->status == 401 || r->status == 429 || r->status < 400 ||
 	    r->status >= 500)
 		return false;
-	mall_status_set(st, MALL_TEMPORARY, r->status, "Amazon: トークン取得に失敗しました (HTTP %d)",
-	                r->status);
+	mall_status_setk(st, MALL_TEMPORARY, r->status, "msg.mallerr.amazon_03",
+	                 "Amazon: トークン取得に失敗しました (HTTP %d)",
+	                 r->status);
 	return true;
 }
 
@@ -225,7 +227,8 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 {
 	amazon_op op = *(const amazon_op *)ctx;
 	if (hrc != Z_OK) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "Amazon: 通信に失敗しました (%s)", resp->error);
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_04",
+		                 "Amazon: 通信に失敗しました (%s)", resp->error);
 		return MALL_RETRY_DONE;
 	}
 	if (resp->status >= 200 && resp->status < 300)
@@ -236,12 +239,14 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 		snprintf(msg, sizeof(msg), "HTTP %d", resp->status);
 	if (resp->status == 403 || resp->status == 401) {
 		log_info("amazon: shop %lld: access refused (%s), renewing the token", shop->id, msg);
-		mall_status_set(st, MALL_AUTH, resp->status, "Amazon: アクセスが拒否されました: %s", msg);
+		mall_status_setk(st, MALL_AUTH, resp->status, "msg.mallerr.amazon_05",
+		                 "Amazon: アクセスが拒否されました: %s", msg);
 		return MALL_RETRY_RENEW;
 	}
 	if (resp->status == 429) {
 		bucket_drain(shop, op);
-		mall_status_set(st, MALL_RATE_LIMITED, 429, "Amazon: 呼び出し上限を超えました: %s", msg);
+		mall_status_setk(st, MALL_RATE_LIMITED, 429, "msg.mallerr.amazon_06",
+		                 "Amazon: 呼び出し上限を超えました: %s", msg);
 		st->retry_after_ms = retry_after(resp, op);
 		return MALL_RETRY_WAIT;
 	}
@@ -286,7 +291,8 @@ static bool need_seller(mall_shop *shop, mall_status *st)
 {
 	if (mall_opt(shop, "seller_id", "")[0])
 		return true;
-	mall_status_set(st, MALL_AUTH, 0, "Amazon: 出品者ID (seller_id) が未設定です");
+	mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.amazon_07",
+	                 "Amazon: 出品者ID (seller_id) が未設定です");
 	return false;
 }
 
@@ -351,12 +357,14 @@ static mall_outcome read_product_type(mall_shop *shop, const char *sku, char *ty
 	memset(&resp, 0, sizeof(resp));
 	mall_outcome o = MALL_TEMPORARY;
 	if (listing_url(&url, shop, sku) || buf_puts(&url, "&includedData=summaries")) {
-		mall_status_set(st, o, 0, "メモリ不足");
+		mall_status_setk(st, o, 0, "msg.mallerr.amazon_01",
+		                 "メモリ不足");
 		goto out;
 	}
 	o = api_call(shop, OP_LISTING_GET, "GET", buf_str(&url), NULL, &resp, st);
 	if (o == MALL_ITEM && resp.status == 404) {
-		mall_status_set(st, MALL_ITEM, 404, "Amazon: 出品者SKU %s の出品がありません", sku);
+		mall_status_setk(st, MALL_ITEM, 404, "msg.mallerr.amazon_08",
+		                 "Amazon: 出品者SKU %s の出品がありません", sku);
 		goto out;
 	}
 	if (o != MALL_OK)
@@ -367,12 +375,14 @@ static mall_outcome read_product_type(mall_shop *shop, const char *sku, char *ty
 	                                  len, err, sizeof(err));
 	if (e == Z_NOTFOUND) {
 		o = MALL_ITEM;
-		mall_status_set(st, o, resp.status, "Amazon: 出品者SKU %s の商品タイプがこのマーケットプレイスにありません",
-		                sku);
+		mall_status_setk(st, o, resp.status, "msg.mallerr.amazon_09",
+		                 "Amazon: 出品者SKU %s の商品タイプがこのマーケットプレイスにありません",
+		                 sku);
 	} else if (e != Z_OK) {
 		o = MALL_TEMPORARY;
 		*unreadable = true;
-		mall_status_set(st, o, resp.status, "Amazon: 出品情報の応答が不正です (%s)", err);
+		mall_status_setk(st, o, resp.status, "msg.mallerr.amazon_10",
+		                 "Amazon: 出品情報の応答が不正です (%s)", err);
 	}
 out:
 	buf_free(&url);
@@ -393,13 +403,14 @@ static void patch_result(mall_push_item *it, const http_response *resp)
 	char msg[200], err[128];
 	if (amazon_parse_submission(body_of(resp), resp->body.len, &accepted, msg, sizeof(msg), err,
 	                            sizeof(err))) {
-		mall_status_set(&it->status, MALL_TEMPORARY, resp->status, "Amazon: 応答が不正です (%s)",
-		                err);
+		mall_status_setk(&it->status, MALL_TEMPORARY, resp->status, "msg.mallerr.amazon_11",
+		                 "Amazon: 応答が不正です (%s)",
+		                 err);
 		return;
 	}
 	if (!accepted) {
-		mall_status_set(&it->status, MALL_ITEM, resp->status,
-		                "Amazon: 在庫数が受け付けられませんでした: %s", msg);
+		mall_status_setk(&it->status, MALL_ITEM, resp->status, "msg.mallerr.amazon_12",
+		                 "Amazon: 在庫数が受け付けられませんでした: %s", msg);
 		/* A kept product type that no longer matches is read again next time. */
 		if (!it->mall_ref_out[0] && product_type_ok(it->mall_ref) && strstr(msg, "productType"))
 			snprintf(it->mall_ref_out, sizeof(it->mall_ref_out), "-");
@@ -425,8 +436,9 @@ static mall_outcome patch_one(mall_shop *shop, mall_push_item *it, const char *u
 static bool in_flight_answer(mall_shop *shop, mall_push_item *it, int hrc, const http_response *resp)
 {
 	if (hrc != Z_OK) {
-		mall_status_set(&it->status, MALL_TEMPORARY, 0, "Amazon: 通信に失敗しました (%s)",
-		                resp->error);
+		mall_status_setk(&it->status, MALL_TEMPORARY, 0, "msg.mallerr.amazon_04",
+		                 "Amazon: 通信に失敗しました (%s)",
+		                 resp->error);
 	} else if (resp->status >= 200 && resp->status < 300) {
 		patch_result(it, resp);
 	} else if (resp->status == 401 || resp->status == 403 || resp->status == 429) {
@@ -464,7 +476,8 @@ static mall_outcome send_in_flight(mall_shop *shop, mall_push_item *items, int n
 	}
 	if (rc != MALL_OK || !s || !s->multi || !redo || !flying) {
 		if (rc == MALL_OK)
-			mall_status_set(st, rc = MALL_TEMPORARY, 0, "メモリ不足");
+			mall_status_setk(st, rc = MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+			                 "メモリ不足");
 		for (int i = 0; i < n; i++)
 			if (urls[i])
 				items[i].status = *st;
@@ -508,7 +521,8 @@ static mall_outcome send_in_flight(mall_shop *shop, mall_push_item *items, int n
 					break; /* an answer may come first */
 				if (wait > max_wait) {
 					limited = true;
-					mall_status_set(&lim, MALL_RATE_LIMITED, 0, "Amazon: patchの呼び出し上限に達しました");
+					mall_status_setk(&lim, MALL_RATE_LIMITED, 0, "msg.mallerr.amazon_13",
+					                 "Amazon: patchの呼び出し上限に達しました");
 					lim.retry_after_ms = wait;
 					break;
 				}
@@ -518,7 +532,8 @@ static mall_outcome send_in_flight(mall_shop *shop, mall_push_item *items, int n
 			http_request req = {"PATCH", urls[next], headers, bodies[next], strlen(bodies[next]),
 			                    timeout};
 			if (http_multi_start(s->multi, &req, (void *)(intptr_t)next) != Z_OK) {
-				mall_status_set(&items[next].status, MALL_TEMPORARY, 0, "Amazon: 送信できません");
+				mall_status_setk(&items[next].status, MALL_TEMPORARY, 0, "msg.mallerr.amazon_14",
+				                 "Amazon: 送信できません");
 				next++;
 				continue;
 			}
@@ -537,7 +552,8 @@ static mall_outcome send_in_flight(mall_shop *shop, mall_push_item *items, int n
 		int got = http_multi_next(s->multi, wait > 0 ? wait : 1, &tag, &resp, &hrc);
 		if (got < 0) {
 			http_response_free(&resp);
-			mall_status_set(st, rc = MALL_TEMPORARY, 0, "Amazon: 通信に失敗しました (libcurl)");
+			mall_status_setk(st, rc = MALL_TEMPORARY, 0, "msg.mallerr.amazon_15",
+			                 "Amazon: 通信に失敗しました (libcurl)");
 			http_multi_free(s->multi); /* what was under way is dropped with it */
 			s->multi = NULL;
 			s->multi_slots = 0;
@@ -600,7 +616,8 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 	char **bodies = calloc(n ? (size_t)n : 1, sizeof(*bodies));
 	memset(st, 0, sizeof(*st));
 	if (!urls || !bodies) {
-		mall_status_set(st, rc = MALL_TEMPORARY, 0, "メモリ不足");
+		mall_status_setk(st, rc = MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+		                 "メモリ不足");
 		fail_rest(items, 0, n, st);
 		goto out;
 	}
@@ -616,7 +633,8 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		it->mall_ref_out[0] = '\0';
 		const char *sku = seller_sku(it->item_code, it->sku_code);
 		if (!sku || !sku[0]) {
-			mall_status_set(&it->status, MALL_ITEM, 0, "出品者SKUが空です");
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.amazon_16",
+			                 "出品者SKUが空です");
 			continue;
 		}
 		/* The product type: the shop's fixed one, the one kept with the listing, or read now. */
@@ -647,7 +665,8 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		bodies[i] = patch_body(shop, type, it->wanted < 0 ? 0 : it->wanted);
 		buf_reset(&url);
 		if (!bodies[i] || listing_url(&url, shop, sku) || !(urls[i] = strdup(buf_str(&url)))) {
-			mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+			                 "メモリ不足");
 			rc = MALL_TEMPORARY;
 			fail_rest(items, i, n, st);
 			goto out;
@@ -699,7 +718,8 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 			continue;
 		buf_reset(&url);
 		if (listing_url(&url, shop, sku) || buf_puts(&url, "&includedData=fulfillmentAvailability")) {
-			mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+			                 "メモリ不足");
 			rc = MALL_TEMPORARY;
 			goto out;
 		}
@@ -716,7 +736,8 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 		char err[128];
 		if (amazon_parse_listing(body_of(&resp), resp.body.len, channel, &it->stock, &it->found,
 		                         err, sizeof(err))) {
-			mall_status_set(st, MALL_TEMPORARY, resp.status, "Amazon: 応答が不正です (%s)", err);
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.amazon_11",
+			                 "Amazon: 応答が不正です (%s)", err);
 			rc = MALL_TEMPORARY;
 			goto out;
 		}
@@ -779,7 +800,8 @@ static mall_outcome list_page(mall_shop *shop, const char *next, time_t since, t
 		e = e || buf_printf(&url, "&MaxResultsPerPage=%lld", per_page);
 	}
 	if (e) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+		                 "メモリ不足");
 		goto out;
 	}
 	rc = api_call(shop, OP_ORDERS, "GET", buf_str(&url), NULL, &resp, st);
@@ -788,15 +810,17 @@ static mall_outcome list_page(mall_shop *shop, const char *next, time_t since, t
 	char err[128];
 	rc = MALL_TEMPORARY;
 	if (amazon_parse_orders(body_of(&resp), resp.body.len, &page, err, sizeof(err))) {
-		mall_status_set(st, MALL_TEMPORARY, resp.status, "Amazon: 注文一覧の応答が不正です (%s)",
-		                err);
+		mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.amazon_17",
+		                 "Amazon: 注文一覧の応答が不正です (%s)",
+		                 err);
 		goto out;
 	}
 	for (int i = 0; i < page.n; i++) {
 		if (page.orders[i].updated_at < since || page.orders[i].updated_at >= until)
 			continue;
 		if (array_reserve(&all, &cap, n + 1, sizeof(*all)) != Z_OK) {
-			mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+			                 "メモリ不足");
 			goto out;
 		}
 		all[n++] = page.orders[i];
@@ -834,7 +858,8 @@ static mall_outcome order_lines(mall_shop *shop, const amazon_order_head *h, mal
 		    buf_puts(&url, "/orders/v0/orders/") || http_urlencode(&url, h->order_no) ||
 		    buf_puts(&url, "/orderItems") ||
 		    (next && (buf_puts(&url, "?NextToken=") || http_urlencode(&url, next)))) {
-			mall_status_set(st, MALL_TEMPORARY, 0, "Amazon: 注文明細を取得できません");
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_18",
+			                 "Amazon: 注文明細を取得できません");
 			goto out;
 		}
 		rc = api_call(shop, OP_ORDER_ITEMS, "GET", buf_str(&url), NULL, &resp, st);
@@ -846,14 +871,15 @@ static mall_outcome order_lines(mall_shop *shop, const amazon_order_head *h, mal
 		rc = MALL_TEMPORARY;
 		char err[128];
 		if (amazon_parse_order_items(body_of(&resp), resp.body.len, &page, err, sizeof(err))) {
-			mall_status_set(st, MALL_TEMPORARY, resp.status,
-			                "Amazon: 注文 %s の明細応答が不正です (%s)", h->order_no, err);
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.amazon_19",
+			                 "Amazon: 注文 %s の明細応答が不正です (%s)", h->order_no, err);
 			goto out;
 		}
 		for (int i = 0; i < page.n; i++) {
 			if (array_reserve(&order->lines, &cap, order->nlines + 1, sizeof(*order->lines)) !=
 			    Z_OK) {
-				mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+				mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+				                 "メモリ不足");
 				goto out;
 			}
 			mall_order_line *l = &order->lines[order->nlines++];
@@ -904,7 +930,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 	memset(st, 0, sizeof(*st));
 	amazon_state *s = state_of(shop);
 	if (!s) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
 	if (s->resume && s->resume_since != since)
@@ -916,7 +943,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		mall_outcome rc;
 		if (pages >= AMAZON_MAX_PAGES) {
 			resume_clear(s);
-			mall_status_set(st, MALL_TEMPORARY, 0, "Amazon: 注文一覧のページが終わりません");
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_20",
+			                 "Amazon: 注文一覧のページが終わりません");
 			return MALL_TEMPORARY;
 		}
 		if (!s->resume || s->pending_fresh) {
@@ -953,7 +981,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			}
 			rc = order_lines(shop, h, &order, st);
 			if (rc == MALL_OK && cb(&order, ctx)) {
-				mall_status_set(st, MALL_TEMPORARY, 0, "注文の取り込みが中断されました");
+				mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_21",
+				                 "注文の取り込みが中断されました");
 				rc = MALL_TEMPORARY;
 			}
 			free(order.lines);

@@ -107,7 +107,8 @@ static bool token_refused(mall_shop *shop, const http_response *r, const char *c
 	bool day = !strcmp(code, "day_api_limit");
 	if (!day && strcmp(code, "hour_api_limit"))
 		return false;
-	mall_status_set(st, MALL_RATE_LIMITED, r->status, "BASEの呼び出し上限に達しました (%s)", code);
+	mall_status_setk(st, MALL_RATE_LIMITED, r->status, "msg.mallerr.base_01",
+	                 "BASEの呼び出し上限に達しました (%s)", code);
 	st->retry_after_ms = until_reset_ms(shop, day);
 	return true;
 }
@@ -116,7 +117,8 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (!shop->api_base || !shop->api_base[0]) {
-		mall_status_set(st, MALL_AUTH, 0, "BASE: APIのURLが未設定です");
+		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.base_02",
+		                 "BASE: APIのURLが未設定です");
 		return MALL_AUTH;
 	}
 	if (!force && mall_token_fresh(shop, mall_opt_int(shop, "refresh_ahead_s", 300), 0)) {
@@ -150,25 +152,30 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, mall
 	*token_bad = false;
 	if (!strcmp(code, "hour_api_limit") || !strcmp(code, "day_api_limit")) {
 		bool day = !strcmp(code, "day_api_limit");
-		mall_status_set(st, MALL_RATE_LIMITED, s, "BASEの%sの呼び出し上限に達しました (%s)",
-		                day ? "1日" : "1時間", code);
+		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.base_03",
+		                 "BASEの%sの呼び出し上限に達しました (%s)",
+		                 day ? "1日" : "1時間", code);
 		st->retry_after_ms = until_reset_ms(shop, day);
 	} else if (s == 429) {
-		mall_status_set(st, MALL_RATE_LIMITED, s, "BASEの呼び出し上限に達しました (HTTP 429)");
+		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.base_04",
+		                 "BASEの呼び出し上限に達しました (HTTP 429)");
 		st->retry_after_ms = mall_retry_after_ms(shop, r);
 	} else if (s == 401 || !strcmp(code, "invalid_request")) {
 		*token_bad = true;
-		mall_status_set(st, MALL_AUTH, s, "BASEがアクセストークンを受け付けません (%s)",
-		                code[0] ? code : "HTTP 401");
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.base_05",
+		                 "BASEがアクセストークンを受け付けません (%s)",
+		                 code[0] ? code : "HTTP 401");
 	} else if (s == 403 || !strcmp(code, "invalid_scope") || !strcmp(code, "access_denied")) {
-		mall_status_set(st, MALL_AUTH, s,
-		                "BASEがこの操作を許可していません (%s)。アプリの権限 (read_items, write_items, read_orders) を確認してください",
-		                code[0] ? code : "HTTP 403");
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.base_06",
+		                 "BASEがこの操作を許可していません (%s)。アプリの権限 (read_items, write_items, read_orders) を確認してください",
+		                 code[0] ? code : "HTTP 403");
 	} else if (s == 0 || s == 408 || s >= 500 || !strcmp(code, "server_error")) {
-		mall_status_set(st, MALL_TEMPORARY, s, "BASEが一時的に応答できません (HTTP %d %s)", s, code);
+		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.base_07",
+		                 "BASEが一時的に応答できません (HTTP %d %s)", s, code);
 	} else {
-		mall_status_set(st, MALL_ITEM, s, "BASEがリクエストを拒否しました (HTTP %d %s)", s,
-		                code[0] ? code : "-");
+		mall_status_setk(st, MALL_ITEM, s, "msg.mallerr.base_08",
+		                 "BASEがリクエストを拒否しました (HTTP %d %s)", s,
+		                 code[0] ? code : "-");
 	}
 	return st->outcome;
 }
@@ -179,8 +186,9 @@ static mall_outcome throttle(mall_shop *shop, void *ctx, mall_status *st)
 {
 	base_state *bs = mall_state(shop, sizeof(base_state));
 	if (bs && bs->limited_until > time(NULL)) {
-		mall_status_set(st, MALL_RATE_LIMITED, 0, "BASEの%sの呼び出し上限に達しています",
-		                bs->limited_day ? "1日" : "1時間");
+		mall_status_setk(st, MALL_RATE_LIMITED, 0, "msg.mallerr.base_09",
+		                 "BASEの%sの呼び出し上限に達しています",
+		                 bs->limited_day ? "1日" : "1時間");
 		st->retry_after_ms = (long)(bs->limited_until - time(NULL)) * 1000;
 		return MALL_RATE_LIMITED;
 	}
@@ -248,9 +256,9 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		memset(&it->status, 0, sizeof(it->status));
 		it->mall_ref_out[0] = '\0';
 		if (!mall_is_digits(it->item_code, BASE_CODE_MAX) || (*sub && !mall_is_digits(sub, BASE_CODE_MAX))) {
-			mall_status_set(&it->status, MALL_ITEM, 0,
-			                "BASEの商品ID・種類IDは数字です (%.40s%s%.40s)", it->item_code ? it->item_code : "",
-			                *sub ? " / " : "", sub);
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.base_10",
+			                 "BASEの商品ID・種類IDは数字です (%.40s%s%.40s)", it->item_code ? it->item_code : "",
+			                 *sub ? " / " : "", sub);
 			continue;
 		}
 		int wanted = it->wanted < 0 ? 0 : it->wanted;
@@ -267,11 +275,11 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 			const cJSON *item = json_member(reply, "item");
 			int e = stock_in_item(item, sub, &got);
 			if (mall_opt_int(shop, "verify_stock", 1) && e == Z_OK && got != wanted)
-				mall_status_set(&it->status, MALL_TEMPORARY, 200,
-				                "BASEの在庫数が %d のままです (指定 %d)", got, wanted);
+				mall_status_setk(&it->status, MALL_TEMPORARY, 200, "msg.mallerr.base_11",
+				                 "BASEの在庫数が %d のままです (指定 %d)", got, wanted);
 			else if (e == Z_NOTFOUND)
-				mall_status_set(&it->status, MALL_ITEM, 200,
-				                "BASEの商品 %s に種類ID %s がありません", it->item_code, sub);
+				mall_status_setk(&it->status, MALL_ITEM, 200, "msg.mallerr.base_12",
+				                 "BASEの商品 %s に種類ID %s がありません", it->item_code, sub);
 		}
 		cJSON_Delete(reply);
 		if (r != MALL_OK && r != MALL_ITEM) {
@@ -364,7 +372,8 @@ static mall_outcome one_order(mall_shop *shop, const base_ref *ref, mall_order_c
 	    !json_unix_time(json_member(ord, "ordered"), &o.ordered_at) || cnt < 0 || cnt > 10000 ||
 	    (cnt && !(lines = calloc((size_t)cnt, sizeof(*lines))))) {
 		cJSON_Delete(reply);
-		mall_status_set(st, MALL_TEMPORARY, 200, "BASE: 注文 %s の応答を解釈できません", ref->key);
+		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.base_13",
+		                 "BASE: 注文 %s の応答を解釈できません", ref->key);
 		return MALL_TEMPORARY;
 	}
 	if (!json_unix_time(json_member(ord, "modified"), &o.updated_at))
@@ -384,7 +393,8 @@ static mall_outcome one_order(mall_shop *shop, const base_ref *ref, mall_order_c
 		    json_copy_str(li, "status", false, ls, sizeof(ls))) {
 			free(lines);
 			cJSON_Delete(reply);
-			mall_status_set(st, MALL_TEMPORARY, 200, "BASE: 注文 %s の明細を解釈できません", ref->key);
+			mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.base_14",
+			                 "BASE: 注文 %s の明細を解釈できません", ref->key);
 			return MALL_TEMPORARY;
 		}
 		l->cancelled = o.cancelled || !strcmp(ls, "cancelled");
@@ -396,7 +406,8 @@ static mall_outcome one_order(mall_shop *shop, const base_ref *ref, mall_order_c
 	free(lines);
 	cJSON_Delete(reply);
 	if (*stop) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "注文の取り込みが中断されました");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.base_15",
+		                 "注文の取り込みが中断されました");
 		return MALL_TEMPORARY;
 	}
 	return MALL_OK;
@@ -427,7 +438,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		    buf_printf(&path, "&limit=%lld&offset=%lld", limit, offset)) {
 			buf_free(&path);
 			oc = MALL_TEMPORARY;
-			mall_status_set(st, oc, 0, "BASE: 注文一覧を取得できません");
+			mall_status_setk(st, oc, 0, "msg.mallerr.base_16",
+			                 "BASE: 注文一覧を取得できません");
 			goto out;
 		}
 		oc = call(shop, "GET", buf_str(&path), NULL, &reply, st);
@@ -441,7 +453,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		if (!cJSON_IsArray(orders)) {
 			cJSON_Delete(reply);
 			oc = MALL_TEMPORARY;
-			mall_status_set(st, oc, 200, "BASE: 注文一覧の応答を解釈できません");
+			mall_status_setk(st, oc, 200, "msg.mallerr.base_17",
+			                 "BASE: 注文一覧の応答を解釈できません");
 			goto out;
 		}
 		int got = 0;
@@ -453,7 +466,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			    !json_unix_time(json_member(o, "modified"), &r.modified)) {
 				cJSON_Delete(reply);
 				oc = MALL_TEMPORARY;
-				mall_status_set(st, oc, 200, "BASE: 注文一覧に解釈できない注文があります");
+				mall_status_setk(st, oc, 200, "msg.mallerr.base_18",
+				                 "BASE: 注文一覧に解釈できない注文があります");
 				goto out;
 			}
 			if (r.modified < since || r.modified >= until)
@@ -466,7 +480,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			if (array_reserve(&refs, &cap, nrefs + 1, sizeof(*refs))) {
 				cJSON_Delete(reply);
 				oc = MALL_TEMPORARY;
-				mall_status_set(st, oc, 0, "メモリ不足");
+				mall_status_setk(st, oc, 0, "msg.mallerr.base_19",
+				                 "メモリ不足");
 				goto out;
 			}
 			refs[nrefs++] = r;

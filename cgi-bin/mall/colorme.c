@@ -99,7 +99,8 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (!shop->api_base || !shop->api_base[0]) {
-		mall_status_set(st, MALL_AUTH, 0, "カラーミーショップ: APIのURLが未設定です");
+		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.colorme_01",
+		                 "カラーミーショップ: APIのURLが未設定です");
 		return MALL_AUTH;
 	}
 	/* A token without a refresh token is used as long as カラーミー takes it. */
@@ -134,19 +135,23 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, mall
 	int s = r->status;
 	error_of(shop, r, code, sizeof(code), msg, sizeof(msg));
 	if (s == 429) {
-		mall_status_set(st, MALL_RATE_LIMITED, s, "カラーミーショップの呼び出し上限に達しました (%s)", code);
+		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.colorme_02",
+		                 "カラーミーショップの呼び出し上限に達しました (%s)", code);
 		st->retry_after_ms = mall_retry_after_ms(shop, r);
 	} else if (s == 401) {
-		mall_status_set(st, MALL_AUTH, s, "カラーミーショップがアクセストークンを受け付けません (%s %s)", code, msg);
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.colorme_03",
+		                 "カラーミーショップがアクセストークンを受け付けません (%s %s)", code, msg);
 	} else if (s == 403) {
-		mall_status_set(st, MALL_AUTH, s,
-		                "カラーミーショップがこの操作を許可していません (%s %s)。アプリのスコープ (read_products write_products read_sales) を確認してください",
-		                code, msg);
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.colorme_04",
+		                 "カラーミーショップがこの操作を許可していません (%s %s)。アプリのスコープ (read_products write_products read_sales) を確認してください",
+		                 code, msg);
 	} else if (s == 0 || s == 408 || s >= 500) {
-		mall_status_set(st, MALL_TEMPORARY, s, "カラーミーショップが一時的に応答できません (HTTP %d %s)", s, code);
+		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.colorme_05",
+		                 "カラーミーショップが一時的に応答できません (HTTP %d %s)", s, code);
 	} else {
-		mall_status_set(st, MALL_ITEM, s, "カラーミーショップがリクエストを拒否しました (HTTP %d %s %s)", s,
-		                code, msg);
+		mall_status_setk(st, MALL_ITEM, s, "msg.mallerr.colorme_06",
+		                 "カラーミーショップがリクエストを拒否しました (HTTP %d %s %s)", s,
+		                 code, msg);
 	}
 	return st->outcome;
 }
@@ -240,7 +245,8 @@ static mall_outcome put_product(mall_shop *shop, mall_push_item *items, const in
 			continue;
 		}
 		if (!split_sub(shop, sub, o1, o2, sizeof(o1)) || !o1[0]) {
-			mall_status_set(&it->status, MALL_ITEM, 0, "カラーミーショップのオプションの値が不正です (%.60s)", sub);
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.colorme_07",
+			                 "カラーミーショップのオプションの値が不正です (%.60s)", sub);
 			continue;
 		}
 		if (!vars && !(vars = cJSON_AddArrayToObject(prod, "variants")))
@@ -258,7 +264,8 @@ static mall_outcome put_product(mall_shop *shop, mall_push_item *items, const in
 	char *text = prod ? cJSON_PrintUnformatted(body) : NULL;
 	cJSON_Delete(body);
 	if (!text) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.colorme_08",
+		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
 	if (!live) {
@@ -286,8 +293,8 @@ static mall_outcome put_product(mall_shop *shop, mall_push_item *items, const in
 		if (!p || !mall_opt_int(shop, "verify_stock", 1) || e == Z_INVALID)
 			continue;
 		if (e == Z_NOTFOUND)
-			mall_status_set(&it->status, MALL_ITEM, 200,
-			                "カラーミーショップの商品 %s にオプション「%.60s」がありません", pid, sub);
+			mall_status_setk(&it->status, MALL_ITEM, 200, "msg.mallerr.colorme_09",
+			                 "カラーミーショップの商品 %s にオプション「%.60s」がありません", pid, sub);
 		else if (got != wanted)
 			mall_status_set(&it->status, MALL_ITEM, 200,
 			                *sub ? "カラーミーショップの在庫数が %d のままです (指定 %d)"
@@ -308,7 +315,8 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 	if (!idx || !done) {
 		free(idx);
 		free(done);
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.colorme_08",
+		                 "メモリ不足");
 		for (int i = 0; i < n; i++)
 			items[i].status = *st;
 		return MALL_TEMPORARY;
@@ -317,8 +325,9 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		memset(&items[i].status, 0, sizeof(items[i].status));
 		items[i].mall_ref_out[0] = '\0';
 		if (!mall_is_digits(items[i].item_code, COLORME_ID_MAX)) {
-			mall_status_set(&items[i].status, MALL_ITEM, 0, "カラーミーショップの商品IDは数字です (%.40s)",
-			                items[i].item_code ? items[i].item_code : "");
+			mall_status_setk(&items[i].status, MALL_ITEM, 0, "msg.mallerr.colorme_10",
+			                 "カラーミーショップの商品IDは数字です (%.40s)",
+			                 items[i].item_code ? items[i].item_code : "");
 			done[i] = true;
 		}
 	}
@@ -366,7 +375,8 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 		buf path = BUF_INIT;
 		int k = 0, next = start;
 		if (buf_puts(&path, "/v1/products.json?ids=")) {
-			mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.colorme_08",
+			                 "メモリ不足");
 			return MALL_TEMPORARY;
 		}
 		for (; next < n && k < COLORME_READ_BATCH; next++) {
@@ -379,7 +389,8 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 				continue;
 			if ((k && buf_putc(&path, ',')) || buf_puts(&path, items[next].item_code)) {
 				buf_free(&path);
-				mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+				mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.colorme_08",
+				                 "メモリ不足");
 				return MALL_TEMPORARY;
 			}
 			k++;
@@ -433,7 +444,8 @@ static mall_outcome one_sale(mall_shop *shop, const cJSON *sale, time_t updated,
 	memset(&o, 0, sizeof(o));
 	const cJSON *id = json_member(sale, "id");
 	if (!cJSON_IsNumber(id) || id->valuedouble < 0 || id->valuedouble >= 1e18) {
-		mall_status_set(st, MALL_TEMPORARY, 200, "カラーミーショップ: 受注IDを解釈できません");
+		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.colorme_11",
+		                 "カラーミーショップ: 受注IDを解釈できません");
 		return MALL_TEMPORARY;
 	}
 	snprintf(o.order_no, sizeof(o.order_no), "%.0f", id->valuedouble);
@@ -451,7 +463,8 @@ static mall_outcome one_sale(mall_shop *shop, const cJSON *sale, time_t updated,
 	if (cnt < 0 || cnt > 10000 || !json_unix_time(json_member(sale, "make_date"), &o.ordered_at) ||
 	    (cnt && !(lines = calloc((size_t)cnt, sizeof(*lines))))) {
 		cJSON_Delete(fetched);
-		mall_status_set(st, MALL_TEMPORARY, 200, "カラーミーショップ: 受注 %s を解釈できません", o.order_no);
+		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.colorme_12",
+		                 "カラーミーショップ: 受注 %s を解釈できません", o.order_no);
 		return MALL_TEMPORARY;
 	}
 	o.updated_at = updated;
@@ -475,8 +488,9 @@ static mall_outcome one_sale(mall_shop *shop, const cJSON *sale, time_t updated,
 		    json_get_int(d, "product_num", 0, 1000000, &l->quantity)) {
 			free(lines);
 			cJSON_Delete(fetched);
-			mall_status_set(st, MALL_TEMPORARY, 200, "カラーミーショップ: 受注 %s の明細を解釈できません",
-			                o.order_no);
+			mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.colorme_13",
+			                 "カラーミーショップ: 受注 %s の明細を解釈できません",
+			                 o.order_no);
 			return MALL_TEMPORARY;
 		}
 		snprintf(l->line_key, sizeof(l->line_key), "%.0f", lid->valuedouble);
@@ -498,7 +512,8 @@ static mall_outcome one_sale(mall_shop *shop, const cJSON *sale, time_t updated,
 	free(lines);
 	cJSON_Delete(fetched);
 	if (stop) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "注文の取り込みが中断されました");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.colorme_14",
+		                 "注文の取り込みが中断されました");
 		return MALL_TEMPORARY;
 	}
 	return MALL_OK;
@@ -531,7 +546,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		    buf_printf(&path, "&limit=%lld&offset=%lld", limit, offset)) {
 			buf_free(&path);
 			oc = MALL_TEMPORARY;
-			mall_status_set(st, oc, 0, "カラーミーショップ: 受注一覧を取得できません");
+			mall_status_setk(st, oc, 0, "msg.mallerr.colorme_15",
+			                 "カラーミーショップ: 受注一覧を取得できません");
 			goto out;
 		}
 		oc = call(shop, "GET", buf_str(&path), NULL, &reply, st);
@@ -546,7 +562,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		if (!cJSON_IsArray(sales)) {
 			cJSON_Delete(reply);
 			oc = MALL_TEMPORARY;
-			mall_status_set(st, oc, 200, "カラーミーショップ: 受注一覧の応答を解釈できません");
+			mall_status_setk(st, oc, 200, "msg.mallerr.colorme_16",
+			                 "カラーミーショップ: 受注一覧の応答を解釈できません");
 			goto out;
 		}
 		int got = cJSON_GetArraySize(sales);
@@ -557,7 +574,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 				cJSON_Delete(s);
 				cJSON_Delete(reply);
 				oc = MALL_TEMPORARY;
-				mall_status_set(st, oc, 200, "カラーミーショップ: 受注一覧に解釈できない受注があります");
+				mall_status_setk(st, oc, 200, "msg.mallerr.colorme_17",
+				                 "カラーミーショップ: 受注一覧に解釈できない受注があります");
 				goto out;
 			}
 			if (r.updated < since || r.updated >= until) {
@@ -568,7 +586,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 				cJSON_Delete(s);
 				cJSON_Delete(reply);
 				oc = MALL_TEMPORARY;
-				mall_status_set(st, oc, 0, "メモリ不足");
+				mall_status_setk(st, oc, 0, "msg.mallerr.colorme_08",
+				                 "メモリ不足");
 				goto out;
 			}
 			refs[nrefs++] = r;

@@ -61,22 +61,25 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, mall
 	int s = r->status;
 	rakuten_first_error(buf_str(&r->body), r->body.len, code, sizeof(code), msg, sizeof(msg));
 	if (s == 429) {
-		mall_status_set(st, MALL_RATE_LIMITED, s, "楽天の呼び出し回数制限に達しました (%s)", code);
+		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.rakuten_01",
+		                 "楽天の呼び出し回数制限に達しました (%s)", code);
 		st->retry_after_ms = mall_retry_after_ms(shop, r);
 	} else if (s == 401) {
-		mall_status_set(st, MALL_AUTH, s,
-		                "楽天のライセンスキーまたはサービスシークレットが無効か期限切れです。RMSで確認してください (%s %s)",
-		                code, msg);
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.rakuten_02",
+		                 "楽天のライセンスキーまたはサービスシークレットが無効か期限切れです。RMSで確認してください (%s %s)",
+		                 code, msg);
 	} else if (s == 403 || !strcmp(code, "ES04-01")) {
-		mall_status_set(st, MALL_AUTH, s,
-		                "RMSのWEB APIサービスで必要な機能が有効になっていません (%s %s)", code, msg);
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.rakuten_03",
+		                 "RMSのWEB APIサービスで必要な機能が有効になっていません (%s %s)", code, msg);
 	} else if (s >= 500 || s == 408 || s == 0) {
-		mall_status_set(st, MALL_TEMPORARY, s, "楽天が一時的に応答できません (HTTP %d %s)", s, code);
+		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.rakuten_04",
+		                 "楽天が一時的に応答できません (HTTP %d %s)", s, code);
 	} else if (s == 415 || s == 405) {
-		mall_status_set(st, MALL_TEMPORARY, s,
-		                "楽天がリクエストの形式を受け付けません (HTTP %d %s)。content_type 設定を確認してください", s, code);
+		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.rakuten_05",
+		                 "楽天がリクエストの形式を受け付けません (HTTP %d %s)。content_type 設定を確認してください", s, code);
 	} else {
-		mall_status_set(st, MALL_ITEM, s, "楽天がリクエストを拒否しました (HTTP %d %s %s)", s, code, msg);
+		mall_status_setk(st, MALL_ITEM, s, "msg.mallerr.rakuten_06",
+		                 "楽天がリクエストを拒否しました (HTTP %d %s %s)", s, code, msg);
 	}
 	return st->outcome;
 }
@@ -91,8 +94,8 @@ static mall_outcome rk_call(mall_shop *shop, const char *method, const char *pat
 	long long max_bytes = mall_opt_int(shop, "max_reply_bytes", 16L << 20);
 	int l = secret && key ? snprintf(pair, sizeof(pair), "%s:%s", secret, key) : -1;
 	if (!secret || !*secret || !key || !*key || l < 0 || (size_t)l >= sizeof(pair)) {
-		mall_status_set(st, MALL_AUTH, 0,
-		                "楽天の認証情報 (service_secret, license_key) が設定されていません");
+		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.rakuten_07",
+		                 "楽天の認証情報 (service_secret, license_key) が設定されていません");
 		return MALL_AUTH;
 	}
 	EVP_EncodeBlock((unsigned char *)b64, (unsigned char *)pair, l);
@@ -108,13 +111,15 @@ static mall_outcome rk_call(mall_shop *shop, const char *method, const char *pat
 	http_request req = {method, url, headers, body, body ? strlen(body) : 0,
 	                    (long)mall_opt_int(shop, "timeout_ms", 0)};
 	if (http_perform(shop->http, &req, resp) != Z_OK) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "楽天に接続できません: %s", resp->error);
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_08",
+		                 "楽天に接続できません: %s", resp->error);
 		return MALL_TEMPORARY;
 	}
 	if (resp->status >= 200 && resp->status < 300) {
 		if ((long long)resp->body.len > max_bytes) {
-			mall_status_set(st, MALL_TEMPORARY, resp->status, "楽天の応答が大きすぎます (%zu バイト)",
-			                resp->body.len);
+			mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.rakuten_09",
+			                 "楽天の応答が大きすぎます (%zu バイト)",
+			                 resp->body.len);
 			return MALL_TEMPORARY;
 		}
 		mall_status_ok(st, resp->status);
@@ -176,7 +181,8 @@ static mall_outcome upsert(mall_shop *shop, mall_push_item *items, const int *id
 		}
 	}
 	if (!list || !(body = cJSON_PrintUnformatted(root))) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリが足りません");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+		                 "メモリが足りません");
 		goto out;
 	}
 	inventory_path(shop, "bulk-upsert", path, sizeof(path));
@@ -188,8 +194,9 @@ static mall_outcome upsert(mall_shop *shop, mall_push_item *items, const int *id
 		if (i < 0 || i >= n || refused[i])
 			continue;
 		refused[i] = true;
-		mall_status_set(&items[idx[i]].status, MALL_ITEM, resp.status, "楽天が在庫更新を拒否しました (%s: %s)",
-		                errs[e].code, errs[e].message);
+		mall_status_setk(&items[idx[i]].status, MALL_ITEM, resp.status, "msg.mallerr.rakuten_11",
+		                 "楽天が在庫更新を拒否しました (%s: %s)",
+		                 errs[e].code, errs[e].message);
 	}
 out:
 	free(errs);
@@ -206,7 +213,8 @@ static mall_outcome push_chunk(mall_shop *shop, mall_push_item *items, int n, ma
 	mall_outcome oc = MALL_OK;
 	mall_status_ok(st, 0);
 	if (!idx || !refused) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリが足りません");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+		                 "メモリが足りません");
 		oc = MALL_TEMPORARY;
 		for (int i = 0; i < n; i++)
 			items[i].status = *st;
@@ -215,10 +223,11 @@ static mall_outcome push_chunk(mall_shop *shop, mall_push_item *items, int n, ma
 	for (int i = 0; i < n; i++) {
 		mall_push_item *it = &items[i];
 		if (!manage_number_ok(it->item_code) || !variant_ok(it->sub_code)) {
-			mall_status_set(&it->status, MALL_ITEM, 0,
-			                "商品管理番号（英数字・-・_、32文字まで）またはSKU管理番号（32バイトまで）が正しくありません");
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.rakuten_12",
+			                 "商品管理番号（英数字・-・_、32文字まで）またはSKU管理番号（32バイトまで）が正しくありません");
 		} else if (it->wanted < 0 || it->wanted > 99999) {
-			mall_status_set(&it->status, MALL_ITEM, 0, "楽天の在庫数は0〜99999です（%d は送れません）", it->wanted);
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.rakuten_13",
+			                 "楽天の在庫数は0〜99999です（%d は送れません）", it->wanted);
 		} else {
 			mall_status_ok(&it->status, 0);
 			idx[m++] = i;
@@ -299,7 +308,8 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 			nsent++;
 		}
 		if (nsent && (!list || !(body = cJSON_PrintUnformatted(root)))) {
-			mall_status_set(st, MALL_TEMPORARY, 0, "メモリが足りません");
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+			                 "メモリが足りません");
 			oc = MALL_TEMPORARY;
 		} else if (nsent) {
 			oc = rk_call(shop, "POST", path, body, RK_GET, &resp, st);
@@ -312,7 +322,8 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 		rows = NULL;
 		if (rakuten_parse_inventories(buf_str(&resp.body), resp.body.len, &rows, &nrows, err,
 		                              sizeof(err)) != Z_OK) {
-			mall_status_set(st, MALL_TEMPORARY, resp.status, "楽天のbulk-get応答を解釈できません: %s", err);
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_14",
+			                 "楽天のbulk-get応答を解釈できません: %s", err);
 			oc = MALL_TEMPORARY;
 			break;
 		}
@@ -366,7 +377,8 @@ static mall_outcome search_window(mall_shop *shop, time_t from, time_t to, numbe
 		               "\"PaginationRequestModel\":{\"requestRecordsAmount\":%lld,\"requestPage\":%lld,"
 		               "\"SortModelList\":[{\"sortColumn\":1,\"sortDirection\":1}]}}",
 		               date_type, start, end, page_size, page)) {
-			mall_status_set(st, MALL_TEMPORARY, 0, "メモリが足りません");
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+			                 "メモリが足りません");
 			oc = MALL_TEMPORARY;
 			goto out;
 		}
@@ -379,7 +391,8 @@ static mall_outcome search_window(mall_shop *shop, time_t from, time_t to, numbe
 		nums = NULL;
 		if (rakuten_parse_search(buf_str(&resp.body), resp.body.len, &nums, &nnums, &total, &pages,
 		                         err, sizeof(err)) != Z_OK) {
-			mall_status_set(st, MALL_TEMPORARY, resp.status, "楽天のsearchOrder応答を解釈できません: %s", err);
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_15",
+			                 "楽天のsearchOrder応答を解釈できません: %s", err);
 			oc = MALL_TEMPORARY;
 			goto out;
 		}
@@ -395,13 +408,15 @@ static mall_outcome search_window(mall_shop *shop, time_t from, time_t to, numbe
 			while (cap < out->n + nnums)
 				cap *= 2;
 			if (cap > 2000000) {
-				mall_status_set(st, MALL_TEMPORARY, resp.status, "楽天の注文が多すぎます");
+				mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_16",
+				                 "楽天の注文が多すぎます");
 				oc = MALL_TEMPORARY;
 				goto out;
 			}
 			char (*grown)[64] = realloc(out->numbers, (size_t)cap * sizeof(*grown));
 			if (!grown) {
-				mall_status_set(st, MALL_TEMPORARY, 0, "メモリが足りません");
+				mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+				                 "メモリが足りません");
 				oc = MALL_TEMPORARY;
 				goto out;
 			}
@@ -486,7 +501,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			}
 		}
 		if (oc != MALL_OK || buf_printf(&body, "],\"version\":%lld}", version)) {
-			mall_status_set(st, MALL_TEMPORARY, 0, "メモリが足りません");
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+			                 "メモリが足りません");
 			oc = MALL_TEMPORARY;
 			break;
 		}
@@ -500,7 +516,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		norders = 0;
 		if (rakuten_parse_orders(buf_str(&resp.body), resp.body.len, pending, &orders, &norders, err,
 		                         sizeof(err)) != Z_OK) {
-			mall_status_set(st, MALL_TEMPORARY, resp.status, "楽天のgetOrder応答を解釈できません: %s", err);
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_17",
+			                 "楽天のgetOrder応答を解釈できません: %s", err);
 			oc = MALL_TEMPORARY;
 			break;
 		}
@@ -544,7 +561,8 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		return MALL_OK;
 	if (buf_puts(&path, "/es/1.0/license-management/license-key/expiry-date?licenseKey=") ||
 	    http_urlencode(&path, key)) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリが足りません");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+		                 "メモリが足りません");
 		oc = MALL_TEMPORARY;
 		goto out;
 	}
@@ -554,7 +572,8 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	if (oc != MALL_OK)
 		goto out;
 	if (rakuten_parse_expiry(buf_str(&resp.body), resp.body.len, &expiry, err, sizeof(err)) != Z_OK) {
-		mall_status_set(st, MALL_TEMPORARY, resp.status, "楽天のライセンス期限応答を解釈できません: %s", err);
+		mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_18",
+		                 "楽天のライセンス期限応答を解釈できません: %s", err);
 		oc = MALL_TEMPORARY;
 		goto out;
 	}
@@ -567,10 +586,12 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	jst_format(expiry, JST_ISO_0900, day, sizeof(day));
 	day[10] = '\0';
 	if (expiry <= now) {
-		mall_status_set(st, MALL_AUTH, resp.status, "楽天のライセンスキーの有効期限 (%s) が切れています。RMSで更新してください", day);
+		mall_status_setk(st, MALL_AUTH, resp.status, "msg.mallerr.rakuten_19",
+		                 "楽天のライセンスキーの有効期限 (%s) が切れています。RMSで更新してください", day);
 		oc = MALL_AUTH;
 	} else if (expiry - now < warn_days * 86400) {
-		mall_status_set(st, MALL_OK, resp.status, "楽天のライセンスキーの有効期限 (%s) が近づいています。RMSで更新してください", day);
+		mall_status_setk(st, MALL_OK, resp.status, "msg.mallerr.rakuten_20",
+		                 "楽天のライセンスキーの有効期限 (%s) が近づいています。RMSで更新してください", day);
 	}
 out:
 	buf_free(&path);

@@ -57,7 +57,8 @@ mall_outcome mall_retry_json(mall_shop *shop, const mall_retry *c, const char *m
 	memset(st, 0, sizeof(*st));
 	if (mall_put_url(&url, shop, path)) {
 		buf_free(&url);
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.retry_01",
+		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
 	snprintf(type, sizeof(type), "Content-Type: %s", ctype ? ctype : "application/json");
@@ -76,13 +77,15 @@ bool mall_judge_json(mall_shop *shop, const char *label, bool only_200, int hrc,
                      const http_response *resp, cJSON **out, mall_status *st)
 {
 	if (hrc != Z_OK) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "%sに接続できません: %s", label, resp->error);
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.retry_02",
+		                 "%sに接続できません: %s", label, resp->error);
 		return true;
 	}
 	if (only_200 ? resp->status != 200 : resp->status < 200 || resp->status >= 300)
 		return false;
 	if (!(*out = mall_parse_body(shop, resp)))
-		mall_status_set(st, MALL_TEMPORARY, resp->status, "%sの応答を解釈できません", label);
+		mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.retry_03",
+		                 "%sの応答を解釈できません", label);
 	else
 		mall_status_ok(st, resp->status);
 	return true;

@@ -154,7 +154,8 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (!shop->api_base || !shop->api_base[0]) {
-		mall_status_set(st, MALL_AUTH, 0, "Shopify: ストアのURL (api_base) が未設定です");
+		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.shopify_01",
+		                 "Shopify: ストアのURL (api_base) が未設定です");
 		return MALL_AUTH;
 	}
 	bool can_grant = mall_cred(shop, "client_id", "")[0] && mall_cred(shop, "client_secret", "")[0];
@@ -190,7 +191,8 @@ static mall_outcome throttle(mall_shop *shop, double cost, mall_status *st)
 {
 	shopify_state *s = state_of(shop);
 	if (!s) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_02",
+		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
 	if (!mall_opt_int(shop, "rate_limit", 1) || !s->cost_known)
@@ -201,7 +203,8 @@ static mall_outcome throttle(mall_shop *shop, double cost, mall_status *st)
 	long long half = s->cost.rate > 0 ? (long long)ceil(s->cost.capacity / 2 / s->cost.rate * 1000)
 	                                  : 0;
 	if (wait > mall_opt_int(shop, "max_wait_ms", half > 5000 && half < 60000 ? half : 5000)) {
-		mall_status_set(st, MALL_RATE_LIMITED, 0, "Shopify: APIコストの上限に達しました");
+		mall_status_setk(st, MALL_RATE_LIMITED, 0, "msg.mallerr.shopify_03",
+		                 "Shopify: APIコストの上限に達しました");
 		st->retry_after_ms = wait;
 		return MALL_RATE_LIMITED;
 	}
@@ -235,15 +238,18 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 	shopify_reply *r = c->r;
 	shopify_reply_free(r);
 	if (hrc != Z_OK) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "Shopify: 通信に失敗しました (%s)", resp->error);
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_04",
+		                 "Shopify: 通信に失敗しました (%s)", resp->error);
 		return MALL_RETRY_DONE;
 	}
 	if (resp->status == 401) {
-		mall_status_set(st, MALL_AUTH, 401, "Shopify: アクセストークンが拒否されました");
+		mall_status_setk(st, MALL_AUTH, 401, "msg.mallerr.shopify_05",
+		                 "Shopify: アクセストークンが拒否されました");
 		return MALL_RETRY_RENEW;
 	}
 	if (resp->status == 429) {
-		mall_status_set(st, MALL_RATE_LIMITED, 429, "Shopify: 呼び出し上限を超えました");
+		mall_status_setk(st, MALL_RATE_LIMITED, 429, "msg.mallerr.shopify_06",
+		                 "Shopify: 呼び出し上限を超えました");
 		st->retry_after_ms = retry_after_header(resp);
 		return MALL_RETRY_DONE;
 	}
@@ -254,7 +260,8 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 	char err[128];
 	if (shopify_parse_reply(resp->body.data ? resp->body.data : "", resp->body.len, r, err,
 	                        sizeof(err))) {
-		mall_status_set(st, MALL_TEMPORARY, 200, "Shopify: 応答が不正です (%s)", err);
+		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.shopify_07",
+		                 "Shopify: 応答が不正です (%s)", err);
 		return MALL_RETRY_DONE;
 	}
 	shopify_state *s = state_of(shop);
@@ -264,15 +271,17 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 	}
 	if (r->throttled) {
 		double need = r->requested_cost > 0 ? r->requested_cost : c->cost;
-		mall_status_set(st, MALL_RATE_LIMITED, 200, "Shopify: APIコストの上限に達しました (THROTTLED)");
+		mall_status_setk(st, MALL_RATE_LIMITED, 200, "msg.mallerr.shopify_08",
+		                 "Shopify: APIコストの上限に達しました (THROTTLED)");
 		st->retry_after_ms = r->cost_known
 		                         ? (long)ceil(fmax(need - r->available, 1) / r->restore_rate * 1000)
 		                         : 1000;
 		return MALL_RETRY_WAIT;
 	}
 	if (r->error[0] || !r->data)
-		mall_status_set(st, MALL_TEMPORARY, 200, "Shopify: GraphQLエラー: %s%s%s", r->error,
-		                r->error_code[0] ? " " : "", r->error_code);
+		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.shopify_09",
+		                 "Shopify: GraphQLエラー: %s%s%s", r->error,
+		                 r->error_code[0] ? " " : "", r->error_code);
 	else
 		mall_status_ok(st, 200);
 	return MALL_RETRY_DONE;
@@ -297,14 +306,16 @@ static mall_outcome gql(mall_shop *shop, const char *query, cJSON *variables,
 	cJSON *req_json = cJSON_CreateObject();
 	if (!req_json || !cJSON_AddStringToObject(req_json, "query", query)) {
 		cJSON_Delete(variables);
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_02",
+		                 "メモリ不足");
 		goto out;
 	}
 	cJSON_AddItemToObject(req_json, "variables", variables ? variables : cJSON_CreateObject());
 	body = cJSON_PrintUnformatted(req_json);
 	if (!body || put_base(&url, shop) ||
 	    buf_printf(&url, "/admin/api/%s/graphql.json", version_of(shop))) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_02",
+		                 "メモリ不足");
 		goto out;
 	}
 	const char *headers[] = {"Content-Type: application/json", "Accept: application/json", NULL};
@@ -415,13 +426,14 @@ static void resolve(const mall_shop *shop, target *t, const shopify_variant *v, 
 		}
 	}
 	if (!nhits) {
-		mall_status_set(&t->status, MALL_ITEM, 200, "Shopify: SKU %s の商品バリエーションがありません",
-		                t->sku);
+		mall_status_setk(&t->status, MALL_ITEM, 200, "msg.mallerr.shopify_10",
+		                 "Shopify: SKU %s の商品バリエーションがありません",
+		                 t->sku);
 		return;
 	}
 	if (nhits > 1) {
-		mall_status_set(&t->status, MALL_ITEM, 200,
-		                "Shopify: SKU %s が複数のバリエーションで使われています", t->sku);
+		mall_status_setk(&t->status, MALL_ITEM, 200, "msg.mallerr.shopify_11",
+		                 "Shopify: SKU %s が複数のバリエーションで使われています", t->sku);
 		return;
 	}
 	const char *want = mall_opt(shop, "location_id", "");
@@ -438,7 +450,8 @@ static void resolve(const mall_shop *shop, target *t, const shopify_variant *v, 
 	}
 	int w = snprintf(t->ref, sizeof(t->ref), "%s %s", hit->item_id, lv->location_id);
 	if (w < 0 || (size_t)w >= sizeof(t->ref)) {
-		mall_status_set(&t->status, MALL_ITEM, 200, "Shopify: SKU %s のIDが長すぎます", t->sku);
+		mall_status_setk(&t->status, MALL_ITEM, 200, "msg.mallerr.shopify_12",
+		                 "Shopify: SKU %s のIDが長すぎます", t->sku);
 		return;
 	}
 	t->resolved = true;
@@ -461,7 +474,8 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 	char query[sizeof(VARIANTS_QUERY) + 32];
 	int *idx = calloc(n ? (size_t)n : 1, sizeof(*idx));
 	if (!idx) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_02",
+		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
 	if (page < 1 || page > 250)
@@ -483,7 +497,8 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 				continue;
 			if ((k && buf_puts(&q, " OR ")) || put_term(&q, ts[start].sku)) {
 				rc = MALL_TEMPORARY;
-				mall_status_set(st, rc, 0, "メモリ不足");
+				mall_status_setk(st, rc, 0, "msg.mallerr.shopify_02",
+				                 "メモリ不足");
 				goto out;
 			}
 			idx[k++] = start;
@@ -498,7 +513,8 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 		if (!vars || !cJSON_AddStringToObject(vars, "q", buf_str(&q))) {
 			cJSON_Delete(vars);
 			rc = MALL_TEMPORARY;
-			mall_status_set(st, rc, 0, "メモリ不足");
+			mall_status_setk(st, rc, 0, "msg.mallerr.shopify_02",
+			                 "メモリ不足");
 			goto out;
 		}
 		rc = gql(shop, query, vars, &r, st);
@@ -508,7 +524,8 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 		char err[128];
 		if (shopify_parse_variants(r.data, &v, &nv, err, sizeof(err))) {
 			rc = MALL_TEMPORARY;
-			mall_status_set(st, rc, 200, "Shopify: 商品検索の応答が不正です (%s)", err);
+			mall_status_setk(st, rc, 200, "msg.mallerr.shopify_13",
+			                 "Shopify: 商品検索の応答が不正です (%s)", err);
 			goto out;
 		}
 		shopify_reply_free(&r);
@@ -582,7 +599,8 @@ static mall_outcome set_quantities(mall_shop *shop, const mall_push_item *items,
 	cJSON *qs = cJSON_AddArrayToObject(input, "quantities");
 	if (!qs || !cJSON_AddStringToObject(input, "name", mall_opt(shop, "quantity_name", "available")) ||
 	    !cJSON_AddStringToObject(input, "reason", mall_opt(shop, "reason", "correction"))) {
-		mall_status_set(st, rc, 0, "メモリ不足");
+		mall_status_setk(st, rc, 0, "msg.mallerr.shopify_02",
+		                 "メモリ不足");
 		cJSON_Delete(vars);
 		return rc;
 	}
@@ -596,7 +614,8 @@ static mall_outcome set_quantities(mall_shop *shop, const mall_push_item *items,
 		cJSON *row = cJSON_CreateObject();
 		split_ref(t->ref, item, loc, sizeof(item));
 		if (!row) {
-			mall_status_set(st, rc, 0, "メモリ不足");
+			mall_status_setk(st, rc, 0, "msg.mallerr.shopify_02",
+			                 "メモリ不足");
 			cJSON_Delete(vars);
 			return rc;
 		}
@@ -632,7 +651,8 @@ static mall_outcome set_quantities(mall_shop *shop, const mall_push_item *items,
 		goto out;
 	rc = MALL_TEMPORARY;
 	if (shopify_parse_set_result(r.data, &ue, &nue, err, sizeof(err))) {
-		mall_status_set(st, rc, 200, "Shopify: 在庫更新の応答が不正です (%s)", err);
+		mall_status_setk(st, rc, 200, "msg.mallerr.shopify_14",
+		                 "Shopify: 在庫更新の応答が不正です (%s)", err);
 		goto out;
 	}
 	rc = MALL_OK;
@@ -648,8 +668,8 @@ static mall_outcome set_quantities(mall_shop *shop, const mall_push_item *items,
 			target *t = &ts[rows[i]];
 			if (!strcmp(ue[e].code, "CHANGE_FROM_QUANTITY_STALE") ||
 			    !strcmp(ue[e].code, "COMPARE_QUANTITY_STALE"))
-				mall_status_set(&t->status, MALL_TEMPORARY, 200,
-				                "Shopify: 在庫数が更新中に変わりました (%s)", t->sku);
+				mall_status_setk(&t->status, MALL_TEMPORARY, 200, "msg.mallerr.shopify_15",
+				                 "Shopify: 在庫数が更新中に変わりました (%s)", t->sku);
 			else if (!t->fresh && (!strcmp(ue[e].code, "INVALID_INVENTORY_ITEM") ||
 			                       !strcmp(ue[e].code, "INVALID_LOCATION")))
 				t->resolved = false; /* a stale stored id: look the SKU up again */
@@ -675,7 +695,8 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 	memset(st, 0, sizeof(*st));
 	if (!ts || !rows || !s) {
 		rc = MALL_TEMPORARY;
-		mall_status_set(st, rc, 0, "メモリ不足");
+		mall_status_setk(st, rc, 0, "msg.mallerr.shopify_02",
+		                 "メモリ不足");
 		goto fail;
 	}
 	for (int i = 0; i < n; i++) {
@@ -685,7 +706,8 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		it->mall_ref_out[0] = '\0';
 		t->sku = it->sku_code && it->sku_code[0] ? it->sku_code : it->item_code;
 		if (!t->sku || !t->sku[0]) {
-			mall_status_set(&t->status, MALL_ITEM, 0, "SKUコードが空です");
+			mall_status_setk(&t->status, MALL_ITEM, 0, "msg.mallerr.shopify_16",
+			                 "SKUコードが空です");
 			continue;
 		}
 		char item[100], loc[100];
@@ -720,8 +742,8 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		if (ts[i].status.outcome != MALL_OK) {
 			items[i].status = ts[i].status;
 		} else if (!ts[i].done) {
-			mall_status_set(&items[i].status, MALL_TEMPORARY, 0,
-			                "Shopify: SKU %s の在庫を更新できませんでした", ts[i].sku);
+			mall_status_setk(&items[i].status, MALL_TEMPORARY, 0, "msg.mallerr.shopify_17",
+			                 "Shopify: SKU %s の在庫を更新できませんでした", ts[i].sku);
 		}
 	}
 	rc = MALL_OK;
@@ -746,14 +768,16 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 	memset(st, 0, sizeof(*st));
 	target *ts = calloc(n ? (size_t)n : 1, sizeof(*ts));
 	if (!ts) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "メモリ不足");
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_02",
+		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
 	for (int i = 0; i < n; i++) {
 		items[i].found = false;
 		ts[i].sku = items[i].sku_code && items[i].sku_code[0] ? items[i].sku_code : items[i].item_code;
 		if (!ts[i].sku || !ts[i].sku[0])
-			mall_status_set(&ts[i].status, MALL_ITEM, 0, "SKUコードが空です");
+			mall_status_setk(&ts[i].status, MALL_ITEM, 0, "msg.mallerr.shopify_16",
+			                 "SKUコードが空です");
 	}
 	mall_outcome rc = lookup(shop, ts, n, st);
 	for (int i = 0; rc == MALL_OK && i < n; i++) {
@@ -797,7 +821,8 @@ static mall_outcome more_lines(mall_shop *shop, shopify_order *o, long long per_
 		if (pages > SHOPIFY_MAX_PAGES || !vars || !cJSON_AddStringToObject(vars, "id", o->id) ||
 		    !cJSON_AddStringToObject(vars, "after", o->lines_cursor)) {
 			cJSON_Delete(vars);
-			mall_status_set(st, MALL_TEMPORARY, 0, "Shopify: 注文明細を取得できません");
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_18",
+			                 "Shopify: 注文明細を取得できません");
 			return MALL_TEMPORARY;
 		}
 		mall_outcome rc = gql(shop, query, vars, &r, st);
@@ -806,8 +831,9 @@ static mall_outcome more_lines(mall_shop *shop, shopify_order *o, long long per_
 		int e = shopify_parse_order_lines(r.data, o, err, sizeof(err));
 		shopify_reply_free(&r);
 		if (e) {
-			mall_status_set(st, MALL_TEMPORARY, 200, "Shopify: 注文 %s の明細応答が不正です (%s)",
-			                o->order.order_no, err);
+			mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.shopify_19",
+			                 "Shopify: 注文 %s の明細応答が不正です (%s)",
+			                 o->order.order_no, err);
 			return MALL_TEMPORARY;
 		}
 	}
@@ -857,7 +883,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		    !(cursor[0] ? cJSON_AddStringToObject(vars, "after", cursor)
 		                : cJSON_AddNullToObject(vars, "after"))) {
 			cJSON_Delete(vars);
-			mall_status_set(st, MALL_TEMPORARY, 0, "Shopify: 注文一覧を取得できません");
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_20",
+			                 "Shopify: 注文一覧を取得できません");
 			goto out;
 		}
 		rc = gql(shop, query, vars, &r, st);
@@ -865,7 +892,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			goto out;
 		rc = MALL_TEMPORARY;
 		if (shopify_parse_orders(r.data, &page, err, sizeof(err))) {
-			mall_status_set(st, rc, 200, "Shopify: 注文一覧の応答が不正です (%s)", err);
+			mall_status_setk(st, rc, 200, "msg.mallerr.shopify_21",
+			                 "Shopify: 注文一覧の応答が不正です (%s)", err);
 			goto out;
 		}
 		shopify_reply_free(&r);
@@ -878,7 +906,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 				goto out;
 			if (cb(&o->order, ctx)) {
 				rc = MALL_TEMPORARY;
-				mall_status_set(st, rc, 0, "注文の取り込みが中断されました");
+				mall_status_setk(st, rc, 0, "msg.mallerr.shopify_22",
+				                 "注文の取り込みが中断されました");
 				goto out;
 			}
 		}

@@ -173,7 +173,8 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, bool
 	if (!yahoo_parse_error(buf_str(&r->body), r->body.len, code, sizeof(code), msg, sizeof(msg)))
 		code[0] = msg[0] = '\0';
 	if (s == 429) {
-		mall_status_set(st, MALL_RATE_LIMITED, s, "Yahoo!の呼び出し回数制限に達しました (%s)", msg);
+		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.yahoo_01",
+		                 "Yahoo!の呼び出し回数制限に達しました (%s)", msg);
 		st->retry_after_ms = mall_retry_after_ms(shop, r);
 		return st->outcome;
 	}
@@ -188,42 +189,46 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, bool
 			ys->forbidden_since = now;
 		double for_ms = ys ? (now - ys->forbidden_since) * 1000 : 0;
 		if (for_ms < (double)mall_opt_int(shop, "quota_after_ms", 300000)) {
-			mall_status_set(st, MALL_RATE_LIMITED, s,
-			                "Yahoo!の呼び出し間隔の制限 (1秒に1回) に達しました (Your Request was "
-			                "Forbidden)。間隔をあけて再送します");
+			mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.yahoo_02",
+			                 "Yahoo!の呼び出し間隔の制限 (1秒に1回) に達しました (Your Request was "
+			                 "Forbidden)。間隔をあけて再送します");
 			st->retry_after_ms = (long)mall_opt_int(shop, "throttle_retry_ms", 2000);
 		} else {
-			mall_status_set(st, MALL_RATE_LIMITED, s,
-			                "Yahoo!の1日の呼び出し上限に達しました (Your Request was Forbidden)");
+			mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.yahoo_03",
+			                 "Yahoo!の1日の呼び出し上限に達しました (Your Request was Forbidden)");
 			st->retry_after_ms = (long)mall_opt_int(shop, "quota_retry_ms", 3600000);
 		}
 		return st->outcome;
 	}
 	if (!strcmp(code, "px-04102")) {
-		mall_status_set(st, MALL_AUTH, s,
-		                "Yahoo!の再認可が必要です。公開鍵と認可を確認してください (px-04102: %s)", msg);
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.yahoo_04",
+		                 "Yahoo!の再認可が必要です。公開鍵と認可を確認してください (px-04102: %s)", msg);
 		return st->outcome;
 	}
 	if (!strcmp(code, "px-04303")) {
-		mall_status_set(st, MALL_AUTH, s, "注文APIの利用申請がされていません (px-04303)");
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.yahoo_05",
+		                 "注文APIの利用申請がされていません (px-04303)");
 		return st->outcome;
 	}
 	if (strstr(msg, "insufficient_scope")) {
-		mall_status_set(st, MALL_AUTH, s, "アプリケーションIDにストア向けAPIの権限がありません");
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.yahoo_06",
+		                 "アプリケーションIDにストア向けAPIの権限がありません");
 		return st->outcome;
 	}
 	if (s == 401 || s == 403) {
-		mall_status_set(st, MALL_AUTH, s, "Yahoo!が認証を拒否しました (HTTP %d %s %s)", s, code, msg);
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.yahoo_07",
+		                 "Yahoo!が認証を拒否しました (HTTP %d %s %s)", s, code, msg);
 		return st->outcome;
 	}
 	if (s >= 500 || s == 408 || s == 0) {
-		mall_status_set(st, MALL_TEMPORARY, s, "Yahoo!が一時的に応答できません (HTTP %d %s)", s, code);
+		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.yahoo_08",
+		                 "Yahoo!が一時的に応答できません (HTTP %d %s)", s, code);
 		return st->outcome;
 	}
 	/* Another 4xx: for stock it is about the items sent; for orders our request is at fault,
 	 * which no single listing can fix, so it is retried later. */
-	mall_status_set(st, order_api ? MALL_TEMPORARY : MALL_ITEM, s,
-	                "Yahoo!がリクエストを拒否しました (HTTP %d %s %s)", s, code, msg);
+	mall_status_setk(st, order_api ? MALL_TEMPORARY : MALL_ITEM, s, "msg.mallerr.yahoo_09",
+	                 "Yahoo!がリクエストを拒否しました (HTTP %d %s %s)", s, code, msg);
 	return st->outcome;
 }
 
@@ -259,8 +264,8 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	const char *csec = mall_cred(shop, "client_secret", NULL);
 	const char *rt = mall_cred(shop, "refresh_token", NULL);
 	if (!cid || !*cid || !csec || !*csec || !rt || !*rt || !shop->credentials) {
-		mall_status_set(st, MALL_AUTH, 0,
-		                "Yahoo!の認証情報 (client_id, client_secret, refresh_token) が設定されていません");
+		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_10",
+		                 "Yahoo!の認証情報 (client_id, client_secret, refresh_token) が設定されていません");
 		return MALL_AUTH;
 	}
 	bool in_body = !strcmp(mall_opt(shop, "token_client_auth", "basic"), "body");
@@ -272,7 +277,8 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	int l = snprintf(idsec, sizeof(idsec), "%s:%s", cid, csec);
 	if (l < 0 || (size_t)l >= sizeof(idsec) ||
 	    base64((unsigned char *)idsec, (size_t)l, basic, sizeof(basic)) != Z_OK) {
-		mall_status_set(st, MALL_AUTH, 0, "Yahoo!の client_id / client_secret が長すぎます");
+		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_11",
+		                 "Yahoo!の client_id / client_secret が長すぎます");
 		oc = MALL_AUTH;
 		goto out;
 	}
@@ -283,7 +289,8 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	http_request req = {"POST", url, headers, buf_str(&body), body.len,
 	                    (long)mall_opt_int(shop, "timeout_ms", 0)};
 	if (http_perform(shop->http, &req, &resp) != Z_OK) {
-		mall_status_set(st, MALL_TEMPORARY, 0, "Yahoo!のトークン発行に接続できません: %s", resp.error);
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_12",
+		                 "Yahoo!のトークン発行に接続できません: %s", resp.error);
 		goto out;
 	}
 	/* A token reply is a few hundred bytes; anything huge is not one. */
@@ -293,17 +300,18 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		const cJSON *e = cJSON_GetObjectItemCaseSensitive(json, "error");
 		const char *err = cJSON_IsString(e) ? e->valuestring : "";
 		if (resp.status == 429) {
-			mall_status_set(st, MALL_RATE_LIMITED, 429, "Yahoo!のトークン発行が混み合っています");
+			mall_status_setk(st, MALL_RATE_LIMITED, 429, "msg.mallerr.yahoo_13",
+			                 "Yahoo!のトークン発行が混み合っています");
 			st->retry_after_ms = mall_retry_after_ms(shop, &resp);
 		} else if (resp.status >= 500 || resp.status == 408) {
-			mall_status_set(st, MALL_TEMPORARY, resp.status,
-			                "Yahoo!のトークン発行が一時的に応答できません (HTTP %d)", resp.status);
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_14",
+			                 "Yahoo!のトークン発行が一時的に応答できません (HTTP %d)", resp.status);
 		} else if (!strcmp(err, "invalid_grant")) {
-			mall_status_set(st, MALL_AUTH, resp.status,
-			                "Yahoo!のリフレッシュトークンが無効です。ストアクリエイターProから再認可してください (invalid_grant)");
+			mall_status_setk(st, MALL_AUTH, resp.status, "msg.mallerr.yahoo_15",
+			                 "Yahoo!のリフレッシュトークンが無効です。ストアクリエイターProから再認可してください (invalid_grant)");
 		} else {
-			mall_status_set(st, MALL_AUTH, resp.status,
-			                "Yahoo!がトークン発行を拒否しました (HTTP %d %.60s)", resp.status, err);
+			mall_status_setk(st, MALL_AUTH, resp.status, "msg.mallerr.yahoo_16",
+			                 "Yahoo!がトークン発行を拒否しました (HTTP %d %.60s)", resp.status, err);
 		}
 		oc = st->outcome;
 		goto out;
@@ -313,7 +321,8 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	const cJSON *nrt = cJSON_GetObjectItemCaseSensitive(json, "refresh_token");
 	if (!cJSON_IsString(at) || !at->valuestring[0] || strlen(at->valuestring) > 2048 ||
 	    !http_header_value_ok(at->valuestring) || (ex && !cJSON_IsNumber(ex))) {
-		mall_status_set(st, MALL_TEMPORARY, resp.status, "Yahoo!のトークン応答を解釈できません");
+		mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_17",
+		                 "Yahoo!のトークン応答を解釈できません");
 		goto out;
 	}
 	double secs = ex ? ex->valuedouble : 3600;
@@ -338,7 +347,8 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	oc = MALL_OK;
 	goto out;
 nomem:
-	mall_status_set(st, MALL_TEMPORARY, 0, "メモリが足りません");
+	mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_18",
+	                 "メモリが足りません");
 	oc = MALL_TEMPORARY;
 out:
 	cJSON_Delete(json);
@@ -366,7 +376,8 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 		/* Both go into header lines: nothing but what a token or a number holds. */
 		if (strlen(tok) > 2048 || !http_header_value_ok(tok) || !*ver || strlen(ver) > 9 ||
 		    strspn(ver, "0123456789") != strlen(ver)) {
-			mall_status_set(st, MALL_AUTH, 0, "Yahoo!の access_token または key_version の形式が正しくありません");
+			mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_19",
+			                 "Yahoo!の access_token または key_version の形式が正しくありません");
 			return MALL_AUTH;
 		}
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
@@ -381,7 +392,8 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 		if (pem && *pem && (order_api || mall_opt_int(shop, "sign_stock_calls", 0))) {
 			char s[1100];
 			if (signature(shop, pem, seller_id(shop), s, sizeof(s)) != Z_OK) {
-				mall_status_set(st, MALL_AUTH, 0, "Yahoo!の公開鍵 (public_key) を読めません");
+				mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_20",
+				                 "Yahoo!の公開鍵 (public_key) を読めません");
 				return MALL_AUTH;
 			}
 			snprintf(sig, sizeof(sig), "X-sws-signature: %s", s);
@@ -392,13 +404,14 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 		pace(shop, order_api);
 		http_request req = {"POST", url, headers, body, blen, (long)mall_opt_int(shop, "timeout_ms", 0)};
 		if (http_perform(shop->http, &req, resp) != Z_OK) {
-			mall_status_set(st, MALL_TEMPORARY, 0, "Yahoo!に接続できません (%s): %s", api, resp->error);
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_21",
+			                 "Yahoo!に接続できません (%s): %s", api, resp->error);
 			return MALL_TEMPORARY;
 		}
 		if (resp->status >= 200 && resp->status < 300) {
 			if ((long long)resp->body.len > max_bytes) {
-				mall_status_set(st, MALL_TEMPORARY, resp->status,
-				                "Yahoo!の応答が大きすぎます (%zu バイト)", resp->body.len);
+				mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.yahoo_22",
+				                 "Yahoo!の応答が大きすぎます (%zu バイト)", resp->body.len);
 				return MALL_TEMPORARY;
 			}
 			yahoo_state *ys = state(shop);
@@ -416,7 +429,8 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 
 static mall_outcome no_seller(mall_status *st)
 {
-	mall_status_set(st, MALL_AUTH, 0, "Yahoo!のストアアカウント (seller_id) が未設定か形式が正しくありません");
+	mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_23",
+	                 "Yahoo!のストアアカウント (seller_id) が未設定か形式が正しくありません");
 	return MALL_AUTH;
 }
 
@@ -454,12 +468,13 @@ static mall_outcome push_chunk(mall_shop *shop, const char *seller, mall_push_it
 	for (int i = 0; i < n; i++) {
 		mall_push_item *it = &items[i];
 		if (!code_ok(it->item_code, false) || !code_ok(it->sub_code, true)) {
-			mall_status_set(&it->status, MALL_ITEM, 0,
-			                "商品コードまたは個別商品コードに使えない文字があるか、長すぎます（英数字と-、99文字まで）");
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.yahoo_24",
+			                 "商品コードまたは個別商品コードに使えない文字があるか、長すぎます（英数字と-、99文字まで）");
 			continue;
 		}
 		if (it->wanted < 0 || it->wanted > 999999999) {
-			mall_status_set(&it->status, MALL_ITEM, 0, "在庫数 %d は送れません", it->wanted);
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.yahoo_25",
+			                 "在庫数 %d は送れません", it->wanted);
 			continue;
 		}
 		mall_status_ok(&it->status, 0);
@@ -478,7 +493,8 @@ static mall_outcome push_chunk(mall_shop *shop, const char *seller, mall_push_it
 	oc = yahoo_call(shop, "setStock", false, buf_str(&body), body.len, &resp, st);
 	if (oc == MALL_OK && yahoo_parse_stock(buf_str(&resp.body), resp.body.len, &rows, &nrows, err,
 	                                       sizeof(err)) != Z_OK) {
-		mall_status_set(st, MALL_TEMPORARY, resp.status, "Yahoo!のsetStock応答を解釈できません: %s", err);
+		mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_26",
+		                 "Yahoo!のsetStock応答を解釈できません: %s", err);
 		oc = MALL_TEMPORARY;
 	}
 	bool unechoed_is_error = mall_opt_int(shop, "unechoed_item_error", 1) != 0;
@@ -498,13 +514,14 @@ static mall_outcome push_chunk(mall_shop *shop, const char *seller, mall_push_it
 				         it->item_code, it->sub_code ? it->sub_code : "", it->wanted, r->quantity);
 		} else if (unechoed_is_error) {
 			/* Yahoo stores stock of unknown codes silently and lists only registered items. */
-			mall_status_set(&it->status, MALL_ITEM, resp.status,
-			                "Yahoo!ショッピングにこの商品コードの商品が見つかりません");
+			mall_status_setk(&it->status, MALL_ITEM, resp.status, "msg.mallerr.yahoo_27",
+			                 "Yahoo!ショッピングにこの商品コードの商品が見つかりません");
 		}
 	}
 	goto out;
 nomem:
-	mall_status_set(st, MALL_TEMPORARY, 0, "メモリが足りません");
+	mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_18",
+	                 "メモリが足りません");
 	oc = MALL_TEMPORARY;
 	for (int i = 0; i < n; i++)
 		if (items[i].status.outcome == MALL_OK)
@@ -578,7 +595,8 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 		rows = NULL;
 		if (yahoo_parse_stock(buf_str(&resp.body), resp.body.len, &rows, &nrows, err,
 		                      sizeof(err)) != Z_OK) {
-			mall_status_set(st, MALL_TEMPORARY, resp.status, "Yahoo!のgetStock応答を解釈できません: %s", err);
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_28",
+			                 "Yahoo!のgetStock応答を解釈できません: %s", err);
 			oc = MALL_TEMPORARY;
 			break;
 		}
@@ -594,7 +612,8 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 	}
 	goto out;
 nomem:
-	mall_status_set(st, MALL_TEMPORARY, 0, "メモリが足りません");
+	mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_18",
+	                 "メモリが足りません");
 	oc = MALL_TEMPORARY;
 out:
 	free(rows);
@@ -672,7 +691,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		refs = NULL;
 		if (yahoo_parse_order_list(buf_str(&resp.body), resp.body.len, &total, &refs, &nrefs, err,
 		                           sizeof(err)) != Z_OK) {
-			mall_status_set(st, MALL_TEMPORARY, resp.status, "Yahoo!のorderList応答を解釈できません: %s", err);
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_29",
+			                 "Yahoo!のorderList応答を解釈できません: %s", err);
 			oc = MALL_TEMPORARY;
 			goto out;
 		}
@@ -702,8 +722,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			goto out;
 		yahoo_order_clear(&order);
 		if (yahoo_parse_order_info(buf_str(&resp.body), resp.body.len, &order, err, sizeof(err)) != Z_OK) {
-			mall_status_set(st, MALL_TEMPORARY, resp.status,
-			                "Yahoo!のorderInfo応答 (%s) を解釈できません: %s", r->order_id, err);
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_30",
+			                 "Yahoo!のorderInfo応答 (%s) を解釈できません: %s", r->order_id, err);
 			oc = MALL_TEMPORARY;
 			goto out;
 		}
@@ -719,7 +739,8 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 	}
 	goto out;
 nomem:
-	mall_status_set(st, MALL_TEMPORARY, 0, "メモリが足りません");
+	mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_18",
+	                 "メモリが足りません");
 	oc = MALL_TEMPORARY;
 out:
 	yahoo_order_clear(&order);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "core/lang.h"
 #include "core/smsg.h"
+#include "mall/mall.h"
 #include "stock/stock.h"
 
 static conf *cfg;
@@ -146,12 +147,81 @@ static void bad_forms_fall_back_to_the_text(void **state)
 	buf_free(&out);
 }
 
+/* A mall's message kept as its key with the call's arguments (mall_status_setk): the
+ * conversions (%d, %zu, %.40s) give the same pieces as the Japanese text. */
+static void mall_messages_render_as_before(void **state)
+{
+	(void)state;
+	mall_status st = {0};
+	mall_status_setk(&st, MALL_ITEM, 200, "msg.mallerr.base_11", "BASEの在庫数が %d のままです (指定 %d)",
+	                 3, 5);
+	assert_string_equal(render("ja", st.msg), st.message);
+	assert_string_equal(render("en", st.msg), "The stock on BASE stays 3 (sent 5)");
+	mall_status_setk(&st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_09",
+	                 "楽天の応答が大きすぎます (%zu バイト)", (size_t)123456789);
+	assert_string_equal(render("ja", st.msg), "楽天の応答が大きすぎます (123456789 バイト)");
+	assert_string_equal(render("en", st.msg), "The Rakuten reply is too large (123456789 bytes)");
+	mall_status_setk(&st, MALL_TEMPORARY, 503, "msg.mallerr.oauth_02",
+	                 "%s: トークン取得が一時的に応答できません (HTTP %d%s%s)", "BASE", 503, ": ",
+	                 "busy");
+	assert_string_equal(render("ja", st.msg), st.message);
+	assert_string_equal(render("en", st.msg),
+	                    "BASE: getting a token cannot be answered for now (HTTP 503: busy)");
+	/* A plain mall_status_set keeps no key: the text shows. */
+	mall_status_set(&st, MALL_TEMPORARY, 0, "%s", "x");
+	assert_string_equal(st.msg, "");
+	/* Precision pieces, and a conversion the capture does not take (no key kept). */
+	buf m = BUF_INIT;
+	assert_int_equal(smsg_keyf(&m, "msg.mallerr.colorme_02", "%.3s|%5d|%-4s|%x", "abcdef", 42, "z", 255),
+	                 Z_OK);
+	assert_string_equal(buf_str(&m), "msg.mallerr.colorme_02\x1f" "abc\x1f   42\x1fz   \x1f" "ff");
+	buf_reset(&m);
+	assert_int_equal(smsg_keyf(&m, "msg.t.x", "%f", 1.5), Z_INVALID);
+	assert_int_equal(m.len, 0);
+	buf_free(&m);
+}
+
+/* The batch's error rows: frame keys, then the mall's message, as batch/sync.c joins them;
+ * the Japanese is the row's message column exactly. */
+static void batch_rows_render_as_before(void **state)
+{
+	(void)state;
+	mall_status st = {0};
+	mall_status_setk(&st, MALL_AUTH, 401, "msg.mallerr.yahoo_07", "Yahoo!が認証を拒否しました (HTTP %d %s %s)",
+	                 401, "px-1", "invalid token");
+	buf m = BUF_INIT;
+	smsg_keyf(&m, "msg.batch.push_failed", "店舗「%s」の在庫反映に失敗しました (再試行します):", "本店");
+	smsg_lit(&m, " ");
+	buf_putc(&m, SMSG_RS);
+	buf_puts(&m, st.msg);
+	char ja[400];
+	snprintf(ja, sizeof(ja), "店舗「%s」の%sに失敗しました (再試行します): %s", "本店", "在庫反映",
+	         st.message);
+	assert_string_equal(render("ja", buf_str(&m)), ja);
+	assert_string_equal(render("en", buf_str(&m)), "Updating stock of shop “本店” failed (will retry): "
+	                    "Yahoo! refused the authentication (HTTP 401 px-1 invalid token)");
+	buf_reset(&m);
+	smsg_keyf(&m, "msg.batch.mall_changed",
+	          "モール側で在庫数が変更されています: 店舗「%s」商品 %s%s%s "
+	          "(最後に反映した在庫数 %s、モールの在庫数 %d)",
+	          "本店", "A-1", " / ", "red", "5", 7);
+	assert_string_equal(render("ja", buf_str(&m)),
+	                    "モール側で在庫数が変更されています: 店舗「本店」商品 A-1 / red "
+	                    "(最後に反映した在庫数 5、モールの在庫数 7)");
+	assert_string_equal(render("en", buf_str(&m)),
+	                    "The stock was changed on the mall side: shop “本店”, item A-1 / red "
+	                    "(last pushed 5, now on the mall 7)");
+	buf_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(push_steps_render_as_before),
 		cmocka_unit_test(forced_set_push_renders_as_before),
 		cmocka_unit_test(bad_forms_fall_back_to_the_text),
+		cmocka_unit_test(mall_messages_render_as_before),
+		cmocka_unit_test(batch_rows_render_as_before),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
