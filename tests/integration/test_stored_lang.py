@@ -4,6 +4,7 @@ are stored as language keys with their arguments beside their Japanese text, and
 sees them in their own language: an English user in English, a Japanese user in the Japanese
 the row always held. A row written before (text only) shows its text as it is."""
 import html
+import json
 import os
 import re
 import sys
@@ -66,6 +67,82 @@ def test_push_history_in_the_readers_language():
     sql("UPDATE push SET why = '総在庫 10 (旧)', why_msg = NULL WHERE listing_id = ?", lid)
     page_en = reader("en").get(page).text
     ok('<span data-data>総在庫 10 (旧)</span>' in page_en, "an old row shows its stored text")
+    sql("UPDATE app_user SET lang = 'ja' WHERE login = 'lang_reader'")
+
+
+def error_messages(page):
+    """The messages of the error list of the 在庫連携 screen, tags stripped."""
+    m = re.search(r'<table class="errors">.*?</table>', page, re.S)
+    if not m:
+        return []
+    return [html.unescape(re.sub(r"<[^>]+>", "", t)).strip() for t in
+            re.findall(r'<span class="kind">.*?</span> <span data-data>(.*?)</span>', m.group(0),
+                       re.S)]
+
+
+def test_error_rows_and_stop_reason_in_the_readers_language():
+    w = tb.World("se", malls=["amazon", "rakuten"])
+    w.sku("A", 6, malls=["amazon", "rakuten"])
+    tb.recompute()
+    creds, _ = tb.shop_credentials("rakuten")
+    zt.batch("shop-credentials", "%s-rakuten" % w.tag,
+             input=json.dumps(dict(creds, license_key="SL_wrong")))
+    tb.setting("stopped_retry_seconds", 3600)
+    tb.ctl("amazon", "fault", {"kind": "500", "count": 20, "path": "/listings/"})
+    tb.cycle(check=False)
+    eq(sql1("SELECT state FROM shop WHERE id = ?", w.shops["rakuten"]), "stopped", "stopped")
+    rows = sql("SELECT message, message_msg IS NOT NULL FROM error_log WHERE shop_id IN (?, ?) "
+               "ORDER BY id", w.shops["amazon"], w.shops["rakuten"])
+    ok(len(rows) >= 2 and all(r[1] == "1" for r in rows), "rows stored with keys: %r" % rows)
+    stored = [r[0] for r in rows]
+    reason = sql1("SELECT stop_reason FROM shop WHERE id = ?", w.shops["rakuten"])
+    ok(sql1("SELECT stop_reason_msg IS NOT NULL FROM shop WHERE id = ?", w.shops["rakuten"]) == "1",
+       "the stop reason stored with keys")
+    # English: the rows of these shops, the stop banner and 利用店舗設定 read in English.
+    en = reader("en")
+    page = en.get("/").text
+    mine = [t for t in error_messages(page) if w.tag in t]
+    print("en rows: %r" % mine)
+    ok(len(mine) >= 2, "the rows in the English list: %r" % error_messages(page))
+    for t in mine:
+        ok(not JAPANESE.search(t), "no Japanese in an English row: %r" % t)
+    ok(any(t.startswith("Updating stock of shop “%s-amazon” failed (will retry): " % w.tag)
+           for t in mine), "the push failure in English: %r" % mine)
+    ok(any(t.startswith("Sync of shop “%s-rakuten” was stopped: Authentication error (fetch): "
+                        % w.tag) for t in mine), "the stop in English: %r" % mine)
+    banner = re.search(r'<section class="banner stopped".*?</section>', page, re.S)
+    ok(banner, "the stop banner")
+    text = html.unescape(re.sub(r"<[^>]+>", "", banner.group(0)))
+    ok("Rakuten: the license key or service secret is invalid" in text and
+       not JAPANESE.search(text), "the stop banner in English: %r" % text)
+    shops_en = zt.Client()
+    shops_en.login()
+    sql("UPDATE app_user SET lang = 'en' WHERE login = 'admin'")
+    try:
+        p = shops_en.get("/admin/shops").text
+        row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*%s-rakuten.*?</tr>" % w.tag, p, re.S)
+        ok(row, "the rakuten shop on 利用店舗設定")
+        cell = re.search(r'<span class="stopped">.*?</span> <span data-data>(.*?)</span>',
+                         row.group(0), re.S)
+        ok(cell, "the stop reason cell")
+        cell = html.unescape(cell.group(1))
+        ok(cell.startswith("Authentication error (fetch): Rakuten: ") and
+           not JAPANESE.search(cell), "the stop reason in English on 利用店舗設定: %r" % cell)
+        p = shops_en.get("/admin/errors").text
+        ok("Sync of shop “" in html.unescape(p), "エラー削除's example in English")
+    finally:
+        sql("UPDATE app_user SET lang = 'ja' WHERE login = 'admin'")
+    # Japanese: exactly the stored texts.
+    page = reader("ja").get("/").text
+    mine = [t for t in error_messages(page) if w.tag in t]
+    eq(sorted(mine), sorted(stored), "the Japanese list shows the stored texts")
+    ok(reason.startswith("認証エラー (fetch): "), "the stored reason: %r" % reason)
+    banner = re.search(r'<section class="banner stopped".*?</section>', page, re.S)
+    ok(banner and reason.split("): ", 1)[1] in html.unescape(re.sub(r"<[^>]+>", "", banner.group(0))),
+       "the Japanese banner shows the stored reply")
+    tb.ctl("amazon", "reset", {})
+    tb.setting("stopped_retry_seconds", 0)
+    zt.batch("shop-credentials", "%s-rakuten" % w.tag, input=json.dumps(creds))
     sql("UPDATE app_user SET lang = 'ja' WHERE login = 'lang_reader'")
 
 
