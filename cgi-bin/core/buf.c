@@ -132,6 +132,36 @@ char *buf_detach(buf *b)
 	return s;
 }
 
+size_t array_doubled(size_t cap)
+{
+	if (cap > SIZE_MAX / 2) {
+		log_error("out of memory: a list of %zu elements cannot double", cap);
+		abort();
+	}
+	return cap ? cap * 2 : 16;
+}
+
+void *z_reallocarray(void *p, size_t n, size_t elem)
+{
+	if (elem && n > SIZE_MAX / elem) {
+		log_error("out of memory: %zu elements of %zu bytes", n, elem);
+		abort();
+	}
+	return z_realloc(p, n * elem);
+}
+
+void array_grow(void *arrayp, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return;
+	size_t ncap = array_doubled(*cap);
+	void *old, *grown;
+	memcpy(&old, arrayp, sizeof(old));
+	grown = z_reallocarray(old, ncap, elem);
+	memcpy(arrayp, &grown, sizeof(grown));
+	*cap = ncap;
+}
+
 int array_reserve(void *arrayp, int *cap, int need, size_t elem)
 {
 	if (need <= *cap)

@@ -59,5 +59,12 @@ char *buf_detach(buf *b);
  * when the size cannot be represented (need beyond INT_MAX / 2, or the bytes beyond SIZE_MAX);
  * a failing allocation aborts. */
 int array_reserve(void *arrayp, int *cap, int need, size_t elem);
+/* Growth of a list counted in size_t (n used of *cap): when n has reached *cap, the array
+ * *arrayp points to (a T **) is doubled, from 16. Never fails: out of memory, or a size that
+ * cannot be represented, aborts (the policy above). array_doubled is the next capacity, for
+ * several arrays that share one count; z_reallocarray grows one of them to it. */
+void array_grow(void *arrayp, size_t *cap, size_t n, size_t elem);
+size_t array_doubled(size_t cap);
+void *z_reallocarray(void *p, size_t n, size_t elem);
 
 #endif

@@ -17,16 +17,7 @@ static int errors_take(csv_errors *e, size_t line, buf *text)
 		buf_free(text);
 		return Z_OK;
 	}
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 16;
-		csv_row_error *v = realloc(e->v, cap * sizeof *v);
-		if (!v) {
-			buf_free(text);
-			return Z_NOMEM;
-		}
-		e->v = v;
-		e->cap = cap;
-	}
+	array_grow(&e->v, &e->cap, e->n, sizeof *e->v);
 	buf b = BUF_INIT;
 	int rc = line ? lang_textf(NULL, e->lang, &b, "msg.csv.row", "%zu%s", line, buf_str(text))
 	              : buf_puts(&b, buf_str(text));
@@ -230,15 +221,9 @@ static int end_field(csv_reader *r, size_t start)
 	if (r->nfields >= r->lim.max_fields)
 		return reader_fail(r, r->row_line, "msg.csv.too_many_columns", "%zu", r->lim.max_fields);
 	if (r->nfields == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 32;
-		size_t *o = realloc(r->offs, cap * sizeof *o);
-		if (!o)
-			return Z_NOMEM;
-		r->offs = o;
-		csv_field *f = realloc(r->fv, cap * sizeof *f);
-		if (!f)
-			return Z_NOMEM;
-		r->fv = f;
+		size_t cap = array_doubled(r->cap);
+		r->offs = z_reallocarray(r->offs, cap, sizeof *r->offs);
+		r->fv = z_reallocarray(r->fv, cap, sizeof *r->fv);
 		r->cap = cap;
 	}
 	r->offs[r->nfields++] = start;

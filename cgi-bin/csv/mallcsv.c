@@ -154,14 +154,7 @@ static char *dup_trimmed(const char *s)
 /* Room in res for one more listing. Z_OK or Z_NOMEM. */
 static int result_room(mallcsv_result *res)
 {
-	if (res->n < res->cap)
-		return Z_OK;
-	size_t cap = res->cap ? res->cap * 2 : 64;
-	mallcsv_listing *v = realloc(res->v, cap * sizeof *v);
-	if (!v)
-		return Z_NOMEM;
-	res->v = v;
-	res->cap = cap;
+	array_grow(&res->v, &res->cap, res->n, sizeof *res->v);
 	return Z_OK;
 }
 
@@ -654,14 +647,7 @@ static rakuten_product *product_get(product_table *t, const char *item, bool cre
 		return &t->v[i];
 	if (!create)
 		return NULL;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		rakuten_product *v = realloc(t->v, cap * sizeof *v);
-		if (!v)
-			return NULL;
-		t->v = v;
-		t->cap = cap;
-	}
+	array_grow(&t->v, &t->cap, t->n, sizeof *t->v);
 	rakuten_product *p = &t->v[t->n];
 	memset(p, 0, sizeof *p);
 	p->item = strdup(item);
@@ -1784,19 +1770,11 @@ static int read_axes(const char *data, size_t len, const csv_limits *lim,
 		if (!*item || hmap_gets(&a->map, item) != HMAP_NONE)
 			continue;
 		if (a->n == a->cap) {
-			size_t cap = a->cap ? a->cap * 2 : 64;
-			char **v[4] = {realloc(a->item, cap * sizeof(char *)), NULL, NULL, NULL};
-			if (v[0]) a->item = v[0];
-			v[1] = realloc(a->name, cap * sizeof(char *));
-			if (v[1]) a->name = v[1];
-			v[2] = realloc(a->haxis, cap * sizeof(char *));
-			if (v[2]) a->haxis = v[2];
-			v[3] = realloc(a->vaxis, cap * sizeof(char *));
-			if (v[3]) a->vaxis = v[3];
-			if (!v[0] || !v[1] || !v[2] || !v[3]) {
-				rc = Z_NOMEM;
-				break;
-			}
+			size_t cap = array_doubled(a->cap);
+			a->item = z_reallocarray(a->item, cap, sizeof *a->item);
+			a->name = z_reallocarray(a->name, cap, sizeof *a->name);
+			a->haxis = z_reallocarray(a->haxis, cap, sizeof *a->haxis);
+			a->vaxis = z_reallocarray(a->vaxis, cap, sizeof *a->vaxis);
 			a->cap = cap;
 		}
 		a->item[a->n] = dup_trimmed(item);

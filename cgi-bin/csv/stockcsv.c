@@ -131,14 +131,7 @@ static bool parse_reserve(const char *typed, size_t line, csv_errors *e, long lo
 /* Appends row, taking its code on Z_OK; seen maps each code to its row. Z_OK or Z_NOMEM. */
 static int add_total(stockcsv_totals *out, hmap *seen, const stockcsv_row *row)
 {
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 64;
-		stockcsv_row *nv = realloc(out->v, cap * sizeof *nv);
-		if (!nv)
-			return Z_NOMEM;
-		out->v = nv;
-		out->cap = cap;
-	}
+	array_grow(&out->v, &out->cap, out->n, sizeof *out->v);
 	hmap_puts(seen, row->sku_code, out->n);
 	out->v[out->n++] = *row;
 	return Z_OK;
@@ -298,14 +291,7 @@ static int delete_flag(const char *s)
 
 static int add_part(setcsv_set *s, char *part, int quantity, size_t line)
 {
-	if (s->nparts == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 4;
-		setcsv_part *v = realloc(s->parts, cap * sizeof *v);
-		if (!v)
-			return Z_NOMEM;
-		s->parts = v;
-		s->cap = cap;
-	}
+	array_grow(&s->parts, &s->cap, s->nparts, sizeof *s->parts);
 	s->parts[s->nparts++] = (setcsv_part){part, quantity, line};
 	return Z_OK;
 }
@@ -355,16 +341,7 @@ static int set_row(setcsv_result *out, const csv_reader *r, const set_cols *c,
 	size_t idx = hmap_gets(sets, code);
 	setcsv_set *s;
 	if (idx == HMAP_NONE) {
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 32;
-			setcsv_set *v = realloc(out->v, cap * sizeof *v);
-			if (!v) {
-				rc = Z_NOMEM;
-				goto out;
-			}
-			out->v = v;
-			out->cap = cap;
-		}
+		array_grow(&out->v, &out->cap, out->n, sizeof *out->v);
 		s = &out->v[out->n];
 		memset(s, 0, sizeof *s);
 		s->set_code = code;

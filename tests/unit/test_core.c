@@ -134,6 +134,19 @@ static void growable_arrays(void **state)
 	assert_int_equal(cap, before);
 	assert_int_equal(a[500], 500);
 	free(a);
+	/* size_t counts (array_grow): doubles from 16 only when the list is full; the elements
+	 * already there are kept. */
+	size_t *z = NULL, zcap = 0;
+	for (size_t i = 0; i < 1000; i++) {
+		array_grow(&z, &zcap, i, sizeof(*z));
+		z[i] = i;
+		assert_true(zcap > i);
+	}
+	assert_int_equal(zcap, 1024);
+	array_grow(&z, &zcap, 1000, sizeof(*z)); /* room left: unchanged */
+	assert_int_equal(zcap, 1024);
+	assert_int_equal(z[0] + z[999], 999);
+	free(z);
 }
 
 /* Runs fn in a child process; true when the child died of SIGABRT (the out-of-memory policy)
@@ -181,6 +194,20 @@ static void impossible_calloc(void)
 	_exit(3);
 }
 
+static void impossible_list(void)
+{
+	size_t cap = SIZE_MAX / 2 + 1;
+	(void)array_doubled(cap);
+	_exit(3);
+}
+
+static void impossible_array(void)
+{
+	void *p = z_reallocarray(NULL, SIZE_MAX / 8, 16);
+	(void)p;
+	_exit(3);
+}
+
 static void fine_allocations(void)
 {
 	char *s = z_strdup("在庫");
@@ -204,6 +231,8 @@ static void out_of_memory_aborts(void **state)
 #endif
 	assert_true(child_aborts(impossible_buffer));
 	assert_true(child_aborts(impossible_calloc));
+	assert_true(child_aborts(impossible_list));
+	assert_true(child_aborts(impossible_array));
 	assert_false(child_aborts(fine_allocations));
 }
 
