@@ -180,6 +180,17 @@ def start_sink():
     return p, d, port
 
 
+def mail_settings(port, **fields):
+    """共通設定 saved with the sink at port as the SMTP server (and fields); earlier queued
+    mails are set aside so the sink gets only the test's. The admin's client."""
+    sql("UPDATE mail_queue SET state = 'failed' WHERE state = 'queued'")
+    c = admin()
+    c.get("/admin/settings")
+    eq(c.post("/admin/settings", dict(SETTINGS_OK, smtp_url="smtp://127.0.0.1:%d" % port,
+                                      **fields)).status, 303, "共通設定 with the SMTP sink")
+    return c
+
+
 def sink_mails(d):
     """The mails in the sink, in order: (envelope recipients, subject, body), decoded."""
     import email
@@ -195,11 +206,7 @@ def sink_mails(d):
 def test_test_mail_sent_by_batch_to_sink():
     p, d, port = start_sink()
     try:
-        sql("UPDATE mail_queue SET state = 'failed' WHERE state = 'queued'")
-        c = admin()
-        c.get("/admin/settings")
-        eq(c.post("/admin/settings", dict(SETTINGS_OK, smtp_url="smtp://127.0.0.1:%d" % port,
-                                          smtp_password="pw-" + SECRET)).status, 303, "SMTP")
+        c = mail_settings(port, smtp_password="pw-" + SECRET)
         eq(c.post("/admin/settings/test-mail", {"to": "tester@example.jp"}).status, 303, "queued")
         zt.batch("mail")
         mails = [f for f in os.listdir(d) if f.endswith(".eml")]
@@ -225,13 +232,8 @@ def test_test_mail_in_each_recipients_language():
     # gets the language of the list that names it.
     p, d, port = start_sink()
     try:
-        sql("UPDATE mail_queue SET state = 'failed' WHERE state = 'queued'")
-        c = admin()
-        c.get("/admin/settings")
-        eq(c.post("/admin/settings", dict(SETTINGS_OK, smtp_url="smtp://127.0.0.1:%d" % port,
-                                          error_mail_to="ja-ops@example.jp",
-                                          error_mail_to_en="en-ops@example.jp, Boss@example.com"
-                                          )).status, 303, "settings with both lists")
+        c = mail_settings(port, error_mail_to="ja-ops@example.jp",
+                          error_mail_to_en="en-ops@example.jp, Boss@example.com")
         eq(setting("error_mail_to_en"), "en-ops@example.jp, Boss@example.com", "stored")
         eq(c.post("/admin/settings/test-mail", {"to": ""}).status, 303, "queued")
         eq(c.post("/admin/settings/test-mail", {"to": "boss@example.com"}).status, 303, "typed")

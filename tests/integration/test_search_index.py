@@ -31,11 +31,8 @@ def setup():
         if rnd.random() < 0.6:  # a common word: more than 1,000 SKUs hold it
             words.insert(rnd.randint(0, len(words)), rnd.choice(["コットン", "ｺｯﾄﾝ", "こっとん"]))
         rows.append(("%s-%04d" % (TAG, i), " ".join(words)))
-    for k in range(0, N, 400):
-        part = rows[k:k + 400]
-        sql("INSERT INTO sku (code, name, total, updated_at) VALUES " +
-            ",".join(["(?, ?, 0, UTC_TIMESTAMP())"] * len(part)),
-            *[v for r in part for v in r])
+    zt.insert_rows("INSERT INTO sku (code, name, total, updated_at)", "(?, ?, 0, UTC_TIMESTAMP())",
+                   rows)
     # Their documents are built by C, as `zaiko-batch migrate` rebuilds them (the triggers
     # keep the index in the same statements).
     sql("DELETE FROM setting WHERE name = 'search_doc_version'")

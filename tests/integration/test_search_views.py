@@ -38,13 +38,11 @@ def setup():
         words = [rnd.choice(WORDS) for _ in range(rnd.randint(1, 3))]
         if rnd.random() < 0.03:
             words.append(RARE)
-        rows.append(("%s-%05d" % (TAG, rnd.randrange(100000) * 100 + i), " ".join(words),
+        # A random code order unlike the id order; i keeps every code unique (N < 10,000).
+        rows.append(("%s-%09d" % (TAG, rnd.randrange(100000) * 10000 + i), " ".join(words),
                      rnd.randint(0, 12)))
-    for k in range(0, N, 300):
-        part = rows[k:k + 300]
-        sql("INSERT INTO sku (code, name, total, updated_at) VALUES " +
-            ",".join(["(?, ?, ?, UTC_TIMESTAMP())"] * len(part)),
-            *[v for r in part for v in r])
+    zt.insert_rows("INSERT INTO sku (code, name, total, updated_at)", "(?, ?, ?, UTC_TIMESTAMP())",
+                   rows, 300)
     ids = [int(r[0]) for r in sql("SELECT id FROM sku WHERE code LIKE ? ORDER BY id", TAG + "-%")]
     eq(len(ids), N, "SKUs made")
     listings = []
@@ -57,10 +55,8 @@ def setup():
                 mall = 1 if rnd.random() < 0.06 else None
                 listings.append((shop, "%s-L%05d-%d" % (TAG, n, dup), sid, sync, mall,
                                  None if mall is None else 2))
-    for k in range(0, len(listings), 500):
-        part = listings[k:k + 500]
-        sql("INSERT INTO listing (shop_id, item_code, sku_id, sync, mall_stock, wanted) VALUES " +
-            ",".join(["(?, ?, ?, ?, ?, ?)"] * len(part)), *[v for r in part for v in r])
+    zt.insert_rows("INSERT INTO listing (shop_id, item_code, sku_id, sync, mall_stock, wanted)",
+                   "(?, ?, ?, ?, ?, ?)", listings, 500)
     # sku.drift as the stock core keeps it: some listing of the SKU differs.
     sql("UPDATE sku s SET s.drift = EXISTS (SELECT 1 FROM listing l WHERE l.sku_id = s.id "
         "AND l.drift = 1) WHERE s.code LIKE ?", TAG + "-%")

@@ -115,9 +115,20 @@ def sql(query, *params):
     if params:
         query = query.replace("?", "%s") % tuple(q(p) for p in params)
     out = subprocess.run([os.path.join(ROOT, "tests/stack/stack.sh"), "sql", STACK,
-                          "-N", "-B", "-e", query], capture_output=True, check=True)
+                          "-N", "-B", "-e", query], capture_output=True)
+    if out.returncode != 0:
+        raise AssertionError("SQL failed: %s\n  in: %s" % (
+            out.stderr.decode("utf-8", "replace").strip(), query[:300]))
     lines = out.stdout.decode("utf-8").splitlines()
     return [l.split("\t") for l in lines]
+
+
+def insert_rows(head, row, rows, chunk=400):
+    """INSERT head VALUES row, row, … for rows (tuples matching row's ?), chunk rows a
+    statement: a test's world of many rows in a few round trips."""
+    for k in range(0, len(rows), chunk):
+        part = rows[k:k + chunk]
+        sql(head + " VALUES " + ",".join([row] * len(part)), *[v for r in part for v in r])
 
 
 def sql1(query, *params):
