@@ -141,4 +141,6 @@ help:
 
 .PHONY: all deps check test run stop bench fuzz clean help unit-bin
 .DELETE_ON_ERROR:
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+# What each object and test program includes (-MMD): a changed header rebuilds them, the unit
+# and db tests' own headers (malltest.h, csvtest.h) too.
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
