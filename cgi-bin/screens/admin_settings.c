@@ -66,21 +66,8 @@ const web_field admin_settings_fields[SET__N + 1] = {
 	{0},
 };
 
-/* The fields of admin_settings_fields (a SET_ value). */
-static const char *set_text(const web_request *r, int field)
-{
-	return web_text_of(r, admin_settings_fields, field);
-}
-
-static long long set_int(const web_request *r, int field, long long def)
-{
-	return web_int_of(r, admin_settings_fields, field, def);
-}
-
-static bool set_has(const web_request *r, int field)
-{
-	return web_has_of(r, admin_settings_fields, field);
-}
+/* The fields of admin_settings_fields (a SET_ value): set_text, set_int, set_has. */
+WEB_FIELD_READERS(set, admin_settings_fields)
 
 enum { TEST_TO, TEST__N };
 const web_field admin_test_mail_fields[TEST__N + 1] = {

@@ -178,16 +178,8 @@ const web_field admin_shop_test_fields[TEST__N + 1] = {
 	{0},
 };
 
-/* The fields of admin_shop_save_fields (a SAVE_ value). */
-static const char *save_text(const web_request *r, int field)
-{
-	return web_text_of(r, admin_shop_save_fields, field);
-}
-
-static long long save_int(const web_request *r, int field, long long def)
-{
-	return web_int_of(r, admin_shop_save_fields, field, def);
-}
+/* The fields of admin_shop_save_fields (a SAVE_ value): save_text, save_int. */
+WEB_FIELD_READERS(save, admin_shop_save_fields)
 
 static const screen_flash shop_flashes[] = {
 	{"saved", "msg.shops.saved"},

@@ -80,21 +80,8 @@ const web_field list_fields[LIST__N + 1] = {
 };
 
 /* A field of list_fields (a LIST_ value) as sent: its text ("" when absent), number or
- * presence. */
-static const char *list_text(const web_request *r, int field)
-{
-	return web_text_of(r, list_fields, field);
-}
-
-static long long list_int(const web_request *r, int field, long long def)
-{
-	return web_int_of(r, list_fields, field, def);
-}
-
-static bool list_has(const web_request *r, int field)
-{
-	return web_has_of(r, list_fields, field);
-}
+ * presence (list_text, list_int, list_has). */
+WEB_FIELD_READERS(list, list_fields)
 
 /* The search as the request gives it (q points into the request). */
 void list_search_read(web_request *r, search_filter *s)

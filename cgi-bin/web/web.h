@@ -136,6 +136,22 @@ const web_value *web_value_of(const web_request *r, const web_field *table, int 
 long long web_int_of(const web_request *r, const web_field *table, int field, long long def);
 const char *web_text_of(const web_request *r, const web_field *table, int field); /* "" absent */
 bool web_has_of(const web_request *r, const web_field *table, int field);
+/* A screen's short readers of its busiest table: WEB_FIELD_READERS(list, list_fields) defines
+ * static list_text(r, LIST_Q), list_int(r, LIST_SHOP, 0) and list_has(r, LIST_SHOP). */
+#define WEB_FIELD_READERS(prefix, table)                                                        \
+	__attribute__((unused)) static const char *prefix##_text(const web_request *r, int field) \
+	{                                                                                          \
+		return web_text_of(r, table, field);                                               \
+	}                                                                                          \
+	__attribute__((unused)) static long long prefix##_int(const web_request *r, int field,    \
+	                                                      long long def)                      \
+	{                                                                                          \
+		return web_int_of(r, table, field, def);                                           \
+	}                                                                                          \
+	__attribute__((unused)) static bool prefix##_has(const web_request *r, int field)         \
+	{                                                                                          \
+		return web_has_of(r, table, field);                                                \
+	}
 
 /* Validates raw params against fields into values; Z_INVALID with a message in msg, in the
  * language of r (labels are language keys). */
