@@ -11,7 +11,7 @@ ROOT = zt.ROOT
 CHECK = os.path.join(ROOT, "tests", "check", "check.py")
 CS_PARSE = os.path.join(zt.BUILD, "tools", "cs_parse")
 RULES = ["template-parse", "template-escape", "inline-script", "c-unchecked-calls",
-         "strtok-utf8", "stock-write", "web-sql", "long-function"]
+         "strtok-utf8", "stock-write", "web-sql", "long-function", "field-by-name"]
 
 
 def cs_parse():
