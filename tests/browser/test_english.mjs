@@ -301,6 +301,9 @@ async function main() {
       await Promise.all([page.waitForNavigation(), page.click('#set-form button[type="submit"]')]);
       eq((await page.textContent("#set-error")).trim(),
         `Enter the quantity of part “${TAG}-2” as a whole number from 1 to 1000000 (entered: abc).`, "the save's refusal");
+      // The page checks its form again as it loads: let that answer come before the next step
+      // logs out (else it answers 401 to a page still open).
+      await page.waitForLoadState("networkidle");
       const bad = await japaneseOutsideData(page);
       assert(bad.length === 0, `Japanese outside data: ${bad.slice(0, 6).join(" | ")}`);
     }]);
