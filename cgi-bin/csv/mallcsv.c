@@ -233,6 +233,15 @@ typedef struct {
 	const struct rakuten_axes *axes; /* item.csv beside a select.csv (mallcsv_parse_pair) */
 } mapper;
 
+/* How a message names a column: ja, the file's column name with zaiko's gloss beside it
+ * ("quantity（在庫数）"), on a Japanese page; en, the name with an English gloss or none, on an
+ * English one. The malls' own names are data and stay as they are in both. */
+static const char *column_name(const mapper *m, const char *ja, const char *en)
+{
+	const char *lang = m->res->errors.lang;
+	return lang && !strcmp(lang, "en") ? en : ja;
+}
+
 /* Finds the first existing name of a NULL-terminated list and marks it used; -1 if none. */
 static int col_list(mapper *m, const char *const *names)
 {
@@ -468,14 +477,16 @@ static int map_yahoo(mapper *m, const yahoo_cols *c, bool quantity_file)
 	if (!require(m, d.item_code, "code"))
 		return Z_OK;
 	if (quantity_file) {
-		if (!parse_stock(m, cell(m, c->quantity), "quantity（在庫数）", &d.has_stock,
+		if (!parse_stock(m, cell(m, c->quantity),
+					column_name(m, "quantity（在庫数）", "quantity"), &d.has_stock,
 					&d.stock))
 			return Z_OK;
 		d.sub_code = sub;
 		d.sku_code = *sub ? sub : d.item_code;
 		return emit(m, &d);
 	}
-	if (!parse_price(m, cell(m, c->price), "price（価格）", &d.has_price, &d.price))
+	if (!parse_price(m, cell(m, c->price), column_name(m, "price（価格）", "price"),
+				&d.has_price, &d.price))
 		return Z_OK;
 	d.jan = cell(m, c->jan);
 	if (!*sub) {
@@ -809,16 +820,20 @@ typedef struct {
 static int map_amazon(mapper *m, const amazon_cols *c)
 {
 	draft d;
-	if (!draft_start(m, &d, c->sku, "出品者SKU（seller-sku）"))
+	if (!draft_start(m, &d, c->sku,
+			column_name(m, "出品者SKU（seller-sku）", "seller-sku (出品者SKU)")))
 		return Z_OK;
 	d.sku_code = d.item_code;
 	d.sub_code = "";
 	d.name = cell(m, c->name);
 	d.image_url = cell(m, c->image);
-	if (!parse_price(m, cell(m, c->price), "価格（price）", &d.has_price, &d.price))
+	if (!parse_price(m, cell(m, c->price), column_name(m, "価格（price）", "price (価格)"),
+				&d.has_price, &d.price))
 		return Z_OK;
 	/* Blank for FBA rows: Amazon holds that stock, zaiko does not push it. */
-	if (!parse_stock(m, cell(m, c->quantity), "数量（quantity）", &d.has_stock, &d.stock))
+	if (!parse_stock(m, cell(m, c->quantity),
+				column_name(m, "数量（quantity）", "quantity (数量)"), &d.has_stock,
+				&d.stock))
 		return Z_OK;
 	return emit(m, &d);
 }
@@ -905,10 +920,13 @@ static int map_shopify_products(mapper *m, const shopify_cols *c, shopify_produc
 	int rc = shopify_options(m, c, p->oname, &sub, &opts);
 	if (rc != Z_OK)
 		goto out;
-	if (!parse_stock(m, cell(m, c->qty), "Variant Inventory Qty（在庫数）", &d.has_stock,
-				&d.stock))
+	if (!parse_stock(m, cell(m, c->qty),
+				column_name(m, "Variant Inventory Qty（在庫数）", "Variant Inventory Qty"),
+				&d.has_stock, &d.stock))
 		goto out;
-	if (!parse_price(m, cell(m, c->price), "Variant Price（価格）", &d.has_price, &d.price))
+	if (!parse_price(m, cell(m, c->price),
+				column_name(m, "Variant Price（価格）", "Variant Price"), &d.has_price,
+				&d.price))
 		goto out;
 	d.sku_code = sku;
 	d.sub_code = buf_str(&sub);
@@ -989,7 +1007,8 @@ static int map_shopify_inventory(mapper *m, const shopify_cols *c)
 		shopify_location(m, c, i, &lname, &lqty);
 		if (strcasecmp(lqty, "not stocked") == 0 || !*lqty)
 			continue;
-		if (!parse_stock(m, lqty, "Available（在庫数）", &hv, &v))
+		if (!parse_stock(m, lqty, column_name(m, "Available（在庫数）", "Available"), &hv,
+				&v))
 			goto out;
 		d.has_stock = true;
 		d.stock += v;

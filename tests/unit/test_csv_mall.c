@@ -344,6 +344,45 @@ static void test_shopify_products_current(void **state)
 	mallcsv_result_free(&res);
 }
 
+/* A column's gloss follows the message's language: zaiko's Japanese gloss on a Japanese page
+ * as before, an English page names the column alone (Amazon's: both its headers). */
+static void test_column_glosses_in_english(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *ja, *en;
+	} cases[] = {
+		{"code,sub-code,quantity\na,a1,五\n",
+		 "2行目: quantity（在庫数）が数値ではありません（五）",
+		 "Line 2: quantity is not a number (五)"},
+		{"code,name,price,sub-code\na,A,x,\n",
+		 "2行目: price（価格）が0以上の整数ではありません（x）",
+		 "Line 2: price is not a whole number of 0 or more (x)"},
+		{"seller-sku\tprice\tquantity\nA1\t100\tmany\n",
+		 "2行目: 数量（quantity）が数値ではありません（many）",
+		 "Line 2: quantity (数量) is not a number (many)"},
+		{"Handle,Title,Variant SKU,Variant Inventory Qty,Variant Price\nh,T,S1,x,1\n",
+		 "2行目: Variant Inventory Qty（在庫数）が数値ではありません（x）",
+		 "Line 2: Variant Inventory Qty is not a number (x)"},
+		{"Handle,Title,SKU,COO,倉庫A\nh,T,S1,,x\n",
+		 "2行目: Available（在庫数）が数値ではありません（x）",
+		 "Line 2: Available is not a number (x)"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		mallcsv_result res;
+		csv_limits en = {.lang = "en"};
+		assert_int_equal(parse_text(cases[i].in, &res), Z_OK);
+		assert_int_equal(res.errors.n, 1);
+		assert_string_equal(res.errors.v[0].message, cases[i].ja);
+		mallcsv_result_free(&res);
+		assert_int_equal(mallcsv_parse(cases[i].in, strlen(cases[i].in), CSV_ENC__MAX,
+				MALLCSV_UNKNOWN, &en, &res), Z_OK);
+		assert_int_equal(res.errors.n, 1);
+		assert_string_equal(res.errors.v[0].message, cases[i].en);
+		mallcsv_result_free(&res);
+	}
+}
+
 static void test_shopify_inventory(void **state)
 {
 	(void)state;
@@ -610,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_amazon_template),
 		cmocka_unit_test(test_shopify_products),
 		cmocka_unit_test(test_shopify_products_current),
+		cmocka_unit_test(test_column_glosses_in_english),
 		cmocka_unit_test(test_shopify_inventory),
 		cmocka_unit_test(test_zaiko_format),
 		cmocka_unit_test(test_zaiko_format_errors),
