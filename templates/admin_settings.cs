@@ -80,7 +80,7 @@
     <?cs each:t = Page.tests ?>
       <tr class="mail-<?cs var:t.state ?>"><td><?cs var:t.created ?></td><td data-data><?cs var:t.recipients ?></td>
         <td><?cs if:t.state == "sent" ?><?cs var:Lang.admin.mail_sent ?><?cs var:Lang.paren.open ?><?cs var:t.sent ?><?cs var:Lang.paren.close ?><?cs elif:t.state == "failed" ?><?cs var:Lang.admin.mail_failed ?><?cs else ?><?cs var:Lang.admin.mail_queued ?><?cs /if ?></td>
-        <td data-data><?cs var:t.result ?></td></tr>
+        <td class="mail-result"<?cs if:!t.result_shown ?> data-data<?cs /if ?>><?cs var:t.result ?></td></tr>
     <?cs /each ?>
     </tbody>
   </table>

@@ -127,9 +127,32 @@ static size_t read_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Sends one message; err gets curl's answer on failure (never a password). */
+/* zaiko's own reasons a mail could not be sent: the Japanese text mail_queue.result keeps and
+ * its language key, stored beside it in result_msg (core/smsg.h) so 共通設定's test mails show
+ * it in the reader's language. Each text is its key's Japanese in ja.hdf
+ * (tests/integration/test_lang_keys.py checks the pairs). An SMTP server's answer has no key. */
+#define KEYED(key, ja) {key, ja}
+enum { SEND_NO_PASSWORD, SEND_NO_SERVER, SEND_NO_RECIPIENT, SEND__N };
+static const struct {
+	const char *key, *text;
+} send_errors[SEND__N] = {
+	[SEND_NO_PASSWORD] = KEYED("msg.mail_result.no_password",
+	                           "SMTP パスワードを復号できません（鍵ファイルを確認してください）"),
+	[SEND_NO_SERVER] = KEYED("msg.mail_result.no_server",
+	                         "SMTP サーバー (smtp_url) が設定されていません"),
+	[SEND_NO_RECIPIENT] = KEYED("msg.mail_result.no_recipient", "宛先がありません"),
+};
+
+static void own_error(int which, char *err, size_t errlen, const char **err_key)
+{
+	snprintf(err, errlen, "%s", send_errors[which].text);
+	*err_key = send_errors[which].key;
+}
+
+/* Sends one message; err gets curl's answer on failure (never a password), or one of
+ * send_errors with its key in *err_key (else left NULL). */
 static int smtp_send(db *d, const conf *cfg, const char *recipients, const char *subject,
-                     const char *body, char *err, size_t errlen)
+                     const char *body, char *err, size_t errlen, const char **err_key)
 {
 	char url[512], user[256], from[320];
 	buf pass = BUF_INIT;
@@ -144,12 +167,12 @@ static int smtp_send(db *d, const conf *cfg, const char *recipients, const char 
 	int pr = setting_secret_get(d, conf_get(cfg, "batch", "key_file", NULL), "smtp_password",
 	                            &pass);
 	if (pr != Z_OK && pr != Z_NOTFOUND) {
-		snprintf(err, errlen, "SMTP パスワードを復号できません（鍵ファイルを確認してください）");
+		own_error(SEND_NO_PASSWORD, err, errlen, err_key);
 		goto out;
 	}
 	batch_setting(d, "mail_from", "zaiko@localhost", from, sizeof(from));
 	if (!*url) {
-		snprintf(err, errlen, "SMTP サーバー (smtp_url) が設定されていません");
+		own_error(SEND_NO_SERVER, err, errlen, err_key);
 		goto out;
 	}
 	char list[1000];
@@ -164,7 +187,7 @@ static int smtp_send(db *d, const conf *cfg, const char *recipients, const char 
 		rcpt = n;
 	}
 	if (!rcpt) {
-		snprintf(err, errlen, "宛先がありません");
+		own_error(SEND_NO_RECIPIENT, err, errlen, err_key);
 		goto out;
 	}
 	if (mail_format(from, recipients, subject, body, time(NULL), &msg) != Z_OK)
@@ -229,22 +252,24 @@ int mail_send_queued(db *d, const conf *cfg, int limit, int *sent, int *failed)
 	               DB_I(*url != '\0'), DB_I(limit));
 	for (int i = 0; rc == Z_OK && i < r->nrows; i++) {
 		char err[300] = "";
+		const char *err_key = NULL;
 		long long id = db_get_ll(r, i, 0, 0), attempts = db_get_ll(r, i, 4, 0) + 1;
 		if (smtp_send(d, cfg, db_get(r, i, 1), db_get(r, i, 2), db_get(r, i, 3), err,
-		              sizeof(err)) == Z_OK) {
+		              sizeof(err), &err_key) == Z_OK) {
 			ns++;
 			rc = db_execv(d, "UPDATE mail_queue SET state = 'sent', attempts = ?, result = 'OK', "
+			                 "result_msg = NULL, "
 			                 "sent_at = UTC_TIMESTAMP() WHERE id = ?",
 			              DB_I(attempts), DB_I(id));
 		} else {
 			nf++;
 			log_warn("mail %lld not sent (attempt %lld): %s", id, attempts, err);
-			rc = db_execv(d, "UPDATE mail_queue SET state = ?, attempts = ?, result = ? "
-			                 "WHERE id = ?",
+			rc = db_execv(d, "UPDATE mail_queue SET state = ?, attempts = ?, result = ?, "
+			                 "result_msg = ? WHERE id = ?",
 			              /* A test mail answers the admin now: one try. */
 			              DB_S(attempts >= MAIL_MAX_ATTEMPTS || !strcmp(db_get(r, i, 5), "test")
 			                       ? "failed" : "queued"),
-			              DB_I(attempts), DB_S(err), DB_I(id));
+			              DB_I(attempts), DB_S(err), DB_SOPT(err_key), DB_I(id));
 			/* One failure usually means the server is down: leave the rest for later. */
 			break;
 		}

@@ -137,13 +137,16 @@ static int load_test_mails(web_request *r)
 {
 	db_res *res = NULL;
 	int rc = db_query(r->db,
-	                  "SELECT id, recipients, state, COALESCE(result, '') AS result, "
+	                  "SELECT id, recipients, state, COALESCE(result, '') AS result, result_msg, "
 	                  JST_SQL("created_at", JST_SQL_MINUTE) " AS created, "
 	                  "COALESCE(" JST_SQL("sent_at", JST_SQL_MINUTE) ", '') AS sent FROM mail_queue "
 	                  "WHERE kind = 'test' ORDER BY id DESC LIMIT 5",
 	                  NULL, 0, &res);
 	if (rc == Z_OK)
 		rc = screen_hdf_rows(r, "Page.tests", res, -1);
+	/* zaiko's own reason (no server, …) in the reader's language; a server's answer as is. */
+	if (rc == Z_OK)
+		rc = screen_stored_texts(r, "Page.tests", res, "result", "result_msg");
 	db_res_free(res);
 	return rc;
 }

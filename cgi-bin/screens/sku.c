@@ -139,7 +139,7 @@ int sku_page(web_request *r)
 	chart(r, moves);
 	rc = db_queryv(r->db, &pushes,
 	               "SELECT " JST_SQL("p.created_at", JST_SQL_SECOND) " AS `at`, sh.name AS shop, l.item_code AS item, p.wanted, "
-	               "p.why, p.why_msg, p.state, p.attempts, p.result, "
+	               "p.why, p.why_msg, p.state, p.attempts, p.result, p.result_msg, "
 	               JST_SQL("p.sent_at", JST_SQL_SECOND) " AS sent "
 	               "FROM listing l JOIN push p ON p.listing_id = l.id "
 	               "JOIN shop sh ON sh.id = p.shop_id WHERE l.sku_id = ? "
@@ -149,6 +149,9 @@ int sku_page(web_request *r)
 		rc = screen_hdf_rows(r, "Page.pushes", pushes, -1);
 	if (rc == Z_OK)
 		rc = screen_stored_texts(r, "Page.pushes", pushes, "why", "why_msg");
+	/* zaiko's own results (superseded, no longer sent): in the reader's language. */
+	if (rc == Z_OK)
+		rc = screen_stored_texts(r, "Page.pushes", pushes, "result", "result_msg");
 	if (rc != Z_OK)
 		goto out;
 	web_setf(r, "Page.title", "SKU %s", db_get(s, 0, 1));

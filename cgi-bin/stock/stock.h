@@ -77,6 +77,12 @@ int stock_error(db *d, int level, const char *kind, long long shop_id, long long
 int stock_error_m(db *d, int level, const char *kind, long long shop_id, long long sku_id,
                   long long listing_id, const char *dedupe, const char *msg, const char *fmt,
                   ...) Z_PRINTF(9, 10);
+/* stock_error with the message kept as language key and arguments too: key's Japanese text is
+ * fmt with each conversion made %s (smsg_keyf), so one format gives both the row's text and
+ * its message_msg. */
+int stock_error_k(db *d, int level, const char *kind, long long shop_id, long long sku_id,
+                  long long listing_id, const char *dedupe, const char *key, const char *fmt,
+                  ...) Z_PRINTF(9, 10);
 
 /* ---- SKUs and totals ---- */
 

@@ -116,6 +116,24 @@ int stock_error_m(db *d, int level, const char *kind, long long shop_id, long lo
 	return rc;
 }
 
+int stock_error_k(db *d, int level, const char *kind, long long shop_id, long long sku_id,
+                  long long listing_id, const char *dedupe, const char *key, const char *fmt,
+                  ...)
+{
+	buf m = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	/* A format smsg cannot take leaves the row its Japanese text alone (m stays empty). */
+	int rc = smsg_vkeyf(&m, key, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	rc = verror(d, level, kind, shop_id, sku_id, listing_id, dedupe,
+	            rc == Z_OK && m.len ? buf_str(&m) : NULL, fmt, ap);
+	va_end(ap);
+	buf_free(&m);
+	return rc;
+}
+
 static int verror(db *d, int level, const char *kind, long long shop_id, long long sku_id,
                   long long listing_id, const char *dedupe, const char *smsg, const char *fmt,
                   va_list ap)

@@ -70,10 +70,11 @@ int stock_check_duplicates(db *d, long long shop_id, idset *touched)
 			rc = idset_add(touched, sku_id);
 		dup_key(key, sizeof(key), shop_id, sku_id);
 		if (rc == Z_OK)
-			rc = stock_error(d, 8, "duplicate", shop_id, sku_id, 0, key,
-			                 "複数の商品が紐づいています: SKU %s — %s (解決するまで在庫を"
-			                 "反映しません)",
-			                 db_get(dup, i, 1), db_get(dup, i, 2));
+			rc = stock_error_k(d, 8, "duplicate", shop_id, sku_id, 0, key,
+			                   "msg.stock_error.duplicate",
+			                   "複数の商品が紐づいています: SKU %s — %s (解決するまで在庫を"
+			                   "反映しません)",
+			                   db_get(dup, i, 1), db_get(dup, i, 2));
 	}
 	if (rc != Z_OK)
 		goto out;
@@ -125,9 +126,10 @@ int stock_check_duplicate_sku(db *d, long long shop_id, long long sku_id, idset 
 		for (int i = 0; i < r->nrows; i++)
 			buf_printf(&names, "%s%s%s%s", i ? ", " : "", db_get(r, i, 2),
 			           *db_get(r, i, 3) ? " / " : "", db_get(r, i, 3));
-		rc = stock_error(d, 8, "duplicate", shop_id, sku_id, 0, key,
-		                 "複数の商品が紐づいています: SKU %s — %s (解決するまで在庫を反映しません)",
-		                 db_get(r, 0, 4), buf_str(&names));
+		rc = stock_error_k(d, 8, "duplicate", shop_id, sku_id, 0, key,
+		                   "msg.stock_error.duplicate",
+		                   "複数の商品が紐づいています: SKU %s — %s (解決するまで在庫を反映しません)",
+		                   db_get(r, 0, 4), buf_str(&names));
 	} else {
 		if (r->nrows == 1 && !strcmp(db_get(r, 0, 1), "duplicate")) {
 			rc = db_execv(d, "UPDATE listing SET state = 'ok' WHERE id = ?",

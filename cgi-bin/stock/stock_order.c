@@ -177,12 +177,13 @@ static int apply_line(db *d, struct order_ctx *c, long long order_id, bool befor
 		snprintf(key, sizeof(key), "unlinked:%lld:%s:%s:%s", c->shop_id,
 		         ln->item_code ? ln->item_code : "", ln->sub_code ? ln->sub_code : "",
 		         ln->sku_code ? ln->sku_code : "");
-		rc = stock_error(d, 8, "unlinked", c->shop_id, 0, listing_id, key,
-		                 "SKUが紐づいていない商品の受注がありました (在庫は変わりません): "
-		                 "注文 %s 商品コード %s%s%s SKU %s",
-		                 o->order_no, ln->item_code ? ln->item_code : "",
-		                 ln->sub_code && *ln->sub_code ? " / " : "",
-		                 ln->sub_code ? ln->sub_code : "", ln->sku_code ? ln->sku_code : "");
+		rc = stock_error_k(d, 8, "unlinked", c->shop_id, 0, listing_id, key,
+		                   "msg.stock_error.unlinked",
+		                   "SKUが紐づいていない商品の受注がありました (在庫は変わりません): "
+		                   "注文 %s 商品コード %s%s%s SKU %s",
+		                   o->order_no, ln->item_code ? ln->item_code : "",
+		                   ln->sub_code && *ln->sub_code ? " / " : "",
+		                   ln->sub_code ? ln->sub_code : "", ln->sku_code ? ln->sku_code : "");
 		if (rc != Z_OK)
 			return rc;
 	}

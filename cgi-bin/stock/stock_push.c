@@ -15,6 +15,30 @@
 #define BACKOFF_BASE_SECONDS 30
 #define BACKOFF_MAX_SECONDS 3600
 
+/* The results zaiko itself gives a push (no mall answered): the Japanese text push.result keeps
+ * and its language key, stored beside it in push.result_msg (core/smsg.h) so the SKU page
+ * shows it in the reader's language. Each text is its key's Japanese in ja.hdf
+ * (tests/integration/test_lang_keys.py checks the pairs). */
+#define KEYED(key, ja) {key, ja}
+enum { RESULT_GONE, RESULT_SUPERSEDED, RESULT_INTERRUPTED, RESULT__N };
+static const struct {
+	const char *key, *text;
+} push_results[RESULT__N] = {
+	[RESULT_GONE] = KEYED("msg.push.result_gone",
+	                      "送信対象外になりました (連携オフ・紐づけ解除・重複)"),
+	[RESULT_SUPERSEDED] = KEYED("msg.push.result_superseded", "新しい値に置き換えられました"),
+	[RESULT_INTERRUPTED] = KEYED("msg.push.result_interrupted", "送信前に中断しました"),
+};
+
+/* Fails a push with one of zaiko's own results (its claim, if any, ends). */
+static int fail_push(db *d, long long push_id, int result)
+{
+	return db_execv(d, "UPDATE push SET state = 'failed', result = ?, result_msg = ?, "
+	                   "claimed_at = NULL WHERE id = ?",
+	                DB_S(push_results[result].text), DB_S(push_results[result].key),
+	                DB_I(push_id));
+}
+
 /* Queues (or updates) the listing's one pending push. bulk: queued by a bulk change, claimed
  * after the pushes of orders and edits; a pending push once urgent stays urgent. why is the
  * Japanese breakdown, msg (may be NULL) the same steps as keys and numbers (core/smsg.h),
@@ -527,9 +551,7 @@ static int take_claim(db *d, struct claim_ctx *c, long long push_id)
 		goto out;
 	if (db_get(r, 0, 6) == NULL || db_get_ll(r, 0, 10, 0) != 1 || db_get(r, 0, 11) == NULL ||
 	    strcmp(db_get(r, 0, 12), "ok")) {
-		rc = db_execv(d, "UPDATE push SET state = 'failed', result = ?, claimed_at = NULL "
-		                 "WHERE id = ?",
-		              DB_S("送信対象外になりました (連携オフ・紐づけ解除・重複)"), DB_I(push_id));
+		rc = fail_push(d, push_id, RESULT_GONE);
 		goto out;
 	}
 	rc = db_execv(d, "UPDATE push SET state = 'sending', claimed_at = UTC_TIMESTAMP() "
@@ -576,8 +598,7 @@ static int claim_tx(db *d, void *vctx)
 			rc = db_query_ll(d, "SELECT id FROM push WHERE pending_listing = ?",
 			                 DB_ARGS(DB_I(listing_id)), 0, &newer);
 		if (rc == Z_OK && newer)
-			rc = db_execv(d, "UPDATE push SET state = 'failed', result = ? WHERE id = ?",
-			              DB_S("新しい値に置き換えられました"), DB_I(id));
+			rc = fail_push(d, id, RESULT_SUPERSEDED);
 		else if (rc == Z_OK)
 			/* Sent again with the wanted stock of now, not the claim's old value. */
 			rc = db_execv(d, "UPDATE push p JOIN listing l ON l.id = p.listing_id "
@@ -644,9 +665,10 @@ struct done_ctx {
 };
 
 /* Puts a claimed push back in the queue, or fails it when a newer one waits. maybe_sent: the
- * mall may have taken it (see forget_mall_stock). */
+ * mall may have taken it (see forget_mall_stock). result: the mall's reply, or with own >= 0
+ * one of push_results (result is then ignored). */
 static int requeue_claim(db *d, long long push_id, long long listing_id, int delay,
-                         bool count_attempt, const char *result, bool maybe_sent)
+                         bool count_attempt, const char *result, int own, bool maybe_sent)
 {
 	long long newer = 0;
 	int rc = maybe_sent ? forget_mall_stock(d, listing_id) : Z_OK;
@@ -656,9 +678,7 @@ static int requeue_claim(db *d, long long push_id, long long listing_id, int del
 	if (rc != Z_OK)
 		return rc;
 	if (newer)
-		return db_execv(d, "UPDATE push SET state = 'failed', result = ?, claimed_at = NULL "
-		                   "WHERE id = ?",
-		                DB_S("新しい値に置き換えられました"), DB_I(push_id));
+		return fail_push(d, push_id, RESULT_SUPERSEDED);
 	/* It goes back with the listing's wanted stock as it is now, not as it was at the claim:
 	 * while it was out, the total may have moved to what zaiko last recorded the shop as
 	 * holding, so no newer push was queued, yet the shop may have got the claimed value. */
@@ -667,12 +687,12 @@ static int requeue_claim(db *d, long long push_id, long long listing_id, int del
 	              "SET p.state = 'pending', p.wanted = COALESCE(l.wanted, p.wanted), "
 	              "p.attempts = p.attempts + ?, "
 	              "p.next_try_at = UTC_TIMESTAMP() + INTERVAL ? SECOND, p.claimed_at = NULL, "
-	              "p.result = ? WHERE p.id = ?",
-	              DB_I(count_attempt), DB_I(delay), DB_SOPT(result), DB_I(push_id));
+	              "p.result = ?, p.result_msg = ? WHERE p.id = ?",
+	              DB_I(count_attempt), DB_I(delay),
+	              own >= 0 ? DB_S(push_results[own].text) : DB_SOPT(result),
+	              own >= 0 ? DB_S(push_results[own].key) : DB_NUL, DB_I(push_id));
 	if (rc == Z_CONFLICT) /* a newer push was queued since we looked */
-		rc = db_execv(d, "UPDATE push SET state = 'failed', result = ?, claimed_at = NULL "
-		                 "WHERE id = ?",
-		              DB_S("新しい値に置き換えられました"), DB_I(push_id));
+		rc = fail_push(d, push_id, RESULT_SUPERSEDED);
 	return rc;
 }
 
@@ -698,7 +718,7 @@ static int done_tx(db *d, void *vctx)
 	int attempts = (int)db_get_ll(r, 0, 1, 0);
 	if (c->ok) {
 		rc = db_execv(d, "UPDATE push SET state = 'done', sent_at = UTC_TIMESTAMP(), "
-		                 "result = ?, wanted = ? WHERE id = ?",
+		                 "result = ?, result_msg = NULL, wanted = ? WHERE id = ?",
 		              DB_S(result), DB_I(c->sent), DB_I(c->push_id));
 		if (rc == Z_OK)
 			rc = db_execv(d,
@@ -713,10 +733,10 @@ static int done_tx(db *d, void *vctx)
 	} else if (c->retry_after >= 0) {
 		/* A temporary failure: the mall did not take the value. */
 		rc = requeue_claim(d, c->push_id, listing_id, backoff_seconds(attempts, c->retry_after),
-		                   true, result, false);
+		                   true, result, -1, false);
 	} else {
-		rc = db_execv(d, "UPDATE push SET state = 'failed', result = ?, claimed_at = NULL "
-		                 "WHERE id = ?",
+		rc = db_execv(d, "UPDATE push SET state = 'failed', result = ?, result_msg = NULL, "
+		                 "claimed_at = NULL WHERE id = ?",
 		              DB_S(result), DB_I(c->push_id));
 		if (rc == Z_OK)
 			rc = db_execv(d, "UPDATE listing SET last_error = ? WHERE id = ?", DB_S(result),
@@ -776,8 +796,8 @@ static int release_tx(db *d, void *vctx)
 	                   "ORDER BY id FOR UPDATE",
 	                   DB_I(shop_id));
 	for (int i = 0; rc == Z_OK && i < r->nrows; i++)
-		rc = requeue_claim(d, db_get_ll(r, i, 0, 0), db_get_ll(r, i, 1, 0), 0, false,
-		                   "送信前に中断しました", true);
+		rc = requeue_claim(d, db_get_ll(r, i, 0, 0), db_get_ll(r, i, 1, 0), 0, false, NULL,
+		                   RESULT_INTERRUPTED, true);
 	db_res_free(r);
 	return rc;
 }

@@ -74,6 +74,27 @@ def test_push_history_in_the_readers_language():
     sql("UPDATE app_user SET lang = 'ja' WHERE login = 'lang_reader'")
 
 
+def test_own_push_results_in_the_readers_language():
+    # A push whose listing left the sync before the batch claimed it: zaiko's own result (not
+    # a mall's reply), in the reader's language on the SKU page.
+    w = tb.World("sr", malls=["yahoo"])
+    w.sku("A", 10, malls=["yahoo"])
+    tb.recompute()
+    lid = sql1("SELECT id FROM listing WHERE sku_id = ?", w.skus["A"])
+    ok(sql1("SELECT COUNT(*) FROM push WHERE pending_listing = ?", lid) == "1", "a push waits")
+    sql("UPDATE listing SET sync = 0 WHERE id = ?", lid)   # behind the core's back
+    tb.cycle()
+    eq(sql("SELECT state, result, result_msg FROM push WHERE listing_id = ?", lid),
+       [["failed", "送信対象外になりました (連携オフ・紐づけ解除・重複)", "msg.push.result_gone"]],
+       "the result and its key")
+    page = "/sku?code=" + w.code("A")
+    en = cell_texts(reader("en").get(page).text, "sku-pushes", "push-result")
+    eq(en, ["No longer sent (sync off, unlinked or duplicate)"], "in English, not a mall's reply")
+    ja = cell_texts(reader("ja").get(page).text, "sku-pushes", "push-result")
+    eq(ja, ["送信対象外になりました (連携オフ・紐づけ解除・重複)"], "in Japanese")
+    sql("UPDATE app_user SET lang = 'ja' WHERE login = 'lang_reader'")
+
+
 def error_messages(page):
     """The messages of the error list of the 在庫連携 screen, tags stripped."""
     m = re.search(r'<table class="errors">.*?</table>', page, re.S)
@@ -148,6 +169,117 @@ def test_error_rows_and_stop_reason_in_the_readers_language():
     tb.setting("stopped_retry_seconds", 0)
     zt.batch("shop-credentials", "%s-rakuten" % w.tag, input=json.dumps(creds))
     sql("UPDATE app_user SET lang = 'ja' WHERE login = 'lang_reader'")
+
+
+def test_unlinked_and_duplicate_rows_in_the_readers_language():
+    # Both rows made by the real programs: an order of an item no SKU is linked to (the
+    # batch's order fetch from the simulator), and two items of a shop linked to one SKU
+    # (商品データ取込 through nginx links the file's items by their SKU code).
+    from test_stock_screen import multipart, why
+    w = tb.World("su", malls=["rakuten", "yahoo"])
+    code = w.code("D")
+    sql("INSERT INTO sku (code, name, total, is_set, updated_at) "
+        "VALUES (?, '商品D', 4, 0, UTC_TIMESTAMP())", code)
+    c = zt.Client()
+    c.login()
+    c.get("/stock/csv/listings")
+    d1, d2 = w.code("d1"), w.code("d2")
+    text = "code,sub-code,quantity\r\n%s,%s,1\r\n%s,%s,2\r\n" % (d1, code, d2, code)
+    body, ctype = multipart({"shop": w.shops["yahoo"], "csrf": c.csrf},
+                            {"file": ("quantity.csv", text.encode())})
+    r = c.request("POST", "/stock/csv/listings", raw_body=body, headers={"Content-Type": ctype})
+    eq(r.status, 303, "uploaded: " + why(r))
+    r = c.post("/stock/csv/apply", {"job": int(r.header("Location").split("=")[1])})
+    eq(r.status, 303, "applied: " + why(r))
+    order_no = tb.ctl("rakuten", "order", {"lines": [
+        {"code": w.code("nosku"), "sub": "v9", "qty": 1}]})["order_no"]
+    tb.cycle()
+    rows = {r[0]: r[1:] for r in sql(
+        "SELECT kind, message, message_msg IS NOT NULL FROM error_log WHERE shop_id IN (?, ?) "
+        "AND kind IN ('unlinked', 'duplicate')", w.shops["rakuten"], w.shops["yahoo"])}
+    eq(sorted(rows), ["duplicate", "unlinked"], "both rows: %r" % rows)
+    ok(all(v[1] == "1" for v in rows.values()), "both stored with keys: %r" % rows)
+    nosku = w.code("nosku").lower()   # RMS keeps 商品管理番号 in lower case
+    ja_dup = ("複数の商品が紐づいています: SKU %s — %s / %s, %s / %s (解決するまで在庫を反映しません)"
+              % (code, d1, code, d2, code))
+    ja_unl = ("SKUが紐づいていない商品の受注がありました (在庫は変わりません): 注文 %s 商品コード "
+              "%s / v9 SKU " % (order_no, nosku))
+    eq(rows["duplicate"][0], ja_dup, "the stored Japanese duplicate row, worded as before")
+    ok(rows["unlinked"][0].startswith(ja_unl), "the stored Japanese unlinked row: %r"
+       % rows["unlinked"][0])
+    en = [t for t in error_messages(reader("en").get("/").text) if w.tag in t]
+    ok("Several items are linked to one SKU: SKU %s — %s / %s, %s / %s (its stock is not "
+       "pushed until this is solved)" % (code, d1, code, d2, code) in en,
+       "the duplicate row in English: %r" % en)
+    ok(any(t.startswith("An order came in for an item not linked to any SKU (stock unchanged): "
+                        "order %s, item code %s / v9, SKU " % (order_no, nosku)) for t in en),
+       "the unlinked row in English: %r" % en)
+    ok(not any(JAPANESE.search(t) for t in en), "no Japanese in the English rows: %r" % en)
+    ja = [t for t in error_messages(reader("ja").get("/").text) if w.tag in t]
+    ok(ja_dup in ja and rows["unlinked"][0] in ja, "the Japanese rows are the stored texts: %r"
+       % ja)
+    sql("UPDATE app_user SET lang = 'ja' WHERE login = 'lang_reader'")
+
+def test_stop_mail_reason_in_each_recipients_language():
+    # The mail of a stopped shop goes to each list in its language, its reason (the mall's
+    # refusal, stored as keys) included: error_mail_to reads the stored Japanese reason,
+    # error_mail_to_en the same reason in English.
+    w = tb.World("sm", malls=["rakuten"])
+    w.sku("A", 5, malls=["rakuten"])
+    tb.recompute()
+    tb.setting("error_mail_to_en", "en-admin@example.jp")
+    tb.setting("stopped_retry_seconds", 3600)
+    creds, _ = tb.shop_credentials("rakuten")
+    name = "%s-rakuten" % w.tag
+    zt.batch("shop-credentials", name, input=json.dumps(dict(creds, license_key="SL_wrong")))
+    try:
+        before = len(tb.mails())
+        tb.cycle(check=False)
+        tb.cycle(check=False)
+        eq(sql1("SELECT state FROM shop WHERE id = ?", w.shops["rakuten"]), "stopped", "stopped")
+        reason = sql1("SELECT stop_reason FROM shop WHERE id = ?", w.shops["rakuten"])
+        got = [m for m in tb.mails()[before:] if w.tag in m[1]]
+        ja = [m for m in got if "en-admin" not in m[0]]
+        en = [m for m in got if "en-admin@example.jp" in m[0]]
+        eq((len(ja), len(en)), (1, 1), "one stop mail to each list: %r" % [m[:2] for m in got])
+        ok(reason.startswith("認証エラー (fetch): ") and reason in ja[0][2],
+           "the Japanese mail holds the stored reason %r: %r" % (reason, ja[0][2]))
+        ok("Authentication error (fetch): Rakuten: the license key or service secret is invalid"
+           in en[0][2], "the English mail's reason in English: %r" % en[0][2])
+        ok(not JAPANESE.search(en[0][1] + en[0][2]), "no Japanese in the English mail: %r"
+           % (en[0][1:],))
+    finally:
+        zt.batch("shop-credentials", name, input=json.dumps(creds))
+        tb.setting("error_mail_to_en", "")
+        tb.setting("stopped_retry_seconds", 0)
+
+
+def test_own_mail_result_in_the_readers_language():
+    # A test mail without an SMTP server: zaiko's own reason, on 共通設定 in the reader's
+    # language (a server's answer would show as it came, marked as data).
+    url = sql1("SELECT value FROM setting WHERE name = 'smtp_url'")
+    tb.setting("smtp_url", "")
+    to = "nosrv%s@example.jp" % os.urandom(3).hex()
+    try:
+        sql("INSERT INTO mail_queue (kind, recipients, subject, body, state, created_at) "
+            "VALUES ('test', ?, 's', 'b', 'queued', UTC_TIMESTAMP())", to)
+        zt.batch("mail", check=False)
+        eq(sql("SELECT state, result, result_msg FROM mail_queue WHERE recipients = ?", to),
+           [["failed", "SMTP サーバー (smtp_url) が設定されていません", "msg.mail_result.no_server"]],
+           "the result and its key")
+        c = zt.Client()
+        c.login()
+        for lang, want in (("en", "No SMTP server (smtp_url) is set"),
+                           ("ja", "SMTP サーバー (smtp_url) が設定されていません")):
+            sql("UPDATE app_user SET lang = ? WHERE login = 'admin'", lang)
+            page = c.get("/admin/settings").text
+            row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*%s.*?</tr>" % re.escape(to), page, re.S)
+            ok(row, "the test mail's row (%s)" % lang)
+            ok('<td class="mail-result">%s</td>' % html.escape(want, quote=False)
+               in row.group(0), "the reason in %s: %s" % (lang, row.group(0)))
+    finally:
+        sql("UPDATE app_user SET lang = 'ja' WHERE login = 'admin'")
+        tb.setting("smtp_url", url if url not in (None, "NULL") else "")
 
 
 zt.run()
