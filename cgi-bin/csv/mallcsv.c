@@ -234,8 +234,8 @@ typedef struct {
 } mapper;
 
 /* How a message names a column: ja, the file's column name with zaiko's gloss beside it
- * ("quantity（在庫数）"), on a Japanese page; en, the name with an English gloss or none, on an
- * English one. The malls' own names are data and stay as they are in both. */
+ * ("quantity（在庫数）", "数量（quantity）"), on a Japanese page; en, the column's English
+ * header alone, on an English one. */
 static const char *column_name(const mapper *m, const char *ja, const char *en)
 {
 	const char *lang = m->res->errors.lang;
@@ -821,18 +821,18 @@ static int map_amazon(mapper *m, const amazon_cols *c)
 {
 	draft d;
 	if (!draft_start(m, &d, c->sku,
-			column_name(m, "出品者SKU（seller-sku）", "seller-sku (出品者SKU)")))
+			column_name(m, "出品者SKU（seller-sku）", "seller-sku")))
 		return Z_OK;
 	d.sku_code = d.item_code;
 	d.sub_code = "";
 	d.name = cell(m, c->name);
 	d.image_url = cell(m, c->image);
-	if (!parse_price(m, cell(m, c->price), column_name(m, "価格（price）", "price (価格)"),
+	if (!parse_price(m, cell(m, c->price), column_name(m, "価格（price）", "price"),
 				&d.has_price, &d.price))
 		return Z_OK;
 	/* Blank for FBA rows: Amazon holds that stock, zaiko does not push it. */
 	if (!parse_stock(m, cell(m, c->quantity),
-				column_name(m, "数量（quantity）", "quantity (数量)"), &d.has_stock,
+				column_name(m, "数量（quantity）", "quantity"), &d.has_stock,
 				&d.stock))
 		return Z_OK;
 	return emit(m, &d);

@@ -39,10 +39,10 @@ ALLOW = {
     # The malls' and carts' own column names (and cell values such as 在庫管理しない) as their
     # files write them: data the reader looks for, and names a row error quotes. Those with a
     # Japanese word beside an English column name ("quantity（在庫数）") are the names zaiko's
-    # Japanese messages give such columns; an English message names the column alone, or, for
-    # Amazon's, its English and Japanese headers ("seller-sku (出品者SKU)").
+    # Japanese messages give such columns; an English message names the column by its English
+    # header alone (mallcsv.c column_name).
     "cgi-bin/csv/mallcsv.c": {
-        "Available（在庫数）", "JANコード", "seller-sku (出品者SKU)", "price (価格)", "quantity (数量)", "SKUコード", "SKU画像パス", "SKU管理番号",
+        "Available（在庫数）", "JANコード", "SKUコード", "SKU画像パス", "SKU管理番号",
         "Variant Inventory Qty（在庫数）", "Variant Price（価格）", "price（価格）", "quantity（在庫数）",
         "オプションID", "オプション名1", "オプション名2", "オプション名１", "オプション名２", "システム連携用SKU番号",
         "スマートフォンショップ用商品説明", "バリエーション項目キー", "バリエーション項目キー定義", "バリエーション項目名定義", "バリエーション項目選択肢",

@@ -345,7 +345,7 @@ static void test_shopify_products_current(void **state)
 }
 
 /* A column's gloss follows the message's language: zaiko's Japanese gloss on a Japanese page
- * as before, an English page names the column alone (Amazon's: both its headers). */
+ * as before; an English page names the column by its English header alone. */
 static void test_column_glosses_in_english(void **state)
 {
 	(void)state;
@@ -360,7 +360,7 @@ static void test_column_glosses_in_english(void **state)
 		 "Line 2: price is not a whole number of 0 or more (x)"},
 		{"seller-sku\tprice\tquantity\nA1\t100\tmany\n",
 		 "2行目: 数量（quantity）が数値ではありません（many）",
-		 "Line 2: quantity (数量) is not a number (many)"},
+		 "Line 2: quantity is not a number (many)"},
 		{"Handle,Title,Variant SKU,Variant Inventory Qty,Variant Price\nh,T,S1,x,1\n",
 		 "2行目: Variant Inventory Qty（在庫数）が数値ではありません（x）",
 		 "Line 2: Variant Inventory Qty is not a number (x)"},
