@@ -23,8 +23,10 @@
  *   商品削除/CSV出力 take it. SKU-only conditions (セット, 総在庫数, 差異) do not apply there.
  * - Conditions are GET parameters, so a search is a bookmark and the back button works.
  * - Pages are read by key (code > last / code < first, reversed), the last page as the
- *   remainder read backwards; the page number is carried for show only. The unfiltered count
- *   is cached per worker for COUNT_CACHE_SECONDS; filtered views are counted with their WHERE.
+ *   remainder read backwards; the page number is carried for show only. The counts of the
+ *   default view and of listing conditions alone (a shop, 在庫連携) are kept exact by the
+ *   database (sql/210_list_counts.sql) and read, not counted; keyword counts are cached per
+ *   worker for COUNT_CACHE_SECONDS; other filtered views are counted with their WHERE.
  * - Keywords: terms separated by , 、 or ， (AND), parsed and turned into the WHERE by
  *   stock/search.c (normalised alike with the stored sku.search_doc, matched as bytes; a term
  *   ending in '*' is a code prefix on the unique index instead). A keyword search is counted and paged from one scan when its
@@ -35,8 +37,8 @@
 #define PAGE_ROWS 100
 /* Error messages shown above the search (newest first). */
 #define ERROR_ROWS 20
-/* The unfiltered SKU count is cached per worker this long: COUNT(*) of 100k rows costs more
- * than the rest of the page. */
+/* A keyword search's count is cached per worker this long: a scan of the documents costs
+ * more than the rest of the page. */
 #define COUNT_CACHE_SECONDS 10
 
 static const char *const kind_choices[] = {"all", "set", NULL};
@@ -103,9 +105,9 @@ void list_search_read(web_request *r, search_filter *s)
 	s->db = r->db; /* keywords are narrowed by the search index when it is built */
 }
 
-/* Counts of filtered views (a shop's SKUs from the index: 0.18 s; a keyword scan: 0.15–0.3 s
- * at 100k SKUs) are cached per worker for COUNT_CACHE_SECONDS, keyed by the statement and its
- * values, so paging through a result counts once. A change made through this worker clears
+/* Counts of keyword searches (a scan: 0.15–0.3 s at 100k SKUs) are cached per worker for
+ * COUNT_CACHE_SECONDS, keyed by the statement and its values, so paging through a result
+ * counts once. A change made through this worker clears
  * them (list_count_cache_clear); other workers may show a count up to that old. */
 #define COUNT_SLOTS 16
 static struct {
@@ -177,41 +179,22 @@ static int count_cached(db *d, const char *sql, const db_val *vals, int n, long 
 	return rc;
 }
 
-static int count_listing_only(web_request *r, const search_filter *s, long long *out)
+/* The count of a view of listing conditions alone (a shop, 在庫連携 on/off, 紐づけ済み): the SKUs
+ * with a matching listing, kept by the database's triggers (sql/210_list_counts.sql) in
+ * listed_sku_count, shop 0 meaning any shop and sync 2 either state; the sum of its 16 slots. */
+static int count_listed_skus(web_request *r, const search_filter *s, long long *out)
 {
-	buf sql = BUF_INIT;
-	db_val vals[2];
-	int n = 0;
-	buf_puts(&sql, "SELECT COUNT(DISTINCT l.sku_id) FROM listing l WHERE l.sku_id IS NOT NULL");
-	if (s->has_shop) {
-		buf_puts(&sql, " AND l.shop_id = ?");
-		vals[n++] = DB_I(s->shop);
-	}
-	if (s->has_sync) {
-		buf_puts(&sql, " AND l.sync = ?");
-		vals[n++] = DB_I(s->sync);
-	}
-	int rc = count_cached(r->db, buf_str(&sql), vals, n, out);
-	buf_free(&sql);
-	return rc;
+	return db_query_ll(r->db,
+	                   "SELECT COALESCE(SUM(n), 0) FROM listed_sku_count "
+	                   "WHERE shop_id = ? AND sync = ?",
+	                   DB_ARGS(DB_I(s->has_shop ? s->shop : 0), DB_I(s->has_sync ? s->sync : 2)),
+	                   0, out);
 }
 
-static long long cached_count = -1;
-static time_t cached_at;
-
+/* The count of every SKU (the default view), kept by the triggers on sku in sku_count. */
 static int count_all_skus(db *d, long long *out)
 {
-	time_t now = time(NULL);
-	if (cached_count >= 0 && now - cached_at < COUNT_CACHE_SECONDS) {
-		*out = cached_count;
-		return Z_OK;
-	}
-	int rc = db_query_ll(d, "SELECT COUNT(*) FROM sku", NULL, 0, 0, out);
-	if (rc == Z_OK) {
-		cached_count = *out;
-		cached_at = now;
-	}
-	return rc;
+	return db_query_ll(d, "SELECT COALESCE(SUM(n), 0) FROM sku_count", NULL, 0, 0, out);
 }
 
 /* The count of a SKU view with listing conditions and no keyword: the SKUs joined to their
@@ -252,10 +235,9 @@ static int listing_drive_cheaper(db *d, long long count, bool *drive)
 	return rc;
 }
 
-/* Forgets this worker's cached counts (after rows were added, deleted or switched). */
+/* Forgets this worker's cached keyword counts (after rows were added, deleted or switched). */
 void list_count_cache_clear(void)
 {
-	cached_count = -1;
 	for (int i = 0; i < COUNT_SLOTS; i++) {
 		free(counts[i].key);
 		counts[i].key = NULL;
@@ -821,7 +803,8 @@ static void page_links(web_request *r, const search_filter *s, const db_res *row
 }
 
 /* GET /: the 在庫連携 screen — errors, search, buttons and one page of the list. */
-/* The count of the search (cached when unfiltered, else counted with the same WHERE); a
+/* The count of the search (read from the database's counters when unfiltered or of listing
+ * conditions alone, cached for a keyword, else counted with the same WHERE); a
  * keyword search that scans reads its page (*rows) with it. */
 static int page_count(web_request *r, const search_filter *s, search_where *w, page_dir dir,
                       const char *key, long long *count, db_res **rows)
@@ -832,7 +815,7 @@ static int page_count(web_request *r, const search_filter *s, search_where *w, p
 		if (count_all_skus(r->db, count) != Z_OK)
 			goto out;
 	} else if (search_listing_only(s)) {
-		if (count_listing_only(r, s, count) != Z_OK)
+		if (count_listed_skus(r, s, count) != Z_OK)
 			goto out;
 	} else {
 		/* drift is a 2-valued column: now and then the optimizer scans the table instead of
