@@ -32,6 +32,7 @@ sql <<'SQL'
 SET FOREIGN_KEY_CHECKS = 0;
 TRUNCATE push; TRUNCATE mall_order_line; TRUNCATE mall_order; TRUNCATE stock_move;
 TRUNCATE set_part; TRUNCATE listing; TRUNCATE sku; TRUNCATE error_log; TRUNCATE shop;
+TRUNCATE sku_count; TRUNCATE listed_sku_count; TRUNCATE sku_shop_listings;
 INSERT INTO shop (name, mall, is_base, order_cursor, created_at) VALUES
   ('bench-yahoo', 'yahoo', 1, UTC_TIMESTAMP() - INTERVAL 1 DAY, UTC_TIMESTAMP()),
   ('bench-rakuten', 'rakuten', 0, UTC_TIMESTAMP() - INTERVAL 1 DAY, UTC_TIMESTAMP()),
