@@ -88,8 +88,14 @@ int main(int argc, char **argv)
 	/* The language files, for mail in each recipient's language (logged when unreadable:
 	 * mail then carries the text's key). */
 	lang_load(cfg);
+	/* migrate waits on statements that may run long by design (a stated ALGORITHM=COPY of a
+	 * large table, the search index's first fill): its connection reads with [batch]
+	 * migrate_timeout (default an hour), not the minute every other command keeps. */
+	unsigned rw = !strcmp(cmd->name, "migrate")
+	                      ? (unsigned)conf_int(cfg, "batch", "migrate_timeout", 3600, 1, 86400)
+	                      : 0;
 	db *d = NULL;
-	if (cmd->needs_db && !(d = db_open(cfg))) {
+	if (cmd->needs_db && !(d = db_open_rw(cfg, rw))) {
 		conf_free(cfg);
 		return BATCH_EXIT_FAILED;
 	}

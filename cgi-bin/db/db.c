@@ -48,6 +48,9 @@ struct db {
 	unsigned int last_errno;
 	char last_error[512];
 	unsigned long generation; /* connections made so far (db_generation) */
+	/* Read/write timeout of this connection and its reconnects in seconds; 0: [database]
+	 * rw_timeout (db_open_rw). */
+	unsigned rw_timeout;
 };
 
 static void remember_error(db *d, unsigned int no, const char *msg)
@@ -72,7 +75,8 @@ static int connect_server(db *d)
 	const char *host = conf_get(c, "database", "host", sock ? NULL : "127.0.0.1");
 	unsigned port = (unsigned)conf_int(c, "database", "port", 3306, 1, 65535);
 	unsigned timeout = (unsigned)conf_int(c, "database", "connect_timeout", 5, 1, 600);
-	unsigned rw_timeout = (unsigned)conf_int(c, "database", "rw_timeout", 60, 1, 3600);
+	unsigned rw_timeout = d->rw_timeout ? d->rw_timeout
+	                                    : (unsigned)conf_int(c, "database", "rw_timeout", 60, 1, 3600);
 
 	d->conn = mysql_init(NULL);
 	if (!d->conn)
@@ -101,10 +105,16 @@ static int connect_server(db *d)
 
 db *db_open(const conf *cfg)
 {
+	return db_open_rw(cfg, 0);
+}
+
+db *db_open_rw(const conf *cfg, unsigned rw_timeout)
+{
 	db *d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
 	d->cfg = cfg;
+	d->rw_timeout = rw_timeout;
 	const char *kill = conf_get(cfg, "test", "kill_commit_file", NULL);
 	if (kill && *kill)
 		d->kill_commit_file = strdup(kill);

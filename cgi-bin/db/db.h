@@ -38,6 +38,10 @@ typedef struct {
 /* Opens a connection from the [database] section of the configuration: socket or host/port,
  * user, password, name. utf8mb4, READ COMMITTED. Returns NULL (logged) on failure. */
 db *db_open(const conf *cfg);
+/* db_open with a read/write timeout of its own (seconds; 0: [database] rw_timeout), kept on
+ * reconnects: Connector/C's client-side MYSQL_OPT_READ_TIMEOUT/WRITE_TIMEOUT, how long one
+ * statement's answer may take before the connection counts as lost. */
+db *db_open_rw(const conf *cfg, unsigned rw_timeout);
 void db_close(db *d);
 
 /* Runs a statement that returns no rows. affected and insert_id may be NULL.
