@@ -35,6 +35,9 @@
  *   HDF, flags only when true, and the 店舗メニュー's items are built by stock.js from one
  *   <template> when a menu opens. */
 #define PAGE_ROWS 100
+/* Parts of one set the page reads with its sets' parts (a set with more is asked of the stock
+ * core alone). */
+#define SET_PARTS_READ 64
 /* Error messages shown above the search (newest first). */
 #define ERROR_ROWS 20
 /* A keyword search's count is cached per worker this long: a scan of the documents costs
@@ -651,6 +654,66 @@ static void set_reserve(HDF *row, long long total, long long reserve)
 	put(row, "avail", n);
 }
 
+/* What each set among the first nshown rows allows (a set holds no stock of its own): the
+ * least, over its parts, of the part's total less its 確保在庫数 divided by the quantity, as
+ * stock_available counts it. The parts of every set on the page come from one query; a part
+ * that is itself a set (rare) is asked of the stock core. totals[row] is set for the rows of
+ * sets only. Z_OK or the query's error. */
+static int page_set_totals(db *d, const db_res *rows, int nshown, long long *totals)
+{
+	db_val ids[PAGE_ROWS];
+	db_res *parts = NULL;
+	buf sql = BUF_INIT;
+	long long avail[SET_PARTS_READ];
+	int qty[SET_PARTS_READ];
+	int nsets = 0, rc = Z_OK;
+	for (int i = 0; i < nshown && nsets < PAGE_ROWS; i++)
+		if (flag(rows, i, 4))
+			ids[nsets++] = DB_I(db_get_ll(rows, i, 0, 0));
+	if (!nsets)
+		goto out;
+	buf_puts(&sql, "SELECT sp.set_sku_id, sp.part_sku_id, sp.quantity, s.total, s.is_set, "
+	               "s.reserve FROM set_part sp JOIN sku s ON s.id = sp.part_sku_id "
+	               "WHERE sp.set_sku_id IN (");
+	for (int i = 0; i < nsets; i++)
+		buf_puts(&sql, i ? ",?" : "?");
+	buf_puts(&sql, ") ORDER BY sp.set_sku_id");
+	if ((rc = db_query(d, buf_str(&sql), ids, nsets, &parts)) != Z_OK)
+		goto out;
+	for (int i = 0; i < nshown; i++) {
+		if (!flag(rows, i, 4))
+			continue;
+		long long id = db_get_ll(rows, i, 0, 0);
+		int n = 0;
+		for (int k = 0; k < parts->nrows; k++) {
+			if (db_get_ll(parts, k, 0, 0) != id)
+				continue;
+			if (n == SET_PARTS_READ) {
+				/* More parts than this page reads at once: the stock core counts it. */
+				n = -1;
+				break;
+			}
+			qty[n] = (int)db_get_ll(parts, k, 2, 1);
+			avail[n] = db_get_ll(parts, k, 3, 0);
+			if (flag(parts, k, 4) &&
+			    (rc = stock_available(d, db_get_ll(parts, k, 1, 0), &avail[n])) != Z_OK)
+				goto out;
+			avail[n] -= db_get_ll(parts, k, 5, 0);
+			n++;
+		}
+		if (n < 0)
+			rc = stock_available(d, id, &totals[i]);
+		else if (stock_set_available_calc(avail, qty, n, &totals[i]) != Z_OK)
+			totals[i] = 0;
+		if (rc != Z_OK)
+			goto out;
+	}
+out:
+	db_res_free(parts);
+	buf_free(&sql);
+	return rc;
+}
+
 /* Page.rows.I: the row's own columns, then one cell per shown shop (in the order of
  * Page.shops) holding that shop's listings (L, ordered by the key the rows are matched on) as
  * items. */
@@ -660,11 +723,15 @@ static int page_rows(web_request *r, const db_res *shops, const db_res *rows, co
 	int rc = Z_ERR;
 	HDF **cells = NULL, **items = NULL;
 	int *per_shop = NULL;
+	long long *set_totals = NULL;
 	cells = calloc((size_t)shops->nrows + 1, sizeof(*cells));
 	items = calloc((size_t)shops->nrows + 1, sizeof(*items));
 	per_shop = calloc((size_t)shops->nrows + 1, sizeof(int));
+	set_totals = calloc((size_t)nshown + 1, sizeof(*set_totals));
 	HDF *list = child(r->hdf, "Page.rows", -1);
-	if (!cells || !items || !per_shop || !list)
+	if (!cells || !items || !per_shop || !set_totals || !list)
+		goto fail;
+	if (!unlinked && page_set_totals(r->db, rows, nshown, set_totals) != Z_OK)
 		goto fail;
 	for (int i = 0; i < nshown; i++) {
 		int src = row_at(dir, nshown, i);
@@ -678,11 +745,11 @@ static int page_rows(web_request *r, const db_res *shops, const db_res *rows, co
 			put(row, "id", db_get(rows, src, 0));
 			put(row, "code", db_get(rows, src, 1));
 			put(row, "name", db_get(rows, src, 2));
-			/* A set holds no stock of its own: show what its parts allow (sets are few,
-			 * so the few extra queries a page stay cheap). */
+			/* A set holds no stock of its own: show what its parts allow. */
 			long long avail = db_get_ll(rows, src, 3, 0);
-			if (flag(rows, src, 4) && stock_available(r->db, id, &avail) == Z_OK) {
+			if (flag(rows, src, 4)) {
 				char n[24];
+				avail = set_totals[src];
 				snprintf(n, sizeof(n), "%lld", avail);
 				put(row, "total", n);
 			} else {
@@ -737,6 +804,7 @@ static int page_rows(web_request *r, const db_res *shops, const db_res *rows, co
 
 	rc = Z_OK;
 fail:
+	free(set_totals);
 	free(per_shop);
 	free(items);
 	free(cells);

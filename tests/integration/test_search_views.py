@@ -257,6 +257,46 @@ def test_kept_counts_equal_their_definition():
     ok(want[(shops[1], 0)] > 0 and want[(0, 1)] > 0, "both states are counted")
 
 
+def test_set_totals_of_a_page():
+    """A set's 総在庫数 on the list is what its parts allow (each part's total less its 確保在庫数,
+    divided by the quantity, the least of them; a part that is a set counts by the same rule; no
+    parts or a bad quantity: 0), now that the page reads its sets' parts in one query."""
+    s = setup()
+    pre = TAG + "S"
+
+    def sku(name, total, reserve=0, is_set=0):
+        sql("INSERT INTO sku (code, total, reserve, is_set, updated_at) "
+            "VALUES (?, ?, ?, ?, UTC_TIMESTAMP())", pre + name, total, reserve, is_set)
+        return int(sql1("SELECT id FROM sku WHERE code = ?", pre + name))
+
+    p1, p2, p3 = sku("-P1", 10, 2), sku("-P2", 7), sku("-P3", -3)
+    sets = {name: sku(name, 99, reserve, 1) for name, reserve in
+            (("-S1", 1), ("-S2", 0), ("-S3", 0), ("-S4", 0), ("-S5", 0), ("-S6", 0))}
+    for st, part, q in ((sets["-S1"], p1, 2), (sets["-S1"], p2, 1), (sets["-S2"], p3, 1),
+                        (sets["-S3"], sets["-S1"], 3), (sets["-S3"], p2, 1),
+                        (sets["-S5"], p2, 0), (sets["-S6"], p2, 2), (sets["-S6"], p1, 1)):
+        sql("INSERT INTO set_part (set_sku_id, part_sku_id, quantity) VALUES (?, ?, ?)",
+            st, part, q)
+
+    def allows(sid):
+        parts = sql("SELECT p.part_sku_id, p.quantity, s.total, s.is_set, s.reserve "
+                    "FROM set_part p JOIN sku s ON s.id = p.part_sku_id WHERE p.set_sku_id = ?",
+                    sid)
+        if not parts or any(not 0 < int(q) <= 1000000 for _, q, _, _, _ in parts):
+            return 0
+        return min(max((allows(int(part)) if is_set == "1" else int(total)) - int(reserve), 0)
+                   // int(q) for part, q, total, is_set, reserve in parts)
+
+    r = s["c"].get("/?" + urllib.parse.urlencode({"kind": "set", "q": pre + "*"}))
+    eq(r.status, 200, "the sets' page")
+    shown = {int(m.group(1)): int(m.group(2)) for m in re.finditer(
+        r'<tr data-sku="(\d+)">.*?<span class="set-total"[^>]*>(-?\d+)</span>', r.text)}
+    want = {sid: allows(sid) for sid in sets.values()}
+    eq(shown, want, "each set's total")
+    eq((want[sets["-S1"]], want[sets["-S3"]], want[sets["-S6"]]), (4, 1, 3),
+       "the rule as written here (reserve, nesting, the least part)")
+
+
 def test_drift_keyword_uses_the_index():
     """差異商品 with a rare word is narrowed by the search index: with one matching SKU's postings
     gone the screen misses it (its postings come back when its document is written again)."""
