@@ -156,7 +156,7 @@ static int load_set_list(web_request *r, const char *after)
 	char key[128];
 	int rc = db_queryv(r->db, &res,
 	                   "SELECT s.id, s.code, s.name, GROUP_CONCAT(CONCAT(p.code, ' ×', sp.quantity) "
-	                   "ORDER BY p.code SEPARATOR '、') AS parts FROM sku s "
+	                   "ORDER BY p.code SEPARATOR '\x1f') AS parts FROM sku s "
 	                   "JOIN set_part sp ON sp.set_sku_id = s.id JOIN sku p ON p.id = sp.part_sku_id "
 	                   "WHERE s.is_set = 1 AND s.code > ? GROUP BY s.id, s.code, s.name "
 	                   "ORDER BY s.code LIMIT ?",
@@ -170,8 +170,20 @@ static int load_set_list(web_request *r, const char *after)
 		web_set(r, key, db_get(res, i, 1));
 		snprintf(key, sizeof(key), "Page.sets.%d.name", i);
 		web_set(r, key, db_get(res, i, 2));
+		/* The parts, joined by the reader's separator: "、", or "," and a space (a value in
+		 * the language files cannot end in a space). */
+		const char *sep = web_lang(r, "sets.parts_sep");
+		bool spaced = *sep && (unsigned char)sep[strlen(sep) - 1] < 0x80;
+		buf parts = BUF_INIT;
+		for (const char *p = db_get(res, i, 3); *p; p++) {
+			if (*p != '\x1f')
+				buf_putc(&parts, *p);
+			else if (buf_puts(&parts, sep) == Z_OK && spaced)
+				buf_putc(&parts, ' ');
+		}
 		snprintf(key, sizeof(key), "Page.sets.%d.parts", i);
-		web_set(r, key, db_get(res, i, 3));
+		web_set(r, key, buf_str(&parts));
+		buf_free(&parts);
 		rc = stock_available(r->db, db_get_ll(res, i, 0, 0), &avail);
 		snprintf(key, sizeof(key), "Page.sets.%d.available", i);
 		web_set_int(r, key, avail);

@@ -94,6 +94,21 @@ def test_create_set_computes_available():
     ok("お得セット" in r.text and "TS-A ×2" in c.get("/sets/edit").text, "listed")
 
 
+def test_set_list_joins_parts_in_the_readers_language():
+    # The registered sets' parts are joined by "、" for a Japanese reader and by ", " for an
+    # English one (the codes and counts are data, the separator is the page's).
+    reset({"TS-A": 10, "TS-B": 7})
+    c = admin()
+    eq(save(c, "TS-SET2", [("TS-A", 2), ("TS-B", 1)]).status, 303, "saved")
+    try:
+        for lang, want in (("ja", "TS-A ×2、TS-B ×1"), ("en", "TS-A ×2, TS-B ×1")):
+            sql("UPDATE app_user SET lang = ? WHERE login = 'admin'", lang)
+            text = admin().get("/sets/edit").text
+            ok(want in text, "%s list: %s" % (lang, re.findall(r"TS-A ×2[^<]*", text)))
+    finally:
+        sql("UPDATE app_user SET lang = 'ja' WHERE login = 'admin'")
+
+
 def test_live_preview_figures_and_messages():
     reset({"TS-A": 10, "TS-B": 7, "TS-C": 0})
     c = admin()
