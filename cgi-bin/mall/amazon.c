@@ -99,7 +99,7 @@ static mall_outcome throttle(mall_shop *shop, amazon_op op, mall_status *st)
 		return MALL_OK;
 	amazon_state *s = state_of(shop);
 	if (!s) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
@@ -110,7 +110,7 @@ static mall_outcome throttle(mall_shop *shop, amazon_op op, mall_status *st)
 		if (!wait)
 			return MALL_OK;
 		if (wait > max_wait) {
-			mall_status_setk(st, MALL_RATE_LIMITED, 0, "msg.mallerr.amazon_02",
+			mall_status_setk(st, MALL_RATE_LIMITED, 0, "msg.mallerr.amazon_op_limited",
 			                 "Amazon: %sの呼び出し上限に達しました", op_limits[op].name);
 			st->retry_after_ms = wait;
 			return MALL_RATE_LIMITED;
@@ -170,7 +170,7 @@ static bool lwa_refused(mall_shop *shop, const http_response *r, const char *cod
 	if (r->status == 400 || r->status == 401 || r->status == 429 || r->status < 400 ||
 	    r->status >= 500)
 		return false;
-	mall_status_setk(st, MALL_TEMPORARY, r->status, "msg.mallerr.amazon_03",
+	mall_status_setk(st, MALL_TEMPORARY, r->status, "msg.mallerr.amazon_token_failed",
 	                 "Amazon: トークン取得に失敗しました (HTTP %d)",
 	                 r->status);
 	return true;
@@ -191,7 +191,6 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	                      .form = form,
 	                      .default_ttl = 3600,
 	                      .strict_ttl = true,
-	                      .advice = "アプリの再認可が必要です",
 	                      .refused = lwa_refused};
 	return mall_oauth_grant(shop, &g, st);
 }
@@ -227,7 +226,7 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 {
 	amazon_op op = *(const amazon_op *)ctx;
 	if (hrc != Z_OK) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_04",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_connect_failed",
 		                 "Amazon: 通信に失敗しました (%s)", resp->error);
 		return MALL_RETRY_DONE;
 	}
@@ -239,13 +238,13 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 		snprintf(msg, sizeof(msg), "HTTP %d", resp->status);
 	if (resp->status == 403 || resp->status == 401) {
 		log_info("amazon: shop %lld: access refused (%s), renewing the token", shop->id, msg);
-		mall_status_setk(st, MALL_AUTH, resp->status, "msg.mallerr.amazon_05",
+		mall_status_setk(st, MALL_AUTH, resp->status, "msg.mallerr.amazon_access_denied",
 		                 "Amazon: アクセスが拒否されました: %s", msg);
 		return MALL_RETRY_RENEW;
 	}
 	if (resp->status == 429) {
 		bucket_drain(shop, op);
-		mall_status_setk(st, MALL_RATE_LIMITED, 429, "msg.mallerr.amazon_06",
+		mall_status_setk(st, MALL_RATE_LIMITED, 429, "msg.mallerr.amazon_limit_exceeded",
 		                 "Amazon: 呼び出し上限を超えました: %s", msg);
 		st->retry_after_ms = retry_after(resp, op);
 		return MALL_RETRY_WAIT;
@@ -291,7 +290,7 @@ static bool need_seller(mall_shop *shop, mall_status *st)
 {
 	if (mall_opt(shop, "seller_id", "")[0])
 		return true;
-	mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.amazon_07",
+	mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.amazon_seller_id_missing",
 	                 "Amazon: 出品者ID (seller_id) が未設定です");
 	return false;
 }
@@ -357,13 +356,13 @@ static mall_outcome read_product_type(mall_shop *shop, const char *sku, char *ty
 	memset(&resp, 0, sizeof(resp));
 	mall_outcome o = MALL_TEMPORARY;
 	if (listing_url(&url, shop, sku) || buf_puts(&url, "&includedData=summaries")) {
-		mall_status_setk(st, o, 0, "msg.mallerr.amazon_01",
+		mall_status_setk(st, o, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		goto out;
 	}
 	o = api_call(shop, OP_LISTING_GET, "GET", buf_str(&url), NULL, &resp, st);
 	if (o == MALL_ITEM && resp.status == 404) {
-		mall_status_setk(st, MALL_ITEM, 404, "msg.mallerr.amazon_08",
+		mall_status_setk(st, MALL_ITEM, 404, "msg.mallerr.amazon_listing_missing",
 		                 "Amazon: 出品者SKU %s の出品がありません", sku);
 		goto out;
 	}
@@ -375,13 +374,13 @@ static mall_outcome read_product_type(mall_shop *shop, const char *sku, char *ty
 	                                  len, err, sizeof(err));
 	if (e == Z_NOTFOUND) {
 		o = MALL_ITEM;
-		mall_status_setk(st, o, resp.status, "msg.mallerr.amazon_09",
+		mall_status_setk(st, o, resp.status, "msg.mallerr.amazon_product_type_missing",
 		                 "Amazon: 出品者SKU %s の商品タイプがこのマーケットプレイスにありません",
 		                 sku);
 	} else if (e != Z_OK) {
 		o = MALL_TEMPORARY;
 		*unreadable = true;
-		mall_status_setk(st, o, resp.status, "msg.mallerr.amazon_10",
+		mall_status_setk(st, o, resp.status, "msg.mallerr.amazon_listing_reply_bad",
 		                 "Amazon: 出品情報の応答が不正です (%s)", err);
 	}
 out:
@@ -403,13 +402,13 @@ static void patch_result(mall_push_item *it, const http_response *resp)
 	char msg[200], err[128];
 	if (amazon_parse_submission(body_of(resp), resp->body.len, &accepted, msg, sizeof(msg), err,
 	                            sizeof(err))) {
-		mall_status_setk(&it->status, MALL_TEMPORARY, resp->status, "msg.mallerr.amazon_11",
+		mall_status_setk(&it->status, MALL_TEMPORARY, resp->status, "msg.mallerr.amazon_reply_bad",
 		                 "Amazon: 応答が不正です (%s)",
 		                 err);
 		return;
 	}
 	if (!accepted) {
-		mall_status_setk(&it->status, MALL_ITEM, resp->status, "msg.mallerr.amazon_12",
+		mall_status_setk(&it->status, MALL_ITEM, resp->status, "msg.mallerr.amazon_stock_refused",
 		                 "Amazon: 在庫数が受け付けられませんでした: %s", msg);
 		/* A kept product type that no longer matches is read again next time. */
 		if (!it->mall_ref_out[0] && product_type_ok(it->mall_ref) && strstr(msg, "productType"))
@@ -436,7 +435,7 @@ static mall_outcome patch_one(mall_shop *shop, mall_push_item *it, const char *u
 static bool in_flight_answer(mall_shop *shop, mall_push_item *it, int hrc, const http_response *resp)
 {
 	if (hrc != Z_OK) {
-		mall_status_setk(&it->status, MALL_TEMPORARY, 0, "msg.mallerr.amazon_04",
+		mall_status_setk(&it->status, MALL_TEMPORARY, 0, "msg.mallerr.amazon_connect_failed",
 		                 "Amazon: 通信に失敗しました (%s)",
 		                 resp->error);
 	} else if (resp->status >= 200 && resp->status < 300) {
@@ -476,7 +475,7 @@ static mall_outcome send_in_flight(mall_shop *shop, mall_push_item *items, int n
 	}
 	if (rc != MALL_OK || !s || !s->multi || !redo || !flying) {
 		if (rc == MALL_OK)
-			mall_status_setk(st, rc = MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+			mall_status_setk(st, rc = MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 			                 "メモリ不足");
 		for (int i = 0; i < n; i++)
 			if (urls[i])
@@ -521,7 +520,7 @@ static mall_outcome send_in_flight(mall_shop *shop, mall_push_item *items, int n
 					break; /* an answer may come first */
 				if (wait > max_wait) {
 					limited = true;
-					mall_status_setk(&lim, MALL_RATE_LIMITED, 0, "msg.mallerr.amazon_13",
+					mall_status_setk(&lim, MALL_RATE_LIMITED, 0, "msg.mallerr.amazon_patch_limited",
 					                 "Amazon: patchの呼び出し上限に達しました");
 					lim.retry_after_ms = wait;
 					break;
@@ -532,7 +531,7 @@ static mall_outcome send_in_flight(mall_shop *shop, mall_push_item *items, int n
 			http_request req = {"PATCH", urls[next], headers, bodies[next], strlen(bodies[next]),
 			                    timeout};
 			if (http_multi_start(s->multi, &req, (void *)(intptr_t)next) != Z_OK) {
-				mall_status_setk(&items[next].status, MALL_TEMPORARY, 0, "msg.mallerr.amazon_14",
+				mall_status_setk(&items[next].status, MALL_TEMPORARY, 0, "msg.mallerr.amazon_cannot_send",
 				                 "Amazon: 送信できません");
 				next++;
 				continue;
@@ -552,7 +551,7 @@ static mall_outcome send_in_flight(mall_shop *shop, mall_push_item *items, int n
 		int got = http_multi_next(s->multi, wait > 0 ? wait : 1, &tag, &resp, &hrc);
 		if (got < 0) {
 			http_response_free(&resp);
-			mall_status_setk(st, rc = MALL_TEMPORARY, 0, "msg.mallerr.amazon_15",
+			mall_status_setk(st, rc = MALL_TEMPORARY, 0, "msg.mallerr.amazon_transfer_failed",
 			                 "Amazon: 通信に失敗しました (libcurl)");
 			http_multi_free(s->multi); /* what was under way is dropped with it */
 			s->multi = NULL;
@@ -616,7 +615,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 	char **bodies = calloc(n ? (size_t)n : 1, sizeof(*bodies));
 	memset(st, 0, sizeof(*st));
 	if (!urls || !bodies) {
-		mall_status_setk(st, rc = MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+		mall_status_setk(st, rc = MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		fail_rest(items, 0, n, st);
 		goto out;
@@ -633,7 +632,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		it->mall_ref_out[0] = '\0';
 		const char *sku = seller_sku(it->item_code, it->sku_code);
 		if (!sku || !sku[0]) {
-			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.amazon_16",
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.amazon_sku_empty",
 			                 "出品者SKUが空です");
 			continue;
 		}
@@ -665,7 +664,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		bodies[i] = patch_body(shop, type, it->wanted < 0 ? 0 : it->wanted);
 		buf_reset(&url);
 		if (!bodies[i] || listing_url(&url, shop, sku) || !(urls[i] = strdup(buf_str(&url)))) {
-			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 			                 "メモリ不足");
 			rc = MALL_TEMPORARY;
 			fail_rest(items, i, n, st);
@@ -718,7 +717,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 			continue;
 		buf_reset(&url);
 		if (listing_url(&url, shop, sku) || buf_puts(&url, "&includedData=fulfillmentAvailability")) {
-			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 			                 "メモリ不足");
 			rc = MALL_TEMPORARY;
 			goto out;
@@ -736,7 +735,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 		char err[128];
 		if (amazon_parse_listing(body_of(&resp), resp.body.len, channel, &it->stock, &it->found,
 		                         err, sizeof(err))) {
-			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.amazon_11",
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.amazon_reply_bad",
 			                 "Amazon: 応答が不正です (%s)", err);
 			rc = MALL_TEMPORARY;
 			goto out;
@@ -800,7 +799,7 @@ static mall_outcome list_page(mall_shop *shop, const char *next, time_t since, t
 		e = e || buf_printf(&url, "&MaxResultsPerPage=%lld", per_page);
 	}
 	if (e) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		goto out;
 	}
@@ -810,7 +809,7 @@ static mall_outcome list_page(mall_shop *shop, const char *next, time_t since, t
 	char err[128];
 	rc = MALL_TEMPORARY;
 	if (amazon_parse_orders(body_of(&resp), resp.body.len, &page, err, sizeof(err))) {
-		mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.amazon_17",
+		mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.amazon_order_list_bad",
 		                 "Amazon: 注文一覧の応答が不正です (%s)",
 		                 err);
 		goto out;
@@ -819,7 +818,7 @@ static mall_outcome list_page(mall_shop *shop, const char *next, time_t since, t
 		if (page.orders[i].updated_at < since || page.orders[i].updated_at >= until)
 			continue;
 		if (array_reserve(&all, &cap, n + 1, sizeof(*all)) != Z_OK) {
-			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 			                 "メモリ不足");
 			goto out;
 		}
@@ -858,7 +857,7 @@ static mall_outcome order_lines(mall_shop *shop, const amazon_order_head *h, mal
 		    buf_puts(&url, "/orders/v0/orders/") || http_urlencode(&url, h->order_no) ||
 		    buf_puts(&url, "/orderItems") ||
 		    (next && (buf_puts(&url, "?NextToken=") || http_urlencode(&url, next)))) {
-			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_18",
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_order_items_failed",
 			                 "Amazon: 注文明細を取得できません");
 			goto out;
 		}
@@ -871,14 +870,14 @@ static mall_outcome order_lines(mall_shop *shop, const amazon_order_head *h, mal
 		rc = MALL_TEMPORARY;
 		char err[128];
 		if (amazon_parse_order_items(body_of(&resp), resp.body.len, &page, err, sizeof(err))) {
-			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.amazon_19",
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.amazon_order_items_bad",
 			                 "Amazon: 注文 %s の明細応答が不正です (%s)", h->order_no, err);
 			goto out;
 		}
 		for (int i = 0; i < page.n; i++) {
 			if (array_reserve(&order->lines, &cap, order->nlines + 1, sizeof(*order->lines)) !=
 			    Z_OK) {
-				mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+				mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 				                 "メモリ不足");
 				goto out;
 			}
@@ -930,7 +929,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 	memset(st, 0, sizeof(*st));
 	amazon_state *s = state_of(shop);
 	if (!s) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_01",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
@@ -943,7 +942,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		mall_outcome rc;
 		if (pages >= AMAZON_MAX_PAGES) {
 			resume_clear(s);
-			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_20",
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_order_pages_endless",
 			                 "Amazon: 注文一覧のページが終わりません");
 			return MALL_TEMPORARY;
 		}
@@ -981,7 +980,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			}
 			rc = order_lines(shop, h, &order, st);
 			if (rc == MALL_OK && cb(&order, ctx)) {
-				mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_21",
+				mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.orders_interrupted",
 				                 "注文の取り込みが中断されました");
 				rc = MALL_TEMPORARY;
 			}

@@ -102,12 +102,21 @@ static long until_reset_ms(const mall_shop *shop, bool day)
 }
 
 /* BASE's own limit codes on the token endpoint; the rest is read by the shared rules. */
+/* A refused refresh-token grant: most often the refresh token's 30 days are over. */
+static void grant_refused(mall_status *st, int http_status, const char *sp, const char *code)
+{
+	mall_status_setk(st, MALL_AUTH, http_status, "msg.mallerr.base_grant_refused",
+	                 "BASE: トークンの発行が拒否されました (HTTP %d%s%s)。"
+	                 "リフレッシュトークンの期限 (30日) が切れた場合はBASEで再認可してください",
+	                 http_status, sp, code);
+}
+
 static bool token_refused(mall_shop *shop, const http_response *r, const char *code, mall_status *st)
 {
 	bool day = !strcmp(code, "day_api_limit");
 	if (!day && strcmp(code, "hour_api_limit"))
 		return false;
-	mall_status_setk(st, MALL_RATE_LIMITED, r->status, "msg.mallerr.base_01",
+	mall_status_setk(st, MALL_RATE_LIMITED, r->status, "msg.mallerr.base_limited",
 	                 "BASEの呼び出し上限に達しました (%s)", code);
 	st->retry_after_ms = until_reset_ms(shop, day);
 	return true;
@@ -117,7 +126,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (!shop->api_base || !shop->api_base[0]) {
-		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.base_02",
+		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.base_api_url_missing",
 		                 "BASE: APIのURLが未設定です");
 		return MALL_AUTH;
 	}
@@ -136,7 +145,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	                      .form = form,
 	                      .default_ttl = 3600,
 	                      .rotate = true,
-	                      .advice = "リフレッシュトークンの期限 (30日) が切れた場合はBASEで再認可してください",
+	                      .refused_grant = grant_refused,
 	                      .before = pace,
 	                      .refused = token_refused};
 	return mall_oauth_grant(shop, &g, st);
@@ -152,28 +161,31 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, mall
 	*token_bad = false;
 	if (!strcmp(code, "hour_api_limit") || !strcmp(code, "day_api_limit")) {
 		bool day = !strcmp(code, "day_api_limit");
-		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.base_03",
-		                 "BASEの%sの呼び出し上限に達しました (%s)",
-		                 day ? "1日" : "1時間", code);
+		if (day)
+			mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.base_day_limited",
+			                 "BASEの1日の呼び出し上限に達しました (%s)", code);
+		else
+			mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.base_hour_limited",
+			                 "BASEの1時間の呼び出し上限に達しました (%s)", code);
 		st->retry_after_ms = until_reset_ms(shop, day);
 	} else if (s == 429) {
-		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.base_04",
+		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.base_limited_429",
 		                 "BASEの呼び出し上限に達しました (HTTP 429)");
 		st->retry_after_ms = mall_retry_after_ms(shop, r);
 	} else if (s == 401 || !strcmp(code, "invalid_request")) {
 		*token_bad = true;
-		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.base_05",
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.base_token_refused",
 		                 "BASEがアクセストークンを受け付けません (%s)",
 		                 code[0] ? code : "HTTP 401");
 	} else if (s == 403 || !strcmp(code, "invalid_scope") || !strcmp(code, "access_denied")) {
-		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.base_06",
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.base_not_permitted",
 		                 "BASEがこの操作を許可していません (%s)。アプリの権限 (read_items, write_items, read_orders) を確認してください",
 		                 code[0] ? code : "HTTP 403");
 	} else if (s == 0 || s == 408 || s >= 500 || !strcmp(code, "server_error")) {
-		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.base_07",
+		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.base_unavailable",
 		                 "BASEが一時的に応答できません (HTTP %d %s)", s, code);
 	} else {
-		mall_status_setk(st, MALL_ITEM, s, "msg.mallerr.base_08",
+		mall_status_setk(st, MALL_ITEM, s, "msg.mallerr.base_request_refused",
 		                 "BASEがリクエストを拒否しました (HTTP %d %s)", s,
 		                 code[0] ? code : "-");
 	}
@@ -186,9 +198,12 @@ static mall_outcome throttle(mall_shop *shop, void *ctx, mall_status *st)
 {
 	base_state *bs = mall_state(shop, sizeof(base_state));
 	if (bs && bs->limited_until > time(NULL)) {
-		mall_status_setk(st, MALL_RATE_LIMITED, 0, "msg.mallerr.base_09",
-		                 "BASEの%sの呼び出し上限に達しています",
-		                 bs->limited_day ? "1日" : "1時間");
+		if (bs->limited_day)
+			mall_status_setk(st, MALL_RATE_LIMITED, 0, "msg.mallerr.base_day_limit_waiting",
+			                 "BASEの1日の呼び出し上限に達しています");
+		else
+			mall_status_setk(st, MALL_RATE_LIMITED, 0, "msg.mallerr.base_hour_limit_waiting",
+			                 "BASEの1時間の呼び出し上限に達しています");
 		st->retry_after_ms = (long)(bs->limited_until - time(NULL)) * 1000;
 		return MALL_RATE_LIMITED;
 	}
@@ -256,7 +271,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		memset(&it->status, 0, sizeof(it->status));
 		it->mall_ref_out[0] = '\0';
 		if (!mall_is_digits(it->item_code, BASE_CODE_MAX) || (*sub && !mall_is_digits(sub, BASE_CODE_MAX))) {
-			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.base_10",
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.base_ids_not_numbers",
 			                 "BASEの商品ID・種類IDは数字です (%.40s%s%.40s)", it->item_code ? it->item_code : "",
 			                 *sub ? " / " : "", sub);
 			continue;
@@ -275,10 +290,10 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 			const cJSON *item = json_member(reply, "item");
 			int e = stock_in_item(item, sub, &got);
 			if (mall_opt_int(shop, "verify_stock", 1) && e == Z_OK && got != wanted)
-				mall_status_setk(&it->status, MALL_TEMPORARY, 200, "msg.mallerr.base_11",
+				mall_status_setk(&it->status, MALL_TEMPORARY, 200, "msg.mallerr.base_stock_unchanged",
 				                 "BASEの在庫数が %d のままです (指定 %d)", got, wanted);
 			else if (e == Z_NOTFOUND)
-				mall_status_setk(&it->status, MALL_ITEM, 200, "msg.mallerr.base_12",
+				mall_status_setk(&it->status, MALL_ITEM, 200, "msg.mallerr.base_variation_missing",
 				                 "BASEの商品 %s に種類ID %s がありません", it->item_code, sub);
 		}
 		cJSON_Delete(reply);
@@ -372,7 +387,7 @@ static mall_outcome one_order(mall_shop *shop, const base_ref *ref, mall_order_c
 	    !json_unix_time(json_member(ord, "ordered"), &o.ordered_at) || cnt < 0 || cnt > 10000 ||
 	    (cnt && !(lines = calloc((size_t)cnt, sizeof(*lines))))) {
 		cJSON_Delete(reply);
-		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.base_13",
+		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.base_order_unreadable",
 		                 "BASE: 注文 %s の応答を解釈できません", ref->key);
 		return MALL_TEMPORARY;
 	}
@@ -393,7 +408,7 @@ static mall_outcome one_order(mall_shop *shop, const base_ref *ref, mall_order_c
 		    json_copy_str(li, "status", false, ls, sizeof(ls))) {
 			free(lines);
 			cJSON_Delete(reply);
-			mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.base_14",
+			mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.base_order_items_unreadable",
 			                 "BASE: 注文 %s の明細を解釈できません", ref->key);
 			return MALL_TEMPORARY;
 		}
@@ -406,7 +421,7 @@ static mall_outcome one_order(mall_shop *shop, const base_ref *ref, mall_order_c
 	free(lines);
 	cJSON_Delete(reply);
 	if (*stop) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.base_15",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.orders_interrupted",
 		                 "注文の取り込みが中断されました");
 		return MALL_TEMPORARY;
 	}
@@ -438,7 +453,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		    buf_printf(&path, "&limit=%lld&offset=%lld", limit, offset)) {
 			buf_free(&path);
 			oc = MALL_TEMPORARY;
-			mall_status_setk(st, oc, 0, "msg.mallerr.base_16",
+			mall_status_setk(st, oc, 0, "msg.mallerr.base_order_list_failed",
 			                 "BASE: 注文一覧を取得できません");
 			goto out;
 		}
@@ -453,7 +468,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		if (!cJSON_IsArray(orders)) {
 			cJSON_Delete(reply);
 			oc = MALL_TEMPORARY;
-			mall_status_setk(st, oc, 200, "msg.mallerr.base_17",
+			mall_status_setk(st, oc, 200, "msg.mallerr.base_order_list_unreadable",
 			                 "BASE: 注文一覧の応答を解釈できません");
 			goto out;
 		}
@@ -466,7 +481,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			    !json_unix_time(json_member(o, "modified"), &r.modified)) {
 				cJSON_Delete(reply);
 				oc = MALL_TEMPORARY;
-				mall_status_setk(st, oc, 200, "msg.mallerr.base_18",
+				mall_status_setk(st, oc, 200, "msg.mallerr.base_order_list_bad_order",
 				                 "BASE: 注文一覧に解釈できない注文があります");
 				goto out;
 			}
@@ -480,7 +495,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			if (array_reserve(&refs, &cap, nrefs + 1, sizeof(*refs))) {
 				cJSON_Delete(reply);
 				oc = MALL_TEMPORARY;
-				mall_status_setk(st, oc, 0, "msg.mallerr.base_19",
+				mall_status_setk(st, oc, 0, "msg.mallerr.out_of_memory",
 				                 "メモリ不足");
 				goto out;
 			}

@@ -95,11 +95,20 @@ static bool can_grant(const mall_shop *shop)
 	       mall_cred(shop, "refresh_token", "")[0] && shop->credentials;
 }
 
+/* A refused refresh-token grant: the app is authorized again for a new access token. */
+static void grant_refused(mall_status *st, int http_status, const char *sp, const char *code)
+{
+	mall_status_setk(st, MALL_AUTH, http_status, "msg.mallerr.colorme_grant_refused",
+	                 "カラーミーショップ: トークンの発行が拒否されました (HTTP %d%s%s)。"
+	                 "アプリを再認可してアクセストークンを登録してください",
+	                 http_status, sp, code);
+}
+
 static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (!shop->api_base || !shop->api_base[0]) {
-		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.colorme_01",
+		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.colorme_api_url_missing",
 		                 "カラーミーショップ: APIのURLが未設定です");
 		return MALL_AUTH;
 	}
@@ -110,9 +119,13 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		return MALL_OK;
 	}
 	if (!can_grant(shop)) {
-		mall_status_set(st, MALL_AUTH, 0,
-		                usable ? "カラーミーショップがアクセストークンを受け付けません。アプリを再認可して新しいトークンを登録してください"
-		                       : "カラーミーショップのアクセストークンが設定されていません");
+		if (usable)
+			mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.colorme_token_expired",
+			                 "カラーミーショップがアクセストークンを受け付けません。"
+			                 "アプリを再認可して新しいトークンを登録してください");
+		else
+			mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.colorme_token_missing",
+			                 "カラーミーショップのアクセストークンが設定されていません");
 		return MALL_AUTH;
 	}
 	/* The refresh-token grant, for shops whose app was given one (unconfirmed at カラーミー). */
@@ -124,7 +137,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	                      .path = mall_opt(shop, "token_path", "/oauth/token"),
 	                      .form = form,
 	                      .rotate = true,
-	                      .advice = "アプリを再認可してアクセストークンを登録してください",
+	                      .refused_grant = grant_refused,
 	                      .before = pace};
 	return mall_oauth_grant(shop, &g, st);
 }
@@ -135,21 +148,21 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, mall
 	int s = r->status;
 	error_of(shop, r, code, sizeof(code), msg, sizeof(msg));
 	if (s == 429) {
-		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.colorme_02",
+		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.colorme_limited",
 		                 "カラーミーショップの呼び出し上限に達しました (%s)", code);
 		st->retry_after_ms = mall_retry_after_ms(shop, r);
 	} else if (s == 401) {
-		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.colorme_03",
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.colorme_token_refused",
 		                 "カラーミーショップがアクセストークンを受け付けません (%s %s)", code, msg);
 	} else if (s == 403) {
-		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.colorme_04",
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.colorme_not_permitted",
 		                 "カラーミーショップがこの操作を許可していません (%s %s)。アプリのスコープ (read_products write_products read_sales) を確認してください",
 		                 code, msg);
 	} else if (s == 0 || s == 408 || s >= 500) {
-		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.colorme_05",
+		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.colorme_unavailable",
 		                 "カラーミーショップが一時的に応答できません (HTTP %d %s)", s, code);
 	} else {
-		mall_status_setk(st, MALL_ITEM, s, "msg.mallerr.colorme_06",
+		mall_status_setk(st, MALL_ITEM, s, "msg.mallerr.colorme_request_refused",
 		                 "カラーミーショップがリクエストを拒否しました (HTTP %d %s %s)", s,
 		                 code, msg);
 	}
@@ -245,7 +258,7 @@ static mall_outcome put_product(mall_shop *shop, mall_push_item *items, const in
 			continue;
 		}
 		if (!split_sub(shop, sub, o1, o2, sizeof(o1)) || !o1[0]) {
-			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.colorme_07",
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.colorme_option_bad",
 			                 "カラーミーショップのオプションの値が不正です (%.60s)", sub);
 			continue;
 		}
@@ -264,7 +277,7 @@ static mall_outcome put_product(mall_shop *shop, mall_push_item *items, const in
 	char *text = prod ? cJSON_PrintUnformatted(body) : NULL;
 	cJSON_Delete(body);
 	if (!text) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.colorme_08",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
@@ -293,13 +306,17 @@ static mall_outcome put_product(mall_shop *shop, mall_push_item *items, const in
 		if (!p || !mall_opt_int(shop, "verify_stock", 1) || e == Z_INVALID)
 			continue;
 		if (e == Z_NOTFOUND)
-			mall_status_setk(&it->status, MALL_ITEM, 200, "msg.mallerr.colorme_09",
+			mall_status_setk(&it->status, MALL_ITEM, 200, "msg.mallerr.colorme_option_missing",
 			                 "カラーミーショップの商品 %s にオプション「%.60s」がありません", pid, sub);
+		else if (got != wanted && *sub)
+			mall_status_setk(&it->status, MALL_ITEM, 200, "msg.mallerr.colorme_stock_unchanged",
+			                 "カラーミーショップの在庫数が %d のままです (指定 %d)", got, wanted);
 		else if (got != wanted)
-			mall_status_set(&it->status, MALL_ITEM, 200,
-			                *sub ? "カラーミーショップの在庫数が %d のままです (指定 %d)"
-			                     : "カラーミーショップの在庫数が %d のままです (指定 %d)。オプションごとに在庫管理している商品は、オプションごとに連携してください",
-			                got, wanted);
+			mall_status_setk(&it->status, MALL_ITEM, 200,
+			                 "msg.mallerr.colorme_stock_unchanged_item",
+			                 "カラーミーショップの在庫数が %d のままです (指定 %d)。"
+			                 "オプションごとに在庫管理している商品は、オプションごとに連携してください",
+			                 got, wanted);
 	}
 	cJSON_Delete(reply);
 	mall_status_ok(st, 200);
@@ -315,7 +332,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 	if (!idx || !done) {
 		free(idx);
 		free(done);
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.colorme_08",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		for (int i = 0; i < n; i++)
 			items[i].status = *st;
@@ -325,7 +342,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		memset(&items[i].status, 0, sizeof(items[i].status));
 		items[i].mall_ref_out[0] = '\0';
 		if (!mall_is_digits(items[i].item_code, COLORME_ID_MAX)) {
-			mall_status_setk(&items[i].status, MALL_ITEM, 0, "msg.mallerr.colorme_10",
+			mall_status_setk(&items[i].status, MALL_ITEM, 0, "msg.mallerr.colorme_id_not_number",
 			                 "カラーミーショップの商品IDは数字です (%.40s)",
 			                 items[i].item_code ? items[i].item_code : "");
 			done[i] = true;
@@ -375,7 +392,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 		buf path = BUF_INIT;
 		int k = 0, next = start;
 		if (buf_puts(&path, "/v1/products.json?ids=")) {
-			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.colorme_08",
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 			                 "メモリ不足");
 			return MALL_TEMPORARY;
 		}
@@ -389,7 +406,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 				continue;
 			if ((k && buf_putc(&path, ',')) || buf_puts(&path, items[next].item_code)) {
 				buf_free(&path);
-				mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.colorme_08",
+				mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 				                 "メモリ不足");
 				return MALL_TEMPORARY;
 			}
@@ -444,7 +461,7 @@ static mall_outcome one_sale(mall_shop *shop, const cJSON *sale, time_t updated,
 	memset(&o, 0, sizeof(o));
 	const cJSON *id = json_member(sale, "id");
 	if (!cJSON_IsNumber(id) || id->valuedouble < 0 || id->valuedouble >= 1e18) {
-		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.colorme_11",
+		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.colorme_sale_id_unreadable",
 		                 "カラーミーショップ: 受注IDを解釈できません");
 		return MALL_TEMPORARY;
 	}
@@ -463,7 +480,7 @@ static mall_outcome one_sale(mall_shop *shop, const cJSON *sale, time_t updated,
 	if (cnt < 0 || cnt > 10000 || !json_unix_time(json_member(sale, "make_date"), &o.ordered_at) ||
 	    (cnt && !(lines = calloc((size_t)cnt, sizeof(*lines))))) {
 		cJSON_Delete(fetched);
-		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.colorme_12",
+		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.colorme_sale_unreadable",
 		                 "カラーミーショップ: 受注 %s を解釈できません", o.order_no);
 		return MALL_TEMPORARY;
 	}
@@ -488,7 +505,7 @@ static mall_outcome one_sale(mall_shop *shop, const cJSON *sale, time_t updated,
 		    json_get_int(d, "product_num", 0, 1000000, &l->quantity)) {
 			free(lines);
 			cJSON_Delete(fetched);
-			mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.colorme_13",
+			mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.colorme_sale_items_unreadable",
 			                 "カラーミーショップ: 受注 %s の明細を解釈できません",
 			                 o.order_no);
 			return MALL_TEMPORARY;
@@ -512,7 +529,7 @@ static mall_outcome one_sale(mall_shop *shop, const cJSON *sale, time_t updated,
 	free(lines);
 	cJSON_Delete(fetched);
 	if (stop) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.colorme_14",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.orders_interrupted",
 		                 "注文の取り込みが中断されました");
 		return MALL_TEMPORARY;
 	}
@@ -546,7 +563,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		    buf_printf(&path, "&limit=%lld&offset=%lld", limit, offset)) {
 			buf_free(&path);
 			oc = MALL_TEMPORARY;
-			mall_status_setk(st, oc, 0, "msg.mallerr.colorme_15",
+			mall_status_setk(st, oc, 0, "msg.mallerr.colorme_sale_list_failed",
 			                 "カラーミーショップ: 受注一覧を取得できません");
 			goto out;
 		}
@@ -562,7 +579,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		if (!cJSON_IsArray(sales)) {
 			cJSON_Delete(reply);
 			oc = MALL_TEMPORARY;
-			mall_status_setk(st, oc, 200, "msg.mallerr.colorme_16",
+			mall_status_setk(st, oc, 200, "msg.mallerr.colorme_sale_list_unreadable",
 			                 "カラーミーショップ: 受注一覧の応答を解釈できません");
 			goto out;
 		}
@@ -574,7 +591,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 				cJSON_Delete(s);
 				cJSON_Delete(reply);
 				oc = MALL_TEMPORARY;
-				mall_status_setk(st, oc, 200, "msg.mallerr.colorme_17",
+				mall_status_setk(st, oc, 200, "msg.mallerr.colorme_sale_list_bad_sale",
 				                 "カラーミーショップ: 受注一覧に解釈できない受注があります");
 				goto out;
 			}
@@ -586,7 +603,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 				cJSON_Delete(s);
 				cJSON_Delete(reply);
 				oc = MALL_TEMPORARY;
-				mall_status_setk(st, oc, 0, "msg.mallerr.colorme_08",
+				mall_status_setk(st, oc, 0, "msg.mallerr.out_of_memory",
 				                 "メモリ不足");
 				goto out;
 			}

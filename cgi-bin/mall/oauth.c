@@ -71,19 +71,20 @@ static void refused(mall_shop *shop, const mall_oauth *g, const http_response *r
 	if (g->refused && g->refused(shop, r, code, st))
 		return;
 	if (s == 429) {
-		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.oauth_01",
+		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.token_limited",
 		                 "%s: トークン取得の呼び出し上限に達しました", g->label);
 		st->retry_after_ms = mall_retry_after_ms(shop, r);
 	} else if (s == 408 || s >= 500 || !strcmp(code, "server_error") ||
 	           !strcmp(code, "temporarily_unavailable")) {
-		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.oauth_02",
+		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.token_unavailable",
 		                 "%s: トークン取得が一時的に応答できません (HTTP %d%s%s)",
 		                 g->label, s, code[0] ? " " : "", code);
+	} else if (g->refused_grant) {
+		g->refused_grant(st, s, code[0] ? " " : "", code);
 	} else {
-		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.oauth_03",
-		                 "%s: トークンの発行が拒否されました (HTTP %d%s%s)。%s",
-		                 g->label, s, code[0] ? " " : "", code,
-		                 g->advice ? g->advice : "アプリの再認可が必要です");
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.token_refused",
+		                 "%s: トークンの発行が拒否されました (HTTP %d%s%s)。アプリの再認可が必要です",
+		                 g->label, s, code[0] ? " " : "", code);
 	}
 }
 
@@ -115,7 +116,7 @@ mall_outcome mall_oauth_grant(mall_shop *shop, const mall_oauth *g, mall_status 
 	int e = shop->credentials ? put_form(&form, g, &missing) : Z_NOTFOUND;
 	if (e == Z_NOTFOUND) {
 		rc = MALL_AUTH;
-		mall_status_setk(st, rc, 0, "msg.mallerr.oauth_04",
+		mall_status_setk(st, rc, 0, "msg.mallerr.credential_missing",
 		                 "%s: 認証情報 %s が未設定です", g->label,
 		                 missing[0] ? missing : "");
 		goto out;
@@ -124,7 +125,11 @@ mall_outcome mall_oauth_grant(mall_shop *shop, const mall_oauth *g, mall_status 
 		e = mall_put_url(&url, shop, g->path);
 	const char *to = g->url ? g->url : buf_str(&url);
 	if (e || !to[0]) {
-		mall_status_set(st, rc, 0, e ? "メモリ不足" : "%s: トークンのURLが未設定です", g->label);
+		if (e)
+			mall_status_setk(st, rc, 0, "msg.mallerr.out_of_memory", "メモリ不足");
+		else
+			mall_status_setk(st, rc, 0, "msg.mallerr.token_url_missing",
+			                 "%s: トークンのURLが未設定です", g->label);
 		goto out;
 	}
 	char ctype[128];
@@ -136,7 +141,7 @@ mall_outcome mall_oauth_grant(mall_shop *shop, const mall_oauth *g, mall_status 
 	if (g->before)
 		g->before(shop);
 	if (http_perform(shop->http, &req, &resp) != Z_OK) {
-		mall_status_setk(st, rc, 0, "msg.mallerr.oauth_05",
+		mall_status_setk(st, rc, 0, "msg.mallerr.token_connect_failed",
 		                 "%s: トークン取得の通信に失敗しました (%s)", g->label, resp.error);
 		goto out;
 	}
@@ -147,14 +152,14 @@ mall_outcome mall_oauth_grant(mall_shop *shop, const mall_oauth *g, mall_status 
 	}
 	char err[128];
 	if (mall_oauth_parse(g, resp.body.data, resp.body.len, &tok, err, sizeof(err))) {
-		mall_status_setk(st, rc, resp.status, "msg.mallerr.oauth_06",
+		mall_status_setk(st, rc, resp.status, "msg.mallerr.token_reply_bad",
 		                 "%s: トークン応答が不正です (%s)", g->label, err);
 		goto out;
 	}
 	if (mall_cred_set(shop, "access_token", tok.access_token) ||
 	    (g->rotate && tok.refresh_token[0] &&
 	     mall_cred_set(shop, "refresh_token", tok.refresh_token))) {
-		mall_status_setk(st, rc, 0, "msg.mallerr.oauth_07",
+		mall_status_setk(st, rc, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		goto out;
 	}

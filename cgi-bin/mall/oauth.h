@@ -24,7 +24,11 @@ typedef struct mall_oauth {
 	bool strict_ttl;            /* an expires_in outside 1 s .. 366 days refuses the answer
 	                             * (else it is taken as default_ttl) */
 	bool rotate;                /* a refresh_token in the answer replaces the kept one */
-	const char *advice;         /* appended to the message of a refused grant; may be NULL */
+	/* Sets st (MALL_AUTH) for a refused grant in the mall's own words, saying what to do (a
+	 * key of its own per mall, so each reader sees it whole in their language). NULL:
+	 * "<label>: トークンの発行が拒否されました (HTTP <status> <code>)。アプリの再認可が必要です".
+	 * sp is " " before a code, "" when there is none. */
+	void (*refused_grant)(mall_status *st, int http_status, const char *sp, const char *code);
 	void (*before)(mall_shop *shop); /* called just before the request (pacing); may be NULL */
 	/* Reads a non-200 answer the mall's own way: true when it set st. NULL, or false: 429 is
 	 * rate limited (Retry-After), 408, 5xx and the codes server_error and

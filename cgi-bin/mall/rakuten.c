@@ -61,24 +61,24 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, mall
 	int s = r->status;
 	rakuten_first_error(buf_str(&r->body), r->body.len, code, sizeof(code), msg, sizeof(msg));
 	if (s == 429) {
-		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.rakuten_01",
+		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.rakuten_limited",
 		                 "楽天の呼び出し回数制限に達しました (%s)", code);
 		st->retry_after_ms = mall_retry_after_ms(shop, r);
 	} else if (s == 401) {
-		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.rakuten_02",
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.rakuten_license_invalid",
 		                 "楽天のライセンスキーまたはサービスシークレットが無効か期限切れです。RMSで確認してください (%s %s)",
 		                 code, msg);
 	} else if (s == 403 || !strcmp(code, "ES04-01")) {
-		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.rakuten_03",
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.rakuten_feature_disabled",
 		                 "RMSのWEB APIサービスで必要な機能が有効になっていません (%s %s)", code, msg);
 	} else if (s >= 500 || s == 408 || s == 0) {
-		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.rakuten_04",
+		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.rakuten_unavailable",
 		                 "楽天が一時的に応答できません (HTTP %d %s)", s, code);
 	} else if (s == 415 || s == 405) {
-		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.rakuten_05",
+		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.rakuten_format_refused",
 		                 "楽天がリクエストの形式を受け付けません (HTTP %d %s)。content_type 設定を確認してください", s, code);
 	} else {
-		mall_status_setk(st, MALL_ITEM, s, "msg.mallerr.rakuten_06",
+		mall_status_setk(st, MALL_ITEM, s, "msg.mallerr.rakuten_request_refused",
 		                 "楽天がリクエストを拒否しました (HTTP %d %s %s)", s, code, msg);
 	}
 	return st->outcome;
@@ -94,7 +94,7 @@ static mall_outcome rk_call(mall_shop *shop, const char *method, const char *pat
 	long long max_bytes = mall_opt_int(shop, "max_reply_bytes", 16L << 20);
 	int l = secret && key ? snprintf(pair, sizeof(pair), "%s:%s", secret, key) : -1;
 	if (!secret || !*secret || !key || !*key || l < 0 || (size_t)l >= sizeof(pair)) {
-		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.rakuten_07",
+		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.rakuten_credentials_missing",
 		                 "楽天の認証情報 (service_secret, license_key) が設定されていません");
 		return MALL_AUTH;
 	}
@@ -111,13 +111,13 @@ static mall_outcome rk_call(mall_shop *shop, const char *method, const char *pat
 	http_request req = {method, url, headers, body, body ? strlen(body) : 0,
 	                    (long)mall_opt_int(shop, "timeout_ms", 0)};
 	if (http_perform(shop->http, &req, resp) != Z_OK) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_08",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_connect_failed",
 		                 "楽天に接続できません: %s", resp->error);
 		return MALL_TEMPORARY;
 	}
 	if (resp->status >= 200 && resp->status < 300) {
 		if ((long long)resp->body.len > max_bytes) {
-			mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.rakuten_09",
+			mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.rakuten_reply_too_large",
 			                 "楽天の応答が大きすぎます (%zu バイト)",
 			                 resp->body.len);
 			return MALL_TEMPORARY;
@@ -181,7 +181,7 @@ static mall_outcome upsert(mall_shop *shop, mall_push_item *items, const int *id
 		}
 	}
 	if (!list || !(body = cJSON_PrintUnformatted(root))) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.not_enough_memory",
 		                 "メモリが足りません");
 		goto out;
 	}
@@ -194,7 +194,7 @@ static mall_outcome upsert(mall_shop *shop, mall_push_item *items, const int *id
 		if (i < 0 || i >= n || refused[i])
 			continue;
 		refused[i] = true;
-		mall_status_setk(&items[idx[i]].status, MALL_ITEM, resp.status, "msg.mallerr.rakuten_11",
+		mall_status_setk(&items[idx[i]].status, MALL_ITEM, resp.status, "msg.mallerr.rakuten_stock_refused",
 		                 "楽天が在庫更新を拒否しました (%s: %s)",
 		                 errs[e].code, errs[e].message);
 	}
@@ -213,7 +213,7 @@ static mall_outcome push_chunk(mall_shop *shop, mall_push_item *items, int n, ma
 	mall_outcome oc = MALL_OK;
 	mall_status_ok(st, 0);
 	if (!idx || !refused) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.not_enough_memory",
 		                 "メモリが足りません");
 		oc = MALL_TEMPORARY;
 		for (int i = 0; i < n; i++)
@@ -223,10 +223,10 @@ static mall_outcome push_chunk(mall_shop *shop, mall_push_item *items, int n, ma
 	for (int i = 0; i < n; i++) {
 		mall_push_item *it = &items[i];
 		if (!manage_number_ok(it->item_code) || !variant_ok(it->sub_code)) {
-			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.rakuten_12",
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.rakuten_code_invalid",
 			                 "商品管理番号（英数字・-・_、32文字まで）またはSKU管理番号（32バイトまで）が正しくありません");
 		} else if (it->wanted < 0 || it->wanted > 99999) {
-			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.rakuten_13",
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.rakuten_stock_range",
 			                 "楽天の在庫数は0〜99999です（%d は送れません）", it->wanted);
 		} else {
 			mall_status_ok(&it->status, 0);
@@ -308,7 +308,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 			nsent++;
 		}
 		if (nsent && (!list || !(body = cJSON_PrintUnformatted(root)))) {
-			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.not_enough_memory",
 			                 "メモリが足りません");
 			oc = MALL_TEMPORARY;
 		} else if (nsent) {
@@ -322,7 +322,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 		rows = NULL;
 		if (rakuten_parse_inventories(buf_str(&resp.body), resp.body.len, &rows, &nrows, err,
 		                              sizeof(err)) != Z_OK) {
-			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_14",
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_bulk_get_unreadable",
 			                 "楽天のbulk-get応答を解釈できません: %s", err);
 			oc = MALL_TEMPORARY;
 			break;
@@ -377,7 +377,7 @@ static mall_outcome search_window(mall_shop *shop, time_t from, time_t to, numbe
 		               "\"PaginationRequestModel\":{\"requestRecordsAmount\":%lld,\"requestPage\":%lld,"
 		               "\"SortModelList\":[{\"sortColumn\":1,\"sortDirection\":1}]}}",
 		               date_type, start, end, page_size, page)) {
-			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.not_enough_memory",
 			                 "メモリが足りません");
 			oc = MALL_TEMPORARY;
 			goto out;
@@ -391,7 +391,7 @@ static mall_outcome search_window(mall_shop *shop, time_t from, time_t to, numbe
 		nums = NULL;
 		if (rakuten_parse_search(buf_str(&resp.body), resp.body.len, &nums, &nnums, &total, &pages,
 		                         err, sizeof(err)) != Z_OK) {
-			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_15",
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_search_order_unreadable",
 			                 "楽天のsearchOrder応答を解釈できません: %s", err);
 			oc = MALL_TEMPORARY;
 			goto out;
@@ -408,14 +408,14 @@ static mall_outcome search_window(mall_shop *shop, time_t from, time_t to, numbe
 			while (cap < out->n + nnums)
 				cap *= 2;
 			if (cap > 2000000) {
-				mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_16",
+				mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_too_many_orders",
 				                 "楽天の注文が多すぎます");
 				oc = MALL_TEMPORARY;
 				goto out;
 			}
 			char (*grown)[64] = realloc(out->numbers, (size_t)cap * sizeof(*grown));
 			if (!grown) {
-				mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+				mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.not_enough_memory",
 				                 "メモリが足りません");
 				oc = MALL_TEMPORARY;
 				goto out;
@@ -501,7 +501,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			}
 		}
 		if (oc != MALL_OK || buf_printf(&body, "],\"version\":%lld}", version)) {
-			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.not_enough_memory",
 			                 "メモリが足りません");
 			oc = MALL_TEMPORARY;
 			break;
@@ -516,7 +516,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		norders = 0;
 		if (rakuten_parse_orders(buf_str(&resp.body), resp.body.len, pending, &orders, &norders, err,
 		                         sizeof(err)) != Z_OK) {
-			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_17",
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_get_order_unreadable",
 			                 "楽天のgetOrder応答を解釈できません: %s", err);
 			oc = MALL_TEMPORARY;
 			break;
@@ -561,7 +561,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		return MALL_OK;
 	if (buf_puts(&path, "/es/1.0/license-management/license-key/expiry-date?licenseKey=") ||
 	    http_urlencode(&path, key)) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_10",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.not_enough_memory",
 		                 "メモリが足りません");
 		oc = MALL_TEMPORARY;
 		goto out;
@@ -572,7 +572,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	if (oc != MALL_OK)
 		goto out;
 	if (rakuten_parse_expiry(buf_str(&resp.body), resp.body.len, &expiry, err, sizeof(err)) != Z_OK) {
-		mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_18",
+		mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.rakuten_license_expiry_unreadable",
 		                 "楽天のライセンス期限応答を解釈できません: %s", err);
 		oc = MALL_TEMPORARY;
 		goto out;
@@ -586,11 +586,11 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	jst_format(expiry, JST_ISO_0900, day, sizeof(day));
 	day[10] = '\0';
 	if (expiry <= now) {
-		mall_status_setk(st, MALL_AUTH, resp.status, "msg.mallerr.rakuten_19",
+		mall_status_setk(st, MALL_AUTH, resp.status, "msg.mallerr.rakuten_license_expired",
 		                 "楽天のライセンスキーの有効期限 (%s) が切れています。RMSで更新してください", day);
 		oc = MALL_AUTH;
 	} else if (expiry - now < warn_days * 86400) {
-		mall_status_setk(st, MALL_OK, resp.status, "msg.mallerr.rakuten_20",
+		mall_status_setk(st, MALL_OK, resp.status, "msg.mallerr.rakuten_license_expiring",
 		                 "楽天のライセンスキーの有効期限 (%s) が近づいています。RMSで更新してください", day);
 	}
 out:

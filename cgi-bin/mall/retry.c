@@ -57,7 +57,7 @@ mall_outcome mall_retry_json(mall_shop *shop, const mall_retry *c, const char *m
 	memset(st, 0, sizeof(*st));
 	if (mall_put_url(&url, shop, path)) {
 		buf_free(&url);
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.retry_01",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
@@ -77,14 +77,14 @@ bool mall_judge_json(mall_shop *shop, const char *label, bool only_200, int hrc,
                      const http_response *resp, cJSON **out, mall_status *st)
 {
 	if (hrc != Z_OK) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.retry_02",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.connect_failed",
 		                 "%sに接続できません: %s", label, resp->error);
 		return true;
 	}
 	if (only_200 ? resp->status != 200 : resp->status < 200 || resp->status >= 300)
 		return false;
 	if (!(*out = mall_parse_body(shop, resp)))
-		mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.retry_03",
+		mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.reply_unreadable",
 		                 "%sの応答を解釈できません", label);
 	else
 		mall_status_ok(st, resp->status);

@@ -150,11 +150,19 @@ static int put_base(buf *b, const mall_shop *shop)
 	return buf_append(b, base, (size_t)mall_base_len(base));
 }
 
+/* A refused client-credentials grant: the app's id, secret or install is not right. */
+static void grant_refused(mall_status *st, int http_status, const char *sp, const char *code)
+{
+	mall_status_setk(st, MALL_AUTH, http_status, "msg.mallerr.shopify_grant_refused",
+	                 "Shopify: トークンの発行が拒否されました (HTTP %d%s%s)。アプリの設定を確認してください",
+	                 http_status, sp, code);
+}
+
 static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (!shop->api_base || !shop->api_base[0]) {
-		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.shopify_01",
+		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.shopify_store_url_missing",
 		                 "Shopify: ストアのURL (api_base) が未設定です");
 		return MALL_AUTH;
 	}
@@ -162,10 +170,12 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	if (!force && mall_token_fresh(shop, SHOPIFY_REFRESH_AHEAD, SHOPIFY_TOKEN_MAX))
 		return MALL_OK;
 	if (!can_grant) {
-		mall_status_set(st, MALL_AUTH, 0,
-		                mall_cred(shop, "access_token", "")[0]
-		                    ? "Shopify: アクセストークンが無効です。新しいトークンを登録してください"
-		                    : "Shopify: アクセストークンが未設定です");
+		if (mall_cred(shop, "access_token", "")[0])
+			mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.shopify_token_expired",
+			                 "Shopify: アクセストークンが無効です。新しいトークンを登録してください");
+		else
+			mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.shopify_token_missing",
+			                 "Shopify: アクセストークンが未設定です");
 		return MALL_AUTH;
 	}
 	/* The client-credentials grant (24 h tokens) for apps that have a client id and secret. */
@@ -178,7 +188,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	                      .max_token = SHOPIFY_TOKEN_MAX,
 	                      .default_ttl = 86399,
 	                      .strict_ttl = true,
-	                      .advice = "アプリの設定を確認してください"};
+	                      .refused_grant = grant_refused};
 	return mall_oauth_grant(shop, &g, st);
 }
 
@@ -191,7 +201,7 @@ static mall_outcome throttle(mall_shop *shop, double cost, mall_status *st)
 {
 	shopify_state *s = state_of(shop);
 	if (!s) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_02",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
@@ -203,7 +213,7 @@ static mall_outcome throttle(mall_shop *shop, double cost, mall_status *st)
 	long long half = s->cost.rate > 0 ? (long long)ceil(s->cost.capacity / 2 / s->cost.rate * 1000)
 	                                  : 0;
 	if (wait > mall_opt_int(shop, "max_wait_ms", half > 5000 && half < 60000 ? half : 5000)) {
-		mall_status_setk(st, MALL_RATE_LIMITED, 0, "msg.mallerr.shopify_03",
+		mall_status_setk(st, MALL_RATE_LIMITED, 0, "msg.mallerr.shopify_cost_limited",
 		                 "Shopify: APIコストの上限に達しました");
 		st->retry_after_ms = wait;
 		return MALL_RATE_LIMITED;
@@ -238,17 +248,17 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 	shopify_reply *r = c->r;
 	shopify_reply_free(r);
 	if (hrc != Z_OK) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_04",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_connect_failed",
 		                 "Shopify: 通信に失敗しました (%s)", resp->error);
 		return MALL_RETRY_DONE;
 	}
 	if (resp->status == 401) {
-		mall_status_setk(st, MALL_AUTH, 401, "msg.mallerr.shopify_05",
+		mall_status_setk(st, MALL_AUTH, 401, "msg.mallerr.shopify_token_refused",
 		                 "Shopify: アクセストークンが拒否されました");
 		return MALL_RETRY_RENEW;
 	}
 	if (resp->status == 429) {
-		mall_status_setk(st, MALL_RATE_LIMITED, 429, "msg.mallerr.shopify_06",
+		mall_status_setk(st, MALL_RATE_LIMITED, 429, "msg.mallerr.shopify_limit_exceeded",
 		                 "Shopify: 呼び出し上限を超えました");
 		st->retry_after_ms = retry_after_header(resp);
 		return MALL_RETRY_DONE;
@@ -260,7 +270,7 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 	char err[128];
 	if (shopify_parse_reply(resp->body.data ? resp->body.data : "", resp->body.len, r, err,
 	                        sizeof(err))) {
-		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.shopify_07",
+		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.shopify_reply_bad",
 		                 "Shopify: 応答が不正です (%s)", err);
 		return MALL_RETRY_DONE;
 	}
@@ -271,7 +281,7 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 	}
 	if (r->throttled) {
 		double need = r->requested_cost > 0 ? r->requested_cost : c->cost;
-		mall_status_setk(st, MALL_RATE_LIMITED, 200, "msg.mallerr.shopify_08",
+		mall_status_setk(st, MALL_RATE_LIMITED, 200, "msg.mallerr.shopify_throttled",
 		                 "Shopify: APIコストの上限に達しました (THROTTLED)");
 		st->retry_after_ms = r->cost_known
 		                         ? (long)ceil(fmax(need - r->available, 1) / r->restore_rate * 1000)
@@ -279,7 +289,7 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 		return MALL_RETRY_WAIT;
 	}
 	if (r->error[0] || !r->data)
-		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.shopify_09",
+		mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.shopify_graphql_error",
 		                 "Shopify: GraphQLエラー: %s%s%s", r->error,
 		                 r->error_code[0] ? " " : "", r->error_code);
 	else
@@ -306,7 +316,7 @@ static mall_outcome gql(mall_shop *shop, const char *query, cJSON *variables,
 	cJSON *req_json = cJSON_CreateObject();
 	if (!req_json || !cJSON_AddStringToObject(req_json, "query", query)) {
 		cJSON_Delete(variables);
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_02",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		goto out;
 	}
@@ -314,7 +324,7 @@ static mall_outcome gql(mall_shop *shop, const char *query, cJSON *variables,
 	body = cJSON_PrintUnformatted(req_json);
 	if (!body || put_base(&url, shop) ||
 	    buf_printf(&url, "/admin/api/%s/graphql.json", version_of(shop))) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_02",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		goto out;
 	}
@@ -426,13 +436,13 @@ static void resolve(const mall_shop *shop, target *t, const shopify_variant *v, 
 		}
 	}
 	if (!nhits) {
-		mall_status_setk(&t->status, MALL_ITEM, 200, "msg.mallerr.shopify_10",
+		mall_status_setk(&t->status, MALL_ITEM, 200, "msg.mallerr.shopify_variant_missing",
 		                 "Shopify: SKU %s の商品バリエーションがありません",
 		                 t->sku);
 		return;
 	}
 	if (nhits > 1) {
-		mall_status_setk(&t->status, MALL_ITEM, 200, "msg.mallerr.shopify_11",
+		mall_status_setk(&t->status, MALL_ITEM, 200, "msg.mallerr.shopify_sku_shared",
 		                 "Shopify: SKU %s が複数のバリエーションで使われています", t->sku);
 		return;
 	}
@@ -442,15 +452,19 @@ static void resolve(const mall_shop *shop, target *t, const shopify_variant *v, 
 		if (want[0] ? !strcmp(hit->levels[i].location_id, want) : hit->nlevels == 1)
 			lv = &hit->levels[i];
 	if (!lv) {
-		mall_status_set(&t->status, MALL_ITEM, 200,
-		                want[0] ? "Shopify: SKU %s は指定のロケーションで在庫管理されていません"
-		                        : "Shopify: SKU %s に複数のロケーションがあります。location_id を設定してください",
-		                t->sku);
+		if (want[0])
+			mall_status_setk(&t->status, MALL_ITEM, 200, "msg.mallerr.shopify_location_untracked",
+			                 "Shopify: SKU %s は指定のロケーションで在庫管理されていません", t->sku);
+		else
+			mall_status_setk(&t->status, MALL_ITEM, 200, "msg.mallerr.shopify_locations_many",
+			                 "Shopify: SKU %s に複数のロケーションがあります。"
+			                 "location_id を設定してください",
+			                 t->sku);
 		return;
 	}
 	int w = snprintf(t->ref, sizeof(t->ref), "%s %s", hit->item_id, lv->location_id);
 	if (w < 0 || (size_t)w >= sizeof(t->ref)) {
-		mall_status_setk(&t->status, MALL_ITEM, 200, "msg.mallerr.shopify_12",
+		mall_status_setk(&t->status, MALL_ITEM, 200, "msg.mallerr.shopify_id_too_long",
 		                 "Shopify: SKU %s のIDが長すぎます", t->sku);
 		return;
 	}
@@ -474,7 +488,7 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 	char query[sizeof(VARIANTS_QUERY) + 32];
 	int *idx = calloc(n ? (size_t)n : 1, sizeof(*idx));
 	if (!idx) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_02",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
@@ -497,7 +511,7 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 				continue;
 			if ((k && buf_puts(&q, " OR ")) || put_term(&q, ts[start].sku)) {
 				rc = MALL_TEMPORARY;
-				mall_status_setk(st, rc, 0, "msg.mallerr.shopify_02",
+				mall_status_setk(st, rc, 0, "msg.mallerr.out_of_memory",
 				                 "メモリ不足");
 				goto out;
 			}
@@ -513,7 +527,7 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 		if (!vars || !cJSON_AddStringToObject(vars, "q", buf_str(&q))) {
 			cJSON_Delete(vars);
 			rc = MALL_TEMPORARY;
-			mall_status_setk(st, rc, 0, "msg.mallerr.shopify_02",
+			mall_status_setk(st, rc, 0, "msg.mallerr.out_of_memory",
 			                 "メモリ不足");
 			goto out;
 		}
@@ -524,7 +538,7 @@ static mall_outcome lookup(mall_shop *shop, target *ts, int n, mall_status *st)
 		char err[128];
 		if (shopify_parse_variants(r.data, &v, &nv, err, sizeof(err))) {
 			rc = MALL_TEMPORARY;
-			mall_status_setk(st, rc, 200, "msg.mallerr.shopify_13",
+			mall_status_setk(st, rc, 200, "msg.mallerr.shopify_search_reply_bad",
 			                 "Shopify: 商品検索の応答が不正です (%s)", err);
 			goto out;
 		}
@@ -599,7 +613,7 @@ static mall_outcome set_quantities(mall_shop *shop, const mall_push_item *items,
 	cJSON *qs = cJSON_AddArrayToObject(input, "quantities");
 	if (!qs || !cJSON_AddStringToObject(input, "name", mall_opt(shop, "quantity_name", "available")) ||
 	    !cJSON_AddStringToObject(input, "reason", mall_opt(shop, "reason", "correction"))) {
-		mall_status_setk(st, rc, 0, "msg.mallerr.shopify_02",
+		mall_status_setk(st, rc, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		cJSON_Delete(vars);
 		return rc;
@@ -614,7 +628,7 @@ static mall_outcome set_quantities(mall_shop *shop, const mall_push_item *items,
 		cJSON *row = cJSON_CreateObject();
 		split_ref(t->ref, item, loc, sizeof(item));
 		if (!row) {
-			mall_status_setk(st, rc, 0, "msg.mallerr.shopify_02",
+			mall_status_setk(st, rc, 0, "msg.mallerr.out_of_memory",
 			                 "メモリ不足");
 			cJSON_Delete(vars);
 			return rc;
@@ -651,7 +665,7 @@ static mall_outcome set_quantities(mall_shop *shop, const mall_push_item *items,
 		goto out;
 	rc = MALL_TEMPORARY;
 	if (shopify_parse_set_result(r.data, &ue, &nue, err, sizeof(err))) {
-		mall_status_setk(st, rc, 200, "msg.mallerr.shopify_14",
+		mall_status_setk(st, rc, 200, "msg.mallerr.shopify_update_reply_bad",
 		                 "Shopify: 在庫更新の応答が不正です (%s)", err);
 		goto out;
 	}
@@ -668,7 +682,7 @@ static mall_outcome set_quantities(mall_shop *shop, const mall_push_item *items,
 			target *t = &ts[rows[i]];
 			if (!strcmp(ue[e].code, "CHANGE_FROM_QUANTITY_STALE") ||
 			    !strcmp(ue[e].code, "COMPARE_QUANTITY_STALE"))
-				mall_status_setk(&t->status, MALL_TEMPORARY, 200, "msg.mallerr.shopify_15",
+				mall_status_setk(&t->status, MALL_TEMPORARY, 200, "msg.mallerr.shopify_stock_raced",
 				                 "Shopify: 在庫数が更新中に変わりました (%s)", t->sku);
 			else if (!t->fresh && (!strcmp(ue[e].code, "INVALID_INVENTORY_ITEM") ||
 			                       !strcmp(ue[e].code, "INVALID_LOCATION")))
@@ -695,7 +709,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 	memset(st, 0, sizeof(*st));
 	if (!ts || !rows || !s) {
 		rc = MALL_TEMPORARY;
-		mall_status_setk(st, rc, 0, "msg.mallerr.shopify_02",
+		mall_status_setk(st, rc, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		goto fail;
 	}
@@ -706,7 +720,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		it->mall_ref_out[0] = '\0';
 		t->sku = it->sku_code && it->sku_code[0] ? it->sku_code : it->item_code;
 		if (!t->sku || !t->sku[0]) {
-			mall_status_setk(&t->status, MALL_ITEM, 0, "msg.mallerr.shopify_16",
+			mall_status_setk(&t->status, MALL_ITEM, 0, "msg.mallerr.shopify_sku_empty",
 			                 "SKUコードが空です");
 			continue;
 		}
@@ -742,7 +756,7 @@ static mall_outcome push(mall_shop *shop, mall_push_item *items, int n, mall_sta
 		if (ts[i].status.outcome != MALL_OK) {
 			items[i].status = ts[i].status;
 		} else if (!ts[i].done) {
-			mall_status_setk(&items[i].status, MALL_TEMPORARY, 0, "msg.mallerr.shopify_17",
+			mall_status_setk(&items[i].status, MALL_TEMPORARY, 0, "msg.mallerr.shopify_stock_not_updated",
 			                 "Shopify: SKU %s の在庫を更新できませんでした", ts[i].sku);
 		}
 	}
@@ -768,7 +782,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 	memset(st, 0, sizeof(*st));
 	target *ts = calloc(n ? (size_t)n : 1, sizeof(*ts));
 	if (!ts) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_02",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.out_of_memory",
 		                 "メモリ不足");
 		return MALL_TEMPORARY;
 	}
@@ -776,7 +790,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 		items[i].found = false;
 		ts[i].sku = items[i].sku_code && items[i].sku_code[0] ? items[i].sku_code : items[i].item_code;
 		if (!ts[i].sku || !ts[i].sku[0])
-			mall_status_setk(&ts[i].status, MALL_ITEM, 0, "msg.mallerr.shopify_16",
+			mall_status_setk(&ts[i].status, MALL_ITEM, 0, "msg.mallerr.shopify_sku_empty",
 			                 "SKUコードが空です");
 	}
 	mall_outcome rc = lookup(shop, ts, n, st);
@@ -821,7 +835,7 @@ static mall_outcome more_lines(mall_shop *shop, shopify_order *o, long long per_
 		if (pages > SHOPIFY_MAX_PAGES || !vars || !cJSON_AddStringToObject(vars, "id", o->id) ||
 		    !cJSON_AddStringToObject(vars, "after", o->lines_cursor)) {
 			cJSON_Delete(vars);
-			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_18",
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_order_items_failed",
 			                 "Shopify: 注文明細を取得できません");
 			return MALL_TEMPORARY;
 		}
@@ -831,7 +845,7 @@ static mall_outcome more_lines(mall_shop *shop, shopify_order *o, long long per_
 		int e = shopify_parse_order_lines(r.data, o, err, sizeof(err));
 		shopify_reply_free(&r);
 		if (e) {
-			mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.shopify_19",
+			mall_status_setk(st, MALL_TEMPORARY, 200, "msg.mallerr.shopify_order_items_bad",
 			                 "Shopify: 注文 %s の明細応答が不正です (%s)",
 			                 o->order.order_no, err);
 			return MALL_TEMPORARY;
@@ -883,7 +897,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		    !(cursor[0] ? cJSON_AddStringToObject(vars, "after", cursor)
 		                : cJSON_AddNullToObject(vars, "after"))) {
 			cJSON_Delete(vars);
-			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_20",
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_order_list_failed",
 			                 "Shopify: 注文一覧を取得できません");
 			goto out;
 		}
@@ -892,7 +906,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			goto out;
 		rc = MALL_TEMPORARY;
 		if (shopify_parse_orders(r.data, &page, err, sizeof(err))) {
-			mall_status_setk(st, rc, 200, "msg.mallerr.shopify_21",
+			mall_status_setk(st, rc, 200, "msg.mallerr.shopify_order_list_bad",
 			                 "Shopify: 注文一覧の応答が不正です (%s)", err);
 			goto out;
 		}
@@ -906,7 +920,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 				goto out;
 			if (cb(&o->order, ctx)) {
 				rc = MALL_TEMPORARY;
-				mall_status_setk(st, rc, 0, "msg.mallerr.shopify_22",
+				mall_status_setk(st, rc, 0, "msg.mallerr.orders_interrupted",
 				                 "注文の取り込みが中断されました");
 				goto out;
 			}

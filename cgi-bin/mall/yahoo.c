@@ -173,7 +173,7 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, bool
 	if (!yahoo_parse_error(buf_str(&r->body), r->body.len, code, sizeof(code), msg, sizeof(msg)))
 		code[0] = msg[0] = '\0';
 	if (s == 429) {
-		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.yahoo_01",
+		mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.yahoo_limited",
 		                 "Yahoo!の呼び出し回数制限に達しました (%s)", msg);
 		st->retry_after_ms = mall_retry_after_ms(shop, r);
 		return st->outcome;
@@ -189,45 +189,45 @@ static mall_outcome classify(const mall_shop *shop, const http_response *r, bool
 			ys->forbidden_since = now;
 		double for_ms = ys ? (now - ys->forbidden_since) * 1000 : 0;
 		if (for_ms < (double)mall_opt_int(shop, "quota_after_ms", 300000)) {
-			mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.yahoo_02",
+			mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.yahoo_interval_limited",
 			                 "Yahoo!の呼び出し間隔の制限 (1秒に1回) に達しました (Your Request was "
 			                 "Forbidden)。間隔をあけて再送します");
 			st->retry_after_ms = (long)mall_opt_int(shop, "throttle_retry_ms", 2000);
 		} else {
-			mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.yahoo_03",
+			mall_status_setk(st, MALL_RATE_LIMITED, s, "msg.mallerr.yahoo_day_limited",
 			                 "Yahoo!の1日の呼び出し上限に達しました (Your Request was Forbidden)");
 			st->retry_after_ms = (long)mall_opt_int(shop, "quota_retry_ms", 3600000);
 		}
 		return st->outcome;
 	}
 	if (!strcmp(code, "px-04102")) {
-		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.yahoo_04",
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.yahoo_reauthorize",
 		                 "Yahoo!の再認可が必要です。公開鍵と認可を確認してください (px-04102: %s)", msg);
 		return st->outcome;
 	}
 	if (!strcmp(code, "px-04303")) {
-		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.yahoo_05",
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.yahoo_order_api_not_applied",
 		                 "注文APIの利用申請がされていません (px-04303)");
 		return st->outcome;
 	}
 	if (strstr(msg, "insufficient_scope")) {
-		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.yahoo_06",
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.yahoo_app_not_permitted",
 		                 "アプリケーションIDにストア向けAPIの権限がありません");
 		return st->outcome;
 	}
 	if (s == 401 || s == 403) {
-		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.yahoo_07",
+		mall_status_setk(st, MALL_AUTH, s, "msg.mallerr.yahoo_auth_refused",
 		                 "Yahoo!が認証を拒否しました (HTTP %d %s %s)", s, code, msg);
 		return st->outcome;
 	}
 	if (s >= 500 || s == 408 || s == 0) {
-		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.yahoo_08",
+		mall_status_setk(st, MALL_TEMPORARY, s, "msg.mallerr.yahoo_unavailable",
 		                 "Yahoo!が一時的に応答できません (HTTP %d %s)", s, code);
 		return st->outcome;
 	}
 	/* Another 4xx: for stock it is about the items sent; for orders our request is at fault,
 	 * which no single listing can fix, so it is retried later. */
-	mall_status_setk(st, order_api ? MALL_TEMPORARY : MALL_ITEM, s, "msg.mallerr.yahoo_09",
+	mall_status_setk(st, order_api ? MALL_TEMPORARY : MALL_ITEM, s, "msg.mallerr.yahoo_request_refused",
 	                 "Yahoo!がリクエストを拒否しました (HTTP %d %s %s)", s, code, msg);
 	return st->outcome;
 }
@@ -264,7 +264,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	const char *csec = mall_cred(shop, "client_secret", NULL);
 	const char *rt = mall_cred(shop, "refresh_token", NULL);
 	if (!cid || !*cid || !csec || !*csec || !rt || !*rt || !shop->credentials) {
-		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_10",
+		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_credentials_missing",
 		                 "Yahoo!の認証情報 (client_id, client_secret, refresh_token) が設定されていません");
 		return MALL_AUTH;
 	}
@@ -277,7 +277,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	int l = snprintf(idsec, sizeof(idsec), "%s:%s", cid, csec);
 	if (l < 0 || (size_t)l >= sizeof(idsec) ||
 	    base64((unsigned char *)idsec, (size_t)l, basic, sizeof(basic)) != Z_OK) {
-		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_11",
+		mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_client_too_long",
 		                 "Yahoo!の client_id / client_secret が長すぎます");
 		oc = MALL_AUTH;
 		goto out;
@@ -289,7 +289,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	http_request req = {"POST", url, headers, buf_str(&body), body.len,
 	                    (long)mall_opt_int(shop, "timeout_ms", 0)};
 	if (http_perform(shop->http, &req, &resp) != Z_OK) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_12",
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_token_connect_failed",
 		                 "Yahoo!のトークン発行に接続できません: %s", resp.error);
 		goto out;
 	}
@@ -300,17 +300,17 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 		const cJSON *e = cJSON_GetObjectItemCaseSensitive(json, "error");
 		const char *err = cJSON_IsString(e) ? e->valuestring : "";
 		if (resp.status == 429) {
-			mall_status_setk(st, MALL_RATE_LIMITED, 429, "msg.mallerr.yahoo_13",
+			mall_status_setk(st, MALL_RATE_LIMITED, 429, "msg.mallerr.yahoo_token_busy",
 			                 "Yahoo!のトークン発行が混み合っています");
 			st->retry_after_ms = mall_retry_after_ms(shop, &resp);
 		} else if (resp.status >= 500 || resp.status == 408) {
-			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_14",
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_token_unavailable",
 			                 "Yahoo!のトークン発行が一時的に応答できません (HTTP %d)", resp.status);
 		} else if (!strcmp(err, "invalid_grant")) {
-			mall_status_setk(st, MALL_AUTH, resp.status, "msg.mallerr.yahoo_15",
+			mall_status_setk(st, MALL_AUTH, resp.status, "msg.mallerr.yahoo_refresh_token_invalid",
 			                 "Yahoo!のリフレッシュトークンが無効です。ストアクリエイターProから再認可してください (invalid_grant)");
 		} else {
-			mall_status_setk(st, MALL_AUTH, resp.status, "msg.mallerr.yahoo_16",
+			mall_status_setk(st, MALL_AUTH, resp.status, "msg.mallerr.yahoo_token_refused",
 			                 "Yahoo!がトークン発行を拒否しました (HTTP %d %.60s)", resp.status, err);
 		}
 		oc = st->outcome;
@@ -321,7 +321,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	const cJSON *nrt = cJSON_GetObjectItemCaseSensitive(json, "refresh_token");
 	if (!cJSON_IsString(at) || !at->valuestring[0] || strlen(at->valuestring) > 2048 ||
 	    !http_header_value_ok(at->valuestring) || (ex && !cJSON_IsNumber(ex))) {
-		mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_17",
+		mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_token_reply_unreadable",
 		                 "Yahoo!のトークン応答を解釈できません");
 		goto out;
 	}
@@ -347,7 +347,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	oc = MALL_OK;
 	goto out;
 nomem:
-	mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_18",
+	mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.not_enough_memory",
 	                 "メモリが足りません");
 	oc = MALL_TEMPORARY;
 out:
@@ -376,7 +376,7 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 		/* Both go into header lines: nothing but what a token or a number holds. */
 		if (strlen(tok) > 2048 || !http_header_value_ok(tok) || !*ver || strlen(ver) > 9 ||
 		    strspn(ver, "0123456789") != strlen(ver)) {
-			mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_19",
+			mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_token_malformed",
 			                 "Yahoo!の access_token または key_version の形式が正しくありません");
 			return MALL_AUTH;
 		}
@@ -392,7 +392,7 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 		if (pem && *pem && (order_api || mall_opt_int(shop, "sign_stock_calls", 0))) {
 			char s[1100];
 			if (signature(shop, pem, seller_id(shop), s, sizeof(s)) != Z_OK) {
-				mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_20",
+				mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_public_key_unreadable",
 				                 "Yahoo!の公開鍵 (public_key) を読めません");
 				return MALL_AUTH;
 			}
@@ -404,13 +404,13 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 		pace(shop, order_api);
 		http_request req = {"POST", url, headers, body, blen, (long)mall_opt_int(shop, "timeout_ms", 0)};
 		if (http_perform(shop->http, &req, resp) != Z_OK) {
-			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_21",
+			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_connect_failed",
 			                 "Yahoo!に接続できません (%s): %s", api, resp->error);
 			return MALL_TEMPORARY;
 		}
 		if (resp->status >= 200 && resp->status < 300) {
 			if ((long long)resp->body.len > max_bytes) {
-				mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.yahoo_22",
+				mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.yahoo_reply_too_large",
 				                 "Yahoo!の応答が大きすぎます (%zu バイト)", resp->body.len);
 				return MALL_TEMPORARY;
 			}
@@ -429,7 +429,7 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 
 static mall_outcome no_seller(mall_status *st)
 {
-	mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_23",
+	mall_status_setk(st, MALL_AUTH, 0, "msg.mallerr.yahoo_seller_id_bad",
 	                 "Yahoo!のストアアカウント (seller_id) が未設定か形式が正しくありません");
 	return MALL_AUTH;
 }
@@ -468,12 +468,12 @@ static mall_outcome push_chunk(mall_shop *shop, const char *seller, mall_push_it
 	for (int i = 0; i < n; i++) {
 		mall_push_item *it = &items[i];
 		if (!code_ok(it->item_code, false) || !code_ok(it->sub_code, true)) {
-			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.yahoo_24",
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.yahoo_code_invalid",
 			                 "商品コードまたは個別商品コードに使えない文字があるか、長すぎます（英数字と-、99文字まで）");
 			continue;
 		}
 		if (it->wanted < 0 || it->wanted > 999999999) {
-			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.yahoo_25",
+			mall_status_setk(&it->status, MALL_ITEM, 0, "msg.mallerr.yahoo_stock_range",
 			                 "在庫数 %d は送れません", it->wanted);
 			continue;
 		}
@@ -493,7 +493,7 @@ static mall_outcome push_chunk(mall_shop *shop, const char *seller, mall_push_it
 	oc = yahoo_call(shop, "setStock", false, buf_str(&body), body.len, &resp, st);
 	if (oc == MALL_OK && yahoo_parse_stock(buf_str(&resp.body), resp.body.len, &rows, &nrows, err,
 	                                       sizeof(err)) != Z_OK) {
-		mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_26",
+		mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_set_stock_unreadable",
 		                 "Yahoo!のsetStock応答を解釈できません: %s", err);
 		oc = MALL_TEMPORARY;
 	}
@@ -514,13 +514,13 @@ static mall_outcome push_chunk(mall_shop *shop, const char *seller, mall_push_it
 				         it->item_code, it->sub_code ? it->sub_code : "", it->wanted, r->quantity);
 		} else if (unechoed_is_error) {
 			/* Yahoo stores stock of unknown codes silently and lists only registered items. */
-			mall_status_setk(&it->status, MALL_ITEM, resp.status, "msg.mallerr.yahoo_27",
+			mall_status_setk(&it->status, MALL_ITEM, resp.status, "msg.mallerr.yahoo_item_missing",
 			                 "Yahoo!ショッピングにこの商品コードの商品が見つかりません");
 		}
 	}
 	goto out;
 nomem:
-	mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_18",
+	mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.not_enough_memory",
 	                 "メモリが足りません");
 	oc = MALL_TEMPORARY;
 	for (int i = 0; i < n; i++)
@@ -595,7 +595,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 		rows = NULL;
 		if (yahoo_parse_stock(buf_str(&resp.body), resp.body.len, &rows, &nrows, err,
 		                      sizeof(err)) != Z_OK) {
-			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_28",
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_get_stock_unreadable",
 			                 "Yahoo!のgetStock応答を解釈できません: %s", err);
 			oc = MALL_TEMPORARY;
 			break;
@@ -612,7 +612,7 @@ static mall_outcome read_stock(mall_shop *shop, mall_stock_item *items, int n, m
 	}
 	goto out;
 nomem:
-	mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_18",
+	mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.not_enough_memory",
 	                 "メモリが足りません");
 	oc = MALL_TEMPORARY;
 out:
@@ -691,7 +691,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 		refs = NULL;
 		if (yahoo_parse_order_list(buf_str(&resp.body), resp.body.len, &total, &refs, &nrefs, err,
 		                           sizeof(err)) != Z_OK) {
-			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_29",
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_order_list_unreadable",
 			                 "Yahoo!のorderList応答を解釈できません: %s", err);
 			oc = MALL_TEMPORARY;
 			goto out;
@@ -722,7 +722,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 			goto out;
 		yahoo_order_clear(&order);
 		if (yahoo_parse_order_info(buf_str(&resp.body), resp.body.len, &order, err, sizeof(err)) != Z_OK) {
-			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_30",
+			mall_status_setk(st, MALL_TEMPORARY, resp.status, "msg.mallerr.yahoo_order_info_unreadable",
 			                 "Yahoo!のorderInfo応答 (%s) を解釈できません: %s", r->order_id, err);
 			oc = MALL_TEMPORARY;
 			goto out;
@@ -739,7 +739,7 @@ static mall_outcome fetch_orders(mall_shop *shop, time_t since, time_t until, ma
 	}
 	goto out;
 nomem:
-	mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_18",
+	mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.not_enough_memory",
 	                 "メモリが足りません");
 	oc = MALL_TEMPORARY;
 out:

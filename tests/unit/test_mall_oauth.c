@@ -148,7 +148,7 @@ static mall_oauth grant_of(mall_shop *shop, const char **form, bool rotate)
 	form[9] = mall_cred(shop, "redirect_uri", "");
 	form[10] = NULL;
 	return (mall_oauth){.label = "BASE", .url = token_url, .form = form, .default_ttl = 3600,
-	                    .rotate = rotate, .advice = "再認可してください", .before = count_pace};
+	                    .rotate = rotate, .before = count_pace};
 }
 
 static void test_grant(void **state)
@@ -205,12 +205,14 @@ static void test_grant_refusals(void **state)
 	close_shop(&shop);
 	open_shop(&shop, NULL, NULL);
 	g = grant_of(&shop, form, true);
-	/* Refused: MALL_AUTH with the answer's error code and the mall's advice. */
+	/* Refused: MALL_AUTH with the answer's error code and, without a mall's own words
+	 * (refused_grant), the advice every mall's app takes. */
 	control("base", "{\"refresh_ok\":false}");
 	assert_int_equal(mall_oauth_grant(&shop, &g, &st), MALL_AUTH);
 	assert_int_equal(st.http_status, 400);
 	assert_non_null(strstr(st.message, "invalid_request"));
-	assert_non_null(strstr(st.message, "再認可してください"));
+	assert_non_null(strstr(st.message, "アプリの再認可が必要です"));
+	assert_non_null(strstr(st.msg, "msg.mallerr.token_refused"));
 	assert_false(shop.credentials_changed);
 	/* The mall's own reading comes first. */
 	g.refused = limit_code;

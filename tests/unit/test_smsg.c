@@ -153,15 +153,15 @@ static void mall_messages_render_as_before(void **state)
 {
 	(void)state;
 	mall_status st = {0};
-	mall_status_setk(&st, MALL_ITEM, 200, "msg.mallerr.base_11", "BASEの在庫数が %d のままです (指定 %d)",
-	                 3, 5);
+	mall_status_setk(&st, MALL_ITEM, 200, "msg.mallerr.base_stock_unchanged",
+	                 "BASEの在庫数が %d のままです (指定 %d)", 3, 5);
 	assert_string_equal(render("ja", st.msg), st.message);
 	assert_string_equal(render("en", st.msg), "The stock on BASE stays 3 (sent 5)");
-	mall_status_setk(&st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_09",
+	mall_status_setk(&st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_reply_too_large",
 	                 "楽天の応答が大きすぎます (%zu バイト)", (size_t)123456789);
 	assert_string_equal(render("ja", st.msg), "楽天の応答が大きすぎます (123456789 バイト)");
 	assert_string_equal(render("en", st.msg), "The Rakuten reply is too large (123456789 bytes)");
-	mall_status_setk(&st, MALL_TEMPORARY, 503, "msg.mallerr.oauth_02",
+	mall_status_setk(&st, MALL_TEMPORARY, 503, "msg.mallerr.token_unavailable",
 	                 "%s: トークン取得が一時的に応答できません (HTTP %d%s%s)", "BASE", 503, ": ",
 	                 "busy");
 	assert_string_equal(render("ja", st.msg), st.message);
@@ -172,9 +172,9 @@ static void mall_messages_render_as_before(void **state)
 	assert_string_equal(st.msg, "");
 	/* Precision pieces, and a conversion the capture does not take (no key kept). */
 	buf m = BUF_INIT;
-	assert_int_equal(smsg_keyf(&m, "msg.mallerr.colorme_02", "%.3s|%5d|%-4s|%x", "abcdef", 42, "z", 255),
-	                 Z_OK);
-	assert_string_equal(buf_str(&m), "msg.mallerr.colorme_02\x1f" "abc\x1f   42\x1fz   \x1f" "ff");
+	assert_int_equal(smsg_keyf(&m, "msg.mallerr.colorme_limited", "%.3s|%5d|%-4s|%x", "abcdef", 42,
+	                           "z", 255), Z_OK);
+	assert_string_equal(buf_str(&m), "msg.mallerr.colorme_limited\x1f" "abc\x1f   42\x1fz   \x1f" "ff");
 	buf_reset(&m);
 	assert_int_equal(smsg_keyf(&m, "msg.t.x", "%f", 1.5), Z_INVALID);
 	assert_int_equal(m.len, 0);
@@ -187,8 +187,8 @@ static void batch_rows_render_as_before(void **state)
 {
 	(void)state;
 	mall_status st = {0};
-	mall_status_setk(&st, MALL_AUTH, 401, "msg.mallerr.yahoo_07", "Yahoo!が認証を拒否しました (HTTP %d %s %s)",
-	                 401, "px-1", "invalid token");
+	mall_status_setk(&st, MALL_AUTH, 401, "msg.mallerr.yahoo_auth_refused",
+	                 "Yahoo!が認証を拒否しました (HTTP %d %s %s)", 401, "px-1", "invalid token");
 	buf m = BUF_INIT;
 	smsg_keyf(&m, "msg.batch.push_failed", "店舗「%s」の在庫反映に失敗しました (再試行します):", "本店");
 	smsg_lit(&m, " ");
@@ -214,6 +214,54 @@ static void batch_rows_render_as_before(void **state)
 	buf_free(&m);
 }
 
+/* Rows stored before the mall keys had names hold numbered keys (msg.mallerr.amazon_10): they
+ * render through the links the language files keep from each old key to its new one, in
+ * Japanese as the row's text and in English as the new key's text; an old key whose call
+ * now takes other arguments (base_03: the "1日" it was given is a key of its own now) has
+ * no link, so its row shows its stored Japanese text. */
+static void numbered_mall_keys_still_render(void **state)
+{
+	(void)state;
+	const char *listing = "msg.mallerr.amazon_10\x1fHTTP 500";
+	assert_string_equal(render("ja", listing), "Amazon: 出品情報の応答が不正です (HTTP 500)");
+	assert_string_equal(render("en", listing), "Amazon: the listing reply is invalid (HTTP 500)");
+	const char *memory = "msg.mallerr.retry_01";
+	assert_string_equal(render("ja", memory), "メモリ不足");
+	assert_string_equal(render("en", memory), "Out of memory");
+	/* As the batch stored it: its frame, then the mall's old key. */
+	const char *row = "msg.batch.push_failed\x1f本店\x1e\x1f \x1emsg.mallerr.yahoo_07\x1f"
+	                  "401\x1fpx-1\x1finvalid token";
+	assert_string_equal(render("en", row), "Updating stock of shop “本店” failed (will retry): "
+	                    "Yahoo! refused the authentication (HTTP 401 px-1 invalid token)");
+	/* Every old key: either a link to a text in both languages, or none at all. */
+	static const char *const old[] = {"amazon", "base", "colorme", "oauth", "rakuten",
+	                                  "retry", "shopify", "yahoo"};
+	int linked = 0, unlinked = 0;
+	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++)
+		for (int n = 1; n <= 40; n++) {
+			char key[64];
+			snprintf(key, sizeof(key), "msg.mallerr.%s_%02d", old[i], n);
+			const char *ja = lang_get(cfg, "ja", key), *en = lang_get(cfg, "en", key);
+			assert_true((ja == NULL) == (en == NULL));
+			if (!ja) {
+				unlinked++;
+				continue;
+			}
+			linked++;
+			assert_null(strstr(ja, "Lang."));
+			assert_null(strstr(en, "Lang."));
+			assert_string_not_equal(ja, en);
+		}
+	assert_int_equal(linked, 136);
+	assert_int_equal(unlinked, 8 * 40 - 136);
+	/* A key whose arguments changed: no link, the stored text shows. */
+	buf out = BUF_INIT;
+	smsg_show(cfg, "en", "BASEの1日の呼び出し上限に達しました (day_api_limit)",
+	          "msg.mallerr.base_03\x1f" "1日\x1f" "day_api_limit", &out);
+	assert_string_equal(buf_str(&out), "BASEの1日の呼び出し上限に達しました (day_api_limit)");
+	buf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +270,7 @@ int main(void)
 		cmocka_unit_test(bad_forms_fall_back_to_the_text),
 		cmocka_unit_test(mall_messages_render_as_before),
 		cmocka_unit_test(batch_rows_render_as_before),
+		cmocka_unit_test(numbered_mall_keys_still_render),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
