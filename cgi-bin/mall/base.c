@@ -216,8 +216,21 @@ static mall_outcome throttle(mall_shop *shop, void *ctx, mall_status *st)
 static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_response *resp,
                                 mall_status *st)
 {
-	if (mall_judge_json(shop, "BASE", true, hrc, resp, ctx, st))
+	switch (mall_judge_json(shop, true, hrc, resp, ctx)) {
+	case MALL_JSON_READ:
+		mall_status_ok(st, resp->status);
 		return MALL_RETRY_DONE;
+	case MALL_JSON_UNREACHABLE:
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.base_connect_failed",
+		                 "BASEに接続できません: %s", resp->error);
+		return MALL_RETRY_DONE;
+	case MALL_JSON_UNREADABLE:
+		mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.base_reply_unreadable",
+		                 "BASEの応答を解釈できません");
+		return MALL_RETRY_DONE;
+	case MALL_JSON_FAILED:
+		break;
+	}
 	bool token_bad;
 	base_state *bs = mall_state(shop, sizeof(base_state));
 	if (classify(shop, resp, st, &token_bad) == MALL_RATE_LIMITED && bs && resp->status != 429) {

@@ -179,8 +179,21 @@ static mall_outcome throttle(mall_shop *shop, void *ctx, mall_status *st)
 static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_response *resp,
                                 mall_status *st)
 {
-	if (mall_judge_json(shop, "カラーミーショップ", false, hrc, resp, ctx, st))
+	switch (mall_judge_json(shop, false, hrc, resp, ctx)) {
+	case MALL_JSON_READ:
+		mall_status_ok(st, resp->status);
 		return MALL_RETRY_DONE;
+	case MALL_JSON_UNREACHABLE:
+		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.colorme_connect_failed",
+		                 "カラーミーショップに接続できません: %s", resp->error);
+		return MALL_RETRY_DONE;
+	case MALL_JSON_UNREADABLE:
+		mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.colorme_reply_unreadable",
+		                 "カラーミーショップの応答を解釈できません");
+		return MALL_RETRY_DONE;
+	case MALL_JSON_FAILED:
+		break;
+	}
 	classify(shop, resp, st);
 	return resp->status == 401 && can_grant(shop) ? MALL_RETRY_RENEW : MALL_RETRY_DONE;
 }

@@ -73,20 +73,12 @@ mall_outcome mall_retry_json(mall_shop *shop, const mall_retry *c, const char *m
 	return oc;
 }
 
-bool mall_judge_json(mall_shop *shop, const char *label, bool only_200, int hrc,
-                     const http_response *resp, cJSON **out, mall_status *st)
+mall_json_reply mall_judge_json(mall_shop *shop, bool only_200, int hrc, const http_response *resp,
+                                cJSON **out)
 {
-	if (hrc != Z_OK) {
-		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.connect_failed",
-		                 "%sに接続できません: %s", label, resp->error);
-		return true;
-	}
+	if (hrc != Z_OK)
+		return MALL_JSON_UNREACHABLE;
 	if (only_200 ? resp->status != 200 : resp->status < 200 || resp->status >= 300)
-		return false;
-	if (!(*out = mall_parse_body(shop, resp)))
-		mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.reply_unreadable",
-		                 "%sの応答を解釈できません", label);
-	else
-		mall_status_ok(st, resp->status);
-	return true;
+		return MALL_JSON_FAILED;
+	return (*out = mall_parse_body(shop, resp)) ? MALL_JSON_READ : MALL_JSON_UNREADABLE;
 }

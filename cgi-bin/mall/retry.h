@@ -41,11 +41,18 @@ mall_outcome mall_retry_call(mall_shop *shop, const mall_retry *c, const http_re
 mall_outcome mall_retry_json(mall_shop *shop, const mall_retry *c, const char *method,
                              const char *path, const char *body, const char *ctype,
                              mall_status *st);
-/* What the judges of the JSON malls (BASE, カラーミー) read alike: a transport failure is
- * temporary ("<label>に接続できません"); a success (200, or any 2xx unless only_200) is
- * parsed into *out (mall_parse_body), temporary when it does not parse. true when st is
- * settled; false for an HTTP failure, which the mall reads its own way. */
-bool mall_judge_json(mall_shop *shop, const char *label, bool only_200, int hrc,
-                     const http_response *resp, cJSON **out, mall_status *st);
+/* What mall_judge_json read of an answer. */
+typedef enum {
+	MALL_JSON_READ,        /* a success, parsed into *out */
+	MALL_JSON_UNREACHABLE, /* the transfer failed (resp->error says why): temporary */
+	MALL_JSON_UNREADABLE,  /* a success whose body does not parse: temporary */
+	MALL_JSON_FAILED,      /* an HTTP failure, which the mall reads its own way */
+} mall_json_reply;
+
+/* What the judges of the JSON malls (BASE, カラーミー) read alike: a success (200, or any 2xx
+ * unless only_200) is parsed into *out (mall_parse_body; the caller deletes it). The caller
+ * words the failures in its own keys, so the mall's name reads in each reader's language. */
+mall_json_reply mall_judge_json(mall_shop *shop, bool only_200, int hrc, const http_response *resp,
+                                cJSON **out);
 
 #endif

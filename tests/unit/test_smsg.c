@@ -262,6 +262,41 @@ static void numbered_mall_keys_still_render(void **state)
 	buf_free(&out);
 }
 
+/* True when s holds kana or a kanji (U+3040..U+30FF, U+4E00..U+9FFF). */
+static bool has_japanese(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (p[0] < 0xe3 || p[0] > 0xe9 || !p[1] || !p[2])
+			continue;
+		unsigned cp = ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+		if ((cp >= 0x3040 && cp <= 0x30ff) || (cp >= 0x4e00 && cp <= 0x9fff))
+			return true;
+	}
+	return false;
+}
+
+/* A mall's message reads wholly in English: no English text of msg.mallerr holds Japanese
+ * (a mall's Japanese word belongs in a key of its own, never in an argument or a text). */
+static void mall_texts_are_english(void **state)
+{
+	(void)state;
+	HDF *node = hdf_get_obj(lang_hdf("en"), "Lang.msg.mallerr");
+	assert_non_null(node);
+	int n = 0;
+	for (HDF *k = hdf_obj_child(node); k; k = hdf_obj_next(k)) {
+		char key[160];
+		snprintf(key, sizeof(key), "msg.mallerr.%s", hdf_obj_name(k));
+		const char *en = lang_get(cfg, "en", key), *ja = lang_get(cfg, "ja", key);
+		assert_non_null(en);
+		if (has_japanese(en))
+			fail_msg("%s in en.hdf: %s", key, en);
+		assert_non_null(ja);
+		n++;
+	}
+	assert_true(has_japanese("カラーミー") && !has_japanese("Color Me “Shop” – 1"));
+	assert_true(n > 150);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +306,7 @@ int main(void)
 		cmocka_unit_test(mall_messages_render_as_before),
 		cmocka_unit_test(batch_rows_render_as_before),
 		cmocka_unit_test(numbered_mall_keys_still_render),
+		cmocka_unit_test(mall_texts_are_english),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
