@@ -48,7 +48,7 @@
     <thead><tr><th><?cs var:Lang.stock.errors.at ?></th><th><?cs var:Lang.stock.sku.delta ?></th><th><?cs var:Lang.list.total ?></th><th><?cs var:Lang.stock.sku.reason_h ?></th><th><?cs var:Lang.stock.sku.ref ?></th><th><?cs var:Lang.stock.sku.user ?></th></tr></thead>
     <tbody>
     <?cs each:m = Page.moves ?>
-      <tr><td><?cs var:m.at ?></td><td class="num"><?cs var:m.delta ?></td><td class="num"><?cs var:m.after ?></td><td><?cs var:Lang.stock.sku.reason[m.reason] ?></td><td><?cs if:m.ref == "import" ?><?cs var:Lang.stock.sku.ref_import ?><?cs else ?><span data-data><?cs var:m.ref ?></span><?cs /if ?></td><td data-data><?cs var:m.user ?></td></tr>
+      <tr><td><?cs var:m.at ?></td><td class="num"><?cs var:m.delta ?></td><td class="num"><?cs var:m.after ?></td><td><?cs var:Lang.stock.sku.reason[m.reason] ?></td><td class="move-ref"><?cs if:m.ref == "import" ?><?cs var:Lang.stock.sku.ref_import ?><?cs elif:m.ref == "screen" ?><?cs var:Lang.stock.sku.ref_screen ?><?cs else ?><span data-data><?cs var:m.ref ?></span><?cs /if ?></td><td data-data><?cs var:m.user ?></td></tr>
     <?cs /each ?>
     </tbody>
   </table>

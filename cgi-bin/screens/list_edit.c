@@ -55,10 +55,10 @@ int list_total_submit(web_request *r)
 	long long sku = web_int_of(r, list_total_fields, TOTAL_SKU, 0), after = 0;
 	/* Whatever was shown, -1 of an oversold SKU too, is the value the edit started from. */
 	long long seen = web_int_of(r, list_total_fields, TOTAL_SEEN, 0);
-	char ref[100];
-	snprintf(ref, sizeof(ref), "画面: %s", r->user.login);
+	/* The move's ref "screen" is a token the SKU page shows in its reader's language; who
+	 * made the change is the move's user. */
 	int rc = stock_set_total(r->db, sku, web_int_of(r, list_total_fields, TOTAL_TOTAL, 0), &seen,
-	                         "manual", ref, r->user.id, &after);
+	                         "manual", "screen", r->user.id, &after);
 	if (rc == Z_NOTFOUND)
 		return json_error(r, 404, web_lang(r, "msg.list.not_found"));
 	if (rc == Z_INVALID)

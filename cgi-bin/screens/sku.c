@@ -1,5 +1,7 @@
 /* sku: one SKU's page — its listings, its stock moves with a small server-drawn chart of the
  * total over time, and the push history of its listings. */
+#include <stdio.h>
+#include <string.h>
 #include "core/jst.h"
 #include "screens/common.h"
 #include "screens/screens.h"
@@ -90,6 +92,27 @@ static void chart(web_request *r, const db_res *moves)
 	buf_free(&pts);
 }
 
+/* A move's ref is data (an order number, a file name) or a token the page names in the
+ * reader's language ("import", "screen"). A correction on the 在庫連携 screen wrote the Japanese
+ * phrase "画面: <login>" before it wrote "screen": such a row of the move's own user reads as
+ * "screen" too. moves: at, delta, after, reason, ref, user. */
+static int screen_refs(web_request *r, const db_res *moves)
+{
+	char key[64], old[200];
+	for (int i = 0; i < moves->nrows; i++) {
+		const char *ref = db_get(moves, i, 4), *user = db_get(moves, i, 5);
+		if (!ref || !user || strcmp(db_get(moves, i, 3), "manual"))
+			continue;
+		snprintf(old, sizeof(old), "画面: %s", user);
+		if (strcmp(ref, old))
+			continue;
+		snprintf(key, sizeof(key), "Page.moves.%d.ref", i);
+		if (web_set(r, key, "screen") != Z_OK)
+			return Z_NOMEM;
+	}
+	return Z_OK;
+}
+
 /* GET /sku?code=: one SKU's listings, moves with a chart, and push history. */
 int sku_page(web_request *r)
 {
@@ -134,6 +157,8 @@ int sku_page(web_request *r)
 	               DB_I(id), DB_I(MOVE_ROWS));
 	if (rc == Z_OK)
 		rc = screen_hdf_rows(r, "Page.moves", moves, -1);
+	if (rc == Z_OK)
+		rc = screen_refs(r, moves);
 	if (rc != Z_OK)
 		goto out;
 	chart(r, moves);

@@ -25,8 +25,9 @@ ALLOW = {
     },
     # The prefix the batch writes into shop.stop_reason (a stored text), matched to split it.
     "cgi-bin/screens/list.c": {"認証エラー ("},
-    # stock_move.ref, stored with the move (texts the database keeps are not moved yet).
-    "cgi-bin/screens/list_edit.c": {"画面: %s"},
+    # The stock_move.ref a correction on the 在庫連携 screen wrote before it wrote "screen": the
+    # SKU page recognises it to name it in the reader's language.
+    "cgi-bin/screens/sku.c": {"画面: %s"},
     # zaiko's own CSV columns: the file is read back by 総在庫数CSV一括更新 and 商品データ取込.
     "cgi-bin/screens/csv_export.c": {
         "店舗", "SKUコード", "商品コード", "子番号", "商品名", "選択肢", "画像URL", "JANコード",

@@ -254,6 +254,31 @@ def test_stop_mail_reason_in_each_recipients_language():
         tb.setting("stopped_retry_seconds", 0)
 
 
+def test_move_ref_in_the_readers_language():
+    # A correction on the 在庫連携 screen: its move's reference reads in the reader's language,
+    # and so does the Japanese phrase such a move held before ("画面: <login>").
+    code = "REF%s" % os.urandom(3).hex()
+    sql("INSERT INTO sku (code, name, total, is_set, updated_at) "
+        "VALUES (?, 'ref', 5, 0, UTC_TIMESTAMP())", code)
+    sid = sql1("SELECT id FROM sku WHERE code = ?", code)
+    sql("INSERT INTO stock_move (sku_id, delta, total_after, reason, created_at) "
+        "VALUES (?, 5, 5, 'initial', UTC_TIMESTAMP(3))", sid)
+    c = reader("en")
+    uid = sql1("SELECT id FROM app_user WHERE login = 'lang_reader'")
+    sql("UPDATE sku SET total = 6 WHERE id = ?", sid)   # an older correction, as it was stored
+    sql("INSERT INTO stock_move (sku_id, delta, total_after, reason, ref, user_id, created_at) "
+        "VALUES (?, 1, 6, 'manual', '画面: lang_reader', ?, UTC_TIMESTAMP(3))", sid, uid)
+    r = c.post("/stock/total", {"sku": sid, "total": 7, "seen": 6})
+    eq(r.status, 200, "corrected: %s" % r.text[:200])
+    eq(sql("SELECT IFNULL(ref, '-') FROM stock_move WHERE sku_id = ? ORDER BY id", sid),
+       [["-"], ["画面: lang_reader"], ["screen"]], "the refs as stored")
+    en = cell_texts(c.get("/sku?code=" + code).text, "sku-moves", "move-ref")
+    eq(en, ["Stock screen", "Stock screen", ""], "newest first, in English")
+    ja = cell_texts(reader("ja").get("/sku?code=" + code).text, "sku-moves", "move-ref")
+    eq(ja, ["在庫連携画面", "在庫連携画面", ""], "in Japanese")
+    sql("UPDATE app_user SET lang = 'ja' WHERE login = 'lang_reader'")
+
+
 def test_own_mail_result_in_the_readers_language():
     # A test mail without an SMTP server: zaiko's own reason, on 共通設定 in the reader's
     # language (a server's answer would show as it came, marked as data).
