@@ -63,7 +63,7 @@
       <tr><td><?cs var:p.at ?></td><td data-data><?cs var:p.shop ?></td><td class="code" data-data><?cs var:p.item ?></td><td class="num"><?cs var:p.wanted ?></td><td class="push-why"<?cs if:!p.why_shown ?> data-data<?cs /if ?>><?cs var:p.why ?></td>
         <td class="push-state state-<?cs var:p.state ?>"><?cs if:Lang.stock.sku.state[p.state] ?><?cs var:Lang.stock.sku.state[p.state] ?><?cs else ?><?cs var:p.state ?><?cs /if ?></td>
         <td class="num"><?cs var:p.attempts ?></td>
-        <td class="push-result"><?cs if:p.result == "OK" ?><?cs var:Lang.stock.sku.result_ok ?><?cs elif:p.result_shown ?><?cs var:p.result ?><?cs elif:p.result ?><?cs var:Lang.stock.sku.mall_reply ?><span class="reply" data-data><?cs var:p.result ?></span><?cs /if ?></td><td><?cs var:p.sent ?></td></tr>
+        <td class="push-result"><?cs if:p.result == "OK" ?><?cs var:Lang.stock.sku.result_ok ?><?cs elif:p.result_own && p.result_shown ?><?cs var:p.result ?><?cs elif:p.result ?><?cs var:Lang.stock.sku.mall_reply ?><span class="reply" data-data><?cs var:p.result ?></span><?cs /if ?></td><td><?cs var:p.sent ?></td></tr>
     <?cs /each ?>
     </tbody>
   </table>

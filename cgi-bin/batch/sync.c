@@ -394,6 +394,9 @@ static int record_pushes(db *d, batch_shop *s, const stock_push *p, mall_push_it
 		batch_clean_message(it->status.message);
 		batch_clean_message(st->message);
 		const char *msg = it->status.message[0] ? it->status.message : st->message;
+		/* msg as the mall's keys, when it has them: the push's result in the reader's
+		 * language on the SKU page. */
+		const char *form = it->status.message[0] ? it->status.msg : st->msg;
 		if (o == MALL_OK) {
 			stats->pushed++;
 			rc = stock_push_done(d, p[i].id, true, it->wanted, "OK", 0);
@@ -411,7 +414,7 @@ static int record_pushes(db *d, batch_shop *s, const stock_push *p, mall_push_it
 			stats->push_failed++;
 			char key[64];
 			snprintf(key, sizeof(key), "push_item:%lld", it->listing_id);
-			rc = stock_push_done(d, p[i].id, false, it->wanted, msg, -1);
+			rc = stock_push_done_m(d, p[i].id, false, it->wanted, msg, form, -1);
 			if (rc == Z_OK)
 				rc = store_mall_ref(d, it); /* e.g. a product type to read again */
 			buf m = BUF_INIT;
@@ -433,7 +436,7 @@ static int record_pushes(db *d, batch_shop *s, const stock_push *p, mall_push_it
 				snprintf(first_temporary, sizeof(st->message), "%s", msg);
 			long secs = it->status.retry_after_ms > 0
 			                ? (it->status.retry_after_ms + 999) / 1000 : 0;
-			rc = stock_push_done(d, p[i].id, false, it->wanted, msg, (int)secs);
+			rc = stock_push_done_m(d, p[i].id, false, it->wanted, msg, form, (int)secs);
 		}
 	}
 	if (rc == Z_OK && nhealed) {

@@ -174,9 +174,18 @@ int sku_page(web_request *r)
 		rc = screen_hdf_rows(r, "Page.pushes", pushes, -1);
 	if (rc == Z_OK)
 		rc = screen_stored_texts(r, "Page.pushes", pushes, "why", "why_msg");
-	/* zaiko's own results (superseded, no longer sent): in the reader's language. */
+	/* Results kept with their keys in the reader's language: a mall's reply, or zaiko's own
+	 * (superseded, no longer sent: the msg.push section's), which is no reply of a mall. */
 	if (rc == Z_OK)
 		rc = screen_stored_texts(r, "Page.pushes", pushes, "result", "result_msg");
+	for (int i = 0; rc == Z_OK && i < pushes->nrows; i++) {
+		const char *m = db_get(pushes, i, 9);
+		char key[64];
+		if (!m || strncmp(m, "msg.push.", 9))
+			continue;
+		snprintf(key, sizeof(key), "Page.pushes.%d.result_own", i);
+		rc = web_set(r, key, "1") == Z_OK ? Z_OK : Z_NOMEM;
+	}
 	if (rc != Z_OK)
 		goto out;
 	web_setf(r, "Page.title", "SKU %s", db_get(s, 0, 1));

@@ -246,6 +246,12 @@ int stock_claim_pushes(db *d, long long shop_id, int limit, stock_push **out, in
  * result. result (may be NULL) is kept as the push history. Z_OK, Z_NOTFOUND, Z_ERR. */
 int stock_push_done(db *d, long long push_id, bool ok, int sent_value, const char *result,
                     int retry_after_seconds);
+/* stock_push_done with result_msg (may be NULL): a failure's result as language keys and
+ * arguments (core/smsg.h; a mall's status msg), kept in push.result_msg so the SKU page shows
+ * it in the reader's language. Its Japanese rendering must be result; it is not kept when
+ * result is cut to its column, or when it is over 500 characters. */
+int stock_push_done_m(db *d, long long push_id, bool ok, int sent_value, const char *result,
+                      const char *result_msg, int retry_after_seconds);
 
 /* The outcome of one push of a bulk call, for stock_push_done_many. */
 typedef struct {

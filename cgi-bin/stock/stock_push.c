@@ -12,6 +12,7 @@
 
 #define PUSH_WHY_MAX 250
 #define PUSH_WHY_MSG_MAX 1000 /* push.why_msg, characters (bytes here: no more) */
+#define PUSH_RESULT_MSG_MAX 500 /* push.result_msg, characters */
 #define BACKOFF_BASE_SECONDS 30
 #define BACKOFF_MAX_SECONDS 3600
 
@@ -662,13 +663,15 @@ struct done_ctx {
 	bool ok;
 	int sent, retry_after;
 	const char *result;
+	const char *result_msg; /* may be NULL */
 };
 
 /* Puts a claimed push back in the queue, or fails it when a newer one waits. maybe_sent: the
- * mall may have taken it (see forget_mall_stock). result: the mall's reply, or with own >= 0
- * one of push_results (result is then ignored). */
+ * mall may have taken it (see forget_mall_stock). result: the mall's reply with result_msg
+ * its keys (may be NULL), or with own >= 0 one of push_results (both are then ignored). */
 static int requeue_claim(db *d, long long push_id, long long listing_id, int delay,
-                         bool count_attempt, const char *result, int own, bool maybe_sent)
+                         bool count_attempt, const char *result, const char *result_msg,
+                         int own, bool maybe_sent)
 {
 	long long newer = 0;
 	int rc = maybe_sent ? forget_mall_stock(d, listing_id) : Z_OK;
@@ -690,7 +693,7 @@ static int requeue_claim(db *d, long long push_id, long long listing_id, int del
 	              "p.result = ?, p.result_msg = ? WHERE p.id = ?",
 	              DB_I(count_attempt), DB_I(delay),
 	              own >= 0 ? DB_S(push_results[own].text) : DB_SOPT(result),
-	              own >= 0 ? DB_S(push_results[own].key) : DB_NUL, DB_I(push_id));
+	              own >= 0 ? DB_S(push_results[own].key) : DB_SOPT(result_msg), DB_I(push_id));
 	if (rc == Z_CONFLICT) /* a newer push was queued since we looked */
 		rc = fail_push(d, push_id, RESULT_SUPERSEDED);
 	return rc;
@@ -704,6 +707,11 @@ static int done_tx(db *d, void *vctx)
 	size_t n = c->result ? utf8_prefix(c->result, strlen(c->result), 500) : 0;
 	memcpy(result, c->result ? c->result : "", n);
 	result[n] = '\0';
+	/* Keys whose Japanese is no longer the (cut) text are not kept. */
+	const char *rmsg = c->result_msg;
+	if (rmsg && (!*rmsg || !c->result || n < strlen(c->result) || !smsg_storable(rmsg) ||
+	             utf8_count(rmsg, strlen(rmsg)) > PUSH_RESULT_MSG_MAX))
+		rmsg = NULL;
 	int rc = db_queryv(d, &r,
 	                   "SELECT p.listing_id, p.attempts, p.state, l.sku_id FROM push p "
 	                   "LEFT JOIN listing l ON l.id = p.listing_id WHERE p.id = ? FOR UPDATE",
@@ -733,11 +741,11 @@ static int done_tx(db *d, void *vctx)
 	} else if (c->retry_after >= 0) {
 		/* A temporary failure: the mall did not take the value. */
 		rc = requeue_claim(d, c->push_id, listing_id, backoff_seconds(attempts, c->retry_after),
-		                   true, result, -1, false);
+		                   true, result, rmsg, -1, false);
 	} else {
-		rc = db_execv(d, "UPDATE push SET state = 'failed', result = ?, result_msg = NULL, "
+		rc = db_execv(d, "UPDATE push SET state = 'failed', result = ?, result_msg = ?, "
 		                 "claimed_at = NULL WHERE id = ?",
-		              DB_S(result), DB_I(c->push_id));
+		              DB_S(result), DB_SOPT(rmsg), DB_I(c->push_id));
 		if (rc == Z_OK)
 			rc = db_execv(d, "UPDATE listing SET last_error = ? WHERE id = ?", DB_S(result),
 			              DB_I(listing_id));
@@ -752,7 +760,16 @@ int stock_push_done(db *d, long long push_id, bool ok, int sent_value, const cha
 {
 	if (ok && (sent_value < 0 || sent_value > STOCK_QTY_MAX))
 		return Z_INVALID;
-	struct done_ctx c = {push_id, ok, sent_value, retry_after_seconds, result};
+	struct done_ctx c = {push_id, ok, sent_value, retry_after_seconds, result, NULL};
+	return stock_tx(d, done_tx, &c);
+}
+
+int stock_push_done_m(db *d, long long push_id, bool ok, int sent_value, const char *result,
+                      const char *result_msg, int retry_after_seconds)
+{
+	if (ok && (sent_value < 0 || sent_value > STOCK_QTY_MAX))
+		return Z_INVALID;
+	struct done_ctx c = {push_id, ok, sent_value, retry_after_seconds, result, result_msg};
 	return stock_tx(d, done_tx, &c);
 }
 
@@ -767,7 +784,7 @@ static int done_many_tx(db *d, void *vctx)
 	for (int i = 0; i < m->n; i++) {
 		const stock_push_outcome *o = &m->o[i];
 		struct done_ctx c = {o->push_id, o->ok, o->sent_value, o->retry_after_seconds,
-		                     o->result};
+		                     o->result, NULL};
 		int rc = done_tx(d, &c);
 		if (rc != Z_OK && rc != Z_NOTFOUND)
 			return rc;
@@ -797,7 +814,7 @@ static int release_tx(db *d, void *vctx)
 	                   DB_I(shop_id));
 	for (int i = 0; rc == Z_OK && i < r->nrows; i++)
 		rc = requeue_claim(d, db_get_ll(r, i, 0, 0), db_get_ll(r, i, 1, 0), 0, false, NULL,
-		                   RESULT_INTERRUPTED, true);
+		                   NULL, RESULT_INTERRUPTED, true);
 	db_res_free(r);
 	return rc;
 }

@@ -254,6 +254,31 @@ def test_stop_mail_reason_in_each_recipients_language():
         tb.setting("stopped_retry_seconds", 0)
 
 
+def test_mall_reply_of_a_push_in_the_readers_language():
+    # A push the mall could not take: its reply, as the adapter words it (kept with its keys),
+    # on the SKU page in the reader's language; the Japanese page shows the stored text.
+    w = tb.World("sy", malls=["yahoo"])
+    w.sku("A", 10, malls=["yahoo"])
+    tb.recompute()
+    tb.ctl("yahoo", "fault", {"kind": "500", "count": 20, "path": "setStock"})
+    try:
+        tb.cycle(check=False)
+    finally:
+        tb.ctl("yahoo", "reset", {})
+    lid = sql1("SELECT id FROM listing WHERE sku_id = ?", w.skus["A"])
+    result, has_keys = sql("SELECT result, result_msg IS NOT NULL FROM push WHERE listing_id = ? "
+                           "ORDER BY id DESC LIMIT 1", lid)[0]
+    ok(JAPANESE.search(result) and has_keys == "1",
+       "a Japanese reply stored with its keys: %r %r" % (result, has_keys))
+    page = "/sku?code=" + w.code("A")
+    en = [t for t in cell_texts(reader("en").get(page).text, "sku-pushes", "push-result") if t]
+    ok(en and all(t.startswith("Not updated. Reply from the mall or cart:") and
+                  not JAPANESE.search(t) for t in en), "the reply in English: %r" % en)
+    ja = [t for t in cell_texts(reader("ja").get(page).text, "sku-pushes", "push-result") if t]
+    eq(ja, ["反映できませんでした。モール・カートからの応答：" + result], "the stored reply in Japanese")
+    sql("UPDATE app_user SET lang = 'ja' WHERE login = 'lang_reader'")
+
+
 def test_move_ref_in_the_readers_language():
     # A correction on the 在庫連携 screen: its move's reference reads in the reader's language,
     # and so does the Japanese phrase such a move held before ("画面: <login>").
@@ -270,8 +295,8 @@ def test_move_ref_in_the_readers_language():
         "VALUES (?, 1, 6, 'manual', '画面: lang_reader', ?, UTC_TIMESTAMP(3))", sid, uid)
     r = c.post("/stock/total", {"sku": sid, "total": 7, "seen": 6})
     eq(r.status, 200, "corrected: %s" % r.text[:200])
-    eq(sql("SELECT IFNULL(ref, '-') FROM stock_move WHERE sku_id = ? ORDER BY id", sid),
-       [["-"], ["画面: lang_reader"], ["screen"]], "the refs as stored")
+    eq(sql("SELECT ref FROM stock_move WHERE sku_id = ? ORDER BY id", sid),
+       [[""], ["画面: lang_reader"], ["screen"]], "the refs as stored")
     en = cell_texts(c.get("/sku?code=" + code).text, "sku-moves", "move-ref")
     eq(en, ["Stock screen", "Stock screen", ""], "newest first, in English")
     ja = cell_texts(reader("ja").get("/sku?code=" + code).text, "sku-moves", "move-ref")
