@@ -24,7 +24,7 @@
     <?cs if:Page.preview.has_reserve == "1" ?>
     <p><?cs var:Lang.stock.csv.reserve_changes ?>: <strong id="preview-reserve-changes"><?cs var:Page.preview.reserve_changes ?></strong><?cs var:Lang.list.count ?></p>
     <table class="stock" id="preview-reserve-table">
-      <thead><tr><th>行</th><th><?cs var:Lang.list.sku ?></th><th><?cs var:Lang.list.reserve ?> <?cs var:Lang.stock.csv.before ?></th><th><?cs var:Lang.list.reserve ?> <?cs var:Lang.stock.csv.after ?></th></tr></thead>
+      <thead><tr><th><?cs var:Lang.stock.csv.line ?></th><th><?cs var:Lang.list.sku ?></th><th><?cs var:Lang.list.reserve ?> <?cs var:Lang.stock.csv.before ?></th><th><?cs var:Lang.list.reserve ?> <?cs var:Lang.stock.csv.after ?></th></tr></thead>
       <tbody><?cs each:row = Page.preview.reserves ?><tr><td class="num"><?cs var:row.0 ?></td><td class="code"><?cs var:row.1 ?></td><td class="num"><?cs var:row.2 ?></td><td class="num"><?cs var:row.3 ?></td></tr><?cs /each ?></tbody>
     </table>
     <?cs /if ?>

@@ -7,6 +7,7 @@
 #include "batch/sync.h"
 #include "core/lang.h"
 #include "core/log.h"
+#include "core/smsg.h"
 
 int batch_mail(const conf *cfg, db *d, int argc, char **argv)
 {
@@ -54,25 +55,34 @@ int batch_mail_test(const conf *cfg, db *d, int argc, char **argv)
 	return sent ? BATCH_EXIT_OK : BATCH_EXIT_FAILED;
 }
 
-/* A connection test: refresh the token and read one listing's stock (or an empty read). */
+/* A connection test: refresh the token and read one listing's stock (or an empty read).
+ * Its result is kept in Japanese (job.message, job.result) and as language keys with their
+ * arguments (job.message_msg), which 利用店舗設定 shows in its reader's language. */
 static void connection_test(db *d, const conf *cfg, long long job_id, long long shop_id)
 {
 	batch_shop s;
 	mall_status st = {0};
 	db_res *r = NULL;
 	char result[600];
+	buf m = BUF_INIT;
 	bool ok = false;
 	if (batch_shop_open(d, cfg, shop_id, &s) != Z_OK) {
 		snprintf(result, sizeof(result), "店舗が見つかりません");
+		smsg_keyf(&m, "msg.job.shop_missing", "店舗が見つかりません");
 		goto done;
 	}
 	if (!s.loaded) {
 		snprintf(result, sizeof(result), "%s", s.load_error);
+		if (s.load_msg[0])
+			buf_puts(&m, s.load_msg);
 		goto close;
 	}
 	if (sync_probe(&s, &st) != MALL_OK) {
 		batch_clean_message(st.message);
 		snprintf(result, sizeof(result), "接続できません: %s", st.message);
+		smsg_keyf(&m, "msg.job.connect_failed", "接続できません:");
+		smsg_lit(&m, " ");
+		batch_msg_mall(&m, st.msg, st.message);
 		goto close;
 	}
 	batch_shop_save_credentials(d, cfg, &s);
@@ -84,24 +94,38 @@ static void connection_test(db *d, const conf *cfg, long long job_id, long long 
 		if (s.adapter->read_stock(&s.ms, &it, 1, &st) != MALL_OK) {
 			batch_clean_message(st.message);
 			snprintf(result, sizeof(result), "在庫の読み取りに失敗しました: %s", st.message);
+			smsg_keyf(&m, "msg.job.read_failed", "在庫の読み取りに失敗しました:");
+			smsg_lit(&m, " ");
+			batch_msg_mall(&m, st.msg, st.message);
 			goto close;
 		}
-		snprintf(result, sizeof(result), "接続できました (商品 %s の在庫数: %s)", it.item_code,
-		         it.found ? "取得" : "見つかりません");
-		if (it.found)
+		if (it.found) {
 			snprintf(result, sizeof(result), "接続できました (商品 %s の在庫数 %d)", it.item_code,
 			         it.stock);
+			smsg_keyf(&m, "msg.job.connected_stock", "接続できました (商品 %s の在庫数 %d)",
+			          it.item_code, it.stock);
+		} else {
+			snprintf(result, sizeof(result), "接続できました (商品 %s の在庫数: 見つかりません)",
+			         it.item_code);
+			smsg_keyf(&m, "msg.job.connected_not_found",
+			          "接続できました (商品 %s の在庫数: 見つかりません)", it.item_code);
+		}
 	} else {
 		snprintf(result, sizeof(result), "接続できました (認証に成功しました)");
+		smsg_keyf(&m, "msg.job.connected", "接続できました (認証に成功しました)");
 	}
 	ok = true;
 close:
 	batch_shop_close(&s);
 done:
 	db_res_free(r);
-	db_execv(d, "UPDATE job SET state = ?, message = ?, result = ?, done = 1, total = 1, "
-	            "updated_at = UTC_TIMESTAMP() WHERE id = ?",
-	         DB_S(ok ? "done" : "failed"), DB_S(result), DB_S(result), DB_I(job_id));
+	/* A form that would not fit job.message_msg, or not be stored, leaves the text alone. */
+	bool keep = m.len && m.len <= 1000 && smsg_storable(buf_str(&m));
+	db_execv(d, "UPDATE job SET state = ?, message = ?, message_msg = ?, result = ?, done = 1, "
+	            "total = 1, updated_at = UTC_TIMESTAMP() WHERE id = ?",
+	         DB_S(ok ? "done" : "failed"), DB_S(result), keep ? DB_S(buf_str(&m)) : DB_NUL,
+	         DB_S(result), DB_I(job_id));
+	buf_free(&m);
 }
 
 void batch_run_jobs(db *d, const conf *cfg)

@@ -189,13 +189,13 @@ static int purge_jobs(db *d, const struct purge_opts *o, long long *dropped, lon
 	*dropped = *deleted = 0;
 	do {
 		if (db_exec(d,
-		            "UPDATE job SET state = 'failed', payload = NULL, message = ?, "
+		            "UPDATE job SET state = 'failed', payload = NULL, error = ?, error_msg = ?, "
 		            "updated_at = UTC_TIMESTAMP() WHERE state IN ('queued', 'running') "
 		            "AND kind IN ('csv_totals', 'csv_listings') "
 		            "AND updated_at < UTC_TIMESTAMP() - INTERVAL ? HOUR LIMIT 100",
 		            DB_ARGS(DB_S("反映されないまま1日が過ぎたため、アップロードされたファイルを"
 		                         "破棄しました。もう一度ファイルを選択してください。"),
-		                    DB_I(RETENTION_ABANDONED_PREVIEW_HOURS)),
+		                    DB_S("msg.job.abandoned"), DB_I(RETENTION_ABANDONED_PREVIEW_HOURS)),
 		            &n, NULL) != Z_OK)
 			return Z_ERR;
 		*dropped += n;

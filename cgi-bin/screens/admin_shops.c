@@ -242,6 +242,7 @@ static int load_shops(web_request *r)
 	                  "COALESCE(" JST_SQL("s.last_fetch_at", JST_SQL_MINUTE) ", '') AS last_fetch, "
 	                  "COALESCE(" JST_SQL("s.initial_fetch_at", JST_SQL_MINUTE) ", '') AS initial_fetch, "
 	                  "COALESCE(j.state, '') AS test_state, COALESCE(j.message, '') AS test_message, "
+	                  "j.message_msg AS test_message_msg, "
 	                  "COALESCE(" JST_SQL("j.updated_at", JST_SQL_MINUTE) ", '') AS test_at "
 	                  "FROM shop s LEFT JOIN job j ON j.id = (SELECT MAX(id) FROM job "
 	                  "WHERE kind = 'connection_test' AND shop_id = s.id) "
@@ -251,6 +252,8 @@ static int load_shops(web_request *r)
 		rc = screen_hdf_rows(r, "Page.shops", res, -1);
 	if (rc == Z_OK)
 		rc = screen_stored_texts(r, "Page.shops", res, "stop_reason", "stop_reason_msg");
+	if (rc == Z_OK)
+		rc = screen_stored_texts(r, "Page.shops", res, "test_message", "test_message_msg");
 	db_res_free(res);
 	return rc;
 }

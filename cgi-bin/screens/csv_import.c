@@ -31,6 +31,8 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/secret.h"
+#include "core/smsg.h"
+#include "core/utf8.h"
 #include "csv/mallcsv.h"
 #include "csv/stockcsv.h"
 #include "screens/common.h"
@@ -49,6 +51,9 @@
 /* A running apply's lease ([web] job_lease_seconds): renewed by every progress write; a job
  * whose lease ran out belongs to a dead worker and may be claimed again. */
 #define JOB_LEASE_DEFAULT 300
+/* job.error's and job.error_msg's sizes (characters; bytes here, which never exceed them). */
+#define JOB_ERROR_MAX 1000
+#define JOB_ERROR_MSG_MAX 2000
 
 static long long lease_seconds(const web_request *r)
 {
@@ -315,6 +320,40 @@ static int page_head(web_request *r, const char *mode, long long shop)
 	return Z_OK;
 }
 
+/* True when label is name's label in one of the languages. */
+static bool label_of(const char *label, const char *(*of)(int, const char *), int name)
+{
+	static const char *const langs[] = {"ja", "en"};
+	for (size_t i = 0; i < Z_ARRAY_LEN(langs); i++)
+		if (!strcmp(label, of(name, langs[i])))
+			return true;
+	return false;
+}
+
+static const char *kind_label(int k, const char *lang)
+{
+	return mallcsv_kind_label((mallcsv_kind)k, lang);
+}
+
+static const char *encoding_label(int e, const char *lang)
+{
+	return csv_encoding_label((csv_encoding)e, lang);
+}
+
+/* The preview's file kind and encoding in the reader's language: the upload stored them as
+ * labels in its own, which name one kind and one encoding in every language. */
+static void preview_labels(web_request *r, const cJSON *pv)
+{
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(pv, "kind");
+	const cJSON *enc = cJSON_GetObjectItemCaseSensitive(pv, "encoding");
+	for (int k = 1; cJSON_IsString(kind) && k < MALLCSV__MAX; k++)
+		if (label_of(kind->valuestring, kind_label, k))
+			web_set(r, "Page.preview.kind", kind_label(k, r->lang));
+	for (int e = 0; cJSON_IsString(enc) && e < CSV_ENC__MAX; e++)
+		if (label_of(enc->valuestring, encoding_label, e))
+			web_set(r, "Page.preview.encoding", encoding_label(e, r->lang));
+}
+
 /* The upload page, with the preview of a job when one is named. */
 static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
 {
@@ -327,7 +366,7 @@ static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
 		               "SELECT id, state, total, done, message, result, shop_id, error, "
 		               "state = 'queued' OR state = 'failed' AND payload IS NOT NULL OR "
 		               "state = 'running' AND (lease_until IS NULL OR "
-		               "lease_until < UTC_TIMESTAMP()) FROM job "
+		               "lease_until < UTC_TIMESTAMP()), error_msg FROM job "
 		               "WHERE id = ? AND kind = ? AND user_id = ?",
 		               DB_I(web_int_of(r, csv_page_fields, PAGE_JOB, 0)), DB_S(kind),
 		               DB_I(r->user.id));
@@ -344,11 +383,16 @@ static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
 			web_set(r, key, db_get(j, 0, c));
 		}
 		web_set(r, "Page.shop", db_get(j, 0, 6));
-		web_set(r, "Page.job.error", db_get(j, 0, 7));
+		buf error = BUF_INIT;
+		smsg_show(r->cfg, web_lang_code(r), db_get(j, 0, 7), db_get(j, 0, 9), &error);
+		web_set(r, "Page.job.error", buf_str(&error));
+		buf_free(&error);
 		web_set(r, "Page.job.appliable", db_get_ll(j, 0, 8, 0) ? "1" : "0");
 		cJSON *res = db_get(j, 0, 5) ? cJSON_Parse(db_get(j, 0, 5)) : NULL;
-		if (res)
+		if (res) {
 			json_to_hdf(r, "Page.preview", res);
+			preview_labels(r, res);
+		}
 		cJSON_Delete(res);
 		db_res_free(j);
 	}
@@ -645,6 +689,48 @@ out:
 
 /* ---- apply ---- */
 
+/* A failed apply's reason is kept as language keys with their arguments (core/smsg.h), so the
+ * job's page and its progress answer read in their reader's language. Row errors of a
+ * re-check and the stock layer's refusals come as text in the applier's language: they go in
+ * as a literal piece, and a reason of such text alone is kept as that text. */
+
+/* Appends the row errors e (or text) to why as a literal piece. */
+static void why_text(buf *why, const csv_errors *e, const char *text)
+{
+	buf t = BUF_INIT;
+	if (e)
+		csv_errors_join(e, &t);
+	smsg_lit(why, e ? buf_str(&t) : text);
+	buf_free(&t);
+}
+
+/* True when the form m holds a language key (not only literal pieces). */
+static bool form_keyed(const char *m)
+{
+	for (const char *seg = m; seg; seg = strchr(seg, SMSG_RS)) {
+		if (*seg == SMSG_RS)
+			seg++;
+		if (*seg && *seg != SMSG_US)
+			return true;
+	}
+	return false;
+}
+
+/* The job's failure: job.error its Japanese text (cut to the column), job.error_msg the form
+ * when it holds a key and fits. Only while the job is still this apply's (token). */
+static void job_failed(web_request *r, long long job, const char *token, const char *why)
+{
+	buf ja = BUF_INIT;
+	smsg_show(r->cfg, "ja", "", why, &ja);
+	bool keep = form_keyed(why) && strlen(why) <= JOB_ERROR_MSG_MAX && smsg_storable(why);
+	db_execv(r->db, "UPDATE job SET state = 'failed', error = ?, error_msg = ?, "
+	                "lease_until = NULL, lease_token = NULL, updated_at = UTC_TIMESTAMP() "
+	                "WHERE id = ? AND state = 'running' AND lease_token = ?",
+	         DB_SN(buf_str(&ja), utf8_prefix(buf_str(&ja), ja.len, JOB_ERROR_MAX)),
+	         keep ? DB_S(why) : DB_NUL, DB_I(job), DB_S(token));
+	buf_free(&ja);
+}
+
 /* Progress, written on its own connection so the page sees it while the transaction runs. */
 typedef struct {
 	db *conn;
@@ -723,12 +809,16 @@ static int apply_totals(web_request *r, const char *data, size_t len, const char
 	if (rc == Z_OK && t.errors.n)
 		rc = Z_INVALID;
 	if (rc == Z_INVALID) {
-		csv_errors_join(&t.errors, why);
+		why_text(why, &t.errors, NULL);
 		goto out;
 	}
 	if (rc != Z_OK)
 		goto out;
-	rc = bulk_totals(r, &t, info, file, p, why, changed);
+	buf refused = BUF_INIT;
+	rc = bulk_totals(r, &t, info, file, p, &refused, changed);
+	if (refused.len)
+		why_text(why, NULL, buf_str(&refused));
+	buf_free(&refused);
 out:
 	free(info);
 	stockcsv_totals_free(&t);
@@ -745,14 +835,14 @@ static int apply_listings(web_request *r, long long shop, const char *data, size
 	int rc = shop_info(r->db, shop, mall, sizeof(mall), &is_base, shop_name, sizeof(shop_name));
 	memset(&m, 0, sizeof(m));
 	if (rc == Z_NOTFOUND) {
-		buf_puts(why, web_lang(r, "msg.csv_import.shop_gone"));
+		smsg_key(why, "msg.csv_import.shop_gone");
 		rc = Z_INVALID;
 	}
 	if (rc != Z_OK)
 		goto out;
 	rc = read_listing_file(r, data, len, mall, shop_name, &m);
 	if (rc == Z_INVALID || m.errors.n) {
-		csv_errors_join(&m.errors, why);
+		why_text(why, &m.errors, NULL);
 		rc = Z_INVALID;
 		goto out;
 	}
@@ -771,12 +861,11 @@ static int apply_listings(web_request *r, long long shop, const char *data, size
 		memset(&res, 0, sizeof(res));
 		rc = stock_import_listings(r->db, shop, rows, (int)k, is_base, &res);
 		if (rc == Z_OK && res.rejected) {
-			buf first = BUF_INIT;
-			web_langf(r, &first, "msg.csv.row", "%zu%s", (size_t)res.first_error_line,
-			          web_lang(r, res.first_error));
-			web_langf(r, why, "msg.csv_import.rows_rejected", "%d%s", res.rejected,
-			          buf_str(&first));
-			buf_free(&first);
+			smsg_key(why, "msg.job.rows_rejected");
+			smsg_argll(why, res.rejected);
+			smsg_argll(why, res.first_error_line);
+			smsg_lit(why, " ");
+			smsg_key(why, res.first_error);
 			rc = Z_INVALID;
 		}
 		*changed += res.inserted + res.updated;
@@ -797,7 +886,7 @@ struct apply_ctx {
 	bool totals;
 	const char *mode;
 	progress *p;
-	buf *why;
+	buf *why;             /* why it failed, as language keys (core/smsg.h) */
 	long long *changed;
 };
 
@@ -816,13 +905,13 @@ static int apply_tx(db *d, void *vctx)
 	if (rc == Z_OK)
 		rc = db_exec(d,
 		             "UPDATE job SET state = 'done', done = total, payload = NULL, "
-		             "lease_until = NULL, lease_token = NULL, error = '', "
+		             "lease_until = NULL, lease_token = NULL, error = '', error_msg = NULL, "
 		             "updated_at = UTC_TIMESTAMP() "
 		             "WHERE id = ? AND state = 'running' AND lease_token = ?",
 		             DB_ARGS(DB_I(c->p->job), DB_S(c->p->token)), &mine, NULL);
 	if (rc == Z_OK && mine != 1) {
 		buf_reset(c->why);
-		buf_puts(c->why, web_lang(c->r, "msg.csv_import.applied_elsewhere"));
+		smsg_key(c->why, "msg.csv_import.applied_elsewhere");
 		rc = Z_CONFLICT;
 	}
 	return rc;
@@ -864,7 +953,8 @@ int csv_apply_submit(web_request *r)
 		return Z_ERR;
 	secret_hex(raw, sizeof(raw), token);
 	int rc = db_exec(r->db,
-	                 "UPDATE job SET state = 'running', done = 0, error = '', lease_token = ?, "
+	                 "UPDATE job SET state = 'running', done = 0, error = '', error_msg = NULL, "
+	                 "lease_token = ?, "
 	                 "lease_until = UTC_TIMESTAMP() + INTERVAL ? SECOND, "
 	                 "updated_at = UTC_TIMESTAMP() "
 	                 "WHERE id = ? AND user_id = ? AND kind IN ('csv_totals', 'csv_listings') "
@@ -893,18 +983,19 @@ int csv_apply_submit(web_request *r)
 		/* Still this apply's job (never one a later claim took over, nor one whose COMMIT
 		 * went through after all): failed, file kept, to be applied again. */
 		bool unknown = db_take_commit_unknown(r->db);
-		db_execv(r->db, "UPDATE job SET state = 'failed', error = ?, lease_until = NULL, "
-		                "lease_token = NULL, updated_at = UTC_TIMESTAMP() "
-		                "WHERE id = ? AND state = 'running' AND lease_token = ?",
-		         DB_S(unknown ? web_lang(r, WEB_MSG_COMMIT_UNKNOWN)
-		              : why.len ? buf_str(&why) : web_lang(r, "msg.csv_import.apply_failed")),
-		         DB_I(job), DB_S(token));
+		if (unknown || !why.len) {
+			buf_reset(&why);
+			smsg_key(&why, unknown ? WEB_MSG_COMMIT_UNKNOWN : "msg.csv_import.apply_failed");
+		}
+		job_failed(r, job, token, buf_str(&why));
 		if (unknown) {
 			rc = web_error(r, 503, web_lang(r, WEB_MSG_COMMIT_UNKNOWN));
 		} else if (rc == Z_INVALID || rc == Z_CONFLICT) {
-			buf msg = BUF_INIT;
-			web_langf(r, &msg, "msg.csv_import.not_applied", "%s", buf_str(&why));
+			buf msg = BUF_INIT, shown = BUF_INIT;
+			smsg_show(r->cfg, web_lang_code(r), "", buf_str(&why), &shown);
+			web_langf(r, &msg, "msg.csv_import.not_applied", "%s", buf_str(&shown));
 			rc = web_error(r, rc == Z_INVALID ? 400 : 409, buf_str(&msg));
+			buf_free(&shown);
 			buf_free(&msg);
 		}
 		goto out;
@@ -927,7 +1018,8 @@ out:
 int csv_job_json(web_request *r)
 {
 	db_res *j = NULL;
-	int rc = db_queryv(r->db, &j, "SELECT state, total, done, message, error FROM job WHERE id = ? "
+	int rc = db_queryv(r->db, &j, "SELECT state, total, done, message, error, error_msg FROM job "
+	                              "WHERE id = ? "
 	                              "AND user_id = ? AND kind IN ('csv_totals', 'csv_listings')",
 	                   DB_I(web_int_of(r, csv_job_fields, JOB_JOB, 0)), DB_I(r->user.id));
 	if (rc != Z_OK)
@@ -942,7 +1034,10 @@ int csv_job_json(web_request *r)
 	cJSON_AddNumberToObject(o, "total", (double)db_get_ll(j, 0, 1, 0));
 	cJSON_AddNumberToObject(o, "done", (double)db_get_ll(j, 0, 2, 0));
 	cJSON_AddStringToObject(o, "message", db_get(j, 0, 3));
-	cJSON_AddStringToObject(o, "error", db_get(j, 0, 4));
+	buf error = BUF_INIT;
+	smsg_show(r->cfg, web_lang_code(r), db_get(j, 0, 4), db_get(j, 0, 5), &error);
+	cJSON_AddStringToObject(o, "error", buf_str(&error));
+	buf_free(&error);
 	db_res_free(j);
 	return web_json(r, 200, o);
 }

@@ -119,17 +119,19 @@ static void test_old_history_goes_pending_and_recent_stay(void **state)
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM mail_queue WHERE subject = ?", DB_S(tag)), 1);
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM mail_queue WHERE subject = ? AND state = 'queued'",
 	                      DB_S(tag)), 1);
-	assert_int_equal(T_LL("SELECT COUNT(*) FROM job WHERE message = ?", DB_S(tag)), 2);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM job WHERE message = ?", DB_S(tag)), 3);
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM job WHERE kind = 'csv_listings' AND message = ? "
 	                      "AND state = 'queued' AND payload IS NOT NULL",
 	                      DB_S(tag)), 1);
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM job WHERE kind = 'connection_test' AND "
 	                      "message = ?", DB_S(tag)), 1);
-	/* the abandoned preview: its file is gone and it says why */
+	/* the abandoned preview: its file is gone and it says why (its name, the moves' ref,
+	 * stays), in Japanese and as the key every reader's language has */
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM job WHERE kind = 'csv_totals' AND state = 'failed' "
-	                      "AND payload IS NULL AND message LIKE '%破棄%' AND created_at < "
-	                      "UTC_TIMESTAMP() - INTERVAL 1 DAY AND ? = ?",
-	                      DB_I(1), DB_I(1)), 1);
+	                      "AND payload IS NULL AND error LIKE '%破棄%' AND "
+	                      "error_msg = 'msg.job.abandoned' AND message = ? AND created_at < "
+	                      "UTC_TIMESTAMP() - INTERVAL 1 DAY",
+	                      DB_S(tag)), 1);
 	/* the ledger: not a row less, and every total still the sum of its moves */
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM stock_move WHERE ? = ?", DB_I(1), DB_I(1)),
 	                 moves);

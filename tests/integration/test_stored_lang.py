@@ -332,4 +332,113 @@ def test_own_mail_result_in_the_readers_language():
         tb.setting("smtp_url", url if url not in (None, "NULL") else "")
 
 
+def job_page_texts(c, job):
+    """The preview's kind line and the job's error flash of the 商品データ取込 page of job."""
+    page = c.get("/stock/csv/listings?job=%d" % job).text
+    err = re.search(r'<p class="flash error"[^>]*>(.*?)</p>', page, re.S)
+    kind = re.search(r'<section class="preview".*?<p>(.*?)</p>', page, re.S)
+    ok(kind, "the preview's kind line")
+    return (html.unescape(re.sub(r"<[^>]+>", "", kind.group(1))).strip(),
+            html.unescape(err.group(1)).strip() if err else None)
+
+
+def test_csv_job_in_the_readers_language():
+    # A 商品データ取込 through the screen whose shop is deleted before the apply: the apply
+    # fails, and the job's page and its progress answer say why in their reader's language.
+    tag = "sj" + os.urandom(3).hex()
+    shop = zt.new_shop(tag + "-shop")
+    c = reader("en")
+    c.get("/stock/csv/listings")
+    data = ("\ufeff" + "\r\n".join([zt.LISTINGS_HEADER, "%s-A,%s-A,Item,,100,5" % (tag, tag)])
+            + "\r\n").encode("utf-8")
+    r = zt.upload(c, "/stock/csv/listings", {"shop": shop}, "items.csv", data)
+    eq(r.status, 303, "uploaded: %s" % zt.why(r))
+    job = int(r.header("Location").split("=")[1])
+    sql("DELETE FROM shop WHERE id = ?", shop)
+    r = c.post("/stock/csv/apply", {"job": job})
+    eq(r.status, 400, "the apply refused: %s" % zt.why(r))
+    ok("Could not apply (nothing was changed). Shop not found (it may have been deleted)."
+       in html.unescape(r.text), "the applier's answer in English: %s" % zt.why(r))
+    ja_error = "店舗が見つかりません（削除された可能性があります）。"
+    en_error = "Shop not found (it may have been deleted)."
+    eq(sql("SELECT state, error, error_msg FROM job WHERE id = ?", job)[0],
+       ["failed", ja_error, "msg.csv_import.shop_gone"],
+       "stored in Japanese (as always) and as its key")
+    j = c.get("/stock/csv/job?job=%d" % job).json()
+    eq((j["state"], j["message"], j["error"]), ("failed", "items.csv", en_error),
+       "the progress answer in English (the file's name is data)")
+    kind, err = job_page_texts(c, job)
+    eq(err, en_error, "the job's page in English")
+    ok("zaiko product CSV" in kind and "UTF-8 (with BOM)" in kind and not JAPANESE.search(kind),
+       "the preview's kind and encoding in English: %r" % kind)
+    c = reader("ja")
+    j = c.get("/stock/csv/job?job=%d" % job).json()
+    eq(j["error"], ja_error, "the progress answer in Japanese")
+    kind, err = job_page_texts(c, job)
+    eq(err, ja_error, "the job's page in Japanese")
+    ok("zaiko 商品CSV" in kind and "UTF-8 (BOM付き)" in kind,
+       "the preview's kind and encoding in Japanese: %r" % kind)
+    # A row written before the keys were stored shows its text as it is.
+    sql("UPDATE job SET error = '旧: 失敗', error_msg = NULL WHERE id = ?", job)
+    eq(reader("en").get("/stock/csv/job?job=%d" % job).json()["error"], "旧: 失敗",
+       "an old row's text")
+    sql("UPDATE app_user SET lang = 'ja' WHERE login = 'lang_reader'")
+
+
+def shop_test_result(c, shop_name):
+    """The connection test cell of shop_name's row on 利用店舗設定, tags stripped."""
+    p = c.get("/admin/shops").text
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*%s.*?</tr>" % re.escape(shop_name), p, re.S)
+    ok(row, "the shop %s on 利用店舗設定" % shop_name)
+    cell = re.search(r'<td class="test-result">(.*?)</td>', row.group(0), re.S)
+    ok(cell, "its test cell")
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", cell.group(1)))).strip()
+
+
+def test_connection_test_in_the_readers_language():
+    # 接続テスト through 利用店舗設定 and the batch against the simulators: one that reads a
+    # listing's stock, one refused by the mall; English and Japanese readers of the page.
+    w = tb.World("ct", malls=["yahoo", "rakuten"])
+    w.sku("A", 4, malls=["yahoo"])
+    tb.recompute()
+    tb.cycle()
+    creds, _ = tb.shop_credentials("rakuten")
+    zt.batch("shop-credentials", "%s-rakuten" % w.tag,
+             input=json.dumps(dict(creds, license_key="SL_wrong")))
+    admin = zt.Client()
+    admin.login()
+    admin.get("/admin/shops")
+    for mall in ("yahoo", "rakuten"):
+        eq(admin.post("/admin/shops/test", {"id": w.shops[mall]}).status, 303, "test queued")
+    tb.cycle(check=False)
+    rows = {m: sql("SELECT state, message, message_msg IS NOT NULL FROM job WHERE "
+                   "kind = 'connection_test' AND shop_id = ? ORDER BY id DESC LIMIT 1",
+                   w.shops[m])[0] for m in ("yahoo", "rakuten")}
+    print("stored: %r" % rows)
+    eq(rows["yahoo"][0], "done", "the yahoo test ran")
+    ok(rows["yahoo"][1].startswith("接続できました (商品 ") and rows["yahoo"][2] == "1",
+       "stored in Japanese and as keys: %r" % rows["yahoo"])
+    eq(rows["rakuten"][0], "failed", "the rakuten test was refused")
+    ok(rows["rakuten"][1].startswith("接続できません: ") and rows["rakuten"][2] == "1",
+       "stored in Japanese and as keys: %r" % rows["rakuten"])
+    sql("UPDATE app_user SET lang = 'en' WHERE login = 'admin'")
+    try:
+        yahoo = shop_test_result(admin, "%s-yahoo" % w.tag)
+        rakuten = shop_test_result(admin, "%s-rakuten" % w.tag)
+    finally:
+        sql("UPDATE app_user SET lang = 'ja' WHERE login = 'admin'")
+    print("en: %r / %r" % (yahoo, rakuten))
+    ok(yahoo.startswith("Succeeded Connected (stock of product ") and
+       not JAPANESE.search(yahoo), "the yahoo result in English: %r" % yahoo)
+    ok(rakuten.startswith("Failed Cannot connect: Rakuten: ") and not JAPANESE.search(rakuten),
+       "the rakuten result in English: %r" % rakuten)
+    yahoo = shop_test_result(admin, "%s-yahoo" % w.tag)
+    rakuten = shop_test_result(admin, "%s-rakuten" % w.tag)
+    ok(yahoo.startswith("成功 " + rows["yahoo"][1]), "the Japanese page shows the stored text: %r"
+       % yahoo)
+    ok(rakuten.startswith("失敗 " + rows["rakuten"][1]),
+       "the Japanese page shows the stored text: %r" % rakuten)
+    zt.batch("shop-credentials", "%s-rakuten" % w.tag, input=json.dumps(creds))
+
+
 zt.run()
