@@ -37,7 +37,7 @@
     </table>
     <?cs /if ?>
     <?cs if:Page.job.state == "done" ?><p class="flash ok"><?cs var:Lang.stock.csv.done ?></p>
-    <?cs elif:Page.job.state == "failed" ?><p class="flash error" data-data><?cs var:Page.job.error ?></p>
+    <?cs elif:Page.job.state == "failed" ?><p class="flash error"<?cs if:Page.job.error_shown != "1" ?> data-data<?cs /if ?>><?cs var:Page.job.error ?></p>
     <?cs /if ?>
     <?cs if:Page.job.appliable == "1" ?>
     <form method="post" action="/stock/csv/apply" id="csv-apply" data-job="<?cs var:Page.job.id ?>">

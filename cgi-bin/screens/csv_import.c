@@ -383,9 +383,13 @@ static int show_page(web_request *r, const char *kind, const char *tmpl_mode)
 			web_set(r, key, db_get(j, 0, c));
 		}
 		web_set(r, "Page.shop", db_get(j, 0, 6));
+		/* A reason kept as keys reads in the reader's language; an older one (or one of
+		 * text alone) is shown as stored, marked as data. */
 		buf error = BUF_INIT;
-		smsg_show(r->cfg, web_lang_code(r), db_get(j, 0, 7), db_get(j, 0, 9), &error);
-		web_set(r, "Page.job.error", buf_str(&error));
+		const char *m = db_get(j, 0, 9);
+		bool shown = m && smsg_render(r->cfg, web_lang_code(r), m, &error) == Z_OK;
+		web_set(r, "Page.job.error", shown ? buf_str(&error) : db_get(j, 0, 7));
+		web_set(r, "Page.job.error_shown", shown ? "1" : "0");
 		buf_free(&error);
 		web_set(r, "Page.job.appliable", db_get_ll(j, 0, 8, 0) ? "1" : "0");
 		cJSON *res = db_get(j, 0, 5) ? cJSON_Parse(db_get(j, 0, 5)) : NULL;
