@@ -3,8 +3,8 @@
 # pushes queued), claim + done of pushes, and the push queue and drift queries at 100k SKUs ×
 # 4 shops (400k listings) and then 250k × 4 (1M listings). Each figure is printed beside a
 # baseline measured just before it on the same stack, and their ratio (stock_bench.c says which:
-# bare commits of as many rows for orders and claim + done, 100 rows by primary key for the
-# queries).
+# bare commits of one-row inserts for orders, commits of a batch of primary-key updates for
+# claim + done, 100 rows by primary key for the queries).
 #   tests/bench/stock_bench.sh [STACKDIR] [PORT] [NSKUS] [NSKUS_BIG]
 # Defaults: var/bench-stock 18291 100000 250000. The stack directory is its own: its tables are
 # emptied first, and the stack is stopped at the end (KEEP=1 leaves it running for a look).
