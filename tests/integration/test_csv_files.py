@@ -177,6 +177,23 @@ def test_rakuten_pair_refuses_other_files():
     ok("item.csv と select.csv" in r.text, "says which pair: " + why(r))
 
 
+
+def test_second_box_left_empty_is_no_second_file():
+    # A browser sends a file box nobody filled as a part with an empty name and no bytes:
+    # one file chosen is one file, not a pair whose second is empty. A second file chosen
+    # but empty is still refused as empty.
+    s = shop("yahoo")
+    c = client()
+    quantity = ("code,sub-code,quantity\r\n%s-E1,,3\r\n" % TAG).encode("cp932")
+    r = upload_files(c, "/stock/csv/listings", {"shop": s},
+                     {"file": ("quantity.csv", quantity), "file2": ("", b"")})
+    eq(r.status, 303, "one file with the second box empty: " + why(r))
+    r = upload_files(c, "/stock/csv/listings", {"shop": s},
+                     {"file": ("quantity.csv", quantity), "file2": ("b.csv", b"")})
+    eq(r.status, 400, "a chosen second file that is empty: " + why(r))
+    ok("ファイルが空です" in r.text, "says it is empty: " + why(r))
+
+
 def colorme_fixture(name):
     """A unit-test fixture of カラーミーショップ's downloads (CP932), its codes made this run's."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit", "data", "csv", name)
