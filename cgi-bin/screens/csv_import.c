@@ -639,9 +639,7 @@ int csv_listings_upload(web_request *r)
 	if (rc != Z_OK)
 		goto out;
 	const web_value *f2 = web_value_of(r, csv_listings_fields, LISTINGS_FILE2);
-	/* A browser sends the second box left empty as a part with no name and no bytes: that
-	 * is no second file (one chosen but empty has its name, and is refused as empty). */
-	if (f2 && f2->present && (f2->len || (f2->filename && *f2->filename))) {
+	if (f2 && f2->present) {
 		if (pack_pair(f, f2, &pair) != Z_OK) {
 			rc = Z_NOMEM;
 			goto out;

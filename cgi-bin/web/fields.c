@@ -87,7 +87,9 @@ int web_validate(const web_request *r, const web_field *fields, const web_params
 			count = 1;
 		if (count > 1 && !(f->second && count == 2))
 			return FAIL("msg.field.duplicated", "%s", label);
-		v->present = p && (p->len > 0 || p->filename);
+		/* A file box left empty comes as a part with an empty name and no bytes: absent. A
+		 * file chosen but empty has its name, and is present (the screen says it is empty). */
+		v->present = p && (p->len > 0 || (p->filename && *p->filename));
 		if (!v->present) {
 			if (f->required)
 				return f->type == WF_FILE ? FAIL("msg.field.choose_file", "%s", label)

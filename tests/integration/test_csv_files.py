@@ -192,6 +192,12 @@ def test_second_box_left_empty_is_no_second_file():
                      {"file": ("quantity.csv", quantity), "file2": ("b.csv", b"")})
     eq(r.status, 400, "a chosen second file that is empty: " + why(r))
     ok("ファイルが空です" in r.text, "says it is empty: " + why(r))
+    # The first box left empty (the same nameless part) asks for a file, on every upload form.
+    for path, extra in (("/stock/csv/listings", {"shop": s}), ("/stock/csv/totals", {"mode": "absolute"}),
+                        ("/sets/import", {})):
+        r = upload_files(c, path, extra, {"file": ("", b"")})
+        eq(r.status, 400, "%s with no file chosen: %s" % (path, why(r)))
+        ok("ファイルを選択してください" in r.text, "%s asks for a file: %s" % (path, why(r)))
 
 
 def colorme_fixture(name):
