@@ -5,7 +5,9 @@
  * to none, moved to another shop, switched 在庫連携 on and off one by one and a shop at a time,
  * SKUs added and deleted, some transactions rolled back — while the fill of sql/210 ran twice
  * and had to set right counts spoilt on purpose before the writers started, as the triggers
- * leave them until the fill has passed. */
+ * leave them until the fill has passed. The triggers are those of sql/212 (their work inline, the
+ * rows' old values kept as they are written), the relink and shop move going through sql/210's
+ * procedure. */
 #include <sys/wait.h>
 #include "test_stock_util.h"
 
