@@ -8,7 +8,6 @@
  * leave them until the fill has passed. The triggers are those of sql/212 (their work inline, the
  * rows' old values kept as they are written), the relink and shop move going through sql/210's
  * procedure. */
-#include <sys/wait.h>
 #include "test_stock_util.h"
 
 #define PROCS 6
@@ -219,25 +218,7 @@ static void test_counts_equal_their_definition(void **state)
 	                                "ON DUPLICATE KEY UPDATE n = n + 2"),
 	                 Z_OK);
 
-	db_close(t_db);
-	t_db = NULL;
-	pid_t pids[PROCS];
-	for (int p = 0; p < PROCS; p++) {
-		pids[p] = fork();
-		assert_true(pids[p] >= 0);
-		if (pids[p] == 0)
-			_exit(child(p, (unsigned)time(NULL) * 31u + (unsigned)p));
-	}
-	int failed = 0;
-	for (int p = 0; p < PROCS; p++) {
-		int status = 0;
-		assert_int_equal(waitpid(pids[p], &status, 0), pids[p]);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			fprintf(stderr, "writer %d: status %d\n", p, status);
-			failed++;
-		}
-	}
-	t_db = t_open();
+	int failed = t_fork_writers(PROCS, child);
 	assert_int_equal(failed, 0);
 	/* The random world held what the counts must get right. */
 	db_val sh[] = {DB_I(shops[0]), DB_I(shops[1]), DB_I(shops[2])};

@@ -2,7 +2,6 @@
  * moves (orders, cancellations, manual edits, stocktakes, set sales) on 100 SKUs; afterwards
  * every total is the sum of its moves, every order line took exactly what it says, and
  * feeding the whole order stream again changes nothing. */
-#include <sys/wait.h>
 #include "test_stock_util.h"
 
 #define PROCS 8
@@ -203,24 +202,7 @@ static void test_concurrent_moves(void **state)
 {
 	(void)state;
 	setup_data();
-	/* the children must not share the parent's connection */
-	db_close(t_db);
-	t_db = NULL;
-	pid_t pids[PROCS];
-	for (int p = 0; p < PROCS; p++) {
-		pids[p] = fork();
-		assert_true(pids[p] >= 0);
-		if (pids[p] == 0)
-			_exit(child(p, (unsigned)time(NULL) * 31u + (unsigned)p));
-	}
-	int failed = 0;
-	for (int p = 0; p < PROCS; p++) {
-		int status = 0;
-		assert_int_equal(waitpid(pids[p], &status, 0), pids[p]);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			failed++;
-	}
-	t_db = t_open();
+	int failed = t_fork_writers(PROCS, child);
 	assert_int_equal(failed, 0);
 	check_invariants();
 	/* the whole stream again: no move, no total changes */

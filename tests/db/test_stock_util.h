@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "core/conf.h"
 #include "db/db.h"
 #include "stock/stock.h"
@@ -126,6 +127,34 @@ static inline int t_order1(long long shop_id, const char *order_no, const char *
 	stock_order o = {.order_no = order_no, .cancelled = cancelled, .ordered_at = time(NULL),
 	                 .nlines = 1, .lines = &ln};
 	return stock_apply_order(t_db, shop_id, &o, res);
+}
+
+/* Runs child(proc, seed) in n processes at once, each with its own connection (t_db is closed
+ * first: children must not share the parent's); reopens t_db and returns how many children
+ * failed (exit status not 0), each said on stderr. */
+static inline int t_fork_writers(int n, int (*child)(int proc, unsigned seed))
+{
+	pid_t pids[64];
+	assert_true(n > 0 && n <= (int)(sizeof(pids) / sizeof(pids[0])));
+	db_close(t_db);
+	t_db = NULL;
+	for (int p = 0; p < n; p++) {
+		pids[p] = fork();
+		assert_true(pids[p] >= 0);
+		if (pids[p] == 0)
+			_exit(child(p, (unsigned)time(NULL) * 31u + (unsigned)p));
+	}
+	int failed = 0;
+	for (int p = 0; p < n; p++) {
+		int status = 0;
+		assert_int_equal(waitpid(pids[p], &status, 0), pids[p]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "writer %d: status %d\n", p, status);
+			failed++;
+		}
+	}
+	t_db = t_open();
+	return failed;
 }
 
 #endif
