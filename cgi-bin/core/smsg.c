@@ -14,11 +14,17 @@ void smsg_key(buf *m, const char *key)
 	buf_puts(m, key);
 }
 
+/* s with control characters made spaces, so it cannot break the form. */
+static void smsg_arg_text(buf *m, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
+		buf_putc(m, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
+}
+
 void smsg_arg(buf *m, const char *s)
 {
 	buf_putc(m, SMSG_US);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
-		buf_putc(m, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
+	smsg_arg_text(m, s);
 }
 
 void smsg_argf(buf *m, const char *fmt, ...)
@@ -35,6 +41,38 @@ void smsg_argf(buf *m, const char *fmt, ...)
 void smsg_argll(buf *m, long long v)
 {
 	smsg_argf(m, "%lld", v);
+}
+
+void smsg_argkey(buf *m, const char *key)
+{
+	smsg_arg(m, "");
+	buf_putc(m, SMSG_KEYARG);
+	smsg_arg_text(m, key);
+}
+
+int smsg_arg_to_key(char *m, size_t cap, const char *text, const char *key)
+{
+	size_t tlen = text ? strlen(text) : 0, klen = key ? strlen(key) : 0, n = strlen(m);
+	if (!tlen || !klen)
+		return Z_NOTFOUND;
+	buf out = BUF_INIT;
+	int found = 0;
+	for (size_t i = 0; i < n;) {
+		/* An argument that is text: after a US, up to the next US, RS or the end. */
+		if (m[i] == SMSG_US && !strncmp(m + i + 1, text, tlen) &&
+		    (!m[i + 1 + tlen] || m[i + 1 + tlen] == SMSG_US || m[i + 1 + tlen] == SMSG_RS)) {
+			smsg_argkey(&out, key);
+			found++;
+			i += 1 + tlen;
+		} else {
+			buf_putc(&out, m[i++]);
+		}
+	}
+	int rc = !found ? Z_NOTFOUND : out.len >= cap ? Z_NOMEM : Z_OK;
+	if (rc == Z_OK)
+		memcpy(m, buf_str(&out), out.len + 1);
+	buf_free(&out);
+	return rc;
 }
 
 void smsg_lit(buf *m, const char *s)
@@ -149,7 +187,8 @@ bool smsg_storable(const char *m)
 	size_t n = strlen(m);
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)m[i];
-		if ((c < 0x20 && c != (unsigned char)SMSG_RS && c != (unsigned char)SMSG_US) || c == 0x7f)
+		if ((c < 0x20 && c != (unsigned char)SMSG_RS && c != (unsigned char)SMSG_US &&
+		     !(c == (unsigned char)SMSG_KEYARG && i && m[i - 1] == SMSG_US)) || c == 0x7f)
 			return false;
 		size_t len = utf8_decode(m + i, n - i, NULL);
 		if (!len)
@@ -187,6 +226,22 @@ static bool key_ok(const char *k, size_t len)
 	return true;
 }
 
+static int render_segment(const conf *cfg, const char *lang, const char *seg, const char *end,
+                          buf *out);
+
+/* An argument [a, a + len): its text, or for a GS and a key the key's text (one that takes
+ * no argument; the slice holds no US, so render_segment reads it as a key alone). */
+static int put_arg(const conf *cfg, const char *lang, const char *a, size_t len, buf *out)
+{
+	if (!len || a[0] != SMSG_KEYARG) {
+		buf_append(out, a, len);
+		return Z_OK;
+	}
+	if (len == 1)
+		return Z_INVALID; /* a GS without a key would render as an empty literal */
+	return render_segment(cfg, lang, a + 1, a + len, out);
+}
+
 /* One segment [seg, end): key, then args after each US. */
 static int render_segment(const conf *cfg, const char *lang, const char *seg, const char *end,
                           buf *out)
@@ -210,7 +265,8 @@ static int render_segment(const conf *cfg, const char *lang, const char *seg, co
 	size_t klen = (size_t)(k_end - seg);
 	if (klen == 0) { /* literal */
 		for (int i = 0; i < n; i++)
-			buf_append(out, args[i], alen[i]);
+			if (put_arg(cfg, lang, args[i], alen[i], out) != Z_OK)
+				return Z_INVALID;
 		return Z_OK;
 	}
 	char key[128];
@@ -231,7 +287,8 @@ static int render_segment(const conf *cfg, const char *lang, const char *seg, co
 			buf_putc(out, '%');
 			p++;
 		} else if (*p == '%' && p[1] == 's') {
-			buf_append(out, args[i], alen[i]);
+			if (put_arg(cfg, lang, args[i], alen[i], out) != Z_OK)
+				return Z_INVALID;
 			i++;
 			p++;
 		} else {

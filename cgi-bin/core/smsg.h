@@ -6,7 +6,10 @@
  * The form: segments separated by RS (0x1e), each a key followed by its arguments, each after
  * a US (0x1f): "msg.push.total\x1f12\x1e\x1f \x1emsg.push.cap\x1f5". A segment whose key is
  * empty is literal text (language-neutral pieces: spaces, ", ", numbers). The text of a key
- * takes its arguments through %s (and %% for a per cent sign); nothing else. */
+ * takes its arguments through %s (and %% for a per cent sign); nothing else. An argument that
+ * starts with GS (0x1d) is itself a key whose text takes no argument ("\x1fmsg.a\x1f\x1dmsg.b"):
+ * a name or a phrase of zaiko's own inside another text, also shown in the reader's language
+ * (rows written before it never hold a GS: smsg_arg makes it a space). */
 #ifndef ZAIKO_SMSG_H
 #define ZAIKO_SMSG_H
 
@@ -18,6 +21,7 @@
 
 #define SMSG_RS '\x1e'
 #define SMSG_US '\x1f'
+#define SMSG_KEYARG '\x1d'
 
 /* Starts a segment of key (a "msg." key of [a-z0-9_.]); its arguments follow. */
 void smsg_key(buf *m, const char *key);
@@ -26,6 +30,14 @@ void smsg_key(buf *m, const char *key);
 void smsg_arg(buf *m, const char *s);
 void smsg_argf(buf *m, const char *fmt, ...) Z_PRINTF(2, 3);
 void smsg_argll(buf *m, long long v);
+/* An argument of the last segment that is the text of key (a "msg." key whose texts take no
+ * argument) in the reader's language. */
+void smsg_argkey(buf *m, const char *key);
+/* For a caller of smsg_vkeyf (mall_status_setk) whose %s argument has a key of its own: in
+ * the stored form m (a string in an array of cap bytes), each argument that is text becomes
+ * the argument key (smsg_argkey). Z_OK when one did; Z_NOTFOUND when none is text (or key
+ * or text is NULL or empty); Z_NOMEM when the result would not fit: m is then unchanged. */
+int smsg_arg_to_key(char *m, size_t cap, const char *text, const char *key);
 /* A literal segment (text shown as it is in every language). */
 void smsg_lit(buf *m, const char *s);
 /* A key segment with n string arguments. */
@@ -39,8 +51,9 @@ void smsg_add(buf *m, const char *key, int n, ...);
  * another conversion. */
 int smsg_vkeyf(buf *m, const char *key, const char *fmt, va_list ap) Z_PRINTF(3, 0);
 int smsg_keyf(buf *m, const char *key, const char *fmt, ...) Z_PRINTF(3, 4);
-/* True when m is well-formed UTF-8 with no control character but RS and US: a form that
- * may be stored (an argument cut inside a character, or a mall's stray byte, is not). */
+/* True when m is well-formed UTF-8 with no control character but RS, US and a GS that starts
+ * an argument: a form that may be stored (an argument cut inside a character, or a mall's
+ * stray byte, is not). */
 bool smsg_storable(const char *m);
 /* Appends m's segments to out in lang ("ja", "en"; English lacks a key → Japanese). Z_OK, or
  * Z_INVALID when m is malformed, names a key no file has, or gives a text other than the

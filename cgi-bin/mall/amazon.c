@@ -20,6 +20,7 @@
 #include <time.h>
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/smsg.h"
 #include "mall/amazon_json.h"
 #include "mall/mall.h"
 #include "mall/oauth.h"
@@ -228,6 +229,7 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 	if (hrc != Z_OK) {
 		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.amazon_connect_failed",
 		                 "Amazon: 通信に失敗しました (%s)", resp->error);
+		smsg_arg_to_key(st->msg, sizeof(st->msg), resp->error, resp->error_key);
 		return MALL_RETRY_DONE;
 	}
 	if (resp->status >= 200 && resp->status < 300)
@@ -438,6 +440,7 @@ static bool in_flight_answer(mall_shop *shop, mall_push_item *it, int hrc, const
 		mall_status_setk(&it->status, MALL_TEMPORARY, 0, "msg.mallerr.amazon_connect_failed",
 		                 "Amazon: 通信に失敗しました (%s)",
 		                 resp->error);
+		smsg_arg_to_key(it->status.msg, sizeof(it->status.msg), resp->error, resp->error_key);
 	} else if (resp->status >= 200 && resp->status < 300) {
 		patch_result(it, resp);
 	} else if (resp->status == 401 || resp->status == 403 || resp->status == 429) {

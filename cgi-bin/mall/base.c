@@ -46,6 +46,7 @@
 #include <time.h>
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/smsg.h"
 #include "mall/json_field.h"
 #include "mall/mall.h"
 #include "mall/oauth.h"
@@ -223,6 +224,7 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 	case MALL_JSON_UNREACHABLE:
 		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.base_connect_failed",
 		                 "BASEに接続できません: %s", resp->error);
+		smsg_arg_to_key(st->msg, sizeof(st->msg), resp->error, resp->error_key);
 		return MALL_RETRY_DONE;
 	case MALL_JSON_UNREADABLE:
 		mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.base_reply_unreadable",

@@ -45,6 +45,7 @@
 #include <time.h>
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/smsg.h"
 #include "mall/json_field.h"
 #include "mall/mall.h"
 #include "mall/oauth.h"
@@ -134,6 +135,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	                      "client_secret", mall_cred(shop, "client_secret", ""),
 	                      "refresh_token", mall_cred(shop, "refresh_token", ""), NULL};
 	const mall_oauth g = {.label = "カラーミーショップ",
+	                      .label_key = "msg.mallerr.colorme_name",
 	                      .path = mall_opt(shop, "token_path", "/oauth/token"),
 	                      .form = form,
 	                      .rotate = true,
@@ -186,6 +188,7 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 	case MALL_JSON_UNREACHABLE:
 		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.colorme_connect_failed",
 		                 "カラーミーショップに接続できません: %s", resp->error);
+		smsg_arg_to_key(st->msg, sizeof(st->msg), resp->error, resp->error_key);
 		return MALL_RETRY_DONE;
 	case MALL_JSON_UNREADABLE:
 		mall_status_setk(st, MALL_TEMPORARY, resp->status, "msg.mallerr.colorme_reply_unreadable",

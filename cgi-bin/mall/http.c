@@ -104,6 +104,7 @@ static int setup(http_client *c, const http_request *req, http_response *resp,
 	buf_reset(&resp->headers);
 	resp->status = 0;
 	resp->error[0] = '\0';
+	resp->error_key = NULL;
 	/* libcurl sends a header line as given: a token taken from a reply or from the shop's
 	 * credentials must not be able to add lines of its own to the request. */
 	for (const char *const *p = req->headers; p && *p; p++)
@@ -150,11 +151,13 @@ static int finish(http_client *c, const http_request *req, CURLcode rc, http_res
 	CURL *h = c->curl;
 	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &resp->seconds);
 	if (rc != CURLE_OK) {
-		if (c->refused)
+		if (c->refused) {
 			snprintf(resp->error, sizeof(resp->error),
 			         "送信先のホスト名がローカルまたはプライベートのアドレスを指しています (接続しません)");
-		else
+			resp->error_key = "msg.mallerr.host_private";
+		} else {
 			snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(rc));
+		}
 		/* The query is left out: some malls take a secret there (Rakuten's licenseKey). */
 		log_warn("http: %s %.*s: %s", req->method ? req->method : "GET",
 		         (int)strcspn(req->url, "?"), req->url, resp->error);

@@ -21,6 +21,9 @@ typedef struct {
 	buf body;                  /* capped at the client's max body size */
 	buf headers;               /* raw header block of the final response */
 	char error[256];           /* curl's message when status is 0 */
+	const char *error_key;     /* error's language key when it is zaiko's own words (a local
+	                            * address refused), else NULL: callers storing error as an
+	                            * argument pass it on (smsg_arg_to_key) */
 	double seconds;
 } http_response;
 

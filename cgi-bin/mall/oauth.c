@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/buf.h"
+#include "core/smsg.h"
 #include "mall/json_field.h"
 #include "mall/oauth.h"
 
@@ -168,6 +169,10 @@ mall_outcome mall_oauth_grant(mall_shop *shop, const mall_oauth *g, mall_status 
 	mall_status_ok(st, resp.status);
 	rc = MALL_OK;
 out:
+	/* The stored forms above hold label and the transport's error as they read in Japanese;
+	 * those with a key of their own are shown in the reader's language. */
+	smsg_arg_to_key(st->msg, sizeof(st->msg), g->label, g->label_key);
+	smsg_arg_to_key(st->msg, sizeof(st->msg), resp.error, resp.error_key);
 	buf_free(&form);
 	buf_free(&url);
 	http_response_free(&resp);

@@ -14,6 +14,8 @@
 
 typedef struct mall_oauth {
 	const char *label;          /* the mall's name in messages: "Amazon", "BASE", … */
+	const char *label_key;      /* label's language key when it is not the same in every
+	                             * language ("msg.mallerr.colorme_name"), else NULL */
 	const char *url;            /* the token endpoint, or NULL: */
 	const char *path;           /* the token endpoint's path under the shop's api_base */
 	const char *content_type;   /* NULL: application/x-www-form-urlencoded */

@@ -19,6 +19,7 @@
 #include "core/buf.h"
 #include "core/jst.h"
 #include "core/log.h"
+#include "core/smsg.h"
 #include "mall/mall.h"
 #include "mall/pace.h"
 #include "mall/rakuten_json.h"
@@ -113,6 +114,7 @@ static mall_outcome rk_call(mall_shop *shop, const char *method, const char *pat
 	if (http_perform(shop->http, &req, resp) != Z_OK) {
 		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_connect_failed",
 		                 "楽天に接続できません: %s", resp->error);
+		smsg_arg_to_key(st->msg, sizeof(st->msg), resp->error, resp->error_key);
 		return MALL_TEMPORARY;
 	}
 	if (resp->status >= 200 && resp->status < 300) {

@@ -24,6 +24,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/secret.h"
+#include "core/smsg.h"
 #include "mall/mall.h"
 #include "mall/oauth.h"
 #include "mall/pace.h"
@@ -250,6 +251,7 @@ static mall_retry_verdict judge(mall_shop *shop, void *ctx, int hrc, const http_
 	if (hrc != Z_OK) {
 		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.shopify_connect_failed",
 		                 "Shopify: 通信に失敗しました (%s)", resp->error);
+		smsg_arg_to_key(st->msg, sizeof(st->msg), resp->error, resp->error_key);
 		return MALL_RETRY_DONE;
 	}
 	if (resp->status == 401) {

@@ -23,6 +23,7 @@
 #include "core/buf.h"
 #include "core/jst.h"
 #include "core/log.h"
+#include "core/smsg.h"
 #include "mall/mall.h"
 #include "mall/pace.h"
 #include "mall/yahoo_xml.h"
@@ -291,6 +292,7 @@ static mall_outcome refresh(mall_shop *shop, bool force, mall_status *st)
 	if (http_perform(shop->http, &req, &resp) != Z_OK) {
 		mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_token_connect_failed",
 		                 "Yahoo!のトークン発行に接続できません: %s", resp.error);
+		smsg_arg_to_key(st->msg, sizeof(st->msg), resp.error, resp.error_key);
 		goto out;
 	}
 	/* A token reply is a few hundred bytes; anything huge is not one. */
@@ -406,6 +408,7 @@ static mall_outcome yahoo_call(mall_shop *shop, const char *api, bool order_api,
 		if (http_perform(shop->http, &req, resp) != Z_OK) {
 			mall_status_setk(st, MALL_TEMPORARY, 0, "msg.mallerr.yahoo_connect_failed",
 			                 "Yahoo!に接続できません (%s): %s", api, resp->error);
+			smsg_arg_to_key(st->msg, sizeof(st->msg), resp->error, resp->error_key);
 			return MALL_TEMPORARY;
 		}
 		if (resp->status >= 200 && resp->status < 300) {

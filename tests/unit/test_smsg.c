@@ -297,6 +297,100 @@ static void mall_texts_are_english(void **state)
 	assert_true(n > 150);
 }
 
+/* An argument that is itself a key (smsg_argkey, smsg_arg_to_key): the mall's name and zaiko's
+ * refusal of a local address, which the Japanese text holds in Japanese, read in the reader's
+ * language; the Japanese text (and its rendering) is the same as without the key. */
+static void key_arguments_render_in_each_language(void **state)
+{
+	(void)state;
+	static const char refusal[] =
+		"送信先のホスト名がローカルまたはプライベートのアドレスを指しています (接続しません)";
+	mall_status st = {0};
+	mall_status_setk(&st, MALL_RATE_LIMITED, 429, "msg.mallerr.token_limited",
+	                 "%s: トークン取得の呼び出し上限に達しました", "カラーミーショップ");
+	assert_int_equal(smsg_arg_to_key(st.msg, sizeof(st.msg), "カラーミーショップ",
+	                                 "msg.mallerr.colorme_name"), Z_OK);
+	assert_string_equal(st.msg, "msg.mallerr.token_limited\x1f\x1dmsg.mallerr.colorme_name");
+	assert_true(smsg_storable(st.msg));
+	assert_string_equal(st.message, "カラーミーショップ: トークン取得の呼び出し上限に達しました");
+	assert_string_equal(render("ja", st.msg), st.message);
+	assert_string_equal(render("en", st.msg),
+	                    "Color Me Shop: the call limit for getting tokens was reached");
+	/* Both at once, as oauth.c's token_connect_failed. */
+	mall_status_setk(&st, MALL_TEMPORARY, 0, "msg.mallerr.token_connect_failed",
+	                 "%s: トークン取得の通信に失敗しました (%s)", "カラーミーショップ", refusal);
+	assert_int_equal(smsg_arg_to_key(st.msg, sizeof(st.msg), "カラーミーショップ",
+	                                 "msg.mallerr.colorme_name"), Z_OK);
+	assert_int_equal(smsg_arg_to_key(st.msg, sizeof(st.msg), refusal, "msg.mallerr.host_private"),
+	                 Z_OK);
+	assert_true(smsg_storable(st.msg));
+	assert_string_equal(render("ja", st.msg), st.message);
+	assert_string_equal(render("en", st.msg),
+	                    "Color Me Shop: the connection for getting a token failed (the host name "
+	                    "points to a local or private address (not connecting))");
+	mall_status_setk(&st, MALL_TEMPORARY, 0, "msg.mallerr.rakuten_connect_failed",
+	                 "楽天に接続できません: %s", refusal);
+	assert_int_equal(smsg_arg_to_key(st.msg, sizeof(st.msg), refusal, "msg.mallerr.host_private"),
+	                 Z_OK);
+	assert_string_equal(render("ja", st.msg), st.message);
+	assert_string_equal(render("en", st.msg), "Cannot connect to Rakuten: the host name points to "
+	                    "a local or private address (not connecting)");
+	/* Nothing to change: no such argument (a longer one is not it), no key, too small. */
+	char m[80] = "msg.mallerr.rakuten_connect_failed\x1f" "Couldn't resolve host nameX";
+	assert_int_equal(smsg_arg_to_key(m, sizeof(m), "Couldn't resolve host name", "msg.a.b"),
+	                 Z_NOTFOUND);
+	assert_int_equal(smsg_arg_to_key(m, sizeof(m), "Couldn't resolve host nameX", NULL), Z_NOTFOUND);
+	assert_int_equal(smsg_arg_to_key(m, sizeof(m), "", "msg.a.b"), Z_NOTFOUND);
+	assert_int_equal(smsg_arg_to_key(m, 40, "Couldn't resolve host nameX",
+	                                 "msg.mallerr.host_private"), Z_NOMEM);
+	assert_string_equal(m, "msg.mallerr.rakuten_connect_failed\x1f" "Couldn't resolve host nameX");
+	/* Built directly, also inside a literal segment. */
+	buf b = BUF_INIT;
+	smsg_key(&b, "msg.mallerr.token_url_missing");
+	smsg_argkey(&b, "msg.mallerr.colorme_name");
+	smsg_lit(&b, " / ");
+	smsg_argkey(&b, "msg.mallerr.colorme_name");
+	assert_string_equal(render("ja", buf_str(&b)),
+	                    "カラーミーショップ: トークンのURLが未設定です / カラーミーショップ");
+	assert_string_equal(render("en", buf_str(&b)),
+	                    "Color Me Shop: the token URL is not set / Color Me Shop");
+	buf_free(&b);
+}
+
+/* A key argument that does not fit the files refuses the form (the stored text shows); a GS
+ * anywhere but at an argument's start is not storable, and smsg_arg never writes one, so rows
+ * written before keep rendering as they did. */
+static void bad_key_arguments_fall_back(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"msg.mallerr.token_limited\x1f\x1d",                          /* no key */
+		"msg.mallerr.token_limited\x1f\x1dmsg.mallerr.no_such_key",   /* unknown */
+		"msg.mallerr.token_limited\x1f\x1dmsg.mallerr.token_limited", /* takes an argument */
+		"msg.mallerr.token_limited\x1f\x1dmenu.stock",                /* not a msg key */
+		"msg.mallerr.token_limited\x1f\x1dmsg.mallerr.colorme_name\x1dx",
+		"\x1f\x1dmsg.mallerr.no_such_key",                            /* in a literal */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_string_equal(render("en", bad[i]), "(refused)");
+		assert_string_equal(render("ja", bad[i]), "(refused)");
+	}
+	buf out = BUF_INIT;
+	smsg_show(cfg, "en", "保存された文", bad[1], &out);
+	assert_string_equal(buf_str(&out), "保存された文");
+	buf_free(&out);
+	assert_false(smsg_storable("msg.mallerr.token_limited\x1d"));
+	assert_false(smsg_storable("\x1dmsg.mallerr.colorme_name"));
+	assert_false(smsg_storable("msg.mallerr.token_limited\x1fx\x1dmsg.mallerr.colorme_name"));
+	assert_true(smsg_storable("msg.mallerr.token_limited\x1f\x1dmsg.mallerr.colorme_name"));
+	buf m = BUF_INIT;
+	smsg_key(&m, "msg.mallerr.token_limited");
+	smsg_arg(&m, "\x1dmsg.mallerr.colorme_name");
+	assert_string_equal(render("en", buf_str(&m)),
+	                    " msg.mallerr.colorme_name: the call limit for getting tokens was reached");
+	buf_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +401,8 @@ int main(void)
 		cmocka_unit_test(batch_rows_render_as_before),
 		cmocka_unit_test(numbered_mall_keys_still_render),
 		cmocka_unit_test(mall_texts_are_english),
+		cmocka_unit_test(key_arguments_render_in_each_language),
+		cmocka_unit_test(bad_key_arguments_fall_back),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
