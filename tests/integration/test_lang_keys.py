@@ -14,7 +14,7 @@ from zt import eq, ok
 
 ROOT = zt.ROOT
 LANG = os.path.join(ROOT, "templates", "lang")
-FOLDERS = ["cgi-bin/screens", "cgi-bin/web", "cgi-bin/stock", "cgi-bin/csv"]
+FOLDERS = ["cgi-bin/screens", "cgi-bin/web", "cgi-bin/stock", "cgi-bin/csv", "cgi-bin/mall"]
 JAPANESE = re.compile("[\u3040-\u30ff\u4e00-\u9fff]")
 
 # Japanese literals that are data, not text for the user, per file (exact literal pieces).
@@ -70,6 +70,12 @@ STORED = {
         "THEN CONCAT('最小 ', l.min_stock, ' > 最大 ', l.max_stock, ' (設定エラー) → 0') ",
         ", ' → 最小 ', l.min_stock, ' 以下 → 0') ", ", ' → 最大 ', l.max_stock) ",
         "セット在庫", "総在庫", "反映 (ユーザー %lld): ", "反映: "},
+    # カラーミーショップ's name in the OAuth messages' Japanese text; the stored form holds the
+    # key msg.mallerr.colorme_name in its place (smsg_arg_to_key).
+    "cgi-bin/mall/colorme.c": {"カラーミーショップ"},
+    # The refusal of a local or private address, the %s of the connection messages' Japanese
+    # text; the stored form holds the key msg.mallerr.host_private in its place.
+    "cgi-bin/mall/http.c": {"送信先のホスト名がローカルまたはプライベートのアドレスを指しています (接続しません)"},
     # The breakdown of stock_wanted_steps (push.why).
     "cgi-bin/stock/stock_rules.c": {
         "最小 %d > 最大 %d (設定エラー) → 0", "セット在庫", " − 確保 %lld = %lld",

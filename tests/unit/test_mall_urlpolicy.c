@@ -162,6 +162,9 @@ static void test_names_resolving_to_local_addresses_get_no_connection(void **sta
 		http_allow_local(false);
 		assert_int_equal(http_perform(c, &req, &resp), Z_ERR);
 		assert_non_null(strstr(resp.error, "プライベート"));
+		/* the refusal is zaiko's own words: its key goes with it, for the stored message */
+		assert_non_null(resp.error_key);
+		assert_string_equal(resp.error_key, "msg.mallerr.host_private");
 		assert_int_equal(arrived(fd), 0);
 		http_response_free(&resp);
 		/* Allowed (the test stack's setting): the same call connects (and times out here,
@@ -170,6 +173,7 @@ static void test_names_resolving_to_local_addresses_get_no_connection(void **sta
 		http_allow_local(true);
 		assert_int_equal(http_perform(c, &req, &resp), Z_ERR);
 		assert_null(strstr(resp.error, "プライベート"));
+		assert_null(resp.error_key); /* curl's own words stay as they came */
 		assert_int_equal(arrived(fd), 1);
 		http_response_free(&resp);
 	}
