@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/secret.h"
+#include "core/smsg.h"
 #include "db/setting_secret.h"
 
 #define MAIL_MAX_ATTEMPTS 5
@@ -131,11 +132,8 @@ static size_t read_cb(char *ptr, size_t size, size_t nmemb, void *ud)
  * its language key, stored beside it in result_msg (core/smsg.h) so 共通設定's test mails show
  * it in the reader's language. Each text is its key's Japanese in ja.hdf
  * (tests/integration/test_lang_keys.py checks the pairs). An SMTP server's answer has no key. */
-#define KEYED(key, ja) {key, ja}
 enum { SEND_NO_PASSWORD, SEND_NO_SERVER, SEND_NO_RECIPIENT, SEND__N };
-static const struct {
-	const char *key, *text;
-} send_errors[SEND__N] = {
+static const smsg_keyed send_errors[SEND__N] = {
 	[SEND_NO_PASSWORD] = KEYED("msg.mail_result.no_password",
 	                           "SMTP パスワードを復号できません（鍵ファイルを確認してください）"),
 	[SEND_NO_SERVER] = KEYED("msg.mail_result.no_server",

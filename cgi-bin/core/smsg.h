@@ -23,6 +23,14 @@
 #define SMSG_US '\x1f'
 #define SMSG_KEYARG '\x1d'
 
+/* A text zaiko writes itself, paired with its key: text is the key's Japanese in ja.hdf,
+ * stored as the row's text with the key beside it (tests/integration/test_lang_keys.py checks
+ * each KEYED pair against ja.hdf). */
+typedef struct {
+	const char *key, *text;
+} smsg_keyed;
+#define KEYED(key, ja) {key, ja}
+
 /* Starts a segment of key (a "msg." key of [a-z0-9_.]); its arguments follow. */
 void smsg_key(buf *m, const char *key);
 /* An argument of the last segment (NULL as ""); control characters become spaces, so an

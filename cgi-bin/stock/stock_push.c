@@ -20,11 +20,8 @@
  * and its language key, stored beside it in push.result_msg (core/smsg.h) so the SKU page
  * shows it in the reader's language. Each text is its key's Japanese in ja.hdf
  * (tests/integration/test_lang_keys.py checks the pairs). */
-#define KEYED(key, ja) {key, ja}
 enum { RESULT_GONE, RESULT_SUPERSEDED, RESULT_INTERRUPTED, RESULT__N };
-static const struct {
-	const char *key, *text;
-} push_results[RESULT__N] = {
+static const smsg_keyed push_results[RESULT__N] = {
 	[RESULT_GONE] = KEYED("msg.push.result_gone",
 	                      "送信対象外になりました (連携オフ・紐づけ解除・重複)"),
 	[RESULT_SUPERSEDED] = KEYED("msg.push.result_superseded", "新しい値に置き換えられました"),
