@@ -151,7 +151,17 @@ static int requeue_one(db *d, long long sku_id, const idset *force_ids, const ch
 	buf setwhy = BUF_INIT, why = BUF_INIT, setmsg = BUF_INIT, msg = BUF_INIT;
 	long long avail = 0;
 	bool is_set = false;
-	int rc = stock_available_why(d, sku_id, &avail, &is_set, &setwhy, &setmsg);
+	/* A set's stock is read from its parts' totals, which other transactions may be changing
+	 * at the same time: two of them changing two parts would each compute the set from the
+	 * other's old total, and the later write would leave the set's wanted stock too high until
+	 * the next change. Locking the set's row first makes them take turns, and the second then
+	 * reads the first's committed totals (READ COMMITTED). A plain SKU's row is not locked here
+	 * (the change of its total holds it already). */
+	long long set_id = 0;
+	int rc = db_query_ll(d, "SELECT id FROM sku WHERE id = ? AND is_set = 1 FOR UPDATE",
+	                     DB_ARGS(DB_I(sku_id)), 0, &set_id);
+	if (rc == Z_OK)
+		rc = stock_available_why(d, sku_id, &avail, &is_set, &setwhy, &setmsg);
 	if (rc == Z_NOTFOUND) {
 		rc = Z_OK; /* deleted meanwhile: nothing to push */
 		goto out;

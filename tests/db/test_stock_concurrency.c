@@ -243,10 +243,54 @@ static void test_concurrent_moves(void **state)
 	db_res_free(after);
 }
 
+/* Two parts of one set changed at the same time, each in its own transaction: the second must
+ * compute the set's wanted stock from the first's new total, not from the total it read before
+ * the first committed (a write skew that left the set's listing, and the number pushed, stale
+ * until the next change). The first holds its transaction open while the second runs in a
+ * child; without the set's row locked first, the second reads the old total and then waits only
+ * for the listing's row. */
+static void test_parts_of_one_set_changed_at_once(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	const char *a_code = t_code("pa"), *b_code = t_code("pb"), *s_code = t_code("ps");
+	char a[64], b[64], set[64];
+	snprintf(a, sizeof(a), "%s", a_code);
+	snprintf(b, sizeof(b), "%s", b_code);
+	snprintf(set, sizeof(set), "%s", s_code);
+	long long pa = t_sku(a, 10), pb = t_sku(b, 10), ps = t_sku(set, 0);
+	long long listing = t_listing(shop, set, set, 10);
+	const char *why = NULL;
+	stock_set_part parts[] = {{pa, 1}, {pb, 1}};
+	assert_int_equal(stock_set_define(t_db, ps, parts, 2, &why), Z_OK);
+	assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(listing)), 10);
+
+	assert_int_equal(db_begin(t_db), Z_OK);
+	assert_int_equal(stock_change_total(t_db, pa, -5, "manual", "test", 0, NULL), Z_OK);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		db *d = t_open();
+		int rc = stock_change_total(d, pb, -1, "manual", "test", 0, NULL);
+		db_close(d);
+		_exit(rc == Z_OK ? 0 : 1);
+	}
+	usleep(800 * 1000); /* the child reaches the set (and waits) before this commits */
+	assert_int_equal(db_commit(t_db), Z_OK);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(t_total(pa), 5);
+	assert_int_equal(t_total(pb), 9);
+	/* min(5 / 1, 9 / 1) */
+	assert_int_equal(T_LL("SELECT wanted FROM listing WHERE id = ?", DB_I(listing)), 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_concurrent_moves),
+		cmocka_unit_test(test_parts_of_one_set_changed_at_once),
 	};
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }
