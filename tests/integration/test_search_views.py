@@ -292,9 +292,16 @@ def test_set_totals_of_a_page():
     shown = {int(m.group(1)): int(m.group(2)) for m in re.finditer(
         r'<tr data-sku="(\d+)">.*?<span class="set-total"[^>]*>(-?\d+)</span>', r.text)}
     want = {sid: allows(sid) for sid in sets.values()}
-    eq(shown, want, "each set's total")
-    eq((want[sets["-S1"]], want[sets["-S3"]], want[sets["-S6"]]), (4, 1, 3),
-       "the rule as written here (reserve, nesting, the least part)")
+    try:
+        eq(shown, want, "each set's total")
+        eq((want[sets["-S1"]], want[sets["-S3"]], want[sets["-S6"]]), (4, 1, 3),
+           "the rule as written here (reserve, nesting, the least part)")
+    finally:
+        # Sets no screen can make (no parts, quantity 0, a negative part) go again, so later
+        # tests (セット商品's export → import) do not meet them.
+        sql("DELETE sp FROM set_part sp JOIN sku s ON s.id = sp.set_sku_id WHERE s.code LIKE ?",
+            pre + "-%")
+        sql("DELETE FROM sku WHERE code LIKE ?", pre + "-%")
 
 
 def test_drift_keyword_uses_the_index():
