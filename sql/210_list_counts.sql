@@ -15,7 +15,7 @@
 -- definition's join to sku assumes.
 --
 -- The triggers are created first, then the counts are filled (listed_sku_count_fill), a chunk
--- of 5000 SKU ids per transaction: the chunk's listings are locked in share mode (REPEATABLE
+-- of 1000 SKU ids per transaction: the chunk's listings are locked in share mode (REPEATABLE
 -- READ: the range of ix_sku with its gaps), so no trigger changes the chunk's rows meanwhile,
 -- and what the chunk's old rows added to the counts is replaced by what its true rows add.
 -- Writers wait only on the chunk being filled (well under a second each); no table is copied
@@ -116,12 +116,13 @@ CREATE TRIGGER sku_count_delete AFTER DELETE ON sku FOR EACH ROW
   INSERT INTO sku_count (slot, n) VALUES (CONNECTION_ID() % 16, -1) ON DUPLICATE KEY UPDATE n = n - 1;
 
 -- Sets every count to the truth while the triggers run (see the top of this file). A chunk that
--- meets a deadlock or a lock wait timeout with a writer is rolled back and filled again (at most
--- 100 times in all, then the error is raised and the migration stops, to be run again).
+-- meets a deadlock or a lock wait timeout with a writer is rolled back, waits 50 ms for the
+-- writers to pass, and is filled again (at most 2000 times in all, then the error is raised and
+-- the migration stops, to be run again; six writers at load 10+ made 100 too few).
 CREATE OR REPLACE PROCEDURE listed_sku_count_fill()
 BEGIN
   DECLARE v_from INT DEFAULT 0
-  ; DECLARE v_chunk INT DEFAULT 5000
+  ; DECLARE v_chunk INT DEFAULT 1000
   ; DECLARE v_locked BIGINT
   ; DECLARE v_failed INT DEFAULT 0
   ; DECLARE v_retries INT DEFAULT 0
@@ -141,8 +142,11 @@ BEGIN
       ; COMMIT
     ; END
     ; SET v_retries = v_retries + v_failed
-  ; UNTIL v_failed = 0 OR v_retries > 100 END REPEAT
-  ; WHILE v_retries <= 100 AND v_from <= (SELECT COALESCE(MAX(sku_id), 0) FROM listing) DO
+    ; IF v_failed = 1 THEN
+      DO SLEEP(0.05)
+    ; END IF
+  ; UNTIL v_failed = 0 OR v_retries > 2000 END REPEAT
+  ; WHILE v_retries <= 2000 AND v_from <= (SELECT COALESCE(MAX(sku_id), 0) FROM listing) DO
     SET v_failed = 0
     ; BEGIN
       DECLARE EXIT HANDLER FOR 1205, 1213 BEGIN ROLLBACK
@@ -184,10 +188,11 @@ BEGIN
       SET v_from = v_from + v_chunk
     ; ELSE
       SET v_retries = v_retries + 1
+      ; DO SLEEP(0.05)
     ; END IF
   ; END WHILE
   ; SET SESSION tx_isolation = v_isolation
-  ; IF v_retries > 100 THEN
+  ; IF v_retries > 2000 THEN
     SIGNAL SQLSTATE '40001' SET MESSAGE_TEXT = 'listed_sku_count_fill: too many deadlocks'
   ; END IF
 ; END;
