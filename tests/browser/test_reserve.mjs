@@ -42,7 +42,10 @@ async function cell(page, n) {
 }
 
 // The header and a cell of the column: right after 総在庫数, inside the table's box, on top.
+// The row is scrolled into view first: elementFromPoint sees only the viewport, and banners
+// left by earlier test files (a stopped shop's) can push the table below the fold.
 async function placed(page, n) {
+  await page.$eval(rowOf(n), (r) => r.scrollIntoView({ block: "center" }));
   return page.evaluate(([row]) => {
     const th = document.querySelector("#stock-table th.reserve");
     const thTotal = document.querySelector("#stock-table th.total");
@@ -54,6 +57,7 @@ async function placed(page, n) {
       next: th.previousElementSibling === thTotal && Math.abs(a.left - t.right) <= 2,
       inside: c.left >= w.left - 1 && c.right <= w.right + 1,
       onTop: !!top && top.closest("td") === td,
+      over: top ? top.outerHTML.slice(0, 80) : null,
       label: th.textContent.trim(),
       title: th.title,
       oneLine: td.querySelector(".rv").getClientRects().length === 1,
