@@ -12,7 +12,7 @@
   <?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?>
     <li data-shop="<?cs var:shop.id ?>"><strong><?cs var:Lang.stock.stopped.shop_before ?><span data-data><?cs var:shop.name ?></span><?cs var:Lang.stock.stopped.shop_after ?></strong>
     <?cs if:shop.step ?><?cs if:Lang.stock.stopped.step[shop.step] ?><?cs var:Lang.stock.stopped.step[shop.step] ?><?cs else ?><?cs var:shop.step ?><?cs /if ?><?cs var:Lang.stock.stopped.auth_after ?> <?cs var:Lang.stock.stopped.reply ?><span class="reply" data-data><?cs var:shop.reply ?></span>
-    <?cs elif:shop.reason ?><?cs var:Lang.stock.stopped.reason ?><span data-data><?cs var:shop.reason ?></span><?cs /if ?></li>
+    <?cs elif:shop.reason ?><?cs var:Lang.stock.stopped.reason ?><span data-data><?cs var:shop.reason ?></span><?cs else ?><?cs var:Lang.stock.stopped.no_reason ?><?cs /if ?></li>
   <?cs /if ?><?cs /each ?>
   </ul>
   <p><?cs var:Lang.stock.stopped.why ?> <?cs var:Lang.stock.stopped.kept ?></p>

@@ -554,5 +554,28 @@ def test_job_routes_validate():
     eq(c.get("/stock/csv/totals?job=999999999").status, 404, "unknown preview")
 
 
+def test_stopped_banner_names_each_reason_or_says_none_was_recorded():
+    """Each stopped shop has a line in the banner: its reason, or (stopped by hand in the
+    database, no reason stored) a sentence saying none was recorded, never an empty line."""
+    s = setup()
+    c = client()
+    try:
+        sql("UPDATE shop SET state = 'stopped', stop_reason = 'licenseKey expired' WHERE id = ?",
+            s["base"])
+        sql("UPDATE shop SET state = 'stopped', stop_reason = '' WHERE id = ?", s["other"])
+        page = c.get(q(shop=s["base"])).text
+        line = {}
+        for sid in (s["base"], s["other"]):
+            m = re.search(r'<li data-shop="%d">(.*?)</li>' % sid, page, re.S)
+            ok(m, "a banner line for shop %d" % sid)
+            line[sid] = re.sub(r"<[^>]+>", "", m.group(1))
+        ok("停止の理由：licenseKey expired" in line[s["base"]], line[s["base"]])
+        ok("停止の理由は記録されていません" in line[s["other"]], line[s["other"]])
+        ok("停止の理由は記録されていません" not in line[s["base"]], "only where none was stored")
+    finally:
+        sql("UPDATE shop SET state = 'ok', stop_reason = NULL WHERE id IN (?, ?)",
+            s["base"], s["other"])
+
+
 if __name__ == "__main__":
     zt.run()
