@@ -174,6 +174,9 @@
     if (status === 200 && data.total !== undefined) {
       input.defaultValue = String(data.total);
       if (!typedSince) input.value = String(data.total);
+      // Still in the box (saved by Enter): the saved number is selected, as on arriving by
+      // Tab, so the next "+1" or number typed replaces it instead of being appended.
+      if (!typedSince && document.activeElement === input) input.select();
       input.classList.remove("invalid");
       redraw(data.listings);
       const row = input.closest("tr");
@@ -187,6 +190,7 @@
       // Someone else (an order) changed it: show the new value, let the user decide.
       input.defaultValue = String(data.total);
       input.value = String(data.total);
+      if (document.activeElement === input) input.select();
       input.classList.add("invalid");
       say(data.error || word("failed"), false);
     } else {

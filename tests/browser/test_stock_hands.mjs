@@ -112,6 +112,23 @@ async function main() {
       eq(Number(sql1("SELECT COUNT(*) FROM stock_move WHERE sku_id = ?", skus[2])) - before, 1, "one move");
       assert(!(await page.$eval("#stock-alert", (e) => e.classList.contains("error"))), "no stale-value error");
     }],
+    ["1 after Enter the saved number is selected: +1 Enter, +1 Enter adds twice, not appended", async () => {
+      await list(code(2));
+      await typeInto(page, totalBox(2), "30");
+      await page.keyboard.press("Enter");
+      await until("30 saved", () => total(2) === "30");
+      await page.keyboard.type("+1");
+      await page.keyboard.press("Enter");
+      await until("+1 added", () => total(2) === "31");
+      await page.keyboard.type("+1");
+      await page.keyboard.press("Enter");
+      await until("+1 added again", () => total(2) === "32");
+      eq(await page.inputValue(totalBox(2)), "32", "the box shows the result");
+      assert(!(await page.$eval(totalBox(2), (e) => e.classList.contains("invalid"))), "not marked invalid");
+      await page.keyboard.type("-2");
+      await page.keyboard.press("Enter");
+      await until("-2 subtracted", () => total(2) === "30");
+    }],
     ["2 full-width digits and signs; +5/-3 add and subtract; other text refused; the hint says so", async () => {
       await list(code(3));
       const hint = await page.textContent("#edit-hint");
