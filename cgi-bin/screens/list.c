@@ -568,8 +568,13 @@ static int keyword_page(web_request *r, bool drift, search_where *w, page_dir di
 	db_res *m = NULL;
 	const char **codes = NULL;
 	db_val vals[PAGE_ROWS + 1];
-	buf_puts(&sql, drift ? "SELECT s.code FROM sku s FORCE INDEX (ix_drift)"
-	                     : "SELECT s.code FROM sku s");
+	/* 差異商品 narrowed by the index: its candidates first, each SKU read by its key. Given
+	 * s.drift = 1 the optimizer would rather read every SKU and probe the candidates (250k
+	 * rows, 75 ms at 1M listings, against 2.5k read by key). Not narrowed: the drifting SKUs'
+	 * own index. */
+	buf_puts(&sql, !drift       ? "SELECT s.code FROM sku s"
+	               : w->indexed ? "SELECT s.code FROM sku s FORCE INDEX (PRIMARY)"
+	                            : "SELECT s.code FROM sku s FORCE INDEX (ix_drift)");
 	buf_puts(&sql, buf_str(&w->sql));
 	int rc = db_query(r->db, buf_str(&sql), w->vals, w->n, &m);
 	if (rc != Z_OK)
@@ -901,7 +906,7 @@ static int page_count(web_request *r, const search_filter *s, search_where *w, p
 		} else if (w->scans && !s->unlinked &&
 		           (!count_peek(buf_str(&sql), w->vals, w->n, count) ||
 		            *count <= KEYWORD_SCAN_MAX)) {
-			int krc = keyword_page(r, s->drift && !w->indexed, w, dir, key, count, rows);
+			int krc = keyword_page(r, s->drift, w, dir, key, count, rows);
 			if (krc != Z_OK)
 				goto out;
 			count_store(buf_str(&sql), w->vals, w->n, *count);

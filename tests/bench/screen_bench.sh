@@ -46,6 +46,8 @@ echo "data: $SKUS SKUs × 4 shops = $(sql -e 'SELECT COUNT(*) FROM listing') lis
 fi
 
 bench_login "$DIR"
+# Each figure beside its target, printed at the end (whichever parts ran).
+summary=()
 CSRF=$(curl -s -b "$JAR" "$BASE/" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')
 
 if [ "${PAGES:-1}" != 0 ]; then
@@ -101,7 +103,6 @@ KW_WHITE=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("�
 KW_NONE=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("存在しない語"))')
 KW_LONG=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("ｵｰｶﾞﾆｯｸｺｯﾄﾝ Ｔシャツ"))')
 KW_FOUR=$(/usr/bin/python3 -c 'import urllib.parse; print(urllib.parse.quote("りねん、靴下、紺、XL"))')
-summary=()
 printf '\n%-34s %9s %9s %10s %8s   %-17s %-22s %s\n' "page ($SKUS SKUs × 4 shops)" "p50 ms" "p99 ms" "req/s" "÷ login" \
 	"CPU ms: db fcgi nginx" "scan p50/p99 ms" "target"
 base_rps=""
