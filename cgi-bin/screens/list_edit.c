@@ -389,6 +389,16 @@ int list_sync_all_submit(web_request *r)
 	}
 	int rc = stock_sync_all(r->db, on, &changed);
 	list_count_cache_clear();
+	if (rc != Z_OK && changed > 0) {
+		/* Cut short after some chunks had committed: say how far it got. */
+		buf why = BUF_INIT;
+		log_error("stock: %s switched sync %s for %lld listings, then failed", r->user.login,
+		          on ? "on" : "off", changed);
+		web_langf(r, &why, "msg.list.sync_all_cut", "%lld", changed);
+		rc = web_error(r, 503, buf_str(&why));
+		buf_free(&why);
+		return rc;
+	}
 	if (rc != Z_OK)
 		return rc;
 	log_info("stock: %s switched sync %s for %lld listings", r->user.login, on ? "on" : "off",

@@ -206,9 +206,10 @@ int stock_bulk_stock(db *d, const stock_total_row *totals, size_t nt,
 int stock_listing_delete(db *d, const long long *listing_ids, int n, const long long *sku_ids,
                          int nskus);
 
-/* 連携 for every listing: sync = on everywhere, and a pending recompute marked in the same
- * transaction, then run (stock_recompute_pending). The caller must not hold a transaction.
- * Z_OK with *changed = listings switched, or Z_ERR. */
+/* 連携 for every listing: sync = on (or off) everywhere, SYNC_ALL_CHUNK listing ids a
+ * transaction, each with a pending recompute marked, then the recompute run
+ * (stock_recompute_pending). The caller must not hold a transaction. Z_OK with *changed =
+ * listings switched, or Z_ERR (*changed = those switched before it). */
 int stock_sync_all(db *d, bool on, long long *changed);
 
 /* The 反映 button: recomputes and queues a push for each listing (linked, sync on, state ok,

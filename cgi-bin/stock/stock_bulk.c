@@ -298,21 +298,36 @@ int stock_listing_delete(db *d, const long long *listing_ids, int n, const long 
 
 /* ---- 連携 for every listing ---- */
 
+/* Listing ids a transaction of 一括切替 switches: at 1M listings one UPDATE of them all held
+ * every listing's lock for 60 s (the list counts' triggers run for each row), and no order
+ * could be applied meanwhile; a chunk holds its locks for about 0.3 s. */
+#define SYNC_ALL_CHUNK 5000
+
 int stock_sync_all(db *d, bool on, long long *changed)
 {
-	/* The flag and the pending-recompute marker commit together; wanted stock, drift flags
-	 * and pushes of every listing follow right after (or in the batch's next cycle). */
+	/* Each chunk's switch commits with the pending-recompute marker, so a switch cut short
+	 * (the listings it reached switched, the rest not) is still recomputed, and asking again
+	 * finishes it. Wanted stock, drift flags and pushes of every listing follow at the end
+	 * (or in the batch's next cycle). Listings added meanwhile keep their own state. */
+	long long max = 0;
 	*changed = 0;
-	int rc = db_begin(d);
-	if (rc == Z_OK)
-		rc = db_exec(d, "UPDATE listing SET sync = ? WHERE sync <> ?",
-		             DB_ARGS(DB_I(on), DB_I(on)), changed, NULL);
-	if (rc == Z_OK && *changed)
-		rc = stock_recompute_mark(d);
-	if (rc == Z_OK)
-		rc = db_commit(d);
-	else if (db_in_transaction(d))
-		db_rollback(d);
+	int rc = db_query_ll(d, "SELECT COALESCE(MAX(id), 0) FROM listing", NULL, 0, 0, &max);
+	for (long long lo = 0; rc == Z_OK && lo < max; lo += SYNC_ALL_CHUNK) {
+		long long n = 0;
+		rc = db_begin(d);
+		if (rc == Z_OK)
+			rc = db_exec(d, "UPDATE listing SET sync = ? WHERE id > ? AND id <= ? AND sync <> ?",
+			             DB_ARGS(DB_I(on), DB_I(lo), DB_I(lo + SYNC_ALL_CHUNK), DB_I(on)), &n,
+			             NULL);
+		if (rc == Z_OK && n)
+			rc = stock_recompute_mark(d);
+		if (rc == Z_OK)
+			rc = db_commit(d);
+		else if (db_in_transaction(d))
+			db_rollback(d);
+		if (rc == Z_OK)
+			*changed += n;
+	}
 	if (rc == Z_OK && *changed)
 		rc = stock_recompute_pending(d);
 	return rc;

@@ -839,6 +839,64 @@ static void test_recompute_marker_survives_a_crash(void **state)
 	assert_int_equal(stock_recompute_pending(t_db), Z_OK);
 }
 
+/* 一括切替 commits SYNC_ALL_CHUNK (5,000) listing ids at a time, so the batch can apply orders
+ * while it runs: a listing held by another transaction in a later chunk stops the switch
+ * there (a lock wait timeout), the chunks before it stay switched with the recompute marked,
+ * and asking again finishes it. */
+static void test_sync_all_commits_chunk_by_chunk(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1), changed = 0;
+	const char *a = t_code("all"), *b = t_code("all");
+	t_sku(a, 5);
+	long long sb = t_sku(b, 5), la = t_listing(shop, a, a, 5);
+	long long lb = la + 12000; /* two chunks or more after la's */
+	assert_int_equal(db_execv(t_db,
+	                          "INSERT INTO listing (id, shop_id, item_code, sku_code, sku_id, "
+	                          "link_mode) VALUES (?, ?, ?, ?, ?, 'code')",
+	                          DB_I(lb), DB_I(shop), DB_S(b), DB_S(b), DB_I(sb)),
+	                 Z_OK);
+	assert_int_equal(stock_sync_all(t_db, true, &changed), Z_OK);
+	assert_int_equal(t_ll("SELECT COUNT(*) FROM listing WHERE sync = 0", NULL, 0), 0);
+	db_execv(t_db, "DELETE FROM setting WHERE name = 'recompute_pending'");
+
+	db *other = t_open();
+	assert_int_equal(db_begin(other), Z_OK);
+	assert_int_equal(db_execv(other, "UPDATE listing SET min_stock = 1 WHERE id = ?", DB_I(lb)),
+	                 Z_OK);
+	assert_int_equal(db_execv(t_db, "SET SESSION innodb_lock_wait_timeout = 1"), Z_OK);
+	assert_int_not_equal(stock_sync_all(t_db, false, &changed), Z_OK);
+	assert_int_equal(db_execv(t_db, "SET SESSION innodb_lock_wait_timeout = DEFAULT"), Z_OK);
+	/* Read by a third connection: committed, not this one's open work. */
+	db *reader = t_open();
+	long long a_sync = -1, b_sync = -1, marked = -1;
+	assert_int_equal(db_query_ll(reader, "SELECT sync FROM listing WHERE id = ?",
+	                             DB_ARGS(DB_I(la)), -1, &a_sync),
+	                 Z_OK);
+	assert_int_equal(db_query_ll(reader, "SELECT sync FROM listing WHERE id = ?",
+	                             DB_ARGS(DB_I(lb)), -1, &b_sync),
+	                 Z_OK);
+	assert_int_equal(db_query_ll(reader, "SELECT COUNT(*) FROM setting "
+	                                     "WHERE name = 'recompute_pending'",
+	                             NULL, 0, -1, &marked),
+	                 Z_OK);
+	db_close(reader);
+	assert_int_equal(a_sync, 0);
+	assert_int_equal(b_sync, 1);
+	assert_int_equal(marked, 1);
+	assert_true(changed >= 1);
+	assert_int_equal(db_rollback(other), Z_OK);
+	db_close(other);
+
+	/* Asked again: the rest is switched, and the recompute has run. */
+	assert_int_equal(stock_sync_all(t_db, false, &changed), Z_OK);
+	assert_true(changed >= 1);
+	assert_int_equal(t_ll("SELECT COUNT(*) FROM listing WHERE sync = 1", NULL, 0), 0);
+	assert_int_equal(t_ll("SELECT COUNT(*) FROM setting WHERE name = 'recompute_pending'", NULL, 0), 0);
+	assert_int_equal(stock_sync_all(t_db, true, &changed), Z_OK);
+	assert_int_equal(t_ll("SELECT COUNT(*) FROM listing WHERE sync = 0", NULL, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -859,6 +917,7 @@ int main(void)
 		cmocka_unit_test(test_import_and_search),
 		cmocka_unit_test(test_import_bulk),
 		cmocka_unit_test(test_recompute_marker_survives_a_crash),
+		cmocka_unit_test(test_sync_all_commits_chunk_by_chunk),
 	};
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }
