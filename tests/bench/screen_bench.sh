@@ -6,6 +6,7 @@
 # the wire (gzip, and without); CSV出力 すべて: time to first byte and the worker's peak RSS;
 # then the 総在庫数 CSV update of CSV_ROWS rows through the screen (preview + apply) beside
 # LOAD DATA + UPDATE … JOIN of the same file, and the same update with a 確保在庫数 column.
+# 一括切替 of every listing, off and on, while orders are applied: the longest order latency.
 # A summary at the end puts each figure beside its
 # target.
 # Every keyword search is timed twice: through the search index (search_gram, the default)
@@ -14,7 +15,7 @@
 # build of the whole index, and its size.
 #   SKUS (250000), CSV_ROWS (100000), N (200), CAP (30 s a search at most), DURATION (5 s),
 #   CONNECTIONS (4), WORKERS (4), INDEX_ROWS (20000),
-#   RUN_CSV=0 skips the CSV part, PAGES=0 skips the page timings, RUN_INDEX=0 the index's
+#   RUN_CSV=0 skips the CSV part, RUN_SYNC_ALL=0 the 一括切替 under orders, PAGES=0 skips the page timings, RUN_INDEX=0 the index's
 #   write cost, BROWSER=0 the Chromium timing (BROWSER_N loads, 20), KEEP=1 keeps the stack
 #   running, DIR (var/bench-screen) the stack's directory, REUSE=1 uses the running stack in
 #   DIR with its data
@@ -219,6 +220,39 @@ PY
 	printf '  whole index built from empty: %s for %s SKUs; search_gram %s beside sku %s\n' "$build" "$nskus" "$size" "$skusize"
 	summary+=("$(printf '%-44s with index: %s   without: %s' "商品データ取込, $IROWS new products" \
 		"$(echo "$with" | awk '{print $4 " s"}')" "$(echo "$without" | awk '{print $4 " s"}')")")
+fi
+# ---- 一括切替 of every listing (off, then on again) while orders are applied ----
+# tests/bench/order_writer.c applies one-line orders one after another throughout; the longest
+# order latency during each switch beside the writer's own longest before it (the floor).
+if [ "${RUN_SYNC_ALL:-1}" != 0 ]; then
+	bench_cc "$BUILD/order_writer" tests/bench/order_writer.c
+	SW=$DIR/sync-all-writer.log
+	: >"$SW"
+	"$BUILD/order_writer" "$SW" G "$SKUS" "$(sql -e 'SELECT MIN(id) FROM shop')" 2>"$DIR/sync-all-writer.err" &
+	swp=$!
+	sleep 5
+	sw_floor=$(awk '{ if ($2 > m) m = $2 } END { printf("%.0f", m) }' "$SW")
+	printf '
+一括切替 of every listing (%s listings) while orders are applied: writer alone %s ms (floor)
+' \
+		"$(sql -e 'SELECT COUNT(*) FROM listing')" "$sw_floor"
+	for on in 0 1; do
+		a=$(date +%s.%N)
+		read -r code where <<<"$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -b "$JAR" -d "csrf=$CSRF&on=$on&confirmed=1&back=" "$BASE/stock/sync-all")"
+		switched=$(sed -n 's/.*[?&]n=\([0-9]*\).*/\1/p' <<<"$where")
+		b=$(date +%s.%N)
+		st=$(awk -v a="$a" -v b="$b" '$1 < b && $1 + $2 / 1000 > a && $2 > m { m = $2 } END { printf("%.0f", m) }' "$SW")
+		n=$(awk -v a="$a" -v b="$b" '$1 >= a && $1 < b { n++ } END { print n + 0 }' "$SW")
+		printf '  %-4s HTTP %s, %s listings switched in %.1f s; %s orders applied meanwhile; longest order %s ms (%s× floor)\n' \
+			"$([ $on = 1 ] && echo on || echo off)" "$code" "${switched:-?}" "$(echo "$b - $a" | bc)" "$n" "$st" \
+			"$(echo "scale=1; $st / ($sw_floor + 1)" | bc)"
+		summary+=("$(printf '%-44s %.1f s, longest order %s ms   target < 1,000 ms: %s' "一括切替 $([ $on = 1 ] && echo on || echo off), orders meanwhile" \
+			"$(echo "$b - $a" | bc)" "$st" "$([ "$st" -lt 1000 ] && echo met || echo MISSED)")")
+	done
+	kill "$swp" 2>/dev/null || true
+	wait "$swp" 2>/dev/null || true
+	refused=$(awk '$3 != 0 { n++ } END { print n + 0 }' "$SW")
+	[ "$refused" = 0 ] || echo "  WARN: $refused orders refused (see $DIR/sync-all-writer.err)"
 fi
 if [ ${#summary[@]} -gt 0 ]; then
 	echo
