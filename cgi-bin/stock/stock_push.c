@@ -910,11 +910,20 @@ int stock_recompute_sql(db *d, long long shop_id, long long *listings, long long
 		rc = stock_requeue_one(d, db_get_ll(sets, i, 0, 0), NULL, NULL);
 	if (rc != Z_OK)
 		goto out;
-	rc = db_exec(d,
-	             "UPDATE sku s LEFT JOIN (SELECT DISTINCT sku_id FROM listing WHERE drift = 1) x "
-	             "ON x.sku_id = s.id SET s.drift = (x.sku_id IS NOT NULL) "
-	             "WHERE s.drift <> (x.sku_id IS NOT NULL)",
-	             NULL, 0, NULL, NULL);
+	/* The SKUs' drift flags, RECOMPUTE_CHUNK SKU ids a statement: one statement over every
+	 * SKU held the drifting listings it read until its end (0.6 s at 1M listings), and an
+	 * order that touched one of them waited for it. */
+	long long skus = 0;
+	rc = db_query_ll(d, "SELECT COALESCE(MAX(id), 0) FROM sku", NULL, 0, 0, &skus);
+	for (long long from = 0; rc == Z_OK && from < skus; from += RECOMPUTE_CHUNK) {
+		long long to = from + RECOMPUTE_CHUNK;
+		rc = db_execv(d,
+		              "UPDATE sku s LEFT JOIN (SELECT DISTINCT sku_id FROM listing "
+		              "WHERE drift = 1 AND sku_id > ? AND sku_id <= ?) x ON x.sku_id = s.id "
+		              "SET s.drift = (x.sku_id IS NOT NULL) "
+		              "WHERE s.id > ? AND s.id <= ? AND s.drift <> (x.sku_id IS NOT NULL)",
+		              DB_I(from), DB_I(to), DB_I(from), DB_I(to));
+	}
 out:
 	db_res_free(range);
 	db_res_free(sets);

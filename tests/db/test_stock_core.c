@@ -897,6 +897,31 @@ static void test_sync_all_commits_chunk_by_chunk(void **state)
 	assert_int_equal(t_ll("SELECT COUNT(*) FROM listing WHERE sync = 0", NULL, 0), 0);
 }
 
+/* The bulk recompute sets the SKUs' drift flags a chunk of SKU ids at a time: a SKU far past
+ * the first chunk gets its flag set (a drifting listing) or cleared (none) as one in it does. */
+static void test_recompute_drift_flags_past_the_first_chunk(void **state)
+{
+	(void)state;
+	long long shop = t_shop(true, 1);
+	long long far = T_LL("SELECT MAX(id) FROM sku") + 45000; /* two chunks or more away */
+	const char *a = t_code("far"), *b = t_code("far");
+	assert_int_equal(db_execv(t_db, "INSERT INTO sku (id, code, name, total, updated_at) "
+	                                "VALUES (?, ?, 'x', 7, UTC_TIMESTAMP()), "
+	                                "(?, ?, 'x', 7, UTC_TIMESTAMP())",
+	                          DB_I(far), DB_S(a), DB_I(far + 1), DB_S(b)),
+	                 Z_OK);
+	/* a: its listing holds 3 where 7 is wanted (drift); b: flagged with nothing drifting. */
+	assert_int_equal(db_execv(t_db, "INSERT INTO listing (shop_id, item_code, sku_code, sku_id, "
+	                                "mall_stock, link_mode) VALUES (?, ?, ?, ?, 3, 'code')",
+	                          DB_I(shop), DB_S(a), DB_S(a), DB_I(far)),
+	                 Z_OK);
+	assert_int_equal(db_execv(t_db, "UPDATE sku SET drift = 1 WHERE id = ?", DB_I(far + 1)), Z_OK);
+	long long l = 0, k = 0, q = 0;
+	assert_int_equal(stock_recompute_all(t_db, &l, &k, &q), Z_OK);
+	assert_int_equal(T_LL("SELECT drift FROM sku WHERE id = ?", DB_I(far)), 1);
+	assert_int_equal(T_LL("SELECT drift FROM sku WHERE id = ?", DB_I(far + 1)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -918,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_import_bulk),
 		cmocka_unit_test(test_recompute_marker_survives_a_crash),
 		cmocka_unit_test(test_sync_all_commits_chunk_by_chunk),
+		cmocka_unit_test(test_recompute_drift_flags_past_the_first_chunk),
 	};
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }
