@@ -4,17 +4,26 @@
 <?cs if:Page.msg ?><p class="flash ok" role="status" id="flash"><?cs var:Lang.stock.flash[Page.msg] ?><?cs if:Page.msg_n ?><?cs var:Lang.paren.open ?><?cs var:Page.msg_n ?><?cs var:Lang.list.count ?><?cs var:Lang.paren.close ?><?cs /if ?></p><?cs /if ?>
 <p class="flash error" role="alert" id="stock-alert" hidden></p>
 
+<?cs def:stopped_line(shop) ?>
+    <li data-shop="<?cs var:shop.id ?>"><strong><?cs var:Lang.stock.stopped.shop_before ?><span data-data><?cs var:shop.name ?></span><?cs var:Lang.stock.stopped.shop_after ?></strong>
+    <?cs if:shop.step ?><?cs if:Lang.stock.stopped.step[shop.step] ?><?cs var:Lang.stock.stopped.step[shop.step] ?><?cs else ?><?cs var:shop.step ?><?cs /if ?><?cs var:Lang.stock.stopped.auth_after ?> <?cs var:Lang.stock.stopped.reply ?><span class="reply" data-data><?cs var:shop.reply ?></span>
+    <?cs elif:shop.reason ?><?cs var:Lang.stock.stopped.reason ?><span data-data><?cs var:shop.reason ?></span><?cs else ?><?cs var:Lang.stock.stopped.no_reason ?><?cs /if ?></li>
+<?cs /def ?>
 <?cs set:nstopped = 0 ?><?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?><?cs set:nstopped = nstopped + 1 ?><?cs /if ?><?cs /each ?>
 <?cs if:nstopped > 0 ?>
 <section class="banner stopped" role="alert" id="stopped-banner" aria-labelledby="stopped-h">
   <h2 id="stopped-h"><?cs var:Lang.stock.stopped.title ?></h2>
+  <?cs # The first 3 lines (STOPPED_SHOWN in list.c); more fold under one line that opens them. ?>
   <ul>
-  <?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?>
-    <li data-shop="<?cs var:shop.id ?>"><strong><?cs var:Lang.stock.stopped.shop_before ?><span data-data><?cs var:shop.name ?></span><?cs var:Lang.stock.stopped.shop_after ?></strong>
-    <?cs if:shop.step ?><?cs if:Lang.stock.stopped.step[shop.step] ?><?cs var:Lang.stock.stopped.step[shop.step] ?><?cs else ?><?cs var:shop.step ?><?cs /if ?><?cs var:Lang.stock.stopped.auth_after ?> <?cs var:Lang.stock.stopped.reply ?><span class="reply" data-data><?cs var:shop.reply ?></span>
-    <?cs elif:shop.reason ?><?cs var:Lang.stock.stopped.reason ?><span data-data><?cs var:shop.reason ?></span><?cs else ?><?cs var:Lang.stock.stopped.no_reason ?><?cs /if ?></li>
-  <?cs /if ?><?cs /each ?>
+  <?cs set:k = 0 ?><?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?><?cs set:k = k + 1 ?><?cs if:k <= 3 ?><?cs call:stopped_line(shop) ?><?cs /if ?><?cs /if ?><?cs /each ?>
   </ul>
+  <?cs if:nstopped > 3 ?>
+  <details id="stopped-more"><summary><?cs var:Page.stopped_more ?></summary>
+  <ul>
+  <?cs set:k = 0 ?><?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?><?cs set:k = k + 1 ?><?cs if:k > 3 ?><?cs call:stopped_line(shop) ?><?cs /if ?><?cs /if ?><?cs /each ?>
+  </ul>
+  </details>
+  <?cs /if ?>
   <p><?cs var:Lang.stock.stopped.why ?> <?cs var:Lang.stock.stopped.kept ?></p>
   <p class="todo"><?cs if:User.admin == "1" ?><?cs var:Lang.stock.stopped.todo_admin ?> <a href="/admin/shops"><?cs var:Lang.menu.shops ?></a><?cs else ?><?cs var:Lang.stock.stopped.todo_staff ?><?cs /if ?></p>
 </section>

@@ -3,15 +3,15 @@
   <h1 id="confirm-h"><?cs var:Page.title ?></h1>
   <p><?cs var:Page.text ?></p>
   <?cs if:subcount(Page.items) > 0 ?>
-  <p><?cs var:Page.n ?><?cs var:Lang.stock.confirm.listings ?></p>
+  <p id="confirm-n"><?cs var:Page.n_text ?></p>
   <table class="stock">
     <thead><tr><th><?cs var:Lang.stock.errors.shop ?></th><th><?cs var:Lang.stock.list.item ?></th><th><?cs var:Lang.stock.list.sku_col ?></th><th><?cs var:Lang.list.name ?></th></tr></thead>
     <tbody>
     <?cs each:it = Page.items ?><tr><td data-data><?cs var:it.shop ?></td><td class="code"><span data-data><?cs var:it.item ?></span><?cs if:it.sub ?> / <span data-data><?cs var:it.sub ?></span><?cs /if ?></td><td class="code" data-data><?cs var:it.sku ?></td><td data-data><?cs var:it.name ?></td></tr><?cs /each ?>
     </tbody>
   </table>
-  <?cs if:Page.more > 0 ?><p><?cs var:Lang.stock.confirm.more_before ?><?cs var:Page.more ?><?cs var:Lang.stock.confirm.more_after ?></p><?cs /if ?>
-  <?cs elif:?Page.on ?><p><?cs var:Page.n ?><?cs var:Lang.stock.confirm.listings ?></p><?cs /if ?>
+  <?cs if:Page.more > 0 ?><p id="confirm-more"><?cs var:Page.more_text ?></p><?cs /if ?>
+  <?cs elif:?Page.on ?><p id="confirm-n"><?cs var:Page.n_text ?></p><?cs /if ?>
   <form method="post" action="<?cs var:Page.action ?>" class="confirm">
     <input type="hidden" name="csrf" value="<?cs var:Csrf ?>">
     <input type="hidden" name="back" value="<?cs var:Page.back ?>">

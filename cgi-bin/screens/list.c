@@ -402,6 +402,9 @@ static void stopped_reason(web_request *r, int i, const char *reason, const char
 	web_set(r, key, end + 3);
 }
 
+/* Stopped shops the banner lists before it folds the others (templates/stock.cs). */
+#define STOPPED_SHOWN 3
+
 /* The shops that are shown: the searched shop first, then the base shop. */
 static int load_shops(web_request *r, db_res **shops)
 {
@@ -413,7 +416,10 @@ static int load_shops(web_request *r, db_res **shops)
 	if (rc != Z_OK)
 		return rc;
 	char key[64];
+	int stopped = 0;
 	for (int s = 0; s < (*shops)->nrows; s++) {
+		const char *state = db_get(*shops, s, 4);
+		stopped += state && !strcmp(state, "stopped");
 		/* rate: the shop's 割当率, shown in its header when below 100 %. */
 		static const char *const names[] = {"id", "name", "mall", "base", "state", "reason",
 		                                    "rate"};
@@ -422,6 +428,13 @@ static int load_shops(web_request *r, db_res **shops)
 			web_set(r, key, db_get(*shops, s, c));
 		}
 		stopped_reason(r, s, db_get(*shops, s, 5), db_get(*shops, s, 7));
+	}
+	/* The banner lists STOPPED_SHOWN stopped shops; the line that opens the others. */
+	if (stopped > STOPPED_SHOWN) {
+		buf more = BUF_INIT;
+		web_langf(r, &more, "msg.list.stopped_more", "%d", stopped - STOPPED_SHOWN);
+		web_set(r, "Page.stopped_more", buf_str(&more));
+		buf_free(&more);
 	}
 	return Z_OK;
 }

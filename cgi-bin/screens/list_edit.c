@@ -186,6 +186,22 @@ const web_field list_delete_fields[DELETE__N + 1] = {
 };
 
 /* Back to the list the user came from (back: its query string), with a message. */
+/* A confirmation's counts: the products asked about (Page.n_text) and, when the page lists
+ * fewer, how many it does not (Page.more, Page.more_text). */
+static void confirm_counts(web_request *r, long long n, long long more)
+{
+	buf t = BUF_INIT;
+	web_langf(r, &t, "msg.list.confirm_n", "%lld", n);
+	web_set(r, "Page.n_text", buf_str(&t));
+	web_set_int(r, "Page.more", more);
+	if (more > 0) {
+		buf_reset(&t);
+		web_langf(r, &t, "msg.list.confirm_more", "%lld", more);
+		web_set(r, "Page.more_text", buf_str(&t));
+	}
+	buf_free(&t);
+}
+
 static int back_to_list(web_request *r, const char *back, const char *msg, long long n)
 {
 	buf to = BUF_INIT;
@@ -320,8 +336,7 @@ static int confirm_page(web_request *r, const char *title, const char *text, con
 	web_set(r, "Page.action", action);
 	web_set(r, "Page.yes", yes);
 	web_set(r, "Page.back", web_text_of(r, list_delete_fields, CHECKED_BACK));
-	web_set_int(r, "Page.n", n);
-	web_set_int(r, "Page.more", n - shown);
+	confirm_counts(r, n, n - shown);
 	return web_render(r, "stock_confirm.cs");
 }
 
@@ -384,7 +399,7 @@ int list_sync_all_submit(web_request *r)
 		web_set(r, "Page.yes", web_lang(r, "msg.list.sync_all_yes"));
 		web_set(r, "Page.on", on ? "1" : "0");
 		web_set(r, "Page.back", back);
-		web_set_int(r, "Page.n", total);
+		confirm_counts(r, total, 0);
 		return web_render(r, "stock_confirm.cs");
 	}
 	int rc = stock_sync_all(r->db, on, &changed);

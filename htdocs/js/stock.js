@@ -370,6 +370,8 @@
               any = any || !li.hidden;
             });
             banner.hidden = !any;
+            const more = document.getElementById("stopped-more");
+            if (more) more.hidden = !more.querySelector("li[data-shop]:not([hidden])");
           }
         }
       } catch (e) {

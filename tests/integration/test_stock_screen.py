@@ -327,6 +327,8 @@ def test_sync_all_asks_then_switches_every_listing():
     r = c.post("/stock/sync-all", {"on": 0})
     eq(r.status, 200, "confirmation")
     ok("連携の一括切替の確認" in r.text, "asks")
+    n = sql1("SELECT COUNT(*) FROM listing")
+    ok('id="confirm-n">%s件の商品<' % n in r.text, "how many it asks about: " + n)
     eq(sql1("SELECT COUNT(*) FROM listing WHERE sync = 0 AND item_code = ?", "r-" + code(1)), "0",
        "nothing changed yet")
     r = c.post("/stock/sync-all", {"on": 0, "confirmed": 1})
@@ -576,6 +578,43 @@ def test_stopped_banner_names_each_reason_or_says_none_was_recorded():
         sql("UPDATE shop SET state = 'ok', stop_reason = NULL WHERE id IN (?, ?)",
             s["base"], s["other"])
 
+
+
+def test_stopped_banner_folds_after_three_shops():
+    """Three stopped shops are listed in the banner; the others fold under one line that says
+    how many and opens them (a <details>), so a merchant with many stopped shops still sees the
+    list below. Every stopped shop is named once."""
+    c = client()
+    names = ["%s-stop-%d" % (TAG, i) for i in range(5)]
+    for n in names:
+        sql("INSERT INTO shop (name, mall, state, stop_reason, created_at) "
+            "VALUES (?, 'yahoo', 'stopped', 'token expired', UTC_TIMESTAMP())", n)
+    try:
+        page = c.get("/").text
+        stopped = [int(r[0]) for r in sql("SELECT id FROM shop WHERE enabled = 1 AND "
+                                            "state = 'stopped'")]
+        ok(len(stopped) >= 5, "five stopped shops at least: %d" % len(stopped))
+        banner = re.search(r'<section class="banner stopped".*?</section>', page, re.S)
+        ok(banner, "the banner")
+        head, _, folded = banner.group(0).partition('<details id="stopped-more">')
+        shown = re.findall(r'<li data-shop="(\d+)">', head)
+        hidden = re.findall(r'<li data-shop="(\d+)">', folded)
+        eq(len(shown), 3, "three lines before the fold")
+        eq(sorted(int(x) for x in shown + hidden), sorted(stopped), "each stopped shop once")
+        summary = re.search(r"<summary>(.*?)</summary>", folded, re.S).group(1)
+        eq(summary, "ほか%d店舗の停止を表示" % (len(stopped) - 3), "the fold says how many")
+        # In English the number stands between words (texts formatted, not pieced together).
+        c.post("/lang", {"lang": "en", "next": "/"})
+        page = c.get("/").text
+        eq(re.search(r"<summary>(.*?)</summary>", page, re.S).group(1),
+           "Show %d more stopped shops" % (len(stopped) - 3), "the fold in English")
+        r = c.post("/stock/sync-all", {"on": 0})
+        n = sql1("SELECT COUNT(*) FROM listing")
+        ok('id="confirm-n">%s products<' % n in r.text, "the count asked about, in English")
+    finally:
+        c.post("/lang", {"lang": "ja", "next": "/"})
+        for n in names:
+            sql("DELETE FROM shop WHERE name = ?", n)
 
 if __name__ == "__main__":
     zt.run()
