@@ -185,7 +185,6 @@ const web_field list_delete_fields[DELETE__N + 1] = {
 	{0},
 };
 
-/* Back to the list the user came from (back: its query string), with a message. */
 /* A confirmation's counts: the products asked about (Page.n_text) and, when the page lists
  * fewer, how many it does not (Page.more, Page.more_text). */
 static void confirm_counts(web_request *r, long long n, long long more)
@@ -202,6 +201,7 @@ static void confirm_counts(web_request *r, long long n, long long more)
 	buf_free(&t);
 }
 
+/* Back to the list the user came from (back: its query string), with a message. */
 static int back_to_list(web_request *r, const char *back, const char *msg, long long n)
 {
 	buf to = BUF_INIT;
