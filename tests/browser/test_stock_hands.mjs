@@ -286,6 +286,12 @@ async function main() {
       await list(code(1));
       const banner = "#stopped-banner";
       const item = `#stopped-banner li[data-shop="${other}"]`;
+      // Earlier test files leave stopped shops: past the first three the lines fold under one
+      // that opens them (a click on it, as a merchant would).
+      if (await page.$(`#stopped-more li[data-shop="${other}"]`)) {
+        assert(!(await page.isVisible(item)), "folded at first");
+        await page.click("#stopped-more summary");
+      }
       assert(await page.isVisible(item), "banner shown after the error is deleted");
       const text = await page.textContent(item);
       assert(text.includes("楽天" + TAG), "names the shop");
