@@ -9,18 +9,17 @@
     <?cs if:shop.step ?><?cs if:Lang.stock.stopped.step[shop.step] ?><?cs var:Lang.stock.stopped.step[shop.step] ?><?cs else ?><?cs var:shop.step ?><?cs /if ?><?cs var:Lang.stock.stopped.auth_after ?> <?cs var:Lang.stock.stopped.reply ?><span class="reply" data-data><?cs var:shop.reply ?></span>
     <?cs elif:shop.reason ?><?cs var:Lang.stock.stopped.reason ?><span data-data><?cs var:shop.reason ?></span><?cs else ?><?cs var:Lang.stock.stopped.no_reason ?><?cs /if ?></li>
 <?cs /def ?>
-<?cs set:nstopped = 0 ?><?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?><?cs set:nstopped = nstopped + 1 ?><?cs /if ?><?cs /each ?>
-<?cs if:nstopped > 0 ?>
+<?cs if:Page.stopped > 0 ?>
 <section class="banner stopped" role="alert" id="stopped-banner" aria-labelledby="stopped-h">
   <h2 id="stopped-h"><?cs var:Lang.stock.stopped.title ?></h2>
-  <?cs # The first 3 lines (STOPPED_SHOWN in list.c); more fold under one line that opens them. ?>
+  <?cs # The first Page.stopped_shown lines; more fold under one line that opens them. ?>
   <ul>
-  <?cs set:k = 0 ?><?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?><?cs set:k = k + 1 ?><?cs if:k <= 3 ?><?cs call:stopped_line(shop) ?><?cs /if ?><?cs /if ?><?cs /each ?>
+  <?cs set:k = 0 ?><?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?><?cs set:k = k + 1 ?><?cs if:k <= Page.stopped_shown ?><?cs call:stopped_line(shop) ?><?cs /if ?><?cs /if ?><?cs /each ?>
   </ul>
-  <?cs if:nstopped > 3 ?>
+  <?cs if:Page.stopped_more ?>
   <details id="stopped-more"><summary><?cs var:Page.stopped_more ?></summary>
   <ul>
-  <?cs set:k = 0 ?><?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?><?cs set:k = k + 1 ?><?cs if:k > 3 ?><?cs call:stopped_line(shop) ?><?cs /if ?><?cs /if ?><?cs /each ?>
+  <?cs set:k = 0 ?><?cs each:shop = Page.shops ?><?cs if:shop.state == "stopped" ?><?cs set:k = k + 1 ?><?cs if:k > Page.stopped_shown ?><?cs call:stopped_line(shop) ?><?cs /if ?><?cs /if ?><?cs /each ?>
   </ul>
   </details>
   <?cs /if ?>

@@ -402,7 +402,7 @@ static void stopped_reason(web_request *r, int i, const char *reason, const char
 	web_set(r, key, end + 3);
 }
 
-/* Stopped shops the banner lists before it folds the others (templates/stock.cs). */
+/* Stopped shops the banner lists before it folds the others (Page.stopped_shown). */
 #define STOPPED_SHOWN 3
 
 /* The shops that are shown: the searched shop first, then the base shop. */
@@ -430,6 +430,8 @@ static int load_shops(web_request *r, db_res **shops)
 		stopped_reason(r, s, db_get(*shops, s, 5), db_get(*shops, s, 7));
 	}
 	/* The banner lists STOPPED_SHOWN stopped shops; the line that opens the others. */
+	web_set_int(r, "Page.stopped", stopped);
+	web_set_int(r, "Page.stopped_shown", STOPPED_SHOWN);
 	if (stopped > STOPPED_SHOWN) {
 		buf more = BUF_INIT;
 		web_langf(r, &more, "msg.list.stopped_more", "%d", stopped - STOPPED_SHOWN);
