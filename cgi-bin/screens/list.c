@@ -194,6 +194,21 @@ static int count_listed_skus(web_request *r, const search_filter *s, long long *
 	                   0, out);
 }
 
+/* The count of 店舗 + 差異商品 (紐づけ済み too, which a shop implies), nothing else: the drifting
+ * SKUs listed in the shop, kept by the triggers of sql/240_drift_counts.sql in drift_sku_count.
+ * Counted by a join it reads every drifting SKU (0.26 s at 1M listings with 60% drifting). */
+static bool count_drift_kept(const search_filter *s)
+{
+	return s->drift && s->has_shop && !s->has_sync && !s->sets && !s->unlinked && !s->has_tmin &&
+	       !s->has_tmax && !(s->q && *s->q);
+}
+
+static int count_drift_skus(web_request *r, const search_filter *s, long long *out)
+{
+	return db_query_ll(r->db, "SELECT COALESCE(SUM(n), 0) FROM drift_sku_count WHERE shop_id = ?",
+	                   DB_ARGS(DB_I(s->shop)), 0, out);
+}
+
 /* The count of every SKU (the default view), kept by the triggers on sku in sku_count. */
 static int count_all_skus(db *d, long long *out)
 {
@@ -891,9 +906,9 @@ static void page_links(web_request *r, const search_filter *s, const db_res *row
 }
 
 /* GET /: the 在庫連携 screen — errors, search, buttons and one page of the list. */
-/* The count of the search (read from the database's counters when unfiltered or of listing
- * conditions alone, cached for a keyword, else counted with the same WHERE); a
- * keyword search that scans reads its page (*rows) with it. */
+/* The count of the search (read from the database's counters when unfiltered, of listing
+ * conditions alone or of 店舗 + 差異商品; cached for a keyword, else counted with the same
+ * WHERE); a keyword search that scans reads its page (*rows) with it. */
 static int page_count(web_request *r, const search_filter *s, search_where *w, page_dir dir,
                       const char *key, long long *count, db_res **rows)
 {
@@ -904,6 +919,9 @@ static int page_count(web_request *r, const search_filter *s, search_where *w, p
 			goto out;
 	} else if (search_listing_only(s)) {
 		if (count_listed_skus(r, s, count) != Z_OK)
+			goto out;
+	} else if (count_drift_kept(s)) {
+		if (count_drift_skus(r, s, count) != Z_OK)
 			goto out;
 	} else {
 		/* drift is a 2-valued column: now and then the optimizer scans the table instead of

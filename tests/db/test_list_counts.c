@@ -1,13 +1,14 @@
 /* test_list_counts: the counts the database keeps for the 在庫連携 screen (sql/210_list_counts.sql:
- * sku_count, listed_sku_count, sku_shop_listings) equal plain COUNTs after 6 processes, each with
- * its own connection, made random transactions on 3 shops and 40 SKUs — listings added (some a
- * second listing of a SKU in one shop, as a 'duplicate'), deleted, relinked to another SKU or
- * to none, moved to another shop, switched 在庫連携 on and off one by one and a shop at a time,
- * SKUs added and deleted, some transactions rolled back — while the fill of sql/210 ran twice
- * and had to set right counts spoilt on purpose before the writers started, as the triggers
- * leave them until the fill has passed. The triggers are those of sql/212 (their work inline, the
- * rows' old values kept as they are written), the relink and shop move going through sql/210's
- * procedure. */
+ * sku_count, listed_sku_count, sku_shop_listings; sql/240: drift_sku_count and the all-shops
+ * rows' drift) equal plain COUNTs after 6 processes, each with its own connection, made random
+ * transactions on 3 shops and 40 SKUs — listings added (some a second listing of a SKU in one
+ * shop, as a 'duplicate'), deleted, relinked to another SKU or to none, moved to another shop,
+ * switched 在庫連携 on and off one by one and a shop at a time, SKUs added and deleted, SKUs'
+ * drift flipped one by one and many at once, some transactions rolled back — while the fill ran
+ * twice and had to set right counts spoilt on purpose before the writers started, as the
+ * triggers leave them until the fill has passed. The listing triggers and the fill are those of
+ * sql/240 (sql/212's work inline, the rows' old values kept as they are written, and the drift),
+ * the relink and shop move going through its procedure. */
 #include "test_stock_util.h"
 
 #define PROCS 6
@@ -50,8 +51,13 @@ static int change(db *d, int proc, int n, unsigned *r)
 {
 	char code[96];
 	long long shop = shops[rand_r(r) % NSHOP], sku = skus[rand_r(r) % NSKU];
-	int kind = rand_r(r) % 100, sync = rand_r(r) % 100 < 80;
+	int kind = rand_r(r) % 112, sync = rand_r(r) % 100 < 80;
 	snprintf(code, sizeof(code), "%s-p%d-%d-%u", t_run, proc, n, rand_r(r));
+	if (kind >= 106) /* a SKU's drift flips, as a push or a recompute finds it */
+		return db_execv(d, "UPDATE sku SET drift = 1 - drift WHERE id = ?", DB_I(sku));
+	if (kind >= 100) /* the drift of many SKUs at once, as the bulk recompute sets it */
+		return db_execv(d, "UPDATE sku SET drift = (id % 3 = ?) WHERE id BETWEEN ? AND ?",
+		                DB_I(rand_r(r) % 3), DB_I(skus[0]), DB_I(sku));
 	if (kind < 30) /* a listing, now and then of no SKU */
 		return db_execv(d,
 		                "INSERT INTO listing (shop_id, item_code, sku_code, sku_id, sync) "
@@ -152,6 +158,14 @@ static void check_counts(void)
 	              "JOIN (SELECT 0 AS sync UNION ALL SELECT 1 UNION ALL SELECT 2) v "
 	              "HAVING kept <> counted",
 	              NULL, 0);
+	bad += report("drift_sku_count (shop, kept, counted)",
+	              "SELECT sh.id, "
+	              "(SELECT COALESCE(SUM(c.n), 0) FROM drift_sku_count c WHERE c.shop_id = sh.id) "
+	              " AS kept, "
+	              "(SELECT COUNT(DISTINCT l.sku_id) FROM listing l JOIN sku s ON s.id = l.sku_id "
+	              " WHERE s.drift = 1 AND (sh.id = 0 OR l.shop_id = sh.id)) AS counted "
+	              "FROM (SELECT 0 AS id UNION ALL SELECT id FROM shop) sh HAVING kept <> counted",
+	              NULL, 0);
 	bad += report("sku_count (kept, counted)",
 	              "SELECT (SELECT COALESCE(SUM(n), 0) FROM sku_count) AS kept, "
 	              "(SELECT COUNT(*) FROM sku) AS counted HAVING kept <> counted",
@@ -175,6 +189,11 @@ static void check_counts(void)
 	              "AND NOT EXISTS (SELECT 1 FROM listing l WHERE l.sku_id = k.sku_id "
 	              "AND (k.shop_id = 0 OR l.shop_id = k.shop_id))",
 	              p, 6);
+	bad += report("sku_shop_listings.drift of a listed SKU (sku, kept, sku.drift)",
+	              "SELECT s.id, k.drift, s.drift FROM sku s "
+	              "JOIN sku_shop_listings k ON k.sku_id = s.id AND k.shop_id = 0 "
+	              "WHERE s.id BETWEEN ? AND ? AND k.listings > 0 AND k.drift <> (s.drift = 1)",
+	              p, 2);
 	assert_int_equal(bad, 0);
 }
 
@@ -217,6 +236,17 @@ static void test_counts_equal_their_definition(void **state)
 	assert_int_equal(db_execv(t_db, "INSERT INTO sku_count (slot, n) VALUES (15, 2) "
 	                                "ON DUPLICATE KEY UPDATE n = n + 2"),
 	                 Z_OK);
+	/* A drift the all-shops row holds and the SKU does not, the drift counts agreeing. */
+	assert_int_equal(db_execv(t_db, "UPDATE sku_shop_listings SET drift = 1 "
+	                                "WHERE sku_id = ? AND shop_id = 0",
+	                          DB_I(skus[2])),
+	                 Z_OK);
+	assert_int_equal(db_execv(t_db, "INSERT INTO drift_sku_count (shop_id, slot, n) "
+	                                "SELECT shop_id, 15, 1 FROM sku_shop_listings "
+	                                "WHERE sku_id = ? AND listings > 0 "
+	                                "ON DUPLICATE KEY UPDATE n = n + 1",
+	                          DB_I(skus[2])),
+	                 Z_OK);
 
 	int failed = t_fork_writers(PROCS, child);
 	assert_int_equal(failed, 0);
@@ -230,6 +260,9 @@ static void test_counts_equal_their_definition(void **state)
 	assert_true(t_ll("SELECT COUNT(*) FROM listing WHERE shop_id IN (?, ?, ?) "
 	                 "AND sku_id IS NULL",
 	                 sh, 3) > 0);
+	db_val ids[] = {DB_I(skus[0]), DB_I(skus[NSKU - 1])};
+	assert_true(t_ll("SELECT COUNT(*) FROM sku WHERE id BETWEEN ? AND ? AND drift = 1", ids, 2) >
+	            0);
 	check_counts();
 	/* Its SKUs were made by plain SQL, without search documents' postings: they go, so the
 	 * later tests' searches (index against scan) do not meet them. */
