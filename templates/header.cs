@@ -8,7 +8,7 @@
 <script src="/static/js/zaiko.js" defer></script>
 </head>
 <body>
-<span hidden id="js-words" data-set-check-failed="<?cs var:Lang.js.set_check_failed ?>" data-unregistered="<?cs var:Lang.js.unregistered ?>" data-expired="<?cs var:Lang.js.expired ?>" data-remaining="<?cs var:Lang.js.remaining ?>" data-apply-failed="<?cs var:Lang.js.apply_failed ?>" data-none="<?cs var:Lang.js.none ?>"></span>
+<span hidden id="js-words" data-set-check-failed="<?cs var:Lang.js.set_check_failed ?>" data-unregistered="<?cs var:Lang.js.unregistered ?>" data-expired="<?cs var:Lang.js.expired ?>" data-remaining="<?cs var:Lang.js.remaining ?>" data-apply-failed="<?cs var:Lang.js.apply_failed ?>" data-sync-failed="<?cs var:Lang.js.sync_failed ?>" data-sync-finishing="<?cs var:Lang.js.sync_finishing ?>" data-none="<?cs var:Lang.js.none ?>"></span>
 <a class="skip-link" href="#main"><?cs var:Lang.menu.skip ?></a>
 <header class="top">
   <a class="brand" href="/"><?cs var:Lang.app ?></a>

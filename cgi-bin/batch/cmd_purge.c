@@ -181,8 +181,9 @@ static int purge_orders(db *d, const struct purge_opts *o, long long *orders, lo
 	return Z_OK;
 }
 
-/* Jobs: previews never applied (or an apply that died) lose their uploaded file after a day;
- * finished jobs go after their period. The job table is small: LIMIT batches suffice. */
+/* Jobs: previews never applied (or an apply that died) lose their uploaded file after a day,
+ * and a 一括切替 asked about and never confirmed (or whose worker died) goes; finished jobs go
+ * after their period. The job table is small: LIMIT batches suffice. */
 static int purge_jobs(db *d, const struct purge_opts *o, long long *dropped, long long *deleted)
 {
 	long long n = 0, days = period_days(d, "retention_job_days");
@@ -202,7 +203,8 @@ static int purge_jobs(db *d, const struct purge_opts *o, long long *dropped, lon
 	} while (n == 100);
 	do {
 		if (db_exec(d,
-		            "DELETE FROM job WHERE kind = 'set_csv_preview' "
+		            "DELETE FROM job WHERE (kind = 'set_csv_preview' OR (kind = 'sync_all' "
+		            "AND state IN ('queued', 'running'))) "
 		            "AND updated_at < UTC_TIMESTAMP() - INTERVAL ? HOUR LIMIT 100",
 		            DB_ARGS(DB_I(RETENTION_ABANDONED_PREVIEW_HOURS)), &n, NULL) != Z_OK)
 			return Z_ERR;

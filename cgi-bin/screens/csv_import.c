@@ -1018,13 +1018,14 @@ out:
 	return rc;
 }
 
-/* GET /stock/csv/job (JSON): a job's state and progress, for the progress bar. */
+/* GET /stock/csv/job (JSON): a job's state and progress, for the progress bar of a CSV apply
+ * or of a 一括切替 (list_edit.c). */
 int csv_job_json(web_request *r)
 {
 	db_res *j = NULL;
 	int rc = db_queryv(r->db, &j, "SELECT state, total, done, message, error, error_msg FROM job "
 	                              "WHERE id = ? "
-	                              "AND user_id = ? AND kind IN ('csv_totals', 'csv_listings')",
+	                              "AND user_id = ? AND kind IN ('csv_totals', 'csv_listings', 'sync_all')",
 	                   DB_I(web_int_of(r, csv_job_fields, JOB_JOB, 0)), DB_I(r->user.id));
 	if (rc != Z_OK)
 		return rc;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/lang.h"
 #include "core/log.h"
 #include "db/db_in.h"
 #include "screens/common.h"
@@ -373,23 +374,74 @@ out:
 /* ---- 連携 for every listing ---- */
 
 /* Declared fields: the router validates them before the handler runs. */
-enum { ALL_ON, ALL_BACK, ALL_CONFIRMED, ALL__N };
+enum { ALL_ON, ALL_BACK, ALL_CONFIRMED, ALL_JOB, ALL__N };
 const web_field list_sync_all_fields[ALL__N + 1] = {
 	[ALL_ON] = {.name = "on", .type = WF_BOOL, .required = true, .label = "msg.label.sync"},
 	[ALL_BACK] = {.name = "back", .type = WF_TEXT, .max = 1000, .label = "msg.label.back"},
 	[ALL_CONFIRMED] = {.name = "confirmed", .type = WF_BOOL, .label = "msg.label.confirmed"},
+	[ALL_JOB] = {.name = "job", .type = WF_INT, .min = 1, .max = 9223372036854775807LL,
+	 .label = "msg.label.job"},
 	{0},
 };
 
-/* POST /stock/sync-all: asks first; with confirmed=1 switches 連携 of every listing. */
+/* A switch's progress in its job row (kind sync_all), which stock.js polls through
+ * GET /stock/csv/job while the POST runs: written between two chunks, when no transaction is
+ * open, on the request's own connection. */
+struct sync_all_job {
+	db *d;
+	long long id;
+};
+
+static void sync_all_progress(void *ctx, long long done, long long total)
+{
+	const struct sync_all_job *j = ctx;
+	db_execv(j->d, "UPDATE job SET done = ?, total = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?",
+	         DB_I(done), DB_I(total), DB_I(j->id));
+}
+
+/* Its end: done (result: the listings switched) or failed (why, in Japanese: the row is a
+ * record; the answer to the POST tells its reader in their language). */
+static void sync_all_finish(web_request *r, long long job, bool ok, long long changed)
+{
+	if (!job)
+		return;
+	buf t = BUF_INIT;
+	if (ok) {
+		buf_printf(&t, "%lld", changed);
+		db_execv(r->db,
+		         "UPDATE job SET state = 'done', done = total, result = ?, "
+		         "updated_at = UTC_TIMESTAMP() WHERE id = ?",
+		         DB_S(buf_str(&t)), DB_I(job));
+	} else {
+		if (changed > 0)
+			lang_textf(r->cfg, "ja", &t, "msg.list.sync_all_cut", "%lld", changed);
+		else
+			buf_puts(&t, lang_text("ja", "msg.list.sync_all_failed"));
+		db_execv(r->db,
+		         "UPDATE job SET state = 'failed', error = ?, updated_at = UTC_TIMESTAMP() "
+		         "WHERE id = ?",
+		         DB_S(buf_str(&t)), DB_I(job));
+	}
+	buf_free(&t);
+}
+
+/* POST /stock/sync-all: asks first; with confirmed=1 switches 連携 of every listing. The
+ * question comes with a job row (queued) that the answer claims: its progress shows while
+ * the switch runs (a minute at 1M listings), and a second press of the same button is told
+ * the first one ran. */
 int list_sync_all_submit(web_request *r)
 {
 	bool on = web_int_of(r, list_sync_all_fields, ALL_ON, 0) == 1;
 	const char *back = web_text_of(r, list_sync_all_fields, ALL_BACK);
-	long long changed = 0;
+	long long changed = 0, job = web_int_of(r, list_sync_all_fields, ALL_JOB, 0);
 	if (!web_int_of(r, list_sync_all_fields, ALL_CONFIRMED, 0)) {
 		long long total = 0;
-		if (db_query_ll(r->db, "SELECT COUNT(*) FROM listing", NULL, 0, 0, &total) != Z_OK)
+		if (db_query_ll(r->db, "SELECT COUNT(*) FROM listing", NULL, 0, 0, &total) != Z_OK ||
+		    db_exec(r->db,
+		            "INSERT INTO job (kind, state, user_id, total, message, created_at, "
+		            "updated_at) VALUES ('sync_all', 'queued', ?, 0, ?, UTC_TIMESTAMP(), "
+		            "UTC_TIMESTAMP())",
+		            DB_ARGS(DB_I(r->user.id), DB_S(on ? "on" : "off")), NULL, &job) != Z_OK)
 			return Z_ERR;
 		web_set(r, "Page.title", web_lang(r, "msg.list.sync_all_title"));
 		web_set(r, "Page.text",
@@ -399,23 +451,39 @@ int list_sync_all_submit(web_request *r)
 		web_set(r, "Page.yes", web_lang(r, "msg.list.sync_all_yes"));
 		web_set(r, "Page.on", on ? "1" : "0");
 		web_set(r, "Page.back", back);
+		web_set_int(r, "Page.job", job);
 		confirm_counts(r, total, 0);
 		return web_render(r, "stock_confirm.cs");
 	}
-	int rc = stock_sync_all(r->db, on, &changed);
+	if (job) {
+		long long claimed = 0;
+		if (db_exec(r->db,
+		            "UPDATE job SET state = 'running', updated_at = UTC_TIMESTAMP() "
+		            "WHERE id = ? AND user_id = ? AND kind = 'sync_all' AND state = 'queued'",
+		            DB_ARGS(DB_I(job), DB_I(r->user.id)), &claimed, NULL) != Z_OK)
+			return Z_ERR;
+		if (!claimed)
+			return web_error(r, 409, web_lang(r, "msg.list.sync_all_claimed"));
+	}
+	struct sync_all_job progress = {r->db, job};
+	int rc = stock_sync_all(r->db, on, &changed, job ? sync_all_progress : NULL, &progress);
 	list_count_cache_clear();
 	if (rc != Z_OK && changed > 0) {
 		/* Cut short after some chunks had committed: say how far it got. */
 		buf why = BUF_INIT;
 		log_error("stock: %s switched sync %s for %lld listings, then failed", r->user.login,
 		          on ? "on" : "off", changed);
+		sync_all_finish(r, job, false, changed);
 		web_langf(r, &why, "msg.list.sync_all_cut", "%lld", changed);
 		rc = web_error(r, 503, buf_str(&why));
 		buf_free(&why);
 		return rc;
 	}
-	if (rc != Z_OK)
+	if (rc != Z_OK) {
+		sync_all_finish(r, job, false, 0);
 		return rc;
+	}
+	sync_all_finish(r, job, true, changed);
 	log_info("stock: %s switched sync %s for %lld listings", r->user.login, on ? "on" : "off",
 	         changed);
 	return back_to_list(r, back, on ? "sync_on" : "sync_off", changed);

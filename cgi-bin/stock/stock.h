@@ -208,9 +208,12 @@ int stock_listing_delete(db *d, const long long *listing_ids, int n, const long 
 
 /* 連携 for every listing: sync = on (or off) everywhere, SYNC_ALL_CHUNK listing ids a
  * transaction, each with a pending recompute marked, then the recompute run
- * (stock_recompute_pending). The caller must not hold a transaction. Z_OK with *changed =
- * listings switched, or Z_ERR (*changed = those switched before it). */
-int stock_sync_all(db *d, bool on, long long *changed);
+ * (stock_recompute_pending). progress (may be NULL) is called after each chunk's commit with
+ * the listing ids passed and the highest (no transaction open: it may write on d). The caller
+ * must not hold a transaction. Z_OK with *changed = listings switched, or Z_ERR (*changed =
+ * those switched before it). */
+int stock_sync_all(db *d, bool on, long long *changed,
+                   void (*progress)(void *ctx, long long done, long long total), void *pctx);
 
 /* The 反映 button: recomputes and queues a push for each listing (linked, sync on, state ok,
  * shop enabled) even when the shop already holds that value; other listings are skipped.

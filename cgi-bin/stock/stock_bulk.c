@@ -303,7 +303,8 @@ int stock_listing_delete(db *d, const long long *listing_ids, int n, const long 
  * could be applied meanwhile; a chunk holds its locks for about 0.3 s. */
 #define SYNC_ALL_CHUNK 5000
 
-int stock_sync_all(db *d, bool on, long long *changed)
+int stock_sync_all(db *d, bool on, long long *changed,
+                   void (*progress)(void *ctx, long long done, long long total), void *pctx)
 {
 	/* Each chunk's switch commits with the pending-recompute marker, so a switch cut short
 	 * (the listings it reached switched, the rest not) is still recomputed, and asking again
@@ -327,6 +328,8 @@ int stock_sync_all(db *d, bool on, long long *changed)
 			db_rollback(d);
 		if (rc == Z_OK)
 			*changed += n;
+		if (rc == Z_OK && progress)
+			progress(pctx, lo + SYNC_ALL_CHUNK < max ? lo + SYNC_ALL_CHUNK : max, max);
 	}
 	if (rc == Z_OK && *changed)
 		rc = stock_recompute_pending(d);

@@ -382,16 +382,16 @@
     setInterval(tick, every);
   }
 
-  // CSV apply: the POST runs the whole transaction; meanwhile the job row tells progress.
-  function setupApply() {
-    const form = document.getElementById("csv-apply");
-    if (!form) return;
+  // A POST that runs long (a CSV apply, 一括切替) while its job row tells the progress: the
+  // button is disabled, GET /stock/csv/job is polled every half second and shown by show(j),
+  // and the answer's page follows (a redirect), or its message is shown where the progress was.
+  function postWithProgress(form, ids, show) {
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
-      const button = document.getElementById("csv-apply-button");
-      const box = document.getElementById("csv-progress");
-      const bar = document.getElementById("csv-progress-bar");
-      const text = document.getElementById("csv-progress-text");
+      const button = document.getElementById(ids.button);
+      const box = document.getElementById(ids.box);
+      const bar = document.getElementById(ids.bar);
+      const text = document.getElementById(ids.text);
       button.disabled = true;
       box.hidden = false;
       let finished = false;
@@ -401,10 +401,7 @@
           const res = await fetch("/stock/csv/job?job=" + encodeURIComponent(form.dataset.job), {
             credentials: "same-origin",
           });
-          const j = await res.json();
-          bar.max = j.total || 1;
-          bar.value = j.done;
-          text.textContent = j.done + " / " + j.total;
+          if (res.ok && !finished) show(await res.json(), bar, text);
         } catch (e) {
           /* the next poll tries again */
         }
@@ -424,9 +421,39 @@
       }
       const page = new DOMParser().parseFromString(await res.text(), "text/html");
       const msg = page.querySelector(".message p");
-      text.textContent = msg ? msg.textContent : window.zaikoWord("applyFailed");
+      text.textContent = msg ? msg.textContent : window.zaikoWord(ids.failed);
       text.classList.add("error");
       text.setAttribute("role", "alert");
+    });
+  }
+
+  // CSV apply: the POST runs the whole transaction; meanwhile the job row tells its rows.
+  function setupApply() {
+    const form = document.getElementById("csv-apply");
+    if (!form) return;
+    const ids = { button: "csv-apply-button", box: "csv-progress", bar: "csv-progress-bar",
+                  text: "csv-progress-text", failed: "applyFailed" };
+    postWithProgress(form, ids, (j, bar, text) => {
+      bar.max = j.total || 1;
+      bar.value = j.done;
+      text.textContent = j.done + " / " + j.total;
+    });
+  }
+
+  // 一括切替: the listings are switched a chunk of ids at a time, then the stock to push is
+  // worked out; the job row tells how far the ids have got.
+  function setupSyncAll() {
+    const form = document.getElementById("sync-all-form");
+    if (!form) return;
+    const ids = { button: "confirm-yes", box: "sync-progress", bar: "sync-progress-bar",
+                  text: "sync-progress-text", failed: "syncFailed" };
+    postWithProgress(form, ids, (j, bar, text) => {
+      if (!j.total) return;
+      const pct = Math.min(100, Math.floor((100 * j.done) / j.total));
+      bar.max = 100;
+      bar.value = pct;
+      text.textContent = j.done >= j.total && j.state === "running"
+        ? window.zaikoWord("syncFinishing") : pct + "%";
     });
   }
 
@@ -558,6 +585,7 @@
     setupLeaveWarning();
     setupMenus();
     setupApply();
+    setupSyncAll();
     setupPoll();
     // What page_bench.sh reads as "usable": the boxes are editable from here on.
     if (window.performance && performance.mark) performance.mark("zaiko-usable");

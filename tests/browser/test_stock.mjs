@@ -158,6 +158,31 @@ async function main() {
       eq(sql1("SELECT COUNT(*) FROM listing WHERE sku_id = ?", skus[4]), "0", "deleted");
       assert(!(await page.$(rowOf(4))), "the row is gone");
     }],
+    ["一括切替: asks, shows its progress while it runs, then the list says it is done", async () => {
+      await page.goto(URL + "/?shop=" + base);
+      await page.selectOption('select[name="on"]', "1");
+      await Promise.all([page.waitForNavigation(), page.click("#btn-sync-all")]);
+      assert((await page.textContent("h1")).includes("連携の一括切替の確認"), "asks first");
+      assert(await page.isHidden("#sync-progress"), "no progress before the answer");
+      const job = await page.getAttribute("#sync-all-form", "data-job");
+      eq(sql1("SELECT state FROM job WHERE id = ?", job), "queued", "a job waits for the answer");
+      // The answer is held back a moment, to see the page while the switch runs.
+      let release;
+      const held = new Promise((r) => { release = r; });
+      await page.route("**/stock/sync-all", async (route) => { await held; await route.continue(); });
+      const nav = page.waitForNavigation();
+      await page.click("#confirm-yes");
+      await page.waitForSelector("#sync-progress:not([hidden])");
+      assert(await page.isDisabled("#confirm-yes"), "the button cannot be pressed twice");
+      await shot(page, "stock-sync-progress");
+      release();
+      await nav;
+      await page.unroute("**/stock/sync-all");
+      assert(page.url().includes("msg=sync_on"), "back on the list: " + page.url());
+      assert((await page.textContent("#flash")).includes("連携をONにしました"), "says it is done");
+      eq(sql1("SELECT state FROM job WHERE id = ?", job), "done", "the job is done");
+      eq(sql1("SELECT COUNT(*) FROM listing WHERE sync = 0"), "0", "every listing on");
+    }],
     ["CSV preview and apply with a CP932 file", async () => {
       // 総在庫数 as CP932 bytes: header SKUコード,総在庫数 (encoded by hand to avoid a library).
       const header = Buffer.from([0x53, 0x4b, 0x55, 0x83, 0x52, 0x81, 0x5b, 0x83, 0x68, 0x2c, 0x91, 0x8d, 0x8d, 0xdd, 0x8c, 0xc9, 0x90, 0x94]);

@@ -101,6 +101,16 @@ static void test_old_history_goes_pending_and_recent_stay(void **state)
 	     "('connection_test', 'queued', ?, NULL, UTC_TIMESTAMP() - INTERVAL 40 DAY, "
 	     "UTC_TIMESTAMP() - INTERVAL 40 DAY)",
 	     DB_S(tag), DB_S(tag), DB_S(tag), DB_S(tag));
+	/* 一括切替: asked about 2 days ago and never confirmed (goes), one whose worker died 2 days
+	 * ago while running (goes), one asked about an hour ago (kept) */
+	EXEC("INSERT INTO job (kind, state, message, created_at, updated_at) VALUES "
+	     "('sync_all', 'queued', ?, UTC_TIMESTAMP() - INTERVAL 2 DAY, "
+	     "UTC_TIMESTAMP() - INTERVAL 2 DAY), "
+	     "('sync_all', 'running', ?, UTC_TIMESTAMP() - INTERVAL 2 DAY, "
+	     "UTC_TIMESTAMP() - INTERVAL 2 DAY), "
+	     "('sync_all', 'queued', ?, UTC_TIMESTAMP() - INTERVAL 1 HOUR, "
+	     "UTC_TIMESTAMP() - INTERVAL 1 HOUR)",
+	     DB_S(tag), DB_S(tag), DB_S(tag));
 	long long moves = T_LL("SELECT COUNT(*) FROM stock_move WHERE ? = ?", DB_I(1), DB_I(1));
 	long long mismatched = ledger_mismatches();
 
@@ -119,7 +129,10 @@ static void test_old_history_goes_pending_and_recent_stay(void **state)
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM mail_queue WHERE subject = ?", DB_S(tag)), 1);
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM mail_queue WHERE subject = ? AND state = 'queued'",
 	                      DB_S(tag)), 1);
-	assert_int_equal(T_LL("SELECT COUNT(*) FROM job WHERE message = ?", DB_S(tag)), 3);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM job WHERE message = ?", DB_S(tag)), 4);
+	assert_int_equal(T_LL("SELECT COUNT(*) FROM job WHERE kind = 'sync_all' AND message = ? "
+	                      "AND updated_at > UTC_TIMESTAMP() - INTERVAL 1 DAY",
+	                      DB_S(tag)), 1);
 	assert_int_equal(T_LL("SELECT COUNT(*) FROM job WHERE kind = 'csv_listings' AND message = ? "
 	                      "AND state = 'queued' AND payload IS NOT NULL",
 	                      DB_S(tag)), 1);

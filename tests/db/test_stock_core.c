@@ -843,6 +843,20 @@ static void test_recompute_marker_survives_a_crash(void **state)
  * while it runs: a listing held by another transaction in a later chunk stops the switch
  * there (a lock wait timeout), the chunks before it stay switched with the recompute marked,
  * and asking again finishes it. */
+struct sync_all_seen {
+	long long calls, last, total, backwards;
+};
+
+static void sync_all_progress(void *ctx, long long done, long long total)
+{
+	struct sync_all_seen *seen = ctx;
+	if (done < seen->last || total != (seen->calls ? seen->total : total))
+		seen->backwards++;
+	seen->calls++;
+	seen->last = done;
+	seen->total = total;
+}
+
 static void test_sync_all_commits_chunk_by_chunk(void **state)
 {
 	(void)state;
@@ -856,8 +870,14 @@ static void test_sync_all_commits_chunk_by_chunk(void **state)
 	                          "link_mode) VALUES (?, ?, ?, ?, ?, 'code')",
 	                          DB_I(lb), DB_I(shop), DB_S(b), DB_S(b), DB_I(sb)),
 	                 Z_OK);
-	assert_int_equal(stock_sync_all(t_db, true, &changed), Z_OK);
+	/* Progress after each chunk: the listing ids passed, up to the highest. */
+	struct sync_all_seen seen = {0};
+	assert_int_equal(stock_sync_all(t_db, true, &changed, sync_all_progress, &seen), Z_OK);
 	assert_int_equal(t_ll("SELECT COUNT(*) FROM listing WHERE sync = 0", NULL, 0), 0);
+	assert_true(seen.calls >= 3);
+	assert_int_equal(seen.backwards, 0);
+	assert_int_equal(seen.last, seen.total);
+	assert_int_equal(seen.total, t_ll("SELECT MAX(id) FROM listing", NULL, 0));
 	db_execv(t_db, "DELETE FROM setting WHERE name = 'recompute_pending'");
 
 	db *other = t_open();
@@ -865,7 +885,7 @@ static void test_sync_all_commits_chunk_by_chunk(void **state)
 	assert_int_equal(db_execv(other, "UPDATE listing SET min_stock = 1 WHERE id = ?", DB_I(lb)),
 	                 Z_OK);
 	assert_int_equal(db_execv(t_db, "SET SESSION innodb_lock_wait_timeout = 1"), Z_OK);
-	assert_int_not_equal(stock_sync_all(t_db, false, &changed), Z_OK);
+	assert_int_not_equal(stock_sync_all(t_db, false, &changed, NULL, NULL), Z_OK);
 	assert_int_equal(db_execv(t_db, "SET SESSION innodb_lock_wait_timeout = DEFAULT"), Z_OK);
 	/* Read by a third connection: committed, not this one's open work. */
 	db *reader = t_open();
@@ -889,11 +909,11 @@ static void test_sync_all_commits_chunk_by_chunk(void **state)
 	db_close(other);
 
 	/* Asked again: the rest is switched, and the recompute has run. */
-	assert_int_equal(stock_sync_all(t_db, false, &changed), Z_OK);
+	assert_int_equal(stock_sync_all(t_db, false, &changed, NULL, NULL), Z_OK);
 	assert_true(changed >= 1);
 	assert_int_equal(t_ll("SELECT COUNT(*) FROM listing WHERE sync = 1", NULL, 0), 0);
 	assert_int_equal(t_ll("SELECT COUNT(*) FROM setting WHERE name = 'recompute_pending'", NULL, 0), 0);
-	assert_int_equal(stock_sync_all(t_db, true, &changed), Z_OK);
+	assert_int_equal(stock_sync_all(t_db, true, &changed, NULL, NULL), Z_OK);
 	assert_int_equal(t_ll("SELECT COUNT(*) FROM listing WHERE sync = 0", NULL, 0), 0);
 }
 

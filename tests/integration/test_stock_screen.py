@@ -339,6 +339,48 @@ def test_sync_all_asks_then_switches_every_listing():
     eq(sql1("SELECT COUNT(*) FROM listing WHERE sync = 0"), "0", "all on")
 
 
+def test_sync_all_shows_its_progress_in_a_job():
+    """The question comes with a job (queued) that the answer claims and fills: the progress bar
+    polls it while the switch runs. The same question answered twice is told so, and another
+    user cannot read or claim it."""
+    c = client()
+    c.get("/")
+    r = c.post("/stock/sync-all", {"on": 0})
+    eq(r.status, 200, "confirmation")
+    m = re.search(r'id="sync-all-form" data-job="(\d+)"', r.text)
+    ok(m, "the form names its job")
+    job = m.group(1)
+    ok('<input type="hidden" name="job" value="%s">' % job in r.text, "and sends it")
+    ok('id="sync-progress"' in r.text and "/static/js/stock.js" in r.text, "a progress bar, scripted")
+    eq(sql1("SELECT CONCAT(kind, '/', state) FROM job WHERE id = ?", job), "sync_all/queued",
+       "queued until answered")
+    j = c.get("/stock/csv/job?job=" + job)
+    eq(j.status, 200, "its progress can be read")
+    eq(json.loads(j.text)["state"], "queued", "not started")
+    other = zt.staff_client()
+    eq(other.get("/stock/csv/job?job=" + job).status, 404, "not another user's to read")
+    r = other.post("/stock/sync-all", {"on": 1, "confirmed": 1, "job": job})
+    eq(r.status, 409, "nor to claim")
+    eq(sql1("SELECT state FROM job WHERE id = ?", job), "queued", "still the asker's")
+    r = c.post("/stock/sync-all", {"on": 0, "confirmed": 1, "job": job})
+    eq(r.status, 303, "switched")
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE sync = 1"), "0", "all off")
+    st = json.loads(c.get("/stock/csv/job?job=" + job).text)
+    eq(st["state"], "done", "done")
+    eq(st["done"], st["total"], "full bar")
+    eq(st["total"], int(sql1("SELECT MAX(id) FROM listing")), "over every listing id")
+    r = c.post("/stock/sync-all", {"on": 1, "confirmed": 1, "job": job})
+    eq(r.status, 409, "the same question answered twice")
+    ok("すでに実行されています" in r.text, "says so")
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE sync = 1"), "0", "and switches nothing")
+    r = c.post("/stock/sync-all", {"on": 1, "confirmed": 1, "job": "abc"})
+    eq(r.status, 400, "a job that is not a number")
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE sync = 1"), "0", "switches nothing")
+    r = c.post("/stock/sync-all", {"on": 1, "confirmed": 1})
+    eq(r.status, 303, "without a job (no form of ours): switched, no progress")
+    eq(sql1("SELECT COUNT(*) FROM listing WHERE sync = 0"), "0", "all on")
+
+
 def totals_upload(c, data, mode="absolute", name="棚卸.csv"):
     c.get("/stock/csv/totals")
     return upload(c, "/stock/csv/totals", {"mode": mode}, name, data)
