@@ -293,7 +293,7 @@ if [ "${RUN_SYNC_ALL:-1}" != 0 ]; then
 	: >"$SW"
 	# The generated SKUs (G…; the index part adds others, and REUSE counts them in SKUS).
 	"$BUILD/order_writer" "$SW" G "$(sql -e "SELECT COUNT(*) FROM sku WHERE code LIKE 'G%'")" \
-		"$(sql -e 'SELECT MIN(id) FROM shop')" 2>"$DIR/sync-all-writer.err" &
+		"$(sql -e 'SELECT MIN(id) FROM shop')" >/dev/null 2>"$DIR/sync-all-writer.err" &
 	swp=$!
 	sleep 5
 	sw_floor=$(awk '{ if ($2 > m) m = $2 } END { printf("%.0f", m) }' "$SW")
@@ -302,8 +302,23 @@ if [ "${RUN_SYNC_ALL:-1}" != 0 ]; then
 ' \
 		"$(sql -e 'SELECT COUNT(*) FROM listing')" "$sw_floor"
 	for on in 0 1; do
+		# The question (its job), then the answer; the job's progress, as the page polls it,
+		# sampled every 10 s while the answer runs.
+		job=$(curl -s -b "$JAR" -d "csrf=$CSRF&on=$on&back=" "$BASE/stock/sync-all" |
+			sed -n 's/.*data-job="\([0-9]*\)".*/\1/p')
 		a=$(date +%s.%N)
-		read -r code where <<<"$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -b "$JAR" -d "csrf=$CSRF&on=$on&confirmed=1&back=" "$BASE/stock/sync-all")"
+		curl -s -o /dev/null -w '%{http_code} %{redirect_url}\n' -b "$JAR" \
+			-d "csrf=$CSRF&on=$on&confirmed=1&back=&job=$job" "$BASE/stock/sync-all" >"$DIR/sync-all.out" &
+		cp=$!
+		seen=""
+		while kill -0 "$cp" 2>/dev/null; do
+			for _ in $(seq 1 100); do kill -0 "$cp" 2>/dev/null && sleep 0.1; done
+			kill -0 "$cp" 2>/dev/null || break
+			seen="$seen $(curl -s -b "$JAR" "$BASE/stock/csv/job?job=$job" |
+				/usr/bin/python3 -c 'import json, sys; j = json.load(sys.stdin); print("%d%%" % (100 * j["done"] // max(j["total"], 1)))')"
+		done
+		wait "$cp" || true
+		read -r code where <"$DIR/sync-all.out"
 		switched=$(sed -n 's/.*[?&]n=\([0-9]*\).*/\1/p' <<<"$where")
 		b=$(date +%s.%N)
 		st=$(awk -v a="$a" -v b="$b" '$1 < b && $1 + $2 / 1000 > a && $2 > m { m = $2 } END { printf("%.0f", m) }' "$SW")
@@ -312,6 +327,7 @@ if [ "${RUN_SYNC_ALL:-1}" != 0 ]; then
 			"$([ $on = 1 ] && echo on || echo off)" "$code" "${switched:-?}" "$(echo "$b - $a" | bc)" "$n" "$st" \
 			"$(echo "scale=1; $st / ($sw_floor + 1)" | bc)"
 		printf '       longest order < 1,000 ms: %s\n' "$([ "$st" -lt 1000 ] && echo met || echo MISSED)"
+		printf '       progress the page showed, every 10 s: %s\n' "${seen:- (done within 10 s)}"
 	done
 	kill "$swp" 2>/dev/null || true
 	wait "$swp" 2>/dev/null || true
