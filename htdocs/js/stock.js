@@ -448,9 +448,12 @@
     const ids = { button: "confirm-yes", box: "sync-progress", bar: "sync-progress-bar",
                   text: "sync-progress-text", failed: "syncFailed" };
     postWithProgress(form, ids, (j, bar, text) => {
-      if (!j.total) return;
-      const pct = Math.min(100, Math.floor((100 * j.done) / j.total));
       bar.max = 100;
+      if (!j.total) {
+        text.textContent = "0%";
+        return;
+      }
+      const pct = Math.min(100, Math.floor((100 * j.done) / j.total));
       bar.value = pct;
       text.textContent = j.done >= j.total && j.state === "running"
         ? window.zaikoWord("syncFinishing") : pct + "%";

@@ -174,6 +174,8 @@ async function main() {
       await page.click("#confirm-yes");
       await page.waitForSelector("#sync-progress:not([hidden])");
       assert(await page.isDisabled("#confirm-yes"), "the button cannot be pressed twice");
+      // The job's progress, read from GET /stock/csv/job while the answer is held: not begun.
+      await page.waitForFunction(() => document.getElementById("sync-progress-text").textContent === "0%");
       await shot(page, "stock-sync-progress");
       release();
       await nav;
