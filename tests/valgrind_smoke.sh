@@ -1,7 +1,7 @@
 #!/bin/bash
 # One FastCGI worker under valgrind (memcheck) behind the private stack's nginx, driven through
 # a smoke sequence: login page, login, the list (plain, searched, paged), a 404, a refused
-# POST, logout. Fails when memcheck reports any error or a definite leak.
+# POST, 一括切替 with its job, logout. Fails when memcheck reports any error or a definite leak.
 #   tests/valgrind_smoke.sh            (BUILD=build-x to use another build)
 # The report is var/test-artifacts/valgrind/worker.<pid>.log.
 set -u
@@ -78,6 +78,14 @@ check "list searched" 200 "$URL/?q=%E3%83%86%E3%82%B9%E3%83%88"
 check "list bad page" 400 "$URL/?page=abc"
 check "404" 404 "$URL/no/such/page"
 check "POST without CSRF" 403 -X POST --data "x=1" "$URL/logout"
+# 一括切替: the question (its job), the progress the page polls, the answer, and the answer again.
+check "sync-all asks" 200 --data-urlencode "csrf=$token" --data "on=1" "$URL/stock/sync-all"
+job=$(sed -n 's/.*data-job="\([0-9]*\)".*/\1/p' "$OUT/last.html")
+check "sync-all progress" 200 "$URL/stock/csv/job?job=${job:-0}"
+check "sync-all answered" 303 --data-urlencode "csrf=$token" --data "on=1&confirmed=1&job=${job:-0}" \
+	"$URL/stock/sync-all"
+check "sync-all answered twice" 409 --data-urlencode "csrf=$token" \
+	--data "on=1&confirmed=1&job=${job:-0}" "$URL/stock/sync-all"
 check "logout" 303 --data-urlencode "csrf=$token" "$URL/logout"
 check "list after logout" 303 "$URL/"
 
